@@ -1,0 +1,97 @@
+//! Campaigns: what a space consults people about.
+//!
+//! A campaign belongs to one tenant. National campaigns (owned by the national space) are also
+//! listed in every local space; RLS lets a local tenant context read them, never write them.
+//! The lifecycle is derived from the dates plus the explicit publish steps (see [`Lifecycle`]).
+
+pub mod pages;
+pub mod queries;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Where a campaign is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    National,
+    Local,
+}
+
+/// Derived state of a campaign at a given instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lifecycle {
+    Draft,
+    Scheduled,
+    Open,
+    Closed,
+    Results,
+}
+
+impl Lifecycle {
+    pub fn at(
+        now: DateTime<Utc>,
+        published_at: Option<DateTime<Utc>>,
+        opens_at: DateTime<Utc>,
+        closes_at: DateTime<Utc>,
+        results_published_at: Option<DateTime<Utc>>,
+    ) -> Self {
+        match (published_at, results_published_at) {
+            (None, _) => Lifecycle::Draft,
+            (Some(_), Some(_)) => Lifecycle::Results,
+            _ if now < opens_at => Lifecycle::Scheduled,
+            _ if now < closes_at => Lifecycle::Open,
+            _ => Lifecycle::Closed,
+        }
+    }
+}
+
+/// A campaign as listed on a home page.
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignSummary {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub slug: String,
+    pub scope: Scope,
+    pub audience: String,
+    pub title: String,
+    pub summary: String,
+    pub themes: Vec<String>,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub status: Lifecycle,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn lifecycle_follows_dates_and_publication() {
+        let now = Utc::now();
+        let (open, close) = (now - Duration::days(1), now + Duration::days(55));
+        assert_eq!(
+            Lifecycle::at(now, None, open, close, None),
+            Lifecycle::Draft
+        );
+        assert_eq!(
+            Lifecycle::at(now, Some(now), open, close, None),
+            Lifecycle::Open
+        );
+        assert_eq!(
+            Lifecycle::at(now, Some(now), now + Duration::days(1), close, None),
+            Lifecycle::Scheduled
+        );
+        assert_eq!(
+            Lifecycle::at(now, Some(now), open - Duration::days(60), open, None),
+            Lifecycle::Closed
+        );
+        assert_eq!(
+            Lifecycle::at(now, Some(now), open - Duration::days(60), open, Some(now)),
+            Lifecycle::Results
+        );
+    }
+}

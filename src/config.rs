@@ -1,0 +1,285 @@
+//! Layered settings: an optional TOML file, then environment variables, then CLI flags.
+//!
+//! Everything the process needs to know about its surroundings lives in [`Settings`].
+//! Secrets (database passwords) are redacted from `Debug` so settings can be logged.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// Default address the HTTP server binds to.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default base domain: `gironde.localhost` resolves to loopback in browsers and curl.
+pub const DEFAULT_BASE_DOMAIN: &str = "localhost";
+/// Default name of the non-owner role the web process connects as.
+pub const DEFAULT_APP_ROLE: &str = "ecoute_app";
+
+/// Process-wide settings.
+#[derive(Clone)]
+pub struct Settings {
+    /// Owner connection (migrations, `tenants sync`). `None` means: start the embedded cluster.
+    pub database_url: Option<String>,
+    /// Connection for the application role. When absent it is derived from the owner
+    /// connection with the user replaced by `app_role`.
+    pub app_database_url: Option<String>,
+    /// Name of the non-owner, non-BYPASSRLS role the server runs its queries as.
+    pub app_role: String,
+    /// Password for `app_role` when it is derived (none with trust or peer auth).
+    pub app_password: Option<String>,
+    pub listen: SocketAddr,
+    /// Base domain: `<base>` is the national space, `<slug>.<base>` a local one.
+    pub base_domain: String,
+    /// Peers whose `X-Forwarded-Host` / `X-Forwarded-Proto` headers are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Folder of declarative tenant files.
+    pub tenants_dir: PathBuf,
+    /// Folder for local state (the embedded PostgreSQL cluster).
+    pub data_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field(
+                "app_database_url",
+                &self.app_database_url.as_deref().map(redact_url),
+            )
+            .field("app_role", &self.app_role)
+            .field(
+                "app_password",
+                &self.app_password.as_ref().map(|_| "[redacted]"),
+            )
+            .field("listen", &self.listen)
+            .field("base_domain", &self.base_domain)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("tenants_dir", &self.tenants_dir)
+            .field("data_dir", &self.data_dir)
+            .finish()
+    }
+}
+
+/// Replaces the password of a connection URL by `***`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The optional settings file (`ECOUTE_CONFIG` or `--config`). Every key is optional and
+/// environment variables win over it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    app_database_url: Option<String>,
+    app_role: Option<String>,
+    listen: Option<String>,
+    base_domain: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
+    tenants_dir: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Loads settings from an optional file, then the process environment.
+    pub fn load(config_file: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        let file: FileSettings = match config_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read settings file {}", path.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("invalid settings file {}", path.display()))?
+            }
+            None => FileSettings::default(),
+        };
+        Self::from_sources(file, |key| {
+            std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+        })
+    }
+
+    fn from_sources(
+        file: FileSettings,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let listen = env("ECOUTE_LISTEN")
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen = listen.parse().with_context(|| {
+            format!("ECOUTE_LISTEN must be an address like 127.0.0.1:8080, got {listen:?}")
+        })?;
+        let base_domain = env("ECOUTE_BASE_DOMAIN")
+            .or(file.base_domain)
+            .unwrap_or_else(|| DEFAULT_BASE_DOMAIN.into())
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        if base_domain.is_empty() || base_domain.contains(['/', ':', ' ']) {
+            bail!("ECOUTE_BASE_DOMAIN must be a bare domain name such as caf-ecoute.fr");
+        }
+        let proxies: Vec<String> = match env("ECOUTE_TRUSTED_PROXIES") {
+            Some(list) => list
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => file.trusted_proxies.unwrap_or_default(),
+        };
+        let trusted_proxies = proxies
+            .iter()
+            .map(|p| IpNet::parse(p))
+            .collect::<anyhow::Result<_>>()?;
+        let app_role = env("ECOUTE_APP_ROLE")
+            .or(file.app_role)
+            .unwrap_or_else(|| DEFAULT_APP_ROLE.into());
+        if !is_plain_identifier(&app_role) {
+            bail!("ECOUTE_APP_ROLE must be a lowercase SQL identifier, got {app_role:?}");
+        }
+        let project_dir = std::env::current_dir().context("cannot read the current directory")?;
+        Ok(Settings {
+            database_url: env("DATABASE_URL").or(file.database_url),
+            app_database_url: env("ECOUTE_APP_DATABASE_URL").or(file.app_database_url),
+            app_role,
+            app_password: env("ECOUTE_APP_DB_PASSWORD"),
+            listen,
+            base_domain,
+            trusted_proxies,
+            tenants_dir: env("ECOUTE_TENANTS_DIR")
+                .map(PathBuf::from)
+                .or(file.tenants_dir)
+                .unwrap_or_else(|| project_dir.join("tenants")),
+            data_dir: env("ECOUTE_DATA_DIR")
+                .map(PathBuf::from)
+                .or(file.data_dir)
+                .unwrap_or_else(|| project_dir.join(".ecoute")),
+        })
+    }
+
+    /// Settings for tests and tools: defaults everywhere, no environment read.
+    pub fn defaults() -> Self {
+        Self::from_sources(FileSettings::default(), |_| None).expect("default settings are valid")
+    }
+}
+
+/// `[a-z_][a-z0-9_]*`: safe to splice into DDL such as `GRANT … TO <role>`.
+pub fn is_plain_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some('a'..='z' | '_'))
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+        && name.len() <= 63
+}
+
+/// An IP network in CIDR notation (a bare address means a single host).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let addr: IpAddr = addr
+            .parse()
+            .with_context(|| format!("invalid trusted proxy address {text:?}"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max),
+            None => Some(max),
+        }
+        .with_context(|| format!("invalid prefix length in {text:?}"))?;
+        Ok(IpNet { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_matching() {
+        let net = IpNet::parse("10.0.0.0/8").unwrap();
+        assert!(net.contains("10.1.2.3".parse().unwrap()));
+        assert!(!net.contains("11.0.0.1".parse().unwrap()));
+        let host = IpNet::parse("127.0.0.1").unwrap();
+        assert!(host.contains("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!host.contains("127.0.0.2".parse().unwrap()));
+        assert!(IpNet::parse("10.0.0.0/33").is_err());
+        assert!(
+            IpNet::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn env_overrides_defaults() {
+        let s = Settings::from_sources(FileSettings::default(), |k| match k {
+            "ECOUTE_BASE_DOMAIN" => Some("Caf-Ecoute.FR.".into()),
+            "ECOUTE_TRUSTED_PROXIES" => Some("10.0.0.0/8, 127.0.0.1".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.base_domain, "caf-ecoute.fr");
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert_eq!(s.listen.to_string(), DEFAULT_LISTEN);
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        let mut s = Settings::defaults();
+        s.database_url = Some("postgres://owner:hunter2@db/ecoute".into());
+        s.app_password = Some("hunter3".into());
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("hunter3"),
+            "{shown}"
+        );
+    }
+}

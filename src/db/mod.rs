@@ -1,0 +1,261 @@
+//! Database access: where the connections come from, who they connect as, and the schema.
+//!
+//! Two roles, on purpose:
+//! - the **owner** (from `DATABASE_URL`, or the embedded cluster's superuser) runs migrations,
+//!   `tenants sync` and demo seeding;
+//! - the **application role** (`ecoute_app` by default) is what the web server connects as. It
+//!   owns nothing, has no BYPASSRLS, and so every row it reads goes through forced row-level
+//!   security. [`connect_app`] refuses a role that could get around it.
+//!
+//! Handlers never see a pool: they get a tenant-scoped transaction from
+//! [`crate::tenancy::TenantDb`].
+
+pub mod embedded;
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, ConnectOptions, PgPool};
+
+use crate::config::Settings;
+use embedded::EmbeddedCluster;
+
+/// The migrations folder, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Name of the database created in the embedded cluster.
+pub const EMBEDDED_DATABASE: &str = "ecoute";
+
+/// Where the database is and how to reach it as owner and as the application role.
+pub struct Database {
+    pub owner: PgConnectOptions,
+    pub app: PgConnectOptions,
+    pub app_role: String,
+    /// Keeps the embedded cluster claimed for as long as this value lives.
+    pub embedded: Option<EmbeddedCluster>,
+}
+
+impl Database {
+    /// Resolves the settings: the given server, or the embedded cluster (started if needed).
+    pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
+        let (owner, embedded) = match &settings.database_url {
+            Some(url) => (
+                url.parse::<PgConnectOptions>()
+                    .context("DATABASE_URL is not a valid PostgreSQL URL")?,
+                None,
+            ),
+            None => {
+                let data_dir = settings.data_dir.clone();
+                let cluster =
+                    tokio::task::spawn_blocking(move || EmbeddedCluster::start(&data_dir))
+                        .await??;
+                create_database_if_missing(&cluster.connect_options("postgres"), EMBEDDED_DATABASE)
+                    .await?;
+                (cluster.connect_options(EMBEDDED_DATABASE), Some(cluster))
+            }
+        };
+        let app = match &settings.app_database_url {
+            Some(url) => url
+                .parse::<PgConnectOptions>()
+                .context("ECOUTE_APP_DATABASE_URL is not a valid PostgreSQL URL")?,
+            None => {
+                derive_app_options(&owner, &settings.app_role, settings.app_password.as_deref())
+            }
+        };
+        Ok(Database {
+            owner: quiet(owner),
+            app: quiet(app),
+            app_role: settings.app_role.clone(),
+            embedded,
+        })
+    }
+
+    pub async fn connect_owner(&self) -> anyhow::Result<PgPool> {
+        PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(self.owner.clone())
+            .await
+            .context("cannot connect to PostgreSQL as the owner")
+    }
+
+    /// Migrates the schema and makes sure the application role exists with its grants.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let pool = self.connect_owner().await?;
+        MIGRATOR.run(&pool).await.context("migrations failed")?;
+        ensure_app_role(&pool, &self.app_role).await?;
+        grant_app_role(&pool, &self.app_role).await?;
+        pool.close().await;
+        Ok(())
+    }
+
+    /// Refuses to go on when the schema is behind the binary (serve without `migrate`).
+    pub async fn check_migrated(&self) -> anyhow::Result<()> {
+        let pool = self.connect_owner().await?;
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&pool)
+                .await
+                .unwrap_or_default();
+        pool.close().await;
+        let missing: Vec<_> = MIGRATOR
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .map(|m| m.description.to_string())
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "the database schema is behind this binary ({} migration(s) pending: {}); run `ecoute migrate`",
+                missing.len(),
+                missing.join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    /// Connects as the application role, after checking it cannot bypass row-level security.
+    pub async fn connect_app(&self, max_connections: u32) -> anyhow::Result<PgPool> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(self.app.clone())
+            .await
+            .context(
+                "cannot connect to PostgreSQL as the application role (has `ecoute migrate` run?)",
+            )?;
+        check_app_role_is_confined(&pool).await?;
+        Ok(pool)
+    }
+}
+
+fn quiet(options: PgConnectOptions) -> PgConnectOptions {
+    options
+        .log_statements(tracing::log::LevelFilter::Trace)
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500))
+}
+
+/// The owner's connection with the user (and password) replaced by the application role's.
+fn derive_app_options(
+    owner: &PgConnectOptions,
+    role: &str,
+    password: Option<&str>,
+) -> PgConnectOptions {
+    let app = owner.clone().username(role);
+    match password {
+        Some(p) => app.password(p),
+        // The owner's password must not be reused for another role; `password("")` clears it.
+        None => app.password(""),
+    }
+}
+
+async fn create_database_if_missing(admin: &PgConnectOptions, name: &str) -> anyhow::Result<()> {
+    let mut conn = admin
+        .connect()
+        .await
+        .context("cannot connect to the embedded cluster")?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        // The name is a constant of ours, not user input.
+        match sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut conn)
+            .await
+        {
+            Ok(_) => {}
+            // Another process created it in the meantime.
+            Err(e) if is_duplicate(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Roles are cluster-wide, so a concurrent creation by another process is not an error.
+pub fn is_duplicate(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "42710" || c == "23505" || c == "42P04")
+}
+
+/// Creates the application role when the owner is allowed to (superuser or CREATEROLE).
+/// In managed deployments the role is created by the DBA beforehand and this is a no-op.
+async fn ensure_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
+    assert!(crate::config::is_plain_identifier(role));
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+            .bind(role)
+            .fetch_one(pool)
+            .await?;
+    if exists {
+        return Ok(());
+    }
+    let ddl = format!("CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE");
+    // `role` was checked to be a plain identifier.
+    match sqlx::raw_sql(AssertSqlSafe(ddl)).execute(pool).await {
+        Ok(_) => Ok(()),
+        Err(e) if is_duplicate(&e) => Ok(()),
+        Err(e) => Err(anyhow::Error::new(e).context(format!(
+            "the application role `{role}` does not exist and the owner may not create it; \
+             create it (LOGIN, without SUPERUSER or BYPASSRLS) or set ECOUTE_APP_ROLE"
+        ))),
+    }
+}
+
+/// Grants the application role what it needs and nothing more: read access to shared
+/// reference tables, read/write access to tenant-owned tables (which RLS then confines).
+async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
+    assert!(crate::config::is_plain_identifier(role));
+    let mut tx = pool.begin().await?;
+    // GRANTs on the same objects from concurrent sessions can fail with "tuple concurrently
+    // updated"; a transaction-level advisory lock serialises them.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ecoute.grants'))")
+        .execute(&mut *tx)
+        .await?;
+    let tenant_tables = crate::tenancy::rls::tenant_owned_tables(&mut *tx).await?;
+    let mut ddl = format!(
+        "GRANT USAGE ON SCHEMA public TO {role};\n\
+         GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};\n\
+         REVOKE ALL ON _sqlx_migrations FROM {role};\n\
+         GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};\n"
+    );
+    for table in tenant_tables {
+        ddl.push_str(&format!(
+            "GRANT INSERT, UPDATE, DELETE ON \"{table}\" TO {role};\n"
+        ));
+    }
+    // `role` is a plain identifier and table names come from the catalog.
+    sqlx::raw_sql(AssertSqlSafe(ddl)).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The server must run as a role that row-level security applies to.
+async fn check_app_role_is_confined(pool: &PgPool) -> anyhow::Result<()> {
+    let (name, superuser, bypass, owned): (String, bool, bool, i64) = sqlx::query_as(
+        "SELECT r.rolname, r.rolsuper, r.rolbypassrls,
+                (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relowner = r.oid)
+           FROM pg_roles r WHERE r.rolname = current_user",
+    )
+    .fetch_one(pool)
+    .await?;
+    if superuser || bypass || owned > 0 {
+        bail!(
+            "refusing to start: the application role `{name}` {} — row-level security would not \
+             apply to it. Connect the server as a non-owner role without BYPASSRLS (ECOUTE_APP_ROLE / ECOUTE_APP_DATABASE_URL).",
+            if superuser {
+                "is a superuser"
+            } else if bypass {
+                "has BYPASSRLS"
+            } else {
+                "owns tables"
+            }
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! Demo content for `ecoute demo`: a few campaigns in the national space and in each demo
+//! module, so the spaces look like what they will be. Idempotent: seeding twice changes nothing.
+
+use chrono::{Duration, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+struct DemoCampaign {
+    tenant: &'static str,
+    slug: &'static str,
+    scope: &'static str,
+    audience: &'static str,
+    title: &'static str,
+    summary: &'static str,
+    themes: &'static [&'static str],
+    /// Days from today to the opening (negative: already open).
+    opens_in_days: i64,
+    weeks: i64,
+}
+
+const CAMPAIGNS: &[DemoCampaign] = &[
+    DemoCampaign {
+        tenant: "national",
+        slug: "simplifier-les-demarches",
+        scope: "national",
+        audience: "public",
+        title: "Simplifier vos démarches en ligne",
+        summary: "Déclaration trimestrielle, changement de situation, justificatifs : dites-nous ce qui vous complique la vie sur caf.fr et l’application, et ce qui vous aiderait.",
+        themes: &["Démarches en ligne", "Application mobile", "Justificatifs"],
+        opens_in_days: -10,
+        weeks: 8,
+    },
+    DemoCampaign {
+        tenant: "national",
+        slug: "familles-monoparentales",
+        scope: "national",
+        audience: "public",
+        title: "Parents solos : de quoi avez-vous besoin ?",
+        summary: "Garde d’enfants, pension alimentaire, logement : partagez votre expérience pour améliorer l’accompagnement des familles monoparentales.",
+        themes: &[
+            "Familles monoparentales",
+            "Pension alimentaire",
+            "Garde d’enfants",
+        ],
+        opens_in_days: 14,
+        weeks: 8,
+    },
+    DemoCampaign {
+        tenant: "gironde",
+        slug: "accueil-bordeaux",
+        scope: "local",
+        audience: "public",
+        title: "Notre accueil à Bordeaux et dans les points relais",
+        summary: "Horaires, rendez-vous, accueil sans rendez-vous, bornes : aidez la Caf de la Gironde à repenser l’accueil dans ses agences et ses points relais.",
+        themes: &["Accueil", "Rendez-vous", "Points relais"],
+        opens_in_days: -5,
+        weeks: 8,
+    },
+    DemoCampaign {
+        tenant: "gironde",
+        slug: "outils-agents",
+        scope: "local",
+        audience: "staff",
+        title: "Vos outils de travail au quotidien",
+        summary: "Consultation interne réservée aux agents de la Caf de la Gironde : quels irritants dans vos outils, quelles idées pour gagner du temps ?",
+        themes: &["Outils internes", "Qualité de vie au travail"],
+        opens_in_days: -3,
+        weeks: 6,
+    },
+    DemoCampaign {
+        tenant: "haute-garonne",
+        slug: "vacances-loisirs",
+        scope: "local",
+        audience: "public",
+        title: "Vacances et loisirs des enfants",
+        summary: "Accueils de loisirs, aides aux vacances, séjours : la Caf de la Haute-Garonne veut mieux connaître vos besoins pour l’été prochain.",
+        themes: &["Vacances", "Accueils de loisirs", "Aides financières"],
+        opens_in_days: -20,
+        weeks: 8,
+    },
+    DemoCampaign {
+        tenant: "aude",
+        slug: "logement-jeunes",
+        scope: "local",
+        audience: "public",
+        title: "Se loger quand on a moins de 25 ans",
+        summary: "Aides au logement, colocation, premier appartement : racontez-nous votre parcours pour que la Caf de l’Aude vous accompagne mieux.",
+        themes: &["Logement", "Jeunes", "Aides au logement"],
+        opens_in_days: -2,
+        weeks: 8,
+    },
+];
+
+/// Inserts the demo campaigns that are missing. Returns how many were added.
+pub async fn seed(owner: &PgPool) -> anyhow::Result<usize> {
+    let mut added = 0;
+    let today = Utc::now();
+    for c in CAMPAIGNS {
+        let tenant_id: Option<Uuid> = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1")
+            .bind(c.tenant)
+            .fetch_optional(owner)
+            .await?;
+        let Some(tenant_id) = tenant_id else {
+            tracing::warn!(
+                tenant = c.tenant,
+                "demo tenant missing; skipping its campaigns"
+            );
+            continue;
+        };
+        let opens_at = today + Duration::days(c.opens_in_days);
+        // Write inside the tenant's context: RLS is forced, even for the owner.
+        let mut tx = owner.begin().await?;
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(tenant_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let result = sqlx::query(
+            "INSERT INTO campaigns (tenant_id, slug, scope, audience, title, summary, themes, opens_at, closes_at, published_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+             ON CONFLICT (tenant_id, slug) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(c.slug)
+        .bind(c.scope)
+        .bind(c.audience)
+        .bind(c.title)
+        .bind(c.summary)
+        .bind(c.themes)
+        .bind(opens_at)
+        .bind(opens_at + Duration::weeks(c.weeks))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        added += result.rows_affected() as usize;
+    }
+    Ok(added)
+}

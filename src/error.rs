@@ -1,0 +1,188 @@
+//! Errors that reach HTTP clients.
+//!
+//! Two shapes, one per kind of client:
+//! - [`PageError`] for HTML pages. Its response carries an [`ErrorPage`] marker and no body;
+//!   the tenant-context middleware renders the French (or English) page with the space's
+//!   branding, so handlers need not know about layout.
+//! - [`ApiError`] for `/api`: `application/problem+json` (RFC 9457).
+//!
+//! Internal causes (database, I/O) are logged with their chain and never shown to clients.
+
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Which error page to render. The text lives in the locale files under `error.<key>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorPage {
+    NotFound,
+    UnknownSpace,
+    SpaceSuspended,
+    BadRequest,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorPage {
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorPage::NotFound | ErrorPage::UnknownSpace => StatusCode::NOT_FOUND,
+            ErrorPage::SpaceSuspended | ErrorPage::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorPage::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorPage::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Key of the page's texts in the locale files.
+    pub fn key(self) -> &'static str {
+        match self {
+            ErrorPage::NotFound => "not_found",
+            ErrorPage::UnknownSpace => "unknown_space",
+            ErrorPage::SpaceSuspended => "suspended",
+            ErrorPage::BadRequest => "bad_request",
+            ErrorPage::Unavailable => "unavailable",
+            ErrorPage::Internal => "internal",
+        }
+    }
+}
+
+/// An error from a page handler.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("not found")]
+    NotFound,
+    #[error("bad request")]
+    BadRequest,
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let page = match &self {
+            PageError::NotFound => ErrorPage::NotFound,
+            PageError::BadRequest => ErrorPage::BadRequest,
+            PageError::Database(e) if is_unavailable(e) => {
+                tracing::error!(error = %self, cause = %e, "database unavailable");
+                ErrorPage::Unavailable
+            }
+            PageError::Database(e) => {
+                tracing::error!(error = %self, cause = ?e, "page failed");
+                ErrorPage::Internal
+            }
+            PageError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "page failed");
+                ErrorPage::Internal
+            }
+        };
+        let mut response = page.status().into_response();
+        response.extensions_mut().insert(page);
+        response
+    }
+}
+
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+    )
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// An error from an API handler.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("not found")]
+    NotFound,
+    #[error("unknown space")]
+    UnknownSpace,
+    #[error("space suspended")]
+    SpaceSuspended,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    fn problem(&self) -> (StatusCode, &'static str, &'static str, Option<String>) {
+        match self {
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Ressource introuvable",
+                None,
+            ),
+            ApiError::UnknownSpace => (
+                StatusCode::NOT_FOUND,
+                "unknown-space",
+                "Espace inconnu",
+                None,
+            ),
+            ApiError::SpaceSuspended => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "space-suspended",
+                "Espace momentanément indisponible",
+                Some("Cet espace a été suspendu par son administrateur.".into()),
+            ),
+            ApiError::BadRequest(detail) => (
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                "Requête invalide",
+                Some(detail.clone()),
+            ),
+            ApiError::Database(e) if is_unavailable(e) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service momentanément indisponible",
+                None,
+            ),
+            ApiError::Database(_) | ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Erreur interne",
+                None,
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            ApiError::Database(e) => tracing::error!(cause = ?e, "api request failed"),
+            ApiError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "api request failed")
+            }
+            _ => {}
+        }
+        let (status, slug, title, detail) = self.problem();
+        let body = Problem {
+            kind: format!("/problems/{slug}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail,
+        };
+        let mut response = (status, Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}

@@ -1,0 +1,20 @@
+//! ecoute: "La Caf à votre écoute", the participation platform of the Cnaf and the Caf network,
+//! as a multi-tenant service.
+//!
+//! Where things live:
+//! - [`config`], [`telemetry`], [`startup`], [`error`]: process plumbing;
+//! - [`db`]: connections, roles, migrations, the embedded PostgreSQL;
+//! - [`tenancy`]: host → tenant, tenant-scoped transactions, RLS rule, `tenants/` sync;
+//! - [`web`]: router, layers, templates, i18n, shared pages;
+//! - [`campaigns`]: the first domain area (each area owns its types, queries and routes);
+//! - [`demo`]: demo data for `ecoute demo`.
+
+pub mod campaigns;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod startup;
+pub mod telemetry;
+pub mod tenancy;
+pub mod web;

@@ -1,0 +1,126 @@
+//! The host a request was addressed to, and whether it came over TLS.
+//!
+//! `X-Forwarded-Host` and `X-Forwarded-Proto` are believed only when the TCP peer is one of the
+//! configured trusted proxies; otherwise anyone could claim to be any space.
+
+use std::net::SocketAddr;
+
+use axum::http::{HeaderMap, Uri, header};
+
+use crate::config::IpNet;
+
+/// Lowercases, drops the port and a trailing dot: `Gironde.LocalHost.:8080` → `gironde.localhost`.
+/// Returns `None` for something that is not a plausible host name.
+pub fn normalize_host(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let host = if let Some(rest) = raw.strip_prefix('[') {
+        // IPv6 literal: keep it whole, without the port.
+        let end = rest.find(']')?;
+        return Some(format!("[{}]", rest[..end].to_ascii_lowercase()));
+    } else {
+        match raw.rsplit_once(':') {
+            Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+            Some(_) => return None,
+            None => raw,
+        }
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let valid = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && !host.contains("..");
+    valid.then_some(host)
+}
+
+/// What the request says about where it was sent.
+#[derive(Debug, Clone)]
+pub struct RequestOrigin {
+    /// Normalised host name, if any could be read.
+    pub host: Option<String>,
+    /// True when the client reached us over HTTPS (through a trusted proxy).
+    pub https: bool,
+}
+
+impl RequestOrigin {
+    pub fn from_parts(
+        headers: &HeaderMap,
+        uri: &Uri,
+        peer: Option<SocketAddr>,
+        trusted: &[IpNet],
+    ) -> Self {
+        let from_trusted_proxy =
+            peer.is_some_and(|p| trusted.iter().any(|net| net.contains(p.ip())));
+        let first = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|v| v.trim().to_owned())
+        };
+        let forwarded_host = if from_trusted_proxy {
+            first("x-forwarded-host")
+        } else {
+            None
+        };
+        let raw_host = forwarded_host
+            .or_else(|| {
+                headers
+                    .get(header::HOST)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            })
+            .or_else(|| uri.authority().map(|a| a.as_str().to_owned()));
+        let https = if from_trusted_proxy {
+            first("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"))
+        } else {
+            uri.scheme_str() == Some("https")
+        };
+        RequestOrigin {
+            host: raw_host.as_deref().and_then(normalize_host),
+            https,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_case_port_and_trailing_dot() {
+        assert_eq!(
+            normalize_host("Gironde.LocalHost.:8080").as_deref(),
+            Some("gironde.localhost")
+        );
+        assert_eq!(normalize_host("localhost").as_deref(), Some("localhost"));
+        assert_eq!(normalize_host("[::1]:8080").as_deref(), Some("[::1]"));
+        assert_eq!(normalize_host("evil/path"), None);
+        assert_eq!(normalize_host("a..b"), None);
+        assert_eq!(normalize_host("host:notaport"), None);
+    }
+
+    #[test]
+    fn forwarded_host_needs_a_trusted_peer() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, "localhost".parse().unwrap());
+        headers.insert("x-forwarded-host", "gironde.localhost".parse().unwrap());
+        headers.insert("x-forwarded-proto", "https".parse().unwrap());
+        let uri: Uri = "/".parse().unwrap();
+        let peer: SocketAddr = "10.1.2.3:5000".parse().unwrap();
+
+        let untrusted = RequestOrigin::from_parts(&headers, &uri, Some(peer), &[]);
+        assert_eq!(untrusted.host.as_deref(), Some("localhost"));
+        assert!(!untrusted.https);
+
+        let trusted = RequestOrigin::from_parts(
+            &headers,
+            &uri,
+            Some(peer),
+            &[IpNet::parse("10.0.0.0/8").unwrap()],
+        );
+        assert_eq!(trusted.host.as_deref(), Some("gironde.localhost"));
+        assert!(trusted.https);
+    }
+}

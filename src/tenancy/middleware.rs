@@ -1,0 +1,117 @@
+//! Resolves the tenant of every request before any handler runs.
+//!
+//! Unknown hosts get a 404 that names no space (so the list of tenants cannot be probed);
+//! suspended spaces get a 503 that says so. API paths get `application/problem+json`, pages
+//! get the French/English error page. The resolved tenant goes into the request extensions,
+//! where [`CurrentTenant`] finds it, and onto the request's tracing span.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::host::RequestOrigin;
+use super::resolve::Resolution;
+use super::{Tenant, TenantStatus};
+use crate::error::{ApiError, ErrorPage};
+use crate::web::AppState;
+use crate::web::pages::render_error_page;
+
+/// The space this request is for. Only available behind [`resolve_tenant`].
+#[derive(Debug, Clone)]
+pub struct CurrentTenant(pub Arc<Tenant>);
+
+impl std::ops::Deref for CurrentTenant {
+    type Target = Tenant;
+    fn deref(&self) -> &Tenant {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentTenant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<CurrentTenant>()
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::Internal(anyhow::anyhow!("route is not behind the tenant middleware"))
+            })
+    }
+}
+
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// Middleware: host → tenant, or an error response.
+pub async fn resolve_tenant(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let origin = RequestOrigin::from_parts(
+        request.headers(),
+        request.uri(),
+        peer,
+        &state.trusted_proxies,
+    );
+    let api = is_api(request.uri().path());
+    let span = tracing::Span::current();
+
+    let resolution = match &origin.host {
+        Some(host) => state.resolver.resolve(host).await,
+        None => Ok(Resolution::Unknown),
+    };
+    let tenant = match resolution {
+        Ok(Resolution::Found(tenant)) => tenant,
+        Ok(Resolution::Unknown) => {
+            span.record("tenant", "-");
+            return if api {
+                ApiError::UnknownSpace.into_response()
+            } else {
+                render_error_page(&request, None, ErrorPage::UnknownSpace)
+            };
+        }
+        Err(error) => {
+            tracing::error!(%error, "tenant resolution failed");
+            return if api {
+                ApiError::Database(error).into_response()
+            } else {
+                render_error_page(&request, None, ErrorPage::Unavailable)
+            };
+        }
+    };
+    span.record("tenant", tenant.slug.as_str());
+    if tenant.status == TenantStatus::Suspended {
+        return if api {
+            ApiError::SpaceSuspended.into_response()
+        } else {
+            render_error_page(&request, Some(&tenant), ErrorPage::SpaceSuspended)
+        };
+    }
+    request
+        .extensions_mut()
+        .insert(CurrentTenant(tenant.clone()));
+    request.extensions_mut().insert(origin);
+
+    let lang = crate::web::i18n::Lang::from_headers(request.headers());
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    // Page handlers return a bare status with an ErrorPage marker: dress it here.
+    match response.extensions().get::<ErrorPage>().copied() {
+        Some(page) if !api => {
+            crate::web::pages::error_page_response(lang, Some(&tenant), &path, page)
+        }
+        _ => response,
+    }
+}

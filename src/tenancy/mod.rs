@@ -1,0 +1,152 @@
+//! Multi-tenancy: which space a request is for, and the tenant-scoped database access that
+//! every handler must go through.
+//!
+//! - [`host`]: the request's host, believing forwarded headers only from trusted proxies;
+//! - [`resolve`]: host → [`Tenant`], through a moka cache kept coherent across instances by
+//!   PostgreSQL `LISTEN/NOTIFY`;
+//! - [`middleware`]: puts the resolved tenant into the request, or answers 404 / 503;
+//! - [`scoped`]: [`TenantDb`] hands out transactions with `app.tenant_id` set, never the pool;
+//! - [`rls`]: the forced-RLS rule, checkable from code and tests;
+//! - [`files`] and [`sync`]: the declarative `tenants/` folder and `ecoute tenants sync`.
+
+pub mod api;
+pub mod branding;
+pub mod files;
+pub mod host;
+pub mod middleware;
+pub mod resolve;
+pub mod rls;
+pub mod scoped;
+pub mod sync;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+pub use middleware::CurrentTenant;
+pub use resolve::TenantResolver;
+pub use scoped::{TenantDb, TenantTx};
+
+/// National space (the Cnaf) or a local Caf module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantKind {
+    National,
+    Local,
+}
+
+impl TenantKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantKind::National => "national",
+            TenantKind::Local => "local",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "national" => Some(TenantKind::National),
+            "local" => Some(TenantKind::Local),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantStatus {
+    Active,
+    Suspended,
+}
+
+impl TenantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantStatus::Active => "active",
+            TenantStatus::Suspended => "suspended",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(TenantStatus::Active),
+            "suspended" => Some(TenantStatus::Suspended),
+            _ => None,
+        }
+    }
+}
+
+/// A space's look: shown through CSS custom properties, so colours are validated hex.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Branding {
+    pub logo_url: Option<String>,
+    pub primary_color: String,
+    pub secondary_color: String,
+    pub welcome_text: String,
+}
+
+/// A resolved space, as the web layer sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tenant {
+    pub id: Uuid,
+    pub slug: String,
+    pub kind: TenantKind,
+    pub name: String,
+    pub departements: Vec<String>,
+    pub status: TenantStatus,
+    pub branding: Branding,
+    /// Changes whenever the row changes: used to version the per-tenant stylesheet URL.
+    pub version: i64,
+}
+
+impl Tenant {
+    pub fn is_national(&self) -> bool {
+        self.kind == TenantKind::National
+    }
+}
+
+/// A tenant slug: lowercase letters, digits and inner hyphens, 1 to 63 characters, so it is a
+/// valid DNS label (`<slug>.<base domain>`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct TenantSlug(String);
+
+impl TenantSlug {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.len() <= 63
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-');
+        if ok {
+            Ok(TenantSlug(s.to_owned()))
+        } else {
+            Err(format!(
+                "invalid slug {s:?}: use a-z, 0-9 and inner hyphens, at most 63 characters"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for TenantSlug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_dns_labels() {
+        assert!(TenantSlug::parse("haute-garonne").is_ok());
+        assert!(TenantSlug::parse("974").is_ok());
+        for bad in ["", "-aude", "aude-", "Aude", "a.b", "é", &"a".repeat(64)] {
+            assert!(TenantSlug::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Tenant-scoped database access: the only way handlers reach PostgreSQL.
+//!
+//! [`TenantDb::begin`] opens a transaction and sets `app.tenant_id` with
+//! `set_config(…, true)`, which is *transaction-local*: it vanishes at commit or rollback, so a
+//! pooled connection can never carry one tenant's context into another request. (A session-level
+//! `SET` would.) Row-level security policies read the setting through `app_current_tenant()`.
+
+use std::ops::{Deref, DerefMut};
+
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use super::Tenant;
+
+/// The application role's pool, wrapped so that the only thing one can do with it is open a
+/// tenant-scoped transaction (or check the database answers).
+#[derive(Clone)]
+pub struct TenantDb {
+    pool: PgPool,
+}
+
+impl TenantDb {
+    pub fn new(pool: PgPool) -> Self {
+        TenantDb { pool }
+    }
+
+    /// Begins a transaction in which every query sees only `tenant`'s rows (plus what the
+    /// policies share, such as published national campaigns).
+    pub async fn begin(&self, tenant: &Tenant) -> Result<TenantTx, sqlx::Error> {
+        self.begin_for_id(tenant.id).await
+    }
+
+    pub async fn begin_for_id(&self, tenant_id: Uuid) -> Result<TenantTx, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(tenant_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        Ok(TenantTx { tx, tenant_id })
+    }
+
+    /// Readiness: the database answers within the pool's acquire timeout.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// A transaction bound to one tenant. Dereferences to the connection for queries; call
+/// [`TenantTx::commit`] to keep writes (dropping it rolls back).
+pub struct TenantTx {
+    tx: Transaction<'static, Postgres>,
+    tenant_id: Uuid,
+}
+
+impl TenantTx {
+    pub fn tenant_id(&self) -> Uuid {
+        self.tenant_id
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl Deref for TenantTx {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for TenantTx {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+}

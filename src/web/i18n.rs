@@ -1,0 +1,183 @@
+//! Interface languages: French first, English second.
+//!
+//! Texts live in `locales/fr.toml` and `locales/en.toml` (nested tables, flattened to
+//! dotted keys). Templates receive the whole table of the request's language as `t`, so they
+//! write `{{ t.home.title }}`. A test checks both files have the same keys.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use axum::http::HeaderMap;
+use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+use serde::Serialize;
+
+/// Name of the cookie that remembers a visitor's language choice.
+pub const LANG_COOKIE: &str = "lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Fr,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        match code.trim().to_ascii_lowercase().get(..2)? {
+            "fr" => Some(Lang::Fr),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other language, for the switcher.
+    pub fn other(self) -> Self {
+        match self {
+            Lang::Fr => Lang::En,
+            Lang::En => Lang::Fr,
+        }
+    }
+
+    /// The visitor's choice (cookie), else their browser's first supported language, else French.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let from_cookie = headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == LANG_COOKIE)
+            .and_then(|(_, value)| Lang::parse(value));
+        if let Some(lang) = from_cookie {
+            return lang;
+        }
+        let accept = headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let mut ranges: Vec<(f32, Lang)> = accept
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.split(';');
+                let lang = Lang::parse(pieces.next()?)?;
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse().ok())
+                    .unwrap_or(1.0);
+                Some((q, lang))
+            })
+            .collect();
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranges.first().map(|(_, l)| *l).unwrap_or_default()
+    }
+
+    /// All texts of this language, as a nested value for templates.
+    pub fn texts(self) -> &'static toml::Table {
+        match self {
+            Lang::Fr => &FR,
+            Lang::En => &EN,
+        }
+    }
+
+    /// One text by dotted key (`error.not_found.title`); the key itself if missing.
+    pub fn text(self, key: &str) -> String {
+        flatten(self.texts())
+            .remove(key)
+            .unwrap_or_else(|| key.to_owned())
+    }
+}
+
+static FR: LazyLock<toml::Table> = LazyLock::new(|| {
+    include_str!("locales/fr.toml")
+        .parse()
+        .expect("fr.toml is valid TOML")
+});
+static EN: LazyLock<toml::Table> = LazyLock::new(|| {
+    include_str!("locales/en.toml")
+        .parse()
+        .expect("en.toml is valid TOML")
+});
+
+fn flatten(table: &toml::Table) -> BTreeMap<String, String> {
+    fn walk(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
+        for (key, value) in table {
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match value {
+                toml::Value::Table(t) => walk(&path, t, out),
+                toml::Value::String(s) => {
+                    out.insert(path, s.clone());
+                }
+                other => {
+                    out.insert(path, other.to_string());
+                }
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk("", table, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let fr: Vec<_> = flatten(&FR).into_keys().collect();
+        let en: Vec<_> = flatten(&EN).into_keys().collect();
+        assert_eq!(fr, en);
+        assert!(fr.len() > 20);
+    }
+
+    #[test]
+    fn negotiation() {
+        let mut h = HeaderMap::new();
+        assert_eq!(Lang::from_headers(&h), Lang::Fr);
+        h.insert(
+            ACCEPT_LANGUAGE,
+            "de-DE, en-GB;q=0.8, fr;q=0.5".parse().unwrap(),
+        );
+        assert_eq!(Lang::from_headers(&h), Lang::En);
+        h.insert(COOKIE, "a=b; lang=fr".parse().unwrap());
+        assert_eq!(Lang::from_headers(&h), Lang::Fr);
+    }
+}
+
+/// `3 février 2027` / `3 February 2027`, in Paris time.
+pub fn format_date(lang: Lang, date: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    // France is UTC+1 or +2; a fixed +1h keeps day boundaries right for all but late-night
+    // summer instants, without pulling in a time-zone database.
+    let local = date + chrono::Duration::hours(1);
+    let months = lang.text("date.months");
+    let month = months.split(',').nth(local.month0() as usize).unwrap_or("");
+    format!("{} {} {}", local.day(), month, local.year())
+}
+
+/// `du 3 février 2027 au 30 mars 2027`.
+pub fn format_period(
+    lang: Lang,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> String {
+    format!(
+        "{} {} {} {}",
+        lang.text("date.from"),
+        format_date(lang, from),
+        lang.text("date.to"),
+        format_date(lang, to)
+    )
+}

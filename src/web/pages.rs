@@ -1,0 +1,96 @@
+//! Page plumbing shared by every area: error pages, the language switch, the 404 fallback.
+
+use axum::extract::{Path, Query, Request};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::i18n::{LANG_COOKIE, Lang};
+use super::templates::{PageFrame, render};
+use crate::error::{ApiError, ErrorPage, PageError};
+use crate::tenancy::Tenant;
+use crate::tenancy::host::RequestOrigin;
+
+/// Renders an error page for a request that has not reached a handler.
+pub fn render_error_page(request: &Request, tenant: Option<&Tenant>, page: ErrorPage) -> Response {
+    let lang = Lang::from_headers(request.headers());
+    error_page_response(lang, tenant, request.uri().path(), page)
+}
+
+/// The full error page: branded when the space is known, neutral otherwise.
+pub fn error_page_response(
+    lang: Lang,
+    tenant: Option<&Tenant>,
+    path: &str,
+    page: ErrorPage,
+) -> Response {
+    #[derive(serde::Serialize)]
+    struct ErrorContext {
+        title: String,
+        body: String,
+        status: u16,
+        show_home_link: bool,
+    }
+    let frame = PageFrame::new(lang, tenant, path);
+    let context = ErrorContext {
+        title: lang.text(&format!("error.{}.title", page.key())),
+        body: lang.text(&format!("error.{}.body", page.key())),
+        status: page.status().as_u16(),
+        // An unknown host has no home page to go back to.
+        show_home_link: tenant.is_some() && page != ErrorPage::SpaceSuspended,
+    };
+    let mut response = match render("error.html", &frame, context) {
+        Ok(html) => (page.status(), Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "cannot render the error page");
+            (page.status(), "Erreur / Error").into_response()
+        }
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Fallback for unknown paths: a page or a problem document, depending on the path.
+pub async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::NotFound.into_response()
+    } else {
+        PageError::NotFound.into_response()
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SwitchQuery {
+    retour: Option<String>,
+}
+
+/// `GET /langue/{code}?retour=/path`: remembers the language in a cookie and goes back.
+/// Works without JavaScript; `retour` must be a local path (no open redirect).
+pub async fn switch_language(
+    Path(code): Path<String>,
+    Query(query): Query<SwitchQuery>,
+    origin: Option<axum::Extension<RequestOrigin>>,
+) -> Result<Response, PageError> {
+    let lang = Lang::parse(&code)
+        .filter(|l| l.code() == code)
+        .ok_or(PageError::NotFound)?;
+    let back = query
+        .retour
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
+        .unwrap_or_else(|| "/".into());
+    let secure = origin.is_some_and(|o| o.https);
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
+        lang.code(),
+        if secure { "; Secure" } else { "" }
+    );
+    let mut response = Redirect::to(&back).into_response();
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
+    );
+    Ok(response)
+}

@@ -1,0 +1,74 @@
+//! HTML rendering with minijinja. Templates are compiled into the binary (one file to deploy)
+//! and auto-escaped because their names end in `.html`.
+
+use std::sync::LazyLock;
+
+use minijinja::Environment;
+use serde::Serialize;
+
+use super::i18n::Lang;
+use crate::tenancy::Tenant;
+
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    for (name, source) in [
+        ("base.html", include_str!("templates/base.html")),
+        ("home.html", include_str!("templates/home.html")),
+        ("error.html", include_str!("templates/error.html")),
+    ] {
+        env.add_template(name, source)
+            .unwrap_or_else(|e| panic!("template {name}: {e}"));
+    }
+    env
+});
+
+/// Changes with each release so browsers fetch new static assets.
+pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What every page knows: its language, its space, where it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageFrame<'a> {
+    pub lang: &'static str,
+    pub t: &'static toml::Table,
+    pub tenant: Option<&'a Tenant>,
+    /// Shown in the header under the site name.
+    pub space_name: String,
+    /// Current path, so the language switch comes back here.
+    pub path: &'a str,
+    pub asset_version: &'static str,
+}
+
+impl<'a> PageFrame<'a> {
+    pub fn new(lang: Lang, tenant: Option<&'a Tenant>, path: &'a str) -> Self {
+        let space_name = match tenant {
+            Some(t) => t.name.clone(),
+            None => lang.text("site.national_name"),
+        };
+        PageFrame {
+            lang: lang.code(),
+            t: lang.texts(),
+            tenant,
+            space_name,
+            path,
+            asset_version: ASSET_VERSION,
+        }
+    }
+}
+
+/// Renders `template` with the frame's fields and `extra`'s fields side by side.
+pub fn render<S: Serialize>(
+    template: &str,
+    frame: &PageFrame<'_>,
+    extra: S,
+) -> Result<String, minijinja::Error> {
+    #[derive(Serialize)]
+    struct Context<'a, S> {
+        #[serde(flatten)]
+        frame: &'a PageFrame<'a>,
+        #[serde(flatten)]
+        extra: S,
+    }
+    TEMPLATES
+        .get_template(template)?
+        .render(minijinja::value::Serde(Context { frame, extra }))
+}
