@@ -94,6 +94,10 @@ struct PgBinaries {
 
 impl PgBinaries {
     fn locate() -> anyhow::Result<Self> {
+        Self::locate_in(Self::candidates())
+    }
+
+    fn candidates() -> Vec<PathBuf> {
         let mut candidates: Vec<PathBuf> = Vec::new();
         if let Some(dir) = std::env::var_os("ECOUTE_PG_BIN") {
             candidates.push(dir.into());
@@ -114,6 +118,10 @@ impl PgBinaries {
         });
         candidates.extend(debian);
         candidates.push("/usr/local/pgsql/bin".into());
+        candidates
+    }
+
+    fn locate_in(candidates: Vec<PathBuf>) -> anyhow::Result<Self> {
         for dir in candidates {
             if ["initdb", "pg_ctl", "postgres"]
                 .iter()
@@ -389,4 +397,24 @@ fn ensure_watchdog(
 
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_binaries_say_what_to_do() {
+        let message = PgBinaries::locate_in(vec!["/nonexistent".into()])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(message.contains("apt install postgresql"), "{message}");
+        assert!(message.contains("DATABASE_URL"), "{message}");
+    }
+
+    #[test]
+    fn quoting_survives_spaces_and_quotes() {
+        assert_eq!(shell_quote("/a b/it's"), r"'/a b/it'\''s'");
+    }
 }

@@ -71,6 +71,22 @@ impl Database {
         })
     }
 
+    /// A database given by explicit owner options (tests, tools); the application role's
+    /// options are derived from them.
+    pub fn with_options(
+        owner: PgConnectOptions,
+        app_role: &str,
+        app_password: Option<&str>,
+    ) -> Self {
+        let app = derive_app_options(&owner, app_role, app_password);
+        Database {
+            owner: quiet(owner),
+            app: quiet(app),
+            app_role: app_role.to_owned(),
+            embedded: None,
+        }
+    }
+
     pub async fn connect_owner(&self) -> anyhow::Result<PgPool> {
         PgPoolOptions::new()
             .max_connections(4)
@@ -216,7 +232,7 @@ async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ecoute.grants'))")
         .execute(&mut *tx)
         .await?;
-    let tenant_tables = crate::tenancy::rls::tenant_owned_tables(&mut *tx).await?;
+    let tenant_tables = crate::tenancy::rls::tenant_owned_tables(&mut tx).await?;
     let mut ddl = format!(
         "GRANT USAGE ON SCHEMA public TO {role};\n\
          GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};\n\

@@ -130,32 +130,6 @@ fn flatten(table: &toml::Table) -> BTreeMap<String, String> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn both_languages_have_the_same_keys() {
-        let fr: Vec<_> = flatten(&FR).into_keys().collect();
-        let en: Vec<_> = flatten(&EN).into_keys().collect();
-        assert_eq!(fr, en);
-        assert!(fr.len() > 20);
-    }
-
-    #[test]
-    fn negotiation() {
-        let mut h = HeaderMap::new();
-        assert_eq!(Lang::from_headers(&h), Lang::Fr);
-        h.insert(
-            ACCEPT_LANGUAGE,
-            "de-DE, en-GB;q=0.8, fr;q=0.5".parse().unwrap(),
-        );
-        assert_eq!(Lang::from_headers(&h), Lang::En);
-        h.insert(COOKIE, "a=b; lang=fr".parse().unwrap());
-        assert_eq!(Lang::from_headers(&h), Lang::Fr);
-    }
-}
-
 /// `3 février 2027` / `3 February 2027`, in Paris time.
 pub fn format_date(lang: Lang, date: chrono::DateTime<chrono::Utc>) -> String {
     use chrono::Datelike;
@@ -180,4 +154,39 @@ pub fn format_period(
         lang.text("date.to"),
         format_date(lang, to)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let fr: Vec<_> = flatten(&FR).into_keys().collect();
+        let en: Vec<_> = flatten(&EN).into_keys().collect();
+        assert_eq!(fr, en);
+        assert!(fr.len() > 20);
+    }
+
+    #[test]
+    fn negotiation() {
+        let mut h = HeaderMap::new();
+        assert_eq!(Lang::from_headers(&h), Lang::Fr);
+        h.insert(
+            ACCEPT_LANGUAGE,
+            "de-DE, en-GB;q=0.8, fr;q=0.5".parse().unwrap(),
+        );
+        assert_eq!(Lang::from_headers(&h), Lang::En);
+        h.insert(COOKIE, "a=b; lang=fr".parse().unwrap());
+        assert_eq!(Lang::from_headers(&h), Lang::Fr);
+    }
+
+    #[test]
+    fn dates_in_both_languages() {
+        let date = chrono::DateTime::parse_from_rfc3339("2027-02-03T09:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(format_date(Lang::Fr, date), "3 février 2027");
+        assert_eq!(format_date(Lang::En, date), "3 February 2027");
+    }
 }

@@ -40,10 +40,8 @@ pub struct PageFrame<'a> {
 
 impl<'a> PageFrame<'a> {
     pub fn new(lang: Lang, tenant: Option<&'a Tenant>, path: &'a str) -> Self {
-        let space_name = match tenant {
-            Some(t) => t.name.clone(),
-            None => lang.text("site.national_name"),
-        };
+        // An unknown host has no space: the header then shows only the site name.
+        let space_name = tenant.map(|t| t.name.clone()).unwrap_or_default();
         PageFrame {
             lang: lang.code(),
             t: lang.texts(),

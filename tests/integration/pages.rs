@@ -1,0 +1,196 @@
+//! Pages, headers, probes and assets, through a real server.
+
+use crate::helpers::{TestApp, insert_campaign};
+
+#[tokio::test]
+async fn a_local_home_lists_its_campaigns_and_national_ones_but_no_one_elses() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    insert_campaign(
+        &owner,
+        "national",
+        "national",
+        "Consultation nationale témoin",
+    )
+    .await;
+    insert_campaign(&owner, "gironde", "local", "Consultation girondine témoin").await;
+    insert_campaign(&owner, "aude", "local", "Consultation audoise témoin").await;
+
+    let (_, gironde) = app.get_text("gironde.localhost", "/").await;
+    assert!(gironde.contains("Consultation nationale témoin"));
+    assert!(gironde.contains("Consultation girondine témoin"));
+    assert!(!gironde.contains("Consultation audoise témoin"));
+
+    let (_, national) = app.get_text("localhost", "/").await;
+    assert!(national.contains("Consultation nationale témoin"));
+    assert!(!national.contains("Consultation girondine témoin"));
+    assert!(!national.contains("Consultation audoise témoin"));
+}
+
+#[tokio::test]
+async fn an_empty_space_says_so() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get_text("aude.localhost", "/").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Aucune consultation n’est ouverte pour le moment"));
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_a_request_id() {
+    let app = TestApp::spawn().await;
+    let response = app.get("gironde.localhost", "/").await;
+    let h = response.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'self'")
+            && csp.contains("frame-ancestors 'none'")
+            && !csp.contains("unsafe-inline")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
+    assert!(
+        !h.contains_key("strict-transport-security"),
+        "no HSTS over plain HTTP"
+    );
+    let id = h["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 36, "a UUID request id: {id}");
+    // A caller's request id is kept.
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header("host", "localhost")
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "abc-123");
+}
+
+#[tokio::test]
+async fn responses_are_compressed_when_asked() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header("host", "localhost")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}
+
+#[tokio::test]
+async fn probes_answer_on_any_host() {
+    let app = TestApp::spawn().await;
+    for host in ["localhost", "10.0.0.7:8080", "unknown.example"] {
+        assert_eq!(app.get_text(host, "/healthz").await, (200, "ok".into()));
+        assert_eq!(app.get_text(host, "/readyz").await, (200, "ready".into()));
+    }
+}
+
+#[tokio::test]
+async fn static_assets_are_cached_and_revalidated() {
+    let app = TestApp::spawn().await;
+    let response = app.get("localhost", "/static/app.css").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=31536000")
+    );
+    let etag = response.headers()["etag"].clone();
+    let again = app
+        .client
+        .get(app.url("/static/app.css"))
+        .header("host", "localhost")
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(
+        app.get("localhost", "/static/missing.css").await.status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn english_is_offered_and_remembered() {
+    let app = TestApp::spawn().await;
+    let english = app
+        .client
+        .get(app.url("/"))
+        .header("host", "gironde.localhost")
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    let body = english.text().await.unwrap();
+    assert!(
+        body.contains("<html lang=\"en\">") && body.contains("Consultations"),
+        "English by negotiation"
+    );
+
+    let switch = app.get("gironde.localhost", "/langue/en?retour=/").await;
+    assert_eq!(switch.status(), 303);
+    assert_eq!(switch.headers()["location"], "/");
+    let cookie = switch.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("lang=en;")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+    );
+    let body = app
+        .client
+        .get(app.url("/"))
+        .header("host", "gironde.localhost")
+        .header("cookie", "lang=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("Have your say"));
+
+    // No open redirect through the language switch.
+    let evil = app
+        .get("gironde.localhost", "/langue/fr?retour=//evil.example/")
+        .await;
+    assert_eq!(evil.headers()["location"], "/");
+    assert_eq!(
+        app.get("gironde.localhost", "/langue/de").await.status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_get_a_branded_french_404_or_a_problem() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get_text("gironde.localhost", "/nulle-part").await;
+    assert_eq!(status, 404);
+    assert!(
+        body.contains("Page introuvable")
+            && body.contains("Caf de la Gironde")
+            && body.contains("Retour à l’accueil")
+    );
+    let api = app.get("gironde.localhost", "/api/v1/nulle-part").await;
+    assert_eq!(api.status(), 404);
+    assert_eq!(api.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test]
+async fn demo_seeding_is_idempotent() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let first = ecoute::demo::seed(&owner).await.unwrap();
+    assert!(first >= 6, "{first}");
+    assert_eq!(ecoute::demo::seed(&owner).await.unwrap(), 0);
+    let (_, body) = app.get_text("gironde.localhost", "/").await;
+    assert!(
+        body.contains("Notre accueil à Bordeaux")
+            && body.contains("Simplifier vos démarches en ligne")
+    );
+}
