@@ -37,29 +37,26 @@ pub struct Settings {
     pub tenants_dir: PathBuf,
     /// Folder for local state (the embedded PostgreSQL cluster).
     pub data_dir: PathBuf,
+    /// SMTP server for outgoing mail (`smtp://host:port`, `smtps://user:pass@host`); none: mail is logged.
+    pub smtp_url: Option<String>,
+    /// Sender of outgoing mail.
+    pub mail_from: String,
 }
 
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
-            .field(
-                "database_url",
-                &self.database_url.as_deref().map(redact_url),
-            )
-            .field(
-                "app_database_url",
-                &self.app_database_url.as_deref().map(redact_url),
-            )
+            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field("app_database_url", &self.app_database_url.as_deref().map(redact_url))
             .field("app_role", &self.app_role)
-            .field(
-                "app_password",
-                &self.app_password.as_ref().map(|_| "[redacted]"),
-            )
+            .field("app_password", &self.app_password.as_ref().map(|_| "[redacted]"))
             .field("listen", &self.listen)
             .field("base_domain", &self.base_domain)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("tenants_dir", &self.tenants_dir)
             .field("data_dir", &self.data_dir)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }
@@ -70,12 +67,7 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let userinfo = &url[scheme_end + 3..at];
             match userinfo.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme_end + 3],
-                    &userinfo[..colon],
-                    &url[at..]
-                ),
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &userinfo[..colon], &url[at..]),
                 None => url.to_owned(),
             }
         }
@@ -96,6 +88,8 @@ struct FileSettings {
     trusted_proxies: Option<Vec<String>>,
     tenants_dir: Option<PathBuf>,
     data_dir: Option<PathBuf>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
 }
 
 impl Settings {
@@ -105,26 +99,20 @@ impl Settings {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read settings file {}", path.display()))?;
-                toml::from_str(&text)
-                    .with_context(|| format!("invalid settings file {}", path.display()))?
+                toml::from_str(&text).with_context(|| format!("invalid settings file {}", path.display()))?
             }
             None => FileSettings::default(),
         };
-        Self::from_sources(file, |key| {
-            std::env::var(key).ok().filter(|v| !v.trim().is_empty())
-        })
+        Self::from_sources(file, |key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()))
     }
 
-    fn from_sources(
-        file: FileSettings,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> anyhow::Result<Self> {
+    fn from_sources(file: FileSettings, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let listen = env("ECOUTE_LISTEN")
             .or(file.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.into());
-        let listen = listen.parse().with_context(|| {
-            format!("ECOUTE_LISTEN must be an address like 127.0.0.1:8080, got {listen:?}")
-        })?;
+        let listen = listen
+            .parse()
+            .with_context(|| format!("ECOUTE_LISTEN must be an address like 127.0.0.1:8080, got {listen:?}"))?;
         let base_domain = env("ECOUTE_BASE_DOMAIN")
             .or(file.base_domain)
             .unwrap_or_else(|| DEFAULT_BASE_DOMAIN.into())
@@ -142,10 +130,7 @@ impl Settings {
                 .collect(),
             None => file.trusted_proxies.unwrap_or_default(),
         };
-        let trusted_proxies = proxies
-            .iter()
-            .map(|p| IpNet::parse(p))
-            .collect::<anyhow::Result<_>>()?;
+        let trusted_proxies = proxies.iter().map(|p| IpNet::parse(p)).collect::<anyhow::Result<_>>()?;
         let app_role = env("ECOUTE_APP_ROLE")
             .or(file.app_role)
             .unwrap_or_else(|| DEFAULT_APP_ROLE.into());
@@ -153,6 +138,9 @@ impl Settings {
             bail!("ECOUTE_APP_ROLE must be a lowercase SQL identifier, got {app_role:?}");
         }
         let project_dir = std::env::current_dir().context("cannot read the current directory")?;
+        let mail_from = env("ECOUTE_MAIL_FROM")
+            .or(file.mail_from)
+            .unwrap_or_else(|| format!("La Caf à votre écoute <ne-pas-repondre@{base_domain}>"));
         Ok(Settings {
             database_url: env("DATABASE_URL").or(file.database_url),
             app_database_url: env("ECOUTE_APP_DATABASE_URL").or(file.app_database_url),
@@ -169,6 +157,8 @@ impl Settings {
                 .map(PathBuf::from)
                 .or(file.data_dir)
                 .unwrap_or_else(|| project_dir.join(".ecoute")),
+            smtp_url: env("ECOUTE_SMTP_URL").or(file.smtp_url),
+            mail_from,
         })
     }
 
@@ -218,15 +208,11 @@ impl IpNet {
         };
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -247,11 +233,7 @@ mod tests {
         assert!(host.contains("::ffff:127.0.0.1".parse().unwrap()));
         assert!(!host.contains("127.0.0.2".parse().unwrap()));
         assert!(IpNet::parse("10.0.0.0/33").is_err());
-        assert!(
-            IpNet::parse("0.0.0.0/0")
-                .unwrap()
-                .contains("8.8.8.8".parse().unwrap())
-        );
+        assert!(IpNet::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
     }
 
     #[test]
@@ -269,17 +251,11 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         let mut s = Settings::defaults();
         s.database_url = Some("postgres://owner:hunter2@db/ecoute".into());
         s.app_password = Some("hunter3".into());
         let shown = format!("{s:?}");
-        assert!(
-            !shown.contains("hunter2") && !shown.contains("hunter3"),
-            "{shown}"
-        );
+        assert!(!shown.contains("hunter2") && !shown.contains("hunter3"), "{shown}");
     }
 }

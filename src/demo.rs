@@ -37,11 +37,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
         audience: "public",
         title: "Parents solos : de quoi avez-vous besoin ?",
         summary: "Garde d’enfants, pension alimentaire, logement : partagez votre expérience pour améliorer l’accompagnement des familles monoparentales.",
-        themes: &[
-            "Familles monoparentales",
-            "Pension alimentaire",
-            "Garde d’enfants",
-        ],
+        themes: &["Familles monoparentales", "Pension alimentaire", "Garde d’enfants"],
         opens_in_days: 14,
         weeks: 8,
     },
@@ -101,10 +97,7 @@ pub async fn seed(owner: &PgPool) -> anyhow::Result<usize> {
             .fetch_optional(owner)
             .await?;
         let Some(tenant_id) = tenant_id else {
-            tracing::warn!(
-                tenant = c.tenant,
-                "demo tenant missing; skipping its campaigns"
-            );
+            tracing::warn!(tenant = c.tenant, "demo tenant missing; skipping its campaigns");
             continue;
         };
         let opens_at = today + Duration::days(c.opens_in_days);

@@ -20,6 +20,7 @@ pub enum ErrorPage {
     UnknownSpace,
     SpaceSuspended,
     BadRequest,
+    Forbidden,
     Unavailable,
     Internal,
 }
@@ -30,6 +31,7 @@ impl ErrorPage {
             ErrorPage::NotFound | ErrorPage::UnknownSpace => StatusCode::NOT_FOUND,
             ErrorPage::SpaceSuspended | ErrorPage::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorPage::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorPage::Forbidden => StatusCode::FORBIDDEN,
             ErrorPage::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -41,6 +43,7 @@ impl ErrorPage {
             ErrorPage::UnknownSpace => "unknown_space",
             ErrorPage::SpaceSuspended => "suspended",
             ErrorPage::BadRequest => "bad_request",
+            ErrorPage::Forbidden => "forbidden",
             ErrorPage::Unavailable => "unavailable",
             ErrorPage::Internal => "internal",
         }
@@ -54,6 +57,9 @@ pub enum PageError {
     NotFound,
     #[error("bad request")]
     BadRequest,
+    /// A form without a valid CSRF token.
+    #[error("forbidden")]
+    Forbidden,
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -65,6 +71,7 @@ impl IntoResponse for PageError {
         let page = match &self {
             PageError::NotFound => ErrorPage::NotFound,
             PageError::BadRequest => ErrorPage::BadRequest,
+            PageError::Forbidden => ErrorPage::Forbidden,
             PageError::Database(e) if is_unavailable(e) => {
                 tracing::error!(error = %self, cause = %e, "database unavailable");
                 ErrorPage::Unavailable
@@ -100,6 +107,15 @@ pub struct Problem {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Field-level validation errors (`field`, `message`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
 }
 
 /// An error from an API handler.
@@ -113,6 +129,14 @@ pub enum ApiError {
     SpaceSuspended,
     #[error("{0}")]
     BadRequest(String),
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("invalid fields")]
+    Invalid(Vec<FieldProblem>),
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -122,18 +146,8 @@ pub enum ApiError {
 impl ApiError {
     fn problem(&self) -> (StatusCode, &'static str, &'static str, Option<String>) {
         match self {
-            ApiError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "Ressource introuvable",
-                None,
-            ),
-            ApiError::UnknownSpace => (
-                StatusCode::NOT_FOUND,
-                "unknown-space",
-                "Espace inconnu",
-                None,
-            ),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not-found", "Ressource introuvable", None),
+            ApiError::UnknownSpace => (StatusCode::NOT_FOUND, "unknown-space", "Espace inconnu", None),
             ApiError::SpaceSuspended => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "space-suspended",
@@ -146,18 +160,39 @@ impl ApiError {
                 "Requête invalide",
                 Some(detail.clone()),
             ),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Connexion requise",
+                Some("Connectez-vous pour effectuer cette action.".into()),
+            ),
+            ApiError::Forbidden(detail) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Action non autorisée",
+                Some(detail.clone()),
+            ),
+            ApiError::Conflict(detail) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "Action impossible",
+                Some(detail.clone()),
+            ),
+            ApiError::Invalid(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Données invalides",
+                Some("Certains champs sont invalides.".into()),
+            ),
             ApiError::Database(e) if is_unavailable(e) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Service momentanément indisponible",
                 None,
             ),
-            ApiError::Database(_) | ApiError::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Erreur interne",
-                None,
-            ),
+            ApiError::Database(_) | ApiError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Erreur interne", None)
+            }
         }
     }
 }
@@ -172,11 +207,16 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let (status, slug, title, detail) = self.problem();
+        let errors = match self {
+            ApiError::Invalid(errors) => errors,
+            _ => Vec::new(),
+        };
         let body = Problem {
             kind: format!("/problems/{slug}"),
             title: title.into(),
             status: status.as_u16(),
             detail,
+            errors,
         };
         let mut response = (status, Json(body)).into_response();
         response.headers_mut().insert(

@@ -6,14 +6,18 @@
 //! - [`db`]: connections, roles, migrations, the embedded PostgreSQL;
 //! - [`tenancy`]: host → tenant, tenant-scoped transactions, RLS rule, `tenants/` sync;
 //! - [`web`]: router, layers, templates, i18n, shared pages;
-//! - [`campaigns`]: the first domain area (each area owns its types, queries and routes);
+//! - [`campaigns`], [`ideas`], [`accounts`]: domain areas (each owns its types, queries, routes);
+//! - [`mail`]: the outbox and its worker;
 //! - [`demo`]: demo data for `ecoute demo`.
 
+pub mod accounts;
 pub mod campaigns;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod ideas;
+pub mod mail;
 pub mod startup;
 pub mod telemetry;
 pub mod tenancy;

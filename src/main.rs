@@ -86,10 +86,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => {
             let db = Database::open(&settings).await?;
             db.migrate().await?;
-            println!(
-                "migrations applied; application role `{}` granted",
-                db.app_role
-            );
+            println!("migrations applied; application role `{}` granted", db.app_role);
         }
         Command::Tenants {
             command: TenantsCommand::Sync { check },
@@ -97,13 +94,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = Database::open(&settings).await?;
             db.migrate().await?;
             let pool = db.connect_owner().await?;
-            let mode = if check {
-                SyncMode::Check
-            } else {
-                SyncMode::Apply
-            };
-            let report =
-                sync_tenants(&pool, &settings.tenants_dir, &settings.base_domain, mode).await?;
+            let mode = if check { SyncMode::Check } else { SyncMode::Apply };
+            let report = sync_tenants(&pool, &settings.tenants_dir, &settings.base_domain, mode).await?;
             println!("{report}");
             if check && report.has_drift() {
                 return Ok(ExitCode::from(1));
@@ -113,17 +105,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = Database::open(&settings).await?;
             db.migrate().await?;
             let pool = db.connect_owner().await?;
-            let report = sync_tenants(
-                &pool,
-                &settings.tenants_dir,
-                &settings.base_domain,
-                SyncMode::Apply,
-            )
-            .await?;
-            eprintln!(
-                "tenants: {}",
-                report.to_string().lines().last().unwrap_or_default()
-            );
+            let report = sync_tenants(&pool, &settings.tenants_dir, &settings.base_domain, SyncMode::Apply).await?;
+            eprintln!("tenants: {}", report.to_string().lines().last().unwrap_or_default());
             let added = ecoute::demo::seed(&pool).await?;
             eprintln!("demo campaigns added: {added}");
             pool.close().await;
@@ -133,12 +116,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(
-    settings: &Settings,
-    db: &Database,
-    listen: SocketAddr,
-    print_urls: bool,
-) -> anyhow::Result<()> {
+async fn serve(settings: &Settings, db: &Database, listen: SocketAddr, print_urls: bool) -> anyhow::Result<()> {
     let app = Application::build(settings, db, listen).await?;
     let addr = app.local_addr();
     tracing::info!(%addr, base_domain = %settings.base_domain, "listening");
@@ -150,11 +128,10 @@ async fn serve(
 
 async fn print_space_urls(db: &Database, base: &str, addr: SocketAddr) -> anyhow::Result<()> {
     let pool = db.connect_owner().await?;
-    let spaces: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT slug, kind, name FROM tenants WHERE status = 'active' ORDER BY kind DESC, slug",
-    )
-    .fetch_all(&pool)
-    .await?;
+    let spaces: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT slug, kind, name FROM tenants WHERE status = 'active' ORDER BY kind DESC, slug")
+            .fetch_all(&pool)
+            .await?;
     pool.close().await;
     let port = addr.port();
     eprintln!("\necoute is running. Open:");

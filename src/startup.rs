@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::db::Database;
+use crate::mail::worker::{MailWorker, Transport};
 use crate::tenancy::{TenantDb, TenantResolver};
 use crate::web::{AppState, router};
 
@@ -28,23 +29,18 @@ pub struct Application {
 impl Application {
     /// Connects as the application role (refusing one that bypasses RLS), starts the tenant
     /// change listener and binds `listen`.
-    pub async fn build(
-        settings: &Settings,
-        db: &Database,
-        listen: SocketAddr,
-    ) -> anyhow::Result<Self> {
+    pub async fn build(settings: &Settings, db: &Database, listen: SocketAddr) -> anyhow::Result<Self> {
         let pool = db.connect_app(32).await?;
         let resolver = TenantResolver::new(pool.clone(), &settings.base_domain);
         let background = CancellationToken::new();
-        tokio::spawn(
-            resolver
-                .clone()
-                .listen_for_changes(background.child_token()),
-        );
+        tokio::spawn(resolver.clone().listen_for_changes(background.child_token()));
+        let transport = Transport::from_settings(settings.smtp_url.as_deref(), &settings.mail_from)?;
+        tokio::spawn(MailWorker::new(pool.clone(), transport).run(background.child_token()));
         let state = AppState {
             db: TenantDb::new(pool.clone()),
             resolver: resolver.clone(),
             trusted_proxies: settings.trusted_proxies.clone().into(),
+            csrf_key: std::sync::Arc::new(crate::db::load_csrf_key(&pool).await?),
         };
         let listener = TcpListener::bind(listen)
             .await
@@ -59,9 +55,7 @@ impl Application {
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     /// The resolver, so tests and tools can inspect or clear the cache.
@@ -70,13 +64,8 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then drains connections and stops background work.
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;

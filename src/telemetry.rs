@@ -33,8 +33,7 @@ impl Drop for TelemetryGuard {
 
 /// Installs the global subscriber. `json` selects JSON lines (servers) or compact text (CLI).
 pub fn init(json: bool) -> anyhow::Result<TelemetryGuard> {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
     let provider = match std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT") {
         Ok(endpoint) if !endpoint.trim().is_empty() => Some(otlp_provider()?),
         _ => None,
@@ -54,11 +53,7 @@ pub fn init(json: bool) -> anyhow::Result<TelemetryGuard> {
             .try_init()?;
     } else {
         registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .compact()
-                    .with_writer(std::io::stderr),
-            )
+            .with(tracing_subscriber::fmt::layer().compact().with_writer(std::io::stderr))
             .try_init()?;
     }
     Ok(TelemetryGuard { provider })
@@ -66,9 +61,7 @@ pub fn init(json: bool) -> anyhow::Result<TelemetryGuard> {
 
 fn otlp_provider() -> anyhow::Result<SdkTracerProvider> {
     // Endpoint, headers and timeout come from the standard OTEL_EXPORTER_OTLP_* variables.
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .build()?;
+    let exporter = opentelemetry_otlp::SpanExporter::builder().with_http().build()?;
     let resource = Resource::builder()
         .with_service_name("ecoute")
         .with_attribute(opentelemetry::KeyValue::new(
@@ -131,12 +124,7 @@ pub fn trace_layer() -> TraceLayer<
 pub struct RecordStatus;
 
 impl<B> tower_http::trace::OnResponse<B> for RecordStatus {
-    fn on_response(
-        self,
-        response: &axum::http::Response<B>,
-        latency: std::time::Duration,
-        span: &tracing::Span,
-    ) {
+    fn on_response(self, response: &axum::http::Response<B>, latency: std::time::Duration, span: &tracing::Span) {
         span.record("http.response.status_code", response.status().as_u16());
         tracing::info!(
             status = response.status().as_u16(),

@@ -73,14 +73,8 @@ mod tests {
     fn lifecycle_follows_dates_and_publication() {
         let now = Utc::now();
         let (open, close) = (now - Duration::days(1), now + Duration::days(55));
-        assert_eq!(
-            Lifecycle::at(now, None, open, close, None),
-            Lifecycle::Draft
-        );
-        assert_eq!(
-            Lifecycle::at(now, Some(now), open, close, None),
-            Lifecycle::Open
-        );
+        assert_eq!(Lifecycle::at(now, None, open, close, None), Lifecycle::Draft);
+        assert_eq!(Lifecycle::at(now, Some(now), open, close, None), Lifecycle::Open);
         assert_eq!(
             Lifecycle::at(now, Some(now), now + Duration::days(1), close, None),
             Lifecycle::Scheduled

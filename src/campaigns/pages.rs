@@ -1,17 +1,15 @@
 //! Campaign pages.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
 use axum::response::Html;
 use serde::Serialize;
 
 use super::CampaignSummary;
 use super::queries::list_home_campaigns;
 use crate::error::PageError;
-use crate::tenancy::CurrentTenant;
 use crate::web::AppState;
-use crate::web::i18n::{Lang, format_period};
-use crate::web::templates::{PageFrame, render};
+use crate::web::i18n::format_period;
+use crate::web::page::Page;
 
 #[derive(Serialize)]
 struct HomeCampaign<'a> {
@@ -21,15 +19,9 @@ struct HomeCampaign<'a> {
 }
 
 /// `GET /`: the space's welcome and its campaigns (local ones and national ones).
-#[tracing::instrument(skip_all, fields(tenant = %tenant.slug))]
-pub async fn home(
-    State(state): State<AppState>,
-    tenant: CurrentTenant,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Html<String>, PageError> {
-    let lang = Lang::from_headers(&headers);
-    let mut tx = state.db.begin(&tenant).await?;
+#[tracing::instrument(skip_all, fields(tenant = %page.tenant.slug))]
+pub async fn home(State(state): State<AppState>, page: Page) -> Result<Html<String>, PageError> {
+    let mut tx = state.db.begin(&page.tenant).await?;
     let campaigns = list_home_campaigns(&mut tx).await?;
     tx.commit().await?;
 
@@ -43,10 +35,11 @@ pub async fn home(
             .iter()
             .map(|c| HomeCampaign {
                 campaign: c,
-                period: format_period(lang, c.opens_at, c.closes_at),
+                period: format_period(page.lang, c.opens_at, c.closes_at),
             })
             .collect(),
-        welcome_paragraphs: tenant
+        welcome_paragraphs: page
+            .tenant
             .branding
             .welcome_text
             .split("\n\n")
@@ -54,8 +47,5 @@ pub async fn home(
             .filter(|p| !p.is_empty())
             .collect(),
     };
-    let frame = PageFrame::new(lang, Some(&tenant), uri.path());
-    Ok(Html(
-        render("home.html", &frame, home).map_err(anyhow::Error::from)?,
-    ))
+    page.render("home.html", home)
 }

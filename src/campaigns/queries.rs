@@ -56,3 +56,71 @@ pub async fn list_home_campaigns(tx: &mut TenantTx) -> Result<Vec<CampaignSummar
         })
         .collect()
 }
+
+/// A campaign as its own page shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CampaignDetail {
+    #[serde(flatten)]
+    pub summary: CampaignSummary,
+    pub body_md: String,
+    pub has_ideas: bool,
+    pub has_survey: bool,
+    pub premoderation: bool,
+}
+
+impl CampaignDetail {
+    /// Contributions are accepted only while the campaign is open.
+    pub fn is_open(&self) -> bool {
+        self.summary.status == Lifecycle::Open
+    }
+}
+
+/// The published campaign with this slug visible from the current space: its own first, then a
+/// national one. `None` for drafts, unknown slugs, and other spaces' campaigns.
+#[tracing::instrument(skip_all, fields(tenant = %tx.tenant_id()))]
+pub async fn find_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<CampaignDetail>, sqlx::Error> {
+    let tenant_id = tx.tenant_id();
+    let row = sqlx::query(
+        "SELECT id, tenant_id, slug, scope, audience, title, summary, themes, opens_at, closes_at,
+                published_at, results_published_at, body_md, has_ideas, has_survey, premoderation
+           FROM campaigns
+          WHERE slug = $2 AND published_at IS NOT NULL AND (tenant_id = $1 OR scope = 'national')
+          ORDER BY (tenant_id = $1) DESC
+          LIMIT 1",
+    )
+    .bind(tenant_id)
+    .bind(slug)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let scope: String = r.try_get("scope")?;
+    Ok(Some(CampaignDetail {
+        summary: CampaignSummary {
+            id: r.try_get("id")?,
+            tenant_id: r.try_get("tenant_id")?,
+            slug: r.try_get("slug")?,
+            scope: if scope == "national" {
+                Scope::National
+            } else {
+                Scope::Local
+            },
+            audience: r.try_get("audience")?,
+            title: r.try_get("title")?,
+            summary: r.try_get("summary")?,
+            themes: r.try_get("themes")?,
+            opens_at: r.try_get("opens_at")?,
+            closes_at: r.try_get("closes_at")?,
+            status: Lifecycle::at(
+                Utc::now(),
+                r.try_get("published_at")?,
+                r.try_get("opens_at")?,
+                r.try_get("closes_at")?,
+                r.try_get("results_published_at")?,
+            ),
+        },
+        body_md: r.try_get("body_md")?,
+        has_ideas: r.try_get("has_ideas")?,
+        has_survey: r.try_get("has_survey")?,
+        premoderation: r.try_get("premoderation")?,
+    }))
+}

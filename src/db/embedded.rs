@@ -123,10 +123,7 @@ impl PgBinaries {
 
     fn locate_in(candidates: Vec<PathBuf>) -> anyhow::Result<Self> {
         for dir in candidates {
-            if ["initdb", "pg_ctl", "postgres"]
-                .iter()
-                .all(|b| dir.join(b).is_file())
-            {
+            if ["initdb", "pg_ctl", "postgres"].iter().all(|b| dir.join(b).is_file()) {
                 return Ok(PgBinaries { dir });
             }
         }
@@ -248,8 +245,7 @@ fn init_cluster(bin: &PgBinaries, run_as: &RunAs, data_dir: &Path) -> anyhow::Re
     tracing::info!(data_dir = %data_dir.display(), "initialising the embedded PostgreSQL cluster");
     if data_dir.exists() {
         // A half-made folder from an interrupted initdb: initdb wants it empty.
-        fs::remove_dir_all(data_dir)
-            .with_context(|| format!("cannot clear {}", data_dir.display()))?;
+        fs::remove_dir_all(data_dir).with_context(|| format!("cannot clear {}", data_dir.display()))?;
     }
     fs::create_dir_all(data_dir)?;
     run_as.give(data_dir)?;
@@ -270,10 +266,7 @@ fn init_cluster(bin: &PgBinaries, run_as: &RunAs, data_dir: &Path) -> anyhow::Re
         .context("cannot run initdb")?;
     if !output.status.success() {
         let _ = fs::remove_dir_all(data_dir);
-        bail!(
-            "initdb failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        bail!("initdb failed:\n{}", String::from_utf8_lossy(&output.stderr));
     }
     // Socket only, in the data folder; a little more room for parallel test databases.
     let mut conf = fs::OpenOptions::new()
@@ -301,12 +294,7 @@ fn is_running(bin: &PgBinaries, run_as: &RunAs, data_dir: &Path) -> bool {
         .unwrap_or(false)
 }
 
-fn start_server(
-    bin: &PgBinaries,
-    run_as: &RunAs,
-    base: &Path,
-    data_dir: &Path,
-) -> anyhow::Result<()> {
+fn start_server(bin: &PgBinaries, run_as: &RunAs, base: &Path, data_dir: &Path) -> anyhow::Result<()> {
     let log = base.join("postgres.log");
     // The server writes its log as the unprivileged user.
     File::options().create(true).append(true).open(&log)?;
@@ -340,12 +328,7 @@ fn start_server(
 }
 
 /// Starts the watchdog unless one is alive (its pid is in `watchdog.pid`).
-fn ensure_watchdog(
-    bin: &PgBinaries,
-    run_as: &RunAs,
-    base: &Path,
-    data_dir: &Path,
-) -> anyhow::Result<()> {
+fn ensure_watchdog(bin: &PgBinaries, run_as: &RunAs, base: &Path, data_dir: &Path) -> anyhow::Result<()> {
     let pid_file = base.join("watchdog.pid");
     if let Ok(pid) = fs::read_to_string(&pid_file)
         && let Ok(pid) = pid.trim().parse::<u32>()

@@ -47,11 +47,8 @@ impl Database {
             ),
             None => {
                 let data_dir = settings.data_dir.clone();
-                let cluster =
-                    tokio::task::spawn_blocking(move || EmbeddedCluster::start(&data_dir))
-                        .await??;
-                create_database_if_missing(&cluster.connect_options("postgres"), EMBEDDED_DATABASE)
-                    .await?;
+                let cluster = tokio::task::spawn_blocking(move || EmbeddedCluster::start(&data_dir)).await??;
+                create_database_if_missing(&cluster.connect_options("postgres"), EMBEDDED_DATABASE).await?;
                 (cluster.connect_options(EMBEDDED_DATABASE), Some(cluster))
             }
         };
@@ -59,9 +56,7 @@ impl Database {
             Some(url) => url
                 .parse::<PgConnectOptions>()
                 .context("ECOUTE_APP_DATABASE_URL is not a valid PostgreSQL URL")?,
-            None => {
-                derive_app_options(&owner, &settings.app_role, settings.app_password.as_deref())
-            }
+            None => derive_app_options(&owner, &settings.app_role, settings.app_password.as_deref()),
         };
         Ok(Database {
             owner: quiet(owner),
@@ -73,11 +68,7 @@ impl Database {
 
     /// A database given by explicit owner options (tests, tools); the application role's
     /// options are derived from them.
-    pub fn with_options(
-        owner: PgConnectOptions,
-        app_role: &str,
-        app_password: Option<&str>,
-    ) -> Self {
+    pub fn with_options(owner: PgConnectOptions, app_role: &str, app_password: Option<&str>) -> Self {
         let app = derive_app_options(&owner, app_role, app_password);
         Database {
             owner: quiet(owner),
@@ -101,6 +92,7 @@ impl Database {
         let pool = self.connect_owner().await?;
         MIGRATOR.run(&pool).await.context("migrations failed")?;
         ensure_app_role(&pool, &self.app_role).await?;
+        ensure_server_keys(&pool).await?;
         grant_app_role(&pool, &self.app_role).await?;
         pool.close().await;
         Ok(())
@@ -109,11 +101,10 @@ impl Database {
     /// Refuses to go on when the schema is behind the binary (serve without `migrate`).
     pub async fn check_migrated(&self) -> anyhow::Result<()> {
         let pool = self.connect_owner().await?;
-        let applied: Vec<i64> =
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-                .fetch_all(&pool)
-                .await
-                .unwrap_or_default();
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_default();
         pool.close().await;
         let missing: Vec<_> = MIGRATOR
             .iter()
@@ -138,9 +129,7 @@ impl Database {
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(self.app.clone())
             .await
-            .context(
-                "cannot connect to PostgreSQL as the application role (has `ecoute migrate` run?)",
-            )?;
+            .context("cannot connect to PostgreSQL as the application role (has `ecoute migrate` run?)")?;
         check_app_role_is_confined(&pool).await?;
         Ok(pool)
     }
@@ -153,11 +142,7 @@ fn quiet(options: PgConnectOptions) -> PgConnectOptions {
 }
 
 /// The owner's connection with the user (and password) replaced by the application role's.
-fn derive_app_options(
-    owner: &PgConnectOptions,
-    role: &str,
-    password: Option<&str>,
-) -> PgConnectOptions {
+fn derive_app_options(owner: &PgConnectOptions, role: &str, password: Option<&str>) -> PgConnectOptions {
     let app = owner.clone().username(role);
     match password {
         Some(p) => app.password(p),
@@ -171,11 +156,10 @@ async fn create_database_if_missing(admin: &PgConnectOptions, name: &str) -> any
         .connect()
         .await
         .context("cannot connect to the embedded cluster")?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(name)
-            .fetch_one(&mut conn)
-            .await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await?;
     if !exists {
         // The name is a constant of ours, not user input.
         match sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
@@ -202,11 +186,10 @@ pub fn is_duplicate(e: &sqlx::Error) -> bool {
 /// In managed deployments the role is created by the DBA beforehand and this is a no-op.
 async fn ensure_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
     assert!(crate::config::is_plain_identifier(role));
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-            .bind(role)
-            .fetch_one(pool)
-            .await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+        .bind(role)
+        .fetch_one(pool)
+        .await?;
     if exists {
         return Ok(());
     }
@@ -239,15 +222,38 @@ async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
          REVOKE ALL ON _sqlx_migrations FROM {role};\n\
          GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};\n"
     );
+    // Shared tables the server writes: accounts are platform-wide, not a tenant's.
+    for table in APP_WRITABLE_SHARED_TABLES {
+        ddl.push_str(&format!("GRANT INSERT, UPDATE ON \"{table}\" TO {role};\n"));
+    }
     for table in tenant_tables {
-        ddl.push_str(&format!(
-            "GRANT INSERT, UPDATE, DELETE ON \"{table}\" TO {role};\n"
-        ));
+        ddl.push_str(&format!("GRANT INSERT, UPDATE, DELETE ON \"{table}\" TO {role};\n"));
     }
     // `role` is a plain identifier and table names come from the catalog.
     sqlx::raw_sql(AssertSqlSafe(ddl)).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Tables without `tenant_id` that the application role may write.
+const APP_WRITABLE_SHARED_TABLES: &[&str] = &["accounts"];
+
+/// Creates the keys every instance shares (the CSRF HMAC key), once.
+async fn ensure_server_keys(pool: &PgPool) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO server_keys (name, value) VALUES ('csrf', $1) ON CONFLICT (name) DO NOTHING")
+        .bind(crate::accounts::tokens::random_key())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Reads the CSRF key (as the application role).
+pub async fn load_csrf_key(pool: &PgPool) -> anyhow::Result<ring::hmac::Key> {
+    let value: Vec<u8> = sqlx::query_scalar("SELECT value FROM server_keys WHERE name = 'csrf'")
+        .fetch_optional(pool)
+        .await?
+        .context("no CSRF key in server_keys; run `ecoute migrate`")?;
+    Ok(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &value))
 }
 
 /// The server must run as a role that row-level security applies to.

@@ -29,11 +29,7 @@ pub fn contrast_ratio(a: &str, b: &str) -> Option<f64> {
 pub fn text_color_on(background: &str) -> &'static str {
     let on_white = contrast_ratio(background, "#ffffff").unwrap_or(21.0);
     let on_black = contrast_ratio(background, "#000000").unwrap_or(1.0);
-    if on_white >= on_black {
-        "#ffffff"
-    } else {
-        "#000000"
-    }
+    if on_white >= on_black { "#ffffff" } else { "#000000" }
 }
 
 #[cfg(test)]

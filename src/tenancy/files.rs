@@ -118,16 +118,10 @@ impl TenantSpec {
         check("name", self.name == wanted.name);
         check("caf_code", self.caf_code == wanted.caf_code);
         check("departements", self.departements == wanted.departements);
-        check(
-            "custom_domains",
-            self.custom_domains == wanted.custom_domains,
-        );
+        check("custom_domains", self.custom_domains == wanted.custom_domains);
         check("logo_url", self.logo_url == wanted.logo_url);
         check("primary_color", self.primary_color == wanted.primary_color);
-        check(
-            "secondary_color",
-            self.secondary_color == wanted.secondary_color,
-        );
+        check("secondary_color", self.secondary_color == wanted.secondary_color);
         check("welcome_text", self.welcome_text == wanted.welcome_text);
         check("status", self.status == wanted.status);
         check("plan", self.plan == wanted.plan);
@@ -163,11 +157,7 @@ pub fn parse_color(text: &str) -> Result<String, String> {
 }
 
 fn sorted_unique(items: impl IntoIterator<Item = String>) -> Vec<String> {
-    items
-        .into_iter()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect()
+    items.into_iter().collect::<BTreeSet<_>>().into_iter().collect()
 }
 
 /// Parses one tenant file. `base_domain` is used to refuse custom domains that would shadow
@@ -190,9 +180,7 @@ pub fn parse_tenant_file(text: &str, base_domain: &str) -> anyhow::Result<Tenant
             .filter(|h| h.contains('.'))
             .with_context(|| format!("invalid custom domain {domain:?}"))?;
         if host == base_domain || host.ends_with(&format!(".{base_domain}")) {
-            bail!(
-                "custom domain {host} is under the base domain {base_domain}; the subdomain is implicit"
-            );
+            bail!("custom domain {host} is under the base domain {base_domain}; the subdomain is implicit");
         }
         custom_domains.push(host);
     }
@@ -254,27 +242,19 @@ pub fn read_folder(dir: &Path, base_domain: &str) -> anyhow::Result<TenantsFolde
         .with_context(|| format!("cannot read the tenants folder {}", dir.display()))?
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "toml")
-                && p.file_name().is_some_and(|n| n != CATALOGUE_FILE)
-        })
+        .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.file_name().is_some_and(|n| n != CATALOGUE_FILE))
         .collect();
     paths.sort();
 
     let mut tenants = Vec::new();
     let mut domains = BTreeSet::new();
     for path in paths {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let spec = parse_tenant_file(&text, base_domain)
-            .with_context(|| format!("in {}", path.display()))?;
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let spec = parse_tenant_file(&text, base_domain).with_context(|| format!("in {}", path.display()))?;
         if let Some(code) = &spec.caf_code
             && !codes.contains(code.as_str())
         {
-            bail!(
-                "{}: caf_code {code:?} is not in {CATALOGUE_FILE}",
-                path.display()
-            );
+            bail!("{}: caf_code {code:?} is not in {CATALOGUE_FILE}", path.display());
         }
         if tenants.iter().any(|t: &TenantSpec| t.slug == spec.slug) {
             bail!("{}: slug {} is declared twice", path.display(), spec.slug);
@@ -286,10 +266,7 @@ pub fn read_folder(dir: &Path, base_domain: &str) -> anyhow::Result<TenantsFolde
         }
         tenants.push(spec);
     }
-    let nationals = tenants
-        .iter()
-        .filter(|t| t.kind == TenantKind::National)
-        .count();
+    let nationals = tenants.iter().filter(|t| t.kind == TenantKind::National).count();
     if nationals != 1 {
         bail!("the tenants folder must declare exactly one national space, found {nationals}");
     }
@@ -339,17 +316,10 @@ mod tests {
 
     #[test]
     fn the_shipped_folder_is_valid() {
-        let folder = read_folder(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tenants"),
-            "localhost",
-        )
-        .unwrap();
+        let folder = read_folder(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tenants"), "localhost").unwrap();
         assert_eq!(folder.catalogue.len(), 101, "the network has 101 Caf");
         for slug in ["gironde", "haute-garonne", "aude"] {
-            assert!(
-                folder.tenants.iter().any(|t| t.slug.as_str() == slug),
-                "{slug} missing"
-            );
+            assert!(folder.tenants.iter().any(|t| t.slug.as_str() == slug), "{slug} missing");
         }
     }
 }

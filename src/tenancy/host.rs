@@ -39,19 +39,15 @@ pub fn normalize_host(raw: &str) -> Option<String> {
 pub struct RequestOrigin {
     /// Normalised host name, if any could be read.
     pub host: Option<String>,
+    /// Host and port as the client wrote them (normalised host, original port), for links.
+    pub authority: Option<String>,
     /// True when the client reached us over HTTPS (through a trusted proxy).
     pub https: bool,
 }
 
 impl RequestOrigin {
-    pub fn from_parts(
-        headers: &HeaderMap,
-        uri: &Uri,
-        peer: Option<SocketAddr>,
-        trusted: &[IpNet],
-    ) -> Self {
-        let from_trusted_proxy =
-            peer.is_some_and(|p| trusted.iter().any(|net| net.contains(p.ip())));
+    pub fn from_parts(headers: &HeaderMap, uri: &Uri, peer: Option<SocketAddr>, trusted: &[IpNet]) -> Self {
+        let from_trusted_proxy = peer.is_some_and(|p| trusted.iter().any(|net| net.contains(p.ip())));
         let first = |name: &str| {
             headers
                 .get(name)
@@ -77,10 +73,28 @@ impl RequestOrigin {
         } else {
             uri.scheme_str() == Some("https")
         };
-        RequestOrigin {
-            host: raw_host.as_deref().and_then(normalize_host),
-            https,
-        }
+        let host = raw_host.as_deref().and_then(normalize_host);
+        let port = raw_host
+            .as_deref()
+            .and_then(|h| h.rsplit_once(':'))
+            .filter(|(h, p)| {
+                !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (!h.contains(':') || h.ends_with(']'))
+            })
+            .map(|(_, p)| p.to_owned());
+        let authority = host.as_ref().map(|h| match &port {
+            Some(p) => format!("{h}:{p}"),
+            None => h.clone(),
+        });
+        RequestOrigin { host, authority, https }
+    }
+
+    /// `https://gironde.example.fr` or `http://gironde.localhost:8080`: the base of absolute links.
+    pub fn base_url(&self) -> String {
+        format!(
+            "{}://{}",
+            if self.https { "https" } else { "http" },
+            self.authority.as_deref().unwrap_or("localhost")
+        )
     }
 }
 
@@ -114,13 +128,13 @@ mod tests {
         assert_eq!(untrusted.host.as_deref(), Some("localhost"));
         assert!(!untrusted.https);
 
-        let trusted = RequestOrigin::from_parts(
-            &headers,
-            &uri,
-            Some(peer),
-            &[IpNet::parse("10.0.0.0/8").unwrap()],
-        );
+        let trusted = RequestOrigin::from_parts(&headers, &uri, Some(peer), &[IpNet::parse("10.0.0.0/8").unwrap()]);
         assert_eq!(trusted.host.as_deref(), Some("gironde.localhost"));
         assert!(trusted.https);
+        assert_eq!(trusted.base_url(), "https://gironde.localhost");
+
+        headers.insert(header::HOST, "Aude.Localhost.:8080".parse().unwrap());
+        let local = RequestOrigin::from_parts(&headers, &uri, None, &[]);
+        assert_eq!(local.base_url(), "http://aude.localhost:8080");
     }
 }

@@ -39,9 +39,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentTenant {
             .extensions
             .get::<CurrentTenant>()
             .cloned()
-            .ok_or_else(|| {
-                ApiError::Internal(anyhow::anyhow!("route is not behind the tenant middleware"))
-            })
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("route is not behind the tenant middleware")))
     }
 }
 
@@ -50,21 +48,9 @@ fn is_api(path: &str) -> bool {
 }
 
 /// Middleware: host → tenant, or an error response.
-pub async fn resolve_tenant(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
-    let origin = RequestOrigin::from_parts(
-        request.headers(),
-        request.uri(),
-        peer,
-        &state.trusted_proxies,
-    );
+pub async fn resolve_tenant(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let origin = RequestOrigin::from_parts(request.headers(), request.uri(), peer, &state.trusted_proxies);
     let api = is_api(request.uri().path());
     let span = tracing::Span::current();
 
@@ -99,9 +85,7 @@ pub async fn resolve_tenant(
             render_error_page(&request, Some(&tenant), ErrorPage::SpaceSuspended)
         };
     }
-    request
-        .extensions_mut()
-        .insert(CurrentTenant(tenant.clone()));
+    request.extensions_mut().insert(CurrentTenant(tenant.clone()));
     request.extensions_mut().insert(origin);
 
     let lang = crate::web::i18n::Lang::from_headers(request.headers());
@@ -109,9 +93,7 @@ pub async fn resolve_tenant(
     let response = next.run(request).await;
     // Page handlers return a bare status with an ErrorPage marker: dress it here.
     match response.extensions().get::<ErrorPage>().copied() {
-        Some(page) if !api => {
-            crate::web::pages::error_page_response(lang, Some(&tenant), &path, page)
-        }
+        Some(page) if !api => crate::web::pages::error_page_response(lang, Some(&tenant), &path, page),
         _ => response,
     }
 }

@@ -181,8 +181,7 @@ fn tenant_from_row(row: &sqlx::postgres::PgRow) -> Result<Tenant, sqlx::Error> {
     Ok(Tenant {
         id: row.try_get("id")?,
         slug: row.try_get("slug")?,
-        kind: TenantKind::parse(&kind)
-            .ok_or_else(|| sqlx::Error::Decode(format!("tenant kind {kind}").into()))?,
+        kind: TenantKind::parse(&kind).ok_or_else(|| sqlx::Error::Decode(format!("tenant kind {kind}").into()))?,
         name: row.try_get("name")?,
         departements: row.try_get("departements")?,
         status: TenantStatus::parse(&status)

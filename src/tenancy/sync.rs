@@ -55,11 +55,7 @@ impl fmt::Display for SyncReport {
             )?;
         }
         if self.catalogue_changed > 0 {
-            writeln!(
-                f,
-                "catalogue  {} Caf entries written",
-                self.catalogue_changed
-            )?;
+            writeln!(f, "catalogue  {} Caf entries written", self.catalogue_changed)?;
         }
         write!(
             f,
@@ -73,12 +69,7 @@ impl fmt::Display for SyncReport {
 }
 
 /// Reads `dir` and applies (or checks) it against the database, as the owner.
-pub async fn sync_tenants(
-    pool: &PgPool,
-    dir: &Path,
-    base_domain: &str,
-    mode: SyncMode,
-) -> anyhow::Result<SyncReport> {
+pub async fn sync_tenants(pool: &PgPool, dir: &Path, base_domain: &str, mode: SyncMode) -> anyhow::Result<SyncReport> {
     let folder = read_folder(dir, base_domain)?;
     let mut tx = pool.begin().await?;
     // Two syncs at once would race on the same rows: take turns.
@@ -93,11 +84,7 @@ pub async fn sync_tenants(
     Ok(report)
 }
 
-async fn reconcile(
-    conn: &mut PgConnection,
-    folder: &TenantsFolder,
-    mode: SyncMode,
-) -> anyhow::Result<SyncReport> {
+async fn reconcile(conn: &mut PgConnection, folder: &TenantsFolder, mode: SyncMode) -> anyhow::Result<SyncReport> {
     let mut report = SyncReport {
         catalogue_changed: sync_catalogue(conn, folder, mode).await?,
         ..Default::default()
@@ -129,22 +116,13 @@ async fn reconcile(
     }
     report.only_in_database = current
         .keys()
-        .filter(|slug| {
-            !folder
-                .tenants
-                .iter()
-                .any(|t| t.slug.as_str() == slug.as_str())
-        })
+        .filter(|slug| !folder.tenants.iter().any(|t| t.slug.as_str() == slug.as_str()))
         .cloned()
         .collect();
     Ok(report)
 }
 
-async fn sync_catalogue(
-    conn: &mut PgConnection,
-    folder: &TenantsFolder,
-    mode: SyncMode,
-) -> anyhow::Result<usize> {
+async fn sync_catalogue(conn: &mut PgConnection, folder: &TenantsFolder, mode: SyncMode) -> anyhow::Result<usize> {
     let current: Vec<(String, String, Vec<String>)> =
         sqlx::query_as("SELECT code, name, departements FROM caf_catalogue")
             .fetch_all(&mut *conn)

@@ -70,13 +70,7 @@ fn cached(
 /// `GET /static/{file}`: long-lived caching, revalidated by ETag.
 pub async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
     match ASSETS.iter().find(|a| a.path == file) {
-        Some(asset) => cached(
-            &headers,
-            &etag(asset.body),
-            asset.content_type,
-            asset.body,
-            31_536_000,
-        ),
+        Some(asset) => cached(&headers, &etag(asset.body), asset.content_type, asset.body, 31_536_000),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }

@@ -59,10 +59,7 @@ impl Lang {
         if let Some(lang) = from_cookie {
             return lang;
         }
-        let accept = headers
-            .get(ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+        let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
         let mut ranges: Vec<(f32, Lang)> = accept
             .split(',')
             .filter_map(|part| {
@@ -89,22 +86,14 @@ impl Lang {
 
     /// One text by dotted key (`error.not_found.title`); the key itself if missing.
     pub fn text(self, key: &str) -> String {
-        flatten(self.texts())
-            .remove(key)
-            .unwrap_or_else(|| key.to_owned())
+        flatten(self.texts()).remove(key).unwrap_or_else(|| key.to_owned())
     }
 }
 
-static FR: LazyLock<toml::Table> = LazyLock::new(|| {
-    include_str!("locales/fr.toml")
-        .parse()
-        .expect("fr.toml is valid TOML")
-});
-static EN: LazyLock<toml::Table> = LazyLock::new(|| {
-    include_str!("locales/en.toml")
-        .parse()
-        .expect("en.toml is valid TOML")
-});
+static FR: LazyLock<toml::Table> =
+    LazyLock::new(|| include_str!("locales/fr.toml").parse().expect("fr.toml is valid TOML"));
+static EN: LazyLock<toml::Table> =
+    LazyLock::new(|| include_str!("locales/en.toml").parse().expect("en.toml is valid TOML"));
 
 fn flatten(table: &toml::Table) -> BTreeMap<String, String> {
     fn walk(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
@@ -142,11 +131,7 @@ pub fn format_date(lang: Lang, date: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// `du 3 février 2027 au 30 mars 2027`.
-pub fn format_period(
-    lang: Lang,
-    from: chrono::DateTime<chrono::Utc>,
-    to: chrono::DateTime<chrono::Utc>,
-) -> String {
+pub fn format_period(lang: Lang, from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chrono::Utc>) -> String {
     format!(
         "{} {} {} {}",
         lang.text("date.from"),
@@ -172,10 +157,7 @@ mod tests {
     fn negotiation() {
         let mut h = HeaderMap::new();
         assert_eq!(Lang::from_headers(&h), Lang::Fr);
-        h.insert(
-            ACCEPT_LANGUAGE,
-            "de-DE, en-GB;q=0.8, fr;q=0.5".parse().unwrap(),
-        );
+        h.insert(ACCEPT_LANGUAGE, "de-DE, en-GB;q=0.8, fr;q=0.5".parse().unwrap());
         assert_eq!(Lang::from_headers(&h), Lang::En);
         h.insert(COOKIE, "a=b; lang=fr".parse().unwrap());
         assert_eq!(Lang::from_headers(&h), Lang::Fr);

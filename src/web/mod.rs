@@ -3,8 +3,11 @@
 //! only wires them.
 
 pub mod assets;
+pub mod csrf;
 pub mod health;
 pub mod i18n;
+pub mod markdown;
+pub mod page;
 pub mod pages;
 pub mod security;
 pub mod templates;
@@ -14,12 +17,15 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 
+use crate::accounts::pages as accounts;
 use crate::config::IpNet;
+use crate::ideas::api as ideas_api;
+use crate::ideas::pages as ideas;
 use crate::tenancy::{TenantDb, TenantResolver, middleware::resolve_tenant};
 
 /// Shared by every handler. Cheap to clone.
@@ -29,6 +35,8 @@ pub struct AppState {
     pub db: TenantDb,
     pub resolver: TenantResolver,
     pub trusted_proxies: Arc<[IpNet]>,
+    /// Key of the CSRF tokens' HMAC, shared by every instance (from `server_keys`).
+    pub csrf_key: Arc<ring::hmac::Key>,
 }
 
 /// Builds the application router.
@@ -38,8 +46,37 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(crate::campaigns::pages::home))
         .route("/branding.css", get(assets::branding_css))
         .route("/langue/{code}", get(pages::switch_language))
+        .route("/connexion", get(accounts::sign_in_form).post(accounts::request_link))
+        .route("/connexion/lien", get(accounts::confirm_form).post(accounts::confirm))
+        .route("/deconnexion", post(accounts::sign_out))
+        .route("/consultations/{slug}", get(ideas::campaign_page))
+        .route("/consultations/{slug}/idees", post(ideas::post_idea))
+        .route("/consultations/{slug}/idees/{id}", get(ideas::idea_page))
+        .route("/consultations/{slug}/idees/{id}/soutien", post(ideas::post_like))
+        .route(
+            "/consultations/{slug}/idees/{id}/commentaires",
+            post(ideas::post_comment),
+        )
+        .route("/consultations/{slug}/idees/{id}/signalement", post(ideas::post_report))
         .route("/api/v1/tenant", get(crate::tenancy::api::current_tenant))
+        .route("/api/v1/campaigns", get(ideas_api::list_campaigns))
+        .route("/api/v1/campaigns/{slug}", get(ideas_api::get_campaign))
+        .route(
+            "/api/v1/campaigns/{slug}/ideas",
+            get(ideas_api::list_campaign_ideas).post(ideas_api::create_idea),
+        )
+        .route("/api/v1/ideas/{id}", get(ideas_api::get_idea))
+        .route(
+            "/api/v1/ideas/{id}/like",
+            post(ideas_api::like_idea).delete(ideas_api::unlike_idea),
+        )
+        .route(
+            "/api/v1/ideas/{id}/comments",
+            get(ideas_api::get_comments).post(ideas_api::create_comment),
+        )
+        .route("/api/v1/ideas/{id}/reports", post(ideas_api::create_report))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(csrf::visitor_cookie))
         .layer(from_fn_with_state(state.clone(), resolve_tenant));
     // Probes and static files answer on any host.
     let infrastructure = Router::new()
@@ -55,10 +92,7 @@ pub fn router(state: AppState) -> Router {
     spaces
         .merge(infrastructure)
         // Router::layer wraps each route, so MatchedPath is known to the trace layer.
-        .layer(from_fn_with_state(
-            state.clone(),
-            security::security_headers,
-        ))
+        .layer(from_fn_with_state(state.clone(), security::security_headers))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

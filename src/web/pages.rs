@@ -18,12 +18,7 @@ pub fn render_error_page(request: &Request, tenant: Option<&Tenant>, page: Error
 }
 
 /// The full error page: branded when the space is known, neutral otherwise.
-pub fn error_page_response(
-    lang: Lang,
-    tenant: Option<&Tenant>,
-    path: &str,
-    page: ErrorPage,
-) -> Response {
+pub fn error_page_response(lang: Lang, tenant: Option<&Tenant>, path: &str, page: ErrorPage) -> Response {
     #[derive(serde::Serialize)]
     struct ErrorContext {
         title: String,

@@ -15,6 +15,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("base.html", include_str!("templates/base.html")),
         ("home.html", include_str!("templates/home.html")),
         ("error.html", include_str!("templates/error.html")),
+        ("signin.html", include_str!("templates/signin.html")),
+        ("campaign.html", include_str!("templates/campaign.html")),
+        ("idea.html", include_str!("templates/idea.html")),
+        ("message.html", include_str!("templates/message.html")),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));
@@ -36,6 +40,10 @@ pub struct PageFrame<'a> {
     /// Current path, so the language switch comes back here.
     pub path: &'a str,
     pub asset_version: &'static str,
+    /// The form token for this visitor (absent on pages shown before tenant resolution).
+    pub csrf: Option<String>,
+    /// The signed-in person, for the header.
+    pub account: Option<crate::accounts::Account>,
 }
 
 impl<'a> PageFrame<'a> {
@@ -49,16 +57,14 @@ impl<'a> PageFrame<'a> {
             space_name,
             path,
             asset_version: ASSET_VERSION,
+            csrf: None,
+            account: None,
         }
     }
 }
 
 /// Renders `template` with the frame's fields and `extra`'s fields side by side.
-pub fn render<S: Serialize>(
-    template: &str,
-    frame: &PageFrame<'_>,
-    extra: S,
-) -> Result<String, minijinja::Error> {
+pub fn render<S: Serialize>(template: &str, frame: &PageFrame<'_>, extra: S) -> Result<String, minijinja::Error> {
     #[derive(Serialize)]
     struct Context<'a, S> {
         #[serde(flatten)]

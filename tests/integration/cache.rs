@@ -37,10 +37,7 @@ async fn a_tenant_changed_through_one_instance_is_seen_by_the_other_within_a_sec
     let gironde = std::fs::read_to_string(dir.join("gironde.toml")).unwrap();
     std::fs::write(
         dir.join("gironde.toml"),
-        gironde.replace(
-            "name = \"Caf de la Gironde\"",
-            "name = \"Caf de Gironde (renommée)\"",
-        ),
+        gironde.replace("name = \"Caf de la Gironde\"", "name = \"Caf de Gironde (renommée)\""),
     )
     .unwrap();
     let aude = std::fs::read_to_string(dir.join("aude.toml")).unwrap();
@@ -52,9 +49,7 @@ async fn a_tenant_changed_through_one_instance_is_seen_by_the_other_within_a_sec
     .unwrap();
     let owner = first.test_db.owner().await;
     let changed_at = Instant::now();
-    sync_tenants(&owner, &dir, "localhost", SyncMode::Apply)
-        .await
-        .unwrap();
+    sync_tenants(&owner, &dir, "localhost", SyncMode::Apply).await.unwrap();
 
     for app in [&first, &second] {
         let renamed = eventually(Duration::from_secs(1), || async {
@@ -71,9 +66,6 @@ async fn a_tenant_changed_through_one_instance_is_seen_by_the_other_within_a_sec
         .await;
         assert!(created, "new tenant not live within a second");
     }
-    eprintln!(
-        "both instances coherent {:?} after the change",
-        changed_at.elapsed()
-    );
+    eprintln!("both instances coherent {:?} after the change", changed_at.elapsed());
     std::fs::remove_dir_all(dir).ok();
 }

@@ -10,8 +10,7 @@ use crate::helpers::eventually;
 
 #[tokio::test]
 async fn an_embedded_cluster_starts_is_reused_and_stops_after_its_last_user() {
-    let base =
-        std::env::temp_dir().join(format!("ecoute-embedded-{}", uuid::Uuid::new_v4().simple()));
+    let base = std::env::temp_dir().join(format!("ecoute-embedded-{}", uuid::Uuid::new_v4().simple()));
     let dir = base.clone();
     let first = tokio::task::spawn_blocking(move || EmbeddedCluster::start(&dir))
         .await
@@ -20,10 +19,7 @@ async fn an_embedded_cluster_starts_is_reused_and_stops_after_its_last_user() {
     let mut conn = PgConnection::connect_with(&first.connect_options("postgres"))
         .await
         .unwrap();
-    let one: i32 = sqlx::query_scalar("SELECT 1")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
+    let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(&mut conn).await.unwrap();
     assert_eq!(one, 1);
     conn.close().await.unwrap();
 
@@ -41,9 +37,6 @@ async fn an_embedded_cluster_starts_is_reused_and_stops_after_its_last_user() {
 
     drop(second);
     let stopped = eventually(Duration::from_secs(10), || async { !pid_file.exists() }).await;
-    assert!(
-        stopped,
-        "the watchdog stops the cluster once nobody uses it"
-    );
+    assert!(stopped, "the watchdog stops the cluster once nobody uses it");
     std::fs::remove_dir_all(&base).ok();
 }

@@ -42,23 +42,20 @@ pub fn tenants_dir() -> PathBuf {
 async fn server() -> &'static Server {
     SERVER
         .get_or_init(|| async {
-            let (admin, embedded) =
-                match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-                    Some(url) => (
-                        url.parse::<PgConnectOptions>()
-                            .expect("DATABASE_URL is a valid URL"),
-                        None,
-                    ),
-                    None => {
-                        let dir = project_dir().join(".ecoute");
-                        let cluster =
-                            tokio::task::spawn_blocking(move || EmbeddedCluster::start(&dir))
-                                .await
-                                .unwrap()
-                                .expect("the embedded PostgreSQL cluster starts");
-                        (cluster.connect_options("postgres"), Some(cluster))
-                    }
-                };
+            let (admin, embedded) = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+                Some(url) => (
+                    url.parse::<PgConnectOptions>().expect("DATABASE_URL is a valid URL"),
+                    None,
+                ),
+                None => {
+                    let dir = project_dir().join(".ecoute");
+                    let cluster = tokio::task::spawn_blocking(move || EmbeddedCluster::start(&dir))
+                        .await
+                        .unwrap()
+                        .expect("the embedded PostgreSQL cluster starts");
+                    (cluster.connect_options("postgres"), Some(cluster))
+                }
+            };
             let admin = admin.log_statements(tracing::log::LevelFilter::Trace);
             drop_stale_databases(&admin).await;
             let template = format!("ecoute_test_{}_template", std::process::id());
@@ -100,12 +97,11 @@ async fn drop_stale_databases(admin: &PgConnectOptions) {
     let mut conn = PgConnection::connect_with(admin)
         .await
         .expect("connect to the maintenance database");
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT datname FROM pg_database WHERE datname LIKE 'ecoute\\_test\\_%'",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'ecoute\\_test\\_%'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
     for name in names {
         let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
         if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
@@ -169,7 +165,17 @@ impl TestApp {
 
     /// Starts a server on `test_db`, trusting `proxies` for forwarded headers.
     pub async fn spawn_on(test_db: TestDb, proxies: &[&str]) -> Self {
+        Self::spawn_with(test_db, proxies, None).await
+    }
+
+    /// Starts a server sending its mail to `smtp_url`.
+    pub async fn spawn_with_smtp(smtp_url: &str) -> Self {
+        Self::spawn_with(TestDb::new().await, &[], Some(smtp_url.to_owned())).await
+    }
+
+    async fn spawn_with(test_db: TestDb, proxies: &[&str], smtp_url: Option<String>) -> Self {
         let mut settings = test_db.settings();
+        settings.smtp_url = smtp_url;
         settings.trusted_proxies = proxies.iter().map(|p| IpNet::parse(p).unwrap()).collect();
         let app = Application::build(&settings, &test_db.db, "127.0.0.1:0".parse().unwrap())
             .await
@@ -278,4 +284,35 @@ where
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+}
+
+/// Signs `email` in on the space `slug` without the e-mail round trip (for tests about
+/// something else): creates the account and a session; returns the session cookie value.
+pub async fn session_for(owner: &PgPool, slug: &str, email: &str) -> String {
+    let tenant = tenant_id(owner, slug).await;
+    let pseudonym = email.split('@').next().unwrap();
+    let account: Uuid = sqlx::query_scalar(
+        "INSERT INTO accounts (email, pseudonym) VALUES ($1, $2) ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id",
+    )
+    .bind(email)
+    .bind(pseudonym)
+    .fetch_one(owner)
+    .await
+    .unwrap();
+    let token = ecoute::accounts::tokens::new_token();
+    let mut tx = owner.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO sessions (tenant_id, id_hash, account_id, expires_at) VALUES ($1, $2, $3, now() + interval '1 day')")
+        .bind(tenant)
+        .bind(ecoute::accounts::tokens::hash_token(&token))
+        .bind(account)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    token
 }

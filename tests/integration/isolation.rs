@@ -16,10 +16,7 @@ async fn another_tenants_rows_are_invisible_and_untouchable() {
     let owner = test_db.owner().await;
     let a_campaign = insert_campaign(&owner, "gironde", "local", "Campagne A").await;
     let b_campaign = insert_campaign(&owner, "aude", "local", "Campagne B").await;
-    let (a, b) = (
-        tenant_id(&owner, "gironde").await,
-        tenant_id(&owner, "aude").await,
-    );
+    let (a, b) = (tenant_id(&owner, "gironde").await, tenant_id(&owner, "aude").await);
     let db = TenantDb::new(test_db.app_pool().await);
 
     let mut tx = db.begin_for_id(a).await.unwrap();
@@ -28,10 +25,7 @@ async fn another_tenants_rows_are_invisible_and_untouchable() {
         .await
         .unwrap();
     assert!(visible.contains(&a_campaign), "own rows are visible");
-    assert!(
-        !visible.contains(&b_campaign),
-        "another tenant's rows are not"
-    );
+    assert!(!visible.contains(&b_campaign), "another tenant's rows are not");
     let by_id: Option<String> = sqlx::query_scalar("SELECT title FROM campaigns WHERE id = $1")
         .bind(b_campaign)
         .fetch_optional(&mut *tx)
@@ -58,12 +52,7 @@ async fn another_tenants_rows_are_invisible_and_untouchable() {
         .execute(&mut *tx)
         .await;
     assert_eq!(
-        moved
-            .unwrap_err()
-            .as_database_error()
-            .unwrap()
-            .code()
-            .as_deref(),
+        moved.unwrap_err().as_database_error().unwrap().code().as_deref(),
         Some(INSUFFICIENT_PRIVILEGE)
     );
     drop(tx);
@@ -223,8 +212,7 @@ async fn every_table_with_tenant_id_has_forced_rls() {
 async fn the_server_refuses_a_role_that_bypasses_rls() {
     let test_db = TestDb::new().await;
     // Connect "as the application role" with the owner's (superuser or table-owning) credentials.
-    let mut unsafe_db =
-        ecoute::db::Database::with_options(test_db.db.owner.clone(), "ecoute_app", None);
+    let mut unsafe_db = ecoute::db::Database::with_options(test_db.db.owner.clone(), "ecoute_app", None);
     unsafe_db.app = test_db.db.owner.clone();
     let error = unsafe_db.connect_app(1).await.expect_err("must refuse");
     assert!(error.to_string().contains("refusing to start"), "{error}");

@@ -1,9 +1,12 @@
 //! Integration tests: one binary, real PostgreSQL, real HTTP servers on loopback.
 
+mod browser;
 mod cache;
 mod embedded;
 mod helpers;
 mod isolation;
 mod pages;
+mod participation;
 mod resolution;
+mod smtp;
 mod sync;

@@ -6,13 +6,7 @@ use crate::helpers::{TestApp, insert_campaign};
 async fn a_local_home_lists_its_campaigns_and_national_ones_but_no_one_elses() {
     let app = TestApp::spawn().await;
     let owner = app.test_db.owner().await;
-    insert_campaign(
-        &owner,
-        "national",
-        "national",
-        "Consultation nationale témoin",
-    )
-    .await;
+    insert_campaign(&owner, "national", "national", "Consultation nationale témoin").await;
     insert_campaign(&owner, "gironde", "local", "Consultation girondine témoin").await;
     insert_campaign(&owner, "aude", "local", "Consultation audoise témoin").await;
 
@@ -42,16 +36,11 @@ async fn pages_carry_security_headers_and_a_request_id() {
     let h = response.headers();
     let csp = h["content-security-policy"].to_str().unwrap();
     assert!(
-        csp.contains("default-src 'self'")
-            && csp.contains("frame-ancestors 'none'")
-            && !csp.contains("unsafe-inline")
+        csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline")
     );
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
-    assert!(
-        !h.contains_key("strict-transport-security"),
-        "no HSTS over plain HTTP"
-    );
+    assert!(!h.contains_key("strict-transport-security"), "no HSTS over plain HTTP");
     let id = h["x-request-id"].to_str().unwrap();
     assert_eq!(id.len(), 36, "a UUID request id: {id}");
     // A caller's request id is kept.
@@ -110,10 +99,7 @@ async fn static_assets_are_cached_and_revalidated() {
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
-    assert_eq!(
-        app.get("localhost", "/static/missing.css").await.status(),
-        404
-    );
+    assert_eq!(app.get("localhost", "/static/missing.css").await.status(), 404);
 }
 
 #[tokio::test]
@@ -137,11 +123,7 @@ async fn english_is_offered_and_remembered() {
     assert_eq!(switch.status(), 303);
     assert_eq!(switch.headers()["location"], "/");
     let cookie = switch.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(
-        cookie.starts_with("lang=en;")
-            && cookie.contains("HttpOnly")
-            && cookie.contains("SameSite=Lax")
-    );
+    assert!(cookie.starts_with("lang=en;") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     let body = app
         .client
         .get(app.url("/"))
@@ -156,14 +138,9 @@ async fn english_is_offered_and_remembered() {
     assert!(body.contains("Have your say"));
 
     // No open redirect through the language switch.
-    let evil = app
-        .get("gironde.localhost", "/langue/fr?retour=//evil.example/")
-        .await;
+    let evil = app.get("gironde.localhost", "/langue/fr?retour=//evil.example/").await;
     assert_eq!(evil.headers()["location"], "/");
-    assert_eq!(
-        app.get("gironde.localhost", "/langue/de").await.status(),
-        404
-    );
+    assert_eq!(app.get("gironde.localhost", "/langue/de").await.status(), 404);
 }
 
 #[tokio::test]
@@ -172,9 +149,7 @@ async fn unknown_paths_get_a_branded_french_404_or_a_problem() {
     let (status, body) = app.get_text("gironde.localhost", "/nulle-part").await;
     assert_eq!(status, 404);
     assert!(
-        body.contains("Page introuvable")
-            && body.contains("Caf de la Gironde")
-            && body.contains("Retour à l’accueil")
+        body.contains("Page introuvable") && body.contains("Caf de la Gironde") && body.contains("Retour à l’accueil")
     );
     let api = app.get("gironde.localhost", "/api/v1/nulle-part").await;
     assert_eq!(api.status(), 404);
@@ -189,8 +164,5 @@ async fn demo_seeding_is_idempotent() {
     assert!(first >= 6, "{first}");
     assert_eq!(ecoute::demo::seed(&owner).await.unwrap(), 0);
     let (_, body) = app.get_text("gironde.localhost", "/").await;
-    assert!(
-        body.contains("Notre accueil à Bordeaux")
-            && body.contains("Simplifier vos démarches en ligne")
-    );
+    assert!(body.contains("Notre accueil à Bordeaux") && body.contains("Simplifier vos démarches en ligne"));
 }

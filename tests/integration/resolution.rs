@@ -11,14 +11,8 @@ async fn base_domain_and_www_are_the_national_space() {
     for host in ["localhost", "www.localhost", "localhost:8080"] {
         let (status, body) = app.get_text(host, "/").await;
         assert_eq!(status, 200, "{host}");
-        assert!(
-            body.contains("Cnaf – Espace national"),
-            "{host}: national name missing"
-        );
-        assert!(
-            !body.contains("Caf de la Gironde"),
-            "{host}: shows a local space"
-        );
+        assert!(body.contains("Cnaf – Espace national"), "{host}: national name missing");
+        assert!(!body.contains("Caf de la Gironde"), "{host}: shows a local space");
     }
 }
 
@@ -28,22 +22,14 @@ async fn a_subdomain_is_its_local_space_with_its_branding() {
     let (status, body) = app.get_text("gironde.localhost", "/").await;
     assert_eq!(status, 200);
     assert!(body.contains("<h1>Caf de la Gironde</h1>"));
-    assert!(
-        body.contains("Bassin d’Arcachon"),
-        "welcome text of the tenant file"
-    );
+    assert!(body.contains("Bassin d’Arcachon"), "welcome text of the tenant file");
     assert!(body.contains("/branding.css?v="));
 
     let css = app.get("gironde.localhost", "/branding.css").await;
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
     let css = css.text().await.unwrap();
     assert!(css.contains("--brand-primary: #6a1b4d;"), "{css}");
-    let aude_css = app
-        .get("aude.localhost", "/branding.css")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let aude_css = app.get("aude.localhost", "/branding.css").await.text().await.unwrap();
     assert!(aude_css.contains("--brand-primary: #1b5e20;"), "{aude_css}");
 }
 
@@ -90,10 +76,7 @@ async fn an_unknown_host_gets_a_french_404_that_reveals_no_tenant() {
     // The same for the API, as problem+json.
     let response = app.get("inconnu.localhost", "/api/v1/tenant").await;
     assert_eq!(response.status(), 404);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
     let problem: serde_json::Value = response.json().await.unwrap();
     assert_eq!(problem["status"], 404);
     assert_eq!(problem["type"], "/problems/unknown-space");
@@ -174,11 +157,6 @@ async fn the_tenant_api_describes_the_current_space() {
     assert_eq!(tenant["kind"], "local");
     assert_eq!(tenant["branding"]["primary_color"], "#b23a48");
     assert_eq!(tenant["branding"]["secondary_color"], "#1d3557");
-    let national: serde_json::Value = app
-        .get("localhost", "/api/v1/tenant")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let national: serde_json::Value = app.get("localhost", "/api/v1/tenant").await.json().await.unwrap();
     assert_eq!(national["kind"], "national");
 }

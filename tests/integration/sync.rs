@@ -94,11 +94,10 @@ async fn a_tenant_missing_from_the_files_is_reported_not_deleted() {
         .unwrap();
     assert_eq!(report.only_in_database, vec!["landes".to_owned()]);
     assert!(report.to_string().contains("not deleted"));
-    let still_there: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tenants WHERE slug = 'landes')")
-            .fetch_one(&owner)
-            .await
-            .unwrap();
+    let still_there: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tenants WHERE slug = 'landes')")
+        .fetch_one(&owner)
+        .await
+        .unwrap();
     assert!(still_there);
 }
 
@@ -127,10 +126,7 @@ async fn an_invalid_folder_changes_nothing() {
     let error = sync_tenants(&owner, &dir, "localhost", SyncMode::Apply)
         .await
         .unwrap_err();
-    assert!(
-        error.to_string().contains("exactly one national space"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("exactly one national space"), "{error}");
     let name: String = sqlx::query_scalar("SELECT name FROM tenants WHERE slug = 'gironde'")
         .fetch_one(&owner)
         .await

@@ -1,0 +1,112 @@
+//! Account, sign-in token and session queries.
+
+use chrono::{Duration, Utc};
+use uuid::Uuid;
+
+use super::tokens::{hash_token, new_token};
+use super::{Account, EmailAddress};
+use crate::tenancy::TenantTx;
+
+/// Sign-in links are valid for 15 minutes.
+pub const SIGN_IN_MINUTES: i64 = 15;
+/// At most this many links per address and space per hour.
+pub const SIGN_IN_PER_HOUR: i64 = 5;
+
+/// How many links were requested for `email` in this space in the last hour.
+pub async fn recent_sign_in_requests(tx: &mut TenantTx, email: &EmailAddress) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM sign_in_tokens WHERE tenant_id = $1 AND email = $2 AND created_at > now() - interval '1 hour'",
+    )
+    .bind(tx.tenant_id())
+    .bind(email.as_str())
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Stores a new single-use token (hashed) and returns it in clear, for the e-mail.
+pub async fn create_sign_in_token(
+    tx: &mut TenantTx,
+    email: &EmailAddress,
+    return_to: &str,
+) -> Result<String, sqlx::Error> {
+    let token = new_token();
+    sqlx::query(
+        "INSERT INTO sign_in_tokens (tenant_id, token_hash, email, return_to, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(tx.tenant_id())
+    .bind(hash_token(&token))
+    .bind(email.as_str())
+    .bind(return_to)
+    .bind(Utc::now() + Duration::minutes(SIGN_IN_MINUTES))
+    .execute(&mut **tx)
+    .await?;
+    Ok(token)
+}
+
+/// Why a sign-in link was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenProblem {
+    Unknown,
+    Used,
+    Expired,
+}
+
+/// Marks the token used, once. Returns the address and where to go next.
+pub async fn consume_sign_in_token(
+    tx: &mut TenantTx,
+    token: &str,
+) -> Result<Result<(String, String), TokenProblem>, sqlx::Error> {
+    // The UPDATE's row lock makes a second, concurrent use see used_at set.
+    type TokenRow = (String, String, Option<chrono::DateTime<Utc>>, chrono::DateTime<Utc>);
+    let row: Option<TokenRow> = sqlx::query_as(
+        "SELECT email, return_to, used_at, expires_at FROM sign_in_tokens WHERE tenant_id = $1 AND token_hash = $2 FOR UPDATE",
+    )
+    .bind(tx.tenant_id())
+    .bind(hash_token(token))
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((email, return_to, used_at, expires_at)) = row else {
+        return Ok(Err(TokenProblem::Unknown));
+    };
+    if used_at.is_some() {
+        return Ok(Err(TokenProblem::Used));
+    }
+    if expires_at <= Utc::now() {
+        return Ok(Err(TokenProblem::Expired));
+    }
+    sqlx::query("UPDATE sign_in_tokens SET used_at = now() WHERE tenant_id = $1 AND token_hash = $2")
+        .bind(tx.tenant_id())
+        .bind(hash_token(token))
+        .execute(&mut **tx)
+        .await?;
+    Ok(Ok((email, return_to)))
+}
+
+/// The account for `email`, created on first sign-in with a neutral pseudonym.
+pub async fn find_or_create_account(tx: &mut TenantTx, email: &str) -> Result<Account, sqlx::Error> {
+    let pseudonym = format!("Participant·e {}", &Uuid::new_v4().simple().to_string()[..5]);
+    let (id, email, pseudonym): (Uuid, Option<String>, String) = sqlx::query_as(
+        "INSERT INTO accounts (email, pseudonym) VALUES ($1, $2)
+         ON CONFLICT (email) DO UPDATE SET deleted_at = NULL
+         RETURNING id, email, pseudonym",
+    )
+    .bind(email)
+    .bind(pseudonym)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Account {
+        id,
+        email: email.unwrap_or_default(),
+        pseudonym,
+    })
+}
+
+/// Changes the display name.
+pub async fn set_pseudonym(tx: &mut TenantTx, account: Uuid, pseudonym: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET pseudonym = $2 WHERE id = $1")
+        .bind(account)
+        .bind(pseudonym)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,405 @@
+//! The campaign page (ideas list and form) and the idea page (comments, likes, reports).
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::LOCATION;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::queries::{
+    CommentProblem, find_idea, insert_comment, insert_idea, like, list_comments, list_ideas, report, unlike,
+};
+use super::{FieldError, IdeaOrder, IdeaView, NewIdea, PAGE_SIZE, parse_comment, parse_reason};
+use crate::accounts::pages::{message, safe_return_path};
+use crate::campaigns::queries::{CampaignDetail, find_campaign};
+use crate::error::PageError;
+use crate::tenancy::TenantTx;
+use crate::web::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::i18n::format_period;
+use crate::web::markdown::render_markdown;
+use crate::web::page::Page;
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    ordre: Option<String>,
+    page: Option<i64>,
+}
+
+/// Form values and errors to show again after a refused submission.
+#[derive(Serialize, Default)]
+struct IdeaFormState {
+    kind: String,
+    title: String,
+    body: String,
+    theme: String,
+    errors: Vec<ShownError>,
+}
+
+#[derive(Serialize)]
+struct ShownError {
+    field: &'static str,
+    message: String,
+}
+
+fn shown(page: &Page, errors: &[FieldError]) -> Vec<ShownError> {
+    errors
+        .iter()
+        .map(|e| ShownError {
+            field: e.field,
+            message: page.text(e.message),
+        })
+        .collect()
+}
+
+async fn campaign_or_404(tx: &mut TenantTx, slug: &str) -> Result<CampaignDetail, PageError> {
+    find_campaign(tx, slug).await?.ok_or(PageError::NotFound)
+}
+
+/// `GET /consultations/{slug}`.
+pub async fn campaign_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(slug): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    render_campaign(&state, &page, &slug, &query, IdeaFormState::default(), StatusCode::OK).await
+}
+
+async fn render_campaign(
+    state: &AppState,
+    page: &Page,
+    slug: &str,
+    query: &ListQuery,
+    form: IdeaFormState,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let campaign = campaign_or_404(&mut tx, slug).await?;
+    let order = IdeaOrder::parse(query.ordre.as_deref());
+    let page_number = query.page.unwrap_or(1).clamp(1, 10_000);
+    let viewer = page.account.as_ref().map(|a| a.id);
+    let (ideas, total) = list_ideas(&mut tx, &campaign, order, &page.visitor, page_number, viewer).await?;
+    tx.commit().await?;
+
+    #[derive(Serialize)]
+    struct View<'a> {
+        campaign: &'a CampaignDetail,
+        body_html: String,
+        period: String,
+        ideas: Vec<IdeaView>,
+        total: i64,
+        order: IdeaOrder,
+        page_number: i64,
+        pages: i64,
+        can_contribute: bool,
+        form: IdeaFormState,
+        submission_key: Uuid,
+    }
+    let view = View {
+        body_html: render_markdown(&campaign.body_md),
+        period: format_period(page.lang, campaign.summary.opens_at, campaign.summary.closes_at),
+        can_contribute: campaign.is_open() && campaign.has_ideas,
+        campaign: &campaign,
+        ideas,
+        total,
+        order,
+        page_number,
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        form,
+        submission_key: Uuid::new_v4(),
+    };
+    let mut response = page.render("campaign.html", view)?.into_response();
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+fn see_other(location: &str) -> Result<Response, PageError> {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    response
+        .headers_mut()
+        .insert(LOCATION, HeaderValue::from_str(location).map_err(anyhow::Error::from)?);
+    Ok(response)
+}
+
+fn sign_in_first(page: &Page) -> Result<Response, PageError> {
+    see_other(&format!("/connexion?retour={}", urlencode(&page.path)))
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|e| e[1..].to_owned())
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+pub struct IdeaForm {
+    kind: String,
+    title: String,
+    body: String,
+    theme: Option<String>,
+    submission_key: Uuid,
+}
+
+/// `POST /consultations/{slug}/idees`.
+pub async fn post_idea(
+    State(state): State<AppState>,
+    page: Page,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<IdeaForm>,
+) -> Result<Response, PageError> {
+    let Some(account) = page.account.clone() else {
+        return sign_in_first(&page);
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let campaign = campaign_or_404(&mut tx, &slug).await?;
+    if !(campaign.is_open() && campaign.has_ideas) {
+        let mut r = message(
+            &page,
+            "ideas.closed_title",
+            &["ideas.closed_body"],
+            Some(("error.back_home", format!("/consultations/{slug}"))),
+        )?;
+        *r.status_mut() = StatusCode::CONFLICT;
+        return Ok(r);
+    }
+    match NewIdea::parse(
+        &form.kind,
+        &form.title,
+        &form.body,
+        form.theme.as_deref(),
+        &campaign.summary.themes,
+    ) {
+        Ok(idea) => {
+            let inserted = insert_idea(&mut tx, &campaign, account.id, &idea, form.submission_key).await?;
+            tx.commit().await?;
+            see_other(&format!("/consultations/{slug}/idees/{}", inserted.id()))
+        }
+        Err(errors) => {
+            drop(tx);
+            let state_form = IdeaFormState {
+                errors: shown(&page, &errors),
+                kind: form.kind,
+                title: form.title,
+                body: form.body,
+                theme: form.theme.unwrap_or_default(),
+            };
+            render_campaign(
+                &state,
+                &page,
+                &slug,
+                &ListQuery::default(),
+                state_form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn idea_in_campaign(
+    tx: &mut TenantTx,
+    slug: &str,
+    id: Uuid,
+    viewer: Option<Uuid>,
+) -> Result<(CampaignDetail, IdeaView), PageError> {
+    let campaign = campaign_or_404(tx, slug).await?;
+    let idea = find_idea(tx, id, viewer)
+        .await?
+        .filter(|i| i.campaign_id == campaign.summary.id)
+        .ok_or(PageError::NotFound)?;
+    Ok((campaign, idea))
+}
+
+/// `GET /consultations/{slug}/idees/{id}`.
+pub async fn idea_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path((slug, id)): Path<(String, Uuid)>,
+) -> Result<Response, PageError> {
+    render_idea(&state, &page, &slug, id, Vec::new(), StatusCode::OK).await
+}
+
+async fn render_idea(
+    state: &AppState,
+    page: &Page,
+    slug: &str,
+    id: Uuid,
+    errors: Vec<ShownError>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let viewer = page.account.as_ref().map(|a| a.id);
+    let (campaign, idea) = idea_in_campaign(&mut tx, slug, id, viewer).await?;
+    let comments = if idea.status == "hidden" {
+        Vec::new()
+    } else {
+        list_comments(&mut tx, &idea).await?
+    };
+    tx.commit().await?;
+    #[derive(Serialize)]
+    struct View<'a> {
+        campaign: &'a CampaignDetail,
+        idea: &'a IdeaView,
+        comments: Vec<super::CommentView>,
+        can_contribute: bool,
+        submission_key: Uuid,
+        errors: Vec<ShownError>,
+        paragraphs: Vec<&'a str>,
+    }
+    let view = View {
+        paragraphs: idea.body.lines().map(str::trim).filter(|l| !l.is_empty()).collect(),
+        can_contribute: campaign.is_open(),
+        campaign: &campaign,
+        idea: &idea,
+        comments,
+        submission_key: Uuid::new_v4(),
+        errors,
+    };
+    let mut response = page.render("idea.html", view)?.into_response();
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct LikeForm {
+    /// `soutenir` or `retirer`: explicit, so a double submission does not undo itself.
+    action: String,
+    retour: Option<String>,
+}
+
+/// `POST /consultations/{slug}/idees/{id}/soutien`.
+pub async fn post_like(
+    State(state): State<AppState>,
+    page: Page,
+    Path((slug, id)): Path<(String, Uuid)>,
+    CsrfForm(form): CsrfForm<LikeForm>,
+) -> Result<Response, PageError> {
+    let Some(account) = page.account.clone() else {
+        return sign_in_first(&page);
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let (campaign, idea) = idea_in_campaign(&mut tx, &slug, id, Some(account.id)).await?;
+    if !campaign.is_open() || idea.status != "published" {
+        return Err(PageError::BadRequest);
+    }
+    if idea.is_mine {
+        let mut r = message(
+            &page,
+            "ideas.own_like_title",
+            &["ideas.own_like_body"],
+            Some(("ideas.back_to_idea", format!("/consultations/{slug}/idees/{id}"))),
+        )?;
+        *r.status_mut() = StatusCode::CONFLICT;
+        return Ok(r);
+    }
+    match form.action.as_str() {
+        "soutenir" => like(&mut tx, &idea, account.id).await?,
+        "retirer" => unlike(&mut tx, &idea, account.id).await?,
+        _ => return Err(PageError::BadRequest),
+    };
+    tx.commit().await?;
+    let back = safe_return_path(form.retour.as_deref());
+    see_other(&format!("{back}#idee-{id}"))
+}
+
+#[derive(Deserialize)]
+pub struct CommentForm {
+    body: String,
+    parent_id: Option<String>,
+    submission_key: Uuid,
+}
+
+/// `POST /consultations/{slug}/idees/{id}/commentaires`.
+pub async fn post_comment(
+    State(state): State<AppState>,
+    page: Page,
+    Path((slug, id)): Path<(String, Uuid)>,
+    CsrfForm(form): CsrfForm<CommentForm>,
+) -> Result<Response, PageError> {
+    let Some(account) = page.account.clone() else {
+        return sign_in_first(&page);
+    };
+    let parent = match form.parent_id.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => Some(p.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
+        None => None,
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let (campaign, idea) = idea_in_campaign(&mut tx, &slug, id, Some(account.id)).await?;
+    if !campaign.is_open() || idea.status != "published" {
+        return Err(PageError::BadRequest);
+    }
+    let body = match parse_comment(&form.body) {
+        Ok(body) => body,
+        Err(errors) => {
+            drop(tx);
+            return render_idea(
+                &state,
+                &page,
+                &slug,
+                id,
+                shown(&page, &errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    match insert_comment(&mut tx, &idea, parent, account.id, &body, form.submission_key).await? {
+        Ok(inserted) => {
+            tx.commit().await?;
+            see_other(&format!(
+                "/consultations/{slug}/idees/{id}#commentaire-{}",
+                inserted.id()
+            ))
+        }
+        Err(CommentProblem::BadParent) => Err(PageError::BadRequest),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReportForm {
+    reason: String,
+    comment_id: Option<String>,
+}
+
+/// `POST /consultations/{slug}/idees/{id}/signalement`.
+pub async fn post_report(
+    State(state): State<AppState>,
+    page: Page,
+    Path((slug, id)): Path<(String, Uuid)>,
+    CsrfForm(form): CsrfForm<ReportForm>,
+) -> Result<Response, PageError> {
+    let Some(account) = page.account.clone() else {
+        return sign_in_first(&page);
+    };
+    let comment = match form.comment_id.as_deref().filter(|p| !p.is_empty()) {
+        Some(c) => Some(c.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
+        None => None,
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let (_, idea) = idea_in_campaign(&mut tx, &slug, id, Some(account.id)).await?;
+    let reason = match parse_reason(&form.reason) {
+        Ok(r) => r,
+        Err(errors) => {
+            drop(tx);
+            return render_idea(
+                &state,
+                &page,
+                &slug,
+                id,
+                shown(&page, &errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    report(&mut tx, &idea, comment, account.id, &reason).await?;
+    tx.commit().await?;
+    message(
+        &page,
+        "ideas.reported_title",
+        &["ideas.reported_body"],
+        Some(("ideas.back_to_idea", format!("/consultations/{slug}/idees/{id}"))),
+    )
+}

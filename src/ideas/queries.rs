@@ -1,0 +1,305 @@
+//! Idea, like, comment and report queries. All run in a tenant-scoped transaction; RLS decides
+//! what the current space may see and write.
+
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{CommentView, IdeaOrder, IdeaView, NewIdea, PAGE_SIZE, excerpt};
+use crate::campaigns::queries::CampaignDetail;
+use crate::tenancy::TenantTx;
+
+/// What an insert did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Inserted {
+    New(Uuid),
+    /// The same submission key was already used: the first row stands.
+    Duplicate(Uuid),
+}
+
+impl Inserted {
+    pub fn id(&self) -> Uuid {
+        match self {
+            Inserted::New(id) | Inserted::Duplicate(id) => *id,
+        }
+    }
+}
+
+/// Stores an idea in the campaign's tenant, recording the space it came from.
+pub async fn insert_idea(
+    tx: &mut TenantTx,
+    campaign: &CampaignDetail,
+    account: Uuid,
+    idea: &NewIdea,
+    submission_key: Uuid,
+) -> Result<Inserted, sqlx::Error> {
+    let status = if campaign.premoderation { "pending" } else { "published" };
+    let inserted: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO ideas (tenant_id, campaign_id, origin_tenant_id, account_id, kind, title, body, theme, status, submission_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (tenant_id, submission_key) DO NOTHING
+         RETURNING id",
+    )
+    .bind(campaign.summary.tenant_id)
+    .bind(campaign.summary.id)
+    .bind(tx.tenant_id())
+    .bind(account)
+    .bind(idea.kind.as_str())
+    .bind(&idea.title)
+    .bind(&idea.body)
+    .bind(&idea.theme)
+    .bind(status)
+    .bind(submission_key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match inserted {
+        Some(id) => Ok(Inserted::New(id)),
+        None => {
+            let id = sqlx::query_scalar("SELECT id FROM ideas WHERE tenant_id = $1 AND submission_key = $2")
+                .bind(campaign.summary.tenant_id)
+                .bind(submission_key)
+                .fetch_one(&mut **tx)
+                .await?;
+            Ok(Inserted::Duplicate(id))
+        }
+    }
+}
+
+const IDEA_COLUMNS: &str =
+    "i.id, i.tenant_id, i.campaign_id, i.origin_tenant_id, i.kind, i.title, i.body, i.theme, i.status,
+    i.like_count, i.comment_count, i.created_at, i.account_id,
+    COALESCE(a.pseudonym, 'Anonyme') AS author";
+
+fn idea_from_row(r: &sqlx::postgres::PgRow, viewer: Option<Uuid>) -> Result<IdeaView, sqlx::Error> {
+    let author_id: Option<Uuid> = r.try_get("account_id")?;
+    let body: String = r.try_get("body")?;
+    Ok(IdeaView {
+        excerpt: excerpt(&body, 280),
+        id: r.try_get("id")?,
+        tenant_id: r.try_get("tenant_id")?,
+        campaign_id: r.try_get("campaign_id")?,
+        origin_tenant_id: r.try_get("origin_tenant_id")?,
+        kind: r.try_get("kind")?,
+        title: r.try_get("title")?,
+        body,
+        theme: r.try_get("theme")?,
+        status: r.try_get("status")?,
+        like_count: r.try_get("like_count")?,
+        comment_count: r.try_get("comment_count")?,
+        author: r.try_get("author")?,
+        is_mine: viewer.is_some() && author_id == viewer,
+        liked_by_me: r.try_get("liked_by_me")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// One page of a campaign's published ideas (plus the viewer's own pending ones), and the total.
+/// Two queries, whatever the number of ideas.
+pub async fn list_ideas(
+    tx: &mut TenantTx,
+    campaign: &CampaignDetail,
+    order: IdeaOrder,
+    seed: &str,
+    page: i64,
+    viewer: Option<Uuid>,
+) -> Result<(Vec<IdeaView>, i64), sqlx::Error> {
+    let order_by = match order {
+        // Stable per visitor across pages, different between visitors.
+        IdeaOrder::Random => "md5(i.id::text || $4)",
+        IdeaOrder::MostLiked => "i.like_count DESC, i.created_at DESC, i.id",
+        IdeaOrder::Newest => "i.created_at DESC, i.id",
+        IdeaOrder::MostCommented => "i.comment_count DESC, i.created_at DESC, i.id",
+    };
+    let visible = "i.tenant_id = $1 AND i.campaign_id = $2 AND (i.status = 'published' OR (i.status = 'pending' AND i.account_id = $3))";
+    // Only fixed fragments above are spliced into the SQL; every value is a bind parameter.
+    let sql = format!(
+        "SELECT {IDEA_COLUMNS},
+                EXISTS (SELECT 1 FROM idea_likes l WHERE l.tenant_id = i.tenant_id AND l.idea_id = i.id AND l.account_id = $3) AS liked_by_me
+           FROM ideas i LEFT JOIN accounts a ON a.id = i.account_id
+          WHERE {visible} AND $4::text IS NOT NULL
+          ORDER BY {order_by}
+          LIMIT $5 OFFSET $6"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(campaign.summary.tenant_id)
+        .bind(campaign.summary.id)
+        .bind(viewer)
+        .bind(seed)
+        .bind(PAGE_SIZE)
+        .bind((page.max(1) - 1) * PAGE_SIZE)
+        .fetch_all(&mut **tx)
+        .await?;
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM ideas i WHERE {visible}"
+    )))
+    .bind(campaign.summary.tenant_id)
+    .bind(campaign.summary.id)
+    .bind(viewer)
+    .fetch_one(&mut **tx)
+    .await?;
+    let ideas = rows
+        .iter()
+        .map(|r| idea_from_row(r, viewer))
+        .collect::<Result<_, _>>()?;
+    Ok((ideas, total))
+}
+
+/// One idea visible from the current space (hidden ones included: pages show a placeholder).
+pub async fn find_idea(tx: &mut TenantTx, id: Uuid, viewer: Option<Uuid>) -> Result<Option<IdeaView>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {IDEA_COLUMNS},
+                EXISTS (SELECT 1 FROM idea_likes l WHERE l.tenant_id = i.tenant_id AND l.idea_id = i.id AND l.account_id = $2) AS liked_by_me
+           FROM ideas i LEFT JOIN accounts a ON a.id = i.account_id
+          WHERE i.id = $1 AND (i.status <> 'pending' OR i.account_id = $2)"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(viewer)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.map(|r| idea_from_row(&r, viewer)).transpose()
+}
+
+/// Adds a like. `false` if it was already there.
+pub async fn like(tx: &mut TenantTx, idea: &IdeaView, account: Uuid) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "INSERT INTO idea_likes (tenant_id, idea_id, account_id, origin_tenant_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(idea.tenant_id)
+    .bind(idea.id)
+    .bind(account)
+    .bind(tx.tenant_id())
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Withdraws a like. `false` if there was none.
+pub async fn unlike(tx: &mut TenantTx, idea: &IdeaView, account: Uuid) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM idea_likes WHERE tenant_id = $1 AND idea_id = $2 AND account_id = $3")
+        .bind(idea.tenant_id)
+        .bind(idea.id)
+        .bind(account)
+        .execute(&mut **tx)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Why a comment could not be added.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CommentProblem {
+    /// The parent is not a top-level comment of this idea (only one level of replies).
+    BadParent,
+}
+
+pub async fn insert_comment(
+    tx: &mut TenantTx,
+    idea: &IdeaView,
+    parent: Option<Uuid>,
+    account: Uuid,
+    body: &str,
+    submission_key: Uuid,
+) -> Result<Result<Inserted, CommentProblem>, sqlx::Error> {
+    if let Some(parent) = parent {
+        let ok: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM idea_comments WHERE tenant_id = $1 AND id = $2 AND idea_id = $3 AND parent_id IS NULL)",
+        )
+        .bind(idea.tenant_id)
+        .bind(parent)
+        .bind(idea.id)
+        .fetch_one(&mut **tx)
+        .await?;
+        if !ok {
+            return Ok(Err(CommentProblem::BadParent));
+        }
+    }
+    let inserted: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO idea_comments (tenant_id, idea_id, parent_id, origin_tenant_id, account_id, body, submission_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (tenant_id, submission_key) DO NOTHING RETURNING id",
+    )
+    .bind(idea.tenant_id)
+    .bind(idea.id)
+    .bind(parent)
+    .bind(tx.tenant_id())
+    .bind(account)
+    .bind(body)
+    .bind(submission_key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(Ok(match inserted {
+        Some(id) => Inserted::New(id),
+        None => Inserted::Duplicate(
+            sqlx::query_scalar("SELECT id FROM idea_comments WHERE tenant_id = $1 AND submission_key = $2")
+                .bind(idea.tenant_id)
+                .bind(submission_key)
+                .fetch_one(&mut **tx)
+                .await?,
+        ),
+    }))
+}
+
+/// Comments of an idea, threaded (one level), oldest first. One query.
+pub async fn list_comments(tx: &mut TenantTx, idea: &IdeaView) -> Result<Vec<CommentView>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.parent_id, c.body, c.status, c.created_at, COALESCE(a.pseudonym, 'Anonyme') AS author
+           FROM idea_comments c LEFT JOIN accounts a ON a.id = c.account_id
+          WHERE c.tenant_id = $1 AND c.idea_id = $2 AND c.status <> 'pending'
+          ORDER BY c.created_at, c.id",
+    )
+    .bind(idea.tenant_id)
+    .bind(idea.id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut top: Vec<CommentView> = Vec::new();
+    let mut replies: Vec<CommentView> = Vec::new();
+    for r in rows {
+        let comment = CommentView {
+            id: r.try_get("id")?,
+            parent_id: r.try_get("parent_id")?,
+            body: r.try_get("body")?,
+            status: r.try_get("status")?,
+            author: r.try_get("author")?,
+            created_at: r.try_get("created_at")?,
+            replies: Vec::new(),
+        };
+        if comment.parent_id.is_some() {
+            replies.push(comment)
+        } else {
+            top.push(comment)
+        }
+    }
+    for reply in replies {
+        if let Some(parent) = top.iter_mut().find(|c| Some(c.id) == reply.parent_id) {
+            parent.replies.push(reply);
+        }
+    }
+    Ok(top)
+}
+
+/// Records a report (once per person and content). `false` if this person already reported it.
+pub async fn report(
+    tx: &mut TenantTx,
+    idea: &IdeaView,
+    comment: Option<Uuid>,
+    account: Uuid,
+    reason: &str,
+) -> Result<bool, sqlx::Error> {
+    let (kind, target) = match comment {
+        Some(c) => ("comment", c),
+        None => ("idea", idea.id),
+    };
+    let result = sqlx::query(
+        "INSERT INTO content_reports (tenant_id, target_kind, target_id, origin_tenant_id, account_id, reason)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(idea.tenant_id)
+    .bind(kind)
+    .bind(target)
+    .bind(tx.tenant_id())
+    .bind(account)
+    .bind(reason)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

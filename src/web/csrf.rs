@@ -1,0 +1,133 @@
+//! CSRF protection for forms, and the visitor cookie it is bound to.
+//!
+//! Every visitor gets a random, HttpOnly `ecoute_visiteur` cookie (set by [`visitor_cookie`] on
+//! the first request). A form's token is `HMAC(server key, tenant id | visitor id)`: a page on
+//! another site can neither read the cookie nor compute the token, and the cookie is
+//! `SameSite=Lax` besides. The JSON API is protected differently: it only accepts
+//! `application/json` bodies, which a cross-site form cannot send without a CORS preflight.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::AppState;
+use crate::accounts::tokens::new_token;
+use crate::error::PageError;
+use crate::tenancy::host::RequestOrigin;
+
+pub const VISITOR_COOKIE: &str = "ecoute_visiteur";
+
+/// Reads one cookie from the request headers.
+pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// A `Set-Cookie` value with the attributes every cookie of ours has.
+pub fn cookie(name: &str, value: &str, max_age_seconds: i64, https: bool) -> HeaderValue {
+    let secure = if https { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .expect("cookie values are base64url")
+}
+
+/// Middleware: gives a visitor id to whoever has none, as if they had sent it, and sets it.
+pub async fn visitor_cookie(mut request: Request, next: Next) -> Response {
+    let existing = read_cookie(request.headers(), VISITOR_COOKIE).filter(|v| v.len() >= 20 && v.len() <= 64);
+    if existing.is_some() {
+        return next.run(request).await;
+    }
+    let id = new_token();
+    let https = request.extensions().get::<RequestOrigin>().is_some_and(|o| o.https);
+    let pair = format!("{VISITOR_COOKIE}={id}");
+    let merged = match request.headers().get(COOKIE).and_then(|v| v.to_str().ok()) {
+        Some(other) => format!("{other}; {pair}"),
+        None => pair,
+    };
+    if let Ok(value) = HeaderValue::from_str(&merged) {
+        request.headers_mut().insert(COOKIE, value);
+    }
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .append(SET_COOKIE, cookie(VISITOR_COOKIE, &id, 60 * 60 * 24 * 365, https));
+    response
+}
+
+/// The visitor's id (always present behind [`visitor_cookie`]).
+#[derive(Debug, Clone)]
+pub struct VisitorId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for VisitorId {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        read_cookie(&parts.headers, VISITOR_COOKIE)
+            .map(VisitorId)
+            .ok_or(PageError::BadRequest)
+    }
+}
+
+/// The token a form of this tenant must carry for this visitor.
+pub fn csrf_token(state: &AppState, tenant_id: Uuid, visitor: &str) -> String {
+    let tag = ring::hmac::sign(&state.csrf_key, format!("{tenant_id}|{visitor}").as_bytes());
+    URL_SAFE_NO_PAD.encode(&tag.as_ref()[..24])
+}
+
+fn csrf_valid(state: &AppState, tenant_id: Uuid, visitor: &str, token: &str) -> bool {
+    let Ok(given) = URL_SAFE_NO_PAD.decode(token) else {
+        return false;
+    };
+    // Constant-time comparison of the truncated tag.
+    given.len() == 24 && {
+        let expected = ring::hmac::sign(&state.csrf_key, format!("{tenant_id}|{visitor}").as_bytes());
+        let mut diff = 0u8;
+        for (a, b) in expected.as_ref()[..24].iter().zip(&given) {
+            diff |= a ^ b;
+        }
+        diff == 0
+    }
+}
+
+/// A urlencoded form whose `csrf` field was checked. Refused with a 403 page otherwise.
+pub struct CsrfForm<T>(pub T);
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    csrf: Option<String>,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let tenant = crate::tenancy::CurrentTenant::from_request_parts(&mut parts, state)
+            .await
+            .map_err(|_| PageError::BadRequest)?;
+        let visitor = read_cookie(&parts.headers, VISITOR_COOKIE).unwrap_or_default();
+        let bytes = axum::body::to_bytes(body, 256 * 1024)
+            .await
+            .map_err(|_| PageError::BadRequest)?;
+        let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::BadRequest)?;
+        if visitor.is_empty() || !field.csrf.is_some_and(|t| csrf_valid(state, tenant.id, &visitor, &t)) {
+            return Err(PageError::Forbidden);
+        }
+        let value = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::BadRequest)?;
+        Ok(CsrfForm(value))
+    }
+}

@@ -1,0 +1,68 @@
+//! The [`Page`] extractor: everything a page handler needs to render inside the layout
+//! (language, space, signed-in account, form token), in one argument.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::Html;
+use serde::Serialize;
+
+use super::AppState;
+use super::csrf::{VISITOR_COOKIE, csrf_token, read_cookie};
+use super::i18n::Lang;
+use super::templates::{PageFrame, render};
+use crate::accounts::Account;
+use crate::accounts::session::MaybeAccount;
+use crate::error::PageError;
+use crate::tenancy::CurrentTenant;
+use crate::tenancy::host::RequestOrigin;
+
+pub struct Page {
+    pub lang: Lang,
+    pub tenant: CurrentTenant,
+    pub account: Option<Account>,
+    pub path: String,
+    /// The visitor's id (cookie), also the seed of the random order of ideas.
+    pub visitor: String,
+    pub csrf: String,
+    pub origin: RequestOrigin,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let tenant = CurrentTenant::from_request_parts(parts, state)
+            .await
+            .map_err(|_| PageError::BadRequest)?;
+        let MaybeAccount(account) = MaybeAccount::from_request_parts(parts, state).await?;
+        let visitor = read_cookie(&parts.headers, VISITOR_COOKIE).unwrap_or_default();
+        let origin = parts
+            .extensions
+            .get::<RequestOrigin>()
+            .cloned()
+            .ok_or(PageError::BadRequest)?;
+        Ok(Page {
+            lang: Lang::from_headers(&parts.headers),
+            csrf: csrf_token(state, tenant.id, &visitor),
+            tenant,
+            account,
+            path: parts.uri.path().to_owned(),
+            visitor,
+            origin,
+        })
+    }
+}
+
+impl Page {
+    /// Renders `template` in the layout with `extra`'s fields.
+    pub fn render<S: Serialize>(&self, template: &str, extra: S) -> Result<Html<String>, PageError> {
+        let mut frame = PageFrame::new(self.lang, Some(&self.tenant), &self.path);
+        frame.csrf = Some(self.csrf.clone());
+        frame.account = self.account.clone();
+        Ok(Html(render(template, &frame, extra).map_err(anyhow::Error::from)?))
+    }
+
+    pub fn text(&self, key: &str) -> String {
+        self.lang.text(key)
+    }
+}
