@@ -21,6 +21,7 @@ pub enum ErrorPage {
     SpaceSuspended,
     BadRequest,
     Forbidden,
+    StaffOnly,
     Unavailable,
     Internal,
 }
@@ -31,7 +32,7 @@ impl ErrorPage {
             ErrorPage::NotFound | ErrorPage::UnknownSpace => StatusCode::NOT_FOUND,
             ErrorPage::SpaceSuspended | ErrorPage::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorPage::BadRequest => StatusCode::BAD_REQUEST,
-            ErrorPage::Forbidden => StatusCode::FORBIDDEN,
+            ErrorPage::Forbidden | ErrorPage::StaffOnly => StatusCode::FORBIDDEN,
             ErrorPage::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -44,6 +45,7 @@ impl ErrorPage {
             ErrorPage::SpaceSuspended => "suspended",
             ErrorPage::BadRequest => "bad_request",
             ErrorPage::Forbidden => "forbidden",
+            ErrorPage::StaffOnly => "staff_only",
             ErrorPage::Unavailable => "unavailable",
             ErrorPage::Internal => "internal",
         }
@@ -60,6 +62,9 @@ pub enum PageError {
     /// A form without a valid CSRF token.
     #[error("forbidden")]
     Forbidden,
+    /// A staff-only campaign, seen by someone who is not staff of the space.
+    #[error("staff only")]
+    StaffOnly,
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -72,6 +77,7 @@ impl IntoResponse for PageError {
             PageError::NotFound => ErrorPage::NotFound,
             PageError::BadRequest => ErrorPage::BadRequest,
             PageError::Forbidden => ErrorPage::Forbidden,
+            PageError::StaffOnly => ErrorPage::StaffOnly,
             PageError::Database(e) if is_unavailable(e) => {
                 tracing::error!(error = %self, cause = %e, "database unavailable");
                 ErrorPage::Unavailable

@@ -73,6 +73,12 @@ impl CampaignDetail {
     pub fn is_open(&self) -> bool {
         self.summary.status == Lifecycle::Open
     }
+
+    /// Staff-only campaigns are for accounts verified as staff of the space (by e-mail domain;
+    /// invitations come with the consoles).
+    pub fn admits(&self, tenant: &crate::tenancy::Tenant, account: Option<&crate::accounts::Account>) -> bool {
+        self.summary.audience != "staff" || account.is_some_and(|a| tenant.is_staff_email(&a.email))
+    }
 }
 
 /// The published campaign with this slug visible from the current space: its own first, then a

@@ -57,6 +57,17 @@ async fn campaign(tx: &mut TenantTx, slug: &str) -> Result<CampaignDetail, ApiEr
     find_campaign(tx, slug).await?.ok_or(ApiError::NotFound)
 }
 
+const STAFF_ONLY: &str =
+    "Cette consultation est réservée aux agents de cette Caf, identifiés par leur adresse professionnelle.";
+
+fn check_audience(found: &CampaignDetail, tenant: &CurrentTenant, account: Option<&Account>) -> Result<(), ApiError> {
+    if found.admits(tenant, account) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(STAFF_ONLY.into()))
+    }
+}
+
 /// `GET /api/v1/campaigns`.
 pub async fn list_campaigns(
     State(state): State<AppState>,
@@ -77,6 +88,7 @@ pub async fn get_campaign(
     let mut tx = state.db.begin(&tenant).await?;
     let found = campaign(&mut tx, &slug).await?;
     tx.commit().await?;
+    // The description of a staff-only campaign is not secret; its contributions are.
     Ok(Json(found))
 }
 
@@ -109,6 +121,7 @@ pub async fn list_campaign_ideas(
     let page = query.page.unwrap_or(1).clamp(1, 10_000);
     let mut tx = state.db.begin(&tenant).await?;
     let found = campaign(&mut tx, &slug).await?;
+    check_audience(&found, &tenant, account.as_ref())?;
     let seed = query.seed.unwrap_or_default();
     let (ideas, total) = list_ideas(&mut tx, &found, order, &seed, page, account.map(|a| a.id)).await?;
     tx.commit().await?;
@@ -141,6 +154,7 @@ pub async fn create_idea(
 ) -> Result<Response, ApiError> {
     let mut tx = state.db.begin(&tenant).await?;
     let found = campaign(&mut tx, &slug).await?;
+    check_audience(&found, &tenant, Some(&account))?;
     if !(found.is_open() && found.has_ideas) {
         return Err(ApiError::Conflict(
             "Cette consultation n’accepte pas de contribution pour le moment.".into(),
@@ -174,13 +188,37 @@ pub async fn create_idea(
     Ok((status, Json(stored)).into_response())
 }
 
-async fn idea(tx: &mut TenantTx, id: Uuid, viewer: Option<Uuid>) -> Result<IdeaView, ApiError> {
-    find_idea(tx, id, viewer).await?.ok_or(ApiError::NotFound)
+/// The idea, if visible from this space and if its campaign admits this person.
+async fn idea(
+    tx: &mut TenantTx,
+    id: Uuid,
+    tenant: &CurrentTenant,
+    account: Option<&Account>,
+) -> Result<IdeaView, ApiError> {
+    let found = find_idea(tx, id, account.map(|a| a.id))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let audience: Option<String> =
+        sqlx::query_scalar("SELECT audience FROM campaigns WHERE tenant_id = $1 AND id = $2")
+            .bind(found.tenant_id)
+            .bind(found.campaign_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let is_staff = account.is_some_and(|a| tenant.is_staff_email(&a.email));
+    if audience.as_deref() == Some("staff") && !is_staff {
+        return Err(ApiError::Forbidden(STAFF_ONLY.into()));
+    }
+    Ok(found)
 }
 
 /// The idea must be in an open campaign to be liked or commented.
-async fn open_idea(tx: &mut TenantTx, id: Uuid, viewer: Uuid) -> Result<IdeaView, ApiError> {
-    let found = idea(tx, id, Some(viewer)).await?;
+async fn open_idea(
+    tx: &mut TenantTx,
+    id: Uuid,
+    tenant: &CurrentTenant,
+    account: &Account,
+) -> Result<IdeaView, ApiError> {
+    let found = idea(tx, id, tenant, Some(account)).await?;
     let open: bool = sqlx::query_scalar(
         "SELECT published_at IS NOT NULL AND now() BETWEEN opens_at AND closes_at AND results_published_at IS NULL
            FROM campaigns WHERE tenant_id = $1 AND id = $2",
@@ -207,7 +245,7 @@ pub async fn get_idea(
     Path(id): Path<Uuid>,
 ) -> Result<Json<IdeaView>, ApiError> {
     let mut tx = state.db.begin(&tenant).await?;
-    let found = idea(&mut tx, id, account.map(|a| a.id)).await?;
+    let found = idea(&mut tx, id, &tenant, account.as_ref()).await?;
     tx.commit().await?;
     Ok(Json(found))
 }
@@ -220,7 +258,7 @@ pub async fn like_idea(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     let mut tx = state.db.begin(&tenant).await?;
-    let found = open_idea(&mut tx, id, account.id).await?;
+    let found = open_idea(&mut tx, id, &tenant, &account).await?;
     if found.is_mine {
         return Err(ApiError::Conflict(
             "Vous ne pouvez pas soutenir votre propre contribution.".into(),
@@ -241,7 +279,7 @@ pub async fn unlike_idea(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     let mut tx = state.db.begin(&tenant).await?;
-    let found = open_idea(&mut tx, id, account.id).await?;
+    let found = open_idea(&mut tx, id, &tenant, &account).await?;
     if !unlike(&mut tx, &found, account.id).await? {
         return Err(ApiError::NotFound);
     }
@@ -257,7 +295,7 @@ pub async fn get_comments(
     Path(id): Path<Uuid>,
 ) -> Result<Json<Vec<CommentView>>, ApiError> {
     let mut tx = state.db.begin(&tenant).await?;
-    let found = idea(&mut tx, id, account.map(|a| a.id)).await?;
+    let found = idea(&mut tx, id, &tenant, account.as_ref()).await?;
     let comments = list_comments(&mut tx, &found).await?;
     tx.commit().await?;
     Ok(Json(comments))
@@ -280,7 +318,7 @@ pub async fn create_comment(
 ) -> Result<Response, ApiError> {
     let text = parse_comment(&body.body).map_err(invalid)?;
     let mut tx = state.db.begin(&tenant).await?;
-    let found = open_idea(&mut tx, id, account.id).await?;
+    let found = open_idea(&mut tx, id, &tenant, &account).await?;
     let inserted = match insert_comment(
         &mut tx,
         &found,
@@ -324,7 +362,7 @@ pub async fn create_report(
 ) -> Result<StatusCode, ApiError> {
     let reason = parse_reason(&body.reason).map_err(invalid)?;
     let mut tx = state.db.begin(&tenant).await?;
-    let found = idea(&mut tx, id, Some(account.id)).await?;
+    let found = idea(&mut tx, id, &tenant, Some(&account)).await?;
     if !report(&mut tx, &found, body.comment_id, account.id, &reason).await? {
         return Err(ApiError::Conflict("Vous avez déjà signalé ce contenu.".into()));
     }

@@ -77,6 +77,9 @@ async fn render_campaign(
 ) -> Result<Response, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaign = campaign_or_404(&mut tx, slug).await?;
+    if !campaign.admits(&page.tenant, page.account.as_ref()) {
+        return staff_only(page);
+    }
     let order = IdeaOrder::parse(query.ordre.as_deref());
     let page_number = query.page.unwrap_or(1).clamp(1, 10_000);
     let viewer = page.account.as_ref().map(|a| a.id);
@@ -154,6 +157,9 @@ pub async fn post_idea(
     };
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaign = campaign_or_404(&mut tx, &slug).await?;
+    if !campaign.admits(&page.tenant, Some(&account)) {
+        return staff_only(&page);
+    }
     if !(campaign.is_open() && campaign.has_ideas) {
         let mut r = message(
             &page,
@@ -198,13 +204,36 @@ pub async fn post_idea(
     }
 }
 
+/// A clear explanation (403) for a staff-only campaign seen by someone who is not staff.
+fn staff_only(page: &Page) -> Result<Response, PageError> {
+    let signed_in = page.account.is_some();
+    let body = if signed_in {
+        "campaign.staff_only_body_signed_in"
+    } else {
+        "campaign.staff_only_body"
+    };
+    let link = (!signed_in).then(|| {
+        (
+            "account.sign_in",
+            format!("/connexion?retour={}", urlencode(&page.path)),
+        )
+    });
+    let mut response = message(page, "campaign.staff_only_title", &[body], link)?;
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    Ok(response)
+}
+
 async fn idea_in_campaign(
     tx: &mut TenantTx,
+    page: &Page,
     slug: &str,
     id: Uuid,
     viewer: Option<Uuid>,
 ) -> Result<(CampaignDetail, IdeaView), PageError> {
     let campaign = campaign_or_404(tx, slug).await?;
+    if !campaign.admits(&page.tenant, page.account.as_ref()) {
+        return Err(PageError::StaffOnly);
+    }
     let idea = find_idea(tx, id, viewer)
         .await?
         .filter(|i| i.campaign_id == campaign.summary.id)
@@ -231,7 +260,7 @@ async fn render_idea(
 ) -> Result<Response, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
     let viewer = page.account.as_ref().map(|a| a.id);
-    let (campaign, idea) = idea_in_campaign(&mut tx, slug, id, viewer).await?;
+    let (campaign, idea) = idea_in_campaign(&mut tx, page, slug, id, viewer).await?;
     let comments = if idea.status == "hidden" {
         Vec::new()
     } else {
@@ -280,7 +309,7 @@ pub async fn post_like(
         return sign_in_first(&page);
     };
     let mut tx = state.db.begin(&page.tenant).await?;
-    let (campaign, idea) = idea_in_campaign(&mut tx, &slug, id, Some(account.id)).await?;
+    let (campaign, idea) = idea_in_campaign(&mut tx, &page, &slug, id, Some(account.id)).await?;
     if !campaign.is_open() || idea.status != "published" {
         return Err(PageError::BadRequest);
     }
@@ -326,7 +355,7 @@ pub async fn post_comment(
         None => None,
     };
     let mut tx = state.db.begin(&page.tenant).await?;
-    let (campaign, idea) = idea_in_campaign(&mut tx, &slug, id, Some(account.id)).await?;
+    let (campaign, idea) = idea_in_campaign(&mut tx, &page, &slug, id, Some(account.id)).await?;
     if !campaign.is_open() || idea.status != "published" {
         return Err(PageError::BadRequest);
     }
@@ -378,7 +407,7 @@ pub async fn post_report(
         None => None,
     };
     let mut tx = state.db.begin(&page.tenant).await?;
-    let (_, idea) = idea_in_campaign(&mut tx, &slug, id, Some(account.id)).await?;
+    let (_, idea) = idea_in_campaign(&mut tx, &page, &slug, id, Some(account.id)).await?;
     let reason = match parse_reason(&form.reason) {
         Ok(r) => r,
         Err(errors) => {

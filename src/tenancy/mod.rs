@@ -96,11 +96,26 @@ pub struct Tenant {
     pub branding: Branding,
     /// Changes whenever the row changes: used to version the per-tenant stylesheet URL.
     pub version: i64,
+    /// E-mail domains whose addresses count as this space's staff (for staff-only campaigns).
+    #[serde(skip)]
+    pub staff_email_domains: Vec<String>,
 }
 
 impl Tenant {
     pub fn is_national(&self) -> bool {
         self.kind == TenantKind::National
+    }
+
+    /// Whether an address belongs to this space's staff: its domain is one of the staff domains
+    /// (exactly, or a subdomain of one).
+    pub fn is_staff_email(&self, email: &str) -> bool {
+        let Some((_, domain)) = email.rsplit_once('@') else {
+            return false;
+        };
+        let domain = domain.to_ascii_lowercase();
+        self.staff_email_domains
+            .iter()
+            .any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
     }
 }
 

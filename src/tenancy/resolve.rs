@@ -145,7 +145,7 @@ enum Lookup {
 macro_rules! select_tenant {
     ($where:literal) => {
         concat!(
-            "SELECT id, slug, kind, name, departements, status, logo_url, primary_color, secondary_color, ",
+            "SELECT id, slug, kind, name, departements, status, logo_url, primary_color, secondary_color, staff_email_domains, ",
             "welcome_text, (extract(epoch from updated_at) * 1000)::bigint AS version FROM tenants WHERE ",
             $where
         )
@@ -193,5 +193,6 @@ fn tenant_from_row(row: &sqlx::postgres::PgRow) -> Result<Tenant, sqlx::Error> {
             welcome_text: row.try_get("welcome_text")?,
         },
         version: row.try_get("version")?,
+        staff_email_domains: row.try_get("staff_email_domains")?,
     })
 }

@@ -45,7 +45,6 @@ pub fn router(state: AppState) -> Router {
     let spaces = Router::new()
         .route("/", get(crate::campaigns::pages::home))
         .route("/branding.css", get(assets::branding_css))
-        .route("/langue/{code}", get(pages::switch_language))
         .route("/connexion", get(accounts::sign_in_form).post(accounts::request_link))
         .route("/connexion/lien", get(accounts::confirm_form).post(accounts::confirm))
         .route("/deconnexion", post(accounts::sign_out))
@@ -83,6 +82,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/static/{file}", get(assets::static_file))
+        // Also offered on the unknown-host page, so it needs no space.
+        .route("/langue/{code}", get(pages::switch_language))
         .route(
             "/favicon.ico",
             get(|| async { axum::response::Redirect::permanent("/static/favicon.svg") }),

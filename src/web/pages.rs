@@ -66,8 +66,14 @@ pub struct SwitchQuery {
 pub async fn switch_language(
     Path(code): Path<String>,
     Query(query): Query<SwitchQuery>,
-    origin: Option<axum::Extension<RequestOrigin>>,
+    axum::extract::State(state): axum::extract::State<super::AppState>,
+    request: Request,
 ) -> Result<Response, PageError> {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let origin = RequestOrigin::from_parts(request.headers(), request.uri(), peer, &state.trusted_proxies);
     let lang = Lang::parse(&code)
         .filter(|l| l.code() == code)
         .ok_or(PageError::NotFound)?;
@@ -75,7 +81,7 @@ pub async fn switch_language(
         .retour
         .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
         .unwrap_or_else(|| "/".into());
-    let secure = origin.is_some_and(|o| o.https);
+    let secure = origin.https;
     let cookie = format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
         lang.code(),

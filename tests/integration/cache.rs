@@ -22,7 +22,7 @@ async fn a_tenant_changed_through_one_instance_is_seen_by_the_other_within_a_sec
     // Warm both caches.
     for app in [&first, &second] {
         let (_, body) = app.get_text("gironde.localhost", "/").await;
-        assert!(body.contains("<h1>Caf de la Gironde</h1>"));
+        assert!(body.contains("<h1 lang=\"fr\">Caf de la Gironde</h1>"));
     }
     assert_eq!(
         first.get("nouvelle.localhost", "/").await.status(),
@@ -56,7 +56,7 @@ async fn a_tenant_changed_through_one_instance_is_seen_by_the_other_within_a_sec
             app.get_text("gironde.localhost", "/")
                 .await
                 .1
-                .contains("<h1>Caf de Gironde (renommée)</h1>")
+                .contains("<h1 lang=\"fr\">Caf de Gironde (renommée)</h1>")
         })
         .await;
         assert!(renamed, "rename not seen within a second");

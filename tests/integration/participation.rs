@@ -582,3 +582,56 @@ async fn queued_mail_waits_for_smtp_and_is_sent_once() {
     assert_eq!(smtp.messages().len(), 1);
     assert!(smtp.messages()[0].data.contains("Message-ID:"));
 }
+
+#[tokio::test]
+async fn staff_only_campaigns_admit_the_spaces_staff_and_explain_to_others() {
+    let app = TestApp::spawn().await;
+    let slug = campaign_slug(&app, "gironde", "local").await;
+    let owner = app.test_db.owner().await;
+    sqlx::query("UPDATE campaigns SET audience = 'staff' WHERE slug = $1")
+        .bind(&slug)
+        .execute(&owner)
+        .await
+        .unwrap();
+    let idea = serde_json::json!({"kind": "idee", "title": "Un meilleur outil", "body": "Un outil de suivi des dossiers plus rapide."});
+
+    // An agent of the Caf de la Gironde (staff domain caf33.caf.fr in tenants/gironde.toml).
+    let mut agent = signed_in(&app, "gironde", "gironde.localhost", "agent@caf33.caf.fr").await;
+    let (status, created) = agent
+        .api(
+            Method::POST,
+            &format!("/api/v1/campaigns/{slug}/ideas"),
+            Some(idea.clone()),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (status, _) = agent.get(&format!("/consultations/{slug}")).await;
+    assert_eq!(status, 200);
+
+    // A citizen, and an agent of another Caf, get a clear explanation.
+    for email in ["citoyen@exemple.fr", "agent@caf11.caf.fr"] {
+        let mut other = signed_in(&app, "gironde", "gironde.localhost", email).await;
+        let (status, problem) = other
+            .api(
+                Method::POST,
+                &format!("/api/v1/campaigns/{slug}/ideas"),
+                Some(idea.clone()),
+            )
+            .await;
+        assert_eq!(status, 403, "{email}");
+        assert!(problem["detail"].as_str().unwrap().contains("réservée aux agents"));
+        let id = created["id"].as_str().unwrap();
+        assert_eq!(
+            other.api(Method::GET, &format!("/api/v1/ideas/{id}"), None).await.0,
+            403
+        );
+        let (status, page) = other.get(&format!("/consultations/{slug}")).await;
+        assert_eq!(status, 403);
+        assert!(page.contains("Consultation réservée aux agents") && page.contains("adresse professionnelle"));
+    }
+    let (status, page) = Browser::new(&app, "gironde.localhost")
+        .get(&format!("/consultations/{slug}"))
+        .await;
+    assert_eq!(status, 403);
+    assert!(page.contains("Connectez-vous avec votre adresse électronique professionnelle"));
+}

@@ -21,7 +21,7 @@ async fn a_subdomain_is_its_local_space_with_its_branding() {
     let app = TestApp::spawn().await;
     let (status, body) = app.get_text("gironde.localhost", "/").await;
     assert_eq!(status, 200);
-    assert!(body.contains("<h1>Caf de la Gironde</h1>"));
+    assert!(body.contains("<h1 lang=\"fr\">Caf de la Gironde</h1>"));
     assert!(body.contains("Bassin d’Arcachon"), "welcome text of the tenant file");
     assert!(body.contains("/branding.css?v="));
 
@@ -44,7 +44,7 @@ async fn case_port_and_trailing_dot_are_ignored() {
     ] {
         let (status, body) = app.get_text(host, "/").await;
         assert_eq!(status, 200, "{host}");
-        assert!(body.contains("<h1>Caf de la Gironde</h1>"), "{host}");
+        assert!(body.contains("<h1 lang=\"fr\">Caf de la Gironde</h1>"), "{host}");
     }
 }
 
@@ -53,7 +53,7 @@ async fn a_custom_domain_reaches_its_space() {
     let app = TestApp::spawn().await;
     let (status, body) = app.get_text("Participez.Caf31.example", "/").await;
     assert_eq!(status, 200);
-    assert!(body.contains("<h1>Caf de la Haute-Garonne</h1>"));
+    assert!(body.contains("<h1 lang=\"fr\">Caf de la Haute-Garonne</h1>"));
 }
 
 #[tokio::test]
