@@ -27,34 +27,35 @@ pub async fn list_home_campaigns(tx: &mut TenantTx) -> Result<Vec<CampaignSummar
     .fetch_all(&mut **tx)
     .await?;
     let now = Utc::now();
-    rows.into_iter()
-        .map(|r| {
-            let scope: String = r.try_get("scope")?;
-            Ok(CampaignSummary {
-                id: r.try_get("id")?,
-                tenant_id: r.try_get("tenant_id")?,
-                slug: r.try_get("slug")?,
-                scope: if scope == "national" {
-                    Scope::National
-                } else {
-                    Scope::Local
-                },
-                audience: r.try_get("audience")?,
-                title: r.try_get("title")?,
-                summary: r.try_get("summary")?,
-                themes: r.try_get("themes")?,
-                opens_at: r.try_get("opens_at")?,
-                closes_at: r.try_get("closes_at")?,
-                status: Lifecycle::at(
-                    now,
-                    r.try_get("published_at")?,
-                    r.try_get("opens_at")?,
-                    r.try_get("closes_at")?,
-                    r.try_get("results_published_at")?,
-                ),
-            })
-        })
-        .collect()
+    rows.iter().map(|r| summary_from_row(r, now)).collect()
+}
+
+/// The listing fields of a campaign row, with its lifecycle at `now`.
+fn summary_from_row(r: &sqlx::postgres::PgRow, now: chrono::DateTime<Utc>) -> Result<CampaignSummary, sqlx::Error> {
+    let scope: String = r.try_get("scope")?;
+    Ok(CampaignSummary {
+        id: r.try_get("id")?,
+        tenant_id: r.try_get("tenant_id")?,
+        slug: r.try_get("slug")?,
+        scope: if scope == "national" {
+            Scope::National
+        } else {
+            Scope::Local
+        },
+        audience: r.try_get("audience")?,
+        title: r.try_get("title")?,
+        summary: r.try_get("summary")?,
+        themes: r.try_get("themes")?,
+        opens_at: r.try_get("opens_at")?,
+        closes_at: r.try_get("closes_at")?,
+        status: Lifecycle::at(
+            now,
+            r.try_get("published_at")?,
+            r.try_get("opens_at")?,
+            r.try_get("closes_at")?,
+            r.try_get("results_published_at")?,
+        ),
+    })
 }
 
 /// A campaign as its own page shows it.
@@ -99,31 +100,8 @@ pub async fn find_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<Campa
     .fetch_optional(&mut **tx)
     .await?;
     let Some(r) = row else { return Ok(None) };
-    let scope: String = r.try_get("scope")?;
     Ok(Some(CampaignDetail {
-        summary: CampaignSummary {
-            id: r.try_get("id")?,
-            tenant_id: r.try_get("tenant_id")?,
-            slug: r.try_get("slug")?,
-            scope: if scope == "national" {
-                Scope::National
-            } else {
-                Scope::Local
-            },
-            audience: r.try_get("audience")?,
-            title: r.try_get("title")?,
-            summary: r.try_get("summary")?,
-            themes: r.try_get("themes")?,
-            opens_at: r.try_get("opens_at")?,
-            closes_at: r.try_get("closes_at")?,
-            status: Lifecycle::at(
-                Utc::now(),
-                r.try_get("published_at")?,
-                r.try_get("opens_at")?,
-                r.try_get("closes_at")?,
-                r.try_get("results_published_at")?,
-            ),
-        },
+        summary: summary_from_row(&r, Utc::now())?,
         body_md: r.try_get("body_md")?,
         has_ideas: r.try_get("has_ideas")?,
         has_survey: r.try_get("has_survey")?,
