@@ -87,6 +87,134 @@ const CAMPAIGNS: &[DemoCampaign] = &[
     },
 ];
 
+/// The demo survey of the national "simplifier vos démarches" campaign: one question of each
+/// kind, and a conditional one.
+struct DemoQuestion {
+    kind: &'static str,
+    label: &'static str,
+    required: bool,
+    options: &'static [&'static str],
+    max_choices: Option<i32>,
+    /// (position of the question it depends on, value)
+    condition: Option<(i32, &'static str)>,
+}
+
+const SURVEY: &[DemoQuestion] = &[
+    DemoQuestion {
+        kind: "single_choice",
+        label: "Avez-vous fait une démarche sur caf.fr ou l’application au cours des six derniers mois ?",
+        required: true,
+        options: &["Oui", "Non"],
+        max_choices: None,
+        condition: None,
+    },
+    DemoQuestion {
+        kind: "multiple_choice",
+        label: "Lesquelles ?",
+        required: false,
+        options: &[
+            "Déclaration trimestrielle",
+            "Changement de situation",
+            "Envoi d’un justificatif",
+            "Demande d’aide au logement",
+            "Prise de rendez-vous",
+        ],
+        max_choices: Some(3),
+        condition: Some((1, "Oui")),
+    },
+    DemoQuestion {
+        kind: "scale",
+        label: "Sur une échelle de 1 à 10, vos démarches en ligne sont-elles simples ?",
+        required: true,
+        options: &[],
+        max_choices: None,
+        condition: None,
+    },
+    DemoQuestion {
+        kind: "ranking",
+        label: "Classez ce qui vous aiderait le plus",
+        required: false,
+        options: &[
+            "Des formulaires plus courts",
+            "Un suivi de dossier en temps réel",
+            "Un rappel avant chaque échéance",
+        ],
+        max_choices: None,
+        condition: None,
+    },
+    DemoQuestion {
+        kind: "short_text",
+        label: "En un mot, votre dernière démarche était…",
+        required: false,
+        options: &[],
+        max_choices: None,
+        condition: None,
+    },
+    DemoQuestion {
+        kind: "long_text",
+        label: "Racontez-nous une difficulté rencontrée, et ce qui vous aurait aidé",
+        required: false,
+        options: &[],
+        max_choices: None,
+        condition: None,
+    },
+];
+
+async fn seed_survey(owner: &PgPool) -> anyhow::Result<()> {
+    let found: Option<(Uuid, Uuid)> = sqlx::query_as(
+        "SELECT c.tenant_id, c.id FROM campaigns c JOIN tenants t ON t.id = c.tenant_id
+          WHERE t.kind = 'national' AND c.slug = 'simplifier-les-demarches'",
+    )
+    .fetch_optional(owner)
+    .await?;
+    let Some((tenant_id, campaign_id)) = found else {
+        return Ok(());
+    };
+    let mut tx = owner.begin().await?;
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(tenant_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let existing: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM survey_questions WHERE tenant_id = $1 AND campaign_id = $2")
+            .bind(tenant_id)
+            .bind(campaign_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if existing > 0 {
+        return Ok(());
+    }
+    sqlx::query("UPDATE campaigns SET has_survey = true WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant_id)
+        .bind(campaign_id)
+        .execute(&mut *tx)
+        .await?;
+    let mut ids: Vec<Uuid> = Vec::new();
+    for (i, q) in SURVEY.iter().enumerate() {
+        let condition_id = q.condition.map(|(position, _)| ids[position as usize - 1]);
+        let id: Uuid = sqlx::query_scalar(
+            "INSERT INTO survey_questions (tenant_id, campaign_id, position, kind, label, required, options, max_choices,
+                                           condition_question_id, condition_value)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(tenant_id)
+        .bind(campaign_id)
+        .bind(i as i32 + 1)
+        .bind(q.kind)
+        .bind(q.label)
+        .bind(q.required)
+        .bind(q.options)
+        .bind(q.max_choices)
+        .bind(condition_id)
+        .bind(q.condition.map(|(_, v)| v))
+        .fetch_one(&mut *tx)
+        .await?;
+        ids.push(id);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Inserts the demo campaigns that are missing. Returns how many were added.
 pub async fn seed(owner: &PgPool) -> anyhow::Result<usize> {
     let mut added = 0;
@@ -126,5 +254,6 @@ pub async fn seed(owner: &PgPool) -> anyhow::Result<usize> {
         tx.commit().await?;
         added += result.rows_affected() as usize;
     }
+    seed_survey(owner).await?;
     Ok(added)
 }

@@ -6,7 +6,7 @@
 //! - [`db`]: connections, roles, migrations, the embedded PostgreSQL;
 //! - [`tenancy`]: host → tenant, tenant-scoped transactions, RLS rule, `tenants/` sync;
 //! - [`web`]: router, layers, templates, i18n, shared pages;
-//! - [`campaigns`], [`ideas`], [`accounts`]: domain areas (each owns its types, queries, routes);
+//! - [`campaigns`], [`ideas`], [`surveys`], [`accounts`]: domain areas (each owns its types, queries, routes);
 //! - [`mail`]: the outbox and its worker;
 //! - [`demo`]: demo data for `ecoute demo`.
 
@@ -19,6 +19,7 @@ pub mod error;
 pub mod ideas;
 pub mod mail;
 pub mod startup;
+pub mod surveys;
 pub mod telemetry;
 pub mod tenancy;
 pub mod web;

@@ -67,6 +67,8 @@ pub struct CampaignDetail {
     pub has_ideas: bool,
     pub has_survey: bool,
     pub premoderation: bool,
+    /// Survey responses keep no account id.
+    pub anonymous_responses: bool,
 }
 
 impl CampaignDetail {
@@ -89,7 +91,8 @@ pub async fn find_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<Campa
     let tenant_id = tx.tenant_id();
     let row = sqlx::query(
         "SELECT id, tenant_id, slug, scope, audience, title, summary, themes, opens_at, closes_at,
-                published_at, results_published_at, body_md, has_ideas, has_survey, premoderation
+                published_at, results_published_at, body_md, has_ideas, has_survey, premoderation,
+                anonymous_responses
            FROM campaigns
           WHERE slug = $2 AND published_at IS NOT NULL AND (tenant_id = $1 OR scope = 'national')
           ORDER BY (tenant_id = $1) DESC
@@ -106,5 +109,6 @@ pub async fn find_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<Campa
         has_ideas: r.try_get("has_ideas")?,
         has_survey: r.try_get("has_survey")?,
         premoderation: r.try_get("premoderation")?,
+        anonymous_responses: r.try_get("anonymous_responses")?,
     }))
 }

@@ -26,6 +26,8 @@ use crate::accounts::pages as accounts;
 use crate::config::IpNet;
 use crate::ideas::api as ideas_api;
 use crate::ideas::pages as ideas;
+use crate::surveys::api as surveys_api;
+use crate::surveys::pages as surveys;
 use crate::tenancy::{TenantDb, TenantResolver, middleware::resolve_tenant};
 
 /// Shared by every handler. Cheap to clone.
@@ -50,6 +52,10 @@ pub fn router(state: AppState) -> Router {
         .route("/deconnexion", post(accounts::sign_out))
         .route("/consultations/{slug}", get(ideas::campaign_page))
         .route("/consultations/{slug}/idees", post(ideas::post_idea))
+        .route(
+            "/consultations/{slug}/questionnaire",
+            get(surveys::survey_page).post(surveys::submit_survey),
+        )
         .route("/consultations/{slug}/idees/{id}", get(ideas::idea_page))
         .route("/consultations/{slug}/idees/{id}/soutien", post(ideas::post_like))
         .route(
@@ -63,6 +69,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/campaigns/{slug}/ideas",
             get(ideas_api::list_campaign_ideas).post(ideas_api::create_idea),
+        )
+        .route("/api/v1/campaigns/{slug}/survey", get(surveys_api::get_questions))
+        .route(
+            "/api/v1/campaigns/{slug}/survey/response",
+            get(surveys_api::get_response).put(surveys_api::put_response),
         )
         .route("/api/v1/ideas/{id}", get(ideas_api::get_idea))
         .route(

@@ -19,6 +19,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("campaign.html", include_str!("templates/campaign.html")),
         ("idea.html", include_str!("templates/idea.html")),
         ("message.html", include_str!("templates/message.html")),
+        ("survey.html", include_str!("templates/survey.html")),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));

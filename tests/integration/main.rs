@@ -9,4 +9,5 @@ mod pages;
 mod participation;
 mod resolution;
 mod smtp;
+mod surveys;
 mod sync;

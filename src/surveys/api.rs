@@ -1,0 +1,124 @@
+//! Survey API: the questions, my current response, and replacing it.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::queries::{SaveProblem, current_response, list_questions, save_response};
+use super::{Answers, Question, respondent_key, validate};
+use crate::accounts::session::MaybeAccount;
+use crate::campaigns::queries::{CampaignDetail, find_campaign};
+use crate::error::{ApiError, FieldProblem};
+use crate::ideas::api::ApiAccount;
+use crate::tenancy::{CurrentTenant, TenantTx};
+use crate::web::AppState;
+use crate::web::i18n::Lang;
+
+async fn survey_campaign(
+    tx: &mut TenantTx,
+    slug: &str,
+    tenant: &CurrentTenant,
+    account: Option<&crate::accounts::Account>,
+) -> Result<CampaignDetail, ApiError> {
+    let campaign = find_campaign(tx, slug)
+        .await?
+        .filter(|c| c.has_survey)
+        .ok_or(ApiError::NotFound)?;
+    if !campaign.admits(tenant, account) {
+        return Err(ApiError::Forbidden(
+            "Cette consultation est réservée aux agents de cette Caf, identifiés par leur adresse professionnelle."
+                .into(),
+        ));
+    }
+    Ok(campaign)
+}
+
+/// `GET /api/v1/campaigns/{slug}/survey`.
+pub async fn get_questions(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    MaybeAccount(account): MaybeAccount,
+    Path(slug): Path<String>,
+) -> Result<Json<Vec<Question>>, ApiError> {
+    let mut tx = state.db.begin(&tenant).await?;
+    let campaign = survey_campaign(&mut tx, &slug, &tenant, account.as_ref()).await?;
+    let questions = list_questions(&mut tx, &campaign).await?;
+    tx.commit().await?;
+    Ok(Json(questions))
+}
+
+#[derive(Serialize)]
+pub struct ResponseView {
+    pub version: i32,
+    pub answers: Answers,
+}
+
+/// `GET /api/v1/campaigns/{slug}/survey/response`: my current answers, or 404.
+pub async fn get_response(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    ApiAccount(account): ApiAccount,
+    Path(slug): Path<String>,
+) -> Result<Json<ResponseView>, ApiError> {
+    let mut tx = state.db.begin(&tenant).await?;
+    let campaign = survey_campaign(&mut tx, &slug, &tenant, Some(&account)).await?;
+    let key = respondent_key(&state.csrf_key, campaign.summary.id, account.id);
+    let (version, answers) = current_response(&mut tx, &campaign, &key)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    tx.commit().await?;
+    Ok(Json(ResponseView { version, answers }))
+}
+
+#[derive(Deserialize)]
+pub struct ResponseBody {
+    /// Question id → answer: a string, a number (scale) or a list of strings (multiple, ranking).
+    answers: BTreeMap<Uuid, Value>,
+    submission_key: Option<Uuid>,
+}
+
+/// `PUT /api/v1/campaigns/{slug}/survey/response`: replaces my response (all answers at once).
+pub async fn put_response(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    ApiAccount(account): ApiAccount,
+    Path(slug): Path<String>,
+    Json(body): Json<ResponseBody>,
+) -> Result<Json<ResponseView>, ApiError> {
+    let mut tx = state.db.begin(&tenant).await?;
+    let campaign = survey_campaign(&mut tx, &slug, &tenant, Some(&account)).await?;
+    if !campaign.is_open() {
+        return Err(ApiError::Conflict(
+            "Ce questionnaire est fermé : les réponses ne peuvent plus être modifiées.".into(),
+        ));
+    }
+    let questions = list_questions(&mut tx, &campaign).await?;
+    let answers = validate(&questions, &body.answers).map_err(|errors| {
+        ApiError::Invalid(
+            errors
+                .into_iter()
+                .map(|e| FieldProblem {
+                    field: e.question_id.to_string(),
+                    message: Lang::Fr.text(e.message),
+                })
+                .collect(),
+        )
+    })?;
+    let key = respondent_key(&state.csrf_key, campaign.summary.id, account.id);
+    let stored_account = (!campaign.anonymous_responses).then_some(account.id);
+    let submission_key = body.submission_key.unwrap_or_else(Uuid::new_v4);
+    let version = match save_response(&mut tx, &campaign, &key, stored_account, &answers, submission_key).await? {
+        Ok(version) => version,
+        Err(SaveProblem::AnsweredElsewhere) => {
+            return Err(ApiError::Conflict(
+                "Vous avez déjà répondu à ce questionnaire depuis un autre espace.".into(),
+            ));
+        }
+    };
+    tx.commit().await?;
+    Ok(Json(ResponseView { version, answers }))
+}

@@ -1,0 +1,385 @@
+//! Surveys: a campaign's ordered questions, and one response per participant.
+//!
+//! Question kinds: single choice, multiple choice (with a maximum), scale (within 1–10), short
+//! text, long text, ranking. A question can be shown only when another question's answer
+//! includes a value. Answers are validated here, in one place, for pages and API alike; a
+//! response is stored atomically (all answers or none) and editing appends a new version.
+
+pub mod api;
+pub mod pages;
+pub mod queries;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+pub const SHORT_TEXT_MAX: usize = 200;
+pub const LONG_TEXT_MAX: usize = 4000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    SingleChoice,
+    MultipleChoice,
+    Scale,
+    ShortText,
+    LongText,
+    Ranking,
+}
+
+impl QuestionKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "single_choice" => QuestionKind::SingleChoice,
+            "multiple_choice" => QuestionKind::MultipleChoice,
+            "scale" => QuestionKind::Scale,
+            "short_text" => QuestionKind::ShortText,
+            "long_text" => QuestionKind::LongText,
+            "ranking" => QuestionKind::Ranking,
+            _ => return None,
+        })
+    }
+}
+
+/// "Show this question only if the answer to `question_id` includes `value`."
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Condition {
+    pub question_id: Uuid,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Question {
+    pub id: Uuid,
+    pub position: i32,
+    pub kind: QuestionKind,
+    pub label: String,
+    pub help: String,
+    pub required: bool,
+    pub options: Vec<String>,
+    pub max_choices: Option<i32>,
+    pub scale_min: i32,
+    pub scale_max: i32,
+    pub condition: Option<Condition>,
+}
+
+/// A validation problem on one question (message: a locale key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnswerError {
+    pub question_id: Uuid,
+    pub message: &'static str,
+}
+
+/// Validated answers, keyed by question, only for questions that are shown.
+pub type Answers = BTreeMap<Uuid, Value>;
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+/// Whether `answer` includes `wanted` (a chosen option, a text, or a scale value).
+fn includes(answer: &Value, wanted: &str) -> bool {
+    match answer {
+        Value::String(s) => s == wanted,
+        Value::Number(n) => n.to_string() == wanted,
+        Value::Array(items) => items.iter().any(|i| i.as_str() == Some(wanted)),
+        _ => false,
+    }
+}
+
+fn as_strings(value: &Value) -> Option<Vec<String>> {
+    value
+        .as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Checks one non-empty answer against its question; returns the normalised value.
+fn check(question: &Question, value: &Value) -> Result<Value, &'static str> {
+    match question.kind {
+        QuestionKind::SingleChoice => match value.as_str() {
+            Some(s) if question.options.iter().any(|o| o == s) => Ok(Value::String(s.to_owned())),
+            _ => Err("survey.unknown_option"),
+        },
+        QuestionKind::MultipleChoice => {
+            let chosen = match value {
+                Value::String(s) => vec![s.clone()],
+                other => as_strings(other).ok_or("survey.unknown_option")?,
+            };
+            if chosen.iter().any(|c| !question.options.contains(c)) {
+                return Err("survey.unknown_option");
+            }
+            let mut unique = chosen.clone();
+            unique.sort();
+            unique.dedup();
+            if unique.len() != chosen.len() {
+                return Err("survey.duplicate_choice");
+            }
+            if question.max_choices.is_some_and(|max| chosen.len() > max as usize) {
+                return Err("survey.too_many_choices");
+            }
+            // Stored in the options' order, whatever order they came in.
+            Ok(Value::from(
+                question
+                    .options
+                    .iter()
+                    .filter(|o| chosen.contains(o))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            ))
+        }
+        QuestionKind::Scale => {
+            let n = match value {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            }
+            .ok_or("survey.scale_range")?;
+            if n < i64::from(question.scale_min) || n > i64::from(question.scale_max) {
+                return Err("survey.scale_range");
+            }
+            Ok(Value::from(n))
+        }
+        QuestionKind::ShortText | QuestionKind::LongText => {
+            let text = value
+                .as_str()
+                .ok_or("survey.text_expected")?
+                .trim()
+                .replace("\r\n", "\n");
+            let max = if question.kind == QuestionKind::ShortText {
+                SHORT_TEXT_MAX
+            } else {
+                LONG_TEXT_MAX
+            };
+            if text.chars().count() > max {
+                return Err("validation.too_long");
+            }
+            Ok(Value::String(text))
+        }
+        QuestionKind::Ranking => {
+            let order = as_strings(value).ok_or("survey.ranking_incomplete")?;
+            let mut sorted = order.clone();
+            sorted.sort();
+            let mut options = question.options.clone();
+            options.sort();
+            if sorted != options {
+                return Err("survey.ranking_incomplete");
+            }
+            Ok(Value::from(order))
+        }
+    }
+}
+
+/// Validates a whole submission against the survey, in question order (a condition refers to an
+/// earlier question). Unknown question ids are an error; answers to questions hidden by their
+/// condition are dropped; a required question that is shown must be answered.
+pub fn validate(questions: &[Question], raw: &BTreeMap<Uuid, Value>) -> Result<Answers, Vec<AnswerError>> {
+    let mut errors = Vec::new();
+    for id in raw.keys() {
+        if !questions.iter().any(|q| q.id == *id) {
+            errors.push(AnswerError {
+                question_id: *id,
+                message: "survey.unknown_question",
+            });
+        }
+    }
+    let mut answers = Answers::new();
+    for question in questions {
+        let shown = match &question.condition {
+            None => true,
+            Some(c) => answers.get(&c.question_id).is_some_and(|a| includes(a, &c.value)),
+        };
+        if !shown {
+            continue;
+        }
+        match raw.get(&question.id).filter(|v| !is_empty(v)) {
+            None if question.required => errors.push(AnswerError {
+                question_id: question.id,
+                message: "validation.required",
+            }),
+            None => {}
+            Some(value) => match check(question, value) {
+                Ok(value) => {
+                    answers.insert(question.id, value);
+                }
+                Err(message) => errors.push(AnswerError {
+                    question_id: question.id,
+                    message,
+                }),
+            },
+        }
+    }
+    if errors.is_empty() { Ok(answers) } else { Err(errors) }
+}
+
+/// Turns form fields into raw answers. Fields are `q-<id>` (repeated for multiple choice) and
+/// `q-<id>-rang-<i>` (the rank given to option `i` of a ranking question).
+pub fn answers_from_form(
+    questions: &[Question],
+    fields: &[(String, String)],
+) -> Result<BTreeMap<Uuid, Value>, &'static str> {
+    let mut raw: BTreeMap<Uuid, Value> = BTreeMap::new();
+    let mut ranks: BTreeMap<Uuid, Vec<(usize, usize)>> = BTreeMap::new();
+    for (name, value) in fields {
+        let Some(rest) = name.strip_prefix("q-") else { continue };
+        let (id, rank_of) = match rest.split_once("-rang-") {
+            Some((id, i)) => (id, Some(i.parse::<usize>().map_err(|_| "survey.bad_form")?)),
+            None => (rest, None),
+        };
+        let id: Uuid = id.parse().map_err(|_| "survey.bad_form")?;
+        let question = questions.iter().find(|q| q.id == id);
+        match (question.map(|q| q.kind), rank_of) {
+            (Some(QuestionKind::Ranking), Some(option)) => {
+                if !value.is_empty() {
+                    let rank = value.parse::<usize>().map_err(|_| "survey.bad_form")?;
+                    ranks.entry(id).or_default().push((rank, option));
+                }
+            }
+            (Some(QuestionKind::MultipleChoice), None) => {
+                if let Value::Array(items) = raw.entry(id).or_insert_with(|| Value::Array(Vec::new())) {
+                    items.push(Value::String(value.clone()));
+                }
+            }
+            (Some(_), None) | (None, _) => {
+                raw.insert(id, Value::String(value.clone()));
+            }
+            (Some(_), Some(_)) => return Err("survey.bad_form"),
+        }
+    }
+    for (id, mut given) in ranks {
+        let question = questions.iter().find(|q| q.id == id).expect("ranked question exists");
+        given.sort();
+        let ranks_ok = given.iter().enumerate().all(|(i, (rank, _))| *rank == i + 1);
+        let value = if ranks_ok && given.len() == question.options.len() {
+            Value::from(
+                given
+                    .iter()
+                    .map(|(_, option)| question.options.get(*option).cloned().unwrap_or_default())
+                    .collect::<Vec<_>>(),
+            )
+        } else if given.is_empty() {
+            Value::Null
+        } else {
+            // Each rank must be used once: let validation explain it.
+            Value::String("incomplete".into())
+        };
+        raw.insert(id, value);
+    }
+    Ok(raw)
+}
+
+/// The key of one person's response to one survey: an HMAC, so responses of an anonymous survey
+/// carry no account id yet the person can still find and edit theirs.
+pub fn respondent_key(key: &ring::hmac::Key, campaign: Uuid, account: Uuid) -> Vec<u8> {
+    ring::hmac::sign(key, format!("respondent|{campaign}|{account}").as_bytes())
+        .as_ref()
+        .to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn question(kind: QuestionKind, options: &[&str]) -> Question {
+        Question {
+            id: Uuid::new_v4(),
+            position: 1,
+            kind,
+            label: "Q".into(),
+            help: String::new(),
+            required: true,
+            options: options.iter().map(|s| s.to_string()).collect(),
+            max_choices: None,
+            scale_min: 1,
+            scale_max: 10,
+            condition: None,
+        }
+    }
+
+    #[test]
+    fn each_kind_is_checked() {
+        let single = question(QuestionKind::SingleChoice, &["Oui", "Non"]);
+        let mut multiple = question(QuestionKind::MultipleChoice, &["A", "B", "C"]);
+        multiple.max_choices = Some(2);
+        let scale = question(QuestionKind::Scale, &[]);
+        let short = question(QuestionKind::ShortText, &[]);
+        let ranking = question(QuestionKind::Ranking, &["X", "Y", "Z"]);
+        assert_eq!(check(&single, &json!("Oui")), Ok(json!("Oui")));
+        assert_eq!(check(&single, &json!("Peut-être")), Err("survey.unknown_option"));
+        assert_eq!(check(&multiple, &json!(["C", "A"])), Ok(json!(["A", "C"])));
+        assert_eq!(
+            check(&multiple, &json!(["A", "B", "C"])),
+            Err("survey.too_many_choices")
+        );
+        assert_eq!(check(&multiple, &json!(["A", "A"])), Err("survey.duplicate_choice"));
+        assert_eq!(check(&scale, &json!("7")), Ok(json!(7)));
+        assert_eq!(check(&scale, &json!(11)), Err("survey.scale_range"));
+        assert_eq!(check(&short, &json!("x".repeat(201))), Err("validation.too_long"));
+        assert_eq!(check(&ranking, &json!(["Z", "X", "Y"])), Ok(json!(["Z", "X", "Y"])));
+        assert_eq!(check(&ranking, &json!(["Z", "X"])), Err("survey.ranking_incomplete"));
+    }
+
+    #[test]
+    fn conditions_required_and_unknown_questions() {
+        let parent = question(QuestionKind::SingleChoice, &["Oui", "Non"]);
+        let mut child = question(QuestionKind::ShortText, &[]);
+        child.condition = Some(Condition {
+            question_id: parent.id,
+            value: "Oui".into(),
+        });
+        let questions = vec![parent.clone(), child.clone()];
+
+        // Shown and required: must be answered.
+        let raw = BTreeMap::from([(parent.id, json!("Oui"))]);
+        let errors = validate(&questions, &raw).unwrap_err();
+        assert_eq!(
+            errors,
+            vec![AnswerError {
+                question_id: child.id,
+                message: "validation.required"
+            }]
+        );
+        // Hidden: its answer is dropped, and it is not required.
+        let raw = BTreeMap::from([(parent.id, json!("Non")), (child.id, json!("ignoré"))]);
+        assert_eq!(validate(&questions, &raw).unwrap().len(), 1);
+        // Unknown ids are refused.
+        let stranger = Uuid::new_v4();
+        let raw = BTreeMap::from([(parent.id, json!("Non")), (stranger, json!("x"))]);
+        assert_eq!(
+            validate(&questions, &raw).unwrap_err()[0].message,
+            "survey.unknown_question"
+        );
+    }
+
+    #[test]
+    fn form_fields_become_answers() {
+        let multiple = question(QuestionKind::MultipleChoice, &["A", "B", "C"]);
+        let ranking = question(QuestionKind::Ranking, &["X", "Y"]);
+        let questions = vec![multiple.clone(), ranking.clone()];
+        let fields = vec![
+            (format!("q-{}", multiple.id), "A".to_owned()),
+            (format!("q-{}", multiple.id), "C".to_owned()),
+            (format!("q-{}-rang-0", ranking.id), "2".to_owned()),
+            (format!("q-{}-rang-1", ranking.id), "1".to_owned()),
+            ("csrf".to_owned(), "t".to_owned()),
+        ];
+        let raw = answers_from_form(&questions, &fields).unwrap();
+        assert_eq!(raw[&multiple.id], json!(["A", "C"]));
+        assert_eq!(raw[&ranking.id], json!(["Y", "X"]));
+        let twice = vec![
+            (format!("q-{}-rang-0", ranking.id), "1".to_owned()),
+            (format!("q-{}-rang-1", ranking.id), "1".to_owned()),
+        ];
+        let raw = answers_from_form(&questions, &twice).unwrap();
+        assert_eq!(check(&ranking, &raw[&ranking.id]), Err("survey.ranking_incomplete"));
+    }
+}

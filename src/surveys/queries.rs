@@ -1,0 +1,136 @@
+//! Survey queries, in a tenant-scoped transaction.
+
+use serde_json::Value;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{Answers, Condition, Question, QuestionKind};
+use crate::campaigns::queries::CampaignDetail;
+use crate::tenancy::TenantTx;
+
+/// The campaign's questions, in order. One query.
+pub async fn list_questions(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Vec<Question>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, position, kind, label, help, required, options, max_choices, scale_min, scale_max,
+                condition_question_id, condition_value
+           FROM survey_questions WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY position",
+    )
+    .bind(campaign.summary.tenant_id)
+    .bind(campaign.summary.id)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            let condition_question: Option<Uuid> = r.try_get("condition_question_id")?;
+            let condition_value: Option<String> = r.try_get("condition_value")?;
+            Ok(Question {
+                id: r.try_get("id")?,
+                position: r.try_get("position")?,
+                kind: QuestionKind::parse(&kind)
+                    .ok_or_else(|| sqlx::Error::Decode(format!("question kind {kind}").into()))?,
+                label: r.try_get("label")?,
+                help: r.try_get("help")?,
+                required: r.try_get("required")?,
+                options: r.try_get("options")?,
+                max_choices: r.try_get("max_choices")?,
+                scale_min: r.try_get("scale_min")?,
+                scale_max: r.try_get("scale_max")?,
+                condition: condition_question
+                    .zip(condition_value)
+                    .map(|(question_id, value)| Condition { question_id, value }),
+            })
+        })
+        .collect()
+}
+
+/// The person's current response (its highest version): version and answers.
+pub async fn current_response(
+    tx: &mut TenantTx,
+    campaign: &CampaignDetail,
+    respondent_key: &[u8],
+) -> Result<Option<(i32, Answers)>, sqlx::Error> {
+    let current: Option<(Uuid, i32)> = sqlx::query_as(
+        "SELECT id, version FROM survey_responses
+          WHERE tenant_id = $1 AND campaign_id = $2 AND respondent_key = $3
+          ORDER BY version DESC LIMIT 1",
+    )
+    .bind(campaign.summary.tenant_id)
+    .bind(campaign.summary.id)
+    .bind(respondent_key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((id, version)) = current else { return Ok(None) };
+    let answers: Vec<(Uuid, Value)> =
+        sqlx::query_as("SELECT question_id, value FROM survey_answers WHERE tenant_id = $1 AND response_id = $2")
+            .bind(campaign.summary.tenant_id)
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(Some((version, answers.into_iter().collect())))
+}
+
+/// Why a response was not stored.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SaveProblem {
+    /// The person already answered this (national) survey from another space.
+    AnsweredElsewhere,
+}
+
+/// Stores `answers` as the person's new current response, atomically (the caller commits).
+/// A repeated `submission_key` stores nothing more and returns the version it stored first.
+pub async fn save_response(
+    tx: &mut TenantTx,
+    campaign: &CampaignDetail,
+    respondent_key: &[u8],
+    account: Option<Uuid>,
+    answers: &Answers,
+    submission_key: Uuid,
+) -> Result<Result<i32, SaveProblem>, sqlx::Error> {
+    let tenant = campaign.summary.tenant_id;
+    if let Some(version) = sqlx::query_scalar::<_, i32>(
+        "SELECT version FROM survey_responses WHERE tenant_id = $1 AND submission_key = $2",
+    )
+    .bind(tenant)
+    .bind(submission_key)
+    .fetch_optional(&mut **tx)
+    .await?
+    {
+        return Ok(Ok(version));
+    }
+    // Serialise the person's concurrent submissions.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(encode($1, 'hex'), 0))")
+        .bind(respondent_key)
+        .execute(&mut **tx)
+        .await?;
+    let inserted: Result<(Uuid, i32), sqlx::Error> = sqlx::query_as(
+        "INSERT INTO survey_responses (tenant_id, campaign_id, origin_tenant_id, respondent_key, version, account_id, submission_key)
+         SELECT $1, $2, $3, $4, COALESCE(max(version), 0) + 1, $5, $6
+           FROM survey_responses WHERE tenant_id = $1 AND campaign_id = $2 AND respondent_key = $4
+         RETURNING id, version",
+    )
+    .bind(tenant)
+    .bind(campaign.summary.id)
+    .bind(tx.tenant_id())
+    .bind(respondent_key)
+    .bind(account)
+    .bind(submission_key)
+    .fetch_one(&mut **tx)
+    .await;
+    let (response, version) = match inserted {
+        Ok(row) => row,
+        // Versions written from another space are invisible here, so the next one collides.
+        Err(e) if crate::db::is_duplicate(&e) => return Ok(Err(SaveProblem::AnsweredElsewhere)),
+        Err(e) => return Err(e),
+    };
+    for (question, value) in answers {
+        sqlx::query("INSERT INTO survey_answers (tenant_id, response_id, question_id, value) VALUES ($1, $2, $3, $4)")
+            .bind(tenant)
+            .bind(response)
+            .bind(question)
+            .bind(value)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(Ok(version))
+}
