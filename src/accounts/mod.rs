@@ -5,8 +5,10 @@
 //! e-mail, valid 15 minutes, stored hashed. Opening the link shows a button that confirms the
 //! sign-in (a POST), so that mail scanners which follow links do not burn the token.
 
+pub mod account_pages;
 pub mod pages;
 pub mod queries;
+pub mod rights;
 pub mod session;
 pub mod tokens;
 

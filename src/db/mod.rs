@@ -224,7 +224,7 @@ async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
     );
     // Shared tables the server writes: accounts are platform-wide, not a tenant's.
     for table in APP_WRITABLE_SHARED_TABLES {
-        ddl.push_str(&format!("GRANT INSERT, UPDATE ON \"{table}\" TO {role};\n"));
+        ddl.push_str(&format!("GRANT INSERT, UPDATE, DELETE ON \"{table}\" TO {role};\n"));
     }
     for table in tenant_tables {
         ddl.push_str(&format!("GRANT INSERT, UPDATE, DELETE ON \"{table}\" TO {role};\n"));

@@ -39,6 +39,24 @@ impl TenantDb {
         Ok(TenantTx { tx, tenant_id })
     }
 
+    /// Every space (id, slug), for the few operations that visit each one in turn, each in its
+    /// own tenant-scoped transaction (a person's own data, the mail sweep).
+    pub async fn list_tenants(&self) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+        sqlx::query_as("SELECT id, slug FROM tenants ORDER BY kind, slug")
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// Deletes a platform-wide account. Accounts are not a tenant's rows; their foreign keys
+    /// clear or cascade the person's links in every space.
+    pub async fn delete_account(&self, account: Uuid) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM accounts WHERE id = $1")
+            .bind(account)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
     /// Readiness: the database answers within the pool's acquire timeout.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())

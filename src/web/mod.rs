@@ -22,6 +22,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 
+use crate::accounts::account_pages as account;
 use crate::accounts::pages as accounts;
 use crate::config::IpNet;
 use crate::ideas::api as ideas_api;
@@ -50,6 +51,17 @@ pub fn router(state: AppState) -> Router {
         .route("/connexion", get(accounts::sign_in_form).post(accounts::request_link))
         .route("/connexion/lien", get(accounts::confirm_form).post(accounts::confirm))
         .route("/deconnexion", post(accounts::sign_out))
+        .route("/compte", get(account::account_page))
+        .route("/compte/pseudonyme", post(account::change_pseudonym))
+        .route("/compte/mes-donnees", get(account::download_my_data))
+        .route("/compte/suppression", post(account::delete_my_account))
+        .route(
+            "/api/v1/me",
+            get(account::api_me)
+                .patch(account::api_update_me)
+                .delete(account::api_delete_me),
+        )
+        .route("/api/v1/me/data", get(account::api_my_data))
         .route("/consultations/{slug}", get(ideas::campaign_page))
         .route("/consultations/{slug}/idees", post(ideas::post_idea))
         .route(

@@ -20,6 +20,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("idea.html", include_str!("templates/idea.html")),
         ("message.html", include_str!("templates/message.html")),
         ("survey.html", include_str!("templates/survey.html")),
+        ("account.html", include_str!("templates/account.html")),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));

@@ -8,6 +8,7 @@ mod isolation;
 mod pages;
 mod participation;
 mod resolution;
+mod rights;
 mod smtp;
 mod surveys;
 mod sync;

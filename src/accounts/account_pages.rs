@@ -1,0 +1,217 @@
+//! "Mon compte": pseudonym, download my data, delete my account. Pages and API.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::Account;
+use super::queries::set_pseudonym;
+use super::rights::{Contributions, delete_account, export_my_data, parse_pseudonym};
+use super::session::SESSION_COOKIE;
+use crate::error::{ApiError, FieldProblem, PageError};
+use crate::ideas::api::ApiAccount;
+use crate::tenancy::CurrentTenant;
+use crate::web::AppState;
+use crate::web::csrf::{CsrfForm, cookie};
+use crate::web::i18n::Lang;
+use crate::web::page::Page;
+
+fn see_other(location: &str) -> Result<Response, PageError> {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    response
+        .headers_mut()
+        .insert(LOCATION, HeaderValue::from_str(location).map_err(anyhow::Error::from)?);
+    Ok(response)
+}
+
+#[derive(Serialize)]
+struct AccountView {
+    pseudonym: String,
+    error: Option<String>,
+    delete_error: Option<String>,
+    saved: bool,
+}
+
+#[derive(Deserialize)]
+pub struct AccountQuery {
+    enregistre: Option<String>,
+}
+
+fn render(page: &Page, view: AccountView, status: StatusCode) -> Result<Response, PageError> {
+    let mut response = page.render("account.html", view)?.into_response();
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `GET /compte`.
+pub async fn account_page(page: Page, Query(query): Query<AccountQuery>) -> Result<Response, PageError> {
+    let Some(account) = page.account.clone() else {
+        return see_other("/connexion?retour=/compte");
+    };
+    let view = AccountView {
+        pseudonym: account.pseudonym,
+        error: None,
+        delete_error: None,
+        saved: query.enregistre.is_some(),
+    };
+    render(&page, view, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct PseudonymForm {
+    pseudonym: String,
+}
+
+/// `POST /compte/pseudonyme`.
+pub async fn change_pseudonym(
+    State(state): State<AppState>,
+    page: Page,
+    CsrfForm(form): CsrfForm<PseudonymForm>,
+) -> Result<Response, PageError> {
+    let Some(account) = page.account.clone() else {
+        return see_other("/connexion?retour=/compte");
+    };
+    match parse_pseudonym(&form.pseudonym) {
+        Ok(pseudonym) => {
+            let mut tx = state.db.begin(&page.tenant).await?;
+            set_pseudonym(&mut tx, account.id, &pseudonym).await?;
+            tx.commit().await?;
+            see_other("/compte?enregistre=1")
+        }
+        Err(message) => {
+            let view = AccountView {
+                pseudonym: form.pseudonym,
+                error: Some(page.text(message)),
+                delete_error: None,
+                saved: false,
+            };
+            render(&page, view, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+    }
+}
+
+/// `GET /compte/mes-donnees`: everything about me, as a JSON file.
+pub async fn download_my_data(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+    let Some(account) = page.account.clone() else {
+        return see_other("/connexion?retour=/compte");
+    };
+    let data = export_my_data(&state.db, &account).await?;
+    let body = serde_json::to_vec_pretty(&data).map_err(anyhow::Error::from)?;
+    let mut response = (StatusCode::OK, body).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    h.insert(
+        CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"mes-donnees-ecoute.json\""),
+    );
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    /// `garder` (keep contributions as "Anonyme") or `retirer` (withdraw them).
+    contributions: Option<String>,
+    /// The confirmation checkbox.
+    confirmer: Option<String>,
+}
+
+/// `POST /compte/suppression`.
+pub async fn delete_my_account(
+    State(state): State<AppState>,
+    page: Page,
+    CsrfForm(form): CsrfForm<DeleteForm>,
+) -> Result<Response, PageError> {
+    let Some(account) = page.account.clone() else {
+        return see_other("/connexion?retour=/compte");
+    };
+    let choice = match form.contributions.as_deref() {
+        Some("garder") => Some(Contributions::KeepAnonymous),
+        Some("retirer") => Some(Contributions::Withdraw),
+        _ => None,
+    };
+    let (Some(choice), Some(_)) = (choice, form.confirmer.filter(|c| c == "oui")) else {
+        let view = AccountView {
+            pseudonym: account.pseudonym,
+            error: None,
+            delete_error: Some(page.text("account.delete_confirm_missing")),
+            saved: false,
+        };
+        return render(&page, view, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    delete_account(&state.db, account.id, choice).await?;
+    let mut response = crate::accounts::pages::message(
+        &page,
+        "account.deleted_title",
+        &["account.deleted_body"],
+        Some(("error.back_home", "/".into())),
+    )?;
+    response
+        .headers_mut()
+        .append(SET_COOKIE, cookie(SESSION_COOKIE, "", 0, page.origin.https));
+    Ok(response)
+}
+
+/// `GET /api/v1/me`.
+pub async fn api_me(ApiAccount(account): ApiAccount) -> Json<Account> {
+    Json(account)
+}
+
+#[derive(Deserialize)]
+pub struct MeBody {
+    pseudonym: String,
+}
+
+/// `PATCH /api/v1/me` `{ "pseudonym": … }`.
+pub async fn api_update_me(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    ApiAccount(account): ApiAccount,
+    Json(body): Json<MeBody>,
+) -> Result<Json<Account>, ApiError> {
+    let pseudonym = parse_pseudonym(&body.pseudonym).map_err(|m| {
+        ApiError::Invalid(vec![FieldProblem {
+            field: "pseudonym".into(),
+            message: Lang::Fr.text(m),
+        }])
+    })?;
+    let mut tx = state.db.begin(&tenant).await?;
+    set_pseudonym(&mut tx, account.id, &pseudonym).await?;
+    tx.commit().await?;
+    Ok(Json(Account { pseudonym, ..account }))
+}
+
+/// `GET /api/v1/me/data`.
+pub async fn api_my_data(State(state): State<AppState>, ApiAccount(account): ApiAccount) -> Result<Response, ApiError> {
+    Ok(Json(export_my_data(&state.db, &account).await?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DeleteQuery {
+    /// `keep` (default: contributions stay, as "Anonyme") or `withdraw`.
+    contributions: Option<String>,
+}
+
+/// `DELETE /api/v1/me?contributions=keep|withdraw` → 204.
+pub async fn api_delete_me(
+    State(state): State<AppState>,
+    ApiAccount(account): ApiAccount,
+    Query(query): Query<DeleteQuery>,
+) -> Result<StatusCode, ApiError> {
+    let choice = match query.contributions.as_deref() {
+        None | Some("keep") => Contributions::KeepAnonymous,
+        Some("withdraw") => Contributions::Withdraw,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "contributions must be keep or withdraw, not {other:?}"
+            )));
+        }
+    };
+    delete_account(&state.db, account.id, choice).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

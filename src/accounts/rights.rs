@@ -1,0 +1,153 @@
+//! A person's rights over their data: see and download it, change their pseudonym, delete
+//! their account (keeping their contributions as "Anonyme", or withdrawing them too).
+//!
+//! Contributions live in every space where they were made, under RLS. These operations visit
+//! each space in its own tenant-scoped transaction and touch only the person's own rows, so
+//! they never need a connection that bypasses isolation.
+
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::Account;
+use crate::tenancy::{TenantDb, TenantTx};
+
+/// Validates a pseudonym: 2 to 40 characters, no e-mail address, no control characters.
+pub fn parse_pseudonym(input: &str) -> Result<String, &'static str> {
+    let p = input.trim();
+    let n = p.chars().count();
+    if n == 0 {
+        Err("validation.required")
+    } else if n < 2 {
+        Err("validation.too_short")
+    } else if n > 40 {
+        Err("validation.too_long")
+    } else if p.contains('@') || p.chars().any(char::is_control) {
+        Err("account.pseudonym_invalid")
+    } else {
+        Ok(p.to_owned())
+    }
+}
+
+/// Everything the platform holds about one person.
+#[derive(Debug, Serialize)]
+pub struct MyData {
+    pub account: Account,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Per space where something was found: its slug and the rows.
+    pub spaces: Vec<SpaceData>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SpaceData {
+    pub space: String,
+    pub ideas: Vec<Value>,
+    pub comments: Vec<Value>,
+    pub likes: Vec<Value>,
+    pub reports: Vec<Value>,
+    pub survey_responses: Vec<Value>,
+}
+
+/// Rows of one space (`$1`) belonging to one person (`$2`), each as a JSON value.
+async fn fetch(tx: &mut TenantTx, tenant: Uuid, account: Uuid, sql: &'static str) -> Result<Vec<Value>, sqlx::Error> {
+    sqlx::query_scalar(sql)
+        .bind(tenant)
+        .bind(account)
+        .fetch_all(&mut **tx)
+        .await
+}
+
+async fn tenants(db: &TenantDb) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    db.list_tenants().await
+}
+
+/// Collects the person's rows from every space.
+pub async fn export_my_data(db: &TenantDb, account: &Account) -> Result<MyData, sqlx::Error> {
+    let mut spaces = Vec::new();
+    let mut created_at = chrono::Utc::now();
+    for (tenant, slug) in tenants(db).await? {
+        let mut tx = db.begin_for_id(tenant).await?;
+        created_at = sqlx::query_scalar("SELECT created_at FROM accounts WHERE id = $1")
+            .bind(account.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let data = SpaceData {
+            space: slug,
+            ideas: fetch(&mut tx, tenant, account.id, "SELECT to_jsonb(i) - 'submission_key' FROM ideas i WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at",
+            )
+            .await?,
+            comments: fetch(&mut tx, tenant, account.id, "SELECT to_jsonb(c) - 'submission_key' FROM idea_comments c WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at",
+            )
+            .await?,
+            likes: fetch(&mut tx, tenant, account.id, "SELECT to_jsonb(l) FROM idea_likes l WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at").await?,
+            reports: fetch(&mut tx, tenant, account.id, "SELECT to_jsonb(r) FROM content_reports r WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at",
+            )
+            .await?,
+            survey_responses: fetch(&mut tx, tenant, account.id, "SELECT jsonb_build_object('campaign_id', r.campaign_id, 'version', r.version, 'submitted_at', r.submitted_at,
+                        'answers', (SELECT jsonb_object_agg(a.question_id, a.value) FROM survey_answers a
+                                     WHERE a.tenant_id = r.tenant_id AND a.response_id = r.id))
+                   FROM survey_responses r WHERE r.tenant_id = $1 AND r.account_id = $2 ORDER BY r.submitted_at",
+            )
+            .await?,
+        };
+        tx.commit().await?;
+        let empty = data.ideas.is_empty()
+            && data.comments.is_empty()
+            && data.likes.is_empty()
+            && data.reports.is_empty()
+            && data.survey_responses.is_empty();
+        if !empty {
+            spaces.push(data);
+        }
+    }
+    Ok(MyData {
+        account: account.clone(),
+        created_at,
+        spaces,
+    })
+}
+
+/// What happens to contributions when an account is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contributions {
+    /// They stay, shown as "Anonyme".
+    KeepAnonymous,
+    /// Their texts are withdrawn (replaced by a notice, hidden), likes and survey answers removed.
+    Withdraw,
+}
+
+/// Deletes the account (sessions with it). With [`Contributions::Withdraw`], first withdraws
+/// the person's contributions in every space, each in its own tenant-scoped transaction.
+pub async fn delete_account(db: &TenantDb, account: Uuid, contributions: Contributions) -> Result<(), sqlx::Error> {
+    if contributions == Contributions::Withdraw {
+        for (tenant, _) in tenants(db).await? {
+            let mut tx = db.begin_for_id(tenant).await?;
+            for sql in [
+                "DELETE FROM idea_likes WHERE tenant_id = $1 AND account_id = $2",
+                "UPDATE ideas SET title = 'Contribution retirée', body = 'Cette contribution a été retirée par son auteur.',
+                        theme = NULL, status = 'hidden' WHERE tenant_id = $1 AND account_id = $2",
+                "UPDATE idea_comments SET body = 'Commentaire retiré par son auteur.', status = 'hidden'
+                  WHERE tenant_id = $1 AND account_id = $2",
+                "DELETE FROM survey_responses WHERE tenant_id = $1 AND account_id = $2",
+            ] {
+                sqlx::query(sql).bind(tenant).bind(account).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }
+    }
+    // Foreign keys do the rest: sessions and likes go, contributions keep no account id.
+    db.delete_account(account).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pseudonyms() {
+        assert_eq!(parse_pseudonym("  Marie G. "), Ok("Marie G.".into()));
+        assert_eq!(parse_pseudonym("m"), Err("validation.too_short"));
+        assert_eq!(parse_pseudonym("marie@exemple.fr"), Err("account.pseudonym_invalid"));
+        assert_eq!(parse_pseudonym(&"x".repeat(41)), Err("validation.too_long"));
+    }
+}
