@@ -98,6 +98,8 @@ pub struct IdeasQuery {
     page: Option<i64>,
     /// Seed of the random order; pass the same one to page through a stable order.
     seed: Option<String>,
+    /// Full-text search (French, accent-insensitive; words, "phrases", -excluded).
+    q: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -123,7 +125,16 @@ pub async fn list_campaign_ideas(
     let found = campaign(&mut tx, &slug).await?;
     check_audience(&found, &tenant, account.as_ref())?;
     let seed = query.seed.unwrap_or_default();
-    let (ideas, total) = list_ideas(&mut tx, &found, order, &seed, page, account.map(|a| a.id)).await?;
+    let (ideas, total) = list_ideas(
+        &mut tx,
+        &found,
+        order,
+        &seed,
+        page,
+        account.map(|a| a.id),
+        query.q.as_deref(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(IdeaPage {
         ideas,

@@ -25,6 +25,8 @@ use crate::web::page::Page;
 pub struct ListQuery {
     ordre: Option<String>,
     page: Option<i64>,
+    /// Full-text search within the campaign's ideas.
+    recherche: Option<String>,
 }
 
 /// Form values and errors to show again after a refused submission.
@@ -83,7 +85,16 @@ async fn render_campaign(
     let order = IdeaOrder::parse(query.ordre.as_deref());
     let page_number = query.page.unwrap_or(1).clamp(1, 10_000);
     let viewer = page.account.as_ref().map(|a| a.id);
-    let (ideas, total) = list_ideas(&mut tx, &campaign, order, &page.visitor, page_number, viewer).await?;
+    let (ideas, total) = list_ideas(
+        &mut tx,
+        &campaign,
+        order,
+        &page.visitor,
+        page_number,
+        viewer,
+        query.recherche.as_deref(),
+    )
+    .await?;
     tx.commit().await?;
 
     #[derive(Serialize)]
@@ -99,8 +110,15 @@ async fn render_campaign(
         can_contribute: bool,
         form: IdeaFormState,
         submission_key: Uuid,
+        search: &'a str,
+        /// Query string to keep order and search across pages.
+        keep: String,
     }
+    let search = query.recherche.as_deref().unwrap_or("").trim();
+    let keep = serde_urlencoded::to_string([("ordre", order_name(order)), ("recherche", search)]).unwrap_or_default();
     let view = View {
+        search,
+        keep,
         body_html: render_markdown(&campaign.body_md),
         period: format_period(page.lang, campaign.summary.opens_at, campaign.summary.closes_at),
         can_contribute: campaign.is_open() && campaign.has_ideas,
@@ -116,6 +134,15 @@ async fn render_campaign(
     let mut response = page.render("campaign.html", view)?.into_response();
     *response.status_mut() = status;
     Ok(response)
+}
+
+fn order_name(order: IdeaOrder) -> &'static str {
+    match order {
+        IdeaOrder::Random => "random",
+        IdeaOrder::MostLiked => "most-liked",
+        IdeaOrder::Newest => "newest",
+        IdeaOrder::MostCommented => "most-commented",
+    }
 }
 
 fn see_other(location: &str) -> Result<Response, PageError> {

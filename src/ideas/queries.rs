@@ -101,6 +101,7 @@ pub async fn list_ideas(
     seed: &str,
     page: i64,
     viewer: Option<Uuid>,
+    search: Option<&str>,
 ) -> Result<(Vec<IdeaView>, i64), sqlx::Error> {
     let order_by = match order {
         // Stable per visitor across pages, different between visitors.
@@ -109,15 +110,23 @@ pub async fn list_ideas(
         IdeaOrder::Newest => "i.created_at DESC, i.id",
         IdeaOrder::MostCommented => "i.comment_count DESC, i.created_at DESC, i.id",
     };
-    let visible = "i.tenant_id = $1 AND i.campaign_id = $2 AND (i.status = 'published' OR (i.status = 'pending' AND i.account_id = $3))";
-    // Only fixed fragments above are spliced into the SQL; every value is a bind parameter.
+    // French, accent-insensitive full-text search (websearch syntax: words, "phrases", -not).
+    let visible = |search_param: &str| {
+        format!(
+            "i.tenant_id = $1 AND i.campaign_id = $2 AND (i.status = 'published' OR (i.status = 'pending' AND i.account_id = $3))
+             AND ({search_param}::text IS NULL OR i.search @@ websearch_to_tsquery('fr_unaccent', translate({search_param}, '’''', '  ')))"
+        )
+    };
+    let search = search.map(str::trim).filter(|s| !s.is_empty());
+    // Only fixed fragments are spliced into the SQL; every value is a bind parameter.
     let sql = format!(
         "SELECT {IDEA_COLUMNS},
                 EXISTS (SELECT 1 FROM idea_likes l WHERE l.tenant_id = i.tenant_id AND l.idea_id = i.id AND l.account_id = $3) AS liked_by_me
            FROM ideas i LEFT JOIN accounts a ON a.id = i.account_id
-          WHERE {visible} AND $4::text IS NOT NULL
+          WHERE {} AND $4::text IS NOT NULL
           ORDER BY {order_by}
-          LIMIT $5 OFFSET $6"
+          LIMIT $5 OFFSET $6",
+        visible("$7")
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(campaign.summary.tenant_id)
@@ -126,16 +135,17 @@ pub async fn list_ideas(
         .bind(seed)
         .bind(PAGE_SIZE)
         .bind((page.max(1) - 1) * PAGE_SIZE)
+        .bind(search)
         .fetch_all(&mut **tx)
         .await?;
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT count(*) FROM ideas i WHERE {visible}"
-    )))
-    .bind(campaign.summary.tenant_id)
-    .bind(campaign.summary.id)
-    .bind(viewer)
-    .fetch_one(&mut **tx)
-    .await?;
+    let count = format!("SELECT count(*) FROM ideas i WHERE {}", visible("$4"));
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
+        .bind(campaign.summary.tenant_id)
+        .bind(campaign.summary.id)
+        .bind(viewer)
+        .bind(search)
+        .fetch_one(&mut **tx)
+        .await?;
     let ideas = rows
         .iter()
         .map(|r| idea_from_row(r, viewer))

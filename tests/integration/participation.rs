@@ -635,3 +635,49 @@ async fn staff_only_campaigns_admit_the_spaces_staff_and_explain_to_others() {
     assert_eq!(status, 403);
     assert!(page.contains("Connectez-vous avec votre adresse électronique professionnelle"));
 }
+
+#[tokio::test]
+async fn search_is_french_and_accent_insensitive() {
+    let app = TestApp::spawn().await;
+    let slug = campaign_slug(&app, "gironde", "local").await;
+    let mut person = signed_in(&app, "gironde", "gironde.localhost", "chercheuse@exemple.fr").await;
+    for (title, body) in [
+        (
+            "Démarches en ligne trop longues",
+            "Les formulaires demandent trop de justificatifs.",
+        ),
+        (
+            "Accueil du samedi",
+            "Ouvrir l’agence le samedi matin pour les familles.",
+        ),
+    ] {
+        let (status, _) = person
+            .api(
+                Method::POST,
+                &format!("/api/v1/campaigns/{slug}/ideas"),
+                Some(serde_json::json!({"kind": "idee", "title": title, "body": body})),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    // No accent, singular: stemming and unaccent find "Démarches".
+    let (_, page) = person
+        .api(Method::GET, &format!("/api/v1/campaigns/{slug}/ideas?q=demarche"), None)
+        .await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["ideas"][0]["title"], "Démarches en ligne trop longues");
+    let (_, page) = person
+        .api(
+            Method::GET,
+            &format!("/api/v1/campaigns/{slug}/ideas?q=famille%20-agence"),
+            None,
+        )
+        .await;
+    assert_eq!(page["total"], 0, "websearch syntax excludes words");
+    let (status, html) = person
+        .get(&format!("/consultations/{slug}?recherche=JUSTIFICATIF"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Démarches en ligne trop longues") && !html.contains("Accueil du samedi"));
+    assert!(html.contains("1 contribution(s) pour « JUSTIFICATIF »"));
+}
