@@ -15,6 +15,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_BASE_DOMAIN: &str = "localhost";
 /// Default name of the non-owner role the web process connects as.
 pub const DEFAULT_APP_ROLE: &str = "ecoute_app";
+/// Default writes per client IP and minute on a server.
+pub const DEFAULT_WRITE_LIMIT: u32 = 120;
 
 /// Process-wide settings.
 #[derive(Clone)]
@@ -41,6 +43,9 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// Sender of outgoing mail.
     pub mail_from: String,
+    /// Writes (POST, PUT, PATCH, DELETE) allowed per client IP and minute; `None`: unlimited
+    /// (tests and tools). `ECOUTE_WRITE_LIMIT_PER_MINUTE`, default 120 for servers.
+    pub write_limit_per_minute: Option<u32>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -57,6 +62,7 @@ impl std::fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
+            .field("write_limit_per_minute", &self.write_limit_per_minute)
             .finish()
     }
 }
@@ -158,13 +164,23 @@ impl Settings {
                 .or(file.data_dir)
                 .unwrap_or_else(|| project_dir.join(".ecoute")),
             smtp_url: env("ECOUTE_SMTP_URL").or(file.smtp_url),
+            write_limit_per_minute: match env("ECOUTE_WRITE_LIMIT_PER_MINUTE") {
+                Some(v) if v == "0" || v == "off" => None,
+                Some(v) => Some(
+                    v.parse()
+                        .with_context(|| format!("ECOUTE_WRITE_LIMIT_PER_MINUTE must be a number, got {v:?}"))?,
+                ),
+                None => Some(DEFAULT_WRITE_LIMIT),
+            },
             mail_from,
         })
     }
 
     /// Settings for tests and tools: defaults everywhere, no environment read.
     pub fn defaults() -> Self {
-        Self::from_sources(FileSettings::default(), |_| None).expect("default settings are valid")
+        let mut settings = Self::from_sources(FileSettings::default(), |_| None).expect("default settings are valid");
+        settings.write_limit_per_minute = None;
+        settings
     }
 }
 

@@ -22,6 +22,7 @@ pub enum ErrorPage {
     BadRequest,
     Forbidden,
     StaffOnly,
+    TooManyRequests,
     Unavailable,
     Internal,
 }
@@ -33,6 +34,7 @@ impl ErrorPage {
             ErrorPage::SpaceSuspended | ErrorPage::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorPage::BadRequest => StatusCode::BAD_REQUEST,
             ErrorPage::Forbidden | ErrorPage::StaffOnly => StatusCode::FORBIDDEN,
+            ErrorPage::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorPage::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -46,6 +48,7 @@ impl ErrorPage {
             ErrorPage::BadRequest => "bad_request",
             ErrorPage::Forbidden => "forbidden",
             ErrorPage::StaffOnly => "staff_only",
+            ErrorPage::TooManyRequests => "too_many_requests",
             ErrorPage::Unavailable => "unavailable",
             ErrorPage::Internal => "internal",
         }

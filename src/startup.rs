@@ -41,6 +41,9 @@ impl Application {
             resolver: resolver.clone(),
             trusted_proxies: settings.trusted_proxies.clone().into(),
             csrf_key: std::sync::Arc::new(crate::db::load_csrf_key(&pool).await?),
+            write_limiter: settings
+                .write_limit_per_minute
+                .map(crate::web::rate_limit::WriteLimiter::new),
         };
         let listener = TcpListener::bind(listen)
             .await

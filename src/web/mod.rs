@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod markdown;
 pub mod page;
 pub mod pages;
+pub mod rate_limit;
 pub mod security;
 pub mod templates;
 
@@ -40,6 +41,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<[IpNet]>,
     /// Key of the CSRF tokens' HMAC, shared by every instance (from `server_keys`).
     pub csrf_key: Arc<ring::hmac::Key>,
+    /// Per-client limit on writes; `None` in tests and tools.
+    pub write_limiter: Option<rate_limit::WriteLimiter>,
 }
 
 /// Builds the application router.
@@ -99,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/ideas/{id}/reports", post(ideas_api::create_report))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(csrf::visitor_cookie))
+        .layer(from_fn_with_state(state.clone(), rate_limit::limit_writes))
         .layer(from_fn_with_state(state.clone(), resolve_tenant));
     // Probes and static files answer on any host.
     let infrastructure = Router::new()

@@ -177,6 +177,11 @@ impl TestApp {
         let mut settings = test_db.settings();
         settings.smtp_url = smtp_url;
         settings.trusted_proxies = proxies.iter().map(|p| IpNet::parse(p).unwrap()).collect();
+        Self::spawn_with_settings(test_db, settings).await
+    }
+
+    /// Starts a server with explicit settings.
+    pub async fn spawn_with_settings(test_db: TestDb, settings: Settings) -> Self {
         let app = Application::build(&settings, &test_db.db, "127.0.0.1:0".parse().unwrap())
             .await
             .expect("app builds");

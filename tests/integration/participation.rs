@@ -681,3 +681,31 @@ async fn search_is_french_and_accent_insensitive() {
     assert!(html.contains("Démarches en ligne trop longues") && !html.contains("Accueil du samedi"));
     assert!(html.contains("1 contribution(s) pour « JUSTIFICATIF »"));
 }
+
+#[tokio::test]
+async fn writes_are_rate_limited_per_client() {
+    let test_db = crate::helpers::TestDb::new().await;
+    let mut settings = test_db.settings();
+    settings.write_limit_per_minute = Some(3);
+    let app = TestApp::spawn_with_settings(test_db, settings).await;
+    let mut browser = Browser::new(&app, "gironde.localhost");
+    let csrf = browser.csrf("/connexion").await;
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let email = format!("limite{i}@exemple.fr");
+        statuses.push(
+            browser
+                .post_form("/connexion", &[("csrf", &csrf), ("email", &email)])
+                .await
+                .0,
+        );
+    }
+    // Three pass; then 429 (a minute boundary in the middle can let one more through).
+    assert_eq!(&statuses[..2], &[200, 200]);
+    assert_eq!(statuses[4], 429, "{statuses:?}");
+    let (status, body) = browser.api(Method::POST, "/api/v1/me", None).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["type"], "/problems/too-many-requests");
+    // Reads are not limited.
+    assert_eq!(browser.get("/").await.0, 200);
+}

@@ -1,0 +1,130 @@
+//! A per-client limit on writes (POST, PUT, PATCH, DELETE): sign-in requests, contributions,
+//! likes. Reads are not limited here. Fixed one-minute windows counted in a bounded moka cache,
+//! per instance (with N pods the effective limit is at most N times higher, which is fine for
+//! abuse control). The client is the TCP peer, or the first `X-Forwarded-For` hop when the
+//! peer is a trusted proxy.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use moka::sync::Cache;
+
+use super::AppState;
+use crate::error::Problem;
+
+#[derive(Clone)]
+pub struct WriteLimiter {
+    per_minute: u32,
+    windows: Cache<(IpAddr, u64), Arc<AtomicU32>>,
+}
+
+impl WriteLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        WriteLimiter {
+            per_minute,
+            windows: Cache::builder()
+                .max_capacity(200_000)
+                .time_to_live(Duration::from_secs(120))
+                .build(),
+        }
+    }
+
+    /// Counts one write; `Err(seconds until the window ends)` when over the limit.
+    pub fn check(&self, client: IpAddr) -> Result<(), u64> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let window = now / 60;
+        let counter = self.windows.get_with((client, window), || Arc::new(AtomicU32::new(0)));
+        if counter.fetch_add(1, Ordering::Relaxed) < self.per_minute {
+            Ok(())
+        } else {
+            Err(60 - now % 60)
+        }
+    }
+}
+
+fn client_ip(request: &Request, state: &AppState) -> Option<IpAddr> {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())?;
+    if state.trusted_proxies.iter().any(|net| net.contains(peer))
+        && let Some(forwarded) = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|ip| ip.trim().parse().ok())
+    {
+        return Some(forwarded);
+    }
+    Some(peer)
+}
+
+/// Middleware: 429 with `Retry-After` once a client exceeds its writes for the minute.
+pub async fn limit_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let is_write = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if let (true, Some(limiter), Some(client)) = (is_write, state.write_limiter.as_ref(), client_ip(&request, &state))
+        && let Err(retry_after) = limiter.check(client)
+    {
+        tracing::warn!(%client, "write rate limit reached");
+        let api = request.uri().path().starts_with("/api/");
+        let mut response = if api {
+            let problem = Problem {
+                kind: "/problems/too-many-requests".into(),
+                title: "Trop de requêtes".into(),
+                status: 429,
+                detail: Some(format!(
+                    "Trop d’envois en peu de temps. Réessayez dans {retry_after} secondes."
+                )),
+                errors: Vec::new(),
+            };
+            let mut r = (StatusCode::TOO_MANY_REQUESTS, axum::Json(problem)).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/problem+json"),
+            );
+            r
+        } else {
+            let lang = super::i18n::Lang::from_headers(request.headers());
+            let tenant = request.extensions().get::<crate::tenancy::CurrentTenant>().cloned();
+            let mut r = super::pages::error_page_response(
+                lang,
+                tenant.as_deref(),
+                request.uri().path(),
+                crate::error::ErrorPage::TooManyRequests,
+            );
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            r
+        };
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        return response;
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_client() {
+        let limiter = WriteLimiter::new(2);
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        assert!(limiter.check(a).is_ok() && limiter.check(a).is_ok());
+        // The third write in the same minute is refused (unless the minute just turned).
+        let third = limiter.check(a);
+        assert!(third.is_err() || limiter.check(a).is_ok());
+        assert!(limiter.check(b).is_ok(), "another client has its own budget");
+    }
+}
