@@ -134,6 +134,9 @@ pub enum ApiError {
     NotFound,
     #[error("unknown space")]
     UnknownSpace,
+    /// No API route at this path (the router's fallback).
+    #[error("unknown route")]
+    UnknownRoute,
     #[error("space suspended")]
     SpaceSuspended,
     #[error("{0}")]
@@ -156,6 +159,12 @@ impl ApiError {
     fn problem(&self) -> (StatusCode, &'static str, &'static str, Option<String>) {
         match self {
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not-found", "Ressource introuvable", None),
+            ApiError::UnknownRoute => (
+                StatusCode::NOT_FOUND,
+                "unknown-route",
+                "Adresse d’API inconnue",
+                Some("Consultez /api/openapi.json pour la liste des opérations.".into()),
+            ),
             ApiError::UnknownSpace => (StatusCode::NOT_FOUND, "unknown-space", "Espace inconnu", None),
             ApiError::SpaceSuspended => (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod health;
 pub mod i18n;
 pub mod markdown;
+pub mod openapi;
 pub mod page;
 pub mod pages;
 pub mod rate_limit;
@@ -78,6 +79,7 @@ pub fn router(state: AppState) -> Router {
             post(ideas::post_comment),
         )
         .route("/consultations/{slug}/idees/{id}/signalement", post(ideas::post_report))
+        .route("/api/openapi.json", get(openapi::openapi))
         .route("/api/v1/tenant", get(crate::tenancy::api::current_tenant))
         .route("/api/v1/campaigns", get(ideas_api::list_campaigns))
         .route("/api/v1/campaigns/{slug}", get(ideas_api::get_campaign))

@@ -50,7 +50,7 @@ pub fn error_page_response(lang: Lang, tenant: Option<&Tenant>, path: &str, page
 /// Fallback for unknown paths: a page or a problem document, depending on the path.
 pub async fn not_found(uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        ApiError::NotFound.into_response()
+        ApiError::UnknownRoute.into_response()
     } else {
         PageError::NotFound.into_response()
     }

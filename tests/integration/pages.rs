@@ -154,6 +154,8 @@ async fn unknown_paths_get_a_branded_french_404_or_a_problem() {
     let api = app.get("gironde.localhost", "/api/v1/nulle-part").await;
     assert_eq!(api.status(), 404);
     assert_eq!(api.headers()["content-type"], "application/problem+json");
+    let problem: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(problem["type"], "/problems/unknown-route");
 }
 
 #[tokio::test]
@@ -165,4 +167,41 @@ async fn demo_seeding_is_idempotent() {
     assert_eq!(ecoute::demo::seed(&owner).await.unwrap(), 0);
     let (_, body) = app.get_text("gironde.localhost", "/").await;
     assert!(body.contains("Notre accueil à Bordeaux") && body.contains("Simplifier vos démarches en ligne"));
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_only_routes_that_exist() {
+    let app = TestApp::spawn().await;
+    let doc: serde_json::Value = app
+        .get("gironde.localhost", "/api/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    assert_eq!(
+        paths.values().map(|p| p.as_object().unwrap().len()).sum::<usize>(),
+        ecoute::web::openapi::OPERATIONS.len()
+    );
+    for (method, path, _, _, _) in ecoute::web::openapi::OPERATIONS {
+        let url = path
+            .replace("{slug}", "inconnue")
+            .replace("{id}", &uuid::Uuid::new_v4().to_string());
+        let method: reqwest::Method = method.to_uppercase().parse().unwrap();
+        let response = app
+            .client
+            .request(method.clone(), app.url(&url))
+            .header("host", "gironde.localhost")
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        // The router knows the route: no 405, and not the fallback's "unknown route" problem.
+        assert_ne!(response.status(), 405, "{method} {path}");
+        let status = response.status().as_u16();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        assert!(status < 500, "{method} {path}: {status}");
+        assert_ne!(body["type"], "/problems/unknown-route", "{method} {path}");
+    }
 }

@@ -1,0 +1,210 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.1 description of the citizen API.
+//!
+//! Written by hand beside the routes it describes (see `web::router`); a test requests every
+//! operation listed here and checks the router knows it, so the document cannot silently drift
+//! from the routes.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+/// Every operation: (method, path, summary, request body schema, success status).
+pub const OPERATIONS: &[(&str, &str, &str, Option<&str>, u16)] = &[
+    (
+        "get",
+        "/api/v1/tenant",
+        "The current space (slug, name, kind, branding)",
+        None,
+        200,
+    ),
+    (
+        "get",
+        "/api/v1/campaigns",
+        "Published campaigns shown in this space (its own and national ones)",
+        None,
+        200,
+    ),
+    ("get", "/api/v1/campaigns/{slug}", "One campaign", None, 200),
+    (
+        "get",
+        "/api/v1/campaigns/{slug}/ideas",
+        "A page of ideas (order, page, seed, q)",
+        None,
+        200,
+    ),
+    (
+        "post",
+        "/api/v1/campaigns/{slug}/ideas",
+        "Post an idea (signed in)",
+        Some("NewIdea"),
+        201,
+    ),
+    (
+        "get",
+        "/api/v1/campaigns/{slug}/survey",
+        "The survey's questions, in order",
+        None,
+        200,
+    ),
+    (
+        "get",
+        "/api/v1/campaigns/{slug}/survey/response",
+        "My current response (signed in)",
+        None,
+        200,
+    ),
+    (
+        "put",
+        "/api/v1/campaigns/{slug}/survey/response",
+        "Replace my response, atomically (signed in)",
+        Some("SurveyResponse"),
+        200,
+    ),
+    ("get", "/api/v1/ideas/{id}", "One idea", None, 200),
+    (
+        "post",
+        "/api/v1/ideas/{id}/like",
+        "Support an idea (once; not one's own)",
+        None,
+        201,
+    ),
+    ("delete", "/api/v1/ideas/{id}/like", "Withdraw my support", None, 204),
+    (
+        "get",
+        "/api/v1/ideas/{id}/comments",
+        "Comments, with one level of replies",
+        None,
+        200,
+    ),
+    (
+        "post",
+        "/api/v1/ideas/{id}/comments",
+        "Comment, or reply to a top-level comment",
+        Some("NewComment"),
+        201,
+    ),
+    (
+        "post",
+        "/api/v1/ideas/{id}/reports",
+        "Report an idea or one of its comments to moderators",
+        Some("NewReport"),
+        202,
+    ),
+    ("get", "/api/v1/me", "My account (signed in)", None, 200),
+    ("patch", "/api/v1/me", "Change my pseudonym", Some("Pseudonym"), 200),
+    (
+        "delete",
+        "/api/v1/me",
+        "Delete my account (?contributions=keep|withdraw)",
+        None,
+        204,
+    ),
+    (
+        "get",
+        "/api/v1/me/data",
+        "Everything the platform holds about me, in every space",
+        None,
+        200,
+    ),
+];
+
+fn schemas() -> Value {
+    json!({
+        "Problem": {
+            "type": "object",
+            "description": "RFC 9457 problem details, in French.",
+            "properties": {
+                "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "errors": {"type": "array", "items": {"type": "object", "properties": {
+                    "field": {"type": "string"}, "message": {"type": "string"}}}}
+            },
+            "required": ["type", "title", "status"]
+        },
+        "NewIdea": {
+            "type": "object",
+            "properties": {
+                "kind": {"enum": ["idee", "attente", "experience"]},
+                "title": {"type": "string", "minLength": 3, "maxLength": 140},
+                "body": {"type": "string", "minLength": 10, "maxLength": 4000},
+                "theme": {"type": "string", "description": "One of the campaign's themes"},
+                "submission_key": {"type": "string", "format": "uuid", "description": "Idempotency key"}
+            },
+            "required": ["kind", "title", "body"]
+        },
+        "NewComment": {
+            "type": "object",
+            "properties": {
+                "body": {"type": "string", "minLength": 2, "maxLength": 2000},
+                "parent_id": {"type": "string", "format": "uuid"},
+                "submission_key": {"type": "string", "format": "uuid"}
+            },
+            "required": ["body"]
+        },
+        "NewReport": {
+            "type": "object",
+            "properties": {
+                "reason": {"type": "string", "minLength": 3, "maxLength": 1000},
+                "comment_id": {"type": "string", "format": "uuid"}
+            },
+            "required": ["reason"]
+        },
+        "SurveyResponse": {
+            "type": "object",
+            "properties": {
+                "answers": {
+                    "type": "object",
+                    "description": "Question id → a string (text, single choice), an integer (scale) or an array of strings (multiple choice, ranking)",
+                    "additionalProperties": true
+                },
+                "submission_key": {"type": "string", "format": "uuid"}
+            },
+            "required": ["answers"]
+        },
+        "Pseudonym": {
+            "type": "object",
+            "properties": {"pseudonym": {"type": "string", "minLength": 2, "maxLength": 40}},
+            "required": ["pseudonym"]
+        }
+    })
+}
+
+/// The document.
+pub fn document() -> Value {
+    let mut paths = serde_json::Map::new();
+    for (method, path, summary, body, status) in OPERATIONS {
+        let mut operation = json!({
+            "summary": summary,
+            "responses": {
+                status.to_string(): {"description": "Success"},
+                "4XX": {"description": "Refused", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            }
+        });
+        let params: Vec<Value> = ["slug", "id"]
+            .iter()
+            .filter(|p| path.contains(&format!("{{{p}}}")))
+            .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        if !params.is_empty() {
+            operation["parameters"] = Value::from(params);
+        }
+        if let Some(schema) = body {
+            operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+        }
+        paths.entry(path.to_string()).or_insert_with(|| json!({}))[method] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ecoute — La Caf à votre écoute",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Citizen API of a space (national or local, chosen by the host name). Authentication: the session cookie `ecoute_session` obtained by e-mail sign-in. Write requests take application/json bodies. Errors are application/problem+json."
+        },
+        "paths": paths,
+        "components": {"schemas": schemas()}
+    })
+}
+
+/// `GET /api/openapi.json`.
+pub async fn openapi() -> Json<Value> {
+    Json(document())
+}
