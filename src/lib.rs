@@ -18,6 +18,7 @@ pub mod demo;
 pub mod error;
 pub mod ideas;
 pub mod mail;
+pub mod moderation;
 pub mod startup;
 pub mod surveys;
 pub mod telemetry;

@@ -709,3 +709,101 @@ async fn writes_are_rate_limited_per_client() {
     // Reads are not limited.
     assert_eq!(browser.get("/").await.0, 200);
 }
+
+#[tokio::test]
+async fn moderation_hides_with_an_audit_row_and_clears_the_queue() {
+    use ecoute::moderation::{Decision, ModerationProblem, Target, moderate, report_queue};
+    let app = TestApp::spawn().await;
+    let slug = campaign_slug(&app, "gironde", "local").await;
+    let mut author = signed_in(&app, "gironde", "gironde.localhost", "auteur@exemple.fr").await;
+    let mut reader = signed_in(&app, "gironde", "gironde.localhost", "lecteur@exemple.fr").await;
+    let (_, idea) = author
+        .api(
+            Method::POST,
+            &format!("/api/v1/campaigns/{slug}/ideas"),
+            Some(serde_json::json!({"kind": "idee", "title": "Hors charte", "body": "Un texte qui sera masqué."})),
+        )
+        .await;
+    let id: Uuid = idea["id"].as_str().unwrap().parse().unwrap();
+    reader
+        .api(
+            Method::POST,
+            &format!("/api/v1/ideas/{id}/reports"),
+            Some(serde_json::json!({"reason": "Propos injurieux"})),
+        )
+        .await;
+    author
+        .api(
+            Method::POST,
+            &format!("/api/v1/ideas/{id}/reports"),
+            Some(serde_json::json!({"reason": "Je me signale"})),
+        )
+        .await;
+
+    let owner = app.test_db.owner().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let db = ecoute::tenancy::TenantDb::new(app.test_db.app_pool().await);
+    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    let queue = report_queue(&mut tx).await.unwrap();
+    assert_eq!((queue.len(), queue[0].reporters, queue[0].target_id), (1, 2, id));
+    assert_eq!(
+        moderate(
+            &mut tx,
+            Target::Idea(id),
+            Decision::Hide,
+            "moderatrice@caf33.caf.fr",
+            ""
+        )
+        .await
+        .unwrap(),
+        Err(ModerationProblem::ReasonRequired)
+    );
+    moderate(
+        &mut tx,
+        Target::Idea(id),
+        Decision::Hide,
+        "moderatrice@caf33.caf.fr",
+        "Propos injurieux",
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(report_queue(&mut tx).await.unwrap().is_empty(), "reports resolved");
+    let audit: (String, String, String) = sqlx::query_as("SELECT action, actor, reason FROM moderation_actions")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(
+        audit,
+        (
+            "hide".into(),
+            "moderatrice@caf33.caf.fr".into(),
+            "Propos injurieux".into()
+        )
+    );
+    // Another space cannot moderate it.
+    tx.commit().await.unwrap();
+    let mut other = db.begin_for_id(tenant_id(&owner, "aude").await).await.unwrap();
+    assert_eq!(
+        moderate(&mut other, Target::Idea(id), Decision::Restore, "x", "essai")
+            .await
+            .unwrap(),
+        Err(ModerationProblem::NotFound)
+    );
+    drop(other);
+
+    // Hidden, not deleted: the page shows a placeholder; the list no longer shows it.
+    let (status, page) = reader.get(&format!("/consultations/{slug}/idees/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Contribution masquée") && !page.contains("Un texte qui sera masqué."));
+    let (_, list) = reader
+        .api(Method::GET, &format!("/api/v1/campaigns/{slug}/ideas"), None)
+        .await;
+    assert_eq!(list["total"], 0);
+    let still_there: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM ideas WHERE id = $1)")
+        .bind(id)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    assert!(still_there);
+}
