@@ -58,6 +58,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use uuid::Uuid;
 
+static DEBUG: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
 const TENANT: &str = "gironde";
 const BIG: &str = "bench-1000";
 const SMALL: &str = "bench-10";
@@ -67,7 +68,10 @@ const SUBMISSIONS: &str = "bench-submissions";
 const WRITE_LIMIT: &str = "4000000000";
 
 #[derive(Parser)]
-#[command(name = "ecoute-bench", about = "Campaign page, SQL statements per page, likes and ideas under load")]
+#[command(
+    name = "ecoute-bench",
+    about = "Campaign page, SQL statements per page, likes and ideas under load"
+)]
 struct Args {
     /// Seconds per load phase (at most 20).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=20))]
@@ -93,6 +97,9 @@ struct Args {
     /// Do not format the production JSON request logs (to a sink) during the run.
     #[arg(long)]
     no_request_logs: bool,
+    /// Keep the benchmark database afterwards (its name is printed), to look at it.
+    #[arg(long)]
+    keep_database: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -138,8 +145,8 @@ fn init_tracing(request_logs: bool) {
             .with_writer(std::io::sink)
             .with_filter(tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"))
     });
-    let stderr_filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
+    let stderr_filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
     let stderr = tracing_subscriber::fmt::layer()
         .compact()
         .with_writer(std::io::stderr)
@@ -163,13 +170,20 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         .await
         .context("cannot create the benchmark database")?;
     let outcome = bench(&args, &settings, &base, &name).await;
-    let dropped = sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
+    if args.keep_database {
+        // Renamed, so that a later run does not take it for a stale one and drop it.
+        let kept = format!("ecoute_benchkept_{}", std::process::id());
+        sqlx::raw_sql(AssertSqlSafe(format!("ALTER DATABASE \"{name}\" RENAME TO \"{kept}\"")))
+            .execute(&mut admin)
+            .await?;
+        println!("database kept: {kept} (drop it with DROP DATABASE \"{kept}\")");
+    } else if let Err(e) = sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
         .execute(&mut admin)
-        .await;
-    admin.close().await.ok();
-    if let Err(e) = dropped {
+        .await
+    {
         eprintln!("warning: could not drop database {name}: {e}");
     }
+    admin.close().await.ok();
     drop(base);
     outcome
 }
@@ -183,9 +197,11 @@ async fn drop_stale_databases(admin: &mut PgConnection) -> anyhow::Result<()> {
     for name in names {
         let pid = name.rsplit('_').next().and_then(|p| p.parse::<u32>().ok());
         if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
-            sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
-                .execute(&mut *admin)
-                .await?;
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+            )))
+            .execute(&mut *admin)
+            .await?;
         }
     }
     Ok(())
@@ -284,7 +300,9 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
             if use_wrk {
                 run_wrk(addr, &path, &host, &cookie, args.connections, d).await
             } else {
-                Ok(GetResult::from(run_load(Load::fixed(addr, args.connections, d, request)).await))
+                Ok(GetResult::from(
+                    run_load(Load::fixed(addr, args.connections, d, request)).await,
+                ))
             }
         }
     };
@@ -297,7 +315,13 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
     // 3. Likes: every (idea, account) pair at most once, in a scattered order.
     let likes = run_likes(args, app_addr, &host, &seed, duration).await;
     let like_check = check_likes(&owner, &seed, &likes).await?;
-    out.print_writes("Likes (POST /api/v1/ideas/{id}/like)", &likes, 5000.0, "likes/s", &like_check);
+    out.print_writes(
+        "Likes (POST /api/v1/ideas/{id}/like)",
+        &likes,
+        5000.0,
+        "likes/s",
+        &like_check,
+    );
 
     // 4. Idea submissions.
     let ideas = run_ideas(args, app_addr, &host, &seed, duration).await;
@@ -456,12 +480,8 @@ async fn show(owner: &PgPool, setting: &str) -> Result<String, sqlx::Error> {
 
 async fn serve_static(body: Vec<u8>, stop: CancellationToken) -> anyhow::Result<SocketAddr> {
     let body: &'static [u8] = Box::leak(body.into_boxed_slice());
-    let router = axum::Router::new().fallback(move || async move {
-        (
-            [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            body,
-        )
-    });
+    let router = axum::Router::new()
+        .fallback(move || async move { ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], body) });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
@@ -522,6 +542,7 @@ impl FrontendParser {
             }
             if self.started {
                 let len = u32::from_be_bytes(self.header[1..5].try_into().expect("4 bytes")) as usize;
+                DEBUG.lock().unwrap().push(self.header[0] as char);
                 match self.header[0] {
                     b'Q' => {
                         count.statements.fetch_add(1, Ordering::SeqCst);
@@ -670,7 +691,10 @@ async fn count_statements(
     let mut results = Vec::new();
     for (who, cookie) in [
         ("anonymous", format!("ecoute_visiteur={visitor}")),
-        ("signed in", format!("ecoute_session={session}; ecoute_visiteur={visitor}")),
+        (
+            "signed in",
+            format!("ecoute_session={session}; ecoute_visiteur={visitor}"),
+        ),
     ] {
         for (slug, ideas) in [(SMALL, args.small_ideas), (BIG, args.ideas)] {
             let request = get_request(&format!("/consultations/{slug}"), host, &cookie);
@@ -695,6 +719,7 @@ async fn count_statements(
                 page.statements.push(after[0] - before[0]);
                 page.round_trips.push(after[1] - before[1]);
                 page.parses.push(after[2] - before[2]);
+                eprintln!("{who} {slug}: {}", std::mem::take(&mut *DEBUG.lock().unwrap()));
             }
             results.push(page);
         }
@@ -954,13 +979,19 @@ async fn drive(load: Load) -> LoadOutcome {
                 let sent = Instant::now();
                 match tokio::time::timeout(Duration::from_secs(10), conn.send(&request)).await {
                     Ok(Ok(response)) => {
-                        out.latencies_us.push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                        out.latencies_us
+                            .push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
                         *out.statuses.entry(response.status).or_default() += 1;
                         if (200..300).contains(&response.status) {
-                            out.acked.push((k, if want_id { read_id(&response.body) } else { None }));
+                            out.acked
+                                .push((k, if want_id { read_id(&response.body) } else { None }));
                         } else if out.first_error.is_none() {
                             let text = String::from_utf8_lossy(&response.body);
-                            out.first_error = Some(format!("{} {}", response.status, text.chars().take(300).collect::<String>()));
+                            out.first_error = Some(format!(
+                                "{} {}",
+                                response.status,
+                                text.chars().take(300).collect::<String>()
+                            ));
                         }
                     }
                     failed => {
@@ -1071,7 +1102,12 @@ async fn run_wrk(
     let line = stdout
         .lines()
         .find_map(|l| l.strip_prefix("ECOUTE_BENCH "))
-        .with_context(|| format!("unexpected wrk output:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr)))?;
+        .with_context(|| {
+            format!(
+                "unexpected wrk output:\n{stdout}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })?;
     let n: Vec<u64> = line
         .split_whitespace()
         .map(|v| v.parse::<f64>().map(|f| f as u64))
@@ -1118,7 +1154,12 @@ fn like_pair(k: u64, ideas: u64, total: u64) -> (usize, usize) {
 async fn run_likes(args: &Args, addr: SocketAddr, host: &str, seed: &Seed, duration: Duration) -> LoadOutcome {
     let ideas = seed.big_ideas.len() as u64;
     let total = ideas * seed.people.len() as u64;
-    let requests: Arc<Vec<String>> = Arc::new(seed.big_ideas.iter().map(|id| format!("/api/v1/ideas/{id}/like")).collect());
+    let requests: Arc<Vec<String>> = Arc::new(
+        seed.big_ideas
+            .iter()
+            .map(|id| format!("/api/v1/ideas/{id}/like"))
+            .collect(),
+    );
     let cookies: Arc<Vec<String>> = Arc::new(
         seed.people
             .iter()
@@ -1154,8 +1195,9 @@ async fn run_ideas(args: &Args, addr: SocketAddr, host: &str, seed: &Seed, durat
     );
     let host = host.to_owned();
     let make: MakeRequest = Arc::new(move |k| {
+        let kind = ["idee", "attente", "experience"][(k % 3) as usize];
         let body = serde_json::json!({
-            "kind": ["idee", "attente", "experience"][(k % 3) as usize],
+            "kind": kind,
             "title": format!("Idée de charge n° {k}"),
             "body": format!("Proposition envoyée pendant le test de charge, numéro {k} : ouvrir l’accueil le samedi matin."),
             "submission_key": Uuid::new_v4(),
@@ -1227,10 +1269,11 @@ async fn check_likes(owner: &PgPool, seed: &Seed, out: &LoadOutcome) -> anyhow::
     .bind(seed.big)
     .fetch_all(&mut *tx)
     .await?;
-    let counters: i64 = sqlx::query_scalar("SELECT COALESCE(sum(like_count), 0)::int8 FROM ideas WHERE campaign_id = $1")
-        .bind(seed.big)
-        .fetch_one(&mut *tx)
-        .await?;
+    let counters: i64 =
+        sqlx::query_scalar("SELECT COALESCE(sum(like_count), 0)::int8 FROM ideas WHERE campaign_id = $1")
+            .bind(seed.big)
+            .fetch_one(&mut *tx)
+            .await?;
     tx.commit().await?;
     let stored: HashSet<(Uuid, Uuid)> = rows.iter().copied().collect();
     let mut notes = Vec::new();
@@ -1329,7 +1372,11 @@ impl Report {
         );
         let range = |v: &[u64]| {
             let (lo, hi) = (PageCounts::min(v), PageCounts::max(v));
-            if lo == hi { format!("{lo}") } else { format!("{lo}–{hi}") }
+            if lo == hi {
+                format!("{lo}")
+            } else {
+                format!("{lo}–{hi}")
+            }
         };
         for c in counts {
             println!(

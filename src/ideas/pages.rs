@@ -85,6 +85,13 @@ async fn render_campaign(
     let order = IdeaOrder::parse(query.ordre.as_deref());
     let page_number = query.page.unwrap_or(1).clamp(1, 10_000);
     let viewer = page.account.as_ref().map(|a| a.id);
+    let answered = match (&page.account, campaign.has_survey) {
+        (Some(account), true) => {
+            let key = crate::surveys::respondent_key(&state.csrf_key, campaign.summary.id, account.id);
+            crate::surveys::queries::has_response(&mut tx, &campaign, &key).await?
+        }
+        _ => false,
+    };
     let (ideas, total) = list_ideas(
         &mut tx,
         &campaign,
@@ -111,12 +118,15 @@ async fn render_campaign(
         form: IdeaFormState,
         submission_key: Uuid,
         search: &'a str,
+        /// The signed-in person already answered the survey.
+        answered: bool,
         /// Query string to keep order and search across pages.
         keep: String,
     }
     let search = query.recherche.as_deref().unwrap_or("").trim();
     let keep = serde_urlencoded::to_string([("ordre", order_name(order)), ("recherche", search)]).unwrap_or_default();
     let view = View {
+        answered,
         search,
         keep,
         body_html: render_markdown(&campaign.body_md),

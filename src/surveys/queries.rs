@@ -44,6 +44,22 @@ pub async fn list_questions(tx: &mut TenantTx, campaign: &CampaignDetail) -> Res
         .collect()
 }
 
+/// Whether the person has answered (one cheap query, for the campaign page).
+pub async fn has_response(
+    tx: &mut TenantTx,
+    campaign: &CampaignDetail,
+    respondent_key: &[u8],
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM survey_responses WHERE tenant_id = $1 AND campaign_id = $2 AND respondent_key = $3)",
+    )
+    .bind(campaign.summary.tenant_id)
+    .bind(campaign.summary.id)
+    .bind(respondent_key)
+    .fetch_one(&mut **tx)
+    .await
+}
+
 /// The person's current response (its highest version): version and answers.
 pub async fn current_response(
     tx: &mut TenantTx,

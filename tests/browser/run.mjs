@@ -1,5 +1,7 @@
 // Browser checks of ecoute in headless Chromium: each space's home page, branding, the
-// unknown-host 404 page, the language switch, and an axe-core audit (WCAG 2.1 A/AA) of each.
+// unknown-host 404 page, the language switch, the citizen journey on a local space (sign-in by
+// e-mailed link, survey, idea, support, comments, account), and an axe-core audit (WCAG 2.1 A/AA)
+// of each page.
 //
 //   node run.mjs                    (or: bash run.sh, which also installs and builds)
 //
@@ -8,11 +10,15 @@
 //                   (CARGO_TARGET_DIR is honoured by cargo itself)
 //   CHROMIUM_PATH   default /usr/bin/chromium (the Debian package)
 //   STARTUP_TIMEOUT seconds to wait for /healthz (default 300: `cargo run` may compile first)
-//   ONLY            run only the checks whose name contains this text
+//   ONLY            run only the checks whose name contains this text (the journey's checks
+//                   depend on each other: use ONLY=journey for all of them)
+//   DATABASE_URL    use that server; else ECOUTE_DATA_DIR; else an embedded cluster of its own
+//                   in tests/browser/.ecoute/ (see startServer for why not the repository's)
 //
 // The server is started with `demo --listen 127.0.0.1:<free port>` from the repository root and
 // stopped with SIGTERM at the end, whatever happens. Screenshots and the server log go to
-// tests/browser/screenshots/ (git-ignored).
+// tests/browser/screenshots/ (git-ignored); the server's output is also kept in memory, where
+// the journey reads the sign-in links that the demo logs instead of sending.
 
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -26,6 +32,7 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
 const shotsDir = join(here, 'screenshots');
+const defaultDataDir = join(here, '.ecoute');
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -59,7 +66,7 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-let server = null; // { child, exited: Promise, log: string[] }
+let server = null; // { child, exited: Promise, log: string[], output: string, done: boolean }
 
 async function startServer(port) {
   mkdirSync(shotsDir, { recursive: true });
@@ -67,7 +74,13 @@ async function startServer(port) {
   const [cmd, args] = process.env.ECOUTE_BIN
     ? [process.env.ECOUTE_BIN, listen]
     : ['cargo', ['run', '--quiet', '--bin', 'ecoute', '--', ...listen]];
-  console.log(`# starting: ${cmd} ${args.join(' ')}  (cwd ${repoRoot})`);
+  // Its own embedded cluster (kept between runs), unless told otherwise: every ecoute process on a
+  // cluster runs a mail worker, and any of them may claim (and log) the sign-in e-mail that the
+  // journey checks read from this server's output. `ecoute demo` seeds it on start.
+  const env = { ...process.env, NO_COLOR: '1' };
+  if (!env.DATABASE_URL && !env.ECOUTE_DATA_DIR) env.ECOUTE_DATA_DIR = defaultDataDir;
+  const database = env.DATABASE_URL ? 'DATABASE_URL' : `embedded cluster in ${env.ECOUTE_DATA_DIR}`;
+  console.log(`# starting: ${cmd} ${args.join(' ')}  (cwd ${repoRoot}; ${database})`);
   const logFile = createWriteStream(join(shotsDir, 'server.log'));
   // Own process group, so that SIGTERM reaches the server even behind `cargo run`.
   // (The embedded PostgreSQL and its watchdog run in their own groups and are not touched.)
@@ -75,11 +88,12 @@ async function startServer(port) {
     cwd: repoRoot,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env,
   });
   const log = [];
   const keep = (chunk) => {
     logFile.write(chunk);
+    server.output += chunk.toString();
     for (const line of chunk.toString().split('\n')) if (line) log.push(line);
     if (log.length > 200) log.splice(0, log.length - 200);
   };
@@ -97,7 +111,9 @@ async function startServer(port) {
       r({ error: e.message });
     });
   });
-  server = { child, exited, log, done: false };
+  // `output` is everything the server wrote (the sign-in e-mails are read from it), `log` the
+  // last lines for error messages.
+  server = { child, exited, log, output: '', done: false };
   exited.then(() => (server.done = true));
 
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
@@ -389,6 +405,439 @@ test('English pages pass axe too (home and unknown-host 404)', async () => {
     await context.close();
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// The citizen journey on a local space (gironde), national campaign "Simplifier vos démarches en
+// ligne": home → campaign → sign-in by e-mailed link → survey (error path, then a submission
+// without JavaScript) → an idea → a second person supports it and comments (without JavaScript)
+// → the author replies → account page. The checks below run in order and share `journey`; each
+// page of the way is audited by axe as it is met, and one `journey axe: …` check per page reports
+// the result, so that a known accessibility bug of one page can be a `test.todo` on its own.
+//
+// The demo database is kept between runs: the two people have e-mail addresses unique to the run
+// and nothing assumes a count except on the idea created here.
+
+const JOURNEY_HOST = 'gironde.localhost';
+const JOURNEY_CAMPAIGN = { slug: 'simplifier-les-demarches', title: 'Simplifier vos démarches en ligne' };
+const runStamp = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const journey = {
+  emailA: `parcours-a-${runStamp}@example.fr`,
+  emailB: `parcours-b-${runStamp}@example.fr`,
+};
+const journeyOrigin = () => base(JOURNEY_HOST).replace(/\/$/, '');
+const campaignPath = `/consultations/${JOURNEY_CAMPAIGN.slug}`;
+const surveyPath = `${campaignPath}/questionnaire`;
+
+// The pages audited by axe (key → label), in journey order. `todo: true` marks a page whose
+// violations are a known bug of the app (see README: turn it back into a test once fixed).
+const JOURNEY_AXE = [
+  { key: 'home', label: 'home page (gironde)' },
+  { key: 'campaign-signed-out', label: 'campaign page, signed out' },
+  { key: 'sign-in-form', label: 'sign-in form' },
+  { key: 'sign-in-sent', label: 'sign-in "check your mail" page' },
+  { key: 'sign-in-confirm', label: 'sign-in confirmation page (the link)' },
+  { key: 'campaign-signed-in', label: 'campaign page, signed in' },
+  { key: 'survey-empty', label: 'survey page, empty' },
+  { key: 'survey-empty-mobile', label: 'survey page, empty, at 375 px' },
+  { key: 'survey-errors', label: 'survey page with errors (422)' },
+  { key: 'survey-saved', label: 'survey page, saved and pre-filled' },
+  { key: 'idea-author', label: 'idea page, seen by its author' },
+  { key: 'idea-supporter', label: 'idea page, supported and commented by another person' },
+  { key: 'idea-reply', label: 'idea page with a comment and its reply' },
+  { key: 'account', label: 'account page (/compte)' },
+];
+const axeRecords = new Map(); // key → { error?: string }
+
+/// Runs axe on the page as it is and records the result for the `journey axe: …` checks.
+async function auditJourneyPage(page, key) {
+  const entry = JOURNEY_AXE.find((e) => e.key === key);
+  assert.ok(entry, `unknown axe key ${key}`);
+  try {
+    await assertAccessible(page, `${entry.label} (${page.url()})`);
+    axeRecords.set(key, {});
+  } catch (e) {
+    axeRecords.set(key, { error: String(e?.message ?? e) });
+  }
+}
+
+/// The sign-in link of the last e-mail sent to `email`, from the server's output (no SMTP in the
+/// demo: the mail worker logs each message with its link).
+async function signInLinkFor(email) {
+  const pattern = new RegExp(
+    `${email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?(/connexion/lien\\?jeton=[A-Za-z0-9_-]+)`,
+    'g',
+  );
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const found = [...server.output.matchAll(pattern)];
+    if (found.length) return found[found.length - 1][1];
+    await sleep(200);
+  }
+  assert.fail(
+    `no sign-in e-mail to ${email} in the server's output within 15 s (see ${join(shotsDir, 'server.log')}); ` +
+      'if another ecoute process uses the same database, its mail worker may have logged it instead',
+  );
+}
+
+const h1Text = async (page) => (await page.locator('h1').innerText()).trim();
+const accountNav = (page) => page.locator('.account-nav');
+
+/// From a page showing the header's "Se connecter": the whole magic-link sign-in, ending back on
+/// that page, signed in. `visit(stage, page)` is called on each page of the way (for axe and
+/// screenshots). Works with or without JavaScript.
+async function signIn(page, email, visit = async () => {}) {
+  const before = new URL(page.url()).pathname;
+  let response = await followLink(page, accountNav(page).getByRole('link', { name: 'Se connecter', exact: true }));
+  assert.equal(response.status(), 200, 'GET /connexion');
+  assert.equal(new URL(page.url()).pathname, '/connexion');
+  assert.equal(new URL(page.url()).searchParams.get('retour'), before, 'the sign-in link remembers the page');
+  assert.equal(await h1Text(page), 'Se connecter');
+  await visit('form', page);
+
+  await page.getByLabel('Adresse électronique').fill(email);
+  response = await followLink(page, page.getByRole('button', { name: 'Recevoir mon lien de connexion' }));
+  assert.equal(response.status(), 200, 'POST /connexion');
+  assert.equal(await h1Text(page), 'Consultez votre messagerie');
+  await visit('sent', page);
+
+  const link = await signInLinkFor(email);
+  response = await page.goto(journeyOrigin() + link, { waitUntil: 'load' });
+  assert.equal(response.status(), 200, `GET ${link}`);
+  assert.equal(await h1Text(page), 'Se connecter');
+  assert.equal(await accountNav(page).getByRole('button', { name: 'Se déconnecter' }).count(), 0, 'not signed in yet');
+  await visit('confirm', page);
+
+  response = await followLink(page, page.getByRole('button', { name: 'Me connecter', exact: true }));
+  assert.equal(response.status(), 200, 'POST /connexion/lien');
+  assert.equal(new URL(page.url()).pathname, before, 'back on the page the sign-in started from');
+  await accountNav(page).getByRole('button', { name: 'Se déconnecter', exact: true }).waitFor({ timeout: 5000 });
+  assert.equal(await accountNav(page).getByRole('link', { name: 'Se connecter' }).count(), 0);
+}
+
+/// The survey's six questions (fieldsets, in order) on the current page.
+function surveyQuestions(page) {
+  const all = page.locator('form fieldset.question');
+  return [0, 1, 2, 3, 4, 5].map((i) => all.nth(i));
+}
+
+const SURVEY_ANSWERS = {
+  q1: 'Oui',
+  q2: ['Déclaration trimestrielle', 'Envoi d’un justificatif'],
+  q3: '7',
+  q4: ['2', '3', '1'], // ranks of the three propositions, in their order
+  q5: `Déclaration ${runStamp}`,
+  q6:
+    'Le justificatif de domicile a été refusé deux fois sans explication.\n\n' +
+    `Un message clair m’aurait aidé (${runStamp}).`,
+};
+
+/// Fills the survey; `skip` names questions to leave unanswered.
+async function fillSurvey(page, skip = []) {
+  const [q1, q2, q3, q4, q5, q6] = surveyQuestions(page);
+  if (!skip.includes('q1')) await q1.getByRole('radio', { name: SURVEY_ANSWERS.q1, exact: true }).check();
+  if (!skip.includes('q2')) {
+    for (const o of SURVEY_ANSWERS.q2) await q2.getByRole('checkbox', { name: o, exact: true }).check();
+  }
+  if (!skip.includes('q3')) await q3.getByRole('radio', { name: SURVEY_ANSWERS.q3, exact: true }).check();
+  if (!skip.includes('q4')) {
+    const selects = q4.locator('select');
+    assert.equal(await selects.count(), 3, 'three propositions to rank');
+    for (let i = 0; i < 3; i++) await selects.nth(i).selectOption(SURVEY_ANSWERS.q4[i]);
+  }
+  if (!skip.includes('q5')) await q5.getByRole('textbox').fill(SURVEY_ANSWERS.q5);
+  if (!skip.includes('q6')) await q6.getByRole('textbox').fill(SURVEY_ANSWERS.q6);
+}
+
+/// Checks the form shows the answers of SURVEY_ANSWERS (except `skip`).
+async function assertSurveyFilled(page, skip = []) {
+  const [q1, q2, q3, q4, q5, q6] = surveyQuestions(page);
+  if (!skip.includes('q1')) {
+    assert.ok(await q1.getByRole('radio', { name: 'Oui', exact: true }).isChecked(), 'Q1 "Oui" checked');
+    assert.ok(!(await q1.getByRole('radio', { name: 'Non', exact: true }).isChecked()), 'Q1 "Non" not checked');
+  }
+  if (!skip.includes('q2')) {
+    const boxes = q2.getByRole('checkbox');
+    const n = await boxes.count();
+    assert.equal(n, 5, 'Q2 has five checkboxes');
+    for (let i = 0; i < n; i++) {
+      const name = (await boxes.nth(i).evaluate((el) => el.value)).trim();
+      assert.equal(await boxes.nth(i).isChecked(), SURVEY_ANSWERS.q2.includes(name), `Q2 "${name}" checked state`);
+    }
+  }
+  if (!skip.includes('q3')) {
+    const checked = await q3.locator('input[type=radio]:checked').evaluateAll((els) => els.map((e) => e.value));
+    assert.deepEqual(checked, [SURVEY_ANSWERS.q3], 'Q3 value');
+  }
+  if (!skip.includes('q4')) {
+    const ranks = await q4.locator('select').evaluateAll((els) => els.map((e) => e.value));
+    assert.deepEqual(ranks, SURVEY_ANSWERS.q4, 'Q4 ranks');
+  }
+  if (!skip.includes('q5')) assert.equal(await q5.getByRole('textbox').inputValue(), SURVEY_ANSWERS.q5, 'Q5 text');
+  if (!skip.includes('q6')) assert.equal(await q6.getByRole('textbox').inputValue(), SURVEY_ANSWERS.q6, 'Q6 text');
+}
+
+/// The state of an earlier journey step, or a clear failure when that step did not succeed.
+function need(...keys) {
+  for (const k of keys) assert.ok(journey[k], `an earlier journey check did not get as far as "${k}"; see above`);
+}
+
+test('journey: gironde home → the national campaign, signed out', async () => {
+  journey.ctxA = await newContext();
+  const page = (journey.pageA = await openPage(journey.ctxA));
+  const response = await page.goto(base(JOURNEY_HOST), { waitUntil: 'load' });
+  assert.equal(response.status(), 200);
+  await screenshot(page, 'journey-01-home');
+  await auditJourneyPage(page, 'home');
+
+  const link = page.getByRole('link', { name: JOURNEY_CAMPAIGN.title, exact: true });
+  assert.equal(await link.count(), 1, 'one link to the national campaign on the local home page');
+  const campaign = await followLink(page, link);
+  assert.equal(campaign.status(), 200);
+  assert.equal(new URL(page.url()).pathname, campaignPath);
+  assert.equal(await h1Text(page), JOURNEY_CAMPAIGN.title);
+  assert.match(await page.locator('.hero').innerText(), /Consultation nationale/);
+  assert.match(await page.locator('.ideas').innerText(), /Pour proposer une idée, soutenir ou commenter/);
+  assert.equal(await page.locator('form.idea-form').count(), 0, 'no idea form when signed out');
+  await screenshot(page, 'journey-02-campaign-signed-out');
+  assertNoProblems(page);
+  await auditJourneyPage(page, 'campaign-signed-out');
+  journey.atCampaign = true;
+});
+
+test('journey: sign in with the e-mailed link, back on the campaign page', async () => {
+  need('atCampaign');
+  const page = journey.pageA;
+  const shots = {
+    form: 'journey-03-sign-in-form',
+    sent: 'journey-04-sign-in-sent',
+    confirm: 'journey-05-sign-in-confirm',
+  };
+  await signIn(page, journey.emailA, async (stage) => {
+    await screenshot(page, shots[stage]);
+    assertNoProblems(page);
+    await auditJourneyPage(page, `sign-in-${stage}`);
+  });
+  assert.equal(await h1Text(page), JOURNEY_CAMPAIGN.title);
+  assert.equal(await page.locator('form.idea-form').count(), 1, 'the idea form, now signed in');
+  await screenshot(page, 'journey-06-campaign-signed-in');
+  assertNoProblems(page);
+  await auditJourneyPage(page, 'campaign-signed-in');
+  journey.signedInA = true;
+});
+
+test('journey: survey error path — Q3 (required) left out gives 422 and the error beside it', async () => {
+  need('signedInA');
+  const page = journey.pageA;
+  await page.goto(journeyOrigin() + campaignPath, { waitUntil: 'load' });
+  let response = await followLink(page, page.getByRole('link', { name: 'Répondre au questionnaire', exact: true }));
+  assert.equal(response.status(), 200);
+  assert.equal(new URL(page.url()).pathname, surveyPath);
+  assert.equal(await h1Text(page), 'Questionnaire');
+  assert.equal(await page.locator('form fieldset.question').count(), 6, 'six questions');
+  assert.equal(await page.locator('form input:checked').count(), 0, 'nothing answered yet (a new person)');
+  await screenshot(page, 'journey-07-survey-empty');
+  assertNoProblems(page);
+  await auditJourneyPage(page, 'survey-empty');
+  await page.setViewportSize({ width: 375, height: 740 });
+  await screenshot(page, 'journey-07-survey-empty-mobile');
+  await auditJourneyPage(page, 'survey-empty-mobile');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  await fillSurvey(page, ['q3']);
+  response = await followLink(page, page.getByRole('button', { name: 'Envoyer mes réponses', exact: true }));
+  assert.equal(response.status(), 422, 'a missing required answer is a 422');
+  assert.equal(new URL(page.url()).pathname, surveyPath);
+  const q3 = surveyQuestions(page)[2];
+  const error = q3.locator('.error-message');
+  assert.equal(await error.count(), 1, 'one error message inside Q3');
+  assert.equal((await error.innerText()).trim(), 'Ce champ est obligatoire.');
+  assert.match(await q3.getAttribute('class'), /field-error/);
+  const errorId = await error.getAttribute('id');
+  assert.ok((await q3.getAttribute('aria-describedby')).split(/\s+/).includes(errorId), 'Q3 is described by its error');
+  const summary = page.locator('.error-summary');
+  assert.equal(await summary.getAttribute('role'), 'alert');
+  const summaryLinks = summary.getByRole('link');
+  assert.equal(await summaryLinks.count(), 1, 'one error in the summary');
+  assert.equal(await summaryLinks.first().getAttribute('href'), `#${await q3.getAttribute('aria-labelledby')}`);
+  for (const i of [0, 1, 3, 4, 5]) {
+    assert.equal(await surveyQuestions(page)[i].locator('.error-message').count(), 0, `no error on Q${i + 1}`);
+  }
+  await assertSurveyFilled(page, ['q3']); // what was typed is kept
+  await screenshot(page, 'journey-08-survey-errors');
+  assertNoProblems(page);
+  await auditJourneyPage(page, 'survey-errors');
+  journey.surveyErrorChecked = true;
+});
+
+test('journey: survey submitted without JavaScript, saved and shown pre-filled', async () => {
+  need('signedInA');
+  // Same person (same cookies), JavaScript disabled.
+  const context = await newContext({ javaScriptEnabled: false, storageState: await journey.ctxA.storageState() });
+  try {
+    const page = await openPage(context);
+    await page.goto(journeyOrigin() + campaignPath, { waitUntil: 'load' });
+    await followLink(page, page.getByRole('link', { name: 'Répondre au questionnaire', exact: true }));
+    assert.equal(new URL(page.url()).pathname, surveyPath);
+    await fillSurvey(page);
+    const response = await followLink(page, page.getByRole('button', { name: 'Envoyer mes réponses', exact: true }));
+    assert.equal(response.status(), 200);
+    assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, `${surveyPath}?enregistre=1`);
+    const notice = page.locator('.notice[role=status]');
+    assert.match(await notice.innerText(), /Vos réponses ont été enregistrées/);
+    assert.equal(await page.locator('.error-message').count(), 0);
+    await assertSurveyFilled(page);
+    assert.equal(await page.getByRole('button', { name: 'Enregistrer mes modifications', exact: true }).count(), 1);
+    await screenshot(page, 'journey-09-survey-saved');
+    assertNoProblems(page);
+  } finally {
+    await context.close();
+  }
+  // axe needs JavaScript: audit the same page in the JavaScript context.
+  const page = journey.pageA;
+  await page.goto(`${journeyOrigin()}${surveyPath}?enregistre=1`, { waitUntil: 'load' });
+  assert.match(await page.locator('.notice').innerText(), /Vos réponses ont été enregistrées/);
+  await assertSurveyFilled(page);
+  await auditJourneyPage(page, 'survey-saved');
+  journey.surveySaved = true;
+});
+
+test('journey: post an idea on the campaign page, land on it', async () => {
+  need('signedInA');
+  const page = journey.pageA;
+  await page.goto(journeyOrigin() + campaignPath, { waitUntil: 'load' });
+  const form = page.locator('form.idea-form');
+  journey.ideaTitle = `Un suivi clair des justificatifs ${runStamp}`;
+  journey.ideaBody =
+    'Après l’envoi d’un justificatif, je ne sais jamais s’il a été reçu ni validé.\n\n' +
+    `Un statut « reçu / validé / refusé » dans mon espace éviterait des appels (${runStamp}).`;
+  await form.getByRole('radio', { name: 'Expérience', exact: true }).check();
+  await form.getByLabel('Titre').fill(journey.ideaTitle);
+  await form.getByLabel('Votre contribution', { exact: true }).fill(journey.ideaBody);
+  await form.getByLabel('Thème').selectOption('Justificatifs');
+  const response = await followLink(page, form.getByRole('button', { name: 'Publier ma contribution', exact: true }));
+  assert.equal(response.status(), 200);
+  const path = new URL(page.url()).pathname;
+  assert.match(path, new RegExp(`^${campaignPath}/idees/[0-9a-f-]+$`), `the idea's page, got ${path}`);
+  assert.equal(await h1Text(page), journey.ideaTitle);
+  const article = page.locator('article');
+  assert.deepEqual(
+    (await article.locator('.badges .badge').allInnerTexts()).map((s) => s.trim()),
+    ['Expérience', 'Justificatifs'],
+  );
+  assert.deepEqual(
+    (await article.locator('.idea-body p').allInnerTexts()).map((s) => s.trim()),
+    journey.ideaBody.split('\n\n'),
+  );
+  assert.equal((await article.locator('.like-count').innerText()).trim(), '0', 'support count of a new idea');
+  assert.equal(await page.getByRole('button', { name: 'Je soutiens' }).count(), 0, 'no support button on one’s own idea');
+  assert.match(await page.locator('.comments').innerText(), /Aucun commentaire pour le moment/);
+  await screenshot(page, 'journey-10-idea-author');
+  assertNoProblems(page);
+  await auditJourneyPage(page, 'idea-author');
+  journey.ideaPath = path;
+
+  // It is listed on the campaign page too.
+  await page.goto(journeyOrigin() + campaignPath + '?ordre=newest', { waitUntil: 'load' });
+  assert.equal(await page.locator('.idea-list').getByRole('link', { name: journey.ideaTitle, exact: true }).count(), 1);
+});
+
+test('journey: a second person, without JavaScript, signs in, supports the idea and comments', async () => {
+  need('ideaPath');
+  journey.ctxB = await newContext({ javaScriptEnabled: false });
+  const page = await openPage(journey.ctxB);
+  await page.goto(journeyOrigin() + journey.ideaPath, { waitUntil: 'load' });
+  assert.equal(await h1Text(page), journey.ideaTitle);
+  await signIn(page, journey.emailB);
+  assert.equal(new URL(page.url()).pathname, journey.ideaPath);
+
+  const count = page.locator('article .like-count');
+  assert.equal((await count.innerText()).trim(), '0', 'support count of the new idea before');
+  const like = page.getByRole('button', { name: 'Je soutiens', exact: true });
+  assert.equal(await like.getAttribute('aria-pressed'), 'false');
+  let response = await followLink(page, like);
+  assert.equal(response.status(), 200);
+  assert.equal(new URL(page.url()).pathname, journey.ideaPath, 'back on the idea after supporting it');
+  assert.equal((await count.innerText()).trim(), '1', 'support count after "Je soutiens"');
+  const unlike = page.getByRole('button', { name: 'Je retire mon soutien', exact: true });
+  assert.equal(await unlike.count(), 1, 'the button became "Je retire mon soutien"');
+  assert.equal(await unlike.getAttribute('aria-pressed'), 'true');
+  assert.equal(await page.getByRole('button', { name: 'Je soutiens', exact: true }).count(), 0);
+
+  journey.commentText = `Pareil pour moi : trois semaines sans nouvelles de mon justificatif (${runStamp}).`;
+  await page.getByLabel('Votre commentaire', { exact: true }).fill(journey.commentText);
+  response = await followLink(page, page.getByRole('button', { name: 'Commenter', exact: true }));
+  assert.equal(response.status(), 200);
+  assert.equal(new URL(page.url()).pathname, journey.ideaPath);
+  const comment = page.locator('.comment-list > li.comment').filter({ hasText: journey.commentText });
+  assert.equal(await comment.count(), 1, 'the comment is shown');
+  assert.match(await page.locator('article .meta').last().innerText(), /1 soutien\(s\) · 1 commentaire\(s\)/);
+  await screenshot(page, 'journey-11-idea-supporter');
+  assertNoProblems(page);
+
+  // axe needs JavaScript: the same view in a JavaScript context with this person's cookies.
+  const audit = await newContext({ storageState: await journey.ctxB.storageState() });
+  try {
+    const auditPage = await openPage(audit);
+    await auditPage.goto(journeyOrigin() + journey.ideaPath, { waitUntil: 'load' });
+    assert.equal(await auditPage.getByRole('button', { name: 'Je retire mon soutien', exact: true }).count(), 1);
+    await auditJourneyPage(auditPage, 'idea-supporter');
+  } finally {
+    await audit.close();
+  }
+  journey.commented = true;
+});
+
+test('journey: the author replies to the comment', async () => {
+  need('commented');
+  const page = journey.pageA;
+  await page.goto(journeyOrigin() + journey.ideaPath, { waitUntil: 'load' });
+  assert.equal((await page.locator('article .like-count').innerText()).trim(), '1', 'the author sees the support');
+  const comment = page.locator('.comment-list > li.comment').filter({ hasText: journey.commentText });
+  assert.equal(await comment.count(), 1);
+  journey.replyText = `Merci pour votre témoignage, c’est exactement ce que je voulais dire (${runStamp}).`;
+  // The reply form is folded in a <details> under each comment: open it first (no JS needed).
+  await comment.locator('details.reply > summary').click();
+  await comment.getByLabel('Votre réponse', { exact: true }).fill(journey.replyText);
+  const response = await followLink(page, comment.getByRole('button', { name: 'Répondre', exact: true }));
+  assert.equal(response.status(), 200);
+  assert.equal(new URL(page.url()).pathname, journey.ideaPath);
+  const reply = page
+    .locator('.comment-list > li.comment')
+    .filter({ hasText: journey.commentText })
+    .locator('.reply-list > li.comment');
+  assert.equal(await reply.count(), 1, 'one reply under the comment');
+  assert.match(await reply.innerText(), new RegExp(journey.replyText.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  await screenshot(page, 'journey-12-idea-reply');
+  assertNoProblems(page);
+  await auditJourneyPage(page, 'idea-reply');
+  await page.setViewportSize({ width: 375, height: 740 });
+  await screenshot(page, 'journey-12-idea-reply-mobile');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  journey.replied = true;
+});
+
+test('journey: account page', async () => {
+  need('signedInA');
+  const page = journey.pageA;
+  const response = await followLink(page, accountNav(page).getByRole('link', { name: /Connecté·e/ }));
+  assert.equal(response.status(), 200);
+  assert.equal(new URL(page.url()).pathname, '/compte');
+  assert.equal(await h1Text(page), 'Mon compte');
+  assert.match(await page.locator('main').innerText(), new RegExp(journey.emailA.replace(/[.]/g, '\\.')));
+  await screenshot(page, 'journey-13-account');
+  assertNoProblems(page);
+  await auditJourneyPage(page, 'account');
+  await journey.ctxA.close();
+  await journey.ctxB?.close();
+});
+
+for (const entry of JOURNEY_AXE) {
+  (entry.todo ? test.todo : test)(`journey axe: ${entry.label}`, async () => {
+    const record = axeRecords.get(entry.key);
+    assert.ok(record, 'this page was not reached: see the journey checks above');
+    if (record.error) assert.fail(record.error);
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Runner: sequential, each check with a time limit, a summary line at the end.

@@ -194,6 +194,11 @@ async fn the_survey_form_works_without_javascript_and_explains_errors() {
         .unwrap();
     assert_eq!(versions, 1);
 
+    let (_, campaign_page) = person.get(&format!("/consultations/{slug}")).await;
+    assert!(
+        campaign_page.contains("Voir ou modifier mes réponses"),
+        "the campaign page knows I answered"
+    );
     let (_, again) = person.get(&format!("{path}?enregistre=1")).await;
     assert!(again.contains("Vos réponses ont été enregistrées"));
     assert!(
