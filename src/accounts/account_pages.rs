@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -18,14 +18,7 @@ use crate::web::AppState;
 use crate::web::csrf::{CsrfForm, cookie};
 use crate::web::i18n::Lang;
 use crate::web::page::Page;
-
-fn see_other(location: &str) -> Result<Response, PageError> {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    response
-        .headers_mut()
-        .insert(LOCATION, HeaderValue::from_str(location).map_err(anyhow::Error::from)?);
-    Ok(response)
-}
+use crate::web::pages::see_other;
 
 #[derive(Serialize)]
 struct AccountView {

@@ -1,8 +1,8 @@
 //! Sign-in pages: ask for a link, confirm it, sign out. All work without JavaScript.
 
 use axum::extract::{Query, State};
-use axum::http::header::{LOCATION, SET_COOKIE};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +17,7 @@ use crate::mail::{OutgoingMail, queue};
 use crate::web::AppState;
 use crate::web::csrf::{CsrfForm, cookie, read_cookie};
 use crate::web::page::Page;
+use crate::web::pages::see_other;
 
 /// Only local paths: never an open redirect.
 pub fn safe_return_path(candidate: Option<&str>) -> String {
@@ -197,13 +198,8 @@ pub async fn confirm(
     let account = find_or_create_account(&mut tx, &email).await?;
     let session = open_session(&mut tx, account.id).await?;
     tx.commit().await?;
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    let h = response.headers_mut();
-    h.insert(
-        LOCATION,
-        HeaderValue::from_str(&safe_return_path(Some(&return_to))).map_err(anyhow::Error::from)?,
-    );
-    h.append(
+    let mut response = see_other(&safe_return_path(Some(&return_to)))?;
+    response.headers_mut().append(
         SET_COOKIE,
         cookie(SESSION_COOKIE, &session, SESSION_DAYS * 86_400, page.origin.https),
     );
@@ -225,8 +221,7 @@ pub async fn sign_out(
         close_session(&mut tx, &token).await?;
         tx.commit().await?;
     }
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    response.headers_mut().insert(LOCATION, HeaderValue::from_static("/"));
+    let mut response = see_other("/")?;
     response
         .headers_mut()
         .append(SET_COOKIE, cookie(SESSION_COOKIE, "", 0, page.origin.https));

@@ -57,7 +57,8 @@ async fn campaign(tx: &mut TenantTx, slug: &str) -> Result<CampaignDetail, ApiEr
     find_campaign(tx, slug).await?.ok_or(ApiError::NotFound)
 }
 
-const STAFF_ONLY: &str =
+/// Why a staff-only campaign refuses someone (shared by the ideas and survey APIs).
+pub const STAFF_ONLY: &str =
     "Cette consultation est réservée aux agents de cette Caf, identifiés par leur adresse professionnelle.";
 
 fn check_audience(found: &CampaignDetail, tenant: &CurrentTenant, account: Option<&Account>) -> Result<(), ApiError> {

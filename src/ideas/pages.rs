@@ -1,8 +1,7 @@
 //! The campaign page (ideas list and form) and the idea page (comments, likes, reports).
 
 use axum::extract::{Path, Query, State};
-use axum::http::header::LOCATION;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -20,6 +19,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::i18n::format_period;
 use crate::web::markdown::render_markdown;
 use crate::web::page::Page;
+use crate::web::pages::{see_other, sign_in_first};
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -155,24 +155,6 @@ fn order_name(order: IdeaOrder) -> &'static str {
     }
 }
 
-fn see_other(location: &str) -> Result<Response, PageError> {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    response
-        .headers_mut()
-        .insert(LOCATION, HeaderValue::from_str(location).map_err(anyhow::Error::from)?);
-    Ok(response)
-}
-
-fn sign_in_first(page: &Page) -> Result<Response, PageError> {
-    see_other(&format!("/connexion?retour={}", urlencode(&page.path)))
-}
-
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|e| e[1..].to_owned())
-        .unwrap_or_default()
-}
-
 #[derive(Deserialize)]
 pub struct IdeaForm {
     kind: String,
@@ -190,7 +172,7 @@ pub async fn post_idea(
     CsrfForm(form): CsrfForm<IdeaForm>,
 ) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
-        return sign_in_first(&page);
+        return sign_in_first(&page.path);
     };
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaign = campaign_or_404(&mut tx, &slug).await?;
@@ -252,7 +234,12 @@ fn staff_only(page: &Page) -> Result<Response, PageError> {
     let link = (!signed_in).then(|| {
         (
             "account.sign_in",
-            format!("/connexion?retour={}", urlencode(&page.path)),
+            format!(
+                "/connexion?retour={}",
+                serde_urlencoded::to_string([("", page.path.as_str())])
+                    .unwrap_or_default()
+                    .trim_start_matches('=')
+            ),
         )
     });
     let mut response = message(page, "campaign.staff_only_title", &[body], link)?;
@@ -343,7 +330,7 @@ pub async fn post_like(
     CsrfForm(form): CsrfForm<LikeForm>,
 ) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
-        return sign_in_first(&page);
+        return sign_in_first(&page.path);
     };
     let mut tx = state.db.begin(&page.tenant).await?;
     let (campaign, idea) = idea_in_campaign(&mut tx, &page, &slug, id, Some(account.id)).await?;
@@ -385,7 +372,7 @@ pub async fn post_comment(
     CsrfForm(form): CsrfForm<CommentForm>,
 ) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
-        return sign_in_first(&page);
+        return sign_in_first(&page.path);
     };
     let parent = match form.parent_id.as_deref().filter(|p| !p.is_empty()) {
         Some(p) => Some(p.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
@@ -437,7 +424,7 @@ pub async fn post_report(
     CsrfForm(form): CsrfForm<ReportForm>,
 ) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
-        return sign_in_first(&page);
+        return sign_in_first(&page.path);
     };
     let comment = match form.comment_id.as_deref().filter(|p| !p.is_empty()) {
         Some(c) => Some(c.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),

@@ -29,10 +29,7 @@ async fn survey_campaign(
         .filter(|c| c.has_survey)
         .ok_or(ApiError::NotFound)?;
     if !campaign.admits(tenant, account) {
-        return Err(ApiError::Forbidden(
-            "Cette consultation est réservée aux agents de cette Caf, identifiés par leur adresse professionnelle."
-                .into(),
-        ));
+        return Err(ApiError::Forbidden(crate::ideas::api::STAFF_ONLY.into()));
     }
     Ok(campaign)
 }

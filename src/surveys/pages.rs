@@ -3,8 +3,7 @@
 //! ignores them when the condition is not met.
 
 use axum::extract::{Path, Query, State};
-use axum::http::header::LOCATION;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -18,6 +17,7 @@ use crate::error::PageError;
 use crate::web::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
+use crate::web::pages::{see_other, sign_in_first};
 
 #[derive(Serialize)]
 struct QuestionView<'a> {
@@ -119,18 +119,6 @@ async fn survey_campaign(
     Ok((tx, campaign))
 }
 
-fn sign_in_first(page: &Page) -> Result<Response, PageError> {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    let target = format!(
-        "/connexion?retour={}",
-        serde_urlencoded::to_string([("", &page.path)]).unwrap_or_default()[1..].to_owned()
-    );
-    response
-        .headers_mut()
-        .insert(LOCATION, HeaderValue::from_str(&target).map_err(anyhow::Error::from)?);
-    Ok(response)
-}
-
 #[derive(Serialize)]
 struct SurveyView<'a> {
     campaign: &'a CampaignDetail,
@@ -150,7 +138,7 @@ pub async fn survey_page(
     Query(query): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
-        return sign_in_first(&page);
+        return sign_in_first(&page.path);
     };
     let (mut tx, campaign) = survey_campaign(&state, &page, &slug).await?;
     let questions = list_questions(&mut tx, &campaign).await?;
@@ -179,7 +167,7 @@ pub async fn submit_survey(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
-        return sign_in_first(&page);
+        return sign_in_first(&page.path);
     };
     let (mut tx, campaign) = survey_campaign(&state, &page, &slug).await?;
     if !campaign.is_open() {
@@ -219,12 +207,7 @@ pub async fn submit_survey(
     match save_response(&mut tx, &campaign, &key, stored_account, &answers, submission_key).await? {
         Ok(_) => {
             tx.commit().await?;
-            let mut response = StatusCode::SEE_OTHER.into_response();
-            let target = format!("/consultations/{slug}/questionnaire?enregistre=1");
-            response
-                .headers_mut()
-                .insert(LOCATION, HeaderValue::from_str(&target).map_err(anyhow::Error::from)?);
-            Ok(response)
+            see_other(&format!("/consultations/{slug}/questionnaire?enregistre=1"))
         }
         Err(SaveProblem::AnsweredElsewhere) => {
             let mut r = message(&page, "survey.elsewhere_title", &["survey.elsewhere_body"], None)?;

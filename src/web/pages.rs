@@ -95,3 +95,19 @@ pub async fn switch_language(
     );
     Ok(response)
 }
+
+/// A 303 redirect to a local path (after a form POST, or to sign in first).
+pub fn see_other(location: &str) -> Result<Response, PageError> {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    response.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::from_str(location).map_err(anyhow::Error::from)?,
+    );
+    Ok(response)
+}
+
+/// Sends a visitor who must be signed in to the sign-in page, coming back to `path` afterwards.
+pub fn sign_in_first(path: &str) -> Result<Response, PageError> {
+    let encoded = serde_urlencoded::to_string([("", path)]).unwrap_or_default();
+    see_other(&format!("/connexion?retour={}", encoded.trim_start_matches('=')))
+}

@@ -273,6 +273,17 @@ pub async fn insert_campaign(owner: &PgPool, slug: &str, scope: &str, title: &st
     id
 }
 
+/// A published, open campaign of `tenant` (see [`insert_campaign`]); returns its slug.
+pub async fn campaign_slug(app: &TestApp, tenant: &str, scope: &str) -> String {
+    let owner = app.test_db.owner().await;
+    let id = insert_campaign(&owner, tenant, scope, "Consultation test").await;
+    sqlx::query_scalar("SELECT slug FROM campaigns WHERE id = $1")
+        .bind(id)
+        .fetch_one(&owner)
+        .await
+        .unwrap()
+}
+
 /// Polls `check` every 25 ms until it holds or `within` passes; returns whether it held.
 pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
 where

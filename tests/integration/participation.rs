@@ -8,7 +8,7 @@ use reqwest::Method;
 use uuid::Uuid;
 
 use crate::browser::{Browser, extract};
-use crate::helpers::{TestApp, eventually, insert_campaign, session_for, tenant_id};
+use crate::helpers::{TestApp, campaign_slug, eventually, session_for, tenant_id};
 use crate::smtp::SmtpSink;
 
 async fn signed_in<'a>(app: &'a TestApp, slug: &str, host: &str, email: &str) -> Browser<'a> {
@@ -16,16 +16,6 @@ async fn signed_in<'a>(app: &'a TestApp, slug: &str, host: &str, email: &str) ->
     let mut browser = Browser::new(app, host);
     browser.set_cookie("ecoute_session", &session_for(&owner, slug, email).await);
     browser
-}
-
-async fn campaign_slug(app: &TestApp, tenant: &str, scope: &str) -> String {
-    let owner = app.test_db.owner().await;
-    let id = insert_campaign(&owner, tenant, scope, "Consultation test").await;
-    sqlx::query_scalar("SELECT slug FROM campaigns WHERE id = $1")
-        .bind(id)
-        .fetch_one(&owner)
-        .await
-        .unwrap()
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::helpers::{TestApp, insert_campaign, session_for};
+use crate::helpers::{TestApp, campaign_slug, session_for};
 
 async fn post_idea(browser: &mut Browser<'_>, slug: &str, title: &str) -> String {
     let (status, idea) = browser
@@ -18,24 +18,14 @@ async fn post_idea(browser: &mut Browser<'_>, slug: &str, title: &str) -> String
     idea["id"].as_str().unwrap().to_owned()
 }
 
-async fn slug_of(app: &TestApp, tenant: &str, scope: &str) -> String {
-    let owner = app.test_db.owner().await;
-    let id = insert_campaign(&owner, tenant, scope, "Consultation").await;
-    sqlx::query_scalar("SELECT slug FROM campaigns WHERE id = $1")
-        .bind(id)
-        .fetch_one(&owner)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_person_changes_their_pseudonym_and_downloads_everything_from_every_space() {
     let app = TestApp::spawn().await;
     let owner = app.test_db.owner().await;
     let (gironde_slug, aude_slug, national_slug) = (
-        slug_of(&app, "gironde", "local").await,
-        slug_of(&app, "aude", "local").await,
-        slug_of(&app, "national", "national").await,
+        campaign_slug(&app, "gironde", "local").await,
+        campaign_slug(&app, "aude", "local").await,
+        campaign_slug(&app, "national", "national").await,
     );
     let mut gironde = Browser::new(&app, "gironde.localhost");
     gironde.set_cookie(
@@ -109,7 +99,7 @@ async fn a_person_changes_their_pseudonym_and_downloads_everything_from_every_sp
 async fn deleting_an_account_keeps_contributions_anonymous_or_withdraws_them() {
     let app = TestApp::spawn().await;
     let owner = app.test_db.owner().await;
-    let slug = slug_of(&app, "gironde", "local").await;
+    let slug = campaign_slug(&app, "gironde", "local").await;
     let mut keeper = Browser::new(&app, "gironde.localhost");
     keeper.set_cookie(
         "ecoute_session",
