@@ -11,11 +11,16 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::accounts::session::SessionCache;
+use crate::campaigns::cache::CampaignCache;
 use crate::config::Settings;
 use crate::db::Database;
+use crate::db::changes::{self, Change};
+use crate::ideas::likes::LikeWriter;
+use crate::ideas::snapshot::IdeaSnapshots;
 use crate::mail::worker::{MailWorker, Transport};
 use crate::tenancy::{TenantDb, TenantResolver};
-use crate::web::{AppState, router};
+use crate::web::{App, AppState, router};
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -23,6 +28,7 @@ pub struct Application {
     router: axum::Router,
     pool: PgPool,
     background: CancellationToken,
+    mail_worker: tokio::task::JoinHandle<()>,
     resolver: TenantResolver,
 }
 
@@ -33,10 +39,29 @@ impl Application {
         let pool = db.connect_app(32).await?;
         let resolver = TenantResolver::new(pool.clone(), &settings.base_domain);
         let background = CancellationToken::new();
-        tokio::spawn(resolver.clone().listen_for_changes(background.child_token()));
         let transport = Transport::from_settings(settings.smtp_url.as_deref(), &settings.mail_from)?;
-        tokio::spawn(MailWorker::new(pool.clone(), transport).run(background.child_token()));
-        let state = AppState {
+        let mail_worker = tokio::spawn(MailWorker::new(pool.clone(), transport).run(background.child_token()));
+        let (sessions, campaigns, ideas) = (
+            SessionCache::default(),
+            CampaignCache::default(),
+            IdeaSnapshots::default(),
+        );
+        tokio::spawn(changes::listen(
+            pool.clone(),
+            &[
+                changes::TENANT_CHANNEL,
+                changes::ACCOUNT_CHANNEL,
+                changes::CAMPAIGN_CHANNEL,
+            ],
+            background.child_token(),
+            forget_what_changed(resolver.clone(), sessions.clone(), campaigns.clone(), ideas.clone()),
+        ));
+        let state = AppState::new(App {
+            sessions,
+            campaigns,
+            ideas,
+            campaign_pages: Default::default(),
+            likes: LikeWriter::start(TenantDb::new(pool.clone()), background.child_token()),
             db: TenantDb::new(pool.clone()),
             resolver: resolver.clone(),
             trusted_proxies: settings.trusted_proxies.clone().into(),
@@ -44,7 +69,7 @@ impl Application {
             write_limiter: settings
                 .write_limit_per_minute
                 .map(crate::web::rate_limit::WriteLimiter::new),
-        };
+        });
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -53,6 +78,7 @@ impl Application {
             router: router(state),
             pool,
             background,
+            mail_worker,
             resolver,
         })
     }
@@ -73,8 +99,46 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await;
         self.background.cancel();
+        // The worker finishes the mail in hand before the pool goes.
+        if let Err(error) = self.mail_worker.await {
+            tracing::warn!(%error, "mail worker ended abnormally");
+        }
         self.pool.close().await;
         result.context("server error")
+    }
+}
+
+/// Which cache forgets what, on each change notification.
+fn forget_what_changed(
+    resolver: TenantResolver,
+    sessions: SessionCache,
+    campaigns: CampaignCache,
+    ideas: IdeaSnapshots,
+) -> impl Fn(Change<'_>) + Send + 'static {
+    move |change| match change {
+        Change::Anything => {
+            resolver.invalidate_all();
+            sessions.forget_all();
+            campaigns.forget_all();
+            ideas.forget_all();
+        }
+        Change::On { channel, payload } => match channel {
+            changes::TENANT_CHANNEL => {
+                tracing::info!(tenant = payload, "tenant changed; cache cleared");
+                resolver.invalidate_all();
+                // A campaign seen from a space depends on the space.
+                campaigns.forget_all();
+            }
+            changes::ACCOUNT_CHANNEL => match payload.parse() {
+                Ok(account) => sessions.forget_account(account),
+                Err(_) => sessions.forget_all(),
+            },
+            changes::CAMPAIGN_CHANNEL => {
+                campaigns.forget_all();
+                ideas.forget_all();
+            }
+            _ => {}
+        },
     }
 }
 

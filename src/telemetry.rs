@@ -119,17 +119,29 @@ pub fn trace_layer() -> TraceLayer<
         .on_eos(())
 }
 
-/// Records the status on the span and logs one line per request.
+/// Records the status on the span, and logs a line for requests worth a look: refused (4xx)
+/// or failed (5xx) ones, and slow ones. Successful requests are counted by the spans (and by
+/// the proxy's access log); formatting a JSON line for each would cost more than serving a
+/// cached page.
 #[derive(Clone, Copy)]
 pub struct RecordStatus;
 
+/// A successful request slower than this is logged.
+const SLOW: std::time::Duration = std::time::Duration::from_millis(500);
+
 impl<B> tower_http::trace::OnResponse<B> for RecordStatus {
     fn on_response(self, response: &axum::http::Response<B>, latency: std::time::Duration, span: &tracing::Span) {
-        span.record("http.response.status_code", response.status().as_u16());
-        tracing::info!(
-            status = response.status().as_u16(),
-            latency_ms = latency.as_secs_f64() * 1000.0,
-            "request done"
-        );
+        let status = response.status().as_u16();
+        span.record("http.response.status_code", status);
+        let latency_ms = latency.as_secs_f64() * 1000.0;
+        if status >= 500 {
+            tracing::error!(status, latency_ms, "request failed");
+        } else if status >= 400 {
+            tracing::info!(status, latency_ms, "request refused");
+        } else if latency >= SLOW {
+            tracing::warn!(status, latency_ms, "slow request");
+        } else {
+            tracing::debug!(status, latency_ms, "request done");
+        }
     }
 }

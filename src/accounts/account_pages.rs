@@ -72,6 +72,7 @@ pub async fn change_pseudonym(
             let mut tx = state.db.begin(&page.tenant).await?;
             set_pseudonym(&mut tx, account.id, &pseudonym).await?;
             tx.commit().await?;
+            state.sessions.forget_account(account.id);
             see_other("/compte?enregistre=1")
         }
         Err(message) => {
@@ -138,6 +139,7 @@ pub async fn delete_my_account(
         return render(&page, view, StatusCode::UNPROCESSABLE_ENTITY);
     };
     delete_account(&state.db, account.id, choice).await?;
+    state.sessions.forget_account(account.id);
     let mut response = crate::accounts::pages::message(
         &page,
         "account.deleted_title",
@@ -176,6 +178,7 @@ pub async fn api_update_me(
     let mut tx = state.db.begin(&tenant).await?;
     set_pseudonym(&mut tx, account.id, &pseudonym).await?;
     tx.commit().await?;
+    state.sessions.forget_account(account.id);
     Ok(Json(Account { pseudonym, ..account }))
 }
 
@@ -206,5 +209,6 @@ pub async fn api_delete_me(
         }
     };
     delete_account(&state.db, account.id, choice).await?;
+    state.sessions.forget_account(account.id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -220,6 +220,9 @@ pub async fn sign_out(
         let mut tx = state.db.begin(&page.tenant).await?;
         close_session(&mut tx, &token).await?;
         tx.commit().await?;
+        if let Some(account) = &page.account {
+            state.sessions.forget_account(account.id);
+        }
     }
     let mut response = see_other("/")?;
     response

@@ -2,13 +2,16 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use chrono::{Duration, Utc};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use moka::future::Cache;
 use uuid::Uuid;
 
 use super::Account;
 use super::tokens::{hash_token, new_token};
 use crate::error::PageError;
-use crate::tenancy::{CurrentTenant, TenantTx};
+use crate::tenancy::{CurrentTenant, Tenant, TenantDb, TenantTx};
 use crate::web::AppState;
 use crate::web::csrf::read_cookie;
 
@@ -38,21 +41,82 @@ pub async fn close_session(tx: &mut TenantTx, token: &str) -> Result<(), sqlx::E
     Ok(())
 }
 
-async fn find_account(state: &AppState, tenant: &CurrentTenant, token: &str) -> Result<Option<Account>, sqlx::Error> {
-    let mut tx = state.db.begin(tenant).await?;
-    let row: Option<(Uuid, Option<String>, String)> = sqlx::query_as(
-        "SELECT a.id, a.email, a.pseudonym FROM sessions s JOIN accounts a ON a.id = s.account_id
+/// Sessions as looked up by cookie, cached per instance so that a signed-in request does not
+/// pay a database round trip before its real work.
+///
+/// An entry goes when its session expires, after [`SESSION_CACHE_TTL`] at most, at once on
+/// this instance when [`SessionCache::forget_account`] is called (sign-out, deletion, new
+/// pseudonym), and on every instance when `ecoute_account_changed` is notified (triggers on
+/// `sessions` and `accounts`; see [`crate::db::changes`]).
+#[derive(Clone)]
+pub struct SessionCache {
+    cache: Cache<(Uuid, Vec<u8>), Option<CachedSession>>,
+}
+
+#[derive(Clone)]
+struct CachedSession {
+    account: Account,
+    expires_at: DateTime<Utc>,
+}
+
+/// A safety net behind the notifications.
+pub const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Default for SessionCache {
+    fn default() -> Self {
+        SessionCache {
+            cache: Cache::builder()
+                .max_capacity(200_000)
+                .time_to_live(SESSION_CACHE_TTL)
+                .support_invalidation_closures()
+                .build(),
+        }
+    }
+}
+
+impl SessionCache {
+    /// The account signed in with `token` in `tenant`'s space, if the session is valid.
+    pub async fn find(&self, db: &TenantDb, tenant: &Tenant, token: &str) -> Result<Option<Account>, sqlx::Error> {
+        let key = (tenant.id, hash_token(token));
+        let found = self
+            .cache
+            .try_get_with_by_ref(&key, find_session(db, tenant, &key.1))
+            .await
+            .map_err(|e: Arc<sqlx::Error>| sqlx::Error::Protocol(e.to_string()))?;
+        Ok(found.filter(|s| s.expires_at > Utc::now()).map(|s| s.account))
+    }
+
+    /// Drops every cached session of `account`, and the cached "no such session" answers.
+    pub fn forget_account(&self, account: Uuid) {
+        // Only fails when closures are not supported, which the builder enables.
+        let _ = self
+            .cache
+            .invalidate_entries_if(move |_, s| s.as_ref().is_none_or(|s| s.account.id == account));
+    }
+
+    pub fn forget_all(&self) {
+        self.cache.invalidate_all();
+    }
+}
+
+async fn find_session(db: &TenantDb, tenant: &Tenant, hash: &[u8]) -> Result<Option<CachedSession>, sqlx::Error> {
+    let mut tx = db.begin(tenant).await?;
+    let row: Option<(Uuid, Option<String>, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT a.id, a.email, a.pseudonym, s.expires_at FROM sessions s JOIN accounts a ON a.id = s.account_id
           WHERE s.tenant_id = $1 AND s.id_hash = $2 AND s.expires_at > now() AND a.deleted_at IS NULL",
     )
     .bind(tenant.id)
-    .bind(hash_token(token))
+    .bind(hash)
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(row.map(|(id, email, pseudonym)| Account {
-        id,
-        email: email.unwrap_or_default(),
-        pseudonym,
+    Ok(row.map(|(id, email, pseudonym, expires_at)| CachedSession {
+        account: Account {
+            id,
+            email: email.unwrap_or_default(),
+            pseudonym,
+        },
+        expires_at,
     }))
 }
 
@@ -73,7 +137,7 @@ impl FromRequestParts<AppState> for MaybeAccount {
         let tenant = CurrentTenant::from_request_parts(parts, state)
             .await
             .map_err(|_| PageError::BadRequest)?;
-        let account = find_account(state, &tenant, &token).await?;
+        let account = state.sessions.find(&state.db, &tenant, &token).await?;
         let found = MaybeAccount(account);
         parts.extensions.insert(found.clone());
         Ok(found)

@@ -4,6 +4,7 @@
 //! listed in every local space; RLS lets a local tenant context read them, never write them.
 //! The lifecycle is derived from the dates plus the explicit publish steps (see [`Lifecycle`]).
 
+pub mod cache;
 pub mod pages;
 pub mod queries;
 
@@ -20,7 +21,7 @@ pub enum Scope {
 }
 
 /// Derived state of a campaign at a given instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lifecycle {
     Draft,

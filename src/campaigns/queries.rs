@@ -69,12 +69,14 @@ pub struct CampaignDetail {
     pub premoderation: bool,
     /// Survey responses keep no account id.
     pub anonymous_responses: bool,
+    pub published_at: Option<chrono::DateTime<Utc>>,
+    pub results_published_at: Option<chrono::DateTime<Utc>>,
 }
 
 impl CampaignDetail {
-    /// Contributions are accepted only while the campaign is open.
+    /// Contributions are accepted only while the campaign is open (now, not when it was read).
     pub fn is_open(&self) -> bool {
-        self.summary.status == Lifecycle::Open
+        self.lifecycle_at(Utc::now()) == Lifecycle::Open
     }
 
     /// Staff-only campaigns are for accounts verified as staff of the space (by e-mail domain;
@@ -110,5 +112,7 @@ pub async fn find_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<Campa
         has_survey: r.try_get("has_survey")?,
         premoderation: r.try_get("premoderation")?,
         anonymous_responses: r.try_get("anonymous_responses")?,
+        published_at: r.try_get("published_at")?,
+        results_published_at: r.try_get("results_published_at")?,
     }))
 }

@@ -10,6 +10,7 @@
 //! Handlers never see a pool: they get a tenant-scoped transaction from
 //! [`crate::tenancy::TenantDb`].
 
+pub mod changes;
 pub mod embedded;
 
 use std::time::Duration;
@@ -126,6 +127,9 @@ impl Database {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .min_connections(1)
+            // A broken connection fails its query and is replaced; pinging before each
+            // checkout would add a round trip to every request.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(self.app.clone())
             .await

@@ -4,6 +4,8 @@
 //! take `application/json` bodies, which a foreign page cannot send without a CORS preflight
 //! (and none is allowed).
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
@@ -12,14 +14,17 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::likes::{LikeOutcome, LikeRequest};
+use super::listing::{ListRequest, list_ideas};
 use super::queries::{
-    CommentProblem, Inserted, find_idea, insert_comment, insert_idea, like, list_comments, list_ideas, report, unlike,
+    CommentProblem, IdeaCampaign, Inserted, find_idea, find_idea_in_campaign, insert_comment, insert_idea,
+    list_comments, report, unlike,
 };
 use super::{CommentView, FieldError, IdeaOrder, IdeaView, NewIdea, PAGE_SIZE, parse_comment, parse_reason};
 use crate::accounts::Account;
 use crate::accounts::session::MaybeAccount;
 use crate::campaigns::CampaignSummary;
-use crate::campaigns::queries::{CampaignDetail, find_campaign, list_home_campaigns};
+use crate::campaigns::queries::{CampaignDetail, list_home_campaigns};
 use crate::error::{ApiError, FieldProblem};
 use crate::tenancy::{CurrentTenant, TenantTx};
 use crate::web::AppState;
@@ -53,8 +58,13 @@ fn invalid(errors: Vec<FieldError>) -> ApiError {
     )
 }
 
-async fn campaign(tx: &mut TenantTx, slug: &str) -> Result<CampaignDetail, ApiError> {
-    find_campaign(tx, slug).await?.ok_or(ApiError::NotFound)
+/// The campaign from the cache (before any transaction is opened).
+async fn campaign(state: &AppState, tenant: &CurrentTenant, slug: &str) -> Result<Arc<CampaignDetail>, ApiError> {
+    state
+        .campaigns
+        .find(&state.db, tenant, slug)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 /// Why a staff-only campaign refuses someone (shared by the ideas and survey APIs).
@@ -86,11 +96,9 @@ pub async fn get_campaign(
     tenant: CurrentTenant,
     Path(slug): Path<String>,
 ) -> Result<Json<CampaignDetail>, ApiError> {
-    let mut tx = state.db.begin(&tenant).await?;
-    let found = campaign(&mut tx, &slug).await?;
-    tx.commit().await?;
+    let found = campaign(&state, &tenant, &slug).await?;
     // The description of a staff-only campaign is not secret; its contributions are.
-    Ok(Json(found))
+    Ok(Json((*found).clone()))
 }
 
 #[derive(Deserialize)]
@@ -122,21 +130,17 @@ pub async fn list_campaign_ideas(
 ) -> Result<Json<IdeaPage>, ApiError> {
     let order = IdeaOrder::parse(query.order.as_deref());
     let page = query.page.unwrap_or(1).clamp(1, 10_000);
-    let mut tx = state.db.begin(&tenant).await?;
-    let found = campaign(&mut tx, &slug).await?;
+    let found = campaign(&state, &tenant, &slug).await?;
     check_audience(&found, &tenant, account.as_ref())?;
-    let seed = query.seed.unwrap_or_default();
-    let (ideas, total) = list_ideas(
-        &mut tx,
-        &found,
+    let request = ListRequest {
         order,
-        &seed,
+        seed: query.seed.as_deref().unwrap_or_default(),
         page,
-        account.map(|a| a.id),
-        query.q.as_deref(),
-    )
-    .await?;
-    tx.commit().await?;
+        viewer: account.map(|a| a.id),
+        search: query.q.as_deref(),
+    };
+    let snapshot = state.ideas.get(&state.db, &tenant, &found).await?;
+    let (ideas, total) = list_ideas(&state.db, &snapshot, &tenant, &found, request).await?;
     Ok(Json(IdeaPage {
         ideas,
         total,
@@ -164,8 +168,7 @@ pub async fn create_idea(
     Path(slug): Path<String>,
     Json(body): Json<NewIdeaBody>,
 ) -> Result<Response, ApiError> {
-    let mut tx = state.db.begin(&tenant).await?;
-    let found = campaign(&mut tx, &slug).await?;
+    let found = campaign(&state, &tenant, &slug).await?;
     check_audience(&found, &tenant, Some(&account))?;
     if !(found.is_open() && found.has_ideas) {
         return Err(ApiError::Conflict(
@@ -180,6 +183,7 @@ pub async fn create_idea(
         &found.summary.themes,
     )
     .map_err(invalid)?;
+    let mut tx = state.db.begin(&tenant).await?;
     let inserted = insert_idea(
         &mut tx,
         &found,
@@ -193,6 +197,7 @@ pub async fn create_idea(
         .ok_or(ApiError::NotFound)?;
     tx.commit().await?;
     let status = if matches!(inserted, Inserted::New(_)) {
+        state.ideas.forget(found.summary.id).await;
         StatusCode::CREATED
     } else {
         StatusCode::OK
@@ -200,47 +205,32 @@ pub async fn create_idea(
     Ok((status, Json(stored)).into_response())
 }
 
-/// The idea, if visible from this space and if its campaign admits this person.
+/// The idea, if visible from this space and if its campaign admits this person. One query.
 async fn idea(
     tx: &mut TenantTx,
     id: Uuid,
     tenant: &CurrentTenant,
     account: Option<&Account>,
-) -> Result<IdeaView, ApiError> {
-    let found = find_idea(tx, id, account.map(|a| a.id))
+) -> Result<(IdeaView, IdeaCampaign), ApiError> {
+    let (found, campaign) = find_idea_in_campaign(tx, id, account.map(|a| a.id))
         .await?
         .ok_or(ApiError::NotFound)?;
-    let audience: Option<String> =
-        sqlx::query_scalar("SELECT audience FROM campaigns WHERE tenant_id = $1 AND id = $2")
-            .bind(found.tenant_id)
-            .bind(found.campaign_id)
-            .fetch_optional(&mut **tx)
-            .await?;
     let is_staff = account.is_some_and(|a| tenant.is_staff_email(&a.email));
-    if audience.as_deref() == Some("staff") && !is_staff {
+    if campaign.staff_only && !is_staff {
         return Err(ApiError::Forbidden(STAFF_ONLY.into()));
     }
-    Ok(found)
+    Ok((found, campaign))
 }
 
-/// The idea must be in an open campaign to be liked or commented.
+/// The idea must be published, in an open campaign, to be liked or commented.
 async fn open_idea(
     tx: &mut TenantTx,
     id: Uuid,
     tenant: &CurrentTenant,
     account: &Account,
 ) -> Result<IdeaView, ApiError> {
-    let found = idea(tx, id, tenant, Some(account)).await?;
-    let open: bool = sqlx::query_scalar(
-        "SELECT published_at IS NOT NULL AND now() BETWEEN opens_at AND closes_at AND results_published_at IS NULL
-           FROM campaigns WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(found.tenant_id)
-    .bind(found.campaign_id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .unwrap_or(false);
-    if !open {
+    let (found, campaign) = idea(tx, id, tenant, Some(account)).await?;
+    if !campaign.open {
         return Err(ApiError::Conflict("La consultation est fermée.".into()));
     }
     if found.status != "published" {
@@ -257,7 +247,7 @@ pub async fn get_idea(
     Path(id): Path<Uuid>,
 ) -> Result<Json<IdeaView>, ApiError> {
     let mut tx = state.db.begin(&tenant).await?;
-    let found = idea(&mut tx, id, &tenant, account.as_ref()).await?;
+    let (found, _) = idea(&mut tx, id, &tenant, account.as_ref()).await?;
     tx.commit().await?;
     Ok(Json(found))
 }
@@ -269,18 +259,25 @@ pub async fn like_idea(
     ApiAccount(account): ApiAccount,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = state.db.begin(&tenant).await?;
-    let found = open_idea(&mut tx, id, &tenant, &account).await?;
-    if found.is_mine {
-        return Err(ApiError::Conflict(
-            "Vous ne pouvez pas soutenir votre propre contribution.".into(),
-        ));
+    let request = LikeRequest {
+        space: tenant.id,
+        idea: id,
+        account: account.id,
+        staff: tenant.is_staff_email(&account.email),
+    };
+    let conflict = |why: &str| Err(ApiError::Conflict(why.into()));
+    match state.likes.like(request).await? {
+        LikeOutcome::Liked { campaign_id, .. } => {
+            state.ideas.count_like(campaign_id, id, 1).await;
+            Ok(StatusCode::CREATED)
+        }
+        LikeOutcome::AlreadyLiked => conflict("Vous soutenez déjà cette contribution."),
+        LikeOutcome::OwnIdea => conflict("Vous ne pouvez pas soutenir votre propre contribution."),
+        LikeOutcome::NotFound => Err(ApiError::NotFound),
+        LikeOutcome::StaffOnly => Err(ApiError::Forbidden(STAFF_ONLY.into())),
+        LikeOutcome::Closed => conflict("La consultation est fermée."),
+        LikeOutcome::NotPublished => conflict("Cette contribution n’est pas publiée."),
     }
-    if !like(&mut tx, &found, account.id).await? {
-        return Err(ApiError::Conflict("Vous soutenez déjà cette contribution.".into()));
-    }
-    tx.commit().await?;
-    Ok(StatusCode::CREATED)
 }
 
 /// `DELETE /api/v1/ideas/{id}/like` → 204; 404 when there was no like.
@@ -296,6 +293,7 @@ pub async fn unlike_idea(
         return Err(ApiError::NotFound);
     }
     tx.commit().await?;
+    state.ideas.count_like(found.campaign_id, found.id, -1).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -307,7 +305,7 @@ pub async fn get_comments(
     Path(id): Path<Uuid>,
 ) -> Result<Json<Vec<CommentView>>, ApiError> {
     let mut tx = state.db.begin(&tenant).await?;
-    let found = idea(&mut tx, id, &tenant, account.as_ref()).await?;
+    let (found, _) = idea(&mut tx, id, &tenant, account.as_ref()).await?;
     let comments = list_comments(&mut tx, &found).await?;
     tx.commit().await?;
     Ok(Json(comments))
@@ -351,6 +349,7 @@ pub async fn create_comment(
     };
     tx.commit().await?;
     let status = if matches!(inserted, Inserted::New(_)) {
+        state.ideas.count_comment(found.campaign_id, found.id).await;
         StatusCode::CREATED
     } else {
         StatusCode::OK
@@ -374,7 +373,7 @@ pub async fn create_report(
 ) -> Result<StatusCode, ApiError> {
     let reason = parse_reason(&body.reason).map_err(invalid)?;
     let mut tx = state.db.begin(&tenant).await?;
-    let found = idea(&mut tx, id, &tenant, Some(&account)).await?;
+    let (found, _) = idea(&mut tx, id, &tenant, Some(&account)).await?;
     if !report(&mut tx, &found, body.comment_id, account.id, &reason).await? {
         return Err(ApiError::Conflict("Vous avez déjà signalé ce contenu.".into()));
     }

@@ -7,8 +7,11 @@
 //! double click or a refresh stores one row, not two.
 
 pub mod api;
+pub mod likes;
+pub mod listing;
 pub mod pages;
 pub mod queries;
+pub mod snapshot;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -51,7 +54,7 @@ impl IdeaKind {
 }
 
 /// Orders of the idea list. Random is the default so early posts do not win by age.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum IdeaOrder {
     #[default]

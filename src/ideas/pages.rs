@@ -1,22 +1,28 @@
 //! The campaign page (ideas list and form) and the idea page (comments, likes, reports).
 
+use std::sync::Arc;
+
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::listing::{ListRequest, list_ideas};
 use super::queries::{
-    CommentProblem, find_idea, insert_comment, insert_idea, like, list_comments, list_ideas, report, unlike,
+    CommentProblem, Inserted, find_idea, insert_comment, insert_idea, like, list_comments, report, unlike,
 };
+use super::snapshot::visitor_seed;
 use super::{FieldError, IdeaOrder, IdeaView, NewIdea, PAGE_SIZE, parse_comment, parse_reason};
 use crate::accounts::pages::{message, safe_return_path};
-use crate::campaigns::queries::{CampaignDetail, find_campaign};
+use crate::campaigns::Lifecycle;
+use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
 use crate::tenancy::TenantTx;
 use crate::web::AppState;
 use crate::web::csrf::CsrfForm;
-use crate::web::i18n::format_period;
+use crate::web::i18n::{Lang, format_period};
 use crate::web::markdown::render_markdown;
 use crate::web::page::Page;
 use crate::web::pages::{see_other, sign_in_first};
@@ -55,8 +61,15 @@ fn shown(page: &Page, errors: &[FieldError]) -> Vec<ShownError> {
         .collect()
 }
 
-async fn campaign_or_404(tx: &mut TenantTx, slug: &str) -> Result<CampaignDetail, PageError> {
-    find_campaign(tx, slug).await?.ok_or(PageError::NotFound)
+/// The campaign from the cache (before any transaction is opened; see [`CampaignCache::find`]).
+///
+/// [`CampaignCache::find`]: crate::campaigns::cache::CampaignCache::find
+async fn campaign_or_404(state: &AppState, page: &Page, slug: &str) -> Result<Arc<CampaignDetail>, PageError> {
+    state
+        .campaigns
+        .find(&state.db, &page.tenant, slug)
+        .await?
+        .ok_or(PageError::NotFound)
 }
 
 /// `GET /consultations/{slug}`.
@@ -77,32 +90,48 @@ async fn render_campaign(
     form: IdeaFormState,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let mut tx = state.db.begin(&page.tenant).await?;
-    let campaign = campaign_or_404(&mut tx, slug).await?;
+    let campaign = campaign_or_404(state, page, slug).await?;
     if !campaign.admits(&page.tenant, page.account.as_ref()) {
         return staff_only(page);
     }
     let order = IdeaOrder::parse(query.ordre.as_deref());
     let page_number = query.page.unwrap_or(1).clamp(1, 10_000);
     let viewer = page.account.as_ref().map(|a| a.id);
+    let snapshot = state.ideas.get(&state.db, &page.tenant, &campaign).await?;
+    let seed = visitor_seed(&page.visitor);
+    let search = query.recherche.as_deref().unwrap_or("").trim();
+    // What every anonymous visitor of the same seed bucket sees, byte for byte.
+    let shared = (page.account.is_none() && search.is_empty() && status == StatusCode::OK).then(|| SharedPageKey {
+        generation: snapshot.generation,
+        tenant: page.tenant.id,
+        tenant_version: page.tenant.version,
+        status: campaign.summary.status,
+        order,
+        page: page_number,
+        lang: page.lang,
+        seed: seed.clone(),
+    });
+    if let Some(html) = shared.as_ref().and_then(|key| state.campaign_pages.get(key)) {
+        return Ok(Html(html).into_response());
+    }
     let answered = match (&page.account, campaign.has_survey) {
         (Some(account), true) => {
             let key = crate::surveys::respondent_key(&state.csrf_key, campaign.summary.id, account.id);
-            crate::surveys::queries::has_response(&mut tx, &campaign, &key).await?
+            let mut tx = state.db.begin(&page.tenant).await?;
+            let answered = crate::surveys::queries::has_response(&mut tx, &campaign, &key).await?;
+            tx.commit().await?;
+            answered
         }
         _ => false,
     };
-    let (ideas, total) = list_ideas(
-        &mut tx,
-        &campaign,
+    let request = ListRequest {
         order,
-        &page.visitor,
-        page_number,
+        seed: &seed,
+        page: page_number,
         viewer,
-        query.recherche.as_deref(),
-    )
-    .await?;
-    tx.commit().await?;
+        search: Some(search),
+    };
+    let (ideas, total) = list_ideas(&state.db, &snapshot, &page.tenant, &campaign, request).await?;
 
     #[derive(Serialize)]
     struct View<'a> {
@@ -123,7 +152,6 @@ async fn render_campaign(
         /// Query string to keep order and search across pages.
         keep: String,
     }
-    let search = query.recherche.as_deref().unwrap_or("").trim();
     let keep = serde_urlencoded::to_string([("ordre", order_name(order)), ("recherche", search)]).unwrap_or_default();
     let view = View {
         answered,
@@ -141,9 +169,61 @@ async fn render_campaign(
         form,
         submission_key: Uuid::new_v4(),
     };
-    let mut response = page.render("campaign.html", view)?.into_response();
+    let Html(html) = page.render("campaign.html", view)?;
+    let html = Bytes::from(html);
+    if let Some(key) = shared {
+        state.campaign_pages.insert(key, html.clone());
+    }
+    let mut response = Html(html).into_response();
     *response.status_mut() = status;
     Ok(response)
+}
+
+/// Campaign pages as anonymous visitors see them, rendered once and served to every visitor of
+/// the same seed bucket until the snapshot they came from is replaced (or [`PAGES_TTL`]).
+#[derive(Clone)]
+pub struct SharedPages {
+    cache: moka::sync::Cache<SharedPageKey, Bytes>,
+}
+
+/// Everything an anonymous campaign page depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SharedPageKey {
+    /// The ideas snapshot (replaced on a new idea, a moderation decision, a campaign change).
+    generation: u64,
+    tenant: Uuid,
+    /// Name and branding of the space.
+    tenant_version: i64,
+    status: Lifecycle,
+    order: IdeaOrder,
+    page: i64,
+    lang: Lang,
+    seed: String,
+}
+
+const PAGES_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+const PAGES_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
+
+impl Default for SharedPages {
+    fn default() -> Self {
+        SharedPages {
+            cache: moka::sync::Cache::builder()
+                .max_capacity(PAGES_CAPACITY_BYTES)
+                .weigher(|_, html: &Bytes| u32::try_from(html.len()).unwrap_or(u32::MAX))
+                .time_to_live(PAGES_TTL)
+                .build(),
+        }
+    }
+}
+
+impl SharedPages {
+    fn get(&self, key: &SharedPageKey) -> Option<Bytes> {
+        self.cache.get(key)
+    }
+
+    fn insert(&self, key: SharedPageKey, html: Bytes) {
+        self.cache.insert(key, html);
+    }
 }
 
 fn order_name(order: IdeaOrder) -> &'static str {
@@ -174,8 +254,7 @@ pub async fn post_idea(
     let Some(account) = page.account.clone() else {
         return sign_in_first(&page.path);
     };
-    let mut tx = state.db.begin(&page.tenant).await?;
-    let campaign = campaign_or_404(&mut tx, &slug).await?;
+    let campaign = campaign_or_404(&state, &page, &slug).await?;
     if !campaign.admits(&page.tenant, Some(&account)) {
         return staff_only(&page);
     }
@@ -197,12 +276,13 @@ pub async fn post_idea(
         &campaign.summary.themes,
     ) {
         Ok(idea) => {
+            let mut tx = state.db.begin(&page.tenant).await?;
             let inserted = insert_idea(&mut tx, &campaign, account.id, &idea, form.submission_key).await?;
             tx.commit().await?;
+            state.ideas.forget(campaign.summary.id).await;
             see_other(&format!("/consultations/{slug}/idees/{}", inserted.id()))
         }
         Err(errors) => {
-            drop(tx);
             let state_form = IdeaFormState {
                 errors: shown(&page, &errors),
                 kind: form.kind,
@@ -247,22 +327,24 @@ fn staff_only(page: &Page) -> Result<Response, PageError> {
     Ok(response)
 }
 
+/// The campaign (if it admits the person) and one of its ideas, in a transaction begun after
+/// the campaign lookup.
 async fn idea_in_campaign(
-    tx: &mut TenantTx,
+    state: &AppState,
     page: &Page,
     slug: &str,
     id: Uuid,
-    viewer: Option<Uuid>,
-) -> Result<(CampaignDetail, IdeaView), PageError> {
-    let campaign = campaign_or_404(tx, slug).await?;
+) -> Result<(Arc<CampaignDetail>, IdeaView, TenantTx), PageError> {
+    let campaign = campaign_or_404(state, page, slug).await?;
     if !campaign.admits(&page.tenant, page.account.as_ref()) {
         return Err(PageError::StaffOnly);
     }
-    let idea = find_idea(tx, id, viewer)
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let idea = find_idea(&mut tx, id, page.account.as_ref().map(|a| a.id))
         .await?
         .filter(|i| i.campaign_id == campaign.summary.id)
         .ok_or(PageError::NotFound)?;
-    Ok((campaign, idea))
+    Ok((campaign, idea, tx))
 }
 
 /// `GET /consultations/{slug}/idees/{id}`.
@@ -282,9 +364,7 @@ async fn render_idea(
     errors: Vec<ShownError>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let mut tx = state.db.begin(&page.tenant).await?;
-    let viewer = page.account.as_ref().map(|a| a.id);
-    let (campaign, idea) = idea_in_campaign(&mut tx, page, slug, id, viewer).await?;
+    let (campaign, idea, mut tx) = idea_in_campaign(state, page, slug, id).await?;
     let comments = if idea.status == "hidden" {
         Vec::new()
     } else {
@@ -332,8 +412,7 @@ pub async fn post_like(
     let Some(account) = page.account.clone() else {
         return sign_in_first(&page.path);
     };
-    let mut tx = state.db.begin(&page.tenant).await?;
-    let (campaign, idea) = idea_in_campaign(&mut tx, &page, &slug, id, Some(account.id)).await?;
+    let (campaign, idea, mut tx) = idea_in_campaign(&state, &page, &slug, id).await?;
     if !campaign.is_open() || idea.status != "published" {
         return Err(PageError::BadRequest);
     }
@@ -347,12 +426,15 @@ pub async fn post_like(
         *r.status_mut() = StatusCode::CONFLICT;
         return Ok(r);
     }
-    match form.action.as_str() {
-        "soutenir" => like(&mut tx, &idea, account.id).await?,
-        "retirer" => unlike(&mut tx, &idea, account.id).await?,
+    let delta = match form.action.as_str() {
+        "soutenir" => like(&mut tx, &idea, account.id).await?.then_some(1),
+        "retirer" => unlike(&mut tx, &idea, account.id).await?.then_some(-1),
         _ => return Err(PageError::BadRequest),
     };
     tx.commit().await?;
+    if let Some(delta) = delta {
+        state.ideas.count_like(campaign.summary.id, id, delta).await;
+    }
     let back = safe_return_path(form.retour.as_deref());
     see_other(&format!("{back}#idee-{id}"))
 }
@@ -378,11 +460,11 @@ pub async fn post_comment(
         Some(p) => Some(p.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
         None => None,
     };
-    let mut tx = state.db.begin(&page.tenant).await?;
-    let (campaign, idea) = idea_in_campaign(&mut tx, &page, &slug, id, Some(account.id)).await?;
+    let (campaign, idea, tx) = idea_in_campaign(&state, &page, &slug, id).await?;
     if !campaign.is_open() || idea.status != "published" {
         return Err(PageError::BadRequest);
     }
+    let mut tx = tx;
     let body = match parse_comment(&form.body) {
         Ok(body) => body,
         Err(errors) => {
@@ -401,6 +483,9 @@ pub async fn post_comment(
     match insert_comment(&mut tx, &idea, parent, account.id, &body, form.submission_key).await? {
         Ok(inserted) => {
             tx.commit().await?;
+            if matches!(inserted, Inserted::New(_)) {
+                state.ideas.count_comment(campaign.summary.id, id).await;
+            }
             see_other(&format!(
                 "/consultations/{slug}/idees/{id}#commentaire-{}",
                 inserted.id()
@@ -430,8 +515,7 @@ pub async fn post_report(
         Some(c) => Some(c.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
         None => None,
     };
-    let mut tx = state.db.begin(&page.tenant).await?;
-    let (_, idea) = idea_in_campaign(&mut tx, &page, &slug, id, Some(account.id)).await?;
+    let (_, idea, mut tx) = idea_in_campaign(&state, &page, &slug, id).await?;
     let reason = match parse_reason(&form.reason) {
         Ok(r) => r,
         Err(errors) => {

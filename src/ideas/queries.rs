@@ -1,10 +1,13 @@
 //! Idea, like, comment and report queries. All run in a tenant-scoped transaction; RLS decides
 //! what the current space may see and write.
 
+use std::collections::HashSet;
+
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::{CommentView, IdeaOrder, IdeaView, NewIdea, PAGE_SIZE, excerpt};
+use super::snapshot::SnapshotIdea;
+use super::{CommentView, IdeaView, NewIdea, excerpt};
 use crate::campaigns::queries::CampaignDetail;
 use crate::tenancy::TenantTx;
 
@@ -92,73 +95,112 @@ fn idea_from_row(r: &sqlx::postgres::PgRow, viewer: Option<Uuid>) -> Result<Idea
     })
 }
 
-/// One page of a campaign's published ideas (plus the viewer's own pending ones), and the total.
-/// Two queries, whatever the number of ideas.
-pub async fn list_ideas(
+/// Every published idea of a campaign, newest first: what an [`IdeaSnapshot`] holds. One query.
+///
+/// [`IdeaSnapshot`]: super::snapshot::IdeaSnapshot
+pub async fn published_ideas(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Vec<SnapshotIdea>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {IDEA_COLUMNS}, false AS liked_by_me
+           FROM ideas i LEFT JOIN accounts a ON a.id = i.account_id
+          WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.status = 'published'
+          ORDER BY i.created_at DESC, i.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(campaign.summary.tenant_id)
+        .bind(campaign.summary.id)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter()
+        .map(|r| Ok(SnapshotIdea::new(idea_from_row(r, None)?, r.try_get("account_id")?)))
+        .collect()
+}
+
+/// Ids of the campaign's published ideas matching a French, accent-insensitive full-text
+/// search (websearch syntax: words, "phrases", -excluded).
+pub async fn matching_ideas(
     tx: &mut TenantTx,
     campaign: &CampaignDetail,
-    order: IdeaOrder,
-    seed: &str,
-    page: i64,
-    viewer: Option<Uuid>,
-    search: Option<&str>,
-) -> Result<(Vec<IdeaView>, i64), sqlx::Error> {
-    let order_by = match order {
-        // Stable per visitor across pages, different between visitors.
-        IdeaOrder::Random => "md5(i.id::text || $4)",
-        IdeaOrder::MostLiked => "i.like_count DESC, i.created_at DESC, i.id",
-        IdeaOrder::Newest => "i.created_at DESC, i.id",
-        IdeaOrder::MostCommented => "i.comment_count DESC, i.created_at DESC, i.id",
-    };
-    // French, accent-insensitive full-text search (websearch syntax: words, "phrases", -not).
-    let visible = |search_param: &str| {
-        format!(
-            "i.tenant_id = $1 AND i.campaign_id = $2 AND (i.status = 'published' OR (i.status = 'pending' AND i.account_id = $3))
-             AND ({search_param}::text IS NULL OR i.search @@ websearch_to_tsquery('fr_unaccent', translate({search_param}, '’''', '  ')))"
-        )
-    };
-    let search = search.map(str::trim).filter(|s| !s.is_empty());
-    // Only fixed fragments are spliced into the SQL; every value is a bind parameter.
+    search: &str,
+) -> Result<HashSet<Uuid>, sqlx::Error> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM ideas
+          WHERE tenant_id = $1 AND campaign_id = $2 AND status = 'published'
+            AND search @@ websearch_to_tsquery('fr_unaccent', translate($3, '’''', '  '))",
+    )
+    .bind(campaign.summary.tenant_id)
+    .bind(campaign.summary.id)
+    .bind(search)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// Which of `ideas` the viewer likes.
+pub async fn liked_among(
+    tx: &mut TenantTx,
+    campaign: &CampaignDetail,
+    viewer: Uuid,
+    ideas: &[Uuid],
+) -> Result<HashSet<Uuid>, sqlx::Error> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT idea_id FROM idea_likes WHERE tenant_id = $1 AND account_id = $2 AND idea_id = ANY($3)",
+    )
+    .bind(campaign.summary.tenant_id)
+    .bind(viewer)
+    .bind(ideas)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// The viewer's own ideas awaiting moderation in this campaign (only they see them).
+pub async fn own_pending_ideas(
+    tx: &mut TenantTx,
+    campaign: &CampaignDetail,
+    viewer: Uuid,
+) -> Result<Vec<IdeaView>, sqlx::Error> {
     let sql = format!(
-        "SELECT {IDEA_COLUMNS},
-                EXISTS (SELECT 1 FROM idea_likes l WHERE l.tenant_id = i.tenant_id AND l.idea_id = i.id AND l.account_id = $3) AS liked_by_me
+        "SELECT {IDEA_COLUMNS}, false AS liked_by_me
            FROM ideas i LEFT JOIN accounts a ON a.id = i.account_id
-          WHERE {} AND $4::text IS NOT NULL
-          ORDER BY {order_by}
-          LIMIT $5 OFFSET $6",
-        visible("$7")
+          WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.account_id = $3 AND i.status = 'pending'
+          ORDER BY i.created_at DESC"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(campaign.summary.tenant_id)
         .bind(campaign.summary.id)
         .bind(viewer)
-        .bind(seed)
-        .bind(PAGE_SIZE)
-        .bind((page.max(1) - 1) * PAGE_SIZE)
-        .bind(search)
         .fetch_all(&mut **tx)
         .await?;
-    let count = format!("SELECT count(*) FROM ideas i WHERE {}", visible("$4"));
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
-        .bind(campaign.summary.tenant_id)
-        .bind(campaign.summary.id)
-        .bind(viewer)
-        .bind(search)
-        .fetch_one(&mut **tx)
-        .await?;
-    let ideas = rows
-        .iter()
-        .map(|r| idea_from_row(r, viewer))
-        .collect::<Result<_, _>>()?;
-    Ok((ideas, total))
+    rows.iter().map(|r| idea_from_row(r, Some(viewer))).collect()
 }
 
 /// One idea visible from the current space (hidden ones included: pages show a placeholder).
 pub async fn find_idea(tx: &mut TenantTx, id: Uuid, viewer: Option<Uuid>) -> Result<Option<IdeaView>, sqlx::Error> {
+    Ok(find_idea_in_campaign(tx, id, viewer).await?.map(|(idea, _)| idea))
+}
+
+/// What an idea's campaign decides about it.
+#[derive(Debug, Clone, Copy)]
+pub struct IdeaCampaign {
+    pub staff_only: bool,
+    /// Published, between its dates, results not yet out: likes and comments are taken.
+    pub open: bool,
+}
+
+/// [`find_idea`], with its campaign's audience and state, in the same query.
+pub async fn find_idea_in_campaign(
+    tx: &mut TenantTx,
+    id: Uuid,
+    viewer: Option<Uuid>,
+) -> Result<Option<(IdeaView, IdeaCampaign)>, sqlx::Error> {
     let sql = format!(
         "SELECT {IDEA_COLUMNS},
-                EXISTS (SELECT 1 FROM idea_likes l WHERE l.tenant_id = i.tenant_id AND l.idea_id = i.id AND l.account_id = $2) AS liked_by_me
-           FROM ideas i LEFT JOIN accounts a ON a.id = i.account_id
+                EXISTS (SELECT 1 FROM idea_likes l WHERE l.tenant_id = i.tenant_id AND l.idea_id = i.id AND l.account_id = $2) AS liked_by_me,
+                c.audience = 'staff' AS staff_only,
+                (c.published_at IS NOT NULL AND now() BETWEEN c.opens_at AND c.closes_at AND c.results_published_at IS NULL) AS campaign_open
+           FROM ideas i
+           JOIN campaigns c ON c.tenant_id = i.tenant_id AND c.id = i.campaign_id
+           LEFT JOIN accounts a ON a.id = i.account_id
           WHERE i.id = $1 AND (i.status <> 'pending' OR i.account_id = $2)"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -166,7 +208,16 @@ pub async fn find_idea(tx: &mut TenantTx, id: Uuid, viewer: Option<Uuid>) -> Res
         .bind(viewer)
         .fetch_optional(&mut **tx)
         .await?;
-    row.map(|r| idea_from_row(&r, viewer)).transpose()
+    row.map(|r| {
+        Ok((
+            idea_from_row(&r, viewer)?,
+            IdeaCampaign {
+                staff_only: r.try_get("staff_only")?,
+                open: r.try_get("campaign_open")?,
+            },
+        ))
+    })
+    .transpose()
 }
 
 /// Adds a like. `false` if it was already there.

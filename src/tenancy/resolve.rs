@@ -2,22 +2,19 @@
 //!
 //! `<base>` and `www.<base>` are the national space; `<slug>.<base>` a local module; any other
 //! host is looked up among custom domains. Answers (including "no such space") are cached in
-//! moka. Every instance LISTENs on `ecoute_tenant_changed`, which a trigger on `tenants` fires,
-//! and empties its cache on each notification, so a tenant created, renamed or suspended through
+//! moka. Every instance LISTENs on `ecoute_tenant_changed` (see [`crate::db::changes`]), which a
+//! trigger on `tenants` fires, and empties its cache on each notification, so a tenant created, renamed or suspended through
 //! any instance (or `tenants sync`) is seen everywhere within moments, without a restart.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use moka::future::Cache;
-use sqlx::postgres::PgListener;
 use sqlx::{PgPool, Row};
-use tokio_util::sync::CancellationToken;
 
 use super::{Branding, Tenant, TenantKind, TenantStatus};
 
-/// Channel the `tenants` trigger notifies.
-pub const TENANT_CHANNEL: &str = "ecoute_tenant_changed";
+pub use crate::db::changes::TENANT_CHANNEL;
 
 /// Bounded so a flood of random host names cannot grow memory; TTL as a safety net should a
 /// notification be missed while the listener reconnects (it also clears the cache then).
@@ -94,44 +91,6 @@ impl TenantResolver {
     /// Empties the cache: every host is looked up again on its next request.
     pub fn invalidate_all(&self) {
         self.cache.invalidate_all();
-    }
-
-    /// Listens for registry changes until `stop` fires, reconnecting on failure.
-    pub async fn listen_for_changes(self, stop: CancellationToken) {
-        loop {
-            match PgListener::connect_with(&self.pool).await {
-                Ok(mut listener) => {
-                    if let Err(error) = listener.listen(TENANT_CHANNEL).await {
-                        tracing::warn!(%error, "cannot LISTEN for tenant changes");
-                    } else {
-                        // Anything may have changed while we were not listening.
-                        self.invalidate_all();
-                        loop {
-                            tokio::select! {
-                                _ = stop.cancelled() => return,
-                                message = listener.try_recv() => match message {
-                                    Ok(Some(notification)) => {
-                                        tracing::info!(tenant = notification.payload(), "tenant changed; cache cleared");
-                                        self.invalidate_all();
-                                    }
-                                    // Connection lost: reconnect (try_recv hands back None once).
-                                    Ok(None) => self.invalidate_all(),
-                                    Err(error) => {
-                                        tracing::warn!(%error, "tenant change listener failed; reconnecting");
-                                        break;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                Err(error) => tracing::warn!(%error, "cannot connect the tenant change listener"),
-            }
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            }
-        }
     }
 }
 

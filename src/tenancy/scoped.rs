@@ -31,11 +31,10 @@ impl TenantDb {
     }
 
     pub async fn begin_for_id(&self, tenant_id: Uuid) -> Result<TenantTx, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-            .bind(tenant_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        // One round trip: BEGIN and the setting travel as one simple query. The id is a UUID
+        // we format ourselves (hex and dashes), never text from a request.
+        let begin = format!("BEGIN; SELECT set_config('app.tenant_id', '{tenant_id}', true)");
+        let tx = self.pool.begin_with(sqlx::AssertSqlSafe(begin)).await?;
         Ok(TenantTx { tx, tenant_id })
     }
 

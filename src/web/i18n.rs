@@ -14,7 +14,7 @@ use serde::Serialize;
 /// Name of the cookie that remembers a visitor's language choice.
 pub const LANG_COOKIE: &str = "lang";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]

@@ -33,9 +33,25 @@ use crate::surveys::api as surveys_api;
 use crate::surveys::pages as surveys;
 use crate::tenancy::{TenantDb, TenantResolver, middleware::resolve_tenant};
 
-/// Shared by every handler. Cheap to clone.
+/// Shared by every handler: one pointer, cloned by each extractor and middleware.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<App>);
+
+impl AppState {
+    pub fn new(app: App) -> Self {
+        AppState(Arc::new(app))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct App {
     /// Tenant-scoped database access: the only door to tenant data.
     pub db: TenantDb,
     pub resolver: TenantResolver,
@@ -44,6 +60,13 @@ pub struct AppState {
     pub csrf_key: Arc<ring::hmac::Key>,
     /// Per-client limit on writes; `None` in tests and tools.
     pub write_limiter: Option<rate_limit::WriteLimiter>,
+    /// Per-instance caches, emptied by the change listener ([`crate::db::changes`]).
+    pub sessions: crate::accounts::session::SessionCache,
+    pub campaigns: crate::campaigns::cache::CampaignCache,
+    pub ideas: crate::ideas::snapshot::IdeaSnapshots,
+    pub campaign_pages: crate::ideas::pages::SharedPages,
+    /// Likes through the API are stored in batches.
+    pub likes: crate::ideas::likes::LikeWriter,
 }
 
 /// Builds the application router.

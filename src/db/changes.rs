@@ -1,0 +1,67 @@
+//! LISTEN/NOTIFY: how an instance learns that something it caches changed, whichever instance
+//! (or CLI command) changed it.
+//!
+//! Triggers in the migrations notify one channel per kind of change; [`listen`] runs one
+//! connection per instance that listens on all of them and hands each notification to a
+//! callback. When the connection is lost, the callback gets [`Change::Anything`]: whatever was
+//! missed meanwhile, caches must forget everything.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio_util::sync::CancellationToken;
+
+/// A trigger on `tenants` (payload: the slug).
+pub const TENANT_CHANNEL: &str = "ecoute_tenant_changed";
+/// Triggers on `accounts` (updated or deleted) and `sessions` (deleted); payload: the account id.
+pub const ACCOUNT_CHANNEL: &str = "ecoute_account_changed";
+/// A trigger on `campaigns`; payload: the campaign id.
+pub const CAMPAIGN_CHANNEL: &str = "ecoute_campaign_changed";
+
+/// What the listener saw.
+#[derive(Debug)]
+pub enum Change<'a> {
+    /// Notifications may have been missed (first connection, or a reconnection).
+    Anything,
+    On {
+        channel: &'a str,
+        payload: &'a str,
+    },
+}
+
+/// Listens on `channels` until `stop` fires, reconnecting after a failure.
+pub async fn listen<F>(pool: PgPool, channels: &'static [&'static str], stop: CancellationToken, on_change: F)
+where
+    F: Fn(Change<'_>) + Send + 'static,
+{
+    loop {
+        match PgListener::connect_with(&pool).await {
+            Ok(mut listener) => match listener.listen_all(channels.iter().copied()).await {
+                Ok(()) => {
+                    on_change(Change::Anything);
+                    loop {
+                        tokio::select! {
+                            _ = stop.cancelled() => return,
+                            message = listener.try_recv() => match message {
+                                Ok(Some(n)) => on_change(Change::On { channel: n.channel(), payload: n.payload() }),
+                                // The connection was lost and re-established by sqlx.
+                                Ok(None) => on_change(Change::Anything),
+                                Err(error) => {
+                                    tracing::warn!(%error, "change listener failed; reconnecting");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "cannot LISTEN for changes"),
+            },
+            Err(error) => tracing::warn!(%error, "cannot connect the change listener"),
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! A page of a campaign's ideas: the in-memory snapshot for the list and its order, plus, only
+//! when needed, one short transaction for search results and the viewer's own facts.
+
+use uuid::Uuid;
+
+use super::queries::{liked_among, matching_ideas, own_pending_ideas};
+use super::snapshot::IdeaSnapshot;
+use super::{IdeaOrder, IdeaView};
+use crate::campaigns::queries::CampaignDetail;
+use crate::tenancy::{Tenant, TenantDb};
+
+/// What a list request asks for.
+pub struct ListRequest<'a> {
+    pub order: IdeaOrder,
+    /// The random order's seed (the visitor cookie, or the API's `seed`).
+    pub seed: &'a str,
+    pub page: i64,
+    pub viewer: Option<Uuid>,
+    pub search: Option<&'a str>,
+}
+
+/// One page of published ideas (the viewer's pending ones first, on the first page of an
+/// unfiltered list), and the number of published ideas listed.
+///
+/// Anonymous and unfiltered: no query at all, once the snapshot is loaded. Otherwise one
+/// transaction with at most three small queries, whatever the number of ideas.
+pub async fn list_ideas(
+    db: &TenantDb,
+    snapshot: &IdeaSnapshot,
+    tenant: &Tenant,
+    campaign: &CampaignDetail,
+    request: ListRequest<'_>,
+) -> Result<(Vec<IdeaView>, i64), sqlx::Error> {
+    let search = request.search.map(str::trim).filter(|s| !s.is_empty());
+    if request.viewer.is_none() && search.is_none() {
+        let (page, total) = snapshot.page(request.order, request.seed, request.page, None);
+        return Ok((page.iter().map(|i| i.view_for(None)).collect(), total as i64));
+    }
+    let mut tx = db.begin(tenant).await?;
+    let only = match search {
+        Some(q) => Some(matching_ideas(&mut tx, campaign, q).await?),
+        None => None,
+    };
+    let (page, total) = snapshot.page(request.order, request.seed, request.page, only.as_ref());
+    let mut ideas: Vec<IdeaView> = page.iter().map(|i| i.view_for(request.viewer)).collect();
+    if let Some(viewer) = request.viewer {
+        let ids: Vec<Uuid> = ideas.iter().map(|i| i.id).collect();
+        let liked = liked_among(&mut tx, campaign, viewer, &ids).await?;
+        for idea in &mut ideas {
+            idea.liked_by_me = liked.contains(&idea.id);
+        }
+        if request.page <= 1 && search.is_none() {
+            let mut pending = own_pending_ideas(&mut tx, campaign, viewer).await?;
+            pending.append(&mut ideas);
+            ideas = pending;
+        }
+    }
+    tx.commit().await?;
+    Ok((ideas, total as i64))
+}
