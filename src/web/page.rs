@@ -23,8 +23,9 @@ pub struct Page {
     pub path: String,
     /// The visitor's id (cookie), also the seed of the random order of ideas.
     pub visitor: String,
-    pub csrf: String,
     pub origin: RequestOrigin,
+    /// To sign the form token when a page is rendered (cached pages need none).
+    csrf_key: std::sync::Arc<ring::hmac::Key>,
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -43,7 +44,7 @@ impl FromRequestParts<AppState> for Page {
             .ok_or(PageError::BadRequest)?;
         Ok(Page {
             lang: Lang::from_headers(&parts.headers),
-            csrf: csrf_token(state, tenant.id, &visitor),
+            csrf_key: state.csrf_key.clone(),
             tenant,
             account,
             path: parts.uri.path().to_owned(),
@@ -57,9 +58,14 @@ impl Page {
     /// Renders `template` in the layout with `extra`'s fields.
     pub fn render<S: Serialize>(&self, template: &str, extra: S) -> Result<Html<String>, PageError> {
         let mut frame = PageFrame::new(self.lang, Some(&self.tenant), &self.path);
-        frame.csrf = Some(self.csrf.clone());
+        frame.csrf = Some(self.csrf());
         frame.account = self.account.clone();
         Ok(Html(render(template, &frame, extra).map_err(anyhow::Error::from)?))
+    }
+
+    /// The form token of this visitor in this space.
+    pub fn csrf(&self) -> String {
+        csrf_token(&self.csrf_key, self.tenant.id, &self.visitor)
     }
 
     pub fn text(&self, key: &str) -> String {
