@@ -257,3 +257,58 @@ pub async fn seed(owner: &PgPool) -> anyhow::Result<usize> {
     seed_survey(owner).await?;
     Ok(added)
 }
+
+/// Demo operators, with fresh random passwords (printed by `ecoute demo`, never stored in
+/// clear): a national admin, and a local operator of each demo module. Returns
+/// (e-mail, password, space slug or "national").
+pub async fn seed_operators(owner: &PgPool) -> anyhow::Result<Vec<(String, String, String)>> {
+    let mut out = Vec::new();
+    let locals: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, slug FROM tenants WHERE kind = 'local' ORDER BY slug")
+        .fetch_all(owner)
+        .await?;
+    let mut people = vec![("admin@cnaf.demo".to_owned(), "Admin national (démo)".to_owned(), None)];
+    for (id, slug) in &locals {
+        people.push((
+            format!("operateur@{slug}.demo"),
+            format!("Opérateur {slug} (démo)"),
+            Some((*id, slug.clone())),
+        ));
+    }
+    for (email, name, space) in people {
+        let password = crate::accounts::tokens::new_token()[..16].to_owned();
+        let hash = crate::operators::password::hash(&password)?;
+        let operator: Uuid = sqlx::query_scalar(
+            "INSERT INTO operators (email, name, national_admin, password_hash) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, failed_attempts = 0, locked_until = NULL
+             RETURNING id",
+        )
+        .bind(&email)
+        .bind(&name)
+        .bind(space.is_none())
+        .bind(&hash)
+        .fetch_one(owner)
+        .await?;
+        let label = match &space {
+            None => "national".to_owned(),
+            Some((id, slug)) => {
+                let mut tx = owner.begin().await?;
+                sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO operator_roles (tenant_id, operator_id, role) VALUES ($1, $2, 'local_operator')
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(operator)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                slug.clone()
+            }
+        };
+        out.push((email, password, label));
+    }
+    Ok(out)
+}

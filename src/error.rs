@@ -22,6 +22,8 @@ pub enum ErrorPage {
     BadRequest,
     Forbidden,
     StaffOnly,
+    /// A console action the operator's role does not allow.
+    NotAllowed,
     TooManyRequests,
     Unavailable,
     Internal,
@@ -33,7 +35,7 @@ impl ErrorPage {
             ErrorPage::NotFound | ErrorPage::UnknownSpace => StatusCode::NOT_FOUND,
             ErrorPage::SpaceSuspended | ErrorPage::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorPage::BadRequest => StatusCode::BAD_REQUEST,
-            ErrorPage::Forbidden | ErrorPage::StaffOnly => StatusCode::FORBIDDEN,
+            ErrorPage::Forbidden | ErrorPage::StaffOnly | ErrorPage::NotAllowed => StatusCode::FORBIDDEN,
             ErrorPage::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorPage::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -48,6 +50,7 @@ impl ErrorPage {
             ErrorPage::BadRequest => "bad_request",
             ErrorPage::Forbidden => "forbidden",
             ErrorPage::StaffOnly => "staff_only",
+            ErrorPage::NotAllowed => "not_allowed",
             ErrorPage::TooManyRequests => "too_many_requests",
             ErrorPage::Unavailable => "unavailable",
             ErrorPage::Internal => "internal",
@@ -68,6 +71,9 @@ pub enum PageError {
     /// A staff-only campaign, seen by someone who is not staff of the space.
     #[error("staff only")]
     StaffOnly,
+    /// The operator's role does not allow this console action.
+    #[error("not allowed")]
+    NotAllowed,
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -81,6 +87,7 @@ impl IntoResponse for PageError {
             PageError::BadRequest => ErrorPage::BadRequest,
             PageError::Forbidden => ErrorPage::Forbidden,
             PageError::StaffOnly => ErrorPage::StaffOnly,
+            PageError::NotAllowed => ErrorPage::NotAllowed,
             PageError::Database(e) if is_unavailable(e) => {
                 tracing::error!(error = %self, cause = %e, "database unavailable");
                 ErrorPage::Unavailable

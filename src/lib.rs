@@ -11,14 +11,17 @@
 //! - [`demo`]: demo data for `ecoute demo`.
 
 pub mod accounts;
+pub mod audit;
 pub mod campaigns;
 pub mod config;
+pub mod consoles;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod ideas;
 pub mod mail;
 pub mod moderation;
+pub mod operators;
 pub mod startup;
 pub mod surveys;
 pub mod telemetry;

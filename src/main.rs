@@ -39,10 +39,30 @@ enum Command {
         #[command(subcommand)]
         command: TenantsCommand,
     },
+    /// Operators of the consoles.
+    Operators {
+        #[command(subcommand)]
+        command: OperatorsCommand,
+    },
     /// Everything for a first look: database, migrations, tenants, demo campaigns, server.
     Demo {
         #[arg(long)]
         listen: Option<SocketAddr>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorsCommand {
+    /// Invite someone to a console and print the link (the first national admin comes this way).
+    Invite {
+        #[arg(long)]
+        email: String,
+        /// national_admin, local_operator, moderator or analyst.
+        #[arg(long, default_value = "national_admin")]
+        role: String,
+        /// The space (slug); the national space by default.
+        #[arg(long)]
+        space: Option<String>,
     },
 }
 
@@ -101,6 +121,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
+        Command::Operators {
+            command: OperatorsCommand::Invite { email, role, space },
+        } => {
+            let db = Database::open(&settings).await?;
+            db.check_migrated().await?;
+            let pool = db.connect_owner().await?;
+            let role = ecoute::operators::Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!("unknown role {role:?}: national_admin, local_operator, moderator or analyst")
+            })?;
+            let email =
+                ecoute::accounts::EmailAddress::parse(&email).map_err(|_| anyhow::anyhow!("invalid e-mail address"))?;
+            let (host, token) = ecoute::operators::invitations::invite_from_cli(
+                &pool,
+                space.as_deref(),
+                email.as_str(),
+                role,
+                &settings.base_domain,
+            )
+            .await?;
+            pool.close().await;
+            println!("{}/admin/invitation/{token}", public_url(&settings, &host));
+        }
         Command::Demo { listen } => {
             let db = Database::open(&settings).await?;
             db.migrate().await?;
@@ -109,11 +151,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("tenants: {}", report.to_string().lines().last().unwrap_or_default());
             let added = ecoute::demo::seed(&pool).await?;
             eprintln!("demo campaigns added: {added}");
+            let listen = listen.unwrap_or(settings.listen);
+            for (email, password, space) in ecoute::demo::seed_operators(&pool).await? {
+                let host = match space.as_str() {
+                    "national" => settings.base_domain.clone(),
+                    slug => format!("{slug}.{}", settings.base_domain),
+                };
+                eprintln!(
+                    "demo console: http://{host}:{}/admin  {email}  password: {password}",
+                    listen.port()
+                );
+            }
             pool.close().await;
-            serve(&settings, &db, listen.unwrap_or(settings.listen), true).await?;
+            serve(&settings, &db, listen, true).await?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `http://host:port` on a local base domain (the port we listen on), `https://host` otherwise.
+fn public_url(settings: &Settings, host: &str) -> String {
+    if settings.base_domain == "localhost" || settings.base_domain.ends_with(".localhost") {
+        format!("http://{host}:{}", settings.listen.port())
+    } else {
+        format!("https://{host}")
+    }
 }
 
 async fn serve(settings: &Settings, db: &Database, listen: SocketAddr, print_urls: bool) -> anyhow::Result<()> {

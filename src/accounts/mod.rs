@@ -58,6 +58,9 @@ pub struct Account {
     pub id: Uuid,
     pub email: String,
     pub pseudonym: String,
+    /// On the space's staff list (invited by its operators), as read with the session.
+    #[serde(skip)]
+    pub staff_here: bool,
 }
 
 #[cfg(test)]

@@ -98,6 +98,8 @@ pub async fn find_or_create_account(tx: &mut TenantTx, email: &str) -> Result<Ac
         id,
         email: email.unwrap_or_default(),
         pseudonym,
+        // Read with the session on the next request.
+        staff_here: false,
     })
 }
 

@@ -101,8 +101,11 @@ impl SessionCache {
 
 async fn find_session(db: &TenantDb, tenant: &Tenant, hash: &[u8]) -> Result<Option<CachedSession>, sqlx::Error> {
     let mut tx = db.begin(tenant).await?;
-    let row: Option<(Uuid, Option<String>, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT a.id, a.email, a.pseudonym, s.expires_at FROM sessions s JOIN accounts a ON a.id = s.account_id
+    type Row = (Uuid, Option<String>, String, DateTime<Utc>, bool);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT a.id, a.email, a.pseudonym, s.expires_at,
+                EXISTS (SELECT 1 FROM staff_members m WHERE m.tenant_id = s.tenant_id AND m.email = a.email)
+           FROM sessions s JOIN accounts a ON a.id = s.account_id
           WHERE s.tenant_id = $1 AND s.id_hash = $2 AND s.expires_at > now() AND a.deleted_at IS NULL",
     )
     .bind(tenant.id)
@@ -110,11 +113,12 @@ async fn find_session(db: &TenantDb, tenant: &Tenant, hash: &[u8]) -> Result<Opt
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(row.map(|(id, email, pseudonym, expires_at)| CachedSession {
+    Ok(row.map(|(id, email, pseudonym, expires_at, staff_here)| CachedSession {
         account: Account {
             id,
             email: email.unwrap_or_default(),
             pseudonym,
+            staff_here,
         },
         expires_at,
     }))

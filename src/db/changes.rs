@@ -14,7 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 /// A trigger on `tenants` (payload: the slug).
 pub const TENANT_CHANNEL: &str = "ecoute_tenant_changed";
-/// Triggers on `accounts` (updated or deleted) and `sessions` (deleted); payload: the account id.
+/// Triggers on `accounts` (updated or deleted) and `sessions` (deleted); payload: the account
+/// id, or `*` when the staff list of a space changed (every cached session goes).
 pub const ACCOUNT_CHANNEL: &str = "ecoute_account_changed";
 /// A trigger on `campaigns`; payload: the campaign id.
 pub const CAMPAIGN_CHANNEL: &str = "ecoute_campaign_changed";

@@ -233,6 +233,12 @@ async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
     for table in tenant_tables {
         ddl.push_str(&format!("GRANT INSERT, UPDATE, DELETE ON \"{table}\" TO {role};\n"));
     }
+    for table in APPEND_ONLY_TABLES {
+        ddl.push_str(&format!("REVOKE UPDATE, DELETE ON \"{table}\" FROM {role};\n"));
+    }
+    for function in APP_FUNCTIONS {
+        ddl.push_str(&format!("GRANT EXECUTE ON FUNCTION {function} TO {role};\n"));
+    }
     // `role` is a plain identifier and table names come from the catalog.
     sqlx::raw_sql(AssertSqlSafe(ddl)).execute(&mut *tx).await?;
     tx.commit().await?;
@@ -240,7 +246,17 @@ async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
 }
 
 /// Tables without `tenant_id` that the application role may write.
-const APP_WRITABLE_SHARED_TABLES: &[&str] = &["accounts"];
+const APP_WRITABLE_SHARED_TABLES: &[&str] = &["accounts", "operators"];
+
+/// Tenant tables the application may add to but never change: the audit log.
+const APPEND_ONLY_TABLES: &[&str] = &["audit_log"];
+
+/// The national console's way to write the registry of spaces (each checks, in the database,
+/// that the transaction is in the national space's context).
+const APP_FUNCTIONS: &[&str] = &[
+    "console_activate_module(text, text, text, text, text)",
+    "console_set_module_status(uuid, text)",
+];
 
 /// Creates the keys every instance shares (the CSRF HMAC key), once.
 async fn ensure_server_keys(pool: &PgPool) -> anyhow::Result<()> {

@@ -215,7 +215,7 @@ async fn idea(
     let (found, campaign) = find_idea_in_campaign(tx, id, account.map(|a| a.id))
         .await?
         .ok_or(ApiError::NotFound)?;
-    let is_staff = account.is_some_and(|a| tenant.is_staff_email(&a.email));
+    let is_staff = account.is_some_and(|a| tenant.is_staff(a));
     if campaign.staff_only && !is_staff {
         return Err(ApiError::Forbidden(STAFF_ONLY.into()));
     }
@@ -263,7 +263,7 @@ pub async fn like_idea(
         space: tenant.id,
         idea: id,
         account: account.id,
-        staff: tenant.is_staff_email(&account.email),
+        staff: tenant.is_staff(&account),
     };
     let conflict = |why: &str| Err(ApiError::Conflict(why.into()));
     match state.likes.like(request).await? {

@@ -32,6 +32,20 @@ pub fn text_color_on(background: &str) -> &'static str {
     if on_white >= on_black { "#ffffff" } else { "#000000" }
 }
 
+/// WCAG AA minimum for the primary colour, which is used for text and links on white (4.5:1).
+/// Text *on* the primary colour is black or white, whichever reads better ([`text_color_on`]).
+/// The secondary colour only draws decorative borders, so any colour will do.
+pub const PRIMARY_MIN_CONTRAST: f64 = 4.5;
+
+/// Why a pair of brand colours is refused (a locale key), if it is.
+pub fn check_brand_colours(primary: &str, secondary: &str) -> Result<(), &'static str> {
+    match (contrast_ratio(primary, "#ffffff"), luminance(secondary)) {
+        (None, _) | (_, None) => Err("console.colour_invalid"),
+        (Some(p), _) if p < PRIMARY_MIN_CONTRAST => Err("console.colour_primary_contrast"),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +57,16 @@ mod tests {
         assert_eq!(text_color_on("#003189"), "#ffffff");
         assert_eq!(text_color_on("#ffd700"), "#000000");
         assert_eq!(luminance("red"), None);
+    }
+
+    #[test]
+    fn brand_colours_must_read_on_white() {
+        assert_eq!(check_brand_colours("#0a3d91", "#e2001a"), Ok(()));
+        assert_eq!(
+            check_brand_colours("#ffdd00", "#e2001a"),
+            Err("console.colour_primary_contrast")
+        );
+        assert_eq!(check_brand_colours("#0a3d91", "#f0f0f0"), Ok(()), "decorative");
+        assert_eq!(check_brand_colours("bleu", "#000000"), Err("console.colour_invalid"));
     }
 }

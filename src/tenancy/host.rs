@@ -88,6 +88,16 @@ impl RequestOrigin {
         RequestOrigin { host, authority, https }
     }
 
+    /// The base URL of another host with this request's scheme and port (links from the
+    /// national console to a module, for instance).
+    pub fn base_url_for(&self, host: &str) -> String {
+        let port = match (&self.authority, &self.host) {
+            (Some(authority), Some(own)) => authority.strip_prefix(own.as_str()).unwrap_or(""),
+            _ => "",
+        };
+        format!("{}://{host}{port}", if self.https { "https" } else { "http" })
+    }
+
     /// `https://gironde.example.fr` or `http://gironde.localhost:8080`: the base of absolute links.
     pub fn base_url(&self) -> String {
         format!(
@@ -136,5 +146,6 @@ mod tests {
         headers.insert(header::HOST, "Aude.Localhost.:8080".parse().unwrap());
         let local = RequestOrigin::from_parts(&headers, &uri, None, &[]);
         assert_eq!(local.base_url(), "http://aude.localhost:8080");
+        assert_eq!(local.base_url_for("gironde.localhost"), "http://gironde.localhost:8080");
     }
 }

@@ -106,6 +106,12 @@ impl Tenant {
         self.kind == TenantKind::National
     }
 
+    /// Whether a signed-in person is staff of this space: by their address's domain, or because
+    /// the space's operators put them on its staff list.
+    pub fn is_staff(&self, account: &crate::accounts::Account) -> bool {
+        account.staff_here || self.is_staff_email(&account.email)
+    }
+
     /// Whether an address belongs to this space's staff: its domain is one of the staff domains
     /// (exactly, or a subdomain of one).
     pub fn is_staff_email(&self, email: &str) -> bool {

@@ -125,6 +125,7 @@ pub fn router(state: AppState) -> Router {
             get(ideas_api::get_comments).post(ideas_api::create_comment),
         )
         .route("/api/v1/ideas/{id}/reports", post(ideas_api::create_report))
+        .merge(crate::consoles::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(csrf::visitor_cookie))
         .layer(from_fn_with_state(state.clone(), rate_limit::limit_writes))

@@ -21,6 +21,21 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("message.html", include_str!("templates/message.html")),
         ("survey.html", include_str!("templates/survey.html")),
         ("account.html", include_str!("templates/account.html")),
+        ("console_base.html", include_str!("templates/console_base.html")),
+        ("console_signin.html", include_str!("templates/console_signin.html")),
+        (
+            "console_invitation.html",
+            include_str!("templates/console_invitation.html"),
+        ),
+        ("console_security.html", include_str!("templates/console_security.html")),
+        ("console_home.html", include_str!("templates/console_home.html")),
+        ("console_modules.html", include_str!("templates/console_modules.html")),
+        (
+            "console_moderation.html",
+            include_str!("templates/console_moderation.html"),
+        ),
+        ("console_team.html", include_str!("templates/console_team.html")),
+        ("console_audit.html", include_str!("templates/console_audit.html")),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));

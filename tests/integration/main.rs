@@ -2,6 +2,7 @@
 
 mod browser;
 mod cache;
+mod consoles;
 mod embedded;
 mod helpers;
 mod isolation;

@@ -1,0 +1,68 @@
+//! The audit log: every console action, who took it, when, in which space. Written in the same
+//! transaction as the action (an action that did not happen leaves no line, and one that did
+//! always does); the application role may only add lines, never change or delete them.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::operators::Operator;
+use crate::tenancy::TenantTx;
+
+/// Records `action` on `target` by `operator` in the transaction's space.
+pub async fn record(
+    tx: &mut TenantTx,
+    operator: &Operator,
+    action: &str,
+    target: &str,
+    details: serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (tenant_id, operator_id, operator_email, action, target, details)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tx.tenant_id())
+    .bind(operator.id)
+    .bind(&operator.email)
+    .bind(action)
+    .bind(target)
+    .bind(details)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditLine {
+    pub at: DateTime<Utc>,
+    pub operator_email: String,
+    pub action: String,
+    pub target: String,
+    pub details: serde_json::Value,
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// The space's log, newest first.
+pub async fn list(tx: &mut TenantTx, page: i64) -> Result<Vec<AuditLine>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT at, operator_email, action, target, details FROM audit_log
+          WHERE tenant_id = $1 ORDER BY at DESC, id LIMIT $2 OFFSET $3",
+    )
+    .bind(tx.tenant_id())
+    .bind(PAGE_SIZE)
+    .bind((page.max(1) - 1) * PAGE_SIZE)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AuditLine {
+                at: r.try_get("at")?,
+                operator_email: r.try_get("operator_email")?,
+                action: r.try_get("action")?,
+                target: r.try_get("target")?,
+                details: r.try_get("details")?,
+            })
+        })
+        .collect()
+}

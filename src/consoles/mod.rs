@@ -1,0 +1,147 @@
+//! The operator consoles, under `/admin` on each host.
+//!
+//! - On the national host: the network's modules ([`national`]), besides what every console has.
+//! - On every host: moderation, the team (operators and staff), the audit log ([`space`]).
+//!
+//! Every handler takes a [`SignedInOperator`] and states its [`Action`] before touching
+//! anything; rights are decided in [`crate::operators::rights`] only. Every change writes an
+//! audit line in its own transaction.
+
+pub mod national;
+pub mod space;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+
+use crate::error::PageError;
+use crate::operators::rights::{Action, allowed};
+use crate::operators::session::SignedInOperator;
+use crate::tenancy::TenantKind;
+use crate::web::page::Page;
+
+/// The console's routes (sign-in included), merged into the spaces' router so that tenant
+/// resolution applies.
+pub fn routes() -> Router<crate::web::AppState> {
+    use crate::operators::pages as sign_in;
+    Router::new()
+        .route("/admin", get(home))
+        .route("/admin/connexion", get(sign_in::sign_in_form).post(sign_in::sign_in))
+        .route(
+            "/admin/connexion/code",
+            get(sign_in::code_form).post(sign_in::check_code),
+        )
+        .route("/admin/deconnexion", post(sign_in::sign_out))
+        .route(
+            "/admin/invitation/{token}",
+            get(sign_in::invitation_form).post(sign_in::accept_invitation),
+        )
+        .route("/admin/securite", get(sign_in::security).post(sign_in::change_security))
+        .route("/admin/modules", get(national::list).post(national::activate))
+        .route("/admin/modules/{slug}/statut", post(national::set_status))
+        .route(
+            "/admin/modules/{slug}/invitation",
+            post(national::invite_first_operator),
+        )
+        .route("/admin/moderation", get(space::moderation).post(space::decide))
+        .route("/admin/equipe", get(space::team))
+        .route("/admin/equipe/invitations", post(space::invite_operator))
+        .route("/admin/equipe/agents", post(space::add_staff))
+        .route("/admin/equipe/agents/retrait", post(space::remove_staff))
+        .route("/admin/journal", get(space::audit_log))
+}
+
+#[derive(Serialize)]
+struct NavItem {
+    href: &'static str,
+    label: String,
+    current: bool,
+}
+
+/// The console sections this operator may open here.
+fn nav(page: &Page, operator: &SignedInOperator, current: &str) -> Vec<NavItem> {
+    let sections: [(&'static str, &str, Action, bool); 6] = [
+        ("/admin", "console.nav.home", Action::View, true),
+        (
+            "/admin/modules",
+            "console.nav.modules",
+            Action::ManageModules,
+            page.tenant.kind == TenantKind::National,
+        ),
+        ("/admin/moderation", "console.nav.moderation", Action::Moderate, true),
+        ("/admin/equipe", "console.nav.team", Action::InviteOperators, true),
+        ("/admin/journal", "console.nav.audit", Action::ViewAudit, true),
+        ("/admin/securite", "console.nav.security", Action::View, true),
+    ];
+    sections
+        .into_iter()
+        .filter(|(_, _, action, shown)| *shown && allowed(&operator.0, &page.tenant, *action))
+        .map(|(href, key, _, _)| NavItem {
+            href,
+            label: page.text(key),
+            current: href == current,
+        })
+        .collect()
+}
+
+/// Renders a console page: the layout, the navigation this operator may use, `view`'s fields.
+pub fn render_console<S: Serialize>(
+    page: &Page,
+    operator: &SignedInOperator,
+    template: &str,
+    current: &str,
+    view: S,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    #[derive(Serialize)]
+    struct Console<'a, S> {
+        operator: &'a crate::operators::Operator,
+        console_nav: Vec<NavItem>,
+        role_label: String,
+        #[serde(flatten)]
+        view: S,
+    }
+    let role_label = if operator.0.national_admin {
+        page.text("console.roles.national_admin")
+    } else {
+        operator
+            .0
+            .role
+            .map(|r| page.text(&format!("console.roles.{}", r.as_str())))
+            .unwrap_or_default()
+    };
+    let console = Console {
+        operator: &operator.0,
+        console_nav: nav(page, operator, current),
+        role_label,
+        view,
+    };
+    let mut response = page.render(template, console)?.into_response();
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `GET /admin`: what needs attention in this space.
+pub async fn home(
+    axum::extract::State(state): axum::extract::State<crate::web::AppState>,
+    page: Page,
+    operator: SignedInOperator,
+) -> Result<Response, PageError> {
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let counts = space::counts(&mut tx).await?;
+    tx.commit().await?;
+    #[derive(Serialize)]
+    struct View {
+        counts: space::Counts,
+        national: bool,
+        notice: Option<String>,
+    }
+    let view = View {
+        counts,
+        national: page.tenant.kind == TenantKind::National,
+        notice: None,
+    };
+    render_console(&page, &operator, "console_home.html", "/admin", view, StatusCode::OK)
+}

@@ -1,0 +1,359 @@
+//! The national console's own section: the network's Caf and their modules. Only on the
+//! national host, only for national admins ([`Action::ManageModules`]).
+//!
+//! Activating a module creates its space through `console_activate_module`, a database
+//! function that refuses unless the transaction is in the national space's context; the
+//! `tenants` trigger tells every instance, so the module answers at once, without a restart.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::render_console;
+use super::space::{NoticeQuery, notice, send_operator_invitation};
+use crate::accounts::EmailAddress;
+use crate::error::PageError;
+use crate::operators::Role;
+use crate::operators::rights::Action;
+use crate::operators::session::SignedInOperator;
+use crate::tenancy::branding::check_brand_colours;
+use crate::tenancy::files::parse_color;
+use crate::tenancy::{TenantKind, TenantSlug};
+use crate::web::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::page::Page;
+use crate::web::pages::see_other;
+
+/// One Caf of the network and its module, if it has one.
+#[derive(Debug, Serialize)]
+pub struct ModuleRow {
+    pub code: String,
+    pub name: String,
+    pub departements: Vec<String>,
+    pub tenant_id: Option<Uuid>,
+    pub slug: Option<String>,
+    /// `none`, `active` or `suspended`.
+    pub status: String,
+    pub url: Option<String>,
+    pub operators: i64,
+    /// A slug to suggest when activating: the name without "Caf de la".
+    pub suggested_slug: String,
+}
+
+fn suggest_slug(name: &str) -> String {
+    let lowered = name.to_lowercase();
+    let stripped = [
+        "caf de la ",
+        "caf de l'",
+        "caf de l’",
+        "caf des ",
+        "caf du ",
+        "caf de ",
+        "caf ",
+    ]
+    .iter()
+    .find_map(|p| lowered.strip_prefix(p))
+    .unwrap_or(&lowered);
+    let mut slug = String::new();
+    for c in stripped.chars() {
+        let c = match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').chars().take(63).collect()
+}
+
+async fn modules(state: &AppState, page: &Page) -> Result<Vec<ModuleRow>, sqlx::Error> {
+    let mut tx = state.db.begin(&page.tenant).await?;
+    // Operator counts are per space (RLS), so they are read in each module's context below;
+    // the registry and the catalogue are shared.
+    let rows = sqlx::query(
+        "SELECT c.code, c.name, c.departements, t.id AS tenant_id, t.slug, COALESCE(t.status, 'none') AS status
+           FROM caf_catalogue c LEFT JOIN tenants t ON t.caf_code = c.code AND t.kind = 'local'
+          ORDER BY c.code",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let base = state.resolver.base_domain().to_owned();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let name: String = r.try_get("name")?;
+        let slug: Option<String> = r.try_get("slug")?;
+        let tenant_id: Option<Uuid> = r.try_get("tenant_id")?;
+        let operators = match tenant_id {
+            Some(id) => {
+                let mut tx = state.db.begin_for_id(id).await?;
+                let n: i64 = sqlx::query_scalar("SELECT count(*) FROM operator_roles WHERE tenant_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                n
+            }
+            None => 0,
+        };
+        out.push(ModuleRow {
+            code: r.try_get("code")?,
+            suggested_slug: suggest_slug(&name),
+            name,
+            departements: r.try_get("departements")?,
+            tenant_id,
+            url: slug.as_ref().map(|s| page.origin.base_url_for(&format!("{s}.{base}"))),
+            slug,
+            status: r.try_get("status")?,
+            operators,
+        });
+    }
+    Ok(out)
+}
+
+/// Labels that already mean something under the base domain.
+const RESERVED_SLUGS: [&str; 4] = ["www", "api", "admin", "static"];
+
+fn national_only(page: &Page, operator: &SignedInOperator) -> Result<(), PageError> {
+    if page.tenant.kind != TenantKind::National {
+        return Err(PageError::NotFound);
+    }
+    operator.may(&page.tenant, Action::ManageModules)
+}
+
+#[derive(Serialize, Default)]
+struct ModuleErrors {
+    code: Option<String>,
+    message: Option<String>,
+}
+
+/// `GET /admin/modules`.
+pub async fn list(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    national_only(&page, &operator)?;
+    let notice = notice(&page, &query);
+    render(
+        &state,
+        &page,
+        &operator,
+        notice,
+        ModuleErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render(
+    state: &AppState,
+    page: &Page,
+    operator: &SignedInOperator,
+    notice: Option<String>,
+    errors: ModuleErrors,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let modules = modules(state, page).await?;
+    #[derive(Serialize)]
+    struct View {
+        active: usize,
+        suspended: usize,
+        modules: Vec<ModuleRow>,
+        notice: Option<String>,
+        errors: ModuleErrors,
+    }
+    let view = View {
+        active: modules.iter().filter(|m| m.status == "active").count(),
+        suspended: modules.iter().filter(|m| m.status == "suspended").count(),
+        modules,
+        notice,
+        errors,
+    };
+    render_console(page, operator, "console_modules.html", "/admin/modules", view, status)
+}
+
+#[derive(Deserialize)]
+pub struct ActivateForm {
+    code: String,
+    slug: String,
+    name: String,
+    primary_color: String,
+    secondary_color: String,
+}
+
+/// `POST /admin/modules`: activates a Caf's module. Live at once on `<slug>.<base domain>`.
+pub async fn activate(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    CsrfForm(form): CsrfForm<ActivateForm>,
+) -> Result<Response, PageError> {
+    national_only(&page, &operator)?;
+    let slug = form.slug.trim().to_lowercase();
+    let name = form.name.trim().to_owned();
+    let colours = parse_color(&form.primary_color).and_then(|p| parse_color(&form.secondary_color).map(|s| (p, s)));
+    let problem = if TenantSlug::parse(&slug).is_err() || RESERVED_SLUGS.contains(&slug.as_str()) {
+        Some("console.slug_invalid")
+    } else if name.is_empty() || name.chars().count() > 200 {
+        Some("validation.required")
+    } else {
+        match &colours {
+            Err(_) => Some("console.colour_invalid"),
+            Ok((p, s)) => check_brand_colours(p, s).err(),
+        }
+    };
+    if let Some(key) = problem {
+        let errors = ModuleErrors {
+            code: Some(form.code.clone()),
+            message: Some(page.text(key)),
+        };
+        return render(&state, &page, &operator, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let (primary, secondary) = colours.unwrap_or_default();
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let created: Result<Uuid, sqlx::Error> = sqlx::query_scalar("SELECT console_activate_module($1, $2, $3, $4, $5)")
+        .bind(&slug)
+        .bind(&form.code)
+        .bind(&name)
+        .bind(&primary)
+        .bind(&secondary)
+        .fetch_one(&mut *tx)
+        .await;
+    match created {
+        Ok(id) => {
+            crate::audit::record(
+                &mut tx,
+                &operator.0,
+                "modules.activate",
+                &slug,
+                serde_json::json!({ "caf": form.code, "tenant_id": id, "name": name }),
+            )
+            .await?;
+            tx.commit().await?;
+            state.resolver.invalidate_all();
+            see_other("/admin/modules?fait=activation")
+        }
+        Err(error) if crate::db::is_duplicate(&error) => {
+            drop(tx);
+            let errors = ModuleErrors {
+                code: Some(form.code),
+                message: Some(page.text("console.module_exists")),
+            };
+            render(&state, &page, &operator, None, errors, StatusCode::CONFLICT).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    status: String,
+}
+
+/// `POST /admin/modules/{slug}/statut`: suspend or resume.
+pub async fn set_status(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<StatusForm>,
+) -> Result<Response, PageError> {
+    national_only(&page, &operator)?;
+    if !matches!(form.status.as_str(), "active" | "suspended") {
+        return Err(PageError::BadRequest);
+    }
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let id: Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1 AND kind = 'local'")
+        .bind(&slug)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    sqlx::query("SELECT console_set_module_status($1, $2)")
+        .bind(id)
+        .bind(&form.status)
+        .execute(&mut *tx)
+        .await?;
+    let action = if form.status == "active" {
+        "modules.resume"
+    } else {
+        "modules.suspend"
+    };
+    crate::audit::record(&mut tx, &operator.0, action, &slug, serde_json::json!({})).await?;
+    tx.commit().await?;
+    state.resolver.invalidate_all();
+    see_other(&format!(
+        "/admin/modules?fait={}",
+        if form.status == "active" {
+            "reprise"
+        } else {
+            "suspension"
+        }
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct FirstOperatorForm {
+    email: String,
+}
+
+/// `POST /admin/modules/{slug}/invitation`: invites a module's (first) local operator. The
+/// invitation belongs to the module's space (so its link opens there); both spaces' logs
+/// record it.
+pub async fn invite_first_operator(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<FirstOperatorForm>,
+) -> Result<Response, PageError> {
+    national_only(&page, &operator)?;
+    let host = format!("{slug}.{}", state.resolver.base_domain());
+    let module = match state.resolver.resolve(&host).await? {
+        crate::tenancy::resolve::Resolution::Found(t) if t.kind == TenantKind::Local => t,
+        _ => return Err(PageError::NotFound),
+    };
+    let Ok(email) = EmailAddress::parse(&form.email) else {
+        let errors = ModuleErrors {
+            code: None,
+            message: Some(page.text("validation.email")),
+        };
+        return render(&state, &page, &operator, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let base = page.origin.base_url_for(&host);
+    let mut tx = state.db.begin(&module).await?;
+    send_operator_invitation(
+        &mut tx,
+        &page,
+        &module,
+        &base,
+        email.as_str(),
+        Role::LocalOperator,
+        &operator.0,
+    )
+    .await?;
+    tx.commit().await?;
+    let mut tx = state.db.begin(&page.tenant).await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "modules.invite_operator",
+        &slug,
+        serde_json::json!({ "email": email.as_str() }),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other("/admin/modules?fait=invitation")
+}

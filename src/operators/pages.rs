@@ -1,0 +1,506 @@
+//! Console sign-in (password, then TOTP code if set), sign-out, invitation acceptance and the
+//! second-factor settings. All plain forms with CSRF tokens; no JavaScript needed.
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderValue;
+use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::invitations::{self, NotAccepted};
+use super::queries::{
+    SESSION_HOURS, close_session, credentials, find_session, open_session, operator, record_failure, record_success,
+    set_totp_secret, totp_secret, verify_session,
+};
+use super::rights::{Action, allowed};
+use super::session::{CONSOLE_COOKIE, SignedInOperator};
+use super::{password, totp};
+use crate::accounts::pages::{message, safe_return_path};
+use crate::consoles::render_console;
+use crate::error::PageError;
+use crate::tenancy::TenantKind;
+use crate::web::AppState;
+use crate::web::csrf::{CsrfForm, read_cookie};
+use crate::web::page::Page;
+use crate::web::pages::see_other;
+
+/// The console cookie: HttpOnly, SameSite=Strict (the console is never entered from another
+/// site), Secure behind HTTPS.
+fn console_cookie(value: &str, max_age: i64, https: bool) -> HeaderValue {
+    let secure = if https { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{CONSOLE_COOKIE}={value}; Path=/admin; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+    ))
+    .expect("cookie values are base64url")
+}
+
+#[derive(Deserialize)]
+pub struct ReturnQuery {
+    retour: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SignInView<'a> {
+    step: &'a str,
+    email: &'a str,
+    return_to: &'a str,
+    error: Option<String>,
+}
+
+fn console_return(candidate: Option<&str>) -> String {
+    let path = safe_return_path(candidate);
+    if path.starts_with("/admin") {
+        path
+    } else {
+        "/admin".into()
+    }
+}
+
+/// `GET /admin/connexion`.
+pub async fn sign_in_form(page: Page, Query(query): Query<ReturnQuery>) -> Result<Response, PageError> {
+    let return_to = console_return(query.retour.as_deref());
+    let view = SignInView {
+        step: "password",
+        email: "",
+        return_to: &return_to,
+        error: None,
+    };
+    Ok(page.render("console_signin.html", view)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    email: String,
+    password: String,
+    retour: Option<String>,
+}
+
+/// `POST /admin/connexion`: one answer for every failure (unknown address, wrong password,
+/// locked account), so the form tells nobody which addresses operate.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    page: Page,
+    CsrfForm(form): CsrfForm<SignInForm>,
+) -> Result<Response, PageError> {
+    let email = form.email.trim().to_lowercase();
+    let return_to = console_return(form.retour.as_deref());
+    let refuse = |status: StatusCode| -> Result<Response, PageError> {
+        let view = SignInView {
+            step: "password",
+            email: &email,
+            return_to: &return_to,
+            error: Some(page.text("console.sign_in_failed")),
+        };
+        let mut response = page.render("console_signin.html", view)?.into_response();
+        *response.status_mut() = status;
+        Ok(response)
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let found = credentials(&mut tx, &email).await?;
+    let candidate = form.password;
+    let Some(creds) = found.filter(|c| !c.disabled && c.password_hash.is_some()) else {
+        tokio::task::spawn_blocking(move || password::burn_time(&candidate))
+            .await
+            .ok();
+        return refuse(StatusCode::UNAUTHORIZED);
+    };
+    if creds.locked_until.is_some_and(|t| t > chrono::Utc::now()) {
+        tokio::task::spawn_blocking(move || password::burn_time(&candidate))
+            .await
+            .ok();
+        return refuse(StatusCode::UNAUTHORIZED);
+    }
+    let stored = creds.password_hash.clone().unwrap_or_default();
+    let ok = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored))
+        .await
+        .map_err(anyhow::Error::from)?;
+    if !ok {
+        record_failure(&mut tx, creds.id).await?;
+        tx.commit().await?;
+        return refuse(StatusCode::UNAUTHORIZED);
+    }
+    record_success(&mut tx, creds.id).await?;
+    let who = operator(&mut tx, creds.id).await?.ok_or(PageError::NotFound)?;
+    if !allowed(&who, &page.tenant, Action::View) {
+        tx.commit().await?;
+        return Err(PageError::NotAllowed);
+    }
+    let verified = creds.totp_secret.is_none();
+    let token = open_session(&mut tx, creds.id, verified).await?;
+    crate::audit::record(
+        &mut tx,
+        &who,
+        "console.sign_in",
+        "",
+        serde_json::json!({ "second_factor": !verified }),
+    )
+    .await?;
+    tx.commit().await?;
+    let next = if verified {
+        return_to
+    } else {
+        format!(
+            "/admin/connexion/code?{}",
+            serde_urlencoded::to_string([("retour", return_to.as_str())]).unwrap_or_default()
+        )
+    };
+    let mut response = see_other(&next)?;
+    response.headers_mut().append(
+        SET_COOKIE,
+        console_cookie(&token, SESSION_HOURS * 3600, page.origin.https),
+    );
+    Ok(response)
+}
+
+/// `GET /admin/connexion/code`.
+pub async fn code_form(page: Page, Query(query): Query<ReturnQuery>) -> Result<Response, PageError> {
+    let return_to = console_return(query.retour.as_deref());
+    let view = SignInView {
+        step: "code",
+        email: "",
+        return_to: &return_to,
+        error: None,
+    };
+    Ok(page.render("console_signin.html", view)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+    retour: Option<String>,
+}
+
+/// `POST /admin/connexion/code`: the TOTP code completes the session. Wrong codes count toward
+/// the lock like wrong passwords; a lock also ends the waiting session.
+pub async fn check_code(
+    State(state): State<AppState>,
+    page: Page,
+    headers: axum::http::HeaderMap,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response, PageError> {
+    let return_to = console_return(form.retour.as_deref());
+    let Some(token) = read_cookie(&headers, CONSOLE_COOKIE) else {
+        return see_other("/admin/connexion");
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let Some((who, _)) = find_session(&mut tx, &token).await? else {
+        return see_other("/admin/connexion");
+    };
+    let secret = totp_secret(&mut tx, who.id).await?;
+    let creds = credentials(&mut tx, &who.email).await?;
+    let locked = creds
+        .as_ref()
+        .is_some_and(|c| c.locked_until.is_some_and(|t| t > chrono::Utc::now()));
+    let valid = !locked
+        && secret
+            .as_deref()
+            .is_some_and(|s| totp::verify(s, &form.code, chrono::Utc::now().timestamp()));
+    if !valid {
+        record_failure(&mut tx, who.id).await?;
+        if locked {
+            close_session(&mut tx, &token).await?;
+        }
+        tx.commit().await?;
+        let view = SignInView {
+            step: "code",
+            email: "",
+            return_to: &return_to,
+            error: Some(page.text("console.code_failed")),
+        };
+        let mut response = page.render("console_signin.html", view)?.into_response();
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+        return Ok(response);
+    }
+    record_success(&mut tx, who.id).await?;
+    verify_session(&mut tx, &token).await?;
+    tx.commit().await?;
+    see_other(&return_to)
+}
+
+/// `POST /admin/deconnexion`.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    page: Page,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm<crate::accounts::pages::Empty>,
+) -> Result<Response, PageError> {
+    if let Some(token) = read_cookie(&headers, CONSOLE_COOKIE) {
+        let mut tx = state.db.begin(&page.tenant).await?;
+        close_session(&mut tx, &token).await?;
+        tx.commit().await?;
+    }
+    let mut response = see_other("/admin/connexion")?;
+    response
+        .headers_mut()
+        .append(SET_COOKIE, console_cookie("", 0, page.origin.https));
+    Ok(response)
+}
+
+#[derive(Serialize)]
+struct InvitationView<'a> {
+    intro: String,
+    token: &'a str,
+    name: &'a str,
+    has_password: bool,
+    errors: Vec<FieldMessage>,
+}
+
+#[derive(Serialize)]
+struct FieldMessage {
+    field: &'static str,
+    message: String,
+}
+
+fn invitation_gone(page: &Page, why: NotAccepted) -> Result<Response, PageError> {
+    let body = match why {
+        NotAccepted::Unknown => "console.invitation_unknown",
+        NotAccepted::Used => "console.invitation_used",
+        NotAccepted::Expired => "console.invitation_expired",
+    };
+    let mut response = message(page, "console.invitation_title", &[body], None)?;
+    *response.status_mut() = if why == NotAccepted::Unknown {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::GONE
+    };
+    Ok(response)
+}
+
+fn role_label(page: &Page, role: super::Role) -> String {
+    page.text(&format!("console.roles.{}", role.as_str()))
+}
+
+/// `GET /admin/invitation/{token}`.
+pub async fn invitation_form(
+    State(state): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let found = invitations::find(&mut tx, &token).await?;
+    tx.commit().await?;
+    let Some(invitation) = found else {
+        return invitation_gone(&page, NotAccepted::Unknown);
+    };
+    if invitation.accepted {
+        return invitation_gone(&page, NotAccepted::Used);
+    }
+    if invitation.expires_at < chrono::Utc::now() {
+        return invitation_gone(&page, NotAccepted::Expired);
+    }
+    let view = InvitationView {
+        intro: page
+            .text("console.invitation_intro")
+            .replace("{email}", &invitation.email)
+            .replace("{role}", &role_label(&page, invitation.role))
+            .replace("{space}", &page.tenant.name),
+        token: &token,
+        name: "",
+        has_password: invitation.has_password,
+        errors: Vec::new(),
+    };
+    Ok(page.render("console_invitation.html", view)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct InvitationForm {
+    name: String,
+    password: Option<String>,
+    confirmation: Option<String>,
+}
+
+/// `POST /admin/invitation/{token}`: creates the operator (or adds the role), then asks them to
+/// sign in.
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+    CsrfForm(form): CsrfForm<InvitationForm>,
+) -> Result<Response, PageError> {
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let Some(invitation) = invitations::find(&mut tx, &token).await? else {
+        return invitation_gone(&page, NotAccepted::Unknown);
+    };
+    let name = form.name.trim().to_owned();
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 120 {
+        errors.push(FieldMessage {
+            field: "name",
+            message: page.text("validation.required"),
+        });
+    }
+    let new_password = form.password.unwrap_or_default();
+    if !invitation.has_password {
+        if let Err(key) = password::check_new(&new_password, &invitation.email) {
+            errors.push(FieldMessage {
+                field: "password",
+                message: page.text(key),
+            });
+        } else if form.confirmation.as_deref() != Some(new_password.as_str()) {
+            errors.push(FieldMessage {
+                field: "confirmation",
+                message: page.text("console.password_mismatch"),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        let view = InvitationView {
+            intro: page.text("console.invitation_fix"),
+            token: &token,
+            name: &name,
+            has_password: invitation.has_password,
+            errors,
+        };
+        let mut response = page.render("console_invitation.html", view)?.into_response();
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    }
+    let hash = if invitation.has_password {
+        None
+    } else {
+        Some(
+            tokio::task::spawn_blocking(move || password::hash(&new_password))
+                .await
+                .map_err(anyhow::Error::from)??,
+        )
+    };
+    let national = page.tenant.kind == TenantKind::National;
+    match invitations::accept(&mut tx, &token, &name, hash.as_deref(), national).await? {
+        Ok(_) => {
+            tx.commit().await?;
+            see_other("/admin/connexion?bienvenue=1")
+        }
+        Err(why) => invitation_gone(&page, why),
+    }
+}
+
+#[derive(Serialize)]
+struct SecurityView {
+    enabled: bool,
+    secret_text: String,
+    secret_hex: String,
+    uri: String,
+    error: Option<String>,
+}
+
+fn security_view(page: &Page, who: &super::Operator, enabled: bool, error: Option<String>) -> SecurityView {
+    let secret = totp::new_secret();
+    SecurityView {
+        enabled,
+        secret_text: totp::base32(&secret)
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" "),
+        secret_hex: secret.iter().map(|b| format!("{b:02x}")).collect(),
+        uri: totp::uri(
+            &secret,
+            &format!("{} – {}", page.text("site.name"), page.tenant.name),
+            &who.email,
+        ),
+        error,
+    }
+}
+
+/// `GET /admin/securite`: turn the second factor on or off.
+pub async fn security(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+) -> Result<Response, PageError> {
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let enabled = totp_secret(&mut tx, operator.0.id).await?.is_some();
+    tx.commit().await?;
+    let view = security_view(&page, &operator.0, enabled, None);
+    render_console(
+        &page,
+        &operator,
+        "console_security.html",
+        "/admin/securite",
+        view,
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SecurityForm {
+    action: String,
+    code: String,
+    secret: Option<String>,
+}
+
+/// `POST /admin/securite`: enabling needs a code from the new secret (proof the app has it);
+/// disabling needs a code from the current one.
+pub async fn change_security(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    CsrfForm(form): CsrfForm<SecurityForm>,
+) -> Result<Response, PageError> {
+    let now = chrono::Utc::now().timestamp();
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let current = totp_secret(&mut tx, operator.0.id).await?;
+    let outcome = match (form.action.as_str(), &current) {
+        ("enable", None) => {
+            let secret = form
+                .secret
+                .as_deref()
+                .and_then(parse_hex)
+                .filter(|s| s.len() == 20)
+                .ok_or(PageError::BadRequest)?;
+            if totp::verify(&secret, &form.code, now) {
+                set_totp_secret(&mut tx, operator.0.id, Some(&secret)).await?;
+                Some("security.totp_enabled")
+            } else {
+                None
+            }
+        }
+        ("disable", Some(secret)) => {
+            if totp::verify(secret, &form.code, now) {
+                set_totp_secret(&mut tx, operator.0.id, None).await?;
+                Some("security.totp_disabled")
+            } else {
+                None
+            }
+        }
+        _ => return see_other("/admin/securite"),
+    };
+    match outcome {
+        Some(done) => {
+            crate::audit::record(&mut tx, &operator.0, done, &operator.0.email, serde_json::json!({})).await?;
+            tx.commit().await?;
+            see_other("/admin/securite")
+        }
+        None => {
+            tx.commit().await?;
+            let view = security_view(
+                &page,
+                &operator.0,
+                current.is_some(),
+                Some(page.text("console.code_failed")),
+            );
+            render_console(
+                &page,
+                &operator,
+                "console_security.html",
+                "/admin/securite",
+                view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
+
+fn parse_hex(s: &str) -> Option<Vec<u8>> {
+    s.len()
+        .is_multiple_of(2)
+        .then(|| {
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+                .collect()
+        })
+        .flatten()
+}

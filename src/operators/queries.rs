@@ -1,0 +1,177 @@
+//! Operator rows: identity, roles, sign-in failures, sessions. Each takes a [`TenantTx`]: roles
+//! and sessions are rows of the current space (RLS); `operators` is platform-wide.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{Operator, Role};
+use crate::accounts::tokens::{hash_token, new_token};
+use crate::tenancy::TenantTx;
+
+/// Wrong passwords or codes in a row before the account is locked.
+pub const MAX_FAILURES: i32 = 5;
+/// How long a lock lasts.
+pub const LOCK_MINUTES: i64 = 15;
+/// Console sessions last a working day.
+pub const SESSION_HOURS: i64 = 12;
+
+/// What sign-in needs to know about an address.
+pub struct Credentials {
+    pub id: Uuid,
+    pub password_hash: Option<String>,
+    pub totp_secret: Option<Vec<u8>>,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub disabled: bool,
+}
+
+pub async fn credentials(tx: &mut TenantTx, email: &str) -> Result<Option<Credentials>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, password_hash, totp_secret, locked_until, disabled_at IS NOT NULL AS disabled
+           FROM operators WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| {
+        Ok(Credentials {
+            id: r.try_get("id")?,
+            password_hash: r.try_get("password_hash")?,
+            totp_secret: r.try_get("totp_secret")?,
+            locked_until: r.try_get("locked_until")?,
+            disabled: r.try_get("disabled")?,
+        })
+    })
+    .transpose()
+}
+
+/// Counts a failure; the [`MAX_FAILURES`]th locks the account for [`LOCK_MINUTES`].
+pub async fn record_failure(tx: &mut TenantTx, operator: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE operators SET
+            failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END,
+            locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
+          WHERE id = $1",
+    )
+    .bind(operator)
+    .bind(MAX_FAILURES)
+    .bind(LOCK_MINUTES as i32)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_success(tx: &mut TenantTx, operator: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE operators SET failed_attempts = 0, locked_until = NULL WHERE id = $1")
+        .bind(operator)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The operator with their role in the current space.
+pub async fn operator(tx: &mut TenantTx, id: Uuid) -> Result<Option<Operator>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT o.id, o.email, o.name, o.national_admin, r.role
+           FROM operators o LEFT JOIN operator_roles r ON r.operator_id = o.id AND r.tenant_id = $2
+          WHERE o.id = $1 AND o.disabled_at IS NULL",
+    )
+    .bind(id)
+    .bind(tx.tenant_id())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| operator_from_row(&r)).transpose()
+}
+
+fn operator_from_row(r: &sqlx::postgres::PgRow) -> Result<Operator, sqlx::Error> {
+    let role: Option<String> = r.try_get("role")?;
+    Ok(Operator {
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        name: r.try_get("name")?,
+        national_admin: r.try_get("national_admin")?,
+        role: role.as_deref().and_then(Role::parse),
+    })
+}
+
+/// Opens a console session in the current space; `verified` is false while a second factor is
+/// awaited. Returns the cookie value.
+pub async fn open_session(tx: &mut TenantTx, operator: Uuid, verified: bool) -> Result<String, sqlx::Error> {
+    let token = new_token();
+    sqlx::query(
+        "INSERT INTO operator_sessions (tenant_id, id_hash, operator_id, second_factor, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(tx.tenant_id())
+    .bind(hash_token(&token))
+    .bind(operator)
+    .bind(verified)
+    .bind(Utc::now() + Duration::hours(SESSION_HOURS))
+    .execute(&mut **tx)
+    .await?;
+    Ok(token)
+}
+
+/// The session's operator (with their role here) and whether the session is fully verified.
+pub async fn find_session(tx: &mut TenantTx, token: &str) -> Result<Option<(Operator, bool)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT o.id, o.email, o.name, o.national_admin, r.role, s.second_factor
+           FROM operator_sessions s
+           JOIN operators o ON o.id = s.operator_id AND o.disabled_at IS NULL
+           LEFT JOIN operator_roles r ON r.operator_id = o.id AND r.tenant_id = s.tenant_id
+          WHERE s.tenant_id = $1 AND s.id_hash = $2 AND s.expires_at > now()",
+    )
+    .bind(tx.tenant_id())
+    .bind(hash_token(token))
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| Ok((operator_from_row(&r)?, r.try_get("second_factor")?)))
+        .transpose()
+}
+
+pub async fn verify_session(tx: &mut TenantTx, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE operator_sessions SET second_factor = true WHERE tenant_id = $1 AND id_hash = $2")
+        .bind(tx.tenant_id())
+        .bind(hash_token(token))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn close_session(tx: &mut TenantTx, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM operator_sessions WHERE tenant_id = $1 AND id_hash = $2")
+        .bind(tx.tenant_id())
+        .bind(hash_token(token))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn totp_secret(tx: &mut TenantTx, operator: Uuid) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT totp_secret FROM operators WHERE id = $1")
+        .bind(operator)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+pub async fn set_totp_secret(tx: &mut TenantTx, operator: Uuid, secret: Option<&[u8]>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE operators SET totp_secret = $2 WHERE id = $1")
+        .bind(operator)
+        .bind(secret)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The space's operators and their roles.
+pub async fn list_here(tx: &mut TenantTx) -> Result<Vec<Operator>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.email, o.name, o.national_admin, r.role
+           FROM operator_roles r JOIN operators o ON o.id = r.operator_id
+          WHERE r.tenant_id = $1 ORDER BY o.name",
+    )
+    .bind(tx.tenant_id())
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter().map(operator_from_row).collect()
+}

@@ -1,0 +1,630 @@
+//! The operator consoles through HTTP: invitation → password → sign-in (with TOTP), the
+//! national console activating a module live, roles checked as a matrix, moderation, the staff
+//! list, the audit log, and the database refusing what the application must not do.
+
+use reqwest::Method;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::browser::{Browser, extract};
+use crate::helpers::{TestApp, campaign_slug, session_for, tenant_id};
+
+const NATIONAL: &str = "localhost";
+const GIRONDE: &str = "gironde.localhost";
+
+/// An operator with a password (and a role in `space`, unless national admin), made directly in
+/// the database; returns the password.
+async fn make_operator(owner: &PgPool, email: &str, national_admin: bool, role: Option<(&str, &str)>) -> String {
+    let password = format!("phrase de passe {}", Uuid::new_v4().simple());
+    let hash = ecoute::operators::password::hash(&password).unwrap();
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO operators (email, name, national_admin, password_hash) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(email)
+    .bind(email.split('@').next().unwrap())
+    .bind(national_admin)
+    .bind(&hash)
+    .fetch_one(owner)
+    .await
+    .unwrap();
+    if let Some((space, role)) = role {
+        let tenant = tenant_id(owner, space).await;
+        let mut tx = owner.begin().await.unwrap();
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(tenant.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO operator_roles (tenant_id, operator_id, role) VALUES ($1, $2, $3)")
+            .bind(tenant)
+            .bind(id)
+            .bind(role)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    password
+}
+
+/// Signs in through the form; returns the browser and the sign-in answer (status, location).
+async fn sign_in<'a>(app: &'a TestApp, host: &str, email: &str, password: &str) -> (Browser<'a>, u16, Option<String>) {
+    let mut browser = Browser::new(app, host);
+    let csrf = browser.csrf("/admin/connexion").await;
+    let (status, location, _) = browser
+        .post_form(
+            "/admin/connexion",
+            &[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", password),
+                ("retour", "/admin"),
+            ],
+        )
+        .await;
+    (browser, status, location)
+}
+
+async fn signed_in<'a>(app: &'a TestApp, host: &str, email: &str, password: &str) -> Browser<'a> {
+    let (browser, status, location) = sign_in(app, host, email, password).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/admin")),
+        "{email} signs in on {host}"
+    );
+    browser
+}
+
+#[tokio::test]
+async fn a_national_admin_invited_by_the_cli_opens_a_module_that_is_live_at_once() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+
+    // The first national admin: an invitation from the command line, accepted in the browser.
+    let (host, token) = ecoute::operators::invitations::invite_from_cli(
+        &owner,
+        None,
+        "directrice@cnaf.fr",
+        ecoute::operators::Role::NationalAdmin,
+        "localhost",
+    )
+    .await
+    .unwrap();
+    assert_eq!(host, NATIONAL);
+    let mut visitor = Browser::new(&app, NATIONAL);
+    let path = format!("/admin/invitation/{token}");
+    let (status, html) = visitor.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("directrice@cnaf.fr"));
+    let csrf = extract(&html, "name=\"csrf\" value=\"").unwrap();
+    let (status, _, html) = visitor
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("name", "Claire"),
+                ("password", "court"),
+                ("confirmation", "court"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("au moins 12 caractères"), "the error is explained");
+    let password = "une longue phrase de passe";
+    let (status, location, _) = visitor
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("name", "Claire"),
+                ("password", password),
+                ("confirmation", password),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/admin/connexion?bienvenue=1"))
+    );
+    let (status, _, _) = visitor
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("name", "Claire"),
+                ("password", password),
+                ("confirmation", password),
+            ],
+        )
+        .await;
+    assert_eq!(status, 410, "an invitation is used once");
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM operators WHERE email = 'directrice@cnaf.fr'")
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    assert!(stored.starts_with("$argon2id$") && !stored.contains(password));
+
+    // The modules: the 101 Caf; activating the Ain's makes ain.localhost answer at once.
+    let mut admin = signed_in(&app, NATIONAL, "directrice@cnaf.fr", password).await;
+    let (status, html) = admin.get("/admin/modules").await;
+    assert_eq!(status, 200);
+    assert_eq!(html.matches("<tr id=\"caf-").count(), 101);
+    assert_eq!(app.get("ain.localhost", "/").await.status(), 404);
+    let csrf = extract(&html, "name=\"csrf\" value=\"").unwrap();
+    let activate = |slug: &'static str, primary: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("code", "01".to_owned()),
+            ("slug", slug.to_owned()),
+            ("name", "Caf de l’Ain".to_owned()),
+            ("primary_color", primary.to_owned()),
+            ("secondary_color", "#f9a825".to_owned()),
+        ]
+    };
+    let as_refs = |v: &Vec<(&'static str, String)>| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let form = as_refs(&activate("ain", "#ffdd00"));
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, html) = admin.post_form("/admin/modules", &fields).await;
+    assert_eq!(status, 422, "yellow links on white are unreadable");
+    assert!(html.contains("4,5:1"));
+    let form = as_refs(&activate("www", "#1b5e20"));
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        admin.post_form("/admin/modules", &fields).await.0,
+        422,
+        "reserved subdomain"
+    );
+    let form = as_refs(&activate("ain", "#1b5e20"));
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, location, _) = admin.post_form("/admin/modules", &fields).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/admin/modules?fait=activation"))
+    );
+    let (status, home) = app.get_text("ain.localhost", "/").await;
+    assert_eq!(status, 200, "live without a restart");
+    assert!(home.contains("Caf de l’Ain"));
+    assert_eq!(
+        admin.post_form("/admin/modules", &fields).await.0,
+        409,
+        "twice is refused"
+    );
+
+    // Its first operator, invited from the national console: the link opens on the module.
+    let (_, html) = admin.get("/admin/modules").await;
+    let csrf = extract(&html, "name=\"csrf\" value=\"").unwrap();
+    let (status, _, _) = admin
+        .post_form(
+            "/admin/modules/ain/invitation",
+            &[("csrf", &csrf), ("email", "responsable@caf01.caf.fr")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let ain = tenant_id(&owner, "ain").await;
+    let mut tx = owner.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(ain.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let mail: String =
+        sqlx::query_scalar("SELECT text_body FROM mail_outbox WHERE to_address = 'responsable@caf01.caf.fr'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    let link = mail
+        .lines()
+        .find(|l| l.contains("/admin/invitation/"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(link.starts_with("http://ain.localhost/admin/invitation/"), "{link}");
+    let path = &link[link.find("/admin/").unwrap()..];
+    let mut newcomer = Browser::new(&app, "ain.localhost");
+    let (_, html) = newcomer.get(path).await;
+    let csrf = extract(&html, "name=\"csrf\" value=\"").unwrap();
+    let secret = "encore une phrase de passe";
+    let (status, _, _) = newcomer
+        .post_form(
+            path,
+            &[
+                ("csrf", &csrf),
+                ("name", "Paul"),
+                ("password", secret),
+                ("confirmation", secret),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let mut local = signed_in(&app, "ain.localhost", "responsable@caf01.caf.fr", secret).await;
+    assert_eq!(local.get("/admin").await.0, 200);
+    assert_eq!(
+        local.get("/admin/modules").await.0,
+        404,
+        "no modules section on a local host"
+    );
+    let (_, status, _) = sign_in(&app, NATIONAL, "responsable@caf01.caf.fr", secret).await;
+    assert_eq!(status, 403, "no role on the national space");
+
+    // Suspending takes the module down at once; resuming brings it back.
+    let (_, html) = admin.get("/admin/modules").await;
+    let csrf = extract(&html, "name=\"csrf\" value=\"").unwrap();
+    admin
+        .post_form("/admin/modules/ain/statut", &[("csrf", &csrf), ("status", "suspended")])
+        .await;
+    assert_eq!(app.get("ain.localhost", "/").await.status(), 503);
+    admin
+        .post_form("/admin/modules/ain/statut", &[("csrf", &csrf), ("status", "active")])
+        .await;
+    assert_eq!(app.get("ain.localhost", "/").await.status(), 200);
+
+    // Everything above is in the national log.
+    let (_, journal) = admin.get("/admin/journal").await;
+    for action in [
+        "modules.activate",
+        "modules.invite_operator",
+        "modules.suspend",
+        "modules.resume",
+    ] {
+        assert!(journal.contains(action), "{action} is logged");
+    }
+}
+
+#[tokio::test]
+async fn wrong_passwords_lock_the_account_and_totp_is_asked_once_set() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let password = make_operator(&owner, "op@caf33.caf.fr", false, Some(("gironde", "local_operator"))).await;
+
+    for _ in 0..5 {
+        let (_, status, _) = sign_in(&app, GIRONDE, "op@caf33.caf.fr", "pas le bon mot de passe").await;
+        assert_eq!(status, 401);
+    }
+    let (_, status, _) = sign_in(&app, GIRONDE, "op@caf33.caf.fr", &password).await;
+    assert_eq!(status, 401, "locked, even with the right password");
+    let (_, status, _) = sign_in(&app, GIRONDE, "personne@caf33.caf.fr", &password).await;
+    assert_eq!(status, 401, "an unknown address gets the same answer");
+    sqlx::query("UPDATE operators SET locked_until = now() - interval '1 second' WHERE email = 'op@caf33.caf.fr'")
+        .execute(&owner)
+        .await
+        .unwrap();
+
+    // Turn TOTP on: the code must come from the new secret.
+    let mut browser = signed_in(&app, GIRONDE, "op@caf33.caf.fr", &password).await;
+    let (_, html) = browser.get("/admin/securite").await;
+    let csrf = extract(&html, "name=\"csrf\" value=\"").unwrap();
+    let secret_hex = extract(&html, "name=\"secret\" value=\"").unwrap();
+    let secret: Vec<u8> = (0..secret_hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&secret_hex[i..i + 2], 16).unwrap())
+        .collect();
+    let now = chrono::Utc::now().timestamp();
+    let bad = (ecoute::operators::totp::code_at(&secret, now) + 1) % 1_000_000;
+    let fields = |code: String| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("action", "enable".into()),
+            ("secret", secret_hex.clone()),
+            ("code", code),
+        ]
+    };
+    let form = fields(format!("{bad:06}"));
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(browser.post_form("/admin/securite", &refs).await.0, 422);
+    let form = fields(format!("{:06}", ecoute::operators::totp::code_at(&secret, now)));
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(browser.post_form("/admin/securite", &refs).await.0, 303);
+
+    // The next sign-in waits for a code; the console stays closed until then.
+    let (mut second, status, location) = sign_in(&app, GIRONDE, "op@caf33.caf.fr", &password).await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().starts_with("/admin/connexion/code"));
+    let (status, _) = second.get("/admin").await;
+    assert_eq!(status, 303, "not before the code");
+    let csrf = second.csrf("/admin/connexion/code").await;
+    let (status, _, _) = second
+        .post_form("/admin/connexion/code", &[("csrf", &csrf), ("code", "000000")])
+        .await;
+    assert!(status == 401 || ecoute::operators::totp::code_at(&secret, now) == 0);
+    let code = format!(
+        "{:06}",
+        ecoute::operators::totp::code_at(&secret, chrono::Utc::now().timestamp())
+    );
+    let (status, location, _) = second
+        .post_form(
+            "/admin/connexion/code",
+            &[("csrf", &csrf), ("code", &code), ("retour", "/admin")],
+        )
+        .await;
+    assert_eq!((status, location.as_deref()), (303, Some("/admin")));
+    assert_eq!(second.get("/admin").await.0, 200);
+}
+
+#[tokio::test]
+async fn roles_allow_what_the_matrix_says_in_their_space_only() {
+    use ecoute::operators::rights::Action;
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let people = [
+        ("nat@cnaf.fr", true, None, "national admin"),
+        (
+            "loc@caf33.caf.fr",
+            false,
+            Some(("gironde", "local_operator")),
+            "local operator",
+        ),
+        ("mod@caf33.caf.fr", false, Some(("gironde", "moderator")), "moderator"),
+        ("ana@caf33.caf.fr", false, Some(("gironde", "analyst")), "analyst"),
+    ];
+    // (path, action) pairs the console serves on a local host.
+    let pages = [
+        ("/admin", Action::View),
+        ("/admin/moderation", Action::Moderate),
+        ("/admin/equipe", Action::InviteOperators),
+        ("/admin/journal", Action::ViewAudit),
+    ];
+    let gironde = {
+        let resolver = ecoute::tenancy::TenantResolver::new(app.test_db.app_pool().await, "localhost");
+        match resolver.resolve(GIRONDE).await.unwrap() {
+            ecoute::tenancy::resolve::Resolution::Found(t) => t,
+            _ => panic!("gironde exists"),
+        }
+    };
+    for (email, national, role, who) in people {
+        let password = make_operator(&owner, email, national, role).await;
+        let mut browser = signed_in(&app, GIRONDE, email, &password).await;
+        let operator = ecoute::operators::Operator {
+            id: Uuid::nil(),
+            email: email.into(),
+            name: String::new(),
+            national_admin: national,
+            role: role.and_then(|(_, r)| ecoute::operators::Role::parse(r)),
+        };
+        for (path, action) in pages {
+            let expected = if ecoute::operators::rights::allowed(&operator, &gironde, action) {
+                200
+            } else {
+                403
+            };
+            assert_eq!(browser.get(path).await.0, expected, "{who} GET {path}");
+        }
+        // A write: adding to the staff list (InviteParticipants).
+        let csrf = browser.csrf("/admin/securite").await;
+        let (status, _, _) = browser
+            .post_form(
+                "/admin/equipe/agents",
+                &[("csrf", &csrf), ("emails", "agent.test@exemple.fr")],
+            )
+            .await;
+        let expected = if ecoute::operators::rights::allowed(&operator, &gironde, Action::InviteParticipants) {
+            303
+        } else {
+            403
+        };
+        assert_eq!(status, expected, "{who} adds staff");
+
+        // Another space: the session does not travel, and only the national admin gets in.
+        let mut elsewhere = Browser::new(&app, "aude.localhost");
+        elsewhere.set_cookie("ecoute_console", browser.cookie("ecoute_console").unwrap());
+        assert_eq!(
+            elsewhere.get("/admin").await.0,
+            303,
+            "{who}: a gironde session means nothing on aude"
+        );
+        let (_, status, _) = sign_in(&app, "aude.localhost", email, &password).await;
+        assert_eq!(status, if national { 303 } else { 403 }, "{who} signs in on aude");
+    }
+}
+
+#[tokio::test]
+async fn moderators_hide_reported_content_with_a_reason_and_the_log_keeps_it() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let slug = campaign_slug(&app, "gironde", "local").await;
+    let mut author = Browser::new(&app, GIRONDE);
+    author.set_cookie(
+        "ecoute_session",
+        &session_for(&owner, "gironde", "auteur@exemple.fr").await,
+    );
+    let body = serde_json::json!({"kind": "idee", "title": "Un contenu à signaler", "body": "Un texte qui sera signalé par quelqu’un."});
+    let (_, idea) = author
+        .api(Method::POST, &format!("/api/v1/campaigns/{slug}/ideas"), Some(body))
+        .await;
+    let id = idea["id"].as_str().unwrap().to_owned();
+    let mut reader = Browser::new(&app, GIRONDE);
+    reader.set_cookie(
+        "ecoute_session",
+        &session_for(&owner, "gironde", "lecteur@exemple.fr").await,
+    );
+    let (status, _) = reader
+        .api(
+            Method::POST,
+            &format!("/api/v1/ideas/{id}/reports"),
+            Some(serde_json::json!({"reason": "Propos injurieux"})),
+        )
+        .await;
+    assert_eq!(status, 202);
+
+    let password = make_operator(&owner, "mod@caf33.caf.fr", false, Some(("gironde", "moderator"))).await;
+    let mut moderator = signed_in(&app, GIRONDE, "mod@caf33.caf.fr", &password).await;
+    let (status, html) = moderator.get("/admin/moderation").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Un contenu à signaler") && html.contains("Propos injurieux"));
+    let csrf = extract(&html, "name=\"csrf\" value=\"").unwrap();
+    let (status, _, html) = moderator
+        .post_form(
+            "/admin/moderation",
+            &[
+                ("csrf", &csrf),
+                ("kind", "idea"),
+                ("id", &id),
+                ("decision", "hide"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("motif"));
+    let (status, _, _) = moderator
+        .post_form(
+            "/admin/moderation",
+            &[
+                ("csrf", &csrf),
+                ("kind", "idea"),
+                ("id", &id),
+                ("decision", "hide"),
+                ("reason", "Injurieux (charte §2)"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, html) = moderator.get("/admin/moderation").await;
+    assert!(html.contains("Aucun contenu signalé"), "the queue is empty");
+    let (_, page) = app.get_text(GIRONDE, &format!("/consultations/{slug}")).await;
+    assert!(!page.contains("Un contenu à signaler"), "hidden from the list at once");
+    // Someone else's id: refused.
+    let (status, _, _) = moderator
+        .post_form(
+            "/admin/moderation",
+            &[
+                ("csrf", &csrf),
+                ("kind", "idea"),
+                ("id", &Uuid::new_v4().to_string()),
+                ("decision", "hide"),
+                ("reason", "xxx"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 404);
+    // The moderator cannot read the log; an operator can, and sees the decision.
+    assert_eq!(moderator.get("/admin/journal").await.0, 403);
+    let password = make_operator(&owner, "loc@caf33.caf.fr", false, Some(("gironde", "local_operator"))).await;
+    let mut operator = signed_in(&app, GIRONDE, "loc@caf33.caf.fr", &password).await;
+    let (_, journal) = operator.get("/admin/journal").await;
+    assert!(journal.contains("moderation.hide") && journal.contains("mod@caf33.caf.fr"));
+}
+
+#[tokio::test]
+async fn the_staff_list_opens_staff_only_campaigns_and_reports_bad_lines() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let slug = campaign_slug(&app, "gironde", "local").await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let mut tx = owner.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(gironde.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE campaigns SET audience = 'staff' WHERE slug = $1")
+        .bind(&slug)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut agent = Browser::new(&app, GIRONDE);
+    agent.set_cookie(
+        "ecoute_session",
+        &session_for(&owner, "gironde", "agent.externe@exemple.fr").await,
+    );
+    let ideas = format!("/api/v1/campaigns/{slug}/ideas");
+    assert_eq!(agent.api(Method::GET, &ideas, None).await.0, 403, "not staff by domain");
+
+    let password = make_operator(&owner, "loc@caf33.caf.fr", false, Some(("gironde", "local_operator"))).await;
+    let mut operator = signed_in(&app, GIRONDE, "loc@caf33.caf.fr", &password).await;
+    let csrf = operator.csrf("/admin/securite").await;
+    let (status, _, html) = operator
+        .post_form(
+            "/admin/equipe/agents",
+            &[
+                ("csrf", &csrf),
+                (
+                    "emails",
+                    "agent.externe@exemple.fr\npas-une-adresse\nautre@exemple.fr; AUTRE@exemple.fr",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "one bad line is reported");
+    assert!(html.contains("Ligne 2") && html.contains("pas-une-adresse"));
+    assert!(
+        html.contains("2 adresse(s) ajoutée(s)"),
+        "the valid lines were taken, deduplicated"
+    );
+    assert_eq!(
+        agent.api(Method::GET, &ideas, None).await.0,
+        200,
+        "now staff by invitation"
+    );
+    let queued: i64 = {
+        let mut tx = owner.begin().await.unwrap();
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(gironde.to_string())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query_scalar("SELECT count(*) FROM mail_outbox WHERE subject LIKE 'Consultations internes%'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap()
+    };
+    assert_eq!(queued, 2, "each new member is told once");
+}
+
+#[tokio::test]
+async fn the_database_refuses_what_the_application_role_must_not_do() {
+    let app = TestApp::spawn().await;
+    let pool = app.test_db.app_pool().await;
+    let owner = app.test_db.owner().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let national = tenant_id(&owner, "national").await;
+    // A module may only be activated from the national space's context.
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(gironde.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let refused = sqlx::query("SELECT console_activate_module('pirate', '02', 'Pirate', '#003189', '#e1000f')")
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("national space"), "{refused}");
+    tx.rollback().await.unwrap();
+    // Nor written directly.
+    let refused = sqlx::query("UPDATE tenants SET status = 'suspended' WHERE id = $1")
+        .bind(gironde)
+        .execute(&pool)
+        .await;
+    assert!(refused.is_err());
+    // The audit log only grows.
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(national.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO audit_log (tenant_id, operator_email, action) VALUES ($1, 'x@cnaf.fr', 'test')")
+        .bind(national)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let refused = sqlx::query("DELETE FROM audit_log").execute(&mut *tx).await;
+    assert!(refused.is_err(), "no DELETE on the audit log");
+    tx.rollback().await.unwrap();
+    // Another space's console rows are invisible.
+    let password = make_operator(&owner, "loc@caf33.caf.fr", false, Some(("gironde", "local_operator"))).await;
+    assert!(!password.is_empty());
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(national.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM operator_roles")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(seen, 0, "gironde's roles are not visible from the national space");
+}
