@@ -852,6 +852,82 @@ function withTimeout(promise, ms, name) {
   ]).finally(() => clearTimeout(timer));
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Consoles: the demo's operators (their passwords are printed by `ecoute demo` on start).
+
+/// Credentials of the demo operator of `host`, from the server's output.
+function demoOperator(host) {
+  const pattern = /demo console: http:\/\/([^/\s]+)\/admin\s+(\S+)\s+password: (\S+)/g;
+  const found = [...server.output.matchAll(pattern)].filter((m) => m[1].split(':')[0] === host);
+  assert.ok(found.length, `no "demo console:" line for ${host} in the server's output`);
+  const last = found[found.length - 1];
+  return { email: last[2], password: last[3] };
+}
+
+/// From the console sign-in form to the dashboard, with the keyboard-reachable form controls.
+async function consoleSignIn(page, host) {
+  const { email, password } = demoOperator(host);
+  const response = await page.goto(`${base(host)}admin`, { waitUntil: 'load' });
+  assert.equal(response.status(), 200, 'the sign-in page after the redirect');
+  assert.match(new URL(page.url()).pathname, /^\/admin\/connexion/);
+  assert.equal(await h1Text(page), 'Connexion à la console');
+  await assertAccessible(page, `${host} /admin/connexion`);
+  await page.getByLabel('Mot de passe').fill(password);
+  await page.locator('#email').fill(email);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Se connecter' }).click()]);
+  assert.equal(new URL(page.url()).pathname, '/admin');
+  assert.equal(await h1Text(page), 'Tableau de bord');
+}
+
+test('console: a Caf operator signs in; every console page is reachable and passes axe', async () => {
+  const context = await newContext();
+  try {
+    const page = await openPage(context);
+    await consoleSignIn(page, 'gironde.localhost');
+    const pages = [
+      ['/admin', 'Tableau de bord'],
+      ['/admin/moderation', 'Modération'],
+      ['/admin/equipe', 'Équipe et agents'],
+      ['/admin/journal', 'Journal'],
+      ['/admin/securite', 'Sécurité du compte'],
+    ];
+    for (const [path, title] of pages) {
+      const response = await page.goto(`${base('gironde.localhost')}${path.slice(1)}`, { waitUntil: 'load' });
+      assert.equal(response.status(), 200, `GET ${path}`);
+      assert.equal(await h1Text(page), title, `title of ${path}`);
+      const current = page.locator('.console-nav [aria-current="page"]');
+      assert.equal(await current.count(), 1, `${path} marks its section in the navigation`);
+      await screenshot(page, `console-gironde${path.replaceAll('/', '-')}`);
+      assertNoProblems(page);
+      await assertAccessible(page, `gironde.localhost ${path}`);
+    }
+    // The journal shows this very sign-in.
+    await page.goto(`${base('gironde.localhost')}admin/journal`, { waitUntil: 'load' });
+    assert.match(await page.locator('main').innerText(), /console\.sign_in/);
+  } finally {
+    await context.close();
+  }
+});
+
+test('console: the national admin sees the 101 Caf and their modules; axe', async () => {
+  const context = await newContext();
+  try {
+    const page = await openPage(context);
+    await consoleSignIn(page, 'localhost');
+    const response = await page.goto(`${base('localhost')}admin/modules`, { waitUntil: 'load' });
+    assert.equal(response.status(), 200);
+    assert.equal(await page.locator('tbody tr').count(), 101);
+    const gironde = page.locator('#caf-33');
+    assert.match(await gironde.innerText(), /Actif/);
+    await screenshot(page, 'console-national-modules');
+    assertNoProblems(page);
+    await assertAccessible(page, 'localhost /admin/modules');
+  } finally {
+    await context.close();
+  }
+});
+
 async function main() {
   const only = process.env.ONLY;
   const selected = only ? tests.filter((t) => t.name.includes(only)) : tests;
