@@ -18,6 +18,13 @@ struct DemoCampaign {
     weeks: i64,
 }
 
+/// Cover images of demo campaigns: (slug, URL, text alternative).
+const COVERS: &[(&str, &str, &str)] = &[(
+    "simplifier-les-demarches",
+    "/static/cover-demarches.svg",
+    "Illustration : un formulaire en ligne validé et un téléphone affichant l’application.",
+)];
+
 const CAMPAIGNS: &[DemoCampaign] = &[
     DemoCampaign {
         tenant: "national",
@@ -251,6 +258,18 @@ pub async fn seed(owner: &PgPool) -> anyhow::Result<usize> {
         .bind(opens_at + Duration::weeks(c.weeks))
         .execute(&mut *tx)
         .await?;
+        if let Some((_, url, alt)) = COVERS.iter().find(|(slug, _, _)| *slug == c.slug) {
+            sqlx::query(
+                "UPDATE campaigns SET cover_image_url = $3, cover_image_alt = $4
+                  WHERE tenant_id = $1 AND slug = $2 AND cover_image_url IS NULL",
+            )
+            .bind(tenant_id)
+            .bind(c.slug)
+            .bind(url)
+            .bind(alt)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         added += result.rows_affected() as usize;
     }

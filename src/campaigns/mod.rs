@@ -60,6 +60,9 @@ pub struct CampaignSummary {
     pub title: String,
     pub summary: String,
     pub themes: Vec<String>,
+    /// On this site (`/static/…`) or https; with its text alternative.
+    pub cover_image_url: Option<String>,
+    pub cover_image_alt: String,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
     pub status: Lifecycle,

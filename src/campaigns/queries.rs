@@ -13,7 +13,7 @@ use crate::tenancy::TenantTx;
 pub async fn list_home_campaigns(tx: &mut TenantTx) -> Result<Vec<CampaignSummary>, sqlx::Error> {
     let tenant_id = tx.tenant_id();
     let rows = sqlx::query(
-        "SELECT id, tenant_id, slug, scope, audience, title, summary, themes, opens_at, closes_at,
+        "SELECT id, tenant_id, slug, scope, audience, title, summary, themes, cover_image_url, cover_image_alt, opens_at, closes_at,
                 published_at, results_published_at
            FROM campaigns
           WHERE published_at IS NOT NULL
@@ -46,6 +46,8 @@ fn summary_from_row(r: &sqlx::postgres::PgRow, now: chrono::DateTime<Utc>) -> Re
         title: r.try_get("title")?,
         summary: r.try_get("summary")?,
         themes: r.try_get("themes")?,
+        cover_image_url: r.try_get("cover_image_url")?,
+        cover_image_alt: r.try_get("cover_image_alt")?,
         opens_at: r.try_get("opens_at")?,
         closes_at: r.try_get("closes_at")?,
         status: Lifecycle::at(
@@ -92,7 +94,7 @@ impl CampaignDetail {
 pub async fn find_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<CampaignDetail>, sqlx::Error> {
     let tenant_id = tx.tenant_id();
     let row = sqlx::query(
-        "SELECT id, tenant_id, slug, scope, audience, title, summary, themes, opens_at, closes_at,
+        "SELECT id, tenant_id, slug, scope, audience, title, summary, themes, cover_image_url, cover_image_alt, opens_at, closes_at,
                 published_at, results_published_at, body_md, has_ideas, has_survey, premoderation,
                 anonymous_responses
            FROM campaigns

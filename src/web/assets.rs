@@ -24,6 +24,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("static/app.css"),
     },
     Asset {
+        path: "cover-demarches.svg",
+        content_type: "image/svg+xml",
+        body: include_bytes!("static/cover-demarches.svg"),
+    },
+    Asset {
         path: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("static/favicon.svg"),

@@ -205,3 +205,59 @@ async fn the_openapi_document_lists_only_routes_that_exist() {
         assert_ne!(body["type"], "/problems/unknown-route", "{method} {path}");
     }
 }
+
+#[tokio::test]
+async fn a_campaign_cover_is_shown_with_its_text_alternative_and_only_safe_urls_are_stored() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let slug = crate::helpers::campaign_slug(&app, "gironde", "local").await;
+    let gironde = crate::helpers::tenant_id(&owner, "gironde").await;
+    let set_cover = |url: &'static str| {
+        let owner = owner.clone();
+        let slug = slug.clone();
+        async move {
+            let mut tx = owner.begin().await.unwrap();
+            sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+                .bind(gironde.to_string())
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            let result = sqlx::query(
+                "UPDATE campaigns SET cover_image_url = $2, cover_image_alt = 'Une agence de la Caf' WHERE slug = $1",
+            )
+            .bind(&slug)
+            .bind(url)
+            .execute(&mut *tx)
+            .await;
+            tx.commit().await.unwrap();
+            result.is_ok()
+        }
+    };
+    assert!(
+        !set_cover("javascript:alert(1)").await,
+        "the database refuses a script URL"
+    );
+    assert!(
+        !set_cover("http://exemple.fr/x.png").await,
+        "plain http is refused (mixed content)"
+    );
+    assert!(set_cover("/static/cover-demarches.svg").await);
+    // Attributes come escaped (`/` as `&#x2f;`), as browsers read them.
+    let (_, html) = app
+        .get_text("gironde.localhost", &format!("/consultations/{slug}"))
+        .await;
+    let html = html.replace("&#x2f;", "/");
+    assert!(
+        html.contains(r#"<img class="cover" src="/static/cover-demarches.svg" alt="Une agence de la Caf""#),
+        "the cover and its alternative"
+    );
+    let (_, home) = app.get_text("gironde.localhost", "/").await;
+    let home = home.replace("&#x2f;", "/");
+    assert!(
+        home.contains(r#"<img class="card-cover" src="/static/cover-demarches.svg" alt="""#),
+        "decorative on cards"
+    );
+    let svg = app.get("gironde.localhost", "/static/cover-demarches.svg").await;
+    assert_eq!(svg.status(), 200);
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+}
