@@ -35,7 +35,10 @@ impl Drop for TelemetryGuard {
 pub fn init(json: bool) -> anyhow::Result<TelemetryGuard> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
     let provider = match std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT") {
-        Ok(endpoint) if !endpoint.trim().is_empty() => Some(otlp_provider()?),
+        Ok(endpoint) if !endpoint.trim().is_empty() => {
+            EXPORTING.store(true, std::sync::atomic::Ordering::Relaxed);
+            Some(otlp_provider()?)
+        }
         _ => None,
     };
     let otel = provider
@@ -75,28 +78,37 @@ fn otlp_provider() -> anyhow::Result<SdkTracerProvider> {
         .build())
 }
 
+/// Whether spans are exported (OTLP configured): only then is `otel.name` worth building.
+static EXPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The request span: one per request, named after the route template, not the raw path.
+/// Its fields are borrowed strings (no allocation, no formatting beyond what the subscribers
+/// do); the path itself is left out: routes say as much without the ids.
 pub fn make_request_span<B>(request: &Request<B>) -> tracing::Span {
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "fallback".into());
+        .map(|m| m.as_str())
+        .unwrap_or("fallback");
     let request_id = request
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    tracing::info_span!(
+    let method = request.method().as_str();
+    let span = tracing::info_span!(
         "request",
-        otel.name = format!("{} {route}", request.method()),
-        http.request.method = %request.method(),
-        http.route = %route,
-        url.path = %request.uri().path(),
-        request_id = %request_id,
+        otel.name = tracing::field::Empty,
+        http.request.method = method,
+        http.route = route,
+        request_id = request_id,
         tenant = tracing::field::Empty,
         http.response.status_code = tracing::field::Empty,
-    )
+    );
+    if EXPORTING.load(std::sync::atomic::Ordering::Relaxed) {
+        span.record("otel.name", format!("{method} {route}"));
+    }
+    span
 }
 
 type RequestSpan = fn(&Request<axum::body::Body>) -> tracing::Span;
