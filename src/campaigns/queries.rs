@@ -106,9 +106,27 @@ pub async fn find_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<Campa
     .bind(slug)
     .fetch_optional(&mut **tx)
     .await?;
-    let Some(r) = row else { return Ok(None) };
-    Ok(Some(CampaignDetail {
-        summary: summary_from_row(&r, Utc::now())?,
+    row.map(|r| detail_from_row(&r)).transpose()
+}
+
+/// A campaign of the current space by slug, whatever its state (drafts too): for the console.
+pub async fn find_own_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<CampaignDetail>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, tenant_id, slug, scope, audience, title, summary, themes, cover_image_url, cover_image_alt, opens_at, closes_at,
+                published_at, results_published_at, body_md, has_ideas, has_survey, premoderation,
+                anonymous_responses
+           FROM campaigns WHERE tenant_id = $1 AND slug = $2",
+    )
+    .bind(tx.tenant_id())
+    .bind(slug)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| detail_from_row(&r)).transpose()
+}
+
+fn detail_from_row(r: &sqlx::postgres::PgRow) -> Result<CampaignDetail, sqlx::Error> {
+    Ok(CampaignDetail {
+        summary: summary_from_row(r, Utc::now())?,
         body_md: r.try_get("body_md")?,
         has_ideas: r.try_get("has_ideas")?,
         has_survey: r.try_get("has_survey")?,
@@ -116,5 +134,5 @@ pub async fn find_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<Campa
         anonymous_responses: r.try_get("anonymous_responses")?,
         published_at: r.try_get("published_at")?,
         results_published_at: r.try_get("results_published_at")?,
-    }))
+    })
 }

@@ -7,6 +7,7 @@
 //! anything; rights are decided in [`crate::operators::rights`] only. Every change writes an
 //! audit line in its own transaction.
 
+pub mod campaigns;
 pub mod national;
 pub mod space;
 
@@ -45,6 +46,24 @@ pub fn routes() -> Router<crate::web::AppState> {
             "/admin/modules/{slug}/invitation",
             post(national::invite_first_operator),
         )
+        .route("/admin/campagnes", get(campaigns::list).post(campaigns::create))
+        .route("/admin/campagnes/nouvelle", get(campaigns::new_form))
+        .route("/admin/campagnes/{id}", get(campaigns::edit).post(campaigns::update))
+        .route("/admin/campagnes/{id}/apercu", get(campaigns::preview))
+        .route("/admin/campagnes/{id}/publication", post(campaigns::publish))
+        .route("/admin/campagnes/{id}/questions", post(campaigns::add_question))
+        .route(
+            "/admin/campagnes/{id}/questions/{question}",
+            post(campaigns::update_question),
+        )
+        .route(
+            "/admin/campagnes/{id}/questions/{question}/deplacer",
+            post(campaigns::move_question),
+        )
+        .route(
+            "/admin/campagnes/{id}/questions/{question}/suppression",
+            post(campaigns::remove_question),
+        )
         .route("/admin/moderation", get(space::moderation).post(space::decide))
         .route("/admin/equipe", get(space::team))
         .route("/admin/equipe/invitations", post(space::invite_operator))
@@ -62,8 +81,9 @@ struct NavItem {
 
 /// The console sections this operator may open here.
 fn nav(page: &Page, operator: &SignedInOperator, current: &str) -> Vec<NavItem> {
-    let sections: [(&'static str, &str, Action, bool); 6] = [
+    let sections: [(&'static str, &str, Action, bool); 7] = [
         ("/admin", "console.nav.home", Action::View, true),
+        ("/admin/campagnes", "console.nav.campaigns", Action::View, true),
         (
             "/admin/modules",
             "console.nav.modules",

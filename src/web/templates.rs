@@ -36,6 +36,12 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ),
         ("console_team.html", include_str!("templates/console_team.html")),
         ("console_audit.html", include_str!("templates/console_audit.html")),
+        (
+            "console_campaigns.html",
+            include_str!("templates/console_campaigns.html"),
+        ),
+        ("console_campaign.html", include_str!("templates/console_campaign.html")),
+        ("console_preview.html", include_str!("templates/console_preview.html")),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));

@@ -1,0 +1,849 @@
+//! Writing campaigns from the console: validated drafts of a campaign and of its survey
+//! questions, and the queries that store them. Everything runs in the space's own
+//! transaction: a space writes only its own campaigns (RLS), national ones from the national
+//! space.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::queries::CampaignDetail;
+use crate::surveys::{Question, QuestionKind};
+use crate::tenancy::TenantTx;
+
+/// A form problem: the field and a locale key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+fn problem(field: &'static str, message: &'static str) -> Problem {
+    Problem { field, message }
+}
+
+/// The campaign form as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
+pub struct CampaignForm {
+    pub title: String,
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub body_md: String,
+    /// `YYYY-MM-DD` (Paris day, opening at 00:00 and closing at 23:59:59).
+    pub opens_on: String,
+    pub closes_on: String,
+    #[serde(default)]
+    pub audience: String,
+    #[serde(default)]
+    pub themes: String,
+    pub has_ideas: Option<String>,
+    pub has_survey: Option<String>,
+    pub premoderation: Option<String>,
+    pub anonymous_responses: Option<String>,
+    #[serde(default)]
+    pub cover_image_url: String,
+    #[serde(default)]
+    pub cover_image_alt: String,
+}
+
+/// A campaign ready to store.
+#[derive(Debug, Clone)]
+pub struct CampaignDraft {
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub body_md: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub audience: &'static str,
+    pub themes: Vec<String>,
+    pub has_ideas: bool,
+    pub has_survey: bool,
+    pub premoderation: bool,
+    pub anonymous_responses: bool,
+    pub cover_image_url: Option<String>,
+    pub cover_image_alt: String,
+}
+
+/// Default campaign window: eight weeks.
+pub const DEFAULT_WEEKS: i64 = 8;
+
+/// A URL-safe slug from a French title: "Accueil à Bordeaux !" → "accueil-a-bordeaux".
+pub fn slugify(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.to_lowercase().chars() {
+        let c = match c {
+            'à' | 'â' | 'ä' | 'á' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' | 'í' => 'i',
+            'ô' | 'ö' | 'ó' => 'o',
+            'ù' | 'û' | 'ü' | 'ú' => 'u',
+            'ç' => 'c',
+            'œ' => 'o',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+        if slug.len() >= 80 {
+            break;
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
+fn paris_midnight(day: NaiveDate, end_of_day: bool) -> DateTime<Utc> {
+    // Metropolitan France: UTC+1 in winter, +2 in summer; the day boundaries need not be exact to
+    // the hour for a two-month campaign, but they must not fall on the wrong day: use +1.
+    let time = if end_of_day {
+        day.and_hms_opt(23, 59, 59)
+    } else {
+        day.and_hms_opt(0, 0, 0)
+    };
+    let local = time.unwrap_or_default() - chrono::Duration::hours(1);
+    Utc.from_utc_datetime(&local)
+}
+
+fn checked(value: &Option<String>) -> bool {
+    value.as_deref().is_some_and(|v| v == "on" || v == "1" || v == "true")
+}
+
+impl CampaignForm {
+    /// A new campaign's form: opening today, closing after [`DEFAULT_WEEKS`].
+    pub fn new_default(today: NaiveDate) -> Self {
+        CampaignForm {
+            opens_on: today.to_string(),
+            closes_on: (today + chrono::Duration::weeks(DEFAULT_WEEKS)).to_string(),
+            audience: "public".into(),
+            has_ideas: Some("on".into()),
+            has_survey: Some("on".into()),
+            ..Default::default()
+        }
+    }
+
+    /// The form of an existing campaign.
+    pub fn from_campaign(c: &CampaignDetail) -> Self {
+        let day = |t: DateTime<Utc>| (t + chrono::Duration::hours(1)).date_naive().to_string();
+        let flag = |b: bool| b.then(|| "on".to_owned());
+        CampaignForm {
+            title: c.summary.title.clone(),
+            slug: c.summary.slug.clone(),
+            summary: c.summary.summary.clone(),
+            body_md: c.body_md.clone(),
+            opens_on: day(c.summary.opens_at),
+            closes_on: day(c.summary.closes_at),
+            audience: c.summary.audience.clone(),
+            themes: c.summary.themes.join("\n"),
+            has_ideas: flag(c.has_ideas),
+            has_survey: flag(c.has_survey),
+            premoderation: flag(c.premoderation),
+            anonymous_responses: flag(c.anonymous_responses),
+            cover_image_url: c.summary.cover_image_url.clone().unwrap_or_default(),
+            cover_image_alt: c.summary.cover_image_alt.clone(),
+        }
+    }
+
+    pub fn parse(&self) -> Result<CampaignDraft, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let title = self.title.trim().to_owned();
+        if title.is_empty() {
+            problems.push(problem("title", "validation.required"));
+        } else if title.chars().count() > 200 {
+            problems.push(problem("title", "validation.too_long"));
+        }
+        let slug = if self.slug.trim().is_empty() {
+            slugify(&title)
+        } else {
+            self.slug.trim().to_lowercase()
+        };
+        let slug_ok = !slug.is_empty()
+            && slug.len() <= 80
+            && slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !slug.starts_with('-')
+            && !slug.ends_with('-');
+        if !slug_ok {
+            problems.push(problem("slug", "authoring.slug_invalid"));
+        }
+        let summary = self.summary.trim().to_owned();
+        if summary.chars().count() > 600 {
+            problems.push(problem("summary", "validation.too_long"));
+        }
+        let body_md = self.body_md.trim().replace("\r\n", "\n");
+        if body_md.chars().count() > 20_000 {
+            problems.push(problem("body_md", "validation.too_long"));
+        }
+        let day = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+        let (opens, closes) = (day(&self.opens_on), day(&self.closes_on));
+        if opens.is_none() {
+            problems.push(problem("opens_on", "authoring.date_invalid"));
+        }
+        if closes.is_none() {
+            problems.push(problem("closes_on", "authoring.date_invalid"));
+        }
+        if let (Some(o), Some(c)) = (opens, closes)
+            && c < o
+        {
+            problems.push(problem("closes_on", "authoring.closes_before_opens"));
+        }
+        let audience = match self.audience.as_str() {
+            "staff" => "staff",
+            "public" | "" => "public",
+            _ => {
+                problems.push(problem("audience", "validation.required"));
+                "public"
+            }
+        };
+        let mut themes: Vec<String> = Vec::new();
+        for theme in self.themes.lines().map(str::trim).filter(|t| !t.is_empty()) {
+            if theme.chars().count() > 60 {
+                problems.push(problem("themes", "authoring.theme_too_long"));
+                break;
+            }
+            if !themes.iter().any(|t| t == theme) {
+                themes.push(theme.to_owned());
+            }
+        }
+        if themes.len() > 20 {
+            problems.push(problem("themes", "authoring.too_many_themes"));
+        }
+        let (has_ideas, has_survey) = (checked(&self.has_ideas), checked(&self.has_survey));
+        if !has_ideas && !has_survey {
+            problems.push(problem("has_ideas", "authoring.no_mode"));
+        }
+        let url = self.cover_image_url.trim();
+        let cover_image_url = (!url.is_empty()).then(|| url.to_owned());
+        if let Some(url) = &cover_image_url {
+            let safe = (url.starts_with("/static/") || url.starts_with("https://"))
+                && !url.contains(|c: char| c.is_whitespace() || "\"'<>".contains(c));
+            if !safe {
+                problems.push(problem("cover_image_url", "authoring.cover_url"));
+            }
+            if self.cover_image_alt.trim().is_empty() {
+                problems.push(problem("cover_image_alt", "authoring.cover_alt"));
+            }
+        }
+        if self.cover_image_alt.chars().count() > 300 {
+            problems.push(problem("cover_image_alt", "validation.too_long"));
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let (opens, closes) = (opens.unwrap_or_default(), closes.unwrap_or_default());
+        Ok(CampaignDraft {
+            title,
+            slug,
+            summary,
+            body_md,
+            opens_at: paris_midnight(opens, false),
+            closes_at: paris_midnight(closes, true),
+            audience,
+            themes,
+            has_ideas,
+            has_survey,
+            premoderation: checked(&self.premoderation),
+            anonymous_responses: checked(&self.anonymous_responses),
+            cover_image_url,
+            cover_image_alt: self.cover_image_alt.trim().to_owned(),
+        })
+    }
+}
+
+/// What could not be stored.
+#[derive(Debug, PartialEq, Eq)]
+pub enum StoreProblem {
+    SlugTaken,
+}
+
+/// Creates a draft in the transaction's space (national scope on the national space).
+pub async fn create(
+    tx: &mut TenantTx,
+    draft: &CampaignDraft,
+    national: bool,
+) -> Result<Result<Uuid, StoreProblem>, sqlx::Error> {
+    let result = sqlx::query_scalar(
+        "INSERT INTO campaigns (tenant_id, slug, scope, audience, title, summary, body_md, themes, opens_at, closes_at,
+                                has_ideas, has_survey, premoderation, anonymous_responses, cover_image_url, cover_image_alt)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+    )
+    .bind(tx.tenant_id())
+    .bind(&draft.slug)
+    .bind(if national { "national" } else { "local" })
+    .bind(draft.audience)
+    .bind(&draft.title)
+    .bind(&draft.summary)
+    .bind(&draft.body_md)
+    .bind(&draft.themes)
+    .bind(draft.opens_at)
+    .bind(draft.closes_at)
+    .bind(draft.has_ideas)
+    .bind(draft.has_survey)
+    .bind(draft.premoderation)
+    .bind(draft.anonymous_responses)
+    .bind(&draft.cover_image_url)
+    .bind(&draft.cover_image_alt)
+    .fetch_one(&mut **tx)
+    .await;
+    match result {
+        Ok(id) => Ok(Ok(id)),
+        Err(e) if crate::db::is_duplicate(&e) => Ok(Err(StoreProblem::SlugTaken)),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn update(
+    tx: &mut TenantTx,
+    id: Uuid,
+    draft: &CampaignDraft,
+) -> Result<Result<(), StoreProblem>, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE campaigns SET slug = $3, audience = $4, title = $5, summary = $6, body_md = $7, themes = $8,
+                opens_at = $9, closes_at = $10, has_ideas = $11, has_survey = $12, premoderation = $13,
+                anonymous_responses = $14, cover_image_url = $15, cover_image_alt = $16
+          WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tx.tenant_id())
+    .bind(id)
+    .bind(&draft.slug)
+    .bind(draft.audience)
+    .bind(&draft.title)
+    .bind(&draft.summary)
+    .bind(&draft.body_md)
+    .bind(&draft.themes)
+    .bind(draft.opens_at)
+    .bind(draft.closes_at)
+    .bind(draft.has_ideas)
+    .bind(draft.has_survey)
+    .bind(draft.premoderation)
+    .bind(draft.anonymous_responses)
+    .bind(&draft.cover_image_url)
+    .bind(&draft.cover_image_alt)
+    .execute(&mut **tx)
+    .await;
+    match result {
+        Ok(_) => Ok(Ok(())),
+        Err(e) if crate::db::is_duplicate(&e) => Ok(Err(StoreProblem::SlugTaken)),
+        Err(e) => Err(e),
+    }
+}
+
+/// A campaign of this space as the console lists it.
+#[derive(Debug, Serialize)]
+pub struct ConsoleCampaign {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub status: super::Lifecycle,
+    pub audience: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub ideas: i64,
+    pub responses: i64,
+}
+
+/// Every campaign of this space (drafts included), newest first, with their counts. One query.
+pub async fn list(tx: &mut TenantTx) -> Result<Vec<ConsoleCampaign>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.slug, c.title, c.audience, c.opens_at, c.closes_at, c.published_at, c.results_published_at,
+                (SELECT count(*) FROM ideas i WHERE i.tenant_id = c.tenant_id AND i.campaign_id = c.id) AS ideas,
+                (SELECT count(DISTINCT respondent_key) FROM survey_responses r
+                  WHERE r.tenant_id = c.tenant_id AND r.campaign_id = c.id) AS responses
+           FROM campaigns c WHERE c.tenant_id = $1 ORDER BY c.created_at DESC",
+    )
+    .bind(tx.tenant_id())
+    .fetch_all(&mut **tx)
+    .await?;
+    let now = Utc::now();
+    rows.iter()
+        .map(|r| {
+            Ok(ConsoleCampaign {
+                id: r.try_get("id")?,
+                slug: r.try_get("slug")?,
+                title: r.try_get("title")?,
+                status: super::Lifecycle::at(
+                    now,
+                    r.try_get("published_at")?,
+                    r.try_get("opens_at")?,
+                    r.try_get("closes_at")?,
+                    r.try_get("results_published_at")?,
+                ),
+                audience: r.try_get("audience")?,
+                opens_at: r.try_get("opens_at")?,
+                closes_at: r.try_get("closes_at")?,
+                ideas: r.try_get("ideas")?,
+                responses: r.try_get("responses")?,
+            })
+        })
+        .collect()
+}
+
+/// One campaign of this space, whatever its state.
+pub async fn find(tx: &mut TenantTx, id: Uuid) -> Result<Option<CampaignDetail>, sqlx::Error> {
+    let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM campaigns WHERE tenant_id = $1 AND id = $2")
+        .bind(tx.tenant_id())
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    match slug {
+        Some(slug) => super::queries::find_own_campaign(tx, &slug).await,
+        None => Ok(None),
+    }
+}
+
+/// Publishes (now) or withdraws a campaign. Publishing a survey needs questions.
+pub async fn set_published(
+    tx: &mut TenantTx,
+    campaign: &CampaignDetail,
+    publish: bool,
+) -> Result<Result<(), &'static str>, sqlx::Error> {
+    if publish && campaign.has_survey {
+        let questions: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM survey_questions WHERE tenant_id = $1 AND campaign_id = $2")
+                .bind(tx.tenant_id())
+                .bind(campaign.summary.id)
+                .fetch_one(&mut **tx)
+                .await?;
+        if questions == 0 {
+            return Ok(Err("authoring.survey_empty"));
+        }
+    }
+    sqlx::query(
+        "UPDATE campaigns SET published_at = CASE WHEN $3 THEN COALESCE(published_at, now()) END
+          WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign.summary.id)
+    .bind(publish)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Ok(()))
+}
+
+/// The question form as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
+pub struct QuestionForm {
+    pub kind: String,
+    pub label: String,
+    #[serde(default)]
+    pub help: String,
+    pub required: Option<String>,
+    /// One option per line.
+    #[serde(default)]
+    pub options: String,
+    #[serde(default)]
+    pub max_choices: String,
+    #[serde(default)]
+    pub scale_min: String,
+    #[serde(default)]
+    pub scale_max: String,
+    /// An earlier choice question's id, or empty.
+    #[serde(default)]
+    pub condition_question: String,
+    #[serde(default)]
+    pub condition_value: String,
+}
+
+/// A question ready to store.
+#[derive(Debug, Clone)]
+pub struct QuestionDraft {
+    pub kind: QuestionKind,
+    pub label: String,
+    pub help: String,
+    pub required: bool,
+    pub options: Vec<String>,
+    pub max_choices: Option<i32>,
+    pub scale_min: i32,
+    pub scale_max: i32,
+    pub condition: Option<(Uuid, String)>,
+}
+
+fn kind_name(kind: QuestionKind) -> &'static str {
+    match kind {
+        QuestionKind::SingleChoice => "single_choice",
+        QuestionKind::MultipleChoice => "multiple_choice",
+        QuestionKind::Scale => "scale",
+        QuestionKind::ShortText => "short_text",
+        QuestionKind::LongText => "long_text",
+        QuestionKind::Ranking => "ranking",
+    }
+}
+
+impl QuestionForm {
+    pub fn from_question(q: &Question) -> Self {
+        QuestionForm {
+            kind: kind_name(q.kind).into(),
+            label: q.label.clone(),
+            help: q.help.clone(),
+            required: q.required.then(|| "on".into()),
+            options: q.options.join("\n"),
+            max_choices: q.max_choices.map(|m| m.to_string()).unwrap_or_default(),
+            scale_min: q.scale_min.to_string(),
+            scale_max: q.scale_max.to_string(),
+            condition_question: q
+                .condition
+                .as_ref()
+                .map(|c| c.question_id.to_string())
+                .unwrap_or_default(),
+            condition_value: q.condition.as_ref().map(|c| c.value.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// `earlier`: the questions before this one (a condition may only look back).
+    pub fn parse(&self, earlier: &[Question]) -> Result<QuestionDraft, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let kind = QuestionKind::parse(&self.kind);
+        if kind.is_none() {
+            problems.push(problem("kind", "validation.required"));
+        }
+        let label = self.label.trim().to_owned();
+        if label.is_empty() {
+            problems.push(problem("label", "validation.required"));
+        } else if label.chars().count() > 500 {
+            problems.push(problem("label", "validation.too_long"));
+        }
+        let help = self.help.trim().to_owned();
+        if help.chars().count() > 1000 {
+            problems.push(problem("help", "validation.too_long"));
+        }
+        let mut options: Vec<String> = Vec::new();
+        for option in self.options.lines().map(str::trim).filter(|o| !o.is_empty()) {
+            if !options.iter().any(|o| o == option) {
+                options.push(option.to_owned());
+            }
+        }
+        let with_options = matches!(
+            kind,
+            Some(QuestionKind::SingleChoice | QuestionKind::MultipleChoice | QuestionKind::Ranking)
+        );
+        if with_options && options.len() < 2 {
+            problems.push(problem("options", "authoring.two_options"));
+        }
+        if options.len() > 30 || options.iter().any(|o| o.chars().count() > 200) {
+            problems.push(problem("options", "authoring.options_too_long"));
+        }
+        if !with_options {
+            options.clear();
+        }
+        let max_choices = match (kind, self.max_choices.trim()) {
+            (Some(QuestionKind::MultipleChoice), "") => None,
+            (Some(QuestionKind::MultipleChoice), n) => match n.parse::<i32>() {
+                Ok(n) if n >= 1 && (n as usize) <= options.len().max(1) => Some(n),
+                _ => {
+                    problems.push(problem("max_choices", "authoring.max_choices"));
+                    None
+                }
+            },
+            _ => None,
+        };
+        let number = |s: &str, default: i32| {
+            if s.trim().is_empty() {
+                Some(default)
+            } else {
+                s.trim().parse::<i32>().ok()
+            }
+        };
+        let (scale_min, scale_max) = (number(&self.scale_min, 1), number(&self.scale_max, 10));
+        let scale_ok = matches!((scale_min, scale_max), (Some(a), Some(b)) if (1..=10).contains(&a) && (1..=10).contains(&b) && a < b);
+        if kind == Some(QuestionKind::Scale) && !scale_ok {
+            problems.push(problem("scale_min", "authoring.scale"));
+        }
+        let condition = match self.condition_question.trim() {
+            "" => None,
+            id => {
+                let found = id
+                    .parse::<Uuid>()
+                    .ok()
+                    .and_then(|id| earlier.iter().find(|q| q.id == id));
+                match found {
+                    Some(q) if matches!(q.kind, QuestionKind::SingleChoice | QuestionKind::MultipleChoice) => {
+                        let value = self.condition_value.trim();
+                        if q.options.iter().any(|o| o == value) {
+                            Some((q.id, value.to_owned()))
+                        } else {
+                            problems.push(problem("condition_value", "authoring.condition_value"));
+                            None
+                        }
+                    }
+                    _ => {
+                        problems.push(problem("condition_question", "authoring.condition_question"));
+                        None
+                    }
+                }
+            }
+        };
+        match kind {
+            Some(kind) if problems.is_empty() => Ok(QuestionDraft {
+                kind,
+                label,
+                help,
+                required: checked(&self.required),
+                options,
+                max_choices,
+                scale_min: if scale_ok { scale_min.unwrap_or(1) } else { 1 },
+                scale_max: if scale_ok { scale_max.unwrap_or(10) } else { 10 },
+                condition,
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
+/// Adds a question at the end of the campaign's survey.
+pub async fn add_question(tx: &mut TenantTx, campaign: Uuid, q: &QuestionDraft) -> Result<Uuid, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO survey_questions (tenant_id, campaign_id, position, kind, label, help, required, options,
+                                       max_choices, scale_min, scale_max, condition_question_id, condition_value)
+         VALUES ($1, $2, (SELECT COALESCE(max(position), 0) + 1 FROM survey_questions WHERE tenant_id = $1 AND campaign_id = $2),
+                 $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         RETURNING id",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign)
+    .bind(kind_name(q.kind))
+    .bind(&q.label)
+    .bind(&q.help)
+    .bind(q.required)
+    .bind(&q.options)
+    .bind(q.max_choices)
+    .bind(q.scale_min)
+    .bind(q.scale_max)
+    .bind(q.condition.as_ref().map(|c| c.0))
+    .bind(q.condition.as_ref().map(|c| c.1.as_str()))
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn update_question(
+    tx: &mut TenantTx,
+    campaign: Uuid,
+    id: Uuid,
+    q: &QuestionDraft,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE survey_questions SET kind = $4, label = $5, help = $6, required = $7, options = $8, max_choices = $9,
+                scale_min = $10, scale_max = $11, condition_question_id = $12, condition_value = $13
+          WHERE tenant_id = $1 AND campaign_id = $2 AND id = $3",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign)
+    .bind(id)
+    .bind(kind_name(q.kind))
+    .bind(&q.label)
+    .bind(&q.help)
+    .bind(q.required)
+    .bind(&q.options)
+    .bind(q.max_choices)
+    .bind(q.scale_min)
+    .bind(q.scale_max)
+    .bind(q.condition.as_ref().map(|c| c.0))
+    .bind(q.condition.as_ref().map(|c| c.1.as_str()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Why a question cannot be removed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RemoveProblem {
+    NotFound,
+    /// People already answered it: their answers stay, so does the question.
+    Answered,
+    /// Another question's condition looks at it.
+    Referenced,
+}
+
+pub async fn remove_question(
+    tx: &mut TenantTx,
+    campaign: Uuid,
+    id: Uuid,
+) -> Result<Result<(), RemoveProblem>, sqlx::Error> {
+    let r = sqlx::query(
+        "SELECT EXISTS (SELECT 1 FROM survey_questions WHERE tenant_id = $1 AND campaign_id = $2 AND id = $3) AS found,
+                EXISTS (SELECT 1 FROM survey_answers WHERE tenant_id = $1 AND question_id = $3) AS answered,
+                EXISTS (SELECT 1 FROM survey_questions WHERE tenant_id = $1 AND condition_question_id = $3) AS referenced",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    if !r.try_get::<bool, _>("found")? {
+        return Ok(Err(RemoveProblem::NotFound));
+    }
+    if r.try_get("answered")? {
+        return Ok(Err(RemoveProblem::Answered));
+    }
+    if r.try_get("referenced")? {
+        return Ok(Err(RemoveProblem::Referenced));
+    }
+    sqlx::query("DELETE FROM survey_questions WHERE tenant_id = $1 AND campaign_id = $2 AND id = $3")
+        .bind(tx.tenant_id())
+        .bind(campaign)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    // Close the gap so positions stay 1..n.
+    renumber(tx, campaign).await?;
+    Ok(Ok(()))
+}
+
+/// Swaps a question with its neighbour (`up`: with the one before). A question cannot move
+/// above the question its condition looks at.
+pub async fn move_question(tx: &mut TenantTx, campaign: &[Question], id: Uuid, up: bool) -> Result<bool, sqlx::Error> {
+    let Some(i) = campaign.iter().position(|q| q.id == id) else {
+        return Ok(false);
+    };
+    let j = if up {
+        i.checked_sub(1)
+    } else {
+        Some(i + 1).filter(|&j| j < campaign.len())
+    };
+    let Some(j) = j else { return Ok(false) };
+    let (first, second) = if i < j {
+        (&campaign[i], &campaign[j])
+    } else {
+        (&campaign[j], &campaign[i])
+    };
+    if second.condition.as_ref().is_some_and(|c| c.question_id == first.id) {
+        return Ok(false);
+    }
+    // Through a free position: (campaign, position) is unique.
+    for (qid, position) in [(first.id, -1), (second.id, first.position), (first.id, second.position)] {
+        sqlx::query("UPDATE survey_questions SET position = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tx.tenant_id())
+            .bind(qid)
+            .bind(position)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(true)
+}
+
+async fn renumber(tx: &mut TenantTx, campaign: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE survey_questions q SET position = -r.n
+           FROM (SELECT id, row_number() OVER (ORDER BY position) AS n FROM survey_questions
+                  WHERE tenant_id = $1 AND campaign_id = $2) r
+          WHERE q.tenant_id = $1 AND q.id = r.id",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE survey_questions SET position = -position WHERE tenant_id = $1 AND campaign_id = $2")
+        .bind(tx.tenant_id())
+        .bind(campaign)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn campaign_forms_are_checked_field_by_field() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let mut form = CampaignForm::new_default(today);
+        form.title = "L’accueil à Bordeaux !".into();
+        let draft = form.parse().unwrap();
+        assert_eq!(draft.slug, "l-accueil-a-bordeaux");
+        assert_eq!(
+            (draft.closes_at - draft.opens_at).num_days(),
+            56,
+            "eight weeks by default"
+        );
+        assert!(draft.has_ideas && draft.has_survey);
+
+        let bad = CampaignForm {
+            title: String::new(),
+            slug: "Pas Bon".into(),
+            opens_on: "2026-12-01".into(),
+            closes_on: "2026-11-01".into(),
+            cover_image_url: "javascript:alert(1)".into(),
+            ..Default::default()
+        };
+        let fields: Vec<_> = bad.parse().unwrap_err().iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "title",
+                "slug",
+                "closes_on",
+                "has_ideas",
+                "cover_image_url",
+                "cover_image_alt"
+            ]
+        );
+    }
+
+    #[test]
+    fn question_forms_are_checked_and_conditions_look_back() {
+        let choice = QuestionForm {
+            kind: "single_choice".into(),
+            label: "Êtes-vous allocataire ?".into(),
+            options: "Oui\nNon\nOui".into(),
+            ..Default::default()
+        };
+        let draft = choice.parse(&[]).unwrap();
+        assert_eq!(draft.options, vec!["Oui", "Non"], "deduplicated");
+        let earlier = vec![Question {
+            id: Uuid::new_v4(),
+            position: 1,
+            kind: QuestionKind::SingleChoice,
+            label: "Êtes-vous allocataire ?".into(),
+            help: String::new(),
+            required: true,
+            options: draft.options.clone(),
+            max_choices: None,
+            scale_min: 1,
+            scale_max: 10,
+            condition: None,
+        }];
+        let follow = QuestionForm {
+            kind: "long_text".into(),
+            label: "Pourquoi ?".into(),
+            condition_question: earlier[0].id.to_string(),
+            condition_value: "Non".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            follow.parse(&earlier).unwrap().condition,
+            Some((earlier[0].id, "Non".into()))
+        );
+        let wrong = QuestionForm {
+            condition_value: "Peut-être".into(),
+            ..follow.clone()
+        };
+        assert_eq!(wrong.parse(&earlier).unwrap_err()[0].field, "condition_value");
+        assert_eq!(
+            follow.parse(&[]).unwrap_err()[0].field,
+            "condition_question",
+            "only earlier questions"
+        );
+        let scale = QuestionForm {
+            kind: "scale".into(),
+            label: "Note".into(),
+            scale_min: "5".into(),
+            scale_max: "3".into(),
+            ..Default::default()
+        };
+        assert_eq!(scale.parse(&[]).unwrap_err()[0].field, "scale_min");
+        let multiple = QuestionForm {
+            kind: "multiple_choice".into(),
+            label: "Canaux".into(),
+            options: "Agence\nTéléphone\nSite".into(),
+            max_choices: "4".into(),
+            ..Default::default()
+        };
+        assert_eq!(multiple.parse(&[]).unwrap_err()[0].field, "max_choices");
+    }
+}
