@@ -928,6 +928,53 @@ test('console: the national admin sees the 101 Caf and their modules; axe', asyn
   }
 });
 
+
+test('console journey: an operator writes a campaign with a survey, publishes it, sees it public; axe', async () => {
+  const context = await newContext();
+  try {
+    const page = await openPage(context);
+    await consoleSignIn(page, 'gironde.localhost');
+    await page.goto(`${base('gironde.localhost')}admin/campagnes`, { waitUntil: 'load' });
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes');
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Nouvelle consultation' }).click()]);
+    assert.equal(await h1Text(page), 'Nouvelle consultation');
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes/nouvelle');
+    // The demo database is kept between runs: a title unique to this run.
+    const title = `Horaires d’ouverture ${Date.now()}`;
+    await page.locator('#title').fill(title);
+    await page.locator('#summary').fill('Dites-nous quand venir à l’agence vous arrange.');
+    await page.locator('#body_md').fill('Nous revoyons nos **horaires** pour 2027.');
+    await page.locator('#themes').fill('Horaires\nAccueil');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Créer le brouillon' }).click()]);
+    assert.equal(await h1Text(page), title);
+    assert.match(await page.locator('.notice').innerText(), /Consultation enregistrée/);
+
+    await page.locator('#new-kind').selectOption('single_choice');
+    await page.locator('#new-label').fill('Le samedi matin vous conviendrait-il ?');
+    await page.locator('#new-options').fill('Oui\nNon');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Ajouter une question' }).click()]);
+    assert.match(await page.locator('.question-editor').innerText(), /Le samedi matin vous conviendrait-il/);
+    await screenshot(page, 'console-campaign-edit');
+    assertNoProblems(page);
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}');
+
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Aperçu', exact: true }).first().click()]);
+    assert.match(await page.locator('.preview-banner').innerText(), /Aperçu/);
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/apercu');
+    await page.goBack();
+
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Publier' }).click()]);
+    assert.match(await page.locator('.notice').innerText(), /Consultation publiée/);
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Page publique' }).first().click()]);
+    assert.equal(await h1Text(page), title);
+    assert.ok(await page.getByRole('link', { name: /questionnaire/i }).count(), 'the survey is offered');
+    await page.goto(base('gironde.localhost'), { waitUntil: 'load' });
+    assert.match(await page.locator('main').innerText(), new RegExp(title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  } finally {
+    await context.close();
+  }
+});
+
 async function main() {
   const only = process.env.ONLY;
   const selected = only ? tests.filter((t) => t.name.includes(only)) : tests;
