@@ -18,6 +18,7 @@ pub mod consoles;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod exports;
 pub mod ideas;
 pub mod mail;
 pub mod moderation;

@@ -55,11 +55,13 @@ pub async fn list(
     struct View {
         campaigns: Vec<authoring::ConsoleCampaign>,
         can_edit: bool,
+        can_export: bool,
         notice: Option<String>,
     }
     let view = View {
         campaigns,
         can_edit: operator.may(&page.tenant, Action::ManageCampaigns).is_ok(),
+        can_export: operator.may(&page.tenant, Action::Export).is_ok(),
         notice: notice(&page, &query),
     };
     render_console(
@@ -597,5 +599,61 @@ pub async fn preview(
     response
         .headers_mut()
         .insert("x-robots-tag", axum::http::HeaderValue::from_static("noindex"));
+    Ok(response)
+}
+
+/// `GET /admin/campagnes/{id}/export/{file}` with `file` one of `contributions`, `commentaires`,
+/// `reponses`, then `.csv` or `.json`.
+pub async fn export(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path((id, file)): Path<(Uuid, String)>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::Export)?;
+    let (what, format) = file.rsplit_once('.').ok_or(PageError::NotFound)?;
+    if !matches!(format, "csv" | "json") {
+        return Err(PageError::NotFound);
+    }
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let (campaign, questions) = load(&mut tx, id).await?;
+    let table = match what {
+        "contributions" => crate::exports::contributions(&mut tx, &campaign).await?,
+        "commentaires" => crate::exports::comments(&mut tx, &campaign).await?,
+        "reponses" => crate::exports::responses(&mut tx, &campaign, &questions).await?,
+        _ => return Err(PageError::NotFound),
+    };
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        &format!("export.{what}"),
+        &campaign.summary.slug,
+        serde_json::json!({ "format": format, "rows": table.rows.len() }),
+    )
+    .await?;
+    tx.commit().await?;
+    let (body, content_type) = if format == "csv" {
+        (table.to_csv().map_err(anyhow::Error::from)?, "text/csv; charset=utf-8")
+    } else {
+        (
+            serde_json::to_vec_pretty(&table.to_json()).map_err(anyhow::Error::from)?,
+            "application/json",
+        )
+    };
+    let disposition = format!("attachment; filename=\"{}-{what}.{format}\"", campaign.summary.slug);
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(content_type),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,
+    );
+    headers.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
     Ok(response)
 }

@@ -50,6 +50,7 @@ pub fn routes() -> Router<crate::web::AppState> {
         .route("/admin/campagnes/nouvelle", get(campaigns::new_form))
         .route("/admin/campagnes/{id}", get(campaigns::edit).post(campaigns::update))
         .route("/admin/campagnes/{id}/apercu", get(campaigns::preview))
+        .route("/admin/campagnes/{id}/export/{file}", get(campaigns::export))
         .route("/admin/campagnes/{id}/publication", post(campaigns::publish))
         .route("/admin/campagnes/{id}/questions", post(campaigns::add_question))
         .route(

@@ -1,0 +1,272 @@
+//! What was said, for the people who analyse it: a campaign's contributions, comments and
+//! survey responses, as CSV (UTF-8 with a byte-order mark and `;` separators, which is what
+//! Excel opens right in a French locale) or JSON.
+//!
+//! Survey exports have one column per question, in the survey's order, whatever each person
+//! was shown: a conditional question left unseen is an empty cell, never a shifted column.
+//! Cells that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`) are prefixed with `'`.
+//! Authors appear by pseudonym only; survey respondents by a short, stable code.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::campaigns::queries::CampaignDetail;
+use crate::surveys::{Question, QuestionKind};
+use crate::tenancy::TenantTx;
+
+/// A table: headers and rows of cells, the same for CSV and JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// CSV bytes: BOM, `;`-separated, CRLF, formula-looking cells neutralised.
+    pub fn to_csv(&self) -> Result<Vec<u8>, csv::Error> {
+        let mut out = b"\xEF\xBB\xBF".to_vec();
+        {
+            let mut writer = csv::WriterBuilder::new()
+                .delimiter(b';')
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(&mut out);
+            writer.write_record(&self.headers)?;
+            for row in &self.rows {
+                writer.write_record(row.iter().map(|c| defuse(c).into_owned()))?;
+            }
+            writer.flush()?;
+        }
+        Ok(out)
+    }
+
+    /// JSON: one object per row, keyed by header.
+    pub fn to_json(&self) -> Value {
+        Value::Array(
+            self.rows
+                .iter()
+                .map(|row| {
+                    Value::Object(
+                        self.headers
+                            .iter()
+                            .cloned()
+                            .zip(row.iter().map(|c| Value::String(c.clone())))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A cell a spreadsheet would evaluate becomes text.
+fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+fn date(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Contributions (ideas) of a campaign of this space, every status.
+pub async fn contributions(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Table, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT i.id, i.kind, i.title, i.body, COALESCE(i.theme, '') AS theme, i.status, i.like_count, i.comment_count,
+                COALESCE(a.pseudonym, 'Anonyme') AS author, t.slug AS origin, i.created_at
+           FROM ideas i LEFT JOIN accounts a ON a.id = i.account_id JOIN tenants t ON t.id = i.origin_tenant_id
+          WHERE i.tenant_id = $1 AND i.campaign_id = $2 ORDER BY i.created_at, i.id",
+    )
+    .bind(campaign.summary.tenant_id)
+    .bind(campaign.summary.id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let headers = [
+        "id",
+        "type",
+        "titre",
+        "texte",
+        "thème",
+        "statut",
+        "soutiens",
+        "commentaires",
+        "auteur",
+        "espace",
+        "date",
+    ];
+    Ok(Table {
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                Ok(vec![
+                    r.try_get::<Uuid, _>("id")?.to_string(),
+                    r.try_get("kind")?,
+                    r.try_get("title")?,
+                    r.try_get("body")?,
+                    r.try_get("theme")?,
+                    r.try_get("status")?,
+                    r.try_get::<i32, _>("like_count")?.to_string(),
+                    r.try_get::<i32, _>("comment_count")?.to_string(),
+                    r.try_get("author")?,
+                    r.try_get("origin")?,
+                    date(r.try_get("created_at")?),
+                ])
+            })
+            .collect::<Result<_, sqlx::Error>>()?,
+    })
+}
+
+/// Comments and replies on a campaign's contributions.
+pub async fn comments(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Table, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.idea_id, i.title, c.parent_id, c.body, c.status, COALESCE(a.pseudonym, 'Anonyme') AS author,
+                t.slug AS origin, c.created_at
+           FROM idea_comments c
+           JOIN ideas i ON i.tenant_id = c.tenant_id AND i.id = c.idea_id
+           LEFT JOIN accounts a ON a.id = c.account_id
+           JOIN tenants t ON t.id = c.origin_tenant_id
+          WHERE c.tenant_id = $1 AND i.campaign_id = $2 ORDER BY c.created_at, c.id",
+    )
+    .bind(campaign.summary.tenant_id)
+    .bind(campaign.summary.id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let headers = [
+        "id",
+        "contribution",
+        "titre de la contribution",
+        "en réponse à",
+        "texte",
+        "statut",
+        "auteur",
+        "espace",
+        "date",
+    ];
+    Ok(Table {
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                Ok(vec![
+                    r.try_get::<Uuid, _>("id")?.to_string(),
+                    r.try_get::<Uuid, _>("idea_id")?.to_string(),
+                    r.try_get("title")?,
+                    r.try_get::<Option<Uuid>, _>("parent_id")?
+                        .map(|p| p.to_string())
+                        .unwrap_or_default(),
+                    r.try_get("body")?,
+                    r.try_get("status")?,
+                    r.try_get("author")?,
+                    r.try_get("origin")?,
+                    date(r.try_get("created_at")?),
+                ])
+            })
+            .collect::<Result<_, sqlx::Error>>()?,
+    })
+}
+
+/// One answer as a cell.
+fn cell(kind: QuestionKind, value: &Value) -> String {
+    match (kind, value) {
+        (_, Value::Null) => String::new(),
+        (_, Value::String(s)) => s.clone(),
+        (_, Value::Number(n)) => n.to_string(),
+        (QuestionKind::Ranking, Value::Array(items)) => join(items, " > "),
+        (_, Value::Array(items)) => join(items, " | "),
+        (_, other) => other.to_string(),
+    }
+}
+
+fn join(items: &[Value], separator: &str) -> String {
+    items
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+/// The current response of every respondent: one row each, one column per question.
+pub async fn responses(
+    tx: &mut TenantTx,
+    campaign: &CampaignDetail,
+    questions: &[Question],
+) -> Result<Table, sqlx::Error> {
+    let rows = sqlx::query(
+        "WITH current AS (
+             SELECT DISTINCT ON (respondent_key) id, respondent_key, submitted_at, origin_tenant_id
+               FROM survey_responses WHERE tenant_id = $1 AND campaign_id = $2
+              ORDER BY respondent_key, version DESC
+         )
+         SELECT c.id, encode(substring(c.respondent_key from 1 for 6), 'hex') AS respondent, c.submitted_at,
+                t.slug AS origin, a.question_id, a.value
+           FROM current c JOIN tenants t ON t.id = c.origin_tenant_id
+           LEFT JOIN survey_answers a ON a.tenant_id = $1 AND a.response_id = c.id
+          ORDER BY c.submitted_at, c.id",
+    )
+    .bind(campaign.summary.tenant_id)
+    .bind(campaign.summary.id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let column: BTreeMap<Uuid, usize> = questions.iter().enumerate().map(|(i, q)| (q.id, i)).collect();
+    let mut headers: Vec<String> = vec!["répondant".into(), "espace".into(), "date".into()];
+    headers.extend(questions.iter().map(|q| format!("{}. {}", q.position, q.label)));
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut last: Option<Uuid> = None;
+    for r in &rows {
+        let id: Uuid = r.try_get("id")?;
+        if last != Some(id) {
+            let mut row = vec![
+                r.try_get("respondent")?,
+                r.try_get("origin")?,
+                date(r.try_get("submitted_at")?),
+            ];
+            row.resize(3 + questions.len(), String::new());
+            out.push(row);
+            last = Some(id);
+        }
+        let question: Option<Uuid> = r.try_get("question_id")?;
+        if let Some(i) = question.and_then(|q| column.get(&q)).copied() {
+            let value: Value = r.try_get("value")?;
+            if let Some(row) = out.last_mut() {
+                row[3 + i] = cell(questions[i].kind, &value);
+            }
+        }
+    }
+    Ok(Table { headers, rows: out })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_has_a_bom_semicolons_and_no_formulas() {
+        let table = Table {
+            headers: vec!["a".into(), "b".into()],
+            rows: vec![vec!["=HYPERLINK(\"x\")".into(), "du texte; avec \"guillemets\"".into()]],
+        };
+        let csv = String::from_utf8(table.to_csv().unwrap()).unwrap();
+        assert!(csv.starts_with('\u{feff}'));
+        assert_eq!(
+            csv.trim_start_matches('\u{feff}'),
+            "a;b\r\n\"'=HYPERLINK(\"\"x\"\")\";\"du texte; avec \"\"guillemets\"\"\"\r\n"
+        );
+        assert_eq!(
+            cell(QuestionKind::Ranking, &serde_json::json!(["Soir", "Matin"])),
+            "Soir > Matin"
+        );
+        assert_eq!(
+            cell(QuestionKind::MultipleChoice, &serde_json::json!(["A", "B"])),
+            "A | B"
+        );
+        assert_eq!(cell(QuestionKind::Scale, &serde_json::json!(7)), "7");
+    }
+}
