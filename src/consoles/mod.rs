@@ -7,6 +7,7 @@
 //! anything; rights are decided in [`crate::operators::rights`] only. Every change writes an
 //! audit line in its own transaction.
 
+pub mod branding;
 pub mod campaigns;
 pub mod national;
 pub mod space;
@@ -65,6 +66,8 @@ pub fn routes() -> Router<crate::web::AppState> {
             "/admin/campagnes/{id}/questions/{question}/suppression",
             post(campaigns::remove_question),
         )
+        .route("/admin/apparence", get(branding::form).post(branding::save))
+        .route("/admin/apparence/apercu.css", get(branding::preview_css))
         .route("/admin/moderation", get(space::moderation).post(space::decide))
         .route("/admin/equipe", get(space::team))
         .route("/admin/equipe/invitations", post(space::invite_operator))
@@ -82,7 +85,7 @@ struct NavItem {
 
 /// The console sections this operator may open here.
 fn nav(page: &Page, operator: &SignedInOperator, current: &str) -> Vec<NavItem> {
-    let sections: [(&'static str, &str, Action, bool); 7] = [
+    let sections: [(&'static str, &str, Action, bool); 8] = [
         ("/admin", "console.nav.home", Action::View, true),
         ("/admin/campagnes", "console.nav.campaigns", Action::View, true),
         (
@@ -92,6 +95,7 @@ fn nav(page: &Page, operator: &SignedInOperator, current: &str) -> Vec<NavItem> 
             page.tenant.kind == TenantKind::National,
         ),
         ("/admin/moderation", "console.nav.moderation", Action::Moderate, true),
+        ("/admin/apparence", "console.nav.branding", Action::EditBranding, true),
         ("/admin/equipe", "console.nav.team", Action::InviteOperators, true),
         ("/admin/journal", "console.nav.audit", Action::ViewAudit, true),
         ("/admin/securite", "console.nav.security", Action::View, true),

@@ -256,6 +256,7 @@ const APPEND_ONLY_TABLES: &[&str] = &["audit_log"];
 const APP_FUNCTIONS: &[&str] = &[
     "console_activate_module(text, text, text, text, text)",
     "console_set_module_status(uuid, text)",
+    "console_set_branding(uuid, text, text, text, text)",
 ];
 
 /// Creates the keys every instance shares (the CSRF HMAC key), once.

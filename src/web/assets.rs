@@ -24,6 +24,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("static/app.css"),
     },
     Asset {
+        path: "console.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("static/console.js"),
+    },
+    Asset {
         path: "cover-demarches.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("static/cover-demarches.svg"),
@@ -93,4 +98,38 @@ pub async fn branding_css(tenant: CurrentTenant, headers: HeaderMap) -> Response
     );
     let tag = format!("\"{}-{}\"", tenant.slug, tenant.version);
     cached(&headers, &tag, "text/css; charset=utf-8", css, 3600)
+}
+
+/// The custom properties of a pair of colours, for `selector`.
+pub fn brand_properties(selector: &str, primary: &str, secondary: &str) -> String {
+    format!(
+        "{selector} {{\n  --brand-primary: {primary};\n  --brand-on-primary: {};\n  --brand-secondary: {secondary};\n  --brand-on-secondary: {};\n}}\n",
+        text_color_on(primary),
+        text_color_on(secondary),
+    )
+}
+
+/// `GET /espace/logo/{id}`: a logo uploaded from the console, from this space only. Its id
+/// changes with each upload, so it is cached for good.
+pub async fn space_logo(
+    axum::extract::State(state): axum::extract::State<crate::web::AppState>,
+    tenant: CurrentTenant,
+    Path(id): Path<uuid::Uuid>,
+    headers: HeaderMap,
+) -> Result<Response, crate::error::PageError> {
+    let mut tx = state.db.begin(&tenant).await?;
+    let found: Option<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT content_type, bytes FROM space_assets WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    let (content_type, bytes) = found.ok_or(crate::error::PageError::NotFound)?;
+    let content_type: &'static str = match content_type.as_str() {
+        "image/png" => "image/png",
+        "image/jpeg" => "image/jpeg",
+        _ => "image/webp",
+    };
+    Ok(cached(&headers, &format!("\"{id}\""), content_type, bytes, 31_536_000))
 }

@@ -88,7 +88,7 @@ pub fn csrf_token(key: &ring::hmac::Key, tenant_id: Uuid, visitor: &str) -> Stri
     URL_SAFE_NO_PAD.encode(&tag.as_ref()[..24])
 }
 
-fn csrf_valid(state: &AppState, tenant_id: Uuid, visitor: &str, token: &str) -> bool {
+pub fn csrf_valid(state: &AppState, tenant_id: Uuid, visitor: &str, token: &str) -> bool {
     let Ok(given) = URL_SAFE_NO_PAD.decode(token) else {
         return false;
     };

@@ -888,6 +888,8 @@ test('console: a Caf operator signs in; every console page is reachable and pass
     const pages = [
       ['/admin', 'Tableau de bord'],
       ['/admin/moderation', 'Modération'],
+      ['/admin/apparence', 'Apparence'],
+      ['/admin/campagnes', 'Consultations'],
       ['/admin/equipe', 'Équipe et agents'],
       ['/admin/journal', 'Journal'],
       ['/admin/securite', 'Sécurité du compte'],

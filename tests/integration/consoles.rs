@@ -985,3 +985,147 @@ async fn exports_have_one_column_per_question_a_bom_and_only_for_those_allowed()
     let (_, journal) = admin.get("/admin/journal").await;
     assert!(journal.contains("export.reponses") && journal.contains("export.contributions"));
 }
+
+/// A multipart/form-data body: text fields, then an optional file field `logo`.
+fn multipart(fields: &[(&str, &str)], logo: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = format!("----ecoute{}", Uuid::new_v4().simple());
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
+        );
+    }
+    if let Some((filename, bytes)) = logo {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"{filename}\"\r\nContent-Type: image/png\r\n\r\n")
+                .bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_branding(
+    app: &TestApp,
+    browser: &Browser<'_>,
+    fields: &[(&str, &str)],
+    logo: Option<(&str, &[u8])>,
+) -> (u16, String) {
+    let (content_type, body) = multipart(fields, logo);
+    let cookies = ["ecoute_console", "ecoute_visiteur"]
+        .iter()
+        .filter_map(|name| browser.cookie(name).map(|v| format!("{name}={v}")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let response = app
+        .client
+        .post(app.url("/admin/apparence"))
+        .header("host", GIRONDE)
+        .header("cookie", cookies)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_branding_editor_checks_logos_by_content_and_colours_by_contrast() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let password = make_operator(&owner, "loc@caf33.caf.fr", false, Some(("gironde", "local_operator"))).await;
+    let mut operator = signed_in(&app, GIRONDE, "loc@caf33.caf.fr", &password).await;
+    let (status, html) = operator.get("/admin/apparence").await;
+    assert_eq!(status, 200);
+    let csrf = extract(&html, "name=\"csrf\" value=\"").unwrap();
+    let png: Vec<u8> = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 64]].concat();
+    let good = [
+        ("csrf", csrf.as_str()),
+        ("action", "save"),
+        ("primary_color", "#1B5E20"),
+        ("secondary_color", "#f9a825"),
+        (
+            "welcome_text",
+            "Bienvenue à la Caf de la Gironde.\n\nDonnez-nous votre avis.",
+        ),
+    ];
+
+    let mut fields: Vec<(&str, &str)> = good.to_vec();
+    fields[2] = ("primary_color", "#ffdd00");
+    let (status, html) = post_branding(&app, &operator, &fields, None).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("4,5:1"));
+    let (status, html) = post_branding(
+        &app,
+        &operator,
+        &good,
+        Some(("logo.png", b"<svg onload=alert(1)></svg>")),
+    )
+    .await;
+    assert_eq!(status, 422, "an SVG named .png is refused");
+    assert!(html.contains("vérifié sur le contenu"));
+    let huge = [png.as_slice(), &vec![0u8; 600 * 1024]].concat();
+    let (status, html) = post_branding(&app, &operator, &good, Some(("logo.png", &huge))).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("512 Kio"));
+    let mut preview = good.to_vec();
+    preview[1] = ("action", "preview");
+    let (status, html) = post_branding(&app, &operator, &preview, None).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("non enregistré") && html.contains("Donnez-nous votre avis."));
+    assert!(
+        html.contains("apercu.css?primary=%231b5e20"),
+        "the preview's colours come from a stylesheet"
+    );
+    let (_, css) = app.get_text(GIRONDE, "/branding.css").await;
+    assert!(!css.contains("#1b5e20"), "a preview saves nothing");
+    let no_token = [
+        ("csrf", "faux"),
+        ("action", "save"),
+        ("primary_color", "#1b5e20"),
+        ("secondary_color", "#f9a825"),
+    ];
+    assert_eq!(post_branding(&app, &operator, &no_token, None).await.0, 403);
+
+    let (status, _) = post_branding(&app, &operator, &good, Some(("logo.png", &png))).await;
+    assert_eq!(status, 303);
+    let (_, css) = app.get_text(GIRONDE, "/branding.css").await;
+    assert!(css.contains("--brand-primary: #1b5e20"), "live at once: {css}");
+    let (_, home) = app.get_text(GIRONDE, "/").await;
+    let home = home.replace("&#x2f;", "/");
+    assert!(home.contains("Donnez-nous votre avis."));
+    let logo = extract(&home, "<img src=\"/espace/logo/").expect("the logo in the header");
+    let response = app.get(GIRONDE, &format!("/espace/logo/{logo}")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), png.as_slice());
+    assert_eq!(
+        app.get("aude.localhost", &format!("/espace/logo/{logo}"))
+            .await
+            .status(),
+        404,
+        "not from another space"
+    );
+
+    // A moderator may not; the database refuses another space's branding.
+    let password = make_operator(&owner, "mod@caf33.caf.fr", false, Some(("gironde", "moderator"))).await;
+    let mut moderator = signed_in(&app, GIRONDE, "mod@caf33.caf.fr", &password).await;
+    assert_eq!(moderator.get("/admin/apparence").await.0, 403);
+    let pool = app.test_db.app_pool().await;
+    let (aude, gironde) = (tenant_id(&owner, "aude").await, tenant_id(&owner, "gironde").await);
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(aude.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let refused = sqlx::query("SELECT console_set_branding($1, '#000000', '#000000', 'piraté', NULL)")
+        .bind(gironde)
+        .execute(&mut *tx)
+        .await;
+    assert!(refused.is_err());
+}

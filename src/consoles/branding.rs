@@ -1,0 +1,305 @@
+//! The branding editor: logo (checked by its bytes, not its name; 512 KiB at most), colours
+//! (refused when links on white would fail WCAG AA), welcome text, and a preview before saving.
+//! The preview needs no JavaScript (a "Prévisualiser" button); with it, colours and text
+//! update as they are typed. Colours reach the preview through a stylesheet URL, since the
+//! CSP forbids inline styles.
+
+use axum::extract::{Multipart, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::render_console;
+use super::space::{NoticeQuery, notice};
+use crate::error::PageError;
+use crate::operators::rights::Action;
+use crate::operators::session::SignedInOperator;
+use crate::tenancy::branding::check_brand_colours;
+use crate::tenancy::files::parse_color;
+use crate::web::AppState;
+use crate::web::assets::brand_properties;
+use crate::web::page::Page;
+use crate::web::pages::see_other;
+
+pub const LOGO_MAX_BYTES: usize = 512 * 1024;
+pub const WELCOME_MAX: usize = 2000;
+
+/// The image type of `bytes`, from their first bytes. SVG is refused: it may carry scripts.
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+struct BrandingForm {
+    primary_color: String,
+    secondary_color: String,
+    welcome_text: String,
+    logo_url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Shown {
+    field: &'static str,
+    message: String,
+}
+
+fn current(page: &Page) -> BrandingForm {
+    let b = &page.tenant.branding;
+    BrandingForm {
+        primary_color: b.primary_color.clone(),
+        secondary_color: b.secondary_color.clone(),
+        welcome_text: b.welcome_text.clone(),
+        logo_url: b.logo_url.clone(),
+    }
+}
+
+fn render(
+    page: &Page,
+    operator: &SignedInOperator,
+    form: BrandingForm,
+    errors: Vec<Shown>,
+    previewing: bool,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    #[derive(Serialize)]
+    struct View {
+        preview_css: String,
+        paragraphs: Vec<String>,
+        form: BrandingForm,
+        errors: Vec<Shown>,
+        previewing: bool,
+        max_kib: usize,
+        notice: Option<String>,
+    }
+    let colours_ok = parse_color(&form.primary_color).is_ok() && parse_color(&form.secondary_color).is_ok();
+    let (p, s) = if colours_ok {
+        (form.primary_color.clone(), form.secondary_color.clone())
+    } else {
+        (
+            page.tenant.branding.primary_color.clone(),
+            page.tenant.branding.secondary_color.clone(),
+        )
+    };
+    let view = View {
+        preview_css: format!(
+            "/admin/apparence/apercu.css?{}",
+            serde_urlencoded::to_string([("primary", p.as_str()), ("secondary", s.as_str())]).unwrap_or_default()
+        ),
+        paragraphs: paragraphs(&form.welcome_text),
+        form,
+        errors,
+        previewing,
+        max_kib: LOGO_MAX_BYTES / 1024,
+        notice,
+    };
+    render_console(
+        page,
+        operator,
+        "console_branding.html",
+        "/admin/apparence",
+        view,
+        status,
+    )
+}
+
+fn paragraphs(text: &str) -> Vec<String> {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `GET /admin/apparence`.
+pub async fn form(
+    page: Page,
+    operator: SignedInOperator,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::EditBranding)?;
+    let form = current(&page);
+    render(
+        &page,
+        &operator,
+        form,
+        Vec::new(),
+        false,
+        notice(&page, &query),
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PreviewQuery {
+    primary: String,
+    secondary: String,
+}
+
+/// `GET /admin/apparence/apercu.css?primary=…&secondary=…`: the preview's colours.
+pub async fn preview_css(
+    page: Page,
+    operator: SignedInOperator,
+    Query(query): Query<PreviewQuery>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::EditBranding)?;
+    let (Ok(p), Ok(s)) = (parse_color(&query.primary), parse_color(&query.secondary)) else {
+        return Err(PageError::BadRequest);
+    };
+    let mut response = brand_properties(".brand-preview", &p, &s).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    Ok(response)
+}
+
+/// `POST /admin/apparence` (multipart, for the logo): preview or save.
+pub async fn save(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    _headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::EditBranding)?;
+    let mut form = current(&page);
+    let (mut csrf, mut action, mut remove_logo) = (String::new(), String::new(), false);
+    let mut logo: Option<Vec<u8>> = None;
+    let mut too_big = false;
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| PageError::BadRequest)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "logo" {
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|_| PageError::BadRequest)? {
+                if bytes.len() + chunk.len() > LOGO_MAX_BYTES {
+                    too_big = true;
+                    break;
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if !bytes.is_empty() || too_big {
+                logo = Some(bytes);
+            }
+            continue;
+        }
+        let value = field.text().await.map_err(|_| PageError::BadRequest)?;
+        match name.as_str() {
+            "csrf" => csrf = value,
+            "action" => action = value,
+            "primary_color" => form.primary_color = value.trim().to_owned(),
+            "secondary_color" => form.secondary_color = value.trim().to_owned(),
+            "welcome_text" => form.welcome_text = value.replace("\r\n", "\n").trim().to_owned(),
+            "remove_logo" => remove_logo = value == "on",
+            _ => {}
+        }
+    }
+    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &csrf) {
+        return Err(PageError::Forbidden);
+    }
+    let mut errors = Vec::new();
+    let mut shown = |field: &'static str, key: &str| {
+        errors.push(Shown {
+            field,
+            message: page.text(key),
+        })
+    };
+    match (parse_color(&form.primary_color), parse_color(&form.secondary_color)) {
+        (Ok(p), Ok(s)) => {
+            if let Err(key) = check_brand_colours(&p, &s) {
+                shown("primary_color", key);
+            }
+            form.primary_color = p;
+            form.secondary_color = s;
+        }
+        _ => shown("primary_color", "console.colour_invalid"),
+    }
+    if form.welcome_text.chars().count() > WELCOME_MAX {
+        shown("welcome_text", "validation.too_long");
+    }
+    let logo_type = match &logo {
+        _ if too_big => {
+            shown("logo", "branding.logo_too_big");
+            None
+        }
+        Some(bytes) => match sniff_image(bytes) {
+            Some(kind) => Some(kind),
+            None => {
+                shown("logo", "branding.logo_not_image");
+                None
+            }
+        },
+        None => None,
+    };
+    if !errors.is_empty() || action == "preview" {
+        let status = if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return render(&page, &operator, form, errors, true, None, status);
+    }
+    let mut tx = state.db.begin(&page.tenant).await?;
+    if remove_logo {
+        form.logo_url = None;
+    }
+    if let (Some(bytes), Some(kind)) = (&logo, logo_type) {
+        let id: uuid::Uuid = sqlx::query_scalar(
+            "INSERT INTO space_assets (tenant_id, content_type, bytes) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(page.tenant.id)
+        .bind(kind)
+        .bind(bytes)
+        .fetch_one(&mut *tx)
+        .await?;
+        form.logo_url = Some(format!("/espace/logo/{id}"));
+    }
+    sqlx::query("SELECT console_set_branding($1, $2, $3, $4, $5)")
+        .bind(page.tenant.id)
+        .bind(&form.primary_color)
+        .bind(&form.secondary_color)
+        .bind(&form.welcome_text)
+        .bind(&form.logo_url)
+        .execute(&mut *tx)
+        .await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "branding.update",
+        &page.tenant.slug,
+        serde_json::json!({
+            "primary_color": form.primary_color,
+            "secondary_color": form.secondary_color,
+            "logo": form.logo_url,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    state.resolver.invalidate_all();
+    see_other("/admin/apparence?fait=apparence")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_are_recognised_by_their_bytes() {
+        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
+        assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(
+            sniff_image(b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script/></svg>"),
+            None
+        );
+        assert_eq!(sniff_image(b"GIF89a"), None);
+    }
+}
