@@ -74,6 +74,7 @@ pub fn routes() -> Router<crate::web::AppState> {
         .route("/admin/equipe/agents", post(space::add_staff))
         .route("/admin/equipe/agents/retrait", post(space::remove_staff))
         .route("/admin/journal", get(space::audit_log))
+        .route("/admin/participants", get(space::participants_page))
 }
 
 #[derive(Serialize)]
@@ -85,7 +86,7 @@ struct NavItem {
 
 /// The console sections this operator may open here.
 fn nav(page: &Page, operator: &SignedInOperator, current: &str) -> Vec<NavItem> {
-    let sections: [(&'static str, &str, Action, bool); 8] = [
+    let sections: [(&'static str, &str, Action, bool); 9] = [
         ("/admin", "console.nav.home", Action::View, true),
         ("/admin/campagnes", "console.nav.campaigns", Action::View, true),
         (
@@ -96,6 +97,7 @@ fn nav(page: &Page, operator: &SignedInOperator, current: &str) -> Vec<NavItem> 
         ),
         ("/admin/moderation", "console.nav.moderation", Action::Moderate, true),
         ("/admin/apparence", "console.nav.branding", Action::EditBranding, true),
+        ("/admin/participants", "console.nav.participants", Action::View, true),
         ("/admin/equipe", "console.nav.team", Action::InviteOperators, true),
         ("/admin/journal", "console.nav.audit", Action::ViewAudit, true),
         ("/admin/securite", "console.nav.security", Action::View, true),

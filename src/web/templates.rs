@@ -43,6 +43,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("console_campaign.html", include_str!("templates/console_campaign.html")),
         ("console_preview.html", include_str!("templates/console_preview.html")),
         ("console_branding.html", include_str!("templates/console_branding.html")),
+        (
+            "console_participants.html",
+            include_str!("templates/console_participants.html"),
+        ),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));

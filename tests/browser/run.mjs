@@ -890,6 +890,7 @@ test('console: a Caf operator signs in; every console page is reachable and pass
       ['/admin/moderation', 'Modération'],
       ['/admin/apparence', 'Apparence'],
       ['/admin/campagnes', 'Consultations'],
+      ['/admin/participants', 'Participant·es'],
       ['/admin/equipe', 'Équipe et agents'],
       ['/admin/journal', 'Journal'],
       ['/admin/securite', 'Sécurité du compte'],

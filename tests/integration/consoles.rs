@@ -503,6 +503,14 @@ async fn moderators_hide_reported_content_with_a_reason_and_the_log_keeps_it() {
     let mut operator = signed_in(&app, GIRONDE, "loc@caf33.caf.fr", &password).await;
     let (_, journal) = operator.get("/admin/journal").await;
     assert!(journal.contains("moderation.hide") && journal.contains("mod@caf33.caf.fr"));
+    // Participants, pseudonymised: the author's pseudonym and counts, never an address.
+    let (status, people) = operator.get("/admin/participants").await;
+    assert_eq!(status, 200);
+    assert!(
+        people.contains("<td>auteur</td><td>1</td>"),
+        "pseudonym and one contribution"
+    );
+    assert!(!people.contains("@exemple.fr"), "no e-mail address");
 }
 
 #[tokio::test]
