@@ -68,6 +68,8 @@ pub fn routes() -> Router<crate::web::AppState> {
         )
         .route("/admin/apparence", get(branding::form).post(branding::save))
         .route("/admin/apparence/apercu.css", get(branding::preview_css))
+        .route("/admin/modules/{slug}/ouvrir", post(national::open_module))
+        .route("/admin/relais", get(sign_in::handoff))
         .route("/admin/moderation", get(space::moderation).post(space::decide))
         .route("/admin/equipe", get(space::team))
         .route("/admin/equipe/invitations", post(space::invite_operator))

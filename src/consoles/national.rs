@@ -357,3 +357,36 @@ pub async fn invite_first_operator(
     tx.commit().await?;
     see_other("/admin/modules?fait=invitation")
 }
+
+/// `POST /admin/modules/{slug}/ouvrir`: opens the module's console without signing in again.
+/// The national admin's session (second factor included) vouches for them; the module's host
+/// gets a one-minute, single-use ticket.
+pub async fn open_module(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<crate::accounts::pages::Empty>,
+) -> Result<Response, PageError> {
+    national_only(&page, &operator)?;
+    let host = format!("{slug}.{}", state.resolver.base_domain());
+    let module = match state.resolver.resolve(&host).await? {
+        crate::tenancy::resolve::Resolution::Found(t) if t.kind == TenantKind::Local => t,
+        _ => return Err(PageError::NotFound),
+    };
+    let mut tx = state.db.begin(&module).await?;
+    let token = crate::operators::queries::create_handoff(&mut tx, operator.0.id).await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "console.open_from_national",
+        &slug,
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!(
+        "{}/admin/relais?jeton={token}",
+        page.origin.base_url_for(&host)
+    ))
+}

@@ -504,3 +504,35 @@ fn parse_hex(s: &str) -> Option<Vec<u8>> {
         })
         .flatten()
 }
+
+#[derive(Deserialize)]
+pub struct HandoffQuery {
+    jeton: String,
+}
+
+/// `GET /admin/relais?jeton=…`: a national admin arriving from the national console. The
+/// ticket is used once, within a minute, on the host it was made for.
+pub async fn handoff(
+    State(state): State<AppState>,
+    page: Page,
+    Query(query): Query<HandoffQuery>,
+) -> Result<Response, PageError> {
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let Some(id) = crate::operators::queries::use_handoff(&mut tx, &query.jeton).await? else {
+        tx.commit().await?;
+        return see_other("/admin/connexion");
+    };
+    let who = operator(&mut tx, id).await?.ok_or(PageError::NotFound)?;
+    if !allowed(&who, &page.tenant, Action::View) {
+        tx.commit().await?;
+        return Err(PageError::NotAllowed);
+    }
+    let token = open_session(&mut tx, id, true).await?;
+    tx.commit().await?;
+    let mut response = see_other("/admin")?;
+    response.headers_mut().append(
+        SET_COOKIE,
+        console_cookie(&token, SESSION_HOURS * 3600, page.origin.https),
+    );
+    Ok(response)
+}

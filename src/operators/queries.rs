@@ -175,3 +175,32 @@ pub async fn list_here(tx: &mut TenantTx) -> Result<Vec<Operator>, sqlx::Error> 
     .await?;
     rows.iter().map(operator_from_row).collect()
 }
+
+/// A one-minute, single-use ticket to open a console session in the transaction's space
+/// (written by the national console in the module's context).
+pub async fn create_handoff(tx: &mut TenantTx, operator: Uuid) -> Result<String, sqlx::Error> {
+    let token = new_token();
+    sqlx::query(
+        "INSERT INTO operator_handoffs (tenant_id, token_hash, operator_id, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(tx.tenant_id())
+    .bind(hash_token(&token))
+    .bind(operator)
+    .bind(Utc::now() + Duration::minutes(1))
+    .execute(&mut **tx)
+    .await?;
+    Ok(token)
+}
+
+/// Uses a ticket (row-locked, once): the operator it was made for, if still valid.
+pub async fn use_handoff(tx: &mut TenantTx, token: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE operator_handoffs SET used_at = now()
+          WHERE tenant_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > now()
+          RETURNING operator_id",
+    )
+    .bind(tx.tenant_id())
+    .bind(hash_token(token))
+    .fetch_optional(&mut **tx)
+    .await
+}

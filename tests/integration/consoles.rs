@@ -190,6 +190,28 @@ async fn a_national_admin_invited_by_the_cli_opens_a_module_that_is_live_at_once
         "twice is refused"
     );
 
+    // "Open its console": a one-time ticket takes the admin there without a second sign-in.
+    let (_, html) = admin.get("/admin/modules").await;
+    let csrf = extract(&html, "name=\"csrf\" value=\"").unwrap();
+    let (status, location, _) = admin.post_form("/admin/modules/ain/ouvrir", &[("csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    let location = location.unwrap();
+    assert!(
+        location.starts_with("http://ain.localhost/admin/relais?jeton="),
+        "{location}"
+    );
+    let relay = &location[location.find("/admin/relais").unwrap()..];
+    let mut there = Browser::new(&app, "ain.localhost");
+    let (status, _) = there.get(relay).await;
+    assert_eq!(status, 303);
+    assert_eq!(there.get("/admin").await.0, 200, "signed in on the module");
+    let mut again = Browser::new(&app, "ain.localhost");
+    again.get(relay).await;
+    assert_eq!(again.get("/admin").await.0, 303, "a ticket works once");
+    let mut elsewhere = Browser::new(&app, GIRONDE);
+    elsewhere.get(relay).await;
+    assert_eq!(elsewhere.get("/admin").await.0, 303, "and only on its own host");
+
     // Its first operator, invited from the national console: the link opens on the module.
     let (_, html) = admin.get("/admin/modules").await;
     let csrf = extract(&html, "name=\"csrf\" value=\"").unwrap();
