@@ -29,6 +29,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("static/console.js"),
     },
     Asset {
+        path: "likes.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("static/likes.js"),
+    },
+    Asset {
         path: "cover-demarches.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("static/cover-demarches.svg"),

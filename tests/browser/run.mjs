@@ -781,6 +781,22 @@ test('journey: a second person, without JavaScript, signs in, supports the idea 
     await auditPage.goto(journeyOrigin() + journey.ideaPath, { waitUntil: 'load' });
     assert.equal(await auditPage.getByRole('button', { name: 'Je retire mon soutien', exact: true }).count(), 1);
     await auditJourneyPage(auditPage, 'idea-supporter');
+    // With JavaScript, support toggles in place: no page load; the count, the button and a
+    // status message for screen readers follow.
+    let navigated = false;
+    auditPage.on('framenavigated', (frame) => {
+      if (frame === auditPage.mainFrame()) navigated = true;
+    });
+    const count = auditPage.locator('article .like-count');
+    await auditPage.getByRole('button', { name: 'Je retire mon soutien', exact: true }).click();
+    await auditPage.getByRole('button', { name: 'Je soutiens', exact: true }).waitFor();
+    assert.equal((await count.innerText()).trim(), '0');
+    assert.equal(await auditPage.locator('#like-status').textContent(), 'Votre soutien est retiré.');
+    await auditPage.getByRole('button', { name: 'Je soutiens', exact: true }).click();
+    await auditPage.getByRole('button', { name: 'Je retire mon soutien', exact: true }).waitFor();
+    assert.equal((await count.innerText()).trim(), '1');
+    assert.equal(navigated, false, 'no page load');
+    assertNoProblems(auditPage);
   } finally {
     await audit.close();
   }
