@@ -5,6 +5,7 @@ mod cache;
 mod embedded;
 mod helpers;
 mod isolation;
+mod mail;
 mod pages;
 mod participation;
 mod resolution;
