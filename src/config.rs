@@ -212,15 +212,13 @@ impl Settings {
         if !(1..=256).contains(&mail_connections) {
             bail!("ECOUTE_MAIL_CONNECTIONS must be between 1 and 256, got {mail_connections}");
         }
-        let mail_link_base = env("ECOUTE_MAIL_LINK_BASE")
-            .or(file.mail_link_base)
-            .unwrap_or_else(|| {
-                if base_domain == "localhost" {
-                    format!("http://{{host}}:{}", listen.port())
-                } else {
-                    "https://{host}".to_owned()
-                }
-            });
+        let mail_link_base = env("ECOUTE_MAIL_LINK_BASE").or(file.mail_link_base).unwrap_or_else(|| {
+            if base_domain == "localhost" {
+                format!("http://{{host}}:{}", listen.port())
+            } else {
+                "https://{host}".to_owned()
+            }
+        });
         if !mail_link_base.contains("{host}") || !mail_link_base.starts_with("http") {
             bail!("ECOUTE_MAIL_LINK_BASE must look like https://{{host}}, got {mail_link_base:?}");
         }
@@ -408,9 +406,13 @@ mod tests {
         assert_eq!(s.smtp_tls, Some(SmtpTls::StartTls));
         assert_eq!(s.mail_connections, 16);
         assert_eq!(s.mail_link_base, "https://{host}");
-        let file: FileSettings = toml::from_str("mail_per_minute = 30\nmail_worker = false\nsmtp_tls = \"tls\"").unwrap();
+        let file: FileSettings =
+            toml::from_str("mail_per_minute = 30\nmail_worker = false\nsmtp_tls = \"tls\"").unwrap();
         let s = Settings::from_sources(file, |_| None).unwrap();
-        assert_eq!((s.mail_per_minute, s.mail_worker, s.smtp_tls), (Some(30), false, Some(SmtpTls::Tls)));
+        assert_eq!(
+            (s.mail_per_minute, s.mail_worker, s.smtp_tls),
+            (Some(30), false, Some(SmtpTls::Tls))
+        );
         for (key, bad) in [
             ("ECOUTE_SMTP_TLS", "maybe"),
             ("ECOUTE_MAIL_CONNECTIONS", "0"),

@@ -194,8 +194,12 @@ pub fn bodies(space: &Space, draft: &Draft<'_>) -> Result<(String, String), mini
         paragraphs: paragraphs(draft.text),
         unsubscribe_url: draft.unsubscribe_url,
     };
-    let text = TEMPLATES.get_template("mail.txt")?.render(minijinja::value::Serde(&context))?;
-    let html = TEMPLATES.get_template("mail.html")?.render(minijinja::value::Serde(&context))?;
+    let text = TEMPLATES
+        .get_template("mail.txt")?
+        .render(minijinja::value::Serde(&context))?;
+    let html = TEMPLATES
+        .get_template("mail.html")?
+        .render(minijinja::value::Serde(&context))?;
     Ok((text, html))
 }
 
@@ -280,8 +284,14 @@ mod tests {
             unsubscribe_url: Some("https://gironde.caf-ecoute.fr/desabonnement/abc"),
         };
         let (text, html) = bodies(&gironde(), &draft).unwrap();
-        assert!(html.contains("Bonjour &lt;b&gt;toi&lt;&#x2f;b&gt; &amp; les autres"), "{html}");
-        assert!(html.contains("href=\"https:&#x2f;&#x2f;x.fr&#x2f;?a=1&amp;b=2\""), "{html}");
+        assert!(
+            html.contains("Bonjour &lt;b&gt;toi&lt;&#x2f;b&gt; &amp; les autres"),
+            "{html}"
+        );
+        assert!(
+            html.contains("href=\"https:&#x2f;&#x2f;x.fr&#x2f;?a=1&amp;b=2\""),
+            "{html}"
+        );
         assert!(html.contains("background-color:#003189;color:#ffffff"));
         assert!(html.contains("desabonnement"));
         assert!(text.starts_with("Bonjour <b>toi</b> & les autres"));
@@ -298,7 +308,10 @@ mod tests {
             "caf-ecoute.fr",
             ("red;background:url(x)", "#FFFFFF"),
         );
-        assert_eq!((space.primary.as_str(), space.secondary.as_str()), ("#0063af", "#ffffff"));
+        assert_eq!(
+            (space.primary.as_str(), space.secondary.as_str()),
+            ("#0063af", "#ffffff")
+        );
         assert_eq!(space.host, "caf-ecoute.fr");
         assert_eq!(
             space.unsubscribe_url("https://{host}", &[0xff; 3]),
@@ -321,7 +334,10 @@ mod tests {
         assert!(wire.is_ascii());
         assert!(wire.contains("List-Unsubscribe: <https://gironde.caf-ecoute.fr/desabonnement/abc>\r\n"));
         assert!(wire.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
-        assert!(wire.contains("From: \"Caf de la Gironde\" <ne-pas-repondre@caf-ecoute.fr>\r\n"), "{wire}");
+        assert!(
+            wire.contains("From: \"Caf de la Gironde\" <ne-pas-repondre@caf-ecoute.fr>\r\n"),
+            "{wire}"
+        );
         assert!(wire.contains("Message-ID: <42@ecoute>\r\n"));
         assert!(wire.contains("multipart/alternative"));
         draft.unsubscribe_url = None;

@@ -49,7 +49,9 @@ impl SmtpEndpoint {
     /// `smtp://[user:pass@]host[:port][?tls=required]` (no TLS, or STARTTLS when required) or
     /// `smtps://…` (TLS from the start). `tls` (the `ECOUTE_SMTP_TLS` setting) wins over the URL.
     pub fn parse(url: &str, tls: Option<SmtpTls>) -> anyhow::Result<Self> {
-        let (scheme, rest) = url.split_once("://").context("the SMTP URL needs a scheme, like smtp://host:25")?;
+        let (scheme, rest) = url
+            .split_once("://")
+            .context("the SMTP URL needs a scheme, like smtp://host:25")?;
         let (rest, query) = match rest.split_once('?') {
             Some((r, q)) => (r, Some(q)),
             None => (rest, None),
@@ -315,7 +317,11 @@ pub async fn deliver<G: Future<Output = bool>>(
 }
 
 fn reply(response: &Response) -> String {
-    format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" "))
+    format!(
+        "{} {}",
+        response.code(),
+        response.message().collect::<Vec<_>>().join(" ")
+    )
 }
 
 /// Says goodbye (best effort).

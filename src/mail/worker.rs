@@ -37,10 +37,10 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use super::MailStatus;
 use super::claim::{self, AttemptOutcome, Claim, Job, Record};
 use super::render::{self, Draft};
 use super::smtp::{self, Delivery, SmtpEndpoint};
-use super::MailStatus;
 use crate::config::{Settings, SmtpTls};
 use crate::db::Database;
 use crate::tenancy::TenantDb;
@@ -155,7 +155,11 @@ impl MailWorker {
     /// The worker the settings describe.
     pub fn from_settings(pool: PgPool, settings: &Settings) -> anyhow::Result<Self> {
         let transport = Transport::with_tls(settings.smtp_url.as_deref(), settings.smtp_tls, &settings.mail_from)?;
-        Ok(Self::with_options(pool, transport, WorkerOptions::from_settings(settings)))
+        Ok(Self::with_options(
+            pool,
+            transport,
+            WorkerOptions::from_settings(settings),
+        ))
     }
 
     /// Sends everything due now in every space, then returns how many mails were sent. Stops
