@@ -304,7 +304,9 @@ pub async fn deliver<G: Future<Output = bool>>(
         // Refused, or lost before a single byte of the message: nothing was accepted.
         return failed(error, false);
     }
-    match tokio::time::timeout(DATA_TIMEOUT, conn.message(message)).await {
+    // The message and its final dot in one write: lettre's `message` writes the dot separately,
+    // and that small second write waits for the server's delayed ACK (Nagle): 40 ms a mail.
+    match tokio::time::timeout(DATA_TIMEOUT, conn.command(DataPayload(message))).await {
         Ok(Ok(response)) => done(Delivery::Sent(reply(&response)), true),
         // The server answered after the dot: a clear refusal.
         Ok(Err(error)) if error.is_transient() || error.is_permanent() => failed(Failure::Smtp(error), false),
@@ -313,6 +315,29 @@ pub async fn deliver<G: Future<Output = bool>>(
             Delivery::Uncertain("no answer to the end of the message within 120 s".into()),
             false,
         ),
+    }
+}
+
+/// A message as sent after `DATA`: dot-stuffed (RFC 5321 4.5.2), ending with `CRLF . CRLF`.
+/// Built messages are 7-bit ASCII (bodies quoted-printable or base64, headers RFC 2047).
+struct DataPayload<'a>(&'a [u8]);
+
+impl std::fmt::Display for DataPayload<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = String::from_utf8_lossy(self.0);
+        let mut at_line_start = true;
+        for line in text.split_inclusive('\n') {
+            if at_line_start && line.starts_with('.') {
+                f.write_str(".")?;
+            }
+            f.write_str(line)?;
+            at_line_start = line.ends_with('\n');
+        }
+        if text.ends_with("\r\n") {
+            f.write_str(".\r\n")
+        } else {
+            f.write_str("\r\n.\r\n")
+        }
     }
 }
 
@@ -332,6 +357,15 @@ pub async fn quit(mut conn: AsyncSmtpConnection) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_is_dot_stuffed_and_terminated() {
+        assert_eq!(
+            DataPayload(b".a\r\nb\r\n.\r\n..c\r\n").to_string(),
+            "..a\r\nb\r\n..\r\n...c\r\n.\r\n"
+        );
+        assert_eq!(DataPayload(b"x").to_string(), "x\r\n.\r\n");
+    }
 
     #[test]
     fn urls() {
