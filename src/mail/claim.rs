@@ -69,29 +69,10 @@ pub async fn space(tx: &mut TenantTx, base_domain: &str) -> Result<Space, sqlx::
 /// handed over and the mail is queued again; after it the mail becomes `uncertain`.
 /// Returns (queued again, uncertain).
 pub async fn reap_expired(tx: &mut TenantTx) -> Result<(u64, u64), sqlx::Error> {
-    let statuses: Vec<String> = sqlx::query_scalar(
-        "WITH expired AS (
-             UPDATE mail_attempts
-                SET finished_at = now(),
-                    outcome = CASE phase WHEN 'claimed' THEN 'abandoned' ELSE 'uncertain' END,
-                    detail = CASE phase
-                        WHEN 'claimed' THEN 'worker lost before handing the message over (lease expired); queued again'
-                        ELSE 'worker lost after DATA, before the answer (lease expired): the server may have accepted the message'
-                    END
-              WHERE tenant_id = $1 AND finished_at IS NULL AND lease_until < now()
-          RETURNING mail_id, outcome, detail
-         )
-         UPDATE mail_outbox m
-            SET status = CASE e.outcome WHEN 'abandoned' THEN 'queued' ELSE 'uncertain' END,
-                next_try_at = now(),
-                last_error = e.detail
-           FROM expired e
-          WHERE m.tenant_id = $1 AND m.id = e.mail_id AND m.status = 'sending'
-      RETURNING m.status",
-    )
-    .bind(tx.tenant_id())
-    .fetch_all(&mut **tx)
-    .await?;
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT mail_reap_expired($1)")
+        .bind(tx.tenant_id())
+        .fetch_all(&mut **tx)
+        .await?;
     let queued = statuses.iter().filter(|s| *s == "queued").count() as u64;
     Ok((queued, statuses.len() as u64 - queued))
 }
@@ -134,26 +115,26 @@ pub async fn claim(
         }
         want = want.min(left);
     }
-    let rows = sqlx::query(CLAIM)
+    // One call: lock, mark and open attempts by primary key (see the migration's note on plans).
+    let rows = sqlx::query("SELECT * FROM mail_claim($1, $2, $3, $4)")
         .bind(tenant)
-        .bind(want)
+        .bind(want as i32)
         .bind(worker)
         .bind(lease.as_secs_f64())
         .fetch_all(&mut **tx)
         .await?;
     let mut jobs = Vec::with_capacity(rows.len());
     for row in rows {
-        let kind: String = row.try_get("kind")?;
         jobs.push(Job {
             space: space.clone(),
-            attempt: row.try_get("attempt")?,
-            mail: row.try_get("id")?,
-            kind: MailKind::parse(&kind).unwrap_or(MailKind::SignIn),
+            attempt: row.try_get("attempt_id")?,
+            mail: row.try_get("mail_id")?,
+            kind: MailKind::parse(row.try_get("mail_kind")?).unwrap_or(MailKind::SignIn),
+            unsubscribe_token: row.try_get("unsubscribe_token")?,
             to: row.try_get("to_address")?,
             subject: row.try_get("subject")?,
             text: row.try_get("text_body")?,
             message_id: row.try_get("message_id")?,
-            unsubscribe_token: row.try_get("unsubscribe_token")?,
             attempts: row.try_get("attempts")?,
             created_at: row.try_get("created_at")?,
         });
@@ -171,50 +152,21 @@ pub async fn claim(
     Ok(Claim::Jobs(jobs))
 }
 
-// $1 tenant, $2 how many, $3 worker, $4 lease in seconds.
-const CLAIM: &str = "
-WITH due AS (
-    SELECT m.id,
-           m.kind <> 'sign_in' AND EXISTS (
-               SELECT 1 FROM mail_suppressions s WHERE s.tenant_id = m.tenant_id AND s.address = m.to_address
-           ) AS suppressed
-      FROM mail_outbox m
-     WHERE m.tenant_id = $1 AND m.status = 'queued' AND m.next_try_at <= now()
-     ORDER BY m.next_try_at
-     LIMIT $2
-       FOR UPDATE OF m SKIP LOCKED
-), claimed AS (
-    UPDATE mail_outbox m
-       SET status = CASE WHEN due.suppressed THEN 'suppressed' ELSE 'sending' END,
-           attempts = m.attempts + CASE WHEN due.suppressed THEN 0 ELSE 1 END
-      FROM due
-     WHERE m.tenant_id = $1 AND m.id = due.id
- RETURNING m.id, m.kind, m.to_address, m.subject, m.text_body, m.message_id, m.attempts, m.created_at, due.suppressed
-), opened AS (
-    INSERT INTO mail_attempts (tenant_id, mail_id, worker, lease_until)
-    SELECT $1, id, $3, now() + make_interval(secs => $4) FROM claimed WHERE NOT suppressed
- RETURNING id, mail_id
-)
-SELECT o.id AS attempt, c.id, c.kind, c.to_address, c.subject, c.text_body, c.message_id, c.attempts,
-       c.created_at, r.unsubscribe_token
-  FROM claimed c
-  JOIN opened o ON o.mail_id = c.id
-  LEFT JOIN mail_recipients r ON c.kind <> 'sign_in' AND r.tenant_id = $1 AND r.address = c.to_address";
-
 /// The gate: marks the attempts as about to send `DATA`, renewing their lease. Returns those
 /// still open (the others were taken back by [`reap_expired`]: their worker must not send).
-pub async fn pass_gate(tx: &mut TenantTx, attempts: &[Uuid], lease: Duration) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
-        "UPDATE mail_attempts
-            SET phase = 'data', data_at = now(), lease_until = now() + make_interval(secs => $3)
-          WHERE tenant_id = $1 AND id = ANY($2) AND finished_at IS NULL
-      RETURNING id",
-    )
-    .bind(tx.tenant_id())
-    .bind(attempts)
-    .bind(lease.as_secs_f64())
-    .fetch_all(&mut **tx)
-    .await
+pub async fn pass_gate(
+    tx: &mut TenantTx,
+    mails: &[Uuid],
+    attempts: &[Uuid],
+    lease: Duration,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT mail_pass_gate($1, $2, $3, $4)")
+        .bind(tx.tenant_id())
+        .bind(mails)
+        .bind(attempts)
+        .bind(lease.as_secs_f64())
+        .fetch_all(&mut **tx)
+        .await
 }
 
 /// How an attempt ended, as stored.
@@ -244,6 +196,7 @@ impl AttemptOutcome {
 #[derive(Debug, Clone)]
 pub struct Record {
     pub attempt: Uuid,
+    pub mail: Uuid,
     pub outcome: AttemptOutcome,
     pub detail: String,
     /// The mail's new status.
@@ -257,42 +210,21 @@ pub struct Record {
 /// to someone else now). Returns how many mails became `sent`.
 pub async fn record(tx: &mut TenantTx, records: &[Record]) -> Result<u64, sqlx::Error> {
     let attempts: Vec<Uuid> = records.iter().map(|r| r.attempt).collect();
+    let mails: Vec<Uuid> = records.iter().map(|r| r.mail).collect();
     let outcomes: Vec<&str> = records.iter().map(|r| r.outcome.as_str()).collect();
     let details: Vec<&str> = records.iter().map(|r| r.detail.as_str()).collect();
     let statuses: Vec<&str> = records.iter().map(|r| r.status.as_str()).collect();
     let retry_in: Vec<f64> = records.iter().map(|r| r.retry_in.as_secs_f64()).collect();
-    let sent: i64 = sqlx::query_scalar(
-        "WITH input AS (
-             SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::float8[])
-                 AS i(attempt, outcome, detail, status, retry_in)
-         ), closed AS (
-             UPDATE mail_attempts a
-                SET finished_at = now(), outcome = i.outcome, detail = i.detail
-               FROM input i
-              WHERE a.tenant_id = $1 AND a.id = i.attempt
-                AND (a.finished_at IS NULL OR a.outcome = 'uncertain')
-          RETURNING a.mail_id, i.outcome, i.detail, i.status, i.retry_in
-         ), updated AS (
-             UPDATE mail_outbox m
-                SET status = c.status,
-                    sent_at = CASE WHEN c.outcome = 'sent' THEN now() ELSE m.sent_at END,
-                    last_error = CASE c.outcome WHEN 'sent' THEN NULL WHEN 'released' THEN m.last_error ELSE c.detail END,
-                    next_try_at = now() + make_interval(secs => c.retry_in),
-                    attempts = m.attempts - CASE WHEN c.outcome = 'released' THEN 1 ELSE 0 END
-               FROM closed c
-              WHERE m.tenant_id = $1 AND m.id = c.mail_id AND m.status IN ('sending', 'uncertain')
-          RETURNING m.status
-         )
-         SELECT count(*) FILTER (WHERE status = 'sent') FROM updated",
-    )
-    .bind(tx.tenant_id())
-    .bind(&attempts)
-    .bind(&outcomes)
-    .bind(&details)
-    .bind(&statuses)
-    .bind(&retry_in)
-    .fetch_one(&mut **tx)
-    .await?;
+    let sent: i32 = sqlx::query_scalar("SELECT mail_record($1, $2, $3, $4, $5, $6, $7)")
+        .bind(tx.tenant_id())
+        .bind(&mails)
+        .bind(&attempts)
+        .bind(&outcomes)
+        .bind(&details)
+        .bind(&statuses)
+        .bind(&retry_in)
+        .fetch_one(&mut **tx)
+        .await?;
     Ok(sent as u64)
 }
 

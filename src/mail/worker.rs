@@ -594,6 +594,7 @@ impl Shared {
             job.tenant(),
             Record {
                 attempt: job.attempt,
+                mail: job.mail,
                 outcome: AttemptOutcome::Released,
                 detail: why.to_owned(),
                 status: MailStatus::Queued,
@@ -620,6 +621,7 @@ impl Shared {
             job.tenant(),
             Record {
                 attempt: job.attempt,
+                mail: job.mail,
                 outcome,
                 detail,
                 status,
@@ -671,7 +673,7 @@ impl Shared {
                     }
                 },
             };
-            let gate = self.gate.pass(job.tenant(), job.attempt);
+            let gate = self.gate.pass(job.tenant(), job.mail, job.attempt);
             let outcome = smtp::deliver(&mut c.smtp, sender, &to, &message, gate).await;
             if outcome.stale && c.used && retry_on_fresh_connection {
                 // The server closed it while idle; nothing was said about this mail yet.
@@ -734,13 +736,16 @@ impl<T> Drop for OwnedTask<T> {
 
 /// Hands out gate passes: commits "about to send DATA" for every waiting sender at once.
 #[derive(Clone)]
-struct Gate(mpsc::UnboundedSender<(Uuid, Uuid, oneshot::Sender<bool>)>);
+struct Gate(mpsc::UnboundedSender<(Uuid, GatePass)>);
+
+/// One sender's request: (mail, attempt, where to answer).
+type GatePass = (Uuid, Uuid, oneshot::Sender<bool>);
 
 impl Gate {
     /// Whether this worker still owns the attempt, now marked as handing the message over.
-    async fn pass(&self, tenant: Uuid, attempt: Uuid) -> bool {
+    async fn pass(&self, tenant: Uuid, mail: Uuid, attempt: Uuid) -> bool {
         let (answer, answered) = oneshot::channel();
-        if self.0.send((tenant, attempt, answer)).is_err() {
+        if self.0.send((tenant, (mail, attempt, answer))).is_err() {
             return false;
         }
         answered.await.unwrap_or(false)
@@ -748,22 +753,23 @@ impl Gate {
 }
 
 fn spawn_gate(db: TenantDb, lease: Duration) -> (Gate, OwnedTask<()>) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<(Uuid, Uuid, oneshot::Sender<bool>)>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<(Uuid, GatePass)>();
     let task = tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
-            let mut by_tenant: HashMap<Uuid, Vec<(Uuid, oneshot::Sender<bool>)>> = HashMap::new();
+            let mut by_tenant: HashMap<Uuid, Vec<GatePass>> = HashMap::new();
             let mut count = 0;
             let mut next = Some(first);
-            while let Some((tenant, attempt, answer)) = next {
-                by_tenant.entry(tenant).or_default().push((attempt, answer));
+            while let Some((tenant, pass)) = next {
+                by_tenant.entry(tenant).or_default().push(pass);
                 count += 1;
                 next = if count < FLUSH_MAX { rx.try_recv().ok() } else { None };
             }
             for (tenant, waiting) in by_tenant {
-                let attempts: Vec<Uuid> = waiting.iter().map(|(a, _)| *a).collect();
+                let mails: Vec<Uuid> = waiting.iter().map(|(m, _, _)| *m).collect();
+                let attempts: Vec<Uuid> = waiting.iter().map(|(_, a, _)| *a).collect();
                 let passed: HashSet<Uuid> = match async {
                     let mut tx = db.begin_for_id(tenant).await?;
-                    let passed = claim::pass_gate(&mut tx, &attempts, lease).await?;
+                    let passed = claim::pass_gate(&mut tx, &mails, &attempts, lease).await?;
                     tx.commit().await?;
                     Ok::<_, sqlx::Error>(passed)
                 }
@@ -776,7 +782,7 @@ fn spawn_gate(db: TenantDb, lease: Duration) -> (Gate, OwnedTask<()>) {
                         HashSet::new()
                     }
                 };
-                for (attempt, answer) in waiting {
+                for (_, attempt, answer) in waiting {
                     let _ = answer.send(passed.contains(&attempt));
                 }
             }
