@@ -240,6 +240,17 @@ async fn command<C: std::fmt::Display>(conn: &mut AsyncSmtpConnection, cmd: C) -
     }
 }
 
+/// What the gate says before `DATA`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateAnswer {
+    /// Recorded as handing over: go on.
+    Pass,
+    /// Another worker has taken the mail back: do not send it.
+    Refused,
+    /// Could not be recorded (database unreachable): do not send it now.
+    Unavailable,
+}
+
 /// The outcome of [`deliver`], and whether the connection may carry the next mail.
 pub struct Transaction {
     pub delivery: Delivery,
@@ -254,7 +265,7 @@ pub struct Transaction {
 /// Runs one mail transaction: `MAIL FROM`, `RCPT TO`, `gate`, `DATA`, message, final dot.
 /// `gate` must commit that the message is about to be handed over, and answer whether this
 /// worker still owns the mail.
-pub async fn deliver<G: Future<Output = bool>>(
+pub async fn deliver<G: Future<Output = GateAnswer>>(
     conn: &mut AsyncSmtpConnection,
     sender: &Address,
     to: &Address,
@@ -296,9 +307,16 @@ pub async fn deliver<G: Future<Output = bool>>(
         }
         return outcome;
     }
-    if !gate.await {
+    let not_now = match gate.await {
+        GateAnswer::Pass => None,
+        GateAnswer::Refused => Some(Delivery::Superseded),
+        GateAnswer::Unavailable => Some(Delivery::Deferred(
+            "the attempt could not be recorded before DATA; not handed over".into(),
+        )),
+    };
+    if let Some(delivery) = not_now {
         let reusable = command(conn, Rset).await.is_ok();
-        return done(Delivery::Superseded, reusable);
+        return done(delivery, reusable);
     }
     if let Err(error) = command(conn, Data).await {
         // Refused, or lost before a single byte of the message: nothing was accepted.

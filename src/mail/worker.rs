@@ -171,8 +171,14 @@ impl MailWorker {
     /// Runs until `stop`: claims on notifications, sweeps and timers. On `stop`, the mails in
     /// hand are finished and the claimed ones not yet started are handed back.
     pub async fn run(self, stop: CancellationToken) {
-        if let Err(error) = self.pump(true, stop).await {
-            tracing::error!(error = format!("{error:#}"), "mail worker stopped");
+        // A pass ends only on `stop`, or on an error such as the database being unreachable:
+        // then it starts again a little later.
+        while let Err(error) = self.pump(true, stop.clone()).await {
+            tracing::error!(error = format!("{error:#}"), "mail worker failed; restarting in 5 s");
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            }
         }
     }
 
@@ -379,11 +385,18 @@ async fn sleep_until(until: Option<Instant>) {
     }
 }
 
+/// The space a notification names; `None` when notifications may have been missed (the listener
+/// reconnected, or cannot: then after a pause, so a database outage does not spin the loop).
 async fn notification(listener: &mut Option<PgListener>) -> Option<Uuid> {
     match listener.as_mut() {
         Some(l) => match l.try_recv().await {
             Ok(Some(n)) => n.payload().parse().ok(),
-            _ => None,
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(%error, "mail worker lost its LISTEN connection");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                None
+            }
         },
         None => std::future::pending().await,
     }
@@ -739,16 +752,16 @@ impl<T> Drop for OwnedTask<T> {
 struct Gate(mpsc::UnboundedSender<(Uuid, GatePass)>);
 
 /// One sender's request: (mail, attempt, where to answer).
-type GatePass = (Uuid, Uuid, oneshot::Sender<bool>);
+type GatePass = (Uuid, Uuid, oneshot::Sender<smtp::GateAnswer>);
 
 impl Gate {
     /// Whether this worker still owns the attempt, now marked as handing the message over.
-    async fn pass(&self, tenant: Uuid, mail: Uuid, attempt: Uuid) -> bool {
+    async fn pass(&self, tenant: Uuid, mail: Uuid, attempt: Uuid) -> smtp::GateAnswer {
         let (answer, answered) = oneshot::channel();
         if self.0.send((tenant, (mail, attempt, answer))).is_err() {
-            return false;
+            return smtp::GateAnswer::Unavailable;
         }
-        answered.await.unwrap_or(false)
+        answered.await.unwrap_or(smtp::GateAnswer::Unavailable)
     }
 }
 
@@ -767,7 +780,7 @@ fn spawn_gate(db: TenantDb, lease: Duration) -> (Gate, OwnedTask<()>) {
             for (tenant, waiting) in by_tenant {
                 let mails: Vec<Uuid> = waiting.iter().map(|(m, _, _)| *m).collect();
                 let attempts: Vec<Uuid> = waiting.iter().map(|(_, a, _)| *a).collect();
-                let passed: HashSet<Uuid> = match async {
+                let passed: Option<HashSet<Uuid>> = match async {
                     let mut tx = db.begin_for_id(tenant).await?;
                     let passed = claim::pass_gate(&mut tx, &mails, &attempts, lease).await?;
                     tx.commit().await?;
@@ -775,15 +788,19 @@ fn spawn_gate(db: TenantDb, lease: Duration) -> (Gate, OwnedTask<()>) {
                 }
                 .await
                 {
-                    Ok(passed) => passed.into_iter().collect(),
+                    Ok(passed) => Some(passed.into_iter().collect()),
                     Err(error) => {
-                        // Not recorded, so not sent: the lease will hand these mails back.
+                        // Not recorded, so not handed over: these mails will be tried again.
                         tracing::warn!(%tenant, %error, "mail gate unavailable");
-                        HashSet::new()
+                        None
                     }
                 };
                 for (_, attempt, answer) in waiting {
-                    let _ = answer.send(passed.contains(&attempt));
+                    let _ = answer.send(match &passed {
+                        Some(passed) if passed.contains(&attempt) => smtp::GateAnswer::Pass,
+                        Some(_) => smtp::GateAnswer::Refused,
+                        None => smtp::GateAnswer::Unavailable,
+                    });
                 }
             }
         }
