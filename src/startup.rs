@@ -40,11 +40,11 @@ impl Application {
         let resolver = TenantResolver::new(pool.clone(), &settings.base_domain);
         let background = CancellationToken::new();
         // Off when `ecoute worker` runs on its own (ECOUTE_MAIL_WORKER=off).
-        let mail_worker = match settings.mail_worker {
-            true => Some(tokio::spawn(
-                MailWorker::from_settings(pool.clone(), settings)?.run(background.child_token()),
-            )),
-            false => None,
+        let mail_worker = if settings.mail_worker {
+            let worker = MailWorker::from_settings(pool.clone(), settings)?;
+            Some(tokio::spawn(worker.run(background.child_token())))
+        } else {
+            None
         };
         let (sessions, campaigns, ideas) = (
             SessionCache::default(),
@@ -105,10 +105,9 @@ impl Application {
             .await;
         self.background.cancel();
         // The worker finishes the mail in hand before the pool goes.
-        if let Some(Err(error)) = match self.mail_worker {
-            Some(worker) => Some(worker.await),
-            None => None,
-        } {
+        if let Some(worker) = self.mail_worker
+            && let Err(error) = worker.await
+        {
             tracing::warn!(%error, "mail worker ended abnormally");
         }
         self.pool.close().await;

@@ -6,8 +6,9 @@
 //!   token in the URL is the proof, 256 random bits that only the recipient's mail holds, and
 //!   all it can do is unsubscribe that address from that space.
 //!
-//! These routes resolve the space like every page but are not behind the per-IP write limit:
-//! one-click requests come from a few addresses of the big mail providers.
+//! [`routes`] is merged into the spaces' router between the per-IP write limit and tenant
+//! resolution: these routes resolve the space like every page, but one-click requests come from
+//! a few addresses of the big mail providers and must not hit the write limit.
 
 use std::sync::LazyLock;
 
@@ -15,7 +16,6 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
-use axum::middleware::from_fn_with_state;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
@@ -24,17 +24,15 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use crate::error::PageError;
-use crate::tenancy::middleware::resolve_tenant;
 use crate::tenancy::{CurrentTenant, TenantTx};
 use crate::web::AppState;
 use crate::web::i18n::Lang;
 use crate::web::templates::PageFrame;
 
-/// The routes, to merge into the spaces' router.
-pub fn routes(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/desabonnement/{token}", get(confirm_form).post(unsubscribe))
-        .layer(from_fn_with_state(state, resolve_tenant))
+/// The routes, to merge into the spaces' router after the write limit and before tenant
+/// resolution (which they need).
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/desabonnement/{token}", get(confirm_form).post(unsubscribe))
 }
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {

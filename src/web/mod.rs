@@ -128,8 +128,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(csrf::visitor_cookie))
         .layer(from_fn_with_state(state.clone(), rate_limit::limit_writes))
-        .layer(from_fn_with_state(state.clone(), resolve_tenant))
-        .merge(crate::mail::routes(state.clone()));
+        .merge(crate::mail::routes())
+        .layer(from_fn_with_state(state.clone(), resolve_tenant));
     // Probes and static files answer on any host.
     let infrastructure = Router::new()
         .route("/healthz", get(health::live))

@@ -347,6 +347,57 @@ async fn one_click_unsubscribe_suppresses_list_mail_but_not_sign_in_links() {
 }
 
 #[tokio::test]
+async fn one_click_unsubscribe_is_not_held_back_by_the_per_client_write_limit() {
+    // Mail providers send one-click requests from a few addresses of theirs.
+    let test_db = TestDb::new().await;
+    let mut settings = test_db.settings();
+    settings.write_limit_per_minute = Some(1);
+    let app = TestApp::spawn_with_settings(test_db, settings).await;
+    let gironde = Space::new(&app.test_db, "gironde").await;
+    let mut paths = Vec::new();
+    for who in ["a", "b", "c"] {
+        gironde
+            .invite(&format!("{who}@exemple.fr"), "Votre avis compte", "Bonjour")
+            .await;
+        let mut tx = gironde.db.begin_for_id(gironde.id).await.unwrap();
+        let token: Vec<u8> = sqlx::query_scalar("SELECT unsubscribe_token FROM mail_recipients WHERE address = $1")
+            .bind(format!("{who}@exemple.fr"))
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        use base64::Engine;
+        paths.push(format!(
+            "/desabonnement/{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token)
+        ));
+    }
+    let post = |path: String| {
+        app.client
+            .post(app.url(&path))
+            .header("host", "gironde.localhost")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+    };
+    // Other writes from this client are limited...
+    let (first, second) = (
+        post("/connexion".into()).await.unwrap(),
+        post("/connexion".into()).await.unwrap(),
+    );
+    assert_eq!(second.status().as_u16(), 429, "{}", first.status());
+    // ...one-click unsubscribes are not.
+    for path in paths {
+        assert_eq!(post(path).await.unwrap().status().as_u16(), 200);
+    }
+    let mut tx = gironde.db.begin_for_id(gironde.id).await.unwrap();
+    let suppressed: i64 = sqlx::query_scalar("SELECT count(*) FROM mail_suppressions")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(suppressed, 3);
+}
+
+#[tokio::test]
 async fn mail_waits_while_smtp_is_down_and_goes_once_with_the_same_message_id() {
     let test_db = TestDb::new().await;
     let gironde = Space::new(&test_db, "gironde").await;
