@@ -17,6 +17,13 @@ pub const DEFAULT_BASE_DOMAIN: &str = "localhost";
 pub const DEFAULT_APP_ROLE: &str = "ecoute_app";
 /// Default writes per client IP and minute on a server.
 pub const DEFAULT_WRITE_LIMIT: u32 = 120;
+/// Default list and transactional mails one space may send per minute.
+pub const DEFAULT_MAIL_PER_MINUTE: u32 = 1000;
+/// Default parallel SMTP connections of one mail worker.
+pub const DEFAULT_MAIL_CONNECTIONS: usize = 8;
+/// Default lease of a claimed mail: how long a worker may hold one before another worker
+/// decides it died (longer than any SMTP timeout).
+pub const DEFAULT_MAIL_LEASE_SECONDS: u64 = 300;
 
 /// Process-wide settings.
 #[derive(Clone)]
@@ -41,8 +48,25 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// SMTP server for outgoing mail (`smtp://host:port`, `smtps://user:pass@host`); none: mail is logged.
     pub smtp_url: Option<String>,
-    /// Sender of outgoing mail.
+    /// Sender of outgoing mail. Its address is the sender of every mail; the display name is
+    /// replaced by the space's name (`Caf de la Gironde <ne-pas-repondre@…>`).
     pub mail_from: String,
+    /// TLS towards the SMTP server; `None`: as the URL says (`smtps://` is TLS, `smtp://` none,
+    /// `smtp://…?tls=required` STARTTLS). `ECOUTE_SMTP_TLS` = `none` | `starttls` | `tls`.
+    pub smtp_tls: Option<SmtpTls>,
+    /// Run the mail worker inside `serve` and `demo` (`ECOUTE_MAIL_WORKER`, default on). Turn it
+    /// off when `ecoute worker` runs on its own.
+    pub mail_worker: bool,
+    /// Mails one space may send per minute, across all workers; `None`: unlimited.
+    pub mail_per_minute: Option<u32>,
+    /// Parallel SMTP connections of one worker.
+    pub mail_connections: usize,
+    /// Origin of links in mail that no request made (List-Unsubscribe): `{host}` is replaced by
+    /// the space's host name. Default `https://{host}`, or `http://{host}:<port>` when the base
+    /// domain is `localhost`.
+    pub mail_link_base: String,
+    /// How long a worker may hold a claimed mail before another one takes over (seconds).
+    pub mail_lease_seconds: u64,
     /// Writes (POST, PUT, PATCH, DELETE) allowed per client IP and minute; `None`: unlimited
     /// (tests and tools). `ECOUTE_WRITE_LIMIT_PER_MINUTE`, default 120 for servers.
     pub write_limit_per_minute: Option<u32>,
@@ -62,6 +86,12 @@ impl std::fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
+            .field("smtp_tls", &self.smtp_tls)
+            .field("mail_worker", &self.mail_worker)
+            .field("mail_per_minute", &self.mail_per_minute)
+            .field("mail_connections", &self.mail_connections)
+            .field("mail_link_base", &self.mail_link_base)
+            .field("mail_lease_seconds", &self.mail_lease_seconds)
             .field("write_limit_per_minute", &self.write_limit_per_minute)
             .finish()
     }
@@ -96,6 +126,13 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    smtp_tls: Option<String>,
+    mail_worker: Option<bool>,
+    /// A number, or `"off"`.
+    mail_per_minute: Option<toml::Value>,
+    mail_connections: Option<usize>,
+    mail_link_base: Option<String>,
+    mail_lease_seconds: Option<u64>,
 }
 
 impl Settings {
@@ -116,7 +153,7 @@ impl Settings {
         let listen = env("ECOUTE_LISTEN")
             .or(file.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.into());
-        let listen = listen
+        let listen: SocketAddr = listen
             .parse()
             .with_context(|| format!("ECOUTE_LISTEN must be an address like 127.0.0.1:8080, got {listen:?}"))?;
         let base_domain = env("ECOUTE_BASE_DOMAIN")
@@ -147,6 +184,53 @@ impl Settings {
         let mail_from = env("ECOUTE_MAIL_FROM")
             .or(file.mail_from)
             .unwrap_or_else(|| format!("La Caf à votre écoute <ne-pas-repondre@{base_domain}>"));
+        let smtp_tls = env("ECOUTE_SMTP_TLS")
+            .or(file.smtp_tls)
+            .map(|v| SmtpTls::parse(&v))
+            .transpose()?;
+        let mail_worker = match env("ECOUTE_MAIL_WORKER") {
+            Some(v) => parse_switch(&v).with_context(|| format!("ECOUTE_MAIL_WORKER must be on or off, got {v:?}"))?,
+            None => file.mail_worker.unwrap_or(true),
+        };
+        let mail_per_minute = match env("ECOUTE_MAIL_PER_MINUTE").or(file.mail_per_minute.map(|v| match v {
+            toml::Value::String(s) => s,
+            other => other.to_string(),
+        })) {
+            Some(v) if v == "0" || v == "off" => None,
+            Some(v) => Some(
+                v.parse()
+                    .with_context(|| format!("ECOUTE_MAIL_PER_MINUTE must be a number or off, got {v:?}"))?,
+            ),
+            None => Some(DEFAULT_MAIL_PER_MINUTE),
+        };
+        let mail_connections = match env("ECOUTE_MAIL_CONNECTIONS") {
+            Some(v) => v
+                .parse()
+                .with_context(|| format!("ECOUTE_MAIL_CONNECTIONS must be a number, got {v:?}"))?,
+            None => file.mail_connections.unwrap_or(DEFAULT_MAIL_CONNECTIONS),
+        };
+        if !(1..=256).contains(&mail_connections) {
+            bail!("ECOUTE_MAIL_CONNECTIONS must be between 1 and 256, got {mail_connections}");
+        }
+        let mail_link_base = env("ECOUTE_MAIL_LINK_BASE").or(file.mail_link_base).unwrap_or_else(|| {
+            if base_domain == "localhost" {
+                format!("http://{{host}}:{}", listen.port())
+            } else {
+                "https://{host}".to_owned()
+            }
+        });
+        if !mail_link_base.contains("{host}") || !mail_link_base.starts_with("http") {
+            bail!("ECOUTE_MAIL_LINK_BASE must look like https://{{host}}, got {mail_link_base:?}");
+        }
+        let mail_lease_seconds = match env("ECOUTE_MAIL_LEASE_SECONDS") {
+            Some(v) => v
+                .parse()
+                .with_context(|| format!("ECOUTE_MAIL_LEASE_SECONDS must be a number, got {v:?}"))?,
+            None => file.mail_lease_seconds.unwrap_or(DEFAULT_MAIL_LEASE_SECONDS),
+        };
+        if mail_lease_seconds == 0 {
+            bail!("ECOUTE_MAIL_LEASE_SECONDS must be at least 1");
+        }
         Ok(Settings {
             database_url: env("DATABASE_URL").or(file.database_url),
             app_database_url: env("ECOUTE_APP_DATABASE_URL").or(file.app_database_url),
@@ -173,6 +257,12 @@ impl Settings {
                 None => Some(DEFAULT_WRITE_LIMIT),
             },
             mail_from,
+            smtp_tls,
+            mail_worker,
+            mail_per_minute,
+            mail_connections,
+            mail_link_base,
+            mail_lease_seconds,
         })
     }
 
@@ -181,6 +271,36 @@ impl Settings {
         let mut settings = Self::from_sources(FileSettings::default(), |_| None).expect("default settings are valid");
         settings.write_limit_per_minute = None;
         settings
+    }
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same host or network).
+    None,
+    /// Plain connection upgraded with STARTTLS, required (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465, `smtps://`).
+    Tls,
+}
+
+impl SmtpTls {
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "none" | "off" => Ok(SmtpTls::None),
+            "starttls" | "required" => Ok(SmtpTls::StartTls),
+            "tls" | "wrapper" => Ok(SmtpTls::Tls),
+            other => bail!("ECOUTE_SMTP_TLS must be none, starttls or tls, got {other:?}"),
+        }
+    }
+}
+
+fn parse_switch(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Some(true),
+        "off" | "false" | "0" | "no" => Some(false),
+        _ => None,
     }
 }
 
@@ -263,6 +383,43 @@ mod tests {
         assert_eq!(s.base_domain, "caf-ecoute.fr");
         assert_eq!(s.trusted_proxies.len(), 2);
         assert_eq!(s.listen.to_string(), DEFAULT_LISTEN);
+    }
+
+    #[test]
+    fn mail_settings() {
+        let s = Settings::defaults();
+        assert!(s.mail_worker);
+        assert_eq!(s.mail_per_minute, Some(DEFAULT_MAIL_PER_MINUTE));
+        assert_eq!(s.mail_link_base, "http://{host}:8080");
+        assert_eq!(s.smtp_tls, None);
+        let s = Settings::from_sources(FileSettings::default(), |k| match k {
+            "ECOUTE_BASE_DOMAIN" => Some("caf-ecoute.fr".into()),
+            "ECOUTE_MAIL_WORKER" => Some("off".into()),
+            "ECOUTE_MAIL_PER_MINUTE" => Some("off".into()),
+            "ECOUTE_SMTP_TLS" => Some("starttls".into()),
+            "ECOUTE_MAIL_CONNECTIONS" => Some("16".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(!s.mail_worker);
+        assert_eq!(s.mail_per_minute, None);
+        assert_eq!(s.smtp_tls, Some(SmtpTls::StartTls));
+        assert_eq!(s.mail_connections, 16);
+        assert_eq!(s.mail_link_base, "https://{host}");
+        let file: FileSettings =
+            toml::from_str("mail_per_minute = 30\nmail_worker = false\nsmtp_tls = \"tls\"").unwrap();
+        let s = Settings::from_sources(file, |_| None).unwrap();
+        assert_eq!(
+            (s.mail_per_minute, s.mail_worker, s.smtp_tls),
+            (Some(30), false, Some(SmtpTls::Tls))
+        );
+        for (key, bad) in [
+            ("ECOUTE_SMTP_TLS", "maybe"),
+            ("ECOUTE_MAIL_CONNECTIONS", "0"),
+            ("ECOUTE_MAIL_LINK_BASE", "gironde.fr"),
+        ] {
+            assert!(Settings::from_sources(FileSettings::default(), |k| (k == key).then(|| bad.to_owned())).is_err());
+        }
     }
 
     #[test]

@@ -44,6 +44,8 @@ enum Command {
         #[command(subcommand)]
         command: OperatorsCommand,
     },
+    /// Send queued mail, without serving pages (set ECOUTE_MAIL_WORKER=off on the servers).
+    Worker,
     /// Everything for a first look: database, migrations, tenants, demo campaigns, server.
     Demo {
         #[arg(long)]
@@ -90,7 +92,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(cli.config.as_deref())?;
-    let server = matches!(cli.command, Command::Serve { .. });
+    let server = matches!(cli.command, Command::Serve { .. } | Command::Worker);
     let _telemetry = ecoute::telemetry::init(server)?;
     match cli.command {
         Command::Serve { listen } => {
@@ -102,6 +104,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 db.check_migrated().await?;
             }
             serve(&settings, &db, listen.unwrap_or(settings.listen), false).await?;
+        }
+        Command::Worker => {
+            let db = Database::open(&settings).await?;
+            if db.embedded.is_some() {
+                db.migrate().await?;
+            } else {
+                db.check_migrated().await?;
+            }
+            ecoute::mail::worker::run_standalone(&settings, &db, shutdown_signal()).await?;
         }
         Command::Migrate => {
             let db = Database::open(&settings).await?;

@@ -18,7 +18,7 @@ use crate::db::Database;
 use crate::db::changes::{self, Change};
 use crate::ideas::likes::LikeWriter;
 use crate::ideas::snapshot::IdeaSnapshots;
-use crate::mail::worker::{MailWorker, Transport};
+use crate::mail::worker::MailWorker;
 use crate::tenancy::{TenantDb, TenantResolver};
 use crate::web::{App, AppState, router};
 
@@ -28,7 +28,7 @@ pub struct Application {
     router: axum::Router,
     pool: PgPool,
     background: CancellationToken,
-    mail_worker: tokio::task::JoinHandle<()>,
+    mail_worker: Option<tokio::task::JoinHandle<()>>,
     resolver: TenantResolver,
 }
 
@@ -39,8 +39,13 @@ impl Application {
         let pool = db.connect_app(32).await?;
         let resolver = TenantResolver::new(pool.clone(), &settings.base_domain);
         let background = CancellationToken::new();
-        let transport = Transport::from_settings(settings.smtp_url.as_deref(), &settings.mail_from)?;
-        let mail_worker = tokio::spawn(MailWorker::new(pool.clone(), transport).run(background.child_token()));
+        // Off when `ecoute worker` runs on its own (ECOUTE_MAIL_WORKER=off).
+        let mail_worker = if settings.mail_worker {
+            let worker = MailWorker::from_settings(pool.clone(), settings)?;
+            Some(tokio::spawn(worker.run(background.child_token())))
+        } else {
+            None
+        };
         let (sessions, campaigns, ideas) = (
             SessionCache::default(),
             CampaignCache::default(),
@@ -100,7 +105,9 @@ impl Application {
             .await;
         self.background.cancel();
         // The worker finishes the mail in hand before the pool goes.
-        if let Err(error) = self.mail_worker.await {
+        if let Some(worker) = self.mail_worker
+            && let Err(error) = worker.await
+        {
             tracing::warn!(%error, "mail worker ended abnormally");
         }
         self.pool.close().await;

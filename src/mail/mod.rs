@@ -1,32 +1,117 @@
-//! Outgoing e-mail through a transactional outbox.
+//! Outgoing e-mail through a transactional outbox, delivered at most once by a worker.
 //!
-//! An action that sends mail writes a `mail_outbox` row in its own transaction ([`queue`]), so a
-//! mail exists if and only if the action happened. The [`worker`] sends queued rows through SMTP
-//! (lettre), retrying with backoff; without SMTP settings it logs them instead (demo mode).
+//! - [`queue`](mod@queue): an action that sends mail writes `mail_outbox` rows in its own
+//!   transaction, so a mail exists if and only if the action happened. List mail (invitations,
+//!   news) to an address that unsubscribed from the space is recorded as `suppressed`, never sent.
+//! - [`worker`]: claims due rows per space (`FOR UPDATE SKIP LOCKED`, row-level security
+//!   context), sends them over parallel SMTP connections, records every attempt, retries with
+//!   a capped backoff and keeps each space under its rate.
+//! - [`render`]: text and HTML (minijinja, auto-escaped) in the space's name and colours, with
+//!   `List-Unsubscribe` on list mail.
+//! - [`unsubscribe`]: `/desabonnement/{token}`, the one-click (RFC 8058) and page flow.
+//! - [`status`]: what consoles show: each mail's fate, counts per status, operator decisions.
+//!
+//! The delivery guarantee (exactly once, or visibly `uncertain`) is explained in `docs/mail.md`.
 
+mod claim;
+pub mod queue;
+pub mod render;
+pub mod smtp;
+pub mod status;
+pub mod unsubscribe;
 pub mod worker;
 
-use uuid::Uuid;
+pub use queue::{BulkQueued, MailContent, OutgoingMail, Queued, queue, queue_bulk, queue_to};
+pub use unsubscribe::routes;
 
-use crate::tenancy::TenantTx;
+use serde::Serialize;
 
-/// One message to send.
-#[derive(Debug, Clone)]
-pub struct OutgoingMail {
-    pub to: String,
-    pub subject: String,
-    pub text: String,
+/// What a mail is for; decides suppression and `List-Unsubscribe`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    /// A sign-in link: transactional, always sent, no unsubscribe link.
+    SignIn,
+    /// An invitation to take part in a campaign: list mail.
+    Invitation,
+    /// News of a space (results, new campaigns): list mail.
+    News,
 }
 
-/// Queues `mail` in the transaction's space. Sent after commit; never if the transaction aborts.
-pub async fn queue(tx: &mut TenantTx, mail: &OutgoingMail) -> Result<Uuid, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO mail_outbox (tenant_id, to_address, subject, text_body) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(tx.tenant_id())
-    .bind(&mail.to)
-    .bind(&mail.subject)
-    .bind(&mail.text)
-    .fetch_one(&mut **tx)
-    .await
+impl MailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::SignIn => "sign_in",
+            MailKind::Invitation => "invitation",
+            MailKind::News => "news",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "sign_in" => Some(MailKind::SignIn),
+            "invitation" => Some(MailKind::Invitation),
+            "news" => Some(MailKind::News),
+            _ => None,
+        }
+    }
+
+    /// List mail can be unsubscribed from; transactional mail answers a person's own request.
+    pub fn is_list_mail(self) -> bool {
+        !matches!(self, MailKind::SignIn)
+    }
+
+    /// After this long without success a mail is marked `failed`: a sign-in link is useless
+    /// long before (it expires after 15 minutes), an invitation still matters for days.
+    pub fn give_up_after(self) -> chrono::Duration {
+        match self {
+            MailKind::SignIn => chrono::Duration::hours(1),
+            MailKind::Invitation | MailKind::News => chrono::Duration::days(3),
+        }
+    }
+}
+
+/// Where a mail stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailStatus {
+    /// Waiting for its turn (or for the SMTP server to come back).
+    Queued,
+    /// A worker holds it.
+    Sending,
+    /// The SMTP server answered 250.
+    Sent,
+    /// Refused for good (5xx), or still not sent when it stopped being useful.
+    Failed,
+    /// List mail to an address that unsubscribed: not sent.
+    Suppressed,
+    /// A worker stopped after handing the message over and before hearing the answer: it may
+    /// or may not have been delivered. Never resent automatically; an operator decides.
+    Uncertain,
+}
+
+impl MailStatus {
+    pub const ALL: [MailStatus; 6] = [
+        MailStatus::Queued,
+        MailStatus::Sending,
+        MailStatus::Sent,
+        MailStatus::Failed,
+        MailStatus::Suppressed,
+        MailStatus::Uncertain,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailStatus::Queued => "queued",
+            MailStatus::Sending => "sending",
+            MailStatus::Sent => "sent",
+            MailStatus::Failed => "failed",
+            MailStatus::Suppressed => "suppressed",
+            MailStatus::Uncertain => "uncertain",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        MailStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
 }

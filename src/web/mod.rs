@@ -130,6 +130,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(csrf::visitor_cookie))
         .layer(from_fn_with_state(state.clone(), rate_limit::limit_writes))
+        .merge(crate::mail::routes())
         .layer(from_fn_with_state(state.clone(), resolve_tenant));
     // Probes and static files answer on any host.
     let infrastructure = Router::new()

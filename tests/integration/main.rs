@@ -6,6 +6,7 @@ mod consoles;
 mod embedded;
 mod helpers;
 mod isolation;
+mod mail;
 mod pages;
 mod participation;
 mod resolution;

@@ -1,0 +1,237 @@
+//! The worker's statements, each in a tenant-scoped transaction: claim due mail (opening an
+//! attempt per mail), pass the gate before `DATA`, record outcomes, and take back what a dead
+//! worker left. The states and why they are safe are in `docs/mail.md`.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::MailKind;
+use super::render::Space;
+use crate::tenancy::{TenantKind, TenantTx};
+
+/// A claimed mail with its open attempt.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub space: std::sync::Arc<Space>,
+    pub attempt: Uuid,
+    pub mail: Uuid,
+    pub kind: MailKind,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub message_id: String,
+    pub unsubscribe_token: Option<Vec<u8>>,
+    /// Attempts so far, this one included.
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Job {
+    pub fn tenant(&self) -> Uuid {
+        self.space.id
+    }
+}
+
+/// What a claim found.
+#[derive(Debug)]
+pub enum Claim {
+    /// Mails to send (possibly none: nothing due).
+    Jobs(Vec<Job>),
+    /// The space has used its rate; something frees at this time.
+    RateLimited(DateTime<Utc>),
+}
+
+/// The space as mail shows it (a shared table, readable in any context).
+pub async fn space(tx: &mut TenantTx, base_domain: &str) -> Result<Space, sqlx::Error> {
+    let row = sqlx::query("SELECT slug, kind, name, primary_color, secondary_color FROM tenants WHERE id = $1")
+        .bind(tx.tenant_id())
+        .fetch_one(&mut **tx)
+        .await?;
+    let kind: String = row.try_get("kind")?;
+    let slug: String = row.try_get("slug")?;
+    let name: String = row.try_get("name")?;
+    let primary: String = row.try_get("primary_color")?;
+    let secondary: String = row.try_get("secondary_color")?;
+    Ok(Space::new(
+        tx.tenant_id(),
+        &slug,
+        TenantKind::parse(&kind).unwrap_or(TenantKind::Local),
+        &name,
+        base_domain,
+        (&primary, &secondary),
+    ))
+}
+
+/// Closes the attempts whose lease ran out (their worker is gone): before the gate nothing was
+/// handed over and the mail is queued again; after it the mail becomes `uncertain`.
+/// Returns (queued again, uncertain).
+pub async fn reap_expired(tx: &mut TenantTx) -> Result<(u64, u64), sqlx::Error> {
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT mail_reap_expired($1)")
+        .bind(tx.tenant_id())
+        .fetch_all(&mut **tx)
+        .await?;
+    let queued = statuses.iter().filter(|s| *s == "queued").count() as u64;
+    Ok((queued, statuses.len() as u64 - queued))
+}
+
+/// Claims up to `want` due mails of the space, within its rate, each with a new attempt leased
+/// for `lease`. Suppressed list mail met on the way is marked `suppressed` instead.
+pub async fn claim(
+    tx: &mut TenantTx,
+    space: std::sync::Arc<Space>,
+    worker: &str,
+    want: usize,
+    lease: Duration,
+    per_minute: Option<u32>,
+) -> Result<Claim, sqlx::Error> {
+    let tenant = tx.tenant_id();
+    // Claims of one space are serialised, so the rate is counted exactly across workers.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('ecoute.mail.claim:' || $1::text, 0))")
+        .bind(tenant)
+        .execute(&mut **tx)
+        .await?;
+    let mut want = want as i64;
+    if let Some(limit) = per_minute {
+        // Buckets of one second, each counted for 61 s: no 60-second window ever holds more
+        // than `limit` claimed mails.
+        sqlx::query("DELETE FROM mail_send_counts WHERE tenant_id = $1 AND second < now() - interval '2 minutes'")
+            .bind(tenant)
+            .execute(&mut **tx)
+            .await?;
+        let (used, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+            "SELECT COALESCE(sum(mails), 0)::int8, min(second) FROM mail_send_counts
+              WHERE tenant_id = $1 AND second > now() - interval '61 seconds'",
+        )
+        .bind(tenant)
+        .fetch_one(&mut **tx)
+        .await?;
+        let left = i64::from(limit) - used;
+        if left <= 0 {
+            let free_at = oldest.unwrap_or_else(Utc::now) + chrono::Duration::seconds(61);
+            return Ok(Claim::RateLimited(free_at));
+        }
+        want = want.min(left);
+    }
+    // One call: lock, mark and open attempts by primary key (see the migration's note on plans).
+    let rows = sqlx::query("SELECT * FROM mail_claim($1, $2, $3, $4)")
+        .bind(tenant)
+        .bind(want as i32)
+        .bind(worker)
+        .bind(lease.as_secs_f64())
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut jobs = Vec::with_capacity(rows.len());
+    for row in rows {
+        jobs.push(Job {
+            space: space.clone(),
+            attempt: row.try_get("attempt_id")?,
+            mail: row.try_get("mail_id")?,
+            kind: MailKind::parse(row.try_get("mail_kind")?).unwrap_or(MailKind::SignIn),
+            unsubscribe_token: row.try_get("unsubscribe_token")?,
+            to: row.try_get("to_address")?,
+            subject: row.try_get("subject")?,
+            text: row.try_get("text_body")?,
+            message_id: row.try_get("message_id")?,
+            attempts: row.try_get("attempts")?,
+            created_at: row.try_get("created_at")?,
+        });
+    }
+    if per_minute.is_some() && !jobs.is_empty() {
+        sqlx::query(
+            "INSERT INTO mail_send_counts (tenant_id, second, mails) VALUES ($1, date_trunc('second', now()), $2)
+             ON CONFLICT (tenant_id, second) DO UPDATE SET mails = mail_send_counts.mails + EXCLUDED.mails",
+        )
+        .bind(tenant)
+        .bind(jobs.len() as i32)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(Claim::Jobs(jobs))
+}
+
+/// The gate: marks the attempts as about to send `DATA`, renewing their lease. Returns those
+/// still open (the others were taken back by [`reap_expired`]: their worker must not send).
+pub async fn pass_gate(
+    tx: &mut TenantTx,
+    mails: &[Uuid],
+    attempts: &[Uuid],
+    lease: Duration,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT mail_pass_gate($1, $2, $3, $4)")
+        .bind(tx.tenant_id())
+        .bind(mails)
+        .bind(attempts)
+        .bind(lease.as_secs_f64())
+        .fetch_all(&mut **tx)
+        .await
+}
+
+/// How an attempt ended, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Sent,
+    Deferred,
+    Rejected,
+    Uncertain,
+    /// Handed back without trying (shutdown, or the SMTP server known to be down).
+    Released,
+}
+
+impl AttemptOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            AttemptOutcome::Sent => "sent",
+            AttemptOutcome::Deferred => "deferred",
+            AttemptOutcome::Rejected => "rejected",
+            AttemptOutcome::Uncertain => "uncertain",
+            AttemptOutcome::Released => "released",
+        }
+    }
+}
+
+/// One outcome to store.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub attempt: Uuid,
+    pub mail: Uuid,
+    pub outcome: AttemptOutcome,
+    pub detail: String,
+    /// The mail's new status.
+    pub status: super::MailStatus,
+    /// When queued again: in how long.
+    pub retry_in: Duration,
+}
+
+/// Stores outcomes of one space. An attempt already closed as `uncertain` by another worker
+/// still takes a late definite answer; any other closed attempt is left alone (its mail belongs
+/// to someone else now). Returns how many mails became `sent`.
+pub async fn record(tx: &mut TenantTx, records: &[Record]) -> Result<u64, sqlx::Error> {
+    let attempts: Vec<Uuid> = records.iter().map(|r| r.attempt).collect();
+    let mails: Vec<Uuid> = records.iter().map(|r| r.mail).collect();
+    let outcomes: Vec<&str> = records.iter().map(|r| r.outcome.as_str()).collect();
+    let details: Vec<&str> = records.iter().map(|r| r.detail.as_str()).collect();
+    let statuses: Vec<&str> = records.iter().map(|r| r.status.as_str()).collect();
+    let retry_in: Vec<f64> = records.iter().map(|r| r.retry_in.as_secs_f64()).collect();
+    let sent: i32 = sqlx::query_scalar("SELECT mail_record($1, $2, $3, $4, $5, $6, $7)")
+        .bind(tx.tenant_id())
+        .bind(&mails)
+        .bind(&attempts)
+        .bind(&outcomes)
+        .bind(&details)
+        .bind(&statuses)
+        .bind(&retry_in)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(sent as u64)
+}
+
+/// When the next queued mail of the space falls due, if any.
+pub async fn next_due(tx: &mut TenantTx) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT min(next_try_at) FROM mail_outbox WHERE tenant_id = $1 AND status = 'queued'")
+        .bind(tx.tenant_id())
+        .fetch_one(&mut **tx)
+        .await
+}

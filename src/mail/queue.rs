@@ -1,0 +1,171 @@
+//! Queueing mail: rows written in the caller's transaction (the outbox), sent after commit by
+//! the [`worker`](super::worker), never if the transaction rolls back.
+//!
+//! Callers give the content (subject and plain text, links written out); the worker renders it
+//! in the space's branding as text and HTML when it sends it. List mail (invitations, news) to
+//! an address on the space's suppression list is stored as `suppressed` and not sent.
+
+use std::collections::HashSet;
+
+use uuid::Uuid;
+
+use super::MailKind;
+use crate::accounts::EmailAddress;
+use crate::tenancy::TenantTx;
+
+/// A transactional message to one person (the sign-in link).
+#[derive(Debug, Clone)]
+pub struct OutgoingMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+/// What to send, without saying to whom: for [`queue_to`] and [`queue_bulk`].
+#[derive(Debug, Clone, Copy)]
+pub struct MailContent<'a> {
+    pub kind: MailKind,
+    pub subject: &'a str,
+    /// Plain text; paragraphs separated by a blank line, links written out in full (they become
+    /// links in the HTML version).
+    pub text: &'a str,
+    /// The campaign an invitation is about, so consoles can follow its delivery.
+    pub campaign: Option<Uuid>,
+}
+
+/// What became of one mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queued {
+    /// It will be sent.
+    Queued(Uuid),
+    /// List mail to an address that unsubscribed: recorded, not sent.
+    Suppressed(Uuid),
+    /// Not an e-mail address: nothing recorded.
+    InvalidAddress,
+}
+
+impl Queued {
+    pub fn id(self) -> Option<Uuid> {
+        match self {
+            Queued::Queued(id) | Queued::Suppressed(id) => Some(id),
+            Queued::InvalidAddress => None,
+        }
+    }
+}
+
+/// What became of a bulk queueing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkQueued {
+    pub queued: u64,
+    pub suppressed: u64,
+    /// Given twice (after lowercasing): sent once.
+    pub duplicates: u64,
+    /// Not e-mail addresses: skipped.
+    pub invalid: Vec<String>,
+}
+
+/// Queues a transactional mail (a sign-in link): always sent, whatever the suppression list.
+pub async fn queue(tx: &mut TenantTx, mail: &OutgoingMail) -> Result<Queued, sqlx::Error> {
+    let content = MailContent {
+        kind: MailKind::SignIn,
+        subject: &mail.subject,
+        text: &mail.text,
+        campaign: None,
+    };
+    queue_to(tx, &mail.to, &content).await
+}
+
+/// Queues one mail of any kind to `to`.
+pub async fn queue_to(tx: &mut TenantTx, to: &str, content: &MailContent<'_>) -> Result<Queued, sqlx::Error> {
+    let Ok(address) = EmailAddress::parse(to) else {
+        return Ok(Queued::InvalidAddress);
+    };
+    let (id, status): (Uuid, String) = sqlx::query_as(INSERT_ONE)
+        .bind(tx.tenant_id())
+        .bind(address.as_str())
+        .bind(content.kind.as_str())
+        .bind(content.subject)
+        .bind(content.text)
+        .bind(content.campaign)
+        .bind(content.kind.is_list_mail())
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(if status == "suppressed" {
+        Queued::Suppressed(id)
+    } else {
+        Queued::Queued(id)
+    })
+}
+
+/// Queues the same content to many people with one statement (`INSERT … SELECT FROM unnest`),
+/// for invitation lists of thousands. Addresses are lowercased; duplicates go once.
+pub async fn queue_bulk(
+    tx: &mut TenantTx,
+    to: &[String],
+    content: &MailContent<'_>,
+) -> Result<BulkQueued, sqlx::Error> {
+    let mut outcome = BulkQueued::default();
+    let mut seen = HashSet::with_capacity(to.len());
+    let mut addresses = Vec::with_capacity(to.len());
+    for candidate in to {
+        match EmailAddress::parse(candidate) {
+            Ok(address) => {
+                if seen.insert(address.as_str().to_owned()) {
+                    addresses.push(address.as_str().to_owned());
+                } else {
+                    outcome.duplicates += 1;
+                }
+            }
+            Err(_) => outcome.invalid.push(candidate.clone()),
+        }
+    }
+    if addresses.is_empty() {
+        return Ok(outcome);
+    }
+    let (queued, suppressed): (i64, i64) = sqlx::query_as(INSERT_MANY)
+        .bind(tx.tenant_id())
+        .bind(&addresses)
+        .bind(content.kind.as_str())
+        .bind(content.subject)
+        .bind(content.text)
+        .bind(content.campaign)
+        .bind(content.kind.is_list_mail())
+        .fetch_one(&mut **tx)
+        .await?;
+    outcome.queued = queued as u64;
+    outcome.suppressed = suppressed as u64;
+    Ok(outcome)
+}
+
+// $1 tenant, $2 address(es), $3 kind, $4 subject, $5 text, $6 campaign, $7 list mail.
+// List mail registers the address (its unsubscribe token is created once, here) and checks the
+// suppression list; transactional mail does neither.
+const INSERT_ONE: &str = "
+WITH recipient AS (
+    INSERT INTO mail_recipients (tenant_id, address)
+    SELECT $1, $2 WHERE $7
+    ON CONFLICT DO NOTHING
+)
+INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status)
+SELECT $1, $3, $2, $4, $5, $6,
+       CASE WHEN $7 AND EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.tenant_id = $1 AND s.address = $2)
+            THEN 'suppressed' ELSE 'queued' END
+RETURNING id, status";
+
+const INSERT_MANY: &str = "
+WITH input AS (
+    SELECT unnest($2::text[]) AS address
+), recipients AS (
+    INSERT INTO mail_recipients (tenant_id, address)
+    SELECT $1, address FROM input WHERE $7
+    ON CONFLICT DO NOTHING
+), inserted AS (
+    INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status)
+    SELECT $1, $3, i.address, $4, $5, $6,
+           CASE WHEN $7 AND s.address IS NOT NULL THEN 'suppressed' ELSE 'queued' END
+      FROM input i
+      LEFT JOIN mail_suppressions s ON s.tenant_id = $1 AND s.address = i.address
+    RETURNING status
+)
+SELECT count(*) FILTER (WHERE status = 'queued'), count(*) FILTER (WHERE status = 'suppressed')
+  FROM inserted";

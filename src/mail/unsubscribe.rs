@@ -1,0 +1,174 @@
+//! `/desabonnement/{token}`: leaving a space's list mail.
+//!
+//! - `GET` shows a confirmation form (a link opened by a mail scanner unsubscribes nobody);
+//! - `POST` unsubscribes: the form's button, or the mail provider's one-click request (RFC 8058,
+//!   `List-Unsubscribe=One-Click`), which comes without cookies. So there is no CSRF token: the
+//!   token in the URL is the proof, 256 random bits that only the recipient's mail holds, and
+//!   all it can do is unsubscribe that address from that space.
+//!
+//! [`routes`] is merged into the spaces' router between the per-IP write limit and tenant
+//! resolution: these routes resolve the space like every page, but one-click requests come from
+//! a few addresses of the big mail providers and must not hit the write limit.
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, HeaderValue};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::error::PageError;
+use crate::tenancy::{CurrentTenant, TenantTx};
+use crate::web::AppState;
+use crate::web::i18n::Lang;
+use crate::web::templates::PageFrame;
+
+/// The routes, to merge into the spaces' router after the write limit and before tenant
+/// resolution (which they need).
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/desabonnement/{token}", get(confirm_form).post(unsubscribe))
+}
+
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    for (name, source) in [
+        ("base.html", include_str!("../web/templates/base.html")),
+        ("unsubscribe.html", include_str!("../web/templates/unsubscribe.html")),
+    ] {
+        env.add_template(name, source)
+            .unwrap_or_else(|e| panic!("template {name}: {e}"));
+    }
+    env
+});
+
+/// `GET /desabonnement/{token}`: asks for confirmation.
+async fn confirm_form(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let lang = Lang::from_headers(&headers);
+    let mut tx = state.db.begin(&tenant).await?;
+    let Some(address) = find_address(&mut tx, &token).await? else {
+        return unknown(lang, &tenant, &token);
+    };
+    let texts = |key: &str| fill(&lang.text(key), &tenant.name, &address);
+    page(
+        lang,
+        &tenant,
+        &token,
+        StatusCode::OK,
+        texts("mail.unsubscribe_title"),
+        vec![texts("mail.unsubscribe_question"), texts("mail.unsubscribe_note")],
+        true,
+    )
+}
+
+/// `POST /desabonnement/{token}`: unsubscribes (idempotent), whatever the body says.
+async fn unsubscribe(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let lang = Lang::from_headers(&headers);
+    let mut tx = state.db.begin(&tenant).await?;
+    let Some(address) = find_address(&mut tx, &token).await? else {
+        return unknown(lang, &tenant, &token);
+    };
+    sqlx::query(
+        "INSERT INTO mail_suppressions (tenant_id, address, reason) VALUES ($1, $2, 'unsubscribed')
+         ON CONFLICT (tenant_id, address) DO NOTHING",
+    )
+    .bind(tenant.id)
+    .bind(&address)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    tracing::info!(tenant = %tenant.slug, "address unsubscribed from list mail");
+    let texts = |key: &str| fill(&lang.text(key), &tenant.name, &address);
+    page(
+        lang,
+        &tenant,
+        &token,
+        StatusCode::OK,
+        texts("mail.unsubscribed_title"),
+        vec![texts("mail.unsubscribed_body"), texts("mail.unsubscribe_note")],
+        false,
+    )
+}
+
+/// The address behind a token, in this space only.
+async fn find_address(tx: &mut TenantTx, token: &str) -> Result<Option<String>, sqlx::Error> {
+    let Some(token) = URL_SAFE_NO_PAD.decode(token).ok().filter(|t| t.len() == 32) else {
+        return Ok(None);
+    };
+    sqlx::query_scalar("SELECT address FROM mail_recipients WHERE tenant_id = $1 AND unsubscribe_token = $2")
+        .bind(tx.tenant_id())
+        .bind(token)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+fn fill(text: &str, space: &str, address: &str) -> String {
+    text.replace("{space}", space).replace("{address}", address)
+}
+
+fn unknown(lang: Lang, tenant: &CurrentTenant, token: &str) -> Result<Response, PageError> {
+    page(
+        lang,
+        tenant,
+        token,
+        StatusCode::NOT_FOUND,
+        lang.text("mail.unknown_title"),
+        vec![lang.text("mail.unknown_body")],
+        false,
+    )
+}
+
+fn page(
+    lang: Lang,
+    tenant: &CurrentTenant,
+    token: &str,
+    status: StatusCode,
+    title: String,
+    paragraphs: Vec<String>,
+    with_form: bool,
+) -> Result<Response, PageError> {
+    #[derive(Serialize)]
+    struct Context<'a> {
+        #[serde(flatten)]
+        frame: PageFrame<'a>,
+        title: String,
+        paragraphs: Vec<String>,
+        action: Option<String>,
+    }
+    // The path holds the token: only echoed when it decodes, so the page never shows junk.
+    let path = if URL_SAFE_NO_PAD.decode(token).is_ok() {
+        format!("/desabonnement/{token}")
+    } else {
+        "/".to_owned()
+    };
+    let context = Context {
+        frame: PageFrame::new(lang, Some(&**tenant), &path),
+        title,
+        paragraphs,
+        action: with_form.then(|| path.clone()),
+    };
+    let html = TEMPLATES
+        .get_template("unsubscribe.html")
+        .and_then(|t| t.render(minijinja::value::Serde(&context)))
+        .map_err(anyhow::Error::from)?;
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    Ok(response)
+}
