@@ -56,12 +56,14 @@ pub async fn list(
         campaigns: Vec<authoring::ConsoleCampaign>,
         can_edit: bool,
         can_export: bool,
+        can_invite: bool,
         notice: Option<String>,
     }
     let view = View {
         campaigns,
         can_edit: operator.may(&page.tenant, Action::ManageCampaigns).is_ok(),
         can_export: operator.may(&page.tenant, Action::Export).is_ok(),
+        can_invite: operator.may(&page.tenant, Action::InviteParticipants).is_ok(),
         notice: notice(&page, &query),
     };
     render_console(

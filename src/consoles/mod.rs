@@ -9,6 +9,8 @@
 
 pub mod branding;
 pub mod campaigns;
+pub mod deliveries;
+pub mod invitations;
 pub mod national;
 pub mod space;
 
@@ -70,6 +72,13 @@ pub fn routes() -> Router<crate::web::AppState> {
         .route("/admin/apparence/apercu.css", get(branding::preview_css))
         .route("/admin/modules/{slug}/ouvrir", post(national::open_module))
         .route("/admin/relais", get(sign_in::handoff))
+        .route(
+            "/admin/campagnes/{id}/invitations",
+            get(invitations::form).post(invitations::send),
+        )
+        .route("/admin/campagnes/{id}/invitations/etat", get(invitations::progress))
+        .route("/admin/courriels", get(deliveries::list))
+        .route("/admin/courriels/{id}/decision", post(deliveries::decide))
         .route("/admin/moderation", get(space::moderation).post(space::decide))
         .route("/admin/equipe", get(space::team))
         .route("/admin/equipe/invitations", post(space::invite_operator))
@@ -88,7 +97,7 @@ struct NavItem {
 
 /// The console sections this operator may open here.
 fn nav(page: &Page, operator: &SignedInOperator, current: &str) -> Vec<NavItem> {
-    let sections: [(&'static str, &str, Action, bool); 9] = [
+    let sections: [(&'static str, &str, Action, bool); 10] = [
         ("/admin", "console.nav.home", Action::View, true),
         ("/admin/campagnes", "console.nav.campaigns", Action::View, true),
         (
@@ -101,6 +110,12 @@ fn nav(page: &Page, operator: &SignedInOperator, current: &str) -> Vec<NavItem> 
         ("/admin/apparence", "console.nav.branding", Action::EditBranding, true),
         ("/admin/participants", "console.nav.participants", Action::View, true),
         ("/admin/equipe", "console.nav.team", Action::InviteOperators, true),
+        (
+            "/admin/courriels",
+            "console.nav.deliveries",
+            Action::InviteParticipants,
+            true,
+        ),
         ("/admin/journal", "console.nav.audit", Action::ViewAudit, true),
         ("/admin/securite", "console.nav.security", Action::View, true),
     ];

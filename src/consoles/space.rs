@@ -124,6 +124,12 @@ pub struct NoticeQuery {
     fait: Option<String>,
 }
 
+impl NoticeQuery {
+    pub fn from_fait(fait: Option<String>) -> Self {
+        NoticeQuery { fait }
+    }
+}
+
 pub fn notice(page: &Page, query: &NoticeQuery) -> Option<String> {
     query
         .fait

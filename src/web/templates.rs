@@ -44,6 +44,14 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("console_preview.html", include_str!("templates/console_preview.html")),
         ("console_branding.html", include_str!("templates/console_branding.html")),
         (
+            "console_invitations.html",
+            include_str!("templates/console_invitations.html"),
+        ),
+        (
+            "console_deliveries.html",
+            include_str!("templates/console_deliveries.html"),
+        ),
+        (
             "console_participants.html",
             include_str!("templates/console_participants.html"),
         ),

@@ -907,6 +907,7 @@ test('console: a Caf operator signs in; every console page is reachable and pass
       ['/admin/apparence', 'Apparence'],
       ['/admin/campagnes', 'Consultations'],
       ['/admin/participants', 'Participant·es'],
+      ['/admin/courriels', 'Courriels'],
       ['/admin/equipe', 'Équipe et agents'],
       ['/admin/journal', 'Journal'],
       ['/admin/securite', 'Sécurité du compte'],
@@ -989,6 +990,12 @@ test('console journey: an operator writes a campaign with a survey, publishes it
     assert.ok(await page.getByRole('link', { name: /questionnaire/i }).count(), 'the survey is offered');
     await page.goto(base('gironde.localhost'), { waitUntil: 'load' });
     assert.match(await page.locator('main').innerText(), new RegExp(title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    // Inviting people to it: the page with its list form and delivery follow-up passes axe.
+    await page.goto(`${base('gironde.localhost')}admin/campagnes`, { waitUntil: 'load' });
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: `Inviter ${title}` }).click()]);
+    assert.equal(await h1Text(page), 'Inviter');
+    assertNoProblems(page);
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/invitations');
   } finally {
     await context.close();
   }

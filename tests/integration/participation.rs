@@ -441,6 +441,17 @@ async fn another_spaces_ideas_and_closed_campaigns_are_refused() {
         .execute(&owner)
         .await
         .unwrap();
+    // Changed behind the application's back: instances learn it through a notification.
+    let campaign_path = format!("/api/v1/campaigns/{gironde_slug}");
+    assert!(
+        eventually(Duration::from_secs(2), || async {
+            let (_, campaign) = Browser::new(&app, "gironde.localhost")
+                .api(Method::GET, &campaign_path, None)
+                .await;
+            campaign["status"] == "closed"
+        })
+        .await
+    );
     let (status, problem) = gironde
         .api(
             Method::POST,

@@ -25,3 +25,25 @@
     welcome.replaceChildren(...paragraphs);
   });
 })();
+
+// Invitation progress: refreshed every two seconds while mails are on their way.
+(() => {
+  const section = document.querySelector('[data-progress]');
+  const bar = section && section.querySelector('progress');
+  const text = section && section.querySelector('.progress-text');
+  if (!bar || !text) return;
+  const tick = async () => {
+    try {
+      const response = await fetch(section.dataset.progress, { headers: { Accept: 'application/json' } });
+      if (!response.ok) return;
+      const { total, done } = await response.json();
+      bar.max = total;
+      bar.value = done;
+      text.textContent = `${done} / ${total}`;
+      if (done < total) setTimeout(tick, 2000);
+    } catch {
+      /* the page still has its "refresh" link */
+    }
+  };
+  if (Number(bar.value) < Number(bar.max)) setTimeout(tick, 2000);
+})();

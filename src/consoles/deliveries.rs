@@ -1,0 +1,135 @@
+//! Delivery status in the console: every mail of the space with where it stands, filtered by
+//! status or campaign, and the operator's decision on an `uncertain` one (the worker stopped
+//! between handing it over and hearing back: it may have arrived) or a failed one.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::render_console;
+use super::space::{NoticeQuery, notice};
+use crate::error::PageError;
+use crate::mail::MailStatus;
+use crate::mail::status::{self, Decision, Filter, PageRequest};
+use crate::operators::rights::Action;
+use crate::operators::session::SignedInOperator;
+use crate::web::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::page::Page;
+use crate::web::pages::see_other;
+
+#[derive(Deserialize, Default)]
+pub struct DeliveryQuery {
+    statut: Option<String>,
+    campagne: Option<Uuid>,
+    page: Option<u32>,
+    fait: Option<String>,
+}
+
+/// `GET /admin/courriels`.
+pub async fn list(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Query(query): Query<DeliveryQuery>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::InviteParticipants)?;
+    let filter = Filter {
+        status: query.statut.as_deref().and_then(MailStatus::parse),
+        campaign: query.campagne,
+        ..Default::default()
+    };
+    let request = PageRequest {
+        page: query.page.unwrap_or(1).clamp(1, 10_000),
+        per_page: 50,
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let listing = status::list(&mut tx, &filter, request).await?;
+    let counts = status::counts(
+        &mut tx,
+        &Filter {
+            status: None,
+            ..filter.clone()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    #[derive(Serialize)]
+    struct StatusLink {
+        value: &'static str,
+        label: String,
+        count: i64,
+        current: bool,
+    }
+    #[derive(Serialize)]
+    struct View {
+        listing: status::Listing,
+        statuses: Vec<StatusLink>,
+        campaign: Option<Uuid>,
+        more: bool,
+        notice: Option<String>,
+    }
+    let statuses = MailStatus::ALL
+        .iter()
+        .map(|s| StatusLink {
+            value: s.as_str(),
+            label: page.text(&format!("deliveries.status.{}", s.as_str())),
+            count: counts.get(*s),
+            current: filter.status == Some(*s),
+        })
+        .collect();
+    let notice = notice(&page, &NoticeQuery::from_fait(query.fait));
+    let more = (listing.page as i64) * (listing.per_page as i64) < listing.total;
+    let view = View {
+        listing,
+        statuses,
+        campaign: filter.campaign,
+        more,
+        notice,
+    };
+    render_console(
+        &page,
+        &operator,
+        "console_deliveries.html",
+        "/admin/courriels",
+        view,
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    decision: String,
+}
+
+/// `POST /admin/courriels/{id}/decision`: `renvoyer` (same Message-ID) or `recu`.
+pub async fn decide(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<DecisionForm>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::InviteParticipants)?;
+    let decision = match form.decision.as_str() {
+        "renvoyer" => Decision::Resend,
+        "recu" => Decision::MarkSent,
+        _ => return Err(PageError::BadRequest),
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    if !status::decide(&mut tx, id, decision).await? {
+        return Err(PageError::NotFound);
+    }
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        &format!("mail.{}", form.decision),
+        &id.to_string(),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other("/admin/courriels?fait=courriel")
+}
