@@ -221,8 +221,9 @@ impl CampaignForm {
         let url = self.cover_image_url.trim();
         let cover_image_url = (!url.is_empty()).then(|| url.to_owned());
         if let Some(url) = &cover_image_url {
-            let safe = (url.starts_with("/static/") || url.starts_with("https://"))
-                && !url.contains(|c: char| c.is_whitespace() || "\"'<>".contains(c));
+            let safe =
+                (url.starts_with("/static/") || url.starts_with("https://") || url.starts_with("/espace/images/"))
+                    && !url.contains(|c: char| c.is_whitespace() || "\"'<>".contains(c));
             if !safe {
                 problems.push(problem("cover_image_url", "authoring.cover_url"));
             }

@@ -659,3 +659,98 @@ pub async fn export(
     );
     Ok(response)
 }
+
+/// Largest cover image taken.
+pub const COVER_MAX_BYTES: usize = 1024 * 1024;
+
+/// `POST /admin/campagnes/{id}/couverture` (multipart): uploads a cover image (checked by its
+/// bytes) with its text alternative.
+pub async fn upload_cover(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    may_edit(&page, &operator)?;
+    let (mut csrf, mut alt, mut bytes, mut too_big) = (String::new(), String::new(), Vec::new(), false);
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| PageError::BadRequest)? {
+        match field.name().unwrap_or_default() {
+            "image" => {
+                while let Some(chunk) = field.chunk().await.map_err(|_| PageError::BadRequest)? {
+                    if bytes.len() + chunk.len() > COVER_MAX_BYTES {
+                        too_big = true;
+                        break;
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+            }
+            "csrf" => csrf = field.text().await.map_err(|_| PageError::BadRequest)?,
+            "alt" => alt = field.text().await.map_err(|_| PageError::BadRequest)?.trim().to_owned(),
+            _ => {}
+        }
+    }
+    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &csrf) {
+        return Err(PageError::Forbidden);
+    }
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let (campaign, questions) = load(&mut tx, id).await?;
+    let kind = super::branding::sniff_image(&bytes);
+    let problem = if too_big {
+        Some("authoring.cover_too_big")
+    } else if bytes.is_empty() || kind.is_none() {
+        Some("branding.logo_not_image")
+    } else if alt.is_empty() || alt.chars().count() > 300 {
+        Some("authoring.cover_alt")
+    } else {
+        None
+    };
+    if let Some(key) = problem {
+        drop(tx);
+        let errors = shown(
+            &page,
+            &[Problem {
+                field: "cover_image_url",
+                message: key,
+            }],
+        );
+        let form = CampaignForm::from_campaign(&campaign);
+        return render_edit(
+            &page,
+            &operator,
+            Some(&campaign),
+            form,
+            errors,
+            &questions,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let asset: Uuid = sqlx::query_scalar(
+        "INSERT INTO space_assets (tenant_id, content_type, bytes) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(page.tenant.id)
+    .bind(kind)
+    .bind(&bytes)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE campaigns SET cover_image_url = $3, cover_image_alt = $4 WHERE tenant_id = $1 AND id = $2")
+        .bind(page.tenant.id)
+        .bind(id)
+        .bind(format!("/espace/images/{asset}"))
+        .bind(&alt)
+        .execute(&mut *tx)
+        .await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "campaign.cover",
+        &campaign.summary.slug,
+        serde_json::json!({ "asset": asset }),
+    )
+    .await?;
+    tx.commit().await?;
+    state.campaigns.forget_all();
+    state.ideas.forget(id).await;
+    see_other(&format!("/admin/campagnes/{id}?fait=campagne"))
+}

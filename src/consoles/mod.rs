@@ -77,6 +77,7 @@ pub fn routes() -> Router<crate::web::AppState> {
             get(invitations::form).post(invitations::send),
         )
         .route("/admin/campagnes/{id}/invitations/etat", get(invitations::progress))
+        .route("/admin/campagnes/{id}/couverture", post(campaigns::upload_cover))
         .route("/admin/courriels", get(deliveries::list))
         .route("/admin/courriels/{id}/decision", post(deliveries::decide))
         .route("/admin/moderation", get(space::moderation).post(space::decide))

@@ -114,7 +114,8 @@ pub fn brand_properties(selector: &str, primary: &str, secondary: &str) -> Strin
     )
 }
 
-/// `GET /espace/logo/{id}`: a logo uploaded from the console, from this space only. Its id
+/// `GET /espace/logo/{id}` and `/espace/images/{id}`: a file uploaded from the console (a logo,
+/// a cover image), from this space only. Its id
 /// changes with each upload, so it is cached for good.
 pub async fn space_logo(
     axum::extract::State(state): axum::extract::State<crate::web::AppState>,

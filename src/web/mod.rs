@@ -76,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(crate::campaigns::pages::home))
         .route("/branding.css", get(assets::branding_css))
         .route("/espace/logo/{id}", get(assets::space_logo))
+        .route("/espace/images/{id}", get(assets::space_logo))
         .route("/connexion", get(accounts::sign_in_form).post(accounts::request_link))
         .route("/connexion/lien", get(accounts::confirm_form).post(accounts::confirm))
         .route("/deconnexion", post(accounts::sign_out))

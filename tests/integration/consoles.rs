@@ -1276,3 +1276,65 @@ async fn a_list_of_invitations_is_checked_line_by_line_sent_once_and_followed() 
     assert_eq!(status, 200);
     assert!(list.contains("anne@exemple.fr") && list.contains("parti@exemple.fr"));
 }
+
+#[tokio::test]
+async fn a_cover_image_is_uploaded_checked_and_shown_on_the_public_page() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let slug = campaign_slug(&app, "gironde", "local").await;
+    let id: Uuid = sqlx::query_scalar("SELECT id FROM campaigns WHERE slug = $1")
+        .bind(&slug)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    let password = make_operator(&owner, "loc@caf33.caf.fr", false, Some(("gironde", "local_operator"))).await;
+    let mut operator = signed_in(&app, GIRONDE, "loc@caf33.caf.fr", &password).await;
+    let (_, html) = operator.get(&format!("/admin/campagnes/{id}")).await;
+    let csrf = extract(&html, "name=\"csrf\" value=\"").unwrap();
+    let upload = |image: Vec<u8>, alt: &'static str| {
+        let boundary = format!("----ecoute{}", Uuid::new_v4().simple());
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\n{alt}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"couverture.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend(image);
+        body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+        let cookies = format!(
+            "ecoute_console={}; ecoute_visiteur={}",
+            operator.cookie("ecoute_console").unwrap(),
+            operator.cookie("ecoute_visiteur").unwrap()
+        );
+        app.client
+            .post(app.url(&format!("/admin/campagnes/{id}/couverture")))
+            .header("host", GIRONDE)
+            .header("cookie", cookies)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+    };
+    let png: Vec<u8> = [b"\x89PNG\r\n\x1a\n".as_slice(), &[7u8; 128]].concat();
+    assert_eq!(
+        upload(b"GIF89a...".to_vec(), "Une image").await.unwrap().status(),
+        422,
+        "not a PNG, JPEG or WebP"
+    );
+    assert_eq!(
+        upload(png.clone(), "").await.unwrap().status(),
+        422,
+        "an alternative is required"
+    );
+    let big = [png.as_slice(), &vec![0u8; 1024 * 1024]].concat();
+    assert_eq!(upload(big, "Trop grande").await.unwrap().status(), 422);
+    assert_eq!(
+        upload(png.clone(), "L’accueil de Mérignac").await.unwrap().status(),
+        303
+    );
+    let (_, page) = app.get_text(GIRONDE, &format!("/consultations/{slug}")).await;
+    let page = page.replace("&#x2f;", "/");
+    let image = extract(&page, "<img class=\"cover\" src=\"").expect("the cover is shown");
+    assert!(image.starts_with("/espace/images/"), "{image}");
+    assert!(page.contains("alt=\"L’accueil de Mérignac\""));
+    let served = app.get(GIRONDE, &image).await;
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.bytes().await.unwrap().as_ref(), png.as_slice());
+}
