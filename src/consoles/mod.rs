@@ -44,6 +44,7 @@ pub fn routes() -> Router<crate::web::AppState> {
         )
         .route("/admin/securite", get(sign_in::security).post(sign_in::change_security))
         .route("/admin/modules", get(national::list).post(national::activate))
+        .route("/admin/compteurs", get(national::metering))
         .route("/admin/modules/{slug}/statut", post(national::set_status))
         .route(
             "/admin/modules/{slug}/invitation",
@@ -98,9 +99,15 @@ struct NavItem {
 
 /// The console sections this operator may open here.
 fn nav(page: &Page, operator: &SignedInOperator, current: &str) -> Vec<NavItem> {
-    let sections: [(&'static str, &str, Action, bool); 10] = [
+    let sections: [(&'static str, &str, Action, bool); 11] = [
         ("/admin", "console.nav.home", Action::View, true),
         ("/admin/campagnes", "console.nav.campaigns", Action::View, true),
+        (
+            "/admin/compteurs",
+            "console.nav.metering",
+            Action::ViewMetering,
+            page.tenant.kind == TenantKind::National,
+        ),
         (
             "/admin/modules",
             "console.nav.modules",

@@ -390,3 +390,84 @@ pub async fn open_module(
         page.origin.base_url_for(&host)
     ))
 }
+
+/// One space's usage, as the metering overview shows it.
+#[derive(Debug, Serialize)]
+pub struct Usage {
+    pub slug: String,
+    pub name: String,
+    pub contributions: i64,
+    pub comments: i64,
+    pub responses: i64,
+    pub participants: i64,
+    pub mails_sent: i64,
+    pub storage_kib: i64,
+}
+
+/// Counts a space's usage in its own context (RLS): what it holds, and what came from it.
+async fn usage(state: &AppState, id: Uuid, slug: String, name: String) -> Result<Usage, sqlx::Error> {
+    let mut tx = state.db.begin_for_id(id).await?;
+    let r = sqlx::query(
+        "SELECT
+            (SELECT count(*) FROM ideas WHERE tenant_id = $1 OR origin_tenant_id = $1) AS contributions,
+            (SELECT count(*) FROM idea_comments WHERE tenant_id = $1 OR origin_tenant_id = $1) AS comments,
+            (SELECT count(DISTINCT respondent_key) FROM survey_responses WHERE tenant_id = $1 OR origin_tenant_id = $1) AS responses,
+            (SELECT count(DISTINCT account_id) FROM (
+                SELECT account_id FROM ideas WHERE tenant_id = $1 OR origin_tenant_id = $1
+                UNION SELECT account_id FROM idea_comments WHERE tenant_id = $1 OR origin_tenant_id = $1
+                UNION SELECT account_id FROM survey_responses WHERE tenant_id = $1 OR origin_tenant_id = $1
+             ) p) AS participants,
+            (SELECT count(*) FROM mail_outbox WHERE tenant_id = $1 AND status = 'sent') AS mails_sent,
+            (SELECT COALESCE(sum(octet_length(bytes)), 0)::bigint / 1024 FROM space_assets WHERE tenant_id = $1) AS storage_kib",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Usage {
+        slug,
+        name,
+        contributions: r.try_get("contributions")?,
+        comments: r.try_get("comments")?,
+        responses: r.try_get("responses")?,
+        participants: r.try_get("participants")?,
+        mails_sent: r.try_get("mails_sent")?,
+        storage_kib: r.try_get("storage_kib")?,
+    })
+}
+
+/// `GET /admin/compteurs`: usage of every space, for national admins (billing and quotas come
+/// with the metering work; these are live counts).
+pub async fn metering(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+) -> Result<Response, PageError> {
+    if page.tenant.kind != TenantKind::National {
+        return Err(PageError::NotFound);
+    }
+    operator.may(&page.tenant, Action::ViewMetering)?;
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let spaces: Vec<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, slug, name FROM tenants ORDER BY kind DESC, slug")
+            .fetch_all(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    let mut rows = Vec::with_capacity(spaces.len());
+    for (id, slug, name) in spaces {
+        rows.push(usage(&state, id, slug, name).await?);
+    }
+    #[derive(Serialize)]
+    struct View {
+        rows: Vec<Usage>,
+        notice: Option<String>,
+    }
+    render_console(
+        &page,
+        &operator,
+        "console_metering.html",
+        "/admin/compteurs",
+        View { rows, notice: None },
+        StatusCode::OK,
+    )
+}

@@ -43,6 +43,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("console_campaign.html", include_str!("templates/console_campaign.html")),
         ("console_preview.html", include_str!("templates/console_preview.html")),
         ("console_branding.html", include_str!("templates/console_branding.html")),
+        ("console_metering.html", include_str!("templates/console_metering.html")),
         (
             "console_invitations.html",
             include_str!("templates/console_invitations.html"),

@@ -943,6 +943,11 @@ test('console: the national admin sees the 101 Caf and their modules; axe', asyn
     await screenshot(page, 'console-national-modules');
     assertNoProblems(page);
     await assertAccessible(page, 'localhost /admin/modules');
+    const usage = await page.goto(`${base('localhost')}admin/compteurs`, { waitUntil: 'load' });
+    assert.equal(usage.status(), 200);
+    assert.equal(await h1Text(page), 'Compteurs');
+    assertNoProblems(page);
+    await assertAccessible(page, 'localhost /admin/compteurs');
   } finally {
     await context.close();
   }

@@ -1014,6 +1014,16 @@ async fn exports_have_one_column_per_question_a_bom_and_only_for_those_allowed()
     );
     let (_, journal) = admin.get("/admin/journal").await;
     assert!(journal.contains("export.reponses") && journal.contains("export.contributions"));
+
+    // The metering overview counts what came from each space, national campaigns included.
+    let (status, usage) = admin.get("/admin/compteurs").await;
+    assert_eq!(status, 200);
+    assert!(
+        usage.contains("<th scope=\"row\">Caf de l’Aude</th><td>1</td><td>0</td><td>1</td><td>1</td>"),
+        "aude: one contribution, no comment, one response, one participant"
+    );
+    assert!(usage.contains("<th scope=\"row\">Caf de la Gironde</th><td>0</td><td>0</td><td>1</td><td>1</td>"));
+    assert_eq!(moderator.get("/admin/compteurs").await.0, 403);
 }
 
 /// A multipart/form-data body: text fields, then an optional file field `logo`.
