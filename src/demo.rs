@@ -177,11 +177,7 @@ async fn seed_survey(owner: &PgPool) -> anyhow::Result<()> {
     let Some((tenant_id, campaign_id)) = found else {
         return Ok(());
     };
-    let mut tx = owner.begin().await?;
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(tenant_id.to_string())
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = crate::db::owner_tx_in(owner, tenant_id).await?;
     let existing: i64 =
         sqlx::query_scalar("SELECT count(*) FROM survey_questions WHERE tenant_id = $1 AND campaign_id = $2")
             .bind(tenant_id)
@@ -237,11 +233,7 @@ pub async fn seed(owner: &PgPool) -> anyhow::Result<usize> {
         };
         let opens_at = today + Duration::days(c.opens_in_days);
         // Write inside the tenant's context: RLS is forced, even for the owner.
-        let mut tx = owner.begin().await?;
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-            .bind(tenant_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = crate::db::owner_tx_in(owner, tenant_id).await?;
         let result = sqlx::query(
             "INSERT INTO campaigns (tenant_id, slug, scope, audience, title, summary, themes, opens_at, closes_at, published_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
@@ -310,11 +302,7 @@ pub async fn seed_operators(owner: &PgPool) -> anyhow::Result<Vec<(String, Strin
         let label = match &space {
             None => "national".to_owned(),
             Some((id, slug)) => {
-                let mut tx = owner.begin().await?;
-                sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                let mut tx = crate::db::owner_tx_in(owner, *id).await?;
                 sqlx::query(
                     "INSERT INTO operator_roles (tenant_id, operator_id, role) VALUES ($1, $2, 'local_operator')
                      ON CONFLICT DO NOTHING",

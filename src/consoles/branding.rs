@@ -20,6 +20,7 @@ use crate::web::AppState;
 use crate::web::assets::brand_properties;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
+use crate::web::uploads::read_capped;
 
 pub const LOGO_MAX_BYTES: usize = 512 * 1024;
 pub const WELCOME_MAX: usize = 2000;
@@ -178,16 +179,10 @@ pub async fn save(
     while let Some(mut field) = multipart.next_field().await.map_err(|_| PageError::BadRequest)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "logo" {
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|_| PageError::BadRequest)? {
-                if bytes.len() + chunk.len() > LOGO_MAX_BYTES {
-                    too_big = true;
-                    break;
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            if !bytes.is_empty() || too_big {
-                logo = Some(bytes);
+            match read_capped(&mut field, LOGO_MAX_BYTES).await? {
+                Some(bytes) if !bytes.is_empty() => logo = Some(bytes),
+                Some(_) => {}
+                None => too_big = true,
             }
             continue;
         }

@@ -223,6 +223,21 @@ pub async fn create(
     }
 }
 
+/// The saved campaign's page again, with one problem (a locale key) on `field`.
+fn refuse(
+    page: &Page,
+    operator: &SignedInOperator,
+    campaign: &CampaignDetail,
+    questions: &[Question],
+    field: &'static str,
+    message: &'static str,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let errors = shown(page, &[Problem { field, message }]);
+    let form = CampaignForm::from_campaign(campaign);
+    render_edit(page, operator, Some(campaign), form, errors, questions, None, status)
+}
+
 async fn load(tx: &mut TenantTx, id: Uuid) -> Result<(CampaignDetail, Vec<Question>), PageError> {
     let campaign = authoring::find(tx, id).await?.ok_or(PageError::NotFound)?;
     let questions = crate::surveys::queries::list_questions(tx, &campaign).await?;
@@ -548,22 +563,13 @@ pub async fn publish(
         }
         Err(why) => {
             drop(tx);
-            let errors = shown(
-                &page,
-                &[Problem {
-                    field: "publish",
-                    message: why,
-                }],
-            );
-            let form = CampaignForm::from_campaign(&campaign);
-            render_edit(
+            refuse(
                 &page,
                 &operator,
-                Some(&campaign),
-                form,
-                errors,
+                &campaign,
                 &questions,
-                None,
+                "publish",
+                why,
                 StatusCode::CONFLICT,
             )
         }
@@ -676,15 +682,10 @@ pub async fn upload_cover(
     let (mut csrf, mut alt, mut bytes, mut too_big) = (String::new(), String::new(), Vec::new(), false);
     while let Some(mut field) = multipart.next_field().await.map_err(|_| PageError::BadRequest)? {
         match field.name().unwrap_or_default() {
-            "image" => {
-                while let Some(chunk) = field.chunk().await.map_err(|_| PageError::BadRequest)? {
-                    if bytes.len() + chunk.len() > COVER_MAX_BYTES {
-                        too_big = true;
-                        break;
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-            }
+            "image" => match crate::web::uploads::read_capped(&mut field, COVER_MAX_BYTES).await? {
+                Some(read) => bytes = read,
+                None => too_big = true,
+            },
             "csrf" => csrf = field.text().await.map_err(|_| PageError::BadRequest)?,
             "alt" => alt = field.text().await.map_err(|_| PageError::BadRequest)?.trim().to_owned(),
             _ => {}
@@ -707,24 +708,8 @@ pub async fn upload_cover(
     };
     if let Some(key) = problem {
         drop(tx);
-        let errors = shown(
-            &page,
-            &[Problem {
-                field: "cover_image_url",
-                message: key,
-            }],
-        );
-        let form = CampaignForm::from_campaign(&campaign);
-        return render_edit(
-            &page,
-            &operator,
-            Some(&campaign),
-            form,
-            errors,
-            &questions,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return refuse(&page, &operator, &campaign, &questions, "cover_image_url", key, status);
     }
     let asset: Uuid = sqlx::query_scalar(
         "INSERT INTO space_assets (tenant_id, content_type, bytes) VALUES ($1, $2, $3) RETURNING id",

@@ -22,6 +22,7 @@ use crate::operators::session::SignedInOperator;
 use crate::tenancy::TenantTx;
 use crate::web::AppState;
 use crate::web::page::Page;
+use crate::web::uploads::read_capped;
 
 /// Largest list file taken (about 100,000 addresses).
 pub const MAX_LIST_BYTES: usize = 4 * 1024 * 1024;
@@ -246,15 +247,10 @@ pub async fn send(
     while let Some(mut field) = multipart.next_field().await.map_err(|_| PageError::BadRequest)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|_| PageError::BadRequest)? {
-                if bytes.len() + chunk.len() > MAX_LIST_BYTES {
-                    too_big = true;
-                    break;
-                }
-                bytes.extend_from_slice(&chunk);
+            match read_capped(&mut field, MAX_LIST_BYTES).await? {
+                Some(bytes) => file = String::from_utf8_lossy(&bytes).into_owned(),
+                None => too_big = true,
             }
-            file = String::from_utf8_lossy(&bytes).into_owned();
             continue;
         }
         let value = field.text().await.map_err(|_| PageError::BadRequest)?;

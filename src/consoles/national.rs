@@ -122,6 +122,18 @@ async fn modules(state: &AppState, page: &Page) -> Result<Vec<ModuleRow>, sqlx::
     Ok(out)
 }
 
+/// A local module by its subdomain, and its host.
+async fn local_module(
+    state: &AppState,
+    slug: &str,
+) -> Result<(String, std::sync::Arc<crate::tenancy::Tenant>), PageError> {
+    let host = format!("{slug}.{}", state.resolver.base_domain());
+    match state.resolver.resolve(&host).await? {
+        crate::tenancy::resolve::Resolution::Found(t) if t.kind == TenantKind::Local => Ok((host, t)),
+        _ => Err(PageError::NotFound),
+    }
+}
+
 /// Labels that already mean something under the base domain.
 const RESERVED_SLUGS: [&str; 4] = ["www", "api", "admin", "static"];
 
@@ -320,11 +332,7 @@ pub async fn invite_first_operator(
     CsrfForm(form): CsrfForm<FirstOperatorForm>,
 ) -> Result<Response, PageError> {
     national_only(&page, &operator)?;
-    let host = format!("{slug}.{}", state.resolver.base_domain());
-    let module = match state.resolver.resolve(&host).await? {
-        crate::tenancy::resolve::Resolution::Found(t) if t.kind == TenantKind::Local => t,
-        _ => return Err(PageError::NotFound),
-    };
+    let (host, module) = local_module(&state, &slug).await?;
     let Ok(email) = EmailAddress::parse(&form.email) else {
         let errors = ModuleErrors {
             code: None,
@@ -369,11 +377,7 @@ pub async fn open_module(
     CsrfForm(_): CsrfForm<crate::accounts::pages::Empty>,
 ) -> Result<Response, PageError> {
     national_only(&page, &operator)?;
-    let host = format!("{slug}.{}", state.resolver.base_domain());
-    let module = match state.resolver.resolve(&host).await? {
-        crate::tenancy::resolve::Resolution::Found(t) if t.kind == TenantKind::Local => t,
-        _ => return Err(PageError::NotFound),
-    };
+    let (host, module) = local_module(&state, &slug).await?;
     let mut tx = state.db.begin(&module).await?;
     let token = crate::operators::queries::create_handoff(&mut tx, operator.0.id).await?;
     crate::audit::record(

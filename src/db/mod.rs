@@ -245,6 +245,20 @@ async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An owner transaction inside one space's context, for the tools that write as the owner
+/// (demo seeding, `ecoute operators invite`, tests): RLS is forced even for the owner.
+pub async fn owner_tx_in(
+    owner: &PgPool,
+    tenant: uuid::Uuid,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    let mut tx = owner.begin().await?;
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
 /// Tables without `tenant_id` that the application role may write.
 const APP_WRITABLE_SHARED_TABLES: &[&str] = &["accounts", "operators"];
 

@@ -156,11 +156,7 @@ pub async fn invite_from_cli(
         anyhow::bail!("national admins are invited on the national space");
     }
     let token = new_token();
-    let mut tx = owner.begin().await?;
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = crate::db::owner_tx_in(owner, id).await?;
     sqlx::query(
         "INSERT INTO operator_invitations (tenant_id, email, role, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )

@@ -13,6 +13,7 @@ pub mod pages;
 pub mod rate_limit;
 pub mod security;
 pub mod templates;
+pub mod uploads;
 
 use std::sync::Arc;
 use std::time::Duration;

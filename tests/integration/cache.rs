@@ -127,12 +127,7 @@ async fn a_session_ended_anywhere_is_refused_by_every_instance() {
         );
     }
     let gironde = tenant_id(&owner, "gironde").await;
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(gironde.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
     sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
         .bind(ecoute::accounts::tokens::hash_token(&token))
         .execute(&mut *tx)
@@ -163,12 +158,7 @@ async fn a_campaign_changed_in_the_database_is_seen_by_every_instance() {
     }
     let owner = first.test_db.owner().await;
     let gironde = tenant_id(&owner, "gironde").await;
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(gironde.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
     sqlx::query("UPDATE campaigns SET title = 'Titre revu', closes_at = now() - interval '1 second' WHERE slug = $1")
         .bind(&slug)
         .execute(&mut *tx)

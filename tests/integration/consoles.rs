@@ -29,12 +29,7 @@ async fn make_operator(owner: &PgPool, email: &str, national_admin: bool, role: 
     .unwrap();
     if let Some((space, role)) = role {
         let tenant = tenant_id(owner, space).await;
-        let mut tx = owner.begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-            .bind(tenant.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = ecoute::db::owner_tx_in(owner, tenant).await.unwrap();
         sqlx::query("INSERT INTO operator_roles (tenant_id, operator_id, role) VALUES ($1, $2, $3)")
             .bind(tenant)
             .bind(id)
@@ -223,12 +218,7 @@ async fn a_national_admin_invited_by_the_cli_opens_a_module_that_is_live_at_once
         .await;
     assert_eq!(status, 303);
     let ain = tenant_id(&owner, "ain").await;
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(ain.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = ecoute::db::owner_tx_in(&owner, ain).await.unwrap();
     let mail: String =
         sqlx::query_scalar("SELECT text_body FROM mail_outbox WHERE to_address = 'responsable@caf01.caf.fr'")
             .fetch_one(&mut *tx)
@@ -541,12 +531,7 @@ async fn the_staff_list_opens_staff_only_campaigns_and_reports_bad_lines() {
     let owner = app.test_db.owner().await;
     let slug = campaign_slug(&app, "gironde", "local").await;
     let gironde = tenant_id(&owner, "gironde").await;
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(gironde.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
     sqlx::query("UPDATE campaigns SET audience = 'staff' WHERE slug = $1")
         .bind(&slug)
         .execute(&mut *tx)
@@ -588,12 +573,7 @@ async fn the_staff_list_opens_staff_only_campaigns_and_reports_bad_lines() {
         "now staff by invitation"
     );
     let queued: i64 = {
-        let mut tx = owner.begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-            .bind(gironde.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
         sqlx::query_scalar("SELECT count(*) FROM mail_outbox WHERE subject LIKE 'Consultations internes%'")
             .fetch_one(&mut *tx)
             .await
@@ -610,12 +590,7 @@ async fn the_database_refuses_what_the_application_role_must_not_do() {
     let gironde = tenant_id(&owner, "gironde").await;
     let national = tenant_id(&owner, "national").await;
     // A module may only be activated from the national space's context.
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(gironde.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = ecoute::db::owner_tx_in(&pool, gironde).await.unwrap();
     let refused = sqlx::query("SELECT console_activate_module('pirate', '02', 'Pirate', '#003189', '#e1000f')")
         .execute(&mut *tx)
         .await
@@ -629,12 +604,7 @@ async fn the_database_refuses_what_the_application_role_must_not_do() {
         .await;
     assert!(refused.is_err());
     // The audit log only grows.
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(national.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = ecoute::db::owner_tx_in(&pool, national).await.unwrap();
     sqlx::query("INSERT INTO audit_log (tenant_id, operator_email, action) VALUES ($1, 'x@cnaf.fr', 'test')")
         .bind(national)
         .execute(&mut *tx)
@@ -646,12 +616,7 @@ async fn the_database_refuses_what_the_application_role_must_not_do() {
     // Another space's console rows are invisible.
     let password = make_operator(&owner, "loc@caf33.caf.fr", false, Some(("gironde", "local_operator"))).await;
     assert!(!password.is_empty());
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(national.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = ecoute::db::owner_tx_in(&pool, national).await.unwrap();
     let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM operator_roles")
         .fetch_one(&mut *tx)
         .await
@@ -1157,12 +1122,7 @@ async fn the_branding_editor_checks_logos_by_content_and_colours_by_contrast() {
     assert_eq!(moderator.get("/admin/apparence").await.0, 403);
     let pool = app.test_db.app_pool().await;
     let (aude, gironde) = (tenant_id(&owner, "aude").await, tenant_id(&owner, "gironde").await);
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(aude.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = ecoute::db::owner_tx_in(&pool, aude).await.unwrap();
     let refused = sqlx::query("SELECT console_set_branding($1, '#000000', '#000000', 'piraté', NULL)")
         .bind(gironde)
         .execute(&mut *tx)
@@ -1183,12 +1143,7 @@ async fn a_list_of_invitations_is_checked_line_by_line_sent_once_and_followed() 
         .await
         .unwrap();
     // Someone unsubscribed from this space earlier.
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(gironde.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
     sqlx::query(
         "INSERT INTO mail_suppressions (tenant_id, address, reason) VALUES ($1, 'parti@exemple.fr', 'unsubscribed')",
     )

@@ -251,12 +251,7 @@ pub async fn tenant_id(owner: &PgPool, slug: &str) -> Uuid {
 /// since RLS is forced even for the owner). Returns its id.
 pub async fn insert_campaign(owner: &PgPool, slug: &str, scope: &str, title: &str) -> Uuid {
     let tenant = tenant_id(owner, slug).await;
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(tenant.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = ecoute::db::owner_tx_in(owner, tenant).await.unwrap();
     let id: Uuid = sqlx::query_scalar(
         "INSERT INTO campaigns (tenant_id, slug, scope, title, summary, opens_at, closes_at, published_at)
          VALUES ($1, $2, $3, $4, 'résumé', now() - interval '1 day', now() + interval '55 days', now())
@@ -316,12 +311,7 @@ pub async fn session_for(owner: &PgPool, slug: &str, email: &str) -> String {
     .await
     .unwrap();
     let token = ecoute::accounts::tokens::new_token();
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(tenant.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = ecoute::db::owner_tx_in(owner, tenant).await.unwrap();
     sqlx::query("INSERT INTO sessions (tenant_id, id_hash, account_id, expires_at) VALUES ($1, $2, $3, now() + interval '1 day')")
         .bind(tenant)
         .bind(ecoute::accounts::tokens::hash_token(&token))

@@ -73,12 +73,7 @@ async fn another_tenants_rows_are_invisible_and_untouchable() {
     drop(tx);
 
     // B's row is intact, as the owner sees it from B's context.
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(b.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = ecoute::db::owner_tx_in(&owner, b).await.unwrap();
     let title: String = sqlx::query_scalar("SELECT title FROM campaigns WHERE id = $1")
         .bind(b_campaign)
         .fetch_one(&mut *tx)

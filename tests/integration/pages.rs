@@ -216,12 +216,7 @@ async fn a_campaign_cover_is_shown_with_its_text_alternative_and_only_safe_urls_
         let owner = owner.clone();
         let slug = slug.clone();
         async move {
-            let mut tx = owner.begin().await.unwrap();
-            sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-                .bind(gironde.to_string())
-                .execute(&mut *tx)
-                .await
-                .unwrap();
+            let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
             let result = sqlx::query(
                 "UPDATE campaigns SET cover_image_url = $2, cover_image_alt = 'Une agence de la Caf' WHERE slug = $1",
             )

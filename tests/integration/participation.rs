@@ -108,12 +108,7 @@ async fn an_expired_link_is_refused_and_bad_addresses_are_explained() {
         .unwrap();
     let mail: String = {
         let aude = tenant_id(&owner, "aude").await;
-        let mut tx = owner.begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-            .bind(aude.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = ecoute::db::owner_tx_in(&owner, aude).await.unwrap();
         sqlx::query_scalar("SELECT text_body FROM mail_outbox")
             .fetch_one(&mut *tx)
             .await
