@@ -8,6 +8,7 @@
 //! - [`web`]: router, layers, templates, i18n, shared pages;
 //! - [`campaigns`], [`ideas`], [`surveys`], [`accounts`]: domain areas (each owns its types, queries, routes);
 //! - [`mail`]: the outbox and its worker;
+//! - [`metering`]: usage per space (counted by triggers), quotas;
 //! - [`demo`]: demo data for `ecoute demo`.
 
 pub mod accounts;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod exports;
 pub mod ideas;
 pub mod mail;
+pub mod metering;
 pub mod moderation;
 pub mod operators;
 pub mod startup;

@@ -42,6 +42,11 @@ impl Application {
         // Off when `ecoute worker` runs on its own (ECOUTE_MAIL_WORKER=off).
         let mail_worker = if settings.mail_worker {
             let worker = MailWorker::from_settings(pool.clone(), settings)?;
+            // Background jobs go with the mail worker: folding usage events into days.
+            tokio::spawn(crate::metering::rollup::run(
+                TenantDb::new(pool.clone()),
+                background.child_token(),
+            ));
             Some(tokio::spawn(worker.run(background.child_token())))
         } else {
             None

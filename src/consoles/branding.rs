@@ -247,6 +247,14 @@ pub async fn save(
         form.logo_url = None;
     }
     if let (Some(bytes), Some(kind)) = (&logo, logo_type) {
+        if let Err(refusal) = crate::metering::quotas::allow_storage(&mut tx, bytes.len() as i64, 0).await? {
+            drop(tx);
+            let errors = vec![Shown {
+                field: "logo",
+                message: refusal.message(page.lang.code()),
+            }];
+            return render(&page, &operator, form, errors, true, None, StatusCode::CONFLICT);
+        }
         let id: uuid::Uuid = sqlx::query_scalar(
             "INSERT INTO space_assets (tenant_id, content_type, bytes) VALUES ($1, $2, $3) RETURNING id",
         )

@@ -233,7 +233,20 @@ fn refuse(
     message: &'static str,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let errors = shown(page, &[Problem { field, message }]);
+    refuse_with(page, operator, campaign, questions, field, page.text(message), status)
+}
+
+/// [`refuse`] with a message already worded (one that carries figures, such as a quota's).
+fn refuse_with(
+    page: &Page,
+    operator: &SignedInOperator,
+    campaign: &CampaignDetail,
+    questions: &[Question],
+    field: &'static str,
+    message: String,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let errors = vec![Shown { field, message }];
     let form = CampaignForm::from_campaign(campaign);
     render_edit(page, operator, Some(campaign), form, errors, questions, None, status)
 }
@@ -539,6 +552,23 @@ pub async fn publish(
     };
     let mut tx = state.db.begin(&page.tenant).await?;
     let (campaign, questions) = load(&mut tx, id).await?;
+    // One more open campaign than the plan allows is refused, saying which quota and how full.
+    if publish
+        && campaign.published_at.is_none()
+        && campaign.summary.closes_at > chrono::Utc::now()
+        && let Err(refusal) = crate::metering::quotas::allow_publication(&mut tx).await?
+    {
+        drop(tx);
+        return refuse_with(
+            &page,
+            &operator,
+            &campaign,
+            &questions,
+            "publish",
+            refusal.message(page.lang.code()),
+            StatusCode::CONFLICT,
+        );
+    }
     match authoring::set_published(&mut tx, &campaign, publish).await? {
         Ok(()) => {
             let action = if publish {
@@ -710,6 +740,19 @@ pub async fn upload_cover(
         drop(tx);
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return refuse(&page, &operator, &campaign, &questions, "cover_image_url", key, status);
+    }
+    if let Err(refusal) = crate::metering::quotas::allow_storage(&mut tx, bytes.len() as i64, 0).await? {
+        drop(tx);
+        let message = refusal.message(page.lang.code());
+        return refuse_with(
+            &page,
+            &operator,
+            &campaign,
+            &questions,
+            "cover_image_url",
+            message,
+            StatusCode::CONFLICT,
+        );
     }
     let asset: Uuid = sqlx::query_scalar(
         "INSERT INTO space_assets (tenant_id, content_type, bytes) VALUES ($1, $2, $3) RETURNING id",

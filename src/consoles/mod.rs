@@ -2,6 +2,7 @@
 //!
 //! - On the national host: the network's modules ([`national`]), besides what every console has.
 //! - On every host: moderation, the team (operators and staff), the audit log ([`space`]).
+//! - Usage and quotas ([`metering`]): every space's for national admins, each its own at home.
 //!
 //! Every handler takes a [`SignedInOperator`] and states its [`Action`] before touching
 //! anything; rights are decided in [`crate::operators::rights`] only. Every change writes an
@@ -11,6 +12,7 @@ pub mod branding;
 pub mod campaigns;
 pub mod deliveries;
 pub mod invitations;
+pub mod metering;
 pub mod national;
 pub mod space;
 
@@ -44,7 +46,12 @@ pub fn routes() -> Router<crate::web::AppState> {
         )
         .route("/admin/securite", get(sign_in::security).post(sign_in::change_security))
         .route("/admin/modules", get(national::list).post(national::activate))
-        .route("/admin/compteurs", get(national::metering))
+        .route("/admin/compteurs", get(metering::overview))
+        .route("/admin/compteurs.csv", get(metering::export))
+        .route(
+            "/admin/compteurs/{slug}",
+            get(metering::space).post(metering::set_quotas),
+        )
         .route("/admin/modules/{slug}/statut", post(national::set_status))
         .route(
             "/admin/modules/{slug}/invitation",
@@ -183,14 +190,38 @@ pub async fn home(
 ) -> Result<Response, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
     let counts = space::counts(&mut tx).await?;
+    let quotas = crate::metering::quotas::for_space(&mut tx).await?;
     tx.commit().await?;
     #[derive(Serialize)]
     struct View {
         counts: space::Counts,
+        quotas: crate::metering::Quotas,
+        quota_alerts: Vec<String>,
         national: bool,
         notice: Option<String>,
     }
+    // Quotas at 80 % or more, worded for the banner.
+    let quota_alerts = quotas
+        .alerts()
+        .into_iter()
+        .map(|q| {
+            let level = match q.level {
+                crate::metering::QuotaLevel::Reached => "metering.reached",
+                _ => "metering.warning",
+            };
+            format!(
+                "{} : {} / {} ({} %) — {}",
+                page.text(&format!("metering.quota.{}", q.key)),
+                q.used,
+                q.limit.unwrap_or_default(),
+                q.percent,
+                page.text(level)
+            )
+        })
+        .collect();
     let view = View {
+        quotas,
+        quota_alerts,
         counts,
         national: page.tenant.kind == TenantKind::National,
         notice: None,

@@ -271,6 +271,7 @@ const APP_FUNCTIONS: &[&str] = &[
     "console_activate_module(text, text, text, text, text)",
     "console_set_module_status(uuid, text)",
     "console_set_branding(uuid, text, text, text, text)",
+    "console_set_quotas(uuid, jsonb)",
 ];
 
 /// Creates the keys every instance shares (the CSRF HMAC key), once.

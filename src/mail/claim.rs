@@ -228,10 +228,15 @@ pub async fn record(tx: &mut TenantTx, records: &[Record]) -> Result<u64, sqlx::
     Ok(sent as u64)
 }
 
-/// When the next queued mail of the space falls due, if any.
+/// When the next queued mail of the space falls due, if any. List mail held back by the
+/// space's monthly quota is not due: the periodic sweep finds it again once the quota allows.
 pub async fn next_due(tx: &mut TenantTx) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    sqlx::query_scalar("SELECT min(next_try_at) FROM mail_outbox WHERE tenant_id = $1 AND status = 'queued'")
-        .bind(tx.tenant_id())
-        .fetch_one(&mut **tx)
-        .await
+    sqlx::query_scalar(
+        "SELECT min(next_try_at) FROM mail_outbox
+          WHERE tenant_id = $1 AND status = 'queued'
+            AND (kind = 'sign_in' OR coalesce(usage_emails_allowance($1), 1) > 0)",
+    )
+    .bind(tx.tenant_id())
+    .fetch_one(&mut **tx)
+    .await
 }

@@ -371,6 +371,11 @@ pub async fn run_standalone(
     );
     let stop = CancellationToken::new();
     let running = tokio::spawn(worker.run(stop.clone()));
+    // The worker process also folds usage events into days (metering).
+    tokio::spawn(crate::metering::rollup::run(
+        crate::tenancy::TenantDb::new(pool.clone()),
+        stop.clone(),
+    ));
     shutdown.await;
     stop.cancel();
     running.await.context("mail worker ended abnormally")?;

@@ -3,6 +3,7 @@
 //! only wires them.
 
 pub mod assets;
+pub mod charts;
 pub mod csrf;
 pub mod health;
 pub mod i18n;
@@ -22,7 +23,6 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::accounts::account_pages as account;
@@ -146,7 +146,6 @@ pub fn router(state: AppState) -> Router {
             get(|| async { axum::response::Redirect::permanent("/static/favicon.svg") }),
         );
 
-    let x_request_id = axum::http::HeaderName::from_static("x-request-id");
     spaces
         .merge(infrastructure)
         // Router::layer wraps each route, so MatchedPath is known to the trace layer.
@@ -156,8 +155,6 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(crate::telemetry::trace_layer())
-        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
-        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(crate::telemetry::requests::RequestLayer)
         .with_state(state)
 }

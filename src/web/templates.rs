@@ -45,6 +45,11 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("console_branding.html", include_str!("templates/console_branding.html")),
         ("console_metering.html", include_str!("templates/console_metering.html")),
         (
+            "console_metering_space.html",
+            include_str!("templates/console_metering_space.html"),
+        ),
+        ("console_quotas.html", include_str!("templates/console_quotas.html")),
+        (
             "console_invitations.html",
             include_str!("templates/console_invitations.html"),
         ),

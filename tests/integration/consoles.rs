@@ -14,7 +14,7 @@ const GIRONDE: &str = "gironde.localhost";
 
 /// An operator with a password (and a role in `space`, unless national admin), made directly in
 /// the database; returns the password.
-async fn make_operator(owner: &PgPool, email: &str, national_admin: bool, role: Option<(&str, &str)>) -> String {
+pub async fn make_operator(owner: &PgPool, email: &str, national_admin: bool, role: Option<(&str, &str)>) -> String {
     let password = format!("phrase de passe {}", Uuid::new_v4().simple());
     let hash = ecoute::operators::password::hash(&password).unwrap();
     let id: Uuid = sqlx::query_scalar(
@@ -43,7 +43,12 @@ async fn make_operator(owner: &PgPool, email: &str, national_admin: bool, role: 
 }
 
 /// Signs in through the form; returns the browser and the sign-in answer (status, location).
-async fn sign_in<'a>(app: &'a TestApp, host: &str, email: &str, password: &str) -> (Browser<'a>, u16, Option<String>) {
+pub async fn sign_in<'a>(
+    app: &'a TestApp,
+    host: &str,
+    email: &str,
+    password: &str,
+) -> (Browser<'a>, u16, Option<String>) {
     let mut browser = Browser::new(app, host);
     let csrf = browser.csrf("/admin/connexion").await;
     let (status, location, _) = browser
@@ -980,14 +985,11 @@ async fn exports_have_one_column_per_question_a_bom_and_only_for_those_allowed()
     let (_, journal) = admin.get("/admin/journal").await;
     assert!(journal.contains("export.reponses") && journal.contains("export.contributions"));
 
-    // The metering overview counts what came from each space, national campaigns included.
+    // The metering overview counts national campaigns' contributions in the national space
+    // (tests/integration/metering.rs checks the figures); a moderator may not open it.
     let (status, usage) = admin.get("/admin/compteurs").await;
     assert_eq!(status, 200);
-    assert!(
-        usage.contains("<th scope=\"row\">Caf de l’Aude</th><td>1</td><td>0</td><td>1</td><td>1</td>"),
-        "aude: one contribution, no comment, one response, one participant"
-    );
-    assert!(usage.contains("<th scope=\"row\">Caf de la Gironde</th><td>0</td><td>0</td><td>1</td><td>1</td>"));
+    assert!(usage.contains("data-space=\"national\"") && usage.contains("data-space=\"aude\""));
     assert_eq!(moderator.get("/admin/compteurs").await.0, 403);
 }
 
@@ -1012,7 +1014,7 @@ fn multipart(fields: &[(&str, &str)], logo: Option<(&str, &[u8])>) -> (String, V
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn post_branding(
+pub async fn post_branding(
     app: &TestApp,
     browser: &Browser<'_>,
     fields: &[(&str, &str)],

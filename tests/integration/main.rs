@@ -7,6 +7,7 @@ mod embedded;
 mod helpers;
 mod isolation;
 mod mail;
+mod metering;
 mod pages;
 mod participation;
 mod resolution;

@@ -1,0 +1,432 @@
+//! Usage and quotas in the consoles.
+//!
+//! - National admins: `/admin/compteurs` (every space for a month: totals, a day-by-day chart,
+//!   the per-Caf table with quota alerts), its CSV for billing, and one space's page where its
+//!   quotas are set.
+//! - Every space's console home shows its own quotas (see [`super::home`]).
+//!
+//! Figures come from [`crate::metering`]; this file only reads and presents them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::render_console;
+use crate::error::PageError;
+use crate::exports::Table;
+use crate::metering::{self, DayUsage, Quota, QuotaLevel, SpaceUsage, quotas};
+use crate::operators::rights::Action;
+use crate::operators::session::SignedInOperator;
+use crate::tenancy::{TenantKind, TenantTx};
+use crate::web::AppState;
+use crate::web::charts::{Bar, bar_chart};
+use crate::web::page::Page;
+
+#[derive(Debug, Deserialize)]
+pub struct MonthQuery {
+    mois: Option<String>,
+    fait: Option<String>,
+}
+
+/// The month asked for (`?mois=YYYY-MM`), this month by default; anything else is a bad request.
+fn month(query: &MonthQuery) -> Result<NaiveDate, PageError> {
+    match query.mois.as_deref().filter(|m| !m.is_empty()) {
+        None => Ok(metering::current_month()),
+        Some(text) => metering::parse_month(text).ok_or(PageError::BadRequest),
+    }
+}
+
+fn national_only(page: &Page, operator: &SignedInOperator, action: Action) -> Result<(), PageError> {
+    if page.tenant.kind != TenantKind::National {
+        return Err(PageError::NotFound);
+    }
+    operator.may(&page.tenant, action)
+}
+
+/// Every space's limits, keyed by space.
+async fn all_limits(tx: &mut TenantTx) -> Result<HashMap<Uuid, BTreeMap<String, i64>>, sqlx::Error> {
+    let rows: Vec<(Uuid, sqlx::types::Json<BTreeMap<String, i64>>)> = sqlx::query_as("SELECT id, quotas FROM tenants")
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(rows.into_iter().map(|(id, q)| (id, q.0)).collect())
+}
+
+/// One row of the per-Caf table.
+#[derive(Serialize)]
+struct Row {
+    #[serde(flatten)]
+    space: SpaceUsage,
+    storage_kib: i64,
+    emails: Quota,
+    storage: Quota,
+    alert: bool,
+}
+
+fn rows(spaces: Vec<SpaceUsage>, limits: &HashMap<Uuid, BTreeMap<String, i64>>) -> Vec<Row> {
+    spaces
+        .into_iter()
+        .map(|space| {
+            let limit = |key: &str| limits.get(&space.tenant_id).and_then(|l| l.get(key)).copied();
+            let emails = Quota::new("emails_per_month", space.usage.emails_sent, limit("emails_per_month"));
+            let storage = Quota::new(
+                "storage_mb",
+                (space.usage.storage_bytes + (1 << 20) - 1) >> 20,
+                limit("storage_mb"),
+            );
+            Row {
+                storage_kib: space.usage.storage_bytes / 1024,
+                alert: emails.level != QuotaLevel::Fine || storage.level != QuotaLevel::Fine,
+                space,
+                emails,
+                storage,
+            }
+        })
+        .collect()
+}
+
+/// The day-by-day chart of contributions, its text alternative and its data.
+fn contributions_chart(page: &Page, days: &[DayUsage], month: NaiveDate) -> String {
+    let total: i64 = days.iter().map(|d| d.contributions).sum();
+    let busiest = days.iter().max_by_key(|d| d.contributions);
+    let title = format!("{} — {}", page.text("metering.chart_title"), month.format("%m/%Y"));
+    let description = match busiest {
+        Some(day) if total > 0 => format!(
+            "{} {total}. {} {} ({}).",
+            page.text("metering.chart_total"),
+            page.text("metering.chart_busiest"),
+            day.day.format("%d/%m"),
+            day.contributions
+        ),
+        _ => page.text("metering.chart_empty"),
+    };
+    let bars: Vec<Bar> = days
+        .iter()
+        .map(|d| Bar {
+            label: d.day.format("%d").to_string(),
+            value: d.contributions,
+        })
+        .collect();
+    bar_chart("contributions-chart", &title, &description, &bars, "#000091")
+}
+
+/// `GET /admin/compteurs[?mois=YYYY-MM]`: every space's usage for a month.
+pub async fn overview(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Query(query): Query<MonthQuery>,
+) -> Result<Response, PageError> {
+    national_only(&page, &operator, Action::ViewMetering)?;
+    let month = month(&query)?;
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let spaces = metering::usage::for_every_space(&mut tx, month).await?;
+    let days = metering::usage::daily(&mut tx, None, month).await?;
+    let limits = all_limits(&mut tx).await?;
+    tx.commit().await?;
+    let mut totals = metering::Usage::default();
+    for s in &spaces {
+        totals.contributions += s.usage.contributions;
+        totals.participants += s.usage.participants;
+        totals.emails_sent += s.usage.emails_sent;
+        totals.invitations += s.usage.invitations;
+        totals.analysis_runs += s.usage.analysis_runs;
+        totals.storage_bytes += s.usage.storage_bytes;
+    }
+    let rows = rows(spaces, &limits);
+    #[derive(Serialize)]
+    struct View {
+        month: String,
+        month_label: String,
+        totals: metering::Usage,
+        totals_storage_kib: i64,
+        chart: String,
+        days: Vec<DayUsage>,
+        alerts: usize,
+        rows: Vec<Row>,
+        notice: Option<String>,
+    }
+    let view = View {
+        month: month.format("%Y-%m").to_string(),
+        month_label: month.format("%m/%Y").to_string(),
+        totals_storage_kib: totals.storage_bytes / 1024,
+        totals,
+        chart: contributions_chart(&page, &days, month),
+        days,
+        alerts: rows.iter().filter(|r| r.alert).count(),
+        rows,
+        notice: None,
+    };
+    render_console(
+        &page,
+        &operator,
+        "console_metering.html",
+        "/admin/compteurs",
+        view,
+        StatusCode::OK,
+    )
+}
+
+/// `GET /admin/compteurs.csv[?mois=YYYY-MM]`: the month's usage per space, for billing.
+pub async fn export(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Query(query): Query<MonthQuery>,
+) -> Result<Response, PageError> {
+    national_only(&page, &operator, Action::ViewMetering)?;
+    let month = month(&query)?;
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let spaces = metering::usage::for_every_space(&mut tx, month).await?;
+    let limits = all_limits(&mut tx).await?;
+    tx.commit().await?;
+    let table = billing_table(month, &spaces, &limits);
+    let mut response = table.to_csv().map_err(anyhow::Error::from)?.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    let disposition = format!("attachment; filename=\"ecoute-usage-{}.csv\"", month.format("%Y-%m"));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,
+    );
+    Ok(response)
+}
+
+/// The billing table: one row per space, raw figures (bytes, not rounded).
+pub fn billing_table(month: NaiveDate, spaces: &[SpaceUsage], limits: &HashMap<Uuid, BTreeMap<String, i64>>) -> Table {
+    let headers = [
+        "month",
+        "slug",
+        "caf_code",
+        "name",
+        "contributions",
+        "active_participants",
+        "emails_sent",
+        "invitations",
+        "analysis_runs",
+        "storage_bytes",
+        "quota_emails_per_month",
+        "quota_active_campaigns",
+        "quota_storage_mb",
+    ];
+    let rows = spaces
+        .iter()
+        .map(|s| {
+            let limit = |key: &str| {
+                limits
+                    .get(&s.tenant_id)
+                    .and_then(|l| l.get(key))
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            };
+            vec![
+                month.format("%Y-%m").to_string(),
+                s.slug.clone(),
+                s.caf_code.clone().unwrap_or_default(),
+                s.name.clone(),
+                s.usage.contributions.to_string(),
+                s.usage.participants.to_string(),
+                s.usage.emails_sent.to_string(),
+                s.usage.invitations.to_string(),
+                s.usage.analysis_runs.to_string(),
+                s.usage.storage_bytes.to_string(),
+                limit("emails_per_month"),
+                limit("active_campaigns"),
+                limit("storage_mb"),
+            ]
+        })
+        .collect();
+    Table {
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows,
+    }
+}
+
+/// The space a national admin looks at, by slug.
+async fn space_by_slug(tx: &mut TenantTx, slug: &str) -> Result<(Uuid, String), PageError> {
+    sqlx::query_as("SELECT id, name FROM tenants WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(PageError::NotFound)
+}
+
+#[derive(Serialize)]
+struct SpaceView {
+    slug: String,
+    name: String,
+    month: String,
+    quotas: metering::Quotas,
+    form: QuotaForm,
+    errors: Vec<String>,
+    chart: String,
+    days: Vec<DayUsage>,
+    usage: metering::Usage,
+    notice: Option<String>,
+}
+
+/// The quota form as typed: empty means no limit.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub struct QuotaForm {
+    #[serde(default)]
+    emails_per_month: String,
+    #[serde(default)]
+    active_campaigns: String,
+    #[serde(default)]
+    storage_mb: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+impl QuotaForm {
+    fn from_limits(limits: &BTreeMap<String, i64>) -> QuotaForm {
+        let get = |k: &str| limits.get(k).map(|v| v.to_string()).unwrap_or_default();
+        QuotaForm {
+            emails_per_month: get("emails_per_month"),
+            active_campaigns: get("active_campaigns"),
+            storage_mb: get("storage_mb"),
+            csrf: String::new(),
+        }
+    }
+
+    /// The limits, or the keys of the fields that are not whole numbers ≥ 0.
+    fn parse(&self) -> Result<BTreeMap<String, i64>, Vec<&'static str>> {
+        let mut limits = BTreeMap::new();
+        let mut wrong = Vec::new();
+        for (key, text) in [
+            ("emails_per_month", &self.emails_per_month),
+            ("active_campaigns", &self.active_campaigns),
+            ("storage_mb", &self.storage_mb),
+        ] {
+            let text = text.trim().replace([' ', '\u{202f}', '\u{a0}'], "");
+            if text.is_empty() {
+                continue;
+            }
+            match text.parse::<i64>() {
+                Ok(n) if (0..=1_000_000_000).contains(&n) => {
+                    limits.insert(key.to_owned(), n);
+                }
+                _ => wrong.push(key),
+            }
+        }
+        if wrong.is_empty() { Ok(limits) } else { Err(wrong) }
+    }
+}
+
+async fn space_view(
+    state: &AppState,
+    page: &Page,
+    slug: &str,
+    month: NaiveDate,
+    form: Option<QuotaForm>,
+    errors: Vec<String>,
+    notice: Option<String>,
+) -> Result<SpaceView, PageError> {
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let (id, name) = space_by_slug(&mut tx, slug).await?;
+    tx.commit().await?;
+    // The space's own figures are read in its own context, as its console reads them.
+    let mut tx = state.db.begin_for_id(id).await?;
+    let quotas = quotas::for_space(&mut tx).await?;
+    let limits = quotas::limits(&mut tx, id).await?;
+    let usage = metering::usage::for_space(&mut tx, month).await?;
+    let days = metering::usage::daily(&mut tx, Some(id), month).await?;
+    tx.commit().await?;
+    Ok(SpaceView {
+        slug: slug.to_owned(),
+        name,
+        month: month.format("%Y-%m").to_string(),
+        quotas,
+        form: form.unwrap_or_else(|| QuotaForm::from_limits(&limits)),
+        errors,
+        chart: contributions_chart(page, &days, month),
+        days,
+        usage,
+        notice,
+    })
+}
+
+/// `GET /admin/compteurs/{slug}`: one space's usage and quotas, with the quota form.
+pub async fn space(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(slug): Path<String>,
+    Query(query): Query<MonthQuery>,
+) -> Result<Response, PageError> {
+    national_only(&page, &operator, Action::ViewMetering)?;
+    let month = month(&query)?;
+    let notice = query.fait.as_deref().map(|_| page.text("metering.quotas_saved"));
+    let view = space_view(&state, &page, &slug, month, None, Vec::new(), notice).await?;
+    render_console(
+        &page,
+        &operator,
+        "console_metering_space.html",
+        "/admin/compteurs",
+        view,
+        StatusCode::OK,
+    )
+}
+
+/// `POST /admin/compteurs/{slug}`: sets the space's quotas (national admins).
+pub async fn set_quotas(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(slug): Path<String>,
+    axum::Form(form): axum::Form<QuotaForm>,
+) -> Result<Response, PageError> {
+    national_only(&page, &operator, Action::ManageModules)?;
+    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &form.csrf) {
+        return Err(PageError::Forbidden);
+    }
+    let limits = match form.parse() {
+        Ok(limits) => limits,
+        Err(wrong) => {
+            let errors = wrong
+                .iter()
+                .map(|key| {
+                    format!(
+                        "{} : {}",
+                        page.text(&format!("metering.quota.{key}")),
+                        page.text("metering.quota_invalid")
+                    )
+                })
+                .collect();
+            let month = metering::current_month();
+            let view = space_view(&state, &page, &slug, month, Some(form), errors, None).await?;
+            return render_console(
+                &page,
+                &operator,
+                "console_metering_space.html",
+                "/admin/compteurs",
+                view,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let (id, _) = space_by_slug(&mut tx, &slug).await?;
+    sqlx::query("SELECT console_set_quotas($1, $2)")
+        .bind(id)
+        .bind(sqlx::types::Json(&limits))
+        .execute(&mut *tx)
+        .await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "module.quotas",
+        &slug,
+        serde_json::json!({ "quotas": limits }),
+    )
+    .await?;
+    tx.commit().await?;
+    crate::web::pages::see_other(&format!("/admin/compteurs/{slug}?fait=quotas"))
+}
