@@ -1,47 +1,97 @@
-//! Logs and traces.
+//! Logs, traces and metrics.
 //!
-//! JSON logs on stdout (filtered by `RUST_LOG`, default `info`), and, when
-//! `OTEL_EXPORTER_OTLP_ENDPOINT` is set, spans exported over OTLP/HTTP. Every request span carries
-//! the matched route (low cardinality), the tenant slug, the request id and the status.
+//! - Logs: JSON lines on stdout under `serve` (filtered by `RUST_LOG`, default `info`), compact
+//!   text on stderr for the CLI.
+//! - Traces and metrics: exported over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or the
+//!   signal-specific `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `…_METRICS_ENDPOINT`) is set; the
+//!   standard `OTEL_*` variables tune them (`OTEL_METRIC_EXPORT_INTERVAL`,
+//!   `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME`…).
+//! - [`requests`]: the request envelope (id, span, duration histogram, log of what went wrong).
+//! - [`metrics`]: the instruments, recorded from the places that know (mail worker, caches…).
+//!
+//! The resource follows the semantic conventions: `service.name`, `service.version`,
+//! `service.instance.id` (one per process), `service.namespace`, and
+//! `deployment.environment.name` from `ECOUTE_ENVIRONMENT` when set.
 
-use axum::extract::MatchedPath;
-use axum::http::Request;
+pub mod metrics;
+pub mod requests;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use opentelemetry::KeyValue;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
-use tower_http::trace::{DefaultOnFailure, DefaultOnRequest, TraceLayer};
-use tracing::Level;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// Keeps the exporter alive; flushes pending spans when dropped.
+/// Keeps the exporters alive; flushes what is pending when dropped.
 pub struct TelemetryGuard {
-    provider: Option<SdkTracerProvider>,
+    tracer: Option<SdkTracerProvider>,
+    meter: Option<SdkMeterProvider>,
 }
 
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
-        if let Some(provider) = self.provider.take()
+        if let Some(provider) = self.tracer.take()
             && let Err(error) = provider.shutdown()
         {
-            eprintln!("OpenTelemetry shutdown: {error}");
+            eprintln!("OpenTelemetry traces shutdown: {error}");
+        }
+        if let Some(provider) = self.meter.take()
+            && let Err(error) = provider.shutdown()
+        {
+            eprintln!("OpenTelemetry metrics shutdown: {error}");
         }
     }
 }
 
-/// Installs the global subscriber. `json` selects JSON lines (servers) or compact text (CLI).
+static EXPORTING_TRACES: AtomicBool = AtomicBool::new(false);
+
+/// Whether spans are exported (then request spans are worth opening).
+pub fn exporting_traces() -> bool {
+    EXPORTING_TRACES.load(Ordering::Relaxed)
+}
+
+fn configured(signal_variable: &str) -> bool {
+    [signal_variable, "OTEL_EXPORTER_OTLP_ENDPOINT"]
+        .iter()
+        .any(|v| std::env::var(v).is_ok_and(|value| !value.trim().is_empty()))
+}
+
+/// Installs the global subscriber and, when configured, the OTLP exporters. `json` selects JSON
+/// lines (servers) or compact text (CLI).
 pub fn init(json: bool) -> anyhow::Result<TelemetryGuard> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let provider = match std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT") {
-        Ok(endpoint) if !endpoint.trim().is_empty() => {
-            EXPORTING.store(true, std::sync::atomic::Ordering::Relaxed);
-            Some(otlp_provider()?)
-        }
-        _ => None,
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let resource = resource();
+    let tracer = if configured("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+        EXPORTING_TRACES.store(true, Ordering::Relaxed);
+        let exporter = opentelemetry_otlp::SpanExporter::builder().with_http().build()?;
+        Some(
+            SdkTracerProvider::builder()
+                .with_batch_exporter(exporter)
+                .with_resource(resource.clone())
+                .build(),
+        )
+    } else {
+        None
     };
-    let otel = provider
+    let meter = if configured("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") {
+        let exporter = opentelemetry_otlp::MetricExporter::builder().with_http().build()?;
+        let provider = SdkMeterProvider::builder()
+            .with_periodic_exporter(exporter)
+            .with_resource(resource)
+            .build();
+        opentelemetry::global::set_meter_provider(provider.clone());
+        metrics::enable();
+        metrics::register();
+        Some(provider)
+    } else {
+        None
+    };
+    let otel = tracer
         .as_ref()
         .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("ecoute")));
     let registry = tracing_subscriber::registry().with(filter).with(otel);
@@ -59,101 +109,23 @@ pub fn init(json: bool) -> anyhow::Result<TelemetryGuard> {
             .with(tracing_subscriber::fmt::layer().compact().with_writer(std::io::stderr))
             .try_init()?;
     }
-    Ok(TelemetryGuard { provider })
+    Ok(TelemetryGuard { tracer, meter })
 }
 
-fn otlp_provider() -> anyhow::Result<SdkTracerProvider> {
-    // Endpoint, headers and timeout come from the standard OTEL_EXPORTER_OTLP_* variables.
-    let exporter = opentelemetry_otlp::SpanExporter::builder().with_http().build()?;
-    let resource = Resource::builder()
-        .with_service_name("ecoute")
-        .with_attribute(opentelemetry::KeyValue::new(
-            "service.version",
-            env!("CARGO_PKG_VERSION"),
-        ))
-        .build();
-    Ok(SdkTracerProvider::builder()
-        .with_batch_exporter(exporter)
-        .with_resource(resource)
-        .build())
-}
-
-/// Whether spans are exported (OTLP configured): only then is `otel.name` worth building.
-static EXPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// The request span: one per request, named after the route template, not the raw path.
-/// Its fields are borrowed strings (no allocation, no formatting beyond what the subscribers
-/// do); the path itself is left out: routes say as much without the ids.
-pub fn make_request_span<B>(request: &Request<B>) -> tracing::Span {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str())
-        .unwrap_or("fallback");
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let method = request.method().as_str();
-    let span = tracing::info_span!(
-        "request",
-        otel.name = tracing::field::Empty,
-        http.request.method = method,
-        http.route = route,
-        request_id = request_id,
-        tenant = tracing::field::Empty,
-        http.response.status_code = tracing::field::Empty,
-    );
-    if EXPORTING.load(std::sync::atomic::Ordering::Relaxed) {
-        span.record("otel.name", format!("{method} {route}"));
+/// The service's resource (semantic conventions), plus `OTEL_RESOURCE_ATTRIBUTES`.
+fn resource() -> Resource {
+    let mut attributes = vec![
+        KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
+        KeyValue::new("service.namespace", "ecoute"),
+        KeyValue::new("service.instance.id", uuid::Uuid::new_v4().to_string()),
+    ];
+    if let Ok(environment) = std::env::var("ECOUTE_ENVIRONMENT")
+        && !environment.trim().is_empty()
+    {
+        attributes.push(KeyValue::new("deployment.environment.name", environment));
     }
-    span
-}
-
-type RequestSpan = fn(&Request<axum::body::Body>) -> tracing::Span;
-
-/// The tower-http trace layer using [`make_request_span`].
-pub fn trace_layer() -> TraceLayer<
-    SharedClassifier<ServerErrorsAsFailures>,
-    RequestSpan,
-    DefaultOnRequest,
-    RecordStatus,
-    (),
-    (),
-    DefaultOnFailure,
-> {
-    TraceLayer::new_for_http()
-        .make_span_with(make_request_span as RequestSpan)
-        .on_request(DefaultOnRequest::new().level(Level::DEBUG))
-        .on_response(RecordStatus)
-        .on_body_chunk(())
-        .on_eos(())
-}
-
-/// Records the status on the span, and logs a line for requests worth a look: refused (4xx)
-/// or failed (5xx) ones, and slow ones. Successful requests are counted by the spans (and by
-/// the proxy's access log); formatting a JSON line for each would cost more than serving a
-/// cached page.
-#[derive(Clone, Copy)]
-pub struct RecordStatus;
-
-/// A successful request slower than this is logged.
-const SLOW: std::time::Duration = std::time::Duration::from_millis(500);
-
-impl<B> tower_http::trace::OnResponse<B> for RecordStatus {
-    fn on_response(self, response: &axum::http::Response<B>, latency: std::time::Duration, span: &tracing::Span) {
-        let status = response.status().as_u16();
-        span.record("http.response.status_code", status);
-        let latency_ms = latency.as_secs_f64() * 1000.0;
-        if status >= 500 {
-            tracing::error!(status, latency_ms, "request failed");
-        } else if status >= 400 {
-            tracing::info!(status, latency_ms, "request refused");
-        } else if latency >= SLOW {
-            tracing::warn!(status, latency_ms, "slow request");
-        } else {
-            tracing::debug!(status, latency_ms, "request done");
-        }
-    }
+    Resource::builder()
+        .with_service_name(std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| "ecoute".into()))
+        .with_attributes(attributes)
+        .build()
 }

@@ -3,7 +3,7 @@
 //! Unknown hosts get a 404 that names no space (so the list of tenants cannot be probed);
 //! suspended spaces get a 503 that says so. API paths get `application/problem+json`, pages
 //! get the French/English error page. The resolved tenant goes into the request extensions,
-//! where [`CurrentTenant`] finds it, and onto the request's tracing span.
+//! where [`CurrentTenant`] finds it, and onto the response, where the request envelope (`telemetry::requests`) labels its logs, span and metrics.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -52,7 +52,6 @@ pub async fn resolve_tenant(State(state): State<AppState>, mut request: Request,
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let origin = RequestOrigin::from_parts(request.headers(), request.uri(), peer, &state.trusted_proxies);
     let api = is_api(request.uri().path());
-    let span = tracing::Span::current();
 
     let resolution = match &origin.host {
         Some(host) => state.resolver.resolve(host).await,
@@ -61,7 +60,6 @@ pub async fn resolve_tenant(State(state): State<AppState>, mut request: Request,
     let tenant = match resolution {
         Ok(Resolution::Found(tenant)) => tenant,
         Ok(Resolution::Unknown) => {
-            span.record("tenant", "-");
             return if api {
                 ApiError::UnknownSpace.into_response()
             } else {
@@ -77,7 +75,6 @@ pub async fn resolve_tenant(State(state): State<AppState>, mut request: Request,
             };
         }
     };
-    span.record("tenant", tenant.slug.as_str());
     if tenant.status == TenantStatus::Suspended {
         return if api {
             ApiError::SpaceSuspended.into_response()
@@ -92,8 +89,11 @@ pub async fn resolve_tenant(State(state): State<AppState>, mut request: Request,
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
     // Page handlers return a bare status with an ErrorPage marker: dress it here.
-    match response.extensions().get::<ErrorPage>().copied() {
+    let mut response = match response.extensions().get::<ErrorPage>().copied() {
         Some(page) if !api => crate::web::pages::error_page_response(lang, Some(&tenant), &path, page),
         _ => response,
-    }
+    };
+    // The request envelope labels logs, spans and metrics with the space.
+    response.extensions_mut().insert(CurrentTenant(tenant));
+    response
 }
