@@ -57,8 +57,13 @@ def values_file(name: str) -> dict[str, Any]:
 
 
 def tenant_files() -> dict[str, str]:
-    """The repository's tenants/ folder, as `--set-file tenants.files.<name>=…` would give it."""
-    return {p.name: p.read_text() for p in sorted(TENANTS.glob("*.toml"))}
+    """The repository's tenants/ folder, parsed exactly as the documented
+    `--set-file 'tenants.files.<name>\\.toml=tenants/<name>.toml'` arguments are."""
+    files: dict[str, str] = {}
+    for path in sorted(TENANTS.glob("*.toml")):
+        parsed = helm.parse_set_file(f"tenants.files.{path.stem}\\.toml={path}")
+        files.update(parsed["tenants"]["files"])
+    return files
 
 
 def render(chart_dir: Path, values: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
