@@ -213,6 +213,8 @@ def check_objects(case: str, objects: list[dict[str, Any]], values: dict[str, An
             fail(case, f"web: the application role's credentials do not come from Secret {app_secret}")
         if app_secret == owner_secret:
             fail(case, "the owner and the application role share one Secret")
+        if values["database"]["app"].get("urlKey") and "DATABASE_URL" in env:
+            fail(case, "web: the owner URL reaches a pod that only needs the application role")
         expected_worker = "off" if values["worker"]["enabled"] else "on"
         if env.get("ECOUTE_MAIL_WORKER", {}).get("value") != expected_worker:
             fail(case, f"web: ECOUTE_MAIL_WORKER is not {expected_worker}")
@@ -227,6 +229,8 @@ def check_objects(case: str, objects: list[dict[str, Any]], values: dict[str, An
         app_env = env.get("ECOUTE_APP_DATABASE_URL") or env.get("ECOUTE_APP_DB_PASSWORD")
         if app_env is None or secret_of(app_env) != app_secret:
             fail(case, f"worker: the application role's credentials do not come from Secret {app_secret}")
+        if values["database"]["app"].get("urlKey") and "DATABASE_URL" in env:
+            fail(case, "worker: the owner URL reaches a pod that only needs the application role")
 
     # Migrations: a pre-install/pre-upgrade hook, as the owner, without the app credentials.
     migrate = one("Job", "migrate")

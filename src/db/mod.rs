@@ -35,18 +35,28 @@ pub struct Database {
     pub app_role: String,
     /// Keeps the embedded cluster claimed for as long as this value lives.
     pub embedded: Option<EmbeddedCluster>,
+    /// False when only `ECOUTE_APP_DATABASE_URL` was given: this process may serve, not migrate.
+    owner_known: bool,
 }
 
 impl Database {
     /// Resolves the settings: the given server, or the embedded cluster (started if needed).
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
-        let (owner, embedded) = match &settings.database_url {
-            Some(url) => (
+        let (owner, embedded) = match (&settings.database_url, &settings.app_database_url) {
+            (Some(url), _) => (
                 url.parse::<PgConnectOptions>()
                     .context("DATABASE_URL is not a valid PostgreSQL URL")?,
                 None,
             ),
-            None => {
+            // Only the application role's URL: a server or worker pod that never migrates
+            // (Kubernetes). Owner commands then fail in `connect_owner` with a clear message.
+            (None, Some(app_url)) => (
+                app_url
+                    .parse::<PgConnectOptions>()
+                    .context("ECOUTE_APP_DATABASE_URL is not a valid PostgreSQL URL")?,
+                None,
+            ),
+            (None, None) => {
                 let data_dir = settings.data_dir.clone();
                 let cluster = tokio::task::spawn_blocking(move || EmbeddedCluster::start(&data_dir)).await??;
                 create_database_if_missing(&cluster.connect_options("postgres"), EMBEDDED_DATABASE).await?;
@@ -60,6 +70,7 @@ impl Database {
             None => derive_app_options(&owner, &settings.app_role, settings.app_password.as_deref()),
         };
         Ok(Database {
+            owner_known: settings.database_url.is_some() || settings.app_database_url.is_none(),
             owner: quiet(owner),
             app: quiet(app),
             app_role: settings.app_role.clone(),
@@ -72,6 +83,7 @@ impl Database {
     pub fn with_options(owner: PgConnectOptions, app_role: &str, app_password: Option<&str>) -> Self {
         let app = derive_app_options(&owner, app_role, app_password);
         Database {
+            owner_known: true,
             owner: quiet(owner),
             app: quiet(app),
             app_role: app_role.to_owned(),
@@ -80,6 +92,9 @@ impl Database {
     }
 
     pub async fn connect_owner(&self) -> anyhow::Result<PgPool> {
+        if !self.owner_known {
+            bail!("this command runs as the schema owner: set DATABASE_URL (only ECOUTE_APP_DATABASE_URL is set)");
+        }
         PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
@@ -100,12 +115,24 @@ impl Database {
     }
 
     /// Refuses to go on when the schema is behind the binary (serve without `migrate`).
+    /// Checks, as the application role (which may read the migrations table, nothing more),
+    /// that every migration of this binary is applied: web and worker pods need no owner URL.
     pub async fn check_migrated(&self) -> anyhow::Result<()> {
-        let pool = self.connect_owner().await?;
-        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(self.app.clone())
+            .await
+            .context("cannot connect to PostgreSQL as the application role (has `ecoute migrate` run?)")?;
+        let applied: Vec<i64> = match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
             .fetch_all(&pool)
             .await
-            .unwrap_or_default();
+        {
+            Ok(applied) => applied,
+            // No migrations table yet: nothing is applied.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P01") => Vec::new(),
+            Err(e) => return Err(anyhow::Error::new(e).context("cannot read the applied migrations")),
+        };
         pool.close().await;
         let missing: Vec<_> = MIGRATOR
             .iter()
@@ -223,7 +250,7 @@ async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
     let mut ddl = format!(
         "GRANT USAGE ON SCHEMA public TO {role};\n\
          GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};\n\
-         REVOKE ALL ON _sqlx_migrations FROM {role};\n\
+         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON _sqlx_migrations FROM {role};\n\
          GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};\n"
     );
     // Shared tables the server writes: accounts are platform-wide, not a tenant's.

@@ -42,7 +42,16 @@ async fn pages_carry_security_headers_and_a_request_id() {
     assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
     assert!(!h.contains_key("strict-transport-security"), "no HSTS over plain HTTP");
     let id = h["x-request-id"].to_str().unwrap();
-    assert_eq!(id.len(), 36, "a UUID request id: {id}");
+    assert!(
+        id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "a 128-bit hex request id: {id}"
+    );
+    let second = app.get("gironde.localhost", "/").await;
+    assert_ne!(
+        second.headers()["x-request-id"].to_str().unwrap(),
+        id,
+        "one id per request"
+    );
     // A caller's request id is kept.
     let response = app
         .client
