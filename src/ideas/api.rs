@@ -197,6 +197,7 @@ pub async fn create_idea(
         .ok_or(ApiError::NotFound)?;
     tx.commit().await?;
     let status = if matches!(inserted, Inserted::New(_)) {
+        crate::telemetry::metrics::contribution(&tenant.slug, "idea");
         state.ideas.forget(found.summary.id).await;
         StatusCode::CREATED
     } else {
@@ -349,6 +350,7 @@ pub async fn create_comment(
     };
     tx.commit().await?;
     let status = if matches!(inserted, Inserted::New(_)) {
+        crate::telemetry::metrics::contribution(&tenant.slug, "comment");
         state.ideas.count_comment(found.campaign_id, found.id).await;
         StatusCode::CREATED
     } else {

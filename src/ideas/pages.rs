@@ -111,8 +111,12 @@ async fn render_campaign(
         lang: page.lang,
         seed: seed.clone(),
     });
-    if let Some(html) = shared.as_ref().and_then(|key| state.campaign_pages.get(key)) {
-        return Ok(Html(html).into_response());
+    if let Some(key) = shared.as_ref() {
+        let cached = state.campaign_pages.get(key);
+        crate::telemetry::metrics::cache_lookup("pages", cached.is_some());
+        if let Some(html) = cached {
+            return Ok(Html(html).into_response());
+        }
     }
     let answered = match (&page.account, campaign.has_survey) {
         (Some(account), true) => {
@@ -279,6 +283,9 @@ pub async fn post_idea(
             let mut tx = state.db.begin(&page.tenant).await?;
             let inserted = insert_idea(&mut tx, &campaign, account.id, &idea, form.submission_key).await?;
             tx.commit().await?;
+            if matches!(inserted, Inserted::New(_)) {
+                crate::telemetry::metrics::contribution(&page.tenant.slug, "idea");
+            }
             state.ideas.forget(campaign.summary.id).await;
             see_other(&format!("/consultations/{slug}/idees/{}", inserted.id()))
         }
@@ -484,6 +491,7 @@ pub async fn post_comment(
         Ok(inserted) => {
             tx.commit().await?;
             if matches!(inserted, Inserted::New(_)) {
+                crate::telemetry::metrics::contribution(&page.tenant.slug, "comment");
                 state.ideas.count_comment(campaign.summary.id, id).await;
             }
             see_other(&format!(

@@ -210,15 +210,19 @@ impl IdeaSnapshots {
         tenant: &Tenant,
         campaign: &CampaignDetail,
     ) -> Result<Arc<IdeaSnapshot>, sqlx::Error> {
-        self.cache
+        let missed = std::sync::atomic::AtomicBool::new(false);
+        let found = self
+            .cache
             .try_get_with(campaign.summary.id, async {
+                missed.store(true, std::sync::atomic::Ordering::Relaxed);
                 let mut tx = db.begin(tenant).await?;
                 let ideas = published_ideas(&mut tx, campaign).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(Arc::new(IdeaSnapshot::new(ideas)))
             })
-            .await
-            .map_err(|e: Arc<sqlx::Error>| sqlx::Error::Protocol(e.to_string()))
+            .await;
+        crate::telemetry::metrics::cache_lookup("ideas", !missed.into_inner());
+        found.map_err(|e: Arc<sqlx::Error>| sqlx::Error::Protocol(e.to_string()))
     }
 
     /// A new idea, or a moderation decision: the next request loads the list again.

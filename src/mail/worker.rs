@@ -861,7 +861,11 @@ async fn store(db: &TenantDb, tenant: Uuid, records: &[Record]) -> u64 {
         }
         .await;
         match result {
-            Ok(sent) => return sent,
+            Ok(sent) => {
+                let failed = records.iter().filter(|r| r.status == MailStatus::Failed).count();
+                crate::telemetry::metrics::mail_outcomes(tenant, sent, failed as u64);
+                return sent;
+            }
             Err(error) => {
                 tracing::warn!(%tenant, %error, "cannot record mail outcomes; retrying");
                 tokio::time::sleep(delay).await;

@@ -13,24 +13,36 @@ pub const EVERY: Duration = Duration::from_secs(60);
 /// Folds every space's pending events; returns how many events were folded.
 pub async fn run_once(db: &TenantDb) -> Result<i64, sqlx::Error> {
     let mut folded = 0;
-    for (space, _) in db.list_tenants().await? {
+    for (space, slug) in db.list_tenants().await? {
         let mut tx = db.begin_for_id(space).await?;
         let n: i64 = sqlx::query_scalar("SELECT usage_rollup($1)")
             .bind(space)
             .fetch_one(&mut *tx)
             .await?;
+        // The same visit samples the space's mail queue for the metrics.
+        if crate::telemetry::metrics::enabled() {
+            let queued: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM mail_outbox WHERE tenant_id = $1 AND status = 'queued'")
+                    .bind(space)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            crate::telemetry::metrics::mail_queue_depth(&slug, queued as u64);
+        }
         tx.commit().await?;
         folded += n;
     }
     Ok(folded)
 }
 
-/// Folds events every [`EVERY`] until cancelled.
+/// Folds events (and samples mail queues) at start, then every [`EVERY`], until cancelled.
 pub async fn run(db: TenantDb, stop: CancellationToken) {
+    let mut first = true;
     loop {
+        let wait = if first { Duration::from_secs(1) } else { EVERY };
+        first = false;
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(EVERY) => {}
+            _ = tokio::time::sleep(wait) => {}
         }
         match run_once(&db).await {
             Ok(n) if n > 0 => tracing::debug!(events = n, "usage events folded"),

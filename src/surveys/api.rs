@@ -117,5 +117,8 @@ pub async fn put_response(
         }
     };
     tx.commit().await?;
+    if version == 1 {
+        crate::telemetry::metrics::contribution(&tenant.slug, "response");
+    }
     Ok(Json(ResponseView { version, answers }))
 }

@@ -205,8 +205,11 @@ pub async fn submit_survey(
     let key = respondent_key(&state.csrf_key, campaign.summary.id, account.id);
     let stored_account = (!campaign.anonymous_responses).then_some(account.id);
     match save_response(&mut tx, &campaign, &key, stored_account, &answers, submission_key).await? {
-        Ok(_) => {
+        Ok(version) => {
             tx.commit().await?;
+            if version == 1 {
+                crate::telemetry::metrics::contribution(&page.tenant.slug, "response");
+            }
             see_other(&format!("/consultations/{slug}/questionnaire?enregistre=1"))
         }
         Err(SaveProblem::AnsweredElsewhere) => {

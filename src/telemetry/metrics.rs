@@ -128,12 +128,33 @@ pub fn contribution(tenant: &str, kind: &'static str) {
     );
 }
 
-/// Mails of a space that were sent, and that failed for good.
-pub fn mail_outcomes(tenant: &str, sent: u64, failed: u64) {
+/// Slugs by space id, for the background jobs that know spaces by id only (the mail worker):
+/// filled whenever the spaces are listed (`TenantDb::list_tenants`).
+static SLUGS: OnceLock<std::sync::RwLock<HashMap<uuid::Uuid, String>>> = OnceLock::new();
+
+/// Remembers the spaces' slugs (when metrics are on).
+pub fn remember_tenants(spaces: &[(uuid::Uuid, String)]) {
     if !enabled() {
         return;
     }
-    let attributes = [KeyValue::new("ecoute.tenant", tenant.to_owned())];
+    if let Ok(mut slugs) = SLUGS.get_or_init(Default::default).write() {
+        slugs.extend(spaces.iter().cloned());
+    }
+}
+
+fn slug_of(tenant: uuid::Uuid) -> String {
+    SLUGS
+        .get()
+        .and_then(|s| s.read().ok().and_then(|s| s.get(&tenant).cloned()))
+        .unwrap_or_else(|| tenant.to_string())
+}
+
+/// Mails of a space (by id) that were sent, and that failed for good.
+pub fn mail_outcomes(tenant: uuid::Uuid, sent: u64, failed: u64) {
+    if !enabled() {
+        return;
+    }
+    let attributes = [KeyValue::new("ecoute.tenant", slug_of(tenant))];
     if sent > 0 {
         instruments().mail_sent.add(sent, &attributes);
     }

@@ -59,16 +59,20 @@ impl TenantResolver {
     pub async fn resolve(&self, host: &str) -> Result<Resolution, sqlx::Error> {
         let lookup = self.lookup_for(host);
         let pool = self.pool.clone();
+        let missed = std::sync::atomic::AtomicBool::new(false);
+        let flag = &missed;
         let found = self
             .cache
             .try_get_with(host.to_owned(), async move {
+                flag.store(true, std::sync::atomic::Ordering::Relaxed);
                 fetch(&pool, &lookup).await.map(|t| t.map(Arc::new))
             })
-            .await
-            .map_err(|e: Arc<sqlx::Error>| match Arc::try_unwrap(e) {
-                Ok(e) => e,
-                Err(shared) => sqlx::Error::Protocol(shared.to_string()),
-            })?;
+            .await;
+        crate::telemetry::metrics::cache_lookup("tenants", !missed.into_inner());
+        let found = found.map_err(|e: Arc<sqlx::Error>| match Arc::try_unwrap(e) {
+            Ok(e) => e,
+            Err(shared) => sqlx::Error::Protocol(shared.to_string()),
+        })?;
         Ok(match found {
             Some(tenant) => Resolution::Found(tenant),
             None => Resolution::Unknown,

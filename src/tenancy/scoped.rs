@@ -41,9 +41,11 @@ impl TenantDb {
     /// Every space (id, slug), for the few operations that visit each one in turn, each in its
     /// own tenant-scoped transaction (a person's own data, the mail sweep).
     pub async fn list_tenants(&self) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
-        sqlx::query_as("SELECT id, slug FROM tenants ORDER BY kind, slug")
+        let spaces: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, slug FROM tenants ORDER BY kind, slug")
             .fetch_all(&self.pool)
-            .await
+            .await?;
+        crate::telemetry::metrics::remember_tenants(&spaces);
+        Ok(spaces)
     }
 
     /// Deletes a platform-wide account. Accounts are not a tenant's rows; their foreign keys

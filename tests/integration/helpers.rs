@@ -202,6 +202,21 @@ impl TestApp {
         }
     }
 
+    /// A handle on a server running elsewhere (another process) on `test_db`'s database.
+    pub fn attach(test_db: TestDb, addr: SocketAddr) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        TestApp {
+            addr,
+            client,
+            test_db,
+            stop: tokio_util::sync::CancellationToken::new(),
+        }
+    }
+
     /// A second server on the same database (a second pod).
     pub async fn spawn_sibling(&self) -> TestApp {
         let db = TestDb {
