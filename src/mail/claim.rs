@@ -79,6 +79,7 @@ pub async fn reap_expired(tx: &mut TenantTx) -> Result<(u64, u64), sqlx::Error> 
 
 /// Claims up to `want` due mails of the space, within its rate, each with a new attempt leased
 /// for `lease`. Suppressed list mail met on the way is marked `suppressed` instead.
+#[tracing::instrument(name = "job.mail_claim", target = "ecoute::jobs", skip_all, fields(otel.kind = "internal", ecoute.tenant_id = %tx.tenant_id()))]
 pub async fn claim(
     tx: &mut TenantTx,
     space: std::sync::Arc<Space>,

@@ -850,6 +850,7 @@ fn spawn_recorder(db: TenantDb) -> (Recorder, OwnedTask<u64>) {
 
 /// Stores outcomes, retrying for a while if the database is away. If it stays away the leases
 /// settle these attempts (`sent` ones then show as `uncertain`: visible, not duplicated).
+#[tracing::instrument(name = "job.mail_record", target = "ecoute::jobs", skip_all, fields(otel.kind = "internal", ecoute.tenant_id = %tenant, outcomes = records.len()))]
 async fn store(db: &TenantDb, tenant: Uuid, records: &[Record]) -> u64 {
     let mut delay = Duration::from_millis(100);
     for _ in 0..8 {

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 pub const EVERY: Duration = Duration::from_secs(60);
 
 /// Folds every space's pending events; returns how many events were folded.
+#[tracing::instrument(name = "job.usage_rollup", target = "ecoute::jobs", skip_all, fields(otel.kind = "internal"))]
 pub async fn run_once(db: &TenantDb) -> Result<i64, sqlx::Error> {
     let mut folded = 0;
     for (space, slug) in db.list_tenants().await? {

@@ -34,8 +34,23 @@ impl TenantDb {
         // One round trip: BEGIN and the setting travel as one simple query. The id is a UUID
         // we format ourselves (hex and dashes), never text from a request.
         let begin = format!("BEGIN; SELECT set_config('app.tenant_id', '{tenant_id}', true)");
+        // When traces are exported, each transaction is a client span (child of the request's
+        // or the job's span) that lasts until commit or rollback.
+        let span = crate::telemetry::exporting_traces().then(|| {
+            tracing::info_span!(
+                target: "ecoute::db",
+                "db.transaction",
+                otel.kind = "client",
+                db.system.name = "postgresql",
+                ecoute.tenant_id = %tenant_id,
+            )
+        });
         let tx = self.pool.begin_with(sqlx::AssertSqlSafe(begin)).await?;
-        Ok(TenantTx { tx, tenant_id })
+        Ok(TenantTx {
+            tx,
+            tenant_id,
+            _span: span,
+        })
     }
 
     /// Every space (id, slug), for the few operations that visit each one in turn, each in its
@@ -69,6 +84,8 @@ impl TenantDb {
 pub struct TenantTx {
     tx: Transaction<'static, Postgres>,
     tenant_id: Uuid,
+    /// Closed when the transaction ends (see [`TenantDb::begin_for_id`]).
+    _span: Option<tracing::Span>,
 }
 
 impl TenantTx {

@@ -121,6 +121,24 @@ async fn traces_and_metrics_reach_an_otlp_receiver_with_the_space() {
     })
     .await;
     assert!(spans_arrived, "a request span with route, space and status");
+    // Database transactions and background jobs are spans too.
+    let named = |name: &'static str| {
+        let received = received.clone();
+        async move {
+            eventually(Duration::from_secs(20), || async {
+                received.lock().unwrap().traces.iter().any(|t| {
+                    t.resource_spans
+                        .iter()
+                        .flat_map(|rs| &rs.scope_spans)
+                        .flat_map(|ss| &ss.spans)
+                        .any(|s| s.name == name)
+                })
+            })
+            .await
+        }
+    };
+    assert!(named("db.transaction").await, "transactions are client spans");
+    assert!(named("job.usage_rollup").await, "the rollup job is a span");
     {
         let received = received.lock().unwrap();
         let resource = received.traces[0].resource_spans[0].resource.as_ref().unwrap();
