@@ -1,8 +1,8 @@
 //! A per-client limit on writes (POST, PUT, PATCH, DELETE): sign-in requests, contributions,
 //! likes. Reads are not limited here. Fixed one-minute windows counted in a bounded moka cache,
 //! per instance (with N pods the effective limit is at most N times higher, which is fine for
-//! abuse control). The client is the TCP peer, or the first `X-Forwarded-For` hop when the
-//! peer is a trusted proxy.
+//! abuse control). The client is the TCP peer or, behind trusted proxies, the rightmost
+//! `X-Forwarded-For` address that is not one of them.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -56,17 +56,68 @@ fn client_ip(request: &Request, state: &AppState) -> Option<IpAddr> {
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())?;
-    if state.trusted_proxies.iter().any(|net| net.contains(peer))
-        && let Some(forwarded) = request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|ip| ip.trim().parse().ok())
-    {
-        return Some(forwarded);
+    let forwarded = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    Some(client_behind(peer, forwarded, &state.trusted_proxies))
+}
+
+/// The client behind a chain of proxies. Proxies append the address they received from, so
+/// only the rightmost entries were written by proxies we trust: walk from the right past
+/// trusted proxies; the first other address is the client. Entries further left were sent by
+/// the client itself and could be anything (a forged first hop would otherwise let one client
+/// pass for many and escape the limit).
+fn client_behind(peer: IpAddr, forwarded: Option<&str>, trusted: &[crate::config::IpNet]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
     }
-    Some(peer)
+    let mut client = peer;
+    for hop in forwarded.unwrap_or_default().rsplit(',') {
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(ip) {
+            break;
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod forwarded_tests {
+    use super::*;
+    use crate::config::IpNet;
+
+    #[test]
+    fn the_client_is_the_rightmost_address_not_a_trusted_proxy() {
+        let trusted = vec![IpNet::parse("10.0.0.0/8").unwrap()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // Behind one trusted proxy.
+        assert_eq!(
+            client_behind(ip("10.0.0.2"), Some("203.0.113.7"), &trusted),
+            ip("203.0.113.7")
+        );
+        // A forged first hop is ignored: the proxy appended the real address.
+        assert_eq!(
+            client_behind(ip("10.0.0.2"), Some("1.2.3.4, 203.0.113.7"), &trusted),
+            ip("203.0.113.7")
+        );
+        // Two trusted proxies in a row.
+        assert_eq!(
+            client_behind(ip("10.0.0.2"), Some("203.0.113.7, 10.0.0.9"), &trusted),
+            ip("203.0.113.7")
+        );
+        // An untrusted peer's header is not believed.
+        assert_eq!(
+            client_behind(ip("198.51.100.1"), Some("1.2.3.4"), &trusted),
+            ip("198.51.100.1")
+        );
+        // Garbage stops the walk at the last good address.
+        assert_eq!(
+            client_behind(ip("10.0.0.2"), Some("nonsense"), &trusted),
+            ip("10.0.0.2")
+        );
+    }
 }
 
 /// Middleware: 429 with `Retry-After` once a client exceeds its writes for the minute.
