@@ -9,6 +9,7 @@
 //! - [`campaigns`], [`ideas`], [`surveys`], [`accounts`]: domain areas (each owns its types, queries, routes);
 //! - [`mail`]: the outbox and its worker;
 //! - [`metering`]: usage per space (counted by triggers), quotas;
+//! - [`results`]: what a campaign taught (figures, survey charts, synthesis, decisions);
 //! - [`demo`]: demo data for `ecoute demo`.
 
 pub mod accounts;
@@ -25,6 +26,7 @@ pub mod mail;
 pub mod metering;
 pub mod moderation;
 pub mod operators;
+pub mod results;
 pub mod startup;
 pub mod surveys;
 pub mod telemetry;

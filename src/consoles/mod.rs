@@ -14,6 +14,7 @@ pub mod deliveries;
 pub mod invitations;
 pub mod metering;
 pub mod national;
+pub mod results;
 pub mod space;
 
 use axum::Router;
@@ -63,6 +64,11 @@ pub fn routes() -> Router<crate::web::AppState> {
         .route("/admin/campagnes/{id}/apercu", get(campaigns::preview))
         .route("/admin/campagnes/{id}/export/{file}", get(campaigns::export))
         .route("/admin/campagnes/{id}/publication", post(campaigns::publish))
+        .route(
+            "/admin/campagnes/{id}/resultats",
+            get(results::form).post(results::save),
+        )
+        .route("/admin/campagnes/{id}/decisions", post(results::save_decision))
         .route("/admin/campagnes/{id}/questions", post(campaigns::add_question))
         .route(
             "/admin/campagnes/{id}/questions/{question}",

@@ -99,6 +99,10 @@ pub fn router(state: AppState) -> Router {
             get(surveys::survey_page).post(surveys::submit_survey),
         )
         .route("/consultations/{slug}/idees/{id}", get(ideas::idea_page))
+        .route(
+            "/consultations/{slug}/resultats",
+            get(crate::results::pages::results_page),
+        )
         .route("/consultations/{slug}/idees/{id}/soutien", post(ideas::post_like))
         .route(
             "/consultations/{slug}/idees/{id}/commentaires",
@@ -114,6 +118,10 @@ pub fn router(state: AppState) -> Router {
             get(ideas_api::list_campaign_ideas).post(ideas_api::create_idea),
         )
         .route("/api/v1/campaigns/{slug}/survey", get(surveys_api::get_questions))
+        .route(
+            "/api/v1/campaigns/{slug}/results",
+            get(crate::results::api::get_results),
+        )
         .route(
             "/api/v1/campaigns/{slug}/survey/response",
             get(surveys_api::get_response).put(surveys_api::put_response),

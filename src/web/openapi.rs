@@ -40,6 +40,13 @@ pub const OPERATIONS: &[(&str, &str, &str, Option<&str>, u16)] = &[
     ),
     (
         "get",
+        "/api/v1/campaigns/{slug}/results",
+        "Published results: key figures, survey results, synthesis, decisions with the ideas they answer",
+        None,
+        200,
+    ),
+    (
+        "get",
         "/api/v1/campaigns/{slug}/survey",
         "The survey's questions, in order",
         None,

@@ -49,6 +49,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("templates/console_metering_space.html"),
         ),
         ("console_quotas.html", include_str!("templates/console_quotas.html")),
+        ("console_results.html", include_str!("templates/console_results.html")),
+        ("results.html", include_str!("templates/results.html")),
         (
             "console_invitations.html",
             include_str!("templates/console_invitations.html"),

@@ -12,6 +12,7 @@ mod pages;
 mod participation;
 mod processes;
 mod resolution;
+mod results;
 mod rights;
 mod scaleout;
 mod smtp;

@@ -1,0 +1,278 @@
+//! The operator's side of results: the synthesis, publishing (refused while the campaign is
+//! open unless early publication is chosen, which the page then says), and the decisions.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::render_console;
+use crate::campaigns::authoring;
+use crate::campaigns::queries::CampaignDetail;
+use crate::error::PageError;
+use crate::operators::rights::Action;
+use crate::operators::session::SignedInOperator;
+use crate::results::decisions::{self, Decision};
+use crate::web::AppState;
+use crate::web::page::Page;
+use crate::web::pages::see_other;
+
+#[derive(Debug, Deserialize)]
+pub struct NoticeQuery {
+    fait: Option<String>,
+}
+
+#[derive(Serialize)]
+struct View {
+    campaign: CampaignDetail,
+    synthesis_md: String,
+    early: bool,
+    open: bool,
+    decisions: Vec<Decision>,
+    statuses: [&'static str; 4],
+    ideas: Vec<(Uuid, String)>,
+    errors: Vec<String>,
+    notice: Option<String>,
+}
+
+async fn view(
+    state: &AppState,
+    page: &Page,
+    id: Uuid,
+    errors: Vec<String>,
+    notice: Option<String>,
+) -> Result<View, PageError> {
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let campaign = authoring::find(&mut tx, id).await?.ok_or(PageError::NotFound)?;
+    let (synthesis_md, early): (String, bool) =
+        sqlx::query_as("SELECT results_synthesis_md, results_early FROM campaigns WHERE tenant_id = $1 AND id = $2")
+            .bind(page.tenant.id)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let decisions = decisions::list(&mut tx, page.tenant.id, id).await?;
+    // Ideas to link, the most supported first.
+    let ideas: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT id, title FROM ideas WHERE tenant_id = $1 AND campaign_id = $2 AND status = 'published'
+          ORDER BY like_count DESC, created_at LIMIT 200",
+    )
+    .bind(page.tenant.id)
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(View {
+        open: campaign.summary.closes_at > chrono::Utc::now(),
+        campaign,
+        synthesis_md,
+        early,
+        decisions,
+        statuses: decisions::STATUSES,
+        ideas,
+        errors,
+        notice,
+    })
+}
+
+fn render(page: &Page, operator: &SignedInOperator, view: View, status: StatusCode) -> Result<Response, PageError> {
+    render_console(page, operator, "console_results.html", "/admin/campagnes", view, status)
+}
+
+/// `GET /admin/campagnes/{id}/resultats`.
+pub async fn form(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageCampaigns)?;
+    let notice = query.fait.as_deref().map(|f| page.text(&format!("results.done.{f}")));
+    let view = view(&state, &page, id, Vec::new(), notice).await?;
+    render(&page, &operator, view, StatusCode::OK)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResultsForm {
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    synthesis: String,
+    #[serde(default)]
+    early: Option<String>,
+}
+
+/// `POST /admin/campagnes/{id}/resultats`: save the synthesis, publish or withdraw.
+pub async fn save(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    axum::Form(form): axum::Form<ResultsForm>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageCampaigns)?;
+    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &form.csrf) {
+        return Err(PageError::Forbidden);
+    }
+    let synthesis = form.synthesis.replace("\r\n", "\n");
+    if synthesis.chars().count() > 20_000 {
+        let view = view(&state, &page, id, vec![page.text("validation.too_long")], None).await?;
+        return render(&page, &operator, view, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let campaign = authoring::find(&mut tx, id).await?.ok_or(PageError::NotFound)?;
+    let open = campaign.summary.closes_at > chrono::Utc::now();
+    let (done, audit) = match form.action.as_str() {
+        "enregistrer" => {
+            sqlx::query("UPDATE campaigns SET results_synthesis_md = $3 WHERE tenant_id = $1 AND id = $2")
+                .bind(page.tenant.id)
+                .bind(id)
+                .bind(synthesis.trim())
+                .execute(&mut *tx)
+                .await?;
+            ("synthese", "results.synthesis")
+        }
+        "publier" => {
+            let early = form.early.as_deref() == Some("on");
+            if open && !early {
+                drop(tx);
+                let view = view(&state, &page, id, vec![page.text("results.still_open")], None).await?;
+                return render(&page, &operator, view, StatusCode::CONFLICT);
+            }
+            sqlx::query(
+                "UPDATE campaigns SET results_synthesis_md = $3, results_published_at = coalesce(results_published_at, now()),
+                        results_early = $4
+                  WHERE tenant_id = $1 AND id = $2",
+            )
+            .bind(page.tenant.id)
+            .bind(id)
+            .bind(synthesis.trim())
+            .bind(open && early)
+            .execute(&mut *tx)
+            .await?;
+            ("publication", "results.publish")
+        }
+        "retirer" => {
+            sqlx::query(
+                "UPDATE campaigns SET results_published_at = NULL, results_early = false WHERE tenant_id = $1 AND id = $2",
+            )
+            .bind(page.tenant.id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            ("retrait", "results.withdraw")
+        }
+        _ => return Err(PageError::BadRequest),
+    };
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        audit,
+        &campaign.summary.slug,
+        serde_json::json!({ "id": id }),
+    )
+    .await?;
+    tx.commit().await?;
+    state.campaigns.forget_all();
+    see_other(&format!("/admin/campagnes/{id}/resultats?fait={done}"))
+}
+
+/// The decision form: its fields, and one `ideas` pair per ticked idea.
+#[derive(Debug, Default)]
+pub struct DecisionForm {
+    csrf: String,
+    id: Option<String>,
+    title: String,
+    status: String,
+    explanation: String,
+    ideas: Vec<String>,
+}
+
+impl DecisionForm {
+    /// Reads the urlencoded body (repeated `ideas` keys, which a struct cannot take).
+    fn parse(body: &[u8]) -> Result<DecisionForm, PageError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| PageError::BadRequest)?;
+        let mut form = DecisionForm::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "csrf" => form.csrf = value,
+                "id" => form.id = Some(value),
+                "title" => form.title = value,
+                "status" => form.status = value,
+                "explanation" => form.explanation = value.replace("\r\n", "\n"),
+                "ideas" => form.ideas.push(value),
+                _ => {}
+            }
+        }
+        Ok(form)
+    }
+}
+
+/// `POST /admin/campagnes/{id}/decisions`: adds or changes a decision.
+pub async fn save_decision(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageCampaigns)?;
+    let form = DecisionForm::parse(&body)?;
+    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &form.csrf) {
+        return Err(PageError::Forbidden);
+    }
+    let decision = match form.id.as_deref().filter(|s| !s.is_empty()) {
+        Some(text) => Some(text.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
+        None => None,
+    };
+    let ideas: Result<Vec<Uuid>, _> = form
+        .ideas
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<Uuid>)
+        .collect();
+    let mut problems = decisions::validate(&form.title, &form.status, &form.explanation);
+    let ideas = match ideas {
+        Ok(ideas) => ideas,
+        Err(_) => {
+            problems.push(decisions::Problem::UnknownIdea);
+            Vec::new()
+        }
+    };
+    if problems.is_empty() {
+        let mut tx = state.db.begin(&page.tenant).await?;
+        authoring::find(&mut tx, id).await?.ok_or(PageError::NotFound)?;
+        match decisions::save(
+            &mut tx,
+            id,
+            decision,
+            &form.title,
+            &form.status,
+            &form.explanation,
+            &ideas,
+        )
+        .await
+        {
+            Ok(Ok(saved)) => {
+                crate::audit::record(
+                    &mut tx,
+                    &operator.0,
+                    "results.decision",
+                    &form.title,
+                    serde_json::json!({ "campaign": id, "decision": saved, "status": form.status, "ideas": ideas }),
+                )
+                .await?;
+                tx.commit().await?;
+                return see_other(&format!("/admin/campagnes/{id}/resultats?fait=decision"));
+            }
+            Ok(Err(problem)) => problems.push(problem),
+            Err(sqlx::Error::RowNotFound) => return Err(PageError::NotFound),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let errors = problems.iter().map(|p| page.text(p.key())).collect();
+    let view = view(&state, &page, id, errors, None).await?;
+    render(&page, &operator, view, StatusCode::UNPROCESSABLE_ENTITY)
+}

@@ -1,0 +1,194 @@
+//! Decisions and commitments taken after a campaign, each with a status and the ideas it
+//! answers, so a contributor can follow their idea to a decision.
+
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::tenancy::TenantTx;
+
+/// Where a decision stands.
+pub const STATUSES: [&str; 4] = ["a_l_etude", "adoptee", "realisee", "non_retenue"];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    pub id: Uuid,
+    pub title: String,
+    pub status: String,
+    pub explanation: String,
+    /// The ideas it answers: (id, title).
+    pub ideas: Vec<LinkedIdea>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkedIdea {
+    pub id: Uuid,
+    pub title: String,
+}
+
+/// What can be wrong with a decision as typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    Title,
+    Status,
+    Explanation,
+    /// An idea id that is not an idea of this campaign in this space.
+    UnknownIdea,
+}
+
+impl Problem {
+    /// Locale key of the message.
+    pub fn key(self) -> &'static str {
+        match self {
+            Problem::Title => "results.decision_title_invalid",
+            Problem::Status => "results.decision_status_invalid",
+            Problem::Explanation => "validation.too_long",
+            Problem::UnknownIdea => "results.decision_idea_unknown",
+        }
+    }
+}
+
+/// The decisions of a campaign with their ideas (in the campaign owner's context).
+pub async fn list(tx: &mut TenantTx, tenant: Uuid, campaign: Uuid) -> Result<Vec<Decision>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT d.id, d.title, d.status, d.explanation,
+                coalesce(json_agg(json_build_object('id', i.id, 'title', i.title) ORDER BY i.title)
+                         FILTER (WHERE i.id IS NOT NULL), '[]') AS ideas
+           FROM decisions d
+           LEFT JOIN decision_ideas di ON di.tenant_id = d.tenant_id AND di.decision_id = d.id
+           LEFT JOIN ideas i ON i.tenant_id = di.tenant_id AND i.id = di.idea_id
+          WHERE d.tenant_id = $1 AND d.campaign_id = $2
+          GROUP BY d.tenant_id, d.id ORDER BY d.position, d.created_at",
+    )
+    .bind(tenant)
+    .bind(campaign)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let ideas: serde_json::Value = r.try_get("ideas")?;
+            Ok(Decision {
+                id: r.try_get("id")?,
+                title: r.try_get("title")?,
+                status: r.try_get("status")?,
+                explanation: r.try_get("explanation")?,
+                ideas: ideas
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|i| {
+                                Some(LinkedIdea {
+                                    id: i["id"].as_str()?.parse().ok()?,
+                                    title: i["title"].as_str()?.to_owned(),
+                                })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Checks a decision as typed; `ideas` are parsed ids.
+pub fn validate(title: &str, status: &str, explanation: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let n = title.trim().chars().count();
+    if !(3..=200).contains(&n) {
+        problems.push(Problem::Title);
+    }
+    if !STATUSES.contains(&status) {
+        problems.push(Problem::Status);
+    }
+    if explanation.chars().count() > 2000 {
+        problems.push(Problem::Explanation);
+    }
+    problems
+}
+
+/// Saves a decision (new when `id` is `None`) with the ideas it answers, in the campaign's own
+/// space: an idea of another space, or of another campaign, is refused.
+pub async fn save(
+    tx: &mut TenantTx,
+    campaign: Uuid,
+    id: Option<Uuid>,
+    title: &str,
+    status: &str,
+    explanation: &str,
+    ideas: &[Uuid],
+) -> Result<Result<Uuid, Problem>, sqlx::Error> {
+    let tenant = tx.tenant_id();
+    let known: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ideas WHERE tenant_id = $1 AND campaign_id = $2 AND id = ANY($3)")
+            .bind(tenant)
+            .bind(campaign)
+            .bind(ideas)
+            .fetch_one(&mut **tx)
+            .await?;
+    let distinct: std::collections::HashSet<&Uuid> = ideas.iter().collect();
+    if known != distinct.len() as i64 {
+        return Ok(Err(Problem::UnknownIdea));
+    }
+    let id = match id {
+        Some(id) => {
+            let updated = sqlx::query(
+                "UPDATE decisions SET title = $4, status = $5, explanation = $6, updated_at = now()
+                  WHERE tenant_id = $1 AND campaign_id = $2 AND id = $3",
+            )
+            .bind(tenant)
+            .bind(campaign)
+            .bind(id)
+            .bind(title.trim())
+            .bind(status)
+            .bind(explanation.trim())
+            .execute(&mut **tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                return Err(sqlx::Error::RowNotFound);
+            }
+            sqlx::query("DELETE FROM decision_ideas WHERE tenant_id = $1 AND decision_id = $2")
+                .bind(tenant)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            id
+        }
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO decisions (tenant_id, campaign_id, title, status, explanation, position)
+                 SELECT $1, $2, $3, $4, $5, coalesce(max(position), 0) + 1 FROM decisions WHERE tenant_id = $1 AND campaign_id = $2
+                 RETURNING id",
+            )
+            .bind(tenant)
+            .bind(campaign)
+            .bind(title.trim())
+            .bind(status)
+            .bind(explanation.trim())
+            .fetch_one(&mut **tx)
+            .await?
+        }
+    };
+    sqlx::query(
+        "INSERT INTO decision_ideas (tenant_id, decision_id, idea_id)
+         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(ideas)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Ok(id))
+}
+
+/// The decisions that answer an idea (shown on the idea's page).
+pub async fn for_idea(tx: &mut TenantTx, tenant: Uuid, idea: Uuid) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.title, d.status FROM decision_ideas di
+           JOIN decisions d ON d.tenant_id = di.tenant_id AND d.id = di.decision_id
+          WHERE di.tenant_id = $1 AND di.idea_id = $2 ORDER BY d.position",
+    )
+    .bind(tenant)
+    .bind(idea)
+    .fetch_all(&mut **tx)
+    .await
+}

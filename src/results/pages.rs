@@ -1,0 +1,103 @@
+//! `GET /consultations/{slug}/resultats`: the public results page of a campaign.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+use super::{Figures, Results, decisions};
+use crate::campaigns::Scope;
+use crate::campaigns::queries::CampaignDetail;
+use crate::error::PageError;
+use crate::tenancy::TenantKind;
+use crate::web::AppState;
+use crate::web::markdown::render_markdown;
+use crate::web::page::Page;
+
+/// What a results page shows, for the page and the API alike.
+#[derive(Debug, Clone, Serialize)]
+pub struct Published {
+    pub results: Results,
+    /// What came from the viewer's space, on a national campaign seen from a local space.
+    pub from_this_space: Option<Figures>,
+    pub synthesis_md: String,
+    pub early: bool,
+    pub decisions: Vec<decisions::Decision>,
+}
+
+/// The campaign's published results, or `None` while they are not published. Aggregates run in
+/// the campaign owner's context; the viewer's own share in the viewer's context.
+pub async fn published(
+    state: &AppState,
+    viewer: &crate::tenancy::Tenant,
+    campaign: &CampaignDetail,
+    lang: &str,
+) -> Result<Option<Published>, sqlx::Error> {
+    if campaign.results_published_at.is_none() {
+        return Ok(None);
+    }
+    let owner = campaign.summary.tenant_id;
+    let mut tx = state.db.begin_for_id(owner).await?;
+    let questions = crate::surveys::queries::list_questions(&mut tx, campaign).await?;
+    let results = super::compute(&mut tx, campaign, &questions, lang).await?;
+    let (synthesis_md, early): (String, bool) =
+        sqlx::query_as("SELECT results_synthesis_md, results_early FROM campaigns WHERE tenant_id = $1 AND id = $2")
+            .bind(owner)
+            .bind(campaign.summary.id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let decisions = decisions::list(&mut tx, owner, campaign.summary.id).await?;
+    tx.commit().await?;
+    let from_this_space = if campaign.summary.scope == Scope::National && viewer.kind == TenantKind::Local {
+        let mut tx = state.db.begin(viewer).await?;
+        let own = super::compute_origin(&mut tx, campaign, &questions, lang).await?;
+        tx.commit().await?;
+        Some(own.figures)
+    } else {
+        None
+    };
+    Ok(Some(Published {
+        results,
+        from_this_space,
+        synthesis_md,
+        early,
+        decisions,
+    }))
+}
+
+/// `GET /consultations/{slug}/resultats`.
+pub async fn results_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let campaign = state
+        .campaigns
+        .find(&state.db, &page.tenant, &slug)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    if !campaign.admits(&page.tenant, page.account.as_ref()) {
+        return Err(PageError::StaffOnly);
+    }
+    let Some(published) = published(&state, &page.tenant, &campaign, page.lang.code()).await? else {
+        return Err(PageError::NotFound);
+    };
+    #[derive(Serialize)]
+    struct View<'a> {
+        campaign: &'a CampaignDetail,
+        published: &'a Published,
+        contributions: i64,
+        own_contributions: Option<i64>,
+        synthesis_html: String,
+    }
+    let view = View {
+        campaign: &campaign,
+        contributions: published.results.figures.contributions(),
+        own_contributions: published.from_this_space.map(|f| f.contributions()),
+        synthesis_html: render_markdown(&published.synthesis_md),
+        published: &published,
+    };
+    let mut response = Html(page.render("results.html", view)?).into_response();
+    *response.status_mut() = StatusCode::OK;
+    Ok(response)
+}
