@@ -69,6 +69,7 @@ pub fn routes() -> Router<crate::web::AppState> {
             get(results::form).post(results::save),
         )
         .route("/admin/campagnes/{id}/decisions", post(results::save_decision))
+        .route("/admin/campagnes/{id}/nouvelles", post(results::save_news))
         .route("/admin/campagnes/{id}/questions", post(campaigns::add_question))
         .route(
             "/admin/campagnes/{id}/questions/{question}",

@@ -30,6 +30,7 @@ struct View {
     early: bool,
     open: bool,
     decisions: Vec<Decision>,
+    news: Vec<crate::results::news::NewsPost>,
     statuses: [&'static str; 4],
     ideas: Vec<(Uuid, String)>,
     errors: Vec<String>,
@@ -52,6 +53,7 @@ async fn view(
             .fetch_one(&mut *tx)
             .await?;
     let decisions = decisions::list(&mut tx, page.tenant.id, id).await?;
+    let news = crate::results::news::list(&mut tx, page.tenant.id, id).await?;
     // Ideas to link, the most supported first.
     let ideas: Vec<(Uuid, String)> = sqlx::query_as(
         "SELECT id, title FROM ideas WHERE tenant_id = $1 AND campaign_id = $2 AND status = 'published'
@@ -68,6 +70,7 @@ async fn view(
         synthesis_md,
         early,
         decisions,
+        news,
         statuses: decisions::STATUSES,
         ideas,
         errors,
@@ -275,4 +278,61 @@ pub async fn save_decision(
     let errors = problems.iter().map(|p| page.text(p.key())).collect();
     let view = view(&state, &page, id, errors, None).await?;
     render(&page, &operator, view, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewsForm {
+    csrf: String,
+    #[serde(default)]
+    id: Option<String>,
+    title: String,
+    body: String,
+}
+
+/// `POST /admin/campagnes/{id}/nouvelles`: publishes or edits a post; followers not told yet
+/// are mailed once, through the outbox, in the same transaction.
+pub async fn save_news(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    axum::Form(form): axum::Form<NewsForm>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageCampaigns)?;
+    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &form.csrf) {
+        return Err(PageError::Forbidden);
+    }
+    let post = match form.id.as_deref().filter(|s| !s.is_empty()) {
+        Some(text) => Some(text.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
+        None => None,
+    };
+    let body = form.body.replace("\r\n", "\n");
+    let problems = crate::results::news::validate(&form.title, &body);
+    if !problems.is_empty() {
+        let errors = problems.iter().map(|k| page.text(k)).collect();
+        let view = view(&state, &page, id, errors, None).await?;
+        return render(&page, &operator, view, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let campaign = authoring::find(&mut tx, id).await?.ok_or(PageError::NotFound)?;
+    let link = format!(
+        "{}/consultations/{}/nouvelles",
+        page.origin.base_url_for(&page.origin.host.clone().unwrap_or_default()),
+        campaign.summary.slug
+    );
+    let (saved, queued) = match crate::results::news::save_post(&mut tx, id, post, &form.title, &body, &link).await {
+        Ok(saved) => saved,
+        Err(sqlx::Error::RowNotFound) => return Err(PageError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "results.news",
+        &form.title,
+        serde_json::json!({ "campaign": id, "post": saved, "mails_queued": queued }),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/resultats?fait=nouvelle"))
 }

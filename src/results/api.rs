@@ -41,3 +41,24 @@ pub async fn get_results(
     });
     Ok(Json(body).into_response())
 }
+
+/// `GET /api/v1/campaigns/{slug}/news`: the project's news, newest first.
+pub async fn get_news(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    crate::accounts::session::MaybeAccount(account): crate::accounts::session::MaybeAccount,
+    Path(slug): Path<String>,
+) -> Result<Response, ApiError> {
+    let campaign = state
+        .campaigns
+        .find(&state.db, &tenant, &slug)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !campaign.admits(&tenant, account.as_ref()) {
+        return Err(ApiError::NotFound);
+    }
+    let mut tx = state.db.begin(&tenant).await?;
+    let posts = super::news::list(&mut tx, campaign.summary.tenant_id, campaign.summary.id).await?;
+    tx.commit().await?;
+    Ok(Json(posts).into_response())
+}

@@ -7,10 +7,12 @@
 //! - [`compute_origin`]: the same figures restricted to what came from one space, computed in
 //!   that space's own context (the rows RLS lets it read: its own contributions).
 //! - [`decisions`]: decisions and commitments, linked to the ideas they answer.
+//! - [`news`]: project news and its followers, mailed once per post.
 //! - [`pages`], [`api`]: the public page and `GET /api/v1/campaigns/{slug}/results`.
 
 pub mod api;
 pub mod decisions;
+pub mod news;
 pub mod pages;
 
 use serde::Serialize;

@@ -101,3 +101,101 @@ pub async fn results_page(
     *response.status_mut() = StatusCode::OK;
     Ok(response)
 }
+
+/// `GET /consultations/{slug}/nouvelles`: the project's news, newest first, and (signed in) the
+/// button to follow them by e-mail.
+pub async fn news_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let campaign = state
+        .campaigns
+        .find(&state.db, &page.tenant, &slug)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    if !campaign.admits(&page.tenant, page.account.as_ref()) {
+        return Err(PageError::StaffOnly);
+    }
+    let owner = campaign.summary.tenant_id;
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let posts = super::news::list(&mut tx, owner, campaign.summary.id).await?;
+    let following = match &page.account {
+        Some(account) => super::news::is_following(&mut tx, owner, campaign.summary.id, account.id).await?,
+        None => false,
+    };
+    tx.commit().await?;
+    #[derive(Serialize)]
+    struct Post {
+        #[serde(flatten)]
+        post: super::news::NewsPost,
+        body_html: String,
+        date: String,
+    }
+    #[derive(Serialize)]
+    struct View<'a> {
+        campaign: &'a CampaignDetail,
+        posts: Vec<Post>,
+        following: bool,
+        signed_in: bool,
+    }
+    let view = View {
+        campaign: &campaign,
+        posts: posts
+            .into_iter()
+            .map(|post| Post {
+                body_html: render_markdown(&post.body_md),
+                date: post.published_at.format("%d/%m/%Y").to_string(),
+                post,
+            })
+            .collect(),
+        following,
+        signed_in: page.account.is_some(),
+    };
+    Ok(Html(page.render("news.html", view)?).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct FollowForm {
+    csrf: String,
+    action: String,
+}
+
+/// `POST /consultations/{slug}/nouvelles`: follow or stop following (signed in).
+pub async fn follow(
+    State(state): State<AppState>,
+    page: Page,
+    Path(slug): Path<String>,
+    axum::Form(form): axum::Form<FollowForm>,
+) -> Result<Response, PageError> {
+    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &form.csrf) {
+        return Err(PageError::Forbidden);
+    }
+    let Some(account) = page.account.as_ref() else {
+        return crate::web::pages::see_other(&format!("/connexion?retour=/consultations/{slug}/nouvelles"));
+    };
+    let campaign = state
+        .campaigns
+        .find(&state.db, &page.tenant, &slug)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    if !campaign.admits(&page.tenant, Some(account)) {
+        return Err(PageError::StaffOnly);
+    }
+    let follow = match form.action.as_str() {
+        "suivre" => true,
+        "ne-plus-suivre" => false,
+        _ => return Err(PageError::BadRequest),
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    super::news::set_following(
+        &mut tx,
+        campaign.summary.tenant_id,
+        campaign.summary.id,
+        account.id,
+        follow,
+    )
+    .await?;
+    tx.commit().await?;
+    crate::web::pages::see_other(&format!("/consultations/{slug}/nouvelles"))
+}

@@ -103,6 +103,10 @@ pub fn router(state: AppState) -> Router {
             "/consultations/{slug}/resultats",
             get(crate::results::pages::results_page),
         )
+        .route(
+            "/consultations/{slug}/nouvelles",
+            get(crate::results::pages::news_page).post(crate::results::pages::follow),
+        )
         .route("/consultations/{slug}/idees/{id}/soutien", post(ideas::post_like))
         .route(
             "/consultations/{slug}/idees/{id}/commentaires",
@@ -122,6 +126,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/campaigns/{slug}/results",
             get(crate::results::api::get_results),
         )
+        .route("/api/v1/campaigns/{slug}/news", get(crate::results::api::get_news))
         .route(
             "/api/v1/campaigns/{slug}/survey/response",
             get(surveys_api::get_response).put(surveys_api::put_response),

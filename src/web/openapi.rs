@@ -47,6 +47,13 @@ pub const OPERATIONS: &[(&str, &str, &str, Option<&str>, u16)] = &[
     ),
     (
         "get",
+        "/api/v1/campaigns/{slug}/news",
+        "News of the project after the campaign, newest first",
+        None,
+        200,
+    ),
+    (
+        "get",
         "/api/v1/campaigns/{slug}/survey",
         "The survey's questions, in order",
         None,

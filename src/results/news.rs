@@ -1,0 +1,172 @@
+//! Project news after a campaign, and the people who follow it. Saving a post queues one mail
+//! per follower not told yet, in the same transaction (the outbox): an edit never mails anyone
+//! twice, a crash never loses or half-sends a notification.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::mail::{MailContent, MailKind, queue_bulk};
+use crate::tenancy::TenantTx;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NewsPost {
+    pub id: Uuid,
+    pub title: String,
+    pub body_md: String,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A campaign's posts, newest first (in the campaign owner's context, or any space for a
+/// national campaign).
+pub async fn list(tx: &mut TenantTx, tenant: Uuid, campaign: Uuid) -> Result<Vec<NewsPost>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, title, body_md, published_at, updated_at FROM news_posts
+          WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY published_at DESC",
+    )
+    .bind(tenant)
+    .bind(campaign)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(NewsPost {
+                id: r.try_get("id")?,
+                title: r.try_get("title")?,
+                body_md: r.try_get("body_md")?,
+                published_at: r.try_get("published_at")?,
+                updated_at: r.try_get("updated_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Whether `account` follows the campaign (as seen from the space of `tx`).
+pub async fn is_following(tx: &mut TenantTx, tenant: Uuid, campaign: Uuid, account: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM campaign_followers WHERE tenant_id = $1 AND campaign_id = $2 AND account_id = $3)",
+    )
+    .bind(tenant)
+    .bind(campaign)
+    .bind(account)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Starts or stops following a campaign of `tenant` (its owner) from the space of `tx`.
+pub async fn set_following(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    campaign: Uuid,
+    account: Uuid,
+    follow: bool,
+) -> Result<(), sqlx::Error> {
+    if follow {
+        sqlx::query(
+            "INSERT INTO campaign_followers (tenant_id, campaign_id, account_id, origin_tenant_id)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(tenant)
+        .bind(campaign)
+        .bind(account)
+        .bind(tx.tenant_id())
+        .execute(&mut **tx)
+        .await?;
+    } else {
+        sqlx::query("DELETE FROM campaign_followers WHERE tenant_id = $1 AND campaign_id = $2 AND account_id = $3")
+            .bind(tenant)
+            .bind(campaign)
+            .bind(account)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Checks a post as typed; returns locale keys of the problems.
+pub fn validate(title: &str, body: &str) -> Vec<&'static str> {
+    let mut problems = Vec::new();
+    if !(3..=200).contains(&title.trim().chars().count()) {
+        problems.push("results.news_title_invalid");
+    }
+    let n = body.trim().chars().count();
+    if n == 0 || n > 20_000 {
+        problems.push("results.news_body_invalid");
+    }
+    problems
+}
+
+/// Saves a post (new when `id` is `None`) in the space of `tx`, and queues its notification to
+/// every follower not told yet. `link` is the page the mail points to. Returns the post's id and
+/// how many mails were queued.
+pub async fn save_post(
+    tx: &mut TenantTx,
+    campaign: Uuid,
+    id: Option<Uuid>,
+    title: &str,
+    body: &str,
+    link: &str,
+) -> Result<(Uuid, usize), sqlx::Error> {
+    let tenant = tx.tenant_id();
+    let id =
+        match id {
+            Some(id) => {
+                let updated = sqlx::query(
+                    "UPDATE news_posts SET title = $4, body_md = $5, updated_at = now()
+                  WHERE tenant_id = $1 AND campaign_id = $2 AND id = $3",
+                )
+                .bind(tenant)
+                .bind(campaign)
+                .bind(id)
+                .bind(title.trim())
+                .bind(body.trim())
+                .execute(&mut **tx)
+                .await?;
+                if updated.rows_affected() == 0 {
+                    return Err(sqlx::Error::RowNotFound);
+                }
+                id
+            }
+            None => sqlx::query_scalar(
+                "INSERT INTO news_posts (tenant_id, campaign_id, title, body_md) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(tenant)
+            .bind(campaign)
+            .bind(title.trim())
+            .bind(body.trim())
+            .fetch_one(&mut **tx)
+            .await?,
+        };
+    // Followers not told about this post yet, marked as told in the same statement.
+    let addresses: Vec<String> = sqlx::query_scalar(
+        "WITH told AS (
+             INSERT INTO news_notifications (tenant_id, post_id, account_id)
+             SELECT $1, $2, f.account_id FROM campaign_followers f WHERE f.tenant_id = $1 AND f.campaign_id = $3
+             ON CONFLICT DO NOTHING RETURNING account_id
+         )
+         SELECT a.email FROM told JOIN accounts a ON a.id = told.account_id",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(campaign)
+    .fetch_all(&mut **tx)
+    .await?;
+    if addresses.is_empty() {
+        return Ok((id, 0));
+    }
+    let excerpt: String = body.trim().chars().take(600).collect();
+    let text = format!(
+        "Des nouvelles de la consultation que vous suivez :\n\n{}\n\n{excerpt}\n\nLa suite sur {link}",
+        title.trim()
+    );
+    let content = MailContent {
+        kind: MailKind::News,
+        subject: title.trim(),
+        text: &text,
+        campaign: Some(campaign),
+    };
+    let queued = queue_bulk(tx, &addresses, &content).await?;
+    Ok((id, queued.queued as usize))
+}
