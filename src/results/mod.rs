@@ -8,11 +8,15 @@
 //!   that space's own context (the rows RLS lets it read: its own contributions).
 //! - [`decisions`]: decisions and commitments, linked to the ideas they answer.
 //! - [`news`]: project news and its followers, mailed once per post.
+//! - [`open_data`]: anonymised contributions and answers, CSV or JSON.
+//! - [`infographic`]: the one-page SVG in the space's colours.
 //! - [`pages`], [`api`]: the public page and `GET /api/v1/campaigns/{slug}/results`.
 
 pub mod api;
 pub mod decisions;
+pub mod infographic;
 pub mod news;
+pub mod open_data;
 pub mod pages;
 
 use serde::Serialize;

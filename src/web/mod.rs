@@ -104,6 +104,14 @@ pub fn router(state: AppState) -> Router {
             get(crate::results::pages::results_page),
         )
         .route(
+            "/consultations/{slug}/resultats/infographie.svg",
+            get(crate::results::infographic::download),
+        )
+        .route(
+            "/consultations/{slug}/resultats/donnees/{file}",
+            get(crate::results::open_data::download),
+        )
+        .route(
             "/consultations/{slug}/nouvelles",
             get(crate::results::pages::news_page).post(crate::results::pages::follow),
         )

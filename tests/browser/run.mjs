@@ -1006,6 +1006,58 @@ test('console journey: an operator writes a campaign with a survey, publishes it
   }
 });
 
+test('results: the national admin publishes early; the results and news pages pass axe (screenshot)', async () => {
+  const context = await newContext();
+  const page = await openPage(context);
+  let consolePage = null;
+  try {
+    await consoleSignIn(page, 'localhost');
+    await page.goto(`${base('localhost')}admin/campagnes`, { waitUntil: 'load' });
+    const edit = page.locator('a[href^="/admin/campagnes/"]', { hasText: /démarches/i }).first();
+    await Promise.all([page.waitForNavigation(), edit.click()]);
+    await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole('link', { name: 'Ce que nous avons appris grâce à vous' }).first().click(),
+    ]);
+    consolePage = new URL(page.url()).pathname;
+    assert.equal(await h1Text(page), 'Ce que nous avons appris grâce à vous');
+    // The demo database is kept between runs: start from unpublished results.
+    if (await page.getByRole('button', { name: 'Retirer les résultats' }).count()) {
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Retirer les résultats' }).click()]);
+    }
+    assertNoProblems(page);
+    await assertAccessible(page, 'localhost /admin/campagnes/{id}/resultats');
+    await page.locator('#synthesis').fill('## Ce que vous nous avez dit\n\nDes démarches **plus simples**, et un interlocuteur unique.');
+    await page.locator('#early').check();
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Publier les résultats' }).click()]);
+    assert.match(await page.locator('.notice').innerText(), /Résultats publiés/);
+
+    const response = await page.goto(`${base('gironde.localhost')}consultations/simplifier-les-demarches/resultats`, { waitUntil: 'load' });
+    assert.equal(response.status(), 200);
+    assert.equal(await h1Text(page), 'Ce que nous avons appris grâce à vous');
+    assert.ok(await page.locator('svg[role="img"]').count() >= 3, 'survey charts are drawn');
+    assert.ok(await page.locator('#own-share').count(), 'Gironde sees its own share');
+    await screenshot(page, 'results-national-from-gironde');
+    assertNoProblems(page);
+    await assertAccessible(page, 'gironde.localhost /consultations/{slug}/resultats');
+    await page.goto(`${base('gironde.localhost')}consultations/simplifier-les-demarches/nouvelles`, { waitUntil: 'load' });
+    assert.equal(await h1Text(page), 'Des nouvelles du projet');
+    assertNoProblems(page);
+    await assertAccessible(page, 'gironde.localhost /consultations/{slug}/nouvelles');
+  } finally {
+    // Published results close the campaign: withdraw them so the other checks (and later runs)
+    // find the demo campaign open.
+    if (consolePage) {
+      await page.goto(`${base('localhost')}${consolePage.slice(1)}`, { waitUntil: 'load' }).catch(() => {});
+      const withdraw = page.getByRole('button', { name: 'Retirer les résultats' });
+      if (await withdraw.count().catch(() => 0)) {
+        await Promise.all([page.waitForNavigation(), withdraw.click()]).catch(() => {});
+      }
+    }
+    await context.close();
+  }
+});
+
 async function main() {
   const only = process.env.ONLY;
   const selected = only ? tests.filter((t) => t.name.includes(only)) : tests;

@@ -274,6 +274,45 @@ async fn national_results_roll_up_every_space_and_each_caf_sees_its_own_share() 
         "the idea links to its decision"
     );
 
+    // The infographic is well-formed SVG in the space's colours.
+    let (status, infographic) = aude_visitor
+        .get(&format!("/consultations/{SLUG}/resultats/infographie.svg"))
+        .await;
+    assert_eq!(status, 200);
+    let doc = roxmltree::Document::parse(&infographic).expect("valid SVG");
+    assert!(doc.descendants().any(|n| n.has_tag_name("title")));
+    let aude_colour: String = sqlx::query_scalar("SELECT primary_color FROM tenants WHERE slug = 'aude'")
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    assert!(
+        infographic.contains(&format!("fill=\"{aude_colour}\"")),
+        "in Aude's colours"
+    );
+    assert!(infographic.contains("Un formulaire unique"), "with the decisions");
+
+    // Open data: texts kept, people dropped.
+    let (status, csv) = aude_visitor
+        .get(&format!("/consultations/{SLUG}/resultats/donnees/contributions.csv"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(csv.contains("Un seul formulaire pour toutes les aides."));
+    assert!(
+        !csv.contains("a1.resultats") && !csv.contains("auteur"),
+        "no pseudonym in open data"
+    );
+    let (status, json_answers) = aude_visitor
+        .api(
+            Method::GET,
+            &format!("/consultations/{SLUG}/resultats/donnees/reponses.json"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let rows = json_answers.as_array().unwrap();
+    assert_eq!(rows.len() as i64, respondents);
+    assert!(rows[0].get("répondant").is_none() && rows[0].get("espace").is_some());
+
     // The API gives the same figures and the decisions.
     let (status, api) = aude_visitor
         .api(Method::GET, &format!("/api/v1/campaigns/{SLUG}/results"), None)
