@@ -8,9 +8,11 @@
 //! - [`web`]: router, layers, templates, i18n, shared pages;
 //! - [`campaigns`], [`ideas`], [`surveys`], [`accounts`]: domain areas (each owns its types, queries, routes);
 //! - [`mail`]: the outbox and its worker;
+//! - [`analysis`]: themes, key phrases, near-duplicates and priorities of what people wrote;
 //! - [`demo`]: demo data for `ecoute demo`.
 
 pub mod accounts;
+pub mod analysis;
 pub mod audit;
 pub mod campaigns;
 pub mod config;
