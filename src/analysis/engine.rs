@@ -9,6 +9,7 @@ use super::duplicates::{DuplicateParams, near_duplicates};
 use super::fxhash::Rng;
 use super::labels::{key_phrases, label, representatives};
 use super::lsa::{Dense, dot, lsa};
+use super::quality::nmi;
 use super::vectors::{Corpus, VectorParams, vectorize};
 
 /// How many themes to find.
@@ -118,7 +119,7 @@ pub struct Theme {
 pub struct ThemeChoice {
     pub chosen: usize,
     pub automatic: bool,
-    /// For an automatic choice: each number tried and its separation score.
+    /// For an automatic choice: each number tried and its stability (0 to 1).
     pub tried: Vec<(usize, f64)>,
     pub explanation: String,
 }
@@ -297,17 +298,22 @@ fn theme_cohesion(coords: &Dense, c: &Clustering) -> Vec<f32> {
 /// Rows used to compare numbers of themes.
 const CHOICE_SAMPLE: usize = 6_000;
 
-/// Chooses the number of themes: for each candidate, themes are computed on a sample and
-/// scored by how much closer each contribution is to its own theme than to the next best one
-/// (the simplified silhouette: `(own − next) / own` in cosine, averaged). More themes always fit
-/// tighter, but past the data's natural grouping contributions sit between two themes and the
-/// score drops. The candidate with the best score wins; between close scores (within 2 %), the
-/// smaller number, which is easier to read.
+/// Chooses the number of themes by **stability**: for each candidate number, themes are computed
+/// twice on a sample, from two different random starts, and the two results are compared
+/// (normalised mutual information: 1 when they are the same grouping, 0 when unrelated). A
+/// number that matches real groupings in the texts gives the same themes both times; a number
+/// that cuts across them gives different cuts each time. The most stable number wins; between
+/// numbers within 0.02 of it, the smaller one, which is easier to read.
+///
+/// Candidates are 2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 20, 25 and 30, up to √(n/2) for n
+/// contributions (a classic ceiling), and from 4 on when at least 8 are allowed: two or three
+/// themes are always stable and rarely say much.
 pub fn choose_theme_count(coords: &Dense, with_content: usize, params: &Params) -> ThemeChoice {
-    let most = 30.min(with_content / 3).max(2);
+    let most = ((with_content as f64 / 2.0).sqrt().floor() as usize).clamp(2, 30);
+    let least = if most >= 8 { 4 } else { 2 };
     let candidates: Vec<usize> = [2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 20, 25, 30]
         .into_iter()
-        .filter(|&k| k <= most)
+        .filter(|&k| (least..=most).contains(&k))
         .collect();
     let mut rng = Rng::new(params.seed ^ 0x5eed);
     let rows: Vec<usize> = (0..coords.rows())
@@ -333,56 +339,31 @@ pub fn choose_theme_count(coords: &Dense, with_content: usize, params: &Params) 
         .map(|&k| {
             let mut cp = cluster_params(k, params);
             cp.restarts = 1;
-            let c = spherical_kmeans(&sub, &cp);
-            (k, separation(&sub, &c))
+            let first = spherical_kmeans(&sub, &cp);
+            cp.seed = cp.seed.wrapping_add(7919);
+            let second = spherical_kmeans(&sub, &cp);
+            (k, nmi(&first.assignment, &second.assignment))
         })
         .collect();
     let best = tried.iter().map(|t| t.1).fold(f64::NEG_INFINITY, f64::max);
-    let chosen = tried
+    let (chosen, stability) = tried
         .iter()
-        .find(|t| t.1 >= best - 0.02 * best.abs())
-        .map_or(2, |t| t.0);
+        .copied()
+        .find(|t| t.1 >= best - 0.02)
+        .unwrap_or((candidates.first().copied().unwrap_or(2), 0.0));
     ThemeChoice {
         chosen,
         automatic: true,
         explanation: format!(
-            "{chosen} thèmes : parmi {} à {} thèmes essayés sur {} contributions, c'est le nombre pour lequel \
-             chaque contribution est le plus nettement plus proche de son thème que du suivant \
-             (score de séparation {:.3} ; à 2 % près, le plus petit nombre l'emporte).",
+            "{chosen} thèmes, choisis automatiquement : on a regroupé deux fois {} contributions, \
+             à partir de deux points de départ différents, en {} à {} thèmes ; c'est avec {chosen} \
+             thèmes que les deux regroupements se ressemblent le plus (stabilité {:.2} sur 1). \
+             Un nombre qui suit de vrais ensembles dans les textes donne les mêmes thèmes à chaque fois.",
+            sub.rows(),
             candidates.first().copied().unwrap_or(2),
             candidates.last().copied().unwrap_or(2),
-            sub.rows(),
-            tried.iter().find(|t| t.0 == chosen).map_or(0.0, |t| t.1),
+            stability,
         ),
         tried,
     }
-}
-
-/// Mean simplified silhouette, in cosine: `(own − next) / own` for each row.
-fn separation(data: &Dense, c: &Clustering) -> f64 {
-    let k = c.centroids.rows();
-    if k < 2 {
-        return 0.0;
-    }
-    let mut total = 0.0;
-    let mut counted = 0usize;
-    for (i, &a) in c.assignment.iter().enumerate() {
-        if a == UNASSIGNED {
-            continue;
-        }
-        let x = data.row(i);
-        let own = dot(x, c.centroids.row(a as usize)) as f64;
-        let next = (0..k)
-            .filter(|&j| j != a as usize)
-            .map(|j| dot(x, c.centroids.row(j)) as f64)
-            .fold(f64::NEG_INFINITY, f64::max);
-        // In distances (1 − cosine): (b − a) / max(a, b).
-        let (da, db) = (1.0 - own, 1.0 - next);
-        let m = da.max(db);
-        if m > 0.0 {
-            total += (db - da) / m;
-        }
-        counted += 1;
-    }
-    if counted == 0 { 0.0 } else { total / counted as f64 }
 }

@@ -234,29 +234,51 @@ pub fn vectorize(corpus: &Corpus, params: &VectorParams) -> Vectors {
     let lexicon = &corpus.lexicon;
     let n_terms = lexicon.terms.len();
 
-    // Document frequencies of terms and of content-word pairs.
-    let mut term_df = vec![0u32; n_terms];
-    let mut pair_df: HashMap<u64, u32, FxBuildHasher> = HashMap::default();
-    let mut seen_terms: Vec<u32> = Vec::new();
-    let mut seen_pairs: Vec<u64> = Vec::new();
-    for doc in 0..n {
-        seen_terms.clear();
-        seen_pairs.clear();
-        for &w in corpus.doc(doc) {
-            if w != BREAK && lexicon.term_of(w) != STOP {
-                seen_terms.push(lexicon.term_of(w));
+    // Document frequencies of terms and of content-word pairs, one part per thread.
+    let parts = par_ranges(n, |range| {
+        let mut term_df = vec![0u32; n_terms];
+        let mut pair_df: HashMap<u64, u32, FxBuildHasher> = HashMap::default();
+        let mut seen_terms: Vec<u32> = Vec::new();
+        let mut seen_pairs: Vec<u64> = Vec::new();
+        for doc in range {
+            seen_terms.clear();
+            seen_pairs.clear();
+            for &w in corpus.doc(doc) {
+                if w != BREAK && lexicon.term_of(w) != STOP {
+                    seen_terms.push(lexicon.term_of(w));
+                }
+            }
+            for_each_pair(corpus, doc, |a, b, _| seen_pairs.push(pair_key(a, b)));
+            seen_terms.sort_unstable();
+            seen_terms.dedup();
+            seen_pairs.sort_unstable();
+            seen_pairs.dedup();
+            for &t in &seen_terms {
+                term_df[t as usize] += 1;
+            }
+            for &p in &seen_pairs {
+                *pair_df.entry(p).or_insert(0) += 1;
             }
         }
-        for_each_pair(corpus, doc, |a, b, _| seen_pairs.push(pair_key(a, b)));
-        seen_terms.sort_unstable();
-        seen_terms.dedup();
-        seen_pairs.sort_unstable();
-        seen_pairs.dedup();
-        for &t in &seen_terms {
-            term_df[t as usize] += 1;
+        (term_df, pair_df)
+    });
+    let mut parts = parts.into_iter();
+    let (mut term_df, mut pair_df) = parts.next().expect("one part at least");
+    for (part_terms, part_pairs) in parts {
+        for (total, d) in term_df.iter_mut().zip(part_terms) {
+            *total += d;
         }
-        for &p in &seen_pairs {
-            *pair_df.entry(p).or_insert(0) += 1;
+        for (key, d) in part_pairs {
+            *pair_df.entry(key).or_insert(0) += d;
+        }
+    }
+
+    // Typos: a rare term one letter away from a much more frequent one counts as it.
+    let alias = typo_aliases(&lexicon.terms, &term_df);
+    for (t, &a) in alias.iter().enumerate() {
+        if a as usize != t {
+            term_df[a as usize] += term_df[t];
+            term_df[t] = 0;
         }
     }
 
@@ -326,9 +348,52 @@ pub fn vectorize(corpus: &Corpus, params: &VectorParams) -> Vectors {
             }
         })
         .collect();
-    let mut spellings: HashMap<(u32, [u32; 4]), u32, FxBuildHasher> = HashMap::default();
 
-    // The matrix.
+    // The matrix, one block of rows per thread, with the spellings of phrases met.
+    let blocks = par_ranges(n, |range| {
+        let mut block = Csr {
+            n_cols: features.len(),
+            indptr: Vec::with_capacity(range.len()),
+            indices: Vec::new(),
+            values: Vec::new(),
+        };
+        let mut spellings: HashMap<(u32, [u32; 4]), u32, FxBuildHasher> = HashMap::default();
+        let mut counts: Vec<u32> = Vec::new();
+        for doc in range {
+            counts.clear();
+            for &w in corpus.doc(doc) {
+                if w != BREAK {
+                    let t = lexicon.term_of(w);
+                    if t != STOP && feature_of_term[alias[t as usize] as usize] != u32::MAX {
+                        counts.push(feature_of_term[alias[t as usize] as usize]);
+                    }
+                }
+            }
+            for_each_pair(corpus, doc, |a, b, words| {
+                if let Some(&p) = phrase_index.get(&pair_key(a, b)) {
+                    counts.push(first_phrase + p);
+                    let mut spelled = [u32::MAX; 4];
+                    spelled[..words.len()].copy_from_slice(words);
+                    *spellings.entry((p, spelled)).or_insert(0) += 1;
+                }
+            });
+            counts.sort_unstable();
+            let start = block.indices.len();
+            for run in counts.chunk_by(|a, b| a == b) {
+                let tf = run.len() as f32;
+                block.indices.push(run[0]);
+                block.values.push((1.0 + tf.ln()) * idf[run[0] as usize]);
+            }
+            let norm = block.values[start..].iter().map(|v| v * v).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                for v in &mut block.values[start..] {
+                    *v /= norm;
+                }
+            }
+            block.indptr.push(block.indices.len());
+        }
+        (block, spellings)
+    });
     let mut matrix = Csr {
         n_cols: features.len(),
         indptr: Vec::with_capacity(n + 1),
@@ -336,46 +401,15 @@ pub fn vectorize(corpus: &Corpus, params: &VectorParams) -> Vectors {
         values: Vec::new(),
     };
     matrix.indptr.push(0);
-    let mut counts: Vec<u32> = Vec::new();
-    for doc in 0..n {
-        counts.clear();
-        for &w in corpus.doc(doc) {
-            if w != BREAK {
-                let t = lexicon.term_of(w);
-                if t != STOP && feature_of_term[t as usize] != u32::MAX {
-                    counts.push(feature_of_term[t as usize]);
-                }
-            }
+    let mut spellings: HashMap<(u32, [u32; 4]), u32, FxBuildHasher> = HashMap::default();
+    for (block, block_spellings) in blocks {
+        let base = matrix.indices.len();
+        matrix.indptr.extend(block.indptr.iter().map(|&e| base + e));
+        matrix.indices.extend(block.indices);
+        matrix.values.extend(block.values);
+        for (key, count) in block_spellings {
+            *spellings.entry(key).or_insert(0) += count;
         }
-        for_each_pair(corpus, doc, |a, b, words| {
-            if let Some(&p) = phrase_index.get(&pair_key(a, b)) {
-                counts.push(first_phrase + p);
-                let mut spelled = [u32::MAX; 4];
-                spelled[..words.len()].copy_from_slice(words);
-                *spellings.entry((p, spelled)).or_insert(0) += 1;
-            }
-        });
-        counts.sort_unstable();
-        let start = matrix.indices.len();
-        let mut i = 0;
-        while i < counts.len() {
-            let f = counts[i];
-            let mut j = i;
-            while j < counts.len() && counts[j] == f {
-                j += 1;
-            }
-            let tf = (j - i) as f32;
-            matrix.indices.push(f);
-            matrix.values.push((1.0 + tf.ln()) * idf[f as usize]);
-            i = j;
-        }
-        let norm = matrix.values[start..].iter().map(|v| v * v).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            for v in &mut matrix.values[start..] {
-                *v /= norm;
-            }
-        }
-        matrix.indptr.push(matrix.indices.len());
     }
 
     let mut best_spelling: Vec<(u32, [u32; 4])> = vec![(0, [u32::MAX; 4]); phrases.len()];
@@ -403,6 +437,55 @@ pub fn vectorize(corpus: &Corpus, params: &VectorParams) -> Vectors {
     }
 }
 
+/// A term used by at most this many contributions may be a typo…
+const TYPO_MAX_DF: u32 = 3;
+/// …of a term at least this many times more frequent…
+const TYPO_RATIO: u32 = 20;
+/// …when both have at least this many letters.
+const TYPO_MIN_CHARS: usize = 5;
+
+/// For each term, the term it stands for: itself, or, for a rare term that is one edit (a
+/// letter left out, added, changed, or two swapped) away from a single much more frequent
+/// term, that term (`polution` → `pollution`). Found with the deletions of each word
+/// (symmetric delete), without comparing every pair.
+pub fn typo_aliases(terms: &[Box<str>], df: &[u32]) -> Vec<u32> {
+    let mut alias: Vec<u32> = (0..terms.len() as u32).collect();
+    let deletions = |term: &str| -> Vec<String> {
+        let chars: Vec<char> = term.chars().collect();
+        (0..chars.len())
+            .map(|i| chars[..i].iter().chain(&chars[i + 1..]).collect())
+            .collect()
+    };
+    // Frequent terms by themselves and by each of their deletions.
+    let mut index: HashMap<String, Vec<u32>, FxBuildHasher> = HashMap::default();
+    for (t, term) in terms.iter().enumerate() {
+        if df[t] > TYPO_MAX_DF * TYPO_RATIO / 2 && term.chars().count() >= TYPO_MIN_CHARS {
+            index.entry(term.to_string()).or_default().push(t as u32);
+            for d in deletions(term) {
+                index.entry(d).or_default().push(t as u32);
+            }
+        }
+    }
+    for (t, term) in terms.iter().enumerate() {
+        if df[t] == 0 || df[t] > TYPO_MAX_DF || term.chars().count() < TYPO_MIN_CHARS {
+            continue;
+        }
+        let mut candidates: Vec<u32> = std::iter::once(term.to_string())
+            .chain(deletions(term))
+            .filter_map(|key| index.get(&key))
+            .flatten()
+            .copied()
+            .filter(|&c| c as usize != t && df[c as usize] >= df[t] * TYPO_RATIO)
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        if let [only] = candidates[..] {
+            alias[t] = only;
+        }
+    }
+    alias
+}
+
 /// Spells a run of word ids: words separated by spaces, none after an elision.
 fn spell(lexicon: &Lexicon, words: &[u32]) -> String {
     let mut out = String::new();
@@ -418,6 +501,29 @@ fn spell(lexicon: &Lexicon, words: &[u32]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rare_typos_count_as_the_frequent_word() {
+        let terms: Vec<Box<str>> = [
+            "pollut",
+            "polut",
+            "pollutx",
+            "polluer",
+            "transport",
+            "trasnport",
+            "velo",
+        ]
+        .iter()
+        .map(|&t| t.into())
+        .collect();
+        let df = [200, 2, 1, 150, 300, 1, 2];
+        let alias = typo_aliases(&terms, &df);
+        assert_eq!(alias[1], 0, "a letter left out");
+        assert_eq!(alias[2], 0, "a letter added");
+        assert_eq!(alias[3], 3, "frequent terms stay themselves");
+        assert_eq!(alias[5], 4, "two letters swapped");
+        assert_eq!(alias[6], 6, "short words are left alone");
+    }
 
     #[test]
     fn parallel_and_serial_reading_agree() {
