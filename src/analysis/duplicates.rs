@@ -37,7 +37,7 @@ pub struct DuplicateParams {
 impl Default for DuplicateParams {
     fn default() -> Self {
         DuplicateParams {
-            threshold: 0.7,
+            threshold: 0.8,
             min_words: 5,
             seed: 11,
         }
