@@ -96,6 +96,8 @@ pub struct EffectiveTheme {
     pub key_phrases: Vec<String>,
     pub cohesion: f32,
     pub representatives: Vec<Uuid>,
+    /// Its contributions (not sent to templates: there may be thousands).
+    #[serde(skip)]
     pub members: Vec<Uuid>,
     /// Labels of the themes merged into this one.
     pub merged: Vec<String>,

@@ -9,7 +9,7 @@ use ecoute::analysis::cli::read_csv;
 use ecoute::analysis::duplicates::{DuplicateParams, near_duplicates};
 use ecoute::analysis::quality::nmi;
 use ecoute::analysis::store;
-use ecoute::analysis::text::fold_text;
+use ecoute::analysis::text::fold;
 use ecoute::analysis::vectors::Corpus;
 use ecoute::analysis::versions::Edit;
 use ecoute::analysis::{Params, ThemeCount, analyse, job};
@@ -81,7 +81,7 @@ fn themes_recover_the_questions_of_a_real_sample() {
     // Labels are surface forms (accents kept), not stems.
     let labels: Vec<&str> = analysis.themes.iter().map(|t| t.label.as_str()).collect();
     assert!(
-        labels.iter().any(|l| l.contains("chauffage")) && labels.iter().any(|l| l.contains("é")),
+        labels.iter().any(|l| l.to_lowercase().contains("chauffage")) && labels.iter().any(|l| l.contains("é")),
         "{labels:?}"
     );
 
@@ -102,10 +102,17 @@ fn near_identical_answers_are_found_as_duplicates() {
     // or punctuation (the data README says several hundred remain).
     let all = answers();
     let texts: Vec<&str> = all.iter().take(30_000).map(|r| r.1.as_str()).collect();
+    let normalise = |t: &str| -> String {
+        let folded: String = fold(&t.to_lowercase())
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .collect();
+        folded.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
     let mut by_folded: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, t) in texts.iter().enumerate() {
-        let folded = fold_text(t);
-        if folded.split(' ').count() >= 5 {
+        let folded = normalise(t);
+        if folded.split(' ').count() >= 8 {
             by_folded.entry(folded).or_default().push(i);
         }
     }
@@ -123,14 +130,16 @@ fn near_identical_answers_are_found_as_duplicates() {
             group_of.insert(m, g);
         }
     }
-    let found = known
+    let missed: Vec<(&str, &str)> = known
         .iter()
-        .filter(|(a, b)| group_of.get(a).is_some_and(|g| group_of.get(b) == Some(g)))
-        .count();
-    assert_eq!(found, known.len(), "known near-identical pairs found");
+        .filter(|(a, b)| !group_of.get(a).is_some_and(|g| group_of.get(b) == Some(g)))
+        .map(|&(a, b)| (texts[a], texts[b]))
+        .collect();
+    assert!(missed.is_empty(), "known near-identical pairs missed: {missed:#?}");
 }
 
-/// Inserts ideas into a campaign of `space` (as the owner, in that space's context).
+/// Inserts ideas into a campaign of `space` (as the owner, in that space's context), one
+/// millisecond apart: the analysis reads them in that order, so a run is reproducible.
 async fn insert_ideas(owner: &PgPool, space: &str, campaign: Uuid, texts: &[&str]) -> Vec<Uuid> {
     let tenant = tenant_id(owner, space).await;
     let mut tx = ecoute::db::owner_tx_in(owner, tenant).await.unwrap();
@@ -142,10 +151,11 @@ async fn insert_ideas(owner: &PgPool, space: &str, campaign: Uuid, texts: &[&str
         } else {
             title
         };
-        let body = format!("{text} (contribution)");
+        // Padded with stop words only, so that the padding adds no meaning.
+        let body = format!("{} et voilà", text.chars().take(3900).collect::<String>());
         let id: Uuid = sqlx::query_scalar(
-            "INSERT INTO ideas (tenant_id, campaign_id, origin_tenant_id, kind, title, body, submission_key)
-             VALUES ($1, $2, $1, 'idee', $3, $4, gen_random_uuid()) RETURNING id",
+            "INSERT INTO ideas (tenant_id, campaign_id, origin_tenant_id, kind, title, body, submission_key, created_at)
+             VALUES ($1, $2, $1, 'idee', $3, $4, gen_random_uuid(), clock_timestamp()) RETURNING id",
         )
         .bind(tenant)
         .bind(campaign)
@@ -224,7 +234,18 @@ async fn operator_edits_survive_a_re_run_and_duplicates_merge_with_likes_counted
 
     let all = answers();
     let rows = sample(&all, &["ECO_09", "FIS_02", "ECO_14"], 120, 40);
-    let texts: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    // Interleaved by question, so that the later contributions come from all three.
+    let mut rank: HashMap<&str, usize> = HashMap::new();
+    let mut ordered: Vec<(usize, &str, &str)> = rows
+        .iter()
+        .map(|(q, t)| {
+            let r = rank.entry(q.as_str()).or_default();
+            *r += 1;
+            (*r, q.as_str(), t.as_str())
+        })
+        .collect();
+    ordered.sort();
+    let texts: Vec<&str> = ordered.iter().map(|r| r.2).collect();
     let (first, later) = texts.split_at(300);
     let mut ideas = insert_ideas(&owner, "gironde", campaign, first).await;
     // Two near-identical ideas, liked by the same person and by someone else.
@@ -233,8 +254,8 @@ async fn operator_edits_survive_a_re_run_and_duplicates_merge_with_likes_counted
         "gironde",
         campaign,
         &[
-            "Il faut isoler les logements anciens avant de changer de chauffage",
-            "il faut isoler les logements anciens, avant de changer de chauffage !",
+            "Isoler les logements anciens avant de changer de chauffage",
+            "isoler les logements anciens, avant de changer de chauffage !",
         ],
     )
     .await;
@@ -243,11 +264,13 @@ async fn operator_edits_survive_a_re_run_and_duplicates_merge_with_likes_counted
         let email = email.to_owned();
         let owner = owner.clone();
         async move {
-            sqlx::query_scalar::<_, Uuid>("INSERT INTO accounts (email, pseudonym) VALUES ($1, 'p') RETURNING id")
-                .bind(email)
-                .fetch_one(&owner)
-                .await
-                .unwrap()
+            sqlx::query_scalar::<_, Uuid>(
+                "INSERT INTO accounts (email, pseudonym) VALUES ($1, 'personne') RETURNING id",
+            )
+            .bind(email)
+            .fetch_one(&owner)
+            .await
+            .unwrap()
         }
     };
     let (claire, paul) = (liker("claire@exemple.fr").await, liker("paul@exemple.fr").await);
