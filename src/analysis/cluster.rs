@@ -90,11 +90,6 @@ impl Transposed {
     }
 }
 
-/// Index of the best centre for `x` and its cosine.
-fn nearest(x: &[f32], centroids: &Dense) -> (u32, f32) {
-    Transposed::new(centroids).nearest(x)
-}
-
 fn is_zero(x: &[f32]) -> bool {
     x.iter().all(|&v| v == 0.0)
 }
@@ -306,20 +301,6 @@ fn rebalance(
     centroids.row_mut(big).copy_from_slice(halves.row(1));
     centroids.normalize_rows();
     true
-}
-
-/// Assigns every row to its nearest centre (zero rows stay [`UNASSIGNED`]).
-pub fn assign(data: &Dense, centroids: &Dense) -> Vec<u32> {
-    (0..data.rows())
-        .map(|i| {
-            let x = data.row(i);
-            if is_zero(x) {
-                UNASSIGNED
-            } else {
-                nearest(x, centroids).0
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -204,7 +204,7 @@ pub fn analyse<S: AsRef<str> + Sync>(
         ThemeCount::Auto => choose_theme_count(&coords, with_content, params),
     };
     let clustering = spherical_kmeans(&coords, &cluster_params(choice.chosen, params));
-    let (clustering, order) = by_size(clustering);
+    let clustering = by_size(clustering);
 
     progress(Stage::Describing, Stage::Describing.start());
     let k = clustering.sizes.len();
@@ -227,7 +227,6 @@ pub fn analyse<S: AsRef<str> + Sync>(
             cohesion: cohesion[t],
         })
         .collect();
-    debug_assert_eq!(order.len(), k);
 
     progress(Stage::Duplicates, Stage::Duplicates.start());
     let duplicates = near_duplicates(&corpus, &params.duplicates);
@@ -258,8 +257,8 @@ fn cluster_params(k: usize, params: &Params) -> ClusterParams {
     }
 }
 
-/// Renumbers clusters by decreasing size; returns the old index of each new one.
-fn by_size(mut c: Clustering) -> (Clustering, Vec<usize>) {
+/// Renumbers clusters by decreasing size.
+fn by_size(mut c: Clustering) -> Clustering {
     let k = c.sizes.len();
     let mut order: Vec<usize> = (0..k).collect();
     order.sort_by(|&a, &b| c.sizes[b].cmp(&c.sizes[a]).then(a.cmp(&b)));
@@ -278,7 +277,7 @@ fn by_size(mut c: Clustering) -> (Clustering, Vec<usize>) {
     }
     c.centroids = centroids;
     c.sizes = order.iter().map(|&old| c.sizes[old]).collect();
-    (c, order)
+    c
 }
 
 fn theme_cohesion(coords: &Dense, c: &Clustering) -> Vec<f32> {
