@@ -10,9 +10,11 @@
 //! - [`mail`]: the outbox and its worker;
 //! - [`metering`]: usage per space (counted by triggers), quotas;
 //! - [`results`]: what a campaign taught (figures, survey charts, synthesis, decisions);
+//! - [`analysis`]: themes, key phrases, near-duplicates and priorities of what people wrote;
 //! - [`demo`]: demo data for `ecoute demo`.
 
 pub mod accounts;
+pub mod analysis;
 pub mod audit;
 pub mod campaigns;
 pub mod config;

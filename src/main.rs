@@ -46,6 +46,22 @@ enum Command {
     },
     /// Send queued mail, without serving pages (set ECOUTE_MAIL_WORKER=off on the servers).
     Worker,
+    /// Themes, key phrases and near-duplicates of a CSV file's texts, as JSON (offline).
+    Analyse {
+        file: PathBuf,
+        /// Column holding the texts (default: text, texte, contribution, body or contenu).
+        #[arg(long)]
+        text_column: Option<String>,
+        /// Column holding the ids (default: id, else the row number).
+        #[arg(long)]
+        id_column: Option<String>,
+        /// Number of themes, or `auto`.
+        #[arg(long, default_value = "auto")]
+        themes: ecoute::analysis::ThemeCount,
+        /// Where to write the JSON (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Everything for a first look: database, migrations, tenants, demo campaigns, server.
     Demo {
         #[arg(long)]
@@ -91,6 +107,22 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Analyse {
+        file,
+        text_column,
+        id_column,
+        themes,
+        out,
+    } = cli.command
+    {
+        let options = ecoute::analysis::cli::Options {
+            text_column,
+            id_column,
+            themes,
+        };
+        ecoute::analysis::cli::run(&file, &options, out.as_deref())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let settings = Settings::load(cli.config.as_deref())?;
     let server = matches!(cli.command, Command::Serve { .. } | Command::Worker);
     let _telemetry = ecoute::telemetry::init(server)?;
@@ -154,6 +186,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             pool.close().await;
             println!("{}/admin/invitation/{token}", public_url(&settings, &host));
         }
+        Command::Analyse { .. } => unreachable!("handled before the settings are loaded"),
         Command::Demo { listen } => {
             let db = Database::open(&settings).await?;
             db.migrate().await?;

@@ -57,9 +57,11 @@ pub async fn list(
         can_edit: bool,
         can_export: bool,
         can_invite: bool,
+        can_analyse: bool,
         notice: Option<String>,
     }
     let view = View {
+        can_analyse: operator.may(&page.tenant, Action::Analyse).is_ok(),
         campaigns,
         can_edit: operator.may(&page.tenant, Action::ManageCampaigns).is_ok(),
         can_export: operator.may(&page.tenant, Action::Export).is_ok(),
@@ -670,30 +672,7 @@ pub async fn export(
     )
     .await?;
     tx.commit().await?;
-    let (body, content_type) = if format == "csv" {
-        (table.to_csv().map_err(anyhow::Error::from)?, "text/csv; charset=utf-8")
-    } else {
-        (
-            serde_json::to_vec_pretty(&table.to_json()).map_err(anyhow::Error::from)?,
-            "application/json",
-        )
-    };
-    let disposition = format!("attachment; filename=\"{}-{what}.{format}\"", campaign.summary.slug);
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static(content_type),
-    );
-    headers.insert(
-        axum::http::header::CONTENT_DISPOSITION,
-        axum::http::HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,
-    );
-    headers.insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    Ok(response)
+    Ok(table.download(format, &format!("{}-{what}", campaign.summary.slug))?)
 }
 
 /// Largest cover image taken.

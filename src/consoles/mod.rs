@@ -8,6 +8,7 @@
 //! anything; rights are decided in [`crate::operators::rights`] only. Every change writes an
 //! audit line in its own transaction.
 
+pub mod analysis;
 pub mod branding;
 pub mod campaigns;
 pub mod deliveries;
@@ -102,6 +103,14 @@ pub fn routes() -> Router<crate::web::AppState> {
         .route("/admin/equipe/agents/retrait", post(space::remove_staff))
         .route("/admin/journal", get(space::audit_log))
         .route("/admin/participants", get(space::participants_page))
+        .route("/admin/campagnes/{id}/analyse", get(analysis::show).post(analysis::run))
+        .route("/admin/campagnes/{id}/analyse/etat", get(analysis::progress))
+        .route("/admin/campagnes/{id}/analyse/themes", post(analysis::edit_theme))
+        .route(
+            "/admin/campagnes/{id}/analyse/doublons",
+            post(analysis::merge_duplicates),
+        )
+        .route("/admin/campagnes/{id}/analyse/export/{file}", get(analysis::export))
 }
 
 #[derive(Serialize)]

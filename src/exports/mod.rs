@@ -63,6 +63,27 @@ impl Table {
     }
 }
 
+impl Table {
+    /// The table as a download: `format` is `csv` or `json`, `filename` without extension.
+    /// Not cached (`no-store`): exports hold personal opinions.
+    pub fn download(&self, format: &str, filename: &str) -> anyhow::Result<axum::response::Response> {
+        use axum::http::{HeaderValue, header};
+        use axum::response::IntoResponse;
+        let (body, content_type) = if format == "csv" {
+            (self.to_csv()?, "text/csv; charset=utf-8")
+        } else {
+            (serde_json::to_vec_pretty(&self.to_json())?, "application/json")
+        };
+        let disposition = format!("attachment; filename=\"{filename}.{format}\"");
+        let mut response = body.into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition)?);
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        Ok(response)
+    }
+}
+
 /// A cell a spreadsheet would evaluate becomes text.
 fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {

@@ -31,10 +31,13 @@ pub enum Action {
     Export,
     /// Read the space's audit log.
     ViewAudit,
+    /// Run the semantic analysis of a campaign; rename, merge and split its themes; merge
+    /// near-duplicates.
+    Analyse,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::View,
         Action::ManageModules,
         Action::ViewMetering,
@@ -45,6 +48,7 @@ impl Action {
         Action::InviteParticipants,
         Action::Export,
         Action::ViewAudit,
+        Action::Analyse,
     ];
 
     /// Taken only on the national space.
@@ -66,7 +70,7 @@ pub fn allowed(operator: &Operator, space: &Tenant, action: Action) -> bool {
         None | Some(Role::NationalAdmin) => false,
         Some(Role::LocalOperator) => !action.national_only(),
         Some(Role::Moderator) => matches!(action, Action::View | Action::Moderate),
-        Some(Role::Analyst) => matches!(action, Action::View | Action::Export),
+        Some(Role::Analyst) => matches!(action, Action::View | Action::Export | Action::Analyse),
     }
 }
 
@@ -118,13 +122,14 @@ mod tests {
             InviteParticipants,
             Export,
             ViewAudit,
+            Analyse,
         ];
         let expected = |who: &str, action: Action, national: bool| -> bool {
             match who {
                 "national admin" => national || !action.national_only(),
                 "local operator" => local_operator.contains(&action),
                 "moderator" => matches!(action, View | Moderate),
-                "analyst" => matches!(action, View | Export),
+                "analyst" => matches!(action, View | Export | Analyse),
                 _ => false,
             }
         };
@@ -153,10 +158,12 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 5 * 2 * 10);
+        assert_eq!(checked, 5 * 2 * 11);
         // Spot checks of the rules in words.
         assert!(!allowed(&people[1].1, &space(TenantKind::National), ManageModules));
         assert!(allowed(&people[0].1, &space(TenantKind::Local), EditBranding));
         assert!(!allowed(&people[0].1, &space(TenantKind::Local), ManageModules));
+        assert!(allowed(&people[3].1, &space(TenantKind::Local), Analyse));
+        assert!(!allowed(&people[2].1, &space(TenantKind::Local), Analyse));
     }
 }

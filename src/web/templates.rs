@@ -22,6 +22,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("survey.html", include_str!("templates/survey.html")),
         ("account.html", include_str!("templates/account.html")),
         ("console_base.html", include_str!("templates/console_base.html")),
+        ("console_analysis.html", include_str!("templates/console_analysis.html")),
         ("console_signin.html", include_str!("templates/console_signin.html")),
         (
             "console_invitation.html",

@@ -14,7 +14,12 @@ const GIRONDE: &str = "gironde.localhost";
 
 /// An operator with a password (and a role in `space`, unless national admin), made directly in
 /// the database; returns the password.
-pub async fn make_operator(owner: &PgPool, email: &str, national_admin: bool, role: Option<(&str, &str)>) -> String {
+pub(crate) async fn make_operator(
+    owner: &PgPool,
+    email: &str,
+    national_admin: bool,
+    role: Option<(&str, &str)>,
+) -> String {
     let password = format!("phrase de passe {}", Uuid::new_v4().simple());
     let hash = ecoute::operators::password::hash(&password).unwrap();
     let id: Uuid = sqlx::query_scalar(
@@ -65,7 +70,7 @@ pub async fn sign_in<'a>(
     (browser, status, location)
 }
 
-async fn signed_in<'a>(app: &'a TestApp, host: &str, email: &str, password: &str) -> Browser<'a> {
+pub(crate) async fn signed_in<'a>(app: &'a TestApp, host: &str, email: &str, password: &str) -> Browser<'a> {
     let (browser, status, location) = sign_in(app, host, email, password).await;
     assert_eq!(
         (status, location.as_deref()),

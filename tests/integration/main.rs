@@ -1,5 +1,6 @@
 //! Integration tests: one binary, real PostgreSQL, real HTTP servers on loopback.
 
+mod analysis;
 mod browser;
 mod cache;
 mod consoles;

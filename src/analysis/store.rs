@@ -1,0 +1,521 @@
+//! The analysis tables: runs (queue and versions), their results, the operator's edits and
+//! merged duplicates. Every statement runs in a tenant-scoped transaction.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::priority::Signals;
+use super::versions::{Edit, StoredTheme};
+use crate::tenancy::TenantTx;
+
+/// A run as the page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Run {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub version: i32,
+    pub status: String,
+    pub themes_wanted: Option<i32>,
+    pub stage: String,
+    pub progress: f32,
+    pub message: Option<String>,
+    pub contributions: Option<i32>,
+    pub unclassified: Option<i32>,
+    pub theme_choice: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+fn run_from(row: &sqlx::postgres::PgRow) -> Result<Run, sqlx::Error> {
+    Ok(Run {
+        id: row.try_get("id")?,
+        campaign_id: row.try_get("campaign_id")?,
+        version: row.try_get("version")?,
+        status: row.try_get("status")?,
+        themes_wanted: row.try_get("themes_wanted")?,
+        stage: row.try_get("stage")?,
+        progress: row.try_get("progress")?,
+        message: row.try_get("message")?,
+        contributions: row.try_get("contributions")?,
+        unclassified: row.try_get("unclassified")?,
+        theme_choice: row.try_get("theme_choice")?,
+        created_at: row.try_get("created_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+/// Queues a run of `campaign`, unless one is already waiting or running (then returns that one).
+pub async fn request_run(
+    tx: &mut TenantTx,
+    campaign: Uuid,
+    themes_wanted: Option<i32>,
+    operator: Option<Uuid>,
+) -> Result<(Uuid, bool), sqlx::Error> {
+    // One request at a time per campaign: serialise on the campaign.
+    sqlx::query("SELECT 1 FROM campaigns WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+        .bind(tx.tenant_id())
+        .bind(campaign)
+        .execute(&mut **tx)
+        .await?;
+    let waiting: Option<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM analysis_runs WHERE tenant_id = $1 AND campaign_id = $2 AND status IN ('queued', 'running')
+          ORDER BY version DESC LIMIT 1",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(id) = waiting {
+        return Ok((id, false));
+    }
+    let id = sqlx::query_scalar(
+        "INSERT INTO analysis_runs (tenant_id, campaign_id, version, themes_wanted, requested_by)
+         SELECT $1, $2, COALESCE(max(version), 0) + 1, $3, $4 FROM analysis_runs WHERE tenant_id = $1 AND campaign_id = $2
+         RETURNING id",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign)
+    .bind(themes_wanted)
+    .bind(operator)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((id, true))
+}
+
+/// A run taken by a worker.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub themes_wanted: Option<i32>,
+}
+
+/// Takes the oldest queued run of the space (or a running one whose worker's lease ran out),
+/// skipping those another worker holds.
+pub async fn claim_run(tx: &mut TenantTx, lease_seconds: f64) -> Result<Option<Claimed>, sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE analysis_runs r
+            SET status = 'running', attempts = r.attempts + 1, started_at = now(),
+                lease_until = now() + make_interval(secs => $2), stage = '', progress = 0, message = NULL
+          WHERE (r.tenant_id, r.id) = (
+                SELECT tenant_id, id FROM analysis_runs
+                 WHERE tenant_id = $1
+                   AND (status = 'queued' OR (status = 'running' AND lease_until < now()))
+                 ORDER BY created_at
+                 LIMIT 1
+                   FOR UPDATE SKIP LOCKED)
+        RETURNING r.id, r.campaign_id, r.themes_wanted",
+    )
+    .bind(tx.tenant_id())
+    .bind(lease_seconds)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| {
+        Ok(Claimed {
+            id: r.try_get("id")?,
+            campaign_id: r.try_get("campaign_id")?,
+            themes_wanted: r.try_get("themes_wanted")?,
+        })
+    })
+    .transpose()
+}
+
+/// Whether a run is waiting for a worker (queued, or running with its lease run out).
+pub async fn has_waiting_run(tx: &mut TenantTx, campaign: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM analysis_runs WHERE tenant_id = $1 AND campaign_id = $2
+                          AND (status = 'queued' OR (status = 'running' AND lease_until < now())))",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Records progress (and renews the lease) of a running run.
+pub async fn record_progress(
+    tx: &mut TenantTx,
+    run: Uuid,
+    stage: &str,
+    progress: f32,
+    lease_seconds: f64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE analysis_runs SET stage = $3, progress = $4, lease_until = now() + make_interval(secs => $5)
+          WHERE tenant_id = $1 AND id = $2 AND status = 'running'",
+    )
+    .bind(tx.tenant_id())
+    .bind(run)
+    .bind(stage)
+    .bind(progress.clamp(0.0, 1.0))
+    .bind(lease_seconds)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Ends a run that could not be made, with the reason in words.
+pub async fn fail_run(tx: &mut TenantTx, run: Uuid, message: &str, contributions: i32) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE analysis_runs SET status = 'failed', message = $3, contributions = $4, finished_at = now(),
+                lease_until = NULL
+          WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tx.tenant_id())
+    .bind(run)
+    .bind(message)
+    .bind(contributions)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A contribution as the analysis reads it.
+#[derive(Debug, Clone)]
+pub struct Contribution {
+    pub id: Uuid,
+    pub text: String,
+    pub signals: Signals,
+}
+
+/// The campaign's contributions that are not hidden, oldest first, with their likes (once per
+/// person across a merged group, counted on the group's kept contribution), comments, space of
+/// origin (territory) and kind.
+pub async fn contributions(tx: &mut TenantTx, campaign: Uuid) -> Result<Vec<Contribution>, sqlx::Error> {
+    let rows = sqlx::query(
+        "WITH campaign_ideas AS (
+             SELECT i.id, i.title, i.body, i.comment_count, i.kind, i.created_at, t.name AS origin
+               FROM ideas i JOIN tenants t ON t.id = i.origin_tenant_id
+              WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.status <> 'hidden'),
+         likers AS (
+             SELECT COALESCE(m.into_idea_id, l.idea_id) AS idea_id, count(DISTINCT l.account_id) AS likes
+               FROM idea_likes l
+               JOIN campaign_ideas c ON c.id = l.idea_id
+               LEFT JOIN analysis_merges m ON m.tenant_id = l.tenant_id AND m.idea_id = l.idea_id
+              WHERE l.tenant_id = $1
+              GROUP BY 1)
+         SELECT c.id, c.title, c.body, c.comment_count, c.kind, c.origin, COALESCE(k.likes, 0)::int4 AS likes
+           FROM campaign_ideas c LEFT JOIN likers k ON k.idea_id = c.id
+          ORDER BY c.created_at, c.id",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let title: String = r.try_get("title")?;
+            let body: String = r.try_get("body")?;
+            Ok(Contribution {
+                id: r.try_get("id")?,
+                text: format!("{title}. {body}"),
+                signals: Signals {
+                    likes: r.try_get::<i32, _>("likes")?.max(0) as u32,
+                    comments: r.try_get::<i32, _>("comment_count")?.max(0) as u32,
+                    territory: r.try_get("origin")?,
+                    profile: r.try_get("kind")?,
+                },
+            })
+        })
+        .collect()
+}
+
+/// The latest finished run of a campaign (done), if any.
+pub async fn latest_done(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<Run>, sqlx::Error> {
+    Ok(select_runs(tx, campaign, Some("done"), 1).await?.into_iter().next())
+}
+
+/// The newest runs of a campaign, newest first.
+pub async fn runs(tx: &mut TenantTx, campaign: Uuid, limit: i64) -> Result<Vec<Run>, sqlx::Error> {
+    select_runs(tx, campaign, None, limit).await
+}
+
+async fn select_runs(
+    tx: &mut TenantTx,
+    campaign: Uuid,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Run>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, campaign_id, version, status, themes_wanted, stage, progress, message, contributions,
+                unclassified, theme_choice, created_at, finished_at
+           FROM analysis_runs
+          WHERE tenant_id = $1 AND campaign_id = $2 AND ($3::text IS NULL OR status = $3)
+          ORDER BY version DESC LIMIT $4",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign)
+    .bind(status)
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter().map(run_from).collect()
+}
+
+/// A run's themes, by position.
+pub async fn themes(tx: &mut TenantTx, run: Uuid) -> Result<Vec<StoredTheme>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT theme_key, label, key_phrases, cohesion, representatives FROM analysis_themes
+          WHERE tenant_id = $1 AND run_id = $2 ORDER BY position",
+    )
+    .bind(tx.tenant_id())
+    .bind(run)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StoredTheme {
+                key: r.try_get("theme_key")?,
+                label: r.try_get("label")?,
+                key_phrases: r.try_get("key_phrases")?,
+                cohesion: r.try_get("cohesion")?,
+                representatives: r.try_get("representatives")?,
+            })
+        })
+        .collect()
+}
+
+/// Each contribution of a run with its theme's key.
+pub async fn assignment(tx: &mut TenantTx, run: Uuid) -> Result<Vec<(Uuid, Option<Uuid>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.idea_id, t.theme_key FROM analysis_assignments a
+           LEFT JOIN analysis_themes t ON t.tenant_id = a.tenant_id AND t.run_id = a.run_id AND t.position = a.position
+          WHERE a.tenant_id = $1 AND a.run_id = $2",
+    )
+    .bind(tx.tenant_id())
+    .bind(run)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Each theme of a run, as its key and members (to carry keys to the next run).
+pub async fn members_by_key(tx: &mut TenantTx, run: Uuid) -> Result<Vec<(Uuid, Vec<Uuid>)>, sqlx::Error> {
+    let mut by_key: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (idea, key) in assignment(tx, run).await? {
+        if let Some(key) = key {
+            by_key.entry(key).or_default().push(idea);
+        }
+    }
+    Ok(by_key.into_iter().collect())
+}
+
+/// A run's near-duplicate groups.
+pub async fn duplicates(tx: &mut TenantTx, run: Uuid) -> Result<Vec<Vec<Uuid>>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT idea_ids FROM analysis_duplicates WHERE tenant_id = $1 AND run_id = $2 ORDER BY group_no",
+    )
+    .bind(tx.tenant_id())
+    .bind(run)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// What a finished run stores.
+pub struct Results<'a> {
+    pub themes: Vec<(Uuid, &'a super::Theme, Vec<Uuid>)>,
+    pub assignment: Vec<(Uuid, Option<i32>)>,
+    pub duplicates: Vec<Vec<Uuid>>,
+    pub unclassified: i32,
+    pub theme_choice: &'a str,
+}
+
+/// Stores a run's results and marks it done, in the caller's transaction.
+pub async fn save_results(tx: &mut TenantTx, run: Uuid, results: &Results<'_>) -> Result<(), sqlx::Error> {
+    let tenant = tx.tenant_id();
+    for (position, (key, theme, representatives)) in results.themes.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO analysis_themes (tenant_id, run_id, position, theme_key, label, key_phrases, size, cohesion,
+                                          representatives)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(tenant)
+        .bind(run)
+        .bind(position as i32)
+        .bind(key)
+        .bind(&theme.label)
+        .bind(&theme.key_phrases)
+        .bind(theme.size as i32)
+        .bind(theme.cohesion)
+        .bind(representatives)
+        .execute(&mut **tx)
+        .await?;
+    }
+    // Assignments in one statement per 10,000 rows, from arrays.
+    for chunk in results.assignment.chunks(10_000) {
+        let ideas: Vec<Uuid> = chunk.iter().map(|a| a.0).collect();
+        let positions: Vec<Option<i32>> = chunk.iter().map(|a| a.1).collect();
+        sqlx::query(
+            "INSERT INTO analysis_assignments (tenant_id, run_id, idea_id, position)
+             SELECT $1, $2, idea, position FROM unnest($3::uuid[], $4::int4[]) AS u(idea, position)",
+        )
+        .bind(tenant)
+        .bind(run)
+        .bind(&ideas)
+        .bind(&positions)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (group_no, group) in results.duplicates.iter().enumerate() {
+        sqlx::query("INSERT INTO analysis_duplicates (tenant_id, run_id, group_no, idea_ids) VALUES ($1, $2, $3, $4)")
+            .bind(tenant)
+            .bind(run)
+            .bind(group_no as i32)
+            .bind(group)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE analysis_runs SET status = 'done', progress = 1, stage = '', finished_at = now(), lease_until = NULL,
+                contributions = $3, unclassified = $4, theme_choice = $5, message = NULL
+          WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(run)
+    .bind(results.assignment.len() as i32)
+    .bind(results.unclassified)
+    .bind(results.theme_choice)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The campaign's edits, oldest first.
+pub async fn edits(tx: &mut TenantTx, campaign: Uuid) -> Result<Vec<Edit>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT kind, theme_key, other_key, name, phrase FROM analysis_edits
+          WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY created_at, id",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let kind: String = r.try_get("kind")?;
+        let key: Uuid = r.try_get("theme_key")?;
+        let other: Option<Uuid> = r.try_get("other_key")?;
+        let name: Option<String> = r.try_get("name")?;
+        let phrase: Option<String> = r.try_get("phrase")?;
+        out.push(match (kind.as_str(), other, name, phrase) {
+            ("rename", _, Some(name), _) => Edit::Rename { key, name },
+            ("merge", Some(from), _, _) => Edit::Merge { into: key, from },
+            ("split", Some(new_key), Some(name), Some(phrase)) => Edit::Split {
+                key,
+                new_key,
+                phrase,
+                name,
+            },
+            _ => continue,
+        });
+    }
+    Ok(out)
+}
+
+/// Records an edit of the campaign's themes.
+pub async fn add_edit(tx: &mut TenantTx, campaign: Uuid, edit: &Edit, operator: Uuid) -> Result<(), sqlx::Error> {
+    let (kind, key, other, name, phrase) = match edit {
+        Edit::Rename { key, name } => ("rename", *key, None, Some(name.as_str()), None),
+        Edit::Merge { into, from } => ("merge", *into, Some(*from), None, None),
+        Edit::Split {
+            key,
+            new_key,
+            phrase,
+            name,
+        } => (
+            "split",
+            *key,
+            Some(*new_key),
+            Some(name.as_str()),
+            Some(phrase.as_str()),
+        ),
+    };
+    sqlx::query(
+        "INSERT INTO analysis_edits (tenant_id, campaign_id, kind, theme_key, other_key, name, phrase, operator_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign)
+    .bind(kind)
+    .bind(key)
+    .bind(other)
+    .bind(name)
+    .bind(phrase)
+    .bind(operator)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Merged contributions of the campaign: merged id → kept id.
+pub async fn merges(tx: &mut TenantTx, campaign: Uuid) -> Result<HashMap<Uuid, Uuid>, sqlx::Error> {
+    let rows: Vec<(Uuid, Uuid)> =
+        sqlx::query_as("SELECT idea_id, into_idea_id FROM analysis_merges WHERE tenant_id = $1 AND campaign_id = $2")
+            .bind(tx.tenant_id())
+            .bind(campaign)
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Merges `others` into `kept` (all of `campaign`); earlier merges into any of `others` follow.
+/// Returns how many were merged.
+pub async fn merge_ideas(
+    tx: &mut TenantTx,
+    campaign: Uuid,
+    kept: Uuid,
+    others: &[Uuid],
+    operator: Uuid,
+) -> Result<u64, sqlx::Error> {
+    let tenant = tx.tenant_id();
+    // Only contributions of this campaign, and never the kept one.
+    let others: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM ideas WHERE tenant_id = $1 AND campaign_id = $2 AND id = ANY($3) AND id <> $4",
+    )
+    .bind(tenant)
+    .bind(campaign)
+    .bind(others)
+    .bind(kept)
+    .fetch_all(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM analysis_merges WHERE tenant_id = $1 AND idea_id = $2")
+        .bind(tenant)
+        .bind(kept)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE analysis_merges SET into_idea_id = $2 WHERE tenant_id = $1 AND into_idea_id = ANY($3)")
+        .bind(tenant)
+        .bind(kept)
+        .bind(&others)
+        .execute(&mut **tx)
+        .await?;
+    let merged = sqlx::query(
+        "INSERT INTO analysis_merges (tenant_id, campaign_id, idea_id, into_idea_id, operator_id)
+         SELECT $1, $2, idea, $3, $4 FROM unnest($5::uuid[]) AS u(idea)
+         ON CONFLICT (tenant_id, idea_id) DO UPDATE SET into_idea_id = EXCLUDED.into_idea_id,
+                operator_id = EXCLUDED.operator_id, merged_at = now()",
+    )
+    .bind(tenant)
+    .bind(campaign)
+    .bind(kept)
+    .bind(operator)
+    .bind(&others)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(merged)
+}
+
+/// Titles of contributions, for the page.
+pub async fn titles(tx: &mut TenantTx, ids: &[Uuid]) -> Result<HashMap<Uuid, (String, String)>, sqlx::Error> {
+    let rows: Vec<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, title, body FROM ideas WHERE tenant_id = $1 AND id = ANY($2)")
+            .bind(tx.tenant_id())
+            .bind(ids)
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(rows.into_iter().map(|(id, t, b)| (id, (t, b))).collect())
+}

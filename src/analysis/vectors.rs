@@ -1,0 +1,584 @@
+//! From texts to weighted vectors: the corpus of word ids, frequent phrases, TF-IDF.
+//!
+//! - **Phrases.** Two content words that follow each other in a clause, with at most two stop
+//!   words between them (`congé parental`, `taxe d'habitation`, `impôt sur la fortune`), become a
+//!   phrase when enough contributions use them together and they stick together more than chance
+//!   would have it (normalised pointwise mutual information). A phrase is spelled as people most
+//!   often wrote it.
+//! - **Weights.** Each contribution is a vector over terms (stems) and phrases. A term's weight is
+//!   `(1 + ln tf) × idf`: sublinear in its count, so that repeating a word does not drown the
+//!   rest, and scaled by its rarity, `idf = ln((1 + N) / (1 + df)) + 1`. Terms used by a single
+//!   contribution, and terms in more than half of them, are left out. Vectors are scaled to length
+//!   one, so that long and short contributions compare by what they say, not by how much.
+
+use std::collections::HashMap;
+
+use super::fxhash::FxBuildHasher;
+use super::lsa::{par_ranges, threads};
+use super::text::{BREAK, Lexicon, LocalWords, STOP};
+
+/// From this many texts on, they are read in parallel.
+const PARALLEL_READ: usize = 20_000;
+
+/// Every contribution as a stream of word ids.
+pub struct Corpus {
+    pub lexicon: Lexicon,
+    offsets: Vec<usize>,
+    tokens: Vec<u32>,
+}
+
+impl Corpus {
+    /// Reads every text; `progress` is told how many were read, now and then. Large inputs
+    /// are read in parallel, one part per thread, and the parts' words merged in order.
+    pub fn read<S: AsRef<str> + Sync>(texts: &[S], progress: &mut dyn FnMut(usize)) -> Corpus {
+        if texts.len() < PARALLEL_READ || threads() < 2 {
+            return Self::read_serial(texts, progress);
+        }
+        let parts = par_ranges(texts.len(), |range| {
+            let mut words = LocalWords::default();
+            let mut offsets = Vec::with_capacity(range.len());
+            let mut tokens = Vec::new();
+            for text in &texts[range] {
+                words.read(text.as_ref(), &mut tokens);
+                if tokens.last() == Some(&BREAK) {
+                    tokens.pop();
+                }
+                offsets.push(tokens.len());
+            }
+            (words, offsets, tokens)
+        });
+        progress(texts.len());
+        let mut lexicon = Lexicon::new();
+        let mut offsets = Vec::with_capacity(texts.len() + 1);
+        offsets.push(0);
+        let mut tokens = Vec::with_capacity(parts.iter().map(|p| p.2.len()).sum());
+        for (words, part_offsets, part_tokens) in parts {
+            let global: Vec<u32> = (0..words.words.len())
+                .map(|w| lexicon.absorb(&words.words[w], words.count[w], words.upper[w]))
+                .collect();
+            let base = tokens.len();
+            tokens.extend(
+                part_tokens
+                    .iter()
+                    .map(|&w| if w == BREAK { BREAK } else { global[w as usize] }),
+            );
+            offsets.extend(part_offsets.iter().map(|&o| base + o));
+        }
+        Corpus {
+            lexicon,
+            offsets,
+            tokens,
+        }
+    }
+
+    fn read_serial<S: AsRef<str>>(texts: &[S], progress: &mut dyn FnMut(usize)) -> Corpus {
+        let mut lexicon = Lexicon::new();
+        let mut offsets = Vec::with_capacity(texts.len() + 1);
+        let mut tokens = Vec::with_capacity(texts.iter().map(|t| t.as_ref().len() / 6).sum());
+        offsets.push(0);
+        for (i, text) in texts.iter().enumerate() {
+            lexicon.read(text.as_ref(), &mut tokens);
+            if tokens.last() == Some(&BREAK) {
+                tokens.pop();
+            }
+            offsets.push(tokens.len());
+            if i % 10_000 == 9_999 {
+                progress(i + 1);
+            }
+        }
+        Corpus {
+            lexicon,
+            offsets,
+            tokens,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The word ids of contribution `i`, [`BREAK`] between clauses.
+    pub fn doc(&self, i: usize) -> &[u32] {
+        &self.tokens[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// Number of content words (not stop words) of contribution `i`.
+    pub fn content_words(&self, i: usize) -> usize {
+        self.doc(i)
+            .iter()
+            .filter(|&&w| w != BREAK && self.lexicon.term_of(w) != STOP)
+            .count()
+    }
+}
+
+/// Settings of the vectoriser.
+#[derive(Debug, Clone)]
+pub struct VectorParams {
+    /// A term must appear in at least this many contributions.
+    pub min_df: usize,
+    /// A term in more than this share of contributions is left out.
+    pub max_df_share: f64,
+    /// A phrase must appear in at least this many contributions.
+    pub min_phrase_df: usize,
+    /// Minimum normalised PMI of a phrase (0: independent, 1: always together).
+    pub min_phrase_npmi: f64,
+    /// At most this many phrases are kept (the most frequent).
+    pub max_phrases: usize,
+}
+
+impl VectorParams {
+    /// Defaults scaled to the number of contributions.
+    pub fn for_corpus(n: usize) -> Self {
+        VectorParams {
+            min_df: 2,
+            max_df_share: 0.5,
+            min_phrase_df: (n / 4000).clamp(3, 20),
+            min_phrase_npmi: 0.3,
+            max_phrases: 20_000,
+        }
+    }
+}
+
+/// What a column of the matrix stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feature {
+    Term(u32),
+    Phrase(u32),
+}
+
+/// A sparse matrix, one row per contribution (compressed sparse rows).
+#[derive(Debug, Clone, Default)]
+pub struct Csr {
+    pub n_cols: usize,
+    pub indptr: Vec<usize>,
+    pub indices: Vec<u32>,
+    pub values: Vec<f32>,
+}
+
+impl Csr {
+    pub fn n_rows(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
+        let r = self.indptr[i]..self.indptr[i + 1];
+        (&self.indices[r.clone()], &self.values[r])
+    }
+
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+}
+
+/// The weighted vectors and what their columns mean.
+pub struct Vectors {
+    pub matrix: Csr,
+    pub features: Vec<Feature>,
+    /// Contributions using each feature.
+    pub df: Vec<u32>,
+    /// Phrases as pairs of terms, and how they are spelled.
+    pub phrases: Vec<(u32, u32)>,
+    pub phrase_surface: Vec<String>,
+    /// Each term's most frequent spelling.
+    pub term_surface: Vec<String>,
+}
+
+impl Vectors {
+    /// How a feature reads in a label.
+    pub fn surface(&self, feature: usize) -> &str {
+        match self.features[feature] {
+            Feature::Term(t) => &self.term_surface[t as usize],
+            Feature::Phrase(p) => &self.phrase_surface[p as usize],
+        }
+    }
+}
+
+/// Content-word pairs of one contribution, each with the word ids that spell it.
+fn for_each_pair(corpus: &Corpus, doc: usize, mut f: impl FnMut(u32, u32, &[u32])) {
+    let lexicon = &corpus.lexicon;
+    let words = corpus.doc(doc);
+    // Position of the previous content word in this clause.
+    let mut previous: Option<usize> = None;
+    for (i, &w) in words.iter().enumerate() {
+        if w == BREAK {
+            previous = None;
+            continue;
+        }
+        let term = lexicon.term_of(w);
+        if term == STOP {
+            continue;
+        }
+        if let Some(p) = previous
+            && i - p <= 3
+        {
+            let a = lexicon.term_of(words[p]);
+            if a != term {
+                f(a, term, &words[p..=i]);
+            }
+        }
+        previous = Some(i);
+    }
+}
+
+fn pair_key(a: u32, b: u32) -> u64 {
+    ((a as u64) << 32) | b as u64
+}
+
+/// Builds the TF-IDF vectors of a corpus.
+pub fn vectorize(corpus: &Corpus, params: &VectorParams) -> Vectors {
+    let n = corpus.len();
+    let lexicon = &corpus.lexicon;
+    let n_terms = lexicon.terms.len();
+
+    // Document frequencies of terms and of content-word pairs, one part per thread.
+    let parts = par_ranges(n, |range| {
+        let mut term_df = vec![0u32; n_terms];
+        let mut pair_df: HashMap<u64, u32, FxBuildHasher> = HashMap::default();
+        let mut seen_terms: Vec<u32> = Vec::new();
+        let mut seen_pairs: Vec<u64> = Vec::new();
+        for doc in range {
+            seen_terms.clear();
+            seen_pairs.clear();
+            for &w in corpus.doc(doc) {
+                if w != BREAK && lexicon.term_of(w) != STOP {
+                    seen_terms.push(lexicon.term_of(w));
+                }
+            }
+            for_each_pair(corpus, doc, |a, b, _| seen_pairs.push(pair_key(a, b)));
+            seen_terms.sort_unstable();
+            seen_terms.dedup();
+            seen_pairs.sort_unstable();
+            seen_pairs.dedup();
+            for &t in &seen_terms {
+                term_df[t as usize] += 1;
+            }
+            for &p in &seen_pairs {
+                *pair_df.entry(p).or_insert(0) += 1;
+            }
+        }
+        (term_df, pair_df)
+    });
+    let mut parts = parts.into_iter();
+    let (mut term_df, mut pair_df) = parts.next().expect("one part at least");
+    for (part_terms, part_pairs) in parts {
+        for (total, d) in term_df.iter_mut().zip(part_terms) {
+            *total += d;
+        }
+        for (key, d) in part_pairs {
+            *pair_df.entry(key).or_insert(0) += d;
+        }
+    }
+
+    // Typos: a rare term one letter away from a much more frequent one counts as it.
+    let alias = typo_aliases(&lexicon.terms, &term_df);
+    for (t, &a) in alias.iter().enumerate() {
+        if a as usize != t {
+            term_df[a as usize] += term_df[t];
+            term_df[t] = 0;
+        }
+    }
+
+    // Phrases: frequent pairs that stick together.
+    let nf = n.max(1) as f64;
+    let mut phrases: Vec<(u64, u32)> = pair_df
+        .iter()
+        .filter(|&(&key, &df)| {
+            if (df as usize) < params.min_phrase_df {
+                return false;
+            }
+            let (a, b) = ((key >> 32) as usize, (key & 0xffff_ffff) as usize);
+            let p_ab = df as f64 / nf;
+            let p_a = term_df[a] as f64 / nf;
+            let p_b = term_df[b] as f64 / nf;
+            let npmi = (p_ab / (p_a * p_b)).ln() / -p_ab.ln();
+            npmi >= params.min_phrase_npmi
+        })
+        .map(|(&k, &df)| (k, df))
+        .collect();
+    phrases.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    phrases.truncate(params.max_phrases);
+    drop(pair_df);
+    let phrase_index: HashMap<u64, u32, FxBuildHasher> =
+        phrases.iter().enumerate().map(|(i, &(k, _))| (k, i as u32)).collect();
+
+    // Features: kept terms, then phrases.
+    let max_df = (params.max_df_share * nf).ceil() as u32;
+    let mut feature_of_term = vec![u32::MAX; n_terms];
+    let mut features = Vec::new();
+    let mut df = Vec::new();
+    for (t, &d) in term_df.iter().enumerate() {
+        if d as usize >= params.min_df && d <= max_df {
+            feature_of_term[t] = features.len() as u32;
+            features.push(Feature::Term(t as u32));
+            df.push(d);
+        }
+    }
+    let first_phrase = features.len() as u32;
+    for (i, &(_, d)) in phrases.iter().enumerate() {
+        features.push(Feature::Phrase(i as u32));
+        df.push(d);
+    }
+    let idf: Vec<f32> = df
+        .iter()
+        .map(|&d| ((1.0 + nf) / (1.0 + d as f64)).ln() as f32 + 1.0)
+        .collect();
+
+    // Spellings: each term's and each phrase's most frequent surface form.
+    let mut best_word: Vec<(u32, u32)> = vec![(0, u32::MAX); n_terms];
+    for (w, &t) in lexicon.word_term.iter().enumerate() {
+        if t != STOP {
+            let count = lexicon.word_count[w];
+            let best = &mut best_word[t as usize];
+            if best.1 == u32::MAX || count > best.0 {
+                *best = (count, w as u32);
+            }
+        }
+    }
+    let term_surface: Vec<String> = best_word
+        .iter()
+        .map(|&(_, w)| {
+            if w == u32::MAX {
+                String::new()
+            } else {
+                lexicon.spelling(w).into_owned()
+            }
+        })
+        .collect();
+
+    // The matrix, one block of rows per thread, with the spellings of phrases met.
+    let blocks = par_ranges(n, |range| {
+        let mut block = Csr {
+            n_cols: features.len(),
+            indptr: Vec::with_capacity(range.len()),
+            indices: Vec::new(),
+            values: Vec::new(),
+        };
+        let mut spellings: HashMap<(u32, [u32; 4]), u32, FxBuildHasher> = HashMap::default();
+        let mut counts: Vec<u32> = Vec::new();
+        for doc in range {
+            counts.clear();
+            for &w in corpus.doc(doc) {
+                if w != BREAK {
+                    let t = lexicon.term_of(w);
+                    if t != STOP && feature_of_term[alias[t as usize] as usize] != u32::MAX {
+                        counts.push(feature_of_term[alias[t as usize] as usize]);
+                    }
+                }
+            }
+            for_each_pair(corpus, doc, |a, b, words| {
+                if let Some(&p) = phrase_index.get(&pair_key(a, b)) {
+                    counts.push(first_phrase + p);
+                    let mut spelled = [u32::MAX; 4];
+                    spelled[..words.len()].copy_from_slice(words);
+                    *spellings.entry((p, spelled)).or_insert(0) += 1;
+                }
+            });
+            counts.sort_unstable();
+            let start = block.indices.len();
+            for run in counts.chunk_by(|a, b| a == b) {
+                let tf = run.len() as f32;
+                block.indices.push(run[0]);
+                block.values.push((1.0 + tf.ln()) * idf[run[0] as usize]);
+            }
+            let norm = block.values[start..].iter().map(|v| v * v).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                for v in &mut block.values[start..] {
+                    *v /= norm;
+                }
+            }
+            block.indptr.push(block.indices.len());
+        }
+        (block, spellings)
+    });
+    let mut matrix = Csr {
+        n_cols: features.len(),
+        indptr: Vec::with_capacity(n + 1),
+        indices: Vec::new(),
+        values: Vec::new(),
+    };
+    matrix.indptr.push(0);
+    let mut spellings: HashMap<(u32, [u32; 4]), u32, FxBuildHasher> = HashMap::default();
+    for (block, block_spellings) in blocks {
+        let base = matrix.indices.len();
+        matrix.indptr.extend(block.indptr.iter().map(|&e| base + e));
+        matrix.indices.extend(block.indices);
+        matrix.values.extend(block.values);
+        for (key, count) in block_spellings {
+            *spellings.entry(key).or_insert(0) += count;
+        }
+    }
+
+    let mut best_spelling: Vec<(u32, [u32; 4])> = vec![(0, [u32::MAX; 4]); phrases.len()];
+    for ((p, spelled), count) in spellings {
+        let best = &mut best_spelling[p as usize];
+        if count > best.0 || (count == best.0 && spelled < best.1) {
+            *best = (count, spelled);
+        }
+    }
+    let phrase_surface = best_spelling
+        .iter()
+        .map(|(_, spelled)| spell(lexicon, spelled))
+        .collect();
+
+    Vectors {
+        matrix,
+        features,
+        df,
+        phrases: phrases
+            .iter()
+            .map(|&(k, _)| ((k >> 32) as u32, (k & 0xffff_ffff) as u32))
+            .collect(),
+        phrase_surface,
+        term_surface,
+    }
+}
+
+/// A term used by at most this many contributions may be a typo…
+const TYPO_MAX_DF: u32 = 3;
+/// …of a term at least this many times more frequent…
+const TYPO_RATIO: u32 = 20;
+/// …when both have at least this many letters.
+const TYPO_MIN_CHARS: usize = 5;
+
+/// For each term, the term it stands for: itself, or, for a rare term that is one edit (a
+/// letter left out, added, changed, or two swapped) away from a single much more frequent
+/// term, that term (`polution` → `pollution`). Found with the deletions of each word
+/// (symmetric delete), without comparing every pair.
+pub fn typo_aliases(terms: &[Box<str>], df: &[u32]) -> Vec<u32> {
+    let mut alias: Vec<u32> = (0..terms.len() as u32).collect();
+    let deletions = |term: &str| -> Vec<String> {
+        let chars: Vec<char> = term.chars().collect();
+        (0..chars.len())
+            .map(|i| chars[..i].iter().chain(&chars[i + 1..]).collect())
+            .collect()
+    };
+    // Frequent terms by themselves and by each of their deletions.
+    let mut index: HashMap<String, Vec<u32>, FxBuildHasher> = HashMap::default();
+    for (t, term) in terms.iter().enumerate() {
+        if df[t] > TYPO_MAX_DF * TYPO_RATIO / 2 && term.chars().count() >= TYPO_MIN_CHARS {
+            index.entry(term.to_string()).or_default().push(t as u32);
+            for d in deletions(term) {
+                index.entry(d).or_default().push(t as u32);
+            }
+        }
+    }
+    for (t, term) in terms.iter().enumerate() {
+        if df[t] == 0 || df[t] > TYPO_MAX_DF || term.chars().count() < TYPO_MIN_CHARS {
+            continue;
+        }
+        let mut candidates: Vec<u32> = std::iter::once(term.to_string())
+            .chain(deletions(term))
+            .filter_map(|key| index.get(&key))
+            .flatten()
+            .copied()
+            .filter(|&c| c as usize != t && df[c as usize] >= df[t] * TYPO_RATIO)
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        if let [only] = candidates[..] {
+            alias[t] = only;
+        }
+    }
+    alias
+}
+
+/// Spells a run of word ids: words separated by spaces, none after an elision.
+fn spell(lexicon: &Lexicon, words: &[u32]) -> String {
+    let mut out = String::new();
+    for &w in words.iter().take_while(|&&w| w != u32::MAX) {
+        if !out.is_empty() && !out.ends_with('\'') {
+            out.push(' ');
+        }
+        out.push_str(&lexicon.spelling(w));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rare_typos_count_as_the_frequent_word() {
+        let terms: Vec<Box<str>> = [
+            "pollut",
+            "polut",
+            "pollutx",
+            "polluer",
+            "transport",
+            "trasnport",
+            "velo",
+        ]
+        .iter()
+        .map(|&t| t.into())
+        .collect();
+        let df = [200, 2, 1, 150, 300, 1, 2];
+        let alias = typo_aliases(&terms, &df);
+        assert_eq!(alias[1], 0, "a letter left out");
+        assert_eq!(alias[2], 0, "a letter added");
+        assert_eq!(alias[3], 3, "frequent terms stay themselves");
+        assert_eq!(alias[5], 4, "two letters swapped");
+        assert_eq!(alias[6], 6, "short words are left alone");
+    }
+
+    #[test]
+    fn parallel_and_serial_reading_agree() {
+        let texts: Vec<String> = (0..PARALLEL_READ + 10)
+            .map(|i| format!("L'idée n°{} : des crèches, des TRANSPORTS {}", i % 97, i % 13))
+            .collect();
+        let parallel = Corpus::read(&texts, &mut |_| {});
+        let serial = Corpus::read_serial(&texts, &mut |_| {});
+        assert_eq!(parallel.len(), serial.len());
+        for i in [0, 1, PARALLEL_READ / 2, PARALLEL_READ + 9] {
+            let words = |c: &Corpus| -> Vec<String> {
+                c.doc(i)
+                    .iter()
+                    .map(|&w| {
+                        if w == BREAK {
+                            "|".into()
+                        } else {
+                            c.lexicon.words[w as usize].to_string()
+                        }
+                    })
+                    .collect()
+            };
+            assert_eq!(words(&parallel), words(&serial));
+        }
+        assert_eq!(
+            parallel.lexicon.word_count.iter().sum::<u32>(),
+            serial.lexicon.word_count.iter().sum::<u32>()
+        );
+    }
+
+    #[test]
+    fn phrases_are_found_and_spelled_as_written() {
+        let mut texts = Vec::new();
+        for i in 0..30 {
+            texts.push(format!("Supprimer la taxe d'habitation pour tous, idée {i}"));
+            texts.push(format!("Le congé parental est trop court ({i})"));
+            texts.push(format!("rétablir l'impôt sur la fortune {i}"));
+            texts.push(format!("les transports en commun gratuits, le vélo {i}"));
+        }
+        let corpus = Corpus::read(&texts, &mut |_| {});
+        let vectors = vectorize(&corpus, &VectorParams::for_corpus(texts.len()));
+        let phrases: Vec<&str> = vectors.phrase_surface.iter().map(String::as_str).collect();
+        for expected in [
+            "taxe d'habitation",
+            "congé parental",
+            "impôt sur la fortune",
+            "transports en commun",
+        ] {
+            assert!(phrases.contains(&expected), "{expected} not in {phrases:?}");
+        }
+        // Rows are unit vectors.
+        for i in 0..corpus.len() {
+            let (_, values) = vectors.matrix.row(i);
+            let norm: f32 = values.iter().map(|v| v * v).sum();
+            assert!((norm - 1.0).abs() < 1e-4);
+        }
+    }
+}
