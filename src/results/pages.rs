@@ -23,6 +23,19 @@ pub struct Published {
     pub synthesis_md: String,
     pub early: bool,
     pub decisions: Vec<decisions::Decision>,
+    /// The main themes of the latest analysis, ranked by priority, each with sample contributions.
+    pub themes: Vec<ResultTheme>,
+}
+
+/// A theme as the results page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultTheme {
+    pub name: String,
+    pub key_phrases: Vec<String>,
+    pub size: usize,
+    pub share: String,
+    /// Sample contributions: (id, title).
+    pub samples: Vec<(uuid::Uuid, String)>,
 }
 
 /// The campaign's published results, or `None` while they are not published. Aggregates run in
@@ -47,6 +60,22 @@ pub async fn published(
             .fetch_one(&mut *tx)
             .await?;
     let decisions = decisions::list(&mut tx, owner, campaign.summary.id).await?;
+    // The analysis is read where it was made: in the owner's context.
+    let themes = match crate::consoles::analysis::report(&mut tx, campaign.summary.id).await? {
+        Some(report) => report
+            .themes
+            .into_iter()
+            .take(8)
+            .map(|t| ResultTheme {
+                name: t.theme.name,
+                key_phrases: t.theme.key_phrases.into_iter().take(5).collect(),
+                size: t.size,
+                share: t.share,
+                samples: t.representatives.into_iter().take(3).map(|i| (i.id, i.title)).collect(),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     tx.commit().await?;
     let from_this_space = if campaign.summary.scope == Scope::National && viewer.kind == TenantKind::Local {
         let mut tx = state.db.begin(viewer).await?;
@@ -62,6 +91,7 @@ pub async fn published(
         synthesis_md,
         early,
         decisions,
+        themes,
     }))
 }
 

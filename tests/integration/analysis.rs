@@ -140,7 +140,7 @@ fn near_identical_answers_are_found_as_duplicates() {
 
 /// Inserts ideas into a campaign of `space` (as the owner, in that space's context), one
 /// millisecond apart: the analysis reads them in that order, so a run is reproducible.
-async fn insert_ideas(owner: &PgPool, space: &str, campaign: Uuid, texts: &[&str]) -> Vec<Uuid> {
+pub(crate) async fn insert_ideas(owner: &PgPool, space: &str, campaign: Uuid, texts: &[&str]) -> Vec<Uuid> {
     let tenant = tenant_id(owner, space).await;
     let mut tx = ecoute::db::owner_tx_in(owner, tenant).await.unwrap();
     let mut ids = Vec::new();
@@ -171,7 +171,7 @@ async fn insert_ideas(owner: &PgPool, space: &str, campaign: Uuid, texts: &[&str
 }
 
 /// Queues a run of `campaign` and runs the space's worker to the end; returns the run's row.
-async fn run_analysis(db: &TenantDb, tenant: Uuid, campaign: Uuid, themes: Option<i32>) -> store::Run {
+pub(crate) async fn run_analysis(db: &TenantDb, tenant: Uuid, campaign: Uuid, themes: Option<i32>) -> store::Run {
     let mut tx = db.begin_for_id(tenant).await.unwrap();
     let (_, queued) = store::request_run(&mut tx, campaign, themes, None).await.unwrap();
     assert!(queued);

@@ -422,3 +422,51 @@ async fn news_reaches_each_follower_once_even_when_the_post_is_edited() {
     assert_eq!(status, 200);
     assert_eq!(api[0]["title"], "Le formulaire unique arrive");
 }
+
+#[tokio::test]
+async fn the_results_page_shows_the_analysis_themes_with_sample_contributions() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let campaign = crate::helpers::insert_campaign(&owner, "gironde", "local", "Thèmes").await;
+    let slug: String = sqlx::query_scalar("SELECT slug FROM campaigns WHERE id = $1")
+        .bind(campaign)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    let mut texts = Vec::new();
+    for i in 0..12 {
+        texts.push(format!(
+            "Le chauffage au bois coûte cher, il faut aider l'isolation des maisons {i}"
+        ));
+        texts.push(format!(
+            "Les impôts sur le revenu sont trop lourds pour les classes moyennes {i}"
+        ));
+    }
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    crate::analysis::insert_ideas(&owner, "gironde", campaign, &refs).await;
+    let db = ecoute::tenancy::TenantDb::new(app.test_db.app_pool().await);
+    let gironde = crate::helpers::tenant_id(&owner, "gironde").await;
+    let run = crate::analysis::run_analysis(&db, gironde, campaign, Some(2)).await;
+    assert_eq!(run.status, "done", "{run:?}");
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    sqlx::query("UPDATE campaigns SET results_published_at = now() WHERE tenant_id = $1 AND id = $2")
+        .bind(gironde)
+        .bind(campaign)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut visitor = Browser::new(&app, "gironde.localhost");
+    let (status, html) = visitor.get(&format!("/consultations/{slug}/resultats")).await;
+    assert_eq!(status, 200);
+    let start = html.find("id=\"themes\"").expect("the themes section");
+    let themes = html[start..].split("</ol>").next().unwrap();
+    assert_eq!(themes.matches("<h3").count(), 2, "two themes");
+    assert!(themes.contains("chauffage") || themes.contains("isolation"), "{themes}");
+    assert!(themes.contains("impôts") || themes.contains("revenu"), "{themes}");
+    assert!(
+        themes.contains(&format!("/consultations/{slug}/idees/")),
+        "sample contributions are linked"
+    );
+}
