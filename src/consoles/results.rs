@@ -33,6 +33,8 @@ struct View {
     news: Vec<crate::results::news::NewsPost>,
     statuses: [&'static str; 4],
     ideas: Vec<(Uuid, String)>,
+    /// Themes of the latest analysis: (key, name).
+    themes: Vec<(Uuid, String)>,
     errors: Vec<String>,
     notice: Option<String>,
 }
@@ -63,8 +65,13 @@ async fn view(
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
+    let themes = match crate::consoles::analysis::report(&mut tx, id).await? {
+        Some(report) => report.themes.into_iter().map(|t| (t.theme.key, t.theme.name)).collect(),
+        None => Vec::new(),
+    };
     tx.commit().await?;
     Ok(View {
+        themes,
         open: campaign.summary.closes_at > chrono::Utc::now(),
         campaign,
         synthesis_md,
@@ -190,6 +197,7 @@ pub struct DecisionForm {
     status: String,
     explanation: String,
     ideas: Vec<String>,
+    themes: Vec<String>,
 }
 
 impl DecisionForm {
@@ -205,6 +213,7 @@ impl DecisionForm {
                 "status" => form.status = value,
                 "explanation" => form.explanation = value.replace("\r\n", "\n"),
                 "ideas" => form.ideas.push(value),
+                "themes" => form.themes.push(value),
                 _ => {}
             }
         }
@@ -236,7 +245,15 @@ pub async fn save_decision(
         .filter(|s| !s.is_empty())
         .map(str::parse::<Uuid>)
         .collect();
+    let themes: Result<Vec<Uuid>, _> = form.themes.iter().map(|s| s.trim().parse::<Uuid>()).collect();
     let mut problems = decisions::validate(&form.title, &form.status, &form.explanation);
+    let themes = match themes {
+        Ok(themes) => themes,
+        Err(_) => {
+            problems.push(decisions::Problem::UnknownTheme);
+            Vec::new()
+        }
+    };
     let ideas = match ideas {
         Ok(ideas) => ideas,
         Err(_) => {
@@ -255,6 +272,7 @@ pub async fn save_decision(
             &form.status,
             &form.explanation,
             &ideas,
+            &themes,
         )
         .await
         {

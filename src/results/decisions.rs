@@ -18,6 +18,8 @@ pub struct Decision {
     pub explanation: String,
     /// The ideas it answers: (id, title).
     pub ideas: Vec<LinkedIdea>,
+    /// The analysis themes it answers, by key (named from the latest analysis when shown).
+    pub themes: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,6 +36,8 @@ pub enum Problem {
     Explanation,
     /// An idea id that is not an idea of this campaign in this space.
     UnknownIdea,
+    /// A theme that is not a theme of this campaign's latest analysis.
+    UnknownTheme,
 }
 
 impl Problem {
@@ -44,6 +48,7 @@ impl Problem {
             Problem::Status => "results.decision_status_invalid",
             Problem::Explanation => "validation.too_long",
             Problem::UnknownIdea => "results.decision_idea_unknown",
+            Problem::UnknownTheme => "results.decision_theme_unknown",
         }
     }
 }
@@ -52,8 +57,10 @@ impl Problem {
 pub async fn list(tx: &mut TenantTx, tenant: Uuid, campaign: Uuid) -> Result<Vec<Decision>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT d.id, d.title, d.status, d.explanation,
-                coalesce(json_agg(json_build_object('id', i.id, 'title', i.title) ORDER BY i.title)
-                         FILTER (WHERE i.id IS NOT NULL), '[]') AS ideas
+                coalesce(json_agg(DISTINCT jsonb_build_object('id', i.id, 'title', i.title))
+                         FILTER (WHERE i.id IS NOT NULL), '[]') AS ideas,
+                coalesce((SELECT array_agg(dt.theme_key) FROM decision_themes dt
+                           WHERE dt.tenant_id = d.tenant_id AND dt.decision_id = d.id), '{}') AS themes
            FROM decisions d
            LEFT JOIN decision_ideas di ON di.tenant_id = d.tenant_id AND di.decision_id = d.id
            LEFT JOIN ideas i ON i.tenant_id = di.tenant_id AND i.id = di.idea_id
@@ -68,6 +75,7 @@ pub async fn list(tx: &mut TenantTx, tenant: Uuid, campaign: Uuid) -> Result<Vec
         .map(|r| {
             let ideas: serde_json::Value = r.try_get("ideas")?;
             Ok(Decision {
+                themes: r.try_get("themes")?,
                 id: r.try_get("id")?,
                 title: r.try_get("title")?,
                 status: r.try_get("status")?,
@@ -116,8 +124,18 @@ pub async fn save(
     status: &str,
     explanation: &str,
     ideas: &[Uuid],
+    themes: &[Uuid],
 ) -> Result<Result<Uuid, Problem>, sqlx::Error> {
     let tenant = tx.tenant_id();
+    if !themes.is_empty() {
+        let known: Vec<Uuid> = match crate::consoles::analysis::report(tx, campaign).await? {
+            Some(report) => report.themes.iter().map(|t| t.theme.key).collect(),
+            None => Vec::new(),
+        };
+        if themes.iter().any(|t| !known.contains(t)) {
+            return Ok(Err(Problem::UnknownTheme));
+        }
+    }
     let known: i64 =
         sqlx::query_scalar("SELECT count(*) FROM ideas WHERE tenant_id = $1 AND campaign_id = $2 AND id = ANY($3)")
             .bind(tenant)
@@ -146,11 +164,16 @@ pub async fn save(
             if updated.rows_affected() == 0 {
                 return Err(sqlx::Error::RowNotFound);
             }
-            sqlx::query("DELETE FROM decision_ideas WHERE tenant_id = $1 AND decision_id = $2")
+            for table in ["decision_ideas", "decision_themes"] {
+                // The table name is one of two constants.
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE tenant_id = $1 AND decision_id = $2"
+                )))
                 .bind(tenant)
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
+            }
             id
         }
         None => {
@@ -175,6 +198,15 @@ pub async fn save(
     .bind(tenant)
     .bind(id)
     .bind(ideas)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO decision_themes (tenant_id, decision_id, theme_key)
+         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(themes)
     .execute(&mut **tx)
     .await?;
     Ok(Ok(id))

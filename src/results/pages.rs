@@ -30,6 +30,7 @@ pub struct Published {
 /// A theme as the results page shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ResultTheme {
+    pub key: uuid::Uuid,
     pub name: String,
     pub key_phrases: Vec<String>,
     pub size: usize,
@@ -67,6 +68,7 @@ pub async fn published(
             .into_iter()
             .take(8)
             .map(|t| ResultTheme {
+                key: t.theme.key,
                 name: t.theme.name,
                 key_phrases: t.theme.key_phrases.into_iter().take(5).collect(),
                 size: t.size,

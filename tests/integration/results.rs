@@ -469,4 +469,43 @@ async fn the_results_page_shows_the_analysis_themes_with_sample_contributions() 
         themes.contains(&format!("/consultations/{slug}/idees/")),
         "sample contributions are linked"
     );
+
+    // A decision answers a theme; an unknown theme is refused.
+    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    let report = ecoute::consoles::analysis::report(&mut tx, campaign)
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (key, name) = (
+        report.themes[0].theme.key.to_string(),
+        report.themes[0].theme.name.clone(),
+    );
+    let password = make_operator(&owner, "themes@caf33.fr", false, Some(("gironde", "local_operator"))).await;
+    let (mut operator, _, _) = sign_in(&app, "gironde.localhost", "themes@caf33.fr", &password).await;
+    let csrf = operator.csrf(&format!("/admin/campagnes/{campaign}/resultats")).await;
+    let form = format!("/admin/campagnes/{campaign}/decisions");
+    let unknown = Uuid::new_v4().to_string();
+    for (theme, expected) in [(unknown.as_str(), 422), (key.as_str(), 303)] {
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("title", "Un guichet pour la rénovation"),
+            ("status", "a_l_etude"),
+            ("themes", theme),
+        ];
+        let (status, _, body) = operator.post_form(&form, &fields).await;
+        assert_eq!(status, expected, "{body}");
+        if expected == 422 {
+            assert!(body.contains("n’appartient pas à la dernière analyse"));
+        }
+    }
+    let (_, html) = visitor.get(&format!("/consultations/{slug}/resultats")).await;
+    let decision = &html[html.find("Un guichet pour la rénovation").expect("the decision")..];
+    assert!(
+        decision.contains("En réponse aux thèmes"),
+        "the theme it answers is named"
+    );
+    // As the page escapes it.
+    let shown = name.replace('\'', "&#x27;");
+    assert!(decision.contains(&shown), "{shown}");
 }
