@@ -264,18 +264,14 @@ pub async fn save_decision(
     if problems.is_empty() {
         let mut tx = state.db.begin(&page.tenant).await?;
         authoring::find(&mut tx, id).await?.ok_or(PageError::NotFound)?;
-        match decisions::save(
-            &mut tx,
-            id,
-            decision,
-            &form.title,
-            &form.status,
-            &form.explanation,
-            &ideas,
-            &themes,
-        )
-        .await
-        {
+        let draft = decisions::DecisionDraft {
+            title: form.title.clone(),
+            status: form.status.clone(),
+            explanation: form.explanation.clone(),
+            ideas: ideas.clone(),
+            themes,
+        };
+        match decisions::save(&mut tx, id, decision, &draft).await {
             Ok(Ok(saved)) => {
                 crate::audit::record(
                     &mut tx,

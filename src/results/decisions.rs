@@ -114,19 +114,27 @@ pub fn validate(title: &str, status: &str, explanation: &str) -> Vec<Problem> {
     problems
 }
 
+/// A decision as typed, checked by [`validate`].
+#[derive(Debug, Clone, Default)]
+pub struct DecisionDraft {
+    pub title: String,
+    pub status: String,
+    pub explanation: String,
+    pub ideas: Vec<Uuid>,
+    pub themes: Vec<Uuid>,
+}
+
 /// Saves a decision (new when `id` is `None`) with the ideas it answers, in the campaign's own
 /// space: an idea of another space, or of another campaign, is refused.
 pub async fn save(
     tx: &mut TenantTx,
     campaign: Uuid,
     id: Option<Uuid>,
-    title: &str,
-    status: &str,
-    explanation: &str,
-    ideas: &[Uuid],
-    themes: &[Uuid],
+    draft: &DecisionDraft,
 ) -> Result<Result<Uuid, Problem>, sqlx::Error> {
     let tenant = tx.tenant_id();
+    let (title, status, explanation) = (draft.title.as_str(), draft.status.as_str(), draft.explanation.as_str());
+    let (ideas, themes) = (draft.ideas.as_slice(), draft.themes.as_slice());
     if !themes.is_empty() {
         let known: Vec<Uuid> = match crate::consoles::analysis::report(tx, campaign).await? {
             Some(report) => report.themes.iter().map(|t| t.theme.key).collect(),
