@@ -47,6 +47,10 @@ impl Application {
                 TenantDb::new(pool.clone()),
                 background.child_token(),
             ));
+            tokio::spawn(crate::analysis::job::sweep(
+                TenantDb::new(pool.clone()),
+                background.child_token(),
+            ));
             Some(tokio::spawn(worker.run(background.child_token())))
         } else {
             None

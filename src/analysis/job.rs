@@ -29,6 +29,29 @@ pub fn wake(db: TenantDb, tenant: Uuid) {
     });
 }
 
+/// Every minute, runs whatever waits in any space: runs queued while no page woke a worker, and
+/// runs whose worker died (their lease ran out). Started with the other background jobs.
+pub async fn sweep(db: TenantDb, stop: tokio_util::sync::CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+        }
+        let spaces = match db.list_tenants().await {
+            Ok(spaces) => spaces,
+            Err(error) => {
+                tracing::warn!(%error, "analysis sweep cannot list the spaces");
+                continue;
+            }
+        };
+        for (tenant, _) in spaces {
+            if let Err(error) = work(&db, tenant).await {
+                tracing::error!(error = %format!("{error:#}"), %tenant, "analysis sweep failed");
+            }
+        }
+    }
+}
+
 /// Claims and runs the space's waiting runs until none is left. Returns how many ran.
 pub async fn work(db: &TenantDb, tenant: Uuid) -> anyhow::Result<usize> {
     let mut ran = 0;

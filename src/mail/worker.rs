@@ -376,6 +376,11 @@ pub async fn run_standalone(
         crate::tenancy::TenantDb::new(pool.clone()),
         stop.clone(),
     ));
+    // And picks up analysis runs nobody is waiting for.
+    tokio::spawn(crate::analysis::job::sweep(
+        crate::tenancy::TenantDb::new(pool.clone()),
+        stop.clone(),
+    ));
     shutdown.await;
     stop.cancel();
     running.await.context("mail worker ended abnormally")?;
