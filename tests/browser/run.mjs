@@ -945,9 +945,18 @@ test('console: the national admin sees the 101 Caf and their modules; axe', asyn
     await assertAccessible(page, 'localhost /admin/modules');
     const usage = await page.goto(`${base('localhost')}admin/compteurs`, { waitUntil: 'load' });
     assert.equal(usage.status(), 200);
-    assert.equal(await h1Text(page), 'Compteurs');
+    assert.match(await h1Text(page), /^Compteurs/);
+    assert.ok(await page.locator('svg[role="img"]').count(), 'the day-by-day chart');
     assertNoProblems(page);
     await assertAccessible(page, 'localhost /admin/compteurs');
+    // One space's usage and quota form.
+    const space = await page.goto(`${base('localhost')}admin/compteurs/gironde`, { waitUntil: 'load' });
+    assert.equal(space.status(), 200);
+    assert.equal(await h1Text(page), 'Caf de la Gironde');
+    assert.ok(await page.locator('#quotas').count(), 'the quota table');
+    await screenshot(page, 'console-national-usage-gironde');
+    assertNoProblems(page);
+    await assertAccessible(page, 'localhost /admin/compteurs/gironde');
   } finally {
     await context.close();
   }
@@ -1001,6 +1010,37 @@ test('console journey: an operator writes a campaign with a survey, publishes it
     assert.equal(await h1Text(page), 'Inviter');
     assertNoProblems(page);
     await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/invitations');
+  } finally {
+    await context.close();
+  }
+});
+
+test('analysis: the national admin runs the semantic analysis of a campaign; the page passes axe', async () => {
+  const context = await newContext();
+  try {
+    const page = await openPage(context);
+    await consoleSignIn(page, 'localhost');
+    await page.goto(`${base('localhost')}admin/campagnes`, { waitUntil: 'load' });
+    const link = page.locator('a[href$="/analyse"]').first();
+    assert.ok(await link.count(), 'an Analyse link in the campaign list');
+    await Promise.all([page.waitForNavigation(), link.click()]);
+    assert.equal(await h1Text(page), 'Analyse');
+    assertNoProblems(page);
+    await assertAccessible(page, 'localhost /admin/campagnes/{id}/analyse (before)');
+    await page.locator('#themes').fill('auto');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Analyser les contributions' }).click()]);
+    // The run goes on in the background; the page follows it until it is over.
+    const deadline = Date.now() + 60000;
+    while ((await page.locator('[data-progress]').count()) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      await page.reload({ waitUntil: 'load' });
+    }
+    assert.equal(await page.locator('[data-progress]').count(), 0, 'the analysis finished within a minute');
+    const main = await page.locator('main').innerText();
+    assert.ok(/Thème|thème|aucune contribution|trop peu/i.test(main), `a result or a clear message:\n${main.slice(0, 400)}`);
+    await screenshot(page, 'console-analysis');
+    assertNoProblems(page);
+    await assertAccessible(page, 'localhost /admin/campagnes/{id}/analyse (after)');
   } finally {
     await context.close();
   }
