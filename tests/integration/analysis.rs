@@ -23,12 +23,24 @@ use crate::helpers::{TestApp, TestDb, insert_campaign, tenant_id};
 /// The Grand Débat answers: (question, text) rows. The data live beside the repository, never
 /// in it; without them this test fails, it does not pass silently.
 fn answers() -> Vec<(String, String)> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/grand-debat/answers.csv");
-    assert!(
-        path.exists(),
-        "{} is missing: these tests need the shared data folder beside the repository",
-        path.display()
-    );
+    // The shared folder beside the repository; `ECOUTE_SHARED_DATA` points elsewhere, and a
+    // clone made away from it (a CI check in /tmp) still finds the machine's copy.
+    let relative = "grand-debat/answers.csv";
+    let candidates: Vec<PathBuf> = [
+        std::env::var_os("ECOUTE_SHARED_DATA").map(PathBuf::from),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data")),
+        Some(PathBuf::from("/work/shared/data")),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|dir| dir.join(relative))
+    .collect();
+    let path = candidates.iter().find(|p| p.exists()).cloned().unwrap_or_else(|| {
+        panic!(
+            "{relative} is missing: these tests need the shared data folder beside the repository \
+             (or ECOUTE_SHARED_DATA); looked in {candidates:?}"
+        )
+    });
     let texts = read_csv(&path, Some("text"), Some("id")).unwrap().texts;
     let questions = read_csv(&path, Some("question_code"), Some("id")).unwrap().texts;
     questions.into_iter().zip(texts).collect()
