@@ -28,3 +28,4 @@ pub mod surveys;
 pub mod telemetry;
 pub mod tenancy;
 pub mod web;
+pub mod workshops;

@@ -1,0 +1,7 @@
+//! Workshop recruitment ("appel à personnes"): volunteers answer a qualification
+//! questionnaire on a campaign, operators draw a fair panel under diversity quotas, invite it,
+//! manage confirmations and the waitlist, record attendance, and the profiles are purged when
+//! the retention period ends.
+
+pub mod criteria;
+pub mod selection;
