@@ -177,7 +177,12 @@ fn main() -> anyhow::Result<()> {
         .collect();
 
     println!();
-    line("LEXIMIN (exact)", &spread(&fair.probabilities), uniform);
+    let name = if fair.complete {
+        "LEXIMIN"
+    } else {
+        "LEXIMIN (time-limited)"
+    };
+    line(name, &spread(&fair.probabilities), uniform);
     line(
         &format!("LEGACY greedy ({} draws)", args.runs),
         &spread(&legacy),

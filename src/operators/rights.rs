@@ -31,10 +31,13 @@ pub enum Action {
     Export,
     /// Read the space's audit log.
     ViewAudit,
+    /// Workshop recruitment: sessions, questionnaire, quotas, the draw, invitations and
+    /// attendance (the volunteers' profiles are personal data: not for analysts).
+    ManageWorkshops,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::View,
         Action::ManageModules,
         Action::ViewMetering,
@@ -45,6 +48,7 @@ impl Action {
         Action::InviteParticipants,
         Action::Export,
         Action::ViewAudit,
+        Action::ManageWorkshops,
     ];
 
     /// Taken only on the national space.
@@ -118,6 +122,7 @@ mod tests {
             InviteParticipants,
             Export,
             ViewAudit,
+            ManageWorkshops,
         ];
         let expected = |who: &str, action: Action, national: bool| -> bool {
             match who {
@@ -153,7 +158,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 5 * 2 * 10);
+        assert_eq!(checked, 5 * 2 * 11);
         // Spot checks of the rules in words.
         assert!(!allowed(&people[1].1, &space(TenantKind::National), ManageModules));
         assert!(allowed(&people[0].1, &space(TenantKind::Local), EditBranding));

@@ -14,3 +14,4 @@ mod rights;
 mod smtp;
 mod surveys;
 mod sync;
+mod workshops;
