@@ -95,6 +95,10 @@ pub fn router(state: AppState) -> Router {
         .route("/consultations/{slug}", get(ideas::campaign_page))
         .route("/consultations/{slug}/idees", post(ideas::post_idea))
         .route(
+            "/consultations/{slug}/ateliers",
+            get(crate::workshops::pages::apply_page).post(crate::workshops::pages::submit_application),
+        )
+        .route(
             "/consultations/{slug}/questionnaire",
             get(surveys::survey_page).post(surveys::submit_survey),
         )

@@ -20,6 +20,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("idea.html", include_str!("templates/idea.html")),
         ("message.html", include_str!("templates/message.html")),
         ("survey.html", include_str!("templates/survey.html")),
+        ("workshop_apply.html", include_str!("templates/workshop_apply.html")),
         ("account.html", include_str!("templates/account.html")),
         ("console_base.html", include_str!("templates/console_base.html")),
         ("console_signin.html", include_str!("templates/console_signin.html")),

@@ -3,5 +3,7 @@
 //! manage confirmations and the waitlist, record attendance, and the profiles are purged when
 //! the retention period ends.
 
+pub mod applications;
 pub mod criteria;
+pub mod pages;
 pub mod selection;

@@ -154,3 +154,130 @@ async fn a_confirmation_racing_a_promotion_never_gives_one_seat_to_two_people() 
         .unwrap();
     assert_eq!(seen, 0);
 }
+
+/// A campaign of `gironde` with a recruitment (standard questionnaire, one session); returns
+/// the campaign's slug.
+async fn campaign_with_recruitment(app: &crate::helpers::TestApp) -> String {
+    let owner = app.test_db.owner().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Ateliers familles").await;
+    let criteria = serde_json::to_value(ecoute::workshops::criteria::standard_criteria(&["33".into()])).unwrap();
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let recruitment: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_recruitments (tenant_id, campaign_id, intro, criteria) VALUES ($1, $2, 'Venez nous aider.', $3) RETURNING id",
+    )
+    .bind(gironde)
+    .bind(campaign)
+    .bind(criteria)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO workshop_sessions (tenant_id, recruitment_id, title, caf_name, place, address, accessibility, starts_at, ends_at, capacity)
+         VALUES ($1, $2, 'Atelier du matin', 'Caf de la Gironde', 'Maison des familles', '1 rue du Port, Bordeaux', 'Accès de plain-pied',
+                 now() + interval '30 days', now() + interval '30 days 3 hours', 12)",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    sqlx::query_scalar("SELECT slug FROM campaigns WHERE id = $1")
+        .bind(campaign)
+        .fetch_one(&owner)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_volunteer_applies_once_with_consent_edits_and_a_second_application_is_refused() {
+    use crate::browser::{Browser, extract};
+    let app = crate::helpers::TestApp::spawn().await;
+    let slug = campaign_with_recruitment(&app).await;
+    let owner = app.test_db.owner().await;
+    let path = format!("/consultations/{slug}/ateliers");
+
+    let mut anonymous = Browser::new(&app, "gironde.localhost");
+    let (status, _) = anonymous.get(&path).await;
+    assert_eq!(status, 303, "signed-in only");
+
+    let mut person = Browser::new(&app, "gironde.localhost");
+    person.set_cookie(
+        "ecoute_session",
+        &crate::helpers::session_for(&owner, "gironde", "lea@exemple.fr").await,
+    );
+    let (status, form) = person.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("Situation familiale") && form.contains("Atelier du matin"));
+    assert!(
+        form.contains("conservées 6 mois après la dernière séance"),
+        "retention shown"
+    );
+    let csrf = extract(&form, "name=\"csrf\" value=\"").unwrap();
+    let session_id = extract(&form, "name=\"sessions\" value=\"").unwrap();
+
+    // No consent, a required answer missing: both explained, nothing stored.
+    let (status, _, page) = person
+        .post_form(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("application_id", ""),
+                ("c-family_situation", "Parent seul avec enfant(s)"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Cochez la case de consentement"));
+    assert!(page.contains("id=\"c-age_bracket-erreur\">Cette question est obligatoire."));
+    assert!(
+        page.contains("value=\"Parent seul avec enfant(s)\" checked"),
+        "what was typed is kept"
+    );
+
+    let answers = [
+        ("csrf", csrf.as_str()),
+        ("application_id", ""),
+        ("c-family_situation", "Parent seul avec enfant(s)"),
+        ("c-children_count", "2"),
+        ("c-benefit_recipient", "Oui"),
+        ("c-benefits", "RSA"),
+        ("c-departement", "33"),
+        ("c-age_bracket", "30 à 39 ans"),
+        ("sessions", session_id.as_str()),
+        ("accessibility_needs", "Garde d’enfants"),
+        ("consent", "oui"),
+    ];
+    let (status, location, _) = person.post_form(&path, &answers).await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some(format!("{path}?enregistre=1").as_str()));
+
+    // A second application (an old tab without the application's id) gets a clear refusal.
+    let (status, _, page) = person.post_form(&path, &answers).await;
+    assert_eq!(status, 409);
+    assert!(page.contains("Candidature déjà enregistrée"));
+
+    // Editing the application.
+    let (_, form) = person.get(&path).await;
+    assert!(form.contains("vous pouvez la modifier"));
+    let application_id = extract(&form, "name=\"application_id\" value=\"").unwrap();
+    assert!(!application_id.is_empty());
+    let mut edited = answers.to_vec();
+    edited[1] = ("application_id", application_id.as_str());
+    edited[7] = ("c-age_bracket", "40 à 49 ans");
+    let (status, _, _) = person.post_form(&path, &edited).await;
+    assert_eq!(status, 303);
+
+    let gironde = tenant_id(&owner, "gironde").await;
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let rows: Vec<(serde_json::Value, Vec<Uuid>)> =
+        sqlx::query_as("SELECT answers, sessions FROM workshop_applications")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 1, "one application per person");
+    assert_eq!(rows[0].0["age_bracket"], "40 à 49 ans");
+    assert_eq!(rows[0].0["benefits"], serde_json::json!(["RSA"]));
+    assert_eq!(rows[0].1.len(), 1);
+}
