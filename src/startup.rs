@@ -46,6 +46,11 @@ impl Application {
         } else {
             None
         };
+        // Purges workshop volunteers' profiles whose retention period has ended.
+        tokio::spawn(crate::workshops::retention::run(
+            crate::tenancy::TenantDb::new(pool.clone()),
+            background.child_token(),
+        ));
         let (sessions, campaigns, ideas) = (
             SessionCache::default(),
             CampaignCache::default(),

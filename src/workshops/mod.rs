@@ -6,4 +6,5 @@
 pub mod applications;
 pub mod criteria;
 pub mod pages;
+pub mod retention;
 pub mod selection;

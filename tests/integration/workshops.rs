@@ -281,3 +281,92 @@ async fn a_volunteer_applies_once_with_consent_edits_and_a_second_application_is
     assert_eq!(rows[0].0["benefits"], serde_json::json!(["RSA"]));
     assert_eq!(rows[0].1.len(), 1);
 }
+
+#[tokio::test]
+async fn profiles_are_purged_after_the_retention_period_keeping_anonymous_counts_and_an_audit_line() {
+    use ecoute::workshops::retention::{AUDIT_ACTOR, purge_expired};
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner().await;
+    let app = test_db.app_pool().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let criteria = serde_json::to_value(ecoute::workshops::criteria::standard_criteria(&["33".into()])).unwrap();
+    let mut recruitments = Vec::new();
+    // One whose last session ended 7 months ago, one a month ago (6 months' retention each).
+    for (n, ended) in [(0, "7 months"), (1, "1 month")] {
+        let campaign = insert_campaign(&owner, "gironde", "local", &format!("Ateliers {n}")).await;
+        let who = account(&owner, &format!("v{n}@example.org")).await;
+        let mut tx = in_space(&app, gironde).await;
+        let recruitment: Uuid = sqlx::query_scalar(
+            "INSERT INTO workshop_recruitments (tenant_id, campaign_id, criteria) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(gironde)
+        .bind(campaign)
+        .bind(&criteria)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO workshop_sessions (tenant_id, recruitment_id, title, caf_name, place, address, starts_at, ends_at, capacity)
+             VALUES ($1, $2, 'Atelier', 'Caf', 'Lieu', 'Adresse', now() - $3::text::interval - interval '2 hours', now() - $3::text::interval, 10)",
+        )
+        .bind(gironde)
+        .bind(recruitment)
+        .bind(ended)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, answers, consent_at)
+             VALUES ($1, $2, $3, 'v@example.org', $4, now())",
+        )
+        .bind(gironde)
+        .bind(recruitment)
+        .bind(who)
+        .bind(serde_json::json!({"family_situation": "Parent seul avec enfant(s)", "benefits": ["RSA"], "commune": "Bègles"}))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        recruitments.push(recruitment);
+    }
+
+    let db = ecoute::tenancy::TenantDb::new(app.clone());
+    let purged = purge_expired(&db, chrono::Utc::now()).await.unwrap();
+    assert_eq!(purged.len(), 1, "{purged:?}");
+    assert_eq!(purged[0].recruitment_id, recruitments[0]);
+    assert_eq!(purged[0].applications, 1);
+
+    let mut tx = in_space(&app, gironde).await;
+    let left: Vec<Uuid> = sqlx::query_scalar("SELECT recruitment_id FROM workshop_applications")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(
+        left,
+        vec![recruitments[1]],
+        "only the recent recruitment keeps its profiles"
+    );
+    let counts: serde_json::Value =
+        sqlx::query_scalar("SELECT anonymous_counts FROM workshop_recruitments WHERE id = $1")
+            .bind(recruitments[0])
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(counts["applications"], 1);
+    assert_eq!(counts["answers"]["family_situation"]["Parent seul avec enfant(s)"], 1);
+    assert_eq!(counts["answers"]["benefits"]["RSA"], 1);
+    assert!(
+        !counts.to_string().contains("Bègles"),
+        "free text is not kept: {counts}"
+    );
+    let audit: Vec<(String, String)> =
+        sqlx::query_as("SELECT operator_email, action FROM audit_log WHERE action = 'workshops.purge'")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(audit, vec![(AUDIT_ACTOR.to_owned(), "workshops.purge".to_owned())]);
+    tx.commit().await.unwrap();
+
+    // A second pass has nothing left to do.
+    assert!(purge_expired(&db, chrono::Utc::now()).await.unwrap().is_empty());
+}
