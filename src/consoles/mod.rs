@@ -13,6 +13,7 @@ pub mod deliveries;
 pub mod invitations;
 pub mod national;
 pub mod space;
+pub mod workshops;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -88,6 +89,12 @@ pub fn routes() -> Router<crate::web::AppState> {
         .route("/admin/equipe/agents/retrait", post(space::remove_staff))
         .route("/admin/journal", get(space::audit_log))
         .route("/admin/participants", get(space::participants_page))
+        .route(
+            "/admin/campagnes/{id}/ateliers",
+            get(workshops::show).post(workshops::open),
+        )
+        .route("/admin/campagnes/{id}/ateliers/seances", post(workshops::add_session))
+        .route("/admin/campagnes/{id}/ateliers/tirage", post(workshops::draw))
 }
 
 #[derive(Serialize)]

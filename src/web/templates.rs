@@ -21,6 +21,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("message.html", include_str!("templates/message.html")),
         ("survey.html", include_str!("templates/survey.html")),
         ("workshop_apply.html", include_str!("templates/workshop_apply.html")),
+        (
+            "console_workshops.html",
+            include_str!("templates/console_workshops.html"),
+        ),
         ("account.html", include_str!("templates/account.html")),
         ("console_base.html", include_str!("templates/console_base.html")),
         ("console_signin.html", include_str!("templates/console_signin.html")),

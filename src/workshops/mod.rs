@@ -6,5 +6,6 @@
 pub mod applications;
 pub mod criteria;
 pub mod pages;
+pub mod queries;
 pub mod retention;
 pub mod selection;

@@ -370,3 +370,180 @@ async fn profiles_are_purged_after_the_retention_period_keeping_anonymous_counts
     // A second pass has nothing left to do.
     assert!(purge_expired(&db, chrono::Utc::now()).await.unwrap().is_empty());
 }
+
+/// An operator with a password and a role in `space`, signed in through the form.
+async fn operator_browser<'a>(
+    app: &'a crate::helpers::TestApp,
+    space: &str,
+    role: &str,
+) -> crate::browser::Browser<'a> {
+    let owner = app.test_db.owner().await;
+    let email = format!("{role}@{space}.example.org");
+    let password = format!("phrase de passe {}", Uuid::new_v4().simple());
+    let hash = ecoute::operators::password::hash(&password).unwrap();
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO operators (email, name, national_admin, password_hash) VALUES ($1, 'Opératrice', false, $2) RETURNING id",
+    )
+    .bind(&email)
+    .bind(&hash)
+    .fetch_one(&owner)
+    .await
+    .unwrap();
+    let tenant = tenant_id(&owner, space).await;
+    let mut tx = ecoute::db::owner_tx_in(&owner, tenant).await.unwrap();
+    sqlx::query("INSERT INTO operator_roles (tenant_id, operator_id, role) VALUES ($1, $2, $3)")
+        .bind(tenant)
+        .bind(id)
+        .bind(role)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut browser = crate::browser::Browser::new(app, &format!("{space}.localhost"));
+    let csrf = browser.csrf("/admin/connexion").await;
+    let (status, _, _) = browser
+        .post_form(
+            "/admin/connexion",
+            &[
+                ("csrf", &csrf),
+                ("email", &email),
+                ("password", &password),
+                ("retour", "/admin"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    browser
+}
+
+#[tokio::test]
+async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_meets_the_quotas() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Ateliers familles").await;
+    let path = format!("/admin/campagnes/{campaign}/ateliers");
+
+    let mut moderator = operator_browser(&app, "gironde", "moderator").await;
+    let (status, _) = moderator.get(&path).await;
+    assert_eq!(status, 403, "moderators do not see volunteers' profiles");
+
+    let mut operator = operator_browser(&app, "gironde", "local_operator").await;
+    let (status, page) = operator.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Ouvrir un recrutement"));
+    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
+    let (status, _, _) = operator.post_form(&path, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+
+    let session_path = format!("{path}/seances");
+    let session = [
+        ("csrf", csrf.as_str()),
+        ("title", "Atelier du samedi"),
+        ("place", "Maison des familles"),
+        ("address", "1 rue du Port, Bordeaux"),
+        ("accessibility", "Plain-pied"),
+        ("starts_at", "2027-01-16T09:30"),
+        ("ends_at", "2027-01-16T12:00"),
+        ("capacity", "12"),
+    ];
+    let (status, _, _) = operator.post_form(&session_path, &session).await;
+    assert_eq!(status, 303);
+    let mut backwards = session;
+    backwards[6] = ("ends_at", "2027-01-16T08:00");
+    let (status, _, page) = operator.post_form(&session_path, &backwards).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Séance incomplète"));
+
+    // 30 volunteers, 15 of them single parents.
+    let mut tx = in_space(&test_app_pool(&app).await, gironde).await;
+    let recruitment: Uuid = sqlx::query_scalar("SELECT id FROM workshop_recruitments WHERE campaign_id = $1")
+        .bind(campaign)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    for i in 0..30 {
+        let who = account(&owner, &format!("vol{i}@example.org")).await;
+        let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+        let family = if i % 2 == 0 {
+            "Parent seul avec enfant(s)"
+        } else {
+            "En couple avec enfant(s)"
+        };
+        sqlx::query(
+            "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, answers, consent_at)
+             VALUES ($1, $2, $3, $4, $5, now())",
+        )
+        .bind(gironde)
+        .bind(recruitment)
+        .bind(who)
+        .bind(format!("vol{i}@example.org"))
+        .bind(serde_json::json!({"family_situation": family, "age_bracket": "30 à 39 ans"}))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let (_, page) = operator.get(&path).await;
+    assert!(page.contains("Vivier de volontaires (30)"));
+
+    let draw_path = format!("{path}/tirage");
+    // Infeasible: more seats than volunteers; a minimum above the volunteers who have it.
+    let (status, _, page) = operator
+        .post_form(&draw_path, &[("csrf", &csrf), ("seats", "40")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("40 places pour 30 volontaires"), "{page}");
+    let (status, _, page) = operator
+        .post_form(
+            &draw_path,
+            &[("csrf", &csrf), ("seats", "20"), ("q-min-family_situation-1", "100")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("seuls 15 volontaires l’ont : il en manque 5"), "{page}");
+
+    // At least 70 % single parents among 10 seats.
+    let (status, _, _) = operator
+        .post_form(
+            &draw_path,
+            &[("csrf", &csrf), ("seats", "10"), ("q-min-family_situation-1", "70")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = operator.get(&path).await;
+    assert!(page.contains("Graine publiée"));
+    assert_eq!(page.matches("Tiré au sort").count(), 10);
+    // LEXIMIN: single parents 7/15, the others 3/15 — shown to the operator.
+    assert!(
+        page.contains("46.67 %") && page.contains("20.00 %"),
+        "probabilities shown"
+    );
+
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let single_parents: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM workshop_selections s JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
+          WHERE s.status = 'invited' AND a.answers->>'family_situation' = 'Parent seul avec enfant(s)'",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert!(single_parents >= 7, "{single_parents}");
+    let audit: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'workshops.draw'")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(audit, 1);
+    tx.commit().await.unwrap();
+
+    let (status, _, page) = operator
+        .post_form(&draw_path, &[("csrf", &csrf), ("seats", "10")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("déjà été fait"));
+}
+
+async fn test_app_pool(app: &crate::helpers::TestApp) -> PgPool {
+    app.test_db.app_pool().await
+}
