@@ -95,6 +95,10 @@ pub fn routes() -> Router<crate::web::AppState> {
         )
         .route("/admin/campagnes/{id}/ateliers/seances", post(workshops::add_session))
         .route("/admin/campagnes/{id}/ateliers/tirage", post(workshops::draw))
+        .route(
+            "/admin/campagnes/{id}/ateliers/invitations",
+            post(workshops::send_invitations),
+        )
 }
 
 #[derive(Serialize)]

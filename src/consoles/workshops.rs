@@ -561,3 +561,33 @@ fn explain(
         }
     }
 }
+
+/// `POST /admin/campagnes/{id}/ateliers/invitations`: mails everyone drawn who has no link yet
+/// (answer within 7 days).
+pub async fn send_invitations(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let (draw, _) = queries::find_draw(&mut tx, recruitment.id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let sent = crate::workshops::invitations::send_invitations(&mut tx, draw.id, &page.origin.base_url(), 7).await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "workshops.invite",
+        &draw.id.to_string(),
+        serde_json::json!({"sent": sent}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}

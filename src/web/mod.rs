@@ -99,6 +99,10 @@ pub fn router(state: AppState) -> Router {
             get(crate::workshops::pages::apply_page).post(crate::workshops::pages::submit_application),
         )
         .route(
+            "/ateliers/reponse/{token}",
+            get(crate::workshops::pages::answer_page).post(crate::workshops::pages::answer_invitation),
+        )
+        .route(
             "/consultations/{slug}/questionnaire",
             get(surveys::survey_page).post(surveys::submit_survey),
         )

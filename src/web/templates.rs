@@ -21,6 +21,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("message.html", include_str!("templates/message.html")),
         ("survey.html", include_str!("templates/survey.html")),
         ("workshop_apply.html", include_str!("templates/workshop_apply.html")),
+        ("workshop_answer.html", include_str!("templates/workshop_answer.html")),
         (
             "console_workshops.html",
             include_str!("templates/console_workshops.html"),

@@ -5,6 +5,7 @@
 
 pub mod applications;
 pub mod criteria;
+pub mod invitations;
 pub mod pages;
 pub mod queries;
 pub mod retention;

@@ -234,3 +234,47 @@ pub async fn submit_application(
         }
     }
 }
+
+/// `GET /ateliers/reponse/{token}`: the invitation's two buttons (a `POST` uses the link, so
+/// mail scanners following links cannot answer for the person).
+pub async fn answer_page(page: Page, Path(token): Path<String>) -> Result<Response, PageError> {
+    #[derive(Serialize)]
+    struct View {
+        token: String,
+    }
+    Ok(page.render("workshop_answer.html", View { token })?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    reponse: String,
+}
+
+/// `POST /ateliers/reponse/{token}`: confirm (`oui`) or decline (`non`), once, before the
+/// deadline.
+pub async fn answer_invitation(
+    State(state): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+    CsrfForm(form): CsrfForm<AnswerForm>,
+) -> Result<Response, PageError> {
+    use super::invitations::{Answer, Outcome, answer};
+    let choice = match form.reponse.as_str() {
+        "oui" => Answer::Confirm,
+        "non" => Answer::Decline,
+        _ => return Err(PageError::BadRequest),
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let outcome = answer(&mut tx, &token, choice, &page.origin.base_url(), chrono::Utc::now()).await?;
+    tx.commit().await?;
+    let (title, body, status) = match outcome {
+        Outcome::Confirmed => ("workshops.confirmed_title", "workshops.confirmed_body", StatusCode::OK),
+        Outcome::Declined { .. } => ("workshops.declined_title", "workshops.declined_body", StatusCode::OK),
+        Outcome::AlreadyUsed => ("workshops.used_title", "workshops.used_body", StatusCode::CONFLICT),
+        Outcome::Expired => ("workshops.expired_title", "workshops.expired_body", StatusCode::GONE),
+        Outcome::Unknown => return Err(PageError::NotFound),
+    };
+    let mut r = message(&page, title, &[body], None)?;
+    *r.status_mut() = status;
+    Ok(r)
+}

@@ -542,6 +542,103 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("déjà été fait"));
+
+    // Invitations: one single-use link each, through the outbox.
+    let (status, _, _) = operator
+        .post_form(&format!("{path}/invitations"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 303);
+    let tokens = invitation_tokens(&owner, gironde).await;
+    assert_eq!(tokens.len(), 10);
+
+    let mut volunteer = crate::browser::Browser::new(&app, "gironde.localhost");
+    let answer = |t: &str| format!("/ateliers/reponse/{t}");
+    let (status, page) = volunteer.get(&answer(&tokens[0])).await;
+    assert_eq!(status, 200, "{page}");
+    let vcsrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
+    let (status, _, page) = volunteer
+        .post_form(&answer(&tokens[0]), &[("csrf", &vcsrf), ("reponse", "oui")])
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Participation confirmée"));
+    let (status, _, page) = volunteer
+        .post_form(&answer(&tokens[0]), &[("csrf", &vcsrf), ("reponse", "non")])
+        .await;
+    assert_eq!(status, 409, "a link works once");
+    assert!(page.contains("Lien déjà utilisé"));
+
+    // Declines promote from the waitlist, keeping the quotas, and the promoted get a link.
+    for t in &tokens[1..4] {
+        let (status, _, page) = volunteer
+            .post_form(&answer(t), &[("csrf", &vcsrf), ("reponse", "non")])
+            .await;
+        assert_eq!(status, 200, "{page}");
+    }
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let (holding, single): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE a.answers->>'family_situation' = 'Parent seul avec enfant(s)')
+           FROM workshop_selections s JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
+          WHERE s.status IN ('invited', 'confirmed')",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(holding, 10, "every seat given back was taken again");
+    assert!(single >= 7, "the quota holds after promotions: {single}");
+    assert_eq!(invitation_tokens(&owner, gironde).await.len(), 13);
+
+    // A confirmation and a decline of the same link at once: exactly one wins.
+    let racing = tokens[4].clone();
+    let mut a = crate::browser::Browser::new(&app, "gironde.localhost");
+    let mut b = crate::browser::Browser::new(&app, "gironde.localhost");
+    let (_, pa) = a.get(&answer(&racing)).await;
+    let (_, pb) = b.get(&answer(&racing)).await;
+    let ca = crate::browser::extract(&pa, "name=\"csrf\" value=\"").unwrap();
+    let cb = crate::browser::extract(&pb, "name=\"csrf\" value=\"").unwrap();
+    let (path_a, path_b) = (answer(&racing), answer(&racing));
+    let (fa, fb) = (
+        [("csrf", ca.as_str()), ("reponse", "oui")],
+        [("csrf", cb.as_str()), ("reponse", "non")],
+    );
+    let (ra, rb) = tokio::join!(a.post_form(&path_a, &fa), b.post_form(&path_b, &fb));
+    let mut statuses = [ra.0, rb.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let doubled: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT seat FROM workshop_selections WHERE status IN ('invited', 'confirmed')
+                               GROUP BY seat HAVING count(*) > 1) d",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(doubled, 0);
+    tx.commit().await.unwrap();
+}
+
+/// The tokens in the workshop invitation mails queued so far, oldest first.
+async fn invitation_tokens(owner: &PgPool, tenant: Uuid) -> Vec<String> {
+    let mut tx = ecoute::db::owner_tx_in(owner, tenant).await.unwrap();
+    let texts: Vec<String> = sqlx::query_scalar(
+        "SELECT text_body FROM mail_outbox WHERE subject = 'Votre participation à un atelier de la Caf' ORDER BY created_at, id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    texts
+        .iter()
+        .map(|t| {
+            t.split("/ateliers/reponse/")
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
 }
 
 async fn test_app_pool(app: &crate::helpers::TestApp) -> PgPool {
