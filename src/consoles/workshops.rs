@@ -182,7 +182,7 @@ fn render(
                             s.waitlist_rank.unwrap_or(0)
                         )
                     } else {
-                        page.text("workshops_console.selected")
+                        page.text(&format!("workshops_console.status.{}", s.status))
                     }
                 }),
             }
