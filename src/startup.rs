@@ -46,9 +46,13 @@ impl Application {
         } else {
             None
         };
-        // Purges workshop volunteers' profiles whose retention period has ended.
+        // Expires unanswered workshop invitations and purges profiles past their retention.
         tokio::spawn(crate::workshops::retention::run(
             crate::tenancy::TenantDb::new(pool.clone()),
+            crate::workshops::retention::Links {
+                link_base: settings.mail_link_base.clone(),
+                base_domain: settings.base_domain.clone(),
+            },
             background.child_token(),
         ));
         let (sessions, campaigns, ideas) = (

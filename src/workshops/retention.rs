@@ -4,7 +4,7 @@
 //! each choice question — never free text), stored on the recruitment. Each purge is written to
 //! the space's audit log in the same transaction.
 //!
-//! [`run`] checks every hour in every space; [`purge_expired`] is one pass, for tests and for
+//! [`run`] checks every ten minutes in every space (and expires overdue invitations); [`purge_expired`] is one pass, for tests and for
 //! running by hand.
 
 use std::collections::BTreeMap;
@@ -154,14 +154,57 @@ async fn purge_one(tx: &mut TenantTx, recruitment: Uuid) -> Result<Option<i64>, 
     Ok(Some(applications))
 }
 
-/// Every hour until cancelled: one [`purge_expired`] pass; errors are logged and retried at the
-/// next tick.
-pub async fn run(db: TenantDb, cancel: CancellationToken) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+/// Where links in a space's mail point: `link_base` (`https://{host}`) with the space's host
+/// (`<base>` for the national space, `<slug>.<base>` for a local one).
+pub struct Links {
+    pub link_base: String,
+    pub base_domain: String,
+}
+
+impl Links {
+    fn origin(&self, slug: &str, national: bool) -> String {
+        let host = if national {
+            self.base_domain.clone()
+        } else {
+            format!("{slug}.{}", self.base_domain)
+        };
+        self.link_base.replace("{host}", &host)
+    }
+}
+
+/// In every space, expires the invitations unanswered past their deadline and promotes from
+/// the waitlist (see [`super::invitations::expire_overdue`]); returns how many expired.
+pub async fn expire_invitations(db: &TenantDb, links: &Links, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
+    let spaces: Vec<(Uuid, String, String)> = {
+        let mut tx = db.begin_for_id(Uuid::nil()).await?;
+        let rows = sqlx::query_as("SELECT id, slug, kind FROM tenants ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows
+    };
+    let mut expired = 0;
+    for (id, slug, kind) in spaces {
+        let mut tx = db.begin_for_id(id).await?;
+        expired += super::invitations::expire_overdue(&mut tx, &links.origin(&slug, kind == "national"), now).await?;
+        tx.commit().await?;
+    }
+    Ok(expired)
+}
+
+/// Every ten minutes until cancelled: expire overdue invitations, then one [`purge_expired`]
+/// pass; errors are logged and retried at the next tick.
+pub async fn run(db: TenantDb, links: Links, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tokio::select! {
             () = cancel.cancelled() => return,
             _ = tick.tick() => {}
+        }
+        match expire_invitations(&db, &links, Utc::now()).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "workshop invitations expired"),
+            Err(error) => tracing::warn!(%error, "workshop invitation expiry failed"),
         }
         match purge_expired(&db, Utc::now()).await {
             Ok(purged) if !purged.is_empty() => tracing::info!(count = purged.len(), "workshop profiles purged"),

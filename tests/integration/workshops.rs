@@ -644,3 +644,87 @@ async fn invitation_tokens(owner: &PgPool, tenant: Uuid) -> Vec<String> {
 async fn test_app_pool(app: &crate::helpers::TestApp) -> PgPool {
     app.test_db.app_pool().await
 }
+
+#[tokio::test]
+async fn an_invitation_unanswered_by_its_deadline_expires_and_the_waitlist_is_invited() {
+    use ecoute::workshops::retention::{Links, expire_invitations};
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner().await;
+    let app = test_db.app_pool().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Ateliers").await;
+    let mut tx = in_space(&app, gironde).await;
+    let recruitment: Uuid =
+        sqlx::query_scalar("INSERT INTO workshop_recruitments (tenant_id, campaign_id) VALUES ($1, $2) RETURNING id")
+            .bind(gironde)
+            .bind(campaign)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    let mut ids = Vec::new();
+    for email in ["late@example.org", "next@example.org"] {
+        let who = account(&owner, email).await;
+        ids.push(
+            sqlx::query_scalar::<_, Uuid>(
+                "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, consent_at)
+                 VALUES ($1, $2, $3, $4, now()) RETURNING id",
+            )
+            .bind(gironde)
+            .bind(recruitment)
+            .bind(who)
+            .bind(email)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap(),
+        );
+    }
+    let draw: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_draws (tenant_id, recruitment_id, seed, seats, quotas, algorithm, min_probability, gini, drawn_by)
+         VALUES ($1, $2, 1, 1, '{}', 'leximin', 0.5, 0, 'test') RETURNING id",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, waitlist_rank, token_hash, deadline)
+         VALUES ($1, $2, $3, 0.5, 'invited', 1, NULL, '\\x01', now() - interval '1 hour'),
+                ($1, $2, $4, 0.5, 'waitlist', NULL, 1, NULL, NULL)",
+    )
+    .bind(gironde)
+    .bind(draw)
+    .bind(ids[0])
+    .bind(ids[1])
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let db = ecoute::tenancy::TenantDb::new(app.clone());
+    let links = Links {
+        link_base: "https://{host}".into(),
+        base_domain: "ecoute.test".into(),
+    };
+    assert_eq!(expire_invitations(&db, &links, chrono::Utc::now()).await.unwrap(), 1);
+    let mut tx = in_space(&app, gironde).await;
+    let states: Vec<(Uuid, String, Option<i32>)> =
+        sqlx::query_as("SELECT application_id, status, seat FROM workshop_selections ORDER BY status")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(
+        states,
+        vec![
+            (ids[0], "expired".to_owned(), Some(1)),
+            (ids[1], "invited".to_owned(), Some(1))
+        ]
+    );
+    let mail: String = sqlx::query_scalar("SELECT text_body FROM mail_outbox WHERE to_address = 'next@example.org'")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert!(mail.contains("https://gironde.ecoute.test/ateliers/reponse/"), "{mail}");
+    tx.commit().await.unwrap();
+    assert_eq!(expire_invitations(&db, &links, chrono::Utc::now()).await.unwrap(), 0);
+}
