@@ -96,6 +96,10 @@ pub fn routes() -> Router<crate::web::AppState> {
         .route("/admin/campagnes/{id}/ateliers/seances", post(workshops::add_session))
         .route("/admin/campagnes/{id}/ateliers/tirage", post(workshops::draw))
         .route(
+            "/admin/campagnes/{id}/ateliers/presences",
+            post(workshops::record_attendance),
+        )
+        .route(
             "/admin/campagnes/{id}/ateliers/invitations",
             post(workshops::send_invitations),
         )

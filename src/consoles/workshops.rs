@@ -58,9 +58,22 @@ struct SessionCount {
 #[derive(Serialize)]
 struct PoolRow {
     number: usize,
+    application_id: Uuid,
     email: String,
     probability: Option<String>,
     status: Option<String>,
+    confirmed: bool,
+    session_id: Option<Uuid>,
+    attended: bool,
+}
+
+#[derive(Serialize)]
+struct AttendanceLine {
+    title: String,
+    when: String,
+    capacity: i32,
+    assigned: usize,
+    attended: usize,
 }
 
 #[derive(Serialize)]
@@ -76,6 +89,8 @@ struct View<'a> {
     seats: String,
     problems: Vec<String>,
     notice: Option<String>,
+    attendance: Vec<AttendanceLine>,
+    session_options: Vec<(Uuid, String)>,
 }
 
 fn quota_field(kind: &str, key: &str, index: usize) -> String {
@@ -165,6 +180,26 @@ fn render(
         Some((d, s)) => (Some(d), s),
         None => (None, Vec::new()),
     };
+    let attendance = recruitment
+        .map(|r| {
+            r.sessions
+                .iter()
+                .map(|s| AttendanceLine {
+                    title: s.title.clone(),
+                    when: s.starts_at.format("%d/%m/%Y %H:%M UTC").to_string(),
+                    capacity: s.capacity,
+                    assigned: selections.iter().filter(|x| x.session_id == Some(s.id)).count(),
+                    attended: selections
+                        .iter()
+                        .filter(|x| x.session_id == Some(s.id) && x.attended == Some(true))
+                        .count(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let session_options = recruitment
+        .map(|r| r.sessions.iter().map(|s| (s.id, s.title.clone())).collect())
+        .unwrap_or_default();
     let rows = pool
         .iter()
         .enumerate()
@@ -172,6 +207,10 @@ fn render(
             let s = selections.iter().find(|s| s.application_id == v.application_id);
             PoolRow {
                 number: i + 1,
+                application_id: v.application_id,
+                confirmed: s.is_some_and(|s| s.status == "confirmed"),
+                session_id: s.and_then(|s| s.session_id),
+                attended: s.and_then(|s| s.attended).unwrap_or(false),
                 email: v.email.clone(),
                 probability: s.map(|s| format!("{:.2} %", 100.0 * s.probability)),
                 status: s.map(|s| {
@@ -214,6 +253,8 @@ fn render(
         seats: fields.get("seats").cloned().unwrap_or_default(),
         problems,
         notice: notice_text,
+        attendance,
+        session_options,
     };
     render_console(
         page,
@@ -586,6 +627,51 @@ pub async fn send_invitations(
         "workshops.invite",
         &draw.id.to_string(),
         serde_json::json!({"sent": sent}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}
+
+/// `POST /admin/campagnes/{id}/ateliers/presences`: for each confirmed person, the session
+/// (`seance-{application}`) and whether they came (`present-{application}` = `oui`).
+pub async fn record_attendance(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let (draw, selections) = queries::find_draw(&mut tx, recruitment.id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let value = |name: String| fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str());
+    let mut marks = Vec::new();
+    for s in selections.iter().filter(|s| s.status == "confirmed") {
+        let session = match value(format!("seance-{}", s.application_id)) {
+            None | Some("") => None,
+            Some(v) => Some(
+                v.parse::<Uuid>()
+                    .ok()
+                    .filter(|id| recruitment.sessions.iter().any(|x| x.id == *id))
+                    .ok_or(PageError::BadRequest)?,
+            ),
+        };
+        let present = value(format!("present-{}", s.application_id)) == Some("oui");
+        marks.push((s.application_id, session, present));
+    }
+    let changed = queries::record_attendance(&mut tx, draw.id, &marks).await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "workshops.attendance",
+        &draw.id.to_string(),
+        serde_json::json!({"rows": changed}),
     )
     .await?;
     tx.commit().await?;

@@ -113,6 +113,8 @@ pub struct SelectionRow {
     pub status: String,
     pub seat: Option<i32>,
     pub waitlist_rank: Option<i32>,
+    pub session_id: Option<Uuid>,
+    pub attended: Option<bool>,
 }
 
 pub async fn find_draw(
@@ -141,7 +143,7 @@ pub async fn find_draw(
         drawn_by: r.try_get("drawn_by")?,
     };
     let rows = sqlx::query(
-        "SELECT application_id, probability, status, seat, waitlist_rank FROM workshop_selections
+        "SELECT application_id, probability, status, seat, waitlist_rank, session_id, attended FROM workshop_selections
           WHERE tenant_id = $1 AND draw_id = $2 ORDER BY seat NULLS LAST, waitlist_rank",
     )
     .bind(tx.tenant_id())
@@ -156,6 +158,8 @@ pub async fn find_draw(
             status: r.try_get("status")?,
             seat: r.try_get("seat")?,
             waitlist_rank: r.try_get("waitlist_rank")?,
+            session_id: r.try_get("session_id")?,
+            attended: r.try_get("attended")?,
         })
     })
     .collect::<Result<_, sqlx::Error>>()?;
@@ -216,4 +220,29 @@ pub async fn store_draw(tx: &mut TenantTx, recruitment: Uuid, d: NewDraw<'_>) ->
     .execute(&mut **tx)
     .await?;
     Ok(Some(id))
+}
+
+/// Records, for confirmed people of the draw, the session they attend and whether they came.
+/// Returns how many rows changed; other statuses are left alone.
+pub async fn record_attendance(
+    tx: &mut TenantTx,
+    draw: Uuid,
+    marks: &[(Uuid, Option<Uuid>, bool)],
+) -> Result<u64, sqlx::Error> {
+    let mut changed = 0;
+    for (application, session, attended) in marks {
+        changed += sqlx::query(
+            "UPDATE workshop_selections SET session_id = $4, attended = $5
+              WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3 AND status = 'confirmed'",
+        )
+        .bind(tx.tenant_id())
+        .bind(draw)
+        .bind(application)
+        .bind(session)
+        .bind(attended)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    }
+    Ok(changed)
 }

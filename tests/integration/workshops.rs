@@ -615,6 +615,45 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
     .unwrap();
     assert_eq!(doubled, 0);
     tx.commit().await.unwrap();
+
+    // Attendance: confirmed people get a session and a presence; the summary counts them.
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let confirmed: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT application_id FROM workshop_selections WHERE status = 'confirmed' ORDER BY application_id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    let session: Uuid = sqlx::query_scalar("SELECT id FROM workshop_sessions")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(!confirmed.is_empty());
+    let mut fields = vec![("csrf".to_owned(), csrf.clone())];
+    for (k, id) in confirmed.iter().enumerate() {
+        fields.push((format!("seance-{id}"), session.to_string()));
+        if k == 0 {
+            fields.push((format!("present-{id}"), "oui".to_owned()));
+        }
+    }
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, _) = operator.post_form(&format!("{path}/presences"), &borrowed).await;
+    assert_eq!(status, 303);
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let (assigned, attended): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE session_id IS NOT NULL), count(*) FILTER (WHERE attended) FROM workshop_selections",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((assigned, attended), (confirmed.len() as i64, 1));
+    let (_, page) = operator.get(&path).await;
+    assert!(
+        page.contains(&format!("<td>12</td><td>{}</td><td>1</td>", confirmed.len())),
+        "per-session summary"
+    );
 }
 
 /// The tokens in the workshop invitation mails queued so far, oldest first.
