@@ -186,7 +186,7 @@ fn render(
                 .iter()
                 .map(|s| AttendanceLine {
                     title: s.title.clone(),
-                    when: s.starts_at.format("%d/%m/%Y %H:%M UTC").to_string(),
+                    when: s.when.clone(),
                     capacity: s.capacity,
                     assigned: selections.iter().filter(|x| x.session_id == Some(s.id)).count(),
                     attended: selections
@@ -238,7 +238,7 @@ fn render(
                     .iter()
                     .map(|s| SessionCount {
                         title: s.title.clone(),
-                        when: s.starts_at.format("%d/%m/%Y %H:%M UTC").to_string(),
+                        when: s.when.clone(),
                         capacity: s.capacity,
                         available: pool.iter().filter(|v| v.sessions.contains(&s.id)).count(),
                     })

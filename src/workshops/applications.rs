@@ -30,6 +30,8 @@ pub struct Session {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub capacity: i32,
+    /// "16/01/2027 09:30 – 12:00", in Paris time (PostgreSQL's time zone database).
+    pub when: String,
 }
 
 /// A volunteer's application.
@@ -64,7 +66,9 @@ pub async fn find_recruitment(
     let criteria: Vec<Criterion> =
         serde_json::from_value(criteria).map_err(|e| sqlx::Error::Decode(format!("workshop criteria: {e}").into()))?;
     let sessions = sqlx::query(
-        "SELECT id, title, caf_name, place, address, accessibility, starts_at, ends_at, capacity
+        "SELECT id, title, caf_name, place, address, accessibility, starts_at, ends_at, capacity,
+                to_char(starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY HH24:MI') || ' – ' ||
+                to_char(ends_at AT TIME ZONE 'Europe/Paris', 'HH24:MI') AS local_when
            FROM workshop_sessions WHERE tenant_id = $1 AND recruitment_id = $2 ORDER BY starts_at, id",
     )
     .bind(tenant)
@@ -83,6 +87,7 @@ pub async fn find_recruitment(
             starts_at: r.try_get("starts_at")?,
             ends_at: r.try_get("ends_at")?,
             capacity: r.try_get("capacity")?,
+            when: r.try_get("local_when")?,
         })
     })
     .collect::<Result<_, sqlx::Error>>()?;

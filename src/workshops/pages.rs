@@ -31,7 +31,6 @@ struct CriterionView<'a> {
 struct SessionView<'a> {
     #[serde(flatten)]
     session: &'a super::applications::Session,
-    when: String,
     chosen: bool,
 }
 
@@ -79,11 +78,6 @@ fn view<'a>(
             .iter()
             .map(|s| SessionView {
                 session: s,
-                when: format!(
-                    "{} – {}",
-                    s.starts_at.format("%d/%m/%Y %H:%M"),
-                    s.ends_at.format("%H:%M")
-                ),
                 chosen: chosen_sessions.contains(&s.id),
             })
             .collect(),

@@ -487,6 +487,10 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
     }
     let (_, page) = operator.get(&path).await;
     assert!(page.contains("Vivier de volontaires (30)"));
+    assert!(
+        page.contains("2027 09:30 – 12:00"),
+        "sessions in Paris time, as entered (08:30 UTC in January)"
+    );
 
     let draw_path = format!("{path}/tirage");
     // Infeasible: more seats than volunteers; a minimum above the volunteers who have it.
