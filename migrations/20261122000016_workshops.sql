@@ -99,6 +99,9 @@ CREATE TABLE workshop_selections (
     answered_at    timestamptz,
     session_id     uuid,
     attended       boolean,
+    -- Reminders sent 7 days and 1 day before the person's session (null: not yet).
+    reminded_7_at  timestamptz,
+    reminded_1_at  timestamptz,
     PRIMARY KEY (tenant_id, draw_id, application_id),
     FOREIGN KEY (tenant_id, draw_id) REFERENCES workshop_draws (tenant_id, id) ON DELETE CASCADE,
     FOREIGN KEY (tenant_id, application_id) REFERENCES workshop_applications (tenant_id, id) ON DELETE CASCADE,

@@ -270,3 +270,60 @@ async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> 
     invite(tx, draw, application, &email, origin, Utc::now() + Duration::days(7)).await?;
     Ok(true)
 }
+
+/// Queues the reminders due by `now` to confirmed people with a session: 7 days before, and
+/// 1 day before (a person confirmed less than a day before gets only the last one). Each is
+/// sent once; returns how many were queued.
+pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
+    let due = sqlx::query(
+        "SELECT s.draw_id, s.application_id, a.email, w.title, w.place, w.address, w.starts_at,
+                to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS local_start
+           FROM workshop_selections s
+           JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
+           JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
+          WHERE s.tenant_id = $1 AND s.status = 'confirmed' AND w.starts_at > $2
+            AND ((s.reminded_1_at IS NULL AND w.starts_at <= $2 + interval '1 day')
+              OR (s.reminded_7_at IS NULL AND s.reminded_1_at IS NULL AND w.starts_at <= $2 + interval '7 days'))
+          FOR UPDATE OF s",
+    )
+    .bind(tx.tenant_id())
+    .bind(now)
+    .fetch_all(&mut **tx)
+    .await?;
+    for r in &due {
+        let starts_at: DateTime<Utc> = r.try_get("starts_at")?;
+        let last = starts_at <= now + Duration::days(1);
+        let email: String = r.try_get("email")?;
+        let text = format!(
+            "Bonjour,\n\nNous vous rappelons l’atelier « {} » auquel vous avez confirmé votre participation : \
+             le {}, {}, {}.\n\nSi vous ne pouvez plus venir, merci de prévenir la Caf.",
+            r.try_get::<String, _>("title")?,
+            r.try_get::<String, _>("local_start")?,
+            r.try_get::<String, _>("place")?,
+            r.try_get::<String, _>("address")?,
+        );
+        let subject = if last {
+            "Rappel : votre atelier a lieu demain"
+        } else {
+            "Rappel : votre atelier dans une semaine"
+        };
+        let content = MailContent {
+            kind: MailKind::Invitation,
+            subject,
+            text: &text,
+            campaign: None,
+        };
+        queue_to(tx, &email, &content).await?;
+        let column = if last { "reminded_1_at" } else { "reminded_7_at" };
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE workshop_selections SET {column} = $4 WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3"
+        )))
+        .bind(tx.tenant_id())
+        .bind(r.try_get::<Uuid, _>("draw_id")?)
+        .bind(r.try_get::<Uuid, _>("application_id")?)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(due.len())
+}

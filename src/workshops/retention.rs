@@ -173,7 +173,8 @@ impl Links {
 }
 
 /// In every space, expires the invitations unanswered past their deadline and promotes from
-/// the waitlist (see [`super::invitations::expire_overdue`]); returns how many expired.
+/// the waitlist (see [`super::invitations::expire_overdue`]), and queues the reminders due
+/// ([`super::invitations::send_reminders`]); returns how many expired.
 pub async fn expire_invitations(db: &TenantDb, links: &Links, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
     let spaces: Vec<(Uuid, String, String)> = {
         let mut tx = db.begin_for_id(Uuid::nil()).await?;
@@ -187,6 +188,7 @@ pub async fn expire_invitations(db: &TenantDb, links: &Links, now: DateTime<Utc>
     for (id, slug, kind) in spaces {
         let mut tx = db.begin_for_id(id).await?;
         expired += super::invitations::expire_overdue(&mut tx, &links.origin(&slug, kind == "national"), now).await?;
+        super::invitations::send_reminders(&mut tx, now).await?;
         tx.commit().await?;
     }
     Ok(expired)

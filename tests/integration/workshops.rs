@@ -771,3 +771,95 @@ async fn an_invitation_unanswered_by_its_deadline_expires_and_the_waitlist_is_in
     tx.commit().await.unwrap();
     assert_eq!(expire_invitations(&db, &links, chrono::Utc::now()).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn confirmed_people_get_one_reminder_a_week_before_and_one_the_day_before() {
+    use ecoute::workshops::invitations::send_reminders;
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner().await;
+    let app = test_db.app_pool().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Ateliers").await;
+    let who = account(&owner, "rappel@example.org").await;
+    let mut tx = in_space(&app, gironde).await;
+    let recruitment: Uuid =
+        sqlx::query_scalar("INSERT INTO workshop_recruitments (tenant_id, campaign_id) VALUES ($1, $2) RETURNING id")
+            .bind(gironde)
+            .bind(campaign)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    let session: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_sessions (tenant_id, recruitment_id, title, caf_name, place, address, starts_at, ends_at, capacity)
+         VALUES ($1, $2, 'Atelier', 'Caf', 'Maison des familles', '1 rue du Port', now() + interval '5 days', now() + interval '5 days 2 hours', 10)
+         RETURNING id",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    let application: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, consent_at)
+         VALUES ($1, $2, $3, 'rappel@example.org', now()) RETURNING id",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .bind(who)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    let draw: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_draws (tenant_id, recruitment_id, seed, seats, quotas, algorithm, min_probability, gini, drawn_by)
+         VALUES ($1, $2, 1, 1, '{}', 'leximin', 1, 0, 'test') RETURNING id",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, session_id)
+         VALUES ($1, $2, $3, 1, 'confirmed', 1, $4)",
+    )
+    .bind(gironde)
+    .bind(draw)
+    .bind(application)
+    .bind(session)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let db = ecoute::tenancy::TenantDb::new(app.clone());
+    let pass = |at: chrono::DateTime<chrono::Utc>| {
+        let db = &db;
+        async move {
+            let mut tx = db.begin_for_id(gironde).await.unwrap();
+            let n = send_reminders(&mut tx, at).await.unwrap();
+            tx.commit().await.unwrap();
+            n
+        }
+    };
+    let now = chrono::Utc::now();
+    assert_eq!(pass(now).await, 1, "a week before (five days, in fact)");
+    assert_eq!(pass(now).await, 0, "once");
+    let eve = now + chrono::Duration::hours(4 * 24 + 12);
+    assert_eq!(pass(eve).await, 1, "the day before");
+    assert_eq!(pass(eve).await, 0, "once");
+    let mut tx = in_space(&app, gironde).await;
+    let subjects: Vec<String> = sqlx::query_scalar(
+        "SELECT subject FROM mail_outbox WHERE to_address = 'rappel@example.org' ORDER BY created_at",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(
+        subjects,
+        vec![
+            "Rappel : votre atelier dans une semaine",
+            "Rappel : votre atelier a lieu demain"
+        ]
+    );
+    tx.commit().await.unwrap();
+}
