@@ -42,15 +42,8 @@ impl Application {
         // Off when `ecoute worker` runs on its own (ECOUTE_MAIL_WORKER=off).
         let mail_worker = if settings.mail_worker {
             let worker = MailWorker::from_settings(pool.clone(), settings)?;
-            // Background jobs go with the mail worker: folding usage events into days.
-            tokio::spawn(crate::metering::rollup::run(
-                TenantDb::new(pool.clone()),
-                background.child_token(),
-            ));
-            tokio::spawn(crate::analysis::job::sweep(
-                TenantDb::new(pool.clone()),
-                background.child_token(),
-            ));
+            // The other background jobs go with the mail worker (src/jobs.rs).
+            crate::jobs::spawn_all(&pool, settings, &background);
             Some(tokio::spawn(worker.run(background.child_token())))
         } else {
             None

@@ -17,6 +17,7 @@ pub mod metering;
 pub mod national;
 pub mod results;
 pub mod space;
+pub mod workshops;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -111,6 +112,20 @@ pub fn routes() -> Router<crate::web::AppState> {
             post(analysis::merge_duplicates),
         )
         .route("/admin/campagnes/{id}/analyse/export/{file}", get(analysis::export))
+        .route(
+            "/admin/campagnes/{id}/ateliers",
+            get(workshops::show).post(workshops::open),
+        )
+        .route("/admin/campagnes/{id}/ateliers/seances", post(workshops::add_session))
+        .route("/admin/campagnes/{id}/ateliers/tirage", post(workshops::draw))
+        .route(
+            "/admin/campagnes/{id}/ateliers/presences",
+            post(workshops::record_attendance),
+        )
+        .route(
+            "/admin/campagnes/{id}/ateliers/invitations",
+            post(workshops::send_invitations),
+        )
 }
 
 #[derive(Serialize)]

@@ -371,16 +371,8 @@ pub async fn run_standalone(
     );
     let stop = CancellationToken::new();
     let running = tokio::spawn(worker.run(stop.clone()));
-    // The worker process also folds usage events into days (metering).
-    tokio::spawn(crate::metering::rollup::run(
-        crate::tenancy::TenantDb::new(pool.clone()),
-        stop.clone(),
-    ));
-    // And picks up analysis runs nobody is waiting for.
-    tokio::spawn(crate::analysis::job::sweep(
-        crate::tenancy::TenantDb::new(pool.clone()),
-        stop.clone(),
-    ));
+    // The worker process runs the other background jobs too (src/jobs.rs).
+    crate::jobs::spawn_all(&pool, settings, &stop);
     shutdown.await;
     stop.cancel();
     running.await.context("mail worker ended abnormally")?;

@@ -34,10 +34,13 @@ pub enum Action {
     /// Run the semantic analysis of a campaign; rename, merge and split its themes; merge
     /// near-duplicates.
     Analyse,
+    /// Workshop recruitment: sessions, questionnaire, quotas, the draw, invitations and
+    /// attendance (the volunteers' profiles are personal data: not for analysts).
+    ManageWorkshops,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::View,
         Action::ManageModules,
         Action::ViewMetering,
@@ -49,6 +52,7 @@ impl Action {
         Action::Export,
         Action::ViewAudit,
         Action::Analyse,
+        Action::ManageWorkshops,
     ];
 
     /// Taken only on the national space.
@@ -123,6 +127,7 @@ mod tests {
             Export,
             ViewAudit,
             Analyse,
+            ManageWorkshops,
         ];
         let expected = |who: &str, action: Action, national: bool| -> bool {
             match who {
@@ -158,7 +163,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 5 * 2 * 11);
+        assert_eq!(checked, 5 * 2 * 12);
         // Spot checks of the rules in words.
         assert!(!allowed(&people[1].1, &space(TenantKind::National), ManageModules));
         assert!(allowed(&people[0].1, &space(TenantKind::Local), EditBranding));

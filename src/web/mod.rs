@@ -95,6 +95,14 @@ pub fn router(state: AppState) -> Router {
         .route("/consultations/{slug}", get(ideas::campaign_page))
         .route("/consultations/{slug}/idees", post(ideas::post_idea))
         .route(
+            "/consultations/{slug}/ateliers",
+            get(crate::workshops::pages::apply_page).post(crate::workshops::pages::submit_application),
+        )
+        .route(
+            "/ateliers/reponse/{token}",
+            get(crate::workshops::pages::answer_page).post(crate::workshops::pages::answer_invitation),
+        )
+        .route(
             "/consultations/{slug}/questionnaire",
             get(surveys::survey_page).post(surveys::submit_survey),
         )

@@ -20,6 +20,12 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("idea.html", include_str!("templates/idea.html")),
         ("message.html", include_str!("templates/message.html")),
         ("survey.html", include_str!("templates/survey.html")),
+        ("workshop_apply.html", include_str!("templates/workshop_apply.html")),
+        ("workshop_answer.html", include_str!("templates/workshop_answer.html")),
+        (
+            "console_workshops.html",
+            include_str!("templates/console_workshops.html"),
+        ),
         ("account.html", include_str!("templates/account.html")),
         ("console_base.html", include_str!("templates/console_base.html")),
         ("console_analysis.html", include_str!("templates/console_analysis.html")),

@@ -1094,6 +1094,84 @@ test('results: the national admin publishes early; the results and news pages pa
         await Promise.all([page.waitForNavigation(), withdraw.click()]).catch(() => {});
       }
     }
+test('console journey: a workshop recruitment — sessions, a volunteer applies, the panel is drawn; axe', async () => {
+  const context = await newContext();
+  let citizenContext;
+  try {
+    const page = await openPage(context);
+    await consoleSignIn(page, 'gironde.localhost');
+    // A campaign of this space open to everyone: listed on its public home page.
+    await page.goto(base('gironde.localhost'), { waitUntil: 'load' });
+    const titles = await page
+      .locator('article.campaign-card, li.campaign-card article')
+      .evaluateAll((cards) =>
+        cards
+          .filter((c) => !c.querySelector('.badge-staff') && c.querySelector('.badge-local') && c.querySelector('.badge-open'))
+          .map((c) => c.querySelector('h3 > a').innerText.trim()),
+      );
+    await page.goto(`${base('gironde.localhost')}admin/campagnes`, { waitUntil: 'load' });
+    let id;
+    for (const title of titles) {
+      const invite = page.locator('a[href^="/admin/campagnes/"][href$="/invitations"]', { hasText: title });
+      if (title && (await invite.count())) {
+        id = (await invite.first().getAttribute('href')).split('/')[3];
+        break;
+      }
+    }
+    assert.ok(id, 'a public campaign of the space in the console list');
+    const path = `${base('gironde.localhost')}admin/campagnes/${id}/ateliers`;
+    let response = await page.goto(path, { waitUntil: 'load' });
+    assert.equal(response.status(), 200);
+    assert.equal(await h1Text(page), 'Recrutement pour des ateliers');
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/ateliers (empty)');
+    // The demo database is kept between runs: open the recruitment only the first time.
+    const open = page.getByRole('button', { name: /Ouvrir un recrutement/ });
+    if (await open.count()) await Promise.all([page.waitForNavigation(), open.click()]);
+    await page.locator('#s-title').fill(`Atelier ${runStamp}`);
+    await page.locator('#s-place').fill('Maison des familles');
+    await page.locator('#s-address').fill('1 rue du Port, Bordeaux');
+    await page.locator('#s-start').fill('2027-01-16T09:30');
+    await page.locator('#s-end').fill('2027-01-16T12:00');
+    await page.locator('#s-capacity').fill('12');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Ajouter la séance' }).click()]);
+    assert.match(await page.locator('main').innerText(), new RegExp(`Atelier ${runStamp}`));
+    const publicPath = await page.locator('a[href$="/ateliers"][href^="/consultations/"]').first().getAttribute('href');
+    await screenshot(page, 'console-workshops');
+    assertNoProblems(page);
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/ateliers');
+
+    // A volunteer applies.
+    citizenContext = await newContext();
+    const citizen = await openPage(citizenContext);
+    await citizen.goto(base('gironde.localhost'), { waitUntil: 'load' });
+    await signIn(citizen, `volontaire-${runStamp}@exemple.fr`);
+    response = await citizen.goto(`${base('gironde.localhost')}${publicPath.slice(1)}`, { waitUntil: 'load' });
+    assert.equal(response.status(), 200);
+    assert.equal(await h1Text(citizen), 'Participer à un atelier');
+    await assertAccessible(citizen, 'gironde.localhost /consultations/{slug}/ateliers');
+    for (const answer of ['Parent seul avec enfant(s)', '2', 'Oui', '30 à 39 ans']) {
+      await citizen.getByRole('radio', { name: answer, exact: true }).first().check();
+    }
+    await citizen.locator('input[name="c-departement"]').first().check();
+    await citizen.locator('#consentement').check();
+    await Promise.all([citizen.waitForNavigation(), citizen.getByRole('button', { name: /candidature|modifications/ }).click()]);
+    assert.match(await citizen.locator('.notice').innerText(), /candidature est enregistrée/);
+    assertNoProblems(citizen);
+    await assertAccessible(citizen, 'gironde.localhost /consultations/{slug}/ateliers (saved)');
+
+    // The operator draws a one-seat panel (once: later runs find it drawn).
+    await page.goto(path, { waitUntil: 'load' });
+    const draw = page.getByRole('button', { name: 'Tirer au sort le panel' });
+    if (await draw.count()) {
+      await page.locator('#seats').fill('1');
+      await Promise.all([page.waitForNavigation(), draw.click()]);
+    }
+    assert.match(await page.locator('main').innerText(), /Graine publiée/);
+    await screenshot(page, 'console-workshops-drawn');
+    assertNoProblems(page);
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/ateliers (drawn)');
+  } finally {
+    if (citizenContext) await citizenContext.close();
     await context.close();
   }
 });

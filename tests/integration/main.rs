@@ -20,3 +20,4 @@ mod smtp;
 mod surveys;
 mod sync;
 mod telemetry;
+mod workshops;

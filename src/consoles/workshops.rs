@@ -1,0 +1,679 @@
+//! Workshop recruitment in the console (`/admin/campagnes/{id}/ateliers`): open the
+//! recruitment, add sessions, see the pool with counts by answer and by session, set seats and
+//! quotas, and draw the panel (LEXIMIN, seed shown, every volunteer's probability shown).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::render_console;
+use super::space::{NoticeQuery, notice};
+use crate::campaigns::authoring;
+use crate::campaigns::queries::CampaignDetail;
+use crate::error::PageError;
+use crate::operators::rights::Action;
+use crate::operators::session::SignedInOperator;
+use crate::web::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::page::Page;
+use crate::web::pages::see_other;
+use crate::workshops::applications::{Recruitment, find_recruitment};
+use crate::workshops::criteria::{CriterionKind, PercentQuotas, build_instance, standard_criteria};
+use crate::workshops::queries::{self, DrawRecord, NewDraw, NewSession, SelectionRow, Volunteer};
+use crate::workshops::selection::{self, LeximinOptions, SelectionError, stats};
+
+#[derive(Serialize)]
+struct OptionCount {
+    option: String,
+    count: usize,
+    /// Field names of the quota inputs.
+    min_field: String,
+    max_field: String,
+    min: String,
+    max: String,
+}
+
+#[derive(Serialize)]
+struct CriterionCounts {
+    key: String,
+    label: String,
+    options: Vec<OptionCount>,
+}
+
+#[derive(Serialize)]
+struct SessionCount {
+    title: String,
+    when: String,
+    capacity: i32,
+    available: usize,
+}
+
+#[derive(Serialize)]
+struct PoolRow {
+    number: usize,
+    application_id: Uuid,
+    email: String,
+    probability: Option<String>,
+    status: Option<String>,
+    confirmed: bool,
+    session_id: Option<Uuid>,
+    attended: bool,
+}
+
+#[derive(Serialize)]
+struct AttendanceLine {
+    title: String,
+    when: String,
+    capacity: i32,
+    assigned: usize,
+    attended: usize,
+}
+
+#[derive(Serialize)]
+struct View<'a> {
+    campaign: &'a CampaignDetail,
+    recruitment: Option<&'a Recruitment>,
+    pool_size: usize,
+    criteria: Vec<CriterionCounts>,
+    sessions: Vec<SessionCount>,
+    draw: Option<DrawRecord>,
+    seed: Option<String>,
+    rows: Vec<PoolRow>,
+    seats: String,
+    problems: Vec<String>,
+    notice: Option<String>,
+    attendance: Vec<AttendanceLine>,
+    session_options: Vec<(Uuid, String)>,
+}
+
+fn quota_field(kind: &str, key: &str, index: usize) -> String {
+    format!("q-{kind}-{key}-{index}")
+}
+
+async fn load(
+    state: &AppState,
+    page: &Page,
+    id: Uuid,
+) -> Result<
+    (
+        CampaignDetail,
+        Option<Recruitment>,
+        Vec<Volunteer>,
+        Option<(DrawRecord, Vec<SelectionRow>)>,
+    ),
+    PageError,
+> {
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let campaign = authoring::find(&mut tx, id).await?.ok_or(PageError::NotFound)?;
+    let recruitment = find_recruitment(&mut tx, page.tenant.id, id).await?;
+    let (pool, draw) = match &recruitment {
+        Some(r) => (
+            queries::pool(&mut tx, r.id).await?,
+            queries::find_draw(&mut tx, r.id).await?,
+        ),
+        None => (Vec::new(), None),
+    };
+    tx.commit().await?;
+    Ok((campaign, recruitment, pool, draw))
+}
+
+fn counts(recruitment: &Recruitment, pool: &[Volunteer], fields: &BTreeMap<String, String>) -> Vec<CriterionCounts> {
+    recruitment
+        .criteria
+        .iter()
+        .filter(|c| c.kind != CriterionKind::Text)
+        .map(|c| CriterionCounts {
+            key: c.key.clone(),
+            label: c.label.clone(),
+            options: c
+                .options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let count = pool
+                        .iter()
+                        .filter(|v| match v.answers.get(&c.key) {
+                            Some(Value::String(s)) => s == o,
+                            Some(Value::Array(items)) => items.iter().any(|x| x.as_str() == Some(o)),
+                            _ => false,
+                        })
+                        .count();
+                    let (min_field, max_field) = (quota_field("min", &c.key, i), quota_field("max", &c.key, i));
+                    OptionCount {
+                        option: o.clone(),
+                        count,
+                        min: fields.get(&min_field).cloned().unwrap_or_default(),
+                        max: fields.get(&max_field).cloned().unwrap_or_default(),
+                        min_field,
+                        max_field,
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one view assembled from what the handlers loaded"
+)]
+fn render(
+    page: &Page,
+    operator: &SignedInOperator,
+    campaign: &CampaignDetail,
+    recruitment: Option<&Recruitment>,
+    pool: &[Volunteer],
+    draw: Option<(DrawRecord, Vec<SelectionRow>)>,
+    fields: &BTreeMap<String, String>,
+    problems: Vec<String>,
+    notice_text: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (draw, selections) = match draw {
+        Some((d, s)) => (Some(d), s),
+        None => (None, Vec::new()),
+    };
+    let attendance = recruitment
+        .map(|r| {
+            r.sessions
+                .iter()
+                .map(|s| AttendanceLine {
+                    title: s.title.clone(),
+                    when: s.when.clone(),
+                    capacity: s.capacity,
+                    assigned: selections.iter().filter(|x| x.session_id == Some(s.id)).count(),
+                    attended: selections
+                        .iter()
+                        .filter(|x| x.session_id == Some(s.id) && x.attended == Some(true))
+                        .count(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let session_options = recruitment
+        .map(|r| r.sessions.iter().map(|s| (s.id, s.title.clone())).collect())
+        .unwrap_or_default();
+    let rows = pool
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let s = selections.iter().find(|s| s.application_id == v.application_id);
+            PoolRow {
+                number: i + 1,
+                application_id: v.application_id,
+                confirmed: s.is_some_and(|s| s.status == "confirmed"),
+                session_id: s.and_then(|s| s.session_id),
+                attended: s.and_then(|s| s.attended).unwrap_or(false),
+                email: v.email.clone(),
+                probability: s.map(|s| format!("{:.2} %", 100.0 * s.probability)),
+                status: s.map(|s| {
+                    if s.status == "waitlist" {
+                        format!(
+                            "{} {}",
+                            page.text("workshops_console.waitlist"),
+                            s.waitlist_rank.unwrap_or(0)
+                        )
+                    } else {
+                        page.text(&format!("workshops_console.status.{}", s.status))
+                    }
+                }),
+            }
+        })
+        .collect();
+    let view = View {
+        campaign,
+        recruitment,
+        pool_size: pool.len(),
+        criteria: recruitment.map(|r| counts(r, pool, fields)).unwrap_or_default(),
+        sessions: recruitment
+            .map(|r| {
+                r.sessions
+                    .iter()
+                    .map(|s| SessionCount {
+                        title: s.title.clone(),
+                        when: s.when.clone(),
+                        capacity: s.capacity,
+                        available: pool.iter().filter(|v| v.sessions.contains(&s.id)).count(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        seed: draw
+            .as_ref()
+            .map(|d| u64::from_ne_bytes(d.seed.to_ne_bytes()).to_string()),
+        draw,
+        rows,
+        seats: fields.get("seats").cloned().unwrap_or_default(),
+        problems,
+        notice: notice_text,
+        attendance,
+        session_options,
+    };
+    render_console(
+        page,
+        operator,
+        "console_workshops.html",
+        "/admin/campagnes",
+        view,
+        status,
+    )
+}
+
+/// `GET /admin/campagnes/{id}/ateliers`.
+pub async fn show(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let (campaign, recruitment, pool, draw) = load(&state, &page, id).await?;
+    let n = notice(&page, &query);
+    render(
+        &page,
+        &operator,
+        &campaign,
+        recruitment.as_ref(),
+        &pool,
+        draw,
+        &BTreeMap::new(),
+        Vec::new(),
+        n,
+        StatusCode::OK,
+    )
+}
+
+/// `POST /admin/campagnes/{id}/ateliers`: opens the recruitment with the standard questionnaire.
+pub async fn open(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let mut tx = state.db.begin(&page.tenant).await?;
+    authoring::find(&mut tx, id).await?.ok_or(PageError::NotFound)?;
+    let criteria = standard_criteria(&page.tenant.departements);
+    if let Some(r) = queries::create_recruitment(&mut tx, id, &criteria, 6).await? {
+        crate::audit::record(
+            &mut tx,
+            &operator.0,
+            "workshops.open",
+            &r.to_string(),
+            serde_json::json!({"campaign": id}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}
+
+/// `POST /admin/campagnes/{id}/ateliers/seances`: adds a session.
+pub async fn add_session(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let f: BTreeMap<String, String> = fields.into_iter().map(|(k, v)| (k, v.trim().to_owned())).collect();
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let time = |k: &str| NaiveDateTime::parse_from_str(&get(k), "%Y-%m-%dT%H:%M").ok();
+    let (campaign, recruitment, pool, draw) = load(&state, &page, id).await?;
+    let Some(recruitment) = recruitment else {
+        return Err(PageError::NotFound);
+    };
+    let session = match (time("starts_at"), time("ends_at"), get("capacity").parse::<i32>()) {
+        (Some(starts_at), Some(ends_at), Ok(capacity))
+            if ends_at > starts_at
+                && capacity > 0
+                && !get("title").is_empty()
+                && !get("place").is_empty()
+                && !get("address").is_empty() =>
+        {
+            NewSession {
+                title: get("title"),
+                caf_name: page.tenant.name.clone(),
+                place: get("place"),
+                address: get("address"),
+                accessibility: get("accessibility"),
+                starts_at,
+                ends_at,
+                capacity,
+            }
+        }
+        _ => {
+            let problems = vec![page.text("workshops_console.session_invalid")];
+            return render(
+                &page,
+                &operator,
+                &campaign,
+                Some(&recruitment),
+                &pool,
+                draw,
+                &f,
+                problems,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let sid = queries::add_session(&mut tx, recruitment.id, &session).await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "workshops.session",
+        &sid.to_string(),
+        serde_json::json!({"title": session.title}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}
+
+/// `POST /admin/campagnes/{id}/ateliers/tirage`: seats and quotas, then the draw.
+pub async fn draw(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let f: BTreeMap<String, String> = fields.into_iter().map(|(k, v)| (k, v.trim().to_owned())).collect();
+    let (campaign, recruitment, pool, existing) = load(&state, &page, id).await?;
+    let Some(recruitment) = recruitment else {
+        return Err(PageError::NotFound);
+    };
+    let fail = |problems: Vec<String>, existing| {
+        render(
+            &page,
+            &operator,
+            &campaign,
+            Some(&recruitment),
+            &pool,
+            existing,
+            &f,
+            problems,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
+    if existing.is_some() {
+        return fail(vec![page.text("workshops_console.already_drawn")], existing);
+    }
+    let Some(seats) = f.get("seats").and_then(|s| s.parse::<u32>().ok()).filter(|&s| s > 0) else {
+        return fail(vec![page.text("workshops_console.seats_invalid")], existing);
+    };
+    let mut quotas = PercentQuotas::new();
+    let mut bad = Vec::new();
+    for c in recruitment.criteria.iter().filter(|c| c.kind != CriterionKind::Text) {
+        for (i, o) in c.options.iter().enumerate() {
+            let read = |kind: &str| -> Result<Option<f64>, ()> {
+                match f.get(&quota_field(kind, &c.key, i)).map(String::as_str) {
+                    None | Some("") => Ok(None),
+                    Some(v) => v
+                        .replace(',', ".")
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|p| (0.0..=100.0).contains(p))
+                        .map(Some)
+                        .ok_or(()),
+                }
+            };
+            match (read("min"), read("max")) {
+                (Ok(None), Ok(None)) => {}
+                (Ok(lo), Ok(hi)) => {
+                    quotas
+                        .entry(c.key.clone())
+                        .or_default()
+                        .insert(o.clone(), (lo.unwrap_or(0.0), hi.unwrap_or(100.0)));
+                }
+                _ => bad.push(format!(
+                    "{} : {o} — {}",
+                    c.label,
+                    page.text("workshops_console.percent_invalid")
+                )),
+            }
+        }
+    }
+    if !bad.is_empty() {
+        return fail(bad, existing);
+    }
+    let answers: Vec<_> = pool.iter().map(|v| v.answers.clone()).collect();
+    let (instance, dimensions) = build_instance(&recruitment.criteria, &quotas, seats, &answers);
+    let seed: u64 = rand::random();
+    let computed = tokio::task::spawn_blocking(move || {
+        let fair = selection::leximin(
+            &instance,
+            &LeximinOptions {
+                time_budget: Duration::from_secs(4),
+            },
+        )?;
+        let drawn = selection::draw(&fair, seed);
+        Ok::<_, SelectionError>((fair, drawn))
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("selection task: {e}"))?;
+    let (fair, drawn) = match computed {
+        Ok(done) => done,
+        Err(SelectionError::Infeasible(reasons)) => {
+            let problems = reasons.iter().map(|r| explain(&page, r, &dimensions)).collect();
+            return fail(problems, existing);
+        }
+        Err(SelectionError::Invalid(_)) => return fail(vec![page.text("workshops_console.seats_invalid")], existing),
+        Err(e) => return Err(anyhow::anyhow!("selection: {e}").into()),
+    };
+    let spread = stats::spread(&fair.probabilities);
+    let mut rows = Vec::with_capacity(pool.len());
+    for (seat, &i) in drawn.panel.iter().enumerate() {
+        rows.push((
+            pool[i].application_id,
+            fair.probabilities[i],
+            Some(seat as i32 + 1),
+            None,
+        ));
+    }
+    for (rank, &i) in drawn.waitlist.iter().enumerate() {
+        rows.push((
+            pool[i].application_id,
+            fair.probabilities[i],
+            None,
+            Some(rank as i32 + 1),
+        ));
+    }
+    let algorithm = if fair.complete {
+        "leximin"
+    } else {
+        "leximin (limité en temps)"
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let stored = queries::store_draw(
+        &mut tx,
+        recruitment.id,
+        NewDraw {
+            seed,
+            seats,
+            quotas: &quotas,
+            algorithm,
+            min_probability: spread.min,
+            gini: spread.gini,
+            drawn_by: &operator.0.email,
+            rows,
+        },
+    )
+    .await?;
+    let Some(draw_id) = stored else {
+        drop(tx);
+        return fail(vec![page.text("workshops_console.already_drawn")], existing);
+    };
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "workshops.draw",
+        &draw_id.to_string(),
+        serde_json::json!({"seed": seed.to_string(), "seats": seats, "min_probability": spread.min}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}
+
+/// An infeasibility in the operator's words.
+fn explain(
+    page: &Page,
+    reason: &selection::Infeasibility,
+    dimensions: &[crate::workshops::criteria::Dimension],
+) -> String {
+    use selection::Infeasibility::*;
+    let name = |c: usize, v: usize| {
+        dimensions
+            .get(c)
+            .map(|d| format!("« {} : {} »", d.label, d.values.get(v).cloned().unwrap_or_default()))
+            .unwrap_or_default()
+    };
+    let label = |c: usize| {
+        dimensions
+            .get(c)
+            .map(|d| format!("« {} »", d.label))
+            .unwrap_or_default()
+    };
+    let t = |key: &str| page.text(&format!("workshops_console.infeasible.{key}"));
+    match reason {
+        SeatsExceedPool { seats, pool } => t("seats_exceed_pool")
+            .replace("{seats}", &seats.to_string())
+            .replace("{pool}", &pool.to_string()),
+        MinAboveMax {
+            criterion,
+            value,
+            min,
+            max,
+        } => t("min_above_max")
+            .replace("{quota}", &name(*criterion, *value))
+            .replace("{min}", &min.to_string())
+            .replace("{max}", &max.to_string()),
+        NotEnoughVolunteers {
+            criterion,
+            value,
+            min,
+            available,
+        } => t("not_enough")
+            .replace("{quota}", &name(*criterion, *value))
+            .replace("{min}", &min.to_string())
+            .replace("{available}", &available.to_string())
+            .replace("{by}", &reason.shortfall().to_string()),
+        MinimumsExceedSeats {
+            criterion,
+            total,
+            seats,
+        } => t("minimums_exceed")
+            .replace("{criterion}", &label(*criterion))
+            .replace("{total}", &total.to_string())
+            .replace("{seats}", &seats.to_string()),
+        MaximumsBelowSeats {
+            criterion,
+            total,
+            seats,
+        } => t("maximums_below")
+            .replace("{criterion}", &label(*criterion))
+            .replace("{total}", &total.to_string())
+            .replace("{seats}", &seats.to_string()),
+        Combined { relaxations } => {
+            let changes: Vec<String> = relaxations
+                .iter()
+                .map(|r| {
+                    t(if r.lower_min { "lower_min" } else { "raise_max" })
+                        .replace("{quota}", &name(r.criterion, r.value))
+                        .replace("{by}", &r.by.to_string())
+                })
+                .collect();
+            format!("{} {}", t("combined"), changes.join(" ; "))
+        }
+    }
+}
+
+/// `POST /admin/campagnes/{id}/ateliers/invitations`: mails everyone drawn who has no link yet
+/// (answer within 7 days).
+pub async fn send_invitations(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let (draw, _) = queries::find_draw(&mut tx, recruitment.id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let sent = crate::workshops::invitations::send_invitations(&mut tx, draw.id, &page.origin.base_url(), 7).await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "workshops.invite",
+        &draw.id.to_string(),
+        serde_json::json!({"sent": sent}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}
+
+/// `POST /admin/campagnes/{id}/ateliers/presences`: for each confirmed person, the session
+/// (`seance-{application}`) and whether they came (`present-{application}` = `oui`).
+pub async fn record_attendance(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let (draw, selections) = queries::find_draw(&mut tx, recruitment.id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let value = |name: String| fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str());
+    let mut marks = Vec::new();
+    for s in selections.iter().filter(|s| s.status == "confirmed") {
+        let session = match value(format!("seance-{}", s.application_id)) {
+            None | Some("") => None,
+            Some(v) => Some(
+                v.parse::<Uuid>()
+                    .ok()
+                    .filter(|id| recruitment.sessions.iter().any(|x| x.id == *id))
+                    .ok_or(PageError::BadRequest)?,
+            ),
+        };
+        let present = value(format!("present-{}", s.application_id)) == Some("oui");
+        marks.push((s.application_id, session, present));
+    }
+    let changed = queries::record_attendance(&mut tx, draw.id, &marks).await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "workshops.attendance",
+        &draw.id.to_string(),
+        serde_json::json!({"rows": changed}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}

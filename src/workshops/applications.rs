@@ -1,0 +1,199 @@
+//! Recruitments and volunteers' applications, in a tenant-scoped transaction.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::criteria::{Answers, Criterion};
+use crate::tenancy::TenantTx;
+
+/// A recruitment as the application page needs it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Recruitment {
+    pub id: Uuid,
+    pub intro: String,
+    pub criteria: Vec<Criterion>,
+    pub retention_months: i32,
+    pub open: bool,
+    pub sessions: Vec<Session>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Session {
+    pub id: Uuid,
+    pub title: String,
+    pub caf_name: String,
+    pub place: String,
+    pub address: String,
+    pub accessibility: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub capacity: i32,
+    /// "16/01/2027 09:30 – 12:00", in Paris time (PostgreSQL's time zone database).
+    pub when: String,
+}
+
+/// A volunteer's application.
+#[derive(Clone, Debug, Serialize)]
+pub struct Application {
+    pub id: Uuid,
+    pub answers: Answers,
+    pub sessions: Vec<Uuid>,
+    pub accessibility_needs: String,
+}
+
+/// The recruitment of a campaign, with its sessions in date order; `None` when the campaign
+/// recruits nobody (or its profiles were purged).
+pub async fn find_recruitment(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    campaign: Uuid,
+) -> Result<Option<Recruitment>, sqlx::Error> {
+    let Some(row) = sqlx::query(
+        "SELECT id, intro, criteria, retention_months, open FROM workshop_recruitments
+          WHERE tenant_id = $1 AND campaign_id = $2 AND purged_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(campaign)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let id: Uuid = row.try_get("id")?;
+    let criteria: serde_json::Value = row.try_get("criteria")?;
+    let criteria: Vec<Criterion> =
+        serde_json::from_value(criteria).map_err(|e| sqlx::Error::Decode(format!("workshop criteria: {e}").into()))?;
+    let sessions = sqlx::query(
+        "SELECT id, title, caf_name, place, address, accessibility, starts_at, ends_at, capacity,
+                to_char(starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY HH24:MI') || ' – ' ||
+                to_char(ends_at AT TIME ZONE 'Europe/Paris', 'HH24:MI') AS local_when
+           FROM workshop_sessions WHERE tenant_id = $1 AND recruitment_id = $2 ORDER BY starts_at, id",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Session {
+            id: r.try_get("id")?,
+            title: r.try_get("title")?,
+            caf_name: r.try_get("caf_name")?,
+            place: r.try_get("place")?,
+            address: r.try_get("address")?,
+            accessibility: r.try_get("accessibility")?,
+            starts_at: r.try_get("starts_at")?,
+            ends_at: r.try_get("ends_at")?,
+            capacity: r.try_get("capacity")?,
+            when: r.try_get("local_when")?,
+        })
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+    Ok(Some(Recruitment {
+        id,
+        intro: row.try_get("intro")?,
+        criteria,
+        retention_months: row.try_get("retention_months")?,
+        open: row.try_get("open")?,
+        sessions,
+    }))
+}
+
+/// The person's application to the recruitment, if any.
+pub async fn find_application(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    recruitment: Uuid,
+    account: Uuid,
+) -> Result<Option<Application>, sqlx::Error> {
+    let Some(row) = sqlx::query(
+        "SELECT id, answers, sessions, accessibility_needs FROM workshop_applications
+          WHERE tenant_id = $1 AND recruitment_id = $2 AND account_id = $3",
+    )
+    .bind(tenant)
+    .bind(recruitment)
+    .bind(account)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let answers: serde_json::Value = row.try_get("answers")?;
+    Ok(Some(Application {
+        id: row.try_get("id")?,
+        answers: serde_json::from_value(answers).unwrap_or_default(),
+        sessions: row.try_get("sessions")?,
+        accessibility_needs: row.try_get("accessibility_needs")?,
+    }))
+}
+
+/// What saving an application did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Saved {
+    Created,
+    Updated,
+    /// A new application while one exists: refused, the person should edit theirs.
+    AlreadyApplied,
+}
+
+/// What a volunteer submits.
+pub struct NewApplication<'a> {
+    pub account: Uuid,
+    pub email: &'a str,
+    pub answers: &'a Answers,
+    pub sessions: &'a [Uuid],
+    pub accessibility_needs: &'a str,
+}
+
+/// Creates the application, or updates `editing` (the person's own). A creation when one
+/// already exists (another tab, a second click) is refused by the unique key and reported.
+pub async fn save_application(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    recruitment: Uuid,
+    editing: Option<Uuid>,
+    new: NewApplication<'_>,
+) -> Result<Saved, sqlx::Error> {
+    let answers = serde_json::to_value(new.answers).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    if let Some(id) = editing {
+        let done = sqlx::query(
+            "UPDATE workshop_applications SET answers = $4, sessions = $5, accessibility_needs = $6, updated_at = now()
+              WHERE tenant_id = $1 AND id = $2 AND account_id = $3",
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(new.account)
+        .bind(&answers)
+        .bind(new.sessions)
+        .bind(new.accessibility_needs)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(if done.rows_affected() == 1 {
+            Saved::Updated
+        } else {
+            Saved::AlreadyApplied
+        });
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO workshop_applications
+            (tenant_id, recruitment_id, account_id, email, answers, sessions, accessibility_needs, consent_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+         ON CONFLICT (tenant_id, recruitment_id, account_id) DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(recruitment)
+    .bind(new.account)
+    .bind(new.email)
+    .bind(&answers)
+    .bind(new.sessions)
+    .bind(new.accessibility_needs)
+    .execute(&mut **tx)
+    .await?;
+    Ok(if inserted.rows_affected() == 1 {
+        Saved::Created
+    } else {
+        Saved::AlreadyApplied
+    })
+}

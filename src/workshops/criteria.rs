@@ -1,0 +1,363 @@
+//! The qualification questionnaire: standard criteria every recruitment can use, the
+//! operator's own, checking a volunteer's answers, and turning the pool and the quotas into a
+//! selection problem ([`super::selection::Instance`]).
+//!
+//! Quotas apply to choice criteria. A single choice gives one value per volunteer; a multiple
+//! choice ("benefits received") becomes one yes/no criterion per option, so "at least 20 % on
+//! RSA" is a quota like any other.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::selection::{Bounds, Instance};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CriterionKind {
+    Single,
+    Multiple,
+    Text,
+}
+
+/// One question of the questionnaire.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Criterion {
+    /// Stable key (`family_situation`, or `custom_1`…).
+    pub key: String,
+    pub label: String,
+    pub kind: CriterionKind,
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Whether the volunteer must answer.
+    #[serde(default)]
+    pub required: bool,
+}
+
+fn choice(key: &str, label: &str, kind: CriterionKind, options: &[&str]) -> Criterion {
+    Criterion {
+        key: key.into(),
+        label: label.into(),
+        kind,
+        options: options.iter().map(|o| (*o).to_owned()).collect(),
+        required: kind == CriterionKind::Single,
+    }
+}
+
+/// The standard criteria, in French (the questionnaire is shown in the space's language of
+/// publication). `departements` are the space's, offered as the choices of the département
+/// question.
+pub fn standard_criteria(departements: &[String]) -> Vec<Criterion> {
+    use CriterionKind::*;
+    let mut departement_options: Vec<&str> = departements.iter().map(String::as_str).collect();
+    departement_options.push("Autre département");
+    vec![
+        choice(
+            "family_situation",
+            "Situation familiale",
+            Single,
+            &[
+                "En couple avec enfant(s)",
+                "Parent seul avec enfant(s)",
+                "En couple sans enfant",
+                "Seul ou seule sans enfant",
+                "Autre situation",
+            ],
+        ),
+        choice(
+            "children_count",
+            "Nombre d’enfants à charge",
+            Single,
+            &["Aucun", "1", "2", "3 ou plus"],
+        ),
+        choice(
+            "children_ages",
+            "Âge des enfants",
+            Multiple,
+            &[
+                "Moins de 3 ans",
+                "3 à 5 ans",
+                "6 à 11 ans",
+                "12 à 17 ans",
+                "18 ans ou plus",
+            ],
+        ),
+        choice(
+            "benefit_recipient",
+            "Recevez-vous une prestation de la Caf ?",
+            Single,
+            &["Oui", "Non"],
+        ),
+        choice(
+            "benefits",
+            "Prestations reçues",
+            Multiple,
+            &[
+                "Allocations familiales",
+                "Aide au logement",
+                "RSA",
+                "Prime d’activité",
+                "AAH",
+                "Prestation d’accueil du jeune enfant",
+                "Autre prestation",
+            ],
+        ),
+        choice("departement", "Département", Single, &departement_options),
+        Criterion {
+            key: "commune".into(),
+            label: "Commune".into(),
+            kind: Text,
+            options: vec![],
+            required: false,
+        },
+        choice(
+            "age_bracket",
+            "Tranche d’âge",
+            Single,
+            &[
+                "18 à 29 ans",
+                "30 à 39 ans",
+                "40 à 49 ans",
+                "50 à 64 ans",
+                "65 ans ou plus",
+            ],
+        ),
+    ]
+}
+
+/// A volunteer's answers: criterion key → text, or list of options.
+pub type Answers = BTreeMap<String, Value>;
+
+/// Why an answer is refused (the key of the criterion, the i18n key of the message).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AnswerError {
+    pub key: String,
+    pub message: &'static str,
+}
+
+/// Keeps the answers to known criteria, checks choices against the options and required
+/// answers, and returns every problem at once.
+pub fn validate(criteria: &[Criterion], fields: &[(String, String)]) -> Result<Answers, Vec<AnswerError>> {
+    let mut answers = Answers::new();
+    let mut errors = Vec::new();
+    for criterion in criteria {
+        let field = format!("c-{}", criterion.key);
+        let given: Vec<&str> = fields
+            .iter()
+            .filter(|(k, v)| *k == field && !v.trim().is_empty())
+            .map(|(_, v)| v.trim())
+            .collect();
+        let error = |message| AnswerError {
+            key: criterion.key.clone(),
+            message,
+        };
+        match criterion.kind {
+            CriterionKind::Single => match given.as_slice() {
+                [] if criterion.required => errors.push(error("workshops.answer_required")),
+                [] => {}
+                [one] if criterion.options.iter().any(|o| o == one) => {
+                    answers.insert(criterion.key.clone(), Value::String((*one).to_owned()));
+                }
+                _ => errors.push(error("workshops.answer_unknown")),
+            },
+            CriterionKind::Multiple => {
+                if given.iter().any(|g| !criterion.options.iter().any(|o| o == g)) {
+                    errors.push(error("workshops.answer_unknown"));
+                } else if given.is_empty() && criterion.required {
+                    errors.push(error("workshops.answer_required"));
+                } else {
+                    let mut chosen: Vec<Value> = Vec::new();
+                    for o in &criterion.options {
+                        if given.contains(&o.as_str()) {
+                            chosen.push(Value::String(o.clone()));
+                        }
+                    }
+                    answers.insert(criterion.key.clone(), Value::Array(chosen));
+                }
+            }
+            CriterionKind::Text => match given.as_slice() {
+                [] if criterion.required => errors.push(error("workshops.answer_required")),
+                [] => {}
+                [one] if one.chars().count() <= 200 => {
+                    answers.insert(criterion.key.clone(), Value::String((*one).to_owned()));
+                }
+                _ => errors.push(error("workshops.answer_too_long")),
+            },
+        }
+    }
+    if errors.is_empty() { Ok(answers) } else { Err(errors) }
+}
+
+/// Quotas as the operator sets them: criterion key → option → (min %, max %). For a multiple
+/// choice, the option's bounds are on the people who ticked it.
+pub type PercentQuotas = BTreeMap<String, BTreeMap<String, (f64, f64)>>;
+
+/// One criterion of the selection problem, for labelling its results.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Dimension {
+    pub key: String,
+    pub label: String,
+    /// Labels of its values (for a multiple choice: "non", "oui").
+    pub values: Vec<String>,
+}
+
+/// The selection problem for `seats` seats over `pool` (each volunteer's answers), with a
+/// dimension per quota-bearing criterion: criteria with at least one quota set. A volunteer who
+/// did not answer a single-choice criterion counts as a value of its own ("sans réponse").
+pub fn build_instance(
+    criteria: &[Criterion],
+    quotas: &PercentQuotas,
+    seats: u32,
+    pool: &[Answers],
+) -> (Instance, Vec<Dimension>) {
+    let mut dimensions = Vec::new();
+    let mut columns: Vec<Vec<usize>> = Vec::new();
+    let mut bounds = Vec::new();
+    for criterion in criteria {
+        let Some(set) = quotas.get(&criterion.key).filter(|q| !q.is_empty()) else {
+            continue;
+        };
+        match criterion.kind {
+            CriterionKind::Single => {
+                let mut values = criterion.options.clone();
+                values.push("Sans réponse".into());
+                let column = pool
+                    .iter()
+                    .map(|a| {
+                        a.get(&criterion.key)
+                            .and_then(Value::as_str)
+                            .and_then(|s| criterion.options.iter().position(|o| o == s))
+                            .unwrap_or(criterion.options.len())
+                    })
+                    .collect();
+                let row = values
+                    .iter()
+                    .map(|v| {
+                        set.get(v)
+                            .map_or(Bounds::free(seats), |&(lo, hi)| Bounds::from_percent(seats, lo, hi))
+                    })
+                    .collect();
+                dimensions.push(Dimension {
+                    key: criterion.key.clone(),
+                    label: criterion.label.clone(),
+                    values,
+                });
+                columns.push(column);
+                bounds.push(row);
+            }
+            CriterionKind::Multiple => {
+                for option in &criterion.options {
+                    let Some(&(lo, hi)) = set.get(option) else { continue };
+                    let column = pool
+                        .iter()
+                        .map(|a| {
+                            let ticked = a
+                                .get(&criterion.key)
+                                .and_then(Value::as_array)
+                                .is_some_and(|l| l.iter().any(|v| v.as_str() == Some(option)));
+                            usize::from(ticked)
+                        })
+                        .collect();
+                    dimensions.push(Dimension {
+                        key: format!("{}:{option}", criterion.key),
+                        label: format!("{} : {option}", criterion.label),
+                        values: vec!["non".into(), "oui".into()],
+                    });
+                    columns.push(column);
+                    bounds.push(vec![Bounds::free(seats), Bounds::from_percent(seats, lo, hi)]);
+                }
+            }
+            CriterionKind::Text => {}
+        }
+    }
+    let profiles = (0..pool.len())
+        .map(|i| columns.iter().map(|c| c[i]).collect())
+        .collect();
+    let instance = Instance {
+        seats,
+        values: dimensions.iter().map(|d| d.values.len()).collect(),
+        profiles,
+        quotas: bounds,
+    };
+    (instance, dimensions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+    }
+
+    #[test]
+    fn answers_are_checked_against_the_options() {
+        let criteria = standard_criteria(&["33".into()]);
+        let ok = validate(
+            &criteria,
+            &fields(&[
+                ("c-family_situation", "Parent seul avec enfant(s)"),
+                ("c-children_count", "2"),
+                ("c-benefit_recipient", "Oui"),
+                ("c-benefits", "RSA"),
+                ("c-benefits", "Aide au logement"),
+                ("c-departement", "33"),
+                ("c-age_bracket", "30 à 39 ans"),
+                ("c-unknown", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(ok["benefits"], serde_json::json!(["Aide au logement", "RSA"]));
+        assert!(!ok.contains_key("unknown"));
+        let errors = validate(
+            &criteria,
+            &fields(&[("c-family_situation", "Marié"), ("c-benefits", "Loto")]),
+        )
+        .unwrap_err();
+        let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
+        assert!(keys.contains(&"family_situation") && keys.contains(&"benefits") && keys.contains(&"age_bracket"));
+    }
+
+    #[test]
+    fn quotas_become_a_selection_problem() {
+        let criteria = standard_criteria(&["33".into()]);
+        let mut pool = Vec::new();
+        for i in 0..30 {
+            let mut a = Answers::new();
+            a.insert(
+                "family_situation".into(),
+                Value::String(
+                    if i % 3 == 0 {
+                        "Parent seul avec enfant(s)"
+                    } else {
+                        "En couple avec enfant(s)"
+                    }
+                    .into(),
+                ),
+            );
+            a.insert(
+                "benefits".into(),
+                serde_json::json!(if i % 2 == 0 { vec!["RSA"] } else { vec![] }),
+            );
+            pool.push(a);
+        }
+        let mut quotas = PercentQuotas::new();
+        quotas
+            .entry("family_situation".into())
+            .or_default()
+            .insert("Parent seul avec enfant(s)".into(), (30.0, 100.0));
+        quotas
+            .entry("benefits".into())
+            .or_default()
+            .insert("RSA".into(), (20.0, 60.0));
+        let (instance, dimensions) = build_instance(&criteria, &quotas, 10, &pool);
+        assert_eq!(dimensions.len(), 2);
+        assert_eq!(instance.values, vec![6, 2]);
+        assert_eq!(instance.quotas[0][1], Bounds { min: 3, max: 10 });
+        assert_eq!(instance.quotas[1][1], Bounds { min: 2, max: 6 });
+        assert_eq!(instance.profiles[0], vec![1, 1]);
+        assert_eq!(instance.profiles[1], vec![0, 0]);
+        instance.validate().unwrap();
+    }
+}

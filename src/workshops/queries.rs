@@ -1,0 +1,248 @@
+//! Operator-side queries: open a recruitment, add sessions, the pool, the draw.
+
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::criteria::{Answers, Criterion, PercentQuotas};
+use crate::tenancy::TenantTx;
+
+/// Opens a recruitment on a campaign with `criteria`; `None` if it already has one.
+pub async fn create_recruitment(
+    tx: &mut TenantTx,
+    campaign: Uuid,
+    criteria: &[Criterion],
+    retention_months: i32,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let criteria = serde_json::to_value(criteria).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query_scalar(
+        "INSERT INTO workshop_recruitments (tenant_id, campaign_id, criteria, retention_months) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id, campaign_id) DO NOTHING RETURNING id",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign)
+    .bind(criteria)
+    .bind(retention_months)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// A session as the console form gives it.
+pub struct NewSession {
+    pub title: String,
+    pub caf_name: String,
+    pub place: String,
+    pub address: String,
+    pub accessibility: String,
+    /// Local time in France, as typed; PostgreSQL converts with its time zone database.
+    pub starts_at: chrono::NaiveDateTime,
+    pub ends_at: chrono::NaiveDateTime,
+    pub capacity: i32,
+}
+
+pub async fn add_session(tx: &mut TenantTx, recruitment: Uuid, s: &NewSession) -> Result<Uuid, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO workshop_sessions (tenant_id, recruitment_id, title, caf_name, place, address, accessibility, starts_at, ends_at, capacity)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamp AT TIME ZONE 'Europe/Paris', $9::timestamp AT TIME ZONE 'Europe/Paris', $10) RETURNING id",
+    )
+    .bind(tx.tenant_id())
+    .bind(recruitment)
+    .bind(&s.title)
+    .bind(&s.caf_name)
+    .bind(&s.place)
+    .bind(&s.address)
+    .bind(&s.accessibility)
+    .bind(s.starts_at)
+    .bind(s.ends_at)
+    .bind(s.capacity)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// One volunteer of the pool, in the stable order the draw uses (application time, then id).
+#[derive(Clone, Debug, Serialize)]
+pub struct Volunteer {
+    pub application_id: Uuid,
+    pub email: String,
+    pub answers: Answers,
+    pub sessions: Vec<Uuid>,
+    pub accessibility_needs: String,
+}
+
+pub async fn pool(tx: &mut TenantTx, recruitment: Uuid) -> Result<Vec<Volunteer>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, email, answers, sessions, accessibility_needs FROM workshop_applications
+          WHERE tenant_id = $1 AND recruitment_id = $2 ORDER BY created_at, id",
+    )
+    .bind(tx.tenant_id())
+    .bind(recruitment)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let answers: serde_json::Value = r.try_get("answers")?;
+            Ok(Volunteer {
+                application_id: r.try_get("id")?,
+                email: r.try_get("email")?,
+                answers: serde_json::from_value(answers).unwrap_or_default(),
+                sessions: r.try_get("sessions")?,
+                accessibility_needs: r.try_get("accessibility_needs")?,
+            })
+        })
+        .collect()
+}
+
+/// A stored draw.
+#[derive(Clone, Debug, Serialize)]
+pub struct DrawRecord {
+    pub id: Uuid,
+    pub seed: i64,
+    pub seats: i32,
+    pub algorithm: String,
+    pub min_probability: f64,
+    pub gini: f64,
+    pub drawn_at: chrono::DateTime<chrono::Utc>,
+    pub drawn_by: String,
+}
+
+/// Each application's selection, for the console table.
+#[derive(Clone, Debug, Serialize)]
+pub struct SelectionRow {
+    pub application_id: Uuid,
+    pub probability: f64,
+    pub status: String,
+    pub seat: Option<i32>,
+    pub waitlist_rank: Option<i32>,
+    pub session_id: Option<Uuid>,
+    pub attended: Option<bool>,
+}
+
+pub async fn find_draw(
+    tx: &mut TenantTx,
+    recruitment: Uuid,
+) -> Result<Option<(DrawRecord, Vec<SelectionRow>)>, sqlx::Error> {
+    let Some(r) = sqlx::query(
+        "SELECT id, seed, seats, algorithm, min_probability, gini, drawn_at, drawn_by FROM workshop_draws
+          WHERE tenant_id = $1 AND recruitment_id = $2",
+    )
+    .bind(tx.tenant_id())
+    .bind(recruitment)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let draw = DrawRecord {
+        id: r.try_get("id")?,
+        seed: r.try_get("seed")?,
+        seats: r.try_get("seats")?,
+        algorithm: r.try_get("algorithm")?,
+        min_probability: r.try_get("min_probability")?,
+        gini: r.try_get("gini")?,
+        drawn_at: r.try_get("drawn_at")?,
+        drawn_by: r.try_get("drawn_by")?,
+    };
+    let rows = sqlx::query(
+        "SELECT application_id, probability, status, seat, waitlist_rank, session_id, attended FROM workshop_selections
+          WHERE tenant_id = $1 AND draw_id = $2 ORDER BY seat NULLS LAST, waitlist_rank",
+    )
+    .bind(tx.tenant_id())
+    .bind(draw.id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(SelectionRow {
+            application_id: r.try_get("application_id")?,
+            probability: r.try_get("probability")?,
+            status: r.try_get("status")?,
+            seat: r.try_get("seat")?,
+            waitlist_rank: r.try_get("waitlist_rank")?,
+            session_id: r.try_get("session_id")?,
+            attended: r.try_get("attended")?,
+        })
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+    Ok(Some((draw, rows)))
+}
+
+/// What a draw stores.
+pub struct NewDraw<'a> {
+    pub seed: u64,
+    pub seats: u32,
+    pub quotas: &'a PercentQuotas,
+    pub algorithm: &'a str,
+    pub min_probability: f64,
+    pub gini: f64,
+    pub drawn_by: &'a str,
+    /// Application, probability, seat (panel) or waitlist rank.
+    pub rows: Vec<(Uuid, f64, Option<i32>, Option<i32>)>,
+}
+
+/// Stores the draw and everyone's place; `None` if the recruitment was drawn already.
+pub async fn store_draw(tx: &mut TenantTx, recruitment: Uuid, d: NewDraw<'_>) -> Result<Option<Uuid>, sqlx::Error> {
+    let quotas = serde_json::to_value(d.quotas).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let Some(id): Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO workshop_draws (tenant_id, recruitment_id, seed, seats, quotas, algorithm, min_probability, gini, drawn_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (tenant_id, recruitment_id) DO NOTHING RETURNING id",
+    )
+    .bind(tx.tenant_id())
+    .bind(recruitment)
+    // The seed is published as an unsigned number; stored bit for bit.
+    .bind(i64::from_ne_bytes(d.seed.to_ne_bytes()))
+    .bind(d.seats as i32)
+    .bind(quotas)
+    .bind(d.algorithm)
+    .bind(d.min_probability)
+    .bind(d.gini)
+    .bind(d.drawn_by)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let apps: Vec<Uuid> = d.rows.iter().map(|r| r.0).collect();
+    let probs: Vec<f64> = d.rows.iter().map(|r| r.1.clamp(0.0, 1.0)).collect();
+    let seats: Vec<Option<i32>> = d.rows.iter().map(|r| r.2).collect();
+    let ranks: Vec<Option<i32>> = d.rows.iter().map(|r| r.3).collect();
+    sqlx::query(
+        "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, waitlist_rank)
+         SELECT $1, $2, a, p, CASE WHEN s IS NULL THEN 'waitlist' ELSE 'invited' END, s, r
+           FROM unnest($3::uuid[], $4::float8[], $5::int[], $6::int[]) AS t(a, p, s, r)",
+    )
+    .bind(tx.tenant_id())
+    .bind(id)
+    .bind(apps)
+    .bind(probs)
+    .bind(seats)
+    .bind(ranks)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Some(id))
+}
+
+/// Records, for confirmed people of the draw, the session they attend and whether they came.
+/// Returns how many rows changed; other statuses are left alone.
+pub async fn record_attendance(
+    tx: &mut TenantTx,
+    draw: Uuid,
+    marks: &[(Uuid, Option<Uuid>, bool)],
+) -> Result<u64, sqlx::Error> {
+    let mut changed = 0;
+    for (application, session, attended) in marks {
+        changed += sqlx::query(
+            "UPDATE workshop_selections SET session_id = $4, attended = $5
+              WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3 AND status = 'confirmed'",
+        )
+        .bind(tx.tenant_id())
+        .bind(draw)
+        .bind(application)
+        .bind(session)
+        .bind(attended)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    }
+    Ok(changed)
+}

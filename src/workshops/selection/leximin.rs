@@ -1,0 +1,358 @@
+//! LEXIMIN selection probabilities by column generation (Flanigan et al. 2021, Methods).
+//!
+//! A *portfolio* is a set of quota-respecting panels with a probability each; a volunteer's
+//! selection probability is the total probability of the panels that contain them. LEXIMIN
+//! picks the portfolio that makes the smallest probability as large as possible, then the
+//! second smallest, and so on.
+//!
+//! Each round solves the dual of "maximise the minimum probability of the volunteers not yet
+//! fixed": weights `y` on the types, summing to 1 over the unfixed ones, and `ŷ` at least the
+//! weight of every panel in the portfolio. The oracle then looks for a panel heavier than `ŷ`
+//! among *all* quota-respecting panels; if it finds one, that panel joins the portfolio and the
+//! dual is solved again (warm, one more constraint), else the dual is optimal for every panel
+//! and its value is the best minimum. The types with positive weight cannot do better than
+//! that value in any optimal portfolio (complementary slackness): they are fixed at it, and the
+//! next round maximises the minimum over the others. A last LP finds the panel probabilities
+//! that give every type at least its fixed value.
+//!
+//! Probabilities are per type (volunteers with the same profile are interchangeable), which
+//! keeps the LPs small. When the time budget runs out before every type is fixed, the types
+//! left get at least the last level reached, which is a lower bound the report states
+//! (`complete: false`).
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use microlp::{ComparisonOp, OptimizationDirection, Problem, Variable};
+use serde::Serialize;
+
+use super::{Instance, SelectionError, Types, feasibility, oracle};
+
+/// Numerical tolerance of the LPs.
+const EPS: f64 = 1e-7;
+
+#[derive(Clone, Debug)]
+pub struct LeximinOptions {
+    /// Stop fixing new levels after this long (the result is still a valid portfolio).
+    pub time_budget: Duration,
+}
+
+impl Default for LeximinOptions {
+    fn default() -> Self {
+        LeximinOptions {
+            time_budget: Duration::from_secs(4),
+        }
+    }
+}
+
+/// The result: a portfolio of panels and the probability of each volunteer.
+#[derive(Clone, Debug, Serialize)]
+pub struct Fair {
+    /// Volunteers grouped by profile.
+    #[serde(skip)]
+    pub types: Types,
+    /// Panels as members per type.
+    pub panels: Vec<Vec<u32>>,
+    /// Probability of each panel (sums to 1).
+    pub weights: Vec<f64>,
+    /// Selection probability of each type's volunteers.
+    pub type_probabilities: Vec<f64>,
+    /// Selection probability of each volunteer.
+    pub probabilities: Vec<f64>,
+    /// LEXIMIN levels computed.
+    pub levels: usize,
+    /// Whether every type was fixed within the time budget.
+    pub complete: bool,
+}
+
+/// LEXIMIN probabilities for `instance`, or why its quotas cannot be met.
+pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, SelectionError> {
+    let reasons = feasibility::check(instance)?;
+    if !reasons.is_empty() {
+        return Err(SelectionError::Infeasible(reasons));
+    }
+    let started = Instant::now();
+    let types = Types::group(instance);
+    let n_types = types.len();
+    let sizes: Vec<f64> = (0..n_types).map(|t| types.size(t) as f64).collect();
+
+    let mut panels = initial_portfolio(instance, &types)?;
+    let mut fixed: Vec<Option<f64>> = vec![None; n_types];
+    // Types no feasible panel contains can only have probability 0.
+    for t in 0..n_types {
+        if panels.iter().all(|p| p[t] == 0) {
+            fixed[t] = Some(0.0);
+        }
+    }
+    let mut levels = 0;
+    let mut last_level = 0.0;
+    let mut complete = true;
+    let deadline = started + options.time_budget;
+    while fixed.iter().any(Option::is_none) {
+        let Some((level, weights)) = max_min_round(instance, &types, &sizes, &fixed, &mut panels, deadline)? else {
+            complete = false;
+            break;
+        };
+        levels += 1;
+        last_level = level;
+        let mut any = false;
+        for t in 0..n_types {
+            if fixed[t].is_none() && weights[t] > 1e-6 {
+                fixed[t] = Some(level);
+                any = true;
+            }
+        }
+        if !any {
+            // Numerically flat weights: fix the heaviest, so that every round makes progress.
+            let t = (0..n_types)
+                .filter(|&t| fixed[t].is_none())
+                .max_by(|&a, &b| weights[a].total_cmp(&weights[b]))
+                .expect("an unfixed type");
+            fixed[t] = Some(level);
+        }
+    }
+    // Types still unfixed (time budget reached) are raised together as far as the portfolio
+    // allows above the last level.
+    let floors: Vec<(f64, bool)> = fixed
+        .iter()
+        .map(|f| f.map_or((last_level, true), |f| (f, false)))
+        .collect();
+    let weights = panel_probabilities(&panels, &sizes, &floors)?;
+
+    let mut type_probabilities = vec![0.0; n_types];
+    for (panel, &w) in panels.iter().zip(&weights) {
+        for t in 0..n_types {
+            type_probabilities[t] += w * f64::from(panel[t]) / sizes[t];
+        }
+    }
+    // Keep only the panels that can be drawn.
+    let (panels, weights): (Vec<_>, Vec<_>) = panels.into_iter().zip(weights).filter(|(_, w)| *w > 1e-9).unzip();
+    let total: f64 = weights.iter().sum();
+    let weights: Vec<f64> = weights.into_iter().map(|w| w / total).collect();
+    let probabilities = types.of_volunteer.iter().map(|&t| type_probabilities[t]).collect();
+    Ok(Fair {
+        types,
+        panels,
+        weights,
+        type_probabilities,
+        probabilities,
+        levels,
+        complete,
+    })
+}
+
+/// Panels that together contain every type that any quota-respecting panel can contain.
+fn initial_portfolio(instance: &Instance, types: &Types) -> Result<Vec<Vec<u32>>, SelectionError> {
+    let mut covered = vec![false; types.len()];
+    let mut panels = Vec::new();
+    loop {
+        // Reward the types not yet in any panel, the small ones most (one seat is enough).
+        let weights: Vec<f64> = (0..types.len())
+            .map(|t| if covered[t] { 0.0 } else { 1.0 / types.size(t) as f64 })
+            .collect();
+        let Some(panel) = oracle::best_panel(instance, types, &weights)? else {
+            return Err(SelectionError::Solver(
+                "no panel although the quotas are feasible".into(),
+            ));
+        };
+        let newly: Vec<usize> = (0..types.len()).filter(|&t| !covered[t] && panel[t] > 0).collect();
+        if newly.is_empty() && !panels.is_empty() {
+            return Ok(panels);
+        }
+        for t in newly {
+            covered[t] = true;
+        }
+        panels.push(panel);
+        if covered.iter().all(|&c| c) {
+            return Ok(panels);
+        }
+    }
+}
+
+/// One LEXIMIN level: the largest minimum probability over the unfixed types, given the fixed
+/// ones, and the optimal dual weights. Adds the panels it needs to `panels`.
+fn max_min_round(
+    instance: &Instance,
+    types: &Types,
+    sizes: &[f64],
+    fixed: &[Option<f64>],
+    panels: &mut Vec<Vec<u32>>,
+    deadline: Instant,
+) -> Result<Option<(f64, Vec<f64>)>, SelectionError> {
+    let n_types = types.len();
+    let mut known: HashSet<Vec<u32>> = panels.iter().cloned().collect();
+    let mut problem = Problem::new(OptimizationDirection::Minimize);
+    let y: Vec<Variable> = (0..n_types)
+        .map(|t| {
+            // Objective ŷ − Σ_fixed floor·y; a little below the floor keeps the primal feasible
+            // despite rounding.
+            let coeff = fixed[t].map_or(0.0, |f| -(f - EPS).max(0.0));
+            problem.add_var(coeff, (0.0, f64::INFINITY))
+        })
+        .collect();
+    let y_hat = problem.add_var(1.0, (f64::NEG_INFINITY, f64::INFINITY));
+    problem.add_constraint(
+        (0..n_types).filter(|&t| fixed[t].is_none()).map(|t| (y[t], 1.0)),
+        ComparisonOp::Eq,
+        1.0,
+    );
+    for panel in panels.iter() {
+        problem.add_constraint(panel_row(panel, sizes, &y, y_hat), ComparisonOp::Le, 0.0);
+    }
+    let solve_error = |e: microlp::Error| SelectionError::Solver(e.to_string());
+    let interrupted = |_| SelectionError::Solver("interrupted".into());
+    let mut solution = problem
+        .solve()
+        .map_err(solve_error)?
+        .into_solution()
+        .map_err(interrupted)?;
+    loop {
+        if Instant::now() > deadline {
+            return Ok(None);
+        }
+        let weights: Vec<f64> = y.iter().map(|&v| solution.var_value(v).max(0.0)).collect();
+        let per_seat: Vec<f64> = (0..n_types).map(|t| weights[t] / sizes[t]).collect();
+        let value_of = |p: &[u32]| -> f64 { (0..n_types).map(|t| per_seat[t] * f64::from(p[t])).sum() };
+        let bound = solution.var_value(y_hat) + EPS;
+        // Fast: local search from the heaviest panels we have, several new panels per round;
+        // the exact oracle only when local search finds nothing, to prove the optimum.
+        let mut order: Vec<usize> = (0..panels.len()).collect();
+        order.sort_by(|&a, &b| value_of(&panels[b]).total_cmp(&value_of(&panels[a])));
+        let mut batch = Vec::new();
+        for &k in order.iter().take(BATCH) {
+            let improved = oracle::improve_panel(instance, types, &per_seat, &panels[k]);
+            if value_of(&improved) > bound && known.insert(improved.clone()) {
+                batch.push(improved);
+            }
+        }
+        if batch.is_empty() {
+            let exact = oracle::best_panel(instance, types, &per_seat)?
+                .ok_or_else(|| SelectionError::Solver("no panel although the quotas are feasible".into()))?;
+            if value_of(&exact) > bound && known.insert(exact.clone()) {
+                batch.push(exact);
+            }
+        }
+        if batch.is_empty() {
+            let fixed_part: f64 = (0..n_types)
+                .filter_map(|t| fixed[t].map(|f| (f - EPS).max(0.0) * weights[t]))
+                .sum();
+            let level = solution.var_value(y_hat) - fixed_part;
+            return Ok(Some((level.clamp(0.0, 1.0), weights)));
+        }
+        for panel in batch {
+            let row = panel_row(&panel, sizes, &y, y_hat);
+            panels.push(panel);
+            solution = solution
+                .add_constraint(row, ComparisonOp::Le, 0.0)
+                .map_err(solve_error)?
+                .into_solution()
+                .map_err(interrupted)?;
+        }
+    }
+}
+
+/// Panels looked for per round of local search.
+const BATCH: usize = 8;
+
+/// `Σ_t members[t]/size[t] · y[t] − ŷ`, the dual constraint of one panel.
+fn panel_row(panel: &[u32], sizes: &[f64], y: &[Variable], y_hat: Variable) -> Vec<(Variable, f64)> {
+    let mut row: Vec<(Variable, f64)> = panel
+        .iter()
+        .enumerate()
+        .filter(|&(_, &n)| n > 0)
+        .map(|(t, &n)| (y[t], f64::from(n) / sizes[t]))
+        .collect();
+    row.push((y_hat, -1.0));
+    row
+}
+
+/// Panel probabilities giving every type at least its floor, and the types marked `true` a
+/// common margin above theirs, as large as the portfolio allows.
+fn panel_probabilities(panels: &[Vec<u32>], sizes: &[f64], floors: &[(f64, bool)]) -> Result<Vec<f64>, SelectionError> {
+    let mut problem = Problem::new(OptimizationDirection::Maximize);
+    let lambda: Vec<Variable> = panels.iter().map(|_| problem.add_var(0.0, (0.0, 1.0))).collect();
+    let margin = problem.add_var(1.0, (-1.0, 1.0));
+    problem.add_constraint(lambda.iter().map(|&l| (l, 1.0)), ComparisonOp::Eq, 1.0);
+    for t in 0..sizes.len() {
+        let (floor, raise) = floors[t];
+        if floor <= 0.0 && !raise {
+            continue;
+        }
+        let mut row: Vec<(Variable, f64)> = panels
+            .iter()
+            .zip(&lambda)
+            .filter(|(p, _)| p[t] > 0)
+            .map(|(p, &l)| (l, f64::from(p[t]) / sizes[t]))
+            .collect();
+        if raise {
+            row.push((margin, -1.0));
+        }
+        problem.add_constraint(row, ComparisonOp::Ge, (floor - EPS).max(0.0));
+    }
+    let solution = problem
+        .solve()
+        .map_err(|e| SelectionError::Solver(e.to_string()))?
+        .into_solution()
+        .map_err(|_| SelectionError::Solver("interrupted".into()))?;
+    Ok(lambda.iter().map(|&l| solution.var_value(l).max(0.0)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workshops::selection::{Bounds, testing};
+
+    #[test]
+    fn probabilities_add_up_to_the_seats() {
+        let instance = testing::small();
+        let fair = leximin(&instance, &LeximinOptions::default()).unwrap();
+        assert!(fair.complete);
+        let total: f64 = fair.probabilities.iter().sum();
+        assert!((total - 10.0).abs() < 1e-6, "{total}");
+        let weights: f64 = fair.weights.iter().sum();
+        assert!((weights - 1.0).abs() < 1e-9);
+        for panel in &fair.panels {
+            assert!(fair.types.composition_ok(&instance, panel));
+        }
+    }
+
+    #[test]
+    fn without_quotas_everyone_gets_seats_over_pool() {
+        let mut instance = testing::small();
+        instance.quotas = vec![vec![Bounds::free(10); 2], vec![Bounds::free(10); 3]];
+        let fair = leximin(&instance, &LeximinOptions::default()).unwrap();
+        for p in &fair.probabilities {
+            assert!((p - 10.0 / 60.0).abs() < 1e-5, "{p}");
+        }
+    }
+
+    #[test]
+    fn leximin_matches_the_hand_computed_optimum() {
+        // 15 single parents must fill at least 3 of 10 seats, so each has probability at
+        // least 3/15; the other 45 share at most 7 seats, so at best 7/45 each, which the age
+        // quotas (2 to 4 per bracket) allow on average. LEXIMIN reaches exactly that.
+        let instance = testing::small();
+        let fair = leximin(&instance, &LeximinOptions::default()).unwrap();
+        for (i, profile) in instance.profiles.iter().enumerate() {
+            let expected = if profile[0] == 1 { 3.0 / 15.0 } else { 7.0 / 45.0 };
+            assert!(
+                (fair.probabilities[i] - expected).abs() < 1e-6,
+                "{i}: {}",
+                fair.probabilities[i]
+            );
+        }
+    }
+
+    #[test]
+    fn leximin_is_at_least_as_fair_as_any_portfolio_it_started_from() {
+        for seed in 0..4 {
+            let instance = testing::random(seed, 300, 12, 4);
+            let fair = leximin(&instance, &LeximinOptions::default()).unwrap();
+            let min = fair.probabilities.iter().cloned().fold(1.0, f64::min);
+            assert!(min > 0.0, "seed {seed}: someone can never be selected");
+            assert!(min <= 12.0 / 300.0 + 1e-9);
+            let total: f64 = fair.probabilities.iter().sum();
+            assert!((total - 12.0).abs() < 1e-5, "seed {seed}: {total}");
+        }
+    }
+}

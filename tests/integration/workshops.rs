@@ -1,0 +1,865 @@
+//! Workshop recruitment: the database rules the invitation flow relies on, exercised as the
+//! application role (RLS forced).
+
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::helpers::{TestDb, insert_campaign, tenant_id};
+
+async fn in_space(pool: &PgPool, tenant: Uuid) -> Transaction<'static, Postgres> {
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx
+}
+
+async fn account(owner: &PgPool, email: &str) -> Uuid {
+    sqlx::query_scalar("INSERT INTO accounts (email, pseudonym) VALUES ($1, 'volontaire') RETURNING id")
+        .bind(email)
+        .fetch_one(owner)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_confirmation_racing_a_promotion_never_gives_one_seat_to_two_people() {
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner().await;
+    let app = test_db.app_pool().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Ateliers").await;
+    let a = account(&owner, "c@example.org").await;
+    let b = account(&owner, "d@example.org").await;
+    let mut tx = in_space(&app, gironde).await;
+    let recruitment: Uuid =
+        sqlx::query_scalar("INSERT INTO workshop_recruitments (tenant_id, campaign_id) VALUES ($1, $2) RETURNING id")
+            .bind(gironde)
+            .bind(campaign)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    let mut ids = Vec::new();
+    for who in [a, b] {
+        ids.push(
+            sqlx::query_scalar::<_, Uuid>(
+                "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, consent_at)
+                 VALUES ($1, $2, $3, 'x@example.org', now()) RETURNING id",
+            )
+            .bind(gironde)
+            .bind(recruitment)
+            .bind(who)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap(),
+        );
+    }
+    let draw: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_draws (tenant_id, recruitment_id, seed, seats, quotas, algorithm, min_probability, gini, drawn_by)
+         VALUES ($1, $2, 7, 1, '{}', 'leximin', 0.5, 0, 'test') RETURNING id",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, waitlist_rank)
+         VALUES ($1, $2, $3, 0.5, 'invited', 1, NULL), ($1, $2, $4, 0.5, 'waitlist', NULL, 1)",
+    )
+    .bind(gironde)
+    .bind(draw)
+    .bind(ids[0])
+    .bind(ids[1])
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    // A second application of the same person to the same recruitment is refused.
+    let mut tx = in_space(&app, gironde).await;
+    let again = sqlx::query(
+        "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, consent_at)
+         VALUES ($1, $2, $3, 'x@example.org', now())",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .bind(a)
+    .execute(&mut *tx)
+    .await;
+    assert!(again.is_err(), "one application per person and recruitment");
+    tx.rollback().await.unwrap();
+
+    // A confirms (not committed yet) while a promotion gives seat 1 to B.
+    let mut confirm = in_space(&app, gironde).await;
+    let confirmed = sqlx::query(
+        "UPDATE workshop_selections SET status = 'confirmed', answered_at = now()
+          WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3 AND status = 'invited'",
+    )
+    .bind(gironde)
+    .bind(draw)
+    .bind(ids[0])
+    .execute(&mut *confirm)
+    .await
+    .unwrap();
+    assert_eq!(confirmed.rows_affected(), 1);
+    let promote = {
+        let app = app.clone();
+        let (draw, b) = (draw, ids[1]);
+        tokio::spawn(async move {
+            let mut tx = in_space(&app, gironde).await;
+            let r = sqlx::query(
+                "UPDATE workshop_selections SET status = 'invited', seat = 1, waitlist_rank = NULL
+                  WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3 AND status = 'waitlist'",
+            )
+            .bind(gironde)
+            .bind(draw)
+            .bind(b)
+            .execute(&mut *tx)
+            .await;
+            match r {
+                Ok(_) => tx.commit().await.map(|_| ()),
+                Err(e) => Err(e),
+            }
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    confirm.commit().await.unwrap();
+    let promoted = promote.await.unwrap();
+    let error = promoted.expect_err("the seat is taken by the confirmation");
+    assert_eq!(
+        error.as_database_error().and_then(|e| e.code()).as_deref(),
+        Some("23505"),
+        "{error}"
+    );
+    let mut tx = in_space(&app, gironde).await;
+    let holders: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM workshop_selections WHERE draw_id = $1 AND seat = 1 AND status IN ('invited', 'confirmed')",
+    )
+    .bind(draw)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(holders, 1);
+    tx.commit().await.unwrap();
+
+    // Another space sees none of it.
+    let aude = tenant_id(&owner, "aude").await;
+    let mut tx = in_space(&app, aude).await;
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM workshop_selections")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(seen, 0);
+}
+
+/// A campaign of `gironde` with a recruitment (standard questionnaire, one session); returns
+/// the campaign's slug.
+async fn campaign_with_recruitment(app: &crate::helpers::TestApp) -> String {
+    let owner = app.test_db.owner().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Ateliers familles").await;
+    let criteria = serde_json::to_value(ecoute::workshops::criteria::standard_criteria(&["33".into()])).unwrap();
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let recruitment: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_recruitments (tenant_id, campaign_id, intro, criteria) VALUES ($1, $2, 'Venez nous aider.', $3) RETURNING id",
+    )
+    .bind(gironde)
+    .bind(campaign)
+    .bind(criteria)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO workshop_sessions (tenant_id, recruitment_id, title, caf_name, place, address, accessibility, starts_at, ends_at, capacity)
+         VALUES ($1, $2, 'Atelier du matin', 'Caf de la Gironde', 'Maison des familles', '1 rue du Port, Bordeaux', 'Accès de plain-pied',
+                 now() + interval '30 days', now() + interval '30 days 3 hours', 12)",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    sqlx::query_scalar("SELECT slug FROM campaigns WHERE id = $1")
+        .bind(campaign)
+        .fetch_one(&owner)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_volunteer_applies_once_with_consent_edits_and_a_second_application_is_refused() {
+    use crate::browser::{Browser, extract};
+    let app = crate::helpers::TestApp::spawn().await;
+    let slug = campaign_with_recruitment(&app).await;
+    let owner = app.test_db.owner().await;
+    let path = format!("/consultations/{slug}/ateliers");
+
+    let mut anonymous = Browser::new(&app, "gironde.localhost");
+    let (status, _) = anonymous.get(&path).await;
+    assert_eq!(status, 303, "signed-in only");
+
+    let mut person = Browser::new(&app, "gironde.localhost");
+    person.set_cookie(
+        "ecoute_session",
+        &crate::helpers::session_for(&owner, "gironde", "lea@exemple.fr").await,
+    );
+    let (status, form) = person.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("Situation familiale") && form.contains("Atelier du matin"));
+    assert!(
+        form.contains("conservées 6 mois après la dernière séance"),
+        "retention shown"
+    );
+    let csrf = extract(&form, "name=\"csrf\" value=\"").unwrap();
+    let session_id = extract(&form, "name=\"sessions\" value=\"").unwrap();
+
+    // No consent, a required answer missing: both explained, nothing stored.
+    let (status, _, page) = person
+        .post_form(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("application_id", ""),
+                ("c-family_situation", "Parent seul avec enfant(s)"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Cochez la case de consentement"));
+    assert!(page.contains("id=\"c-age_bracket-erreur\">Cette question est obligatoire."));
+    assert!(
+        page.contains("value=\"Parent seul avec enfant(s)\" checked"),
+        "what was typed is kept"
+    );
+
+    let answers = [
+        ("csrf", csrf.as_str()),
+        ("application_id", ""),
+        ("c-family_situation", "Parent seul avec enfant(s)"),
+        ("c-children_count", "2"),
+        ("c-benefit_recipient", "Oui"),
+        ("c-benefits", "RSA"),
+        ("c-departement", "33"),
+        ("c-age_bracket", "30 à 39 ans"),
+        ("sessions", session_id.as_str()),
+        ("accessibility_needs", "Garde d’enfants"),
+        ("consent", "oui"),
+    ];
+    let (status, location, _) = person.post_form(&path, &answers).await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some(format!("{path}?enregistre=1").as_str()));
+
+    // A second application (an old tab without the application's id) gets a clear refusal.
+    let (status, _, page) = person.post_form(&path, &answers).await;
+    assert_eq!(status, 409);
+    assert!(page.contains("Candidature déjà enregistrée"));
+
+    // Editing the application.
+    let (_, form) = person.get(&path).await;
+    assert!(form.contains("vous pouvez la modifier"));
+    let application_id = extract(&form, "name=\"application_id\" value=\"").unwrap();
+    assert!(!application_id.is_empty());
+    let mut edited = answers.to_vec();
+    edited[1] = ("application_id", application_id.as_str());
+    edited[7] = ("c-age_bracket", "40 à 49 ans");
+    let (status, _, _) = person.post_form(&path, &edited).await;
+    assert_eq!(status, 303);
+
+    let gironde = tenant_id(&owner, "gironde").await;
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let rows: Vec<(serde_json::Value, Vec<Uuid>)> =
+        sqlx::query_as("SELECT answers, sessions FROM workshop_applications")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 1, "one application per person");
+    assert_eq!(rows[0].0["age_bracket"], "40 à 49 ans");
+    assert_eq!(rows[0].0["benefits"], serde_json::json!(["RSA"]));
+    assert_eq!(rows[0].1.len(), 1);
+}
+
+#[tokio::test]
+async fn profiles_are_purged_after_the_retention_period_keeping_anonymous_counts_and_an_audit_line() {
+    use ecoute::workshops::retention::{AUDIT_ACTOR, purge_expired};
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner().await;
+    let app = test_db.app_pool().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let criteria = serde_json::to_value(ecoute::workshops::criteria::standard_criteria(&["33".into()])).unwrap();
+    let mut recruitments = Vec::new();
+    // One whose last session ended 7 months ago, one a month ago (6 months' retention each).
+    for (n, ended) in [(0, "7 months"), (1, "1 month")] {
+        let campaign = insert_campaign(&owner, "gironde", "local", &format!("Ateliers {n}")).await;
+        let who = account(&owner, &format!("v{n}@example.org")).await;
+        let mut tx = in_space(&app, gironde).await;
+        let recruitment: Uuid = sqlx::query_scalar(
+            "INSERT INTO workshop_recruitments (tenant_id, campaign_id, criteria) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(gironde)
+        .bind(campaign)
+        .bind(&criteria)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO workshop_sessions (tenant_id, recruitment_id, title, caf_name, place, address, starts_at, ends_at, capacity)
+             VALUES ($1, $2, 'Atelier', 'Caf', 'Lieu', 'Adresse', now() - $3::text::interval - interval '2 hours', now() - $3::text::interval, 10)",
+        )
+        .bind(gironde)
+        .bind(recruitment)
+        .bind(ended)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, answers, consent_at)
+             VALUES ($1, $2, $3, 'v@example.org', $4, now())",
+        )
+        .bind(gironde)
+        .bind(recruitment)
+        .bind(who)
+        .bind(serde_json::json!({"family_situation": "Parent seul avec enfant(s)", "benefits": ["RSA"], "commune": "Bègles"}))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        recruitments.push(recruitment);
+    }
+
+    let db = ecoute::tenancy::TenantDb::new(app.clone());
+    let purged = purge_expired(&db, chrono::Utc::now()).await.unwrap();
+    assert_eq!(purged.len(), 1, "{purged:?}");
+    assert_eq!(purged[0].recruitment_id, recruitments[0]);
+    assert_eq!(purged[0].applications, 1);
+
+    let mut tx = in_space(&app, gironde).await;
+    let left: Vec<Uuid> = sqlx::query_scalar("SELECT recruitment_id FROM workshop_applications")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(
+        left,
+        vec![recruitments[1]],
+        "only the recent recruitment keeps its profiles"
+    );
+    let counts: serde_json::Value =
+        sqlx::query_scalar("SELECT anonymous_counts FROM workshop_recruitments WHERE id = $1")
+            .bind(recruitments[0])
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(counts["applications"], 1);
+    assert_eq!(counts["answers"]["family_situation"]["Parent seul avec enfant(s)"], 1);
+    assert_eq!(counts["answers"]["benefits"]["RSA"], 1);
+    assert!(
+        !counts.to_string().contains("Bègles"),
+        "free text is not kept: {counts}"
+    );
+    let audit: Vec<(String, String)> =
+        sqlx::query_as("SELECT operator_email, action FROM audit_log WHERE action = 'workshops.purge'")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(audit, vec![(AUDIT_ACTOR.to_owned(), "workshops.purge".to_owned())]);
+    tx.commit().await.unwrap();
+
+    // A second pass has nothing left to do.
+    assert!(purge_expired(&db, chrono::Utc::now()).await.unwrap().is_empty());
+}
+
+/// An operator with a password and a role in `space`, signed in through the form.
+async fn operator_browser<'a>(
+    app: &'a crate::helpers::TestApp,
+    space: &str,
+    role: &str,
+) -> crate::browser::Browser<'a> {
+    let owner = app.test_db.owner().await;
+    let email = format!("{role}@{space}.example.org");
+    let password = format!("phrase de passe {}", Uuid::new_v4().simple());
+    let hash = ecoute::operators::password::hash(&password).unwrap();
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO operators (email, name, national_admin, password_hash) VALUES ($1, 'Opératrice', false, $2) RETURNING id",
+    )
+    .bind(&email)
+    .bind(&hash)
+    .fetch_one(&owner)
+    .await
+    .unwrap();
+    let tenant = tenant_id(&owner, space).await;
+    let mut tx = ecoute::db::owner_tx_in(&owner, tenant).await.unwrap();
+    sqlx::query("INSERT INTO operator_roles (tenant_id, operator_id, role) VALUES ($1, $2, $3)")
+        .bind(tenant)
+        .bind(id)
+        .bind(role)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut browser = crate::browser::Browser::new(app, &format!("{space}.localhost"));
+    let csrf = browser.csrf("/admin/connexion").await;
+    let (status, _, _) = browser
+        .post_form(
+            "/admin/connexion",
+            &[
+                ("csrf", &csrf),
+                ("email", &email),
+                ("password", &password),
+                ("retour", "/admin"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    browser
+}
+
+#[tokio::test]
+async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_meets_the_quotas() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Ateliers familles").await;
+    let path = format!("/admin/campagnes/{campaign}/ateliers");
+
+    let mut moderator = operator_browser(&app, "gironde", "moderator").await;
+    let (status, _) = moderator.get(&path).await;
+    assert_eq!(status, 403, "moderators do not see volunteers' profiles");
+
+    let mut operator = operator_browser(&app, "gironde", "local_operator").await;
+    let (status, page) = operator.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Ouvrir un recrutement"));
+    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
+    let (status, _, _) = operator.post_form(&path, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+
+    let session_path = format!("{path}/seances");
+    let session = [
+        ("csrf", csrf.as_str()),
+        ("title", "Atelier du samedi"),
+        ("place", "Maison des familles"),
+        ("address", "1 rue du Port, Bordeaux"),
+        ("accessibility", "Plain-pied"),
+        ("starts_at", "2027-01-16T09:30"),
+        ("ends_at", "2027-01-16T12:00"),
+        ("capacity", "12"),
+    ];
+    let (status, _, _) = operator.post_form(&session_path, &session).await;
+    assert_eq!(status, 303);
+    let mut backwards = session;
+    backwards[6] = ("ends_at", "2027-01-16T08:00");
+    let (status, _, page) = operator.post_form(&session_path, &backwards).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Séance incomplète"));
+
+    // 30 volunteers, 15 of them single parents.
+    let mut tx = in_space(&test_app_pool(&app).await, gironde).await;
+    let recruitment: Uuid = sqlx::query_scalar("SELECT id FROM workshop_recruitments WHERE campaign_id = $1")
+        .bind(campaign)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    for i in 0..30 {
+        let who = account(&owner, &format!("vol{i}@example.org")).await;
+        let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+        let family = if i % 2 == 0 {
+            "Parent seul avec enfant(s)"
+        } else {
+            "En couple avec enfant(s)"
+        };
+        sqlx::query(
+            "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, answers, consent_at)
+             VALUES ($1, $2, $3, $4, $5, now())",
+        )
+        .bind(gironde)
+        .bind(recruitment)
+        .bind(who)
+        .bind(format!("vol{i}@example.org"))
+        .bind(serde_json::json!({"family_situation": family, "age_bracket": "30 à 39 ans"}))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let (_, page) = operator.get(&path).await;
+    assert!(page.contains("Vivier de volontaires (30)"));
+    assert!(
+        page.contains("2027 09:30 – 12:00"),
+        "sessions in Paris time, as entered (08:30 UTC in January)"
+    );
+
+    let draw_path = format!("{path}/tirage");
+    // Infeasible: more seats than volunteers; a minimum above the volunteers who have it.
+    let (status, _, page) = operator
+        .post_form(&draw_path, &[("csrf", &csrf), ("seats", "40")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("40 places pour 30 volontaires"), "{page}");
+    let (status, _, page) = operator
+        .post_form(
+            &draw_path,
+            &[("csrf", &csrf), ("seats", "20"), ("q-min-family_situation-1", "100")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("seuls 15 volontaires l’ont : il en manque 5"), "{page}");
+
+    // At least 70 % single parents among 10 seats.
+    let (status, _, _) = operator
+        .post_form(
+            &draw_path,
+            &[("csrf", &csrf), ("seats", "10"), ("q-min-family_situation-1", "70")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = operator.get(&path).await;
+    assert!(page.contains("Graine publiée"));
+    assert_eq!(page.matches("Tiré au sort, invité").count(), 10);
+    // LEXIMIN: single parents 7/15, the others 3/15 — shown to the operator.
+    assert!(
+        page.contains("46.67 %") && page.contains("20.00 %"),
+        "probabilities shown"
+    );
+
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let single_parents: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM workshop_selections s JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
+          WHERE s.status = 'invited' AND a.answers->>'family_situation' = 'Parent seul avec enfant(s)'",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert!(single_parents >= 7, "{single_parents}");
+    let audit: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'workshops.draw'")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(audit, 1);
+    tx.commit().await.unwrap();
+
+    let (status, _, page) = operator
+        .post_form(&draw_path, &[("csrf", &csrf), ("seats", "10")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("déjà été fait"));
+
+    // Invitations: one single-use link each, through the outbox.
+    let (status, _, _) = operator
+        .post_form(&format!("{path}/invitations"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 303);
+    let tokens = invitation_tokens(&owner, gironde).await;
+    assert_eq!(tokens.len(), 10);
+
+    let mut volunteer = crate::browser::Browser::new(&app, "gironde.localhost");
+    let answer = |t: &str| format!("/ateliers/reponse/{t}");
+    let (status, page) = volunteer.get(&answer(&tokens[0])).await;
+    assert_eq!(status, 200, "{page}");
+    let vcsrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
+    let (status, _, page) = volunteer
+        .post_form(&answer(&tokens[0]), &[("csrf", &vcsrf), ("reponse", "oui")])
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Participation confirmée"));
+    let (status, _, page) = volunteer
+        .post_form(&answer(&tokens[0]), &[("csrf", &vcsrf), ("reponse", "non")])
+        .await;
+    assert_eq!(status, 409, "a link works once");
+    assert!(page.contains("Lien déjà utilisé"));
+
+    // Declines promote from the waitlist, keeping the quotas, and the promoted get a link.
+    for t in &tokens[1..4] {
+        let (status, _, page) = volunteer
+            .post_form(&answer(t), &[("csrf", &vcsrf), ("reponse", "non")])
+            .await;
+        assert_eq!(status, 200, "{page}");
+    }
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let (holding, single): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE a.answers->>'family_situation' = 'Parent seul avec enfant(s)')
+           FROM workshop_selections s JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
+          WHERE s.status IN ('invited', 'confirmed')",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(holding, 10, "every seat given back was taken again");
+    assert!(single >= 7, "the quota holds after promotions: {single}");
+    assert_eq!(invitation_tokens(&owner, gironde).await.len(), 13);
+
+    // A confirmation and a decline of the same link at once: exactly one wins.
+    let racing = tokens[4].clone();
+    let mut a = crate::browser::Browser::new(&app, "gironde.localhost");
+    let mut b = crate::browser::Browser::new(&app, "gironde.localhost");
+    let (_, pa) = a.get(&answer(&racing)).await;
+    let (_, pb) = b.get(&answer(&racing)).await;
+    let ca = crate::browser::extract(&pa, "name=\"csrf\" value=\"").unwrap();
+    let cb = crate::browser::extract(&pb, "name=\"csrf\" value=\"").unwrap();
+    let (path_a, path_b) = (answer(&racing), answer(&racing));
+    let (fa, fb) = (
+        [("csrf", ca.as_str()), ("reponse", "oui")],
+        [("csrf", cb.as_str()), ("reponse", "non")],
+    );
+    let (ra, rb) = tokio::join!(a.post_form(&path_a, &fa), b.post_form(&path_b, &fb));
+    let mut statuses = [ra.0, rb.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let doubled: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT seat FROM workshop_selections WHERE status IN ('invited', 'confirmed')
+                               GROUP BY seat HAVING count(*) > 1) d",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(doubled, 0);
+    tx.commit().await.unwrap();
+
+    // Attendance: confirmed people get a session and a presence; the summary counts them.
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let confirmed: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT application_id FROM workshop_selections WHERE status = 'confirmed' ORDER BY application_id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    let session: Uuid = sqlx::query_scalar("SELECT id FROM workshop_sessions")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(!confirmed.is_empty());
+    let mut fields = vec![("csrf".to_owned(), csrf.clone())];
+    for (k, id) in confirmed.iter().enumerate() {
+        fields.push((format!("seance-{id}"), session.to_string()));
+        if k == 0 {
+            fields.push((format!("present-{id}"), "oui".to_owned()));
+        }
+    }
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, _) = operator.post_form(&format!("{path}/presences"), &borrowed).await;
+    assert_eq!(status, 303);
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let (assigned, attended): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE session_id IS NOT NULL), count(*) FILTER (WHERE attended) FROM workshop_selections",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((assigned, attended), (confirmed.len() as i64, 1));
+    let (_, page) = operator.get(&path).await;
+    assert!(
+        page.contains(&format!("<td>12</td><td>{}</td><td>1</td>", confirmed.len())),
+        "per-session summary"
+    );
+}
+
+/// The tokens in the workshop invitation mails queued so far, oldest first.
+async fn invitation_tokens(owner: &PgPool, tenant: Uuid) -> Vec<String> {
+    let mut tx = ecoute::db::owner_tx_in(owner, tenant).await.unwrap();
+    let texts: Vec<String> = sqlx::query_scalar(
+        "SELECT text_body FROM mail_outbox WHERE subject = 'Votre participation à un atelier de la Caf' ORDER BY created_at, id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    texts
+        .iter()
+        .map(|t| {
+            t.split("/ateliers/reponse/")
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+async fn test_app_pool(app: &crate::helpers::TestApp) -> PgPool {
+    app.test_db.app_pool().await
+}
+
+#[tokio::test]
+async fn an_invitation_unanswered_by_its_deadline_expires_and_the_waitlist_is_invited() {
+    use ecoute::workshops::retention::{Links, expire_invitations};
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner().await;
+    let app = test_db.app_pool().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Ateliers").await;
+    let mut tx = in_space(&app, gironde).await;
+    let recruitment: Uuid =
+        sqlx::query_scalar("INSERT INTO workshop_recruitments (tenant_id, campaign_id) VALUES ($1, $2) RETURNING id")
+            .bind(gironde)
+            .bind(campaign)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    let mut ids = Vec::new();
+    for email in ["late@example.org", "next@example.org"] {
+        let who = account(&owner, email).await;
+        ids.push(
+            sqlx::query_scalar::<_, Uuid>(
+                "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, consent_at)
+                 VALUES ($1, $2, $3, $4, now()) RETURNING id",
+            )
+            .bind(gironde)
+            .bind(recruitment)
+            .bind(who)
+            .bind(email)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap(),
+        );
+    }
+    let draw: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_draws (tenant_id, recruitment_id, seed, seats, quotas, algorithm, min_probability, gini, drawn_by)
+         VALUES ($1, $2, 1, 1, '{}', 'leximin', 0.5, 0, 'test') RETURNING id",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, waitlist_rank, token_hash, deadline)
+         VALUES ($1, $2, $3, 0.5, 'invited', 1, NULL, '\\x01', now() - interval '1 hour'),
+                ($1, $2, $4, 0.5, 'waitlist', NULL, 1, NULL, NULL)",
+    )
+    .bind(gironde)
+    .bind(draw)
+    .bind(ids[0])
+    .bind(ids[1])
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let db = ecoute::tenancy::TenantDb::new(app.clone());
+    let links = Links {
+        link_base: "https://{host}".into(),
+        base_domain: "ecoute.test".into(),
+    };
+    assert_eq!(expire_invitations(&db, &links, chrono::Utc::now()).await.unwrap(), 1);
+    let mut tx = in_space(&app, gironde).await;
+    let states: Vec<(Uuid, String, Option<i32>)> =
+        sqlx::query_as("SELECT application_id, status, seat FROM workshop_selections ORDER BY status")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(
+        states,
+        vec![
+            (ids[0], "expired".to_owned(), Some(1)),
+            (ids[1], "invited".to_owned(), Some(1))
+        ]
+    );
+    let mail: String = sqlx::query_scalar("SELECT text_body FROM mail_outbox WHERE to_address = 'next@example.org'")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert!(mail.contains("https://gironde.ecoute.test/ateliers/reponse/"), "{mail}");
+    tx.commit().await.unwrap();
+    assert_eq!(expire_invitations(&db, &links, chrono::Utc::now()).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn confirmed_people_get_one_reminder_a_week_before_and_one_the_day_before() {
+    use ecoute::workshops::invitations::send_reminders;
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner().await;
+    let app = test_db.app_pool().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Ateliers").await;
+    let who = account(&owner, "rappel@example.org").await;
+    let mut tx = in_space(&app, gironde).await;
+    let recruitment: Uuid =
+        sqlx::query_scalar("INSERT INTO workshop_recruitments (tenant_id, campaign_id) VALUES ($1, $2) RETURNING id")
+            .bind(gironde)
+            .bind(campaign)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    let session: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_sessions (tenant_id, recruitment_id, title, caf_name, place, address, starts_at, ends_at, capacity)
+         VALUES ($1, $2, 'Atelier', 'Caf', 'Maison des familles', '1 rue du Port', now() + interval '5 days', now() + interval '5 days 2 hours', 10)
+         RETURNING id",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    let application: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, consent_at)
+         VALUES ($1, $2, $3, 'rappel@example.org', now()) RETURNING id",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .bind(who)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    let draw: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_draws (tenant_id, recruitment_id, seed, seats, quotas, algorithm, min_probability, gini, drawn_by)
+         VALUES ($1, $2, 1, 1, '{}', 'leximin', 1, 0, 'test') RETURNING id",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, session_id)
+         VALUES ($1, $2, $3, 1, 'confirmed', 1, $4)",
+    )
+    .bind(gironde)
+    .bind(draw)
+    .bind(application)
+    .bind(session)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let db = ecoute::tenancy::TenantDb::new(app.clone());
+    let pass = |at: chrono::DateTime<chrono::Utc>| {
+        let db = &db;
+        async move {
+            let mut tx = db.begin_for_id(gironde).await.unwrap();
+            let n = send_reminders(&mut tx, at).await.unwrap();
+            tx.commit().await.unwrap();
+            n
+        }
+    };
+    let now = chrono::Utc::now();
+    assert_eq!(pass(now).await, 1, "a week before (five days, in fact)");
+    assert_eq!(pass(now).await, 0, "once");
+    let eve = now + chrono::Duration::hours(4 * 24 + 12);
+    assert_eq!(pass(eve).await, 1, "the day before");
+    assert_eq!(pass(eve).await, 0, "once");
+    let mut tx = in_space(&app, gironde).await;
+    let subjects: Vec<String> = sqlx::query_scalar(
+        "SELECT subject FROM mail_outbox WHERE to_address = 'rappel@example.org' ORDER BY created_at",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(
+        subjects,
+        vec![
+            "Rappel : votre atelier dans une semaine",
+            "Rappel : votre atelier a lieu demain"
+        ]
+    );
+    tx.commit().await.unwrap();
+}
