@@ -1094,6 +1094,10 @@ test('results: the national admin publishes early; the results and news pages pa
         await Promise.all([page.waitForNavigation(), withdraw.click()]).catch(() => {});
       }
     }
+    await context.close();
+  }
+});
+
 test('console journey: a workshop recruitment — sessions, a volunteer applies, the panel is drawn; axe', async () => {
   const context = await newContext();
   let citizenContext;
