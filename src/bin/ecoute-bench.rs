@@ -33,6 +33,9 @@
 //! fails (rows ≠ acknowledgements, or statements per page depending on the number of ideas),
 //! 2 when the benchmark itself could not run.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -163,7 +166,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     let mut admin = PgConnection::connect_with(&base.owner)
         .await
         .context("cannot connect to PostgreSQL as the owner")?;
-    drop_stale_databases(&mut admin).await?;
+    common::drop_stale_databases(&mut admin, "ecoute_bench_").await?;
     sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&mut admin)
         .await
@@ -187,25 +190,6 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     admin.close().await.ok();
     drop(base);
     outcome
-}
-
-/// Drops benchmark databases left by processes that are gone.
-async fn drop_stale_databases(admin: &mut PgConnection) -> anyhow::Result<()> {
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'ecoute\\_bench\\_%'")
-            .fetch_all(&mut *admin)
-            .await?;
-    for name in names {
-        let pid = name.rsplit('_').next().and_then(|p| p.parse::<u32>().ok());
-        if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
-            sqlx::raw_sql(AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-            )))
-            .execute(&mut *admin)
-            .await?;
-        }
-    }
-    Ok(())
 }
 
 /// Everything tied to the seeded data.

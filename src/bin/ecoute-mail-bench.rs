@@ -16,8 +16,10 @@
 //! more than once). Timings are reported, not asserted; the exit status is 1 when a mail is lost
 //! or duplicated, 2 when the benchmark could not run.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -105,7 +107,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     let mut admin = PgConnection::connect_with(&base.owner)
         .await
         .context("cannot connect to PostgreSQL as the owner")?;
-    drop_stale_databases(&mut admin).await?;
+    common::drop_stale_databases(&mut admin, "ecoute_mailbench_").await?;
     sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&mut admin)
         .await
@@ -128,25 +130,6 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     admin.close().await.ok();
     drop(base);
     outcome
-}
-
-/// Drops benchmark databases left by processes that are gone.
-async fn drop_stale_databases(admin: &mut PgConnection) -> anyhow::Result<()> {
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'ecoute\\_mailbench\\_%'")
-            .fetch_all(&mut *admin)
-            .await?;
-    for name in names {
-        let pid = name.rsplit('_').next().and_then(|p| p.parse::<u32>().ok());
-        if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
-            sqlx::raw_sql(AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-            )))
-            .execute(&mut *admin)
-            .await?;
-        }
-    }
-    Ok(())
 }
 
 async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) -> anyhow::Result<bool> {

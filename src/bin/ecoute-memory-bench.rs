@@ -15,8 +15,10 @@
 //!
 //! Target (issue 8): ≤ 200 MB resident with 101 active tenants.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -86,7 +88,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let mut admin = PgConnection::connect_with(&base.owner)
         .await
         .context("cannot connect to PostgreSQL as the owner")?;
-    drop_stale_databases(&mut admin).await?;
+    common::drop_stale_databases(&mut admin, "ecoute_membench_").await?;
     sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&mut admin)
         .await?;
@@ -98,24 +100,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
     .await;
     admin.close().await.ok();
     outcome
-}
-
-async fn drop_stale_databases(admin: &mut PgConnection) -> anyhow::Result<()> {
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'ecoute\\_membench\\_%'")
-            .fetch_all(&mut *admin)
-            .await?;
-    for name in names {
-        let pid = name.rsplit('_').next().and_then(|p| p.parse::<u32>().ok());
-        if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
-            sqlx::raw_sql(AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-            )))
-            .execute(&mut *admin)
-            .await?;
-        }
-    }
-    Ok(())
 }
 
 async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) -> anyhow::Result<()> {

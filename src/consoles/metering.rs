@@ -75,7 +75,7 @@ fn rows(spaces: Vec<SpaceUsage>, limits: &HashMap<Uuid, BTreeMap<String, i64>>) 
             let emails = Quota::new("emails_per_month", space.usage.emails_sent, limit("emails_per_month"));
             let storage = Quota::new(
                 "storage_mb",
-                (space.usage.storage_bytes + (1 << 20) - 1) >> 20,
+                quotas::mebibytes(space.usage.storage_bytes),
                 limit("storage_mb"),
             );
             Row {

@@ -161,7 +161,7 @@ async fn active_campaigns(tx: &mut TenantTx) -> Result<i64, sqlx::Error> {
 }
 
 /// Whole mebibytes, rounded up: 1 byte over a quota is over it.
-fn mebibytes(bytes: i64) -> i64 {
+pub fn mebibytes(bytes: i64) -> i64 {
     (bytes + (1 << 20) - 1) >> 20
 }
 

@@ -172,16 +172,15 @@ pub async fn save(
             if updated.rows_affected() == 0 {
                 return Err(sqlx::Error::RowNotFound);
             }
-            for table in ["decision_ideas", "decision_themes"] {
-                // The table name is one of two constants.
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DELETE FROM {table} WHERE tenant_id = $1 AND decision_id = $2"
-                )))
-                .bind(tenant)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-            }
+            // The links are written again below, as given.
+            sqlx::query(
+                "WITH ideas AS (DELETE FROM decision_ideas WHERE tenant_id = $1 AND decision_id = $2)
+                 DELETE FROM decision_themes WHERE tenant_id = $1 AND decision_id = $2",
+            )
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
             id
         }
         None => {

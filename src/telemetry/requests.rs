@@ -102,8 +102,9 @@ where
             let mut response = result?;
             let latency = start.elapsed();
             let status = response.status().as_u16();
-            let tenant = response.extensions().get::<CurrentTenant>().map(|t| t.slug.clone());
-            let tenant = tenant.as_deref().unwrap_or("-");
+            // The space's Arc, not a copy of its slug: this runs on every request.
+            let space = response.extensions().get::<CurrentTenant>().map(|t| t.0.clone());
+            let tenant = space.as_ref().map_or("-", |t| t.slug.as_str());
             let route = route.as_ref().map(|m| m.as_str()).unwrap_or("fallback");
             if let Some(span) = &span {
                 span.record("ecoute.tenant", tenant);

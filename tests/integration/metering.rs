@@ -212,6 +212,20 @@ async fn set_quotas(owner: &PgPool, slug: &str, quotas: serde_json::Value) {
         .unwrap();
 }
 
+/// Published campaigns of the space that are not closed (what the quota counts).
+async fn open_campaigns(owner: &PgPool, tenant: Uuid) -> i64 {
+    let mut tx = ecoute::db::owner_tx_in(owner, tenant).await.unwrap();
+    let n = sqlx::query_scalar(
+        "SELECT count(*) FROM campaigns WHERE tenant_id = $1 AND published_at IS NOT NULL AND closes_at > now()",
+    )
+    .bind(tenant)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    n
+}
+
 #[tokio::test]
 async fn quotas_warn_at_eighty_percent_and_refuse_at_the_limit() {
     let app = TestApp::spawn().await;
@@ -225,31 +239,9 @@ async fn quotas_warn_at_eighty_percent_and_refuse_at_the_limit() {
     .await;
     // The seeds leave Gironde with some open campaigns; the limit is set just above them.
     let gironde = tenant_id(&owner, "gironde").await;
-    let open = {
-        let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
-        let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM campaigns WHERE tenant_id = $1 AND published_at IS NOT NULL AND closes_at > now()",
-        )
-        .bind(gironde)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        n
-    };
+    let open = open_campaigns(&owner, gironde).await;
     // Four open out of five: the home page warns (80 %).
-    while {
-        let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
-        let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM campaigns WHERE tenant_id = $1 AND published_at IS NOT NULL AND closes_at > now()",
-        )
-        .bind(gironde)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        n < 4
-    } {
+    while open_campaigns(&owner, gironde).await < 4 {
         insert_campaign(&owner, "gironde", "local", "Ouverte").await;
     }
     let limit = open.max(4) + 1;
@@ -268,19 +260,7 @@ async fn quotas_warn_at_eighty_percent_and_refuse_at_the_limit() {
     assert!(home.contains("data-quota=\"active_campaigns\""));
 
     // Fill up to the limit, then publishing one more is refused, saying why.
-    loop {
-        let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
-        let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM campaigns WHERE tenant_id = $1 AND published_at IS NOT NULL AND closes_at > now()",
-        )
-        .bind(gironde)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        if n >= limit {
-            break;
-        }
+    while open_campaigns(&owner, gironde).await < limit {
         insert_campaign(&owner, "gironde", "local", "Ouverte").await;
     }
     let draft: Uuid = {
