@@ -17,8 +17,8 @@ use uuid::Uuid;
 use super::likes::{LikeOutcome, LikeRequest};
 use super::listing::{ListRequest, list_ideas};
 use super::queries::{
-    CommentProblem, IdeaCampaign, Inserted, find_idea, find_idea_in_campaign, insert_comment, insert_idea,
-    list_comments, report, unlike,
+    CommentProblem, IdeaCampaign, IdeaInserted, Inserted, find_idea, find_idea_in_campaign, insert_comment,
+    insert_idea, list_comments, report, unlike,
 };
 use super::{CommentView, FieldError, IdeaOrder, IdeaView, NewIdea, PAGE_SIZE, parse_comment, parse_reason};
 use crate::accounts::Account;
@@ -187,22 +187,26 @@ pub async fn create_idea(
     let inserted = insert_idea(
         &mut tx,
         &found,
-        account.id,
+        &account,
         &idea,
         body.submission_key.unwrap_or_else(Uuid::new_v4),
     )
     .await?;
-    let stored = find_idea(&mut tx, inserted.id(), Some(account.id))
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let (status, stored) = match inserted {
+        IdeaInserted::New(stored) => (StatusCode::CREATED, *stored),
+        // A repeated submission: the idea as first stored.
+        IdeaInserted::Duplicate(id) => (
+            StatusCode::OK,
+            find_idea(&mut tx, id, Some(account.id))
+                .await?
+                .ok_or(ApiError::NotFound)?,
+        ),
+    };
     tx.commit().await?;
-    let status = if matches!(inserted, Inserted::New(_)) {
+    if status == StatusCode::CREATED {
         crate::telemetry::metrics::contribution(&tenant.slug, "idea");
         state.ideas.forget(found.summary.id).await;
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    }
     Ok((status, Json(stored)).into_response())
 }
 

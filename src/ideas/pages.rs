@@ -281,9 +281,9 @@ pub async fn post_idea(
     ) {
         Ok(idea) => {
             let mut tx = state.db.begin(&page.tenant).await?;
-            let inserted = insert_idea(&mut tx, &campaign, account.id, &idea, form.submission_key).await?;
+            let inserted = insert_idea(&mut tx, &campaign, &account, &idea, form.submission_key).await?;
             tx.commit().await?;
-            if matches!(inserted, Inserted::New(_)) {
+            if inserted.is_new() {
                 crate::telemetry::metrics::contribution(&page.tenant.slug, "idea");
             }
             state.ideas.forget(campaign.summary.id).await;

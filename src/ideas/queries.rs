@@ -27,25 +27,47 @@ impl Inserted {
     }
 }
 
-/// Stores an idea in the campaign's tenant, recording the space it came from.
+/// What [`insert_idea`] did: the new idea as its author sees it, or the id of the idea already
+/// stored under the same submission key.
+#[derive(Debug)]
+pub enum IdeaInserted {
+    New(Box<IdeaView>),
+    Duplicate(Uuid),
+}
+
+impl IdeaInserted {
+    pub fn id(&self) -> Uuid {
+        match self {
+            IdeaInserted::New(idea) => idea.id,
+            IdeaInserted::Duplicate(id) => *id,
+        }
+    }
+
+    pub fn is_new(&self) -> bool {
+        matches!(self, IdeaInserted::New(_))
+    }
+}
+
+/// Stores an idea in the campaign's tenant, recording the space it came from. A new idea comes
+/// back whole from the insert itself (no second query: this is the hot path of a campaign).
 pub async fn insert_idea(
     tx: &mut TenantTx,
     campaign: &CampaignDetail,
-    account: Uuid,
+    author: &crate::accounts::Account,
     idea: &NewIdea,
     submission_key: Uuid,
-) -> Result<Inserted, sqlx::Error> {
+) -> Result<IdeaInserted, sqlx::Error> {
     let status = if campaign.premoderation { "pending" } else { "published" };
-    let inserted: Option<Uuid> = sqlx::query_scalar(
+    let inserted: Option<(Uuid, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
         "INSERT INTO ideas (tenant_id, campaign_id, origin_tenant_id, account_id, kind, title, body, theme, status, submission_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (tenant_id, submission_key) DO NOTHING
-         RETURNING id",
+         RETURNING id, created_at",
     )
     .bind(campaign.summary.tenant_id)
     .bind(campaign.summary.id)
     .bind(tx.tenant_id())
-    .bind(account)
+    .bind(author.id)
     .bind(idea.kind.as_str())
     .bind(&idea.title)
     .bind(&idea.body)
@@ -55,14 +77,31 @@ pub async fn insert_idea(
     .fetch_optional(&mut **tx)
     .await?;
     match inserted {
-        Some(id) => Ok(Inserted::New(id)),
+        Some((id, created_at)) => Ok(IdeaInserted::New(Box::new(IdeaView {
+            id,
+            tenant_id: campaign.summary.tenant_id,
+            campaign_id: campaign.summary.id,
+            origin_tenant_id: tx.tenant_id(),
+            kind: idea.kind.as_str().to_owned(),
+            title: idea.title.clone(),
+            excerpt: excerpt(&idea.body, 280),
+            body: idea.body.clone(),
+            theme: idea.theme.clone(),
+            status: status.to_owned(),
+            like_count: 0,
+            comment_count: 0,
+            author: author.pseudonym.clone(),
+            is_mine: true,
+            liked_by_me: false,
+            created_at,
+        }))),
         None => {
             let id = sqlx::query_scalar("SELECT id FROM ideas WHERE tenant_id = $1 AND submission_key = $2")
                 .bind(campaign.summary.tenant_id)
                 .bind(submission_key)
                 .fetch_one(&mut **tx)
                 .await?;
-            Ok(Inserted::Duplicate(id))
+            Ok(IdeaInserted::Duplicate(id))
         }
     }
 }
