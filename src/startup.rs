@@ -19,6 +19,7 @@ use crate::db::changes::{self, Change};
 use crate::ideas::likes::LikeWriter;
 use crate::ideas::snapshot::IdeaSnapshots;
 use crate::mail::worker::MailWorker;
+use crate::results::cache::ResultsCache;
 use crate::tenancy::{TenantDb, TenantResolver};
 use crate::web::{App, AppState, router};
 
@@ -48,10 +49,11 @@ impl Application {
         } else {
             None
         };
-        let (sessions, campaigns, ideas) = (
+        let (sessions, campaigns, ideas, results) = (
             SessionCache::default(),
             CampaignCache::default(),
             IdeaSnapshots::default(),
+            ResultsCache::default(),
         );
         tokio::spawn(changes::listen(
             pool.clone(),
@@ -59,15 +61,25 @@ impl Application {
                 changes::TENANT_CHANNEL,
                 changes::ACCOUNT_CHANNEL,
                 changes::CAMPAIGN_CHANNEL,
+                changes::RESULTS_CHANNEL,
             ],
             background.child_token(),
-            forget_what_changed(resolver.clone(), sessions.clone(), campaigns.clone(), ideas.clone()),
+            forget_what_changed(
+                resolver.clone(),
+                Caches {
+                    sessions: sessions.clone(),
+                    campaigns: campaigns.clone(),
+                    ideas: ideas.clone(),
+                    results: results.clone(),
+                },
+            ),
         ));
         let state = AppState::new(App {
             sessions,
             campaigns,
             ideas,
             campaign_pages: Default::default(),
+            results,
             likes: LikeWriter::start(TenantDb::new(pool.clone()), background.child_token()),
             db: TenantDb::new(pool.clone()),
             resolver: resolver.clone(),
@@ -117,26 +129,38 @@ impl Application {
     }
 }
 
-/// Which cache forgets what, on each change notification.
-fn forget_what_changed(
-    resolver: TenantResolver,
+/// The caches the change listener empties.
+struct Caches {
     sessions: SessionCache,
     campaigns: CampaignCache,
     ideas: IdeaSnapshots,
-) -> impl Fn(Change<'_>) + Send + 'static {
+    results: ResultsCache,
+}
+
+/// Which cache forgets what, on each change notification.
+fn forget_what_changed(resolver: TenantResolver, caches: Caches) -> impl Fn(Change<'_>) + Send + 'static {
+    let Caches {
+        sessions,
+        campaigns,
+        ideas,
+        results,
+    } = caches;
     move |change| match change {
         Change::Anything => {
             resolver.invalidate_all();
             sessions.forget_all();
             campaigns.forget_all();
             ideas.forget_all();
+            results.forget_all();
         }
         Change::On { channel, payload } => match channel {
             changes::TENANT_CHANNEL => {
                 tracing::info!(tenant = payload, "tenant changed; cache cleared");
                 resolver.invalidate_all();
-                // A campaign seen from a space depends on the space.
+                // A campaign seen from a space depends on the space (and so do its results:
+                // the space's name and colours).
                 campaigns.forget_all();
+                results.forget_all();
             }
             changes::ACCOUNT_CHANNEL => match payload.parse() {
                 Ok(account) => sessions.forget_account(account),
@@ -145,7 +169,9 @@ fn forget_what_changed(
             changes::CAMPAIGN_CHANNEL => {
                 campaigns.forget_all();
                 ideas.forget_all();
+                results.forget_all();
             }
+            changes::RESULTS_CHANNEL => results.forget_all(),
             _ => {}
         },
     }

@@ -185,6 +185,9 @@ pub async fn save(
     .await?;
     tx.commit().await?;
     state.campaigns.forget_all();
+    // Other instances hear it from the change listener; this one forgets at once, so the
+    // operator's next view shows the change.
+    state.results.forget_all();
     see_other(&format!("/admin/campagnes/{id}/resultats?fait={done}"))
 }
 
@@ -282,6 +285,7 @@ pub async fn save_decision(
                 )
                 .await?;
                 tx.commit().await?;
+                state.results.forget_all();
                 return see_other(&format!("/admin/campagnes/{id}/resultats?fait=decision"));
             }
             Ok(Err(problem)) => problems.push(problem),

@@ -20,6 +20,10 @@ pub const ACCOUNT_CHANNEL: &str = "ecoute_account_changed";
 /// A trigger on `campaigns`; payload: the campaign id.
 pub const CAMPAIGN_CHANNEL: &str = "ecoute_campaign_changed";
 
+/// Statement triggers on what results pages show besides the campaign row (decisions,
+/// analysis, moderation; migration 0023); empty payload.
+pub const RESULTS_CHANNEL: &str = "ecoute_results_changed";
+
 /// What the listener saw.
 #[derive(Debug)]
 pub enum Change<'a> {

@@ -9,10 +9,12 @@
 //! - [`decisions`]: decisions and commitments, linked to the ideas they answer.
 //! - [`news`]: project news and its followers, mailed once per post.
 //! - [`open_data`]: anonymised contributions and answers, CSV or JSON.
-//! - [`infographic`]: the one-page SVG in the space's colours.
+//! - [`infographic`]: the one-page infographic in the space's colours, as SVG or PDF.
+//! - [`cache`]: published results per instance, dropped on change notifications.
 //! - [`pages`], [`api`]: the public page and `GET /api/v1/campaigns/{slug}/results`.
 
 pub mod api;
+pub mod cache;
 pub mod decisions;
 pub mod infographic;
 pub mod news;
@@ -201,6 +203,53 @@ async fn aggregate(
         .map(|q| question_result(q, by_question.get(&q.id).map(Vec::as_slice).unwrap_or(&[]), lang))
         .collect();
     Ok(Results { figures, questions })
+}
+
+/// One space's part in a national campaign (counts only).
+#[derive(Debug, Clone, Serialize)]
+pub struct Territory {
+    pub name: String,
+    pub participants: i64,
+    pub contributions: i64,
+}
+
+/// Contributions to a national campaign per space they came from, most first. Runs in the
+/// national context, which holds the rows; only counts per space leave it.
+pub async fn territories(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Vec<Territory>, sqlx::Error> {
+    let rows = sqlx::query(
+        "WITH current AS (
+             SELECT DISTINCT ON (respondent_key) respondent_key, account_id, origin_tenant_id
+               FROM survey_responses WHERE tenant_id = $1 AND campaign_id = $2
+              ORDER BY respondent_key, version DESC
+         ), contributions AS (
+             SELECT origin_tenant_id AS space, 'a:' || account_id::text AS person FROM ideas
+              WHERE tenant_id = $1 AND campaign_id = $2 AND status = 'published'
+             UNION ALL
+             SELECT c.origin_tenant_id, 'a:' || c.account_id::text FROM idea_comments c
+               JOIN ideas i ON i.tenant_id = c.tenant_id AND i.id = c.idea_id
+              WHERE c.tenant_id = $1 AND i.campaign_id = $2 AND c.status = 'published'
+             UNION ALL
+             SELECT origin_tenant_id, coalesce('a:' || account_id::text, 'r:' || encode(respondent_key, 'hex'))
+               FROM current
+         )
+         SELECT t.name, count(DISTINCT c.person) AS participants, count(*) AS contributions
+           FROM contributions c JOIN tenants t ON t.id = c.space
+          GROUP BY t.id, t.name
+          ORDER BY contributions DESC, t.name",
+    )
+    .bind(campaign.summary.tenant_id)
+    .bind(campaign.summary.id)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Territory {
+                name: r.try_get("name")?,
+                participants: r.try_get("participants")?,
+                contributions: r.try_get("contributions")?,
+            })
+        })
+        .collect()
 }
 
 fn percent(part: i64, whole: i64) -> i64 {

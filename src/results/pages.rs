@@ -20,6 +20,11 @@ pub struct Published {
     pub results: Results,
     /// What came from the viewer's space, on a national campaign seen from a local space.
     pub from_this_space: Option<Figures>,
+    /// The survey's results among what came from the viewer's space (same order as
+    /// `results.questions`, without charts); empty unless `from_this_space` is set.
+    pub own_questions: Vec<super::QuestionResult>,
+    /// Contributions per space, on a national campaign seen from the national space.
+    pub territories: Vec<super::Territory>,
     pub synthesis_md: String,
     pub early: bool,
     pub decisions: Vec<decisions::Decision>,
@@ -39,21 +44,46 @@ pub struct ResultTheme {
     pub samples: Vec<(uuid::Uuid, String)>,
 }
 
-/// The campaign's published results, or `None` while they are not published. Aggregates run in
-/// the campaign owner's context; the viewer's own share in the viewer's context.
+/// The campaign's published results, or `None` while they are not published, from the
+/// instance's cache ([`super::cache`]) when it has them.
 pub async fn published(
+    state: &AppState,
+    viewer: &crate::tenancy::Tenant,
+    campaign: &CampaignDetail,
+    lang: &'static str,
+) -> Result<Option<std::sync::Arc<Published>>, sqlx::Error> {
+    if campaign.results_published_at.is_none() {
+        return Ok(None);
+    }
+    state
+        .results
+        .get_or_load(
+            campaign.summary.id,
+            viewer.id,
+            lang,
+            compute_published(state, viewer, campaign, lang),
+        )
+        .await
+}
+
+/// The published results, computed. Aggregates run in the campaign owner's context; the
+/// viewer's own share in the viewer's context.
+async fn compute_published(
     state: &AppState,
     viewer: &crate::tenancy::Tenant,
     campaign: &CampaignDetail,
     lang: &str,
 ) -> Result<Option<Published>, sqlx::Error> {
-    if campaign.results_published_at.is_none() {
-        return Ok(None);
-    }
     let owner = campaign.summary.tenant_id;
     let mut tx = state.db.begin_for_id(owner).await?;
     let questions = crate::surveys::queries::list_questions(&mut tx, campaign).await?;
     let results = super::compute(&mut tx, campaign, &questions, lang).await?;
+    let national_view = campaign.summary.scope == Scope::National;
+    let territories = if national_view && viewer.kind == TenantKind::National {
+        super::territories(&mut tx, campaign).await?
+    } else {
+        Vec::new()
+    };
     let (synthesis_md, early): (String, bool) =
         sqlx::query_as("SELECT results_synthesis_md, results_early FROM campaigns WHERE tenant_id = $1 AND id = $2")
             .bind(owner)
@@ -79,17 +109,24 @@ pub async fn published(
         None => Vec::new(),
     };
     tx.commit().await?;
-    let from_this_space = if campaign.summary.scope == Scope::National && viewer.kind == TenantKind::Local {
+    let (from_this_space, own_questions) = if national_view && viewer.kind == TenantKind::Local {
         let mut tx = state.db.begin(viewer).await?;
         let own = super::compute_origin(&mut tx, campaign, &questions, lang).await?;
         tx.commit().await?;
-        Some(own.figures)
+        let questions = own
+            .questions
+            .into_iter()
+            .map(|q| super::QuestionResult { chart: None, ..q })
+            .collect();
+        (Some(own.figures), questions)
     } else {
-        None
+        (None, Vec::new())
     };
     Ok(Some(Published {
         results,
         from_this_space,
+        own_questions,
+        territories,
         synthesis_md,
         early,
         decisions,
@@ -118,6 +155,7 @@ pub async fn results_page(
     struct View<'a> {
         campaign: &'a CampaignDetail,
         published: &'a Published,
+        space_name: &'a str,
         contributions: i64,
         own_contributions: Option<i64>,
         synthesis_html: String,
@@ -127,6 +165,7 @@ pub async fn results_page(
         contributions: published.results.figures.contributions(),
         own_contributions: published.from_this_space.map(|f| f.contributions()),
         synthesis_html: render_markdown(&published.synthesis_md),
+        space_name: &page.tenant.name,
         published: &published,
     };
     let mut response = Html(page.render("results.html", view)?).into_response();

@@ -7,7 +7,7 @@
 //! | `ecoute.contributions` | counter | `ecoute.tenant`, `ecoute.contribution.kind` (idea, comment, response) |
 //! | `ecoute.mail.sent`, `ecoute.mail.failed` | counters | `ecoute.tenant` |
 //! | `ecoute.mail.queue.depth` | gauge | `ecoute.tenant` (sampled by the worker) |
-//! | `ecoute.cache.lookups` | counter | `ecoute.cache` (tenants, sessions, campaigns, ideas, pages), `ecoute.cache.result` (hit, miss) |
+//! | `ecoute.cache.lookups` | counter | `ecoute.cache` (tenants, sessions, campaigns, ideas, pages, results), `ecoute.cache.result` (hit, miss) |
 //!
 //! The request count is the histogram's count. Cache hit rate is hits / lookups.
 

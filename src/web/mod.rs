@@ -66,6 +66,7 @@ pub struct App {
     pub campaigns: crate::campaigns::cache::CampaignCache,
     pub ideas: crate::ideas::snapshot::IdeaSnapshots,
     pub campaign_pages: crate::ideas::pages::SharedPages,
+    pub results: crate::results::cache::ResultsCache,
     /// Likes through the API are stored in batches.
     pub likes: crate::ideas::likes::LikeWriter,
 }
@@ -113,7 +114,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/consultations/{slug}/resultats/infographie.svg",
-            get(crate::results::infographic::download),
+            get(crate::results::infographic::download_svg),
+        )
+        .route(
+            "/consultations/{slug}/resultats/infographie.pdf",
+            get(crate::results::infographic::download_pdf),
         )
         .route(
             "/consultations/{slug}/resultats/donnees/{file}",

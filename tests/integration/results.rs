@@ -290,6 +290,96 @@ async fn national_results_roll_up_every_space_and_each_caf_sees_its_own_share() 
         "in Aude's colours"
     );
     assert!(infographic.contains("Un formulaire unique"), "with the decisions");
+    // The same sheet as a printable PDF, text included (ASCII text is a literal string).
+    let response = aude_visitor
+        .app
+        .get(
+            "aude.localhost",
+            &format!("/consultations/{SLUG}/resultats/infographie.pdf"),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .ends_with(".pdf\""),
+        "downloaded as a file"
+    );
+    let pdf = response.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let pdf_text = String::from_utf8_lossy(&pdf);
+    assert!(pdf_text.contains("(Un formulaire unique) Tj"), "with the decisions");
+    assert!(pdf_text.contains("/StructTreeRoot"), "tagged for screen readers");
+    assert!(with_decision.contains("infographie.pdf"), "the page links to the PDF");
+
+    // Each Caf sees each question among its own respondents beside everyone's, from its rows.
+    let q0 = questions[0]["id"].as_str().unwrap();
+    let aude_id = crate::helpers::tenant_id(&owner, "aude").await;
+    let mut tx = ecoute::db::owner_tx_in(&owner, national_id).await.unwrap();
+    let aude_chose: Vec<(String, i64)> = sqlx::query_as(
+        "WITH current AS (
+             SELECT DISTINCT ON (respondent_key) id FROM survey_responses
+              WHERE tenant_id = $1 AND campaign_id = $2 AND origin_tenant_id = $3
+              ORDER BY respondent_key, version DESC)
+         SELECT a.value #>> '{}', count(*) FROM survey_answers a JOIN current c ON c.id = a.response_id
+          WHERE a.tenant_id = $1 AND a.question_id = $4::uuid GROUP BY 1",
+    )
+    .bind(national_id)
+    .bind(campaign)
+    .bind(aude_id)
+    .bind(q0)
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert!(!aude_chose.is_empty());
+    let own_block = with_decision
+        .split(&format!("data-own-question=\"{q0}\""))
+        .nth(1)
+        .expect("Aude's breakdown of the first question")
+        .split("</div>")
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(own_block.contains("Dans votre territoire,"), "{own_block}");
+    for (option, count) in &aude_chose {
+        let row = own_block
+            .split("<tr>")
+            .find(|r| r.contains(&format!(">{option}</th>")))
+            .unwrap_or_else(|| panic!("a row for {option}: {own_block}"));
+        assert!(row.contains(&format!("({count})</td>")), "{option}: {count} in {row}");
+    }
+    assert!(
+        !after.contains("data-own-question"),
+        "the national page has no territory of its own"
+    );
+    // The national page lists each space's part, counted from the national rows.
+    let territories = extract(&after, "id=\"territories\">").expect("a table per territory");
+    let mut tx = ecoute::db::owner_tx_in(&owner, national_id).await.unwrap();
+    let aude_ideas: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM ideas WHERE tenant_id = $1 AND campaign_id = $2 AND origin_tenant_id = $3 AND status = 'published'",
+    )
+    .bind(national_id)
+    .bind(campaign)
+    .bind(aude_id)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert!(aude_ideas >= 1);
+    let aude_row = after
+        .split("<tr>")
+        .find(|r| r.contains("<th scope=\"row\">Caf de l’Aude</th>") || r.contains("Aude</th>"))
+        .unwrap_or_else(|| panic!("Aude's row: {territories}"));
+    let numbers: Vec<i64> = aude_row
+        .split("<td>")
+        .skip(1)
+        .filter_map(|c| c.split('<').next()?.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 2, "{aude_row}");
+    assert!(numbers[1] >= aude_ideas + aude_chose.iter().map(|(_, n)| n).sum::<i64>());
 
     // Open data: texts kept, people dropped.
     let (status, csv) = aude_visitor

@@ -1,7 +1,8 @@
 //! Two `ecoute serve` processes and one `ecoute worker` on one database, as pods would run:
 //! they share nothing but PostgreSQL. A sign-in started on one pod is mailed by the worker and
 //! finished on the other; a space suspended or a campaign withdrawn in the database is seen by
-//! both pods at once (LISTEN/NOTIFY); likes given through both pods add up; each mail is sent once.
+//! both pods at once (LISTEN/NOTIFY), and so are a hidden idea and a new decision on a cached
+//! results page; likes given through both pods add up; each mail is sent once.
 
 use std::time::Duration;
 
@@ -118,6 +119,62 @@ async fn two_web_pods_and_a_worker_stay_coherent_on_one_database() {
         assert!(refused, "a pod still serves a suspended space");
     }
 
+    // Results pages are cached on each pod; what changes them reaches both pods at once.
+    let gironde = crate::helpers::tenant_id(&owner, "gironde").await;
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    sqlx::query(
+        "UPDATE campaigns SET results_published_at = now(), results_early = true WHERE tenant_id = $1 AND slug = $2",
+    )
+    .bind(gironde)
+    .bind(&slug)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let results = format!("/consultations/{slug}/resultats");
+    let ideas_on = |app: &'static str, html: &str| -> i64 {
+        extract(html, "data-figure=\"ideas\"><strong>")
+            .and_then(|t| t.split('<').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("the ideas figure on pod {app}"))
+    };
+    let mut before = Vec::new();
+    for (name, app) in [("A", &a), ("B", &b)] {
+        let shown = eventually(Duration::from_secs(3), || async {
+            app.get("gironde.localhost", &results).await.status() == 200
+        })
+        .await;
+        assert!(shown, "pod {name} shows the published results");
+        let html = app.get("gironde.localhost", &results).await.text().await.unwrap();
+        before.push(ideas_on(name, &html));
+    }
+    assert_eq!(before[0], before[1]);
+    // A moderator hides the idea, then a decision is recorded, straight in the database.
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    sqlx::query("UPDATE ideas SET status = 'hidden' WHERE tenant_id = $1 AND id = $2::uuid")
+        .bind(gironde)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO decisions (tenant_id, campaign_id, title, status)
+         SELECT tenant_id, id, 'Une décision entre deux pods', 'adoptee' FROM campaigns WHERE tenant_id = $1 AND slug = $2",
+    )
+    .bind(gironde)
+    .bind(&slug)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    for (name, app) in [("A", &a), ("B", &b)] {
+        let updated = eventually(Duration::from_secs(3), || async {
+            let html = app.get("gironde.localhost", &results).await.text().await.unwrap();
+            ideas_on(name, &html) == before[0] - 1 && html.contains("Une décision entre deux pods")
+        })
+        .await;
+        assert!(updated, "pod {name} still shows cached results");
+    }
+
     // A campaign withdrawn in the database disappears from both pods.
     for app in [&a, &b] {
         assert_eq!(
@@ -127,7 +184,6 @@ async fn two_web_pods_and_a_worker_stay_coherent_on_one_database() {
             200
         );
     }
-    let gironde = crate::helpers::tenant_id(&owner, "gironde").await;
     let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
     sqlx::query("UPDATE campaigns SET published_at = NULL WHERE tenant_id = $1 AND slug = $2")
         .bind(gironde)

@@ -1,7 +1,12 @@
-//! The one-page infographic "Ce que nous avons appris grâce à vous", drawn as SVG in the space's
-//! colours: the key figures, the leading answers of the survey, and the decisions.
+//! The one-page infographic "Ce que nous avons appris grâce à vous" in the space's colours: the
+//! key figures, the leading answers of the survey, and the decisions.
+//!
+//! [`layout`] places everything once on a [`Sheet`] (shapes and text runs in pixel units, top
+//! left origin); [`svg`] and [`pdf`] only translate that sheet, so both downloads always show
+//! the same thing.
 
-use std::fmt::Write;
+pub mod pdf;
+pub mod svg;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
@@ -11,8 +16,120 @@ use super::pages::Published;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
 use crate::web::AppState;
-use crate::web::charts::escape;
 use crate::web::page::Page;
+
+/// A colour, from the space's branding (`#rrggbb`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+impl Rgb {
+    pub const WHITE: Rgb = Rgb(0xff, 0xff, 0xff);
+    pub const INK: Rgb = Rgb(0x16, 0x16, 0x16);
+    pub const GREY: Rgb = Rgb(0x33, 0x33, 0x33);
+    pub const MUTED: Rgb = Rgb(0x55, 0x55, 0x55);
+    /// The national blue, when a colour cannot be read.
+    pub const BLUE: Rgb = Rgb(0x00, 0x00, 0x91);
+
+    /// `#rrggbb` (what the tenant files and the console store); anything else gives the
+    /// national blue.
+    pub fn from_hex(text: &str) -> Rgb {
+        let hex = text.trim().trim_start_matches('#');
+        let channel = |i: usize| hex.get(i..i + 2).and_then(|c| u8::from_str_radix(c, 16).ok());
+        match (hex.len(), channel(0), channel(2), channel(4)) {
+            (6, Some(r), Some(g), Some(b)) => Rgb(r, g, b),
+            _ => Rgb::BLUE,
+        }
+    }
+
+    pub fn hex(self) -> String {
+        format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
+    }
+}
+
+/// What a text run is, for the PDF's structure tree (screen readers) and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Title,
+    Heading,
+    Body,
+}
+
+/// One thing drawn on the sheet. Coordinates in pixels from the top left; a text's `y` is its
+/// baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mark {
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        fill: Rgb,
+    },
+    Dot {
+        cx: f32,
+        cy: f32,
+        r: f32,
+        fill: Rgb,
+    },
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        fill: Rgb,
+        role: Role,
+        text: String,
+    },
+}
+
+/// The laid-out infographic.
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub width: f32,
+    pub height: f32,
+    /// Document title (SVG `<title>`, PDF `/Title`).
+    pub title: String,
+    /// The figures in one sentence (SVG `<desc>`, PDF `/Subject`).
+    pub description: String,
+    /// `fr` or `en`.
+    pub lang: &'static str,
+    pub marks: Vec<Mark>,
+}
+
+/// How a text run looks, and what it is.
+#[derive(Debug, Clone, Copy)]
+struct Style {
+    size: f32,
+    bold: bool,
+    fill: Rgb,
+    role: Role,
+}
+
+const fn style(size: f32, bold: bool, fill: Rgb, role: Role) -> Style {
+    Style { size, bold, fill, role }
+}
+
+impl Sheet {
+    fn text(&mut self, x: f32, y: f32, style: Style, text: impl Into<String>) {
+        self.marks.push(Mark::Text {
+            x,
+            y,
+            size: style.size,
+            bold: style.bold,
+            fill: style.fill,
+            role: style.role,
+            text: text.into(),
+        });
+    }
+
+    /// Every text run in drawing order (what a reader of the PDF hears).
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.marks.iter().filter_map(|m| match m {
+            Mark::Text { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+    }
+}
 
 /// Text cut to `max` characters, with an ellipsis.
 fn cut(text: &str, max: usize) -> String {
@@ -25,11 +142,10 @@ fn cut(text: &str, max: usize) -> String {
     }
 }
 
-/// The infographic for `campaign` in the colours of `space`.
-pub fn draw(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, published: &Published, fr: bool) -> String {
-    let (w, h) = (1080, 1350);
-    let primary = escape(&space.branding.primary_color);
-    let title = if fr {
+/// Lays out the infographic for `campaign` in the colours of `space`.
+pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, published: &Published, fr: bool) -> Sheet {
+    let primary = Rgb::from_hex(&space.branding.primary_color);
+    let heading = if fr {
         "Ce que nous avons appris grâce à vous"
     } else {
         "What we learned thanks to you"
@@ -41,46 +157,58 @@ pub fn draw(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, published
         ["participants", "contributions", "responses", "days"]
     };
     let figures = [f.participants, f.contributions(), f.responses, f.days];
-    let mut svg = String::with_capacity(8192);
-    let _ = write!(
-        svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="ig-title ig-desc"><title id="ig-title">{} — {}</title><desc id="ig-desc">{}</desc>"##,
-        escape(title),
-        escape(&campaign.summary.title),
-        escape(&format!(
+    let (width, height) = (1080.0, 1350.0);
+    let mut sheet = Sheet {
+        width,
+        height,
+        title: format!("{heading} — {}", campaign.summary.title),
+        description: format!(
             "{} {}, {} {}, {} {}, {} {}.",
             figures[0], labels[0], figures[1], labels[1], figures[2], labels[2], figures[3], labels[3]
-        ))
-    );
-    let _ = write!(
-        svg,
-        r##"<rect width="{w}" height="{h}" fill="#ffffff"/><rect width="{w}" height="260" fill="{primary}"/><text x="60" y="110" font-family="Marianne, Arial, sans-serif" font-size="52" font-weight="700" fill="#ffffff">{}</text><text x="60" y="180" font-family="Marianne, Arial, sans-serif" font-size="30" fill="#ffffff">{}</text><text x="60" y="225" font-family="Marianne, Arial, sans-serif" font-size="24" fill="#ffffff">{}</text>"##,
-        escape(title),
-        escape(&cut(&campaign.summary.title, 60)),
-        escape(&space.name)
+        ),
+        lang: if fr { "fr" } else { "en" },
+        marks: vec![
+            Mark::Rect {
+                x: 0.0,
+                y: 0.0,
+                w: width,
+                h: height,
+                fill: Rgb::WHITE,
+            },
+            Mark::Rect {
+                x: 0.0,
+                y: 0.0,
+                w: width,
+                h: 260.0,
+                fill: primary,
+            },
+        ],
+    };
+    sheet.text(60.0, 110.0, style(52.0, true, Rgb::WHITE, Role::Title), heading);
+    let subtitle = style(30.0, false, Rgb::WHITE, Role::Body);
+    sheet.text(60.0, 180.0, subtitle, cut(&campaign.summary.title, 60));
+    sheet.text(
+        60.0,
+        225.0,
+        style(24.0, false, Rgb::WHITE, Role::Body),
+        space.name.clone(),
     );
     for (i, (value, label)) in figures.iter().zip(labels).enumerate() {
-        let x = 60 + i as i32 * 245;
-        let _ = write!(
-            svg,
-            r##"<text x="{x}" y="370" font-family="Marianne, Arial, sans-serif" font-size="64" font-weight="700" fill="{primary}">{value}</text><text x="{x}" y="410" font-family="Marianne, Arial, sans-serif" font-size="24" fill="#333333">{}</text>"##,
-            escape(label)
-        );
+        let x = 60.0 + i as f32 * 245.0;
+        sheet.text(x, 370.0, style(64.0, true, primary, Role::Body), value.to_string());
+        sheet.text(x, 410.0, style(24.0, false, Rgb::GREY, Role::Body), label);
     }
-    let mut y = 500;
-    let heading = if fr { "Vos réponses" } else { "Your answers" };
-    let _ = write!(
-        svg,
-        r##"<text x="60" y="{y}" font-family="Marianne, Arial, sans-serif" font-size="34" font-weight="700" fill="#161616">{}</text>"##,
-        escape(heading)
-    );
-    y += 20;
+    let mut y = 500.0;
+    let answers = if fr { "Vos réponses" } else { "Your answers" };
+    sheet.text(60.0, y, style(34.0, true, Rgb::INK, Role::Heading), answers);
+    y += 20.0;
     for question in published.results.questions.iter().filter(|q| q.chart.is_some()).take(3) {
-        y += 50;
-        let _ = write!(
-            svg,
-            r##"<text x="60" y="{y}" font-family="Marianne, Arial, sans-serif" font-size="24" font-weight="700" fill="#161616">{}</text>"##,
-            escape(&cut(&question.label, 70))
+        y += 50.0;
+        sheet.text(
+            60.0,
+            y,
+            style(24.0, true, Rgb::INK, Role::Body),
+            cut(&question.label, 70),
         );
         let max = question.options.iter().map(|o| o.count).max().unwrap_or(0).max(1);
         let mut top: Vec<_> = question.options.iter().collect();
@@ -88,59 +216,75 @@ pub fn draw(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, published
             top.sort_by_key(|o| std::cmp::Reverse(o.count));
         }
         for option in top.into_iter().take(3) {
-            y += 42;
-            let width = 560 * option.count / max;
+            y += 42.0;
+            let bar = (560 * option.count / max) as f32;
+            sheet.marks.push(Mark::Rect {
+                x: 60.0,
+                y: y - 20.0,
+                w: bar,
+                h: 26.0,
+                fill: primary,
+            });
             let figure = if question.kind == "ranking" {
                 String::new()
             } else {
-                format!("{} %", option.percent)
+                format!(" {} %", option.percent)
             };
-            let _ = write!(
-                svg,
-                r##"<rect x="60" y="{}" width="{width}" height="26" fill="{primary}"/><text x="{}" y="{}" font-family="Marianne, Arial, sans-serif" font-size="20" fill="#161616">{} {}</text>"##,
-                y - 20,
-                60 + width + 12,
-                y,
-                escape(&cut(&option.label, 36)),
-                escape(&figure)
-            );
+            let text = format!("{}{figure}", cut(&option.label, 36));
+            sheet.text(60.0 + bar + 12.0, y, style(20.0, false, Rgb::INK, Role::Body), text);
         }
     }
     if !published.decisions.is_empty() {
-        y += 80;
-        let heading = if fr {
+        y += 80.0;
+        let decided = if fr {
             "Ce qui a été décidé"
         } else {
             "What was decided"
         };
-        let _ = write!(
-            svg,
-            r##"<text x="60" y="{y}" font-family="Marianne, Arial, sans-serif" font-size="34" font-weight="700" fill="#161616">{}</text>"##,
-            escape(heading)
-        );
+        sheet.text(60.0, y, style(34.0, true, Rgb::INK, Role::Heading), decided);
         for decision in published.decisions.iter().take(4) {
-            y += 46;
-            let _ = write!(
-                svg,
-                r##"<circle cx="72" cy="{}" r="8" fill="{primary}"/><text x="92" y="{y}" font-family="Marianne, Arial, sans-serif" font-size="24" fill="#161616">{}</text>"##,
-                y - 8,
-                escape(&cut(&decision.title, 70))
+            y += 46.0;
+            sheet.marks.push(Mark::Dot {
+                cx: 72.0,
+                cy: y - 8.0,
+                r: 8.0,
+                fill: primary,
+            });
+            sheet.text(
+                92.0,
+                y,
+                style(24.0, false, Rgb::INK, Role::Body),
+                cut(&decision.title, 70),
             );
         }
     }
-    let _ = write!(
-        svg,
-        r##"<text x="60" y="{}" font-family="Marianne, Arial, sans-serif" font-size="20" fill="#555555">La Caf à votre écoute</text></svg>"##,
-        h - 50
-    );
-    svg
+    let footer = style(20.0, false, Rgb::MUTED, Role::Body);
+    sheet.text(60.0, height - 50.0, footer, "La Caf à votre écoute");
+    sheet
 }
 
-/// `GET /consultations/{slug}/resultats/infographie.svg`: the infographic, to download.
-pub async fn download(
+/// The downloads: the same sheet as SVG or as PDF.
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    Svg,
+    Pdf,
+}
+
+/// `GET /consultations/{slug}/resultats/infographie.svg`.
+pub async fn download_svg(state: State<AppState>, page: Page, slug: Path<String>) -> Result<Response, PageError> {
+    download(state, page, slug, Format::Svg).await
+}
+
+/// `GET /consultations/{slug}/resultats/infographie.pdf`.
+pub async fn download_pdf(state: State<AppState>, page: Page, slug: Path<String>) -> Result<Response, PageError> {
+    download(state, page, slug, Format::Pdf).await
+}
+
+async fn download(
     State(state): State<AppState>,
     page: Page,
     Path(slug): Path<String>,
+    format: Format,
 ) -> Result<Response, PageError> {
     let campaign = state
         .campaigns
@@ -153,17 +297,42 @@ pub async fn download(
     let Some(published) = super::pages::published(&state, &page.tenant, &campaign, page.lang.code()).await? else {
         return Err(PageError::NotFound);
     };
-    let svg = draw(&page.tenant, &campaign, &published, page.lang.code() != "en");
-    let mut response = svg.into_response();
+    let sheet = layout(&page.tenant, &campaign, &published, page.lang.code() != "en");
+    let (mut response, content_type, extension) = match format {
+        Format::Svg => (
+            svg::render(&sheet).into_response(),
+            "image/svg+xml; charset=utf-8",
+            "svg",
+        ),
+        Format::Pdf => (pdf::render(&sheet).into_response(), "application/pdf", "pdf"),
+    };
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("image/svg+xml; charset=utf-8"),
-    );
-    let disposition = format!("attachment; filename=\"{slug}-ce-que-nous-avons-appris.svg\"");
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let disposition = format!("attachment; filename=\"{slug}-ce-que-nous-avons-appris.{extension}\"");
     headers.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,
     );
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_are_read_from_the_branding_with_a_safe_fallback() {
+        assert_eq!(Rgb::from_hex("#0a5c36"), Rgb(0x0a, 0x5c, 0x36));
+        assert_eq!(Rgb::from_hex("#0a5c36").hex(), "#0a5c36");
+        assert_eq!(Rgb::from_hex("red"), Rgb::BLUE);
+        assert_eq!(Rgb::from_hex("#12345"), Rgb::BLUE);
+        assert_eq!(Rgb::from_hex("#gg0000"), Rgb::BLUE);
+    }
+
+    #[test]
+    fn long_texts_are_cut_with_an_ellipsis() {
+        assert_eq!(cut("court", 10), "court");
+        assert_eq!(cut("une phrase bien trop longue", 10), "une phras…");
+        assert_eq!(cut("une phrase bien trop longue", 10).chars().count(), 10);
+    }
 }
