@@ -107,7 +107,7 @@ async fn of_spaces(tx: &mut TenantTx, only: Option<Uuid>, month: NaiveDate) -> R
         }
     }
     let people = sqlx::query(
-        "SELECT tenant_id, count(*) AS n FROM usage_participants
+        "SELECT tenant_id, count(*) AS n FROM usage_active_participants
           WHERE ($1::uuid IS NULL OR tenant_id = $1) AND month = $2 GROUP BY tenant_id",
     )
     .bind(only)
