@@ -195,6 +195,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("tenants: {}", report.to_string().lines().last().unwrap_or_default());
             let added = ecoute::demo::seed(&pool).await?;
             eprintln!("demo campaigns added: {added}");
+            let seeded = ecoute::demo::contributions::seed(&pool).await?;
+            if seeded != Default::default() {
+                eprintln!(
+                    "demo participation added: {} ideas, {} comments, {} likes, {} survey responses",
+                    seeded.ideas, seeded.comments, seeded.likes, seeded.responses
+                );
+            }
             let listen = listen.unwrap_or(settings.listen);
             for (email, password, space) in ecoute::demo::seed_operators(&pool).await? {
                 let host = match space.as_str() {

@@ -1077,9 +1077,27 @@ test('results: the national admin publishes early; the results and news pages pa
     assert.equal(await h1Text(page), 'Ce que nous avons appris grâce à vous');
     assert.ok(await page.locator('svg[role="img"]').count() >= 3, 'survey charts are drawn');
     assert.ok(await page.locator('#own-share').count(), 'Gironde sees its own share');
+    assert.ok(await page.locator('[data-own-question]').count() >= 3, 'and its own answers, question by question');
     await screenshot(page, 'results-national-from-gironde');
     assertNoProblems(page);
     await assertAccessible(page, 'gironde.localhost /consultations/{slug}/resultats');
+    // The infographic, as a printable PDF.
+    const pdfLink = page.locator('a[href$="/resultats/infographie.pdf"]');
+    assert.equal(await pdfLink.count(), 1, 'a link to the PDF infographic');
+    // Fetched from the page, through Chromium's host mapping.
+    const pdf = await page.evaluate(async (href) => {
+      const r = await fetch(href);
+      const bytes = new Uint8Array(await r.arrayBuffer());
+      return { status: r.status, type: r.headers.get('content-type'), head: String.fromCharCode(...bytes.slice(0, 5)) };
+    }, await pdfLink.getAttribute('href'));
+    assert.deepEqual(pdf, { status: 200, type: 'application/pdf', head: '%PDF-' });
+    // The national page: every territory's part, in a table.
+    await page.goto(`${base('localhost')}consultations/simplifier-les-demarches/resultats`, { waitUntil: 'load' });
+    const contributions = Number(await page.locator('[data-figure="contributions"] strong').innerText());
+    const territories = await page.locator('#territories tbody tr').count();
+    assert.ok(contributions === 0 ? territories === 0 : territories >= 1, `participation per territory (${contributions} contributions, ${territories} rows)`);
+    assertNoProblems(page);
+    await assertAccessible(page, 'localhost /consultations/{slug}/resultats');
     await page.goto(`${base('gironde.localhost')}consultations/simplifier-les-demarches/nouvelles`, { waitUntil: 'load' });
     assert.equal(await h1Text(page), 'Des nouvelles du projet');
     assertNoProblems(page);

@@ -4,6 +4,7 @@ mod analysis;
 mod browser;
 mod cache;
 mod consoles;
+mod demo;
 mod embedded;
 mod helpers;
 mod isolation;

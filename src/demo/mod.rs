@@ -1,5 +1,8 @@
 //! Demo content for `ecoute demo`: a few campaigns in the national space and in each demo
-//! module, so the spaces look like what they will be. Idempotent: seeding twice changes nothing.
+//! module, so the spaces look like what they will be, and ([`contributions`]) people taking part
+//! in them. Idempotent: seeding twice changes nothing.
+
+pub mod contributions;
 
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
