@@ -21,8 +21,26 @@ use uuid::Uuid;
 use super::pages::Published;
 
 const TTL: Duration = Duration::from_secs(600);
-/// Entries are a few kilobytes (figures, SVG charts, themes).
-const CAPACITY: u64 = 2_000;
+/// Bytes, as estimated by [`weight`]: a national campaign seen from 101 spaces in two languages
+/// is about 200 entries of 10 to 60 KB (the charts dominate).
+const CAPACITY: u64 = 16 * 1024 * 1024;
+
+/// An entry's approximate size in memory: its charts and texts, plus a flat allowance for the
+/// rest.
+fn weight(published: &Published) -> u32 {
+    let charts: usize = published
+        .results
+        .questions
+        .iter()
+        .chain(&published.own_questions)
+        .map(|q| q.chart.as_ref().map_or(0, String::len) + q.summary.len() + 64 * q.options.len())
+        .sum();
+    let texts = published.synthesis_md.len()
+        + published.themes.len() * 512
+        + published.decisions.len() * 512
+        + published.territories.len() * 64;
+    u32::try_from(4096 + charts + texts).unwrap_or(u32::MAX)
+}
 
 /// (generation, campaign, viewing space, language).
 type Key = (u64, Uuid, Uuid, &'static str);
@@ -36,7 +54,11 @@ pub struct ResultsCache {
 impl Default for ResultsCache {
     fn default() -> Self {
         ResultsCache {
-            cache: Cache::builder().max_capacity(CAPACITY).time_to_live(TTL).build(),
+            cache: Cache::builder()
+                .max_capacity(CAPACITY)
+                .weigher(|_, published: &Arc<Published>| weight(published))
+                .time_to_live(TTL)
+                .build(),
             generation: Arc::new(AtomicU64::new(0)),
         }
     }
@@ -83,5 +105,77 @@ impl ResultsCache {
     pub fn forget_all(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.cache.invalidate_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{Figures, QuestionResult, Results};
+
+    fn published(charts: usize) -> Published {
+        let question = QuestionResult {
+            id: Uuid::new_v4(),
+            label: "Question".into(),
+            kind: "single_choice",
+            answered: 1,
+            options: Vec::new(),
+            average: None,
+            chart: Some("x".repeat(20_000)),
+            summary: String::new(),
+        };
+        Published {
+            results: Results {
+                figures: Figures::default(),
+                questions: vec![question; charts],
+            },
+            from_this_space: None,
+            own_questions: Vec::new(),
+            territories: Vec::new(),
+            synthesis_md: String::new(),
+            early: false,
+            decisions: Vec::new(),
+            themes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn entries_weigh_what_their_charts_weigh() {
+        assert_eq!(weight(&published(0)), 4096);
+        assert_eq!(weight(&published(3)), 4096 + 60_000);
+        // The budget holds a few hundred pages of a large survey, not thousands.
+        let pages = CAPACITY / u64::from(weight(&published(3)));
+        assert!((200..400).contains(&pages), "{pages}");
+    }
+
+    #[tokio::test]
+    async fn a_page_computed_before_a_change_is_not_served_after_it() {
+        let cache = ResultsCache::default();
+        let (campaign, viewer) = (Uuid::new_v4(), Uuid::new_v4());
+        let first = cache
+            .get_or_load(campaign, viewer, "fr", async { Ok(Some(published(1))) })
+            .await
+            .unwrap()
+            .unwrap();
+        // Cached: the loader is not called again.
+        let again = cache
+            .get_or_load(campaign, viewer, "fr", async { unreachable!("served from the cache") })
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        cache.forget_all();
+        let fresh = cache
+            .get_or_load(campaign, viewer, "fr", async { Ok(Some(published(2))) })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(fresh.results.questions.len(), 2);
+        // Unpublished results are not cached.
+        let none = cache
+            .get_or_load(Uuid::new_v4(), viewer, "fr", async { Ok(None) })
+            .await
+            .unwrap();
+        assert!(none.is_none());
     }
 }
