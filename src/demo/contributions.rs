@@ -284,10 +284,11 @@ async fn campaign(owner: &PgPool, tenant: &str, slug: &str) -> Result<Option<Cam
     }))
 }
 
-/// A moment between the opening and now, so the daily chart has a shape.
-fn moment(rng: &mut ChaCha8Rng, opens_at: DateTime<Utc>) -> DateTime<Utc> {
-    let span = (Utc::now() - opens_at).num_minutes().max(60);
-    opens_at + Duration::minutes(rng.random_range(0..span))
+/// A moment between `after` and now (the opening, or the idea a like or a comment answers), so
+/// the daily charts have a shape and nothing predates what it answers.
+fn moment(rng: &mut ChaCha8Rng, after: DateTime<Utc>) -> DateTime<Utc> {
+    let span = (Utc::now() - after).num_minutes().max(1);
+    after + Duration::minutes(rng.random_range(0..span))
 }
 
 /// The demo people (created once): (account id, space slug they take part from).
@@ -354,9 +355,10 @@ pub async fn seed(owner: &PgPool) -> anyhow::Result<Seeded> {
         if existing > 0 {
             continue;
         }
-        let mut posted: Vec<(Uuid, Uuid)> = Vec::new();
+        let mut posted: Vec<(Uuid, Uuid, DateTime<Utc>)> = Vec::new();
         for (i, (kind, theme, title, body)) in ideas.iter().enumerate() {
             let (author, from) = crowd[(i * 7 + 3) % crowd.len()];
+            let at = moment(&mut rng, c.opens_at);
             let origin = if tenant == "national" { from } else { c.tenant_id };
             let id: Uuid = sqlx::query_scalar(
                 "INSERT INTO ideas (tenant_id, campaign_id, origin_tenant_id, account_id, kind, title, body, theme, status,
@@ -371,15 +373,15 @@ pub async fn seed(owner: &PgPool) -> anyhow::Result<Seeded> {
             .bind(title)
             .bind(body)
             .bind(c.themes.get(*theme))
-            .bind(moment(&mut rng, c.opens_at))
+            .bind(at)
             .fetch_one(&mut *tx)
             .await?;
-            posted.push((id, author));
+            posted.push((id, author, at));
             seeded.ideas += 1;
         }
         // Likes: some ideas strike a chord, most get a few; never one's own.
         let mut likes: Vec<(usize, Uuid, Uuid)> = Vec::new();
-        for (n, (idea, author)) in posted.iter().enumerate() {
+        for (n, (idea, author, at)) in posted.iter().enumerate() {
             let appeal = if n % 5 == 1 { 0.7 } else { 0.15 + 0.1 * (n % 3) as f64 };
             for (person, from) in &crowd {
                 if person != author && rng.random_bool(appeal) {
@@ -393,7 +395,7 @@ pub async fn seed(owner: &PgPool) -> anyhow::Result<Seeded> {
                     .bind(idea)
                     .bind(person)
                     .bind(origin)
-                    .bind(moment(&mut rng, c.opens_at))
+                    .bind(moment(&mut rng, *at))
                     .execute(&mut *tx)
                     .await?;
                     seeded.likes += 1;
@@ -420,7 +422,7 @@ pub async fn seed(owner: &PgPool) -> anyhow::Result<Seeded> {
                 .bind(origin)
                 .bind(person)
                 .bind(COMMENTS[(k * 2 + j) % COMMENTS.len()])
-                .bind(moment(&mut rng, c.opens_at))
+                .bind(moment(&mut rng, posted[*n].2))
                 .execute(&mut *tx)
                 .await?;
                 seeded.comments += 1;

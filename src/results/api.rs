@@ -25,7 +25,7 @@ pub async fn get_results(
     let published = super::pages::published(&state, &tenant, &campaign, "fr")
         .await?
         .ok_or(ApiError::NotFound)?;
-    let mut body = serde_json::to_value(&*published).map_err(anyhow::Error::from)?;
+    let mut body = serde_json::to_value(&published).map_err(anyhow::Error::from)?;
     // Charts are for pages; the API gives the figures.
     if let Some(questions) = body["results"]["questions"].as_array_mut() {
         for q in questions {

@@ -1,5 +1,7 @@
 //! `GET /consultations/{slug}/resultats`: the public results page of a campaign.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -14,10 +16,31 @@ use crate::web::AppState;
 use crate::web::markdown::render_markdown;
 use crate::web::page::Page;
 
-/// What a results page shows, for the page and the API alike.
+/// What a results page shows, for the page and the API alike: the part every space sees and
+/// the viewing space's own part (each cached on its own, see [`super::cache`]), serialised as one
+/// object.
 #[derive(Debug, Clone, Serialize)]
 pub struct Published {
+    #[serde(flatten)]
+    pub shared: Arc<SharedResults>,
+    #[serde(flatten)]
+    pub viewer: Arc<ViewerResults>,
+}
+
+/// What every space sees of a campaign's results, computed in the owner's context.
+#[derive(Debug, Clone, Serialize)]
+pub struct SharedResults {
     pub results: Results,
+    pub synthesis_md: String,
+    pub early: bool,
+    pub decisions: Vec<decisions::Decision>,
+    /// The main themes of the latest analysis, ranked by priority, each with sample contributions.
+    pub themes: Vec<ResultTheme>,
+}
+
+/// What only the viewing space sees.
+#[derive(Debug, Clone, Serialize)]
+pub struct ViewerResults {
     /// What came from the viewer's space, on a national campaign seen from a local space.
     pub from_this_space: Option<Figures>,
     /// The survey's results among what came from the viewer's space (same order as
@@ -25,11 +48,6 @@ pub struct Published {
     pub own_questions: Vec<super::QuestionResult>,
     /// Contributions per space, on a national campaign seen from the national space.
     pub territories: Vec<super::Territory>,
-    pub synthesis_md: String,
-    pub early: bool,
-    pub decisions: Vec<decisions::Decision>,
-    /// The main themes of the latest analysis, ranked by priority, each with sample contributions.
-    pub themes: Vec<ResultTheme>,
 }
 
 /// A theme as the results page shows it.
@@ -44,52 +62,68 @@ pub struct ResultTheme {
     pub samples: Vec<(uuid::Uuid, String)>,
 }
 
-/// The campaign's published results, or `None` while they are not published, from the
-/// instance's cache ([`super::cache`]) when it has them.
+/// The campaign's published results as `viewer` sees them, or `None` while they are not
+/// published, from the instance's cache ([`super::cache`]) when it has them.
 pub async fn published(
     state: &AppState,
     viewer: &crate::tenancy::Tenant,
     campaign: &CampaignDetail,
     lang: &'static str,
-) -> Result<Option<std::sync::Arc<Published>>, sqlx::Error> {
+) -> Result<Option<Published>, sqlx::Error> {
     if campaign.results_published_at.is_none() {
         return Ok(None);
     }
-    state
+    let id = campaign.summary.id;
+    let generation = state.results.generation();
+    let Some(shared) = state
         .results
-        .get_or_load(
-            campaign.summary.id,
+        .shared(generation, id, lang, compute_shared(state, campaign, lang))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let viewer = state
+        .results
+        .viewer(
+            generation,
+            id,
             viewer.id,
             lang,
-            compute_published(state, viewer, campaign, lang),
+            compute_viewer(state, viewer, campaign, lang),
         )
-        .await
+        .await?;
+    Ok(Some(Published { shared, viewer }))
 }
 
-/// The published results, computed. Aggregates run in the campaign owner's context; the
-/// viewer's own share in the viewer's context.
-async fn compute_published(
+/// Everyone's results, computed in the campaign owner's context. The publication and the dates
+/// are read here again, in the same snapshot as the figures: the campaign handed in may come
+/// from a cache a moment behind.
+async fn compute_shared(
     state: &AppState,
-    viewer: &crate::tenancy::Tenant,
     campaign: &CampaignDetail,
     lang: &str,
-) -> Result<Option<Published>, sqlx::Error> {
+) -> Result<Option<SharedResults>, sqlx::Error> {
     let owner = campaign.summary.tenant_id;
     let mut tx = state.db.begin_for_id(owner).await?;
-    let questions = crate::surveys::queries::list_questions(&mut tx, campaign).await?;
-    let results = super::compute(&mut tx, campaign, &questions, lang).await?;
-    let national_view = campaign.summary.scope == Scope::National;
-    let territories = if national_view && viewer.kind == TenantKind::National {
-        super::territories(&mut tx, campaign).await?
-    } else {
-        Vec::new()
+    let current: Option<(
+        String,
+        bool,
+        chrono::DateTime<chrono::Utc>,
+        chrono::DateTime<chrono::Utc>,
+    )> = sqlx::query_as(
+        "SELECT results_synthesis_md, results_early, opens_at, closes_at FROM campaigns
+              WHERE tenant_id = $1 AND id = $2 AND results_published_at IS NOT NULL",
+    )
+    .bind(owner)
+    .bind(campaign.summary.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((synthesis_md, early, opens_at, closes_at)) = current else {
+        return Ok(None);
     };
-    let (synthesis_md, early): (String, bool) =
-        sqlx::query_as("SELECT results_synthesis_md, results_early FROM campaigns WHERE tenant_id = $1 AND id = $2")
-            .bind(owner)
-            .bind(campaign.summary.id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let questions = crate::surveys::queries::list_questions(&mut tx, campaign).await?;
+    let mut results = super::compute(&mut tx, campaign, &questions, lang).await?;
+    results.figures.days = (closes_at - opens_at).num_days().max(1);
     let decisions = decisions::list(&mut tx, owner, campaign.summary.id).await?;
     // The analysis is read where it was made: in the owner's context.
     let themes = match crate::consoles::analysis::report(&mut tx, campaign.summary.id).await? {
@@ -109,29 +143,47 @@ async fn compute_published(
         None => Vec::new(),
     };
     tx.commit().await?;
-    let (from_this_space, own_questions) = if national_view && viewer.kind == TenantKind::Local {
-        let mut tx = state.db.begin(viewer).await?;
-        let own = super::compute_origin(&mut tx, campaign, &questions, lang).await?;
-        tx.commit().await?;
-        let questions = own
-            .questions
-            .into_iter()
-            .map(|q| super::QuestionResult { chart: None, ..q })
-            .collect();
-        (Some(own.figures), questions)
-    } else {
-        (None, Vec::new())
-    };
-    Ok(Some(Published {
+    Ok(Some(SharedResults {
         results,
-        from_this_space,
-        own_questions,
-        territories,
         synthesis_md,
         early,
         decisions,
         themes,
     }))
+}
+
+/// The viewing space's part: its own share of a national campaign, computed in its own context
+/// from the rows RLS lets it read, or, for the national space, each territory's counts.
+async fn compute_viewer(
+    state: &AppState,
+    viewer: &crate::tenancy::Tenant,
+    campaign: &CampaignDetail,
+    lang: &str,
+) -> Result<ViewerResults, sqlx::Error> {
+    let mut part = ViewerResults {
+        from_this_space: None,
+        own_questions: Vec::new(),
+        territories: Vec::new(),
+    };
+    if campaign.summary.scope != Scope::National {
+        return Ok(part);
+    }
+    let mut tx = state.db.begin(viewer).await?;
+    match viewer.kind {
+        TenantKind::National => part.territories = super::territories(&mut tx, campaign).await?,
+        TenantKind::Local => {
+            let questions = crate::surveys::queries::list_questions(&mut tx, campaign).await?;
+            let own = super::compute_origin(&mut tx, campaign, &questions, lang).await?;
+            part.from_this_space = Some(own.figures);
+            part.own_questions = own
+                .questions
+                .into_iter()
+                .map(|q| super::QuestionResult { chart: None, ..q })
+                .collect();
+        }
+    }
+    tx.commit().await?;
+    Ok(part)
 }
 
 /// `GET /consultations/{slug}/resultats`.
@@ -162,9 +214,9 @@ pub async fn results_page(
     }
     let view = View {
         campaign: &campaign,
-        contributions: published.results.figures.contributions(),
-        own_contributions: published.from_this_space.map(|f| f.contributions()),
-        synthesis_html: render_markdown(&published.synthesis_md),
+        contributions: published.shared.results.figures.contributions(),
+        own_contributions: published.viewer.from_this_space.map(|f| f.contributions()),
+        synthesis_html: render_markdown(&published.shared.synthesis_md),
         space_name: &page.tenant.name,
         published: &published,
     };

@@ -52,8 +52,26 @@ async fn the_demo_seeds_participation_once_and_the_pages_agree_with_it() {
     .fetch_one(&mut *tx)
     .await
     .unwrap();
+    let early_likes: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM idea_likes l JOIN ideas i ON i.tenant_id = l.tenant_id AND i.id = l.idea_id
+          WHERE l.tenant_id = $1 AND l.created_at < i.created_at",
+    )
+    .bind(national)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    // The usage chart has a shape: contributions are metered on the day they were made.
+    let days: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT day) FROM usage_by_day WHERE tenant_id = $1 AND metric = 'contributions'",
+    )
+    .bind(national)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert!(origins >= 3, "ideas from {origins} spaces");
+    assert_eq!(early_likes, 0, "no like before its idea");
+    assert!(days >= 4, "contributions on {days} days");
     assert_eq!(wrong_counts, 0);
     assert_eq!(own_likes, 0, "nobody likes their own idea");
 

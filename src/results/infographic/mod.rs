@@ -150,7 +150,7 @@ pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, publish
     } else {
         "What we learned thanks to you"
     };
-    let f = &published.results.figures;
+    let f = &published.shared.results.figures;
     let labels = if fr {
         ["participant·es", "contributions", "réponses", "jours"]
     } else {
@@ -202,7 +202,16 @@ pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, publish
     let answers = if fr { "Vos réponses" } else { "Your answers" };
     sheet.text(60.0, y, style(34.0, true, Rgb::INK, Role::Heading), answers);
     y += 20.0;
-    for question in published.results.questions.iter().filter(|q| q.chart.is_some()).take(3) {
+    // Three charted questions fill the page; with decisions to show, two leave them room.
+    let shown = if published.shared.decisions.is_empty() { 3 } else { 2 };
+    for question in published
+        .shared
+        .results
+        .questions
+        .iter()
+        .filter(|q| q.chart.is_some())
+        .take(shown)
+    {
         y += 50.0;
         sheet.text(
             60.0,
@@ -234,7 +243,7 @@ pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, publish
             sheet.text(60.0 + bar + 12.0, y, style(20.0, false, Rgb::INK, Role::Body), text);
         }
     }
-    if !published.decisions.is_empty() {
+    if !published.shared.decisions.is_empty() {
         y += 80.0;
         let decided = if fr {
             "Ce qui a été décidé"
@@ -242,7 +251,11 @@ pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, publish
             "What was decided"
         };
         sheet.text(60.0, y, style(34.0, true, Rgb::INK, Role::Heading), decided);
-        for decision in published.decisions.iter().take(4) {
+        for decision in published.shared.decisions.iter().take(4) {
+            // Never over the footer.
+            if y + 46.0 > height - 90.0 {
+                break;
+            }
             y += 46.0;
             sheet.marks.push(Mark::Dot {
                 cx: 72.0,

@@ -179,9 +179,14 @@ fn circle(content: &mut Content, cx: f32, cy: f32, r: f32) {
 /// if that makes it Latin (`ő` → `o`), else becomes `?`.
 pub fn win_ansi(text: &str) -> Vec<u8> {
     use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
     let mut bytes = Vec::with_capacity(text.len());
-    for c in text.chars() {
+    // Composed first: an `e` followed by a combining acute accent is `é`.
+    for c in text.nfc() {
         let byte = match c {
+            // Marks left over (on letters WinAnsi lacks) and invisible format characters: dropped.
+            _ if is_combining_mark(c) => continue,
+            '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}' => continue,
             ' '..='~' => c as u8,
             '\u{a0}'..='\u{ff}' => c as u32 as u8,
             '\u{202f}' | '\u{2007}' => 0xa0,
@@ -234,6 +239,9 @@ mod tests {
         assert_eq!(win_ansi("participant·es"), b"participant\xb7es");
         assert_eq!(win_ansi("12\u{202f}%"), b"12\xa0%");
         assert_eq!(win_ansi("Łódź ő 日"), b"?\xf3dz o ?");
+        // Decomposed accents (pasted from a PDF or a Mac) compose; invisible characters go.
+        assert_eq!(win_ansi("cre\u{301}che\u{200b}\u{feff}"), b"cr\xe9che");
+        assert_eq!(win_ansi("s\u{327}\u{301}"), b"s");
     }
 
     fn sheet() -> Sheet {
