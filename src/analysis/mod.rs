@@ -12,8 +12,9 @@
 //! - [`quality`]: NMI, for the benchmark and tests.
 //!
 //! Around it: [`cli`] (`ecoute analyse FILE.csv`); for the platform, [`job`] (the background
-//! run of a campaign), [`store`] (its tables) and [`versions`] (keys that survive re-runs, and
-//! the operator's renames, merges and splits). The pages are in `crate::consoles::analysis`.
+//! run of a campaign), [`store`] (its tables), [`versions`] (keys that survive re-runs, and
+//! the operator's renames, merges and splits) and [`report`] (what the pages and results show).
+//! The pages are in `crate::consoles::analysis`.
 
 pub mod cli;
 pub mod cluster;
@@ -25,6 +26,7 @@ pub mod labels;
 pub mod lsa;
 pub mod priority;
 pub mod quality;
+pub mod report;
 pub mod stopwords;
 pub mod store;
 pub mod text;
