@@ -6,13 +6,15 @@
 CREATE TABLE analysis_settings (
     tenant_id            uuid NOT NULL REFERENCES tenants (id),
     campaign_id          uuid NOT NULL,
-    -- A single_choice question of the campaign (checked by the application), or none.
+    -- A single_choice question of the campaign (checked by the application), or none. Removing
+    -- the question from the survey removes the choice, not the question's removal.
     profile_question_id  uuid,
     updated_by           uuid,
     updated_at           timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, campaign_id),
     FOREIGN KEY (tenant_id, campaign_id) REFERENCES campaigns (tenant_id, id),
     FOREIGN KEY (tenant_id, profile_question_id) REFERENCES survey_questions (tenant_id, id)
+        ON DELETE SET NULL (profile_question_id)
 );
 
 ALTER TABLE analysis_settings ENABLE ROW LEVEL SECURITY;

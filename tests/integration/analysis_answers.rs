@@ -309,6 +309,30 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
             .await
             .unwrap()
     );
+    // Removing the chosen question from the survey is not blocked: the choice goes with it.
+    tx.commit().await.unwrap();
+    let unused = insert_question(
+        &owner,
+        national,
+        campaign,
+        "single_choice",
+        "Votre âge",
+        &["< 30", "30 et +"],
+    )
+    .await;
+    let mut tx = db.begin_for_id(national).await.unwrap();
+    assert!(
+        store::set_profile_question(&mut tx, campaign, Some(unused), Uuid::new_v4())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        ecoute::campaigns::authoring::remove_question(&mut tx, campaign, unused)
+            .await
+            .unwrap(),
+        Ok(())
+    );
+    assert_eq!(store::profile_question(&mut tx, campaign).await.unwrap(), None);
     assert!(
         store::set_profile_question(&mut tx, campaign, Some(profile), Uuid::new_v4())
             .await
