@@ -285,7 +285,8 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
     assert!(public_ids.iter().all(|id| idea_ids.contains(id)));
     assert!(public.duplicates.is_empty() && public.contributions.is_empty());
 
-    // The operator merges the answers, renames the taxes theme; a local space's id is refused.
+    // The operator merges the answers (an id that is no contribution of the campaign is ignored),
+    // renames the taxes theme and splits the answers about tax loopholes off theirs.
     assert_eq!(
         store::merge_contributions(&mut tx, campaign, kept, &[other, Uuid::new_v4()], Uuid::new_v4())
             .await
@@ -298,6 +299,24 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
         &Edit::Rename {
             key: tax_theme.theme.key,
             name: "Justice fiscale".into(),
+        },
+        Uuid::new_v4(),
+    )
+    .await
+    .unwrap();
+    let twins_theme = first
+        .themes
+        .iter()
+        .find(|t| t.theme.members.contains(&kept))
+        .expect("the identical answers have a theme");
+    store::add_edit(
+        &mut tx,
+        campaign,
+        &Edit::Split {
+            key: twins_theme.theme.key,
+            new_key: Uuid::new_v4(),
+            phrase: "niches fiscales".into(),
+            name: "Niches fiscales".into(),
         },
         Uuid::new_v4(),
     )
@@ -375,6 +394,13 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
         .find(|t| t.theme.name == "Justice fiscale")
         .expect("the rename outlives the re-run");
     assert!(renamed.theme.members.iter().filter(|m| tax_ids.contains(m)).count() >= 30);
+    let loopholes = second
+        .themes
+        .iter()
+        .find(|t| t.theme.name == "Niches fiscales")
+        .expect("the split outlives the re-run");
+    assert!(loopholes.theme.members.contains(&kept) && loopholes.theme.members.contains(&other));
+    assert_eq!(loopholes.theme.split_phrase.as_deref(), Some("niches fiscales"));
     let group = second
         .duplicates
         .iter()
