@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+use super::contributions;
 use super::engine::{AnalysisError, Params, Stage, ThemeCount, analyse};
 use super::store::{self, Claimed, Results};
 use super::versions::carry_keys;
@@ -82,7 +83,7 @@ pub async fn work(db: &TenantDb, tenant: Uuid) -> anyhow::Result<usize> {
 async fn process(db: &TenantDb, tenant: Uuid, run: Claimed) -> anyhow::Result<()> {
     let mut tx = db.begin_for_id(tenant).await?;
     // Profiles do not change the themes: they only weigh in priorities, computed when shown.
-    let contributions = store::contributions(&mut tx, run.campaign_id, None).await?;
+    let contributions = contributions::read(&mut tx, run.campaign_id, None).await?;
     let previous = match store::latest_done(&mut tx, run.campaign_id).await? {
         Some(previous) => store::members_by_key(&mut tx, previous.id).await?,
         None => Vec::new(),

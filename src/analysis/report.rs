@@ -8,8 +8,10 @@ use std::collections::HashMap;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::contributions::{self, Contribution, ContributionKind};
 use super::priority::{Priority, PriorityWeights, prioritize};
-use super::store::{self, Contribution, ContributionKind, Run};
+use super::profiles;
+use super::store::{self, Run};
 use super::versions::{EffectiveTheme, apply_edits};
 use crate::tenancy::TenantTx;
 
@@ -87,16 +89,16 @@ pub async fn report(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<Report>,
     let stored = store::themes(tx, run.id).await?;
     let assignment = store::assignment(tx, run.id).await?;
     let edits = store::edits(tx, campaign).await?;
-    let profile = store::profile_question(tx, campaign).await?;
+    let profile = profiles::chosen(tx, campaign).await?;
     let profile_question = match profile {
-        Some(question) => store::profile_candidates(tx, campaign)
+        Some(question) => profiles::candidates(tx, campaign)
             .await?
             .into_iter()
             .find(|(id, _)| *id == question)
             .map(|(_, label)| label),
         None => None,
     };
-    let contributions = store::contributions(tx, campaign, profile).await?;
+    let contributions = contributions::read(tx, campaign, profile).await?;
     let merges = store::merges(tx, campaign).await?;
     let groups = store::duplicates(tx, run.id).await?;
 

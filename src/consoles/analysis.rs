@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::render_console;
+use crate::analysis::profiles;
 use crate::analysis::report::{Report, report};
 use crate::analysis::store::{self, Run};
 use crate::analysis::versions::Edit;
@@ -63,8 +64,8 @@ pub async fn show(
     let waiting = store::has_waiting_run(&mut tx, id).await?;
     let runs = store::runs(&mut tx, id, 5).await?;
     let report = report(&mut tx, id).await?;
-    let profile_candidates = store::profile_candidates(&mut tx, id).await?;
-    let profile_question = store::profile_question(&mut tx, id).await?;
+    let profile_candidates = profiles::candidates(&mut tx, id).await?;
+    let profile_question = profiles::chosen(&mut tx, id).await?;
     tx.commit().await?;
     if waiting {
         // A run nobody works on (just asked for, or its worker died): start one.
@@ -311,7 +312,7 @@ pub async fn choose_profiles(
     };
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaign = own_campaign(&mut tx, id).await?;
-    if !store::set_profile_question(&mut tx, id, question, operator.0.id).await? {
+    if !profiles::choose(&mut tx, id, question, operator.0.id).await? {
         return see_other(&format!("{}?erreur=profil#profils", url(id)));
     }
     crate::audit::record(

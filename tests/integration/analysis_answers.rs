@@ -5,9 +5,10 @@
 
 use std::collections::HashSet;
 
+use ecoute::analysis::contributions::ContributionKind;
 use ecoute::analysis::report::{public_report, report};
-use ecoute::analysis::store::{self, ContributionKind};
 use ecoute::analysis::versions::Edit;
+use ecoute::analysis::{profiles, store};
 use ecoute::consoles::analysis::tables;
 use ecoute::tenancy::TenantDb;
 use serde_json::{Value, json};
@@ -324,7 +325,7 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
     .unwrap();
     // A profile must be a single-choice question of the campaign.
     assert!(
-        !store::set_profile_question(&mut tx, campaign, Some(long), Uuid::new_v4())
+        !profiles::choose(&mut tx, campaign, Some(long), Uuid::new_v4())
             .await
             .unwrap()
     );
@@ -341,7 +342,7 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
     .await;
     let mut tx = db.begin_for_id(national).await.unwrap();
     assert!(
-        store::set_profile_question(&mut tx, campaign, Some(unused), Uuid::new_v4())
+        profiles::choose(&mut tx, campaign, Some(unused), Uuid::new_v4())
             .await
             .unwrap()
     );
@@ -351,9 +352,9 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
             .unwrap(),
         Ok(())
     );
-    assert_eq!(store::profile_question(&mut tx, campaign).await.unwrap(), None);
+    assert_eq!(profiles::chosen(&mut tx, campaign).await.unwrap(), None);
     assert!(
-        store::set_profile_question(&mut tx, campaign, Some(profile), Uuid::new_v4())
+        profiles::choose(&mut tx, campaign, Some(profile), Uuid::new_v4())
             .await
             .unwrap()
     );
@@ -363,7 +364,7 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
     let mut local = db.begin_for_id(gironde).await.unwrap();
     assert!(store::runs(&mut local, campaign, 10).await.unwrap().is_empty());
     assert!(store::merges(&mut local, campaign).await.unwrap().is_empty());
-    assert_eq!(store::profile_question(&mut local, campaign).await.unwrap(), None);
+    assert_eq!(profiles::chosen(&mut local, campaign).await.unwrap(), None);
     local.commit().await.unwrap();
 
     // Respondent 1 edits their answers; the analysis runs again.
