@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+use super::contributions;
 use super::engine::{AnalysisError, Params, Stage, ThemeCount, analyse};
 use super::store::{self, Claimed, Results};
 use super::versions::carry_keys;
@@ -81,7 +82,8 @@ pub async fn work(db: &TenantDb, tenant: Uuid) -> anyhow::Result<usize> {
 #[tracing::instrument(skip_all, fields(%tenant, run = %run.id))]
 async fn process(db: &TenantDb, tenant: Uuid, run: Claimed) -> anyhow::Result<()> {
     let mut tx = db.begin_for_id(tenant).await?;
-    let contributions = store::contributions(&mut tx, run.campaign_id).await?;
+    // Profiles do not change the themes: they only weigh in priorities, computed when shown.
+    let contributions = contributions::read(&mut tx, run.campaign_id, None).await?;
     let previous = match store::latest_done(&mut tx, run.campaign_id).await? {
         Some(previous) => store::members_by_key(&mut tx, previous.id).await?,
         None => Vec::new(),
@@ -89,7 +91,7 @@ async fn process(db: &TenantDb, tenant: Uuid, run: Claimed) -> anyhow::Result<()
     tx.commit().await?;
 
     let count = contributions.len() as i32;
-    let texts: Vec<String> = contributions.iter().map(|c| c.text.clone()).collect();
+    let texts: Vec<String> = contributions.iter().map(|c| c.text()).collect();
     let params = Params {
         themes: match run.themes_wanted {
             Some(k) if k > 0 => ThemeCount::Fixed(k as usize),

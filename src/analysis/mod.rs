@@ -12,11 +12,14 @@
 //! - [`quality`]: NMI, for the benchmark and tests.
 //!
 //! Around it: [`cli`] (`ecoute analyse FILE.csv`); for the platform, [`job`] (the background
-//! run of a campaign), [`store`] (its tables) and [`versions`] (keys that survive re-runs, and
-//! the operator's renames, merges and splits). The pages are in `crate::consoles::analysis`.
+//! run of a campaign), [`contributions`] (what it reads), [`store`] (its tables), [`profiles`]
+//! (the profile question), [`versions`] (keys that survive re-runs, and
+//! the operator's renames, merges and splits) and [`report`] (what the pages and results show).
+//! The pages are in `crate::consoles::analysis`.
 
 pub mod cli;
 pub mod cluster;
+pub mod contributions;
 pub mod duplicates;
 pub mod engine;
 pub mod fxhash;
@@ -24,7 +27,9 @@ pub mod job;
 pub mod labels;
 pub mod lsa;
 pub mod priority;
+pub mod profiles;
 pub mod quality;
+pub mod report;
 pub mod stopwords;
 pub mod store;
 pub mod text;

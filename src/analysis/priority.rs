@@ -6,7 +6,9 @@
 //! - **comments**: likewise for comments;
 //! - **territorial spread**: how evenly its contributions come from the campaign's territories
 //!   (normalised entropy: 1 when they come evenly from all of them, 0 when from one only);
-//! - **profile spread**: likewise across participant profiles.
+//! - **profile spread**: likewise across participant profiles (the contributors' answers to a
+//!   survey question the operator chose, else the kinds of contribution; see
+//!   [`super::contributions::read`]).
 //!
 //! The score is their weighted sum, times 100. A measure the campaign has no data for (no likes
 //! yet, a single territory) is left out and its weight shared among the others in proportion,
@@ -209,5 +211,29 @@ mod tests {
         );
         assert!((ranked[0].score - 100.0).abs() < 1e-9);
         assert!((ranked[1].score - 50.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn spread_across_profiles_raises_a_theme_of_equal_volume() {
+        let with = |profile: &str| Signals {
+            profile: Some(profile.into()),
+            ..Signals::default()
+        };
+        // Two themes of two contributions each: the first from two profiles, the second from one.
+        let assignment = [Some(0), Some(0), Some(1), Some(1), None];
+        let signals = [
+            with("allocataire"),
+            with("agent de la Caf"),
+            with("allocataire"),
+            with("allocataire"),
+            Signals::default(),
+        ];
+        let ranked = prioritize(&assignment, &signals, 2, &PriorityWeights::default());
+        assert_eq!(ranked[0].theme, 0);
+        assert_eq!((ranked[0].profile_count, ranked[1].profile_count), (2, 1));
+        assert!((ranked[0].profiles - 1.0).abs() < 1e-9 && ranked[1].profiles.abs() < 1e-9);
+        // Volume (0.40) and profiles (0.10) only: 100 and 80.
+        assert!((ranked[0].score - 100.0).abs() < 1e-9);
+        assert!((ranked[1].score - 80.0).abs() < 1e-9);
     }
 }

@@ -1,5 +1,6 @@
 //! The analysis tables: runs (queue and versions), their results, the operator's edits and
-//! merged duplicates. Every statement runs in a tenant-scoped transaction.
+//! merged duplicates. Every statement runs in a tenant-scoped transaction. What is analysed is
+//! read by [`super::contributions`]; the profile question is in [`super::profiles`].
 
 use std::collections::HashMap;
 
@@ -8,7 +9,6 @@ use serde::Serialize;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::priority::Signals;
 use super::versions::{Edit, StoredTheme};
 use crate::tenancy::TenantTx;
 
@@ -174,56 +174,6 @@ pub async fn fail_run(tx: &mut TenantTx, run: Uuid, message: &str, contributions
     Ok(())
 }
 
-/// A contribution as the analysis reads it.
-#[derive(Debug, Clone)]
-pub struct Contribution {
-    pub id: Uuid,
-    pub text: String,
-    pub signals: Signals,
-}
-
-/// The campaign's contributions that are not hidden, oldest first, with their likes (once per
-/// person across a merged group, counted on the group's kept contribution), comments, space of
-/// origin (territory) and kind.
-pub async fn contributions(tx: &mut TenantTx, campaign: Uuid) -> Result<Vec<Contribution>, sqlx::Error> {
-    let rows = sqlx::query(
-        "WITH campaign_ideas AS (
-             SELECT i.id, i.title, i.body, i.comment_count, i.kind, i.created_at, t.name AS origin
-               FROM ideas i JOIN tenants t ON t.id = i.origin_tenant_id
-              WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.status <> 'hidden'),
-         likers AS (
-             SELECT COALESCE(m.into_idea_id, l.idea_id) AS idea_id, count(DISTINCT l.account_id) AS likes
-               FROM idea_likes l
-               JOIN campaign_ideas c ON c.id = l.idea_id
-               LEFT JOIN analysis_merges m ON m.tenant_id = l.tenant_id AND m.idea_id = l.idea_id
-              WHERE l.tenant_id = $1
-              GROUP BY 1)
-         SELECT c.id, c.title, c.body, c.comment_count, c.kind, c.origin, COALESCE(k.likes, 0)::int4 AS likes
-           FROM campaign_ideas c LEFT JOIN likers k ON k.idea_id = c.id
-          ORDER BY c.created_at, c.id",
-    )
-    .bind(tx.tenant_id())
-    .bind(campaign)
-    .fetch_all(&mut **tx)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let title: String = r.try_get("title")?;
-            let body: String = r.try_get("body")?;
-            Ok(Contribution {
-                id: r.try_get("id")?,
-                text: format!("{title}. {body}"),
-                signals: Signals {
-                    likes: r.try_get::<i32, _>("likes")?.max(0) as u32,
-                    comments: r.try_get::<i32, _>("comment_count")?.max(0) as u32,
-                    territory: r.try_get("origin")?,
-                    profile: r.try_get("kind")?,
-                },
-            })
-        })
-        .collect()
-}
-
 /// The latest finished run of a campaign (done), if any.
 pub async fn latest_done(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<Run>, sqlx::Error> {
     Ok(select_runs(tx, campaign, Some("done"), 1).await?.into_iter().next())
@@ -282,7 +232,7 @@ pub async fn themes(tx: &mut TenantTx, run: Uuid) -> Result<Vec<StoredTheme>, sq
 /// Each contribution of a run with its theme's key.
 pub async fn assignment(tx: &mut TenantTx, run: Uuid) -> Result<Vec<(Uuid, Option<Uuid>)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT a.idea_id, t.theme_key FROM analysis_assignments a
+        "SELECT a.contribution_id, t.theme_key FROM analysis_assignments a
            LEFT JOIN analysis_themes t ON t.tenant_id = a.tenant_id AND t.run_id = a.run_id AND t.position = a.position
           WHERE a.tenant_id = $1 AND a.run_id = $2",
     )
@@ -306,7 +256,7 @@ pub async fn members_by_key(tx: &mut TenantTx, run: Uuid) -> Result<Vec<(Uuid, V
 /// A run's near-duplicate groups.
 pub async fn duplicates(tx: &mut TenantTx, run: Uuid) -> Result<Vec<Vec<Uuid>>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT idea_ids FROM analysis_duplicates WHERE tenant_id = $1 AND run_id = $2 ORDER BY group_no",
+        "SELECT contribution_ids FROM analysis_duplicates WHERE tenant_id = $1 AND run_id = $2 ORDER BY group_no",
     )
     .bind(tx.tenant_id())
     .bind(run)
@@ -349,8 +299,8 @@ pub async fn save_results(tx: &mut TenantTx, run: Uuid, results: &Results<'_>) -
         let ideas: Vec<Uuid> = chunk.iter().map(|a| a.0).collect();
         let positions: Vec<Option<i32>> = chunk.iter().map(|a| a.1).collect();
         sqlx::query(
-            "INSERT INTO analysis_assignments (tenant_id, run_id, idea_id, position)
-             SELECT $1, $2, idea, position FROM unnest($3::uuid[], $4::int4[]) AS u(idea, position)",
+            "INSERT INTO analysis_assignments (tenant_id, run_id, contribution_id, position)
+             SELECT $1, $2, id, position FROM unnest($3::uuid[], $4::int4[]) AS u(id, position)",
         )
         .bind(tenant)
         .bind(run)
@@ -360,13 +310,15 @@ pub async fn save_results(tx: &mut TenantTx, run: Uuid, results: &Results<'_>) -
         .await?;
     }
     for (group_no, group) in results.duplicates.iter().enumerate() {
-        sqlx::query("INSERT INTO analysis_duplicates (tenant_id, run_id, group_no, idea_ids) VALUES ($1, $2, $3, $4)")
-            .bind(tenant)
-            .bind(run)
-            .bind(group_no as i32)
-            .bind(group)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO analysis_duplicates (tenant_id, run_id, group_no, contribution_ids) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(tenant)
+        .bind(run)
+        .bind(group_no as i32)
+        .bind(group)
+        .execute(&mut **tx)
+        .await?;
     }
     sqlx::query(
         "UPDATE analysis_runs SET status = 'done', progress = 1, stage = '', finished_at = now(), lease_until = NULL,
@@ -452,18 +404,19 @@ pub async fn add_edit(tx: &mut TenantTx, campaign: Uuid, edit: &Edit, operator: 
 
 /// Merged contributions of the campaign: merged id → kept id.
 pub async fn merges(tx: &mut TenantTx, campaign: Uuid) -> Result<HashMap<Uuid, Uuid>, sqlx::Error> {
-    let rows: Vec<(Uuid, Uuid)> =
-        sqlx::query_as("SELECT idea_id, into_idea_id FROM analysis_merges WHERE tenant_id = $1 AND campaign_id = $2")
-            .bind(tx.tenant_id())
-            .bind(campaign)
-            .fetch_all(&mut **tx)
-            .await?;
+    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        "SELECT contribution_id, into_contribution_id FROM analysis_merges WHERE tenant_id = $1 AND campaign_id = $2",
+    )
+    .bind(tx.tenant_id())
+    .bind(campaign)
+    .fetch_all(&mut **tx)
+    .await?;
     Ok(rows.into_iter().collect())
 }
 
-/// Merges `others` into `kept` (all of `campaign`); earlier merges into any of `others` follow.
-/// Returns how many were merged.
-pub async fn merge_ideas(
+/// Merges `others` into `kept` (all contributions of `campaign`: ideas or answers); earlier
+/// merges into any of `others` follow. Returns how many were merged.
+pub async fn merge_contributions(
     tx: &mut TenantTx,
     campaign: Uuid,
     kept: Uuid,
@@ -472,30 +425,30 @@ pub async fn merge_ideas(
 ) -> Result<u64, sqlx::Error> {
     let tenant = tx.tenant_id();
     // Only contributions of this campaign, and never the kept one.
-    let others: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM ideas WHERE tenant_id = $1 AND campaign_id = $2 AND id = ANY($3) AND id <> $4",
+    let mut ids = others.to_vec();
+    ids.push(kept);
+    let known = super::contributions::among(tx, campaign, &ids).await?;
+    if !known.contains(&kept) {
+        return Ok(0);
+    }
+    let others: Vec<Uuid> = known.into_iter().filter(|&id| id != kept).collect();
+    sqlx::query("DELETE FROM analysis_merges WHERE tenant_id = $1 AND contribution_id = $2")
+        .bind(tenant)
+        .bind(kept)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE analysis_merges SET into_contribution_id = $2 WHERE tenant_id = $1 AND into_contribution_id = ANY($3)",
     )
     .bind(tenant)
-    .bind(campaign)
-    .bind(others)
     .bind(kept)
-    .fetch_all(&mut **tx)
+    .bind(&others)
+    .execute(&mut **tx)
     .await?;
-    sqlx::query("DELETE FROM analysis_merges WHERE tenant_id = $1 AND idea_id = $2")
-        .bind(tenant)
-        .bind(kept)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("UPDATE analysis_merges SET into_idea_id = $2 WHERE tenant_id = $1 AND into_idea_id = ANY($3)")
-        .bind(tenant)
-        .bind(kept)
-        .bind(&others)
-        .execute(&mut **tx)
-        .await?;
     let merged = sqlx::query(
-        "INSERT INTO analysis_merges (tenant_id, campaign_id, idea_id, into_idea_id, operator_id)
-         SELECT $1, $2, idea, $3, $4 FROM unnest($5::uuid[]) AS u(idea)
-         ON CONFLICT (tenant_id, idea_id) DO UPDATE SET into_idea_id = EXCLUDED.into_idea_id,
+        "INSERT INTO analysis_merges (tenant_id, campaign_id, contribution_id, into_contribution_id, operator_id)
+         SELECT $1, $2, id, $3, $4 FROM unnest($5::uuid[]) AS u(id)
+         ON CONFLICT (tenant_id, contribution_id) DO UPDATE SET into_contribution_id = EXCLUDED.into_contribution_id,
                 operator_id = EXCLUDED.operator_id, merged_at = now()",
     )
     .bind(tenant)
@@ -507,15 +460,4 @@ pub async fn merge_ideas(
     .await?
     .rows_affected();
     Ok(merged)
-}
-
-/// Titles of contributions, for the page.
-pub async fn titles(tx: &mut TenantTx, ids: &[Uuid]) -> Result<HashMap<Uuid, (String, String)>, sqlx::Error> {
-    let rows: Vec<(Uuid, String, String)> =
-        sqlx::query_as("SELECT id, title, body FROM ideas WHERE tenant_id = $1 AND id = ANY($2)")
-            .bind(tx.tenant_id())
-            .bind(ids)
-            .fetch_all(&mut **tx)
-            .await?;
-    Ok(rows.into_iter().map(|(id, t, b)| (id, (t, b))).collect())
 }

@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::render_console;
-use crate::analysis::priority::{Priority, PriorityWeights, prioritize};
-use crate::analysis::store::{self, Contribution, Run};
-use crate::analysis::versions::{Edit, EffectiveTheme, apply_edits};
+use crate::analysis::profiles;
+use crate::analysis::report::{Report, report};
+use crate::analysis::store::{self, Run};
+use crate::analysis::versions::Edit;
 use crate::analysis::{MAX_THEMES, job};
 use crate::campaigns::authoring;
 use crate::campaigns::queries::CampaignDetail;
@@ -43,143 +44,6 @@ fn url(campaign: Uuid) -> String {
     format!("/admin/campagnes/{campaign}/analyse")
 }
 
-/// A contribution as the page shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct IdeaView {
-    pub id: Uuid,
-    pub title: String,
-    pub excerpt: String,
-    pub likes: u32,
-    pub merged_into: Option<Uuid>,
-}
-
-/// A theme with its priority, as the page and the exports show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ThemeView {
-    pub rank: usize,
-    #[serde(flatten)]
-    pub theme: EffectiveTheme,
-    pub size: usize,
-    pub share: String,
-    pub priority: Priority,
-    pub score: String,
-    pub representatives: Vec<IdeaView>,
-}
-
-/// A group of near-duplicates.
-#[derive(Debug, Clone, Serialize)]
-pub struct DuplicateView {
-    pub ideas: Vec<IdeaView>,
-    /// The kept contribution when the group is merged.
-    pub merged: Option<Uuid>,
-    pub ids: String,
-}
-
-/// The latest finished run with the operator's edits applied.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub run: Run,
-    pub themes: Vec<ThemeView>,
-    pub duplicates: Vec<DuplicateView>,
-    pub weights: PriorityWeights,
-}
-
-fn excerpt(text: &str, chars: usize) -> String {
-    let text = text.trim();
-    if text.chars().count() <= chars {
-        text.to_owned()
-    } else {
-        let cut: String = text.chars().take(chars).collect();
-        format!("{}…", cut.trim_end())
-    }
-}
-
-/// Builds the report of the campaign's latest finished run, if any.
-pub async fn report(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<Report>, sqlx::Error> {
-    let Some(run) = store::latest_done(tx, campaign).await? else {
-        return Ok(None);
-    };
-    let stored = store::themes(tx, run.id).await?;
-    let assignment = store::assignment(tx, run.id).await?;
-    let edits = store::edits(tx, campaign).await?;
-    let contributions = store::contributions(tx, campaign).await?;
-    let merges = store::merges(tx, campaign).await?;
-    let groups = store::duplicates(tx, run.id).await?;
-
-    let by_id: HashMap<Uuid, &Contribution> = contributions.iter().map(|c| (c.id, c)).collect();
-    let themes = apply_edits(&stored, &assignment, &edits, &|id| {
-        by_id.get(&id).map(|c| c.text.clone())
-    });
-
-    // Priorities over the contributions still there (a hidden one drops out).
-    let mut theme_of: HashMap<Uuid, usize> = HashMap::new();
-    for (t, theme) in themes.iter().enumerate() {
-        for m in &theme.members {
-            theme_of.insert(*m, t);
-        }
-    }
-    let signals: Vec<_> = contributions.iter().map(|c| c.signals.clone()).collect();
-    let themed: Vec<Option<usize>> = contributions.iter().map(|c| theme_of.get(&c.id).copied()).collect();
-    let weights = PriorityWeights::default();
-    let priorities = prioritize(&themed, &signals, themes.len(), &weights);
-    let total = themed.iter().filter(|t| t.is_some()).count().max(1);
-
-    let idea_view = |id: Uuid, chars: usize| -> Option<IdeaView> {
-        by_id.get(&id).map(|c| {
-            let (title, body) = c.text.split_once(". ").unwrap_or((&c.text, ""));
-            IdeaView {
-                id,
-                title: title.to_owned(),
-                excerpt: excerpt(body, chars),
-                likes: c.signals.likes,
-                merged_into: merges.get(&id).copied(),
-            }
-        })
-    };
-    let views = priorities
-        .into_iter()
-        .enumerate()
-        .map(|(rank, priority)| {
-            let theme = themes[priority.theme].clone();
-            let size = priority.contributions;
-            ThemeView {
-                rank: rank + 1,
-                representatives: theme
-                    .representatives
-                    .iter()
-                    .filter_map(|&id| idea_view(id, 280))
-                    .take(5)
-                    .collect(),
-                share: format!("{:.1}", 100.0 * size as f64 / total as f64),
-                score: format!("{:.0}", priority.score),
-                size,
-                priority,
-                theme,
-            }
-        })
-        .collect();
-    let duplicates = groups
-        .into_iter()
-        .map(|group| {
-            let ideas: Vec<IdeaView> = group.iter().filter_map(|&id| idea_view(id, 160)).collect();
-            let kept = ideas.iter().find(|i| i.merged_into.is_none()).map(|i| i.id);
-            let merged = kept.filter(|k| ideas.iter().all(|i| i.id == *k || i.merged_into == Some(*k)));
-            DuplicateView {
-                ids: ideas.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(","),
-                ideas,
-                merged,
-            }
-        })
-        .filter(|d| d.ideas.len() > 1)
-        .collect();
-    Ok(Some(Report {
-        run,
-        themes: views,
-        duplicates,
-        weights,
-    }))
-}
-
 #[derive(Deserialize)]
 pub struct AnalysisQuery {
     fait: Option<String>,
@@ -200,6 +64,8 @@ pub async fn show(
     let waiting = store::has_waiting_run(&mut tx, id).await?;
     let runs = store::runs(&mut tx, id, 5).await?;
     let report = report(&mut tx, id).await?;
+    let profile_candidates = profiles::candidates(&mut tx, id).await?;
+    let profile_question = profiles::chosen(&mut tx, id).await?;
     tx.commit().await?;
     if waiting {
         // A run nobody works on (just asked for, or its worker died): start one.
@@ -222,6 +88,9 @@ pub async fn show(
         error: Option<String>,
         can_export: bool,
         max_themes: usize,
+        /// Single-choice questions that may stand for profiles: (id, label).
+        profile_candidates: Vec<(Uuid, String)>,
+        profile_question: Option<Uuid>,
     }
     let view = View {
         current_percent: current.as_ref().map_or(0, |r| (r.progress * 100.0).round() as u32),
@@ -241,6 +110,8 @@ pub async fn show(
             .map(|w| page.text(&format!("analysis.errors.{w}"))),
         can_export: operator.may(&page.tenant, Action::Export).is_ok(),
         max_themes: MAX_THEMES,
+        profile_candidates,
+        profile_question,
         campaign,
     };
     render_console(
@@ -405,7 +276,7 @@ pub async fn merge_duplicates(
     }
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaign = own_campaign(&mut tx, id).await?;
-    let merged = store::merge_ideas(&mut tx, id, form.kept, &others, operator.0.id).await?;
+    let merged = store::merge_contributions(&mut tx, id, form.kept, &others, operator.0.id).await?;
     crate::audit::record(
         &mut tx,
         &operator.0,
@@ -418,8 +289,46 @@ pub async fn merge_duplicates(
     see_other(&format!("{}?fait=doublons#doublons", url(id)))
 }
 
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    /// A question's id, or empty for none.
+    #[serde(default)]
+    question: String,
+}
+
+/// `POST /admin/campagnes/{id}/analyse/profils`: choose the survey question whose answers stand
+/// for participant profiles in the priority score (or none).
+pub async fn choose_profiles(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<ProfileForm>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::Analyse)?;
+    let question = match form.question.trim() {
+        "" => None,
+        q => Some(q.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let campaign = own_campaign(&mut tx, id).await?;
+    if !profiles::choose(&mut tx, id, question, operator.0.id).await? {
+        return see_other(&format!("{}?erreur=profil#profils", url(id)));
+    }
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "analysis.profiles",
+        &campaign.summary.slug,
+        serde_json::json!({ "question": question }),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("{}?fait=profils#profils", url(id)))
+}
+
 /// The report as tables: themes (with priorities), or contributions with their theme.
-pub fn tables(report: &Report, contributions: &[Contribution], what: &str) -> Option<Table> {
+pub fn tables(report: &Report, what: &str) -> Option<Table> {
     match what {
         "themes" => Some(Table {
             headers: [
@@ -432,6 +341,7 @@ pub fn tables(report: &Report, contributions: &[Contribution], what: &str) -> Op
                 "soutiens",
                 "commentaires",
                 "territoires",
+                "profils",
                 "expressions clés",
                 "contributions représentatives",
             ]
@@ -451,6 +361,7 @@ pub fn tables(report: &Report, contributions: &[Contribution], what: &str) -> Op
                         t.priority.like_count.to_string(),
                         t.priority.comment_count.to_string(),
                         t.priority.territory_count.to_string(),
+                        t.priority.profile_count.to_string(),
                         t.theme.key_phrases.join(" ; "),
                         t.representatives
                             .iter()
@@ -470,23 +381,36 @@ pub fn tables(report: &Report, contributions: &[Contribution], what: &str) -> Op
             }
             let mut duplicate_group: HashMap<Uuid, usize> = HashMap::new();
             for (g, d) in report.duplicates.iter().enumerate() {
-                for i in &d.ideas {
+                for i in &d.contributions {
                     duplicate_group.insert(i.id, g + 1);
                 }
             }
             Some(Table {
-                headers: ["contribution", "texte", "thème", "groupe de doublons", "soutiens"]
-                    .map(String::from)
-                    .to_vec(),
-                rows: contributions
+                headers: [
+                    "contribution",
+                    "sorte",
+                    "question",
+                    "texte",
+                    "thème",
+                    "groupe de doublons",
+                    "soutiens",
+                    "profil",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows: report
+                    .contributions
                     .iter()
                     .map(|c| {
                         vec![
                             c.id.to_string(),
-                            c.text.clone(),
+                            c.kind.as_str().to_owned(),
+                            c.question.clone().unwrap_or_default(),
+                            c.text(),
                             theme_of.get(&c.id).map(|s| s.to_string()).unwrap_or_default(),
                             duplicate_group.get(&c.id).map(|g| g.to_string()).unwrap_or_default(),
                             c.signals.likes.to_string(),
+                            c.signals.profile.clone().unwrap_or_default(),
                         ]
                     })
                     .collect(),
@@ -513,8 +437,7 @@ pub async fn export(
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaign = own_campaign(&mut tx, id).await?;
     let report = report(&mut tx, id).await?.ok_or(PageError::NotFound)?;
-    let contributions = store::contributions(&mut tx, id).await?;
-    let table = tables(&report, &contributions, what).ok_or(PageError::NotFound)?;
+    let table = tables(&report, what).ok_or(PageError::NotFound)?;
     crate::audit::record(
         &mut tx,
         &operator.0,

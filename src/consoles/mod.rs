@@ -107,6 +107,7 @@ pub fn routes() -> Router<crate::web::AppState> {
         .route("/admin/campagnes/{id}/analyse", get(analysis::show).post(analysis::run))
         .route("/admin/campagnes/{id}/analyse/etat", get(analysis::progress))
         .route("/admin/campagnes/{id}/analyse/themes", post(analysis::edit_theme))
+        .route("/admin/campagnes/{id}/analyse/profils", post(analysis::choose_profiles))
         .route(
             "/admin/campagnes/{id}/analyse/doublons",
             post(analysis::merge_duplicates),

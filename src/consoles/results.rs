@@ -65,7 +65,7 @@ async fn view(
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
-    let themes = match crate::consoles::analysis::report(&mut tx, id).await? {
+    let themes = match crate::analysis::report::report(&mut tx, id).await? {
         Some(report) => report.themes.into_iter().map(|t| (t.theme.key, t.theme.name)).collect(),
         None => Vec::new(),
     };

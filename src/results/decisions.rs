@@ -136,7 +136,7 @@ pub async fn save(
     let (title, status, explanation) = (draft.title.as_str(), draft.status.as_str(), draft.explanation.as_str());
     let (ideas, themes) = (draft.ideas.as_slice(), draft.themes.as_slice());
     if !themes.is_empty() {
-        let known: Vec<Uuid> = match crate::consoles::analysis::report(tx, campaign).await? {
+        let known: Vec<Uuid> = match crate::analysis::report::report(tx, campaign).await? {
             Some(report) => report.themes.iter().map(|t| t.theme.key).collect(),
             None => Vec::new(),
         };

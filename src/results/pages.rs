@@ -126,7 +126,7 @@ async fn compute_shared(
     results.figures.days = (closes_at - opens_at).num_days().max(1);
     let decisions = decisions::list(&mut tx, owner, campaign.summary.id).await?;
     // The analysis is read where it was made: in the owner's context.
-    let themes = match crate::consoles::analysis::report(&mut tx, campaign.summary.id).await? {
+    let themes = match crate::analysis::report::public_report(&mut tx, campaign.summary.id).await? {
         Some(report) => report
             .themes
             .into_iter()

@@ -1041,6 +1041,23 @@ test('analysis: the national admin runs the semantic analysis of a campaign; the
     await screenshot(page, 'console-analysis');
     assertNoProblems(page);
     await assertAccessible(page, 'localhost /admin/campagnes/{id}/analyse (after)');
+    // The profile dimension: the national campaign with a survey offers its single-choice
+    // questions; choosing one is saved and the page names it.
+    await page.goto(`${base('localhost')}admin/campagnes`, { waitUntil: 'load' });
+    const surveyed = page.locator('a[href$="/analyse"]').filter({ hasText: 'Simplifier vos démarches en ligne' });
+    assert.equal(await surveyed.count(), 1, 'the surveyed campaign has an Analyse link');
+    await Promise.all([page.waitForNavigation(), surveyed.click()]);
+    const profiles = page.locator('#profile-question option');
+    assert.ok((await profiles.count()) > 1, `its single-choice questions are offered as profiles (${page.url()}):\n${(await page.locator('main').innerText()).slice(0, 800)}`);
+    const label = (await profiles.nth(1).innerText()).trim();
+    await page.locator('#profile-question').selectOption({ index: 1 });
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Enregistrer la question de profil' }).click()]);
+    assert.ok(page.url().includes('fait=profils'), page.url());
+    assert.equal((await page.locator('#profile-question option:checked').innerText()).trim(), label);
+    const after = await page.locator('main').innerText();
+    assert.ok(after.includes('Question de profil enregistrée'), after.slice(0, 400));
+    assertNoProblems(page);
+    await assertAccessible(page, 'localhost /admin/campagnes/{id}/analyse (profile question chosen)');
   } finally {
     await context.close();
   }

@@ -1,6 +1,7 @@
 //! Semantic analysis on real text (the Grand Débat answers in `../shared/data`), and as a
-//! background job on a campaign: results stored, edits kept across runs, clear refusals, the
-//! console page and its rights.
+//! background job on a campaign: ideas and free-text survey answers analysed together, results
+//! stored, edits kept across runs, profiles from a survey question, clear refusals, the console
+//! page and its rights.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -22,7 +23,7 @@ use crate::helpers::{TestApp, TestDb, insert_campaign, tenant_id};
 
 /// The Grand Débat answers: (question, text) rows. The data live beside the repository, never
 /// in it; without them this test fails, it does not pass silently.
-fn answers() -> Vec<(String, String)> {
+pub(crate) fn answers() -> Vec<(String, String)> {
     // The shared folder beside the repository; `ECOUTE_SHARED_DATA` points elsewhere, and a
     // clone made away from it (a CI check in /tmp) still finds the machine's copy.
     let relative = "grand-debat/answers.csv";
@@ -47,7 +48,7 @@ fn answers() -> Vec<(String, String)> {
 }
 
 /// The first `per_question` answers of each of `questions`, with at least `min_chars` characters.
-fn sample(
+pub(crate) fn sample(
     all: &[(String, String)],
     questions: &[&str],
     per_question: usize,
@@ -307,7 +308,7 @@ async fn operator_edits_survive_a_re_run_and_duplicates_merge_with_likes_counted
     assert_eq!(run.contributions, Some(302));
 
     let mut tx = db.begin_for_id(tenant).await.unwrap();
-    let report = ecoute::consoles::analysis::report(&mut tx, campaign)
+    let report = ecoute::analysis::report::report(&mut tx, campaign)
         .await
         .unwrap()
         .unwrap();
@@ -315,9 +316,12 @@ async fn operator_edits_survive_a_re_run_and_duplicates_merge_with_likes_counted
     let group = report
         .duplicates
         .iter()
-        .find(|d| d.ideas.iter().any(|i| i.id == twins[0]))
+        .find(|d| d.contributions.iter().any(|i| i.id == twins[0]))
         .expect("the twins form a duplicate group");
-    assert!(group.ideas.iter().any(|i| i.id == twins[1]));
+    assert!(group.contributions.iter().any(|i| i.id == twins[1]));
+    // Before the merge, claire's two likes count twice in the priorities.
+    let likes: u64 = report.themes.iter().map(|t| t.priority.like_count).sum();
+    assert_eq!(likes, 3);
     // The theme about heating: rename it, split off "pompe à chaleur", merge the two others.
     let heating = report
         .themes
@@ -349,7 +353,7 @@ async fn operator_edits_survive_a_re_run_and_duplicates_merge_with_likes_counted
         store::add_edit(&mut tx, campaign, &edit, Uuid::new_v4()).await.unwrap();
     }
     // Merge the twins: the person who liked both counts once.
-    store::merge_ideas(&mut tx, campaign, twins[0], &[twins[1]], Uuid::new_v4())
+    store::merge_contributions(&mut tx, campaign, twins[0], &[twins[1]], Uuid::new_v4())
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -359,7 +363,7 @@ async fn operator_edits_survive_a_re_run_and_duplicates_merge_with_likes_counted
     let run = run_analysis(&db, tenant, campaign, Some(3)).await;
     assert_eq!((run.status.as_str(), run.version), ("done", 2), "{run:?}");
     let mut tx = db.begin_for_id(tenant).await.unwrap();
-    let report = ecoute::consoles::analysis::report(&mut tx, campaign)
+    let report = ecoute::analysis::report::report(&mut tx, campaign)
         .await
         .unwrap()
         .unwrap();
@@ -371,10 +375,20 @@ async fn operator_edits_survive_a_re_run_and_duplicates_merge_with_likes_counted
     let kept = report
         .duplicates
         .iter()
-        .flat_map(|d| d.ideas.iter())
+        .flat_map(|d| d.contributions.iter())
         .find(|i| i.id == twins[0])
         .expect("the twins are still a group");
     assert_eq!(kept.likes, 2, "claire liked both twins: once; paul once");
+    let merged = report
+        .duplicates
+        .iter()
+        .flat_map(|d| d.contributions.iter())
+        .find(|i| i.id == twins[1])
+        .unwrap();
+    assert_eq!((merged.likes, merged.merged_into), (0, Some(twins[0])));
+    // And in the priorities: three likes by two people on the merged group count two.
+    let likes: u64 = report.themes.iter().map(|t| t.priority.like_count).sum();
+    assert_eq!(likes, 2, "likes counted once per person across the merged group");
 
     // Both runs are metered, once each.
     let mut tx = db.begin_for_id(tenant).await.unwrap();

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, real PostgreSQL, real HTTP servers on loopback.
 
 mod analysis;
+mod analysis_answers;
 mod browser;
 mod cache;
 mod consoles;
