@@ -79,6 +79,11 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // XML 1.0 forbids the other control characters, even escaped: a stray one in a
+            // label would make the whole chart unreadable.
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if c.is_control() && (c as u32) < 0x20 => {}
+            '\u{fffe}' | '\u{ffff}' => {}
             c => out.push(c),
         }
     }
@@ -111,5 +116,11 @@ mod tests {
         // The tallest bar fills the plot: 220 - 24 - 16 = 180.
         assert!(svg.contains(r#"height="180.0""#));
         assert!(svg.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_dropped() {
+        assert_eq!(escape("a\u{1}b\u{1b}c\nd\u{fffe}"), "abc d");
+        assert_eq!(escape("« l’été »"), "« l’été »");
     }
 }
