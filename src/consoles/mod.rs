@@ -126,6 +126,10 @@ pub fn routes() -> Router<crate::web::AppState> {
             "/admin/campagnes/{id}/ateliers/invitations",
             post(workshops::send_invitations),
         )
+        .route(
+            "/admin/campagnes/{id}/ateliers/repartition",
+            post(workshops::assign_sessions),
+        )
 }
 
 #[derive(Serialize)]

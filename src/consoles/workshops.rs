@@ -25,6 +25,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 use crate::workshops::applications::{Recruitment, find_recruitment};
+use crate::workshops::assignment::{self, Unplaced};
 use crate::workshops::criteria::{CriterionKind, PercentQuotas, build_instance, standard_criteria};
 use crate::workshops::queries::{self, DrawRecord, NewDraw, NewSession, SelectionRow, Volunteer};
 use crate::workshops::selection::{self, LeximinOptions, SelectionError, stats};
@@ -91,6 +92,10 @@ struct View<'a> {
     notice: Option<String>,
     attendance: Vec<AttendanceLine>,
     session_options: Vec<(Uuid, String)>,
+    /// Drawn people without a session whom the automatic assignment can place.
+    to_place: usize,
+    /// Drawn people who cannot be placed: (address, why).
+    unplaceable: Vec<(String, String)>,
 }
 
 fn quota_field(kind: &str, key: &str, index: usize) -> String {
@@ -200,6 +205,25 @@ fn render(
     let session_options = recruitment
         .map(|r| r.sessions.iter().map(|s| (s.id, s.title.clone())).collect())
         .unwrap_or_default();
+    let placing = recruitment
+        .map(|r| assignment::plan(&r.sessions, pool, &selections))
+        .unwrap_or_default();
+    let unplaceable = placing
+        .unplaced
+        .iter()
+        .map(|(application, why)| {
+            let email = pool
+                .iter()
+                .find(|v| v.application_id == *application)
+                .map(|v| v.email.clone())
+                .unwrap_or_default();
+            let why = match why {
+                Unplaced::NoAvailability => page.text("workshops_console.unplaced_no_availability"),
+                Unplaced::SessionsFull => page.text("workshops_console.unplaced_full"),
+            };
+            (email, why)
+        })
+        .collect();
     let rows = pool
         .iter()
         .enumerate()
@@ -255,6 +279,8 @@ fn render(
         notice: notice_text,
         attendance,
         session_options,
+        to_place: placing.new.len(),
+        unplaceable,
     };
     render_console(
         page,
@@ -631,6 +657,44 @@ pub async fn send_invitations(
     .await?;
     tx.commit().await?;
     see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}
+
+/// `POST /admin/campagnes/{id}/ateliers/repartition`: places the drawn people who have no
+/// session yet in sessions they can attend, within capacities (sessions already set, by hand
+/// or before, are kept). Those who cannot be placed are listed on the page.
+pub async fn assign_sessions(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let (draw, _) = queries::find_draw(&mut tx, recruitment.id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    // Answers, promotions and other assignments of this draw wait: capacities hold.
+    crate::workshops::invitations::lock_draw(&mut tx, draw.id).await?;
+    let (_, selections) = queries::find_draw(&mut tx, recruitment.id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let pool = queries::pool(&mut tx, recruitment.id).await?;
+    let plan = assignment::plan(&recruitment.sessions, &pool, &selections);
+    let placed = queries::assign_sessions(&mut tx, draw.id, &plan.new).await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "workshops.assign",
+        &draw.id.to_string(),
+        serde_json::json!({"placed": placed, "unplaced": plan.unplaced.len()}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers?fait=repartition"))
 }
 
 /// `POST /admin/campagnes/{id}/ateliers/presences`: for each confirmed person, the session

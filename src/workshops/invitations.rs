@@ -224,7 +224,7 @@ pub async fn expire_overdue(tx: &mut TenantTx, origin: &str, now: DateTime<Utc>)
     Ok(expired)
 }
 
-async fn lock_draw(tx: &mut TenantTx, draw: Uuid) -> Result<(), sqlx::Error> {
+pub(crate) async fn lock_draw(tx: &mut TenantTx, draw: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1 FROM workshop_draws WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
         .bind(tx.tenant_id())
         .bind(draw)

@@ -4,6 +4,7 @@
 //! the retention period ends.
 
 pub mod applications;
+pub mod assignment;
 pub mod calendar;
 pub mod criteria;
 pub mod invitations;

@@ -246,3 +246,23 @@ pub async fn record_attendance(
     }
     Ok(changed)
 }
+
+/// Sets the session of people of the panel who have none yet (an automatic assignment; a
+/// session set meanwhile by hand is left alone). Returns how many were set.
+pub async fn assign_sessions(tx: &mut TenantTx, draw: Uuid, places: &[(Uuid, Uuid)]) -> Result<u64, sqlx::Error> {
+    let applications: Vec<Uuid> = places.iter().map(|p| p.0).collect();
+    let sessions: Vec<Uuid> = places.iter().map(|p| p.1).collect();
+    let done = sqlx::query(
+        "UPDATE workshop_selections s SET session_id = p.session
+           FROM unnest($3::uuid[], $4::uuid[]) AS p (application, session)
+          WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = p.application
+            AND s.session_id IS NULL AND s.status IN ('invited', 'confirmed')",
+    )
+    .bind(tx.tenant_id())
+    .bind(draw)
+    .bind(&applications)
+    .bind(&sessions)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
