@@ -340,6 +340,9 @@ pub async fn open(
         .await?;
     }
     tx.commit().await?;
+    // The campaign page shows the link to the application page from now on.
+    state.campaigns.forget_all();
+    state.ideas.forget(id).await;
     see_other(&format!("/admin/campagnes/{id}/ateliers"))
 }
 

@@ -1251,3 +1251,54 @@ async fn the_console_assigns_drawn_people_to_sessions_they_can_attend_within_sea
     tx.commit().await.unwrap();
     assert_eq!(audit, vec![serde_json::json!({"placed": 2, "unplaced": 2})]);
 }
+
+#[tokio::test]
+async fn the_campaign_page_links_to_the_application_page_while_a_recruitment_is_open() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Ateliers familles").await;
+    let slug: String = sqlx::query_scalar("SELECT slug FROM campaigns WHERE id = $1")
+        .bind(campaign)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    let public = format!("/consultations/{slug}");
+    let link = format!("href=\"/consultations/{slug}/ateliers\"");
+    let (status, page) = app.get_text("gironde.localhost", &public).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains(&link), "no recruitment, no link");
+
+    let mut operator = operator_browser(&app, "gironde", "local_operator").await;
+    let path = format!("/admin/campagnes/{campaign}/ateliers");
+    let (_, console) = operator.get(&path).await;
+    let csrf = crate::browser::extract(&console, "name=\"csrf\" value=\"").unwrap();
+    let (status, _, _) = operator.post_form(&path, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    let (status, page) = app.get_text("gironde.localhost", &public).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&link), "{page}");
+    assert!(page.contains("Proposer ma participation"));
+    // The link leads somewhere: the application page answers.
+    let (status, _) = app.get_text("gironde.localhost", &format!("{public}/ateliers")).await;
+    assert!(status == 200 || status == 303, "{status}");
+    // Another space does not see this space's recruitment on a page of its own.
+    let (_, elsewhere) = app.get_text("aude.localhost", &public).await;
+    assert!(!elsewhere.contains(&link));
+
+    // Closed (here by the owner, as another instance would): every instance drops its copy.
+    let gironde = tenant_id(&owner, "gironde").await;
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    sqlx::query("UPDATE workshop_recruitments SET open = false WHERE campaign_id = $1")
+        .bind(campaign)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        crate::helpers::eventually(std::time::Duration::from_secs(10), || async {
+            !app.get_text("gironde.localhost", &public).await.1.contains(&link)
+        })
+        .await,
+        "the link goes once the recruitment closes"
+    );
+}
