@@ -127,6 +127,10 @@ pub fn routes() -> Router<crate::web::AppState> {
             post(workshops::send_invitations),
         )
         .route(
+            "/admin/campagnes/{id}/ateliers/questions",
+            post(workshops::add_question),
+        )
+        .route(
             "/admin/campagnes/{id}/ateliers/repartition",
             post(workshops::assign_sessions),
         )

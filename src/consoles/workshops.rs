@@ -26,7 +26,7 @@ use crate::web::page::Page;
 use crate::web::pages::see_other;
 use crate::workshops::applications::{Recruitment, find_recruitment};
 use crate::workshops::assignment::{self, Unplaced};
-use crate::workshops::criteria::{CriterionKind, PercentQuotas, build_instance, standard_criteria};
+use crate::workshops::criteria::{CriterionKind, PercentQuotas, build_instance, custom_question, standard_criteria};
 use crate::workshops::queries::{self, DrawRecord, NewDraw, NewSession, SelectionRow, Volunteer};
 use crate::workshops::selection::{self, LeximinOptions, SelectionError, stats};
 
@@ -96,6 +96,10 @@ struct View<'a> {
     to_place: usize,
     /// Drawn people who cannot be placed: (address, why).
     unplaceable: Vec<(String, String)>,
+    /// The questionnaire as it stands: (label, kind, whether the operator added it).
+    questions: Vec<(String, String, bool)>,
+    /// The form adding a question: what was typed, and a message per invalid field.
+    question: BTreeMap<String, String>,
 }
 
 fn quota_field(kind: &str, key: &str, index: usize) -> String {
@@ -281,6 +285,30 @@ fn render(
         session_options,
         to_place: placing.new.len(),
         unplaceable,
+        questions: recruitment
+            .map(|r| {
+                r.criteria
+                    .iter()
+                    .map(|c| {
+                        let kind = match c.kind {
+                            CriterionKind::Single => "single",
+                            CriterionKind::Multiple => "multiple",
+                            CriterionKind::Text => "text",
+                        };
+                        (
+                            c.label.clone(),
+                            page.text(&format!("workshops_console.question_kind.{kind}")),
+                            c.key.starts_with("custom_"),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        question: fields
+            .iter()
+            .filter(|(k, _)| k.starts_with("q_") || k.starts_with("err_q_"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     };
     render_console(
         page,
@@ -660,6 +688,71 @@ pub async fn send_invitations(
     .await?;
     tx.commit().await?;
     see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}
+
+/// `POST /admin/campagnes/{id}/ateliers/questions`: adds the operator's own question to the
+/// questionnaire (single or multiple choice, which can carry quotas, or short text), until the
+/// draw is made. Invalid fields are shown next to the form's fields (422).
+pub async fn add_question(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let mut form: BTreeMap<String, String> = fields.into_iter().filter(|(k, _)| k.starts_with("q_")).collect();
+    let mut tx = state.db.begin(&page.tenant).await?;
+    queries::lock_recruitment(&mut tx, id).await?;
+    let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let drawn = queries::find_draw(&mut tx, recruitment.id).await?.is_some();
+    let outcome = if drawn {
+        Err(vec![page.text("workshops_console.question_after_draw")])
+    } else {
+        custom_question(&recruitment.criteria, &form).map_err(|errors| {
+            for (field, message) in errors {
+                form.insert(format!("err_{field}"), page.text(message));
+            }
+            Vec::new()
+        })
+    };
+    let question = match outcome {
+        Ok(question) => question,
+        Err(problems) => {
+            drop(tx);
+            let status = if drawn {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let (campaign, recruitment, pool, draw) = load(&state, &page, id).await?;
+            return render(
+                &page,
+                &operator,
+                &campaign,
+                recruitment.as_ref(),
+                &pool,
+                draw,
+                &form,
+                problems,
+                None,
+                status,
+            );
+        }
+    };
+    queries::add_criterion(&mut tx, recruitment.id, &question).await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "workshops.question",
+        &recruitment.id.to_string(),
+        serde_json::json!({"key": question.key, "label": question.label, "kind": question.kind, "options": question.options.len()}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers?fait=question#questionnaire"))
 }
 
 /// `POST /admin/campagnes/{id}/ateliers/repartition`: places the drawn people who have no

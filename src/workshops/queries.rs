@@ -266,3 +266,28 @@ pub async fn assign_sessions(tx: &mut TenantTx, draw: Uuid, places: &[(Uuid, Uui
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Adds a question at the end of the recruitment's questionnaire. Call with the recruitment
+/// locked ([`lock_recruitment`]) so two additions cannot take the same key.
+pub async fn add_criterion(tx: &mut TenantTx, recruitment: Uuid, criterion: &Criterion) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE workshop_recruitments SET criteria = criteria || jsonb_build_array($3::jsonb)
+          WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tx.tenant_id())
+    .bind(recruitment)
+    .bind(serde_json::to_value(criterion).map_err(|e| sqlx::Error::Encode(e.into()))?)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Locks the recruitment of a campaign until the end of the transaction.
+pub async fn lock_recruitment(tx: &mut TenantTx, campaign: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1 FROM workshop_recruitments WHERE tenant_id = $1 AND campaign_id = $2 FOR UPDATE")
+        .bind(tx.tenant_id())
+        .bind(campaign)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

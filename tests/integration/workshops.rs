@@ -1302,3 +1302,121 @@ async fn the_campaign_page_links_to_the_application_page_while_a_recruitment_is_
         "the link goes once the recruitment closes"
     );
 }
+
+#[tokio::test]
+async fn an_operator_adds_a_choice_question_with_quotas_and_a_text_question_and_bad_input_is_explained() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let slug = campaign_with_recruitment(&app).await;
+    let campaign: Uuid = sqlx::query_scalar("SELECT id FROM campaigns WHERE slug = $1")
+        .bind(&slug)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    let path = format!("/admin/campagnes/{campaign}/ateliers");
+    let questions = format!("{path}/questions");
+
+    let mut moderator = operator_browser(&app, "gironde", "moderator").await;
+    let (_, page) = moderator.get("/admin").await;
+    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").expect("a form with a token");
+    let (status, _, _) = moderator
+        .post_form(
+            &questions,
+            &[("csrf", &csrf), ("q_label", "Transport"), ("q_kind", "text")],
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    let mut operator = operator_browser(&app, "gironde", "local_operator").await;
+    let (_, page) = operator.get(&path).await;
+    assert!(page.contains("Ajouter une question"));
+    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
+    // Without the token: refused, nothing added.
+    let (status, _, _) = operator
+        .post_form(&questions, &[("q_label", "Sans jeton"), ("q_kind", "text")])
+        .await;
+    assert!(status == 403 || status == 400, "{status}");
+    // Invalid: each message next to its field, what was typed kept.
+    let (status, _, page) = operator
+        .post_form(
+            &questions,
+            &[
+                ("csrf", &csrf),
+                ("q_label", "Commune"),
+                ("q_kind", "single"),
+                ("q_options", "Voiture"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains(
+        "<p class=\"error-message\" id=\"q_label-error\">Le questionnaire contient déjà une question avec cet intitulé.</p>"
+    ));
+    assert!(page.contains("id=\"q_options-error\">Un choix demande au moins 2 réponses possibles, une par ligne.</p>"));
+    assert!(page.contains(">Voiture</textarea>"), "typed options are kept");
+    assert!(page.contains("aria-invalid=\"true\""));
+
+    let (status, location, _) = operator
+        .post_form(
+            &questions,
+            &[
+                ("csrf", &csrf),
+                ("q_label", "Comment viendrez-vous ?"),
+                ("q_kind", "single"),
+                ("q_options", "Voiture\nTransports en commun\nÀ pied ou à vélo"),
+                ("q_required", "oui"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().contains("fait=question"));
+    let (status, _, _) = operator
+        .post_form(
+            &questions,
+            &[("csrf", &csrf), ("q_label", "Une remarque ?"), ("q_kind", "text")],
+        )
+        .await;
+    assert_eq!(status, 303);
+
+    // The console offers quotas on the choice question's answers, not on the text.
+    let (_, page) = operator.get(&path).await;
+    assert!(
+        page.contains("Comment viendrez-vous ?</span> (choix unique, ajoutée par la Caf)"),
+        "{page}"
+    );
+    assert!(page.contains("Une remarque ?</span> (texte court, ajoutée par la Caf)"));
+    assert!(page.contains("name=\"q-min-custom_1-1\""), "a quota field per answer");
+    assert!(!page.contains("q-min-custom_2-"), "no quota on a text question");
+    // The volunteer sees and must answer it.
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let criteria: serde_json::Value =
+        sqlx::query_scalar("SELECT criteria FROM workshop_recruitments WHERE campaign_id = $1")
+            .bind(campaign)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    let audit: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'workshops.question'")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(audit, 2);
+    let custom: Vec<&serde_json::Value> = criteria
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["key"].as_str().unwrap().starts_with("custom_"))
+        .collect();
+    assert_eq!(custom.len(), 2);
+    assert_eq!(custom[0]["key"], "custom_1");
+    assert_eq!(custom[0]["required"], true);
+    assert_eq!(custom[0]["options"].as_array().unwrap().len(), 3);
+    assert_eq!(custom[1]["kind"], "text");
+    let session = crate::helpers::session_for(&owner, "gironde", "volontaire@example.org").await;
+    let mut citizen = crate::browser::Browser::new(&app, "gironde.localhost");
+    citizen.set_cookie("ecoute_session", &session);
+    let (status, form) = citizen.get(&format!("/consultations/{slug}/ateliers")).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("Comment viendrez-vous ?") && form.contains("Transports en commun"));
+}
