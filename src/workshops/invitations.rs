@@ -248,7 +248,8 @@ async fn set_status(tx: &mut TenantTx, draw: Uuid, application: Uuid, status: &s
 }
 
 /// Gives `leaving`'s seat to the first person on the waitlist who keeps every quota, invites
-/// them (same deadline length as a fresh invitation: 7 days). Call with the draw locked.
+/// them (same deadline length as a fresh invitation: 7 days), with `leaving`'s session when
+/// they named it as possible. Call with the draw locked.
 async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> Result<bool, sqlx::Error> {
     let head = sqlx::query(
         "SELECT d.seats, d.quotas, r.criteria FROM workshop_draws d
@@ -302,14 +303,29 @@ async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> 
     };
     let application: Uuid = rows[next].try_get("application_id")?;
     let email: String = rows[next].try_get("email")?;
+    // The newcomer takes the leaving person's session too when they named it as possible (the
+    // seat there is free now); the leaving person no longer holds a place in it.
     sqlx::query(
-        "UPDATE workshop_selections SET status = 'invited', seat = $4, waitlist_rank = NULL
-          WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
+        "UPDATE workshop_selections s SET status = 'invited', seat = $4, waitlist_rank = NULL,
+                session_id = (SELECT l.session_id FROM workshop_selections l, workshop_applications a
+                               WHERE l.tenant_id = $1 AND l.draw_id = $2 AND l.application_id = $5
+                                 AND a.tenant_id = $1 AND a.id = $3 AND l.session_id = ANY (a.sessions))
+          WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3",
     )
     .bind(tx.tenant_id())
     .bind(draw)
     .bind(application)
     .bind(seat)
+    .bind(leaving)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE workshop_selections SET session_id = NULL
+          WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
+    )
+    .bind(tx.tenant_id())
+    .bind(draw)
+    .bind(leaving)
     .execute(&mut **tx)
     .await?;
     invite(tx, draw, application, &email, origin, Utc::now() + Duration::days(7)).await?;

@@ -704,18 +704,29 @@ async fn an_invitation_unanswered_by_its_deadline_expires_and_the_waitlist_is_in
             .fetch_one(&mut *tx)
             .await
             .unwrap();
+    let session: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_sessions (tenant_id, recruitment_id, title, caf_name, place, address, starts_at, ends_at, capacity)
+         VALUES ($1, $2, 'Atelier', 'Caf', 'Maison des familles', '1 rue du Port', now() + interval '20 days', now() + interval '20 days 2 hours', 1)
+         RETURNING id",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
     let mut ids = Vec::new();
     for email in ["late@example.org", "next@example.org"] {
         let who = account(&owner, email).await;
         ids.push(
             sqlx::query_scalar::<_, Uuid>(
-                "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, consent_at)
-                 VALUES ($1, $2, $3, $4, now()) RETURNING id",
+                "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, sessions, consent_at)
+                 VALUES ($1, $2, $3, $4, $5, now()) RETURNING id",
             )
             .bind(gironde)
             .bind(recruitment)
             .bind(who)
             .bind(email)
+            .bind(vec![session])
             .fetch_one(&mut *tx)
             .await
             .unwrap(),
@@ -731,14 +742,15 @@ async fn an_invitation_unanswered_by_its_deadline_expires_and_the_waitlist_is_in
     .await
     .unwrap();
     sqlx::query(
-        "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, waitlist_rank, token_hash, deadline)
-         VALUES ($1, $2, $3, 0.5, 'invited', 1, NULL, '\\x01', now() - interval '1 hour'),
-                ($1, $2, $4, 0.5, 'waitlist', NULL, 1, NULL, NULL)",
+        "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, waitlist_rank, token_hash, deadline, session_id)
+         VALUES ($1, $2, $3, 0.5, 'invited', 1, NULL, '\\x01', now() - interval '1 hour', $5),
+                ($1, $2, $4, 0.5, 'waitlist', NULL, 1, NULL, NULL, NULL)",
     )
     .bind(gironde)
     .bind(draw)
     .bind(ids[0])
     .bind(ids[1])
+    .bind(session)
     .execute(&mut *tx)
     .await
     .unwrap();
@@ -751,22 +763,26 @@ async fn an_invitation_unanswered_by_its_deadline_expires_and_the_waitlist_is_in
     };
     assert_eq!(expire_invitations(&db, &links, chrono::Utc::now()).await.unwrap(), 1);
     let mut tx = in_space(&app, gironde).await;
-    let states: Vec<(Uuid, String, Option<i32>)> =
-        sqlx::query_as("SELECT application_id, status, seat FROM workshop_selections ORDER BY status")
+    let states: Vec<(Uuid, String, Option<i32>, Option<Uuid>)> =
+        sqlx::query_as("SELECT application_id, status, seat, session_id FROM workshop_selections ORDER BY status")
             .fetch_all(&mut *tx)
             .await
             .unwrap();
     assert_eq!(
         states,
         vec![
-            (ids[0], "expired".to_owned(), Some(1)),
-            (ids[1], "invited".to_owned(), Some(1))
-        ]
+            (ids[0], "expired".to_owned(), Some(1), None),
+            (ids[1], "invited".to_owned(), Some(1), Some(session))
+        ],
+        "the newcomer takes the seat and the session they had named"
     );
-    let mail: String = sqlx::query_scalar("SELECT text_body FROM mail_outbox WHERE to_address = 'next@example.org'")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let (mail, kind, file): (String, String, Option<String>) = sqlx::query_as(
+        "SELECT text_body, kind, attachment_name FROM mail_outbox WHERE to_address = 'next@example.org'",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!((kind.as_str(), file.as_deref()), ("workshop", Some("atelier.ics")));
     assert!(mail.contains("https://gironde.ecoute.test/ateliers/reponse/"), "{mail}");
     tx.commit().await.unwrap();
     assert_eq!(expire_invitations(&db, &links, chrono::Utc::now()).await.unwrap(), 0);
