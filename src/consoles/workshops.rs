@@ -64,6 +64,8 @@ struct PoolRow {
     probability: Option<String>,
     status: Option<String>,
     confirmed: bool,
+    /// Invited or confirmed: has a place in the panel, so a session.
+    in_panel: bool,
     session_id: Option<Uuid>,
     attended: bool,
 }
@@ -237,6 +239,7 @@ fn render(
                 number: i + 1,
                 application_id: v.application_id,
                 confirmed: s.is_some_and(|s| s.status == "confirmed"),
+                in_panel: s.is_some_and(|s| s.status == "confirmed" || s.status == "invited"),
                 session_id: s.and_then(|s| s.session_id),
                 attended: s.and_then(|s| s.attended).unwrap_or(false),
                 email: v.email.clone(),
@@ -793,8 +796,9 @@ pub async fn assign_sessions(
     see_other(&format!("/admin/campagnes/{id}/ateliers?fait=repartition"))
 }
 
-/// `POST /admin/campagnes/{id}/ateliers/presences`: for each confirmed person, the session
-/// (`seance-{application}`) and whether they came (`present-{application}` = `oui`).
+/// `POST /admin/campagnes/{id}/ateliers/presences`: for each person of the panel (invited or
+/// confirmed), the session (`seance-{application}`), set by hand; for confirmed people,
+/// whether they came (`present-{application}` = `oui`).
 pub async fn record_attendance(
     State(state): State<AppState>,
     page: Page,
@@ -812,7 +816,10 @@ pub async fn record_attendance(
         .ok_or(PageError::NotFound)?;
     let value = |name: String| fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str());
     let mut marks = Vec::new();
-    for s in selections.iter().filter(|s| s.status == "confirmed") {
+    for s in selections
+        .iter()
+        .filter(|s| s.status == "confirmed" || s.status == "invited")
+    {
         let session = match value(format!("seance-{}", s.application_id)) {
             None | Some("") => None,
             Some(v) => Some(

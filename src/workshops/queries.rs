@@ -232,8 +232,9 @@ pub async fn record_attendance(
     let mut changed = 0;
     for (application, session, attended) in marks {
         changed += sqlx::query(
-            "UPDATE workshop_selections SET session_id = $4, attended = $5
-              WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3 AND status = 'confirmed'",
+            "UPDATE workshop_selections
+                SET session_id = $4, attended = CASE WHEN status = 'confirmed' THEN $5 ELSE attended END
+              WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3 AND status IN ('invited', 'confirmed')",
         )
         .bind(tx.tenant_id())
         .bind(draw)

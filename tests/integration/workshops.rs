@@ -1266,6 +1266,41 @@ async fn the_console_assigns_drawn_people_to_sessions_they_can_attend_within_sea
             .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(audit, vec![serde_json::json!({"placed": 2, "unplaced": 2})]);
+
+    // The operator still decides: anne (invited, not confirmed yet) moved to the morning by
+    // hand, over its single seat, and bruno taken out of it.
+    let (_, page) = operator.get(&path).await;
+    assert!(
+        page.contains(&format!("name=\"seance-{}\"", ids["anne"])),
+        "invited people are listed"
+    );
+    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
+    let field = |name: &str| format!("seance-{}", ids[name]);
+    let (morning_id, evening_id) = (morning.to_string(), evening.to_string());
+    let form = [
+        ("csrf".to_owned(), csrf),
+        (field("anne"), morning_id.clone()),
+        (field("bruno"), String::new()),
+        (field("chloe"), evening_id),
+        (field("dina"), String::new()),
+        (field("emile"), String::new()),
+        (format!("present-{}", ids["anne"]), "oui".to_owned()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, _) = operator.post_form(&format!("{path}/presences"), &form).await;
+    assert_eq!(status, 303);
+    let after = placed(owner.clone()).await;
+    assert_eq!(after[&ids["anne"]], Some(morning));
+    assert_eq!(after[&ids["bruno"]], None);
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let attended: Option<bool> =
+        sqlx::query_scalar("SELECT attended FROM workshop_selections WHERE application_id = $1")
+            .bind(ids["anne"])
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(attended, None, "attendance is for confirmed people only");
 }
 
 #[tokio::test]
