@@ -546,6 +546,16 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("déjà été fait"));
+    // The questionnaire is frozen once drawn.
+    let (status, _, page) = operator
+        .post_form(
+            &format!("{path}/questions"),
+            &[("csrf", &csrf), ("q_label", "Trop tard ?"), ("q_kind", "text")],
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(page.contains("Le tirage a déjà été fait : le questionnaire ne peut plus changer."));
+    assert!(!page.contains("Trop tard ?"));
 
     // Invitations: one single-use link each, through the outbox.
     let (status, _, _) = operator
