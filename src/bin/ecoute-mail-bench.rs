@@ -179,6 +179,7 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
                    Vos réponses sont lues par nos équipes, et nous vous dirons ce qu’elles sont devenues.\n\n\
                    La Caf de la Gironde",
             campaign: Some(campaign),
+            attachment: None,
         },
     )
     .await?;

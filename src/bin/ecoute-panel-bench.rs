@@ -12,8 +12,10 @@
 //! bracket between 10 % and 40 %, so that some groups must be over-represented.
 //!
 //! Reported: the number of distinct profiles, the LEXIMIN time, and for LEXIMIN, the LEGACY
-//! greedy (frequencies over many draws) and a uniform draw that ignores the quotas: minimum
-//! probability, Gini coefficient, max/min, and how often the uniform draw breaks a quota.
+//! greedy (frequencies over many draws), a uniform draw stratified by family situation (seats
+//! per situation fixed within its quota, uniform inside each) and a uniform draw that ignores
+//! the quotas: minimum probability, Gini coefficient, max/min, and how often the uniform draws
+//! break a quota.
 
 use std::time::Instant;
 
@@ -176,6 +178,58 @@ fn main() -> anyhow::Result<()> {
         .map(|&c| f64::from(c) / args.runs as f64)
         .collect();
 
+    // Stratified by the first criterion (family situation): seats per situation proportional
+    // to the pool, moved into the situation's quota, then adjusted to the panel size; uniform
+    // inside each stratum. Probabilities are exact (seats / stratum size).
+    let strata = instance.values[0];
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); strata];
+    for (i, p) in instance.profiles.iter().enumerate() {
+        members[p[0]].push(i);
+    }
+    let bounds = &instance.quotas[0];
+    let mut seats_of: Vec<u32> = (0..strata)
+        .map(|v| {
+            let share = f64::from(args.seats) * members[v].len() as f64 / args.volunteers as f64;
+            (share.round() as u32).clamp(bounds[v].min, bounds[v].max)
+        })
+        .collect();
+    while seats_of.iter().sum::<u32>() != args.seats {
+        let over = seats_of.iter().sum::<u32>() > args.seats;
+        // Move one seat where the quota allows, largest stratum first.
+        let mut order: Vec<usize> = (0..strata).collect();
+        order.sort_by_key(|&v| std::cmp::Reverse(members[v].len()));
+        let Some(&v) = order.iter().find(|&&v| {
+            if over {
+                seats_of[v] > bounds[v].min
+            } else {
+                seats_of[v] < bounds[v].max && (seats_of[v] as usize) < members[v].len()
+            }
+        }) else {
+            anyhow::bail!("no stratified allocation within the family quotas");
+        };
+        if over {
+            seats_of[v] -= 1;
+        } else {
+            seats_of[v] += 1;
+        }
+    }
+    let stratified: Vec<f64> = instance
+        .profiles
+        .iter()
+        .map(|p| f64::from(seats_of[p[0]]) / members[p[0]].len() as f64)
+        .collect();
+    let mut stratified_broken = 0;
+    for _ in 0..args.runs {
+        let mut panel = Vec::with_capacity(args.seats as usize);
+        for v in 0..strata {
+            let picked = sample(&mut rng, members[v].len(), seats_of[v] as usize);
+            panel.extend(picked.iter().map(|i| members[v][i]));
+        }
+        if !instance.satisfied_by(&panel) {
+            stratified_broken += 1;
+        }
+    }
+
     println!();
     let name = if fair.complete {
         "LEXIMIN"
@@ -188,6 +242,7 @@ fn main() -> anyhow::Result<()> {
         &spread(&legacy),
         uniform,
     );
+    line("uniform, stratified (family)", &spread(&stratified), uniform);
     line(
         &format!("uniform, no quotas ({})", args.runs),
         &spread(&uniform_freq),
@@ -197,6 +252,11 @@ fn main() -> anyhow::Result<()> {
         "\nLEGACY estimated from {} draws in {:.2} s (per-profile frequencies: the minimum of small profiles is noisy).",
         args.runs,
         legacy_time.as_secs_f64()
+    );
+    println!(
+        "stratified draws (seats per family situation {seats_of:?}) breaking a quota: {stratified_broken} of {} ({:.1} %)",
+        args.runs,
+        100.0 * stratified_broken as f64 / args.runs as f64
     );
     println!(
         "uniform draws breaking a quota: {uniform_broken} of {} ({:.1} %)",

@@ -73,6 +73,8 @@ pub struct CampaignDetail {
     pub anonymous_responses: bool,
     pub published_at: Option<chrono::DateTime<Utc>>,
     pub results_published_at: Option<chrono::DateTime<Utc>>,
+    /// The current space recruits workshop volunteers on it (`/consultations/{slug}/ateliers`).
+    pub recruits_for_workshops: bool,
 }
 
 impl CampaignDetail {
@@ -96,7 +98,10 @@ pub async fn find_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<Campa
     let row = sqlx::query(
         "SELECT id, tenant_id, slug, scope, audience, title, summary, themes, cover_image_url, cover_image_alt, opens_at, closes_at,
                 published_at, results_published_at, body_md, has_ideas, has_survey, premoderation,
-                anonymous_responses
+                anonymous_responses,
+                EXISTS (SELECT 1 FROM workshop_recruitments w
+                         WHERE w.tenant_id = $1 AND w.campaign_id = campaigns.id AND w.open AND w.purged_at IS NULL)
+                  AS recruits_for_workshops
            FROM campaigns
           WHERE slug = $2 AND published_at IS NOT NULL AND (tenant_id = $1 OR scope = 'national')
           ORDER BY (tenant_id = $1) DESC
@@ -114,7 +119,10 @@ pub async fn find_own_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<C
     let row = sqlx::query(
         "SELECT id, tenant_id, slug, scope, audience, title, summary, themes, cover_image_url, cover_image_alt, opens_at, closes_at,
                 published_at, results_published_at, body_md, has_ideas, has_survey, premoderation,
-                anonymous_responses
+                anonymous_responses,
+                EXISTS (SELECT 1 FROM workshop_recruitments w
+                         WHERE w.tenant_id = $1 AND w.campaign_id = campaigns.id AND w.open AND w.purged_at IS NULL)
+                  AS recruits_for_workshops
            FROM campaigns WHERE tenant_id = $1 AND slug = $2",
     )
     .bind(tx.tenant_id())
@@ -134,5 +142,6 @@ fn detail_from_row(r: &sqlx::postgres::PgRow) -> Result<CampaignDetail, sqlx::Er
         anonymous_responses: r.try_get("anonymous_responses")?,
         published_at: r.try_get("published_at")?,
         results_published_at: r.try_get("results_published_at")?,
+        recruits_for_workshops: r.try_get("recruits_for_workshops")?,
     })
 }

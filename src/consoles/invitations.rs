@@ -325,6 +325,7 @@ pub async fn send(
         subject: &subject,
         text: &text,
         campaign: Some(id),
+        attachment: None,
     };
     let queued = queue_bulk(&mut tx, &list.addresses, &content).await?;
     let staff_added = if as_staff {

@@ -127,6 +127,14 @@ pub fn routes() -> Router<crate::web::AppState> {
             "/admin/campagnes/{id}/ateliers/invitations",
             post(workshops::send_invitations),
         )
+        .route(
+            "/admin/campagnes/{id}/ateliers/questions",
+            post(workshops::add_question),
+        )
+        .route(
+            "/admin/campagnes/{id}/ateliers/repartition",
+            post(workshops::assign_sessions),
+        )
 }
 
 #[derive(Serialize)]

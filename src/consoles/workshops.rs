@@ -25,7 +25,8 @@ use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 use crate::workshops::applications::{Recruitment, find_recruitment};
-use crate::workshops::criteria::{CriterionKind, PercentQuotas, build_instance, standard_criteria};
+use crate::workshops::assignment::{self, Unplaced};
+use crate::workshops::criteria::{CriterionKind, PercentQuotas, build_instance, custom_question, standard_criteria};
 use crate::workshops::queries::{self, DrawRecord, NewDraw, NewSession, SelectionRow, Volunteer};
 use crate::workshops::selection::{self, LeximinOptions, SelectionError, stats};
 
@@ -63,6 +64,8 @@ struct PoolRow {
     probability: Option<String>,
     status: Option<String>,
     confirmed: bool,
+    /// Invited or confirmed: has a place in the panel, so a session.
+    in_panel: bool,
     session_id: Option<Uuid>,
     attended: bool,
 }
@@ -91,6 +94,14 @@ struct View<'a> {
     notice: Option<String>,
     attendance: Vec<AttendanceLine>,
     session_options: Vec<(Uuid, String)>,
+    /// Drawn people without a session whom the automatic assignment can place.
+    to_place: usize,
+    /// Drawn people who cannot be placed: (address, why).
+    unplaceable: Vec<(String, String)>,
+    /// The questionnaire as it stands: (label, kind, whether the operator added it).
+    questions: Vec<(String, String, bool)>,
+    /// The form adding a question: what was typed, and a message per invalid field.
+    question: BTreeMap<String, String>,
 }
 
 fn quota_field(kind: &str, key: &str, index: usize) -> String {
@@ -200,6 +211,25 @@ fn render(
     let session_options = recruitment
         .map(|r| r.sessions.iter().map(|s| (s.id, s.title.clone())).collect())
         .unwrap_or_default();
+    let placing = recruitment
+        .map(|r| assignment::plan(&r.sessions, pool, &selections))
+        .unwrap_or_default();
+    let unplaceable = placing
+        .unplaced
+        .iter()
+        .map(|(application, why)| {
+            let email = pool
+                .iter()
+                .find(|v| v.application_id == *application)
+                .map(|v| v.email.clone())
+                .unwrap_or_default();
+            let why = match why {
+                Unplaced::NoAvailability => page.text("workshops_console.unplaced_no_availability"),
+                Unplaced::SessionsFull => page.text("workshops_console.unplaced_full"),
+            };
+            (email, why)
+        })
+        .collect();
     let rows = pool
         .iter()
         .enumerate()
@@ -209,6 +239,7 @@ fn render(
                 number: i + 1,
                 application_id: v.application_id,
                 confirmed: s.is_some_and(|s| s.status == "confirmed"),
+                in_panel: s.is_some_and(|s| s.status == "confirmed" || s.status == "invited"),
                 session_id: s.and_then(|s| s.session_id),
                 attended: s.and_then(|s| s.attended).unwrap_or(false),
                 email: v.email.clone(),
@@ -255,6 +286,32 @@ fn render(
         notice: notice_text,
         attendance,
         session_options,
+        to_place: placing.new.len(),
+        unplaceable,
+        questions: recruitment
+            .map(|r| {
+                r.criteria
+                    .iter()
+                    .map(|c| {
+                        let kind = match c.kind {
+                            CriterionKind::Single => "single",
+                            CriterionKind::Multiple => "multiple",
+                            CriterionKind::Text => "text",
+                        };
+                        (
+                            c.label.clone(),
+                            page.text(&format!("workshops_console.question_kind.{kind}")),
+                            c.key.starts_with("custom_"),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        question: fields
+            .iter()
+            .filter(|(k, _)| k.starts_with("q_") || k.starts_with("err_q_"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     };
     render_console(
         page,
@@ -314,6 +371,9 @@ pub async fn open(
         .await?;
     }
     tx.commit().await?;
+    // The campaign page shows the link to the application page from now on.
+    state.campaigns.forget_all();
+    state.ideas.forget(id).await;
     see_other(&format!("/admin/campagnes/{id}/ateliers"))
 }
 
@@ -633,8 +693,112 @@ pub async fn send_invitations(
     see_other(&format!("/admin/campagnes/{id}/ateliers"))
 }
 
-/// `POST /admin/campagnes/{id}/ateliers/presences`: for each confirmed person, the session
-/// (`seance-{application}`) and whether they came (`present-{application}` = `oui`).
+/// `POST /admin/campagnes/{id}/ateliers/questions`: adds the operator's own question to the
+/// questionnaire (single or multiple choice, which can carry quotas, or short text), until the
+/// draw is made. Invalid fields are shown next to the form's fields (422).
+pub async fn add_question(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let mut form: BTreeMap<String, String> = fields.into_iter().filter(|(k, _)| k.starts_with("q_")).collect();
+    let mut tx = state.db.begin(&page.tenant).await?;
+    queries::lock_recruitment(&mut tx, id).await?;
+    let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let drawn = queries::find_draw(&mut tx, recruitment.id).await?.is_some();
+    let outcome = if drawn {
+        Err(vec![page.text("workshops_console.question_after_draw")])
+    } else {
+        custom_question(&recruitment.criteria, &form).map_err(|errors| {
+            for (field, message) in errors {
+                form.insert(format!("err_{field}"), page.text(message));
+            }
+            Vec::new()
+        })
+    };
+    let question = match outcome {
+        Ok(question) => question,
+        Err(problems) => {
+            drop(tx);
+            let status = if drawn {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let (campaign, recruitment, pool, draw) = load(&state, &page, id).await?;
+            return render(
+                &page,
+                &operator,
+                &campaign,
+                recruitment.as_ref(),
+                &pool,
+                draw,
+                &form,
+                problems,
+                None,
+                status,
+            );
+        }
+    };
+    queries::add_criterion(&mut tx, recruitment.id, &question).await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "workshops.question",
+        &recruitment.id.to_string(),
+        serde_json::json!({"key": question.key, "label": question.label, "kind": question.kind, "options": question.options.len()}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers?fait=question#questionnaire"))
+}
+
+/// `POST /admin/campagnes/{id}/ateliers/repartition`: places the drawn people who have no
+/// session yet in sessions they can attend, within capacities (sessions already set, by hand
+/// or before, are kept). Those who cannot be placed are listed on the page.
+pub async fn assign_sessions(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let (draw, _) = queries::find_draw(&mut tx, recruitment.id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    // Answers, promotions and other assignments of this draw wait: capacities hold.
+    crate::workshops::invitations::lock_draw(&mut tx, draw.id).await?;
+    let (_, selections) = queries::find_draw(&mut tx, recruitment.id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let pool = queries::pool(&mut tx, recruitment.id).await?;
+    let plan = assignment::plan(&recruitment.sessions, &pool, &selections);
+    let placed = queries::assign_sessions(&mut tx, draw.id, &plan.new).await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "workshops.assign",
+        &draw.id.to_string(),
+        serde_json::json!({"placed": placed, "unplaced": plan.unplaced.len()}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers?fait=repartition"))
+}
+
+/// `POST /admin/campagnes/{id}/ateliers/presences`: for each person of the panel (invited or
+/// confirmed), the session (`seance-{application}`), set by hand; for confirmed people,
+/// whether they came (`present-{application}` = `oui`).
 pub async fn record_attendance(
     State(state): State<AppState>,
     page: Page,
@@ -652,7 +816,10 @@ pub async fn record_attendance(
         .ok_or(PageError::NotFound)?;
     let value = |name: String| fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str());
     let mut marks = Vec::new();
-    for s in selections.iter().filter(|s| s.status == "confirmed") {
+    for s in selections
+        .iter()
+        .filter(|s| s.status == "confirmed" || s.status == "invited")
+    {
         let session = match value(format!("seance-{}", s.application_id)) {
             None | Some("") => None,
             Some(v) => Some(

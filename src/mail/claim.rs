@@ -24,6 +24,7 @@ pub struct Job {
     pub text: String,
     pub message_id: String,
     pub unsubscribe_token: Option<Vec<u8>>,
+    pub attachment: Option<super::Attachment>,
     /// Attempts so far, this one included.
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
@@ -138,8 +139,10 @@ pub async fn claim(
             message_id: row.try_get("message_id")?,
             attempts: row.try_get("attempts")?,
             created_at: row.try_get("created_at")?,
+            attachment: None,
         });
     }
+    attach(tx, &mut jobs).await?;
     if per_minute.is_some() && !jobs.is_empty() {
         sqlx::query(
             "INSERT INTO mail_send_counts (tenant_id, second, mails) VALUES ($1, date_trunc('second', now()), $2)
@@ -151,6 +154,32 @@ pub async fn claim(
         .await?;
     }
     Ok(Claim::Jobs(jobs))
+}
+
+/// Fills in the attachments of the claimed mails that have one (few do: one query, by key).
+async fn attach(tx: &mut TenantTx, jobs: &mut [Job]) -> Result<(), sqlx::Error> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = jobs.iter().map(|j| j.mail).collect();
+    let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(
+        "SELECT id, attachment_name, attachment_type, attachment_text FROM mail_outbox
+          WHERE tenant_id = $1 AND id = ANY($2) AND attachment_text IS NOT NULL",
+    )
+    .bind(tx.tenant_id())
+    .bind(&ids)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (id, filename, content_type, text) in rows {
+        if let Some(job) = jobs.iter_mut().find(|j| j.mail == id) {
+            job.attachment = Some(super::Attachment {
+                filename,
+                content_type,
+                text,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The gate: marks the attempts as about to send `DATA`, renewing their lease. Returns those
@@ -235,7 +264,7 @@ pub async fn next_due(tx: &mut TenantTx) -> Result<Option<DateTime<Utc>>, sqlx::
     sqlx::query_scalar(
         "SELECT min(next_try_at) FROM mail_outbox
           WHERE tenant_id = $1 AND status = 'queued'
-            AND (kind = 'sign_in' OR coalesce(usage_emails_allowance($1), 1) > 0)",
+            AND (mail_kind_is_transactional(kind) OR coalesce(usage_emails_allowance($1), 1) > 0)",
     )
     .bind(tx.tenant_id())
     .fetch_one(&mut **tx)

@@ -21,7 +21,7 @@ pub mod status;
 pub mod unsubscribe;
 pub mod worker;
 
-pub use queue::{BulkQueued, MailContent, OutgoingMail, Queued, queue, queue_bulk, queue_to};
+pub use queue::{Attachment, BulkQueued, MailContent, OutgoingMail, Queued, queue, queue_bulk, queue_to};
 pub use unsubscribe::routes;
 
 use serde::Serialize;
@@ -36,6 +36,10 @@ pub enum MailKind {
     Invitation,
     /// News of a space (results, new campaigns): list mail.
     News,
+    /// Workshop invitations and reminders to people who applied: they asked to be contacted
+    /// and have deadlines, so it goes like transactional mail (never suppressed, not held back
+    /// by the monthly quota).
+    Workshop,
 }
 
 impl MailKind {
@@ -44,6 +48,7 @@ impl MailKind {
             MailKind::SignIn => "sign_in",
             MailKind::Invitation => "invitation",
             MailKind::News => "news",
+            MailKind::Workshop => "workshop",
         }
     }
 
@@ -52,20 +57,23 @@ impl MailKind {
             "sign_in" => Some(MailKind::SignIn),
             "invitation" => Some(MailKind::Invitation),
             "news" => Some(MailKind::News),
+            "workshop" => Some(MailKind::Workshop),
             _ => None,
         }
     }
 
     /// List mail can be unsubscribed from; transactional mail answers a person's own request.
     pub fn is_list_mail(self) -> bool {
-        !matches!(self, MailKind::SignIn)
+        !matches!(self, MailKind::SignIn | MailKind::Workshop)
     }
 
     /// After this long without success a mail is marked `failed`: a sign-in link is useless
-    /// long before (it expires after 15 minutes), an invitation still matters for days.
+    /// long before (it expires after 15 minutes), an invitation still matters for days, a
+    /// workshop mail for a day (a reminder the day before is useless later).
     pub fn give_up_after(self) -> chrono::Duration {
         match self {
             MailKind::SignIn => chrono::Duration::hours(1),
+            MailKind::Workshop => chrono::Duration::days(1),
             MailKind::Invitation | MailKind::News => chrono::Duration::days(3),
         }
     }

@@ -31,6 +31,18 @@ pub struct MailContent<'a> {
     pub text: &'a str,
     /// The campaign an invitation is about, so consoles can follow its delivery.
     pub campaign: Option<Uuid>,
+    /// A file sent with the mail (the `.ics` of a workshop session).
+    pub attachment: Option<&'a Attachment>,
+}
+
+/// A text file attached to a mail, stored with it in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The file name the person sees (`atelier.ics`).
+    pub filename: String,
+    /// The full content type, parameters included (`text/calendar; method=PUBLISH; charset=utf-8`).
+    pub content_type: String,
+    pub text: String,
 }
 
 /// What became of one mail.
@@ -71,6 +83,7 @@ pub async fn queue(tx: &mut TenantTx, mail: &OutgoingMail) -> Result<Queued, sql
         subject: &mail.subject,
         text: &mail.text,
         campaign: None,
+        attachment: None,
     };
     queue_to(tx, &mail.to, &content).await
 }
@@ -88,6 +101,9 @@ pub async fn queue_to(tx: &mut TenantTx, to: &str, content: &MailContent<'_>) ->
         .bind(content.text)
         .bind(content.campaign)
         .bind(content.kind.is_list_mail())
+        .bind(content.attachment.map(|a| a.filename.as_str()))
+        .bind(content.attachment.map(|a| a.content_type.as_str()))
+        .bind(content.attachment.map(|a| a.text.as_str()))
         .fetch_one(&mut **tx)
         .await?;
     Ok(if status == "suppressed" {
@@ -130,6 +146,9 @@ pub async fn queue_bulk(
         .bind(content.text)
         .bind(content.campaign)
         .bind(content.kind.is_list_mail())
+        .bind(content.attachment.map(|a| a.filename.as_str()))
+        .bind(content.attachment.map(|a| a.content_type.as_str()))
+        .bind(content.attachment.map(|a| a.text.as_str()))
         .fetch_one(&mut **tx)
         .await?;
     outcome.queued = queued as u64;
@@ -137,7 +156,8 @@ pub async fn queue_bulk(
     Ok(outcome)
 }
 
-// $1 tenant, $2 address(es), $3 kind, $4 subject, $5 text, $6 campaign, $7 list mail.
+// $1 tenant, $2 address(es), $3 kind, $4 subject, $5 text, $6 campaign, $7 list mail,
+// $8 $9 $10 the attachment's name, type and text (all null without one).
 // List mail registers the address (its unsubscribe token is created once, here) and checks the
 // suppression list; transactional mail does neither.
 const INSERT_ONE: &str = "
@@ -146,10 +166,12 @@ WITH recipient AS (
     SELECT $1, $2 WHERE $7
     ON CONFLICT DO NOTHING
 )
-INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status)
+INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status,
+                         attachment_name, attachment_type, attachment_text)
 SELECT $1, $3, $2, $4, $5, $6,
        CASE WHEN $7 AND EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.tenant_id = $1 AND s.address = $2)
-            THEN 'suppressed' ELSE 'queued' END
+            THEN 'suppressed' ELSE 'queued' END,
+       $8, $9, $10
 RETURNING id, status";
 
 const INSERT_MANY: &str = "
@@ -160,9 +182,11 @@ WITH input AS (
     SELECT $1, address FROM input WHERE $7
     ON CONFLICT DO NOTHING
 ), inserted AS (
-    INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status)
+    INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status,
+                             attachment_name, attachment_type, attachment_text)
     SELECT $1, $3, i.address, $4, $5, $6,
-           CASE WHEN $7 AND s.address IS NOT NULL THEN 'suppressed' ELSE 'queued' END
+           CASE WHEN $7 AND s.address IS NOT NULL THEN 'suppressed' ELSE 'queued' END,
+           $8, $9, $10
       FROM input i
       LEFT JOIN mail_suppressions s ON s.tenant_id = $1 AND s.address = i.address
     RETURNING status

@@ -11,13 +11,14 @@ use std::sync::LazyLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{Address, Message};
 use minijinja::Environment;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::Attachment;
 use crate::tenancy::TenantKind;
 use crate::tenancy::branding::{contrast_ratio, text_color_on};
 use crate::web::i18n::Lang;
@@ -129,6 +130,8 @@ pub struct Draft<'a> {
     pub message_id: &'a str,
     /// Present on list mail only.
     pub unsubscribe_url: Option<&'a str>,
+    /// Sent after the text and HTML, in a `multipart/mixed` message.
+    pub attachment: Option<&'a Attachment>,
 }
 
 /// A piece of a line of text: words, or a link.
@@ -212,6 +215,8 @@ pub enum RenderError {
     Template(#[from] minijinja::Error),
     #[error("message: {0}")]
     Message(#[from] lettre::error::Error),
+    #[error("attachment content type: {0}")]
+    ContentType(#[from] lettre::message::header::ContentTypeErr),
 }
 
 /// The whole message, as bytes for the SMTP `DATA` command, and the recipient for `RCPT TO`.
@@ -233,7 +238,15 @@ pub fn message(sender: &Address, space: &Space, draft: &Draft<'_>) -> Result<(Ad
                 "List-Unsubscribe=One-Click".to_owned(),
             ));
     }
-    let message = builder.multipart(MultiPart::alternative_plain_html(text, html))?;
+    let bodies = MultiPart::alternative_plain_html(text, html);
+    let message = match draft.attachment {
+        None => builder.multipart(bodies)?,
+        Some(file) => {
+            let content_type = ContentType::parse(&file.content_type)?;
+            let part = lettre::message::Attachment::new(file.filename.clone()).body(file.text.clone(), content_type);
+            builder.multipart(MultiPart::mixed().multipart(bodies).singlepart(part))?
+        }
+    };
     Ok((to, message.formatted()))
 }
 
@@ -282,6 +295,7 @@ mod tests {
             text: "Bonjour <b>toi</b> & les autres\n\nLien : https://x.fr/?a=1&b=2",
             message_id: "<1@ecoute>",
             unsubscribe_url: Some("https://gironde.caf-ecoute.fr/desabonnement/abc"),
+            attachment: None,
         };
         let (text, html) = bodies(&gironde(), &draft).unwrap();
         assert!(
@@ -328,6 +342,7 @@ mod tests {
             text: "Bonjour",
             message_id: "<42@ecoute>",
             unsubscribe_url: Some("https://gironde.caf-ecoute.fr/desabonnement/abc"),
+            attachment: None,
         };
         let (_, bytes) = message(&sender, &gironde(), &draft).unwrap();
         let wire = String::from_utf8(bytes).unwrap();
@@ -343,5 +358,32 @@ mod tests {
         draft.unsubscribe_url = None;
         let (_, bytes) = message(&sender, &gironde(), &draft).unwrap();
         assert!(!String::from_utf8(bytes).unwrap().contains("List-Unsubscribe"));
+    }
+
+    #[test]
+    fn an_attachment_makes_a_mixed_message_with_the_bodies_first() {
+        let sender: Address = "ne-pas-repondre@caf-ecoute.fr".parse().unwrap();
+        let file = Attachment {
+            filename: "atelier.ics".into(),
+            content_type: "text/calendar; method=PUBLISH; charset=utf-8".into(),
+            text: "BEGIN:VCALENDAR\r\nSUMMARY:Été\r\nEND:VCALENDAR\r\n".into(),
+        };
+        let draft = Draft {
+            to: "marie@exemple.fr",
+            subject: "Atelier",
+            text: "Bonjour",
+            message_id: "<43@ecoute>",
+            unsubscribe_url: None,
+            attachment: Some(&file),
+        };
+        let (_, bytes) = message(&sender, &gironde(), &draft).unwrap();
+        let wire = String::from_utf8(bytes).unwrap();
+        assert!(wire.is_ascii());
+        let mixed = wire.find("multipart/mixed").expect("mixed");
+        let alternative = wire.find("multipart/alternative").expect("alternative inside");
+        let calendar = wire.find("Content-Type: text/calendar").expect("calendar part");
+        assert!(mixed < alternative && alternative < calendar, "{wire}");
+        assert!(wire.contains("method=PUBLISH"), "{wire}");
+        assert!(wire.contains("filename=\"atelier.ics\""), "{wire}");
     }
 }

@@ -668,6 +668,7 @@ impl Shared {
             text: &job.text,
             message_id: &job.message_id,
             unsubscribe_url: unsubscribe_url.as_deref(),
+            attachment: job.attachment.as_ref(),
         };
         let (to, message) = match render::message(sender, &job.space, &draft) {
             Ok(built) => built,

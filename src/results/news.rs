@@ -166,6 +166,7 @@ pub async fn save_post(
         subject: title.trim(),
         text: &text,
         campaign: Some(campaign),
+        attachment: None,
     };
     let queued = queue_bulk(tx, &addresses, &content).await?;
     Ok((id, queued.queued as usize))

@@ -136,6 +136,77 @@ pub struct AnswerError {
     pub message: &'static str,
 }
 
+/// Fields of the console form that adds an operator's own question (`q_label`, `q_kind`,
+/// `q_options` one per line, `q_required`), and the message key for each invalid one.
+pub type CustomQuestionErrors = BTreeMap<&'static str, &'static str>;
+
+/// Longest question label and option, and most options of a choice question.
+const LABEL_MAX: usize = 200;
+const OPTIONS_MAX: usize = 20;
+
+/// Checks an operator's own question and gives it the next free key (`custom_1`, `custom_2`…).
+/// Choice questions need 2 to 20 distinct options; text questions take none.
+pub fn custom_question(
+    existing: &[Criterion],
+    fields: &BTreeMap<String, String>,
+) -> Result<Criterion, CustomQuestionErrors> {
+    let get = |k: &str| fields.get(k).map(|v| v.trim()).unwrap_or("");
+    let mut errors = CustomQuestionErrors::new();
+    let label = get("q_label");
+    if label.is_empty() {
+        errors.insert("q_label", "workshops_console.question_label_missing");
+    } else if label.chars().count() > LABEL_MAX {
+        errors.insert("q_label", "workshops_console.question_label_long");
+    } else if existing.iter().any(|c| c.label.trim().eq_ignore_ascii_case(label)) {
+        errors.insert("q_label", "workshops_console.question_label_taken");
+    }
+    let kind = match get("q_kind") {
+        "single" => Some(CriterionKind::Single),
+        "multiple" => Some(CriterionKind::Multiple),
+        "text" => Some(CriterionKind::Text),
+        _ => {
+            errors.insert("q_kind", "workshops_console.question_kind_missing");
+            None
+        }
+    };
+    let mut options: Vec<String> = Vec::new();
+    for line in get("q_options").lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.chars().count() > LABEL_MAX {
+            errors.insert("q_options", "workshops_console.question_option_long");
+        } else if options.iter().any(|o| o.eq_ignore_ascii_case(line)) || line == "Sans réponse" {
+            errors.insert("q_options", "workshops_console.question_option_twice");
+        } else {
+            options.push(line.to_owned());
+        }
+    }
+    match kind {
+        Some(CriterionKind::Text) if !options.is_empty() => {
+            errors.insert("q_options", "workshops_console.question_options_for_text");
+        }
+        Some(CriterionKind::Single | CriterionKind::Multiple) if !errors.contains_key("q_options") => {
+            if options.len() < 2 {
+                errors.insert("q_options", "workshops_console.question_options_few");
+            } else if options.len() > OPTIONS_MAX {
+                errors.insert("q_options", "workshops_console.question_options_many");
+            }
+        }
+        _ => {}
+    }
+    let (Some(kind), true) = (kind, errors.is_empty()) else {
+        return Err(errors);
+    };
+    let number = (1..)
+        .find(|n| !existing.iter().any(|c| c.key == format!("custom_{n}")))
+        .unwrap_or(1);
+    Ok(Criterion {
+        key: format!("custom_{number}"),
+        label: label.to_owned(),
+        kind,
+        options,
+        required: get("q_required") == "oui",
+    })
+}
+
 /// Keeps the answers to known criteria, checks choices against the options and required
 /// answers, and returns every problem at once.
 pub fn validate(criteria: &[Criterion], fields: &[(String, String)]) -> Result<Answers, Vec<AnswerError>> {
@@ -286,6 +357,74 @@ pub fn build_instance(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn a_custom_choice_question_gets_the_next_key_and_its_options() {
+        let existing = standard_criteria(&["33".into()]);
+        let q = custom_question(
+            &existing,
+            &form(&[
+                ("q_label", " Mode de transport "),
+                ("q_kind", "single"),
+                ("q_options", "Voiture\r\n\nBus\nÀ pied\n"),
+                ("q_required", "oui"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(q.key, "custom_1");
+        assert_eq!(q.label, "Mode de transport");
+        assert_eq!(q.options, vec!["Voiture", "Bus", "À pied"]);
+        assert!(q.required);
+        let mut more = existing.clone();
+        more.push(q);
+        let text = custom_question(&more, &form(&[("q_label", "Une remarque ?"), ("q_kind", "text")])).unwrap();
+        assert_eq!(
+            (text.key.as_str(), text.kind, text.required),
+            ("custom_2", CriterionKind::Text, false)
+        );
+    }
+
+    #[test]
+    fn a_custom_question_is_refused_field_by_field() {
+        let existing = standard_criteria(&["33".into()]);
+        let errors = custom_question(&existing, &form(&[("q_kind", "single"), ("q_options", "Seule")])).unwrap_err();
+        assert_eq!(errors.get("q_label"), Some(&"workshops_console.question_label_missing"));
+        assert_eq!(errors.get("q_options"), Some(&"workshops_console.question_options_few"));
+        let errors = custom_question(
+            &existing,
+            &form(&[("q_label", "Commune"), ("q_kind", "autre"), ("q_options", "a\nA")]),
+        )
+        .unwrap_err();
+        assert_eq!(errors.get("q_label"), Some(&"workshops_console.question_label_taken"));
+        assert_eq!(errors.get("q_kind"), Some(&"workshops_console.question_kind_missing"));
+        assert_eq!(
+            errors.get("q_options"),
+            Some(&"workshops_console.question_option_twice")
+        );
+        let errors = custom_question(
+            &existing,
+            &form(&[("q_label", "Texte"), ("q_kind", "text"), ("q_options", "x")]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors.get("q_options"),
+            Some(&"workshops_console.question_options_for_text")
+        );
+        let many: String = (0..21).map(|i| format!("option {i}\n")).collect();
+        let errors = custom_question(
+            &existing,
+            &form(&[("q_label", "Beaucoup"), ("q_kind", "multiple"), ("q_options", &many)]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors.get("q_options"),
+            Some(&"workshops_console.question_options_many")
+        );
+    }
 
     fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::criteria::{Answers, Criterion, PercentQuotas, build_instance};
 use super::selection::replacement;
 use crate::accounts::tokens::{hash_token, new_token};
-use crate::mail::{MailContent, MailKind, queue_to};
+use crate::mail::{Attachment, MailContent, MailKind, queue_to};
 use crate::tenancy::TenantTx;
 
 /// What the link leads to.
@@ -85,14 +85,59 @@ async fn invite(
          Sans réponse à cette date, votre place sera proposée à une autre personne.",
         deadline.format("%d/%m/%Y")
     );
+    let calendar = session_calendar(tx, draw, application).await?;
     let content = MailContent {
-        kind: MailKind::Invitation,
+        kind: MailKind::Workshop,
         subject: "Votre participation à un atelier de la Caf",
         text: &text,
         campaign: None,
+        attachment: calendar.as_ref(),
     };
     queue_to(tx, email, &content).await?;
     Ok(())
+}
+
+/// The `.ics` of the person's session, when one is assigned.
+async fn session_calendar(tx: &mut TenantTx, draw: Uuid, application: Uuid) -> Result<Option<Attachment>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at
+           FROM workshop_selections s
+           JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
+          WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3",
+    )
+    .bind(tx.tenant_id())
+    .bind(draw)
+    .bind(application)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| calendar_of(&r, application)).transpose()
+}
+
+/// The event of a session row (`id`, `title`, `caf_name`, `place`, `address`, `accessibility`,
+/// `starts_at`, `ends_at`) for one person.
+fn calendar_of(r: &sqlx::postgres::PgRow, application: Uuid) -> Result<Attachment, sqlx::Error> {
+    let title: String = r.try_get("title")?;
+    let location = format!(
+        "{}, {}",
+        r.try_get::<String, _>("place")?,
+        r.try_get::<String, _>("address")?
+    );
+    let accessibility: String = r.try_get("accessibility")?;
+    let mut description = format!("Atelier organisé par la {}.", r.try_get::<String, _>("caf_name")?);
+    if !accessibility.trim().is_empty() {
+        description.push_str(&format!("\nAccessibilité : {}", accessibility.trim()));
+    }
+    let event = super::calendar::Event {
+        application,
+        session: r.try_get("id")?,
+        starts_at: r.try_get("starts_at")?,
+        ends_at: r.try_get("ends_at")?,
+        stamp: Utc::now(),
+        summary: &title,
+        location: &location,
+        description: &description,
+    };
+    Ok(event.attachment())
 }
 
 /// Answers an invitation by its link's token.
@@ -179,7 +224,7 @@ pub async fn expire_overdue(tx: &mut TenantTx, origin: &str, now: DateTime<Utc>)
     Ok(expired)
 }
 
-async fn lock_draw(tx: &mut TenantTx, draw: Uuid) -> Result<(), sqlx::Error> {
+pub(crate) async fn lock_draw(tx: &mut TenantTx, draw: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1 FROM workshop_draws WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
         .bind(tx.tenant_id())
         .bind(draw)
@@ -203,7 +248,8 @@ async fn set_status(tx: &mut TenantTx, draw: Uuid, application: Uuid, status: &s
 }
 
 /// Gives `leaving`'s seat to the first person on the waitlist who keeps every quota, invites
-/// them (same deadline length as a fresh invitation: 7 days). Call with the draw locked.
+/// them (same deadline length as a fresh invitation: 7 days), with `leaving`'s session when
+/// they named it as possible. Call with the draw locked.
 async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> Result<bool, sqlx::Error> {
     let head = sqlx::query(
         "SELECT d.seats, d.quotas, r.criteria FROM workshop_draws d
@@ -257,14 +303,29 @@ async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> 
     };
     let application: Uuid = rows[next].try_get("application_id")?;
     let email: String = rows[next].try_get("email")?;
+    // The newcomer takes the leaving person's session too when they named it as possible (the
+    // seat there is free now); the leaving person no longer holds a place in it.
     sqlx::query(
-        "UPDATE workshop_selections SET status = 'invited', seat = $4, waitlist_rank = NULL
-          WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
+        "UPDATE workshop_selections s SET status = 'invited', seat = $4, waitlist_rank = NULL,
+                session_id = (SELECT l.session_id FROM workshop_selections l, workshop_applications a
+                               WHERE l.tenant_id = $1 AND l.draw_id = $2 AND l.application_id = $5
+                                 AND a.tenant_id = $1 AND a.id = $3 AND l.session_id = ANY (a.sessions))
+          WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3",
     )
     .bind(tx.tenant_id())
     .bind(draw)
     .bind(application)
     .bind(seat)
+    .bind(leaving)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE workshop_selections SET session_id = NULL
+          WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
+    )
+    .bind(tx.tenant_id())
+    .bind(draw)
+    .bind(leaving)
     .execute(&mut **tx)
     .await?;
     invite(tx, draw, application, &email, origin, Utc::now() + Duration::days(7)).await?;
@@ -276,7 +337,8 @@ async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> 
 /// sent once; returns how many were queued.
 pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
     let due = sqlx::query(
-        "SELECT s.draw_id, s.application_id, a.email, w.title, w.place, w.address, w.starts_at,
+        "SELECT s.draw_id, s.application_id, a.email, w.id, w.title, w.caf_name, w.place, w.address,
+                w.accessibility, w.starts_at, w.ends_at,
                 to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS local_start
            FROM workshop_selections s
            JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
@@ -307,11 +369,13 @@ pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usi
         } else {
             "Rappel : votre atelier dans une semaine"
         };
+        let calendar = calendar_of(r, r.try_get("application_id")?)?;
         let content = MailContent {
-            kind: MailKind::Invitation,
+            kind: MailKind::Workshop,
             subject,
             text: &text,
             campaign: None,
+            attachment: Some(&calendar),
         };
         queue_to(tx, &email, &content).await?;
         let column = if last { "reminded_1_at" } else { "reminded_7_at" };

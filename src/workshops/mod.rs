@@ -4,6 +4,8 @@
 //! the retention period ends.
 
 pub mod applications;
+pub mod assignment;
+pub mod calendar;
 pub mod criteria;
 pub mod invitations;
 pub mod pages;

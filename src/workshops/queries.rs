@@ -232,8 +232,9 @@ pub async fn record_attendance(
     let mut changed = 0;
     for (application, session, attended) in marks {
         changed += sqlx::query(
-            "UPDATE workshop_selections SET session_id = $4, attended = $5
-              WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3 AND status = 'confirmed'",
+            "UPDATE workshop_selections
+                SET session_id = $4, attended = CASE WHEN status = 'confirmed' THEN $5 ELSE attended END
+              WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3 AND status IN ('invited', 'confirmed')",
         )
         .bind(tx.tenant_id())
         .bind(draw)
@@ -245,4 +246,49 @@ pub async fn record_attendance(
         .rows_affected();
     }
     Ok(changed)
+}
+
+/// Sets the session of people of the panel who have none yet (an automatic assignment; a
+/// session set meanwhile by hand is left alone). Returns how many were set.
+pub async fn assign_sessions(tx: &mut TenantTx, draw: Uuid, places: &[(Uuid, Uuid)]) -> Result<u64, sqlx::Error> {
+    let applications: Vec<Uuid> = places.iter().map(|p| p.0).collect();
+    let sessions: Vec<Uuid> = places.iter().map(|p| p.1).collect();
+    let done = sqlx::query(
+        "UPDATE workshop_selections s SET session_id = p.session
+           FROM unnest($3::uuid[], $4::uuid[]) AS p (application, session)
+          WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = p.application
+            AND s.session_id IS NULL AND s.status IN ('invited', 'confirmed')",
+    )
+    .bind(tx.tenant_id())
+    .bind(draw)
+    .bind(&applications)
+    .bind(&sessions)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Adds a question at the end of the recruitment's questionnaire. Call with the recruitment
+/// locked ([`lock_recruitment`]) so two additions cannot take the same key.
+pub async fn add_criterion(tx: &mut TenantTx, recruitment: Uuid, criterion: &Criterion) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE workshop_recruitments SET criteria = criteria || jsonb_build_array($3::jsonb)
+          WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tx.tenant_id())
+    .bind(recruitment)
+    .bind(serde_json::to_value(criterion).map_err(|e| sqlx::Error::Encode(e.into()))?)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Locks the recruitment of a campaign until the end of the transaction.
+pub async fn lock_recruitment(tx: &mut TenantTx, campaign: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1 FROM workshop_recruitments WHERE tenant_id = $1 AND campaign_id = $2 FOR UPDATE")
+        .bind(tx.tenant_id())
+        .bind(campaign)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

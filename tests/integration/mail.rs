@@ -58,6 +58,7 @@ impl Space {
             subject,
             text,
             campaign: None,
+            attachment: None,
         };
         let queued = queue_to(&mut tx, to, &content).await.unwrap();
         tx.commit().await.unwrap();
@@ -71,6 +72,7 @@ impl Space {
             subject: "Votre avis compte",
             text: "Bonjour,\n\nDonnez votre avis : http://gironde.localhost/consultations/accueil",
             campaign,
+            attachment: None,
         };
         let queued = queue_bulk(&mut tx, to, &content).await.unwrap();
         tx.commit().await.unwrap();

@@ -324,6 +324,7 @@ async fn list_mail_over_the_monthly_quota_waits_and_sign_in_mail_still_goes() {
         subject: "Donnez votre avis",
         text: "Bonjour, la Caf vous invite.",
         campaign: None,
+        attachment: None,
     };
     let addresses: Vec<String> = ["un@exemple.fr", "deux@exemple.fr", "trois@exemple.fr"]
         .iter()

@@ -546,6 +546,16 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("déjà été fait"));
+    // The questionnaire is frozen once drawn.
+    let (status, _, page) = operator
+        .post_form(
+            &format!("{path}/questions"),
+            &[("csrf", &csrf), ("q_label", "Trop tard ?"), ("q_kind", "text")],
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(page.contains("Le tirage a déjà été fait : le questionnaire ne peut plus changer."));
+    assert!(!page.contains("Trop tard ?"));
 
     // Invitations: one single-use link each, through the outbox.
     let (status, _, _) = operator
@@ -704,18 +714,29 @@ async fn an_invitation_unanswered_by_its_deadline_expires_and_the_waitlist_is_in
             .fetch_one(&mut *tx)
             .await
             .unwrap();
+    let session: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_sessions (tenant_id, recruitment_id, title, caf_name, place, address, starts_at, ends_at, capacity)
+         VALUES ($1, $2, 'Atelier', 'Caf', 'Maison des familles', '1 rue du Port', now() + interval '20 days', now() + interval '20 days 2 hours', 1)
+         RETURNING id",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
     let mut ids = Vec::new();
     for email in ["late@example.org", "next@example.org"] {
         let who = account(&owner, email).await;
         ids.push(
             sqlx::query_scalar::<_, Uuid>(
-                "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, consent_at)
-                 VALUES ($1, $2, $3, $4, now()) RETURNING id",
+                "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, sessions, consent_at)
+                 VALUES ($1, $2, $3, $4, $5, now()) RETURNING id",
             )
             .bind(gironde)
             .bind(recruitment)
             .bind(who)
             .bind(email)
+            .bind(vec![session])
             .fetch_one(&mut *tx)
             .await
             .unwrap(),
@@ -731,14 +752,15 @@ async fn an_invitation_unanswered_by_its_deadline_expires_and_the_waitlist_is_in
     .await
     .unwrap();
     sqlx::query(
-        "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, waitlist_rank, token_hash, deadline)
-         VALUES ($1, $2, $3, 0.5, 'invited', 1, NULL, '\\x01', now() - interval '1 hour'),
-                ($1, $2, $4, 0.5, 'waitlist', NULL, 1, NULL, NULL)",
+        "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, waitlist_rank, token_hash, deadline, session_id)
+         VALUES ($1, $2, $3, 0.5, 'invited', 1, NULL, '\\x01', now() - interval '1 hour', $5),
+                ($1, $2, $4, 0.5, 'waitlist', NULL, 1, NULL, NULL, NULL)",
     )
     .bind(gironde)
     .bind(draw)
     .bind(ids[0])
     .bind(ids[1])
+    .bind(session)
     .execute(&mut *tx)
     .await
     .unwrap();
@@ -751,22 +773,26 @@ async fn an_invitation_unanswered_by_its_deadline_expires_and_the_waitlist_is_in
     };
     assert_eq!(expire_invitations(&db, &links, chrono::Utc::now()).await.unwrap(), 1);
     let mut tx = in_space(&app, gironde).await;
-    let states: Vec<(Uuid, String, Option<i32>)> =
-        sqlx::query_as("SELECT application_id, status, seat FROM workshop_selections ORDER BY status")
+    let states: Vec<(Uuid, String, Option<i32>, Option<Uuid>)> =
+        sqlx::query_as("SELECT application_id, status, seat, session_id FROM workshop_selections ORDER BY status")
             .fetch_all(&mut *tx)
             .await
             .unwrap();
     assert_eq!(
         states,
         vec![
-            (ids[0], "expired".to_owned(), Some(1)),
-            (ids[1], "invited".to_owned(), Some(1))
-        ]
+            (ids[0], "expired".to_owned(), Some(1), None),
+            (ids[1], "invited".to_owned(), Some(1), Some(session))
+        ],
+        "the newcomer takes the seat and the session they had named"
     );
-    let mail: String = sqlx::query_scalar("SELECT text_body FROM mail_outbox WHERE to_address = 'next@example.org'")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let (mail, kind, file): (String, String, Option<String>) = sqlx::query_as(
+        "SELECT text_body, kind, attachment_name FROM mail_outbox WHERE to_address = 'next@example.org'",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!((kind.as_str(), file.as_deref()), ("workshop", Some("atelier.ics")));
     assert!(mail.contains("https://gironde.ecoute.test/ateliers/reponse/"), "{mail}");
     tx.commit().await.unwrap();
     assert_eq!(expire_invitations(&db, &links, chrono::Utc::now()).await.unwrap(), 0);
@@ -861,5 +887,597 @@ async fn confirmed_people_get_one_reminder_a_week_before_and_one_the_day_before(
             "Rappel : votre atelier a lieu demain"
         ]
     );
+    let files: Vec<(String, Option<String>, bool)> = sqlx::query_as(
+        "SELECT kind, attachment_name, replace(attachment_text, E'\\r\\n ', '') LIKE '%UID:atelier-' || $1 || '-' || $2 || '@ecoute%'
+           FROM mail_outbox WHERE to_address = 'rappel@example.org'",
+    )
+    .bind(application.to_string())
+    .bind(session.to_string())
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(
+        files,
+        vec![("workshop".to_owned(), Some("atelier.ics".to_owned()), true); 2],
+        "each reminder carries the same event (same UID), as workshop mail"
+    );
     tx.commit().await.unwrap();
+}
+
+/// A recruitment with one session (5 to 7 December 2026, 14:00–16:30 Paris time) and one person
+/// drawn and invited (no link yet) with `session` assigned or not; returns (draw, application,
+/// session).
+async fn one_invited_person(
+    app: &PgPool,
+    owner: &PgPool,
+    tenant: Uuid,
+    email: &str,
+    with_session: bool,
+) -> (Uuid, Uuid, Uuid) {
+    let campaign = insert_campaign(owner, "gironde", "local", "Ateliers").await;
+    let who = account(owner, email).await;
+    let mut tx = in_space(app, tenant).await;
+    let recruitment: Uuid =
+        sqlx::query_scalar("INSERT INTO workshop_recruitments (tenant_id, campaign_id) VALUES ($1, $2) RETURNING id")
+            .bind(tenant)
+            .bind(campaign)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    let session: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_sessions (tenant_id, recruitment_id, title, caf_name, place, address, accessibility, starts_at, ends_at, capacity)
+         VALUES ($1, $2, 'Atelier accueil', 'Caf de la Gironde', 'Maison des familles', '1 rue du Port, Bordeaux', 'Rampe; ascenseur',
+                 '2026-12-05 14:00 Europe/Paris', '2026-12-05 16:30 Europe/Paris', 10)
+         RETURNING id",
+    )
+    .bind(tenant)
+    .bind(recruitment)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    let application: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, consent_at)
+         VALUES ($1, $2, $3, $4, now()) RETURNING id",
+    )
+    .bind(tenant)
+    .bind(recruitment)
+    .bind(who)
+    .bind(email)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    let draw: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_draws (tenant_id, recruitment_id, seed, seats, quotas, algorithm, min_probability, gini, drawn_by)
+         VALUES ($1, $2, 1, 1, '{}', 'leximin', 1, 0, 'test') RETURNING id",
+    )
+    .bind(tenant)
+    .bind(recruitment)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, session_id)
+         VALUES ($1, $2, $3, 1, 'invited', 1, $4)",
+    )
+    .bind(tenant)
+    .bind(draw)
+    .bind(application)
+    .bind(with_session.then_some(session))
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    (draw, application, session)
+}
+
+#[tokio::test]
+async fn workshop_mail_reaches_people_who_unsubscribed_even_over_quota_and_is_metered_as_sent() {
+    use ecoute::mail::worker::{MailWorker, Transport, WorkerOptions};
+    use ecoute::mail::{MailContent, MailKind, Queued, queue_to};
+    let smtp = crate::smtp::SmtpSink::start().await;
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner().await;
+    let app = test_db.app_pool().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let email = "desabonnee@example.org";
+    let (draw, _, _) = one_invited_person(&app, &owner, gironde, email, false).await;
+    // She unsubscribed from the space's list mail, and the space has used its monthly quota.
+    sqlx::query("INSERT INTO mail_suppressions (tenant_id, address, reason) VALUES ($1, $2, 'unsubscribed')")
+        .bind(gironde)
+        .bind(email)
+        .execute(&owner)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE tenants SET quotas = '{\"emails_per_month\": 0}' WHERE id = $1")
+        .bind(gironde)
+        .execute(&owner)
+        .await
+        .unwrap();
+    let db = ecoute::tenancy::TenantDb::new(app.clone());
+    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    let sent = ecoute::workshops::invitations::send_invitations(&mut tx, draw, "https://gironde.ecoute.test", 7)
+        .await
+        .unwrap();
+    assert_eq!(sent, 1);
+    // List mail to her is still suppressed: the suppression is real.
+    let news = MailContent {
+        kind: MailKind::News,
+        subject: "Nouvelles",
+        text: "Des nouvelles.",
+        campaign: None,
+        attachment: None,
+    };
+    assert!(matches!(
+        queue_to(&mut tx, email, &news).await.unwrap(),
+        Queued::Suppressed(_)
+    ));
+    tx.commit().await.unwrap();
+
+    let options = WorkerOptions {
+        link_base: "http://{host}".into(),
+        base_domain: "localhost".into(),
+        ..WorkerOptions::default()
+    };
+    let transport = Transport::from_settings(Some(&smtp.url()), "ne-pas-repondre@localhost").unwrap();
+    let worker = MailWorker::with_options(app.clone(), transport, options);
+    assert_eq!(
+        worker.drain().await.unwrap(),
+        1,
+        "the workshop invitation goes, over quota"
+    );
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1);
+    let mail = &messages[0];
+    assert_eq!(mail.to, vec![email.to_owned()]);
+    assert_eq!(mail.header("List-Unsubscribe"), None, "not list mail");
+    assert!(mail.part("text/plain").unwrap().contains("/ateliers/reponse/"));
+    assert!(
+        mail.header("Content-Type")
+            .unwrap()
+            .starts_with("multipart/alternative"),
+        "no session yet: no calendar file"
+    );
+
+    let mut tx = in_space(&app, gironde).await;
+    let kinds: Vec<(String, String)> = sqlx::query_as("SELECT kind, status FROM mail_outbox ORDER BY kind")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds,
+        vec![
+            ("news".to_owned(), "suppressed".to_owned()),
+            ("workshop".to_owned(), "sent".to_owned())
+        ]
+    );
+    let metered: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT metric, sum(quantity)::int8 FROM usage_events WHERE metric IN ('emails_sent', 'invitations')
+          GROUP BY metric ORDER BY metric",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(
+        metered,
+        vec![("emails_sent".to_owned(), 1)],
+        "counted as an e-mail sent, not as a campaign invitation"
+    );
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_invitation_with_a_session_carries_an_ics_with_the_sessions_times_and_place() {
+    use ecoute::mail::worker::{MailWorker, Transport, WorkerOptions};
+    let smtp = crate::smtp::SmtpSink::start().await;
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner().await;
+    let app = test_db.app_pool().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let email = "calendrier@example.org";
+    let (draw, application, session) = one_invited_person(&app, &owner, gironde, email, true).await;
+    let db = ecoute::tenancy::TenantDb::new(app.clone());
+    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    ecoute::workshops::invitations::send_invitations(&mut tx, draw, "https://gironde.ecoute.test", 7)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let options = WorkerOptions {
+        link_base: "http://{host}".into(),
+        base_domain: "localhost".into(),
+        ..WorkerOptions::default()
+    };
+    let transport = Transport::from_settings(Some(&smtp.url()), "ne-pas-repondre@localhost").unwrap();
+    let worker = MailWorker::with_options(app.clone(), transport, options);
+    assert_eq!(worker.drain().await.unwrap(), 1);
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1);
+    let mail = &messages[0];
+    assert!(mail.data.is_ascii());
+    assert!(
+        mail.header("Content-Type").unwrap().starts_with("multipart/mixed"),
+        "{}",
+        mail.data
+    );
+    // The text is still there, inside the mixed message.
+    assert!(mail.data.contains("multipart/alternative"));
+    let part_head = mail
+        .data
+        .split("\n\n")
+        .find(|h| h.contains("Content-Type: text/calendar"))
+        .expect("a calendar part");
+    assert!(part_head.contains("method=PUBLISH"), "{part_head}");
+    assert!(part_head.contains("charset=utf-8"), "{part_head}");
+    assert!(part_head.contains("atelier.ics"), "{part_head}");
+    let ics = mail.part("text/calendar").expect("the calendar's text");
+    // The sink turns CRLF into LF; unfold continuation lines.
+    let unfolded = ics.replace("\r\n", "\n").replace("\n ", "");
+    let lines: Vec<&str> = unfolded.lines().collect();
+    assert_eq!(lines.first(), Some(&"BEGIN:VCALENDAR"));
+    assert!(lines.contains(&"BEGIN:VEVENT") && lines.contains(&"END:VEVENT"));
+    // 14:00 and 16:30 in Paris on 5 December are 13:00 and 15:30 UTC.
+    assert!(lines.contains(&"DTSTART:20261205T130000Z"), "{unfolded}");
+    assert!(lines.contains(&"DTEND:20261205T153000Z"), "{unfolded}");
+    assert!(
+        lines.contains(&"LOCATION:Maison des familles\\, 1 rue du Port\\, Bordeaux"),
+        "{unfolded}"
+    );
+    assert!(lines.contains(&"SUMMARY:Atelier accueil"), "{unfolded}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("DESCRIPTION:") && l.contains("Rampe\\; ascenseur")),
+        "{unfolded}"
+    );
+    let uid = format!("UID:atelier-{application}-{session}@ecoute");
+    assert!(lines.contains(&uid.as_str()), "{unfolded}");
+    assert!(lines.iter().any(|l| l.starts_with("DTSTAMP:") && l.ends_with('Z')));
+}
+
+#[tokio::test]
+async fn the_console_assigns_drawn_people_to_sessions_they_can_attend_within_seats_and_names_the_rest() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Ateliers familles").await;
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let recruitment: Uuid =
+        sqlx::query_scalar("INSERT INTO workshop_recruitments (tenant_id, campaign_id) VALUES ($1, $2) RETURNING id")
+            .bind(gironde)
+            .bind(campaign)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    let mut sessions = Vec::new();
+    for (title, capacity) in [("Matin", 1), ("Soir", 2)] {
+        sessions.push(
+            sqlx::query_scalar::<_, Uuid>(
+                "INSERT INTO workshop_sessions (tenant_id, recruitment_id, title, caf_name, place, address, starts_at, ends_at, capacity)
+                 VALUES ($1, $2, $3, 'Caf', 'Maison des familles', '1 rue du Port', now() + interval '20 days', now() + interval '20 days 2 hours', $4)
+                 RETURNING id",
+            )
+            .bind(gironde)
+            .bind(recruitment)
+            .bind(title)
+            .bind(capacity)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap(),
+        );
+    }
+    tx.commit().await.unwrap();
+    let (morning, evening) = (sessions[0], sessions[1]);
+    // Seat order: anne (morning or evening), bruno (morning only), chloe (evening, already
+    // placed there by hand), dina (no session named), emile (morning only).
+    let people: [(&str, Vec<Uuid>, Option<Uuid>); 5] = [
+        ("anne", vec![morning, evening], None),
+        ("bruno", vec![morning], None),
+        ("chloe", vec![evening], Some(evening)),
+        ("dina", vec![], None),
+        ("emile", vec![morning], None),
+    ];
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let draw: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_draws (tenant_id, recruitment_id, seed, seats, quotas, algorithm, min_probability, gini, drawn_by)
+         VALUES ($1, $2, 1, 5, '{}', 'leximin', 1, 0, 'test') RETURNING id",
+    )
+    .bind(gironde)
+    .bind(recruitment)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut ids = std::collections::HashMap::new();
+    for (seat, (name, available, placed)) in people.iter().enumerate() {
+        let email = format!("{name}@example.org");
+        let who = account(&owner, &email).await;
+        let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+        let application: Uuid = sqlx::query_scalar(
+            "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, sessions, consent_at)
+             VALUES ($1, $2, $3, $4, $5, now()) RETURNING id",
+        )
+        .bind(gironde)
+        .bind(recruitment)
+        .bind(who)
+        .bind(&email)
+        .bind(available)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, session_id)
+             VALUES ($1, $2, $3, 1, 'invited', $4, $5)",
+        )
+        .bind(gironde)
+        .bind(draw)
+        .bind(application)
+        .bind(seat as i32 + 1)
+        .bind(placed)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        ids.insert(*name, application);
+    }
+
+    let path = format!("/admin/campagnes/{campaign}/ateliers");
+    let mut moderator = operator_browser(&app, "gironde", "moderator").await;
+    let (_, page) = moderator.get("/admin").await;
+    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").expect("a form with a token");
+    let (status, _, _) = moderator
+        .post_form(&format!("{path}/repartition"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 403, "moderators cannot assign");
+
+    let mut operator = operator_browser(&app, "gironde", "local_operator").await;
+    let (status, page) = operator.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Personnes tirées au sort sans séance, que la répartition peut placer : 2"),
+        "{page}"
+    );
+    assert!(page.contains("qu’aucune séance ne peut accueillir (2)"), "{page}");
+    assert!(page.contains("dina@example.org : aucune séance indiquée comme possible"));
+    assert!(page.contains("emile@example.org : les séances possibles sont complètes"));
+    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
+    let (status, location, _) = operator
+        .post_form(&format!("{path}/repartition"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap_or_default().ends_with("?fait=repartition"));
+
+    let placed = |owner: PgPool| async move {
+        let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+        let rows: Vec<(Uuid, Option<Uuid>)> =
+            sqlx::query_as("SELECT application_id, session_id FROM workshop_selections WHERE draw_id = $1")
+                .bind(draw)
+                .fetch_all(&mut *tx)
+                .await
+                .unwrap();
+        tx.commit().await.unwrap();
+        rows.into_iter().collect::<std::collections::HashMap<_, _>>()
+    };
+    let after = placed(owner.clone()).await;
+    // Bruno can only come in the morning: anne, who can do both, goes in the evening with chloe.
+    assert_eq!(after[&ids["bruno"]], Some(morning));
+    assert_eq!(after[&ids["anne"]], Some(evening));
+    assert_eq!(after[&ids["chloe"]], Some(evening), "the hand assignment is kept");
+    assert_eq!(after[&ids["dina"]], None);
+    assert_eq!(after[&ids["emile"]], None);
+
+    let (_, page) = operator.get(&format!("{path}?fait=repartition")).await;
+    assert!(page.contains("Répartition faite"));
+    assert!(page.contains("que la répartition peut placer : 0"));
+    assert!(page.contains("emile@example.org : les séances possibles sont complètes"));
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let audit: Vec<serde_json::Value> =
+        sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'workshops.assign'")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(audit, vec![serde_json::json!({"placed": 2, "unplaced": 2})]);
+
+    // The operator still decides: anne (invited, not confirmed yet) moved to the morning by
+    // hand, over its single seat, and bruno taken out of it.
+    let (_, page) = operator.get(&path).await;
+    assert!(
+        page.contains(&format!("name=\"seance-{}\"", ids["anne"])),
+        "invited people are listed"
+    );
+    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
+    let field = |name: &str| format!("seance-{}", ids[name]);
+    let (morning_id, evening_id) = (morning.to_string(), evening.to_string());
+    let form = [
+        ("csrf".to_owned(), csrf),
+        (field("anne"), morning_id.clone()),
+        (field("bruno"), String::new()),
+        (field("chloe"), evening_id),
+        (field("dina"), String::new()),
+        (field("emile"), String::new()),
+        (format!("present-{}", ids["anne"]), "oui".to_owned()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, _) = operator.post_form(&format!("{path}/presences"), &form).await;
+    assert_eq!(status, 303);
+    let after = placed(owner.clone()).await;
+    assert_eq!(after[&ids["anne"]], Some(morning));
+    assert_eq!(after[&ids["bruno"]], None);
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let attended: Option<bool> =
+        sqlx::query_scalar("SELECT attended FROM workshop_selections WHERE application_id = $1")
+            .bind(ids["anne"])
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(attended, None, "attendance is for confirmed people only");
+}
+
+#[tokio::test]
+async fn the_campaign_page_links_to_the_application_page_while_a_recruitment_is_open() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Ateliers familles").await;
+    let slug: String = sqlx::query_scalar("SELECT slug FROM campaigns WHERE id = $1")
+        .bind(campaign)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    let public = format!("/consultations/{slug}");
+    let link = format!("href=\"/consultations/{slug}/ateliers\"");
+    let (status, page) = app.get_text("gironde.localhost", &public).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains(&link), "no recruitment, no link");
+
+    let mut operator = operator_browser(&app, "gironde", "local_operator").await;
+    let path = format!("/admin/campagnes/{campaign}/ateliers");
+    let (_, console) = operator.get(&path).await;
+    let csrf = crate::browser::extract(&console, "name=\"csrf\" value=\"").unwrap();
+    let (status, _, _) = operator.post_form(&path, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    let (status, page) = app.get_text("gironde.localhost", &public).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&link), "{page}");
+    assert!(page.contains("Proposer ma participation"));
+    // The link leads somewhere: the application page answers.
+    let (status, _) = app.get_text("gironde.localhost", &format!("{public}/ateliers")).await;
+    assert!(status == 200 || status == 303, "{status}");
+    // Another space does not see this space's recruitment on a page of its own.
+    let (_, elsewhere) = app.get_text("aude.localhost", &public).await;
+    assert!(!elsewhere.contains(&link));
+
+    // Closed (here by the owner, as another instance would): every instance drops its copy.
+    let gironde = tenant_id(&owner, "gironde").await;
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    sqlx::query("UPDATE workshop_recruitments SET open = false WHERE campaign_id = $1")
+        .bind(campaign)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        crate::helpers::eventually(std::time::Duration::from_secs(10), || async {
+            !app.get_text("gironde.localhost", &public).await.1.contains(&link)
+        })
+        .await,
+        "the link goes once the recruitment closes"
+    );
+}
+
+#[tokio::test]
+async fn an_operator_adds_a_choice_question_with_quotas_and_a_text_question_and_bad_input_is_explained() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let gironde = tenant_id(&owner, "gironde").await;
+    let slug = campaign_with_recruitment(&app).await;
+    let campaign: Uuid = sqlx::query_scalar("SELECT id FROM campaigns WHERE slug = $1")
+        .bind(&slug)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    let path = format!("/admin/campagnes/{campaign}/ateliers");
+    let questions = format!("{path}/questions");
+
+    let mut moderator = operator_browser(&app, "gironde", "moderator").await;
+    let (_, page) = moderator.get("/admin").await;
+    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").expect("a form with a token");
+    let (status, _, _) = moderator
+        .post_form(
+            &questions,
+            &[("csrf", &csrf), ("q_label", "Transport"), ("q_kind", "text")],
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    let mut operator = operator_browser(&app, "gironde", "local_operator").await;
+    let (_, page) = operator.get(&path).await;
+    assert!(page.contains("Ajouter une question"));
+    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
+    // Without the token: refused, nothing added.
+    let (status, _, _) = operator
+        .post_form(&questions, &[("q_label", "Sans jeton"), ("q_kind", "text")])
+        .await;
+    assert!(status == 403 || status == 400, "{status}");
+    // Invalid: each message next to its field, what was typed kept.
+    let (status, _, page) = operator
+        .post_form(
+            &questions,
+            &[
+                ("csrf", &csrf),
+                ("q_label", "Commune"),
+                ("q_kind", "single"),
+                ("q_options", "Voiture"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains(
+        "<p class=\"error-message\" id=\"q_label-error\">Le questionnaire contient déjà une question avec cet intitulé.</p>"
+    ));
+    assert!(page.contains("id=\"q_options-error\">Un choix demande au moins 2 réponses possibles, une par ligne.</p>"));
+    assert!(page.contains(">Voiture</textarea>"), "typed options are kept");
+    assert!(page.contains("aria-invalid=\"true\""));
+
+    let (status, location, _) = operator
+        .post_form(
+            &questions,
+            &[
+                ("csrf", &csrf),
+                ("q_label", "Comment viendrez-vous ?"),
+                ("q_kind", "single"),
+                ("q_options", "Voiture\nTransports en commun\nÀ pied ou à vélo"),
+                ("q_required", "oui"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().contains("fait=question"));
+    let (status, _, _) = operator
+        .post_form(
+            &questions,
+            &[("csrf", &csrf), ("q_label", "Une remarque ?"), ("q_kind", "text")],
+        )
+        .await;
+    assert_eq!(status, 303);
+
+    // The console offers quotas on the choice question's answers, not on the text.
+    let (_, page) = operator.get(&path).await;
+    assert!(
+        page.contains("Comment viendrez-vous ?</span> (choix unique, ajoutée par la Caf)"),
+        "{page}"
+    );
+    assert!(page.contains("Une remarque ?</span> (texte court, ajoutée par la Caf)"));
+    assert!(page.contains("name=\"q-min-custom_1-1\""), "a quota field per answer");
+    assert!(!page.contains("q-min-custom_2-"), "no quota on a text question");
+    // The volunteer sees and must answer it.
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let criteria: serde_json::Value =
+        sqlx::query_scalar("SELECT criteria FROM workshop_recruitments WHERE campaign_id = $1")
+            .bind(campaign)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    let audit: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'workshops.question'")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(audit, 2);
+    let custom: Vec<&serde_json::Value> = criteria
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["key"].as_str().unwrap().starts_with("custom_"))
+        .collect();
+    assert_eq!(custom.len(), 2);
+    assert_eq!(custom[0]["key"], "custom_1");
+    assert_eq!(custom[0]["required"], true);
+    assert_eq!(custom[0]["options"].as_array().unwrap().len(), 3);
+    assert_eq!(custom[1]["kind"], "text");
+    let session = crate::helpers::session_for(&owner, "gironde", "volontaire@example.org").await;
+    let mut citizen = crate::browser::Browser::new(&app, "gironde.localhost");
+    citizen.set_cookie("ecoute_session", &session);
+    let (status, form) = citizen.get(&format!("/consultations/{slug}/ateliers")).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("Comment viendrez-vous ?") && form.contains("Transports en commun"));
 }
