@@ -832,13 +832,25 @@ pub async fn record_attendance(
         let present = value(format!("present-{}", s.application_id)) == Some("oui");
         marks.push((s.application_id, session, present));
     }
+    // People who had a session and are given another are told, with an updated calendar.
+    let moves: Vec<(Uuid, Uuid)> = marks
+        .iter()
+        .filter_map(|(application, session, _)| {
+            let before = selections
+                .iter()
+                .find(|s| s.application_id == *application)?
+                .session_id?;
+            (session.is_some() && *session != Some(before)).then_some((*application, before))
+        })
+        .collect();
     let changed = queries::record_attendance(&mut tx, draw.id, &marks).await?;
+    let told = crate::workshops::invitations::send_session_changes(&mut tx, draw.id, &moves).await?;
     crate::audit::record(
         &mut tx,
         &operator.0,
         "workshops.attendance",
         &draw.id.to_string(),
-        serde_json::json!({"rows": changed}),
+        serde_json::json!({"rows": changed, "moved_and_told": told}),
     )
     .await?;
     tx.commit().await?;

@@ -35,12 +35,13 @@ impl Event<'_> {
 
     /// The whole iCalendar object.
     pub fn to_ics(&self) -> String {
-        let lines = [
-            "BEGIN:VCALENDAR".to_owned(),
-            "VERSION:2.0".to_owned(),
-            "PRODID:-//ecoute//ateliers//FR".to_owned(),
-            "CALSCALE:GREGORIAN".to_owned(),
-            "METHOD:PUBLISH".to_owned(),
+        calendar(&[self.vevent(false)])
+    }
+
+    /// The event's `VEVENT` lines; a cancelled one (`STATUS:CANCELLED`, a higher `SEQUENCE`)
+    /// tells calendars that imported it to drop it.
+    fn vevent(&self, cancelled: bool) -> Vec<String> {
+        let mut lines = vec![
             "BEGIN:VEVENT".to_owned(),
             format!("UID:{}", self.uid()),
             format!("DTSTAMP:{}", utc(self.stamp)),
@@ -49,10 +50,13 @@ impl Event<'_> {
             format!("SUMMARY:{}", escape_text(self.summary)),
             format!("LOCATION:{}", escape_text(self.location)),
             format!("DESCRIPTION:{}", escape_text(self.description)),
-            "END:VEVENT".to_owned(),
-            "END:VCALENDAR".to_owned(),
         ];
-        lines.iter().map(|l| fold_line(l)).collect()
+        if cancelled {
+            lines.push("SEQUENCE:1".to_owned());
+            lines.push("STATUS:CANCELLED".to_owned());
+        }
+        lines.push("END:VEVENT".to_owned());
+        lines
     }
 
     /// The file as a mail attachment.
@@ -63,6 +67,32 @@ impl Event<'_> {
             text: self.to_ics(),
         }
     }
+}
+
+/// A person moved from one session to another: the new event, and the old one cancelled, in
+/// one file (one attachment per mail).
+pub fn moved(new: &Event<'_>, old: &Event<'_>) -> Attachment {
+    Attachment {
+        filename: "atelier.ics".to_owned(),
+        content_type: CONTENT_TYPE.to_owned(),
+        text: calendar(&[old.vevent(true), new.vevent(false)]),
+    }
+}
+
+/// A `VCALENDAR` around events, folded, CRLF-terminated.
+fn calendar(events: &[Vec<String>]) -> String {
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_owned(),
+        "VERSION:2.0".to_owned(),
+        "PRODID:-//ecoute//ateliers//FR".to_owned(),
+        "CALSCALE:GREGORIAN".to_owned(),
+        "METHOD:PUBLISH".to_owned(),
+    ];
+    for event in events {
+        lines.extend(event.iter().cloned());
+    }
+    lines.push("END:VCALENDAR".to_owned());
+    lines.iter().map(|l| fold_line(l)).collect()
 }
 
 /// `20261205T130000Z`.
@@ -190,5 +220,16 @@ mod tests {
             ..event
         };
         assert_ne!(other.uid(), again.uid());
+
+        // Moved to another session: one file, the old event cancelled, then the new one.
+        // Unfolded (the UID lines are longer than 75 octets).
+        let moved = moved(&other, &again).text.replace("\r\n ", "");
+        assert_eq!(moved.matches("BEGIN:VEVENT").count(), 2);
+        let (old_part, new_part) = moved.split_once("END:VEVENT").unwrap();
+        assert!(old_part.contains(&format!("UID:{}", again.uid())));
+        assert!(old_part.contains("\r\nSTATUS:CANCELLED\r\n") && old_part.contains("\r\nSEQUENCE:1\r\n"));
+        assert!(new_part.contains(&format!("UID:{}", other.uid())));
+        assert!(!new_part.contains("CANCELLED"));
+        assert!(moved.ends_with("END:VEVENT\r\nEND:VCALENDAR\r\n"));
     }
 }

@@ -97,6 +97,106 @@ async fn invite(
     Ok(())
 }
 
+/// Tells people whose session an operator changed where to go now, with a calendar file that
+/// adds the new session and cancels the old one. `moves`: (application, previous session).
+/// Only people already invited or confirmed are told (the others hear it with their invitation).
+pub async fn send_session_changes(tx: &mut TenantTx, draw: Uuid, moves: &[(Uuid, Uuid)]) -> Result<usize, sqlx::Error> {
+    let mut sent = 0;
+    for (application, previous) in moves {
+        let row = sqlx::query(
+            "SELECT a.email, w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at,
+                    to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS local_start
+               FROM workshop_selections s
+               JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
+               JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
+              WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3
+                AND s.status IN ('invited', 'confirmed')",
+        )
+        .bind(tx.tenant_id())
+        .bind(draw)
+        .bind(application)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(row) = row else { continue };
+        let old = sqlx::query(
+            "SELECT w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at
+               FROM workshop_sessions w WHERE w.tenant_id = $1 AND w.id = $2",
+        )
+        .bind(tx.tenant_id())
+        .bind(previous)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let new_event = calendar_of(&row, *application)?;
+        let calendar = match &old {
+            Some(old) => moved_calendar(&row, old, *application)?,
+            None => new_event,
+        };
+        let email: String = row.try_get("email")?;
+        let text = format!(
+            "Bonjour,\n\nLa Caf a changé la séance de l’atelier à laquelle vous êtes inscrit ou inscrite. \
+             Votre nouvelle séance : « {} », le {}, {}, {}.\n\nLe fichier joint met votre agenda à jour. \
+             Si vous ne pouvez pas venir à cette date, merci de prévenir la Caf.",
+            row.try_get::<String, _>("title")?,
+            row.try_get::<String, _>("local_start")?,
+            row.try_get::<String, _>("place")?,
+            row.try_get::<String, _>("address")?,
+        );
+        let content = MailContent {
+            kind: MailKind::Workshop,
+            subject: "Votre atelier de la Caf change de séance",
+            text: &text,
+            campaign: None,
+            attachment: Some(&calendar),
+        };
+        queue_to(tx, &email, &content).await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// The calendar file for a move from `old` to `new` (two session rows).
+fn moved_calendar(
+    new: &sqlx::postgres::PgRow,
+    old: &sqlx::postgres::PgRow,
+    application: Uuid,
+) -> Result<Attachment, sqlx::Error> {
+    let (new_title, new_location, new_description) = event_texts(new)?;
+    let (old_title, old_location, old_description) = event_texts(old)?;
+    let stamp = Utc::now();
+    let event = |r: &sqlx::postgres::PgRow, summary, location, description| -> Result<_, sqlx::Error> {
+        Ok(super::calendar::Event {
+            application,
+            session: r.try_get("id")?,
+            starts_at: r.try_get("starts_at")?,
+            ends_at: r.try_get("ends_at")?,
+            stamp,
+            summary,
+            location,
+            description,
+        })
+    };
+    Ok(super::calendar::moved(
+        &event(new, &new_title, &new_location, &new_description)?,
+        &event(old, &old_title, &old_location, &old_description)?,
+    ))
+}
+
+/// A session row's summary, location and description for a calendar.
+fn event_texts(r: &sqlx::postgres::PgRow) -> Result<(String, String, String), sqlx::Error> {
+    let title: String = r.try_get("title")?;
+    let location = format!(
+        "{}, {}",
+        r.try_get::<String, _>("place")?,
+        r.try_get::<String, _>("address")?
+    );
+    let accessibility: String = r.try_get("accessibility")?;
+    let mut description = format!("Atelier organisé par la {}.", r.try_get::<String, _>("caf_name")?);
+    if !accessibility.trim().is_empty() {
+        description.push_str(&format!("\nAccessibilité : {}", accessibility.trim()));
+    }
+    Ok((title, location, description))
+}
+
 /// The `.ics` of the person's session, when one is assigned.
 async fn session_calendar(tx: &mut TenantTx, draw: Uuid, application: Uuid) -> Result<Option<Attachment>, sqlx::Error> {
     let row = sqlx::query(
@@ -116,17 +216,7 @@ async fn session_calendar(tx: &mut TenantTx, draw: Uuid, application: Uuid) -> R
 /// The event of a session row (`id`, `title`, `caf_name`, `place`, `address`, `accessibility`,
 /// `starts_at`, `ends_at`) for one person.
 fn calendar_of(r: &sqlx::postgres::PgRow, application: Uuid) -> Result<Attachment, sqlx::Error> {
-    let title: String = r.try_get("title")?;
-    let location = format!(
-        "{}, {}",
-        r.try_get::<String, _>("place")?,
-        r.try_get::<String, _>("address")?
-    );
-    let accessibility: String = r.try_get("accessibility")?;
-    let mut description = format!("Atelier organisé par la {}.", r.try_get::<String, _>("caf_name")?);
-    if !accessibility.trim().is_empty() {
-        description.push_str(&format!("\nAccessibilité : {}", accessibility.trim()));
-    }
+    let (title, location, description) = event_texts(r)?;
     let event = super::calendar::Event {
         application,
         session: r.try_get("id")?,

@@ -1302,6 +1302,24 @@ async fn the_console_assigns_drawn_people_to_sessions_they_can_attend_within_sea
     let after = placed(owner.clone()).await;
     assert_eq!(after[&ids["anne"]], Some(morning));
     assert_eq!(after[&ids["bruno"]], None);
+    // Anne, moved, is told, with a calendar that cancels the evening and adds the morning;
+    // bruno, taken out, and chloe, unchanged, get nothing.
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let told: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT to_address, kind, attachment_text FROM mail_outbox WHERE subject = 'Votre atelier de la Caf change de séance'",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].0.starts_with("anne"), "{told:?}");
+    assert_eq!(told[0].1, "workshop");
+    // Unfolded: RFC 5545 folds lines over 75 octets, the UIDs' among them.
+    let ics = told[0].2.as_deref().expect("a calendar file").replace("\r\n ", "");
+    let (cancelled, added) = ics.split_once("END:VEVENT").unwrap();
+    assert!(cancelled.contains(&format!("-{evening}@ecoute")) && cancelled.contains("STATUS:CANCELLED"));
+    assert!(added.contains(&format!("-{morning}@ecoute")) && !added.contains("CANCELLED"));
     let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
     let attended: Option<bool> =
         sqlx::query_scalar("SELECT attended FROM workshop_selections WHERE application_id = $1")
