@@ -132,6 +132,10 @@ pub fn routes() -> Router<crate::web::AppState> {
             post(workshops::add_question),
         )
         .route(
+            "/admin/campagnes/{id}/ateliers/questions/{key}/suppression",
+            post(workshops::remove_question),
+        )
+        .route(
             "/admin/campagnes/{id}/ateliers/repartition",
             post(workshops::assign_sessions),
         )

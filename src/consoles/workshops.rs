@@ -99,7 +99,8 @@ struct View<'a> {
     /// Drawn people who cannot be placed: (address, why).
     unplaceable: Vec<(String, String)>,
     /// The questionnaire as it stands: (label, kind, whether the operator added it).
-    questions: Vec<(String, String, bool)>,
+    /// (label, kind, operator's own, key)
+    questions: Vec<(String, String, bool, String)>,
     /// The form adding a question: what was typed, and a message per invalid field.
     question: BTreeMap<String, String>,
 }
@@ -302,6 +303,7 @@ fn render(
                             c.label.clone(),
                             page.text(&format!("workshops_console.question_kind.{kind}")),
                             c.key.starts_with("custom_"),
+                            c.key.clone(),
                         )
                     })
                     .collect()
@@ -756,6 +758,59 @@ pub async fn add_question(
     .await?;
     tx.commit().await?;
     see_other(&format!("/admin/campagnes/{id}/ateliers?fait=question#questionnaire"))
+}
+
+/// `POST /admin/campagnes/{id}/ateliers/questions/{key}/suppression`: removes one of the
+/// operator's own questions, with the answers volunteers gave to it, while no panel is drawn
+/// (afterwards the questionnaire is frozen: 409). The standard criteria stay.
+pub async fn remove_question(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    Path((id, key)): Path<(Uuid, String)>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    if !key.starts_with("custom_") {
+        return Err(PageError::BadRequest);
+    }
+    let mut tx = state.db.begin(&page.tenant).await?;
+    queries::lock_recruitment(&mut tx, id).await?;
+    let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let Some(question) = recruitment.criteria.iter().find(|c| c.key == key) else {
+        return Err(PageError::NotFound);
+    };
+    if queries::find_draw(&mut tx, recruitment.id).await?.is_some() {
+        drop(tx);
+        let (campaign, recruitment, pool, draw) = load(&state, &page, id).await?;
+        return render(
+            &page,
+            &operator,
+            &campaign,
+            recruitment.as_ref(),
+            &pool,
+            draw,
+            &BTreeMap::new(),
+            vec![page.text("workshops_console.question_after_draw")],
+            None,
+            StatusCode::CONFLICT,
+        );
+    }
+    let answers = queries::remove_criterion(&mut tx, recruitment.id, &key).await?;
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "workshops.question_removed",
+        &recruitment.id.to_string(),
+        serde_json::json!({"key": key, "label": question.label, "answers_removed": answers}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!(
+        "/admin/campagnes/{id}/ateliers?fait=suppression#questionnaire"
+    ))
 }
 
 /// `POST /admin/campagnes/{id}/ateliers/repartition`: places the drawn people who have no

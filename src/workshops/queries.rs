@@ -283,6 +283,33 @@ pub async fn add_criterion(tx: &mut TenantTx, recruitment: Uuid, criterion: &Cri
     Ok(())
 }
 
+/// Removes a question from the recruitment's questionnaire, and the answers volunteers gave
+/// to it. Returns how many applications lost an answer. Call with the recruitment locked.
+pub async fn remove_criterion(tx: &mut TenantTx, recruitment: Uuid, key: &str) -> Result<u64, sqlx::Error> {
+    sqlx::query(
+        "UPDATE workshop_recruitments
+            SET criteria = (SELECT coalesce(jsonb_agg(c ORDER BY n), '[]'::jsonb)
+                              FROM jsonb_array_elements(criteria) WITH ORDINALITY AS e (c, n)
+                             WHERE c ->> 'key' <> $3)
+          WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tx.tenant_id())
+    .bind(recruitment)
+    .bind(key)
+    .execute(&mut **tx)
+    .await?;
+    let answers = sqlx::query(
+        "UPDATE workshop_applications SET answers = answers - $3
+          WHERE tenant_id = $1 AND recruitment_id = $2 AND answers ? $3",
+    )
+    .bind(tx.tenant_id())
+    .bind(recruitment)
+    .bind(key)
+    .execute(&mut **tx)
+    .await?;
+    Ok(answers.rows_affected())
+}
+
 /// Locks the recruitment of a campaign until the end of the transaction.
 pub async fn lock_recruitment(tx: &mut TenantTx, campaign: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1 FROM workshop_recruitments WHERE tenant_id = $1 AND campaign_id = $2 FOR UPDATE")

@@ -1498,4 +1498,64 @@ async fn an_operator_adds_a_choice_question_with_quotas_and_a_text_question_and_
     let (status, form) = citizen.get(&format!("/consultations/{slug}/ateliers")).await;
     assert_eq!(status, 200);
     assert!(form.contains("Comment viendrez-vous ?") && form.contains("Transports en commun"));
+
+    // Before the draw, the operator can take one of their questions back; never a standard one.
+    let remove = |key: &str| format!("{path}/questions/{key}/suppression");
+    let (_, page) = operator.get(&path).await;
+    assert!(
+        page.contains(&format!("action=\"{}\"", remove("custom_2"))),
+        "a remove button"
+    );
+    assert!(!page.contains(&format!("action=\"{}\"", remove("family_situation"))));
+    let (status, _, _) = operator
+        .post_form(&remove("family_situation"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 400, "the standard criteria stay");
+    let (status, _, _) = operator.post_form(&remove("custom_9"), &[("csrf", &csrf)]).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = operator.post_form(&remove("custom_2"), &[]).await;
+    assert!(status == 403 || status == 400, "no CSRF token: {status}");
+    // A volunteer already answered both questions.
+    let who = account(&owner, "deja@example.org").await;
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let application: Uuid = sqlx::query_scalar(
+        "INSERT INTO workshop_applications (tenant_id, recruitment_id, account_id, email, answers, consent_at)
+         SELECT $1, id, $3, 'deja@example.org', '{\"custom_1\": \"Voiture\", \"custom_2\": \"Rien\"}', now()
+           FROM workshop_recruitments WHERE campaign_id = $2 RETURNING id",
+    )
+    .bind(gironde)
+    .bind(campaign)
+    .bind(who)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (status, location, _) = operator.post_form(&remove("custom_2"), &[("csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().contains("fait=suppression"));
+    let (_, page) = operator.get(&path).await;
+    assert!(!page.contains("Une remarque ?"), "gone from the questionnaire");
+    assert!(page.contains("Comment viendrez-vous ?"));
+    let (_, form) = citizen.get(&format!("/consultations/{slug}/ateliers")).await;
+    assert!(!form.contains("Une remarque ?"), "and from the volunteers' form");
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let removed: Vec<serde_json::Value> =
+        sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'workshops.question_removed'")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    let answers: serde_json::Value = sqlx::query_scalar("SELECT answers FROM workshop_applications WHERE id = $1")
+        .bind(application)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0]["key"], "custom_2");
+    assert_eq!(removed[0]["answers_removed"], 1);
+    assert_eq!(
+        answers,
+        serde_json::json!({"custom_1": "Voiture"}),
+        "its answers went with it"
+    );
 }
