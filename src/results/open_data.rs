@@ -3,8 +3,7 @@
 //! pseudonym, no respondent code (people have not consented to being named in open data).
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::error::PageError;
 use crate::exports::{self, Table};
@@ -74,15 +73,7 @@ pub async fn download(
             "application/json",
         )
     };
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    let disposition = format!("attachment; filename=\"{slug}-{what}-donnees-ouvertes.{format}\"");
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,
-    );
-    Ok(response)
+    crate::web::pages::attachment(body, content_type, &format!("{slug}-{what}-donnees-ouvertes.{format}"))
 }
 
 #[cfg(test)]

@@ -96,6 +96,19 @@ pub async fn switch_language(
     Ok(response)
 }
 
+/// A file to download: `body` with its content type, saved as `filename` (ASCII: slugs and
+/// fixed words).
+pub fn attachment(body: impl IntoResponse, content_type: &'static str, filename: &str) -> Result<Response, PageError> {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")).map_err(anyhow::Error::from)?,
+    );
+    Ok(response)
+}
+
 /// A 303 redirect to a local path (after a form POST, or to sign in first).
 pub fn see_other(location: &str) -> Result<Response, PageError> {
     let mut response = StatusCode::SEE_OTHER.into_response();

@@ -9,14 +9,14 @@ pub mod pdf;
 pub mod svg;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::pages::Published;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
 use crate::web::AppState;
 use crate::web::page::Page;
+use crate::web::pages::attachment;
 
 /// A colour, from the space's branding (`#rrggbb`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,22 +311,11 @@ async fn download(
         return Err(PageError::NotFound);
     };
     let sheet = layout(&page.tenant, &campaign, &published, page.lang.code() != "en");
-    let (mut response, content_type, extension) = match format {
-        Format::Svg => (
-            svg::render(&sheet).into_response(),
-            "image/svg+xml; charset=utf-8",
-            "svg",
-        ),
-        Format::Pdf => (pdf::render(&sheet).into_response(), "application/pdf", "pdf"),
-    };
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    let disposition = format!("attachment; filename=\"{slug}-ce-que-nous-avons-appris.{extension}\"");
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,
-    );
-    Ok(response)
+    let filename = |extension| format!("{slug}-ce-que-nous-avons-appris.{extension}");
+    match format {
+        Format::Svg => attachment(svg::render(&sheet), "image/svg+xml; charset=utf-8", &filename("svg")),
+        Format::Pdf => attachment(pdf::render(&sheet), "application/pdf", &filename("pdf")),
+    }
 }
 
 #[cfg(test)]
