@@ -695,6 +695,32 @@ pub async fn send_invitations(
     see_other(&format!("/admin/campagnes/{id}/ateliers"))
 }
 
+/// The page loaded afresh, with what the operator typed and the problems found (a refused
+/// form).
+async fn render_again(
+    state: &AppState,
+    page: &Page,
+    operator: &SignedInOperator,
+    id: Uuid,
+    form: &BTreeMap<String, String>,
+    problems: Vec<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (campaign, recruitment, pool, draw) = load(state, page, id).await?;
+    render(
+        page,
+        operator,
+        &campaign,
+        recruitment.as_ref(),
+        &pool,
+        draw,
+        form,
+        problems,
+        None,
+        status,
+    )
+}
+
 /// `POST /admin/campagnes/{id}/ateliers/questions`: adds the operator's own question to the
 /// questionnaire (single or multiple choice, which can carry quotas, or short text), until the
 /// draw is made. Invalid fields are shown next to the form's fields (422).
@@ -732,19 +758,7 @@ pub async fn add_question(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            let (campaign, recruitment, pool, draw) = load(&state, &page, id).await?;
-            return render(
-                &page,
-                &operator,
-                &campaign,
-                recruitment.as_ref(),
-                &pool,
-                draw,
-                &form,
-                problems,
-                None,
-                status,
-            );
+            return render_again(&state, &page, &operator, id, &form, problems, status).await;
         }
     };
     queries::add_criterion(&mut tx, recruitment.id, &question).await?;
@@ -784,19 +798,17 @@ pub async fn remove_question(
     };
     if queries::find_draw(&mut tx, recruitment.id).await?.is_some() {
         drop(tx);
-        let (campaign, recruitment, pool, draw) = load(&state, &page, id).await?;
-        return render(
+        let problems = vec![page.text("workshops_console.question_after_draw")];
+        return render_again(
+            &state,
             &page,
             &operator,
-            &campaign,
-            recruitment.as_ref(),
-            &pool,
-            draw,
+            id,
             &BTreeMap::new(),
-            vec![page.text("workshops_console.question_after_draw")],
-            None,
+            problems,
             StatusCode::CONFLICT,
-        );
+        )
+        .await;
     }
     let answers = queries::remove_criterion(&mut tx, recruitment.id, &key).await?;
     crate::audit::record(

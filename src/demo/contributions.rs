@@ -380,12 +380,12 @@ pub async fn seed(owner: &PgPool) -> anyhow::Result<Seeded> {
             seeded.ideas += 1;
         }
         // Likes: some ideas strike a chord, most get a few; never one's own.
-        let mut likes: Vec<(usize, Uuid, Uuid)> = Vec::new();
+        let mut likes = vec![0usize; posted.len()];
         for (n, (idea, author, at)) in posted.iter().enumerate() {
             let appeal = if n % 5 == 1 { 0.7 } else { 0.15 + 0.1 * (n % 3) as f64 };
             for (person, from) in &crowd {
                 if person != author && rng.random_bool(appeal) {
-                    likes.push((n, *person, *from));
+                    likes[n] += 1;
                     let origin = if tenant == "national" { *from } else { c.tenant_id };
                     sqlx::query(
                         "INSERT INTO idea_likes (tenant_id, idea_id, account_id, origin_tenant_id, created_at)
@@ -404,7 +404,7 @@ pub async fn seed(owner: &PgPool) -> anyhow::Result<Seeded> {
         }
         // Comments on the most liked ideas.
         let mut by_likes: Vec<usize> = (0..posted.len()).collect();
-        by_likes.sort_by_key(|n| std::cmp::Reverse(likes.iter().filter(|(i, _, _)| i == n).count()));
+        by_likes.sort_by_key(|n| std::cmp::Reverse(likes[*n]));
         for (k, n) in by_likes
             .iter()
             .take(if tenant == "national" { 6 } else { 3 })
