@@ -11,18 +11,19 @@
 //! mostly women), and quotas that ask for more single parents, a gender balance and every age
 //! bracket between 10 % and 40 %, so that some groups must be over-represented.
 //!
-//! Reported: the number of distinct profiles, the LEXIMIN time, and for LEXIMIN, the LEGACY
-//! greedy (frequencies over many draws), a uniform draw stratified by family situation (seats
+//! Reported: the number of distinct profiles, the LEXIMIN time and how it was found (quota
+//! polytope or column generation), and for LEXIMIN, column generation alone in the same time
+//! budget (the method the polytope replaced), the LEGACY greedy (frequencies over many draws), a uniform draw stratified by family situation (seats
 //! per situation fixed within its quota, uniform inside each) and a uniform draw that ignores
 //! the quotas: minimum probability, Gini coefficient, max/min, and how often the uniform draws
-//! break a quota.
+//! break a quota. `--sweep` runs LEXIMIN on smaller pools instead, 8 seeds each.
 
 use std::time::Instant;
 
 use clap::Parser;
 use ecoute::workshops::selection::legacy::legacy_type_frequencies;
 use ecoute::workshops::selection::stats::{Spread, spread};
-use ecoute::workshops::selection::{Bounds, Instance, LeximinOptions, Types, draw, leximin};
+use ecoute::workshops::selection::{Bounds, Instance, LeximinOptions, Method, Types, draw, leximin};
 use rand::seq::index::sample;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -45,6 +46,35 @@ struct Args {
     /// LEXIMIN time budget, in seconds.
     #[arg(long, default_value_t = 4.0)]
     budget: f64,
+    /// Instead: LEXIMIN on smaller pools (8 seeds each), to see how often the quota polytope
+    /// decomposes and how long column generation takes when it does not.
+    #[arg(long)]
+    sweep: bool,
+}
+
+fn sweep(budget: f64) -> anyhow::Result<()> {
+    println!("volunteers seats seed  time     method             complete levels");
+    for (volunteers, seats) in [(300, 12), (600, 20), (1_500, 30), (5_000, 40)] {
+        for seed in 0..8 {
+            let instance = synthetic_pool(volunteers, seats, seed);
+            let started = Instant::now();
+            let options = LeximinOptions {
+                time_budget: std::time::Duration::from_secs_f64(budget),
+                ..LeximinOptions::default()
+            };
+            match leximin(&instance, &options) {
+                Ok(fair) => println!(
+                    "{volunteers:>10} {seats:>5} {seed:>4} {:>6.2} s  {:<18} {:<8} {}",
+                    started.elapsed().as_secs_f64(),
+                    format!("{:?}", fair.via),
+                    fair.complete,
+                    fair.levels
+                ),
+                Err(e) => println!("{volunteers:>10} {seats:>5} {seed:>4} {e}"),
+            }
+        }
+    }
+    Ok(())
 }
 
 fn pick(rng: &mut impl Rng, weights: &[f64]) -> usize {
@@ -120,6 +150,9 @@ fn line(name: &str, s: &Spread, uniform: f64) {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.sweep {
+        return sweep(args.budget);
+    }
     let instance = synthetic_pool(args.volunteers, args.seats, args.seed);
     let types = Types::group(&instance);
     let uniform = f64::from(args.seats) / args.volunteers as f64;
@@ -134,12 +167,14 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let options = LeximinOptions {
         time_budget: std::time::Duration::from_secs_f64(args.budget),
+        ..LeximinOptions::default()
     };
     let fair = leximin(&instance, &options).map_err(|e| anyhow::anyhow!("{e}: {e:?}"))?;
     let elapsed = started.elapsed();
     println!(
-        "LEXIMIN: {:.2} s, {} levels{}, {} panels in the portfolio",
+        "LEXIMIN: {:.2} s via {:?}, {} levels{}, {} panels in the portfolio",
         elapsed.as_secs_f64(),
+        fair.via,
         fair.levels,
         if fair.complete {
             ""
@@ -155,6 +190,24 @@ fn main() -> anyhow::Result<()> {
         }
     }
     println!("LEXIMIN draws breaking a quota: {broken} of 1000");
+
+    // The paper's column generation alone, same budget: what the fast path replaced.
+    let started = Instant::now();
+    let columns = leximin(
+        &instance,
+        &LeximinOptions {
+            method: Method::ColumnGeneration,
+            ..options
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}: {e:?}"))?;
+    println!(
+        "column generation alone: {:.2} s, {} levels{}, {} panels",
+        started.elapsed().as_secs_f64(),
+        columns.levels,
+        if columns.complete { "" } else { " (time budget reached)" },
+        columns.panels.len()
+    );
 
     let started = Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed + 1);
@@ -237,6 +290,15 @@ fn main() -> anyhow::Result<()> {
         "LEXIMIN (time-limited)"
     };
     line(name, &spread(&fair.probabilities), uniform);
+    line(
+        if columns.complete {
+            "column generation alone"
+        } else {
+            "column generation (limited)"
+        },
+        &spread(&columns.probabilities),
+        uniform,
+    );
     line(
         &format!("LEGACY greedy ({} draws)", args.runs),
         &spread(&legacy),

@@ -521,6 +521,7 @@ pub async fn draw(
             &instance,
             &LeximinOptions {
                 time_budget: Duration::from_secs(4),
+                ..LeximinOptions::default()
             },
         )?;
         let drawn = selection::draw(&fair, seed);

@@ -1,11 +1,17 @@
-//! LEXIMIN selection probabilities by column generation (Flanigan et al. 2021, Methods).
+//! LEXIMIN selection probabilities.
+//!
+//! [`leximin`] first tries the quota polytope ([`super::relaxed`]): LEXIMIN on the relaxation,
+//! then a decomposition into panels, exact when it succeeds and about a second for 5,000
+//! volunteers. When the decomposition gets stuck (small pools with narrow quotas can give the
+//! polytope corners no panel reaches), it falls back to column generation over panels
+//! (Flanigan et al. 2021, Methods), below, with the panels found so far as a start.
 //!
 //! A *portfolio* is a set of quota-respecting panels with a probability each; a volunteer's
 //! selection probability is the total probability of the panels that contain them. LEXIMIN
 //! picks the portfolio that makes the smallest probability as large as possible, then the
 //! second smallest, and so on.
 //!
-//! Each round solves the dual of "maximise the minimum probability of the volunteers not yet
+//! Column generation: each round solves the dual of "maximise the minimum probability of the volunteers not yet
 //! fixed": weights `y` on the types, summing to 1 over the unfixed ones, and `ŷ` at least the
 //! weight of every panel in the portfolio. The oracle then looks for a panel heavier than `ŷ`
 //! among *all* quota-respecting panels; if it finds one, that panel joins the portfolio and the
@@ -26,6 +32,7 @@ use std::time::{Duration, Instant};
 use microlp::{ComparisonOp, OptimizationDirection, Problem, Variable};
 use serde::Serialize;
 
+use super::relaxed::{self, Decomposition};
 use super::{Instance, SelectionError, Types, feasibility, oracle};
 
 /// Numerical tolerance of the LPs.
@@ -35,14 +42,28 @@ const EPS: f64 = 1e-7;
 pub struct LeximinOptions {
     /// Stop fixing new levels after this long (the result is still a valid portfolio).
     pub time_budget: Duration,
+    /// How to compute it.
+    pub method: Method,
 }
 
 impl Default for LeximinOptions {
     fn default() -> Self {
         LeximinOptions {
             time_budget: Duration::from_secs(4),
+            method: Method::Polytope,
         }
     }
+}
+
+/// How the LEXIMIN portfolio was (or is to be) computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// LEXIMIN on the quota polytope decomposed into panels ([`super::relaxed`]), and column
+    /// generation when the decomposition gets stuck. The default.
+    Polytope,
+    /// Column generation over panels only (the paper's method; kept to compare).
+    ColumnGeneration,
 }
 
 /// The result: a portfolio of panels and the probability of each volunteer.
@@ -63,6 +84,8 @@ pub struct Fair {
     pub levels: usize,
     /// Whether every type was fixed within the time budget.
     pub complete: bool,
+    /// Which method found it.
+    pub via: Method,
 }
 
 /// LEXIMIN probabilities for `instance`, or why its quotas cannot be met.
@@ -72,11 +95,37 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
         return Err(SelectionError::Infeasible(reasons));
     }
     let started = Instant::now();
+    let deadline = started + options.time_budget;
     let types = Types::group(instance);
     let n_types = types.len();
     let sizes: Vec<f64> = (0..n_types).map(|t| types.size(t) as f64).collect();
 
-    let mut panels = initial_portfolio(instance, &types)?;
+    // Fast and exact when it works: LEXIMIN on the quota polytope, decomposed into panels.
+    let mut panels = Vec::new();
+    let relaxation = match options.method {
+        Method::Polytope => relaxed::leximin_point(instance, &types, deadline)?,
+        Method::ColumnGeneration => None,
+    };
+    if let Some((point, levels)) = relaxation {
+        match relaxed::decompose(instance, &types, &point, deadline)? {
+            Decomposition::Complete { panels, weights } => {
+                return Ok(portfolio(types, panels, weights, levels, true, Method::Polytope));
+            }
+            Decomposition::Stuck { panels: found } => {
+                tracing::info!(
+                    types = n_types,
+                    panels = found.len(),
+                    "quota polytope not decomposed: column generation"
+                );
+                panels = found;
+            }
+        }
+    }
+    for panel in initial_portfolio(instance, &types)? {
+        if !panels.contains(&panel) {
+            panels.push(panel);
+        }
+    }
     let mut fixed: Vec<Option<f64>> = vec![None; n_types];
     // Types no feasible panel contains can only have probability 0.
     for t in 0..n_types {
@@ -87,7 +136,6 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
     let mut levels = 0;
     let mut last_level = 0.0;
     let mut complete = true;
-    let deadline = started + options.time_budget;
     while fixed.iter().any(Option::is_none) {
         let Some((level, weights)) = max_min_round(instance, &types, &sizes, &fixed, &mut panels, deadline)? else {
             complete = false;
@@ -118,19 +166,38 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
         .map(|f| f.map_or((last_level, true), |f| (f, false)))
         .collect();
     let weights = panel_probabilities(&panels, &sizes, &floors)?;
+    Ok(portfolio(
+        types,
+        panels,
+        weights,
+        levels,
+        complete,
+        Method::ColumnGeneration,
+    ))
+}
 
+/// The result from panels and their probabilities: each type's probability, and only the
+/// panels that can be drawn.
+fn portfolio(
+    types: Types,
+    panels: Vec<Vec<u32>>,
+    weights: Vec<f64>,
+    levels: usize,
+    complete: bool,
+    via: Method,
+) -> Fair {
+    let n_types = types.len();
     let mut type_probabilities = vec![0.0; n_types];
     for (panel, &w) in panels.iter().zip(&weights) {
         for t in 0..n_types {
-            type_probabilities[t] += w * f64::from(panel[t]) / sizes[t];
+            type_probabilities[t] += w * f64::from(panel[t]) / types.size(t) as f64;
         }
     }
-    // Keep only the panels that can be drawn.
     let (panels, weights): (Vec<_>, Vec<_>) = panels.into_iter().zip(weights).filter(|(_, w)| *w > 1e-9).unzip();
     let total: f64 = weights.iter().sum();
     let weights: Vec<f64> = weights.into_iter().map(|w| w / total).collect();
     let probabilities = types.of_volunteer.iter().map(|&t| type_probabilities[t]).collect();
-    Ok(Fair {
+    Fair {
         types,
         panels,
         weights,
@@ -138,7 +205,8 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
         probabilities,
         levels,
         complete,
-    })
+        via,
+    }
 }
 
 /// Panels that together contain every type that any quota-respecting panel can contain.

@@ -25,6 +25,7 @@ pub mod feasibility;
 pub mod legacy;
 pub mod leximin;
 mod oracle;
+mod relaxed;
 pub mod stats;
 
 use std::collections::BTreeMap;
@@ -33,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 pub use draw::{Draw, draw, replacement};
 pub use feasibility::{Infeasibility, Relaxation, check};
-pub use leximin::{Fair, LeximinOptions, leximin};
+pub use leximin::{Fair, LeximinOptions, Method, leximin};
 
 /// How many panel members may have one value of one criterion.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
