@@ -11,10 +11,10 @@
 //! picks the portfolio that makes the smallest probability as large as possible, then the
 //! second smallest, and so on.
 //!
-//! Column generation: each round solves the dual of "maximise the minimum probability of the volunteers not yet
-//! fixed": weights `y` on the types, summing to 1 over the unfixed ones, and `ŷ` at least the
-//! weight of every panel in the portfolio. The oracle then looks for a panel heavier than `ŷ`
-//! among *all* quota-respecting panels; if it finds one, that panel joins the portfolio and the
+//! Column generation: each round solves the dual of "maximise the minimum probability of the
+//! volunteers not yet fixed": weights `y` on the types, summing to 1 over the unfixed ones, and
+//! `ŷ` at least the weight of every panel in the portfolio. The oracle then looks for a panel
+//! heavier than `ŷ` among *all* quota-respecting panels; if it finds one, that panel joins the portfolio and the
 //! dual is solved again (warm, one more constraint), else the dual is optimal for every panel
 //! and its value is the best minimum. The types with positive weight cannot do better than
 //! that value in any optimal portfolio (complementary slackness): they are fixed at it, and the
@@ -102,12 +102,20 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
 
     // Fast and exact when it works: LEXIMIN on the quota polytope, decomposed into panels.
     let mut panels = Vec::new();
+    // A solver failure on this path is not the end: column generation is still there.
     let relaxation = match options.method {
-        Method::Polytope => relaxed::leximin_point(instance, &types, deadline)?,
+        Method::Polytope => relaxed::leximin_point(instance, &types, deadline).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "LEXIMIN on the quota polytope failed: column generation");
+            None
+        }),
         Method::ColumnGeneration => None,
     };
     if let Some((point, levels)) = relaxation {
-        match relaxed::decompose(instance, &types, &point, deadline)? {
+        let decomposed = relaxed::decompose(instance, &types, &point, deadline).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "decomposing the quota polytope's LEXIMIN failed: column generation");
+            Decomposition::Stuck { panels: Vec::new() }
+        });
+        match decomposed {
             Decomposition::Complete { panels, weights } => {
                 return Ok(portfolio(types, panels, weights, levels, true, Method::Polytope));
             }
