@@ -460,13 +460,10 @@ async function auditJourneyPage(page, key) {
   }
 }
 
-/// The sign-in link of the last e-mail sent to `email`, from the server's output (no SMTP in the
-/// demo: the mail worker logs each message with its link).
-async function signInLinkFor(email) {
-  const pattern = new RegExp(
-    `${email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?(/connexion/lien\\?jeton=[A-Za-z0-9_-]+)`,
-    'g',
-  );
+/// The link matching `link` (a RegExp) in the last e-mail sent to `email`, from the server's
+/// output (no SMTP in the demo: the mail worker logs each message with its text).
+async function mailedLinkFor(email, link) {
+  const pattern = new RegExp(`${email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*?(${link.source})`, 'g');
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     const found = [...server.output.matchAll(pattern)];
@@ -474,10 +471,13 @@ async function signInLinkFor(email) {
     await sleep(200);
   }
   assert.fail(
-    `no sign-in e-mail to ${email} in the server's output within 15 s (see ${join(shotsDir, 'server.log')}); ` +
+    `no e-mail to ${email} with ${link} in the server's output within 15 s (see ${join(shotsDir, 'server.log')}); ` +
       'if another ecoute process uses the same database, its mail worker may have logged it instead',
   );
 }
+
+/// The sign-in link of the last e-mail sent to `email`.
+const signInLinkFor = (email) => mailedLinkFor(email, /\/connexion\/lien\?jeton=[A-Za-z0-9_-]+/);
 
 const h1Text = async (page) => (await page.locator('h1').innerText()).trim();
 const accountNav = (page) => page.locator('.account-nav');
@@ -1135,7 +1135,7 @@ test('results: the national admin publishes early; the results and news pages pa
   }
 });
 
-test('console journey: a workshop recruitment — sessions, a volunteer applies, the panel is drawn; axe', async () => {
+test('console journey: a workshop recruitment — sessions, a volunteer applies, the panel is drawn, invited, confirms, attends; axe', async () => {
   const context = await newContext();
   let citizenContext;
   try {
@@ -1203,7 +1203,8 @@ test('console journey: a workshop recruitment — sessions, a volunteer applies,
     // The operator draws a one-seat panel (once: later runs find it drawn).
     await page.goto(path, { waitUntil: 'load' });
     const draw = page.getByRole('button', { name: 'Tirer au sort le panel' });
-    if (await draw.count()) {
+    const drawnNow = (await draw.count()) > 0;
+    if (drawnNow) {
       await page.locator('#seats').fill('1');
       await Promise.all([page.waitForNavigation(), draw.click()]);
     }
@@ -1211,6 +1212,48 @@ test('console journey: a workshop recruitment — sessions, a volunteer applies,
     await screenshot(page, 'console-workshops-drawn');
     assertNoProblems(page);
     await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/ateliers (drawn)');
+    if (!drawnNow) return; // the rest needs this run's volunteer on the panel
+
+    // Invitations go out; the volunteer, alone in the pool, is on the panel and gets a link.
+    const volunteer = `volontaire-${runStamp}@exemple.fr`;
+    const row = (email) => page.locator('tr', { hasText: email }).first();
+    assert.match(await row(volunteer).innerText(), /Tiré au sort/);
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: /Envoyer les invitations/ }).click()]);
+    assert.match(await row(volunteer).innerText(), /invité/);
+    const answerLink = await mailedLinkFor(volunteer, /\/ateliers\/reponse\/[A-Za-z0-9_-]+/);
+    response = await citizen.goto(journeyOrigin() + answerLink, { waitUntil: 'load' });
+    assert.equal(response.status(), 200);
+    assert.equal(await h1Text(citizen), 'Votre participation à l’atelier');
+    await assertAccessible(citizen, 'gironde.localhost /ateliers/reponse/{token}');
+    await Promise.all([citizen.waitForNavigation(), citizen.getByRole('button', { name: 'Je confirme ma participation' }).click()]);
+    assert.equal(await h1Text(citizen), 'Participation confirmée');
+    assertNoProblems(citizen);
+    await assertAccessible(citizen, 'gironde.localhost /ateliers/reponse/{token} (confirmed)');
+
+    // The operator places the confirmed volunteer in the session and records that they came.
+    await page.goto(path, { waitUntil: 'load' });
+    assert.match(await row(volunteer).innerText(), /Confirmé/);
+    const attendanceForm = page.locator('form[action$="/ateliers/presences"]');
+    const placeRow = attendanceForm.locator('tr', { hasText: volunteer });
+    const select = placeRow.locator('select');
+    const session = await select
+      .locator('option')
+      .evaluateAll((options, title) => options.find((o) => o.textContent.includes(title))?.value, `Atelier ${runStamp}`);
+    assert.ok(session, 'the new session is offered');
+    await select.selectOption(session);
+    await placeRow.getByRole('checkbox').check();
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Enregistrer les présences' }).click()]);
+    // The per-session summary counts them: assigned 1, attended 1.
+    const sessionRow = page
+      .locator('section[aria-labelledby="presences"] table')
+      .first()
+      .locator('tr', { hasText: `Atelier ${runStamp}` });
+    const cells = (await sessionRow.locator('td').allInnerTexts()).map((c) => c.trim());
+    assert.deepEqual(cells.slice(-2), ['1', '1'], `assigned and attended: ${cells.join(' | ')}`);
+    assert.ok(await placeRow.getByRole('checkbox').isChecked(), 'the presence is kept');
+    await screenshot(page, 'console-workshops-attendance');
+    assertNoProblems(page);
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/ateliers (attendance)');
   } finally {
     if (citizenContext) await citizenContext.close();
     await context.close();
