@@ -16,6 +16,7 @@
 pub mod accounts;
 pub mod analysis;
 pub mod audit;
+pub mod caching;
 pub mod campaigns;
 pub mod config;
 pub mod consoles;

@@ -78,15 +78,8 @@ impl SessionCache {
     /// The account signed in with `token` in `tenant`'s space, if the session is valid.
     pub async fn find(&self, db: &TenantDb, tenant: &Tenant, token: &str) -> Result<Option<Account>, sqlx::Error> {
         let key = (tenant.id, hash_token(token));
-        let missed = std::sync::atomic::AtomicBool::new(false);
-        let found = self
-            .cache
-            .try_get_with_by_ref(&key, async {
-                missed.store(true, std::sync::atomic::Ordering::Relaxed);
-                find_session(db, tenant, &key.1).await
-            })
-            .await;
-        crate::telemetry::metrics::cache_lookup("sessions", !missed.into_inner());
+        let found =
+            crate::caching::get_or_load(&self.cache, "sessions", &key, || find_session(db, tenant, &key.1)).await;
         let found = found.map_err(|e: Arc<sqlx::Error>| sqlx::Error::Protocol(e.to_string()))?;
         Ok(found.filter(|s| s.expires_at > Utc::now()).map(|s| s.account))
     }

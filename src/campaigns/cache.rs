@@ -47,18 +47,13 @@ impl CampaignCache {
         slug: &str,
     ) -> Result<Option<Arc<CampaignDetail>>, sqlx::Error> {
         let key = (tenant.id, slug.to_owned());
-        let missed = std::sync::atomic::AtomicBool::new(false);
-        let found = self
-            .cache
-            .try_get_with_by_ref(&key, async {
-                missed.store(true, std::sync::atomic::Ordering::Relaxed);
-                let mut tx = db.begin(tenant).await?;
-                let found = find_campaign(&mut tx, slug).await?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>(found.map(Arc::new))
-            })
-            .await;
-        crate::telemetry::metrics::cache_lookup("campaigns", !missed.into_inner());
+        let found = crate::caching::get_or_load(&self.cache, "campaigns", &key, || async {
+            let mut tx = db.begin(tenant).await?;
+            let found = find_campaign(&mut tx, slug).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(found.map(Arc::new))
+        })
+        .await;
         let found = found.map_err(|e: Arc<sqlx::Error>| sqlx::Error::Protocol(e.to_string()))?;
         Ok(found.map(|campaign| {
             let now = campaign.lifecycle_at(Utc::now());

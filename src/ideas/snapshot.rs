@@ -210,18 +210,13 @@ impl IdeaSnapshots {
         tenant: &Tenant,
         campaign: &CampaignDetail,
     ) -> Result<Arc<IdeaSnapshot>, sqlx::Error> {
-        let missed = std::sync::atomic::AtomicBool::new(false);
-        let found = self
-            .cache
-            .try_get_with(campaign.summary.id, async {
-                missed.store(true, std::sync::atomic::Ordering::Relaxed);
-                let mut tx = db.begin(tenant).await?;
-                let ideas = published_ideas(&mut tx, campaign).await?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>(Arc::new(IdeaSnapshot::new(ideas)))
-            })
-            .await;
-        crate::telemetry::metrics::cache_lookup("ideas", !missed.into_inner());
+        let found = crate::caching::get_or_load(&self.cache, "ideas", &campaign.summary.id, || async {
+            let mut tx = db.begin(tenant).await?;
+            let ideas = published_ideas(&mut tx, campaign).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(Arc::new(IdeaSnapshot::new(ideas)))
+        })
+        .await;
         found.map_err(|e: Arc<sqlx::Error>| sqlx::Error::Protocol(e.to_string()))
     }
 

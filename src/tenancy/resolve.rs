@@ -57,18 +57,11 @@ impl TenantResolver {
     /// Resolves a normalised host name (see [`super::host::normalize_host`]).
     #[tracing::instrument(skip(self), level = "debug")]
     pub async fn resolve(&self, host: &str) -> Result<Resolution, sqlx::Error> {
-        let lookup = self.lookup_for(host);
-        let pool = self.pool.clone();
-        let missed = std::sync::atomic::AtomicBool::new(false);
-        let flag = &missed;
-        let found = self
-            .cache
-            .try_get_with(host.to_owned(), async move {
-                flag.store(true, std::sync::atomic::Ordering::Relaxed);
-                fetch(&pool, &lookup).await.map(|t| t.map(Arc::new))
-            })
-            .await;
-        crate::telemetry::metrics::cache_lookup("tenants", !missed.into_inner());
+        let found = crate::caching::get_or_load(&self.cache, "tenants", host, || async {
+            let lookup = self.lookup_for(host);
+            fetch(&self.pool, &lookup).await.map(|t| t.map(Arc::new))
+        })
+        .await;
         let found = found.map_err(|e: Arc<sqlx::Error>| match Arc::try_unwrap(e) {
             Ok(e) => e,
             Err(shared) => sqlx::Error::Protocol(shared.to_string()),
