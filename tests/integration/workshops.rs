@@ -630,6 +630,42 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
     assert_eq!(doubled, 0);
     tx.commit().await.unwrap();
 
+    // A link used after its deadline: "too late" (410, in French), the seat goes to the next
+    // person of the waitlist, who gets a link of their own.
+    let late = tokens[5].clone();
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    sqlx::query("UPDATE workshop_selections SET deadline = now() - interval '1 hour' WHERE token_hash = $1")
+        .bind(ecoute::accounts::tokens::hash_token(&late))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let sent_before = invitation_tokens(&owner, gironde).await.len();
+    let (status, _, page) = volunteer
+        .post_form(&answer(&late), &[("csrf", &vcsrf), ("reponse", "oui")])
+        .await;
+    assert_eq!(status, 410, "{page}");
+    assert!(page.contains("Délai dépassé"), "{page}");
+    let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+    let late_status: String = sqlx::query_scalar("SELECT status FROM workshop_selections WHERE token_hash = $1")
+        .bind(ecoute::accounts::tokens::hash_token(&late))
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    let holding: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM workshop_selections WHERE status IN ('invited', 'confirmed')")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(late_status, "expired");
+    assert_eq!(holding, 10, "the seat was given to the waitlist");
+    assert_eq!(invitation_tokens(&owner, gironde).await.len(), sent_before + 1);
+    let (status, _, _) = volunteer
+        .post_form(&answer(&late), &[("csrf", &vcsrf), ("reponse", "oui")])
+        .await;
+    assert_eq!(status, 410, "still too late the second time");
+
     // Attendance: confirmed people get a session and a presence; the summary counts them.
     let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
     let confirmed: Vec<Uuid> = sqlx::query_scalar(
