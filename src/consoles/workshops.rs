@@ -520,7 +520,11 @@ pub async fn draw(
         let fair = selection::leximin(
             &instance,
             &LeximinOptions {
-                time_budget: Duration::from_secs(4),
+                // About a second on large pools (the quota polytope); small pools with narrow
+                // quotas can need column generation, 3 to 4.5 s in the benchmark's sweep. A draw
+                // happens once per recruitment: waiting a few seconds for the exact LEXIMIN is
+                // worth it, and the request timeout (30 s) is far.
+                time_budget: Duration::from_secs(10),
                 ..LeximinOptions::default()
             },
         )?;
