@@ -2,9 +2,9 @@
 //!
 //! Every request goes through several caches (its space, its session, the campaign, the ideas
 //! snapshot). A loader holds database futures, and inline in moka's `try_get_with` it made each
-//! lookup's future about 30 KB, and a campaign page's about 95 KB: copied by value at every
-//! layer on the way, hit or miss, which cost more than copying the page itself. Here a hit is
-//! a plain `get`; the loader is built, and boxed, only on a miss.
+//! lookup's future about 30 KB, and a campaign page's handler 32 KB: copied by value at every
+//! layer on the way, hit or miss. Here a hit is a plain `get`; the loader is built, and boxed,
+//! only on a miss.
 
 use std::borrow::Borrow;
 use std::future::Future;
@@ -14,25 +14,30 @@ use std::sync::Arc;
 use moka::future::Cache;
 
 /// The value of `key`, loaded by `load` on a miss (concurrent misses of one key share one
-/// load). `name` labels the hit/miss metric.
-pub async fn get_or_load<K, V, Q, E, F, Fut>(
+/// load, and its error). `name` labels the hit/miss metric.
+pub async fn get_or_load<K, V, Q, F, Fut>(
     cache: &Cache<K, V>,
     name: &'static str,
     key: &Q,
     load: F,
-) -> Result<V, Arc<E>>
+) -> Result<V, sqlx::Error>
 where
     K: Hash + Eq + Send + Sync + Borrow<Q> + 'static,
     V: Clone + Send + Sync + 'static,
     Q: ToOwned<Owned = K> + Hash + Eq + ?Sized,
-    E: Send + Sync + 'static,
     F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<V, E>>,
+    Fut: Future<Output = Result<V, sqlx::Error>>,
 {
     if let Some(found) = cache.get(key).await {
         crate::telemetry::metrics::cache_lookup(name, true);
         return Ok(found);
     }
     crate::telemetry::metrics::cache_lookup(name, false);
-    Box::pin(cache.try_get_with_by_ref(key, load())).await
+    Box::pin(cache.try_get_with_by_ref(key, load()))
+        .await
+        // The loading request's own error when nobody else waited on it.
+        .map_err(|shared: Arc<sqlx::Error>| match Arc::try_unwrap(shared) {
+            Ok(e) => e,
+            Err(shared) => sqlx::Error::Protocol(shared.to_string()),
+        })
 }

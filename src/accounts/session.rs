@@ -2,7 +2,6 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use moka::future::Cache;
@@ -79,8 +78,7 @@ impl SessionCache {
     pub async fn find(&self, db: &TenantDb, tenant: &Tenant, token: &str) -> Result<Option<Account>, sqlx::Error> {
         let key = (tenant.id, hash_token(token));
         let found =
-            crate::caching::get_or_load(&self.cache, "sessions", &key, || find_session(db, tenant, &key.1)).await;
-        let found = found.map_err(|e: Arc<sqlx::Error>| sqlx::Error::Protocol(e.to_string()))?;
+            crate::caching::get_or_load(&self.cache, "sessions", &key, || find_session(db, tenant, &key.1)).await?;
         Ok(found.filter(|s| s.expires_at > Utc::now()).map(|s| s.account))
     }
 

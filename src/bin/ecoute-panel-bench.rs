@@ -13,9 +13,9 @@
 //!
 //! Reported: the number of distinct profiles, the LEXIMIN time and how it was found (quota
 //! polytope or column generation), and for LEXIMIN, column generation alone in the same time
-//! budget (the method the polytope replaced), the LEGACY greedy (frequencies over many draws), a uniform draw stratified by family situation (seats
-//! per situation fixed within its quota, uniform inside each) and a uniform draw that ignores
-//! the quotas: minimum probability, Gini coefficient, max/min, and how often the uniform draws
+//! budget (the method the polytope replaced), the LEGACY greedy (frequencies over many draws),
+//! a uniform draw stratified by family situation (seats per situation fixed within its quota,
+//! uniform inside each) and a uniform draw that ignores the quotas: minimum probability, Gini coefficient, max/min, and how often the uniform draws
 //! break a quota. `--sweep` runs LEXIMIN on smaller pools instead, 8 seeds each.
 
 use std::time::Instant;

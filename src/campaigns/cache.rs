@@ -53,8 +53,7 @@ impl CampaignCache {
             tx.commit().await?;
             Ok::<_, sqlx::Error>(found.map(Arc::new))
         })
-        .await;
-        let found = found.map_err(|e: Arc<sqlx::Error>| sqlx::Error::Protocol(e.to_string()))?;
+        .await?;
         Ok(found.map(|campaign| {
             let now = campaign.lifecycle_at(Utc::now());
             if now == campaign.summary.status {

@@ -210,14 +210,13 @@ impl IdeaSnapshots {
         tenant: &Tenant,
         campaign: &CampaignDetail,
     ) -> Result<Arc<IdeaSnapshot>, sqlx::Error> {
-        let found = crate::caching::get_or_load(&self.cache, "ideas", &campaign.summary.id, || async {
+        crate::caching::get_or_load(&self.cache, "ideas", &campaign.summary.id, || async {
             let mut tx = db.begin(tenant).await?;
             let ideas = published_ideas(&mut tx, campaign).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Arc::new(IdeaSnapshot::new(ideas)))
         })
-        .await;
-        found.map_err(|e: Arc<sqlx::Error>| sqlx::Error::Protocol(e.to_string()))
+        .await
     }
 
     /// A new idea, or a moderation decision: the next request loads the list again.

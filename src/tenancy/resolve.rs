@@ -61,11 +61,7 @@ impl TenantResolver {
             let lookup = self.lookup_for(host);
             fetch(&self.pool, &lookup).await.map(|t| t.map(Arc::new))
         })
-        .await;
-        let found = found.map_err(|e: Arc<sqlx::Error>| match Arc::try_unwrap(e) {
-            Ok(e) => e,
-            Err(shared) => sqlx::Error::Protocol(shared.to_string()),
-        })?;
+        .await?;
         Ok(match found {
             Some(tenant) => Resolution::Found(tenant),
             None => Resolution::Unknown,

@@ -103,15 +103,16 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
     // Fast and exact when it works: LEXIMIN on the quota polytope, decomposed into panels.
     let mut panels = Vec::new();
     // A solver failure on this path is not the end: column generation is still there.
-    let relaxation = match options.method {
-        Method::Polytope => relaxed::leximin_point(instance, &types, deadline).unwrap_or_else(|e| {
+    let polytope = (options.method == Method::Polytope).then(|| relaxed::Polytope::new(instance, &types));
+    let relaxation = polytope.as_ref().and_then(|polytope| {
+        let found = relaxed::leximin_point(instance, polytope, deadline).unwrap_or_else(|e| {
             tracing::warn!(error = %e, "LEXIMIN on the quota polytope failed: column generation");
             None
-        }),
-        Method::ColumnGeneration => None,
-    };
-    if let Some((point, levels)) = relaxation {
-        let decomposed = relaxed::decompose(instance, &types, &point, deadline).unwrap_or_else(|e| {
+        });
+        found.map(|(point, levels)| (polytope, point, levels))
+    });
+    if let Some((polytope, point, levels)) = relaxation {
+        let decomposed = relaxed::decompose(instance, &types, polytope, &point, deadline).unwrap_or_else(|e| {
             tracing::warn!(error = %e, "decomposing the quota polytope's LEXIMIN failed: column generation");
             Decomposition::Stuck { panels: Vec::new() }
         });

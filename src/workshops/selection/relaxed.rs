@@ -25,7 +25,8 @@
 //! portfolio's expected composition lies in `Q`, no portfolio can do better, so this is the exact
 //! LEXIMIN and the relaxation is its certificate. With several criteria `Q` can have fractional
 //! corners, and the decomposition can reach a face without any quota-respecting panel; it then
-//! reports that (`None`) and the caller falls back to column generation, which is exact but slow.
+//! reports that ([`Decomposition::Stuck`]) and the caller falls back to column generation, which
+//! is exact but slow.
 
 use std::time::Instant;
 
@@ -48,6 +49,25 @@ const RAISE: f64 = 1e-4;
 struct Row {
     types: Vec<usize>,
     bounds: Bounds,
+}
+
+/// The quota polytope of an instance, in the types space; built once, used by both steps.
+pub(super) struct Polytope {
+    /// Volunteers of each type.
+    sizes: Vec<f64>,
+    /// The most members a panel can take from each type, `min(n_t, k)`.
+    caps: Vec<f64>,
+    /// The quota rows that constrain something.
+    rows: Vec<Row>,
+}
+
+impl Polytope {
+    pub(super) fn new(instance: &Instance, types: &Types) -> Polytope {
+        let sizes: Vec<f64> = (0..types.len()).map(|t| types.size(t) as f64).collect();
+        let caps: Vec<f64> = sizes.iter().map(|&n| n.min(f64::from(instance.seats))).collect();
+        let rows = quota_rows(instance, types, &caps);
+        Polytope { sizes, caps, rows }
+    }
 }
 
 /// The quota rows that constrain something (a row whose bounds hold for every composition is
@@ -74,13 +94,11 @@ fn quota_rows(instance: &Instance, types: &Types, caps: &[f64]) -> Vec<Row> {
 /// polytope, and the number of levels; `None` if the deadline passed first.
 pub(super) fn leximin_point(
     instance: &Instance,
-    types: &Types,
+    polytope: &Polytope,
     deadline: Instant,
 ) -> Result<Option<(Vec<f64>, usize)>, SelectionError> {
-    let n_types = types.len();
-    let sizes: Vec<f64> = (0..n_types).map(|t| types.size(t) as f64).collect();
-    let caps: Vec<f64> = sizes.iter().map(|&n| n.min(f64::from(instance.seats))).collect();
-    let rows = quota_rows(instance, types, &caps);
+    let Polytope { sizes, .. } = polytope;
+    let n_types = sizes.len();
     let mut fixed: Vec<Option<f64>> = vec![None; n_types];
     let mut levels = 0;
     let mut point = Vec::new();
@@ -89,11 +107,11 @@ pub(super) fn leximin_point(
             return Ok(None);
         }
         // Level: the largest z such that every unfixed type can have z·n_t expected members.
-        let (z, x) = solve_level(instance, &rows, &sizes, &caps, &fixed, None)?;
+        let (z, x) = solve_level(instance, polytope, &fixed, None)?;
         point = x;
         levels += 1;
         // Which unfixed types can rise above z while the others keep z: the rest are fixed.
-        let (_, raised) = solve_level(instance, &rows, &sizes, &caps, &fixed, Some(z))?;
+        let (_, raised) = solve_level(instance, polytope, &fixed, Some(z))?;
         let mut any = false;
         for t in 0..n_types {
             if fixed[t].is_none() && raised[t] < sizes[t] * (z + RAISE * 1e-3) {
@@ -123,12 +141,11 @@ pub(super) fn leximin_point(
 /// only for the types whose solution breaks them, and the LP solved again.
 fn solve_level(
     instance: &Instance,
-    rows: &[Row],
-    sizes: &[f64],
-    caps: &[f64],
+    polytope: &Polytope,
     fixed: &[Option<f64>],
     raise: Option<f64>,
 ) -> Result<(f64, Vec<f64>), SelectionError> {
+    let Polytope { sizes, caps, rows } = polytope;
     let n_types = sizes.len();
     let mut capped = vec![false; n_types];
     loop {
@@ -215,14 +232,12 @@ pub(super) enum Decomposition {
 pub(super) fn decompose(
     instance: &Instance,
     types: &Types,
+    polytope: &Polytope,
     target: &[f64],
     deadline: Instant,
 ) -> Result<Decomposition, SelectionError> {
+    let Polytope { caps, rows, .. } = polytope;
     let n_types = types.len();
-    let caps: Vec<f64> = (0..n_types)
-        .map(|t| (types.size(t) as f64).min(f64::from(instance.seats)))
-        .collect();
-    let rows = quota_rows(instance, types, &caps);
     // Residual composition times the mass not yet given to a panel.
     let mut residual = target.to_vec();
     let mut mass = 1.0;
@@ -240,9 +255,9 @@ pub(super) fn decompose(
             let panel: Vec<u32> = x.iter().map(|v| v.round() as u32).collect();
             types.composition_ok(instance, &panel).then_some((panel, 1.0))
         } else {
-            face_panel(instance, types, &rows, &caps, &x)?
+            face_panel(instance, types, rows, caps, &x)?
                 .map(|panel| {
-                    let alpha = longest_step(&rows, &caps, &x, &panel).min(1.0);
+                    let alpha = longest_step(rows, caps, &x, &panel).min(1.0);
                     (panel, alpha)
                 })
                 .filter(|&(_, alpha)| alpha > 1e-12)
@@ -401,10 +416,12 @@ mod tests {
             let instance = testing::random(seed, 400, 16, 5);
             let types = Types::group(&instance);
             let deadline = Instant::now() + std::time::Duration::from_secs(60);
-            let (point, levels) = leximin_point(&instance, &types, deadline).unwrap().unwrap();
+            let polytope = Polytope::new(&instance, &types);
+            let (point, levels) = leximin_point(&instance, &polytope, deadline).unwrap().unwrap();
             assert!(levels >= 1);
             assert!((point.iter().sum::<f64>() - 16.0).abs() < 1e-6, "seed {seed}");
-            let Decomposition::Complete { panels, weights } = decompose(&instance, &types, &point, deadline).unwrap()
+            let Decomposition::Complete { panels, weights } =
+                decompose(&instance, &types, &polytope, &point, deadline).unwrap()
             else {
                 continue;
             };
