@@ -45,7 +45,30 @@ pub struct RequestOrigin {
     pub https: bool,
 }
 
+/// `X-Forwarded-Proto` from a trusted proxy, else the request's own scheme.
+fn scheme_is_https(headers: &HeaderMap, uri: &Uri, from_trusted_proxy: bool) -> bool {
+    if from_trusted_proxy {
+        headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+    } else {
+        uri.scheme_str() == Some("https")
+    }
+}
+
 impl RequestOrigin {
+    /// Whether the request came over HTTPS, without working out the host (for the layers that
+    /// need only that, on every request).
+    pub fn is_https(headers: &HeaderMap, uri: &Uri, peer: Option<SocketAddr>, trusted: &[IpNet]) -> bool {
+        scheme_is_https(
+            headers,
+            uri,
+            peer.is_some_and(|p| trusted.iter().any(|net| net.contains(p.ip()))),
+        )
+    }
+
     pub fn from_parts(headers: &HeaderMap, uri: &Uri, peer: Option<SocketAddr>, trusted: &[IpNet]) -> Self {
         let from_trusted_proxy = peer.is_some_and(|p| trusted.iter().any(|net| net.contains(p.ip())));
         let first = |name: &str| {
@@ -68,11 +91,7 @@ impl RequestOrigin {
                     .map(str::to_owned)
             })
             .or_else(|| uri.authority().map(|a| a.as_str().to_owned()));
-        let https = if from_trusted_proxy {
-            first("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https"))
-        } else {
-            uri.scheme_str() == Some("https")
-        };
+        let https = scheme_is_https(headers, uri, from_trusted_proxy);
         let host = raw_host.as_deref().and_then(normalize_host);
         let port = raw_host
             .as_deref()
@@ -142,6 +161,14 @@ mod tests {
         assert_eq!(trusted.host.as_deref(), Some("gironde.localhost"));
         assert!(trusted.https);
         assert_eq!(trusted.base_url(), "https://gironde.localhost");
+        // The shortcut of the security headers agrees with the full reading.
+        assert!(!RequestOrigin::is_https(&headers, &uri, Some(peer), &[]));
+        assert!(RequestOrigin::is_https(
+            &headers,
+            &uri,
+            Some(peer),
+            &[IpNet::parse("10.0.0.0/8").unwrap()]
+        ));
 
         headers.insert(header::HOST, "Aude.Localhost.:8080".parse().unwrap());
         let local = RequestOrigin::from_parts(&headers, &uri, None, &[]);

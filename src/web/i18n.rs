@@ -60,20 +60,25 @@ impl Lang {
             return lang;
         }
         let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let mut ranges: Vec<(f32, Lang)> = accept
+        // The highest q wins; among equals, the first listed (no allocation: this runs on
+        // every page).
+        accept
             .split(',')
             .filter_map(|part| {
                 let mut pieces = part.split(';');
                 let lang = Lang::parse(pieces.next()?)?;
-                let q = pieces
+                let q: f32 = pieces
                     .find_map(|p| p.trim().strip_prefix("q="))
                     .and_then(|q| q.parse().ok())
                     .unwrap_or(1.0);
                 Some((q, lang))
             })
-            .collect();
-        ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
-        ranges.first().map(|(_, l)| *l).unwrap_or_default()
+            .fold(None, |best: Option<(f32, Lang)>, (q, lang)| match best {
+                Some((best_q, _)) if best_q >= q => best,
+                _ => Some((q, lang)),
+            })
+            .map(|(_, lang)| lang)
+            .unwrap_or_default()
     }
 
     /// All texts of this language, as a nested value for templates.
@@ -159,6 +164,13 @@ mod tests {
         assert_eq!(Lang::from_headers(&h), Lang::Fr);
         h.insert(ACCEPT_LANGUAGE, "de-DE, en-GB;q=0.8, fr;q=0.5".parse().unwrap());
         assert_eq!(Lang::from_headers(&h), Lang::En);
+        // Equal weights: the first listed; a later, higher weight wins.
+        h.insert(ACCEPT_LANGUAGE, "en-US, fr".parse().unwrap());
+        assert_eq!(Lang::from_headers(&h), Lang::En);
+        h.insert(ACCEPT_LANGUAGE, "fr;q=0.4, en;q=0.9, fr-FR;q=0.9".parse().unwrap());
+        assert_eq!(Lang::from_headers(&h), Lang::En);
+        h.insert(ACCEPT_LANGUAGE, "en;q=0.1, fr-CA".parse().unwrap());
+        assert_eq!(Lang::from_headers(&h), Lang::Fr);
         h.insert(COOKIE, "a=b; lang=fr".parse().unwrap());
         assert_eq!(Lang::from_headers(&h), Lang::Fr);
     }

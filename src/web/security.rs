@@ -20,7 +20,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 
 pub async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    let https = RequestOrigin::from_parts(request.headers(), request.uri(), peer, &state.trusted_proxies).https;
+    let https = RequestOrigin::is_https(request.headers(), request.uri(), peer, &state.trusted_proxies);
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     h.insert(
