@@ -76,15 +76,23 @@ async fn the_demo_seeds_participation_once_and_the_pages_agree_with_it() {
     assert_eq!(own_likes, 0, "nobody likes their own idea");
 
     // Gironde's page lists the national campaign's ideas; Aude's people see them too.
-    let (status, page) = app
-        .get_text("gironde.localhost", "/consultations/simplifier-les-demarches")
-        .await;
-    assert_eq!(status, 200);
-    // 22 ideas, 20 a page, in an order drawn from their ids (new at every run): page 2 too.
-    let (status, second) = app
-        .get_text("gironde.localhost", "/consultations/simplifier-les-demarches?page=2")
-        .await;
-    assert_eq!(status, 200);
+    // 22 ideas, 20 a page, in a random order drawn per visitor from the ideas' ids (new at every
+    // run): both pages, as one visitor (the same cookie), hold all of them.
+    let as_one_visitor = |path: &'static str| {
+        app.client
+            .get(app.url(path))
+            .header("host", "gironde.localhost")
+            .header("cookie", "ecoute_visiteur=demo-test-visitor-0123456789")
+            .send()
+    };
+    let first = as_one_visitor("/consultations/simplifier-les-demarches").await.unwrap();
+    assert_eq!(first.status(), 200);
+    let page = first.text().await.unwrap();
+    let second = as_one_visitor("/consultations/simplifier-les-demarches?page=2")
+        .await
+        .unwrap();
+    assert_eq!(second.status(), 200);
+    let second = second.text().await.unwrap();
     assert!(
         page.contains("Savoir où en est mon dossier") || second.contains("Savoir où en est mon dossier"),
         "a seeded idea is listed"
