@@ -1,6 +1,6 @@
 //! CSRF protection for forms, and the visitor cookie it is bound to.
 //!
-//! Every visitor gets a random, HttpOnly `ecoute_visiteur` cookie (set by [`visitor_cookie`] on
+//! Every visitor gets a random, HttpOnly `ecoute_visiteur` cookie (set by [`VisitorCookie`] on
 //! the first request). A form's token is `HMAC(server key, tenant id | visitor id)`: a page on
 //! another site can neither read the cookie nor compute the token, and the cookie is
 //! `SameSite=Lax` besides. The JSON API is protected differently: it only accepts
@@ -10,7 +10,6 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -18,6 +17,7 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::AppState;
+use super::hook::Hook;
 use crate::accounts::tokens::new_token;
 use crate::error::PageError;
 use crate::tenancy::host::RequestOrigin;
@@ -26,6 +26,11 @@ pub const VISITOR_COOKIE: &str = "ecoute_visiteur";
 
 /// Reads one cookie from the request headers.
 pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    cookie_value(headers, name).map(str::to_owned)
+}
+
+/// One cookie's value, borrowed from the request headers.
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -33,7 +38,7 @@ pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.to_owned())
+        .map(|(_, v)| v)
 }
 
 /// A `Set-Cookie` value with the attributes every cookie of ours has.
@@ -45,30 +50,40 @@ pub fn cookie(name: &str, value: &str, max_age_seconds: i64, https: bool) -> Hea
     .expect("cookie values are base64url")
 }
 
-/// Middleware: gives a visitor id to whoever has none, as if they had sent it, and sets it.
-pub async fn visitor_cookie(mut request: Request, next: Next) -> Response {
-    let existing = read_cookie(request.headers(), VISITOR_COOKIE).filter(|v| v.len() >= 20 && v.len() <= 64);
-    if existing.is_some() {
-        return next.run(request).await;
+/// Layer: gives a visitor id to whoever has none, as if they had sent it, and sets it.
+#[derive(Clone)]
+pub struct VisitorCookie;
+
+impl Hook for VisitorCookie {
+    /// The `Set-Cookie` of a new visitor.
+    type Carry = Option<HeaderValue>;
+
+    fn before(&self, request: &mut Request) -> Result<Option<HeaderValue>, Response> {
+        let existing = cookie_value(request.headers(), VISITOR_COOKIE).filter(|v| v.len() >= 20 && v.len() <= 64);
+        if existing.is_some() {
+            return Ok(None);
+        }
+        let id = new_token();
+        let https = request.extensions().get::<RequestOrigin>().is_some_and(|o| o.https);
+        let pair = format!("{VISITOR_COOKIE}={id}");
+        let merged = match request.headers().get(COOKIE).and_then(|v| v.to_str().ok()) {
+            Some(other) => format!("{other}; {pair}"),
+            None => pair,
+        };
+        if let Ok(value) = HeaderValue::from_str(&merged) {
+            request.headers_mut().insert(COOKIE, value);
+        }
+        Ok(Some(cookie(VISITOR_COOKIE, &id, 60 * 60 * 24 * 365, https)))
     }
-    let id = new_token();
-    let https = request.extensions().get::<RequestOrigin>().is_some_and(|o| o.https);
-    let pair = format!("{VISITOR_COOKIE}={id}");
-    let merged = match request.headers().get(COOKIE).and_then(|v| v.to_str().ok()) {
-        Some(other) => format!("{other}; {pair}"),
-        None => pair,
-    };
-    if let Ok(value) = HeaderValue::from_str(&merged) {
-        request.headers_mut().insert(COOKIE, value);
+
+    fn after(set_cookie: Option<HeaderValue>, response: &mut Response) {
+        if let Some(value) = set_cookie {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
     }
-    let mut response = next.run(request).await;
-    response
-        .headers_mut()
-        .append(SET_COOKIE, cookie(VISITOR_COOKIE, &id, 60 * 60 * 24 * 365, https));
-    response
 }
 
-/// The visitor's id (always present behind [`visitor_cookie`]).
+/// The visitor's id (always present behind [`VisitorCookie`]).
 #[derive(Debug, Clone)]
 pub struct VisitorId(pub String);
 

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod charts;
 pub mod csrf;
 pub mod health;
+pub mod hook;
 pub mod i18n;
 pub mod markdown;
 pub mod openapi;
@@ -34,6 +35,7 @@ use crate::ideas::pages as ideas;
 use crate::surveys::api as surveys_api;
 use crate::surveys::pages as surveys;
 use crate::tenancy::{TenantDb, TenantResolver, middleware::resolve_tenant};
+use hook::HookLayer;
 
 /// Shared by every handler: one pointer, cloned by each extractor and middleware.
 #[derive(Clone)]
@@ -190,14 +192,16 @@ pub fn router(state: AppState) -> Router {
                 Duration::from_secs(30),
             ))
             .layer(CompressionLayer::new())
-            .layer(from_fn_with_state(state.clone(), security::security_headers))
+            .layer(HookLayer(security::SecurityHeaders {
+                trusted_proxies: state.trusted_proxies.clone(),
+            }))
     };
     let in_a_space = || envelope().layer(from_fn_with_state(state.clone(), resolve_tenant));
     spaces
         .layer(
             in_a_space()
-                .layer(from_fn_with_state(state.clone(), rate_limit::limit_writes))
-                .layer(axum::middleware::from_fn(csrf::visitor_cookie)),
+                .layer(HookLayer(rate_limit::LimitWrites(state.clone())))
+                .layer(HookLayer(csrf::VisitorCookie)),
         )
         .merge(crate::mail::routes().layer(in_a_space()))
         .merge(infrastructure.layer(envelope()))

@@ -9,13 +9,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use moka::sync::Cache;
 
 use super::AppState;
+use super::hook::Hook;
 use crate::error::Problem;
 
 #[derive(Clone)]
@@ -120,10 +120,26 @@ mod forwarded_tests {
     }
 }
 
-/// Middleware: 429 with `Retry-After` once a client exceeds its writes for the minute.
-pub async fn limit_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Layer: 429 with `Retry-After` once a client exceeds its writes for the minute.
+#[derive(Clone)]
+pub struct LimitWrites(pub AppState);
+
+impl Hook for LimitWrites {
+    type Carry = ();
+
+    fn before(&self, request: &mut Request) -> Result<(), Response> {
+        match refusal(&self.0, request) {
+            Some(response) => Err(response),
+            None => Ok(()),
+        }
+    }
+
+    fn after((): (), _: &mut Response) {}
+}
+
+fn refusal(state: &AppState, request: &Request) -> Option<Response> {
     let is_write = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if let (true, Some(limiter), Some(client)) = (is_write, state.write_limiter.as_ref(), client_ip(&request, &state))
+    if let (true, Some(limiter), Some(client)) = (is_write, state.write_limiter.as_ref(), client_ip(request, state))
         && let Err(retry_after) = limiter.check(client)
     {
         tracing::warn!(%client, "write rate limit reached");
@@ -159,9 +175,9 @@ pub async fn limit_writes(State(state): State<AppState>, request: Request, next:
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-        return response;
+        return Some(response);
     }
-    next.run(request).await
+    None
 }
 
 #[cfg(test)]

@@ -5,23 +5,46 @@
 //! which we know from a trusted proxy's `X-Forwarded-Proto`.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
 
-use super::AppState;
+use super::hook::Hook;
+use crate::config::IpNet;
 use crate::tenancy::host::RequestOrigin;
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data: https:; font-src 'self'; connect-src 'self'; object-src 'none'; \
      frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
-pub async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    let https = RequestOrigin::is_https(request.headers(), request.uri(), peer, &state.trusted_proxies);
-    let mut response = next.run(request).await;
+/// Layer: the security headers on every response (HSTS over HTTPS only).
+#[derive(Clone)]
+pub struct SecurityHeaders {
+    pub trusted_proxies: Arc<[IpNet]>,
+}
+
+impl Hook for SecurityHeaders {
+    /// Whether the request came over HTTPS.
+    type Carry = bool;
+
+    fn before(&self, request: &mut Request) -> Result<bool, Response> {
+        let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        Ok(RequestOrigin::is_https(
+            request.headers(),
+            request.uri(),
+            peer,
+            &self.trusted_proxies,
+        ))
+    }
+
+    fn after(https: bool, response: &mut Response) {
+        add_security_headers(response, https);
+    }
+}
+
+fn add_security_headers(response: &mut Response, https: bool) {
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -44,5 +67,4 @@ pub async fn security_headers(State(state): State<AppState>, request: Request, n
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    response
 }
