@@ -55,7 +55,6 @@ impl TenantResolver {
     }
 
     /// Resolves a normalised host name (see [`super::host::normalize_host`]).
-    #[tracing::instrument(skip(self), level = "debug")]
     pub async fn resolve(&self, host: &str) -> Result<Resolution, sqlx::Error> {
         let found = crate::caching::get_or_load(&self.cache, "tenants", host, || async {
             let lookup = self.lookup_for(host);
@@ -104,6 +103,8 @@ macro_rules! select_tenant {
     };
 }
 
+/// A cache miss (the span is here rather than on every request's `resolve`).
+#[tracing::instrument(name = "tenant_lookup", skip_all, level = "debug")]
 async fn fetch(pool: &PgPool, lookup: &Lookup) -> Result<Option<Tenant>, sqlx::Error> {
     let row = match lookup {
         Lookup::National => {
