@@ -58,7 +58,7 @@ impl Hook for VisitorCookie {
     /// The `Set-Cookie` of a new visitor.
     type Carry = Option<HeaderValue>;
 
-    fn before(&self, request: &mut Request) -> Result<Option<HeaderValue>, Response> {
+    fn before(&self, request: &mut Request) -> Result<Option<HeaderValue>, Box<Response>> {
         let existing = cookie_value(request.headers(), VISITOR_COOKIE).filter(|v| v.len() >= 20 && v.len() <= 64);
         if existing.is_some() {
             return Ok(None);

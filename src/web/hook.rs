@@ -22,8 +22,9 @@ use tower::{Layer, Service};
 pub trait Hook: Clone + Send + Sync + 'static {
     /// What [`Hook::before`] hands to [`Hook::after`].
     type Carry: Send + 'static;
-    /// Looks at (and may change) the request: `Ok` lets it through, `Err` answers at once.
-    fn before(&self, request: &mut Request) -> Result<Self::Carry, Response>;
+    /// Looks at (and may change) the request: `Ok` lets it through, `Err` answers at once
+    /// (boxed: the refusal is the rare path).
+    fn before(&self, request: &mut Request) -> Result<Self::Carry, Box<Response>>;
     /// Finishes the response of a request that went through.
     fn after(carry: Self::Carry, response: &mut Response);
 }
@@ -68,7 +69,7 @@ where
                 finish: Some((carry, H::after)),
             },
             Err(response) => HookFuture::Answered {
-                response: Some(response),
+                response: Some(*response),
             },
         }
     }
@@ -124,11 +125,11 @@ mod tests {
 
     impl Hook for Gate {
         type Carry = HeaderValue;
-        fn before(&self, request: &mut Request) -> Result<HeaderValue, Response> {
+        fn before(&self, request: &mut Request) -> Result<HeaderValue, Box<Response>> {
             let seen = request.headers().get("x-pass").cloned().ok_or_else(|| {
                 let mut refused = Response::new(Body::empty());
                 *refused.status_mut() = StatusCode::FORBIDDEN;
-                refused
+                Box::new(refused)
             })?;
             request
                 .headers_mut()

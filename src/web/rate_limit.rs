@@ -127,9 +127,9 @@ pub struct LimitWrites(pub AppState);
 impl Hook for LimitWrites {
     type Carry = ();
 
-    fn before(&self, request: &mut Request) -> Result<(), Response> {
+    fn before(&self, request: &mut Request) -> Result<(), Box<Response>> {
         match refusal(&self.0, request) {
-            Some(response) => Err(response),
+            Some(response) => Err(Box::new(response)),
             None => Ok(()),
         }
     }

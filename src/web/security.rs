@@ -29,7 +29,7 @@ impl Hook for SecurityHeaders {
     /// Whether the request came over HTTPS.
     type Carry = bool;
 
-    fn before(&self, request: &mut Request) -> Result<bool, Response> {
+    fn before(&self, request: &mut Request) -> Result<bool, Box<Response>> {
         let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
         Ok(RequestOrigin::is_https(
             request.headers(),
