@@ -5,13 +5,17 @@
 //! get the French/English error page. The resolved tenant goes into the request extensions,
 //! where [`CurrentTenant`] finds it, and onto the response, where the request envelope (`telemetry::requests`) labels its logs, span and metrics.
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tower::{Layer, Service};
 
 use super::host::RequestOrigin;
 use super::resolve::Resolution;
@@ -47,8 +51,56 @@ fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
-/// Middleware: host → tenant, or an error response.
-pub async fn resolve_tenant(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// Layer: host → tenant, or an error response.
+///
+/// Hand-written rather than `axum::middleware::from_fn`, which costs three allocations per
+/// request (its future, a boxed copy of the inner service and that service's boxed future):
+/// here one clone of the inner service and one boxed future, since resolving waits on the cache.
+#[derive(Clone)]
+pub struct ResolveTenantLayer(pub AppState);
+
+impl<S> Layer<S> for ResolveTenantLayer {
+    type Service = ResolveTenant<S>;
+    fn layer(&self, inner: S) -> ResolveTenant<S> {
+        ResolveTenant {
+            state: self.0.clone(),
+            inner,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ResolveTenant<S> {
+    state: AppState,
+    inner: S,
+}
+
+impl<S> Service<Request> for ResolveTenant<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        // The service that was polled ready goes with the request; a clone stays for the next.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let state = self.state.clone();
+        Box::pin(async move { Ok(resolve_tenant(state, request, inner).await) })
+    }
+}
+
+async fn resolve_tenant<S>(state: AppState, mut request: Request, mut inner: S) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let origin = RequestOrigin::from_parts(request.headers(), request.uri(), peer, &state.trusted_proxies);
     let api = is_api(request.uri().path());
@@ -87,7 +139,7 @@ pub async fn resolve_tenant(State(state): State<AppState>, mut request: Request,
 
     let lang = crate::web::i18n::Lang::from_headers(request.headers());
     let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
+    let Ok(response) = inner.call(request).await;
     // Page handlers return a bare status with an ErrorPage marker: dress it here.
     let mut response = match response.extensions().get::<ErrorPage>().copied() {
         Some(page) if !api => crate::web::pages::error_page_response(lang, Some(&tenant), &path, page),

@@ -6,8 +6,8 @@
 //! allocation and a copy of its state) and boxes a future on every request. On a cached
 //! campaign page that was about 0.9 µs per layer, a twentieth of the whole request (see
 //! docs/architecture.md, "Caches and the hot paths"). A [`Hook`] calls the inner service in
-//! place and allocates nothing. Layers that wait (tenant resolution looks up a cache) stay
-//! `from_fn`.
+//! place and allocates nothing. Tenant resolution waits on its cache, so it is a service of its
+//! own (`tenancy::middleware::ResolveTenantLayer`: one clone, one boxed future).
 
 use std::convert::Infallible;
 use std::future::Future;

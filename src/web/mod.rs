@@ -21,7 +21,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
@@ -34,7 +33,7 @@ use crate::ideas::api as ideas_api;
 use crate::ideas::pages as ideas;
 use crate::surveys::api as surveys_api;
 use crate::surveys::pages as surveys;
-use crate::tenancy::{TenantDb, TenantResolver, middleware::resolve_tenant};
+use crate::tenancy::{TenantDb, TenantResolver, middleware::ResolveTenantLayer};
 use hook::HookLayer;
 
 /// Shared by every handler: one pointer, cloned by each extractor and middleware.
@@ -196,7 +195,7 @@ pub fn router(state: AppState) -> Router {
                 trusted_proxies: state.trusted_proxies.clone(),
             }))
     };
-    let in_a_space = || envelope().layer(from_fn_with_state(state.clone(), resolve_tenant));
+    let in_a_space = || envelope().layer(ResolveTenantLayer(state.clone()));
     spaces
         .layer(
             in_a_space()
