@@ -15,7 +15,10 @@
 //!    on another port returns, for any path, the very bytes of the rendered campaign page: the
 //!    static ceiling, same body size, same process, same runtime.
 //! 2. **Campaign page vs static.** `wrk` (if installed, else the in-process client) with 64
-//!    keep-alive connections: throughput of both, ratio, p50/p99 latency.
+//!    keep-alive connections: throughput of both, ratio, p50/p99 latency, and the CPU time of
+//!    the servers (this process) and of wrk per request. Static and page alternate over
+//!    `--rounds` (5) and the ratio reported is the median: on 2 vCPUs shared with wrk, one
+//!    round can lose a tenth of its throughput to the machine.
 //! 3. **SQL statements per page.** A second instance of the application connects to PostgreSQL
 //!    through a counting proxy (a Unix socket in a temporary folder) that parses the frontend
 //!    protocol and counts what really reaches the server: simple `Query` messages plus extended
@@ -81,7 +84,7 @@ struct Args {
     /// Rounds of the page comparison: static then page, alternated, each `duration` long. The
     /// ratio is reported per round and as the median (2 vCPUs shared with the load generator
     /// make one round noisy).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=9))]
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=9))]
     rounds: u64,
     /// Concurrent keep-alive connections of the load phases.
     #[arg(long, default_value_t = 64)]
