@@ -62,6 +62,24 @@ async fn pages_carry_security_headers_and_a_request_id() {
         .await
         .unwrap();
     assert_eq!(response.headers()["x-request-id"], "abc-123");
+
+    // Each group of routes has its own layer stack (web::router): every one carries the
+    // envelope, including fallbacks and refusals.
+    for (host, path, status) in [
+        ("gironde.localhost", "/consultations/inconnue", 404), // a space's fallback
+        ("gironde.localhost", "/api/v1/campaigns/inconnue", 404), // the API
+        ("gironde.localhost", "/desabonnement/jeton-inconnu", 404), // mail links
+        ("inconnu.localhost", "/", 404),                       // no such space
+        ("inconnu.localhost", "/healthz", 200),                // infrastructure, any host
+        ("gironde.localhost", "/static/app.css", 200),         // static files
+    ] {
+        let response = app.get(host, path).await;
+        assert_eq!(response.status().as_u16(), status, "{host}{path}");
+        let h = response.headers();
+        assert!(h.contains_key("content-security-policy"), "{host}{path}: CSP");
+        assert_eq!(h["x-frame-options"], "DENY", "{host}{path}");
+        assert!(h.contains_key("x-request-id"), "{host}{path}: request id");
+    }
 }
 
 #[tokio::test]
