@@ -134,10 +134,13 @@ where
             render_error_page(&request, Some(&tenant), ErrorPage::SpaceSuspended)
         };
     }
+    // The language is negotiated once: for the error pages dressed below, and for the page
+    // extractor (`web::page::Page`), which reads it from here.
+    let lang = crate::web::i18n::Lang::from_headers(request.headers());
     request.extensions_mut().insert(CurrentTenant(tenant.clone()));
     request.extensions_mut().insert(origin);
+    request.extensions_mut().insert(lang);
 
-    let lang = crate::web::i18n::Lang::from_headers(request.headers());
     let path = request.uri().path().to_owned();
     let Ok(response) = inner.call(request).await;
     // Page handlers return a bare status with an ErrorPage marker: dress it here.

@@ -43,7 +43,12 @@ impl FromRequestParts<AppState> for Page {
             .cloned()
             .ok_or(PageError::BadRequest)?;
         Ok(Page {
-            lang: Lang::from_headers(&parts.headers),
+            // Negotiated by the tenant layer, which every page is behind.
+            lang: parts
+                .extensions
+                .get::<Lang>()
+                .copied()
+                .unwrap_or_else(|| Lang::from_headers(&parts.headers)),
             csrf_key: state.csrf_key.clone(),
             tenant,
             account,
