@@ -138,7 +138,7 @@ pub async fn delete_my_account(
         };
         return render(&page, view, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    delete_account(&state.db, account.id, choice).await?;
+    delete_account(&state.db, &page.tenant, account.id, choice).await?;
     state.sessions.forget_account(account.id);
     let mut response = crate::accounts::pages::message(
         &page,
@@ -196,6 +196,7 @@ pub struct DeleteQuery {
 /// `DELETE /api/v1/me?contributions=keep|withdraw` → 204.
 pub async fn api_delete_me(
     State(state): State<AppState>,
+    tenant: crate::tenancy::CurrentTenant,
     ApiAccount(account): ApiAccount,
     Query(query): Query<DeleteQuery>,
 ) -> Result<StatusCode, ApiError> {
@@ -208,7 +209,7 @@ pub async fn api_delete_me(
             )));
         }
     };
-    delete_account(&state.db, account.id, choice).await?;
+    delete_account(&state.db, &tenant, account.id, choice).await?;
     state.sessions.forget_account(account.id);
     Ok(StatusCode::NO_CONTENT)
 }

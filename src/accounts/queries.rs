@@ -86,9 +86,9 @@ pub async fn consume_sign_in_token(
 pub async fn find_or_create_account(tx: &mut TenantTx, email: &str) -> Result<Account, sqlx::Error> {
     let pseudonym = format!("Participant·e {}", &Uuid::new_v4().simple().to_string()[..5]);
     let (id, email, pseudonym): (Uuid, Option<String>, String) = sqlx::query_as(
-        "INSERT INTO accounts (email, pseudonym) VALUES ($1, $2)
-         ON CONFLICT (email) DO UPDATE SET deleted_at = NULL
-         RETURNING id, email, pseudonym",
+        // Creating an account and linking it to this space is the database's to do
+        // (migration `platform_identity`): the application role cannot insert accounts.
+        "SELECT id, email, pseudonym FROM account_sign_in($1, $2)",
     )
     .bind(email)
     .bind(pseudonym)

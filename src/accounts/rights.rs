@@ -67,10 +67,14 @@ pub async fn export_my_data(db: &TenantDb, account: &Account) -> Result<MyData, 
     let mut created_at = chrono::Utc::now();
     for (tenant, slug) in tenants(db).await? {
         let mut tx = db.begin_for_id(tenant).await?;
-        created_at = sqlx::query_scalar("SELECT created_at FROM accounts WHERE id = $1")
+        // Only the spaces linked to the account see it (RLS); any of them gives the date.
+        if let Some(at) = sqlx::query_scalar("SELECT created_at FROM accounts WHERE id = $1")
             .bind(account.id)
-            .fetch_one(&mut *tx)
-            .await?;
+            .fetch_optional(&mut *tx)
+            .await?
+        {
+            created_at = at;
+        }
         let data = SpaceData {
             space: slug,
             ideas: fetch(&mut tx, tenant, account.id, "SELECT to_jsonb(i) - 'submission_key' FROM ideas i WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at",
@@ -118,7 +122,12 @@ pub enum Contributions {
 
 /// Deletes the account (sessions with it). With [`Contributions::Withdraw`], first withdraws
 /// the person's contributions in every space, each in its own tenant-scoped transaction.
-pub async fn delete_account(db: &TenantDb, account: Uuid, contributions: Contributions) -> Result<(), sqlx::Error> {
+pub async fn delete_account(
+    db: &TenantDb,
+    here: &crate::tenancy::Tenant,
+    account: Uuid,
+    contributions: Contributions,
+) -> Result<(), sqlx::Error> {
     if contributions == Contributions::Withdraw {
         for (tenant, _) in tenants(db).await? {
             let mut tx = db.begin_for_id(tenant).await?;
@@ -136,7 +145,7 @@ pub async fn delete_account(db: &TenantDb, account: Uuid, contributions: Contrib
         }
     }
     // Foreign keys do the rest: sessions and likes go, contributions keep no account id.
-    db.delete_account(account).await
+    db.delete_account(here, account).await.map(|_| ())
 }
 
 #[cfg(test)]

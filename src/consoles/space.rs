@@ -631,12 +631,15 @@ pub async fn participants(tx: &mut TenantTx, page: i64) -> Result<Vec<Participan
              SELECT account_id, 0, 0, 0, 1, submitted_at FROM survey_responses
               WHERE (tenant_id = $1 OR origin_tenant_id = $1) AND account_id IS NOT NULL AND version = 1
          )
-         SELECT encode(substring(sha256(convert_to($1::text || a.id::text, 'UTF8')) from 1 for 5), 'hex') AS code,
-                a.pseudonym, sum(ideas) AS ideas, sum(comments) AS comments, sum(likes) AS likes,
-                sum(responses) AS responses, max(at) AS last_seen
-           FROM activity JOIN accounts a ON a.id = activity.account_id AND a.deleted_at IS NULL
-          GROUP BY a.id, a.pseudonym
-          ORDER BY max(at) DESC
+         SELECT encode(substring(sha256(convert_to($1::text || g.account_id::text, 'UTF8')) from 1 for 5), 'hex') AS code,
+                p.pseudonym, g.ideas, g.comments, g.likes, g.responses, g.last_seen
+           FROM (SELECT account_id, sum(ideas) AS ideas, sum(comments) AS comments, sum(likes) AS likes,
+                        sum(responses) AS responses, max(at) AS last_seen
+                   FROM activity GROUP BY account_id) g
+           -- The pseudonym of any participant (the space may not reach the account itself).
+           CROSS JOIN LATERAL (SELECT account_pseudonym(g.account_id) AS pseudonym) p
+          WHERE p.pseudonym IS NOT NULL
+          ORDER BY g.last_seen DESC
           LIMIT $2 OFFSET $3",
     )
     .bind(tx.tenant_id())

@@ -253,12 +253,21 @@ async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
          REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON _sqlx_migrations FROM {role};\n\
          GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};\n"
     );
-    // Shared tables the server writes: accounts are platform-wide, not a tenant's.
-    for table in APP_WRITABLE_SHARED_TABLES {
-        ddl.push_str(&format!("GRANT INSERT, UPDATE, DELETE ON \"{table}\" TO {role};\n"));
-    }
     for table in tenant_tables {
         ddl.push_str(&format!("GRANT INSERT, UPDATE, DELETE ON \"{table}\" TO {role};\n"));
+    }
+    // Platform tables: only the columns a space may see or change; secrets never
+    // (docs/architecture.md, "Platform tables"). Revoking at table level first drops the
+    // blanket SELECT above, and what earlier versions granted.
+    for (table, select, update) in PLATFORM_TABLE_COLUMNS {
+        ddl.push_str(&format!("REVOKE ALL ON \"{table}\" FROM {role};\n"));
+        ddl.push_str(&format!("GRANT SELECT ({select}) ON \"{table}\" TO {role};\n"));
+        if !update.is_empty() {
+            ddl.push_str(&format!("GRANT UPDATE ({update}), DELETE ON \"{table}\" TO {role};\n"));
+        }
+    }
+    for table in OWNER_WRITTEN_TENANT_TABLES {
+        ddl.push_str(&format!("REVOKE INSERT, UPDATE, DELETE ON \"{table}\" FROM {role};\n"));
     }
     for table in APPEND_ONLY_TABLES {
         ddl.push_str(&format!("REVOKE UPDATE, DELETE ON \"{table}\" FROM {role};\n"));
@@ -273,7 +282,12 @@ async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
 }
 
 /// An owner transaction inside one space's context, for the tools that write as the owner
-/// (demo seeding, `ecoute operators invite`, tests): RLS is forced even for the owner.
+/// (demo seeding, `ecoute operators invite`, tests). The context is what triggers and defaults
+/// read (`app_current_tenant()`), and it confines the owner's reads only when the owner is not
+/// a superuser: forced RLS applies to a table's owner, but a superuser (the embedded cluster's
+/// owner, and the usual `DATABASE_URL` in development) bypasses RLS altogether. So every query
+/// an owner tool runs names its tenant explicitly, as the server's queries do; the wall that
+/// holds on its own is the one around the application role (tested in `isolation.rs`).
 pub async fn owner_tx_in(
     owner: &PgPool,
     tenant: uuid::Uuid,
@@ -286,8 +300,26 @@ pub async fn owner_tx_in(
     Ok(tx)
 }
 
-/// Tables without `tenant_id` that the application role may write.
-const APP_WRITABLE_SHARED_TABLES: &[&str] = &["accounts", "operators"];
+/// Platform tables (no `tenant_id`) and the columns the application role may read and update.
+/// Their rows are further confined by RLS (the spaces linked to an account; a space's
+/// operators), and what else they need goes through SECURITY DEFINER functions
+/// (migration `platform_identity`): `password_hash` and `totp_secret` are in no list.
+pub const PLATFORM_TABLE_COLUMNS: &[(&str, &str, &str)] = &[
+    (
+        "accounts",
+        "id, email, pseudonym, created_at, deleted_at",
+        "pseudonym, deleted_at",
+    ),
+    (
+        "operators",
+        "id, email, name, national_admin, failed_attempts, locked_until, created_at, disabled_at",
+        "",
+    ),
+];
+
+/// Tenant tables that only SECURITY DEFINER functions and triggers write (the links that let a
+/// space reach an account).
+const OWNER_WRITTEN_TENANT_TABLES: &[&str] = &["account_spaces"];
 
 /// Tenant tables the application may add to but never change: the audit log.
 const APPEND_ONLY_TABLES: &[&str] = &["audit_log"];

@@ -101,8 +101,8 @@ fn date(t: DateTime<Utc>) -> String {
 pub async fn contributions(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Table, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT i.id, i.kind, i.title, i.body, COALESCE(i.theme, '') AS theme, i.status, i.like_count, i.comment_count,
-                COALESCE(a.pseudonym, 'Anonyme') AS author, t.slug AS origin, i.created_at
-           FROM ideas i LEFT JOIN accounts a ON a.id = i.account_id JOIN tenants t ON t.id = i.origin_tenant_id
+                COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS author, t.slug AS origin, i.created_at
+           FROM ideas i JOIN tenants t ON t.id = i.origin_tenant_id
           WHERE i.tenant_id = $1 AND i.campaign_id = $2 ORDER BY i.created_at, i.id",
     )
     .bind(campaign.summary.tenant_id)
@@ -148,11 +148,10 @@ pub async fn contributions(tx: &mut TenantTx, campaign: &CampaignDetail) -> Resu
 /// Comments and replies on a campaign's contributions.
 pub async fn comments(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Table, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT c.id, c.idea_id, i.title, c.parent_id, c.body, c.status, COALESCE(a.pseudonym, 'Anonyme') AS author,
+        "SELECT c.id, c.idea_id, i.title, c.parent_id, c.body, c.status, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS author,
                 t.slug AS origin, c.created_at
            FROM idea_comments c
            JOIN ideas i ON i.tenant_id = c.tenant_id AND i.id = c.idea_id
-           LEFT JOIN accounts a ON a.id = c.account_id
            JOIN tenants t ON t.id = c.origin_tenant_id
           WHERE c.tenant_id = $1 AND i.campaign_id = $2 ORDER BY c.created_at, c.id",
     )

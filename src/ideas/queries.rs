@@ -109,7 +109,7 @@ pub async fn insert_idea(
 const IDEA_COLUMNS: &str =
     "i.id, i.tenant_id, i.campaign_id, i.origin_tenant_id, i.kind, i.title, i.body, i.theme, i.status,
     i.like_count, i.comment_count, i.created_at, i.account_id,
-    COALESCE(a.pseudonym, 'Anonyme') AS author";
+    COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS author";
 
 fn idea_from_row(r: &sqlx::postgres::PgRow, viewer: Option<Uuid>) -> Result<IdeaView, sqlx::Error> {
     let author_id: Option<Uuid> = r.try_get("account_id")?;
@@ -140,7 +140,7 @@ fn idea_from_row(r: &sqlx::postgres::PgRow, viewer: Option<Uuid>) -> Result<Idea
 pub async fn published_ideas(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Vec<SnapshotIdea>, sqlx::Error> {
     let sql = format!(
         "SELECT {IDEA_COLUMNS}, false AS liked_by_me
-           FROM ideas i LEFT JOIN accounts a ON a.id = i.account_id
+           FROM ideas i
           WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.status = 'published'
           ORDER BY i.created_at DESC, i.id"
     );
@@ -200,7 +200,7 @@ pub async fn own_pending_ideas(
 ) -> Result<Vec<IdeaView>, sqlx::Error> {
     let sql = format!(
         "SELECT {IDEA_COLUMNS}, false AS liked_by_me
-           FROM ideas i LEFT JOIN accounts a ON a.id = i.account_id
+           FROM ideas i
           WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.account_id = $3 AND i.status = 'pending'
           ORDER BY i.created_at DESC"
     );
@@ -239,7 +239,6 @@ pub async fn find_idea_in_campaign(
                 (c.published_at IS NOT NULL AND now() BETWEEN c.opens_at AND c.closes_at AND c.results_published_at IS NULL) AS campaign_open
            FROM ideas i
            JOIN campaigns c ON c.tenant_id = i.tenant_id AND c.id = i.campaign_id
-           LEFT JOIN accounts a ON a.id = i.account_id
           WHERE i.id = $1 AND (i.status <> 'pending' OR i.account_id = $2)"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -342,8 +341,8 @@ pub async fn insert_comment(
 /// Comments of an idea, threaded (one level), oldest first. One query.
 pub async fn list_comments(tx: &mut TenantTx, idea: &IdeaView) -> Result<Vec<CommentView>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT c.id, c.parent_id, c.body, c.status, c.created_at, COALESCE(a.pseudonym, 'Anonyme') AS author
-           FROM idea_comments c LEFT JOIN accounts a ON a.id = c.account_id
+        "SELECT c.id, c.parent_id, c.body, c.status, c.created_at, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS author
+           FROM idea_comments c
           WHERE c.tenant_id = $1 AND c.idea_id = $2 AND c.status <> 'pending'
           ORDER BY c.created_at, c.id",
     )

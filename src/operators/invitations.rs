@@ -42,8 +42,8 @@ pub async fn invite(tx: &mut TenantTx, email: &str, role: Role, by: Option<Uuid>
 pub async fn find(tx: &mut TenantTx, token: &str) -> Result<Option<Invitation>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT i.email, i.role, i.expires_at, i.accepted_at IS NOT NULL AS accepted,
-                COALESCE(o.password_hash IS NOT NULL, false) AS has_password
-           FROM operator_invitations i LEFT JOIN operators o ON o.email = i.email
+                operator_invitation_has_password(i.token_hash) AS has_password
+           FROM operator_invitations i
           WHERE i.tenant_id = $1 AND i.token_hash = $2",
     )
     .bind(tx.tenant_id())
@@ -72,64 +72,27 @@ pub enum NotAccepted {
 }
 
 /// Accepts the invitation (row-locked: a second use fails). `password_hash` is set only if the
-/// person has none yet. Returns the operator's id.
+/// person has none yet. Returns the operator's id. The database does it
+/// (`operator_accept_invitation`): the application role may not write `operators`.
 pub async fn accept(
     tx: &mut TenantTx,
     token: &str,
     name: &str,
     password_hash: Option<&str>,
-    national_space: bool,
 ) -> Result<Result<Uuid, NotAccepted>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, email, role, expires_at, accepted_at FROM operator_invitations
-          WHERE tenant_id = $1 AND token_hash = $2 FOR UPDATE",
-    )
-    .bind(tx.tenant_id())
-    .bind(hash_token(token))
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(row) = row else {
-        return Ok(Err(NotAccepted::Unknown));
-    };
-    if row.try_get::<Option<DateTime<Utc>>, _>("accepted_at")?.is_some() {
-        return Ok(Err(NotAccepted::Used));
-    }
-    if row.try_get::<DateTime<Utc>, _>("expires_at")? < Utc::now() {
-        return Ok(Err(NotAccepted::Expired));
-    }
-    let (id, email, role): (Uuid, String, String) = (row.try_get("id")?, row.try_get("email")?, row.try_get("role")?);
-    let role = Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("role {role}").into()))?;
-    let national_admin = role == Role::NationalAdmin && national_space;
-    let operator: Uuid = sqlx::query_scalar(
-        "INSERT INTO operators (email, name, password_hash, national_admin) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (email) DO UPDATE SET
-            password_hash = COALESCE(operators.password_hash, EXCLUDED.password_hash),
-            national_admin = operators.national_admin OR EXCLUDED.national_admin
-         RETURNING id",
-    )
-    .bind(&email)
-    .bind(name)
-    .bind(password_hash)
-    .bind(national_admin)
-    .fetch_one(&mut **tx)
-    .await?;
-    if role != Role::NationalAdmin {
-        sqlx::query(
-            "INSERT INTO operator_roles (tenant_id, operator_id, role) VALUES ($1, $2, $3)
-             ON CONFLICT (tenant_id, operator_id) DO UPDATE SET role = EXCLUDED.role, granted_at = now()",
-        )
-        .bind(tx.tenant_id())
-        .bind(operator)
-        .bind(role.as_str())
-        .execute(&mut **tx)
-        .await?;
-    }
-    sqlx::query("UPDATE operator_invitations SET accepted_at = now() WHERE tenant_id = $1 AND id = $2")
-        .bind(tx.tenant_id())
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(Ok(operator))
+    let (outcome, operator): (String, Option<Uuid>) =
+        sqlx::query_as("SELECT outcome, operator_id FROM operator_accept_invitation($1, $2, $3)")
+            .bind(hash_token(token))
+            .bind(name)
+            .bind(password_hash)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(match (outcome.as_str(), operator) {
+        ("ok", Some(id)) => Ok(id),
+        ("used", _) => Err(NotAccepted::Used),
+        ("expired", _) => Err(NotAccepted::Expired),
+        _ => Err(NotAccepted::Unknown),
+    })
 }
 
 /// For `ecoute operators invite`: records the invitation as the owner, in the space's context.

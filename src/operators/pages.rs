@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::invitations::{self, NotAccepted};
 use super::queries::{
-    SESSION_HOURS, close_session, credentials, find_session, open_session, operator, record_failure, record_success,
-    set_totp_secret, totp_secret, verify_session,
+    Check, SESSION_HOURS, check_password, check_totp, close_session, credentials, disable_totp, enable_totp,
+    find_session, has_totp, open_session, operator, verify_session,
 };
 use super::rights::{Action, allowed};
 use super::session::{CONSOLE_COOKIE, SignedInOperator};
@@ -19,7 +19,6 @@ use super::{password, totp};
 use crate::accounts::pages::{message, safe_return_path};
 use crate::consoles::render_console;
 use crate::error::PageError;
-use crate::tenancy::TenantKind;
 use crate::web::AppState;
 use crate::web::csrf::{CsrfForm, read_cookie};
 use crate::web::page::Page;
@@ -99,34 +98,34 @@ pub async fn sign_in(
     let mut tx = state.db.begin(&page.tenant).await?;
     let found = credentials(&mut tx, &email).await?;
     let candidate = form.password;
-    let Some(creds) = found.filter(|c| !c.disabled && c.password_hash.is_some()) else {
+    let Some(creds) = found.filter(|c| !c.disabled && c.password_setup.is_some()) else {
         tokio::task::spawn_blocking(move || password::burn_time(&candidate))
             .await
             .ok();
         return refuse(StatusCode::UNAUTHORIZED);
     };
-    if creds.locked_until.is_some_and(|t| t > chrono::Utc::now()) {
+    if creds.locked {
         tokio::task::spawn_blocking(move || password::burn_time(&candidate))
             .await
             .ok();
         return refuse(StatusCode::UNAUTHORIZED);
     }
-    let stored = creds.password_hash.clone().unwrap_or_default();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored))
+    let setup = creds.password_setup.clone().unwrap_or_default();
+    let hashed = tokio::task::spawn_blocking(move || password::hash_with_setup(&candidate, &setup))
         .await
         .map_err(anyhow::Error::from)?;
-    if !ok {
-        record_failure(&mut tx, creds.id).await?;
+    // The database compares and counts the failure or the success.
+    if check_password(&mut tx, creds.id, hashed.as_deref()).await? != Check::Ok {
         tx.commit().await?;
         return refuse(StatusCode::UNAUTHORIZED);
     }
-    record_success(&mut tx, creds.id).await?;
-    let who = operator(&mut tx, creds.id).await?.ok_or(PageError::NotFound)?;
+    // An operator of neither this space nor the platform is not seen here.
+    let who = operator(&mut tx, creds.id).await?.ok_or(PageError::NotAllowed)?;
     if !allowed(&who, &page.tenant, Action::View) {
         tx.commit().await?;
         return Err(PageError::NotAllowed);
     }
-    let verified = creds.totp_secret.is_none();
+    let verified = !creds.has_totp;
     let token = open_session(&mut tx, creds.id, verified).await?;
     crate::audit::record(
         &mut tx,
@@ -187,18 +186,12 @@ pub async fn check_code(
     let Some((who, _)) = find_session(&mut tx, &token).await? else {
         return see_other("/admin/connexion");
     };
-    let secret = totp_secret(&mut tx, who.id).await?;
-    let creds = credentials(&mut tx, &who.email).await?;
-    let locked = creds
-        .as_ref()
-        .is_some_and(|c| c.locked_until.is_some_and(|t| t > chrono::Utc::now()));
-    let valid = !locked
-        && secret
-            .as_deref()
-            .is_some_and(|s| totp::verify(s, &form.code, chrono::Utc::now().timestamp()));
+    // Checked in the database, where the secret stays; a code is good once (RFC 6238 §5.2).
+    let outcome = check_totp(&mut tx, who.id, &form.code).await?;
+    let valid = outcome == Check::Ok;
     if !valid {
-        record_failure(&mut tx, who.id).await?;
-        if locked {
+        // A lock also ends the waiting session.
+        if outcome == Check::Locked {
             close_session(&mut tx, &token).await?;
         }
         tx.commit().await?;
@@ -212,7 +205,6 @@ pub async fn check_code(
         *response.status_mut() = StatusCode::UNAUTHORIZED;
         return Ok(response);
     }
-    record_success(&mut tx, who.id).await?;
     verify_session(&mut tx, &token).await?;
     tx.commit().await?;
     see_other(&return_to)
@@ -365,8 +357,7 @@ pub async fn accept_invitation(
                 .map_err(anyhow::Error::from)??,
         )
     };
-    let national = page.tenant.kind == TenantKind::National;
-    match invitations::accept(&mut tx, &token, &name, hash.as_deref(), national).await? {
+    match invitations::accept(&mut tx, &token, &name, hash.as_deref()).await? {
         Ok(_) => {
             tx.commit().await?;
             see_other("/admin/connexion?bienvenue=1")
@@ -411,7 +402,7 @@ pub async fn security(
     operator: SignedInOperator,
 ) -> Result<Response, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
-    let enabled = totp_secret(&mut tx, operator.0.id).await?.is_some();
+    let enabled = has_totp(&mut tx, operator.0.id).await?;
     tx.commit().await?;
     let view = security_view(&page, &operator.0, enabled, None);
     render_console(
@@ -441,30 +432,26 @@ pub async fn change_security(
 ) -> Result<Response, PageError> {
     let now = chrono::Utc::now().timestamp();
     let mut tx = state.db.begin(&page.tenant).await?;
-    let current = totp_secret(&mut tx, operator.0.id).await?;
-    let outcome = match (form.action.as_str(), &current) {
-        ("enable", None) => {
+    let enabled = has_totp(&mut tx, operator.0.id).await?;
+    let outcome = match (form.action.as_str(), enabled) {
+        ("enable", false) => {
             let secret = form
                 .secret
                 .as_deref()
                 .and_then(parse_hex)
                 .filter(|s| s.len() == 20)
                 .ok_or(PageError::BadRequest)?;
-            if totp::verify(&secret, &form.code, now) {
-                set_totp_secret(&mut tx, operator.0.id, Some(&secret)).await?;
-                Some("security.totp_enabled")
-            } else {
-                None
+            match totp::matching_step(&secret, &form.code, now) {
+                Some(step) if enable_totp(&mut tx, operator.0.id, &secret, step).await? => {
+                    Some("security.totp_enabled")
+                }
+                _ => None,
             }
         }
-        ("disable", Some(secret)) => {
-            if totp::verify(secret, &form.code, now) {
-                set_totp_secret(&mut tx, operator.0.id, None).await?;
-                Some("security.totp_disabled")
-            } else {
-                None
-            }
-        }
+        ("disable", true) => match disable_totp(&mut tx, operator.0.id, &form.code).await? {
+            Check::Ok => Some("security.totp_disabled"),
+            _ => None,
+        },
         _ => return see_other("/admin/securite"),
     };
     match outcome {
@@ -475,12 +462,7 @@ pub async fn change_security(
         }
         None => {
             tx.commit().await?;
-            let view = security_view(
-                &page,
-                &operator.0,
-                current.is_some(),
-                Some(page.text("console.code_failed")),
-            );
+            let view = security_view(&page, &operator.0, enabled, Some(page.text("console.code_failed")));
             render_console(
                 &page,
                 &operator,

@@ -1,7 +1,7 @@
 //! Operator rows: identity, roles, sign-in failures, sessions. Each takes a [`TenantTx`]: roles
 //! and sessions are rows of the current space (RLS); `operators` is platform-wide.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -16,57 +16,103 @@ pub const LOCK_MINUTES: i64 = 15;
 /// Console sessions last a working day.
 pub const SESSION_HOURS: i64 = 12;
 
-/// What sign-in needs to know about an address.
+/// What sign-in needs to know about an address. Nothing secret: the password's PHC string comes
+/// without its hash (algorithm, parameters, salt), so that the server hashes a candidate the
+/// same way and the database compares (migration `platform_identity`).
 pub struct Credentials {
     pub id: Uuid,
-    pub password_hash: Option<String>,
-    pub totp_secret: Option<Vec<u8>>,
-    pub locked_until: Option<DateTime<Utc>>,
+    pub password_setup: Option<String>,
+    pub locked: bool,
     pub disabled: bool,
+    pub has_totp: bool,
 }
 
 pub async fn credentials(tx: &mut TenantTx, email: &str) -> Result<Option<Credentials>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, password_hash, totp_secret, locked_until, disabled_at IS NOT NULL AS disabled
-           FROM operators WHERE email = $1",
-    )
-    .bind(email)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let row = sqlx::query("SELECT id, setup, locked, disabled, has_totp FROM operator_password_setup($1)")
+        .bind(email)
+        .fetch_optional(&mut **tx)
+        .await?;
     row.map(|r| {
         Ok(Credentials {
             id: r.try_get("id")?,
-            password_hash: r.try_get("password_hash")?,
-            totp_secret: r.try_get("totp_secret")?,
-            locked_until: r.try_get("locked_until")?,
+            password_setup: r.try_get("setup")?,
+            locked: r.try_get("locked")?,
             disabled: r.try_get("disabled")?,
+            has_totp: r.try_get("has_totp")?,
         })
     })
     .transpose()
 }
 
-/// Counts a failure; the [`MAX_FAILURES`]th locks the account for [`LOCK_MINUTES`].
-pub async fn record_failure(tx: &mut TenantTx, operator: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE operators SET
-            failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END,
-            locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
-          WHERE id = $1",
-    )
-    .bind(operator)
-    .bind(MAX_FAILURES)
-    .bind(LOCK_MINUTES as i32)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+/// What the database said of a password or a code. Failures count toward the lock
+/// ([`MAX_FAILURES`] in a row lock the operator for [`LOCK_MINUTES`]), in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    Ok,
+    Wrong,
+    Locked,
+    /// No such operator here, no password, or no second factor.
+    Unknown,
 }
 
-pub async fn record_success(tx: &mut TenantTx, operator: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE operators SET failed_attempts = 0, locked_until = NULL WHERE id = $1")
+impl Check {
+    fn parse(outcome: &str) -> Self {
+        match outcome {
+            "ok" => Check::Ok,
+            "wrong" => Check::Wrong,
+            "locked" => Check::Locked,
+            _ => Check::Unknown,
+        }
+    }
+}
+
+/// Compares a candidate hash, made with [`Credentials::password_setup`], with the stored one.
+pub async fn check_password(tx: &mut TenantTx, operator: Uuid, candidate: Option<&str>) -> Result<Check, sqlx::Error> {
+    let outcome: String = sqlx::query_scalar("SELECT operator_check_password($1, $2)")
         .bind(operator)
-        .execute(&mut **tx)
+        .bind(candidate)
+        .fetch_one(&mut **tx)
         .await?;
-    Ok(())
+    Ok(Check::parse(&outcome))
+}
+
+/// Checks a TOTP code in the database, where the secret stays; each time step is good once.
+pub async fn check_totp(tx: &mut TenantTx, operator: Uuid, code: &str) -> Result<Check, sqlx::Error> {
+    let outcome: String = sqlx::query_scalar("SELECT operator_check_totp($1, $2)")
+        .bind(operator)
+        .bind(code)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(Check::parse(&outcome))
+}
+
+pub async fn has_totp(tx: &mut TenantTx, operator: Uuid) -> Result<bool, sqlx::Error> {
+    let enabled: Option<bool> = sqlx::query_scalar("SELECT operator_has_totp($1)")
+        .bind(operator)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(enabled.unwrap_or(false))
+}
+
+/// Stores a new second factor (none may be set yet); `step` is the time step of the code that
+/// proved it, which may not be used again. Returns false when one was set already.
+pub async fn enable_totp(tx: &mut TenantTx, operator: Uuid, secret: &[u8], step: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT operator_enable_totp($1, $2, $3)")
+        .bind(operator)
+        .bind(secret)
+        .bind(step)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// Removes the second factor, on a valid code of it.
+pub async fn disable_totp(tx: &mut TenantTx, operator: Uuid, code: &str) -> Result<Check, sqlx::Error> {
+    let outcome: String = sqlx::query_scalar("SELECT operator_disable_totp($1, $2)")
+        .bind(operator)
+        .bind(code)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(Check::parse(&outcome))
 }
 
 /// The operator with their role in the current space.
@@ -142,22 +188,6 @@ pub async fn close_session(tx: &mut TenantTx, token: &str) -> Result<(), sqlx::E
     sqlx::query("DELETE FROM operator_sessions WHERE tenant_id = $1 AND id_hash = $2")
         .bind(tx.tenant_id())
         .bind(hash_token(token))
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-pub async fn totp_secret(tx: &mut TenantTx, operator: Uuid) -> Result<Option<Vec<u8>>, sqlx::Error> {
-    sqlx::query_scalar("SELECT totp_secret FROM operators WHERE id = $1")
-        .bind(operator)
-        .fetch_one(&mut **tx)
-        .await
-}
-
-pub async fn set_totp_secret(tx: &mut TenantTx, operator: Uuid, secret: Option<&[u8]>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE operators SET totp_secret = $2 WHERE id = $1")
-        .bind(operator)
-        .bind(secret)
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -24,9 +24,18 @@ pub fn code_at(secret: &[u8], now: i64) -> u32 {
 
 /// Whether `code` is valid now, allowing one step of clock drift either way.
 pub fn verify(secret: &[u8], code: &str, now: i64) -> bool {
+    matching_step(secret, code, now).is_some()
+}
+
+/// The time step (Unix time / 30 s) whose code `code` is, within one step of `now` either way.
+/// Sign-in checks codes in the database (`operator_check_totp`), which refuses a step used
+/// before; this is for a new secret, before it is stored.
+pub fn matching_step(secret: &[u8], code: &str, now: i64) -> Option<i64> {
     let code = code.trim().replace(' ', "");
-    let Ok(given) = code.parse::<u32>() else { return false };
-    code.len() == DIGITS as usize && (-1..=1).any(|drift| code_at(secret, now + drift * STEP) == given)
+    let given = code.parse::<u32>().ok().filter(|_| code.len() == DIGITS as usize)?;
+    (-1..=1)
+        .map(|drift| now.div_euclid(STEP) + drift)
+        .find(|&step| code_at(secret, step * STEP) == given)
 }
 
 /// RFC 4648 base32 without padding, as authenticator apps expect secrets.

@@ -63,14 +63,19 @@ impl TenantDb {
         Ok(spaces)
     }
 
-    /// Deletes a platform-wide account. Accounts are not a tenant's rows; their foreign keys
-    /// clear or cascade the person's links in every space.
-    pub async fn delete_account(&self, account: Uuid) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM accounts WHERE id = $1")
+    /// Deletes a platform-wide account from a space it is linked to (the one where its owner
+    /// asked: RLS lets a space delete only the accounts it reaches). Accounts are not a
+    /// tenant's rows; their foreign keys clear or cascade the person's links in every space.
+    /// Returns whether the account was deleted.
+    pub async fn delete_account(&self, here: &Tenant, account: Uuid) -> Result<bool, sqlx::Error> {
+        let mut tx = self.begin(here).await?;
+        let deleted = sqlx::query("DELETE FROM accounts WHERE id = $1")
             .bind(account)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(deleted == 1)
     }
 
     /// Readiness: the database answers within the pool's acquire timeout.
