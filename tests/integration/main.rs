@@ -2,6 +2,7 @@
 
 mod analysis;
 mod analysis_answers;
+mod boundary_policies;
 mod browser;
 mod cache;
 mod consoles;
