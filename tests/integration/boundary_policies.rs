@@ -13,7 +13,7 @@ use ecoute::tenancy::TenantDb;
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
-use crate::helpers::{TestDb, tenant_id};
+use crate::helpers::{TestDb, as_owner, tenant_id};
 
 /// The lead's migration that makes `idea_likes_read_shared` origin-only (issue 17, class 2).
 /// Until it is merged, the idea_likes expectation is reported and not asserted.
@@ -27,16 +27,6 @@ struct Hidden {
     key: &'static str,
     ids: Vec<Uuid>,
     owner: Uuid,
-}
-
-/// Runs `sql` as the owner inside `tenant`'s context (RLS is forced for the owner too).
-async fn as_owner(owner: &PgPool, tenant: Uuid, sql: String) {
-    let mut tx = ecoute::db::owner_tx_in(owner, tenant).await.unwrap();
-    sqlx::raw_sql(AssertSqlSafe(sql))
-        .execute(&mut *tx)
-        .await
-        .unwrap_or_else(|e| panic!("fixture failed: {e}"));
-    tx.commit().await.unwrap();
 }
 
 /// Tables with a tenant_id and a read policy reaching beyond the current tenant's own rows.
@@ -92,8 +82,8 @@ async fn cross_tenant_reads_reach_only_public_rows() {
                 ('{national}', '{pending_comment}', '{idea}', '{b}', 'Commentaire en attente', 'pending', gen_random_uuid());
          INSERT INTO idea_likes (tenant_id, idea_id, account_id, origin_tenant_id)
          VALUES ('{national}', '{idea}', '{account}', '{b}');
-         INSERT INTO content_reports (tenant_id, id, target_kind, target_id, origin_tenant_id, reason)
-         VALUES ('{national}', '{report}', 'idea', '{idea}', '{b}', 'Signalé depuis B');
+         INSERT INTO content_reports (tenant_id, id, target_kind, target_id, idea_id, origin_tenant_id, reason)
+         VALUES ('{national}', '{report}', 'idea', '{idea}', '{idea}', '{b}', 'Signalé depuis B');
          INSERT INTO decisions (tenant_id, id, campaign_id, title, status)
          VALUES ('{national}', '{decision}', '{results_pending}', 'Décision à venir', 'a_l_etude');
          INSERT INTO decision_ideas (tenant_id, decision_id, idea_id) VALUES ('{national}', '{decision}', '{idea}');

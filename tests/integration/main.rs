@@ -3,6 +3,7 @@
 mod analysis;
 mod analysis_answers;
 mod boundary_policies;
+mod boundary_references;
 mod browser;
 mod cache;
 mod consoles;
