@@ -75,7 +75,7 @@ pub enum PageError {
     #[error("not allowed")]
     NotAllowed,
     #[error("database error")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -104,6 +104,36 @@ impl IntoResponse for PageError {
         let mut response = page.status().into_response();
         response.extensions_mut().insert(page);
         response
+    }
+}
+
+/// A row that names a row the database does not have in this space (a foreign key, or the
+/// analysis merges' constraint trigger, refused it): to the client, the id named is unknown.
+/// Answered as 404, like an unknown id, and not as 500 (issue 17, class 3).
+fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|e| e.code().as_deref() == Some("23503"))
+}
+
+impl From<sqlx::Error> for PageError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_foreign_key_violation(&e) {
+            tracing::info!(cause = %e, "refused reference answered as not found");
+            PageError::NotFound
+        } else {
+            PageError::Database(e)
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_foreign_key_violation(&e) {
+            tracing::info!(cause = %e, "refused reference answered as not found");
+            ApiError::NotFound
+        } else {
+            ApiError::Database(e)
+        }
     }
 }
 
@@ -157,7 +187,7 @@ pub enum ApiError {
     #[error("invalid fields")]
     Invalid(Vec<FieldProblem>),
     #[error("database error")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }

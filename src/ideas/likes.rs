@@ -152,12 +152,14 @@ async fn insert_batch(db: &TenantDb, space: Uuid, likes: &[Pending]) -> Result<V
     let staff: Vec<bool> = likes.iter().map(|p| p.request.staff).collect();
     let mut tx = db.begin_for_id(space).await?;
     // RLS decides which ideas this space sees; the same rules as a single like decide the rest.
+    // An idea whose campaign this space cannot see is not found (never a NULL to decode: that
+    // was a 500 where an unknown id gets a 404, an existence oracle).
     let rows = sqlx::query(
         "WITH req AS (
              SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::bool[]) AS r(n, idea_id, account_id, staff)
          ), target AS (
              SELECT req.n, req.account_id, req.staff, i.id AS idea_id, i.tenant_id, i.campaign_id, i.status,
-                    i.account_id AS author, c.audience = 'staff' AS staff_only,
+                    i.account_id AS author, c.id IS NOT NULL AS campaign_seen, c.audience = 'staff' AS staff_only,
                     (c.published_at IS NOT NULL AND now() BETWEEN c.opens_at AND c.closes_at
                      AND c.results_published_at IS NULL) AS open
                FROM req
@@ -171,7 +173,7 @@ async fn insert_batch(db: &TenantDb, space: Uuid, likes: &[Pending]) -> Result<V
              ON CONFLICT DO NOTHING
              RETURNING idea_id, account_id
          )
-         SELECT t.n, t.idea_id IS NOT NULL AS found, t.tenant_id, t.campaign_id, t.status,
+         SELECT t.n, t.idea_id IS NOT NULL AND t.campaign_seen AS found, t.tenant_id, t.campaign_id, t.status,
                 t.author IS NOT DISTINCT FROM t.account_id AS own, t.staff_only AND NOT t.staff AS refused,
                 COALESCE(t.open, false) AS open,
                 EXISTS (SELECT 1 FROM added a WHERE a.idea_id = t.idea_id AND a.account_id = t.account_id) AS added

@@ -377,6 +377,8 @@ pub async fn list_comments(tx: &mut TenantTx, idea: &IdeaView) -> Result<Vec<Com
 }
 
 /// Records a report (once per person and content). `false` if this person already reported it.
+/// A `comment` that is not a comment of `idea` is refused by the database (a foreign key
+/// violation, which the handlers answer with 404).
 pub async fn report(
     tx: &mut TenantTx,
     idea: &IdeaView,
@@ -389,12 +391,13 @@ pub async fn report(
         None => ("idea", idea.id),
     };
     let result = sqlx::query(
-        "INSERT INTO content_reports (tenant_id, target_kind, target_id, origin_tenant_id, account_id, reason)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        "INSERT INTO content_reports (tenant_id, target_kind, target_id, idea_id, origin_tenant_id, account_id, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
     )
     .bind(idea.tenant_id)
     .bind(kind)
     .bind(target)
+    .bind(idea.id)
     .bind(tx.tenant_id())
     .bind(account)
     .bind(reason)

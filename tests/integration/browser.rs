@@ -106,11 +106,46 @@ impl<'a> Browser<'a> {
         (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
     }
 
+    /// Sends any request (a form or JSON body, or none); returns status, the request id the
+    /// server gave it, the Location (if any) and the body.
+    pub async fn send(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Body<'_>>,
+    ) -> (u16, String, Option<String>, String) {
+        let mut request = self
+            .app
+            .client
+            .request(method, self.app.url(path))
+            .header("host", &self.host)
+            .header("cookie", self.cookie_header());
+        request = match body {
+            Some(Body::Form(fields)) => request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(serde_urlencoded::to_string(fields).unwrap()),
+            Some(Body::Json(value)) => request.json(value),
+            None => request,
+        };
+        let response = request.send().await.unwrap();
+        self.keep_cookies(&response);
+        let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+        let (request_id, location) = (header("x-request-id").unwrap_or_default(), header("location"));
+        let status = response.status().as_u16();
+        (status, request_id, location, response.text().await.unwrap())
+    }
+
     /// The CSRF token of the first form on `path` (loading it also sets the visitor cookie).
     pub async fn csrf(&mut self, path: &str) -> String {
         let (_, html) = self.get(path).await;
         extract(&html, "name=\"csrf\" value=\"").expect("a form with a CSRF token")
     }
+}
+
+/// A request body for [`Browser::send`].
+pub enum Body<'a> {
+    Form(&'a [(&'a str, &'a str)]),
+    Json(&'a serde_json::Value),
 }
 
 /// The text after `marker` up to the next double quote.

@@ -283,6 +283,16 @@ pub async fn insert_campaign(owner: &PgPool, slug: &str, scope: &str, title: &st
     id
 }
 
+/// Runs `sql` (fixtures) as the owner inside `tenant`'s context.
+pub async fn as_owner(owner: &PgPool, tenant: Uuid, sql: String) {
+    let mut tx = ecoute::db::owner_tx_in(owner, tenant).await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(sql))
+        .execute(&mut *tx)
+        .await
+        .unwrap_or_else(|e| panic!("fixture failed: {e}"));
+    tx.commit().await.unwrap();
+}
+
 /// A published, open campaign of `tenant` (see [`insert_campaign`]); returns its slug.
 pub async fn campaign_slug(app: &TestApp, tenant: &str, scope: &str) -> String {
     let owner = app.test_db.owner().await;

@@ -2,6 +2,9 @@
 
 mod analysis;
 mod analysis_answers;
+mod boundary_oracles;
+mod boundary_policies;
+mod boundary_references;
 mod browser;
 mod cache;
 mod consoles;
