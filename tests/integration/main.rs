@@ -2,6 +2,7 @@
 
 mod analysis;
 mod analysis_answers;
+mod boundary_moderation;
 mod browser;
 mod cache;
 mod consoles;
