@@ -204,7 +204,7 @@ async fn unpublished_contributions_reach_no_read_path() {
     let owner = app.test_db.owner().await;
     let gironde = tenant_id(&owner, "gironde").await;
     // The author, from Gironde; another citizen of Gironde who reads.
-    let _ = session_for(&owner, "gironde", "autrice@example.fr").await;
+    let author_session = session_for(&owner, "gironde", "autrice@example.fr").await;
     let reader = session_for(&owner, "gironde", "lecteur@example.fr").await;
     let author: Uuid = sqlx::query_scalar("SELECT id FROM accounts WHERE email = 'autrice@example.fr'")
         .fetch_one(&owner)
@@ -261,6 +261,23 @@ async fn unpublished_contributions_reach_no_read_path() {
         }
     }
     assert!(reached > 100, "only {reached} paths answered 200");
+
+    // Not hidden from the one person who may read a pending contribution: its author (as before).
+    for campaign in &campaigns {
+        let pending = campaign.ideas[1 + NOT_PUBLIC.iter().position(|s| *s == "pending").unwrap()];
+        let body = app
+            .client
+            .get(app.url(&format!("/api/v1/ideas/{pending}")))
+            .header("host", "gironde.localhost")
+            .header("cookie", format!("ecoute_session={author_session}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(body.contains(MARK), "the author sees their pending idea: {body}");
+    }
 
     // The analysis reads what moderation let through, in the campaign owner's context.
     let db = ecoute::tenancy::TenantDb::new(app.test_db.app_pool().await);
