@@ -20,6 +20,8 @@ pub enum ErrorPage {
     UnknownSpace,
     SpaceSuspended,
     BadRequest,
+    /// An absolute request target naming another host than the `Host` header.
+    AmbiguousHost,
     Forbidden,
     StaffOnly,
     /// A console action the operator's role does not allow.
@@ -34,7 +36,7 @@ impl ErrorPage {
         match self {
             ErrorPage::NotFound | ErrorPage::UnknownSpace => StatusCode::NOT_FOUND,
             ErrorPage::SpaceSuspended | ErrorPage::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorPage::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorPage::BadRequest | ErrorPage::AmbiguousHost => StatusCode::BAD_REQUEST,
             ErrorPage::Forbidden | ErrorPage::StaffOnly | ErrorPage::NotAllowed => StatusCode::FORBIDDEN,
             ErrorPage::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorPage::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -48,6 +50,7 @@ impl ErrorPage {
             ErrorPage::UnknownSpace => "unknown_space",
             ErrorPage::SpaceSuspended => "suspended",
             ErrorPage::BadRequest => "bad_request",
+            ErrorPage::AmbiguousHost => "ambiguous_host",
             ErrorPage::Forbidden => "forbidden",
             ErrorPage::StaffOnly => "staff_only",
             ErrorPage::NotAllowed => "not_allowed",

@@ -1,5 +1,6 @@
-//! What the analysis of a campaign reads: its ideas that are not hidden and the free-text
-//! answers of its survey's current responses, each with what the priority score needs (likes,
+//! What the analysis of a campaign reads: its published ideas (what moderation let through:
+//! themes, key phrases and samples reach the public results page) and the free-text answers of
+//! its survey's current responses, each with what the priority score needs (likes,
 //! comments, territory, profile).
 
 use serde::Serialize;
@@ -72,7 +73,7 @@ const FREE_TEXT_ANSWERS: &str = "SELECT analysis_answer_id(p.respondent_key, q.i
            JOIN survey_questions q ON q.tenant_id = $1 AND q.id = a.question_id AND q.kind IN ('short_text', 'long_text')
           WHERE jsonb_typeof(a.value) = 'string' AND btrim(a.value #>> '{}') <> ''";
 
-/// The campaign's contributions, oldest first: ideas that are not hidden and free-text answers
+/// The campaign's contributions, oldest first: published ideas and free-text answers
 /// of current survey responses, with their likes (once per person across a merged group,
 /// counted on the group's kept contribution), comments, space of origin (territory) and
 /// profile: the contributor's answer to `profile_question` when one is chosen, else the kind
@@ -99,7 +100,7 @@ pub async fn read(
                     CASE WHEN $3::uuid IS NULL THEN i.kind ELSE ap.profile END AS profile,
                     i.created_at AS at, 0 AS position
                FROM ideas i LEFT JOIN account_profiles ap ON ap.account_id = i.account_id
-              WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.status <> 'hidden'
+              WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.status = 'published'
              UNION ALL
              SELECT 'answer', s.id, '', s.body, s.question, false, 0, s.origin_tenant_id,
                     CASE WHEN $3::uuid IS NULL THEN 'reponse' ELSE f.profile END,

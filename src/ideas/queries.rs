@@ -113,7 +113,13 @@ const IDEA_COLUMNS: &str =
 
 fn idea_from_row(r: &sqlx::postgres::PgRow, viewer: Option<Uuid>) -> Result<IdeaView, sqlx::Error> {
     let author_id: Option<Uuid> = r.try_get("account_id")?;
-    let body: String = r.try_get("body")?;
+    let is_mine = viewer.is_some() && author_id == viewer;
+    let status: String = r.try_get("status")?;
+    // A hidden idea keeps its place (pages show a placeholder), never its words.
+    let shown = crate::moderation::text_is_shown(&status, is_mine);
+    let text =
+        |column: &str| -> Result<String, sqlx::Error> { Ok(if shown { r.try_get(column)? } else { String::new() }) };
+    let body = text("body")?;
     Ok(IdeaView {
         excerpt: excerpt(&body, 280),
         id: r.try_get("id")?,
@@ -121,14 +127,14 @@ fn idea_from_row(r: &sqlx::postgres::PgRow, viewer: Option<Uuid>) -> Result<Idea
         campaign_id: r.try_get("campaign_id")?,
         origin_tenant_id: r.try_get("origin_tenant_id")?,
         kind: r.try_get("kind")?,
-        title: r.try_get("title")?,
+        title: text("title")?,
         body,
         theme: r.try_get("theme")?,
-        status: r.try_get("status")?,
+        status,
         like_count: r.try_get("like_count")?,
         comment_count: r.try_get("comment_count")?,
-        author: r.try_get("author")?,
-        is_mine: viewer.is_some() && author_id == viewer,
+        author: text("author")?,
+        is_mine,
         liked_by_me: r.try_get("liked_by_me")?,
         created_at: r.try_get("created_at")?,
     })
@@ -213,7 +219,8 @@ pub async fn own_pending_ideas(
     rows.iter().map(|r| idea_from_row(r, Some(viewer))).collect()
 }
 
-/// One idea visible from the current space (hidden ones included: pages show a placeholder).
+/// One idea visible from the current space (hidden ones included, without their text: pages
+/// show a placeholder).
 pub async fn find_idea(tx: &mut TenantTx, id: Uuid, viewer: Option<Uuid>) -> Result<Option<IdeaView>, sqlx::Error> {
     Ok(find_idea_in_campaign(tx, id, viewer).await?.map(|(idea, _)| idea))
 }
@@ -338,8 +345,13 @@ pub async fn insert_comment(
     }))
 }
 
-/// Comments of an idea, threaded (one level), oldest first. One query.
+/// Comments of an idea, threaded (one level), oldest first; hidden ones without their text,
+/// pending ones left out. One query.
 pub async fn list_comments(tx: &mut TenantTx, idea: &IdeaView) -> Result<Vec<CommentView>, sqlx::Error> {
+    // A hidden idea's discussion goes with it (the page shows none; the API neither).
+    if idea.status == "hidden" {
+        return Ok(Vec::new());
+    }
     let rows = sqlx::query(
         "SELECT c.id, c.parent_id, c.body, c.status, c.created_at, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS author
            FROM idea_comments c
@@ -353,12 +365,18 @@ pub async fn list_comments(tx: &mut TenantTx, idea: &IdeaView) -> Result<Vec<Com
     let mut top: Vec<CommentView> = Vec::new();
     let mut replies: Vec<CommentView> = Vec::new();
     for r in rows {
+        let status: String = r.try_get("status")?;
+        // A hidden comment keeps its place in the thread (its replies hang on it), not its words.
+        let shown = crate::moderation::text_is_shown(&status, false);
+        let text = |column: &str| -> Result<String, sqlx::Error> {
+            Ok(if shown { r.try_get(column)? } else { String::new() })
+        };
         let comment = CommentView {
             id: r.try_get("id")?,
             parent_id: r.try_get("parent_id")?,
-            body: r.try_get("body")?,
-            status: r.try_get("status")?,
-            author: r.try_get("author")?,
+            body: text("body")?,
+            author: text("author")?,
+            status,
             created_at: r.try_get("created_at")?,
             replies: Vec::new(),
         };

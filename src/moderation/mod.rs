@@ -8,6 +8,21 @@ use uuid::Uuid;
 
 use crate::tenancy::TenantTx;
 
+/// The status of a contribution (idea or comment) that everyone may read. The others are
+/// `pending` (held by pre-moderation) and `hidden` (by a moderator, or withdrawn by its author
+/// when they deleted their account).
+pub const PUBLISHED: &str = "published";
+
+/// Whether the text of a contribution in `status` may leave the console: a published one to
+/// everyone, a pending one to its author only, a hidden one to nobody. Any other status (one
+/// added later) shows nothing until it is given a rule here.
+///
+/// Every public read of ideas and comments goes through this rule or through
+/// `status = 'published'` in SQL (`tests/integration/boundary_moderation.rs` walks them).
+pub fn text_is_shown(status: &str, to_author: bool) -> bool {
+    status == PUBLISHED || (status == "pending" && to_author)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     Idea(Uuid),

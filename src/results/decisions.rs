@@ -53,7 +53,8 @@ impl Problem {
     }
 }
 
-/// The decisions of a campaign with their ideas (in the campaign owner's context).
+/// The decisions of a campaign with their published ideas (in the campaign owner's context): an
+/// idea hidden after it was linked drops out of the public page and the console alike.
 pub async fn list(tx: &mut TenantTx, tenant: Uuid, campaign: Uuid) -> Result<Vec<Decision>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT d.id, d.title, d.status, d.explanation,
@@ -63,7 +64,7 @@ pub async fn list(tx: &mut TenantTx, tenant: Uuid, campaign: Uuid) -> Result<Vec
                            WHERE dt.tenant_id = d.tenant_id AND dt.decision_id = d.id), '{}') AS themes
            FROM decisions d
            LEFT JOIN decision_ideas di ON di.tenant_id = d.tenant_id AND di.decision_id = d.id
-           LEFT JOIN ideas i ON i.tenant_id = di.tenant_id AND i.id = di.idea_id
+           LEFT JOIN ideas i ON i.tenant_id = di.tenant_id AND i.id = di.idea_id AND i.status = 'published'
           WHERE d.tenant_id = $1 AND d.campaign_id = $2
           GROUP BY d.tenant_id, d.id ORDER BY d.position, d.created_at",
     )
@@ -145,7 +146,9 @@ pub async fn save(
         }
     }
     let known: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM ideas WHERE tenant_id = $1 AND campaign_id = $2 AND id = ANY($3)")
+        sqlx::query_scalar(
+            "SELECT count(*) FROM ideas WHERE tenant_id = $1 AND campaign_id = $2 AND id = ANY($3) AND status = 'published'",
+        )
             .bind(tenant)
             .bind(campaign)
             .bind(ideas)

@@ -34,6 +34,24 @@ pub fn normalize_host(raw: &str) -> Option<String> {
     valid.then_some(host)
 }
 
+/// Whether an absolute-form request target (`GET http://aude.example/ HTTP/1.1`) names another
+/// host than the `Host` header (or the header is missing or unreadable beside it).
+///
+/// RFC 9112 §3.2.2 lets the target win. ecoute refuses the disagreement instead (400): then
+/// nothing in front of it that routes or filters by `Host` can be made to see one space while
+/// the request reaches another. Ports are not compared (a space is a host name). Costs nothing
+/// on the normal path: an origin-form target (`GET / HTTP/1.1`) has no authority.
+pub fn target_disagrees_with_host(headers: &HeaderMap, uri: &Uri) -> bool {
+    let Some(target) = uri.authority() else {
+        return false;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .and_then(normalize_host);
+    host.is_none() || normalize_host(target.host()) != host
+}
+
 /// What the request says about where it was sent.
 #[derive(Debug, Clone)]
 pub struct RequestOrigin {
@@ -142,6 +160,28 @@ mod tests {
         assert_eq!(normalize_host("evil/path"), None);
         assert_eq!(normalize_host("a..b"), None);
         assert_eq!(normalize_host("host:notaport"), None);
+    }
+
+    #[test]
+    fn an_absolute_target_must_agree_with_the_host_header() {
+        let with_host = |host: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, host.parse().unwrap());
+            headers
+        };
+        let absolute: Uri = "http://Aude.Localhost.:8080/consultations".parse().unwrap();
+        assert!(target_disagrees_with_host(&with_host("gironde.localhost"), &absolute));
+        assert!(!target_disagrees_with_host(&with_host("aude.localhost"), &absolute));
+        assert!(!target_disagrees_with_host(
+            &with_host("AUDE.localhost:9000"),
+            &absolute
+        ));
+        assert!(target_disagrees_with_host(&HeaderMap::new(), &absolute));
+        let origin_form: Uri = "/consultations".parse().unwrap();
+        assert!(!target_disagrees_with_host(
+            &with_host("gironde.localhost"),
+            &origin_form
+        ));
     }
 
     #[test]

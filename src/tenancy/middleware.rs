@@ -1,5 +1,6 @@
 //! Resolves the tenant of every request before any handler runs.
 //!
+//! An absolute request target that names another host than `Host` gets a 400 naming neither.
 //! Unknown hosts get a 404 that names no space (so the list of tenants cannot be probed);
 //! suspended spaces get a 503 that says so. API paths get `application/problem+json`, pages
 //! get the French/English error page. The resolved tenant goes into the request extensions,
@@ -17,7 +18,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
-use super::host::RequestOrigin;
+use super::host::{RequestOrigin, target_disagrees_with_host};
 use super::resolve::Resolution;
 use super::{Tenant, TenantStatus};
 use crate::error::{ApiError, ErrorPage};
@@ -46,6 +47,10 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentTenant {
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("route is not behind the tenant middleware")))
     }
 }
+
+/// The detail of the API's 400 when an absolute request target and `Host` name two hosts.
+const AMBIGUOUS_HOST: &str =
+    "La cible de la requête (adresse absolue) et l’en-tête Host désignent deux hôtes différents.";
 
 fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
@@ -101,9 +106,16 @@ async fn resolve_tenant<S>(state: AppState, mut request: Request, mut inner: S) 
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
+    let api = is_api(request.uri().path());
+    if target_disagrees_with_host(request.headers(), request.uri()) {
+        return if api {
+            ApiError::BadRequest(AMBIGUOUS_HOST.into()).into_response()
+        } else {
+            render_error_page(&request, None, ErrorPage::AmbiguousHost)
+        };
+    }
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let origin = RequestOrigin::from_parts(request.headers(), request.uri(), peer, &state.trusted_proxies);
-    let api = is_api(request.uri().path());
 
     let resolution = match &origin.host {
         Some(host) => state.resolver.resolve(host).await,

@@ -160,3 +160,98 @@ async fn the_tenant_api_describes_the_current_space() {
     let national: serde_json::Value = app.get("localhost", "/api/v1/tenant").await.json().await.unwrap();
     assert_eq!(national["kind"], "national");
 }
+
+/// Sends `request` as raw bytes (reqwest cannot write an absolute-form target) and returns the
+/// status and the body.
+async fn raw_http(app: &TestApp, request: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("a status line: {response}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// RFC 9112 §3.2.2: an absolute-form target names the host. When it names another space than
+/// `Host`, the request is refused (400, naming neither space) rather than served to one of them;
+/// when they agree, it is served as usual; `X-Forwarded-Host` is still believed only from a
+/// trusted proxy.
+#[tokio::test]
+async fn an_absolute_target_naming_another_space_than_host_is_refused() {
+    let app = TestApp::spawn_on(TestDb::new().await, &["10.0.0.0/8"]).await;
+    let send = |target: &str, host: &str, extra: &str| {
+        format!("GET {target} HTTP/1.1\r\nHost: {host}\r\n{extra}Accept-Language: fr\r\nConnection: close\r\n\r\n")
+    };
+
+    let (status, body) = raw_http(&app, &send("http://aude.localhost/", "gironde.localhost", "")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("Adresse contradictoire"), "French error page: {body}");
+    for name in LOCAL_NAMES {
+        assert!(!body.contains(name), "the refusal names {name}");
+    }
+    let (status, body) = raw_http(
+        &app,
+        &send("http://aude.localhost/api/v1/tenant", "gironde.localhost", ""),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("application/problem+json") || body.contains("/problems/bad-request"),
+        "{body}"
+    );
+    assert!(!body.contains("gironde") && !body.contains("aude\""), "{body}");
+
+    // Agreeing (case, port and trailing dot aside): served by that space.
+    let (status, body) = raw_http(
+        &app,
+        &send("http://Aude.Localhost.:8080/api/v1/tenant", "aude.localhost", ""),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"slug\":\"aude\""), "{body}");
+
+    // An untrusted peer's X-Forwarded-Host still changes nothing (loopback is not trusted here).
+    let (status, body) = raw_http(
+        &app,
+        &send(
+            "http://aude.localhost/api/v1/tenant",
+            "aude.localhost",
+            "X-Forwarded-Host: gironde.localhost\r\n",
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"slug\":\"aude\""), "{body}");
+
+    // Behind a trusted proxy, its X-Forwarded-Host names the space, and a target that
+    // disagrees with the proxy's own Host is refused all the same.
+    let proxied = TestApp::spawn_on(TestDb::new().await, &["127.0.0.0/8"]).await;
+    let forwarded = "X-Forwarded-Host: gironde.localhost\r\n";
+    let (status, body) = raw_http(
+        &proxied,
+        &send(
+            "http://internal-service:8080/api/v1/tenant",
+            "internal-service",
+            forwarded,
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"slug\":\"gironde\""), "{body}");
+    let (status, body) = raw_http(
+        &proxied,
+        &send("http://aude.localhost/api/v1/tenant", "internal-service", forwarded),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+}
