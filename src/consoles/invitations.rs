@@ -244,7 +244,7 @@ pub async fn send(
         false,
     );
     let mut too_big = false;
-    while let Some(mut field) = multipart.next_field().await.map_err(|_| PageError::BadRequest)? {
+    while let Some(mut field) = multipart.next_field().await.map_err(crate::web::uploads::refused)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             match read_capped(&mut field, MAX_LIST_BYTES).await? {
@@ -253,7 +253,7 @@ pub async fn send(
             }
             continue;
         }
-        let value = field.text().await.map_err(|_| PageError::BadRequest)?;
+        let value = field.text().await.map_err(crate::web::uploads::refused)?;
         match name.as_str() {
             "csrf" => csrf = value,
             "addresses" => pasted = value,

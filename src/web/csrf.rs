@@ -135,14 +135,74 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             .await
             .map_err(|_| PageError::BadRequest)?;
         let visitor = read_cookie(&parts.headers, VISITOR_COOKIE).unwrap_or_default();
-        let bytes = axum::body::to_bytes(body, 256 * 1024)
+        let bytes = axum::body::to_bytes(body, super::limits::FORM)
             .await
-            .map_err(|_| PageError::BadRequest)?;
+            .map_err(|e| {
+                if super::json::too_large(&e) {
+                    PageError::TooLarge
+                } else {
+                    PageError::BadRequest
+                }
+            })?;
         let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::BadRequest)?;
         if visitor.is_empty() || !field.csrf.is_some_and(|t| csrf_valid(state, tenant.id, &visitor, &t)) {
             return Err(PageError::Forbidden);
         }
-        let value = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::BadRequest)?;
-        Ok(CsrfForm(value))
+        let value = match clean_form(&bytes)? {
+            None => serde_urlencoded::from_bytes(&bytes),
+            Some(normalised) => serde_urlencoded::from_bytes(&normalised),
+        };
+        Ok(CsrfForm(value.map_err(|_| PageError::BadRequest)?))
+    }
+}
+
+/// Checks every name and value of a urlencoded form ([`super::text`]): a refused character or
+/// invalid UTF-8 refuses the form, naming the field. Returns the form again, in NFC, only when
+/// a value was not (the usual form is read as it came).
+fn clean_form(bytes: &[u8]) -> Result<Option<Vec<u8>>, PageError> {
+    use std::borrow::Cow;
+    fn decode(part: &[u8]) -> Cow<'_, [u8]> {
+        percent_encoding::percent_decode(part).into()
+    }
+    let mut changed = false;
+    for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &b""[..]),
+        };
+        let name = decode(name);
+        let name = super::text::clean_bytes(&name)
+            .map_err(|_| PageError::InvalidText(String::from_utf8_lossy(&name).into_owned()))?;
+        match super::text::clean_bytes(&decode(value)) {
+            Err(_) => return Err(PageError::InvalidText(name.replace('+', " "))),
+            Ok(Cow::Owned(_)) => changed = true,
+            Ok(Cow::Borrowed(_)) => {}
+        }
+        changed |= matches!(name, Cow::Owned(_));
+    }
+    if !changed {
+        return Ok(None);
+    }
+    let mut normalised = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in form_urlencoded::parse(bytes) {
+        normalised.append_pair(&super::text::nfc(&name), &super::text::nfc(&value));
+    }
+    Ok(Some(normalised.finish().into_bytes()))
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    #[test]
+    fn forms_with_refused_text_name_their_field_and_others_come_back_in_nfc() {
+        assert!(matches!(
+            clean_form(b"csrf=x&title=a%00b"),
+            Err(PageError::InvalidText(field)) if field == "title"
+        ));
+        assert!(matches!(clean_form(b"body=%ED%A0%80"), Err(PageError::InvalidText(_))));
+        assert!(clean_form(b"title=d%C3%A9j%C3%A0+vu&b=").unwrap().is_none());
+        let normalised = clean_form(b"title=e%CC%81t%C3%A9").unwrap().unwrap();
+        assert_eq!(normalised, b"title=%C3%A9t%C3%A9");
     }
 }
