@@ -326,7 +326,8 @@ impl IntoResponse for ApiError {
             kind: format!("/problems/{slug}"),
             title: title.into(),
             status: status.as_u16(),
-            detail,
+            // Every refusal says something (RFC 9457 `detail`), the title at least.
+            detail: Some(detail.unwrap_or_else(|| title.into())),
             errors,
         };
         let mut response = (status, Json(body)).into_response();

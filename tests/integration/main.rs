@@ -2,6 +2,7 @@
 
 mod analysis;
 mod analysis_answers;
+mod boundary;
 mod browser;
 mod cache;
 mod consoles;
