@@ -289,12 +289,7 @@ impl ApiError {
                 "Méthode non autorisée",
                 Some("Consultez /api/openapi.json pour les méthodes de cette adresse.".into()),
             ),
-            ApiError::Refused { status, detail } => (
-                *status,
-                "refused",
-                "Requête refusée",
-                Some(detail.clone()),
-            ),
+            ApiError::Refused { status, detail } => (*status, "refused", "Requête refusée", Some(detail.clone())),
             ApiError::Database(e) if is_unavailable(e) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",

@@ -696,7 +696,14 @@ pub async fn upload_cover(
                 None => too_big = true,
             },
             "csrf" => csrf = field.text().await.map_err(crate::web::uploads::refused)?,
-            "alt" => alt = field.text().await.map_err(crate::web::uploads::refused)?.trim().to_owned(),
+            "alt" => {
+                alt = field
+                    .text()
+                    .await
+                    .map_err(crate::web::uploads::refused)?
+                    .trim()
+                    .to_owned()
+            }
             _ => {}
         }
     }

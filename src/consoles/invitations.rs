@@ -57,7 +57,11 @@ pub fn parse_list(text: &str) -> ParsedList {
         if crate::web::text::clean(line).is_err() {
             parsed.problems.push(LineProblem {
                 line: index + 1,
-                value: line.chars().filter(|c| crate::web::text::allowed(*c)).take(80).collect(),
+                value: line
+                    .chars()
+                    .filter(|c| crate::web::text::allowed(*c))
+                    .take(80)
+                    .collect(),
                 reason: "invitations.control",
             });
             continue;

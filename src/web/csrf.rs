@@ -135,15 +135,13 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             .await
             .map_err(|_| PageError::BadRequest)?;
         let visitor = read_cookie(&parts.headers, VISITOR_COOKIE).unwrap_or_default();
-        let bytes = axum::body::to_bytes(body, super::limits::FORM)
-            .await
-            .map_err(|e| {
-                if super::json::too_large(&e) {
-                    PageError::TooLarge
-                } else {
-                    PageError::BadRequest
-                }
-            })?;
+        let bytes = axum::body::to_bytes(body, super::limits::FORM).await.map_err(|e| {
+            if super::json::too_large(&e) {
+                PageError::TooLarge
+            } else {
+                PageError::BadRequest
+            }
+        })?;
         let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::BadRequest)?;
         if visitor.is_empty() || !field.csrf.is_some_and(|t| csrf_valid(state, tenant.id, &visitor, &t)) {
             return Err(PageError::Forbidden);

@@ -54,9 +54,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                 _ => ApiError::Malformed(inner.to_string()),
             }
         })?;
-        deserializer
-            .end()
-            .map_err(|e| ApiError::Malformed(e.to_string()))?;
+        deserializer.end().map_err(|e| ApiError::Malformed(e.to_string()))?;
         Ok(Json(value))
     }
 }

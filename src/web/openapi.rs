@@ -124,20 +124,48 @@ pub const OPERATIONS: &[(&str, &str, &str, Option<&str>, u16)] = &[
 /// Every problem type the API answers with (`type` is `/problems/<slug>`), its status and
 /// meaning. A test checks that each `ApiError` is listed.
 pub const PROBLEM_TYPES: &[(&str, u16, &str)] = &[
-    ("bad-request", 400, "A path or query parameter that does not parse, or a body that cannot be read"),
-    ("malformed", 400, "The body is not a JSON document (syntax, encoding, trailing characters)"),
+    (
+        "bad-request",
+        400,
+        "A path or query parameter that does not parse, or a body that cannot be read",
+    ),
+    (
+        "malformed",
+        400,
+        "The body is not a JSON document (syntax, encoding, trailing characters)",
+    ),
     ("unauthorized", 401, "Sign in first (session cookie)"),
     ("forbidden", 403, "The action is not allowed to this account"),
     ("not-found", 404, "No such campaign, idea or comment in this space"),
     ("unknown-space", 404, "No space answers to this host name"),
     ("unknown-route", 404, "No operation at this path"),
-    ("method-not-allowed", 405, "The path exists, not with this method (see the Allow header)"),
+    (
+        "method-not-allowed",
+        405,
+        "The path exists, not with this method (see the Allow header)",
+    ),
     ("conflict", 409, "The action conflicts with the current state"),
-    ("too-large", 413, "The body exceeds the operation's limit, named in `detail`"),
-    ("unsupported-media-type", 415, "The body must be sent as application/json"),
-    ("invalid", 422, "Fields refused: wrong type, missing, out of range, or a text with a control character; `errors` gives a JSON pointer per field"),
+    (
+        "too-large",
+        413,
+        "The body exceeds the operation's limit, named in `detail`",
+    ),
+    (
+        "unsupported-media-type",
+        415,
+        "The body must be sent as application/json",
+    ),
+    (
+        "invalid",
+        422,
+        "Fields refused: wrong type, missing, out of range, or a text with a control character; `errors` gives a JSON pointer per field",
+    ),
     ("refused", 400, "Any other refusal; the status says which"),
-    ("too-many-requests", 429, "Too many writes from this client; see Retry-After"),
+    (
+        "too-many-requests",
+        429,
+        "Too many writes from this client; see Retry-After",
+    ),
     ("unavailable", 503, "The service is momentarily unavailable"),
     ("space-suspended", 503, "The space was suspended by its administrator"),
     ("internal", 500, "An unexpected error (logged with the request id)"),

@@ -71,7 +71,9 @@ impl Hook for Refusals {
             }
         } else if status == StatusCode::PAYLOAD_TOO_LARGE {
             if !has_content_type(response, "text/html") {
-                response.extensions_mut().insert(ErrorPage::TooLarge { max: seen.limit });
+                response
+                    .extensions_mut()
+                    .insert(ErrorPage::TooLarge { max: seen.limit });
             }
         } else if response.extensions().get::<ErrorPage>().is_none()
             && (has_content_type(response, "text/plain") || response.headers().get(header::CONTENT_TYPE).is_none())
@@ -112,7 +114,10 @@ fn api_problem(status: StatusCode, limit: usize, response: &mut Response) -> Api
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge { max: limit },
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(detail()),
         StatusCode::BAD_REQUEST => ApiError::BadRequest(detail()),
-        status => ApiError::Refused { status, detail: detail() },
+        status => ApiError::Refused {
+            status,
+            detail: detail(),
+        },
     }
 }
 
@@ -136,9 +141,10 @@ fn replace_keeping_headers(response: &mut Response, mut replacement: Response) {
             replacement.headers_mut().append(name, value.clone());
         }
     }
-    replacement
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    replacement.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     *response = replacement;
 }
 
@@ -179,10 +185,22 @@ mod tests {
     fn refused_text_in_the_uri_names_its_parameter() {
         let uri = |s: &str| s.parse::<axum::http::Uri>().unwrap();
         let route = Some("/api/v1/campaigns/{slug}/ideas");
-        assert_eq!(refused_in_uri(&uri("/api/v1/campaigns/a%00/ideas"), route), Some("slug".into()));
-        assert_eq!(refused_in_uri(&uri("/api/v1/campaigns/a/ideas?page=1&q=x%00"), route), Some("q".into()));
-        assert_eq!(refused_in_uri(&uri("/api/v1/campaigns/a/ideas?q=%ED%A0%80"), route), Some("q".into()));
-        assert_eq!(refused_in_uri(&uri("/api/v1/campaigns/d%C3%A9j%C3%A0/ideas?q=%C3%A9t%C3%A9"), route), None);
+        assert_eq!(
+            refused_in_uri(&uri("/api/v1/campaigns/a%00/ideas"), route),
+            Some("slug".into())
+        );
+        assert_eq!(
+            refused_in_uri(&uri("/api/v1/campaigns/a/ideas?page=1&q=x%00"), route),
+            Some("q".into())
+        );
+        assert_eq!(
+            refused_in_uri(&uri("/api/v1/campaigns/a/ideas?q=%ED%A0%80"), route),
+            Some("q".into())
+        );
+        assert_eq!(
+            refused_in_uri(&uri("/api/v1/campaigns/d%C3%A9j%C3%A0/ideas?q=%C3%A9t%C3%A9"), route),
+            None
+        );
         assert_eq!(refused_in_uri(&uri("/consultations/x?q=a%09b"), None), None);
     }
 }

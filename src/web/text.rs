@@ -30,7 +30,9 @@ impl TextError {
     /// The French message shown next to the field or in the problem document.
     pub fn message(self) -> &'static str {
         match self {
-            TextError::Control => "Ce texte contient un caractère de contrôle non autorisé (par exemple un caractère nul).",
+            TextError::Control => {
+                "Ce texte contient un caractère de contrôle non autorisé (par exemple un caractère nul)."
+            }
             TextError::NotUtf8 => "Ce texte n’est pas encodé en UTF-8.",
             TextError::TooLong => "Ce texte est trop long.",
         }
@@ -82,9 +84,7 @@ pub fn json_escapes_allowed(json: &str) -> bool {
         match bytes.get(i + 1) {
             Some(b'b' | b'f') => return false,
             Some(b'u') => {
-                let code = json
-                    .get(i + 2..i + 6)
-                    .and_then(|hex| u32::from_str_radix(hex, 16).ok());
+                let code = json.get(i + 2..i + 6).and_then(|hex| u32::from_str_radix(hex, 16).ok());
                 if code.and_then(char::from_u32).is_some_and(|c| !allowed(c)) {
                     return false;
                 }
@@ -104,9 +104,10 @@ pub fn find_refused(value: &serde_json::Value) -> Option<(String, TextError)> {
     }
     match value {
         Value::String(s) => clean(s).err().map(|e| (String::new(), e)),
-        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
-            find_refused(item).map(|(pointer, e)| (format!("/{i}{pointer}"), e))
-        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| find_refused(item).map(|(pointer, e)| (format!("/{i}{pointer}"), e))),
         Value::Object(map) => map.iter().find_map(|(key, item)| match clean(key) {
             Err(e) => Some((format!("/{}", escape(key)), e)),
             Ok(_) => find_refused(item).map(|(pointer, e)| (format!("/{}{pointer}", escape(key)), e)),
@@ -167,6 +168,9 @@ mod tests {
         assert!(!json_escapes_allowed(r#"{"t":"a\f"}"#));
         assert!(json_escapes_allowed(r#"{"t":"a\\u0000\n\u00e9"}"#));
         let value = serde_json::json!({"answers": {"q/1": ["ok", "x\u{1}"]}});
-        assert_eq!(find_refused(&value), Some(("/answers/q~11/1".into(), TextError::Control)));
+        assert_eq!(
+            find_refused(&value),
+            Some(("/answers/q~11/1".into(), TextError::Control))
+        );
     }
 }

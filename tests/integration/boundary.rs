@@ -42,7 +42,10 @@ async fn send(
 
 /// Asserts a refusal is a complete problem document with a 4xx status; returns it.
 fn problem(what: &str, (status, content_type, body): (u16, String, String)) -> Value {
-    assert!((400..500).contains(&status), "{what}: 4xx expected, got {status}: {body}");
+    assert!(
+        (400..500).contains(&status),
+        "{what}: 4xx expected, got {status}: {body}"
+    );
     assert_eq!(content_type, "application/problem+json", "{what} ({status}): {body}");
     let doc: Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{what}: {body}"));
     for key in ["type", "title", "detail"] {
@@ -104,7 +107,9 @@ fn set(body: &mut Value, pointer: &str, value: Value) {
     for token in &tokens[..tokens.len() - 1] {
         at = at.as_object_mut().unwrap().entry(*token).or_insert(json!({}));
     }
-    at.as_object_mut().unwrap().insert(tokens[tokens.len() - 1].into(), value);
+    at.as_object_mut()
+        .unwrap()
+        .insert(tokens[tokens.len() - 1].into(), value);
 }
 
 #[tokio::test]
@@ -119,11 +124,15 @@ async fn every_api_operation_answers_bad_input_with_a_problem_document() {
         Method::POST,
         &format!("/api/v1/campaigns/{slug}/ideas"),
         Some("application/json"),
-        json!({"kind": "idee", "title": "Une idée pour tester", "body": "Un texte assez long pour être accepté."}).to_string(),
+        json!({"kind": "idee", "title": "Une idée pour tester", "body": "Un texte assez long pour être accepté."})
+            .to_string(),
     )
     .await;
     assert_eq!(posted.0, 201, "{posted:?}");
-    let idea: Uuid = sqlx::query_scalar("SELECT id FROM ideas LIMIT 1").fetch_one(&owner).await.unwrap();
+    let idea: Uuid = sqlx::query_scalar("SELECT id FROM ideas LIMIT 1")
+        .fetch_one(&owner)
+        .await
+        .unwrap();
     let stored = || async {
         sqlx::query_scalar::<_, i64>(
             "SELECT (SELECT count(*) FROM ideas) + (SELECT count(*) FROM idea_comments) + (SELECT count(*) FROM content_reports)",
@@ -149,9 +158,16 @@ async fn every_api_operation_answers_bad_input_with_a_problem_document() {
         let refused = send(&app, &session, method(other), &path, None, String::new()).await;
         assert_eq!(refused.0, 405, "{other} {template}");
         problem(&format!("{other} {template}"), refused);
-        for (name, bad) in [("{id}", "pas-un-identifiant"), ("{slug}", "inconnue%00"), ("{slug}", "%FF")] {
+        for (name, bad) in [
+            ("{id}", "pas-un-identifiant"),
+            ("{slug}", "inconnue%00"),
+            ("{slug}", "%FF"),
+        ] {
             if template.contains(name) {
-                let path = template.replace(name, bad).replace("{slug}", &slug).replace("{id}", &idea.to_string());
+                let path = template
+                    .replace(name, bad)
+                    .replace("{slug}", &slug)
+                    .replace("{id}", &idea.to_string());
                 for m in &methods {
                     let what = format!("{m} {path}");
                     problem(&what, send(&app, &session, method(m), &path, None, String::new()).await);
@@ -164,7 +180,15 @@ async fn every_api_operation_answers_bad_input_with_a_problem_document() {
                 continue;
             };
             let what = format!("{m} {template}");
-            let syntax = send(&app, &session, method(m), &path, Some("application/json"), "{\"a\":".into()).await;
+            let syntax = send(
+                &app,
+                &session,
+                method(m),
+                &path,
+                Some("application/json"),
+                "{\"a\":".into(),
+            )
+            .await;
             assert_eq!(syntax.0, 400, "{what}: syntax error");
             problem(&what, syntax);
             let valid = sample(schema, schemas);
@@ -177,7 +201,15 @@ async fn every_api_operation_answers_bad_input_with_a_problem_document() {
             let mut fields = Vec::new();
             string_fields(schema, schemas, "", &mut fields);
             set(&mut wrong_type, &fields[0], json!(12));
-            let typed = send(&app, &session, method(m), &path, Some("application/json"), wrong_type.to_string()).await;
+            let typed = send(
+                &app,
+                &session,
+                method(m),
+                &path,
+                Some("application/json"),
+                wrong_type.to_string(),
+            )
+            .await;
             assert_eq!(typed.0, 422, "{what}: a number for {}: {typed:?}", fields[0]);
             let doc = problem(&what, typed);
             assert_eq!(doc["errors"][0]["pointer"], fields[0].as_str(), "{what}: {doc}");
@@ -185,22 +217,49 @@ async fn every_api_operation_answers_bad_input_with_a_problem_document() {
                 nul_fields += 1;
                 let mut body = valid.clone();
                 set(&mut body, &field, json!("avant\u{0}après"));
-                let refused = send(&app, &session, method(m), &path, Some("application/json"), body.to_string()).await;
+                let refused = send(
+                    &app,
+                    &session,
+                    method(m),
+                    &path,
+                    Some("application/json"),
+                    body.to_string(),
+                )
+                .await;
                 assert_eq!(refused.0, 422, "{what}: NUL in {field}: {refused:?}");
                 let doc = problem(&what, refused);
                 assert_eq!(doc["errors"][0]["pointer"], field.as_str(), "{what}: {doc}");
             }
         }
     }
-    assert!(operations >= 19 && nul_fields >= 8, "{operations} operations, {nul_fields} fields");
+    assert!(
+        operations >= 19 && nul_fields >= 8,
+        "{operations} operations, {nul_fields} fields"
+    );
     assert_eq!(stored().await, before, "nothing refused was stored");
 
     let unknown = send(&app, &session, Method::GET, "/api/v1/inconnue", None, String::new()).await;
     assert_eq!(unknown.0, 404);
     problem("unknown route", unknown);
-    let page = send(&app, &session, Method::GET, &format!("/api/v1/campaigns/{slug}/ideas?page=abc"), None, String::new()).await;
+    let page = send(
+        &app,
+        &session,
+        Method::GET,
+        &format!("/api/v1/campaigns/{slug}/ideas?page=abc"),
+        None,
+        String::new(),
+    )
+    .await;
     problem("bad page number", page);
-    let search = send(&app, &session, Method::GET, &format!("/api/v1/campaigns/{slug}/ideas?q=a%00b"), None, String::new()).await;
+    let search = send(
+        &app,
+        &session,
+        Method::GET,
+        &format!("/api/v1/campaigns/{slug}/ideas?q=a%00b"),
+        None,
+        String::new(),
+    )
+    .await;
     assert_eq!(search.0, 422);
     let doc = problem("NUL in q", search);
     assert_eq!(doc["errors"][0]["pointer"], "/q");
@@ -236,7 +295,10 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
     let owner = app.test_db.owner().await;
     let slug = campaign_slug(&app, "gironde", "local").await;
     let mut browser = Browser::new(&app, HOST);
-    browser.set_cookie("ecoute_session", &session_for(&owner, "gironde", "forme@exemple.fr").await);
+    browser.set_cookie(
+        "ecoute_session",
+        &session_for(&owner, "gironde", "forme@exemple.fr").await,
+    );
     let csrf = browser.csrf(&format!("/consultations/{slug}")).await;
     let key = Uuid::new_v4().to_string();
     let idea_form = [
@@ -246,9 +308,14 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
         ("title", "Une idée pour tester"),
         ("body", "Un texte assez long pour être accepté."),
     ];
-    let (status, _, _) = browser.post_form(&format!("/consultations/{slug}/idees"), &idea_form).await;
+    let (status, _, _) = browser
+        .post_form(&format!("/consultations/{slug}/idees"), &idea_form)
+        .await;
     assert!(status < 400, "the idea is posted: {status}");
-    let idea: Uuid = sqlx::query_scalar("SELECT id FROM ideas LIMIT 1").fetch_one(&owner).await.unwrap();
+    let idea: Uuid = sqlx::query_scalar("SELECT id FROM ideas LIMIT 1")
+        .fetch_one(&owner)
+        .await
+        .unwrap();
     let count = || async {
         sqlx::query_scalar::<_, i64>("SELECT (SELECT count(*) FROM ideas) + (SELECT count(*) FROM idea_comments) + (SELECT count(*) FROM content_reports)")
             .fetch_one(&owner)
@@ -270,7 +337,9 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
         let (_, html) = browser.get(page).await;
         for (action, names) in forms(&html) {
             let action = if action.is_empty() { page.clone() } else { action };
-            let Some(csrf) = crate::browser::extract(&html, "name=\"csrf\" value=\"") else { continue };
+            let Some(csrf) = crate::browser::extract(&html, "name=\"csrf\" value=\"") else {
+                continue;
+            };
             for target in names.iter().filter(|n| *n != "csrf") {
                 tried += 1;
                 let fields: Vec<(&str, String)> = names
@@ -284,19 +353,28 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
                 let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
                 let (status, _, html) = browser.post_form(&action, &fields).await;
                 assert_eq!(status, 422, "{action}, NUL in {target}");
-                assert!(html.contains("Saisie refusée") && html.contains("<html"), "{action}, {target}: the French page");
+                assert!(
+                    html.contains("Saisie refusée") && html.contains("<html"),
+                    "{action}, {target}: the French page"
+                );
             }
         }
     }
     assert!(tried >= 8, "{tried} form fields tried");
     assert_eq!(count().await, before, "nothing refused was stored");
-    for path in [format!("/consultations/{slug}?q=a%00b"), format!("/consultations/{slug}%00")] {
+    for path in [
+        format!("/consultations/{slug}?q=a%00b"),
+        format!("/consultations/{slug}%00"),
+    ] {
         let (status, html) = browser.get(&path).await;
         assert_eq!(status, 422, "{path}");
         assert!(html.contains("Saisie refusée"), "{path}");
     }
     let (status, html) = browser.get("/consultations/%FF%FE").await;
-    assert!((400..500).contains(&status) && html.contains("<html"), "bad encoding: {status} {html}");
+    assert!(
+        (400..500).contains(&status) && html.contains("<html"),
+        "bad encoding: {status} {html}"
+    );
 }
 
 #[tokio::test]
@@ -309,8 +387,13 @@ async fn an_address_list_may_reach_the_size_the_console_promises_and_a_larger_on
         .fetch_one(&owner)
         .await
         .unwrap();
-    let password =
-        crate::consoles::make_operator(&owner, "taille@caf33.caf.fr", false, Some(("gironde", "local_operator"))).await;
+    let password = crate::consoles::make_operator(
+        &owner,
+        "taille@caf33.caf.fr",
+        false,
+        Some(("gironde", "local_operator")),
+    )
+    .await;
     let mut operator = crate::consoles::signed_in(&app, HOST, "taille@caf33.caf.fr", &password).await;
     let page = format!("/admin/campagnes/{id}/invitations");
     let (_, html) = operator.get(&page).await;
@@ -323,8 +406,14 @@ async fn an_address_list_may_reach_the_size_the_console_promises_and_a_larger_on
     let upload = |mebibytes: usize, csv_line: &'static str| {
         let boundary = "----ecoutelimite";
         let mut body = String::new();
-        for (name, value) in [("csrf", csrf.as_str()), ("subject", "Votre avis"), ("message", "Bonjour.")] {
-            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+        for (name, value) in [
+            ("csrf", csrf.as_str()),
+            ("subject", "Votre avis"),
+            ("message", "Bonjour."),
+        ] {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
         }
         body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"liste.csv\"\r\nContent-Type: text/csv\r\n\r\nnom;email\r\n"));
         while body.len() < mebibytes * 1024 * 1024 {
@@ -343,13 +432,21 @@ async fn an_address_list_may_reach_the_size_the_console_promises_and_a_larger_on
     let three = upload(3, line).await.unwrap();
     let status = three.status().as_u16();
     let text = three.text().await.unwrap();
-    assert_eq!(status, 200, "3 MiB is within the 4 Mo promised: {}", &text[..text.len().min(2000)]);
+    assert_eq!(
+        status,
+        200,
+        "3 MiB is within the 4 Mo promised: {}",
+        &text[..text.len().min(2000)]
+    );
     assert!(text.contains("<strong>1</strong>"), "one address queued");
 
     let five = upload(5, line).await.unwrap();
     assert_eq!(five.status().as_u16(), 413);
     let text = five.text().await.unwrap();
-    assert!(text.contains("Envoi trop volumineux") && text.contains("4 Mo"), "the limit is named: {text}");
+    assert!(
+        text.contains("Envoi trop volumineux") && text.contains("4 Mo"),
+        "the limit is named: {text}"
+    );
 
     let malformed = app
         .client
@@ -362,5 +459,8 @@ async fn an_address_list_may_reach_the_size_the_console_promises_and_a_larger_on
         .await
         .unwrap();
     assert_eq!(malformed.status().as_u16(), 400);
-    assert!(malformed.text().await.unwrap().contains("Requête invalide"), "the French page");
+    assert!(
+        malformed.text().await.unwrap().contains("Requête invalide"),
+        "the French page"
+    );
 }
