@@ -130,28 +130,70 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = PageError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = request.into_parts();
-        let tenant = crate::tenancy::CurrentTenant::from_request_parts(&mut parts, state)
-            .await
-            .map_err(|_| PageError::BadRequest)?;
-        let visitor = read_cookie(&parts.headers, VISITOR_COOKIE).unwrap_or_default();
-        let bytes = axum::body::to_bytes(body, super::limits::FORM).await.map_err(|e| {
-            if super::json::too_large(&e) {
-                PageError::TooLarge
-            } else {
-                PageError::BadRequest
-            }
-        })?;
-        let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::BadRequest)?;
-        if visitor.is_empty() || !field.csrf.is_some_and(|t| csrf_valid(state, tenant.id, &visitor, &t)) {
-            return Err(PageError::Forbidden);
-        }
+        let bytes = read_form(request, state).await?;
         let value = match clean_form(&bytes)? {
             None => serde_urlencoded::from_bytes(&bytes),
             Some(normalised) => serde_urlencoded::from_bytes(&normalised),
         };
         Ok(CsrfForm(value.map_err(|_| PageError::BadRequest)?))
     }
+}
+
+/// Like [`CsrfForm`], for a form that is shown again when a field holds a refused character:
+/// the form comes with those characters removed, and the name of the field to flag, so the
+/// handler can show the entry with a message next to it and store nothing.
+pub struct CheckedForm<T> {
+    pub form: T,
+    /// The first field with a refused character (`web::text`), if any.
+    pub refused: Option<String>,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CheckedForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = read_form(request, state).await?;
+        let (value, refused) = match clean_form(&bytes) {
+            Ok(None) => (serde_urlencoded::from_bytes(&bytes), None),
+            Ok(Some(normalised)) => (serde_urlencoded::from_bytes(&normalised), None),
+            Err(PageError::InvalidText(field)) => {
+                let mut kept = form_urlencoded::Serializer::new(String::new());
+                for (name, value) in form_urlencoded::parse(&bytes) {
+                    let value: String = value.chars().filter(|c| super::text::allowed(*c)).collect();
+                    kept.append_pair(&name, &super::text::nfc(&value));
+                }
+                (serde_urlencoded::from_str(&kept.finish()), Some(field))
+            }
+            Err(other) => return Err(other),
+        };
+        match (value, refused) {
+            (Ok(form), refused) => Ok(CheckedForm { form, refused }),
+            // Not a form any more without the refused characters (a hidden key...): the page.
+            (Err(_), Some(field)) => Err(PageError::InvalidText(field)),
+            (Err(_), None) => Err(PageError::BadRequest),
+        }
+    }
+}
+
+/// The body of a form whose `csrf` field was checked.
+async fn read_form(request: Request, state: &AppState) -> Result<axum::body::Bytes, PageError> {
+    let (mut parts, body) = request.into_parts();
+    let tenant = crate::tenancy::CurrentTenant::from_request_parts(&mut parts, state)
+        .await
+        .map_err(|_| PageError::BadRequest)?;
+    let visitor = read_cookie(&parts.headers, VISITOR_COOKIE).unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, super::limits::FORM).await.map_err(|e| {
+        if super::json::too_large(&e) {
+            PageError::TooLarge
+        } else {
+            PageError::BadRequest
+        }
+    })?;
+    let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::BadRequest)?;
+    if visitor.is_empty() || !field.csrf.is_some_and(|t| csrf_valid(state, tenant.id, &visitor, &t)) {
+        return Err(PageError::Forbidden);
+    }
+    Ok(bytes)
 }
 
 /// Checks every name and value of a urlencoded form ([`super::text`]): a refused character or

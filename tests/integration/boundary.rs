@@ -361,6 +361,26 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
         }
     }
     assert!(tried >= 8, "{tried} form fields tried");
+    // The idea form is shown again with the entry kept (without the NUL) and nothing stored.
+    let csrf = browser.csrf(&format!("/consultations/{slug}")).await;
+    let key = Uuid::new_v4().to_string();
+    let (status, _, html) = browser
+        .post_form(
+            &format!("/consultations/{slug}/idees"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("submission_key", key.as_str()),
+                ("kind", "idee"),
+                ("title", "Un titre gardé\u{0}"),
+                ("body", "Un texte assez long pour être accepté."),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("value=\"Un titre gardé\"") && html.contains("caractère de contrôle non autorisé"),
+        "the entry is kept and the field flagged"
+    );
     assert_eq!(count().await, before, "nothing refused was stored");
     for path in [
         format!("/consultations/{slug}?q=a%00b"),
