@@ -22,6 +22,13 @@ pub enum ErrorPage {
     BadRequest,
     /// An absolute request target naming another host than the `Host` header.
     AmbiguousHost,
+    /// A field with a character no text may hold (a NUL...).
+    InvalidText,
+    /// A body above the route's limit (`web::limits`), named on the page.
+    TooLarge {
+        max: usize,
+    },
+    MethodNotAllowed,
     Forbidden,
     StaffOnly,
     /// A console action the operator's role does not allow.
@@ -37,6 +44,9 @@ impl ErrorPage {
             ErrorPage::NotFound | ErrorPage::UnknownSpace => StatusCode::NOT_FOUND,
             ErrorPage::SpaceSuspended | ErrorPage::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorPage::BadRequest | ErrorPage::AmbiguousHost => StatusCode::BAD_REQUEST,
+            ErrorPage::InvalidText => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorPage::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorPage::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorPage::Forbidden | ErrorPage::StaffOnly | ErrorPage::NotAllowed => StatusCode::FORBIDDEN,
             ErrorPage::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorPage::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -51,6 +61,9 @@ impl ErrorPage {
             ErrorPage::SpaceSuspended => "suspended",
             ErrorPage::BadRequest => "bad_request",
             ErrorPage::AmbiguousHost => "ambiguous_host",
+            ErrorPage::InvalidText => "invalid_text",
+            ErrorPage::TooLarge { .. } => "too_large",
+            ErrorPage::MethodNotAllowed => "method_not_allowed",
             ErrorPage::Forbidden => "forbidden",
             ErrorPage::StaffOnly => "staff_only",
             ErrorPage::NotAllowed => "not_allowed",
@@ -68,6 +81,12 @@ pub enum PageError {
     NotFound,
     #[error("bad request")]
     BadRequest,
+    /// A form field with a refused character (`web::text`).
+    #[error("invalid text in {0}")]
+    InvalidText(String),
+    /// A body above the route's limit; the refusal layer names the limit.
+    #[error("body too large")]
+    TooLarge,
     /// A form without a valid CSRF token.
     #[error("forbidden")]
     Forbidden,
@@ -88,6 +107,8 @@ impl IntoResponse for PageError {
         let page = match &self {
             PageError::NotFound => ErrorPage::NotFound,
             PageError::BadRequest => ErrorPage::BadRequest,
+            PageError::InvalidText(_) => ErrorPage::InvalidText,
+            PageError::TooLarge => ErrorPage::TooLarge { max: 0 },
             PageError::Forbidden => ErrorPage::Forbidden,
             PageError::StaffOnly => ErrorPage::StaffOnly,
             PageError::NotAllowed => ErrorPage::NotAllowed,
@@ -156,15 +177,33 @@ pub struct Problem {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// Field-level validation errors (`field`, `message`).
+    /// Field-level validation errors (`field`, `pointer`, `message`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
 }
 
-#[derive(Debug, Serialize)]
+/// One refused field: its name (or JSON pointer) and why. Serialised with `pointer`, the
+/// RFC 6901 pointer into the request body (`/title`, `/answers/q1`).
+#[derive(Debug)]
 pub struct FieldProblem {
     pub field: String,
     pub message: String,
+}
+
+impl Serialize for FieldProblem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("FieldProblem", 3)?;
+        let pointer = if self.field.starts_with('/') || self.field.is_empty() {
+            std::borrow::Cow::Borrowed(self.field.as_str())
+        } else {
+            std::borrow::Cow::Owned(format!("/{}", self.field.replace('~', "~0").replace('/', "~1")))
+        };
+        s.serialize_field("field", self.field.trim_start_matches('/'))?;
+        s.serialize_field("pointer", &pointer)?;
+        s.serialize_field("message", &self.message)?;
+        s.end()
+    }
 }
 
 /// An error from an API handler.
@@ -189,6 +228,20 @@ pub enum ApiError {
     Conflict(String),
     #[error("invalid fields")]
     Invalid(Vec<FieldProblem>),
+    /// A body that is not JSON, or JSON that is not a document of the expected shape
+    /// (syntax, trailing characters): the parser's message.
+    #[error("{0}")]
+    Malformed(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A body above the route's limit (`web::limits`), in bytes.
+    #[error("body too large")]
+    TooLarge { max: usize },
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Any other refusal, mapped from a response that was not a problem document.
+    #[error("{detail}")]
+    Refused { status: StatusCode, detail: String },
     #[error("database error")]
     Database(sqlx::Error),
     #[error(transparent)]
@@ -242,6 +295,34 @@ impl ApiError {
                 "Données invalides",
                 Some("Certains champs sont invalides.".into()),
             ),
+            ApiError::Malformed(detail) => (
+                StatusCode::BAD_REQUEST,
+                "malformed",
+                "Document JSON illisible",
+                Some(detail.clone()),
+            ),
+            ApiError::UnsupportedMediaType(detail) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Type de contenu non pris en charge",
+                Some(detail.clone()),
+            ),
+            ApiError::TooLarge { max } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Contenu trop volumineux",
+                Some(format!(
+                    "Cette opération accepte au plus {} ({max} octets).",
+                    crate::web::limits::human(*max)
+                )),
+            ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Méthode non autorisée",
+                Some("Consultez /api/openapi.json pour les méthodes de cette adresse.".into()),
+            ),
+            ApiError::Refused { status, detail } => (*status, "refused", "Requête refusée", Some(detail.clone())),
             ApiError::Database(e) if is_unavailable(e) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -273,7 +354,8 @@ impl IntoResponse for ApiError {
             kind: format!("/problems/{slug}"),
             title: title.into(),
             status: status.as_u16(),
-            detail,
+            // Every refusal says something (RFC 9457 `detail`), the title at least.
+            detail: Some(detail.unwrap_or_else(|| title.into())),
             errors,
         };
         let mut response = (status, Json(body)).into_response();
@@ -282,5 +364,71 @@ impl IntoResponse for ApiError {
             header::HeaderValue::from_static("application/problem+json"),
         );
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One error of each kind: a new variant fails to compile here until it is listed, and
+    /// the test then asks for its problem type in the OpenAPI document.
+    fn one_of_each(kind: &ApiError) -> ApiError {
+        match kind {
+            ApiError::NotFound => ApiError::NotFound,
+            ApiError::UnknownSpace => ApiError::UnknownSpace,
+            ApiError::UnknownRoute => ApiError::UnknownRoute,
+            ApiError::SpaceSuspended => ApiError::SpaceSuspended,
+            ApiError::BadRequest(_) => ApiError::BadRequest(String::new()),
+            ApiError::Unauthorized => ApiError::Unauthorized,
+            ApiError::Forbidden(_) => ApiError::Forbidden(String::new()),
+            ApiError::Conflict(_) => ApiError::Conflict(String::new()),
+            ApiError::Invalid(_) => ApiError::Invalid(Vec::new()),
+            ApiError::Malformed(_) => ApiError::Malformed(String::new()),
+            ApiError::UnsupportedMediaType(_) => ApiError::UnsupportedMediaType(String::new()),
+            ApiError::TooLarge { .. } => ApiError::TooLarge { max: 1 },
+            ApiError::MethodNotAllowed => ApiError::MethodNotAllowed,
+            ApiError::Refused { .. } => ApiError::Refused {
+                status: StatusCode::BAD_REQUEST,
+                detail: String::new(),
+            },
+            ApiError::Database(_) => ApiError::Database(sqlx::Error::PoolTimedOut),
+            ApiError::Internal(_) => ApiError::Internal(anyhow::anyhow!("x")),
+        }
+    }
+
+    #[test]
+    fn every_problem_type_is_documented() {
+        let all = [
+            ApiError::NotFound,
+            ApiError::UnknownSpace,
+            ApiError::UnknownRoute,
+            ApiError::SpaceSuspended,
+            ApiError::BadRequest(String::new()),
+            ApiError::Unauthorized,
+            ApiError::Forbidden(String::new()),
+            ApiError::Conflict(String::new()),
+            ApiError::Invalid(Vec::new()),
+            ApiError::Malformed(String::new()),
+            ApiError::UnsupportedMediaType(String::new()),
+            ApiError::TooLarge { max: 1 },
+            ApiError::MethodNotAllowed,
+            ApiError::Refused {
+                status: StatusCode::BAD_REQUEST,
+                detail: String::new(),
+            },
+            ApiError::Database(sqlx::Error::PoolTimedOut),
+            ApiError::Database(sqlx::Error::RowNotFound),
+            ApiError::Internal(anyhow::anyhow!("x")),
+        ];
+        for error in &all {
+            let (_, slug, _, _) = one_of_each(error).problem();
+            assert!(
+                crate::web::openapi::PROBLEM_TYPES.iter().any(|(s, _, _)| *s == slug),
+                "/problems/{slug} is not in the OpenAPI document"
+            );
+        }
+        let document = crate::web::openapi::document().to_string();
+        assert!(document.contains("/problems/too-large") && document.contains("pointer"));
     }
 }

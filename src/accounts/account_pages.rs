@@ -1,6 +1,6 @@
 //! "Mon compte": pseudonym, download my data, delete my account. Pages and API.
 
-use axum::Json;
+use crate::web::json::Json;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};

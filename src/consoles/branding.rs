@@ -176,7 +176,7 @@ pub async fn save(
     let (mut csrf, mut action, mut remove_logo) = (String::new(), String::new(), false);
     let mut logo: Option<Vec<u8>> = None;
     let mut too_big = false;
-    while let Some(mut field) = multipart.next_field().await.map_err(|_| PageError::BadRequest)? {
+    while let Some(mut field) = multipart.next_field().await.map_err(crate::web::uploads::refused)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "logo" {
             match read_capped(&mut field, LOGO_MAX_BYTES).await? {
@@ -186,7 +186,7 @@ pub async fn save(
             }
             continue;
         }
-        let value = field.text().await.map_err(|_| PageError::BadRequest)?;
+        let value = field.text().await.map_err(crate::web::uploads::refused)?;
         match name.as_str() {
             "csrf" => csrf = value,
             "action" => action = value,

@@ -689,14 +689,21 @@ pub async fn upload_cover(
 ) -> Result<Response, PageError> {
     may_edit(&page, &operator)?;
     let (mut csrf, mut alt, mut bytes, mut too_big) = (String::new(), String::new(), Vec::new(), false);
-    while let Some(mut field) = multipart.next_field().await.map_err(|_| PageError::BadRequest)? {
+    while let Some(mut field) = multipart.next_field().await.map_err(crate::web::uploads::refused)? {
         match field.name().unwrap_or_default() {
             "image" => match crate::web::uploads::read_capped(&mut field, COVER_MAX_BYTES).await? {
                 Some(read) => bytes = read,
                 None => too_big = true,
             },
-            "csrf" => csrf = field.text().await.map_err(|_| PageError::BadRequest)?,
-            "alt" => alt = field.text().await.map_err(|_| PageError::BadRequest)?.trim().to_owned(),
+            "csrf" => csrf = field.text().await.map_err(crate::web::uploads::refused)?,
+            "alt" => {
+                alt = field
+                    .text()
+                    .await
+                    .map_err(crate::web::uploads::refused)?
+                    .trim()
+                    .to_owned()
+            }
             _ => {}
         }
     }

@@ -54,6 +54,18 @@ pub fn parse_list(text: &str) -> ParsedList {
         if line.is_empty() {
             continue;
         }
+        if crate::web::text::clean(line).is_err() {
+            parsed.problems.push(LineProblem {
+                line: index + 1,
+                value: line
+                    .chars()
+                    .filter(|c| crate::web::text::allowed(*c))
+                    .take(80)
+                    .collect(),
+                reason: "invitations.control",
+            });
+            continue;
+        }
         let cells: Vec<&str> = line
             .split([',', ';', '\t'])
             .map(|c| c.trim().trim_matches('"').trim())
@@ -244,7 +256,7 @@ pub async fn send(
         false,
     );
     let mut too_big = false;
-    while let Some(mut field) = multipart.next_field().await.map_err(|_| PageError::BadRequest)? {
+    while let Some(mut field) = multipart.next_field().await.map_err(crate::web::uploads::refused)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             match read_capped(&mut field, MAX_LIST_BYTES).await? {
@@ -253,7 +265,7 @@ pub async fn send(
             }
             continue;
         }
-        let value = field.text().await.map_err(|_| PageError::BadRequest)?;
+        let value = field.text().await.map_err(crate::web::uploads::refused)?;
         match name.as_str() {
             "csrf" => csrf = value,
             "addresses" => pasted = value,
@@ -271,7 +283,12 @@ pub async fn send(
     let refuse = |key: &str| Some(page.text(key));
     let error = if too_big {
         refuse("invitations.too_big")
-    } else if subject.is_empty() || subject.chars().count() > 200 || message.chars().count() > 5000 {
+    } else if subject.is_empty()
+        || subject.chars().count() > 200
+        || message.chars().count() > 5000
+        || crate::web::text::clean(&subject).is_err()
+        || crate::web::text::clean(&message).is_err()
+    {
         refuse("invitations.message_invalid")
     } else if c.published_at.is_none() {
         refuse("invitations.draft")
@@ -389,6 +406,20 @@ pub async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_with_a_control_character_is_refused_with_its_number() {
+        let parsed = parse_list("nom;email\nDurand;anne@exemple.fr\nNul;a\u{0}b@exemple.fr\n");
+        assert_eq!(parsed.addresses, vec!["anne@exemple.fr"]);
+        assert_eq!(
+            parsed.problems,
+            vec![LineProblem {
+                line: 3,
+                value: "Nul;ab@exemple.fr".into(),
+                reason: "invitations.control"
+            }]
+        );
+    }
 
     #[test]
     fn lists_and_csv_exports_are_read_line_by_line() {

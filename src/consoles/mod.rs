@@ -91,7 +91,9 @@ pub fn routes() -> Router<crate::web::AppState> {
         .route("/admin/relais", get(sign_in::handoff))
         .route(
             "/admin/campagnes/{id}/invitations",
-            get(invitations::form).post(invitations::send),
+            get(invitations::form)
+                .post(invitations::send)
+                .layer(crate::web::limits::layer("/admin/campagnes/{id}/invitations")),
         )
         .route("/admin/campagnes/{id}/invitations/etat", get(invitations::progress))
         .route("/admin/campagnes/{id}/couverture", post(campaigns::upload_cover))

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use axum::Json;
+use crate::web::json::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;

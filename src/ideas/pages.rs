@@ -21,7 +21,7 @@ use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
 use crate::tenancy::TenantTx;
 use crate::web::AppState;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CheckedForm, CsrfForm};
 use crate::web::i18n::{Lang, format_period};
 use crate::web::markdown::render_markdown;
 use crate::web::page::Page;
@@ -260,7 +260,7 @@ pub async fn post_idea(
     State(state): State<AppState>,
     page: Page,
     Path(slug): Path<String>,
-    CsrfForm(form): CsrfForm<IdeaForm>,
+    CheckedForm { form, refused }: CheckedForm<IdeaForm>,
 ) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
         return sign_in_first(&page.path);
@@ -279,13 +279,26 @@ pub async fn post_idea(
         *r.status_mut() = StatusCode::CONFLICT;
         return Ok(r);
     }
-    match NewIdea::parse(
-        &form.kind,
-        &form.title,
-        &form.body,
-        form.theme.as_deref(),
-        &campaign.summary.themes,
-    ) {
+    // A refused character (a NUL...): the form again, the entry kept, nothing stored.
+    let parsed = match refused {
+        Some(field) => Err(vec![FieldError {
+            field: match field.as_str() {
+                "body" => "body",
+                "kind" => "kind",
+                "theme" => "theme",
+                _ => "title",
+            },
+            message: "error.invalid_text.field",
+        }]),
+        None => NewIdea::parse(
+            &form.kind,
+            &form.title,
+            &form.body,
+            form.theme.as_deref(),
+            &campaign.summary.themes,
+        ),
+    };
+    match parsed {
         Ok(idea) => {
             let mut tx = state.db.begin(&page.tenant).await?;
             let inserted = insert_idea(&mut tx, &campaign, &account, &idea, form.submission_key).await?;

@@ -1,6 +1,6 @@
 //! `GET /api/v1/campaigns/{slug}/results`: results, decisions and synthesis as JSON.
 
-use axum::Json;
+use crate::web::json::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 

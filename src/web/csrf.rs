@@ -130,19 +130,119 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = PageError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = request.into_parts();
-        let tenant = crate::tenancy::CurrentTenant::from_request_parts(&mut parts, state)
-            .await
-            .map_err(|_| PageError::BadRequest)?;
-        let visitor = read_cookie(&parts.headers, VISITOR_COOKIE).unwrap_or_default();
-        let bytes = axum::body::to_bytes(body, 256 * 1024)
-            .await
-            .map_err(|_| PageError::BadRequest)?;
-        let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::BadRequest)?;
-        if visitor.is_empty() || !field.csrf.is_some_and(|t| csrf_valid(state, tenant.id, &visitor, &t)) {
-            return Err(PageError::Forbidden);
+        let bytes = read_form(request, state).await?;
+        let value = match clean_form(&bytes)? {
+            None => serde_urlencoded::from_bytes(&bytes),
+            Some(normalised) => serde_urlencoded::from_bytes(&normalised),
+        };
+        Ok(CsrfForm(value.map_err(|_| PageError::BadRequest)?))
+    }
+}
+
+/// Like [`CsrfForm`], for a form that is shown again when a field holds a refused character:
+/// the form comes with those characters removed, and the name of the field to flag, so the
+/// handler can show the entry with a message next to it and store nothing.
+pub struct CheckedForm<T> {
+    pub form: T,
+    /// The first field with a refused character (`web::text`), if any.
+    pub refused: Option<String>,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CheckedForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = read_form(request, state).await?;
+        let (value, refused) = match clean_form(&bytes) {
+            Ok(None) => (serde_urlencoded::from_bytes(&bytes), None),
+            Ok(Some(normalised)) => (serde_urlencoded::from_bytes(&normalised), None),
+            Err(PageError::InvalidText(field)) => {
+                let mut kept = form_urlencoded::Serializer::new(String::new());
+                for (name, value) in form_urlencoded::parse(&bytes) {
+                    let value: String = value.chars().filter(|c| super::text::allowed(*c)).collect();
+                    kept.append_pair(&name, &super::text::nfc(&value));
+                }
+                (serde_urlencoded::from_str(&kept.finish()), Some(field))
+            }
+            Err(other) => return Err(other),
+        };
+        match (value, refused) {
+            (Ok(form), refused) => Ok(CheckedForm { form, refused }),
+            // Not a form any more without the refused characters (a hidden key...): the page.
+            (Err(_), Some(field)) => Err(PageError::InvalidText(field)),
+            (Err(_), None) => Err(PageError::BadRequest),
         }
-        let value = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::BadRequest)?;
-        Ok(CsrfForm(value))
+    }
+}
+
+/// The body of a form whose `csrf` field was checked.
+async fn read_form(request: Request, state: &AppState) -> Result<axum::body::Bytes, PageError> {
+    let (mut parts, body) = request.into_parts();
+    let tenant = crate::tenancy::CurrentTenant::from_request_parts(&mut parts, state)
+        .await
+        .map_err(|_| PageError::BadRequest)?;
+    let visitor = read_cookie(&parts.headers, VISITOR_COOKIE).unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, super::limits::FORM).await.map_err(|e| {
+        if super::json::too_large(&e) {
+            PageError::TooLarge
+        } else {
+            PageError::BadRequest
+        }
+    })?;
+    let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::BadRequest)?;
+    if visitor.is_empty() || !field.csrf.is_some_and(|t| csrf_valid(state, tenant.id, &visitor, &t)) {
+        return Err(PageError::Forbidden);
+    }
+    Ok(bytes)
+}
+
+/// Checks every name and value of a urlencoded form ([`super::text`]): a refused character or
+/// invalid UTF-8 refuses the form, naming the field. Returns the form again, in NFC, only when
+/// a value was not (the usual form is read as it came).
+fn clean_form(bytes: &[u8]) -> Result<Option<Vec<u8>>, PageError> {
+    use std::borrow::Cow;
+    fn decode(part: &[u8]) -> Cow<'_, [u8]> {
+        percent_encoding::percent_decode(part).into()
+    }
+    let mut changed = false;
+    for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &b""[..]),
+        };
+        let name = decode(name);
+        let name = super::text::clean_bytes(&name)
+            .map_err(|_| PageError::InvalidText(String::from_utf8_lossy(&name).into_owned()))?;
+        match super::text::clean_bytes(&decode(value)) {
+            Err(_) => return Err(PageError::InvalidText(name.replace('+', " "))),
+            Ok(Cow::Owned(_)) => changed = true,
+            Ok(Cow::Borrowed(_)) => {}
+        }
+        changed |= matches!(name, Cow::Owned(_));
+    }
+    if !changed {
+        return Ok(None);
+    }
+    let mut normalised = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in form_urlencoded::parse(bytes) {
+        normalised.append_pair(&super::text::nfc(&name), &super::text::nfc(&value));
+    }
+    Ok(Some(normalised.finish().into_bytes()))
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    #[test]
+    fn forms_with_refused_text_name_their_field_and_others_come_back_in_nfc() {
+        assert!(matches!(
+            clean_form(b"csrf=x&title=a%00b"),
+            Err(PageError::InvalidText(field)) if field == "title"
+        ));
+        assert!(matches!(clean_form(b"body=%ED%A0%80"), Err(PageError::InvalidText(_))));
+        assert!(clean_form(b"title=d%C3%A9j%C3%A0+vu&b=").unwrap().is_none());
+        let normalised = clean_form(b"title=e%CC%81t%C3%A9").unwrap().unwrap();
+        assert_eq!(normalised, b"title=%C3%A9t%C3%A9");
     }
 }

@@ -8,13 +8,17 @@ pub mod csrf;
 pub mod health;
 pub mod hook;
 pub mod i18n;
+pub mod json;
+pub mod limits;
 pub mod markdown;
 pub mod openapi;
 pub mod page;
 pub mod pages;
 pub mod rate_limit;
+pub mod refusals;
 pub mod security;
 pub mod templates;
+pub mod text;
 pub mod uploads;
 
 use std::sync::Arc;
@@ -200,7 +204,9 @@ pub fn router(state: AppState) -> Router {
         .layer(
             in_a_space()
                 .layer(HookLayer(rate_limit::LimitWrites(state.clone())))
-                .layer(HookLayer(csrf::VisitorCookie)),
+                .layer(HookLayer(csrf::VisitorCookie))
+                // Innermost: sees each route's own answer, before the tenant layer dresses pages.
+                .layer(HookLayer(refusals::Refusals)),
         )
         .merge(crate::mail::routes().layer(in_a_space()))
         .merge(infrastructure.layer(envelope()))

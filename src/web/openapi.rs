@@ -121,18 +121,78 @@ pub const OPERATIONS: &[(&str, &str, &str, Option<&str>, u16)] = &[
     ),
 ];
 
+/// Every problem type the API answers with (`type` is `/problems/<slug>`), its status and
+/// meaning. A test checks that each `ApiError` is listed.
+pub const PROBLEM_TYPES: &[(&str, u16, &str)] = &[
+    (
+        "bad-request",
+        400,
+        "A path or query parameter that does not parse, or a body that cannot be read",
+    ),
+    (
+        "malformed",
+        400,
+        "The body is not a JSON document (syntax, encoding, trailing characters)",
+    ),
+    ("unauthorized", 401, "Sign in first (session cookie)"),
+    ("forbidden", 403, "The action is not allowed to this account"),
+    ("not-found", 404, "No such campaign, idea or comment in this space"),
+    ("unknown-space", 404, "No space answers to this host name"),
+    ("unknown-route", 404, "No operation at this path"),
+    (
+        "method-not-allowed",
+        405,
+        "The path exists, not with this method (see the Allow header)",
+    ),
+    ("conflict", 409, "The action conflicts with the current state"),
+    (
+        "too-large",
+        413,
+        "The body exceeds the operation's limit, named in `detail`",
+    ),
+    (
+        "unsupported-media-type",
+        415,
+        "The body must be sent as application/json",
+    ),
+    (
+        "invalid",
+        422,
+        "Fields refused: wrong type, missing, out of range, or a text with a control character; `errors` gives a JSON pointer per field",
+    ),
+    ("refused", 400, "Any other refusal; the status says which"),
+    (
+        "too-many-requests",
+        429,
+        "Too many writes from this client; see Retry-After",
+    ),
+    ("unavailable", 503, "The service is momentarily unavailable"),
+    ("space-suspended", 503, "The space was suspended by its administrator"),
+    ("internal", 500, "An unexpected error (logged with the request id)"),
+];
+
 fn schemas() -> Value {
     json!({
         "Problem": {
             "type": "object",
-            "description": "RFC 9457 problem details, in French.",
+            "description": format!(
+                "RFC 9457 problem details, in French. Every 4xx and 5xx answer under /api is one. Types:\n{}",
+                PROBLEM_TYPES
+                    .iter()
+                    .map(|(slug, status, meaning)| format!("- `/problems/{slug}` ({status}): {meaning}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
             "properties": {
-                "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                "type": {"enum": PROBLEM_TYPES.iter().map(|(slug, _, _)| format!("/problems/{slug}")).collect::<Vec<_>>()},
+                "title": {"type": "string"}, "status": {"type": "integer"},
                 "detail": {"type": "string"},
                 "errors": {"type": "array", "items": {"type": "object", "properties": {
-                    "field": {"type": "string"}, "message": {"type": "string"}}}}
+                    "field": {"type": "string", "description": "The field's name"},
+                    "pointer": {"type": "string", "description": "RFC 6901 JSON pointer into the request body, or /<name> of a path or query parameter"},
+                    "message": {"type": "string"}}, "required": ["field", "pointer", "message"]}}
             },
-            "required": ["type", "title", "status"]
+            "required": ["type", "title", "status", "detail"]
         },
         "NewIdea": {
             "type": "object",
@@ -190,7 +250,8 @@ pub fn document() -> Value {
             "summary": summary,
             "responses": {
                 status.to_string(): {"description": "Success"},
-                "4XX": {"description": "Refused", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                "4XX": {"description": "Refused", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                "5XX": {"description": "Unavailable or failed", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
             }
         });
         let params: Vec<Value> = ["slug", "id"]

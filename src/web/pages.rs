@@ -29,7 +29,12 @@ pub fn error_page_response(lang: Lang, tenant: Option<&Tenant>, path: &str, page
     let frame = PageFrame::new(lang, tenant, path);
     let context = ErrorContext {
         title: lang.text(&format!("error.{}.title", page.key())),
-        body: lang.text(&format!("error.{}.body", page.key())),
+        body: match page {
+            ErrorPage::TooLarge { max } if max > 0 => lang
+                .text("error.too_large.body")
+                .replace("{max}", &super::limits::human(max)),
+            _ => lang.text(&format!("error.{}.body", page.key())),
+        },
         status: page.status().as_u16(),
         // An unknown host has no home page to go back to.
         show_home_link: tenant.is_some() && page != ErrorPage::SpaceSuspended,

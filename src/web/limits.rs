@@ -1,0 +1,68 @@
+//! The one table of request body limits.
+//!
+//! axum refuses bodies above 2 MiB unless told otherwise; a route that accepts more (a CSV
+//! list) or must accept less (a JSON document) says so here, and nowhere else. The router
+//! applies [`layer`] to the routes listed in [`ROUTES`]; the refusal layer
+//! (`web::refusals`) reads the same table to name the limit in its 413 answer, and the
+//! extractors that buffer a body (`web::json::Json`, `web::csrf::CsrfForm`) use [`JSON`] and
+//! [`FORM`].
+
+use axum::extract::DefaultBodyLimit;
+
+const KIB: usize = 1024;
+const MIB: usize = 1024 * KIB;
+
+/// What a route without an entry accepts (axum's default, said explicitly).
+pub const DEFAULT: usize = 2 * MIB;
+/// A JSON body of the API: an idea is 4,000 characters, a survey response a few dozen.
+pub const JSON: usize = 256 * KIB;
+/// A urlencoded form (ideas, comments, campaign texts in the console).
+pub const FORM: usize = 256 * KIB;
+/// Room for the other fields of a multipart form around its file.
+pub const MULTIPART_MARGIN: usize = 64 * KIB;
+/// An address list (CSV or pasted), as the invitation console promises (4 Mo).
+pub const CSV_LIST: usize = 4 * MIB;
+/// The volunteer imports of the panel (issue 20): larger files, same mechanism.
+pub const VOLUNTEER_IMPORT: usize = 20 * MIB;
+
+/// Upload routes whose limit is not [`DEFAULT`], by their router path, with the size the
+/// interface promises for their file; the body may be [`MULTIPART_MARGIN`] larger.
+pub const ROUTES: &[(&str, usize)] = &[("/admin/campagnes/{id}/invitations", CSV_LIST)];
+
+/// The limit a route promises, by its router path (`MatchedPath`): what a 413 names.
+pub fn for_route(path: &str) -> usize {
+    ROUTES
+        .iter()
+        .find(|(route, _)| *route == path)
+        .map_or(DEFAULT, |(_, limit)| *limit)
+}
+
+/// The layer that gives an upload route its body limit from the table.
+pub fn layer(path: &str) -> DefaultBodyLimit {
+    DefaultBodyLimit::max(for_route(path) + MULTIPART_MARGIN)
+}
+
+/// A limit in the unit people read: "4 Mo", "256 Ko" (French units, as the pages say).
+pub fn human(bytes: usize) -> String {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} Mo", bytes / MIB)
+    } else if bytes >= MIB {
+        format!("{:.1} Mo", bytes as f64 / MIB as f64).replace('.', ",")
+    } else {
+        format!("{} Ko", bytes.div_ceil(KIB))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_gives_csv_routes_at_least_what_the_console_promises() {
+        assert_eq!(for_route("/admin/campagnes/{id}/invitations"), CSV_LIST);
+        assert_eq!(for_route("/consultations/{slug}/idees"), DEFAULT);
+        assert_eq!(human(CSV_LIST), "4 Mo");
+        assert_eq!(human(CSV_LIST + MULTIPART_MARGIN), "4,1 Mo");
+        assert_eq!(human(JSON), "256 Ko");
+    }
+}
