@@ -139,6 +139,7 @@ CREATE POLICY accounts_linked_delete ON accounts FOR DELETE
 CREATE FUNCTION account_sign_in(p_email text, p_pseudonym text)
 RETURNS TABLE (id uuid, email text, pseudonym text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+#variable_conflict use_column
 DECLARE
     space uuid := app_current_tenant();
     found accounts%ROWTYPE;
@@ -159,6 +160,12 @@ CREATE FUNCTION account_pseudonym(p_account uuid) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_catalog AS $$
     SELECT pseudonym FROM accounts WHERE id = p_account AND deleted_at IS NULL
 $$;
+
+-- Shared national likes: who liked what is no one's business but the space the like came
+-- through (like counts travel on the idea row). A local space reads only its own origin's.
+DROP POLICY idea_likes_read_shared ON idea_likes;
+CREATE POLICY idea_likes_read_origin ON idea_likes FOR SELECT
+    USING (origin_tenant_id = app_current_tenant());
 
 -- Operators ---------------------------------------------------------------------------------
 
@@ -323,6 +330,7 @@ $$;
 CREATE FUNCTION operator_accept_invitation(p_token_hash bytea, p_name text, p_password_hash text)
 RETURNS TABLE (outcome text, operator_id uuid)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+#variable_conflict use_column
 DECLARE
     space uuid := app_current_tenant();
     inv operator_invitations%ROWTYPE;

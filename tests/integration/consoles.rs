@@ -349,9 +349,10 @@ async fn wrong_passwords_lock_the_account_and_totp_is_asked_once_set() {
         .post_form("/admin/connexion/code", &[("csrf", &csrf), ("code", "000000")])
         .await;
     assert!(status == 401 || ecoute::operators::totp::code_at(&secret, now) == 0);
+    // The code that turned the factor on was used: the next step's (within the drift window).
     let code = format!(
         "{:06}",
-        ecoute::operators::totp::code_at(&secret, chrono::Utc::now().timestamp())
+        ecoute::operators::totp::code_at(&secret, chrono::Utc::now().timestamp() + 30)
     );
     let (status, location, _) = second
         .post_form(
@@ -361,6 +362,18 @@ async fn wrong_passwords_lock_the_account_and_totp_is_asked_once_set() {
         .await;
     assert_eq!((status, location.as_deref()), (303, Some("/admin")));
     assert_eq!(second.get("/admin").await.0, 200);
+
+    // The same code again, in another sign-in: refused, it was good once (RFC 6238 §5.2).
+    let (mut third, _, _) = sign_in(&app, GIRONDE, "op@caf33.caf.fr", &password).await;
+    let csrf = third.csrf("/admin/connexion/code").await;
+    let (status, _, _) = third
+        .post_form(
+            "/admin/connexion/code",
+            &[("csrf", &csrf), ("code", &code), ("retour", "/admin")],
+        )
+        .await;
+    assert_eq!(status, 401, "a replayed code is refused");
+    assert_eq!(third.get("/admin").await.0, 303);
 }
 
 #[tokio::test]

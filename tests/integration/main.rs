@@ -3,6 +3,7 @@
 mod analysis;
 mod analysis_answers;
 mod boundary;
+mod boundary_identity;
 mod boundary_moderation;
 mod boundary_oracles;
 mod boundary_policies;
