@@ -45,7 +45,15 @@ impl TenantDb {
                 ecoute.tenant_id = %tenant_id,
             )
         });
-        let tx = self.pool.begin_with(sqlx::AssertSqlSafe(begin)).await?;
+        // Cancel-safe: sqlx 0.9.0 raises its transaction depth only after BEGIN's answer, so a
+        // request dropped in between (a client hanging up) would put a connection back in the
+        // pool inside a transaction nobody rolls back (launchbadge/sqlx#4393, fixed after
+        // 0.9.0). The BEGIN runs in its own task: if the request goes away, the task still
+        // finishes, and dropping the finished transaction queues its ROLLBACK.
+        let pool = self.pool.clone();
+        let tx = tokio::spawn(async move { pool.begin_with(sqlx::AssertSqlSafe(begin)).await })
+            .await
+            .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))??;
         Ok(TenantTx {
             tx,
             tenant_id,
@@ -98,8 +106,18 @@ impl TenantTx {
         self.tenant_id
     }
 
+    /// Commits. Cancel-safe like the BEGIN: a COMMIT already sent is seen through in its own
+    /// task, so a request dropped meanwhile neither follows it with a stray ROLLBACK nor
+    /// leaves the outcome to chance.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        let TenantTx { tx, _span, .. } = self;
+        tokio::spawn(async move {
+            let committed = tx.commit().await;
+            drop(_span);
+            committed
+        })
+        .await
+        .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?
     }
 }
 

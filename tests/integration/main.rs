@@ -10,6 +10,7 @@ mod boundary_policies;
 mod boundary_references;
 mod browser;
 mod cache;
+mod cancellation;
 mod consoles;
 mod demo;
 mod embedded;
