@@ -120,6 +120,10 @@ impl IntoResponse for PageError {
                 tracing::error!(error = %self, cause = ?e, "page failed");
                 ErrorPage::Internal
             }
+            PageError::Internal(e) if chain_is_unavailable(e) => {
+                tracing::error!(error = format!("{e:#}"), "database unavailable");
+                ErrorPage::Unavailable
+            }
             PageError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "page failed");
                 ErrorPage::Internal
@@ -161,11 +165,37 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-fn is_unavailable(e: &sqlx::Error) -> bool {
-    matches!(
-        e,
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
-    )
+/// Seconds a client is told to wait (`Retry-After`) when the database cannot be reached.
+/// PostgreSQL restarts in 1–3 s; a few seconds spare clients a second failed try.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
+/// Whether a database error means "PostgreSQL cannot be reached right now" (answered 503 with
+/// `Retry-After`) rather than a fault of the request or of the code (500): no connection to be
+/// had, a connection lost, or the server shutting down, starting up or out of connections.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::BeginFailed => true,
+        // A connection that broke mid-message.
+        sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // Class 08: connection exception. 57P01–57P03: administrator or crash shutdown,
+            // cannot connect now (starting up). 53300: too many connections.
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
+    }
+}
+
+/// The same, for an error that travelled through `anyhow` (a job, a helper returning
+/// `anyhow::Result`): true when a database error in its chain is one.
+fn chain_is_unavailable(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|cause| cause.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable))
 }
 
 /// An RFC 9457 problem document.
@@ -323,17 +353,24 @@ impl ApiError {
                 Some("Consultez /api/openapi.json pour les méthodes de cette adresse.".into()),
             ),
             ApiError::Refused { status, detail } => (*status, "refused", "Requête refusée", Some(detail.clone())),
-            ApiError::Database(e) if is_unavailable(e) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Service momentanément indisponible",
-                None,
-            ),
+            ApiError::Database(e) if is_unavailable(e) => unavailable(),
+            ApiError::Internal(e) if chain_is_unavailable(e) => unavailable(),
             ApiError::Database(_) | ApiError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Erreur interne", None)
             }
         }
     }
+}
+
+fn unavailable() -> (StatusCode, &'static str, &'static str, Option<String>) {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "Service momentanément indisponible",
+        Some(format!(
+            "La base de données ne répond pas pour le moment. Réessayez dans {RETRY_AFTER_SECONDS} secondes."
+        )),
+    )
 }
 
 impl IntoResponse for ApiError {
@@ -363,6 +400,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),
         );
+        if slug == "unavailable" {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
         response
     }
 }

@@ -49,6 +49,12 @@ pub fn error_page_response(lang: Lang, tenant: Option<&Tenant>, path: &str, page
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if page == ErrorPage::Unavailable {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
+        );
+    }
     response
 }
 

@@ -18,6 +18,7 @@ mod helpers;
 mod isolation;
 mod mail;
 mod metering;
+mod outage;
 mod pages;
 mod participation;
 mod processes;
