@@ -216,8 +216,8 @@ def check_objects(case: str, objects: list[dict[str, Any]], values: dict[str, An
         if values["database"]["app"].get("urlKey") and "DATABASE_URL" in env:
             fail(case, "web: the owner URL reaches a pod that only needs the application role")
         expected_worker = "off" if values["worker"]["enabled"] else "on"
-        if env.get("ECOUTE_MAIL_WORKER", {}).get("value") != expected_worker:
-            fail(case, f"web: ECOUTE_MAIL_WORKER is not {expected_worker}")
+        if env.get("ECOUTE_BACKGROUND_JOBS", {}).get("value") != expected_worker:
+            fail(case, f"web: ECOUTE_BACKGROUND_JOBS is not {expected_worker}")
         if values["autoscaling"]["enabled"] and "replicas" in web["spec"]:
             fail(case, "web: replicas is set although the HPA owns it")
 

@@ -54,9 +54,14 @@ pub struct Settings {
     /// TLS towards the SMTP server; `None`: as the URL says (`smtps://` is TLS, `smtp://` none,
     /// `smtp://…?tls=required` STARTTLS). `ECOUTE_SMTP_TLS` = `none` | `starttls` | `tls`.
     pub smtp_tls: Option<SmtpTls>,
-    /// Run the mail worker inside `serve` and `demo` (`ECOUTE_MAIL_WORKER`, default on). Turn it
-    /// off when `ecoute worker` runs on its own.
-    pub mail_worker: bool,
+    /// Run the background jobs (mail sending, metering roll-up, analysis sweep, workshop
+    /// retention: `src/jobs.rs`) inside `serve` and `demo` (`ECOUTE_BACKGROUND_JOBS`, default
+    /// on). Turn it off on web pods when `ecoute worker` runs them on its own. The former name
+    /// `ECOUTE_MAIL_WORKER` is still read: it always stopped every job, not only mail.
+    pub background_jobs: bool,
+    /// Send queued mail wherever the background jobs run (`ECOUTE_MAIL_SENDING`, default on).
+    /// Off, mail stays queued (visible in the deliveries console) and the other jobs go on.
+    pub mail_sending: bool,
     /// Mails one space may send per minute, across all workers; `None`: unlimited.
     pub mail_per_minute: Option<u32>,
     /// Parallel SMTP connections of one worker.
@@ -87,7 +92,8 @@ impl std::fmt::Debug for Settings {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
             .field("smtp_tls", &self.smtp_tls)
-            .field("mail_worker", &self.mail_worker)
+            .field("background_jobs", &self.background_jobs)
+            .field("mail_sending", &self.mail_sending)
             .field("mail_per_minute", &self.mail_per_minute)
             .field("mail_connections", &self.mail_connections)
             .field("mail_link_base", &self.mail_link_base)
@@ -127,7 +133,10 @@ struct FileSettings {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     smtp_tls: Option<String>,
+    background_jobs: Option<bool>,
+    /// Former name of `background_jobs`.
     mail_worker: Option<bool>,
+    mail_sending: Option<bool>,
     /// A number, or `"off"`.
     mail_per_minute: Option<toml::Value>,
     mail_connections: Option<usize>,
@@ -188,10 +197,17 @@ impl Settings {
             .or(file.smtp_tls)
             .map(|v| SmtpTls::parse(&v))
             .transpose()?;
-        let mail_worker = match env("ECOUTE_MAIL_WORKER") {
-            Some(v) => parse_switch(&v).with_context(|| format!("ECOUTE_MAIL_WORKER must be on or off, got {v:?}"))?,
-            None => file.mail_worker.unwrap_or(true),
+        let switch = |name: &str| -> anyhow::Result<Option<bool>> {
+            env(name)
+                .map(|v| parse_switch(&v).with_context(|| format!("{name} must be on or off, got {v:?}")))
+                .transpose()
         };
+        let background_jobs = switch("ECOUTE_BACKGROUND_JOBS")?
+            .or(switch("ECOUTE_MAIL_WORKER")?)
+            .or(file.background_jobs)
+            .or(file.mail_worker)
+            .unwrap_or(true);
+        let mail_sending = switch("ECOUTE_MAIL_SENDING")?.or(file.mail_sending).unwrap_or(true);
         let mail_per_minute = match env("ECOUTE_MAIL_PER_MINUTE").or(file.mail_per_minute.map(|v| match v {
             toml::Value::String(s) => s,
             other => other.to_string(),
@@ -258,7 +274,8 @@ impl Settings {
             },
             mail_from,
             smtp_tls,
-            mail_worker,
+            background_jobs,
+            mail_sending,
             mail_per_minute,
             mail_connections,
             mail_link_base,
@@ -388,31 +405,46 @@ mod tests {
     #[test]
     fn mail_settings() {
         let s = Settings::defaults();
-        assert!(s.mail_worker);
+        assert!(s.background_jobs && s.mail_sending);
         assert_eq!(s.mail_per_minute, Some(DEFAULT_MAIL_PER_MINUTE));
         assert_eq!(s.mail_link_base, "http://{host}:8080");
         assert_eq!(s.smtp_tls, None);
         let s = Settings::from_sources(FileSettings::default(), |k| match k {
             "ECOUTE_BASE_DOMAIN" => Some("caf-ecoute.fr".into()),
-            "ECOUTE_MAIL_WORKER" => Some("off".into()),
+            "ECOUTE_MAIL_SENDING" => Some("off".into()),
             "ECOUTE_MAIL_PER_MINUTE" => Some("off".into()),
             "ECOUTE_SMTP_TLS" => Some("starttls".into()),
             "ECOUTE_MAIL_CONNECTIONS" => Some("16".into()),
             _ => None,
         })
         .unwrap();
-        assert!(!s.mail_worker);
+        assert!(s.background_jobs && !s.mail_sending, "mail alone stops");
         assert_eq!(s.mail_per_minute, None);
         assert_eq!(s.smtp_tls, Some(SmtpTls::StartTls));
         assert_eq!(s.mail_connections, 16);
         assert_eq!(s.mail_link_base, "https://{host}");
         let file: FileSettings =
-            toml::from_str("mail_per_minute = 30\nmail_worker = false\nsmtp_tls = \"tls\"").unwrap();
+            toml::from_str("mail_per_minute = 30\nbackground_jobs = false\nsmtp_tls = \"tls\"").unwrap();
         let s = Settings::from_sources(file, |_| None).unwrap();
         assert_eq!(
-            (s.mail_per_minute, s.mail_worker, s.smtp_tls),
-            (Some(30), false, Some(SmtpTls::Tls))
+            (s.mail_per_minute, s.background_jobs, s.mail_sending, s.smtp_tls),
+            (Some(30), false, true, Some(SmtpTls::Tls))
         );
+        // The former name still stops every job, and the new one wins over it.
+        let jobs = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let s = Settings::from_sources(FileSettings::default(), |k| {
+                vars.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone())
+            })
+            .unwrap();
+            (s.background_jobs, s.mail_sending)
+        };
+        assert_eq!(jobs(&[("ECOUTE_MAIL_WORKER", "off")]), (false, true));
+        assert_eq!(
+            jobs(&[("ECOUTE_MAIL_WORKER", "off"), ("ECOUTE_BACKGROUND_JOBS", "on")]),
+            (true, true)
+        );
+        assert_eq!(jobs(&[("ECOUTE_BACKGROUND_JOBS", "off")]), (false, true));
         for (key, bad) in [
             ("ECOUTE_SMTP_TLS", "maybe"),
             ("ECOUTE_MAIL_CONNECTIONS", "0"),

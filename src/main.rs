@@ -44,7 +44,8 @@ enum Command {
         #[command(subcommand)]
         command: OperatorsCommand,
     },
-    /// Send queued mail, without serving pages (set ECOUTE_MAIL_WORKER=off on the servers).
+    /// Run the background jobs (send queued mail, roll up metering, …) without serving pages
+    /// (set ECOUTE_BACKGROUND_JOBS=off on the servers).
     Worker,
     /// Themes, key phrases and near-duplicates of a CSV file's texts, as JSON (offline).
     Analyse {
@@ -144,7 +145,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 db.check_migrated().await?;
             }
-            ecoute::mail::worker::run_standalone(&settings, &db, shutdown_signal()).await?;
+            ecoute::jobs::run_standalone(&settings, &db, shutdown_signal()).await?;
         }
         Command::Migrate => {
             let db = Database::open(&settings).await?;

@@ -18,7 +18,6 @@ use crate::db::Database;
 use crate::db::changes::{self, Change};
 use crate::ideas::likes::LikeWriter;
 use crate::ideas::snapshot::IdeaSnapshots;
-use crate::mail::worker::MailWorker;
 use crate::results::cache::ResultsCache;
 use crate::tenancy::{TenantDb, TenantResolver};
 use crate::web::{App, AppState, router};
@@ -40,12 +39,10 @@ impl Application {
         let pool = db.connect_app(32).await?;
         let resolver = TenantResolver::new(pool.clone(), &settings.base_domain);
         let background = CancellationToken::new();
-        // Off when `ecoute worker` runs on its own (ECOUTE_MAIL_WORKER=off).
-        let mail_worker = if settings.mail_worker {
-            let worker = MailWorker::from_settings(pool.clone(), settings)?;
-            // The other background jobs go with the mail worker (src/jobs.rs).
+        // Off when `ecoute worker` runs them on its own (ECOUTE_BACKGROUND_JOBS=off).
+        let mail_worker = if settings.background_jobs {
             crate::jobs::spawn_all(&pool, settings, &background);
-            Some(tokio::spawn(worker.run(background.child_token())))
+            crate::jobs::mail_worker(&pool, settings, &background)?
         } else {
             None
         };

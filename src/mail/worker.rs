@@ -18,7 +18,8 @@
 //! space queues again those that never passed the gate and marks `uncertain` those that did.
 //! Failures are retried with a backoff capped at 60 s; when the server itself is unreachable a
 //! circuit breaker stops claiming and probes it with one mail at growing intervals (at most
-//! 60 s), so mails wait in the queue rather than burning attempts.
+//! 3 s; one outage counts once, however many senders saw it), so mails wait in the queue rather
+//! than burning attempts, and resume within seconds of the server's return.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
@@ -42,12 +43,14 @@ use super::claim::{self, AttemptOutcome, Claim, Job, Record};
 use super::render::{self, Draft};
 use super::smtp::{self, Delivery, SmtpEndpoint};
 use crate::config::{Settings, SmtpTls};
-use crate::db::Database;
 use crate::tenancy::TenantDb;
 
-/// Longest wait before a deferred mail is tried again, and between probes of a server that is
-/// down: when it comes back, mail goes out within a minute.
+/// Longest wait before a deferred mail is tried again.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// Longest wait between two probes of an SMTP server that cannot be reached: one connection
+/// attempt every few seconds costs nothing, and mail resumes within this of its return.
+pub const MAX_PROBE_INTERVAL: Duration = Duration::from_secs(3);
 /// An idle SMTP connection is closed after this long.
 const IDLE: Duration = Duration::from_secs(20);
 /// Most gate requests or outcomes committed in one transaction.
@@ -355,31 +358,6 @@ impl MailWorker {
     }
 }
 
-/// `ecoute worker`: the mail worker alone, until `shutdown`.
-pub async fn run_standalone(
-    settings: &Settings,
-    db: &Database,
-    shutdown: impl std::future::Future<Output = ()>,
-) -> anyhow::Result<()> {
-    let pool = db.connect_app(8).await?;
-    let worker = MailWorker::from_settings(pool.clone(), settings)?;
-    tracing::info!(
-        connections = settings.mail_connections,
-        per_minute = ?settings.mail_per_minute,
-        smtp = settings.smtp_url.as_deref().map(crate::config::redact_url),
-        "mail worker running"
-    );
-    let stop = CancellationToken::new();
-    let running = tokio::spawn(worker.run(stop.clone()));
-    // The worker process runs the other background jobs too (src/jobs.rs).
-    crate::jobs::spawn_all(&pool, settings, &stop);
-    shutdown.await;
-    stop.cancel();
-    running.await.context("mail worker ended abnormally")?;
-    pool.close().await;
-    Ok(())
-}
-
 async fn sleep_until(until: Option<Instant>) {
     match until {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -505,12 +483,16 @@ impl Breaker {
         self.state.lock().expect("breaker lock").probing = true;
     }
 
+    /// Opens the breaker on a failure that says the server is unreachable. One outage counts
+    /// once: senders already under way when it began fail too, and their failures change
+    /// nothing. Only a failed probe lengthens the wait, doubling it up to
+    /// [`MAX_PROBE_INTERVAL`], so mail resumes within that of the server's return.
     fn trip(&self, why: &str) {
         let mut state = self.state.lock().expect("breaker lock");
-        state.delay = if state.open_until.is_none() {
-            Duration::from_secs(1)
-        } else {
-            (state.delay * 2).min(MAX_BACKOFF)
+        state.delay = match state.open_until {
+            None => Duration::from_secs(1),
+            Some(_) if state.probing => (state.delay * 2).min(MAX_PROBE_INTERVAL),
+            Some(_) => return,
         };
         state.open_until = Some(Instant::now() + state.delay);
         state.probing = false;
@@ -879,6 +861,31 @@ async fn store(db: &TenantDb, tenant: Uuid, records: &[Record]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_outage_counts_once_and_probes_stay_frequent() {
+        let breaker = Breaker::new(4);
+        let delay = |b: &Breaker| b.state.lock().unwrap().delay;
+        // Four senders fail at once: one outage, the first wait.
+        for _ in 0..4 {
+            breaker.trip("connection refused");
+        }
+        assert_eq!(delay(&breaker), Duration::from_secs(1));
+        assert!(breaker.is_open());
+        // Each failed probe doubles the wait, up to the cap.
+        let mut waits = Vec::new();
+        for _ in 0..5 {
+            breaker.probing();
+            breaker.trip("connection refused");
+            waits.push(delay(&breaker).as_secs());
+            // A late failure of a sender that left before the probe changes nothing.
+            breaker.trip("connection refused");
+            assert_eq!(delay(&breaker).as_secs(), *waits.last().unwrap());
+        }
+        assert_eq!(waits, vec![2, 3, 3, 3, 3]);
+        breaker.succeeded();
+        assert!(matches!(breaker.check(), BreakerCheck::Closed));
+    }
 
     #[test]
     fn backoff_is_capped() {

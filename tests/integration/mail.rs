@@ -482,6 +482,55 @@ async fn mail_waits_while_smtp_is_down_and_goes_once_with_the_same_message_id() 
     running.await.unwrap();
 }
 
+/// A 10 s SMTP outage while mail flows: every sender under way fails at once, and that counts
+/// as one outage, so mail resumes within seconds of the server's return (it used to wait for a
+/// backoff lengthened once per failing sender, about a minute).
+#[tokio::test]
+async fn a_ten_second_smtp_outage_delays_mail_by_seconds_not_a_minute() {
+    const MAILS: usize = 120;
+    let test_db = TestDb::new().await;
+    let gironde = Space::new(&test_db, "gironde").await;
+    assert_eq!(
+        gironde.invite_many(&addresses("panne", MAILS), None).await.queued,
+        MAILS as u64
+    );
+    let smtp = SmtpSink::start().await;
+    smtp.set_mode(SinkMode::SlowAccept(Duration::from_millis(50)));
+    let worker = MailWorker::with_options(test_db.app_pool().await, transport(&smtp.url()), options());
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(worker.run(stop.clone()));
+    assert!(eventually(Duration::from_secs(20), || async { smtp.messages().len() >= 10 }).await);
+
+    smtp.stop();
+    let before = smtp.messages().len();
+    assert!(before < MAILS, "mail was still flowing when the server went down");
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    smtp.set_mode(SinkMode::Accept);
+    smtp.restart().await;
+    let back = std::time::Instant::now();
+    assert!(
+        eventually(Duration::from_secs(70), || async { smtp.messages().len() > before }).await,
+        "mail resumes"
+    );
+    let resumed = back.elapsed();
+    println!("mail resumed {:.1} s after the server came back", resumed.as_secs_f64());
+    assert!(resumed < Duration::from_secs(5), "mail resumed only after {resumed:?}");
+
+    // And the rest goes, once each.
+    assert!(
+        eventually(Duration::from_secs(30), || async {
+            let c = gironde.counts().await;
+            c.queued == 0 && c.sending == 0
+        })
+        .await,
+        "{:?}",
+        gironde.counts().await
+    );
+    stop.cancel();
+    running.await.unwrap();
+    assert!(arrivals(&smtp.messages()).values().all(|n| *n == 1));
+}
+
 /// Nothing answers on `port`.
 async fn smtp_nothing_on(port: u16) -> bool {
     tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err()
@@ -708,7 +757,7 @@ async fn the_server_can_leave_mail_to_a_worker_of_its_own() {
     let test_db = TestDb::new().await;
     let mut settings = test_db.settings();
     settings.smtp_url = Some(smtp.url());
-    settings.mail_worker = false;
+    settings.background_jobs = false;
     let db = ecoute::db::Database::with_options(test_db.db.owner.clone(), APP_ROLE, None);
     let app = TestApp::spawn_with_settings(test_db, settings.clone()).await;
     let mut browser = Browser::new(&app, "aude.localhost");
@@ -727,9 +776,7 @@ async fn the_server_can_leave_mail_to_a_worker_of_its_own() {
             eventually(Duration::from_secs(10), || async { !smtp.messages().is_empty() }).await;
         }
     };
-    ecoute::mail::worker::run_standalone(&settings, &db, delivered)
-        .await
-        .unwrap();
+    ecoute::jobs::run_standalone(&settings, &db, delivered).await.unwrap();
     let messages = smtp.messages();
     assert_eq!(messages.len(), 1);
     assert_eq!(

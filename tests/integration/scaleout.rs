@@ -24,7 +24,7 @@ fn same_database(test_db: &TestDb) -> TestDb {
 async fn two_web_pods_and_a_worker_stay_coherent_on_one_database() {
     let smtp = SmtpSink::start().await;
     let test_db = TestDb::new().await;
-    let web_env = [("ECOUTE_MAIL_WORKER", "off")];
+    let web_env = [("ECOUTE_BACKGROUND_JOBS", "off")];
     let pod_a = processes::serve(&test_db, &web_env).await;
     let pod_b = processes::serve(&test_db, &web_env).await;
     let smtp_url = smtp.url();
