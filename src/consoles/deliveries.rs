@@ -47,6 +47,7 @@ pub async fn list(
     };
     let mut tx = state.db.begin(&page.tenant).await?;
     let listing = status::list(&mut tx, &filter, request).await?;
+    let uncertain = status::counts(&mut tx, &Filter::default()).await?.uncertain;
     let counts = status::counts(
         &mut tx,
         &Filter {
@@ -70,6 +71,8 @@ pub async fn list(
         campaign: Option<Uuid>,
         more: bool,
         notice: Option<String>,
+        /// Uncertain mails of the whole space (the one action re-sends them all).
+        uncertain: i64,
     }
     let statuses = MailStatus::ALL
         .iter()
@@ -88,6 +91,7 @@ pub async fn list(
         campaign: filter.campaign,
         more,
         notice,
+        uncertain,
     };
     render_console(
         &page,
@@ -133,3 +137,34 @@ pub async fn decide(
     tx.commit().await?;
     see_other("/admin/courriels?fait=courriel")
 }
+
+/// `POST /admin/courriels/incertains`: queues again every uncertain mail of the space, in one
+/// action taken after the page's warning that some recipients may get the mail twice. The
+/// choice and its count go to the audit log. Run twice, the second finds none: nothing more
+/// is sent, nothing more recorded.
+pub async fn resend_uncertain(
+    State(state): State<AppState>,
+    page: Page,
+    operator: SignedInOperator,
+    CsrfForm(_): CsrfForm<Confirm>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::InviteParticipants)?;
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let resent = status::resend_uncertain(&mut tx).await?;
+    if resent > 0 {
+        crate::audit::record(
+            &mut tx,
+            &operator.0,
+            "mail.resend_uncertain",
+            "",
+            serde_json::json!({ "count": resent }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    see_other("/admin/courriels?fait=courriels_incertains")
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(Deserialize)]
+pub struct Confirm {}

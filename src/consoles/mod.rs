@@ -99,6 +99,7 @@ pub fn routes() -> Router<crate::web::AppState> {
         .route("/admin/campagnes/{id}/couverture", post(campaigns::upload_cover))
         .route("/admin/courriels", get(deliveries::list))
         .route("/admin/courriels/{id}/decision", post(deliveries::decide))
+        .route("/admin/courriels/incertains", post(deliveries::resend_uncertain))
         .route("/admin/moderation", get(space::moderation).post(space::decide))
         .route("/admin/equipe", get(space::team))
         .route("/admin/equipe/invitations", post(space::invite_operator))

@@ -223,6 +223,27 @@ pub async fn attempts(tx: &mut TenantTx, mail: Uuid) -> Result<Vec<AttemptRow>, 
         .collect()
 }
 
+/// Queues again every `uncertain` mail of the space (an operator's one action after a worker
+/// died mid-session, knowing some recipients may get the mail twice). Each keeps its
+/// Message-ID, so a receiving system may drop a duplicate. Returns how many were queued.
+pub async fn resend_uncertain(tx: &mut TenantTx) -> Result<u64, sqlx::Error> {
+    let resent = sqlx::query(
+        "UPDATE mail_outbox SET status = 'queued', next_try_at = now(), last_error = 'resent by an operator'
+          WHERE tenant_id = $1 AND status = 'uncertain'",
+    )
+    .bind(tx.tenant_id())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if resent > 0 {
+        sqlx::query("SELECT pg_notify('ecoute_mail_queued', $1::text)")
+            .bind(tx.tenant_id())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(resent)
+}
+
 /// An operator's decision on an `uncertain` mail (or a `failed` one, for resending).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {

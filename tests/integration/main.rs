@@ -12,6 +12,7 @@ mod browser;
 mod cache;
 mod cancellation;
 mod consoles;
+mod deliveries;
 mod demo;
 mod embedded;
 mod helpers;
