@@ -15,7 +15,7 @@ use super::session::{SESSION_COOKIE, SESSION_DAYS, close_session, open_session};
 use crate::error::PageError;
 use crate::mail::{OutgoingMail, queue};
 use crate::web::AppState;
-use crate::web::csrf::{CsrfForm, cookie, read_cookie};
+use crate::web::csrf::{CheckedForm, CsrfForm, cookie, read_cookie};
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 
@@ -69,7 +69,7 @@ pub struct SignInForm {
 pub async fn request_link(
     State(state): State<AppState>,
     page: Page,
-    CsrfForm(form): CsrfForm<SignInForm>,
+    CheckedForm { form, refused }: CheckedForm<SignInForm>,
 ) -> Result<Response, PageError> {
     let return_to = safe_return_path(form.retour.as_deref());
     let show_error = |message: String| {
@@ -88,6 +88,13 @@ pub async fn request_link(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         Ok::<_, PageError>(response)
     };
+    // A refused character (a NUL...): the entry kept (without that character), the message
+    // beside it. In a hidden field: the error page.
+    match refused.as_deref() {
+        Some("email") => return show_error(page.text("error.invalid_text.field")),
+        Some(field) => return Err(PageError::InvalidText(field.to_owned())),
+        None => {}
+    }
     let email = match EmailAddress::parse(&form.email) {
         Ok(email) => email,
         Err(_) => return show_error(page.text("validation.email")),

@@ -380,7 +380,7 @@ pub async fn idea_page(
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
 ) -> Result<Response, PageError> {
-    render_idea(&state, &page, &slug, id, Vec::new(), StatusCode::OK).await
+    render_idea(&state, &page, &slug, id, Vec::new(), Kept::default(), StatusCode::OK).await
 }
 
 async fn render_idea(
@@ -389,6 +389,7 @@ async fn render_idea(
     slug: &str,
     id: Uuid,
     errors: Vec<ShownError>,
+    kept: Kept,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let (campaign, idea, mut tx) = idea_in_campaign(state, page, slug, id).await?;
@@ -406,6 +407,7 @@ async fn render_idea(
         can_contribute: bool,
         submission_key: Uuid,
         errors: Vec<ShownError>,
+        kept: Kept,
         paragraphs: Vec<&'a str>,
     }
     let view = View {
@@ -416,10 +418,34 @@ async fn render_idea(
         comments,
         submission_key: Uuid::new_v4(),
         errors,
+        kept,
     };
     let mut response = page.render("idea.html", view)?.into_response();
     *response.status_mut() = status;
     Ok(response)
+}
+
+/// What a person typed in a form of the idea page that was refused, shown again in its field
+/// with the message beside it (the comment or reply form it came from, or the report form).
+#[derive(Serialize, Default)]
+struct Kept {
+    /// `Some` for a refused comment: the text, the comment it answered (`None`: top level),
+    /// and the message.
+    comment: Option<KeptText>,
+    /// `Some` for a refused report.
+    report: Option<KeptText>,
+}
+
+#[derive(Serialize)]
+struct KeptText {
+    text: String,
+    parent: Option<String>,
+    message: String,
+}
+
+/// The message of the first error (the forms of the idea page have one field each).
+fn first_message(errors: &[ShownError]) -> String {
+    errors.first().map(|e| e.message.clone()).unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -478,12 +504,17 @@ pub async fn post_comment(
     State(state): State<AppState>,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
-    CsrfForm(form): CsrfForm<CommentForm>,
+    CheckedForm { form, refused }: CheckedForm<CommentForm>,
 ) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
         return sign_in_first(&page.path);
     };
-    let parent = match form.parent_id.as_deref().filter(|p| !p.is_empty()) {
+    // Only the text is shown again; a refused character in a hidden field gets the error page.
+    if let Some(field) = refused.as_ref().filter(|f| *f != "body") {
+        return Err(PageError::InvalidText(field.clone()));
+    }
+    let parent_id = form.parent_id.filter(|p| !p.is_empty());
+    let parent = match parent_id.as_deref() {
         Some(p) => Some(p.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
         None => None,
     };
@@ -492,19 +523,29 @@ pub async fn post_comment(
         return Err(PageError::BadRequest);
     }
     let mut tx = tx;
-    let body = match parse_comment(&form.body) {
+    // A refused character (a NUL...) or a text too short or long: the page again, the entry in
+    // its field with the message beside it, nothing stored.
+    let parsed = match refused {
+        Some(_) => Err(vec![FieldError {
+            field: "body",
+            message: "error.invalid_text.field",
+        }]),
+        None => parse_comment(&form.body),
+    };
+    let body = match parsed {
         Ok(body) => body,
         Err(errors) => {
             drop(tx);
-            return render_idea(
-                &state,
-                &page,
-                &slug,
-                id,
-                shown(&page, &errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let errors = shown(&page, &errors);
+            let kept = Kept {
+                comment: Some(KeptText {
+                    message: first_message(&errors),
+                    text: form.body,
+                    parent: parent_id,
+                }),
+                report: None,
+            };
+            return render_idea(&state, &page, &slug, id, errors, kept, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     match insert_comment(&mut tx, &idea, parent, account.id, &body, form.submission_key).await? {
@@ -534,29 +575,41 @@ pub async fn post_report(
     State(state): State<AppState>,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
-    CsrfForm(form): CsrfForm<ReportForm>,
+    CheckedForm { form, refused }: CheckedForm<ReportForm>,
 ) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
         return sign_in_first(&page.path);
     };
-    let comment = match form.comment_id.as_deref().filter(|p| !p.is_empty()) {
+    if let Some(field) = refused.as_ref().filter(|f| *f != "reason") {
+        return Err(PageError::InvalidText(field.clone()));
+    }
+    let comment_id = form.comment_id.filter(|p| !p.is_empty());
+    let comment = match comment_id.as_deref() {
         Some(c) => Some(c.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
         None => None,
     };
     let (_, idea, mut tx) = idea_in_campaign(&state, &page, &slug, id).await?;
-    let reason = match parse_reason(&form.reason) {
+    let parsed = match refused {
+        Some(_) => Err(vec![FieldError {
+            field: "reason",
+            message: "error.invalid_text.field",
+        }]),
+        None => parse_reason(&form.reason),
+    };
+    let reason = match parsed {
         Ok(r) => r,
         Err(errors) => {
             drop(tx);
-            return render_idea(
-                &state,
-                &page,
-                &slug,
-                id,
-                shown(&page, &errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let errors = shown(&page, &errors);
+            let kept = Kept {
+                comment: None,
+                report: Some(KeptText {
+                    message: first_message(&errors),
+                    text: form.reason,
+                    parent: comment_id,
+                }),
+            };
+            return render_idea(&state, &page, &slug, id, errors, kept, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     report(&mut tx, &idea, comment, account.id, &reason).await?;

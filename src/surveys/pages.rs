@@ -15,7 +15,7 @@ use crate::accounts::pages::message;
 use crate::campaigns::queries::{CampaignDetail, find_campaign};
 use crate::error::PageError;
 use crate::web::AppState;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::CheckedForm;
 use crate::web::page::Page;
 use crate::web::pages::{see_other, sign_in_first};
 
@@ -164,10 +164,22 @@ pub async fn submit_survey(
     State(state): State<AppState>,
     page: Page,
     Path(slug): Path<String>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    CheckedForm { form: fields, refused }: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
         return sign_in_first(&page.path);
+    };
+    // A refused character (a NUL...) in an answer: that question is flagged, the other answers
+    // and that one (without the character) are shown again, nothing is stored.
+    let refused_question = match refused.clone() {
+        Some(field) => Some(
+            field
+                .strip_prefix("q-")
+                .and_then(|rest| rest.split("-rang-").next())
+                .and_then(|id| id.parse::<Uuid>().ok())
+                .ok_or(PageError::InvalidText(field))?,
+        ),
+        None => None,
     };
     let (mut tx, campaign) = survey_campaign(&state, &page, &slug).await?;
     if !campaign.is_open() {
@@ -176,13 +188,31 @@ pub async fn submit_survey(
         return Ok(r);
     }
     let questions = list_questions(&mut tx, &campaign).await?;
-    let raw = answers_from_form(&questions, &fields).map_err(|_| PageError::BadRequest)?;
+    // A form that no longer reads without the refused characters: the error page says why.
+    let unreadable = || refused.clone().map_or(PageError::BadRequest, PageError::InvalidText);
+    let raw = answers_from_form(&questions, &fields).map_err(|_| unreadable())?;
     let submission_key = fields
         .iter()
         .find(|(k, _)| k == "submission_key")
         .and_then(|(_, v)| v.parse().ok())
-        .ok_or(PageError::BadRequest)?;
-    let answers = match validate(&questions, &raw) {
+        .ok_or_else(unreadable)?;
+    let checked = match (validate(&questions, &raw), refused_question) {
+        (Ok(answers), None) => Ok(answers),
+        (Ok(_), Some(question_id)) => Err(vec![AnswerError {
+            question_id,
+            message: "error.invalid_text.field",
+        }]),
+        (Err(mut errors), Some(question_id)) => {
+            errors.retain(|e| e.question_id != question_id);
+            errors.push(AnswerError {
+                question_id,
+                message: "error.invalid_text.field",
+            });
+            Err(errors)
+        }
+        (Err(errors), None) => Err(errors),
+    };
+    let answers = match checked {
         Ok(answers) => answers,
         Err(errors) => {
             drop(tx);

@@ -294,6 +294,18 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
     let app = TestApp::spawn().await;
     let owner = app.test_db.owner().await;
     let slug = campaign_slug(&app, "gironde", "local").await;
+    // A survey with a free-text question, so that its form is walked too.
+    let tenant = crate::helpers::tenant_id(&owner, "gironde").await;
+    crate::helpers::as_owner(
+        &owner,
+        tenant,
+        format!(
+            "UPDATE campaigns SET has_survey = true WHERE slug = '{slug}';
+             INSERT INTO survey_questions (tenant_id, campaign_id, position, kind, label)
+             SELECT tenant_id, id, 1, 'short_text', 'Votre avis' FROM campaigns WHERE slug = '{slug}';"
+        ),
+    )
+    .await;
     let mut browser = Browser::new(&app, HOST);
     browser.set_cookie(
         "ecoute_session",
@@ -324,6 +336,7 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
     };
     let before = count().await;
     let mut tried = 0;
+    let mut kept = 0;
     let pages = [
         "/connexion".to_owned(),
         format!("/consultations/{slug}"),
@@ -347,20 +360,28 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
                     .map(|n| match n.as_str() {
                         "csrf" => (n.as_str(), csrf.clone()),
                         n if n == target => (n, "avant\u{0}après".to_owned()),
+                        "submission_key" => ("submission_key", Uuid::new_v4().to_string()),
                         n => (n, "valeur".to_owned()),
                     })
                     .collect();
                 let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
                 let (status, _, html) = browser.post_form(&action, &fields).await;
                 assert_eq!(status, 422, "{action}, NUL in {target}");
+                // The form again with the message beside the field (and a text field's entry
+                // kept, without the NUL), or, for a hidden field, the French error page.
+                let shown_again = html.contains("caractère de contrôle non autorisé");
                 assert!(
-                    html.contains("Saisie refusée") && html.contains("<html"),
-                    "{action}, {target}: the French page"
+                    html.contains("<html") && (shown_again || html.contains("Saisie refusée")),
+                    "{action}, {target}: the form again or the French page"
                 );
+                kept += usize::from(shown_again && html.contains("avantaprès"));
             }
         }
     }
     assert!(tried >= 8, "{tried} form fields tried");
+    // The sign-in address, the idea's title and body, the comment, the report reason and the
+    // survey's answer.
+    assert!(kept >= 6, "{kept} of {tried} fields shown again with the entry kept");
     // The idea form is shown again with the entry kept (without the NUL) and nothing stored.
     let csrf = browser.csrf(&format!("/consultations/{slug}")).await;
     let key = Uuid::new_v4().to_string();
