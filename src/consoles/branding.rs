@@ -186,13 +186,13 @@ pub async fn save(
             }
             continue;
         }
-        let value = field.text().await.map_err(crate::web::uploads::refused)?;
+        let value = crate::web::uploads::text(&mut field).await?;
         match name.as_str() {
             "csrf" => csrf = value,
             "action" => action = value,
             "primary_color" => form.primary_color = value.trim().to_owned(),
             "secondary_color" => form.secondary_color = value.trim().to_owned(),
-            "welcome_text" => form.welcome_text = value.replace("\r\n", "\n").trim().to_owned(),
+            "welcome_text" => form.welcome_text = value.trim().to_owned(),
             "remove_logo" => remove_logo = value == "on",
             _ => {}
         }

@@ -695,15 +695,8 @@ pub async fn upload_cover(
                 Some(read) => bytes = read,
                 None => too_big = true,
             },
-            "csrf" => csrf = field.text().await.map_err(crate::web::uploads::refused)?,
-            "alt" => {
-                alt = field
-                    .text()
-                    .await
-                    .map_err(crate::web::uploads::refused)?
-                    .trim()
-                    .to_owned()
-            }
+            "csrf" => csrf = crate::web::uploads::text(&mut field).await?,
+            "alt" => alt = crate::web::uploads::text(&mut field).await?.trim().to_owned(),
             _ => {}
         }
     }

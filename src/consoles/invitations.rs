@@ -265,12 +265,12 @@ pub async fn send(
             }
             continue;
         }
-        let value = field.text().await.map_err(crate::web::uploads::refused)?;
+        let value = crate::web::uploads::text(&mut field).await?;
         match name.as_str() {
             "csrf" => csrf = value,
             "addresses" => pasted = value,
             "subject" => subject = value.trim().to_owned(),
-            "message" => message = value.replace("\r\n", "\n").trim().to_owned(),
+            "message" => message = value.trim().to_owned(),
             "as_staff" => as_staff = value == "on",
             _ => {}
         }

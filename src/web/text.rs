@@ -1,6 +1,6 @@
 //! Text at the boundary: what PostgreSQL would refuse (NUL, answered with SQLSTATE 22021 or
 //! 22P05) and what no person types (the other C0 controls) is refused where the request is
-//! read, once, for every field; what is kept is normalised to NFC.
+//! read, once, for every field; what is kept is normalised to NFC, with `\n` line breaks.
 //!
 //! Where it is applied: JSON bodies (`web::json::Json`), urlencoded forms
 //! (`web::csrf::CsrfForm`), paths and query strings (`web::refusals`), CSV lists (per line, by
@@ -45,7 +45,9 @@ pub fn allowed(c: char) -> bool {
     c >= ' ' || matches!(c, '\t' | '\n' | '\r')
 }
 
-/// Checks a text and returns it in NFC (borrowed when it already is, which is the usual case).
+/// Checks a text and returns it in NFC with its line breaks as `\n` (borrowed when it already
+/// is, which is the usual case). Browsers send a textarea's line breaks as `\r\n` and count
+/// each as one character against `maxlength`: stored as `\n`, they count the same here.
 pub fn clean(text: &str) -> Result<Cow<'_, str>, TextError> {
     if !text.chars().all(allowed) {
         return Err(TextError::Control);
@@ -54,7 +56,16 @@ pub fn clean(text: &str) -> Result<Cow<'_, str>, TextError> {
     if text.len() > MAX_CHARS && text.chars().count() > MAX_CHARS {
         return Err(TextError::TooLong);
     }
-    Ok(nfc(text))
+    Ok(match nfc(text) {
+        Cow::Borrowed(text) => unify_line_breaks(text).map_or(Cow::Borrowed(text), Cow::Owned),
+        Cow::Owned(text) => Cow::Owned(unify_line_breaks(&text).unwrap_or(text)),
+    })
+}
+
+/// `\r\n` and a lone `\r` as `\n`; `None` when the text has no `\r`.
+fn unify_line_breaks(text: &str) -> Option<String> {
+    text.contains('\r')
+        .then(|| text.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
 /// The text in NFC, borrowed when it already is.
@@ -135,7 +146,9 @@ mod tests {
                     prop_assert!(!has_control);
                     prop_assert!(unicode_normalization::is_nfc(&cleaned));
                     let nfc: String = text.nfc().collect();
+                    let nfc = nfc.replace("\r\n", "\n").replace('\r', "\n");
                     prop_assert_eq!(cleaned.as_ref(), nfc.as_str());
+                    prop_assert!(!cleaned.contains('\r'));
                     let again = clean(&cleaned).unwrap();
                     prop_assert_eq!(again.as_ref(), cleaned.as_ref());
                 }
@@ -158,7 +171,11 @@ mod tests {
     #[test]
     fn examples() {
         assert_eq!(clean("a\u{0}b"), Err(TextError::Control));
-        assert_eq!(clean("ligne\r\nsuivante\tfin").unwrap(), "ligne\r\nsuivante\tfin");
+        assert_eq!(
+            clean("ligne\r\nsuivante\tfin\rdernière").unwrap(),
+            "ligne\nsuivante\tfin\ndernière"
+        );
+        assert!(matches!(clean("ligne\nsuivante").unwrap(), Cow::Borrowed(_)));
         let composed = clean("e\u{301}t\u{e9}").unwrap();
         assert!(matches!(&composed, Cow::Owned(s) if s == "\u{e9}t\u{e9}"));
         assert!(matches!(clean("déjà").unwrap(), Cow::Borrowed(_)));

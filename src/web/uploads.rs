@@ -4,6 +4,20 @@ use axum::extract::multipart::{Field, MultipartError};
 
 use crate::error::PageError;
 
+/// A text field of a multipart form, checked like every other text ([`super::text`]): a
+/// refused character or invalid UTF-8 gets the French page naming the field (422), a value
+/// longer than a urlencoded form may be the 413 page.
+pub async fn text(field: &mut Field<'_>) -> Result<String, PageError> {
+    let name = field.name().unwrap_or_default().to_owned();
+    let bytes = read_capped(field, super::limits::FORM)
+        .await?
+        .ok_or(PageError::TooLarge)?;
+    match super::text::clean_bytes(&bytes) {
+        Ok(text) => Ok(text.into_owned()),
+        Err(_) => Err(PageError::InvalidText(name)),
+    }
+}
+
 /// The field's bytes, or `None` as soon as they exceed `max` (the rest is not read).
 pub async fn read_capped(field: &mut Field<'_>, max: usize) -> Result<Option<Vec<u8>>, PageError> {
     let mut bytes = Vec::new();

@@ -1115,6 +1115,25 @@ async fn the_branding_editor_checks_logos_by_content_and_colours_by_contrast() {
         ("secondary_color", "#f9a825"),
     ];
     assert_eq!(post_branding(&app, &operator, &no_token, None).await.0, 403);
+    // Text fields of a multipart form are checked like any other: a NUL gets the French page
+    // and nothing is saved; line breaks are kept as \n, however the browser sent them.
+    let mut nul = good.to_vec();
+    nul[4] = ("welcome_text", "Bienvenue\u{0} à tous.");
+    let (status, html) = post_branding(&app, &operator, &nul, None).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Saisie refusée"), "the French page");
+    let (_, css) = app.get_text(GIRONDE, "/branding.css").await;
+    assert!(!css.contains("#1b5e20"), "nothing saved");
+    let mut crlf = good.to_vec();
+    crlf[4] = ("welcome_text", "Bienvenue.\r\n\r\nDonnez-nous votre avis.\rMerci.");
+    assert_eq!(post_branding(&app, &operator, &crlf, None).await.0, 303);
+    let gironde = crate::helpers::tenant_id(&owner, "gironde").await;
+    let stored: String = sqlx::query_scalar("SELECT welcome_text FROM tenants WHERE id = $1")
+        .bind(gironde)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    assert_eq!(stored, "Bienvenue.\n\nDonnez-nous votre avis.\nMerci.");
 
     let (status, _) = post_branding(&app, &operator, &good, Some(("logo.png", &png))).await;
     assert_eq!(status, 303);
