@@ -14,7 +14,7 @@ use crate::accounts::pages::message;
 use crate::campaigns::queries::{CampaignDetail, find_campaign};
 use crate::error::PageError;
 use crate::web::AppState;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CheckedForm, CsrfForm};
 use crate::web::page::Page;
 use crate::web::pages::{see_other, sign_in_first};
 
@@ -44,6 +44,8 @@ struct ApplyView<'a> {
     application_id: Option<Uuid>,
     errors: usize,
     consent_error: bool,
+    /// The needs held a refused character (a NUL...): shown again without it, flagged.
+    needs_error: bool,
     saved: bool,
 }
 
@@ -85,6 +87,7 @@ fn view<'a>(
         application_id: None,
         errors: errors.len(),
         consent_error: false,
+        needs_error: false,
         saved: false,
     }
 }
@@ -141,10 +144,17 @@ pub async fn submit_application(
     State(state): State<AppState>,
     page: Page,
     Path(slug): Path<String>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    CheckedForm { form: fields, refused }: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
         return sign_in_first(&page.path);
+    };
+    // Only the free text is shown again when it held a refused character; anywhere else (a
+    // choice, a hidden field) the error page says why.
+    let needs_error = match refused {
+        Some(field) if field == "accessibility_needs" => true,
+        Some(field) => return Err(PageError::InvalidText(field)),
+        None => false,
     };
     let (mut tx, campaign, recruitment) = load(&state, &page, &slug).await?;
     if !recruitment.open {
@@ -167,7 +177,7 @@ pub async fn submit_application(
     let needs: String = field("accessibility_needs").unwrap_or("").chars().take(2000).collect();
     let consent = field("consent") == Some("oui");
     let validated = validate(&recruitment.criteria, &fields);
-    if validated.is_err() || !consent {
+    if validated.is_err() || !consent || needs_error {
         drop(tx);
         let errors = validated.as_ref().err().cloned().unwrap_or_default();
         let typed: Answers = recruitment
@@ -190,7 +200,8 @@ pub async fn submit_application(
         let mut v = view(&page, &campaign, &recruitment, &typed, &sessions, &needs, &errors);
         v.application_id = editing;
         v.consent_error = !consent;
-        v.errors += usize::from(!consent);
+        v.needs_error = needs_error;
+        v.errors += usize::from(!consent) + usize::from(needs_error);
         let mut response = page.render("workshop_apply.html", v)?.into_response();
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);

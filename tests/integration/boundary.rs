@@ -294,7 +294,11 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
     let app = TestApp::spawn().await;
     let owner = app.test_db.owner().await;
     let slug = campaign_slug(&app, "gironde", "local").await;
-    // A survey with a free-text question, so that its form is walked too.
+    // A survey with a free-text question and a workshop recruitment, so that their forms are
+    // walked too.
+    let criteria = serde_json::to_string(&ecoute::workshops::criteria::standard_criteria(&["33".into()]))
+        .unwrap()
+        .replace('\'', "''");
     let tenant = crate::helpers::tenant_id(&owner, "gironde").await;
     crate::helpers::as_owner(
         &owner,
@@ -302,7 +306,9 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
         format!(
             "UPDATE campaigns SET has_survey = true WHERE slug = '{slug}';
              INSERT INTO survey_questions (tenant_id, campaign_id, position, kind, label)
-             SELECT tenant_id, id, 1, 'short_text', 'Votre avis' FROM campaigns WHERE slug = '{slug}';"
+             SELECT tenant_id, id, 1, 'short_text', 'Votre avis' FROM campaigns WHERE slug = '{slug}';
+             INSERT INTO workshop_recruitments (tenant_id, campaign_id, criteria)
+             SELECT tenant_id, id, '{criteria}' FROM campaigns WHERE slug = '{slug}';"
         ),
     )
     .await;
@@ -361,6 +367,8 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
                         "csrf" => (n.as_str(), csrf.clone()),
                         n if n == target => (n, "avant\u{0}après".to_owned()),
                         "submission_key" => ("submission_key", Uuid::new_v4().to_string()),
+                        // Empty on the page for a first application.
+                        "application_id" => ("application_id", String::new()),
                         n => (n, "valeur".to_owned()),
                     })
                     .collect();
@@ -379,9 +387,9 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
         }
     }
     assert!(tried >= 8, "{tried} form fields tried");
-    // The sign-in address, the idea's title and body, the comment, the report reason and the
-    // survey's answer.
-    assert!(kept >= 6, "{kept} of {tried} fields shown again with the entry kept");
+    // The sign-in address, the idea's title and body, the comment, the report reason, the
+    // survey's answer and the workshop application's needs.
+    assert!(kept >= 7, "{kept} of {tried} fields shown again with the entry kept");
     // The idea form is shown again with the entry kept (without the NUL) and nothing stored.
     let csrf = browser.csrf(&format!("/consultations/{slug}")).await;
     let key = Uuid::new_v4().to_string();
