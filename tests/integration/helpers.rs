@@ -118,6 +118,9 @@ async fn drop_stale_databases(admin: &PgConnectOptions) {
 /// A fresh database for one test: migrated, with the `tenants/` folder synced.
 pub struct TestDb {
     pub db: Database,
+    /// The test database this handle drops when it goes (see its `Drop`); anything but an
+    /// `ecoute_test_…` name (a second handle from [`TestDb::sharing`], a private cluster's
+    /// `postgres`) is left alone.
     pub name: String,
 }
 
@@ -134,6 +137,14 @@ impl TestDb {
         TestDb { db, name }
     }
 
+    /// A second handle on the same database (a second pod), which leaves dropping it to this one.
+    pub fn sharing(&self) -> TestDb {
+        TestDb {
+            db: Database::with_options(self.db.owner.clone(), APP_ROLE, None),
+            name: String::new(),
+        }
+    }
+
     pub async fn owner(&self) -> PgPool {
         self.db.connect_owner().await.unwrap()
     }
@@ -147,6 +158,34 @@ impl TestDb {
         let mut settings = Settings::defaults();
         settings.tenants_dir = tenants_dir();
         settings
+    }
+}
+
+/// The database goes with its test. After a failure it stays, for inspection, until the next
+/// run drops it ([`drop_stale_databases`]); the template goes the same way, as nothing runs
+/// after the last test of a process.
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(server) = SERVER.get() else { return };
+        if std::thread::panicking() || !self.name.starts_with("ecoute_test_") {
+            return;
+        }
+        let (admin, name) = (server.admin.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which may not block: a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut conn = PgConnection::connect_with(&admin).await.ok()?;
+                let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                let done = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
+                conn.close().await.ok();
+                done.ok()
+            })
+        });
+        let _ = dropped.join();
     }
 }
 
@@ -219,11 +258,7 @@ impl TestApp {
 
     /// A second server on the same database (a second pod).
     pub async fn spawn_sibling(&self) -> TestApp {
-        let db = TestDb {
-            db: Database::with_options(self.test_db.db.owner.clone(), APP_ROLE, None),
-            name: self.test_db.name.clone(),
-        };
-        TestApp::spawn_on(db, &[]).await
+        TestApp::spawn_on(self.test_db.sharing(), &[]).await
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -22,16 +22,21 @@ impl Drop for Process {
     }
 }
 
-/// The owner's connection URL for a child process.
+/// The owner's connection URL for a child process: the same server as the suite's, by the
+/// same way. A socket set on the options (the embedded cluster's) wins over the host, which
+/// then only holds sqlx's default (a socket directory of the machine's own server, or
+/// `localhost`), exactly as sqlx itself connects.
 fn owner_url(options: &PgConnectOptions) -> String {
-    let host = options.get_host();
     let user = options.get_username();
     let port = options.get_port();
     let database = options.get_database().unwrap_or("postgres");
-    if host.starts_with('/') {
-        format!("postgres://{user}@localhost:{port}/{database}?host={host}")
-    } else {
-        format!("postgres://{user}@{host}:{port}/{database}")
+    let socket = options
+        .get_socket()
+        .map(|dir| dir.display().to_string())
+        .or_else(|| Some(options.get_host().to_owned()).filter(|host| host.starts_with('/')));
+    match socket {
+        Some(dir) => format!("postgres://{user}@localhost:{port}/{database}?host={dir}"),
+        None => format!("postgres://{user}@{}:{port}/{database}", options.get_host()),
     }
 }
 

@@ -13,13 +13,6 @@ use crate::helpers::{TestApp, TestDb, campaign_slug, eventually, session_for};
 use crate::processes;
 use crate::smtp::SmtpSink;
 
-fn same_database(test_db: &TestDb) -> TestDb {
-    TestDb {
-        db: ecoute::db::Database::with_options(test_db.db.owner.clone(), crate::helpers::APP_ROLE, None),
-        name: test_db.name.clone(),
-    }
-}
-
 #[tokio::test]
 async fn two_web_pods_and_a_worker_stay_coherent_on_one_database() {
     let smtp = SmtpSink::start().await;
@@ -29,7 +22,7 @@ async fn two_web_pods_and_a_worker_stay_coherent_on_one_database() {
     let pod_b = processes::serve(&test_db, &web_env).await;
     let smtp_url = smtp.url();
     let _worker = processes::worker(&test_db, &[("ECOUTE_SMTP_URL", &smtp_url)]);
-    let b = TestApp::attach(same_database(&test_db), pod_b.addr.unwrap());
+    let b = TestApp::attach(test_db.sharing(), pod_b.addr.unwrap());
     let a = TestApp::attach(test_db, pod_a.addr.unwrap());
     let owner = a.test_db.owner().await;
 
