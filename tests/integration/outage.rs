@@ -137,11 +137,10 @@ async fn a_database_restart_under_writes_answers_only_success_or_503_and_loses_n
 
         tokio::time::sleep(Duration::from_secs(2)).await;
         let dir = base.clone();
-        let restarted = tokio::task::spawn_blocking(move || EmbeddedCluster::start(&dir))
+        tokio::task::spawn_blocking(move || EmbeddedCluster::start(&dir))
             .await
             .unwrap()
-            .expect("the cluster starts again");
-        restarted
+            .expect("the cluster starts again")
     };
     let (outcomes, restarted) = tokio::join!(outcomes, outage);
 
