@@ -23,6 +23,43 @@ fn problem(field: &'static str, message: &'static str) -> Problem {
     Problem { field, message }
 }
 
+/// The problem to show when the boundary refused a character (a NUL...) in `field`, one of a
+/// form's `fields`: the form comes back with the entry kept (without the character) and this
+/// message beside it. `None` for a field the form does not show (a hidden or unknown one).
+pub fn refused_text(fields: &[&'static str], field: &str) -> Option<Problem> {
+    fields
+        .iter()
+        .find(|f| **f == field)
+        .map(|f| problem(f, "error.invalid_text.field"))
+}
+
+/// The text fields of [`CampaignForm`].
+pub const CAMPAIGN_TEXT_FIELDS: &[&str] = &[
+    "title",
+    "slug",
+    "summary",
+    "body_md",
+    "opens_on",
+    "closes_on",
+    "audience",
+    "themes",
+    "cover_image_url",
+    "cover_image_alt",
+];
+
+/// The text fields of [`QuestionForm`].
+pub const QUESTION_TEXT_FIELDS: &[&str] = &[
+    "kind",
+    "label",
+    "help",
+    "options",
+    "max_choices",
+    "scale_min",
+    "scale_max",
+    "condition_question",
+    "condition_value",
+];
+
 /// The campaign form as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
 pub struct CampaignForm {

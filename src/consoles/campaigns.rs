@@ -18,7 +18,7 @@ use crate::operators::session::SignedInOperator;
 use crate::surveys::Question;
 use crate::tenancy::{TenantKind, TenantTx};
 use crate::web::AppState;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CheckedForm, CsrfForm};
 use crate::web::i18n::format_period;
 use crate::web::markdown::render_markdown;
 use crate::web::page::Page;
@@ -173,15 +173,32 @@ fn render_edit(
     )
 }
 
+/// A form's parse, unless the boundary refused a character (a NUL...) in one of its text
+/// `fields`: then that field's problem, so the form comes back with the entry kept. A refused
+/// character elsewhere (a hidden field) gets the error page.
+fn checked<T>(
+    refused: Option<String>,
+    fields: &[&'static str],
+    parse: impl FnOnce() -> Result<T, Vec<Problem>>,
+) -> Result<Result<T, Vec<Problem>>, PageError> {
+    match refused {
+        None => Ok(parse()),
+        Some(field) => match authoring::refused_text(fields, &field) {
+            Some(problem) => Ok(Err(vec![problem])),
+            None => Err(PageError::InvalidText(field)),
+        },
+    }
+}
+
 /// `POST /admin/campagnes`: creates a draft, then opens it for the survey and publication.
 pub async fn create(
     State(state): State<AppState>,
     page: Page,
     operator: SignedInOperator,
-    CsrfForm(form): CsrfForm<CampaignForm>,
+    CheckedForm { form, refused }: CheckedForm<CampaignForm>,
 ) -> Result<Response, PageError> {
     may_edit(&page, &operator)?;
-    let draft = match form.parse() {
+    let draft = match checked(refused, authoring::CAMPAIGN_TEXT_FIELDS, || form.parse())? {
         Ok(draft) => draft,
         Err(problems) => {
             let errors = shown(&page, &problems);
@@ -299,12 +316,12 @@ pub async fn update(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    CsrfForm(form): CsrfForm<CampaignForm>,
+    CheckedForm { form, refused }: CheckedForm<CampaignForm>,
 ) -> Result<Response, PageError> {
     may_edit(&page, &operator)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let (campaign, questions) = load(&mut tx, id).await?;
-    let draft = match form.parse() {
+    let draft = match checked(refused, authoring::CAMPAIGN_TEXT_FIELDS, || form.parse())? {
         Ok(draft) => draft,
         Err(problems) => {
             let errors = shown(&page, &problems);
@@ -363,12 +380,12 @@ pub async fn add_question(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    CsrfForm(form): CsrfForm<QuestionForm>,
+    CheckedForm { form, refused }: CheckedForm<QuestionForm>,
 ) -> Result<Response, PageError> {
     may_edit(&page, &operator)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let (campaign, questions) = load(&mut tx, id).await?;
-    match form.parse(&questions) {
+    match checked(refused, authoring::QUESTION_TEXT_FIELDS, || form.parse(&questions))? {
         Ok(draft) => {
             authoring::add_question(&mut tx, id, &draft).await?;
             crate::audit::record(
@@ -405,7 +422,7 @@ pub async fn update_question(
     page: Page,
     operator: SignedInOperator,
     Path((id, question)): Path<(Uuid, Uuid)>,
-    CsrfForm(form): CsrfForm<QuestionForm>,
+    CheckedForm { form, refused }: CheckedForm<QuestionForm>,
 ) -> Result<Response, PageError> {
     may_edit(&page, &operator)?;
     let mut tx = state.db.begin(&page.tenant).await?;
@@ -414,7 +431,9 @@ pub async fn update_question(
         .iter()
         .position(|q| q.id == question)
         .ok_or(PageError::NotFound)?;
-    match form.parse(&questions[..position]) {
+    match checked(refused, authoring::QUESTION_TEXT_FIELDS, || {
+        form.parse(&questions[..position])
+    })? {
         Ok(draft) => {
             authoring::update_question(&mut tx, id, question, &draft).await?;
             crate::audit::record(

@@ -289,6 +289,48 @@ fn forms(html: &str) -> Vec<(String, Vec<String>)> {
     found
 }
 
+/// Posts every form of `pages`, once per field with a NUL in that field, and checks each answer:
+/// 422, with the form again (the message beside the field) or the French error page. Returns
+/// the fields tried and those shown again with the entry kept (without the NUL).
+async fn post_nul_in_every_field(browser: &mut Browser<'_>, pages: &[String]) -> (usize, usize) {
+    let (mut tried, mut kept) = (0, 0);
+    for page in pages {
+        let (_, html) = browser.get(page).await;
+        for (action, names) in forms(&html) {
+            let action = if action.is_empty() { page.clone() } else { action };
+            let Some(csrf) = crate::browser::extract(&html, "name=\"csrf\" value=\"") else {
+                continue;
+            };
+            for target in names.iter().filter(|n| *n != "csrf") {
+                tried += 1;
+                let fields: Vec<(&str, String)> = names
+                    .iter()
+                    .map(|n| match n.as_str() {
+                        "csrf" => (n.as_str(), csrf.clone()),
+                        n if n == target => (n, "avant\u{0}après".to_owned()),
+                        "submission_key" => ("submission_key", Uuid::new_v4().to_string()),
+                        // Empty on the page for a first application.
+                        "application_id" => ("application_id", String::new()),
+                        n => (n, "valeur".to_owned()),
+                    })
+                    .collect();
+                let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                let (status, _, html) = browser.post_form(&action, &fields).await;
+                assert_eq!(status, 422, "{action}, NUL in {target}");
+                // The form again with the message beside the field (and a text field's entry
+                // kept, without the NUL), or, for a hidden field, the French error page.
+                let shown_again = html.contains("caractère de contrôle non autorisé");
+                assert!(
+                    html.contains("<html") && (shown_again || html.contains("Saisie refusée")),
+                    "{action}, {target}: the form again or the French page"
+                );
+                kept += usize::from(shown_again && html.contains("avantaprès"));
+            }
+        }
+    }
+    (tried, kept)
+}
+
 #[tokio::test]
 async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
@@ -341,8 +383,6 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
             .unwrap()
     };
     let before = count().await;
-    let mut tried = 0;
-    let mut kept = 0;
     let pages = [
         "/connexion".to_owned(),
         format!("/consultations/{slug}"),
@@ -352,40 +392,7 @@ async fn a_nul_in_any_page_form_field_path_or_search_gets_the_french_page_and_no
         format!("/consultations/{slug}/nouvelles"),
         "/compte".to_owned(),
     ];
-    for page in &pages {
-        let (_, html) = browser.get(page).await;
-        for (action, names) in forms(&html) {
-            let action = if action.is_empty() { page.clone() } else { action };
-            let Some(csrf) = crate::browser::extract(&html, "name=\"csrf\" value=\"") else {
-                continue;
-            };
-            for target in names.iter().filter(|n| *n != "csrf") {
-                tried += 1;
-                let fields: Vec<(&str, String)> = names
-                    .iter()
-                    .map(|n| match n.as_str() {
-                        "csrf" => (n.as_str(), csrf.clone()),
-                        n if n == target => (n, "avant\u{0}après".to_owned()),
-                        "submission_key" => ("submission_key", Uuid::new_v4().to_string()),
-                        // Empty on the page for a first application.
-                        "application_id" => ("application_id", String::new()),
-                        n => (n, "valeur".to_owned()),
-                    })
-                    .collect();
-                let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
-                let (status, _, html) = browser.post_form(&action, &fields).await;
-                assert_eq!(status, 422, "{action}, NUL in {target}");
-                // The form again with the message beside the field (and a text field's entry
-                // kept, without the NUL), or, for a hidden field, the French error page.
-                let shown_again = html.contains("caractère de contrôle non autorisé");
-                assert!(
-                    html.contains("<html") && (shown_again || html.contains("Saisie refusée")),
-                    "{action}, {target}: the form again or the French page"
-                );
-                kept += usize::from(shown_again && html.contains("avantaprès"));
-            }
-        }
-    }
+    let (tried, kept) = post_nul_in_every_field(&mut browser, &pages).await;
     assert!(tried >= 8, "{tried} form fields tried");
     // The sign-in address, the idea's title and body, the comment, the report reason, the
     // survey's answer and the workshop application's needs.
@@ -512,4 +519,36 @@ async fn an_address_list_may_reach_the_size_the_console_promises_and_a_larger_on
         malformed.text().await.unwrap().contains("Requête invalide"),
         "the French page"
     );
+}
+
+#[tokio::test]
+async fn a_nul_in_the_campaign_and_question_forms_keeps_the_operators_entry() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let slug = campaign_slug(&app, "gironde", "local").await;
+    let id: Uuid = sqlx::query_scalar("SELECT id FROM campaigns WHERE slug = $1")
+        .bind(&slug)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    let email = "nul@caf33.caf.fr";
+    let password = crate::consoles::make_operator(&owner, email, false, Some(("gironde", "local_operator"))).await;
+    let mut operator = crate::consoles::signed_in(&app, HOST, email, &password).await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT (SELECT count(*) FROM campaigns) + (SELECT count(*) FROM survey_questions)
+                    + (SELECT count(*) FROM campaigns WHERE title LIKE 'avant%')",
+        )
+        .fetch_one(&owner)
+        .await
+        .unwrap()
+    };
+    let before = count().await;
+    let pages = ["/admin/campagnes/nouvelle".to_owned(), format!("/admin/campagnes/{id}")];
+    let (tried, kept) = post_nul_in_every_field(&mut operator, &pages).await;
+    assert!(tried >= 20, "{tried} console form fields tried");
+    // The campaign form's text fields, twice (new and edit), and the question form's (a
+    // choice, such as the question's kind, is flagged but has no typed entry to keep).
+    assert!(kept >= 25, "{kept} of {tried} fields shown again with the entry kept");
+    assert_eq!(count().await, before, "nothing refused was stored");
 }
