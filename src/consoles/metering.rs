@@ -281,8 +281,6 @@ pub struct QuotaForm {
     active_campaigns: String,
     #[serde(default)]
     storage_mb: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 impl QuotaForm {
@@ -292,7 +290,6 @@ impl QuotaForm {
             emails_per_month: get("emails_per_month"),
             active_campaigns: get("active_campaigns"),
             storage_mb: get("storage_mb"),
-            csrf: String::new(),
         }
     }
 
@@ -381,12 +378,9 @@ pub async fn set_quotas(
     page: Page,
     operator: SignedInOperator,
     Path(slug): Path<String>,
-    axum::Form(form): axum::Form<QuotaForm>,
+    crate::web::csrf::CsrfForm(form): crate::web::csrf::CsrfForm<QuotaForm>,
 ) -> Result<Response, PageError> {
     national_only(&page, &operator, Action::ManageModules)?;
-    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &form.csrf) {
-        return Err(PageError::Forbidden);
-    }
     let limits = match form.parse() {
         Ok(limits) => limits,
         Err(wrong) => {

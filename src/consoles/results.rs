@@ -15,6 +15,7 @@ use crate::operators::rights::Action;
 use crate::operators::session::SignedInOperator;
 use crate::results::decisions::{self, Decision};
 use crate::web::AppState;
+use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 
@@ -105,7 +106,6 @@ pub async fn form(
 
 #[derive(Debug, Deserialize)]
 pub struct ResultsForm {
-    csrf: String,
     action: String,
     #[serde(default)]
     synthesis: String,
@@ -119,12 +119,9 @@ pub async fn save(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    axum::Form(form): axum::Form<ResultsForm>,
+    CsrfForm(form): CsrfForm<ResultsForm>,
 ) -> Result<Response, PageError> {
     operator.may(&page.tenant, Action::ManageCampaigns)?;
-    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &form.csrf) {
-        return Err(PageError::Forbidden);
-    }
     let synthesis = form.synthesis.replace("\r\n", "\n");
     if synthesis.chars().count() > 20_000 {
         let view = view(&state, &page, id, vec![page.text("validation.too_long")], None).await?;
@@ -194,7 +191,6 @@ pub async fn save(
 /// The decision form: its fields, and one `ideas` pair per ticked idea.
 #[derive(Debug, Default)]
 pub struct DecisionForm {
-    csrf: String,
     id: Option<String>,
     title: String,
     status: String,
@@ -204,13 +200,11 @@ pub struct DecisionForm {
 }
 
 impl DecisionForm {
-    /// Reads the urlencoded body (repeated `ideas` keys, which a struct cannot take).
-    fn parse(body: &[u8]) -> Result<DecisionForm, PageError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| PageError::BadRequest)?;
+    /// Reads the form's pairs (repeated `ideas` keys, which a struct cannot take).
+    fn from_pairs(pairs: Vec<(String, String)>) -> DecisionForm {
         let mut form = DecisionForm::default();
         for (key, value) in pairs {
             match key.as_str() {
-                "csrf" => form.csrf = value,
                 "id" => form.id = Some(value),
                 "title" => form.title = value,
                 "status" => form.status = value,
@@ -220,7 +214,7 @@ impl DecisionForm {
                 _ => {}
             }
         }
-        Ok(form)
+        form
     }
 }
 
@@ -230,13 +224,10 @@ pub async fn save_decision(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    body: axum::body::Bytes,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     operator.may(&page.tenant, Action::ManageCampaigns)?;
-    let form = DecisionForm::parse(&body)?;
-    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &form.csrf) {
-        return Err(PageError::Forbidden);
-    }
+    let form = DecisionForm::from_pairs(pairs);
     let decision = match form.id.as_deref().filter(|s| !s.is_empty()) {
         Some(text) => Some(text.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
         None => None,
@@ -300,7 +291,6 @@ pub async fn save_decision(
 
 #[derive(Debug, Deserialize)]
 pub struct NewsForm {
-    csrf: String,
     #[serde(default)]
     id: Option<String>,
     title: String,
@@ -314,12 +304,9 @@ pub async fn save_news(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    axum::Form(form): axum::Form<NewsForm>,
+    CsrfForm(form): CsrfForm<NewsForm>,
 ) -> Result<Response, PageError> {
     operator.may(&page.tenant, Action::ManageCampaigns)?;
-    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &form.csrf) {
-        return Err(PageError::Forbidden);
-    }
     let post = match form.id.as_deref().filter(|s| !s.is_empty()) {
         Some(text) => Some(text.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
         None => None,

@@ -280,7 +280,6 @@ pub async fn news_page(
 
 #[derive(Debug, serde::Deserialize)]
 pub struct FollowForm {
-    csrf: String,
     action: String,
 }
 
@@ -289,11 +288,8 @@ pub async fn follow(
     State(state): State<AppState>,
     page: Page,
     Path(slug): Path<String>,
-    axum::Form(form): axum::Form<FollowForm>,
+    crate::web::csrf::CsrfForm(form): crate::web::csrf::CsrfForm<FollowForm>,
 ) -> Result<Response, PageError> {
-    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &form.csrf) {
-        return Err(PageError::Forbidden);
-    }
     let Some(account) = page.account.as_ref() else {
         return crate::web::pages::see_other(&format!("/connexion?retour=/consultations/{slug}/nouvelles"));
     };
