@@ -16,13 +16,13 @@ use crate::consoles::{make_operator, signed_in};
 use crate::helpers::{TestApp, as_owner, project_dir, session_for, tenant_id};
 
 /// One `.route(path, methods)` declaration.
-struct Route {
-    path: String,
-    methods: Vec<Method>,
+pub(crate) struct Route {
+    pub(crate) path: String,
+    pub(crate) methods: Vec<Method>,
 }
 
 /// Every route declared under `src/`, with the methods of its method router.
-fn declared_routes() -> Vec<Route> {
+pub(crate) fn declared_routes() -> Vec<Route> {
     let mut files = Vec::new();
     let mut dirs = vec![project_dir().join("src")];
     while let Some(dir) = dirs.pop() {
@@ -124,7 +124,7 @@ fn params(path: &str) -> Vec<String> {
 }
 
 /// A space's own rows (gironde) and foreign ones (aude's, and the national space's drafts).
-struct Rows {
+pub(crate) struct Rows {
     own: Vec<(Kind, String)>,
     foreign: Vec<(Kind, String)>,
 }
@@ -175,7 +175,7 @@ async fn space_rows(owner: &sqlx::PgPool, tenant: Uuid) -> (Uuid, Uuid) {
     (asset, mail)
 }
 
-async fn rows(owner: &sqlx::PgPool) -> Rows {
+pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
     let (a, b, national) = (
         tenant_id(owner, "gironde").await,
         tenant_id(owner, "aude").await,
@@ -214,7 +214,7 @@ async fn rows(owner: &sqlx::PgPool) -> Rows {
 }
 
 /// The path with `param` set to `value` and every other parameter to the space's own row.
-fn fill(path: &str, rows: &Rows, param: &str, value: &str) -> String {
+pub(crate) fn fill(path: &str, rows: &Rows, param: &str, value: &str) -> String {
     let mut filled = path.to_owned();
     for p in params(path) {
         let v = if p == param {

@@ -8,6 +8,7 @@ mod boundary_moderation;
 mod boundary_oracles;
 mod boundary_policies;
 mod boundary_references;
+mod boundary_text;
 mod browser;
 mod cache;
 mod cancellation;
