@@ -205,7 +205,7 @@ pub async fn create_idea(
     tx.commit().await?;
     if status == StatusCode::CREATED {
         crate::telemetry::metrics::contribution(&tenant.slug, "idea");
-        state.ideas.forget(found.summary.id).await;
+        state.ideas.forget_for_new_idea(found.summary.id).await;
     }
     Ok((status, Json(stored)).into_response())
 }

@@ -306,7 +306,7 @@ pub async fn post_idea(
             if inserted.is_new() {
                 crate::telemetry::metrics::contribution(&page.tenant.slug, "idea");
             }
-            state.ideas.forget(campaign.summary.id).await;
+            state.ideas.forget_for_new_idea(campaign.summary.id).await;
             see_other(&format!("/consultations/{slug}/idees/{}", inserted.id()))
         }
         Err(errors) => {

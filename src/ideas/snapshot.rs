@@ -2,7 +2,8 @@
 //! campaign page, the API) costs no query whatever their number.
 //!
 //! A snapshot is loaded in one query and kept [`TTL`] at most; a new idea or a moderation
-//! decision through this instance drops it at once. Likes and comments through this instance
+//! decision through this instance drops it at once. The last one loaded stands in while the
+//! database cannot be reached ([`STALE_FOR`] at most). Likes and comments through this instance
 //! bump its counters in place (atomics), so a person sees their own like counted on the page
 //! they are sent back to; the orders by likes and comments are those of the last load.
 //! Ordering happens here, in Rust: random (seeded per visitor, stable across pages), most
@@ -183,18 +184,32 @@ fn mix(mut z: u64) -> u64 {
 }
 
 /// The snapshots of this instance, by campaign id.
+/// How long the last snapshot of a campaign may stand in while PostgreSQL cannot be reached.
+const STALE_FOR: Duration = Duration::from_secs(600);
+
 #[derive(Clone)]
 pub struct IdeaSnapshots {
     cache: Cache<Uuid, Arc<IdeaSnapshot>>,
+    /// The last snapshot loaded for each campaign, kept after `cache` drops it (a new idea, the
+    /// TTL), to answer with while the database is unreachable (stale-if-error): during an
+    /// outage the list shows as it was a moment ago instead of an error. Mostly the same `Arc`s
+    /// as `cache`, so it costs memory only for snapshots that have been replaced.
+    last: Cache<Uuid, Arc<IdeaSnapshot>>,
 }
 
 impl Default for IdeaSnapshots {
     fn default() -> Self {
+        let weigh = |_: &Uuid, s: &Arc<IdeaSnapshot>| u32::try_from(s.len() + 1).unwrap_or(u32::MAX);
         IdeaSnapshots {
             cache: Cache::builder()
                 .max_capacity(CAPACITY_IDEAS)
-                .weigher(|_, s: &Arc<IdeaSnapshot>| u32::try_from(s.len() + 1).unwrap_or(u32::MAX))
+                .weigher(weigh)
                 .time_to_live(TTL)
+                .build(),
+            last: Cache::builder()
+                .max_capacity(CAPACITY_IDEAS)
+                .weigher(weigh)
+                .time_to_live(STALE_FOR)
                 .build(),
         }
     }
@@ -210,22 +225,45 @@ impl IdeaSnapshots {
         tenant: &Tenant,
         campaign: &CampaignDetail,
     ) -> Result<Arc<IdeaSnapshot>, sqlx::Error> {
-        crate::caching::get_or_load(&self.cache, "ideas", &campaign.summary.id, || async {
+        let id = campaign.summary.id;
+        let loaded = crate::caching::get_or_load(&self.cache, "ideas", &id, || async {
             let mut tx = db.begin(tenant).await?;
             let ideas = published_ideas(&mut tx, campaign).await?;
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(Arc::new(IdeaSnapshot::new(ideas)))
+            let snapshot = Arc::new(IdeaSnapshot::new(ideas));
+            self.last.insert(id, snapshot.clone()).await;
+            Ok::<_, sqlx::Error>(snapshot)
         })
-        .await
+        .await;
+        match loaded {
+            Err(error) if crate::error::is_unavailable(&error) => match self.last.get(&id).await {
+                Some(stale) => {
+                    tracing::warn!(%error, campaign = %id, "database unavailable: serving the last idea list");
+                    Ok(stale)
+                }
+                None => Err(error),
+            },
+            other => other,
+        }
     }
 
-    /// A new idea, or a moderation decision: the next request loads the list again.
+    /// A moderation decision or a change to the campaign: the next request loads the list
+    /// again, and the last one may not stand in during an outage (it could show a hidden idea).
     pub async fn forget(&self, campaign: Uuid) {
+        self.cache.invalidate(&campaign).await;
+        self.last.invalidate(&campaign).await;
+    }
+
+    /// A new idea: the next request loads the list again. Until then, during an outage, the
+    /// last list stands in (without the new idea, which its author sees on its own page).
+    pub async fn forget_for_new_idea(&self, campaign: Uuid) {
         self.cache.invalidate(&campaign).await;
     }
 
+    /// Every snapshot, the stale ones too (a change notification that names no campaign).
     pub fn forget_all(&self) {
         self.cache.invalidate_all();
+        self.last.invalidate_all();
     }
 
     /// A like (+1) or its withdrawal (-1) through this instance.
@@ -250,6 +288,24 @@ impl IdeaSnapshots {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A moderation decision must not leave a list that may hold a hidden idea to stand in
+    /// during an outage; a new idea may (the list only lacks it).
+    #[tokio::test]
+    async fn a_moderation_drops_the_stand_in_list_and_a_new_idea_keeps_it() {
+        let snapshots = IdeaSnapshots::default();
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        for campaign in [a, b] {
+            let snapshot = Arc::new(IdeaSnapshot::new(vec![idea(1, 0, 0)]));
+            snapshots.cache.insert(campaign, snapshot.clone()).await;
+            snapshots.last.insert(campaign, snapshot).await;
+        }
+        snapshots.forget_for_new_idea(a).await;
+        snapshots.forget(b).await;
+        assert!(snapshots.cache.get(&a).await.is_none() && snapshots.cache.get(&b).await.is_none());
+        assert!(snapshots.last.get(&a).await.is_some(), "a new idea keeps the stand-in");
+        assert!(snapshots.last.get(&b).await.is_none(), "a moderation drops it");
+    }
 
     fn idea(n: u32, likes: i32, comments: i32) -> SnapshotIdea {
         SnapshotIdea::new(
