@@ -35,9 +35,47 @@ where
     crate::telemetry::metrics::cache_lookup(name, false);
     Box::pin(cache.try_get_with_by_ref(key, load()))
         .await
-        // The loading request's own error when nobody else waited on it.
+        // The loading request's own error when nobody else waited on it. A waiter gets a copy
+        // that keeps what the answer depends on: an unreachable database stays one (503, and
+        // the stale-if-error lists of `ideas::snapshot`), anything else stays an internal fault.
         .map_err(|shared: Arc<sqlx::Error>| match Arc::try_unwrap(shared) {
             Ok(e) => e,
-            Err(shared) => sqlx::Error::Protocol(shared.to_string()),
+            Err(shared) if crate::error::is_unavailable(&shared) => {
+                sqlx::Error::Io(std::io::Error::other(shared.to_string()))
+            }
+            Err(shared) => sqlx::Error::InvalidArgument(shared.to_string()),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use moka::future::Cache;
+
+    use super::*;
+
+    /// Two requests wait on one failing load: both get an error that says what the loader's
+    /// said, an unreachable database or not.
+    async fn both_errors(error: fn() -> sqlx::Error) -> Vec<bool> {
+        let cache: Cache<u32, u32> = Cache::new(10);
+        let load = || async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Err::<u32, _>(error())
+        };
+        let (a, b) = tokio::join!(
+            get_or_load(&cache, "test", &1, load),
+            get_or_load(&cache, "test", &1, load)
+        );
+        [a, b]
+            .into_iter()
+            .map(|r| crate::error::is_unavailable(&r.unwrap_err()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn waiters_on_a_failed_load_see_whether_the_database_was_unreachable() {
+        assert_eq!(both_errors(|| sqlx::Error::PoolTimedOut).await, [true, true]);
+        assert_eq!(both_errors(|| sqlx::Error::RowNotFound).await, [false, false]);
+    }
 }
