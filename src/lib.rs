@@ -1,17 +1,19 @@
 //! ecoute: "La Caf à votre écoute", the participation platform of the Cnaf and the Caf network,
 //! as a multi-tenant service.
 //!
-//! Where things live:
-//! - [`config`], [`telemetry`], [`startup`], [`error`]: process plumbing;
-//! - [`db`]: connections, roles, migrations, the embedded PostgreSQL;
-//! - [`tenancy`]: host → tenant, tenant-scoped transactions, RLS rule, `tenants/` sync;
-//! - [`web`]: router, layers, templates, i18n, shared pages;
-//! - [`campaigns`], [`ideas`], [`surveys`], [`accounts`]: domain areas (each owns its types, queries, routes);
-//! - [`mail`]: the outbox and its worker; [`jobs`]: the other background jobs, started with it;
-//! - [`metering`]: usage per space (counted by triggers), quotas;
-//! - [`results`]: what a campaign taught (figures, survey charts, synthesis, decisions);
-//! - [`analysis`]: themes, key phrases, near-duplicates and priorities of what people wrote;
-//! - [`demo`]: demo data for `ecoute demo`.
+//! Where things live, floor by floor (`tests/layout.rs` checks that imports only go down and
+//! never in a circle):
+//! - the ground, which names no domain: [`config`], [`error`], [`telemetry`], [`caching`],
+//!   [`tokens`], [`db`] (connections, roles, migrations, the embedded PostgreSQL, the RLS rule)
+//!   and [`tenancy`] (host → space, tenant-scoped transactions, `tenants/` sync);
+//! - [`web`], the HTTP kit, which names no domain either: the ground every handler reaches,
+//!   the page extractor and templates, i18n, form tokens, the tenant and request layers;
+//! - the domains, each with its types, queries, pages, API and `routes()`: [`accounts`],
+//!   [`mail`], [`operators`], [`audit`], [`campaigns`], [`surveys`], [`moderation`], [`ideas`],
+//!   [`workshops`], [`results`], [`analysis`], [`metering`], [`exports`], and [`consoles`]
+//!   (the operators' pages, still to be moved into their domains);
+//! - the root, which knows them all: [`app`] (state and router), [`startup`], [`jobs`] (the
+//!   background jobs) and [`demo`].
 
 /// mimalloc instead of glibc's malloc, for every binary and test of the crate. A cached page
 /// makes about thirty small allocations; under load, glibc's malloc (with its consolidation of
@@ -21,6 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod accounts;
 pub mod analysis;
+pub mod app;
 pub mod audit;
 pub mod caching;
 pub mod campaigns;
@@ -41,5 +44,6 @@ pub mod startup;
 pub mod surveys;
 pub mod telemetry;
 pub mod tenancy;
+pub mod tokens;
 pub mod web;
 pub mod workshops;

@@ -11,7 +11,8 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::accounts::session::SessionCache;
+use crate::accounts::session::{SessionCache, Sessions};
+use crate::app::{App, AppState, router};
 use crate::campaigns::cache::CampaignCache;
 use crate::config::Settings;
 use crate::db::Database;
@@ -20,7 +21,7 @@ use crate::ideas::likes::LikeWriter;
 use crate::ideas::snapshot::IdeaSnapshots;
 use crate::results::cache::ResultsCache;
 use crate::tenancy::{TenantDb, TenantResolver};
-use crate::web::{App, AppState, router};
+use crate::web::{Ground, GroundParts};
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -71,20 +72,28 @@ impl Application {
                 },
             ),
         ));
-        let state = AppState::new(App {
-            sessions,
-            campaigns,
-            ideas,
-            campaign_pages: Default::default(),
-            results,
-            likes: LikeWriter::start(TenantDb::new(pool.clone()), background.child_token()),
-            db: TenantDb::new(pool.clone()),
+        let db = TenantDb::new(pool.clone());
+        let ground = Ground::new(GroundParts {
+            db: db.clone(),
             resolver: resolver.clone(),
             trusted_proxies: settings.trusted_proxies.clone().into(),
             csrf_key: std::sync::Arc::new(crate::db::load_csrf_key(&pool).await?),
             write_limiter: settings
                 .write_limit_per_minute
                 .map(crate::web::rate_limit::WriteLimiter::new),
+            signed_in: std::sync::Arc::new(Sessions {
+                db,
+                cache: sessions.clone(),
+            }),
+        });
+        let state = AppState::new(App {
+            ground,
+            sessions,
+            campaigns,
+            ideas,
+            campaign_pages: Default::default(),
+            results,
+            likes: LikeWriter::start(TenantDb::new(pool.clone()), background.child_token()),
         });
         let listener = TcpListener::bind(listen)
             .await

@@ -1,5 +1,6 @@
 //! "Mon compte": pseudonym, download my data, delete my account. Pages and API.
 
+use crate::accounts::session::SessionCache;
 use crate::web::json::Json;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
@@ -11,10 +12,10 @@ use super::Account;
 use super::queries::set_pseudonym;
 use super::rights::{Contributions, delete_account, export_my_data, parse_pseudonym};
 use super::session::SESSION_COOKIE;
+use crate::accounts::session::ApiAccount;
 use crate::error::{ApiError, FieldProblem, PageError};
-use crate::ideas::api::ApiAccount;
 use crate::tenancy::CurrentTenant;
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::{CsrfForm, cookie};
 use crate::web::i18n::Lang;
 use crate::web::page::Page;
@@ -60,7 +61,8 @@ pub struct PseudonymForm {
 
 /// `POST /compte/pseudonyme`.
 pub async fn change_pseudonym(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(sessions): State<SessionCache>,
     page: Page,
     CsrfForm(form): CsrfForm<PseudonymForm>,
 ) -> Result<Response, PageError> {
@@ -72,7 +74,7 @@ pub async fn change_pseudonym(
             let mut tx = state.db.begin(&page.tenant).await?;
             set_pseudonym(&mut tx, account.id, &pseudonym).await?;
             tx.commit().await?;
-            state.sessions.forget_account(account.id);
+            sessions.forget_account(account.id);
             see_other("/compte?enregistre=1")
         }
         Err(message) => {
@@ -88,7 +90,7 @@ pub async fn change_pseudonym(
 }
 
 /// `GET /compte/mes-donnees`: everything about me, as a JSON file.
-pub async fn download_my_data(State(state): State<AppState>, page: Page) -> Result<Response, PageError> {
+pub async fn download_my_data(State(state): State<Ground>, page: Page) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
         return see_other("/connexion?retour=/compte");
     };
@@ -117,7 +119,8 @@ pub struct DeleteForm {
 
 /// `POST /compte/suppression`.
 pub async fn delete_my_account(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(sessions): State<SessionCache>,
     page: Page,
     CsrfForm(form): CsrfForm<DeleteForm>,
 ) -> Result<Response, PageError> {
@@ -139,7 +142,7 @@ pub async fn delete_my_account(
         return render(&page, view, StatusCode::UNPROCESSABLE_ENTITY);
     };
     delete_account(&state.db, &page.tenant, account.id, choice).await?;
-    state.sessions.forget_account(account.id);
+    sessions.forget_account(account.id);
     let mut response = crate::accounts::pages::message(
         &page,
         "account.deleted_title",
@@ -164,7 +167,8 @@ pub struct MeBody {
 
 /// `PATCH /api/v1/me` `{ "pseudonym": … }`.
 pub async fn api_update_me(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(sessions): State<SessionCache>,
     tenant: CurrentTenant,
     ApiAccount(account): ApiAccount,
     Json(body): Json<MeBody>,
@@ -178,12 +182,12 @@ pub async fn api_update_me(
     let mut tx = state.db.begin(&tenant).await?;
     set_pseudonym(&mut tx, account.id, &pseudonym).await?;
     tx.commit().await?;
-    state.sessions.forget_account(account.id);
+    sessions.forget_account(account.id);
     Ok(Json(Account { pseudonym, ..account }))
 }
 
 /// `GET /api/v1/me/data`.
-pub async fn api_my_data(State(state): State<AppState>, ApiAccount(account): ApiAccount) -> Result<Response, ApiError> {
+pub async fn api_my_data(State(state): State<Ground>, ApiAccount(account): ApiAccount) -> Result<Response, ApiError> {
     Ok(Json(export_my_data(&state.db, &account).await?).into_response())
 }
 
@@ -195,7 +199,8 @@ pub struct DeleteQuery {
 
 /// `DELETE /api/v1/me?contributions=keep|withdraw` → 204.
 pub async fn api_delete_me(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(sessions): State<SessionCache>,
     tenant: crate::tenancy::CurrentTenant,
     ApiAccount(account): ApiAccount,
     Query(query): Query<DeleteQuery>,
@@ -210,6 +215,6 @@ pub async fn api_delete_me(
         }
     };
     delete_account(&state.db, &tenant, account.id, choice).await?;
-    state.sessions.forget_account(account.id);
+    sessions.forget_account(account.id);
     Ok(StatusCode::NO_CONTENT)
 }

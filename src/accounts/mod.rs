@@ -10,84 +10,39 @@ pub mod pages;
 pub mod queries;
 pub mod rights;
 pub mod session;
-pub mod tokens;
 
-use serde::Serialize;
-use uuid::Uuid;
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::{get, post};
 
-/// A syntactically plausible e-mail address, lowercased.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EmailAddress(String);
+use crate::web::Ground;
 
-impl EmailAddress {
-    pub fn parse(input: &str) -> Result<Self, &'static str> {
-        let email = input.trim().to_lowercase();
-        let Some((local, domain)) = email.rsplit_once('@') else {
-            return Err("email.invalid");
-        };
-        let ok = !local.is_empty()
-            && local.len() <= 64
-            && email.len() <= 254
-            && domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !email.contains(char::is_whitespace)
-            && !email.contains(['<', '>', ',', ';', '"', '\\'])
-            && domain
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-        if ok {
-            Ok(EmailAddress(email))
-        } else {
-            Err("email.invalid")
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn domain(&self) -> &str {
-        self.0.rsplit_once('@').map(|(_, d)| d).unwrap_or("")
-    }
+/// The accounts' routes: sign-in, sign-out, the account page and `/api/v1/me`.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Ground: FromRef<S>,
+    session::SessionCache: FromRef<S>,
+{
+    Router::new()
+        .route("/connexion", get(pages::sign_in_form).post(pages::request_link))
+        .route("/connexion/lien", get(pages::confirm_form).post(pages::confirm))
+        .route("/deconnexion", post(pages::sign_out))
+        .route("/compte", get(account_pages::account_page))
+        .route("/compte/pseudonyme", post(account_pages::change_pseudonym))
+        .route("/compte/mes-donnees", get(account_pages::download_my_data))
+        .route("/compte/suppression", post(account_pages::delete_my_account))
+        .route(
+            "/api/v1/me",
+            get(account_pages::api_me)
+                .patch(account_pages::api_update_me)
+                .delete(account_pages::api_delete_me),
+        )
+        .route("/api/v1/me/data", get(account_pages::api_my_data))
 }
 
-/// The signed-in person, as handlers see them.
-#[derive(Debug, Clone, Serialize)]
-pub struct Account {
-    pub id: Uuid,
-    pub email: String,
-    pub pseudonym: String,
-    /// On the space's staff list (invited by its operators), as read with the session.
-    #[serde(skip)]
-    pub staff_here: bool,
-}
+/// Addresses are parsed where mail is queued (see [`crate::mail::address`]).
+pub use crate::mail::address::EmailAddress;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn email_addresses() {
-        assert_eq!(
-            EmailAddress::parse("  Marie.Dupont@Exemple.FR ").unwrap().as_str(),
-            "marie.dupont@exemple.fr"
-        );
-        assert_eq!(
-            EmailAddress::parse("agent@caf33.caf.fr").unwrap().domain(),
-            "caf33.caf.fr"
-        );
-        for bad in [
-            "",
-            "marie",
-            "marie@",
-            "@exemple.fr",
-            "marie@exemple",
-            "a b@exemple.fr",
-            "x@exemple.fr>",
-            "m@.fr",
-        ] {
-            assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
-        }
-    }
-}
+/// The signed-in person: the HTTP kit carries it to every page (see [`crate::web::identity`]).
+pub use crate::web::identity::Account;

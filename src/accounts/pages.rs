@@ -12,9 +12,10 @@ use super::queries::{
     recent_sign_in_requests,
 };
 use super::session::{SESSION_COOKIE, SESSION_DAYS, close_session, open_session};
+use crate::accounts::session::SessionCache;
 use crate::error::PageError;
 use crate::mail::{OutgoingMail, queue};
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::{CheckedForm, CsrfForm, cookie, read_cookie};
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -67,7 +68,7 @@ pub struct SignInForm {
 
 /// `POST /connexion`: queues the link e-mail (in the same transaction as the token).
 pub async fn request_link(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     CheckedForm { form, refused }: CheckedForm<SignInForm>,
 ) -> Result<Response, PageError> {
@@ -179,7 +180,7 @@ pub struct ConfirmForm {
 
 /// `POST /connexion/lien`: uses the token once, opens a session, goes back where the person was.
 pub async fn confirm(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
@@ -218,7 +219,8 @@ pub struct Empty {}
 
 /// `POST /deconnexion`.
 pub async fn sign_out(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(sessions): State<SessionCache>,
     page: Page,
     headers: axum::http::HeaderMap,
     CsrfForm(_): CsrfForm<Empty>,
@@ -228,7 +230,7 @@ pub async fn sign_out(
         close_session(&mut tx, &token).await?;
         tx.commit().await?;
         if let Some(account) = &page.account {
-            state.sessions.forget_account(account.id);
+            sessions.forget_account(account.id);
         }
     }
     let mut response = see_other("/")?;

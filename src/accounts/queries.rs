@@ -3,9 +3,9 @@
 use chrono::{Duration, Utc};
 use uuid::Uuid;
 
-use super::tokens::{hash_token, new_token};
 use super::{Account, EmailAddress};
 use crate::tenancy::TenantTx;
+use crate::tokens::{hash_token, new_token};
 
 /// Sign-in links are valid for 15 minutes.
 pub const SIGN_IN_MINUTES: i64 = 15;

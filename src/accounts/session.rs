@@ -1,6 +1,6 @@
 //! Sessions: a random id in an HttpOnly cookie, its SHA-256 in `sessions`, scoped to the space.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 
 use chrono::{DateTime, Duration, Utc};
@@ -8,13 +8,13 @@ use moka::future::Cache;
 use uuid::Uuid;
 
 use super::Account;
-use super::tokens::{hash_token, new_token};
-use crate::error::PageError;
-use crate::tenancy::{CurrentTenant, Tenant, TenantDb, TenantTx};
-use crate::web::AppState;
-use crate::web::csrf::read_cookie;
+use crate::error::{ApiError, PageError};
+use crate::tenancy::{Tenant, TenantDb, TenantTx};
+use crate::tokens::{hash_token, new_token};
+use crate::web::Ground;
+use crate::web::identity::{FindSignedIn, Found, signed_in};
 
-pub const SESSION_COOKIE: &str = "ecoute_session";
+pub use crate::web::identity::SESSION_COOKIE;
 /// Sessions last two weeks.
 pub const SESSION_DAYS: i64 = 14;
 
@@ -124,22 +124,45 @@ async fn find_session(db: &TenantDb, tenant: &Tenant, hash: &[u8]) -> Result<Opt
 #[derive(Debug, Clone)]
 pub struct MaybeAccount(pub Option<Account>);
 
-impl FromRequestParts<AppState> for MaybeAccount {
+impl<S: Send + Sync> FromRequestParts<S> for MaybeAccount
+where
+    Ground: FromRef<S>,
+{
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if let Some(found) = parts.extensions.get::<MaybeAccount>() {
-            return Ok(found.clone());
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ground = Ground::from_ref(state);
+        Ok(MaybeAccount(signed_in(parts, &*ground.signed_in).await?))
+    }
+}
+
+/// The accounts domain's answer to "who holds this session?", for the HTTP kit's page
+/// extractor (see [`crate::web::identity`]).
+pub struct Sessions {
+    pub db: TenantDb,
+    pub cache: SessionCache,
+}
+
+impl FindSignedIn for Sessions {
+    fn find<'a>(&'a self, tenant: &'a Tenant, token: &'a str) -> Found<'a> {
+        Box::pin(async move { Ok(self.cache.find(&self.db, tenant, token).await?) })
+    }
+}
+
+/// The signed-in account, or 401.
+pub struct ApiAccount(pub Account);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiAccount
+where
+    Ground: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match MaybeAccount::from_request_parts(parts, state).await {
+            Ok(MaybeAccount(Some(account))) => Ok(ApiAccount(account)),
+            Ok(MaybeAccount(None)) => Err(ApiError::Unauthorized),
+            Err(_) => Err(ApiError::Internal(anyhow::anyhow!("session lookup failed"))),
         }
-        let Some(token) = read_cookie(&parts.headers, SESSION_COOKIE) else {
-            return Ok(MaybeAccount(None));
-        };
-        let tenant = CurrentTenant::from_request_parts(parts, state)
-            .await
-            .map_err(|_| PageError::BadRequest)?;
-        let account = state.sessions.find(&state.db, &tenant, &token).await?;
-        let found = MaybeAccount(account);
-        parts.extensions.insert(found.clone());
-        Ok(found)
     }
 }

@@ -6,24 +6,34 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::operators::Operator;
+use uuid::Uuid;
+
 use crate::tenancy::TenantTx;
 
+/// Who took an action: an operator, as the log names them (the operators domain converts its
+/// `Operator` into this).
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub id: Uuid,
+    pub email: &'a str,
+}
+
 /// Records `action` on `target` by `operator` in the transaction's space.
-pub async fn record(
+pub async fn record<'a>(
     tx: &mut TenantTx,
-    operator: &Operator,
+    operator: impl Into<Actor<'a>>,
     action: &str,
     target: &str,
     details: serde_json::Value,
 ) -> Result<(), sqlx::Error> {
+    let operator = operator.into();
     sqlx::query(
         "INSERT INTO audit_log (tenant_id, operator_id, operator_email, action, target, details)
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(tx.tenant_id())
     .bind(operator.id)
-    .bind(&operator.email)
+    .bind(operator.email)
     .bind(action)
     .bind(target)
     .bind(details)

@@ -49,11 +49,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Parser, ValueEnum};
-use ecoute::accounts::tokens::{hash_token, new_token};
 use ecoute::config::Settings;
 use ecoute::db::Database;
 use ecoute::startup::Application;
 use ecoute::tenancy::sync::{SyncMode, sync_tenants};
+use ecoute::tokens::{hash_token, new_token};
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};

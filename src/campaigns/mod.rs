@@ -9,9 +9,23 @@ pub mod cache;
 pub mod pages;
 pub mod queries;
 
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::get;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
+
+use crate::web::Ground;
+
+/// The campaigns' routes: the space's home page, which lists them.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Ground: FromRef<S>,
+{
+    Router::new().route("/", get(pages::home))
+}
 
 /// Where a campaign is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -68,6 +82,10 @@ pub struct CampaignSummary {
     pub closes_at: DateTime<Utc>,
     pub status: Lifecycle,
 }
+
+/// Why a staff-only campaign refuses someone (the ideas and survey APIs answer it).
+pub const STAFF_ONLY: &str =
+    "Cette consultation est réservée aux agents de cette Caf, identifiés par leur adresse professionnelle.";
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::CampaignSummary;
 use super::queries::list_home_campaigns;
 use crate::error::PageError;
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::i18n::format_period;
 use crate::web::page::Page;
 
@@ -20,7 +20,7 @@ struct HomeCampaign<'a> {
 
 /// `GET /`: the space's welcome and its campaigns (local ones and national ones).
 #[tracing::instrument(skip_all, fields(tenant = %page.tenant.slug))]
-pub async fn home(State(state): State<AppState>, page: Page) -> Result<Html<String>, PageError> {
+pub async fn home(State(state): State<Ground>, page: Page) -> Result<Html<String>, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaigns = list_home_campaigns(&mut tx).await?;
     tx.commit().await?;

@@ -86,7 +86,7 @@ impl CampaignDetail {
     /// Staff-only campaigns are for accounts verified as staff of the space (by e-mail domain;
     /// invitations come with the consoles).
     pub fn admits(&self, tenant: &crate::tenancy::Tenant, account: Option<&crate::accounts::Account>) -> bool {
-        self.summary.audience != "staff" || account.is_some_and(|a| tenant.is_staff(a))
+        self.summary.audience != "staff" || account.is_some_and(|a| a.is_staff_of(tenant))
     }
 }
 

@@ -26,7 +26,7 @@ use crate::exports::Table;
 use crate::operators::rights::Action;
 use crate::operators::session::SignedInOperator;
 use crate::tenancy::TenantTx;
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -52,7 +52,7 @@ pub struct AnalysisQuery {
 
 /// `GET /admin/campagnes/{id}/analyse`.
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -126,7 +126,7 @@ pub async fn show(
 
 /// `GET /admin/campagnes/{id}/analyse/etat`: the current run's progress, for the page's script.
 pub async fn progress(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -155,7 +155,7 @@ pub struct RunForm {
 
 /// `POST /admin/campagnes/{id}/analyse`: queue a run and start a worker.
 pub async fn run(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -205,7 +205,7 @@ pub struct ThemeForm {
 
 /// `POST /admin/campagnes/{id}/analyse/themes`: rename, merge or split a theme.
 pub async fn edit_theme(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -258,7 +258,7 @@ pub struct MergeForm {
 
 /// `POST /admin/campagnes/{id}/analyse/doublons`: merge a group of near-duplicates into one.
 pub async fn merge_duplicates(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -299,7 +299,7 @@ pub struct ProfileForm {
 /// `POST /admin/campagnes/{id}/analyse/profils`: choose the survey question whose answers stand
 /// for participant profiles in the priority score (or none).
 pub async fn choose_profiles(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -423,7 +423,7 @@ pub fn tables(report: &Report, what: &str) -> Option<Table> {
 /// `GET /admin/campagnes/{id}/analyse/export/{file}`: `themes` or `contributions`, `.csv` or
 /// `.json`.
 pub async fn export(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path((id, file)): Path<(Uuid, String)>,

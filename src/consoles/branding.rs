@@ -16,7 +16,7 @@ use crate::operators::rights::Action;
 use crate::operators::session::SignedInOperator;
 use crate::tenancy::branding::check_brand_colours;
 use crate::tenancy::files::parse_color;
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::assets::brand_properties;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -165,7 +165,7 @@ pub async fn preview_css(
 
 /// `POST /admin/apparence` (multipart, for the logo): preview or save.
 pub async fn save(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     _headers: HeaderMap,
@@ -197,7 +197,7 @@ pub async fn save(
             _ => {}
         }
     }
-    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &csrf) {
+    if !crate::web::csrf::csrf_valid(&state.csrf_key, page.tenant.id, &page.visitor, &csrf) {
         return Err(PageError::Forbidden);
     }
     let mut errors = Vec::new();

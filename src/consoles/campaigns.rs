@@ -10,14 +10,17 @@ use uuid::Uuid;
 
 use super::render_console;
 use super::space::{NoticeQuery, notice};
-use crate::campaigns::authoring::{self, CampaignForm, Problem, QuestionForm, RemoveProblem, StoreProblem};
+use crate::campaigns::authoring::{self, CampaignForm, Problem, StoreProblem};
+use crate::campaigns::cache::CampaignCache;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
+use crate::ideas::snapshot::IdeaSnapshots;
 use crate::operators::rights::Action;
 use crate::operators::session::SignedInOperator;
 use crate::surveys::Question;
+use crate::surveys::authoring::{self as question_authoring, QuestionForm, RemoveProblem};
 use crate::tenancy::{TenantKind, TenantTx};
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::{CheckedForm, CsrfForm};
 use crate::web::i18n::format_period;
 use crate::web::markdown::render_markdown;
@@ -42,7 +45,7 @@ fn shown(page: &Page, problems: &[Problem]) -> Vec<Shown> {
 
 /// `GET /admin/campagnes`.
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Query(query): Query<NoticeQuery>,
@@ -192,7 +195,7 @@ fn checked<T>(
 
 /// `POST /admin/campagnes`: creates a draft, then opens it for the survey and publication.
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     CheckedForm { form, refused }: CheckedForm<CampaignForm>,
@@ -278,7 +281,7 @@ async fn load(tx: &mut TenantTx, id: Uuid) -> Result<(CampaignDetail, Vec<Questi
 
 /// `GET /admin/campagnes/{id}`.
 pub async fn edit(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -312,7 +315,9 @@ pub async fn edit(
 
 /// `POST /admin/campagnes/{id}`: saves the campaign's fields.
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(campaigns): State<CampaignCache>,
+    State(ideas): State<IdeaSnapshots>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -348,8 +353,8 @@ pub async fn update(
             )
             .await?;
             tx.commit().await?;
-            state.campaigns.forget_all();
-            state.ideas.forget(id).await;
+            campaigns.forget_all();
+            ideas.forget(id).await;
             see_other(&format!("/admin/campagnes/{id}?fait=campagne"))
         }
         Err(StoreProblem::SlugTaken) => {
@@ -376,7 +381,7 @@ pub async fn update(
 
 /// `POST /admin/campagnes/{id}/questions`: adds a question at the end.
 pub async fn add_question(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -385,9 +390,11 @@ pub async fn add_question(
     may_edit(&page, &operator)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let (campaign, questions) = load(&mut tx, id).await?;
-    match checked(refused, authoring::QUESTION_TEXT_FIELDS, || form.parse(&questions))? {
+    match checked(refused, question_authoring::QUESTION_TEXT_FIELDS, || {
+        form.parse(&questions)
+    })? {
         Ok(draft) => {
-            authoring::add_question(&mut tx, id, &draft).await?;
+            question_authoring::add_question(&mut tx, id, &draft).await?;
             crate::audit::record(
                 &mut tx,
                 &operator.0,
@@ -418,7 +425,7 @@ pub async fn add_question(
 
 /// `POST /admin/campagnes/{id}/questions/{question}`: saves one question.
 pub async fn update_question(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path((id, question)): Path<(Uuid, Uuid)>,
@@ -431,11 +438,11 @@ pub async fn update_question(
         .iter()
         .position(|q| q.id == question)
         .ok_or(PageError::NotFound)?;
-    match checked(refused, authoring::QUESTION_TEXT_FIELDS, || {
+    match checked(refused, question_authoring::QUESTION_TEXT_FIELDS, || {
         form.parse(&questions[..position])
     })? {
         Ok(draft) => {
-            authoring::update_question(&mut tx, id, question, &draft).await?;
+            question_authoring::update_question(&mut tx, id, question, &draft).await?;
             crate::audit::record(
                 &mut tx,
                 &operator.0,
@@ -471,7 +478,7 @@ pub struct MoveForm {
 
 /// `POST /admin/campagnes/{id}/questions/{question}/deplacer`.
 pub async fn move_question(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path((id, question)): Path<(Uuid, Uuid)>,
@@ -485,7 +492,7 @@ pub async fn move_question(
         "bas" => false,
         _ => return Err(PageError::BadRequest),
     };
-    if authoring::move_question(&mut tx, &questions, question, up).await? {
+    if question_authoring::move_question(&mut tx, &questions, question, up).await? {
         crate::audit::record(
             &mut tx,
             &operator.0,
@@ -501,7 +508,7 @@ pub async fn move_question(
 
 /// `POST /admin/campagnes/{id}/questions/{question}/suppression`.
 pub async fn remove_question(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path((id, question)): Path<(Uuid, Uuid)>,
@@ -510,7 +517,7 @@ pub async fn remove_question(
     may_edit(&page, &operator)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let (campaign, questions) = load(&mut tx, id).await?;
-    let why = match authoring::remove_question(&mut tx, id, question).await? {
+    let why = match question_authoring::remove_question(&mut tx, id, question).await? {
         Ok(()) => {
             crate::audit::record(
                 &mut tx,
@@ -559,7 +566,8 @@ pub struct PublishForm {
 
 /// `POST /admin/campagnes/{id}/publication`: publish (a survey needs questions) or withdraw.
 pub async fn publish(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(campaigns): State<CampaignCache>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -606,7 +614,7 @@ pub async fn publish(
             )
             .await?;
             tx.commit().await?;
-            state.campaigns.forget_all();
+            campaigns.forget_all();
             see_other(&format!(
                 "/admin/campagnes/{id}?fait={}",
                 if publish { "publication" } else { "retrait_campagne" }
@@ -630,7 +638,7 @@ pub async fn publish(
 /// `GET /admin/campagnes/{id}/apercu`: the public page as it will look, drafts included, with
 /// its survey's questions listed.
 pub async fn preview(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -664,7 +672,7 @@ pub async fn preview(
 /// `GET /admin/campagnes/{id}/export/{file}` with `file` one of `contributions`, `commentaires`,
 /// `reponses`, then `.csv` or `.json`.
 pub async fn export(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path((id, file)): Path<(Uuid, String)>,
@@ -700,7 +708,9 @@ pub const COVER_MAX_BYTES: usize = 1024 * 1024;
 /// `POST /admin/campagnes/{id}/couverture` (multipart): uploads a cover image (checked by its
 /// bytes) with its text alternative.
 pub async fn upload_cover(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(campaigns): State<CampaignCache>,
+    State(ideas): State<IdeaSnapshots>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -719,7 +729,7 @@ pub async fn upload_cover(
             _ => {}
         }
     }
-    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &csrf) {
+    if !crate::web::csrf::csrf_valid(&state.csrf_key, page.tenant.id, &page.visitor, &csrf) {
         return Err(PageError::Forbidden);
     }
     let mut tx = state.db.begin(&page.tenant).await?;
@@ -776,7 +786,7 @@ pub async fn upload_cover(
     )
     .await?;
     tx.commit().await?;
-    state.campaigns.forget_all();
-    state.ideas.forget(id).await;
+    campaigns.forget_all();
+    ideas.forget(id).await;
     see_other(&format!("/admin/campagnes/{id}?fait=campagne"))
 }

@@ -15,7 +15,7 @@ use crate::mail::MailStatus;
 use crate::mail::status::{self, Decision, Filter, PageRequest};
 use crate::operators::rights::Action;
 use crate::operators::session::SignedInOperator;
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -30,7 +30,7 @@ pub struct DeliveryQuery {
 
 /// `GET /admin/courriels`.
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Query(query): Query<DeliveryQuery>,
@@ -110,7 +110,7 @@ pub struct DecisionForm {
 
 /// `POST /admin/courriels/{id}/decision`: `renvoyer` (same Message-ID) or `recu`.
 pub async fn decide(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -143,7 +143,7 @@ pub async fn decide(
 /// choice and its count go to the audit log. Run twice, the second finds none: nothing more
 /// is sent, nothing more recorded.
 pub async fn resend_uncertain(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     CsrfForm(_): CsrfForm<Confirm>,

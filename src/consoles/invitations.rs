@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::render_console;
 use crate::accounts::EmailAddress;
+use crate::accounts::session::SessionCache;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
 use crate::mail::status::{Counts, Filter};
@@ -20,7 +21,7 @@ use crate::mail::{MailContent, MailKind, queue_bulk};
 use crate::operators::rights::Action;
 use crate::operators::session::SignedInOperator;
 use crate::tenancy::TenantTx;
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::page::Page;
 use crate::web::uploads::read_capped;
 
@@ -187,7 +188,7 @@ fn render(
 
 /// `GET /admin/campagnes/{id}/invitations`.
 pub async fn form(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -221,7 +222,7 @@ fn campaign_filter(id: Uuid) -> Filter {
 
 /// `GET /admin/campagnes/{id}/invitations/etat`: delivery counts, for the progress bar.
 pub async fn progress(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -240,7 +241,8 @@ pub async fn progress(
 
 /// `POST /admin/campagnes/{id}/invitations` (multipart: a pasted list and/or a file).
 pub async fn send(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(sessions): State<SessionCache>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -275,7 +277,7 @@ pub async fn send(
             _ => {}
         }
     }
-    if !crate::web::csrf::csrf_valid(&state, page.tenant.id, &page.visitor, &csrf) {
+    if !crate::web::csrf::csrf_valid(&state.csrf_key, page.tenant.id, &page.visitor, &csrf) {
         return Err(PageError::Forbidden);
     }
     let mut tx = state.db.begin(&page.tenant).await?;
@@ -373,7 +375,7 @@ pub async fn send(
     let counts = crate::mail::status::counts(&mut tx, &campaign_filter(id)).await?;
     tx.commit().await?;
     if staff_added > 0 {
-        state.sessions.forget_all();
+        sessions.forget_all();
     }
     let report = Report {
         queued: queued.queued,

@@ -23,7 +23,7 @@ use crate::metering::{self, DayUsage, Quota, QuotaLevel, SpaceUsage, quotas};
 use crate::operators::rights::Action;
 use crate::operators::session::SignedInOperator;
 use crate::tenancy::{TenantKind, TenantTx};
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::charts::{Bar, bar_chart};
 use crate::web::page::Page;
 
@@ -116,7 +116,7 @@ fn contributions_chart(page: &Page, days: &[DayUsage], month: NaiveDate) -> Stri
 
 /// `GET /admin/compteurs[?mois=YYYY-MM]`: every space's usage for a month.
 pub async fn overview(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Query(query): Query<MonthQuery>,
@@ -173,7 +173,7 @@ pub async fn overview(
 
 /// `GET /admin/compteurs.csv[?mois=YYYY-MM]`: the month's usage per space, for billing.
 pub async fn export(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Query(query): Query<MonthQuery>,
@@ -318,7 +318,7 @@ impl QuotaForm {
 }
 
 async fn space_view(
-    state: &AppState,
+    state: &Ground,
     page: &Page,
     slug: &str,
     month: NaiveDate,
@@ -352,7 +352,7 @@ async fn space_view(
 
 /// `GET /admin/compteurs/{slug}`: one space's usage and quotas, with the quota form.
 pub async fn space(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(slug): Path<String>,
@@ -374,7 +374,7 @@ pub async fn space(
 
 /// `POST /admin/compteurs/{slug}`: sets the space's quotas (national admins).
 pub async fn set_quotas(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(slug): Path<String>,

@@ -20,20 +20,31 @@ pub mod space;
 pub mod workshops;
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Serialize;
 
 use crate::error::PageError;
-use crate::operators::rights::{Action, allowed};
 use crate::operators::session::SignedInOperator;
 use crate::tenancy::TenantKind;
 use crate::web::page::Page;
 
+/// The console frame (layout and navigation) lives with the operators it serves.
+pub use crate::operators::console::render_console;
+
 /// The console's routes (sign-in included), merged into the spaces' router so that tenant
 /// resolution applies.
-pub fn routes() -> Router<crate::web::AppState> {
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    crate::web::Ground: FromRef<S>,
+    crate::accounts::session::SessionCache: FromRef<S>,
+    crate::campaigns::cache::CampaignCache: FromRef<S>,
+    crate::ideas::snapshot::IdeaSnapshots: FromRef<S>,
+    crate::results::cache::ResultsCache: FromRef<S>,
+{
     use crate::operators::pages as sign_in;
     Router::new()
         .route("/admin", get(home))
@@ -144,94 +155,9 @@ pub fn routes() -> Router<crate::web::AppState> {
         )
 }
 
-#[derive(Serialize)]
-struct NavItem {
-    href: &'static str,
-    label: String,
-    current: bool,
-}
-
-/// The console sections this operator may open here.
-fn nav(page: &Page, operator: &SignedInOperator, current: &str) -> Vec<NavItem> {
-    let sections: [(&'static str, &str, Action, bool); 11] = [
-        ("/admin", "console.nav.home", Action::View, true),
-        ("/admin/campagnes", "console.nav.campaigns", Action::View, true),
-        (
-            "/admin/compteurs",
-            "console.nav.metering",
-            Action::ViewMetering,
-            page.tenant.kind == TenantKind::National,
-        ),
-        (
-            "/admin/modules",
-            "console.nav.modules",
-            Action::ManageModules,
-            page.tenant.kind == TenantKind::National,
-        ),
-        ("/admin/moderation", "console.nav.moderation", Action::Moderate, true),
-        ("/admin/apparence", "console.nav.branding", Action::EditBranding, true),
-        ("/admin/participants", "console.nav.participants", Action::View, true),
-        ("/admin/equipe", "console.nav.team", Action::InviteOperators, true),
-        (
-            "/admin/courriels",
-            "console.nav.deliveries",
-            Action::InviteParticipants,
-            true,
-        ),
-        ("/admin/journal", "console.nav.audit", Action::ViewAudit, true),
-        ("/admin/securite", "console.nav.security", Action::View, true),
-    ];
-    sections
-        .into_iter()
-        .filter(|(_, _, action, shown)| *shown && allowed(&operator.0, &page.tenant, *action))
-        .map(|(href, key, _, _)| NavItem {
-            href,
-            label: page.text(key),
-            current: href == current,
-        })
-        .collect()
-}
-
-/// Renders a console page: the layout, the navigation this operator may use, `view`'s fields.
-pub fn render_console<S: Serialize>(
-    page: &Page,
-    operator: &SignedInOperator,
-    template: &str,
-    current: &str,
-    view: S,
-    status: StatusCode,
-) -> Result<Response, PageError> {
-    #[derive(Serialize)]
-    struct Console<'a, S> {
-        operator: &'a crate::operators::Operator,
-        console_nav: Vec<NavItem>,
-        role_label: String,
-        #[serde(flatten)]
-        view: S,
-    }
-    let role_label = if operator.0.national_admin {
-        page.text("console.roles.national_admin")
-    } else {
-        operator
-            .0
-            .role
-            .map(|r| page.text(&format!("console.roles.{}", r.as_str())))
-            .unwrap_or_default()
-    };
-    let console = Console {
-        operator: &operator.0,
-        console_nav: nav(page, operator, current),
-        role_label,
-        view,
-    };
-    let mut response = page.render(template, console)?.into_response();
-    *response.status_mut() = status;
-    Ok(response)
-}
-
 /// `GET /admin`: what needs attention in this space.
 pub async fn home(
-    axum::extract::State(state): axum::extract::State<crate::web::AppState>,
+    axum::extract::State(state): axum::extract::State<crate::web::Ground>,
     page: Page,
     operator: SignedInOperator,
 ) -> Result<Response, PageError> {

@@ -22,7 +22,7 @@ use crate::operators::session::SignedInOperator;
 use crate::tenancy::branding::check_brand_colours;
 use crate::tenancy::files::parse_color;
 use crate::tenancy::{TenantKind, TenantSlug};
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -77,7 +77,7 @@ fn suggest_slug(name: &str) -> String {
     slug.trim_end_matches('-').chars().take(63).collect()
 }
 
-async fn modules(state: &AppState, page: &Page) -> Result<Vec<ModuleRow>, sqlx::Error> {
+async fn modules(state: &Ground, page: &Page) -> Result<Vec<ModuleRow>, sqlx::Error> {
     let mut tx = state.db.begin(&page.tenant).await?;
     // Operator counts are per space (RLS), so they are read in each module's context below;
     // the registry and the catalogue are shared.
@@ -124,7 +124,7 @@ async fn modules(state: &AppState, page: &Page) -> Result<Vec<ModuleRow>, sqlx::
 
 /// A local module by its subdomain, and its host.
 async fn local_module(
-    state: &AppState,
+    state: &Ground,
     slug: &str,
 ) -> Result<(String, std::sync::Arc<crate::tenancy::Tenant>), PageError> {
     let host = format!("{slug}.{}", state.resolver.base_domain());
@@ -152,7 +152,7 @@ struct ModuleErrors {
 
 /// `GET /admin/modules`.
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Query(query): Query<NoticeQuery>,
@@ -171,7 +171,7 @@ pub async fn list(
 }
 
 async fn render(
-    state: &AppState,
+    state: &Ground,
     page: &Page,
     operator: &SignedInOperator,
     notice: Option<String>,
@@ -208,7 +208,7 @@ pub struct ActivateForm {
 
 /// `POST /admin/modules`: activates a Caf's module. Live at once on `<slug>.<base domain>`.
 pub async fn activate(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     CsrfForm(form): CsrfForm<ActivateForm>,
@@ -277,7 +277,7 @@ pub struct StatusForm {
 
 /// `POST /admin/modules/{slug}/statut`: suspend or resume.
 pub async fn set_status(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(slug): Path<String>,
@@ -325,7 +325,7 @@ pub struct FirstOperatorForm {
 /// invitation belongs to the module's space (so its link opens there); both spaces' logs
 /// record it.
 pub async fn invite_first_operator(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(slug): Path<String>,
@@ -370,7 +370,7 @@ pub async fn invite_first_operator(
 /// The national admin's session (second factor included) vouches for them; the module's host
 /// gets a one-minute, single-use ticket.
 pub async fn open_module(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(slug): Path<String>,

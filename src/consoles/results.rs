@@ -9,12 +9,14 @@ use uuid::Uuid;
 
 use super::render_console;
 use crate::campaigns::authoring;
+use crate::campaigns::cache::CampaignCache;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
 use crate::operators::rights::Action;
 use crate::operators::session::SignedInOperator;
+use crate::results::cache::ResultsCache;
 use crate::results::decisions::{self, Decision};
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -41,7 +43,7 @@ struct View {
 }
 
 async fn view(
-    state: &AppState,
+    state: &Ground,
     page: &Page,
     id: Uuid,
     errors: Vec<String>,
@@ -92,7 +94,7 @@ fn render(page: &Page, operator: &SignedInOperator, view: View, status: StatusCo
 
 /// `GET /admin/campagnes/{id}/resultats`.
 pub async fn form(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -115,7 +117,9 @@ pub struct ResultsForm {
 
 /// `POST /admin/campagnes/{id}/resultats`: save the synthesis, publish or withdraw.
 pub async fn save(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(campaigns): State<CampaignCache>,
+    State(results): State<ResultsCache>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -181,10 +185,10 @@ pub async fn save(
     )
     .await?;
     tx.commit().await?;
-    state.campaigns.forget_all();
+    campaigns.forget_all();
     // Other instances hear it from the change listener; this one forgets at once, so the
     // operator's next view shows the change.
-    state.results.forget_all();
+    results.forget_all();
     see_other(&format!("/admin/campagnes/{id}/resultats?fait={done}"))
 }
 
@@ -220,7 +224,8 @@ impl DecisionForm {
 
 /// `POST /admin/campagnes/{id}/decisions`: adds or changes a decision.
 pub async fn save_decision(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(results): State<ResultsCache>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -276,7 +281,7 @@ pub async fn save_decision(
                 )
                 .await?;
                 tx.commit().await?;
-                state.results.forget_all();
+                results.forget_all();
                 return see_other(&format!("/admin/campagnes/{id}/resultats?fait=decision"));
             }
             Ok(Err(problem)) => problems.push(problem),
@@ -300,7 +305,7 @@ pub struct NewsForm {
 /// `POST /admin/campagnes/{id}/nouvelles`: publishes or edits a post; followers not told yet
 /// are mailed once, through the outbox, in the same transaction.
 pub async fn save_news(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,

@@ -10,14 +10,16 @@ use uuid::Uuid;
 
 use super::render_console;
 use crate::accounts::EmailAddress;
+use crate::accounts::session::SessionCache;
 use crate::error::PageError;
+use crate::ideas::snapshot::IdeaSnapshots;
 use crate::mail::{OutgoingMail, queue};
 use crate::moderation::{Decision, ModerationProblem, Target, moderate};
 use crate::operators::rights::Action;
 use crate::operators::session::SignedInOperator;
 use crate::operators::{Role, invitations, queries as operators};
 use crate::tenancy::{Tenant, TenantKind, TenantTx};
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -139,7 +141,7 @@ pub fn notice(page: &Page, query: &NoticeQuery) -> Option<String> {
 
 /// `GET /admin/moderation`.
 pub async fn moderation(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Query(query): Query<NoticeQuery>,
@@ -149,7 +151,7 @@ pub async fn moderation(
 }
 
 async fn render_moderation(
-    state: &AppState,
+    state: &Ground,
     page: &Page,
     operator: &SignedInOperator,
     notice: Option<String>,
@@ -194,7 +196,8 @@ pub struct DecisionForm {
 /// `POST /admin/moderation`: hide, restore or approve, with a reason; audited twice (the
 /// moderation trail on the content, the console log).
 pub async fn decide(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(ideas): State<IdeaSnapshots>,
     page: Page,
     operator: SignedInOperator,
     CsrfForm(form): CsrfForm<DecisionForm>,
@@ -232,7 +235,7 @@ pub async fn decide(
             .await?;
             tx.commit().await?;
             if let Some(campaign) = campaign {
-                state.ideas.forget(campaign).await;
+                ideas.forget(campaign).await;
             }
             see_other("/admin/moderation?fait=moderation")
         }
@@ -281,7 +284,7 @@ fn invitable_roles(page: &Page, operator: &SignedInOperator) -> Vec<RoleOption> 
 
 /// `GET /admin/equipe`.
 pub async fn team(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Query(query): Query<NoticeQuery>,
@@ -299,7 +302,7 @@ pub async fn team(
 }
 
 async fn render_team(
-    state: &AppState,
+    state: &Ground,
     page: &Page,
     operator: &SignedInOperator,
     notice: Option<String>,
@@ -406,7 +409,7 @@ pub struct InviteForm {
 
 /// `POST /admin/equipe/invitations`.
 pub async fn invite_operator(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     CsrfForm(form): CsrfForm<InviteForm>,
@@ -440,7 +443,8 @@ pub struct StaffForm {
 /// `POST /admin/equipe/agents`: adds addresses (one per line, or separated by commas or
 /// semicolons) to the staff list. Valid lines are taken; invalid ones are listed by line.
 pub async fn add_staff(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(sessions): State<SessionCache>,
     page: Page,
     operator: SignedInOperator,
     CsrfForm(form): CsrfForm<StaffForm>,
@@ -504,7 +508,7 @@ pub async fn add_staff(
         .await?;
     }
     tx.commit().await?;
-    state.sessions.forget_all();
+    sessions.forget_all();
     if problems.is_empty() {
         return see_other("/admin/equipe?fait=agents");
     }
@@ -531,7 +535,8 @@ pub struct RemoveStaffForm {
 
 /// `POST /admin/equipe/agents/retrait`.
 pub async fn remove_staff(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(sessions): State<SessionCache>,
     page: Page,
     operator: SignedInOperator,
     CsrfForm(form): CsrfForm<RemoveStaffForm>,
@@ -555,7 +560,7 @@ pub async fn remove_staff(
         .await?;
     }
     tx.commit().await?;
-    state.sessions.forget_all();
+    sessions.forget_all();
     see_other("/admin/equipe?fait=retrait")
 }
 
@@ -566,7 +571,7 @@ pub struct AuditQuery {
 
 /// `GET /admin/journal`.
 pub async fn audit_log(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Query(query): Query<AuditQuery>,
@@ -669,7 +674,7 @@ pub struct PageQuery {
 
 /// `GET /admin/participants`.
 pub async fn participants_page(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Query(query): Query<PageQuery>,

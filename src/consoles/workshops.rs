@@ -16,11 +16,13 @@ use uuid::Uuid;
 use super::render_console;
 use super::space::{NoticeQuery, notice};
 use crate::campaigns::authoring;
+use crate::campaigns::cache::CampaignCache;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
+use crate::ideas::snapshot::IdeaSnapshots;
 use crate::operators::rights::Action;
 use crate::operators::session::SignedInOperator;
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -110,7 +112,7 @@ fn quota_field(kind: &str, key: &str, index: usize) -> String {
 }
 
 async fn load(
-    state: &AppState,
+    state: &Ground,
     page: &Page,
     id: Uuid,
 ) -> Result<
@@ -327,7 +329,7 @@ fn render(
 
 /// `GET /admin/campagnes/{id}/ateliers`.
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -352,7 +354,9 @@ pub async fn show(
 
 /// `POST /admin/campagnes/{id}/ateliers`: opens the recruitment with the standard questionnaire.
 pub async fn open(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(campaigns): State<CampaignCache>,
+    State(ideas): State<IdeaSnapshots>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -374,14 +378,14 @@ pub async fn open(
     }
     tx.commit().await?;
     // The campaign page shows the link to the application page from now on.
-    state.campaigns.forget_all();
-    state.ideas.forget(id).await;
+    campaigns.forget_all();
+    ideas.forget(id).await;
     see_other(&format!("/admin/campagnes/{id}/ateliers"))
 }
 
 /// `POST /admin/campagnes/{id}/ateliers/seances`: adds a session.
 pub async fn add_session(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -446,7 +450,7 @@ pub async fn add_session(
 
 /// `POST /admin/campagnes/{id}/ateliers/tirage`: seats and quotas, then the draw.
 pub async fn draw(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -673,7 +677,7 @@ fn explain(
 /// `POST /admin/campagnes/{id}/ateliers/invitations`: mails everyone drawn who has no link yet
 /// (answer within 7 days).
 pub async fn send_invitations(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -703,7 +707,7 @@ pub async fn send_invitations(
 /// The page loaded afresh, with what the operator typed and the problems found (a refused
 /// form).
 async fn render_again(
-    state: &AppState,
+    state: &Ground,
     page: &Page,
     operator: &SignedInOperator,
     id: Uuid,
@@ -730,7 +734,7 @@ async fn render_again(
 /// questionnaire (single or multiple choice, which can carry quotas, or short text), until the
 /// draw is made. Invalid fields are shown next to the form's fields (422).
 pub async fn add_question(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -783,7 +787,7 @@ pub async fn add_question(
 /// operator's own questions, with the answers volunteers gave to it, while no panel is drawn
 /// (afterwards the questionnaire is frozen: 409). The standard criteria stay.
 pub async fn remove_question(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path((id, key)): Path<(Uuid, String)>,
@@ -834,7 +838,7 @@ pub async fn remove_question(
 /// session yet in sessions they can attend, within capacities (sessions already set, by hand
 /// or before, are kept). Those who cannot be placed are listed on the page.
 pub async fn assign_sessions(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
@@ -872,7 +876,7 @@ pub async fn assign_sessions(
 /// confirmed), the session (`seance-{application}`), set by hand; for confirmed people,
 /// whether they came (`present-{application}` = `oui`).
 pub async fn record_attendance(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,

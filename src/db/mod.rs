@@ -12,6 +12,7 @@
 
 pub mod changes;
 pub mod embedded;
+pub mod rls;
 
 use std::time::Duration;
 
@@ -246,7 +247,7 @@ async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<()> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ecoute.grants'))")
         .execute(&mut *tx)
         .await?;
-    let tenant_tables = crate::tenancy::rls::tenant_owned_tables(&mut tx).await?;
+    let tenant_tables = rls::tenant_owned_tables(&mut tx).await?;
     let mut ddl = format!(
         "GRANT USAGE ON SCHEMA public TO {role};\n\
          GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};\n\
@@ -336,7 +337,7 @@ const APP_FUNCTIONS: &[&str] = &[
 /// Creates the keys every instance shares (the CSRF HMAC key), once.
 async fn ensure_server_keys(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query("INSERT INTO server_keys (name, value) VALUES ('csrf', $1) ON CONFLICT (name) DO NOTHING")
-        .bind(crate::accounts::tokens::random_key())
+        .bind(crate::tokens::random_key())
         .execute(pool)
         .await?;
     Ok(())

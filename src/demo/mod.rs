@@ -289,7 +289,7 @@ pub async fn seed_operators(owner: &PgPool) -> anyhow::Result<Vec<(String, Strin
         ));
     }
     for (email, name, space) in people {
-        let password = crate::accounts::tokens::new_token()[..16].to_owned();
+        let password = crate::tokens::new_token()[..16].to_owned();
         let hash = crate::operators::password::hash(&password)?;
         let operator: Uuid = sqlx::query_scalar(
             "INSERT INTO operators (email, name, national_admin, password_hash) VALUES ($1, $2, $3, $4)

@@ -7,13 +7,13 @@
 use std::sync::Arc;
 
 use crate::web::json::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::caches::IdeaCaches;
 use super::likes::{LikeOutcome, LikeRequest};
 use super::listing::{ListRequest, list_ideas};
 use super::queries::{
@@ -22,28 +22,14 @@ use super::queries::{
 };
 use super::{CommentView, FieldError, IdeaOrder, IdeaView, NewIdea, PAGE_SIZE, parse_comment, parse_reason};
 use crate::accounts::Account;
+use crate::accounts::session::ApiAccount;
 use crate::accounts::session::MaybeAccount;
 use crate::campaigns::CampaignSummary;
 use crate::campaigns::queries::{CampaignDetail, list_home_campaigns};
 use crate::error::{ApiError, FieldProblem};
 use crate::tenancy::{CurrentTenant, TenantTx};
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::i18n::Lang;
-
-/// The signed-in account, or 401.
-pub struct ApiAccount(pub Account);
-
-impl FromRequestParts<AppState> for ApiAccount {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        match MaybeAccount::from_request_parts(parts, state).await {
-            Ok(MaybeAccount(Some(account))) => Ok(ApiAccount(account)),
-            Ok(MaybeAccount(None)) => Err(ApiError::Unauthorized),
-            Err(_) => Err(ApiError::Internal(anyhow::anyhow!("session lookup failed"))),
-        }
-    }
-}
 
 fn invalid(errors: Vec<FieldError>) -> ApiError {
     let lang = Lang::Fr;
@@ -59,29 +45,30 @@ fn invalid(errors: Vec<FieldError>) -> ApiError {
 }
 
 /// The campaign from the cache (before any transaction is opened).
-async fn campaign(state: &AppState, tenant: &CurrentTenant, slug: &str) -> Result<Arc<CampaignDetail>, ApiError> {
-    state
+async fn campaign(
+    state: &Ground,
+    caches: &IdeaCaches,
+    tenant: &CurrentTenant,
+    slug: &str,
+) -> Result<Arc<CampaignDetail>, ApiError> {
+    caches
         .campaigns
         .find(&state.db, tenant, slug)
         .await?
         .ok_or(ApiError::NotFound)
 }
 
-/// Why a staff-only campaign refuses someone (shared by the ideas and survey APIs).
-pub const STAFF_ONLY: &str =
-    "Cette consultation est réservée aux agents de cette Caf, identifiés par leur adresse professionnelle.";
-
 fn check_audience(found: &CampaignDetail, tenant: &CurrentTenant, account: Option<&Account>) -> Result<(), ApiError> {
     if found.admits(tenant, account) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(STAFF_ONLY.into()))
+        Err(ApiError::Forbidden(crate::campaigns::STAFF_ONLY.into()))
     }
 }
 
 /// `GET /api/v1/campaigns`.
 pub async fn list_campaigns(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     tenant: CurrentTenant,
 ) -> Result<Json<Vec<CampaignSummary>>, ApiError> {
     let mut tx = state.db.begin(&tenant).await?;
@@ -92,11 +79,12 @@ pub async fn list_campaigns(
 
 /// `GET /api/v1/campaigns/{slug}`.
 pub async fn get_campaign(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    caches: IdeaCaches,
     tenant: CurrentTenant,
     Path(slug): Path<String>,
 ) -> Result<Json<CampaignDetail>, ApiError> {
-    let found = campaign(&state, &tenant, &slug).await?;
+    let found = campaign(&state, &caches, &tenant, &slug).await?;
     // The description of a staff-only campaign is not secret; its contributions are.
     Ok(Json((*found).clone()))
 }
@@ -122,7 +110,8 @@ pub struct IdeaPage {
 
 /// `GET /api/v1/campaigns/{slug}/ideas?order=random|most-liked|newest|most-commented&page=N&seed=S`.
 pub async fn list_campaign_ideas(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    caches: IdeaCaches,
     tenant: CurrentTenant,
     MaybeAccount(account): MaybeAccount,
     Path(slug): Path<String>,
@@ -130,7 +119,7 @@ pub async fn list_campaign_ideas(
 ) -> Result<Json<IdeaPage>, ApiError> {
     let order = IdeaOrder::parse(query.order.as_deref());
     let page = query.page.unwrap_or(1).clamp(1, 10_000);
-    let found = campaign(&state, &tenant, &slug).await?;
+    let found = campaign(&state, &caches, &tenant, &slug).await?;
     check_audience(&found, &tenant, account.as_ref())?;
     let request = ListRequest {
         order,
@@ -139,7 +128,7 @@ pub async fn list_campaign_ideas(
         viewer: account.map(|a| a.id),
         search: query.q.as_deref(),
     };
-    let snapshot = state.ideas.get(&state.db, &tenant, &found).await?;
+    let snapshot = caches.snapshots.get(&state.db, &tenant, &found).await?;
     let (ideas, total) = list_ideas(&state.db, &snapshot, &tenant, &found, request).await?;
     Ok(Json(IdeaPage {
         ideas,
@@ -162,13 +151,14 @@ pub struct NewIdeaBody {
 
 /// `POST /api/v1/campaigns/{slug}/ideas` → 201 with the idea (200 if the key was already used).
 pub async fn create_idea(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    caches: IdeaCaches,
     tenant: CurrentTenant,
     ApiAccount(account): ApiAccount,
     Path(slug): Path<String>,
     Json(body): Json<NewIdeaBody>,
 ) -> Result<Response, ApiError> {
-    let found = campaign(&state, &tenant, &slug).await?;
+    let found = campaign(&state, &caches, &tenant, &slug).await?;
     check_audience(&found, &tenant, Some(&account))?;
     if !(found.is_open() && found.has_ideas) {
         return Err(ApiError::Conflict(
@@ -205,7 +195,7 @@ pub async fn create_idea(
     tx.commit().await?;
     if status == StatusCode::CREATED {
         crate::telemetry::metrics::contribution(&tenant.slug, "idea");
-        state.ideas.forget_for_new_idea(found.summary.id).await;
+        caches.snapshots.forget_for_new_idea(found.summary.id).await;
     }
     Ok((status, Json(stored)).into_response())
 }
@@ -220,9 +210,9 @@ async fn idea(
     let (found, campaign) = find_idea_in_campaign(tx, id, account.map(|a| a.id))
         .await?
         .ok_or(ApiError::NotFound)?;
-    let is_staff = account.is_some_and(|a| tenant.is_staff(a));
+    let is_staff = account.is_some_and(|a| a.is_staff_of(tenant));
     if campaign.staff_only && !is_staff {
-        return Err(ApiError::Forbidden(STAFF_ONLY.into()));
+        return Err(ApiError::Forbidden(crate::campaigns::STAFF_ONLY.into()));
     }
     Ok((found, campaign))
 }
@@ -246,7 +236,7 @@ async fn open_idea(
 
 /// `GET /api/v1/ideas/{id}`.
 pub async fn get_idea(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     tenant: CurrentTenant,
     MaybeAccount(account): MaybeAccount,
     Path(id): Path<Uuid>,
@@ -259,7 +249,7 @@ pub async fn get_idea(
 
 /// `POST /api/v1/ideas/{id}/like` → 201; 409 for a second like or one's own idea.
 pub async fn like_idea(
-    State(state): State<AppState>,
+    caches: IdeaCaches,
     tenant: CurrentTenant,
     ApiAccount(account): ApiAccount,
     Path(id): Path<Uuid>,
@@ -268,18 +258,18 @@ pub async fn like_idea(
         space: tenant.id,
         idea: id,
         account: account.id,
-        staff: tenant.is_staff(&account),
+        staff: account.is_staff_of(&tenant),
     };
     let conflict = |why: &str| Err(ApiError::Conflict(why.into()));
-    match state.likes.like(request).await? {
+    match caches.likes.like(request).await? {
         LikeOutcome::Liked { campaign_id, .. } => {
-            state.ideas.count_like(campaign_id, id, 1).await;
+            caches.snapshots.count_like(campaign_id, id, 1).await;
             Ok(StatusCode::CREATED)
         }
         LikeOutcome::AlreadyLiked => conflict("Vous soutenez déjà cette contribution."),
         LikeOutcome::OwnIdea => conflict("Vous ne pouvez pas soutenir votre propre contribution."),
         LikeOutcome::NotFound => Err(ApiError::NotFound),
-        LikeOutcome::StaffOnly => Err(ApiError::Forbidden(STAFF_ONLY.into())),
+        LikeOutcome::StaffOnly => Err(ApiError::Forbidden(crate::campaigns::STAFF_ONLY.into())),
         LikeOutcome::Closed => conflict("La consultation est fermée."),
         LikeOutcome::NotPublished => conflict("Cette contribution n’est pas publiée."),
     }
@@ -287,7 +277,8 @@ pub async fn like_idea(
 
 /// `DELETE /api/v1/ideas/{id}/like` → 204; 404 when there was no like.
 pub async fn unlike_idea(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    caches: IdeaCaches,
     tenant: CurrentTenant,
     ApiAccount(account): ApiAccount,
     Path(id): Path<Uuid>,
@@ -298,13 +289,13 @@ pub async fn unlike_idea(
         return Err(ApiError::NotFound);
     }
     tx.commit().await?;
-    state.ideas.count_like(found.campaign_id, found.id, -1).await;
+    caches.snapshots.count_like(found.campaign_id, found.id, -1).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/v1/ideas/{id}/comments`: threaded, one level of replies.
 pub async fn get_comments(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     tenant: CurrentTenant,
     MaybeAccount(account): MaybeAccount,
     Path(id): Path<Uuid>,
@@ -325,7 +316,8 @@ pub struct NewCommentBody {
 
 /// `POST /api/v1/ideas/{id}/comments` → 201 `{ "id": … }`.
 pub async fn create_comment(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    caches: IdeaCaches,
     tenant: CurrentTenant,
     ApiAccount(account): ApiAccount,
     Path(id): Path<Uuid>,
@@ -355,7 +347,7 @@ pub async fn create_comment(
     tx.commit().await?;
     let status = if matches!(inserted, Inserted::New(_)) {
         crate::telemetry::metrics::contribution(&tenant.slug, "comment");
-        state.ideas.count_comment(found.campaign_id, found.id).await;
+        caches.snapshots.count_comment(found.campaign_id, found.id).await;
         StatusCode::CREATED
     } else {
         StatusCode::OK
@@ -371,7 +363,7 @@ pub struct NewReportBody {
 
 /// `POST /api/v1/ideas/{id}/reports` → 202 (queued for moderators); 409 if already reported.
 pub async fn create_report(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     tenant: CurrentTenant,
     ApiAccount(account): ApiAccount,
     Path(id): Path<Uuid>,

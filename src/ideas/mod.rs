@@ -7,14 +7,56 @@
 //! double click or a refresh stores one row, not two.
 
 pub mod api;
+pub mod caches;
 pub mod likes;
 pub mod listing;
 pub mod pages;
 pub mod queries;
 pub mod snapshot;
 
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::web::Ground;
+
+/// The ideas' routes: the campaign page with its ideas, an idea's page, likes, comments and
+/// reports, and their API (which also lists campaigns).
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Ground: FromRef<S>,
+    crate::campaigns::cache::CampaignCache: FromRef<S>,
+    snapshot::IdeaSnapshots: FromRef<S>,
+    pages::SharedPages: FromRef<S>,
+    likes::LikeWriter: FromRef<S>,
+{
+    Router::new()
+        .route("/consultations/{slug}", get(pages::campaign_page))
+        .route("/consultations/{slug}/idees", post(pages::post_idea))
+        .route("/consultations/{slug}/idees/{id}", get(pages::idea_page))
+        .route("/consultations/{slug}/idees/{id}/soutien", post(pages::post_like))
+        .route(
+            "/consultations/{slug}/idees/{id}/commentaires",
+            post(pages::post_comment),
+        )
+        .route("/consultations/{slug}/idees/{id}/signalement", post(pages::post_report))
+        .route("/api/v1/campaigns", get(api::list_campaigns))
+        .route("/api/v1/campaigns/{slug}", get(api::get_campaign))
+        .route(
+            "/api/v1/campaigns/{slug}/ideas",
+            get(api::list_campaign_ideas).post(api::create_idea),
+        )
+        .route("/api/v1/ideas/{id}", get(api::get_idea))
+        .route("/api/v1/ideas/{id}/like", post(api::like_idea).delete(api::unlike_idea))
+        .route(
+            "/api/v1/ideas/{id}/comments",
+            get(api::get_comments).post(api::create_comment),
+        )
+        .route("/api/v1/ideas/{id}/reports", post(api::create_report))
+}
 
 pub const TITLE_MIN: usize = 3;
 pub const TITLE_MAX: usize = 140;

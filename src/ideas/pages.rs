@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::caches::IdeaCaches;
 use super::listing::{ListRequest, list_ideas};
 use super::queries::{
     CommentProblem, Inserted, find_idea, insert_comment, insert_idea, like, list_comments, report, unlike,
@@ -20,7 +21,7 @@ use crate::campaigns::Lifecycle;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
 use crate::tenancy::TenantTx;
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::{CheckedForm, CsrfForm};
 use crate::web::i18n::{Lang, format_period};
 use crate::web::markdown::render_markdown;
@@ -64,8 +65,13 @@ fn shown(page: &Page, errors: &[FieldError]) -> Vec<ShownError> {
 /// The campaign from the cache (before any transaction is opened; see [`CampaignCache::find`]).
 ///
 /// [`CampaignCache::find`]: crate::campaigns::cache::CampaignCache::find
-async fn campaign_or_404(state: &AppState, page: &Page, slug: &str) -> Result<Arc<CampaignDetail>, PageError> {
-    state
+async fn campaign_or_404(
+    state: &Ground,
+    caches: &IdeaCaches,
+    page: &Page,
+    slug: &str,
+) -> Result<Arc<CampaignDetail>, PageError> {
+    caches
         .campaigns
         .find(&state.db, &page.tenant, slug)
         .await?
@@ -74,30 +80,41 @@ async fn campaign_or_404(state: &AppState, page: &Page, slug: &str) -> Result<Ar
 
 /// `GET /consultations/{slug}`.
 pub async fn campaign_page(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    caches: IdeaCaches,
     page: Page,
     Path(slug): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    render_campaign(&state, &page, &slug, &query, IdeaFormState::default(), StatusCode::OK).await
+    render_campaign(
+        &state,
+        &caches,
+        &page,
+        &slug,
+        &query,
+        IdeaFormState::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn render_campaign(
-    state: &AppState,
+    state: &Ground,
+    caches: &IdeaCaches,
     page: &Page,
     slug: &str,
     query: &ListQuery,
     form: IdeaFormState,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let campaign = campaign_or_404(state, page, slug).await?;
+    let campaign = campaign_or_404(state, caches, page, slug).await?;
     if !campaign.admits(&page.tenant, page.account.as_ref()) {
         return staff_only(page);
     }
     let order = IdeaOrder::parse(query.ordre.as_deref());
     let page_number = query.page.unwrap_or(1).clamp(1, 10_000);
     let viewer = page.account.as_ref().map(|a| a.id);
-    let snapshot = state.ideas.get(&state.db, &page.tenant, &campaign).await?;
+    let snapshot = caches.snapshots.get(&state.db, &page.tenant, &campaign).await?;
     let seed = visitor_seed(&page.visitor);
     let search = query.recherche.as_deref().unwrap_or("").trim();
     // What every anonymous visitor of the same seed bucket sees, byte for byte.
@@ -112,7 +129,7 @@ async fn render_campaign(
         seed: seed.clone(),
     });
     if let Some(key) = shared.as_ref() {
-        let cached = state.campaign_pages.get(key);
+        let cached = caches.pages.get(key);
         crate::telemetry::metrics::cache_lookup("pages", cached.is_some());
         if let Some(html) = cached {
             return Ok(Html(html).into_response());
@@ -181,7 +198,7 @@ async fn render_campaign(
         let Html(html) = page.render("campaign.html", view)?;
         let html = Bytes::from(html);
         if let Some(key) = shared {
-            state.campaign_pages.insert(key, html.clone());
+            caches.pages.insert(key, html.clone());
         }
         let mut response = Html(html).into_response();
         *response.status_mut() = status;
@@ -257,7 +274,8 @@ pub struct IdeaForm {
 
 /// `POST /consultations/{slug}/idees`.
 pub async fn post_idea(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    caches: IdeaCaches,
     page: Page,
     Path(slug): Path<String>,
     CheckedForm { form, refused }: CheckedForm<IdeaForm>,
@@ -265,7 +283,7 @@ pub async fn post_idea(
     let Some(account) = page.account.clone() else {
         return sign_in_first(&page.path);
     };
-    let campaign = campaign_or_404(&state, &page, &slug).await?;
+    let campaign = campaign_or_404(&state, &caches, &page, &slug).await?;
     if !campaign.admits(&page.tenant, Some(&account)) {
         return staff_only(&page);
     }
@@ -306,7 +324,7 @@ pub async fn post_idea(
             if inserted.is_new() {
                 crate::telemetry::metrics::contribution(&page.tenant.slug, "idea");
             }
-            state.ideas.forget_for_new_idea(campaign.summary.id).await;
+            caches.snapshots.forget_for_new_idea(campaign.summary.id).await;
             see_other(&format!("/consultations/{slug}/idees/{}", inserted.id()))
         }
         Err(errors) => {
@@ -319,6 +337,7 @@ pub async fn post_idea(
             };
             render_campaign(
                 &state,
+                &caches,
                 &page,
                 &slug,
                 &ListQuery::default(),
@@ -357,12 +376,13 @@ fn staff_only(page: &Page) -> Result<Response, PageError> {
 /// The campaign (if it admits the person) and one of its ideas, in a transaction begun after
 /// the campaign lookup.
 async fn idea_in_campaign(
-    state: &AppState,
+    state: &Ground,
+    caches: &IdeaCaches,
     page: &Page,
     slug: &str,
     id: Uuid,
 ) -> Result<(Arc<CampaignDetail>, IdeaView, TenantTx), PageError> {
-    let campaign = campaign_or_404(state, page, slug).await?;
+    let campaign = campaign_or_404(state, caches, page, slug).await?;
     if !campaign.admits(&page.tenant, page.account.as_ref()) {
         return Err(PageError::StaffOnly);
     }
@@ -376,23 +396,33 @@ async fn idea_in_campaign(
 
 /// `GET /consultations/{slug}/idees/{id}`.
 pub async fn idea_page(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    caches: IdeaCaches,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
 ) -> Result<Response, PageError> {
-    render_idea(&state, &page, &slug, id, Vec::new(), Kept::default(), StatusCode::OK).await
+    render_idea(
+        &state,
+        &caches,
+        &page,
+        (&slug, id),
+        Vec::new(),
+        Kept::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn render_idea(
-    state: &AppState,
+    state: &Ground,
+    caches: &IdeaCaches,
     page: &Page,
-    slug: &str,
-    id: Uuid,
+    (slug, id): (&str, Uuid),
     errors: Vec<ShownError>,
     kept: Kept,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let (campaign, idea, mut tx) = idea_in_campaign(state, page, slug, id).await?;
+    let (campaign, idea, mut tx) = idea_in_campaign(state, caches, page, slug, id).await?;
     let comments = if idea.status == "hidden" {
         Vec::new()
     } else {
@@ -457,7 +487,8 @@ pub struct LikeForm {
 
 /// `POST /consultations/{slug}/idees/{id}/soutien`.
 pub async fn post_like(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    caches: IdeaCaches,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
     CsrfForm(form): CsrfForm<LikeForm>,
@@ -465,7 +496,7 @@ pub async fn post_like(
     let Some(account) = page.account.clone() else {
         return sign_in_first(&page.path);
     };
-    let (campaign, idea, mut tx) = idea_in_campaign(&state, &page, &slug, id).await?;
+    let (campaign, idea, mut tx) = idea_in_campaign(&state, &caches, &page, &slug, id).await?;
     if !campaign.is_open() || idea.status != "published" {
         return Err(PageError::BadRequest);
     }
@@ -486,7 +517,7 @@ pub async fn post_like(
     };
     tx.commit().await?;
     if let Some(delta) = delta {
-        state.ideas.count_like(campaign.summary.id, id, delta).await;
+        caches.snapshots.count_like(campaign.summary.id, id, delta).await;
     }
     let back = safe_return_path(form.retour.as_deref());
     see_other(&format!("{back}#idee-{id}"))
@@ -501,7 +532,8 @@ pub struct CommentForm {
 
 /// `POST /consultations/{slug}/idees/{id}/commentaires`.
 pub async fn post_comment(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    caches: IdeaCaches,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
     CheckedForm { form, refused }: CheckedForm<CommentForm>,
@@ -518,7 +550,7 @@ pub async fn post_comment(
         Some(p) => Some(p.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
         None => None,
     };
-    let (campaign, idea, tx) = idea_in_campaign(&state, &page, &slug, id).await?;
+    let (campaign, idea, tx) = idea_in_campaign(&state, &caches, &page, &slug, id).await?;
     if !campaign.is_open() || idea.status != "published" {
         return Err(PageError::BadRequest);
     }
@@ -545,7 +577,16 @@ pub async fn post_comment(
                 }),
                 report: None,
             };
-            return render_idea(&state, &page, &slug, id, errors, kept, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return render_idea(
+                &state,
+                &caches,
+                &page,
+                (&slug, id),
+                errors,
+                kept,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     match insert_comment(&mut tx, &idea, parent, account.id, &body, form.submission_key).await? {
@@ -553,7 +594,7 @@ pub async fn post_comment(
             tx.commit().await?;
             if matches!(inserted, Inserted::New(_)) {
                 crate::telemetry::metrics::contribution(&page.tenant.slug, "comment");
-                state.ideas.count_comment(campaign.summary.id, id).await;
+                caches.snapshots.count_comment(campaign.summary.id, id).await;
             }
             see_other(&format!(
                 "/consultations/{slug}/idees/{id}#commentaire-{}",
@@ -572,7 +613,8 @@ pub struct ReportForm {
 
 /// `POST /consultations/{slug}/idees/{id}/signalement`.
 pub async fn post_report(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    caches: IdeaCaches,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
     CheckedForm { form, refused }: CheckedForm<ReportForm>,
@@ -588,7 +630,7 @@ pub async fn post_report(
         Some(c) => Some(c.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
         None => None,
     };
-    let (_, idea, mut tx) = idea_in_campaign(&state, &page, &slug, id).await?;
+    let (_, idea, mut tx) = idea_in_campaign(&state, &caches, &page, &slug, id).await?;
     let parsed = match refused {
         Some(_) => Err(vec![FieldError {
             field: "reason",
@@ -609,7 +651,16 @@ pub async fn post_report(
                     parent: comment_id,
                 }),
             };
-            return render_idea(&state, &page, &slug, id, errors, kept, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return render_idea(
+                &state,
+                &caches,
+                &page,
+                (&slug, id),
+                errors,
+                kept,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     report(&mut tx, &idea, comment, account.id, &reason).await?;

@@ -13,6 +13,7 @@
 //!
 //! The delivery guarantee (exactly once, or visibly `uncertain`) is explained in `docs/mail.md`.
 
+pub mod address;
 mod claim;
 pub mod queue;
 pub mod render;

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use super::MailKind;
-use crate::accounts::EmailAddress;
+use super::address::EmailAddress;
 use crate::tenancy::TenantTx;
 
 /// A transactional message to one person (the sign-in link).

@@ -25,13 +25,17 @@ use serde::Serialize;
 
 use crate::error::PageError;
 use crate::tenancy::{CurrentTenant, TenantTx};
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::i18n::Lang;
 use crate::web::templates::PageFrame;
 
 /// The routes, to merge into the spaces' router after the write limit and before tenant
 /// resolution (which they need).
-pub fn routes() -> Router<AppState> {
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Ground: axum::extract::FromRef<S>,
+{
     Router::new().route("/desabonnement/{token}", get(confirm_form).post(unsubscribe))
 }
 
@@ -49,7 +53,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 
 /// `GET /desabonnement/{token}`: asks for confirmation.
 async fn confirm_form(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     tenant: CurrentTenant,
     Path(token): Path<String>,
     headers: HeaderMap,
@@ -73,7 +77,7 @@ async fn confirm_form(
 
 /// `POST /desabonnement/{token}`: unsubscribes (idempotent), whatever the body says.
 async fn unsubscribe(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     tenant: CurrentTenant,
     Path(token): Path<String>,
     headers: HeaderMap,

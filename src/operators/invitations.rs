@@ -7,8 +7,8 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::Role;
-use crate::accounts::tokens::{hash_token, new_token};
 use crate::tenancy::TenantTx;
+use crate::tokens::{hash_token, new_token};
 
 pub const VALID_DAYS: i64 = 7;
 

@@ -8,6 +8,7 @@
 //! per space, like citizens', in `operator_sessions`. What each may do is decided in one place,
 //! [`rights`].
 
+pub mod console;
 pub mod invitations;
 pub mod pages;
 pub mod password;
@@ -62,4 +63,13 @@ pub struct Operator {
     pub national_admin: bool,
     /// Their role in the current space, if any.
     pub role: Option<Role>,
+}
+
+impl<'a> From<&'a Operator> for crate::audit::Actor<'a> {
+    fn from(operator: &'a Operator) -> Self {
+        crate::audit::Actor {
+            id: operator.id,
+            email: &operator.email,
+        }
+    }
 }

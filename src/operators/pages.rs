@@ -8,6 +8,7 @@ use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use super::console::render_console;
 use super::invitations::{self, NotAccepted};
 use super::queries::{
     Check, SESSION_HOURS, check_password, check_totp, close_session, credentials, disable_totp, enable_totp,
@@ -17,9 +18,8 @@ use super::rights::{Action, allowed};
 use super::session::{CONSOLE_COOKIE, SignedInOperator};
 use super::{password, totp};
 use crate::accounts::pages::{message, safe_return_path};
-use crate::consoles::render_console;
 use crate::error::PageError;
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::{CsrfForm, read_cookie};
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -78,7 +78,7 @@ pub struct SignInForm {
 /// `POST /admin/connexion`: one answer for every failure (unknown address, wrong password,
 /// locked account), so the form tells nobody which addresses operate.
 pub async fn sign_in(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     CsrfForm(form): CsrfForm<SignInForm>,
 ) -> Result<Response, PageError> {
@@ -173,7 +173,7 @@ pub struct CodeForm {
 /// `POST /admin/connexion/code`: the TOTP code completes the session. Wrong codes count toward
 /// the lock like wrong passwords; a lock also ends the waiting session.
 pub async fn check_code(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     headers: axum::http::HeaderMap,
     CsrfForm(form): CsrfForm<CodeForm>,
@@ -212,7 +212,7 @@ pub async fn check_code(
 
 /// `POST /admin/deconnexion`.
 pub async fn sign_out(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     headers: axum::http::HeaderMap,
     CsrfForm(_): CsrfForm<crate::accounts::pages::Empty>,
@@ -265,7 +265,7 @@ fn role_label(page: &Page, role: super::Role) -> String {
 
 /// `GET /admin/invitation/{token}`.
 pub async fn invitation_form(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
@@ -305,7 +305,7 @@ pub struct InvitationForm {
 /// `POST /admin/invitation/{token}`: creates the operator (or adds the role), then asks them to
 /// sign in.
 pub async fn accept_invitation(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     Path(token): Path<String>,
     CsrfForm(form): CsrfForm<InvitationForm>,
@@ -397,7 +397,7 @@ fn security_view(page: &Page, who: &super::Operator, enabled: bool, error: Optio
 
 /// `GET /admin/securite`: turn the second factor on or off.
 pub async fn security(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
 ) -> Result<Response, PageError> {
@@ -425,7 +425,7 @@ pub struct SecurityForm {
 /// `POST /admin/securite`: enabling needs a code from the new secret (proof the app has it);
 /// disabling needs a code from the current one.
 pub async fn change_security(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     CsrfForm(form): CsrfForm<SecurityForm>,
@@ -495,7 +495,7 @@ pub struct HandoffQuery {
 /// `GET /admin/relais?jeton=…`: a national admin arriving from the national console. The
 /// ticket is used once, within a minute, on the host it was made for.
 pub async fn handoff(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     Query(query): Query<HandoffQuery>,
 ) -> Result<Response, PageError> {

@@ -6,8 +6,8 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::{Operator, Role};
-use crate::accounts::tokens::{hash_token, new_token};
 use crate::tenancy::TenantTx;
+use crate::tokens::{hash_token, new_token};
 
 /// Wrong passwords or codes in a row before the account is locked.
 pub const MAX_FAILURES: i32 = 5;

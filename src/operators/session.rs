@@ -1,6 +1,6 @@
 //! The console's signed-in operator, as an extractor.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
@@ -9,7 +9,7 @@ use super::queries::find_session;
 use super::rights::{Action, allowed};
 use crate::error::PageError;
 use crate::tenancy::CurrentTenant;
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::read_cookie;
 use crate::web::pages::see_other;
 
@@ -21,10 +21,13 @@ pub const CONSOLE_COOKIE: &str = "ecoute_console";
 /// code page. Someone with no role here and not a national admin is refused.
 pub struct SignedInOperator(pub Operator);
 
-impl FromRequestParts<AppState> for SignedInOperator {
+impl<S: Send + Sync> FromRequestParts<S> for SignedInOperator
+where
+    Ground: FromRef<S>,
+{
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let path = parts.uri.path().to_owned();
         let sign_in = || {
             let back = serde_urlencoded::to_string([("retour", path.as_str())]).unwrap_or_default();
@@ -36,8 +39,9 @@ impl FromRequestParts<AppState> for SignedInOperator {
         let tenant = CurrentTenant::from_request_parts(parts, state)
             .await
             .map_err(|_| PageError::BadRequest.into_response())?;
+        let ground = Ground::from_ref(state);
         let found = async {
-            let mut tx = state.db.begin(&tenant).await?;
+            let mut tx = ground.db.begin(&tenant).await?;
             let found = find_session(&mut tx, &token).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(found)

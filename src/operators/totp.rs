@@ -8,7 +8,7 @@ const DIGITS: u32 = 6;
 
 /// A new 160-bit secret.
 pub fn new_secret() -> Vec<u8> {
-    crate::accounts::tokens::random_key()[..20].to_vec()
+    crate::tokens::random_key()[..20].to_vec()
 }
 
 /// The code for `secret` at Unix time `now`.

@@ -1,28 +1,31 @@
 //! `GET /api/v1/campaigns/{slug}/results`: results, decisions and synthesis as JSON.
 
+use crate::campaigns::cache::CampaignCache;
 use crate::web::json::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
+use super::cache::ResultsCache;
 use crate::error::ApiError;
 use crate::tenancy::CurrentTenant;
-use crate::web::AppState;
+use crate::web::Ground;
 
 pub async fn get_results(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(campaigns): State<CampaignCache>,
+    State(results): State<ResultsCache>,
     tenant: CurrentTenant,
     crate::accounts::session::MaybeAccount(account): crate::accounts::session::MaybeAccount,
     Path(slug): Path<String>,
 ) -> Result<Response, ApiError> {
-    let campaign = state
-        .campaigns
+    let campaign = campaigns
         .find(&state.db, &tenant, &slug)
         .await?
         .ok_or(ApiError::NotFound)?;
     if !campaign.admits(&tenant, account.as_ref()) {
         return Err(ApiError::NotFound);
     }
-    let published = super::pages::published(&state, &tenant, &campaign, "fr")
+    let published = super::pages::published(&state, &results, &tenant, &campaign, "fr")
         .await?
         .ok_or(ApiError::NotFound)?;
     let mut body = serde_json::to_value(&published).map_err(anyhow::Error::from)?;
@@ -44,13 +47,13 @@ pub async fn get_results(
 
 /// `GET /api/v1/campaigns/{slug}/news`: the project's news, newest first.
 pub async fn get_news(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(campaigns): State<CampaignCache>,
     tenant: CurrentTenant,
     crate::accounts::session::MaybeAccount(account): crate::accounts::session::MaybeAccount,
     Path(slug): Path<String>,
 ) -> Result<Response, ApiError> {
-    let campaign = state
-        .campaigns
+    let campaign = campaigns
         .find(&state.db, &tenant, &slug)
         .await?
         .ok_or(ApiError::NotFound)?;

@@ -21,6 +21,9 @@ pub mod news;
 pub mod open_data;
 pub mod pages;
 
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::get;
 use serde::Serialize;
 use sqlx::Row;
 use uuid::Uuid;
@@ -28,7 +31,39 @@ use uuid::Uuid;
 use crate::campaigns::queries::CampaignDetail;
 use crate::surveys::{Question, QuestionKind};
 use crate::tenancy::TenantTx;
+use crate::web::Ground;
 use crate::web::charts::{Bar, bar_chart};
+
+/// The results' routes: the results page, its infographic and open data, the news, and their
+/// API.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Ground: FromRef<S>,
+    crate::campaigns::cache::CampaignCache: FromRef<S>,
+    cache::ResultsCache: FromRef<S>,
+{
+    Router::new()
+        .route("/consultations/{slug}/resultats", get(pages::results_page))
+        .route(
+            "/consultations/{slug}/resultats/infographie.svg",
+            get(infographic::download_svg),
+        )
+        .route(
+            "/consultations/{slug}/resultats/infographie.pdf",
+            get(infographic::download_pdf),
+        )
+        .route(
+            "/consultations/{slug}/resultats/donnees/{file}",
+            get(open_data::download),
+        )
+        .route(
+            "/consultations/{slug}/nouvelles",
+            get(pages::news_page).post(pages::follow),
+        )
+        .route("/api/v1/campaigns/{slug}/results", get(api::get_results))
+        .route("/api/v1/campaigns/{slug}/news", get(api::get_news))
+}
 
 /// Key figures of a campaign.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

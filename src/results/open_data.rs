@@ -5,9 +5,10 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 
+use crate::campaigns::cache::CampaignCache;
 use crate::error::PageError;
 use crate::exports::{self, Table};
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::page::Page;
 
 /// Drops the named columns (and, when `published_only`, rows whose `statut` is not published).
@@ -31,7 +32,8 @@ fn anonymise(table: Table, drop: &[&str], published_only: bool) -> Table {
 /// `GET /consultations/{slug}/resultats/donnees/{file}`: `contributions` or `reponses`, `.csv`
 /// or `.json`.
 pub async fn download(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(campaigns): State<CampaignCache>,
     page: Page,
     Path((slug, file)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
@@ -39,8 +41,7 @@ pub async fn download(
     if !matches!(format, "csv" | "json") {
         return Err(PageError::NotFound);
     }
-    let campaign = state
-        .campaigns
+    let campaign = campaigns
         .find(&state.db, &page.tenant, &slug)
         .await?
         .ok_or(PageError::NotFound)?;

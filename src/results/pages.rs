@@ -7,12 +7,14 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
+use super::cache::ResultsCache;
 use super::{Figures, Results, decisions};
 use crate::campaigns::Scope;
+use crate::campaigns::cache::CampaignCache;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
 use crate::tenancy::TenantKind;
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::markdown::render_markdown;
 use crate::web::page::Page;
 
@@ -65,7 +67,8 @@ pub struct ResultTheme {
 /// The campaign's published results as `viewer` sees them, or `None` while they are not
 /// published, from the instance's cache ([`super::cache`]) when it has them.
 pub async fn published(
-    state: &AppState,
+    state: &Ground,
+    results: &ResultsCache,
     viewer: &crate::tenancy::Tenant,
     campaign: &CampaignDetail,
     lang: &'static str,
@@ -74,16 +77,14 @@ pub async fn published(
         return Ok(None);
     }
     let id = campaign.summary.id;
-    let generation = state.results.generation();
-    let Some(shared) = state
-        .results
+    let generation = results.generation();
+    let Some(shared) = results
         .shared(generation, id, lang, compute_shared(state, campaign, lang))
         .await?
     else {
         return Ok(None);
     };
-    let viewer = state
-        .results
+    let viewer = results
         .viewer(
             generation,
             id,
@@ -99,7 +100,7 @@ pub async fn published(
 /// are read here again, in the same snapshot as the figures: the campaign handed in may come
 /// from a cache a moment behind.
 async fn compute_shared(
-    state: &AppState,
+    state: &Ground,
     campaign: &CampaignDetail,
     lang: &str,
 ) -> Result<Option<SharedResults>, sqlx::Error> {
@@ -155,7 +156,7 @@ async fn compute_shared(
 /// The viewing space's part: its own share of a national campaign, computed in its own context
 /// from the rows RLS lets it read, or, for the national space, each territory's counts.
 async fn compute_viewer(
-    state: &AppState,
+    state: &Ground,
     viewer: &crate::tenancy::Tenant,
     campaign: &CampaignDetail,
     lang: &str,
@@ -188,19 +189,20 @@ async fn compute_viewer(
 
 /// `GET /consultations/{slug}/resultats`.
 pub async fn results_page(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(campaigns): State<CampaignCache>,
+    State(results): State<ResultsCache>,
     page: Page,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    let campaign = state
-        .campaigns
+    let campaign = campaigns
         .find(&state.db, &page.tenant, &slug)
         .await?
         .ok_or(PageError::NotFound)?;
     if !campaign.admits(&page.tenant, page.account.as_ref()) {
         return Err(PageError::StaffOnly);
     }
-    let Some(published) = published(&state, &page.tenant, &campaign, page.lang.code()).await? else {
+    let Some(published) = published(&state, &results, &page.tenant, &campaign, page.lang.code()).await? else {
         return Err(PageError::NotFound);
     };
     #[derive(Serialize)]
@@ -228,12 +230,12 @@ pub async fn results_page(
 /// `GET /consultations/{slug}/nouvelles`: the project's news, newest first, and (signed in) the
 /// button to follow them by e-mail.
 pub async fn news_page(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(campaigns): State<CampaignCache>,
     page: Page,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    let campaign = state
-        .campaigns
+    let campaign = campaigns
         .find(&state.db, &page.tenant, &slug)
         .await?
         .ok_or(PageError::NotFound)?;
@@ -285,7 +287,8 @@ pub struct FollowForm {
 
 /// `POST /consultations/{slug}/nouvelles`: follow or stop following (signed in).
 pub async fn follow(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(campaigns): State<CampaignCache>,
     page: Page,
     Path(slug): Path<String>,
     crate::web::csrf::CsrfForm(form): crate::web::csrf::CsrfForm<FollowForm>,
@@ -293,8 +296,7 @@ pub async fn follow(
     let Some(account) = page.account.as_ref() else {
         return crate::web::pages::see_other(&format!("/connexion?retour=/consultations/{slug}/nouvelles"));
     };
-    let campaign = state
-        .campaigns
+    let campaign = campaigns
         .find(&state.db, &page.tenant, &slug)
         .await?
         .ok_or(PageError::NotFound)?;

@@ -10,12 +10,12 @@ use uuid::Uuid;
 
 use super::queries::{SaveProblem, current_response, list_questions, save_response};
 use super::{Answers, Question, respondent_key, validate};
+use crate::accounts::session::ApiAccount;
 use crate::accounts::session::MaybeAccount;
 use crate::campaigns::queries::{CampaignDetail, find_campaign};
 use crate::error::{ApiError, FieldProblem};
-use crate::ideas::api::ApiAccount;
 use crate::tenancy::{CurrentTenant, TenantTx};
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::i18n::Lang;
 
 async fn survey_campaign(
@@ -29,14 +29,14 @@ async fn survey_campaign(
         .filter(|c| c.has_survey)
         .ok_or(ApiError::NotFound)?;
     if !campaign.admits(tenant, account) {
-        return Err(ApiError::Forbidden(crate::ideas::api::STAFF_ONLY.into()));
+        return Err(ApiError::Forbidden(crate::campaigns::STAFF_ONLY.into()));
     }
     Ok(campaign)
 }
 
 /// `GET /api/v1/campaigns/{slug}/survey`.
 pub async fn get_questions(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     tenant: CurrentTenant,
     MaybeAccount(account): MaybeAccount,
     Path(slug): Path<String>,
@@ -56,7 +56,7 @@ pub struct ResponseView {
 
 /// `GET /api/v1/campaigns/{slug}/survey/response`: my current answers, or 404.
 pub async fn get_response(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     tenant: CurrentTenant,
     ApiAccount(account): ApiAccount,
     Path(slug): Path<String>,
@@ -80,7 +80,7 @@ pub struct ResponseBody {
 
 /// `PUT /api/v1/campaigns/{slug}/survey/response`: replaces my response (all answers at once).
 pub async fn put_response(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     tenant: CurrentTenant,
     ApiAccount(account): ApiAccount,
     Path(slug): Path<String>,

@@ -6,14 +6,38 @@
 //! response is stored atomically (all answers or none) and editing appends a new version.
 
 pub mod api;
+pub mod authoring;
 pub mod pages;
 pub mod queries;
 
 use std::collections::BTreeMap;
 
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::get;
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
+
+use crate::web::Ground;
+
+/// The surveys' routes: the questionnaire page and its API.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Ground: FromRef<S>,
+{
+    Router::new()
+        .route(
+            "/consultations/{slug}/questionnaire",
+            get(pages::survey_page).post(pages::submit_survey),
+        )
+        .route("/api/v1/campaigns/{slug}/survey", get(api::get_questions))
+        .route(
+            "/api/v1/campaigns/{slug}/survey/response",
+            get(api::get_response).put(api::put_response),
+        )
+}
 
 pub const SHORT_TEXT_MAX: usize = 200;
 pub const LONG_TEXT_MAX: usize = 4000;

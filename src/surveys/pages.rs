@@ -14,7 +14,7 @@ use super::{AnswerError, Answers, Question, QuestionKind, answers_from_form, res
 use crate::accounts::pages::message;
 use crate::campaigns::queries::{CampaignDetail, find_campaign};
 use crate::error::PageError;
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::CheckedForm;
 use crate::web::page::Page;
 use crate::web::pages::{see_other, sign_in_first};
@@ -104,7 +104,7 @@ pub struct SavedQuery {
 }
 
 async fn survey_campaign(
-    state: &AppState,
+    state: &Ground,
     page: &Page,
     slug: &str,
 ) -> Result<(crate::tenancy::TenantTx, CampaignDetail), PageError> {
@@ -132,7 +132,7 @@ struct SurveyView<'a> {
 
 /// `GET /consultations/{slug}/questionnaire`: the form, filled with the current answers.
 pub async fn survey_page(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     Path(slug): Path<String>,
     Query(query): Query<SavedQuery>,
@@ -161,7 +161,7 @@ pub async fn survey_page(
 
 /// `POST /consultations/{slug}/questionnaire`: validates everything, then stores it atomically.
 pub async fn submit_survey(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     Path(slug): Path<String>,
     CheckedForm { form: fields, refused }: CheckedForm<Vec<(String, String)>>,

@@ -6,7 +6,8 @@
 //!   signal-specific `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `…_METRICS_ENDPOINT`) is set; the
 //!   standard `OTEL_*` variables tune them (`OTEL_METRIC_EXPORT_INTERVAL`,
 //!   `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SERVICE_NAME`…).
-//! - [`requests`]: the request envelope (id, span, duration histogram, log of what went wrong).
+//! - the request envelope (id, span, duration histogram, log of what went wrong) is an HTTP layer,
+//!   `web::requests`, that reports here.
 //! - [`metrics`]: the instruments, recorded from the places that know (mail worker, caches…).
 //!
 //! The resource follows the semantic conventions: `service.name`, `service.version`,
@@ -14,7 +15,6 @@
 //! `deployment.environment.name` from `ECOUTE_ENVIRONMENT` when set.
 
 pub mod metrics;
-pub mod requests;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

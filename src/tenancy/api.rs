@@ -1,6 +1,6 @@
 //! `GET /api/v1/tenant`: the current space, for API clients and front-ends.
 
-use crate::web::json::Json;
+use axum::Json;
 use serde::Serialize;
 
 use super::{Branding, CurrentTenant, TenantKind};

@@ -4,25 +4,24 @@
 //! - [`host`]: the request's host, believing forwarded headers only from trusted proxies;
 //! - [`resolve`]: host → [`Tenant`], through a moka cache kept coherent across instances by
 //!   PostgreSQL `LISTEN/NOTIFY`;
-//! - [`middleware`]: puts the resolved tenant into the request, or answers 404 / 503;
+//! - [`current`]: the request's space as an extractor (the layer that resolves it is `web::spaces`);
 //! - [`scoped`]: [`TenantDb`] hands out transactions with `app.tenant_id` set, never the pool;
-//! - [`rls`]: the forced-RLS rule, checkable from code and tests;
+//! - the forced-RLS rule itself is checked by [`crate::db::rls`];
 //! - [`files`] and [`sync`]: the declarative `tenants/` folder and `ecoute tenants sync`.
 
 pub mod api;
 pub mod branding;
+pub mod current;
 pub mod files;
 pub mod host;
-pub mod middleware;
 pub mod resolve;
-pub mod rls;
 pub mod scoped;
 pub mod sync;
 
 use serde::Serialize;
 use uuid::Uuid;
 
-pub use middleware::CurrentTenant;
+pub use current::CurrentTenant;
 pub use resolve::TenantResolver;
 pub use scoped::{TenantDb, TenantTx};
 
@@ -104,12 +103,6 @@ pub struct Tenant {
 impl Tenant {
     pub fn is_national(&self) -> bool {
         self.kind == TenantKind::National
-    }
-
-    /// Whether a signed-in person is staff of this space: by their address's domain, or because
-    /// the space's operators put them on its staff list.
-    pub fn is_staff(&self, account: &crate::accounts::Account) -> bool {
-        account.staff_here || self.is_staff_email(&account.email)
     }
 
     /// Whether an address belongs to this space's staff: its domain is one of the staff domains

@@ -126,7 +126,7 @@ pub fn brand_properties(selector: &str, primary: &str, secondary: &str) -> Strin
 /// a cover image), from this space only. Its id
 /// changes with each upload, so it is cached for good.
 pub async fn space_logo(
-    axum::extract::State(state): axum::extract::State<crate::web::AppState>,
+    axum::extract::State(state): axum::extract::State<crate::web::Ground>,
     tenant: CurrentTenant,
     Path(id): Path<uuid::Uuid>,
     headers: HeaderMap,

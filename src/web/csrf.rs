@@ -6,7 +6,7 @@
 //! `SameSite=Lax` besides. The JSON API is protected differently: it only accepts
 //! `application/json` bodies, which a cross-site form cannot send without a CORS preflight.
 
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
@@ -16,11 +16,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::AppState;
+use super::Ground;
 use super::hook::Hook;
-use crate::accounts::tokens::new_token;
 use crate::error::PageError;
 use crate::tenancy::host::RequestOrigin;
+use crate::tokens::new_token;
 
 pub const VISITOR_COOKIE: &str = "ecoute_visiteur";
 
@@ -103,13 +103,13 @@ pub fn csrf_token(key: &ring::hmac::Key, tenant_id: Uuid, visitor: &str) -> Stri
     URL_SAFE_NO_PAD.encode(&tag.as_ref()[..24])
 }
 
-pub fn csrf_valid(state: &AppState, tenant_id: Uuid, visitor: &str, token: &str) -> bool {
+pub fn csrf_valid(key: &ring::hmac::Key, tenant_id: Uuid, visitor: &str, token: &str) -> bool {
     let Ok(given) = URL_SAFE_NO_PAD.decode(token) else {
         return false;
     };
     // Constant-time comparison of the truncated tag.
     given.len() == 24 && {
-        let expected = ring::hmac::sign(&state.csrf_key, format!("{tenant_id}|{visitor}").as_bytes());
+        let expected = ring::hmac::sign(key, format!("{tenant_id}|{visitor}").as_bytes());
         let mut diff = 0u8;
         for (a, b) in expected.as_ref()[..24].iter().zip(&given) {
             diff |= a ^ b;
@@ -126,11 +126,14 @@ struct CsrfField {
     csrf: Option<String>,
 }
 
-impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for CsrfForm<T>
+where
+    Ground: FromRef<S>,
+{
     type Rejection = PageError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let bytes = read_form(request, state).await?;
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = read_form(request, &Ground::from_ref(state).csrf_key).await?;
         let value = match clean_form(&bytes)? {
             None => serde_urlencoded::from_bytes(&bytes),
             Some(normalised) => serde_urlencoded::from_bytes(&normalised),
@@ -148,11 +151,14 @@ pub struct CheckedForm<T> {
     pub refused: Option<String>,
 }
 
-impl<T: DeserializeOwned + Send> FromRequest<AppState> for CheckedForm<T> {
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for CheckedForm<T>
+where
+    Ground: FromRef<S>,
+{
     type Rejection = PageError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let bytes = read_form(request, state).await?;
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = read_form(request, &Ground::from_ref(state).csrf_key).await?;
         let (value, refused) = match clean_form(&bytes) {
             Ok(None) => (serde_urlencoded::from_bytes(&bytes), None),
             Ok(Some(normalised)) => (serde_urlencoded::from_bytes(&normalised), None),
@@ -176,9 +182,9 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CheckedForm<T> {
 }
 
 /// The body of a form whose `csrf` field was checked.
-async fn read_form(request: Request, state: &AppState) -> Result<axum::body::Bytes, PageError> {
+async fn read_form(request: Request, key: &ring::hmac::Key) -> Result<axum::body::Bytes, PageError> {
     let (mut parts, body) = request.into_parts();
-    let tenant = crate::tenancy::CurrentTenant::from_request_parts(&mut parts, state)
+    let tenant = crate::tenancy::CurrentTenant::from_request_parts(&mut parts, &())
         .await
         .map_err(|_| PageError::BadRequest)?;
     let visitor = read_cookie(&parts.headers, VISITOR_COOKIE).unwrap_or_default();
@@ -190,7 +196,7 @@ async fn read_form(request: Request, state: &AppState) -> Result<axum::body::Byt
         }
     })?;
     let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::BadRequest)?;
-    if visitor.is_empty() || !field.csrf.is_some_and(|t| csrf_valid(state, tenant.id, &visitor, &t)) {
+    if visitor.is_empty() || !field.csrf.is_some_and(|t| csrf_valid(key, tenant.id, &visitor, &t)) {
         return Err(PageError::Forbidden);
     }
     Ok(bytes)

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
-use super::AppState;
+use super::Ground;
 
 /// `GET /healthz`: the process is alive.
 pub async fn live() -> impl IntoResponse {
@@ -16,7 +16,7 @@ pub async fn live() -> impl IntoResponse {
 const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(800);
 
 /// `GET /readyz`: the database answers, so this instance can take traffic.
-pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn ready(State(state): State<Ground>) -> impl IntoResponse {
     match tokio::time::timeout(READY_WITHIN, state.db.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready"),
         Ok(Err(error)) => {

@@ -7,7 +7,7 @@
 //! campaign page that was about 0.9 µs per layer, a twentieth of the whole request (see
 //! docs/architecture.md, "Caches and the hot paths"). A [`Hook`] calls the inner service in
 //! place and allocates nothing. Tenant resolution waits on its cache, so it is a service of its
-//! own (`tenancy::middleware::ResolveTenantLayer`: one clone, one boxed future).
+//! own (`web::spaces::ResolveTenantLayer`: one clone, one boxed future).
 
 use std::convert::Infallible;
 use std::future::Future;

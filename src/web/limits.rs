@@ -42,16 +42,8 @@ pub fn layer(path: &str) -> DefaultBodyLimit {
     DefaultBodyLimit::max(for_route(path) + MULTIPART_MARGIN)
 }
 
-/// A limit in the unit people read: "4 Mo", "256 Ko" (French units, as the pages say).
-pub fn human(bytes: usize) -> String {
-    if bytes >= MIB && bytes.is_multiple_of(MIB) {
-        format!("{} Mo", bytes / MIB)
-    } else if bytes >= MIB {
-        format!("{:.1} Mo", bytes as f64 / MIB as f64).replace('.', ",")
-    } else {
-        format!("{} Ko", bytes.div_ceil(KIB))
-    }
-}
+/// A limit in the unit people read: "4 Mo", "256 Ko" (the refusals name it).
+pub use crate::error::human_size as human;
 
 #[cfg(test)]
 mod tests {

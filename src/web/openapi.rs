@@ -283,3 +283,70 @@ pub fn document() -> Value {
 pub async fn openapi() -> Json<Value> {
     Json(document())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::error::ApiError;
+    use axum::http::StatusCode;
+
+    /// One error of each kind: a new variant fails to compile here until it is listed, and
+    /// the test then asks for its problem type in the OpenAPI document.
+    fn one_of_each(kind: &ApiError) -> ApiError {
+        match kind {
+            ApiError::NotFound => ApiError::NotFound,
+            ApiError::UnknownSpace => ApiError::UnknownSpace,
+            ApiError::UnknownRoute => ApiError::UnknownRoute,
+            ApiError::SpaceSuspended => ApiError::SpaceSuspended,
+            ApiError::BadRequest(_) => ApiError::BadRequest(String::new()),
+            ApiError::Unauthorized => ApiError::Unauthorized,
+            ApiError::Forbidden(_) => ApiError::Forbidden(String::new()),
+            ApiError::Conflict(_) => ApiError::Conflict(String::new()),
+            ApiError::Invalid(_) => ApiError::Invalid(Vec::new()),
+            ApiError::Malformed(_) => ApiError::Malformed(String::new()),
+            ApiError::UnsupportedMediaType(_) => ApiError::UnsupportedMediaType(String::new()),
+            ApiError::TooLarge { .. } => ApiError::TooLarge { max: 1 },
+            ApiError::MethodNotAllowed => ApiError::MethodNotAllowed,
+            ApiError::Refused { .. } => ApiError::Refused {
+                status: StatusCode::BAD_REQUEST,
+                detail: String::new(),
+            },
+            ApiError::Database(_) => ApiError::Database(sqlx::Error::PoolTimedOut),
+            ApiError::Internal(_) => ApiError::Internal(anyhow::anyhow!("x")),
+        }
+    }
+
+    #[test]
+    fn every_problem_type_is_documented() {
+        let all = [
+            ApiError::NotFound,
+            ApiError::UnknownSpace,
+            ApiError::UnknownRoute,
+            ApiError::SpaceSuspended,
+            ApiError::BadRequest(String::new()),
+            ApiError::Unauthorized,
+            ApiError::Forbidden(String::new()),
+            ApiError::Conflict(String::new()),
+            ApiError::Invalid(Vec::new()),
+            ApiError::Malformed(String::new()),
+            ApiError::UnsupportedMediaType(String::new()),
+            ApiError::TooLarge { max: 1 },
+            ApiError::MethodNotAllowed,
+            ApiError::Refused {
+                status: StatusCode::BAD_REQUEST,
+                detail: String::new(),
+            },
+            ApiError::Database(sqlx::Error::PoolTimedOut),
+            ApiError::Database(sqlx::Error::RowNotFound),
+            ApiError::Internal(anyhow::anyhow!("x")),
+        ];
+        for error in &all {
+            let (_, slug, _, _) = one_of_each(error).problem();
+            assert!(
+                super::PROBLEM_TYPES.iter().any(|(s, _, _)| *s == slug),
+                "/problems/{slug} is not in the OpenAPI document"
+            );
+        }
+        let document = super::document().to_string();
+        assert!(document.contains("/problems/too-large") && document.contains("pointer"));
+    }
+}

@@ -1,17 +1,16 @@
 //! The [`Page`] extractor: everything a page handler needs to render inside the layout
 //! (language, space, signed-in account, form token), in one argument.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::response::Html;
 use serde::Serialize;
 
-use super::AppState;
+use super::Ground;
 use super::csrf::{VISITOR_COOKIE, csrf_token, read_cookie};
 use super::i18n::Lang;
+use super::identity::{Account, signed_in};
 use super::templates::{PageFrame, render};
-use crate::accounts::Account;
-use crate::accounts::session::MaybeAccount;
 use crate::error::PageError;
 use crate::tenancy::CurrentTenant;
 use crate::tenancy::host::RequestOrigin;
@@ -28,14 +27,18 @@ pub struct Page {
     csrf_key: std::sync::Arc<ring::hmac::Key>,
 }
 
-impl FromRequestParts<AppState> for Page {
+impl<S: Send + Sync> FromRequestParts<S> for Page
+where
+    Ground: FromRef<S>,
+{
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ground = Ground::from_ref(state);
         let tenant = CurrentTenant::from_request_parts(parts, state)
             .await
             .map_err(|_| PageError::BadRequest)?;
-        let MaybeAccount(account) = MaybeAccount::from_request_parts(parts, state).await?;
+        let account = signed_in(parts, &*ground.signed_in).await?;
         let visitor = read_cookie(&parts.headers, VISITOR_COOKIE).unwrap_or_default();
         let origin = parts
             .extensions
@@ -49,7 +52,7 @@ impl FromRequestParts<AppState> for Page {
                 .get::<Lang>()
                 .copied()
                 .unwrap_or_else(|| Lang::from_headers(&parts.headers)),
-            csrf_key: state.csrf_key.clone(),
+            csrf_key: ground.csrf_key.clone(),
             tenant,
             account,
             path: parts.uri.path().to_owned(),

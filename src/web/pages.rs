@@ -77,7 +77,7 @@ pub struct SwitchQuery {
 pub async fn switch_language(
     Path(code): Path<String>,
     Query(query): Query<SwitchQuery>,
-    axum::extract::State(state): axum::extract::State<super::AppState>,
+    axum::extract::State(state): axum::extract::State<super::Ground>,
     request: Request,
 ) -> Result<Response, PageError> {
     let peer = request

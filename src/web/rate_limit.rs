@@ -14,7 +14,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use moka::sync::Cache;
 
-use super::AppState;
+use super::Ground;
 use super::hook::Hook;
 use crate::error::Problem;
 
@@ -51,7 +51,7 @@ impl WriteLimiter {
     }
 }
 
-fn client_ip(request: &Request, state: &AppState) -> Option<IpAddr> {
+fn client_ip(request: &Request, state: &Ground) -> Option<IpAddr> {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -122,7 +122,7 @@ mod forwarded_tests {
 
 /// Layer: 429 with `Retry-After` once a client exceeds its writes for the minute.
 #[derive(Clone)]
-pub struct LimitWrites(pub AppState);
+pub struct LimitWrites(pub Ground);
 
 impl Hook for LimitWrites {
     type Carry = ();
@@ -137,7 +137,7 @@ impl Hook for LimitWrites {
     fn after((): (), _: &mut Response) {}
 }
 
-fn refusal(state: &AppState, request: &Request) -> Option<Response> {
+fn refusal(state: &Ground, request: &Request) -> Option<Response> {
     let is_write = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if let (true, Some(limiter), Some(client)) = (is_write, state.write_limiter.as_ref(), client_ip(request, state))
         && let Err(retry_after) = limiter.check(client)

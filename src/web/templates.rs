@@ -95,7 +95,7 @@ pub struct PageFrame<'a> {
     /// The form token for this visitor (absent on pages shown before tenant resolution).
     pub csrf: Option<String>,
     /// The signed-in person, for the header.
-    pub account: Option<crate::accounts::Account>,
+    pub account: Option<super::identity::Account>,
 }
 
 impl<'a> PageFrame<'a> {

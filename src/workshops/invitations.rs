@@ -13,9 +13,9 @@ use uuid::Uuid;
 
 use super::criteria::{Answers, Criterion, PercentQuotas, build_instance};
 use super::selection::replacement;
-use crate::accounts::tokens::{hash_token, new_token};
 use crate::mail::{Attachment, MailContent, MailKind, queue_to};
 use crate::tenancy::TenantTx;
+use crate::tokens::{hash_token, new_token};
 
 /// What the link leads to.
 #[derive(Debug, PartialEq, Eq)]

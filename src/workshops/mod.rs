@@ -12,3 +12,26 @@ pub mod pages;
 pub mod queries;
 pub mod retention;
 pub mod selection;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::get;
+
+use crate::web::Ground;
+
+/// The workshops' public routes: applying to a recruitment, answering an invitation.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Ground: FromRef<S>,
+{
+    Router::new()
+        .route(
+            "/consultations/{slug}/ateliers",
+            get(pages::apply_page).post(pages::submit_application),
+        )
+        .route(
+            "/ateliers/reponse/{token}",
+            get(pages::answer_page).post(pages::answer_invitation),
+        )
+}

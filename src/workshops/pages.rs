@@ -13,7 +13,7 @@ use super::criteria::{AnswerError, Answers, Criterion, CriterionKind, validate};
 use crate::accounts::pages::message;
 use crate::campaigns::queries::{CampaignDetail, find_campaign};
 use crate::error::PageError;
-use crate::web::AppState;
+use crate::web::Ground;
 use crate::web::csrf::{CheckedForm, CsrfForm};
 use crate::web::page::Page;
 use crate::web::pages::{see_other, sign_in_first};
@@ -93,7 +93,7 @@ fn view<'a>(
 }
 
 async fn load(
-    state: &AppState,
+    state: &Ground,
     page: &Page,
     slug: &str,
 ) -> Result<(crate::tenancy::TenantTx, CampaignDetail, Recruitment), PageError> {
@@ -116,7 +116,7 @@ pub struct SavedQuery {
 /// `GET /consultations/{slug}/ateliers`: the application form, filled with the person's
 /// application when there is one.
 pub async fn apply_page(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     Path(slug): Path<String>,
     Query(query): Query<SavedQuery>,
@@ -141,7 +141,7 @@ pub async fn apply_page(
 /// `POST /consultations/{slug}/ateliers`: checks the answers and the consent, then creates or
 /// updates the application.
 pub async fn submit_application(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     Path(slug): Path<String>,
     CheckedForm { form: fields, refused }: CheckedForm<Vec<(String, String)>>,
@@ -258,7 +258,7 @@ pub struct AnswerForm {
 /// `POST /ateliers/reponse/{token}`: confirm (`oui`) or decline (`non`), once, before the
 /// deadline.
 pub async fn answer_invitation(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
     page: Page,
     Path(token): Path<String>,
     CsrfForm(form): CsrfForm<AnswerForm>,

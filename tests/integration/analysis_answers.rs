@@ -347,7 +347,7 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
             .unwrap()
     );
     assert_eq!(
-        ecoute::campaigns::authoring::remove_question(&mut tx, campaign, unused)
+        ecoute::surveys::authoring::remove_question(&mut tx, campaign, unused)
             .await
             .unwrap(),
         Ok(())

@@ -129,7 +129,7 @@ async fn a_session_ended_anywhere_is_refused_by_every_instance() {
     let gironde = tenant_id(&owner, "gironde").await;
     let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
     sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-        .bind(ecoute::accounts::tokens::hash_token(&token))
+        .bind(ecoute::tokens::hash_token(&token))
         .execute(&mut *tx)
         .await
         .unwrap();

@@ -370,11 +370,11 @@ pub async fn session_for(owner: &PgPool, slug: &str, email: &str) -> String {
     .fetch_one(owner)
     .await
     .unwrap();
-    let token = ecoute::accounts::tokens::new_token();
+    let token = ecoute::tokens::new_token();
     let mut tx = ecoute::db::owner_tx_in(owner, tenant).await.unwrap();
     sqlx::query("INSERT INTO sessions (tenant_id, id_hash, account_id, expires_at) VALUES ($1, $2, $3, now() + interval '1 day')")
         .bind(tenant)
-        .bind(ecoute::accounts::tokens::hash_token(&token))
+        .bind(ecoute::tokens::hash_token(&token))
         .bind(account)
         .execute(&mut *tx)
         .await

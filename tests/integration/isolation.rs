@@ -1,8 +1,8 @@
 //! Row-level isolation, exercised as the application role (the owner would bypass nothing
 //! here, since RLS is forced, but the server never connects as the owner anyway).
 
+use ecoute::db::rls::{check_forced_rls, tenant_owned_tables};
 use ecoute::tenancy::TenantDb;
-use ecoute::tenancy::rls::{check_forced_rls, tenant_owned_tables};
 use sqlx::Row;
 
 use crate::helpers::{TestDb, insert_campaign, tenant_id};

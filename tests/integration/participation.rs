@@ -54,7 +54,7 @@ async fn sign_in_by_emailed_link_once() {
         .fetch_all(&owner)
         .await
         .unwrap();
-    assert_eq!(stored, vec![ecoute::accounts::tokens::hash_token(&token)]);
+    assert_eq!(stored, vec![ecoute::tokens::hash_token(&token)]);
 
     // Opening the link asks for a click (mail scanners do not sign anyone in).
     let (status, confirm) = browser.get(&format!("/connexion/lien?jeton={token}")).await;

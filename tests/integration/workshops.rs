@@ -635,7 +635,7 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
     let late = tokens[5].clone();
     let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
     sqlx::query("UPDATE workshop_selections SET deadline = now() - interval '1 hour' WHERE token_hash = $1")
-        .bind(ecoute::accounts::tokens::hash_token(&late))
+        .bind(ecoute::tokens::hash_token(&late))
         .execute(&mut *tx)
         .await
         .unwrap();
@@ -648,7 +648,7 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
     assert!(page.contains("Délai dépassé"), "{page}");
     let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
     let late_status: String = sqlx::query_scalar("SELECT status FROM workshop_selections WHERE token_hash = $1")
-        .bind(ecoute::accounts::tokens::hash_token(&late))
+        .bind(ecoute::tokens::hash_token(&late))
         .fetch_one(&mut *tx)
         .await
         .unwrap();

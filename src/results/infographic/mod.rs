@@ -12,9 +12,11 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 
 use super::pages::Published;
+use crate::campaigns::cache::CampaignCache;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
-use crate::web::AppState;
+use crate::results::cache::ResultsCache;
+use crate::web::Ground;
 use crate::web::page::Page;
 use crate::web::pages::attachment;
 
@@ -284,30 +286,44 @@ enum Format {
 }
 
 /// `GET /consultations/{slug}/resultats/infographie.svg`.
-pub async fn download_svg(state: State<AppState>, page: Page, slug: Path<String>) -> Result<Response, PageError> {
-    download(state, page, slug, Format::Svg).await
+pub async fn download_svg(
+    state: State<Ground>,
+    campaigns: State<CampaignCache>,
+    results: State<ResultsCache>,
+    page: Page,
+    slug: Path<String>,
+) -> Result<Response, PageError> {
+    download(state, campaigns, results, page, slug, Format::Svg).await
 }
 
 /// `GET /consultations/{slug}/resultats/infographie.pdf`.
-pub async fn download_pdf(state: State<AppState>, page: Page, slug: Path<String>) -> Result<Response, PageError> {
-    download(state, page, slug, Format::Pdf).await
+pub async fn download_pdf(
+    state: State<Ground>,
+    campaigns: State<CampaignCache>,
+    results: State<ResultsCache>,
+    page: Page,
+    slug: Path<String>,
+) -> Result<Response, PageError> {
+    download(state, campaigns, results, page, slug, Format::Pdf).await
 }
 
 async fn download(
-    State(state): State<AppState>,
+    State(state): State<Ground>,
+    State(campaigns): State<CampaignCache>,
+    State(results): State<ResultsCache>,
     page: Page,
     Path(slug): Path<String>,
     format: Format,
 ) -> Result<Response, PageError> {
-    let campaign = state
-        .campaigns
+    let campaign = campaigns
         .find(&state.db, &page.tenant, &slug)
         .await?
         .ok_or(PageError::NotFound)?;
     if !campaign.admits(&page.tenant, page.account.as_ref()) {
         return Err(PageError::NotFound);
     }
-    let Some(published) = super::pages::published(&state, &page.tenant, &campaign, page.lang.code()).await? else {
+    let Some(published) = super::pages::published(&state, &results, &page.tenant, &campaign, page.lang.code()).await?
+    else {
         return Err(PageError::NotFound);
     };
     let sheet = layout(&page.tenant, &campaign, &published, page.lang.code() != "en");

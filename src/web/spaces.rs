@@ -4,49 +4,25 @@
 //! Unknown hosts get a 404 that names no space (so the list of tenants cannot be probed);
 //! suspended spaces get a 503 that says so. API paths get `application/problem+json`, pages
 //! get the French/English error page. The resolved tenant goes into the request extensions,
-//! where [`CurrentTenant`] finds it, and onto the response, where the request envelope (`telemetry::requests`) labels its logs, span and metrics.
+//! where `tenancy::CurrentTenant` finds it, and onto the response, where the request envelope (`web::requests`) labels its logs, span and metrics.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request};
-use axum::http::request::Parts;
+use axum::extract::{ConnectInfo, Request};
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
-use super::host::{RequestOrigin, target_disagrees_with_host};
-use super::resolve::Resolution;
-use super::{Tenant, TenantStatus};
+use super::Ground;
+use super::i18n::Lang;
+use super::pages::{error_page_response, render_error_page};
 use crate::error::{ApiError, ErrorPage};
-use crate::web::AppState;
-use crate::web::pages::render_error_page;
-
-/// The space this request is for. Only available behind [`resolve_tenant`].
-#[derive(Debug, Clone)]
-pub struct CurrentTenant(pub Arc<Tenant>);
-
-impl std::ops::Deref for CurrentTenant {
-    type Target = Tenant;
-    fn deref(&self) -> &Tenant {
-        &self.0
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for CurrentTenant {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<CurrentTenant>()
-            .cloned()
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("route is not behind the tenant middleware")))
-    }
-}
+use crate::tenancy::host::{RequestOrigin, target_disagrees_with_host};
+use crate::tenancy::resolve::Resolution;
+use crate::tenancy::{CurrentTenant, TenantStatus};
 
 /// The detail of the API's 400 when an absolute request target and `Host` name two hosts.
 const AMBIGUOUS_HOST: &str =
@@ -62,7 +38,7 @@ fn is_api(path: &str) -> bool {
 /// request (its future, a boxed copy of the inner service and that service's boxed future):
 /// here one clone of the inner service and one boxed future, since resolving waits on the cache.
 #[derive(Clone)]
-pub struct ResolveTenantLayer(pub AppState);
+pub struct ResolveTenantLayer(pub Ground);
 
 impl<S> Layer<S> for ResolveTenantLayer {
     type Service = ResolveTenant<S>;
@@ -76,7 +52,7 @@ impl<S> Layer<S> for ResolveTenantLayer {
 
 #[derive(Clone)]
 pub struct ResolveTenant<S> {
-    state: AppState,
+    state: Ground,
     inner: S,
 }
 
@@ -102,7 +78,7 @@ where
     }
 }
 
-async fn resolve_tenant<S>(state: AppState, mut request: Request, mut inner: S) -> Response
+async fn resolve_tenant<S>(state: Ground, mut request: Request, mut inner: S) -> Response
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
@@ -148,7 +124,7 @@ where
     }
     // The language is negotiated once: for the error pages dressed below, and for the page
     // extractor (`web::page::Page`), which reads it from here.
-    let lang = crate::web::i18n::Lang::from_headers(request.headers());
+    let lang = Lang::from_headers(request.headers());
     request.extensions_mut().insert(CurrentTenant(tenant.clone()));
     request.extensions_mut().insert(origin);
     request.extensions_mut().insert(lang);
@@ -157,7 +133,7 @@ where
     let Ok(response) = inner.call(request).await;
     // Page handlers return a bare status with an ErrorPage marker: dress it here.
     let mut response = match response.extensions().get::<ErrorPage>().copied() {
-        Some(page) if !api => crate::web::pages::error_page_response(lang, Some(&tenant), &path, page),
+        Some(page) if !api => error_page_response(lang, Some(&tenant), &path, page),
         _ => response,
     };
     // The request envelope labels logs, spans and metrics with the space.

@@ -110,7 +110,7 @@ where
                 span.record("ecoute.tenant", tenant);
                 span.record("http.response.status_code", status);
             }
-            super::metrics::request(tenant, route, method.as_str(), status, latency.as_secs_f64());
+            crate::telemetry::metrics::request(tenant, route, method.as_str(), status, latency.as_secs_f64());
             let latency_ms = latency.as_secs_f64() * 1000.0;
             let request_id = id.to_str().unwrap_or("");
             if status >= 500 {
@@ -128,7 +128,7 @@ where
 
 /// Whether anyone consumes request spans: the OTLP exporter, or a log filter asking for them.
 fn span_wanted() -> bool {
-    super::exporting_traces() || tracing::enabled!(target: "ecoute::request", tracing::Level::DEBUG)
+    crate::telemetry::exporting_traces() || tracing::enabled!(target: "ecoute::request", tracing::Level::DEBUG)
 }
 
 /// A caller's id is kept when it is short visible ASCII (it goes into logs and headers).

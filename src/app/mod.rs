@@ -1,0 +1,66 @@
+//! The composition root: the only module that knows every domain. It defines the application
+//! state, hands each domain the parts it asks for (axum substates, through [`FromRef`]) and
+//! merges the domains' routes under the HTTP kit's layers ([`router`]).
+//!
+//! A domain never names this module: it takes `State<Ground>` and its own caches, and its
+//! extractors are generic over any state that offers them.
+
+mod router;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+
+pub use router::router;
+
+use crate::accounts::session::SessionCache;
+use crate::campaigns::cache::CampaignCache;
+use crate::ideas::likes::LikeWriter;
+use crate::ideas::pages::SharedPages;
+use crate::ideas::snapshot::IdeaSnapshots;
+use crate::results::cache::ResultsCache;
+use crate::web::Ground;
+
+/// The application state: one pointer, cloned by each request.
+#[derive(Clone)]
+pub struct AppState(Arc<App>);
+
+impl AppState {
+    pub fn new(app: App) -> Self {
+        AppState(Arc::new(app))
+    }
+}
+
+/// What [`AppState`] holds: the ground, then each domain's per-instance caches, emptied by the
+/// change listener ([`crate::db::changes`]).
+pub struct App {
+    pub ground: Ground,
+    pub sessions: SessionCache,
+    pub campaigns: CampaignCache,
+    pub ideas: IdeaSnapshots,
+    pub campaign_pages: SharedPages,
+    pub results: ResultsCache,
+    /// Likes through the API are stored in batches.
+    pub likes: LikeWriter,
+}
+
+/// `impl FromRef<AppState>` for each part, by cloning it out of the state.
+macro_rules! substates {
+    ($($part:ident: $type:ty),* $(,)?) => {
+        $(impl FromRef<AppState> for $type {
+            fn from_ref(state: &AppState) -> Self {
+                state.0.$part.clone()
+            }
+        })*
+    };
+}
+
+substates! {
+    ground: Ground,
+    sessions: SessionCache,
+    campaigns: CampaignCache,
+    ideas: IdeaSnapshots,
+    campaign_pages: SharedPages,
+    results: ResultsCache,
+    likes: LikeWriter,
+}
