@@ -117,6 +117,16 @@ pub async fn list_campaign_ideas(
     Path(slug): Path<String>,
     Query(query): Query<IdeasQuery>,
 ) -> Result<Json<IdeaPage>, ApiError> {
+    if query
+        .q
+        .as_deref()
+        .is_some_and(|q| q.chars().count() > super::SEARCH_MAX_CHARS)
+    {
+        return Err(ApiError::Invalid(vec![FieldProblem {
+            field: "q".into(),
+            message: format!("La recherche tient en {} caractères au plus.", super::SEARCH_MAX_CHARS),
+        }]));
+    }
     let order = IdeaOrder::parse(query.order.as_deref());
     let page = query.page.unwrap_or(1).clamp(1, 10_000);
     let found = campaign(&state, &caches, &tenant, &slug).await?;

@@ -31,7 +31,11 @@ pub async fn list_ideas(
     campaign: &CampaignDetail,
     request: ListRequest<'_>,
 ) -> Result<(Vec<IdeaView>, i64), sqlx::Error> {
-    let search = request.search.map(str::trim).filter(|s| !s.is_empty());
+    // Cut here too, whoever calls: the cost of a full-text query grows with its words.
+    let search = request
+        .search
+        .map(|s| super::bounded_search(s.trim()))
+        .filter(|s| !s.is_empty());
     if request.viewer.is_none() && search.is_none() {
         let (page, total) = snapshot.page(request.order, request.seed, request.page, None);
         return Ok((page.iter().map(|i| i.view_for(None)).collect(), total as i64));

@@ -67,6 +67,18 @@ pub const COMMENT_MAX: usize = 2000;
 pub const REASON_MIN: usize = 3;
 pub const REASON_MAX: usize = 1000;
 pub const PAGE_SIZE: i64 = 20;
+/// The longest search, in characters (a few dozen words), as the API document promises it.
+/// PostgreSQL's cost grows with the words of a full-text query (3,000 words took half a
+/// second), so longer ones are cut on the pages and refused by the API.
+pub use crate::web::openapi::SEARCH_MAX_CHARS;
+
+/// `search` cut to [`SEARCH_MAX_CHARS`] characters (at a character boundary).
+pub fn bounded_search(search: &str) -> &str {
+    match search.char_indices().nth(SEARCH_MAX_CHARS) {
+        Some((end, _)) => &search[..end],
+        None => search,
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -260,6 +272,17 @@ pub struct CommentView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn searches_are_cut_at_a_character_boundary() {
+        assert_eq!(bounded_search("allocations"), "allocations");
+        let long = "é".repeat(SEARCH_MAX_CHARS + 5);
+        assert_eq!(bounded_search(&long).chars().count(), SEARCH_MAX_CHARS);
+        assert_eq!(
+            bounded_search(&long[..SEARCH_MAX_CHARS * 2]),
+            &long[..SEARCH_MAX_CHARS * 2]
+        );
+    }
 
     #[test]
     fn idea_validation() {

@@ -116,7 +116,7 @@ async fn render_campaign(
     let viewer = page.account.as_ref().map(|a| a.id);
     let snapshot = caches.snapshots.get(&state.db, &page.tenant, &campaign).await?;
     let seed = visitor_seed(&page.visitor);
-    let search = query.recherche.as_deref().unwrap_or("").trim();
+    let search = super::bounded_search(query.recherche.as_deref().unwrap_or("").trim());
     // What every anonymous visitor of the same seed bucket sees, byte for byte.
     let shared = (page.account.is_none() && search.is_empty() && status == StatusCode::OK).then(|| SharedPageKey {
         generation: snapshot.generation,

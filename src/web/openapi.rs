@@ -1,11 +1,15 @@
 //! `GET /api/openapi.json`: the OpenAPI 3.1 description of the citizen API.
 //!
-//! Written by hand beside the routes it describes (see `web::router`); a test requests every
+//! Written by hand beside the routes it describes (merged in `app::router`); a test requests every
 //! operation listed here and checks the router knows it, so the document cannot silently drift
 //! from the routes.
 
 use axum::Json;
 use serde_json::{Value, json};
+
+/// The longest search the ideas list takes (the ideas domain refuses longer ones, and a test
+/// checks that the two agree).
+pub const SEARCH_MAX_CHARS: usize = 200;
 
 /// Every operation: (method, path, summary, request body schema, success status).
 pub const OPERATIONS: &[(&str, &str, &str, Option<&str>, u16)] = &[
@@ -242,23 +246,108 @@ fn schemas() -> Value {
     })
 }
 
+/// The query parameters an operation reads, with their schemas.
+fn query_parameters(method: &str, path: &str) -> Vec<Value> {
+    let parameters = match (method, path) {
+        ("get", "/api/v1/campaigns/{slug}/ideas") => vec![
+            (
+                "order",
+                json!({"type": "string", "enum": ["random", "most-liked", "newest", "most-commented"], "default": "random"}),
+            ),
+            (
+                "page",
+                json!({"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1}),
+            ),
+            (
+                "seed",
+                json!({"type": "string", "description": "Seed of the random order: the same seed pages through the same order"}),
+            ),
+            (
+                "q",
+                json!({"type": "string", "maxLength": SEARCH_MAX_CHARS, "description": "Full-text search (French, accent-insensitive; words, \"phrases\", -excluded)"}),
+            ),
+        ],
+        ("delete", "/api/v1/me") => vec![(
+            "contributions",
+            json!({"type": "string", "enum": ["keep", "withdraw"], "default": "keep", "description": "Keep my contributions (signed \"compte supprimé\") or withdraw them"}),
+        )],
+        _ => Vec::new(),
+    };
+    parameters
+        .into_iter()
+        .map(|(name, schema)| json!({"name": name, "in": "query", "required": false, "schema": schema}))
+        .collect()
+}
+
+/// A stable id per operation: `get_campaigns_slug_ideas` for `GET /api/v1/campaigns/{slug}/ideas`.
+pub fn operation_id(method: &str, path: &str) -> String {
+    let tail = path
+        .trim_start_matches("/api/v1")
+        .replace('/', "_")
+        .replace(['{', '}'], "");
+    format!("{method}{tail}")
+}
+
+/// OpenAPI links: which operations take a value that this success answer gives (so a client,
+/// or a fuzzer, can go from a list of campaigns to a campaign, from a new idea to its likes).
+fn links(method: &str, path: &str) -> Option<Value> {
+    const IDEA: &[(&str, &str)] = &[
+        ("get", "/api/v1/ideas/{id}"),
+        ("post", "/api/v1/ideas/{id}/like"),
+        ("delete", "/api/v1/ideas/{id}/like"),
+        ("get", "/api/v1/ideas/{id}/comments"),
+        ("post", "/api/v1/ideas/{id}/comments"),
+        ("post", "/api/v1/ideas/{id}/reports"),
+    ];
+    let campaign: Vec<(&str, &str)> = OPERATIONS
+        .iter()
+        .filter(|(_, p, ..)| p.starts_with("/api/v1/campaigns/{slug}"))
+        .map(|(m, p, ..)| (*m, *p))
+        .collect();
+    let (targets, name, expression): (&[(&str, &str)], &str, &str) = match (method, path) {
+        ("get", "/api/v1/campaigns") => (&campaign, "slug", "$response.body#/0/slug"),
+        ("post", "/api/v1/campaigns/{slug}/ideas") => (IDEA, "id", "$response.body#/id"),
+        ("post", "/api/v1/ideas/{id}/comments") | ("post", "/api/v1/ideas/{id}/like") => {
+            (IDEA, "id", "$request.path.id")
+        }
+        _ => return None,
+    };
+    let links: serde_json::Map<String, Value> = targets
+        .iter()
+        .map(|(m, p)| {
+            let id = operation_id(m, p);
+            (id.clone(), json!({"operationId": id, "parameters": {name: expression}}))
+        })
+        .collect();
+    Some(Value::Object(links))
+}
+
 /// The document.
 pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
     for (method, path, summary, body, status) in OPERATIONS {
+        let mut success = json!({"description": "Success"});
+        if let Some(links) = links(method, path) {
+            success["links"] = links;
+        }
         let mut operation = json!({
+            "operationId": operation_id(method, path),
             "summary": summary,
             "responses": {
-                status.to_string(): {"description": "Success"},
+                status.to_string(): success,
                 "4XX": {"description": "Refused", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
                 "5XX": {"description": "Unavailable or failed", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
             }
         });
-        let params: Vec<Value> = ["slug", "id"]
-            .iter()
-            .filter(|p| path.contains(&format!("{{{p}}}")))
-            .map(|p| json!({"name": p, "in": "path", "required": true, "schema": {"type": "string"}}))
-            .collect();
+        let mut params: Vec<Value> = [
+            ("slug", json!({"type": "string"})),
+            ("id", json!({"type": "string", "format": "uuid"})),
+        ]
+        .into_iter()
+        .filter(|(p, _)| path.contains(&format!("{{{p}}}")))
+        .map(|(p, schema)| json!({"name": p, "in": "path", "required": true, "schema": schema}))
+        .collect();
+        params.extend(query_parameters(method, path));
         if !params.is_empty() {
             operation["parameters"] = Value::from(params);
         }

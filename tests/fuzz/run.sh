@@ -168,7 +168,7 @@ for host in $HOSTS; do
   export FUZZ_SURVEY_QUESTIONS
   # Anonymous: every operation, as anyone on the internet.
   fuzz "$name-anonymous" "$host" "$config" --phases "$plain_phases"
-  # Signed in: a citizen of this space; the stateful phase follows the links that hooks.py adds
+  # Signed in: a citizen of this space; the stateful phase follows the links the document gives
   # (post an idea, then like, comment, report it...). Deleting the account is left to the last run.
   session="$(helper signin "$host" "fuzz-$stamp-$n@example.fr")"
   fuzz "$name-signed-in" "$host" "$config" --phases "$PHASES" \

@@ -675,7 +675,29 @@ async fn search_is_french_and_accent_insensitive() {
         .await;
     assert_eq!(status, 200);
     assert!(html.contains("Démarches en ligne trop longues") && !html.contains("Accueil du samedi"));
-    assert!(html.contains("1 contribution(s) pour « JUSTIFICATIF »"));
+    assert!(html.contains("1 contribution pour « JUSTIFICATIF »"));
+
+    // Longer than the API promises (a full-text query costs by its words): the API refuses it,
+    // naming the parameter; the page cuts it to the first 200 characters, and says so in its field.
+    let long = "justificatif ".repeat(300);
+    let encoded = long.trim_end().replace(' ', "%20");
+    let (status, problem) = person
+        .api(
+            Method::GET,
+            &format!("/api/v1/campaigns/{slug}/ideas?q={encoded}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "q");
+    let (status, html) = person.get(&format!("/consultations/{slug}?recherche={encoded}")).await;
+    assert_eq!(status, 200);
+    let cut: String = long.chars().take(ecoute::ideas::SEARCH_MAX_CHARS).collect();
+    assert!(
+        html.contains(&format!("value=\"{cut}\"")),
+        "the field shows the search as cut"
+    );
+    assert!(!html.contains(&format!("value=\"{cut}t")), "and nothing past it");
 }
 
 #[tokio::test]
