@@ -17,7 +17,7 @@ use crate::operators::session::SignedInOperator;
 use crate::results::cache::ResultsCache;
 use crate::results::decisions::{self, Decision};
 use crate::web::Ground;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::CheckedForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 
@@ -40,6 +40,31 @@ struct View {
     themes: Vec<(Uuid, String)>,
     errors: Vec<String>,
     notice: Option<String>,
+    /// A refused entry, shown again in the form it came from.
+    kept: Kept,
+}
+
+/// What the operator typed in a form that was refused: shown again in that form, so a long
+/// synthesis or news post is never lost to a refusal.
+#[derive(Serialize, Default)]
+struct Kept {
+    /// The form: `synthesis`, `news-new`, `news-<id>`, `decision-new` or `decision-<id>`.
+    form: String,
+    title: String,
+    /// The synthesis, a news post's body or a decision's explanation.
+    text: String,
+    status: String,
+    ideas: Vec<Uuid>,
+    themes: Vec<Uuid>,
+}
+
+impl Kept {
+    fn form_of(kind: &str, id: Option<Uuid>) -> String {
+        match id {
+            Some(id) => format!("{kind}-{id}"),
+            None => format!("{kind}-new"),
+        }
+    }
 }
 
 async fn view(
@@ -48,6 +73,18 @@ async fn view(
     id: Uuid,
     errors: Vec<String>,
     notice: Option<String>,
+) -> Result<View, PageError> {
+    kept_view(state, page, id, errors, notice, Kept::default()).await
+}
+
+/// The page with a refused entry put back where the operator typed it.
+async fn kept_view(
+    state: &Ground,
+    page: &Page,
+    id: Uuid,
+    errors: Vec<String>,
+    notice: Option<String>,
+    kept: Kept,
 ) -> Result<View, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaign = authoring::find(&mut tx, id).await?.ok_or(PageError::NotFound)?;
@@ -73,7 +110,34 @@ async fn view(
         None => Vec::new(),
     };
     tx.commit().await?;
+    let mut synthesis_md = synthesis_md;
+    let mut news = news;
+    let mut decisions = decisions;
+    if kept.form == "synthesis" {
+        synthesis_md = kept.text.clone();
+    }
+    for post in news.iter_mut().filter(|p| kept.form == format!("news-{}", p.id)) {
+        post.title = kept.title.clone();
+        post.body_md = kept.text.clone();
+    }
+    for decision in decisions
+        .iter_mut()
+        .filter(|d| kept.form == format!("decision-{}", d.id))
+    {
+        decision.title = kept.title.clone();
+        decision.status = kept.status.clone();
+        decision.explanation = kept.text.clone();
+        decision.themes = kept.themes.clone();
+        decision.ideas = (ideas.iter())
+            .filter(|(idea, _)| kept.ideas.contains(idea))
+            .map(|(id, title)| decisions::LinkedIdea {
+                id: *id,
+                title: title.clone(),
+            })
+            .collect();
+    }
     Ok(View {
+        kept,
         themes,
         open: campaign.summary.closes_at > chrono::Utc::now(),
         campaign,
@@ -123,12 +187,22 @@ pub async fn save(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    CsrfForm(form): CsrfForm<ResultsForm>,
+    CheckedForm { form, refused }: CheckedForm<ResultsForm>,
 ) -> Result<Response, PageError> {
     operator.may(&page.tenant, Action::ManageCampaigns)?;
-    let synthesis = form.synthesis.replace("\r\n", "\n");
-    if synthesis.chars().count() > 20_000 {
-        let view = view(&state, &page, id, vec![page.text("validation.too_long")], None).await?;
+    let synthesis = form.synthesis;
+    let problem = match refused {
+        Some(field) if field != "synthesis" => return Err(PageError::InvalidText(field)),
+        Some(_) => Some("error.invalid_text.field"),
+        None => (synthesis.chars().count() > 20_000).then_some("validation.too_long"),
+    };
+    if let Some(problem) = problem {
+        let kept = Kept {
+            form: "synthesis".into(),
+            text: synthesis,
+            ..Kept::default()
+        };
+        let view = kept_view(&state, &page, id, vec![page.text(problem)], None, kept).await?;
         return render(&page, &operator, view, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let mut tx = state.db.begin(&page.tenant).await?;
@@ -212,7 +286,7 @@ impl DecisionForm {
                 "id" => form.id = Some(value),
                 "title" => form.title = value,
                 "status" => form.status = value,
-                "explanation" => form.explanation = value.replace("\r\n", "\n"),
+                "explanation" => form.explanation = value,
                 "ideas" => form.ideas.push(value),
                 "themes" => form.themes.push(value),
                 _ => {}
@@ -229,9 +303,16 @@ pub async fn save_decision(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+    CheckedForm { form: pairs, refused }: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     operator.may(&page.tenant, Action::ManageCampaigns)?;
+    // A refused character in a field the form does not show as text: the French page.
+    if let Some(field) = refused
+        .as_ref()
+        .filter(|f| !["title", "explanation"].contains(&f.as_str()))
+    {
+        return Err(PageError::InvalidText(field.clone()));
+    }
     let form = DecisionForm::from_pairs(pairs);
     let decision = match form.id.as_deref().filter(|s| !s.is_empty()) {
         Some(text) => Some(text.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
@@ -246,6 +327,9 @@ pub async fn save_decision(
         .collect();
     let themes: Result<Vec<Uuid>, _> = form.themes.iter().map(|s| s.trim().parse::<Uuid>()).collect();
     let mut problems = decisions::validate(&form.title, &form.status, &form.explanation);
+    if refused.is_some() {
+        problems.push(decisions::Problem::RefusedText);
+    }
     let themes = match themes {
         Ok(themes) => themes,
         Err(_) => {
@@ -290,7 +374,15 @@ pub async fn save_decision(
         }
     }
     let errors = problems.iter().map(|p| page.text(p.key())).collect();
-    let view = view(&state, &page, id, errors, None).await?;
+    let kept = Kept {
+        form: Kept::form_of("decision", decision),
+        title: form.title,
+        text: form.explanation,
+        status: form.status,
+        ideas: form.ideas.iter().filter_map(|s| s.trim().parse().ok()).collect(),
+        themes: form.themes.iter().filter_map(|s| s.trim().parse().ok()).collect(),
+    };
+    let view = kept_view(&state, &page, id, errors, None, kept).await?;
     render(&page, &operator, view, StatusCode::UNPROCESSABLE_ENTITY)
 }
 
@@ -309,18 +401,30 @@ pub async fn save_news(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    CsrfForm(form): CsrfForm<NewsForm>,
+    CheckedForm { form, refused }: CheckedForm<NewsForm>,
 ) -> Result<Response, PageError> {
     operator.may(&page.tenant, Action::ManageCampaigns)?;
+    if let Some(field) = refused.as_ref().filter(|f| !["title", "body"].contains(&f.as_str())) {
+        return Err(PageError::InvalidText(field.clone()));
+    }
     let post = match form.id.as_deref().filter(|s| !s.is_empty()) {
         Some(text) => Some(text.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
         None => None,
     };
-    let body = form.body.replace("\r\n", "\n");
-    let problems = crate::results::news::validate(&form.title, &body);
+    let body = form.body;
+    let mut problems = crate::results::news::validate(&form.title, &body);
+    if refused.is_some() {
+        problems.push("error.invalid_text.field");
+    }
     if !problems.is_empty() {
         let errors = problems.iter().map(|k| page.text(k)).collect();
-        let view = view(&state, &page, id, errors, None).await?;
+        let kept = Kept {
+            form: Kept::form_of("news", post),
+            title: form.title,
+            text: body,
+            ..Kept::default()
+        };
+        let view = kept_view(&state, &page, id, errors, None, kept).await?;
         return render(&page, &operator, view, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let mut tx = state.db.begin(&page.tenant).await?;

@@ -38,6 +38,8 @@ pub enum Problem {
     UnknownIdea,
     /// A theme that is not a theme of this campaign's latest analysis.
     UnknownTheme,
+    /// A field held a character the text boundary refuses (a NUL...).
+    RefusedText,
 }
 
 impl Problem {
@@ -49,6 +51,7 @@ impl Problem {
             Problem::Explanation => "validation.too_long",
             Problem::UnknownIdea => "results.decision_idea_unknown",
             Problem::UnknownTheme => "results.decision_theme_unknown",
+            Problem::RefusedText => "error.invalid_text.field",
         }
     }
 }

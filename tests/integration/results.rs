@@ -599,3 +599,81 @@ async fn the_results_page_shows_the_analysis_themes_with_sample_contributions() 
     let shown = name.replace('\'', "&#x27;");
     assert!(decision.contains(&shown), "{shown}");
 }
+
+/// A refused results form shows the operator's entry again in the form it came from: a long
+/// synthesis, a news post or a decision is never lost to a refusal (too long, too short, or a
+/// control character), and nothing is stored.
+#[tokio::test]
+async fn refused_results_forms_keep_what_the_operator_typed() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    ecoute::demo::seed(&owner).await.unwrap();
+    let password = make_operator(&owner, "garde@cnaf.fr", true, None).await;
+    let (mut admin, _, _) = sign_in(&app, "localhost", "garde@cnaf.fr", &password).await;
+    let campaign: Uuid = sqlx::query_scalar("SELECT id FROM campaigns WHERE slug = $1")
+        .bind(SLUG)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    let page = format!("/admin/campagnes/{campaign}/resultats");
+    let csrf = admin.csrf(&page).await;
+    let stored = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT (SELECT count(*) FROM decisions) + (SELECT count(*) FROM news_posts)
+                    + (SELECT count(*) FROM campaigns WHERE results_synthesis_md LIKE '%gardé%')",
+        )
+        .fetch_one(&owner)
+        .await
+        .unwrap()
+    };
+    let before = stored().await;
+
+    // A synthesis over 20,000 characters: refused, and the text is back in its field.
+    let long = format!("Synthèse gardée. {}", "x".repeat(20_000));
+    let (status, _, html) = admin
+        .post_form(
+            &page,
+            &[("csrf", &csrf), ("action", "enregistrer"), ("synthesis", &long)],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains(&format!(">{long}</textarea>")), "the synthesis is kept");
+
+    // A news post with a title too short: its body is kept in the new post's form.
+    let (status, _, html) = admin
+        .post_form(
+            &format!("/admin/campagnes/{campaign}/nouvelles"),
+            &[
+                ("csrf", &csrf),
+                ("title", "Oh"),
+                ("body", "Le guichet ouvre le samedi, texte gardé."),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("value=\"Oh\""), "the title is kept");
+    assert!(html.contains(">Le guichet ouvre le samedi, texte gardé.</textarea>"));
+
+    // A decision whose explanation holds a NUL: the form again, the entry kept without it.
+    let (status, _, html) = admin
+        .post_form(
+            &format!("/admin/campagnes/{campaign}/decisions"),
+            &[
+                ("csrf", &csrf),
+                ("title", "Ouvrir le samedi"),
+                ("status", "adoptee"),
+                ("explanation", "Dès janvier\u{0}, texte gardé."),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("caractère de contrôle non autorisé"), "the message");
+    assert!(html.contains("value=\"Ouvrir le samedi\""));
+    assert!(html.contains(">Dès janvier, texte gardé.</textarea>"));
+    assert!(
+        html.contains("value=\"adoptee\" selected"),
+        "the chosen status stays chosen"
+    );
+
+    assert_eq!(stored().await, before, "nothing refused was stored");
+}
