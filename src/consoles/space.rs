@@ -512,7 +512,7 @@ pub async fn add_staff(
     if problems.is_empty() {
         return see_other("/admin/equipe?fait=agents");
     }
-    let notice = Some(page.text("console.staff_added").replace("{n}", &added.to_string()));
+    let notice = Some(page.lang.count_text("console.staff_added", added as i64));
     let errors = TeamErrors {
         staff: problems,
         ..Default::default()

@@ -107,14 +107,24 @@ impl QuotaRefusal {
         let fr = lang != "en";
         match (self.key, fr) {
             ("active_campaigns", true) => format!(
-                "Publication refusée : votre formule permet {} consultation(s) ouverte(s) à la fois et {} le sont déjà. \
+                "Publication refusée : votre formule permet {} {} à la fois et {} {} déjà. \
                  Clôturez une consultation ou demandez à la Cnaf d’augmenter ce quota.",
-                self.limit, self.used
+                self.limit,
+                if self.limit < 2 {
+                    "consultation ouverte"
+                } else {
+                    "consultations ouvertes"
+                },
+                self.used,
+                if self.used < 2 { "l’est" } else { "le sont" },
             ),
             ("active_campaigns", false) => format!(
-                "Publication refused: your plan allows {} open campaign(s) at a time and {} already are. \
+                "Publication refused: your plan allows {} open {} at a time and {} already {}. \
                  Close a campaign or ask the Cnaf to raise this quota.",
-                self.limit, self.used
+                self.limit,
+                if self.limit == 1 { "campaign" } else { "campaigns" },
+                self.used,
+                if self.used == 1 { "is" } else { "are" },
             ),
             ("storage_mb", true) => format!(
                 "Envoi refusé : l’espace de stockage de votre formule ({} Mo) serait dépassé ({} Mo utilisés). \
@@ -268,7 +278,16 @@ mod tests {
             limit: 5,
         };
         assert!(r.message("fr").contains("Publication refusée"));
-        assert!(r.message("fr").contains("5 consultation(s)"));
+        assert!(
+            r.message("fr")
+                .contains("5 consultations ouvertes à la fois et 5 le sont déjà")
+        );
+        let one = QuotaRefusal { limit: 1, used: 1, ..r };
+        assert!(
+            one.message("fr")
+                .contains("1 consultation ouverte à la fois et 1 l’est déjà")
+        );
+        assert!(one.message("en").contains("1 open campaign at a time and 1 already is"));
         assert!(r.message("en").contains("Publication refused"));
     }
 }

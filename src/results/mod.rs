@@ -432,9 +432,15 @@ fn summary_of(kind: &str, options: &[OptionCount], answered: i64, average: Optio
         };
     }
     let people = if fr {
-        format!("{answered} personne(s) ont répondu.")
+        match answered {
+            1 => "1 personne a répondu.".to_owned(),
+            n => format!("{n} personnes ont répondu."),
+        }
     } else {
-        format!("{answered} people answered.")
+        match answered {
+            1 => "1 person answered.".to_owned(),
+            n => format!("{n} people answered."),
+        }
     };
     match kind {
         "ranking" => {

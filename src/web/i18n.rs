@@ -38,6 +38,22 @@ impl Lang {
         }
     }
 
+    /// The plural form that goes with `n`: `one` or `other` (French takes the singular for 0
+    /// and 1, English for 1 only). The locales give such words as `{ one = …, other = … }`.
+    pub fn plural_form(self, n: i64) -> &'static str {
+        let one = match self {
+            Lang::Fr => (-1..=1).contains(&n),
+            Lang::En => n == 1 || n == -1,
+        };
+        if one { "one" } else { "other" }
+    }
+
+    /// A counted text (`key` with `one`/`other` forms and a `{n}`), for `n`.
+    pub fn count_text(self, key: &str, n: i64) -> String {
+        self.text(&format!("{key}.{}", self.plural_form(n)))
+            .replace("{n}", &n.to_string())
+    }
+
     /// The other language, for the switcher.
     pub fn other(self) -> Self {
         match self {
@@ -156,6 +172,30 @@ mod tests {
         let en: Vec<_> = flatten(&EN).into_keys().collect();
         assert_eq!(fr, en);
         assert!(fr.len() > 20);
+    }
+
+    #[test]
+    fn counted_words_agree_with_their_number() {
+        assert_eq!(Lang::Fr.plural_form(0), "one", "« 0 soutien » in French");
+        assert_eq!(Lang::Fr.plural_form(1), "one");
+        assert_eq!(Lang::Fr.plural_form(2), "other");
+        assert_eq!(Lang::En.plural_form(0), "other", "“0 supports” in English");
+        assert_eq!(Lang::En.plural_form(1), "one");
+        assert_eq!(Lang::Fr.count_text("console.staff_added", 1), "1 adresse ajoutée.");
+        assert_eq!(Lang::Fr.count_text("console.staff_added", 3), "3 adresses ajoutées.");
+    }
+
+    /// No text hedges its plural with "(s)": a counted word has `one` and `other` forms, which
+    /// the templates' `plural()` and `Lang::count_text` choose. Walks every text of both locales.
+    #[test]
+    fn no_text_hedges_its_plural() {
+        for (lang, table) in [("fr", &*FR), ("en", &*EN)] {
+            let hedged: Vec<_> = flatten(table)
+                .into_iter()
+                .filter(|(_, text)| ["(s)", "(es)", "(e)"].iter().any(|h| text.contains(h)))
+                .collect();
+            assert!(hedged.is_empty(), "{lang}: {hedged:?}");
+        }
     }
 
     #[test]

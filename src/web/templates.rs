@@ -9,8 +9,19 @@ use serde::Serialize;
 use super::i18n::Lang;
 use crate::tenancy::Tenant;
 
+/// `plural(n, forms)` in a template: the form of `forms` (`{ one = …, other = … }` in the
+/// locales) that goes with `n` in the page's language.
+fn plural(state: &minijinja::State, n: i64, forms: minijinja::Value) -> Result<minijinja::Value, minijinja::Error> {
+    let lang = state
+        .lookup("lang")
+        .and_then(|l| l.as_str().and_then(Lang::parse))
+        .unwrap_or_default();
+    forms.get_attr(lang.plural_form(n))
+}
+
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
+    env.add_function("plural", plural);
     for (name, source) in [
         ("base.html", include_str!("templates/base.html")),
         ("home.html", include_str!("templates/home.html")),

@@ -587,7 +587,7 @@ async fn the_staff_list_opens_staff_only_campaigns_and_reports_bad_lines() {
     assert_eq!(status, 422, "one bad line is reported");
     assert!(html.contains("Ligne 2") && html.contains("pas-une-adresse"));
     assert!(
-        html.contains("2 adresse(s) ajoutée(s)"),
+        html.contains("2 adresses ajoutées"),
         "the valid lines were taken, deduplicated"
     );
     assert_eq!(

@@ -285,7 +285,7 @@ async fn quotas_warn_at_eighty_percent_and_refuse_at_the_limit() {
         .await;
     assert_eq!(status, 409, "{body}");
     assert!(body.contains("Publication refusée"), "the refusal says what");
-    assert!(body.contains(&format!("{limit} consultation(s)")), "and which quota");
+    assert!(body.contains(&format!("{limit} consultation")), "and which quota");
     let (_, home) = browser.get("/admin").await;
     assert!(home.contains("limite atteinte"));
 

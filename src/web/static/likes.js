@@ -21,7 +21,14 @@
         // 409: already supported; 404 on withdrawal: already withdrawn. Either way the state is known.
         const settled = response.ok || (liking ? response.status === 409 : response.status === 404);
         if (!settled) throw new Error(`HTTP ${response.status}`);
-        if (response.ok && count) count.textContent = String(Number(count.textContent) + (liking ? 1 : -1));
+        if (response.ok && count) {
+          const n = Number(count.textContent) + (liking ? 1 : -1);
+          count.textContent = String(n);
+          // The label agrees with the number: French takes the singular for 0 and 1.
+          const label = document.querySelector('.like-label');
+          const one = document.documentElement.lang === 'fr' ? n < 2 : n === 1;
+          if (label) label.textContent = one ? label.dataset.one : label.dataset.other;
+        }
         action.value = liking ? 'retirer' : 'soutenir';
         button.textContent = liking ? form.dataset.unlike : form.dataset.like;
         button.setAttribute('aria-pressed', String(liking));
