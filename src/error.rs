@@ -2,7 +2,7 @@
 //!
 //! Two shapes, one per kind of client:
 //! - [`PageError`] for HTML pages. Its response carries an [`ErrorPage`] marker and no body;
-//!   the tenant-context middleware renders the French (or English) page with the space's
+//!   the tenant layer (`web::spaces`) renders the French (or English) page with the space's
 //!   branding, so handlers need not know about layout.
 //! - [`ApiError`] for `/api`: `application/problem+json` (RFC 9457).
 //!

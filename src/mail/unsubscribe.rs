@@ -6,9 +6,9 @@
 //!   token in the URL is the proof, 256 random bits that only the recipient's mail holds, and
 //!   all it can do is unsubscribe that address from that space.
 //!
-//! [`routes`] is merged into the spaces' router between the per-IP write limit and tenant
-//! resolution: these routes resolve the space like every page, but one-click requests come from
-//! a few addresses of the big mail providers and must not hit the write limit.
+//! [`routes`] is a group of its own in `app::router`, behind the request envelope and tenant
+//! resolution only: these routes resolve the space like every page, but one-click requests come
+//! from a few addresses of the big mail providers and must not hit the per-client write limit.
 
 use std::sync::LazyLock;
 
@@ -29,8 +29,8 @@ use crate::web::Ground;
 use crate::web::i18n::Lang;
 use crate::web::templates::PageFrame;
 
-/// The routes, to merge into the spaces' router after the write limit and before tenant
-/// resolution (which they need).
+/// The routes: a group of their own, behind tenant resolution (which they need) and without the
+/// write limit.
 pub fn routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,

@@ -28,6 +28,6 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentTenant {
             .extensions
             .get::<CurrentTenant>()
             .cloned()
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("route is not behind the tenant middleware")))
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("route is not behind the tenant layer (web::spaces)")))
     }
 }

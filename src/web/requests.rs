@@ -1,5 +1,6 @@
 //! The request envelope: the outermost layer of every request. It
-//! - gives the request an id (`x-request-id`, kept from a trusted caller when well formed) and
+//! - gives the request an id (`x-request-id`, kept from the caller when well formed, so a proxy's id
+//!   follows the request; it only labels logs) and
 //!   returns it on the response;
 //! - opens the request span when someone consumes it (traces exported over OTLP, or
 //!   `RUST_LOG=ecoute::request=debug` for request context in every log line), with the route

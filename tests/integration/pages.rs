@@ -63,7 +63,7 @@ async fn pages_carry_security_headers_and_a_request_id() {
         .unwrap();
     assert_eq!(response.headers()["x-request-id"], "abc-123");
 
-    // Each group of routes has its own layer stack (web::router): every one carries the
+    // Each group of routes has its own layer stack (app::router): every one carries the
     // envelope, including fallbacks and refusals.
     for (host, path, status) in [
         ("gironde.localhost", "/consultations/inconnue", 404), // a space's fallback
