@@ -770,7 +770,7 @@ test('journey: a second person, without JavaScript, signs in, supports the idea 
   assert.equal(new URL(page.url()).pathname, journey.ideaPath);
   const comment = page.locator('.comment-list > li.comment').filter({ hasText: journey.commentText });
   assert.equal(await comment.count(), 1, 'the comment is shown');
-  assert.match(await page.locator('article .meta').last().innerText(), /1 soutien\(s\) · 1 commentaire\(s\)/);
+  assert.match(await page.locator('article .meta').last().innerText(), /1 soutien · 1 commentaire/);
   await screenshot(page, 'journey-11-idea-supporter');
   assertNoProblems(page);
 
