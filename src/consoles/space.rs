@@ -265,6 +265,11 @@ struct RoleOption {
 struct TeamErrors {
     invite: Option<String>,
     staff: Vec<String>,
+    /// What was typed in a refused form, shown again in it: the invitation's address and
+    /// role, the staff addresses that were not taken (one per line).
+    kept_email: String,
+    kept_role: String,
+    kept_staff: String,
 }
 
 /// The roles one may invite to this space.
@@ -423,6 +428,8 @@ pub async fn invite_operator(
         Err(_) => {
             let errors = TeamErrors {
                 invite: Some(page.text("validation.email")),
+                kept_email: form.email,
+                kept_role: form.role,
                 ..Default::default()
             };
             return render_team(&state, &page, &operator, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -452,15 +459,19 @@ pub async fn add_staff(
     operator.may(&page.tenant, Action::InviteParticipants)?;
     let mut valid = Vec::new();
     let mut problems = Vec::new();
+    let mut refused = Vec::new();
     for (n, line) in form.emails.lines().enumerate() {
         for item in line.split([',', ';']).map(str::trim).filter(|s| !s.is_empty()) {
             match EmailAddress::parse(item) {
                 Ok(email) => valid.push(email.as_str().to_owned()),
-                Err(_) => problems.push(
-                    page.text("console.staff_bad_line")
-                        .replace("{line}", &(n + 1).to_string())
-                        .replace("{value}", item),
-                ),
+                Err(_) => {
+                    problems.push(
+                        page.text("console.staff_bad_line")
+                            .replace("{line}", &(n + 1).to_string())
+                            .replace("{value}", item),
+                    );
+                    refused.push(item.to_owned());
+                }
             }
         }
     }
@@ -515,6 +526,8 @@ pub async fn add_staff(
     let notice = Some(page.lang.count_text("console.staff_added", added as i64));
     let errors = TeamErrors {
         staff: problems,
+        // The addresses taken are stored; the refused ones come back to be corrected.
+        kept_staff: refused.join("\n"),
         ..Default::default()
     };
     render_team(

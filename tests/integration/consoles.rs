@@ -590,6 +590,21 @@ async fn the_staff_list_opens_staff_only_campaigns_and_reports_bad_lines() {
         html.contains("2 adresses ajoutées"),
         "the valid lines were taken, deduplicated"
     );
+    assert!(
+        html.contains(">pas-une-adresse</textarea>"),
+        "the refused address comes back in the field, to be corrected; the taken ones do not"
+    );
+    let (status, _, html) = operator
+        .post_form(
+            "/admin/equipe/invitations",
+            &[("csrf", &csrf), ("email", "collegue@caf33"), ("role", "moderator")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("value=\"collegue@caf33\"") && html.contains("value=\"moderator\" selected"),
+        "an invitation refused for its address keeps the address and the role"
+    );
     assert_eq!(
         agent.api(Method::GET, &ideas, None).await.0,
         200,
