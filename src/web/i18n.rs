@@ -105,9 +105,22 @@ impl Lang {
         }
     }
 
+    /// The same texts as a template value, built once: a page passes it by reference instead
+    /// of serialising the whole locale at each render.
+    pub fn template_texts(self) -> minijinja::Value {
+        match self {
+            Lang::Fr => FR_VALUE.clone(),
+            Lang::En => EN_VALUE.clone(),
+        }
+    }
+
     /// One text by dotted key (`error.not_found.title`); the key itself if missing.
     pub fn text(self, key: &str) -> String {
-        flatten(self.texts()).remove(key).unwrap_or_else(|| key.to_owned())
+        let flat = match self {
+            Lang::Fr => &*FR_FLAT,
+            Lang::En => &*EN_FLAT,
+        };
+        flat.get(key).cloned().unwrap_or_else(|| key.to_owned())
     }
 }
 
@@ -115,6 +128,10 @@ static FR: LazyLock<toml::Table> =
     LazyLock::new(|| include_str!("locales/fr.toml").parse().expect("fr.toml is valid TOML"));
 static EN: LazyLock<toml::Table> =
     LazyLock::new(|| include_str!("locales/en.toml").parse().expect("en.toml is valid TOML"));
+static FR_FLAT: LazyLock<BTreeMap<String, String>> = LazyLock::new(|| flatten(&FR));
+static EN_FLAT: LazyLock<BTreeMap<String, String>> = LazyLock::new(|| flatten(&EN));
+static FR_VALUE: LazyLock<minijinja::Value> = LazyLock::new(|| minijinja::Value::from(minijinja::value::Serde(&*FR)));
+static EN_VALUE: LazyLock<minijinja::Value> = LazyLock::new(|| minijinja::Value::from(minijinja::value::Serde(&*EN)));
 
 fn flatten(table: &toml::Table) -> BTreeMap<String, String> {
     fn walk(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {

@@ -96,7 +96,7 @@ pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
 #[derive(Debug, Clone, Serialize)]
 pub struct PageFrame<'a> {
     pub lang: &'static str,
-    pub t: &'static toml::Table,
+    pub t: minijinja::Value,
     pub tenant: Option<&'a Tenant>,
     /// Shown in the header under the site name.
     pub space_name: String,
@@ -115,7 +115,7 @@ impl<'a> PageFrame<'a> {
         let space_name = tenant.map(|t| t.name.clone()).unwrap_or_default();
         PageFrame {
             lang: lang.code(),
-            t: lang.texts(),
+            t: lang.template_texts(),
             tenant,
             space_name,
             path,
