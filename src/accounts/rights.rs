@@ -10,7 +10,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::Account;
-use crate::tenancy::{TenantDb, TenantTx};
+use crate::tenancy::{TenantDb, TenantId, TenantTx};
 
 /// Validates a pseudonym: 2 to 40 characters, no e-mail address, no control characters.
 pub fn parse_pseudonym(input: &str) -> Result<String, &'static str> {
@@ -57,7 +57,7 @@ async fn fetch(tx: &mut TenantTx, tenant: Uuid, account: Uuid, sql: &'static str
         .await
 }
 
-async fn tenants(db: &TenantDb) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+async fn tenants(db: &TenantDb) -> Result<Vec<(TenantId, String)>, sqlx::Error> {
     db.list_tenants().await
 }
 
@@ -66,7 +66,7 @@ pub async fn export_my_data(db: &TenantDb, account: &Account) -> Result<MyData, 
     let mut spaces = Vec::new();
     let mut created_at = chrono::Utc::now();
     for (tenant, slug) in tenants(db).await? {
-        let mut tx = db.begin_for_id(tenant).await?;
+        let mut tx = db.begin_in(tenant).await?;
         // Only the spaces linked to the account see it (RLS); any of them gives the date.
         if let Some(at) = sqlx::query_scalar("SELECT created_at FROM accounts WHERE id = $1")
             .bind(account.id)
@@ -77,17 +77,17 @@ pub async fn export_my_data(db: &TenantDb, account: &Account) -> Result<MyData, 
         }
         let data = SpaceData {
             space: slug,
-            ideas: fetch(&mut tx, tenant, account.id, "SELECT to_jsonb(i) - 'submission_key' FROM ideas i WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at",
+            ideas: fetch(&mut tx, tenant.uuid(), account.id, "SELECT to_jsonb(i) - 'submission_key' FROM ideas i WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at",
             )
             .await?,
-            comments: fetch(&mut tx, tenant, account.id, "SELECT to_jsonb(c) - 'submission_key' FROM idea_comments c WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at",
+            comments: fetch(&mut tx, tenant.uuid(), account.id, "SELECT to_jsonb(c) - 'submission_key' FROM idea_comments c WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at",
             )
             .await?,
-            likes: fetch(&mut tx, tenant, account.id, "SELECT to_jsonb(l) FROM idea_likes l WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at").await?,
-            reports: fetch(&mut tx, tenant, account.id, "SELECT to_jsonb(r) FROM content_reports r WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at",
+            likes: fetch(&mut tx, tenant.uuid(), account.id, "SELECT to_jsonb(l) FROM idea_likes l WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at").await?,
+            reports: fetch(&mut tx, tenant.uuid(), account.id, "SELECT to_jsonb(r) FROM content_reports r WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at",
             )
             .await?,
-            survey_responses: fetch(&mut tx, tenant, account.id, "SELECT jsonb_build_object('campaign_id', r.campaign_id, 'version', r.version, 'submitted_at', r.submitted_at,
+            survey_responses: fetch(&mut tx, tenant.uuid(), account.id, "SELECT jsonb_build_object('campaign_id', r.campaign_id, 'version', r.version, 'submitted_at', r.submitted_at,
                         'answers', (SELECT jsonb_object_agg(a.question_id, a.value) FROM survey_answers a
                                      WHERE a.tenant_id = r.tenant_id AND a.response_id = r.id))
                    FROM survey_responses r WHERE r.tenant_id = $1 AND r.account_id = $2 ORDER BY r.submitted_at",
@@ -130,7 +130,7 @@ pub async fn delete_account(
 ) -> Result<(), sqlx::Error> {
     if contributions == Contributions::Withdraw {
         for (tenant, _) in tenants(db).await? {
-            let mut tx = db.begin_for_id(tenant).await?;
+            let mut tx = db.begin_in(tenant).await?;
             for sql in [
                 "DELETE FROM idea_likes WHERE tenant_id = $1 AND account_id = $2",
                 "UPDATE ideas SET title = 'Contribution retirée', body = 'Cette contribution a été retirée par son auteur.',

@@ -16,13 +16,13 @@ use super::contributions;
 use super::engine::{AnalysisError, Params, Stage, ThemeCount, analyse};
 use super::store::{self, Claimed, Results};
 use super::versions::carry_keys;
-use crate::tenancy::TenantDb;
+use crate::tenancy::{TenantDb, TenantId};
 
 /// How long a worker may go without a progress report before its run is taken back.
 pub const LEASE_SECONDS: f64 = 600.0;
 
 /// Starts a worker for the space's waiting runs, in the background.
-pub fn wake(db: TenantDb, tenant: Uuid) {
+pub fn wake(db: TenantDb, tenant: TenantId) {
     tokio::spawn(async move {
         if let Err(error) = work(&db, tenant).await {
             tracing::error!(error = %format!("{error:#}"), %tenant, "analysis worker stopped");
@@ -54,17 +54,17 @@ pub async fn sweep(db: TenantDb, stop: tokio_util::sync::CancellationToken) {
 }
 
 /// Claims and runs the space's waiting runs until none is left. Returns how many ran.
-pub async fn work(db: &TenantDb, tenant: Uuid) -> anyhow::Result<usize> {
+pub async fn work(db: &TenantDb, tenant: TenantId) -> anyhow::Result<usize> {
     let mut ran = 0;
     loop {
-        let mut tx = db.begin_for_id(tenant).await?;
+        let mut tx = db.begin_in(tenant).await?;
         let claimed = store::claim_run(&mut tx, LEASE_SECONDS).await?;
         tx.commit().await?;
         let Some(run) = claimed else { return Ok(ran) };
         let id = run.id;
         if let Err(error) = process(db, tenant, run).await {
             tracing::error!(error = %format!("{error:#}"), run = %id, "analysis run failed");
-            let mut tx = db.begin_for_id(tenant).await?;
+            let mut tx = db.begin_in(tenant).await?;
             store::fail_run(
                 &mut tx,
                 id,
@@ -80,8 +80,8 @@ pub async fn work(db: &TenantDb, tenant: Uuid) -> anyhow::Result<usize> {
 
 /// Runs one claimed run to its end: done with results, or failed with a message.
 #[tracing::instrument(skip_all, fields(%tenant, run = %run.id))]
-async fn process(db: &TenantDb, tenant: Uuid, run: Claimed) -> anyhow::Result<()> {
-    let mut tx = db.begin_for_id(tenant).await?;
+async fn process(db: &TenantDb, tenant: TenantId, run: Claimed) -> anyhow::Result<()> {
+    let mut tx = db.begin_in(tenant).await?;
     // Profiles do not change the themes: they only weigh in priorities, computed when shown.
     let contributions = contributions::read(&mut tx, run.campaign_id, None).await?;
     let previous = match store::latest_done(&mut tx, run.campaign_id).await? {
@@ -116,7 +116,7 @@ async fn process(db: &TenantDb, tenant: Uuid, run: Claimed) -> anyhow::Result<()
             finished = &mut engine => break finished?,
             _ = tokio::time::sleep(Duration::from_millis(500)) => {
                 let (stage, done) = *progress.lock().map_err(|_| anyhow::anyhow!("progress lock poisoned"))?;
-                let mut tx = db.begin_for_id(tenant).await?;
+                let mut tx = db.begin_in(tenant).await?;
                 store::record_progress(&mut tx, run.id, stage.describe(), done, LEASE_SECONDS).await?;
                 tx.commit().await?;
             }
@@ -124,7 +124,7 @@ async fn process(db: &TenantDb, tenant: Uuid, run: Claimed) -> anyhow::Result<()
     };
     drop(texts);
 
-    let mut tx = db.begin_for_id(tenant).await?;
+    let mut tx = db.begin_in(tenant).await?;
     // Metered by the database: a run that becomes `done` writes its usage event in this
     // transaction (trigger `analysis_runs_metered`).
     let analysis = match result {

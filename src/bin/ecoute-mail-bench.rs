@@ -32,8 +32,8 @@ use ecoute::db::Database;
 use ecoute::mail::status::{self, Filter};
 use ecoute::mail::worker::{MailWorker, Transport, WorkerOptions};
 use ecoute::mail::{MailContent, MailKind, queue_bulk};
-use ecoute::tenancy::TenantDb;
 use ecoute::tenancy::sync::{SyncMode, sync_tenants};
+use ecoute::tenancy::{TenantDb, TenantId};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -141,11 +141,11 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
     sync_tenants(&owner, &settings.tenants_dir, &settings.base_domain, SyncMode::Apply)
         .await
         .context("tenants sync")?;
-    let tenant: Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1")
+    let tenant: TenantId = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1")
         .bind(TENANT)
         .fetch_one(&owner)
         .await?;
-    let campaign = insert_campaign(&owner, tenant).await?;
+    let campaign = insert_campaign(&owner, tenant.uuid()).await?;
     let context = server_context(&owner).await?;
     let pool = db.connect_app(16).await?;
     println!(
@@ -167,7 +167,7 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
     let addresses: Vec<String> = (0..args.mails).map(|i| format!("personne-{i}@bench.example")).collect();
     let tenant_db = TenantDb::new(pool.clone());
     let queued_at = Instant::now();
-    let mut tx = tenant_db.begin_for_id(tenant).await?;
+    let mut tx = tenant_db.begin_in(tenant).await?;
     let queued = queue_bulk(
         &mut tx,
         &addresses,
@@ -292,8 +292,8 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
     Ok(lost == 0 && duplicated == 0)
 }
 
-async fn counts(db: &TenantDb, tenant: Uuid) -> anyhow::Result<status::Counts> {
-    let mut tx = db.begin_for_id(tenant).await?;
+async fn counts(db: &TenantDb, tenant: TenantId) -> anyhow::Result<status::Counts> {
+    let mut tx = db.begin_in(tenant).await?;
     Ok(status::counts(&mut tx, &Filter::default()).await?)
 }
 

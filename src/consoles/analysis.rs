@@ -69,7 +69,7 @@ pub async fn show(
     tx.commit().await?;
     if waiting {
         // A run nobody works on (just asked for, or its worker died): start one.
-        job::wake(state.db.clone(), page.tenant.id);
+        job::wake(state.db.clone(), page.tenant.tenant_id());
     }
     let current = runs
         .first()
@@ -183,7 +183,7 @@ pub async fn run(
         .await?;
     }
     tx.commit().await?;
-    job::wake(state.db.clone(), page.tenant.id);
+    job::wake(state.db.clone(), page.tenant.tenant_id());
     see_other(&format!(
         "{}?fait={}",
         url(id),

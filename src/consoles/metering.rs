@@ -22,7 +22,7 @@ use crate::exports::Table;
 use crate::metering::{self, DayUsage, Quota, QuotaLevel, SpaceUsage, quotas};
 use crate::operators::rights::Action;
 use crate::operators::session::SignedInOperator;
-use crate::tenancy::{TenantKind, TenantTx};
+use crate::tenancy::{TenantId, TenantKind, TenantTx};
 use crate::web::Ground;
 use crate::web::charts::{Bar, bar_chart};
 use crate::web::page::Page;
@@ -250,7 +250,7 @@ pub fn billing_table(month: NaiveDate, spaces: &[SpaceUsage], limits: &HashMap<U
 }
 
 /// The space a national admin looks at, by slug.
-async fn space_by_slug(tx: &mut TenantTx, slug: &str) -> Result<(Uuid, String), PageError> {
+async fn space_by_slug(tx: &mut TenantTx, slug: &str) -> Result<(TenantId, String), PageError> {
     sqlx::query_as("SELECT id, name FROM tenants WHERE slug = $1")
         .bind(slug)
         .fetch_optional(&mut **tx)
@@ -330,11 +330,11 @@ async fn space_view(
     let (id, name) = space_by_slug(&mut tx, slug).await?;
     tx.commit().await?;
     // The space's own figures are read in its own context, as its console reads them.
-    let mut tx = state.db.begin_for_id(id).await?;
+    let mut tx = state.db.begin_in(id).await?;
     let quotas = quotas::for_space(&mut tx).await?;
-    let limits = quotas::limits(&mut tx, id).await?;
+    let limits = quotas::limits(&mut tx, id.uuid()).await?;
     let usage = metering::usage::for_space(&mut tx, month).await?;
-    let days = metering::usage::daily(&mut tx, Some(id), month).await?;
+    let days = metering::usage::daily(&mut tx, Some(id.uuid()), month).await?;
     tx.commit().await?;
     Ok(SpaceView {
         slug: slug.to_owned(),

@@ -21,7 +21,7 @@ use crate::operators::rights::Action;
 use crate::operators::session::SignedInOperator;
 use crate::tenancy::branding::check_brand_colours;
 use crate::tenancy::files::parse_color;
-use crate::tenancy::{TenantKind, TenantSlug};
+use crate::tenancy::{TenantId, TenantKind, TenantSlug};
 use crate::web::Ground;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
@@ -94,10 +94,10 @@ async fn modules(state: &Ground, page: &Page) -> Result<Vec<ModuleRow>, sqlx::Er
     for r in rows {
         let name: String = r.try_get("name")?;
         let slug: Option<String> = r.try_get("slug")?;
-        let tenant_id: Option<Uuid> = r.try_get("tenant_id")?;
+        let tenant_id: Option<TenantId> = r.try_get("tenant_id")?;
         let operators = match tenant_id {
             Some(id) => {
-                let mut tx = state.db.begin_for_id(id).await?;
+                let mut tx = state.db.begin_in(id).await?;
                 let n: i64 = sqlx::query_scalar("SELECT count(*) FROM operator_roles WHERE tenant_id = $1")
                     .bind(id)
                     .fetch_one(&mut *tx)
@@ -112,7 +112,7 @@ async fn modules(state: &Ground, page: &Page) -> Result<Vec<ModuleRow>, sqlx::Er
             suggested_slug: suggest_slug(&name),
             name,
             departements: r.try_get("departements")?,
-            tenant_id,
+            tenant_id: tenant_id.map(TenantId::uuid),
             url: slug.as_ref().map(|s| page.origin.base_url_for(&format!("{s}.{base}"))),
             slug,
             status: r.try_get("status")?,

@@ -265,7 +265,7 @@ pub async fn like_idea(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     let request = LikeRequest {
-        space: tenant.id,
+        space: tenant.tenant_id(),
         idea: id,
         account: account.id,
         staff: account.is_staff_of(&tenant),

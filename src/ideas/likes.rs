@@ -16,7 +16,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::tenancy::TenantDb;
+use crate::tenancy::{TenantDb, TenantId};
 
 /// Likes one transaction takes at most.
 const BATCH: usize = 512;
@@ -49,7 +49,7 @@ pub enum LikeOutcome {
 #[derive(Debug, Clone, Copy)]
 pub struct LikeRequest {
     /// The space the request came to (RLS context, and the like's origin).
-    pub space: Uuid,
+    pub space: TenantId,
     pub idea: Uuid,
     pub account: Uuid,
     /// The account is verified staff of `space` (for staff-only campaigns).
@@ -108,7 +108,7 @@ async fn work(db: TenantDb, receiver: Arc<Mutex<mpsc::Receiver<Pending>>>, stop:
                 }
             }
         }
-        let mut by_space: HashMap<Uuid, Vec<Pending>> = HashMap::new();
+        let mut by_space: HashMap<TenantId, Vec<Pending>> = HashMap::new();
         for pending in batch {
             by_space.entry(pending.request.space).or_default().push(pending);
         }
@@ -119,7 +119,7 @@ async fn work(db: TenantDb, receiver: Arc<Mutex<mpsc::Receiver<Pending>>>, stop:
 }
 
 /// One transaction for the likes given in one space.
-async fn store(db: &TenantDb, space: Uuid, group: Vec<Pending>) {
+async fn store(db: &TenantDb, space: TenantId, group: Vec<Pending>) {
     // The same person liking the same idea twice in one batch (a double click): the first
     // request gets the answer, the others are told it is already done.
     let mut seen = HashSet::new();
@@ -145,12 +145,12 @@ async fn store(db: &TenantDb, space: Uuid, group: Vec<Pending>) {
     }
 }
 
-async fn insert_batch(db: &TenantDb, space: Uuid, likes: &[Pending]) -> Result<Vec<LikeOutcome>, sqlx::Error> {
+async fn insert_batch(db: &TenantDb, space: TenantId, likes: &[Pending]) -> Result<Vec<LikeOutcome>, sqlx::Error> {
     let n: Vec<i32> = (0..likes.len() as i32).collect();
     let ideas: Vec<Uuid> = likes.iter().map(|p| p.request.idea).collect();
     let accounts: Vec<Uuid> = likes.iter().map(|p| p.request.account).collect();
     let staff: Vec<bool> = likes.iter().map(|p| p.request.staff).collect();
-    let mut tx = db.begin_for_id(space).await?;
+    let mut tx = db.begin_in(space).await?;
     // RLS decides which ideas this space sees; the same rules as a single like decide the rest.
     // An idea whose campaign this space cannot see is not found (never a NULL to decode: that
     // was a 500 where an unknown id gets a 404, an existence oracle).

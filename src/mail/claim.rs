@@ -31,8 +31,9 @@ pub struct Job {
 }
 
 impl Job {
-    pub fn tenant(&self) -> Uuid {
-        self.space.id
+    /// The space of the claimed row (read from the database with the row).
+    pub fn tenant(&self) -> crate::tenancy::TenantId {
+        crate::tenancy::TenantId::from_database(self.space.id)
     }
 }
 

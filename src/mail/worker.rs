@@ -43,7 +43,7 @@ use super::claim::{self, AttemptOutcome, Claim, Job, Record};
 use super::render::{self, Draft};
 use super::smtp::{self, Delivery, SmtpEndpoint};
 use crate::config::{Settings, SmtpTls};
-use crate::tenancy::TenantDb;
+use crate::tenancy::{TenantDb, TenantId};
 
 /// Longest wait before a deferred mail is tried again.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -315,10 +315,10 @@ impl MailWorker {
     /// Takes back what dead workers left, then claims up to `chunk` mails of `tenant`.
     async fn claim(
         &self,
-        tenant: Uuid,
+        tenant: TenantId,
         chunk: usize,
     ) -> anyhow::Result<(Claim, Option<chrono::DateTime<chrono::Utc>>)> {
-        let mut tx = self.db.begin_for_id(tenant).await?;
+        let mut tx = self.db.begin_in(tenant).await?;
         let (requeued, uncertain) = claim::reap_expired(&mut tx).await?;
         if requeued + uncertain > 0 {
             tracing::warn!(%tenant, requeued, uncertain, "took back mail from a worker that stopped");
@@ -367,10 +367,11 @@ async fn sleep_until(until: Option<Instant>) {
 
 /// The space a notification names; `None` when notifications may have been missed (the listener
 /// reconnected, or cannot: then after a pause, so a database outage does not spin the loop).
-async fn notification(listener: &mut Option<PgListener>) -> Option<Uuid> {
+async fn notification(listener: &mut Option<PgListener>) -> Option<TenantId> {
     match listener.as_mut() {
         Some(l) => match l.try_recv().await {
-            Ok(Some(n)) => n.payload().parse().ok(),
+            // The payload is a space id that a trigger sent (not a request).
+            Ok(Some(n)) => n.payload().parse().ok().map(TenantId::from_database),
             Ok(None) => None,
             Err(error) => {
                 tracing::warn!(%error, "mail worker lost its LISTEN connection");
@@ -391,19 +392,19 @@ fn instant_of(at: chrono::DateTime<chrono::Utc>) -> Instant {
 /// Which spaces to visit, in turn.
 #[derive(Default)]
 struct Schedule {
-    hot: VecDeque<Uuid>,
-    queued: HashSet<Uuid>,
-    timers: BinaryHeap<Reverse<(Instant, Uuid)>>,
+    hot: VecDeque<TenantId>,
+    queued: HashSet<TenantId>,
+    timers: BinaryHeap<Reverse<(Instant, TenantId)>>,
 }
 
 impl Schedule {
-    fn wake(&mut self, tenant: Uuid) {
+    fn wake(&mut self, tenant: TenantId) {
         if self.queued.insert(tenant) {
             self.hot.push_back(tenant);
         }
     }
 
-    fn wake_at(&mut self, at: Instant, tenant: Uuid) {
+    fn wake_at(&mut self, at: Instant, tenant: TenantId) {
         self.timers.push(Reverse((at, tenant)));
     }
 
@@ -421,7 +422,7 @@ impl Schedule {
         self.timers.peek().map(|Reverse((at, _))| *at)
     }
 
-    fn take(&mut self) -> Option<Uuid> {
+    fn take(&mut self) -> Option<TenantId> {
         let tenant = self.hot.pop_front()?;
         self.queued.remove(&tenant);
         Some(tenant)
@@ -734,14 +735,14 @@ impl<T> Drop for OwnedTask<T> {
 
 /// Hands out gate passes: commits "about to send DATA" for every waiting sender at once.
 #[derive(Clone)]
-struct Gate(mpsc::UnboundedSender<(Uuid, GatePass)>);
+struct Gate(mpsc::UnboundedSender<(TenantId, GatePass)>);
 
 /// One sender's request: (mail, attempt, where to answer).
 type GatePass = (Uuid, Uuid, oneshot::Sender<smtp::GateAnswer>);
 
 impl Gate {
     /// Whether this worker still owns the attempt, now marked as handing the message over.
-    async fn pass(&self, tenant: Uuid, mail: Uuid, attempt: Uuid) -> smtp::GateAnswer {
+    async fn pass(&self, tenant: TenantId, mail: Uuid, attempt: Uuid) -> smtp::GateAnswer {
         let (answer, answered) = oneshot::channel();
         if self.0.send((tenant, (mail, attempt, answer))).is_err() {
             return smtp::GateAnswer::Unavailable;
@@ -751,10 +752,10 @@ impl Gate {
 }
 
 fn spawn_gate(db: TenantDb, lease: Duration) -> (Gate, OwnedTask<()>) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<(Uuid, GatePass)>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<(TenantId, GatePass)>();
     let task = tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
-            let mut by_tenant: HashMap<Uuid, Vec<GatePass>> = HashMap::new();
+            let mut by_tenant: HashMap<TenantId, Vec<GatePass>> = HashMap::new();
             let mut count = 0;
             let mut next = Some(first);
             while let Some((tenant, pass)) = next {
@@ -766,7 +767,7 @@ fn spawn_gate(db: TenantDb, lease: Duration) -> (Gate, OwnedTask<()>) {
                 let mails: Vec<Uuid> = waiting.iter().map(|(m, _, _)| *m).collect();
                 let attempts: Vec<Uuid> = waiting.iter().map(|(_, a, _)| *a).collect();
                 let passed: Option<HashSet<Uuid>> = match async {
-                    let mut tx = db.begin_for_id(tenant).await?;
+                    let mut tx = db.begin_in(tenant).await?;
                     let passed = claim::pass_gate(&mut tx, &mails, &attempts, lease).await?;
                     tx.commit().await?;
                     Ok::<_, sqlx::Error>(passed)
@@ -795,10 +796,10 @@ fn spawn_gate(db: TenantDb, lease: Duration) -> (Gate, OwnedTask<()>) {
 
 /// Stores outcomes as they come, grouping whatever is waiting into one transaction per space.
 #[derive(Clone)]
-struct Recorder(mpsc::UnboundedSender<(Uuid, Record)>);
+struct Recorder(mpsc::UnboundedSender<(TenantId, Record)>);
 
 impl Recorder {
-    fn push(&self, tenant: Uuid, record: Record) {
+    fn push(&self, tenant: TenantId, record: Record) {
         if self.0.send((tenant, record)).is_err() {
             tracing::error!("mail recorder gone; the lease will settle this attempt");
         }
@@ -807,11 +808,11 @@ impl Recorder {
 
 /// The task returns how many mails it marked `sent`.
 fn spawn_recorder(db: TenantDb) -> (Recorder, OwnedTask<u64>) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<(Uuid, Record)>();
+    let (tx, mut rx) = mpsc::unbounded_channel::<(TenantId, Record)>();
     let task = tokio::spawn(async move {
         let mut sent = 0;
         while let Some(first) = rx.recv().await {
-            let mut by_tenant: HashMap<Uuid, Vec<Record>> = HashMap::new();
+            let mut by_tenant: HashMap<TenantId, Vec<Record>> = HashMap::new();
             let mut count = 0;
             let mut next = Some(first);
             while let Some((tenant, record)) = next {
@@ -831,11 +832,11 @@ fn spawn_recorder(db: TenantDb) -> (Recorder, OwnedTask<u64>) {
 /// Stores outcomes, retrying for a while if the database is away. If it stays away the leases
 /// settle these attempts (`sent` ones then show as `uncertain`: visible, not duplicated).
 #[tracing::instrument(name = "job.mail_record", target = "ecoute::jobs", skip_all, fields(otel.kind = "internal", ecoute.tenant_id = %tenant, outcomes = records.len()))]
-async fn store(db: &TenantDb, tenant: Uuid, records: &[Record]) -> u64 {
+async fn store(db: &TenantDb, tenant: TenantId, records: &[Record]) -> u64 {
     let mut delay = Duration::from_millis(100);
     for _ in 0..8 {
         let result = async {
-            let mut tx = db.begin_for_id(tenant).await?;
+            let mut tx = db.begin_in(tenant).await?;
             let sent = claim::record(&mut tx, records).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(sent)
@@ -844,7 +845,7 @@ async fn store(db: &TenantDb, tenant: Uuid, records: &[Record]) -> u64 {
         match result {
             Ok(sent) => {
                 let failed = records.iter().filter(|r| r.status == MailStatus::Failed).count();
-                crate::telemetry::metrics::mail_outcomes(tenant, sent, failed as u64);
+                crate::telemetry::metrics::mail_outcomes(tenant.uuid(), sent, failed as u64);
                 return sent;
             }
             Err(error) => {

@@ -15,7 +15,7 @@ pub const EVERY: Duration = Duration::from_secs(60);
 pub async fn run_once(db: &TenantDb) -> Result<i64, sqlx::Error> {
     let mut folded = 0;
     for (space, slug) in db.list_tenants().await? {
-        let mut tx = db.begin_for_id(space).await?;
+        let mut tx = db.begin_in(space).await?;
         let n: i64 = sqlx::query_scalar("SELECT usage_rollup($1)")
             .bind(space)
             .fetch_one(&mut *tx)

@@ -8,6 +8,7 @@ use axum::response::Response;
 use crate::campaigns::cache::CampaignCache;
 use crate::error::PageError;
 use crate::exports::{self, Table};
+use crate::tenancy::TenantId;
 use crate::web::Ground;
 use crate::web::page::Page;
 
@@ -48,7 +49,11 @@ pub async fn download(
     if campaign.results_published_at.is_none() || !campaign.admits(&page.tenant, page.account.as_ref()) {
         return Err(PageError::NotFound);
     }
-    let mut tx = state.db.begin_for_id(campaign.summary.tenant_id).await?;
+    // In the campaign owner's space (a national campaign's figures span every space).
+    let mut tx = state
+        .db
+        .begin_in(TenantId::from_database(campaign.summary.tenant_id))
+        .await?;
     let table = match what {
         "contributions" => anonymise(
             exports::contributions(&mut tx, &campaign).await?,

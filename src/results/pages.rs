@@ -13,7 +13,7 @@ use crate::campaigns::Scope;
 use crate::campaigns::cache::CampaignCache;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
-use crate::tenancy::TenantKind;
+use crate::tenancy::{TenantId, TenantKind};
 use crate::web::Ground;
 use crate::web::markdown::render_markdown;
 use crate::web::page::Page;
@@ -104,8 +104,9 @@ async fn compute_shared(
     campaign: &CampaignDetail,
     lang: &str,
 ) -> Result<Option<SharedResults>, sqlx::Error> {
-    let owner = campaign.summary.tenant_id;
-    let mut tx = state.db.begin_for_id(owner).await?;
+    // The campaign's owner, as the campaign row read from the database gives it.
+    let owner = TenantId::from_database(campaign.summary.tenant_id);
+    let mut tx = state.db.begin_in(owner).await?;
     let current: Option<(
         String,
         bool,
@@ -125,7 +126,7 @@ async fn compute_shared(
     let questions = crate::surveys::queries::list_questions(&mut tx, campaign).await?;
     let mut results = super::compute(&mut tx, campaign, &questions, lang).await?;
     results.figures.days = (closes_at - opens_at).num_days().max(1);
-    let decisions = decisions::list(&mut tx, owner, campaign.summary.id).await?;
+    let decisions = decisions::list(&mut tx, owner.uuid(), campaign.summary.id).await?;
     // The analysis is read where it was made: in the owner's context.
     let themes = match crate::analysis::report::public_report(&mut tx, campaign.summary.id).await? {
         Some(report) => report

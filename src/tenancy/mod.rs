@@ -14,6 +14,7 @@ pub mod branding;
 pub mod current;
 pub mod files;
 pub mod host;
+pub mod id;
 pub mod resolve;
 pub mod scoped;
 pub mod sync;
@@ -22,6 +23,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 pub use current::CurrentTenant;
+pub use id::TenantId;
 pub use resolve::TenantResolver;
 pub use scoped::{TenantDb, TenantTx};
 

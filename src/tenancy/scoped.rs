@@ -10,7 +10,7 @@ use std::ops::{Deref, DerefMut};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::Tenant;
+use super::{Tenant, TenantId};
 
 /// The application role's pool, wrapped so that the only thing one can do with it is open a
 /// tenant-scoped transaction (or check the database answers).
@@ -27,10 +27,13 @@ impl TenantDb {
     /// Begins a transaction in which every query sees only `tenant`'s rows (plus what the
     /// policies share, such as published national campaigns).
     pub async fn begin(&self, tenant: &Tenant) -> Result<TenantTx, sqlx::Error> {
-        self.begin_for_id(tenant.id).await
+        self.begin_in(tenant.tenant_id()).await
     }
 
-    pub async fn begin_for_id(&self, tenant_id: Uuid) -> Result<TenantTx, sqlx::Error> {
+    /// Begins a transaction in the space `tenant_id`: an id that resolution, the list of
+    /// spaces or a database row gave, never one a request carried (see [`TenantId`]).
+    pub async fn begin_in(&self, tenant_id: TenantId) -> Result<TenantTx, sqlx::Error> {
+        let tenant_id = tenant_id.uuid();
         // One round trip: BEGIN and the setting travel as one simple query. The id is a UUID
         // we format ourselves (hex and dashes), never text from a request.
         let begin = format!("BEGIN; SELECT set_config('app.tenant_id', '{tenant_id}', true)");
@@ -61,13 +64,20 @@ impl TenantDb {
         })
     }
 
+    /// A transaction in no space: RLS shows no tenant's rows, only the shared tables (the list
+    /// of spaces, for a job that then visits each one in its own transaction).
+    pub async fn begin_shared(&self) -> Result<TenantTx, sqlx::Error> {
+        self.begin_in(TenantId::from_database(Uuid::nil())).await
+    }
+
     /// Every space (id, slug), for the few operations that visit each one in turn, each in its
     /// own tenant-scoped transaction (a person's own data, the mail sweep).
-    pub async fn list_tenants(&self) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
-        let spaces: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, slug FROM tenants ORDER BY kind, slug")
+    pub async fn list_tenants(&self) -> Result<Vec<(TenantId, String)>, sqlx::Error> {
+        let spaces: Vec<(TenantId, String)> = sqlx::query_as("SELECT id, slug FROM tenants ORDER BY kind, slug")
             .fetch_all(&self.pool)
             .await?;
-        crate::telemetry::metrics::remember_tenants(&spaces);
+        let named: Vec<(Uuid, String)> = spaces.iter().map(|(id, slug)| (id.uuid(), slug.clone())).collect();
+        crate::telemetry::metrics::remember_tenants(&named);
         Ok(spaces)
     }
 
@@ -97,7 +107,7 @@ impl TenantDb {
 pub struct TenantTx {
     tx: Transaction<'static, Postgres>,
     tenant_id: Uuid,
-    /// Closed when the transaction ends (see [`TenantDb::begin_for_id`]).
+    /// Closed when the transaction ends (see [`TenantDb::begin_in`]).
     _span: Option<tracing::Span>,
 }
 

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::criteria::{Criterion, CriterionKind};
-use crate::tenancy::{TenantDb, TenantTx};
+use crate::tenancy::{TenantDb, TenantId, TenantTx};
 
 /// One recruitment purged.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,9 +32,9 @@ pub const AUDIT_ACTOR: &str = "ecoute (durée de conservation)";
 
 /// Purges, in every space, the recruitments whose retention period has ended by `now`.
 pub async fn purge_expired(db: &TenantDb, now: DateTime<Utc>) -> Result<Vec<Purged>, sqlx::Error> {
-    let tenants: Vec<Uuid> = {
+    let tenants: Vec<TenantId> = {
         // `tenants` is shared and readable without a space.
-        let mut tx = db.begin_for_id(Uuid::nil()).await?;
+        let mut tx = db.begin_shared().await?;
         let ids = sqlx::query_scalar("SELECT id FROM tenants ORDER BY id")
             .fetch_all(&mut *tx)
             .await?;
@@ -43,7 +43,7 @@ pub async fn purge_expired(db: &TenantDb, now: DateTime<Utc>) -> Result<Vec<Purg
     };
     let mut purged = Vec::new();
     for tenant in tenants {
-        let mut tx = db.begin_for_id(tenant).await?;
+        let mut tx = db.begin_in(tenant).await?;
         let due: Vec<Uuid> = sqlx::query_scalar(
             "SELECT r.id FROM workshop_recruitments r
                LEFT JOIN workshop_sessions s ON s.tenant_id = r.tenant_id AND s.recruitment_id = r.id
@@ -58,7 +58,7 @@ pub async fn purge_expired(db: &TenantDb, now: DateTime<Utc>) -> Result<Vec<Purg
         for recruitment in due {
             if let Some(applications) = purge_one(&mut tx, recruitment).await? {
                 purged.push(Purged {
-                    tenant_id: tenant,
+                    tenant_id: tenant.uuid(),
                     recruitment_id: recruitment,
                     applications,
                 });
@@ -176,8 +176,8 @@ impl Links {
 /// the waitlist (see [`super::invitations::expire_overdue`]), and queues the reminders due
 /// ([`super::invitations::send_reminders`]); returns how many expired.
 pub async fn expire_invitations(db: &TenantDb, links: &Links, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
-    let spaces: Vec<(Uuid, String, String)> = {
-        let mut tx = db.begin_for_id(Uuid::nil()).await?;
+    let spaces: Vec<(TenantId, String, String)> = {
+        let mut tx = db.begin_shared().await?;
         let rows = sqlx::query_as("SELECT id, slug, kind FROM tenants ORDER BY id")
             .fetch_all(&mut *tx)
             .await?;
@@ -186,7 +186,7 @@ pub async fn expire_invitations(db: &TenantDb, links: &Links, now: DateTime<Utc>
     };
     let mut expired = 0;
     for (id, slug, kind) in spaces {
-        let mut tx = db.begin_for_id(id).await?;
+        let mut tx = db.begin_in(id).await?;
         expired += super::invitations::expire_overdue(&mut tx, &links.origin(&slug, kind == "national"), now).await?;
         super::invitations::send_reminders(&mut tx, now).await?;
         tx.commit().await?;

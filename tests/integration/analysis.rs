@@ -185,12 +185,13 @@ pub(crate) async fn insert_ideas(owner: &PgPool, space: &str, campaign: Uuid, te
 
 /// Queues a run of `campaign` and runs the space's worker to the end; returns the run's row.
 pub(crate) async fn run_analysis(db: &TenantDb, tenant: Uuid, campaign: Uuid, themes: Option<i32>) -> store::Run {
-    let mut tx = db.begin_for_id(tenant).await.unwrap();
+    let space = crate::helpers::space(db, tenant).await;
+    let mut tx = db.begin_in(space).await.unwrap();
     let (_, queued) = store::request_run(&mut tx, campaign, themes, None).await.unwrap();
     assert!(queued);
     tx.commit().await.unwrap();
-    assert_eq!(job::work(db, tenant).await.unwrap(), 1);
-    let mut tx = db.begin_for_id(tenant).await.unwrap();
+    assert_eq!(job::work(db, space).await.unwrap(), 1);
+    let mut tx = db.begin_in(space).await.unwrap();
     let run = store::runs(&mut tx, campaign, 1).await.unwrap().remove(0);
     tx.commit().await.unwrap();
     run
@@ -307,7 +308,7 @@ async fn operator_edits_survive_a_re_run_and_duplicates_merge_with_likes_counted
     assert_eq!(run.status, "done", "{run:?}");
     assert_eq!(run.contributions, Some(302));
 
-    let mut tx = db.begin_for_id(tenant).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, tenant).await).await.unwrap();
     let report = ecoute::analysis::report::report(&mut tx, campaign)
         .await
         .unwrap()
@@ -362,7 +363,7 @@ async fn operator_edits_survive_a_re_run_and_duplicates_merge_with_likes_counted
     insert_ideas(&owner, "gironde", campaign, later).await;
     let run = run_analysis(&db, tenant, campaign, Some(3)).await;
     assert_eq!((run.status.as_str(), run.version), ("done", 2), "{run:?}");
-    let mut tx = db.begin_for_id(tenant).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, tenant).await).await.unwrap();
     let report = ecoute::analysis::report::report(&mut tx, campaign)
         .await
         .unwrap()
@@ -391,7 +392,7 @@ async fn operator_edits_survive_a_re_run_and_duplicates_merge_with_likes_counted
     assert_eq!(likes, 2, "likes counted once per person across the merged group");
 
     // Both runs are metered, once each.
-    let mut tx = db.begin_for_id(tenant).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, tenant).await).await.unwrap();
     let usage = ecoute::metering::usage::for_space(&mut tx, ecoute::metering::current_month())
         .await
         .unwrap();

@@ -192,7 +192,7 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
     // single-choice answers are not text.
     assert_eq!(run.contributions, Some(179));
 
-    let mut tx = db.begin_for_id(national).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, national).await).await.unwrap();
     let first = report(&mut tx, campaign).await.unwrap().unwrap();
     let answers_seen: Vec<_> = first
         .contributions
@@ -340,7 +340,7 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
         &["< 30", "30 et +"],
     )
     .await;
-    let mut tx = db.begin_for_id(national).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, national).await).await.unwrap();
     assert!(
         profiles::choose(&mut tx, campaign, Some(unused), Uuid::new_v4())
             .await
@@ -361,7 +361,7 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
     tx.commit().await.unwrap();
 
     // A local space sees nothing of the national campaign's analysis.
-    let mut local = db.begin_for_id(gironde).await.unwrap();
+    let mut local = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     assert!(store::runs(&mut local, campaign, 10).await.unwrap().is_empty());
     assert!(store::merges(&mut local, campaign).await.unwrap().is_empty());
     assert_eq!(profiles::chosen(&mut local, campaign).await.unwrap(), None);
@@ -382,7 +382,7 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
     .await;
     let run = run_analysis(&db, national, campaign, Some(3)).await;
     assert_eq!((run.status.as_str(), run.contributions), ("done", Some(179)));
-    let mut tx = db.begin_for_id(national).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, national).await).await.unwrap();
     let second = report(&mut tx, campaign).await.unwrap().unwrap();
     tx.commit().await.unwrap();
     // An answer keeps its id across versions of its response, so edits and merges hold.

@@ -51,7 +51,7 @@ async fn a_space_reaches_only_the_accounts_linked_to_it_and_no_operator_secret()
     let db = TenantDb::new(test_db.app_pool().await);
 
     // Accounts: the linked one only, e-mail included; nothing of the other but its pseudonym.
-    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM accounts")
         .fetch_all(&mut *tx)
         .await
@@ -92,7 +92,7 @@ async fn a_space_reaches_only_the_accounts_linked_to_it_and_no_operator_secret()
     drop(tx);
 
     // Operators: identity columns of this space's operators and national admins; secrets never.
-    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     for column in ["password_hash", "totp_secret", "totp_last_step"] {
         let err = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {column} FROM operators")))
             .fetch_all(&mut *tx)
@@ -100,7 +100,7 @@ async fn a_space_reaches_only_the_accounts_linked_to_it_and_no_operator_secret()
             .unwrap_err();
         assert_eq!(code(err), INSUFFICIENT_PRIVILEGE, "{column}");
         drop(tx);
-        tx = db.begin_for_id(gironde).await.unwrap();
+        tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     }
     let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM operators WHERE email = 'op@caf11.caf.fr'")
         .fetch_one(&mut *tx)
@@ -115,7 +115,7 @@ async fn a_space_reaches_only_the_accounts_linked_to_it_and_no_operator_secret()
         let err = sqlx::query(sql).execute(&mut *tx).await.unwrap_err();
         assert_eq!(code(err), INSUFFICIENT_PRIVILEGE, "{sql}");
         drop(tx);
-        tx = db.begin_for_id(gironde).await.unwrap();
+        tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     }
     // The sign-in setup gives no hash: the PHC string stops before it.
     let setup: Option<String> = sqlx::query_scalar("SELECT setup FROM operator_password_setup('op@caf11.caf.fr')")
@@ -195,7 +195,7 @@ async fn a_totp_code_is_good_once_and_only_for_an_operator_of_the_space() {
     let check = |space: Uuid, code: String| {
         let db = db.clone();
         async move {
-            let mut tx = db.begin_for_id(space).await.unwrap();
+            let mut tx = db.begin_in(crate::helpers::space(&db, space).await).await.unwrap();
             let outcome: String = sqlx::query_scalar("SELECT operator_check_totp($1, $2)")
                 .bind(operator)
                 .bind(code)

@@ -282,7 +282,10 @@ async fn unpublished_contributions_reach_no_read_path() {
     // The analysis reads what moderation let through, in the campaign owner's context.
     let db = ecoute::tenancy::TenantDb::new(app.test_db.app_pool().await);
     for campaign in &campaigns {
-        let mut tx = db.begin_for_id(campaign.tenant).await.unwrap();
+        let mut tx = db
+            .begin_in(crate::helpers::space(&db, campaign.tenant).await)
+            .await
+            .unwrap();
         let read = ecoute::analysis::contributions::read(&mut tx, campaign.id, None)
             .await
             .unwrap();

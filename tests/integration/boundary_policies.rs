@@ -218,7 +218,7 @@ async fn cross_tenant_reads_reach_only_public_rows() {
         let db = &db;
         let sql = format!("SELECT count(*) FROM {table} WHERE {key} = ANY($1)");
         async move {
-            let mut tx = db.begin_for_id(tenant).await.unwrap();
+            let mut tx = db.begin_in(crate::helpers::space(db, tenant).await).await.unwrap();
             let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
                 .bind(ids)
                 .fetch_one(&mut *tx)

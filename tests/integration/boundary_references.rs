@@ -224,7 +224,7 @@ async fn the_database_refuses_references_across_spaces() {
         ),
     ];
     for (what, sql) in attempts {
-        let mut tx = db.begin_for_id(a).await.unwrap();
+        let mut tx = db.begin_in(crate::helpers::space(&db, a).await).await.unwrap();
         let error = sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await.expect_err(what);
         assert_eq!(
             error.as_database_error().and_then(|e| e.code()).as_deref(),
@@ -234,7 +234,7 @@ async fn the_database_refuses_references_across_spaces() {
     }
 
     // The same rows within one space and one idea are accepted.
-    let mut tx = db.begin_for_id(a).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, a).await).await.unwrap();
     for sql in [
         format!(
             "INSERT INTO content_reports (tenant_id, target_kind, target_id, idea_id, origin_tenant_id, reason)

@@ -6,10 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use ecoute::tenancy::TenantDb;
+use ecoute::tenancy::{TenantDb, TenantId};
 use rand::{Rng, SeedableRng};
 use tracing_subscriber::layer::SubscriberExt;
-use uuid::Uuid;
 
 use crate::helpers::{APP_ROLE, TestDb, tenant_id};
 
@@ -32,8 +31,8 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Warnings {
 }
 
 /// One write: two audit rows with the same marker, in one tenant transaction.
-async fn write_pair(db: &TenantDb, tenant: Uuid, marker: &str) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin_for_id(tenant).await?;
+async fn write_pair(db: &TenantDb, tenant: TenantId, marker: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_in(tenant).await?;
     for half in ["first", "second"] {
         sqlx::query(
             "INSERT INTO audit_log (tenant_id, operator_email, action, target) VALUES ($1, $2, 'test.cancel', $3)",
@@ -59,6 +58,7 @@ async fn requests_dropped_at_any_point_leave_no_transaction_behind() {
 
     // Two connections, so that each is reused many times after a cancellation.
     let db = TenantDb::new(test_db.db.connect_app(2).await.unwrap());
+    let space = crate::helpers::space(&db, tenant).await;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
     let mut acknowledged = Vec::new();
     for round in 0..150 {
@@ -70,7 +70,7 @@ async fn requests_dropped_at_any_point_leave_no_transaction_behind() {
                 let patience = Duration::from_micros(rng.random_range(0..1_500));
                 let db = db.clone();
                 async move {
-                    match tokio::time::timeout(patience, write_pair(&db, tenant, &marker)).await {
+                    match tokio::time::timeout(patience, write_pair(&db, space, &marker)).await {
                         Ok(Ok(())) => Some(marker),
                         Ok(Err(e)) => panic!("a write failed: {e}"),
                         Err(_) => None,
@@ -81,7 +81,7 @@ async fn requests_dropped_at_any_point_leave_no_transaction_behind() {
         acknowledged.extend(crate::helpers::join_all(attempts).await.into_iter().flatten());
         // And one that is not given up, on connections the cancelled ones gave back.
         let marker = format!("r{round}-whole");
-        write_pair(&db, tenant, &marker).await.unwrap();
+        write_pair(&db, space, &marker).await.unwrap();
         acknowledged.push(marker);
     }
     // Let the pool finish returning connections.

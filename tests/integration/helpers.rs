@@ -288,6 +288,18 @@ impl Drop for TestApp {
     }
 }
 
+/// The space `id` as a [`TenantId`], which may open its transactions: found in the list of
+/// spaces, as a job finds them (a test does not get to turn any `Uuid` into one either).
+pub async fn space(db: &ecoute::tenancy::TenantDb, id: Uuid) -> ecoute::tenancy::TenantId {
+    db.list_tenants()
+        .await
+        .expect("the spaces")
+        .into_iter()
+        .map(|(space, _)| space)
+        .find(|space| *space == id)
+        .unwrap_or_else(|| panic!("no space {id}"))
+}
+
 /// Id of a tenant by slug, as the owner.
 pub async fn tenant_id(owner: &PgPool, slug: &str) -> Uuid {
     sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1")

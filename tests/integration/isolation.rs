@@ -19,7 +19,7 @@ async fn another_tenants_rows_are_invisible_and_untouchable() {
     let (a, b) = (tenant_id(&owner, "gironde").await, tenant_id(&owner, "aude").await);
     let db = TenantDb::new(test_db.app_pool().await);
 
-    let mut tx = db.begin_for_id(a).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, a).await).await.unwrap();
     let visible: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM campaigns")
         .fetch_all(&mut *tx)
         .await
@@ -57,7 +57,7 @@ async fn another_tenants_rows_are_invisible_and_untouchable() {
     );
     drop(tx);
 
-    let mut tx = db.begin_for_id(a).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, a).await).await.unwrap();
     let insert = sqlx::query(
         "INSERT INTO campaigns (tenant_id, slug, scope, title, opens_at, closes_at)
          VALUES ($1, 'intrus', 'local', 'Intrus', now(), now() + interval '1 day')",
@@ -124,7 +124,7 @@ async fn the_tenant_context_does_not_leak_to_the_next_borrower() {
     // One connection, reused: the setting must end with the transaction.
     let pool = test_db.db.connect_app(1).await.unwrap();
     let db = TenantDb::new(pool.clone());
-    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM campaigns")
         .fetch_one(&mut *tx)
         .await
@@ -146,7 +146,7 @@ async fn national_campaigns_are_readable_from_local_spaces_but_not_writable() {
     let gironde = tenant_id(&owner, "gironde").await;
     let db = TenantDb::new(test_db.app_pool().await);
 
-    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     let row = sqlx::query("SELECT title FROM campaigns WHERE id = $1")
         .bind(national)
         .fetch_one(&mut *tx)

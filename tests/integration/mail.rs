@@ -52,7 +52,11 @@ impl Space {
     }
 
     async fn invite(&self, to: &str, subject: &str, text: &str) -> Queued {
-        let mut tx = self.db.begin_for_id(self.id).await.unwrap();
+        let mut tx = self
+            .db
+            .begin_in(crate::helpers::space(&self.db, self.id).await)
+            .await
+            .unwrap();
         let content = MailContent {
             kind: MailKind::Invitation,
             subject,
@@ -66,7 +70,11 @@ impl Space {
     }
 
     async fn invite_many(&self, to: &[String], campaign: Option<Uuid>) -> ecoute::mail::BulkQueued {
-        let mut tx = self.db.begin_for_id(self.id).await.unwrap();
+        let mut tx = self
+            .db
+            .begin_in(crate::helpers::space(&self.db, self.id).await)
+            .await
+            .unwrap();
         let content = MailContent {
             kind: MailKind::Invitation,
             subject: "Votre avis compte",
@@ -80,7 +88,11 @@ impl Space {
     }
 
     async fn sign_in_mail(&self, to: &str) -> Queued {
-        let mut tx = self.db.begin_for_id(self.id).await.unwrap();
+        let mut tx = self
+            .db
+            .begin_in(crate::helpers::space(&self.db, self.id).await)
+            .await
+            .unwrap();
         let mail = OutgoingMail {
             to: to.into(),
             subject: "Votre lien de connexion".into(),
@@ -92,13 +104,21 @@ impl Space {
     }
 
     async fn counts(&self) -> status::Counts {
-        let mut tx = self.db.begin_for_id(self.id).await.unwrap();
+        let mut tx = self
+            .db
+            .begin_in(crate::helpers::space(&self.db, self.id).await)
+            .await
+            .unwrap();
         status::counts(&mut tx, &Filter::default()).await.unwrap()
     }
 
     /// (status, attempts, last error, Message-ID) of one mail.
     async fn mail(&self, id: Uuid) -> (String, i32, Option<String>, String) {
-        let mut tx = self.db.begin_for_id(self.id).await.unwrap();
+        let mut tx = self
+            .db
+            .begin_in(crate::helpers::space(&self.db, self.id).await)
+            .await
+            .unwrap();
         sqlx::query_as("SELECT status, attempts, last_error, message_id FROM mail_outbox WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
@@ -108,7 +128,11 @@ impl Space {
 
     /// Message-ID → status of every mail of the space.
     async fn statuses(&self) -> HashMap<String, String> {
-        let mut tx = self.db.begin_for_id(self.id).await.unwrap();
+        let mut tx = self
+            .db
+            .begin_in(crate::helpers::space(&self.db, self.id).await)
+            .await
+            .unwrap();
         sqlx::query_as::<_, (String, String)>("SELECT message_id, status FROM mail_outbox")
             .fetch_all(&mut *tx)
             .await
@@ -361,7 +385,11 @@ async fn one_click_unsubscribe_is_not_held_back_by_the_per_client_write_limit() 
         gironde
             .invite(&format!("{who}@exemple.fr"), "Votre avis compte", "Bonjour")
             .await;
-        let mut tx = gironde.db.begin_for_id(gironde.id).await.unwrap();
+        let mut tx = gironde
+            .db
+            .begin_in(crate::helpers::space(&gironde.db, gironde.id).await)
+            .await
+            .unwrap();
         let token: Vec<u8> = sqlx::query_scalar("SELECT unsubscribe_token FROM mail_recipients WHERE address = $1")
             .bind(format!("{who}@exemple.fr"))
             .fetch_one(&mut *tx)
@@ -391,7 +419,11 @@ async fn one_click_unsubscribe_is_not_held_back_by_the_per_client_write_limit() 
     for path in paths {
         assert_eq!(post(path).await.unwrap().status().as_u16(), 200);
     }
-    let mut tx = gironde.db.begin_for_id(gironde.id).await.unwrap();
+    let mut tx = gironde
+        .db
+        .begin_in(crate::helpers::space(&gironde.db, gironde.id).await)
+        .await
+        .unwrap();
     let suppressed: i64 = sqlx::query_scalar("SELECT count(*) FROM mail_suppressions")
         .fetch_one(&mut *tx)
         .await
@@ -468,7 +500,11 @@ async fn mail_waits_while_smtp_is_down_and_goes_once_with_the_same_message_id() 
     assert!(eventually(Duration::from_secs(5), || async { gironde.mail(id).await.0 == "sent" }).await);
 
     // Every try is on record.
-    let mut tx = gironde.db.begin_for_id(gironde.id).await.unwrap();
+    let mut tx = gironde
+        .db
+        .begin_in(crate::helpers::space(&gironde.db, gironde.id).await)
+        .await
+        .unwrap();
     let attempts = status::attempts(&mut tx, id).await.unwrap();
     let outcomes: Vec<_> = attempts.iter().map(|a| a.outcome.clone().unwrap()).collect();
     assert_eq!(outcomes.last().map(String::as_str), Some("sent"));
@@ -661,7 +697,11 @@ async fn bulk_invitations_and_their_delivery_status_for_consoles() {
     let bulk = gironde.invite_many(&people, Some(campaign)).await;
     assert_eq!((bulk.queued, bulk.suppressed), (120, 0));
 
-    let mut tx = gironde.db.begin_for_id(gironde.id).await.unwrap();
+    let mut tx = gironde
+        .db
+        .begin_in(crate::helpers::space(&gironde.db, gironde.id).await)
+        .await
+        .unwrap();
     let of_campaign = Filter {
         campaign: Some(campaign),
         ..Filter::default()
@@ -703,7 +743,11 @@ async fn bulk_invitations_and_their_delivery_status_for_consoles() {
     let smtp = SmtpSink::start().await;
     let worker = MailWorker::with_options(test_db.app_pool().await, transport(&smtp.url()), options());
     assert_eq!(worker.drain().await.unwrap(), 119);
-    let mut tx = gironde.db.begin_for_id(gironde.id).await.unwrap();
+    let mut tx = gironde
+        .db
+        .begin_in(crate::helpers::space(&gironde.db, gironde.id).await)
+        .await
+        .unwrap();
     let counts = status::counts(&mut tx, &of_campaign).await.unwrap();
     assert_eq!((counts.sent, counts.suppressed, counts.total()), (119, 1, 120));
     let sent = status::list(

@@ -19,7 +19,7 @@ async fn usage(app: &TestApp, slug: &str) -> Usage {
     let owner = app.test_db.owner().await;
     let tenant = tenant_id(&owner, slug).await;
     let db = TenantDb::new(app.test_db.app_pool().await);
-    let mut tx = db.begin_for_id(tenant).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, tenant).await).await.unwrap();
     let usage = metering::usage::for_space(&mut tx, metering::current_month())
         .await
         .unwrap();
@@ -146,7 +146,7 @@ async fn a_crash_in_the_middle_of_a_batch_counts_nothing_and_concurrent_rollups_
 
     // A batch whose connection dies before commit: the server process of the session is
     // terminated from outside, as a crash would leave it.
-    let mut tx = db.begin_for_id(aude).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, aude).await).await.unwrap();
     insert_batch(&mut tx, campaign, 40).await;
     let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
         .fetch_one(&mut *tx)
@@ -180,7 +180,7 @@ async fn a_crash_in_the_middle_of_a_batch_counts_nothing_and_concurrent_rollups_
     join_all((0..20).map(|_| {
         let db = db.clone();
         async move {
-            let mut tx = db.begin_for_id(aude).await.unwrap();
+            let mut tx = db.begin_in(crate::helpers::space(&db, aude).await).await.unwrap();
             insert_batch(&mut tx, campaign, 7).await;
             tx.commit().await.unwrap();
         }
@@ -318,7 +318,7 @@ async fn list_mail_over_the_monthly_quota_waits_and_sign_in_mail_still_goes() {
     let aude = tenant_id(&owner, "aude").await;
     // Queued as the application does: invitations in one bulk, a sign-in link alone.
     let db = TenantDb::new(app.test_db.app_pool().await);
-    let mut tx = db.begin_for_id(aude).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, aude).await).await.unwrap();
     let invitation = ecoute::mail::MailContent {
         kind: ecoute::mail::MailKind::Invitation,
         subject: "Donnez votre avis",

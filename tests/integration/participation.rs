@@ -500,7 +500,7 @@ async fn national_contributions_are_stored_nationally_with_their_origin() {
 
     // As the application role: Gironde reads its national contribution but cannot change it.
     let db = ecoute::tenancy::TenantDb::new(app.test_db.app_pool().await);
-    let mut tx = db.begin_for_id(gironde_id).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, gironde_id).await).await.unwrap();
     let title: String = sqlx::query_scalar("SELECT title FROM ideas WHERE id = $1")
         .bind(id)
         .fetch_one(&mut *tx)
@@ -538,7 +538,7 @@ async fn queued_mail_waits_for_smtp_and_is_sent_once() {
     let owner = test_db.owner().await;
     let gironde = tenant_id(&owner, "gironde").await;
     let db = ecoute::tenancy::TenantDb::new(test_db.app_pool().await);
-    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     let mail = ecoute::mail::OutgoingMail {
         to: "x@exemple.fr".into(),
         subject: "Sujet".into(),
@@ -553,7 +553,7 @@ async fn queued_mail_waits_for_smtp_and_is_sent_once() {
         Transport::from_settings(Some("smtp://127.0.0.1:9"), "a@b.fr").unwrap(),
     );
     down.drain().await.unwrap();
-    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     let (status, attempts, error): (String, i32, Option<String>) =
         sqlx::query_as("SELECT status, attempts, last_error FROM mail_outbox")
             .fetch_one(&mut *tx)
@@ -761,7 +761,7 @@ async fn moderation_hides_with_an_audit_row_and_clears_the_queue() {
     let owner = app.test_db.owner().await;
     let gironde = tenant_id(&owner, "gironde").await;
     let db = ecoute::tenancy::TenantDb::new(app.test_db.app_pool().await);
-    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     let queue = report_queue(&mut tx).await.unwrap();
     assert_eq!((queue.len(), queue[0].reporters, queue[0].target_id), (1, 2, id));
     assert_eq!(
@@ -801,7 +801,10 @@ async fn moderation_hides_with_an_audit_row_and_clears_the_queue() {
     );
     // Another space cannot moderate it.
     tx.commit().await.unwrap();
-    let mut other = db.begin_for_id(tenant_id(&owner, "aude").await).await.unwrap();
+    let mut other = db
+        .begin_in(crate::helpers::space(&db, tenant_id(&owner, "aude").await).await)
+        .await
+        .unwrap();
     assert_eq!(
         moderate(&mut other, Target::Idea(id), Decision::Restore, "x", "essai")
             .await

@@ -561,7 +561,7 @@ async fn the_results_page_shows_the_analysis_themes_with_sample_contributions() 
     );
 
     // A decision answers a theme; an unknown theme is refused.
-    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     let report = ecoute::analysis::report::report(&mut tx, campaign)
         .await
         .unwrap()

@@ -897,7 +897,7 @@ async fn confirmed_people_get_one_reminder_a_week_before_and_one_the_day_before(
     let pass = |at: chrono::DateTime<chrono::Utc>| {
         let db = &db;
         async move {
-            let mut tx = db.begin_for_id(gironde).await.unwrap();
+            let mut tx = db.begin_in(crate::helpers::space(db, gironde).await).await.unwrap();
             let n = send_reminders(&mut tx, at).await.unwrap();
             tx.commit().await.unwrap();
             n
@@ -1030,7 +1030,7 @@ async fn workshop_mail_reaches_people_who_unsubscribed_even_over_quota_and_is_me
         .await
         .unwrap();
     let db = ecoute::tenancy::TenantDb::new(app.clone());
-    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     let sent = ecoute::workshops::invitations::send_invitations(&mut tx, draw, "https://gironde.ecoute.test", 7)
         .await
         .unwrap();
@@ -1112,7 +1112,7 @@ async fn an_invitation_with_a_session_carries_an_ics_with_the_sessions_times_and
     let email = "calendrier@example.org";
     let (draw, application, session) = one_invited_person(&app, &owner, gironde, email, true).await;
     let db = ecoute::tenancy::TenantDb::new(app.clone());
-    let mut tx = db.begin_for_id(gironde).await.unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     ecoute::workshops::invitations::send_invitations(&mut tx, draw, "https://gironde.ecoute.test", 7)
         .await
         .unwrap();
