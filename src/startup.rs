@@ -17,6 +17,7 @@ use crate::campaigns::cache::CampaignCache;
 use crate::config::Settings;
 use crate::db::Database;
 use crate::db::changes::{self, Change};
+use crate::ideas::caches::{IdeaCacheParts, IdeaCaches};
 use crate::ideas::likes::LikeWriter;
 use crate::ideas::snapshot::IdeaSnapshots;
 use crate::results::cache::ResultsCache;
@@ -86,14 +87,19 @@ impl Application {
                 cache: sessions.clone(),
             }),
         });
+        let idea_caches = IdeaCaches::new(IdeaCacheParts {
+            campaigns: campaigns.clone(),
+            snapshots: ideas.clone(),
+            pages: Default::default(),
+            likes: LikeWriter::start(TenantDb::new(pool.clone()), background.child_token()),
+        });
         let state = AppState::new(App {
             ground,
             sessions,
             campaigns,
             ideas,
-            campaign_pages: Default::default(),
             results,
-            likes: LikeWriter::start(TenantDb::new(pool.clone()), background.child_token()),
+            idea_caches,
         });
         let listener = TcpListener::bind(listen)
             .await

@@ -15,8 +15,7 @@ pub use router::router;
 
 use crate::accounts::session::SessionCache;
 use crate::campaigns::cache::CampaignCache;
-use crate::ideas::likes::LikeWriter;
-use crate::ideas::pages::SharedPages;
+use crate::ideas::caches::IdeaCaches;
 use crate::ideas::snapshot::IdeaSnapshots;
 use crate::results::cache::ResultsCache;
 use crate::web::Ground;
@@ -38,10 +37,9 @@ pub struct App {
     pub sessions: SessionCache,
     pub campaigns: CampaignCache,
     pub ideas: IdeaSnapshots,
-    pub campaign_pages: SharedPages,
     pub results: ResultsCache,
-    /// Likes through the API are stored in batches.
-    pub likes: LikeWriter,
+    /// The ideas pages' and API's caches, with the batched like writer, as one pointer.
+    pub idea_caches: IdeaCaches,
 }
 
 /// `impl FromRef<AppState>` for each part, by cloning it out of the state.
@@ -60,7 +58,6 @@ substates! {
     sessions: SessionCache,
     campaigns: CampaignCache,
     ideas: IdeaSnapshots,
-    campaign_pages: SharedPages,
     results: ResultsCache,
-    likes: LikeWriter,
+    idea_caches: IdeaCaches,
 }

@@ -80,7 +80,7 @@ pub async fn list_campaigns(
 /// `GET /api/v1/campaigns/{slug}`.
 pub async fn get_campaign(
     State(state): State<Ground>,
-    caches: IdeaCaches,
+    State(caches): State<IdeaCaches>,
     tenant: CurrentTenant,
     Path(slug): Path<String>,
 ) -> Result<Json<CampaignDetail>, ApiError> {
@@ -111,7 +111,7 @@ pub struct IdeaPage {
 /// `GET /api/v1/campaigns/{slug}/ideas?order=random|most-liked|newest|most-commented&page=N&seed=S`.
 pub async fn list_campaign_ideas(
     State(state): State<Ground>,
-    caches: IdeaCaches,
+    State(caches): State<IdeaCaches>,
     tenant: CurrentTenant,
     MaybeAccount(account): MaybeAccount,
     Path(slug): Path<String>,
@@ -162,7 +162,7 @@ pub struct NewIdeaBody {
 /// `POST /api/v1/campaigns/{slug}/ideas` → 201 with the idea (200 if the key was already used).
 pub async fn create_idea(
     State(state): State<Ground>,
-    caches: IdeaCaches,
+    State(caches): State<IdeaCaches>,
     tenant: CurrentTenant,
     ApiAccount(account): ApiAccount,
     Path(slug): Path<String>,
@@ -259,7 +259,7 @@ pub async fn get_idea(
 
 /// `POST /api/v1/ideas/{id}/like` → 201; 409 for a second like or one's own idea.
 pub async fn like_idea(
-    caches: IdeaCaches,
+    State(caches): State<IdeaCaches>,
     tenant: CurrentTenant,
     ApiAccount(account): ApiAccount,
     Path(id): Path<Uuid>,
@@ -288,7 +288,7 @@ pub async fn like_idea(
 /// `DELETE /api/v1/ideas/{id}/like` → 204; 404 when there was no like.
 pub async fn unlike_idea(
     State(state): State<Ground>,
-    caches: IdeaCaches,
+    State(caches): State<IdeaCaches>,
     tenant: CurrentTenant,
     ApiAccount(account): ApiAccount,
     Path(id): Path<Uuid>,
@@ -327,7 +327,7 @@ pub struct NewCommentBody {
 /// `POST /api/v1/ideas/{id}/comments` → 201 `{ "id": … }`.
 pub async fn create_comment(
     State(state): State<Ground>,
-    caches: IdeaCaches,
+    State(caches): State<IdeaCaches>,
     tenant: CurrentTenant,
     ApiAccount(account): ApiAccount,
     Path(id): Path<Uuid>,

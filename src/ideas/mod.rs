@@ -28,10 +28,7 @@ pub fn routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Ground: FromRef<S>,
-    crate::campaigns::cache::CampaignCache: FromRef<S>,
-    snapshot::IdeaSnapshots: FromRef<S>,
-    pages::SharedPages: FromRef<S>,
-    likes::LikeWriter: FromRef<S>,
+    caches::IdeaCaches: FromRef<S>,
 {
     Router::new()
         .route("/consultations/{slug}", get(pages::campaign_page))

@@ -81,7 +81,7 @@ async fn campaign_or_404(
 /// `GET /consultations/{slug}`.
 pub async fn campaign_page(
     State(state): State<Ground>,
-    caches: IdeaCaches,
+    State(caches): State<IdeaCaches>,
     page: Page,
     Path(slug): Path<String>,
     Query(query): Query<ListQuery>,
@@ -275,7 +275,7 @@ pub struct IdeaForm {
 /// `POST /consultations/{slug}/idees`.
 pub async fn post_idea(
     State(state): State<Ground>,
-    caches: IdeaCaches,
+    State(caches): State<IdeaCaches>,
     page: Page,
     Path(slug): Path<String>,
     CheckedForm { form, refused }: CheckedForm<IdeaForm>,
@@ -397,7 +397,7 @@ async fn idea_in_campaign(
 /// `GET /consultations/{slug}/idees/{id}`.
 pub async fn idea_page(
     State(state): State<Ground>,
-    caches: IdeaCaches,
+    State(caches): State<IdeaCaches>,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
 ) -> Result<Response, PageError> {
@@ -488,7 +488,7 @@ pub struct LikeForm {
 /// `POST /consultations/{slug}/idees/{id}/soutien`.
 pub async fn post_like(
     State(state): State<Ground>,
-    caches: IdeaCaches,
+    State(caches): State<IdeaCaches>,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
     CsrfForm(form): CsrfForm<LikeForm>,
@@ -533,7 +533,7 @@ pub struct CommentForm {
 /// `POST /consultations/{slug}/idees/{id}/commentaires`.
 pub async fn post_comment(
     State(state): State<Ground>,
-    caches: IdeaCaches,
+    State(caches): State<IdeaCaches>,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
     CheckedForm { form, refused }: CheckedForm<CommentForm>,
@@ -614,7 +614,7 @@ pub struct ReportForm {
 /// `POST /consultations/{slug}/idees/{id}/signalement`.
 pub async fn post_report(
     State(state): State<Ground>,
-    caches: IdeaCaches,
+    State(caches): State<IdeaCaches>,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
     CheckedForm { form, refused }: CheckedForm<ReportForm>,

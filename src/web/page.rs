@@ -23,8 +23,9 @@ pub struct Page {
     /// The visitor's id (cookie), also the seed of the random order of ideas.
     pub visitor: String,
     pub origin: RequestOrigin,
-    /// To sign the form token when a page is rendered (cached pages need none).
-    csrf_key: std::sync::Arc<ring::hmac::Key>,
+    /// For the key that signs the form token when a page is rendered (cached pages need none):
+    /// the ground taken out of the state, kept rather than cloning the key out of it.
+    ground: Ground,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Page
@@ -52,12 +53,12 @@ where
                 .get::<Lang>()
                 .copied()
                 .unwrap_or_else(|| Lang::from_headers(&parts.headers)),
-            csrf_key: ground.csrf_key.clone(),
             tenant,
             account,
             path: parts.uri.path().to_owned(),
             visitor,
             origin,
+            ground,
         })
     }
 }
@@ -73,7 +74,7 @@ impl Page {
 
     /// The form token of this visitor in this space.
     pub fn csrf(&self) -> String {
-        csrf_token(&self.csrf_key, self.tenant.id, &self.visitor)
+        csrf_token(&self.ground.csrf_key, self.tenant.id, &self.visitor)
     }
 
     pub fn text(&self, key: &str) -> String {
