@@ -23,7 +23,7 @@ use crate::ideas::snapshot::IdeaSnapshots;
 use crate::operators::rights::Action;
 use crate::operators::session::SignedInOperator;
 use crate::web::Ground;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CheckedForm, CsrfForm};
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 use crate::workshops::applications::{Recruitment, find_recruitment};
@@ -105,7 +105,20 @@ struct View<'a> {
     questions: Vec<(String, String, bool, String)>,
     /// The form adding a question: what was typed, and a message per invalid field.
     question: BTreeMap<String, String>,
+    /// The form adding a session: what was typed, when it was refused.
+    session: BTreeMap<String, String>,
 }
+
+/// The fields of the form that adds a session (shown again when it is refused).
+const SESSION_FIELDS: &[&str] = &[
+    "title",
+    "place",
+    "address",
+    "accessibility",
+    "starts_at",
+    "ends_at",
+    "capacity",
+];
 
 fn quota_field(kind: &str, key: &str, index: usize) -> String {
     format!("q-{kind}-{key}-{index}")
@@ -316,6 +329,11 @@ fn render(
             .filter(|(k, _)| k.starts_with("q_") || k.starts_with("err_q_"))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        session: fields
+            .iter()
+            .filter(|(k, _)| SESSION_FIELDS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     };
     render_console(
         page,
@@ -389,9 +407,11 @@ pub async fn add_session(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    CheckedForm { form: fields, refused }: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     operator.may(&page.tenant, Action::ManageWorkshops)?;
+    // A refused character (a NUL...): the form again with the rest of the entry, nothing stored.
+    let refused_text = refused.is_some();
     let f: BTreeMap<String, String> = fields.into_iter().map(|(k, v)| (k, v.trim().to_owned())).collect();
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let time = |k: &str| NaiveDateTime::parse_from_str(&get(k), "%Y-%m-%dT%H:%M").ok();
@@ -401,7 +421,8 @@ pub async fn add_session(
     };
     let session = match (time("starts_at"), time("ends_at"), get("capacity").parse::<i32>()) {
         (Some(starts_at), Some(ends_at), Ok(capacity))
-            if ends_at > starts_at
+            if !refused_text
+                && ends_at > starts_at
                 && capacity > 0
                 && !get("title").is_empty()
                 && !get("place").is_empty()
@@ -419,7 +440,11 @@ pub async fn add_session(
             }
         }
         _ => {
-            let problems = vec![page.text("workshops_console.session_invalid")];
+            let problems = vec![page.text(if refused_text {
+                "error.invalid_text.field"
+            } else {
+                "workshops_console.session_invalid"
+            })];
             return render(
                 &page,
                 &operator,
@@ -738,7 +763,7 @@ pub async fn add_question(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    CheckedForm { form: fields, refused }: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     operator.may(&page.tenant, Action::ManageWorkshops)?;
     let mut form: BTreeMap<String, String> = fields.into_iter().filter(|(k, _)| k.starts_with("q_")).collect();
@@ -750,6 +775,10 @@ pub async fn add_question(
     let drawn = queries::find_draw(&mut tx, recruitment.id).await?.is_some();
     let outcome = if drawn {
         Err(vec![page.text("workshops_console.question_after_draw")])
+    } else if let Some(field) = refused {
+        // A refused character: the message beside that field, the rest of the entry kept.
+        form.insert(format!("err_{field}"), page.text("error.invalid_text.field"));
+        Err(Vec::new())
     } else {
         custom_question(&recruitment.criteria, &form).map_err(|errors| {
             for (field, message) in errors {

@@ -454,6 +454,13 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
     let (status, _, page) = operator.post_form(&session_path, &backwards).await;
     assert_eq!(status, 422);
     assert!(page.contains("Séance incomplète"));
+    // A NUL in a field: the form again, the entry kept without it, nothing stored.
+    let mut nul = session;
+    nul[2] = ("place", "Maison\u{0} des familles");
+    let (status, _, page) = operator.post_form(&session_path, &nul).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("caractère de contrôle non autorisé"), "the message");
+    assert!(page.contains("value=\"Maison des familles\""), "the place is kept");
 
     // 30 volunteers, 15 of them single parents.
     let mut tx = in_space(&test_app_pool(&app).await, gironde).await;
@@ -1471,6 +1478,19 @@ async fn an_operator_adds_a_choice_question_with_quotas_and_a_text_question_and_
     assert!(page.contains("id=\"q_options-error\">Un choix demande au moins 2 réponses possibles, une par ligne.</p>"));
     assert!(page.contains(">Voiture</textarea>"), "typed options are kept");
     assert!(page.contains("aria-invalid=\"true\""));
+    // A NUL in the label: the message beside it, the entry kept without it.
+    let (status, _, page) = operator
+        .post_form(
+            &questions,
+            &[("csrf", &csrf), ("q_label", "Trans\u{0}port"), ("q_kind", "text")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"q_label-error\">Ce texte contient un caractère de contrôle non autorisé"));
+    assert!(
+        page.contains("value=\"Transport\""),
+        "the label is kept, without the NUL"
+    );
 
     let (status, location, _) = operator
         .post_form(
