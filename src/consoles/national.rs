@@ -23,7 +23,7 @@ use crate::tenancy::branding::check_brand_colours;
 use crate::tenancy::files::parse_color;
 use crate::tenancy::{TenantId, TenantKind, TenantSlug};
 use crate::web::Ground;
-use crate::web::csrf::CsrfForm;
+use crate::web::csrf::{CheckedForm, CsrfForm};
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 
@@ -148,6 +148,14 @@ fn national_only(page: &Page, operator: &SignedInOperator) -> Result<(), PageErr
 struct ModuleErrors {
     code: Option<String>,
     message: Option<String>,
+    /// What was typed in the refused activation form (the row of Caf `code`), shown again.
+    slug: String,
+    name: String,
+    primary_color: String,
+    secondary_color: String,
+    /// The refused invitation: the module's slug and the address typed.
+    invite_slug: String,
+    email: String,
 }
 
 /// `GET /admin/modules`.
@@ -211,13 +219,19 @@ pub async fn activate(
     State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
-    CsrfForm(form): CsrfForm<ActivateForm>,
+    CheckedForm { form, refused }: CheckedForm<ActivateForm>,
 ) -> Result<Response, PageError> {
+    const TEXT_FIELDS: [&str; 4] = ["slug", "name", "primary_color", "secondary_color"];
+    if let Some(field) = refused.as_ref().filter(|f| !TEXT_FIELDS.contains(&f.as_str())) {
+        return Err(PageError::InvalidText(field.clone()));
+    }
     national_only(&page, &operator)?;
     let slug = form.slug.trim().to_lowercase();
     let name = form.name.trim().to_owned();
     let colours = parse_color(&form.primary_color).and_then(|p| parse_color(&form.secondary_color).map(|s| (p, s)));
-    let problem = if TenantSlug::parse(&slug).is_err() || RESERVED_SLUGS.contains(&slug.as_str()) {
+    let problem = if refused.is_some() {
+        Some("error.invalid_text.field")
+    } else if TenantSlug::parse(&slug).is_err() || RESERVED_SLUGS.contains(&slug.as_str()) {
         Some("console.slug_invalid")
     } else if name.is_empty() || name.chars().count() > 200 {
         Some("validation.required")
@@ -231,6 +245,11 @@ pub async fn activate(
         let errors = ModuleErrors {
             code: Some(form.code.clone()),
             message: Some(page.text(key)),
+            slug: form.slug,
+            name: form.name,
+            primary_color: form.primary_color,
+            secondary_color: form.secondary_color,
+            ..Default::default()
         };
         return render(&state, &page, &operator, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
@@ -263,6 +282,11 @@ pub async fn activate(
             let errors = ModuleErrors {
                 code: Some(form.code),
                 message: Some(page.text("console.module_exists")),
+                slug: form.slug,
+                name: form.name,
+                primary_color: form.primary_color,
+                secondary_color: form.secondary_color,
+                ..Default::default()
             };
             render(&state, &page, &operator, None, errors, StatusCode::CONFLICT).await
         }
@@ -329,14 +353,23 @@ pub async fn invite_first_operator(
     page: Page,
     operator: SignedInOperator,
     Path(slug): Path<String>,
-    CsrfForm(form): CsrfForm<FirstOperatorForm>,
+    CheckedForm { form, refused }: CheckedForm<FirstOperatorForm>,
 ) -> Result<Response, PageError> {
+    if let Some(field) = refused.as_ref().filter(|f| f.as_str() != "email") {
+        return Err(PageError::InvalidText(field.clone()));
+    }
     national_only(&page, &operator)?;
     let (host, module) = local_module(&state, &slug).await?;
-    let Ok(email) = EmailAddress::parse(&form.email) else {
+    let parsed = match refused {
+        Some(_) => Err("error.invalid_text.field"),
+        None => EmailAddress::parse(&form.email).map_err(|_| "validation.email"),
+    };
+    let Ok(email) = parsed else {
         let errors = ModuleErrors {
-            code: None,
-            message: Some(page.text("validation.email")),
+            message: parsed.err().map(|key| page.text(key)),
+            invite_slug: slug,
+            email: form.email,
+            ..Default::default()
         };
         return render(&state, &page, &operator, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };

@@ -172,6 +172,16 @@ async fn a_national_admin_invited_by_the_cli_opens_a_module_that_is_live_at_once
     let (status, _, html) = admin.post_form("/admin/modules", &fields).await;
     assert_eq!(status, 422, "yellow links on white are unreadable");
     assert!(html.contains("4,5:1"));
+    assert!(
+        html.contains("value=\"#ffdd00\"") && html.contains("<details open>"),
+        "the refused activation keeps what was typed, its form open"
+    );
+    let mut nul = activate("ain", "#1b5e20");
+    nul[3].1 = "Caf de\u{0} l’Ain".to_owned();
+    let fields: Vec<(&str, &str)> = nul.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, html) = admin.post_form("/admin/modules", &fields).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("caractère de contrôle non autorisé") && html.contains("value=\"Caf de l’Ain\""));
     let form = as_refs(&activate("www", "#1b5e20"));
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(
@@ -220,6 +230,17 @@ async fn a_national_admin_invited_by_the_cli_opens_a_module_that_is_live_at_once
     // Its first operator, invited from the national console: the link opens on the module.
     let (_, html) = admin.get("/admin/modules").await;
     let csrf = extract(&html, "name=\"csrf\" value=\"").unwrap();
+    let (status, _, html) = admin
+        .post_form(
+            "/admin/modules/ain/invitation",
+            &[("csrf", &csrf), ("email", "responsable@caf01")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("value=\"responsable@caf01\""),
+        "a refused address comes back in its field"
+    );
     let (status, _, _) = admin
         .post_form(
             "/admin/modules/ain/invitation",
