@@ -219,12 +219,9 @@ pub async fn activate(
     State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
-    CheckedForm { form, refused }: CheckedForm<ActivateForm>,
+    checked: CheckedForm<ActivateForm>,
 ) -> Result<Response, PageError> {
-    const TEXT_FIELDS: [&str; 4] = ["slug", "name", "primary_color", "secondary_color"];
-    if let Some(field) = refused.as_ref().filter(|f| !TEXT_FIELDS.contains(&f.as_str())) {
-        return Err(PageError::InvalidText(field.clone()));
-    }
+    let (form, refused) = checked.shown(|f| ["slug", "name", "primary_color", "secondary_color"].contains(&f))?;
     national_only(&page, &operator)?;
     let slug = form.slug.trim().to_lowercase();
     let name = form.name.trim().to_owned();
@@ -353,11 +350,9 @@ pub async fn invite_first_operator(
     page: Page,
     operator: SignedInOperator,
     Path(slug): Path<String>,
-    CheckedForm { form, refused }: CheckedForm<FirstOperatorForm>,
+    checked: CheckedForm<FirstOperatorForm>,
 ) -> Result<Response, PageError> {
-    if let Some(field) = refused.as_ref().filter(|f| f.as_str() != "email") {
-        return Err(PageError::InvalidText(field.clone()));
-    }
+    let (form, refused) = checked.shown(|f| f == "email")?;
     national_only(&page, &operator)?;
     let (host, module) = local_module(&state, &slug).await?;
     let parsed = match refused {

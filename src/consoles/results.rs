@@ -88,14 +88,14 @@ async fn kept_view(
 ) -> Result<View, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaign = authoring::find(&mut tx, id).await?.ok_or(PageError::NotFound)?;
-    let (synthesis_md, early): (String, bool) =
+    let (mut synthesis_md, early): (String, bool) =
         sqlx::query_as("SELECT results_synthesis_md, results_early FROM campaigns WHERE tenant_id = $1 AND id = $2")
             .bind(page.tenant.id)
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-    let decisions = decisions::list(&mut tx, page.tenant.id, id).await?;
-    let news = crate::results::news::list(&mut tx, page.tenant.id, id).await?;
+    let mut decisions = decisions::list(&mut tx, page.tenant.id, id).await?;
+    let mut news = crate::results::news::list(&mut tx, page.tenant.id, id).await?;
     // Ideas to link, the most supported first.
     let ideas: Vec<(Uuid, String)> = sqlx::query_as(
         "SELECT id, title FROM ideas WHERE tenant_id = $1 AND campaign_id = $2 AND status = 'published'
@@ -110,9 +110,6 @@ async fn kept_view(
         None => Vec::new(),
     };
     tx.commit().await?;
-    let mut synthesis_md = synthesis_md;
-    let mut news = news;
-    let mut decisions = decisions;
     if kept.form == "synthesis" {
         synthesis_md = kept.text.clone();
     }
@@ -187,12 +184,12 @@ pub async fn save(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    CheckedForm { form, refused }: CheckedForm<ResultsForm>,
+    checked: CheckedForm<ResultsForm>,
 ) -> Result<Response, PageError> {
     operator.may(&page.tenant, Action::ManageCampaigns)?;
+    let (form, refused) = checked.shown(|f| f == "synthesis")?;
     let synthesis = form.synthesis;
     let problem = match refused {
-        Some(field) if field != "synthesis" => return Err(PageError::InvalidText(field)),
         Some(_) => Some("error.invalid_text.field"),
         None => (synthesis.chars().count() > 20_000).then_some("validation.too_long"),
     };
@@ -303,16 +300,11 @@ pub async fn save_decision(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    CheckedForm { form: pairs, refused }: CheckedForm<Vec<(String, String)>>,
+    checked: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     operator.may(&page.tenant, Action::ManageCampaigns)?;
     // A refused character in a field the form does not show as text: the French page.
-    if let Some(field) = refused
-        .as_ref()
-        .filter(|f| !["title", "explanation"].contains(&f.as_str()))
-    {
-        return Err(PageError::InvalidText(field.clone()));
-    }
+    let (pairs, refused) = checked.shown(|f| ["title", "explanation"].contains(&f))?;
     let form = DecisionForm::from_pairs(pairs);
     let decision = match form.id.as_deref().filter(|s| !s.is_empty()) {
         Some(text) => Some(text.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
@@ -401,12 +393,10 @@ pub async fn save_news(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    CheckedForm { form, refused }: CheckedForm<NewsForm>,
+    checked: CheckedForm<NewsForm>,
 ) -> Result<Response, PageError> {
     operator.may(&page.tenant, Action::ManageCampaigns)?;
-    if let Some(field) = refused.as_ref().filter(|f| !["title", "body"].contains(&f.as_str())) {
-        return Err(PageError::InvalidText(field.clone()));
-    }
+    let (form, refused) = checked.shown(|f| ["title", "body"].contains(&f))?;
     let post = match form.id.as_deref().filter(|s| !s.is_empty()) {
         Some(text) => Some(text.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
         None => None,

@@ -407,14 +407,12 @@ pub async fn add_session(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    CheckedForm { form: fields, refused }: CheckedForm<Vec<(String, String)>>,
+    checked: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     operator.may(&page.tenant, Action::ManageWorkshops)?;
     // A refused character (a NUL...): the form again with the rest of the entry, nothing stored;
     // in a field the form does not show, the French page.
-    if let Some(field) = refused.as_ref().filter(|f| !SESSION_FIELDS.contains(&f.as_str())) {
-        return Err(PageError::InvalidText(field.clone()));
-    }
+    let (fields, refused) = checked.shown(|f| SESSION_FIELDS.contains(&f))?;
     let refused_text = refused.is_some();
     let f: BTreeMap<String, String> = fields.into_iter().map(|(k, v)| (k, v.trim().to_owned())).collect();
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
@@ -767,12 +765,10 @@ pub async fn add_question(
     page: Page,
     operator: SignedInOperator,
     Path(id): Path<Uuid>,
-    CheckedForm { form: fields, refused }: CheckedForm<Vec<(String, String)>>,
+    checked: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     operator.may(&page.tenant, Action::ManageWorkshops)?;
-    if let Some(field) = refused.as_ref().filter(|f| !f.starts_with("q_")) {
-        return Err(PageError::InvalidText(field.clone()));
-    }
+    let (fields, refused) = checked.shown(|f| f.starts_with("q_"))?;
     let mut form: BTreeMap<String, String> = fields.into_iter().filter(|(k, _)| k.starts_with("q_")).collect();
     let mut tx = state.db.begin(&page.tenant).await?;
     queries::lock_recruitment(&mut tx, id).await?;

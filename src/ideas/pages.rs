@@ -536,15 +536,13 @@ pub async fn post_comment(
     State(caches): State<IdeaCaches>,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
-    CheckedForm { form, refused }: CheckedForm<CommentForm>,
+    checked: CheckedForm<CommentForm>,
 ) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
         return sign_in_first(&page.path);
     };
     // Only the text is shown again; a refused character in a hidden field gets the error page.
-    if let Some(field) = refused.as_ref().filter(|f| *f != "body") {
-        return Err(PageError::InvalidText(field.clone()));
-    }
+    let (form, refused) = checked.shown(|f| f == "body")?;
     let parent_id = form.parent_id.filter(|p| !p.is_empty());
     let parent = match parent_id.as_deref() {
         Some(p) => Some(p.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
@@ -617,14 +615,12 @@ pub async fn post_report(
     State(caches): State<IdeaCaches>,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
-    CheckedForm { form, refused }: CheckedForm<ReportForm>,
+    checked: CheckedForm<ReportForm>,
 ) -> Result<Response, PageError> {
     let Some(account) = page.account.clone() else {
         return sign_in_first(&page.path);
     };
-    if let Some(field) = refused.as_ref().filter(|f| *f != "reason") {
-        return Err(PageError::InvalidText(field.clone()));
-    }
+    let (form, refused) = checked.shown(|f| f == "reason")?;
     let comment_id = form.comment_id.filter(|p| !p.is_empty());
     let comment = match comment_id.as_deref() {
         Some(c) => Some(c.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),

@@ -76,8 +76,10 @@ impl TenantDb {
         let spaces: Vec<(TenantId, String)> = sqlx::query_as("SELECT id, slug FROM tenants ORDER BY kind, slug")
             .fetch_all(&self.pool)
             .await?;
-        let named: Vec<(Uuid, String)> = spaces.iter().map(|(id, slug)| (id.uuid(), slug.clone())).collect();
-        crate::telemetry::metrics::remember_tenants(&named);
+        if crate::telemetry::metrics::enabled() {
+            let named: Vec<(Uuid, String)> = spaces.iter().map(|(id, slug)| (id.uuid(), slug.clone())).collect();
+            crate::telemetry::metrics::remember_tenants(&named);
+        }
         Ok(spaces)
     }
 

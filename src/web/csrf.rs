@@ -151,6 +151,18 @@ pub struct CheckedForm<T> {
     pub refused: Option<String>,
 }
 
+impl<T> CheckedForm<T> {
+    /// The form, and the refused field only if the form shows it as text (`shown`): its entry
+    /// then comes back beside a message. A refused character anywhere else (a hidden key, an
+    /// unknown name) gets the French page, as [`CsrfForm`] answers.
+    pub fn shown(self, shown: impl Fn(&str) -> bool) -> Result<(T, Option<String>), PageError> {
+        match self.refused {
+            Some(field) if !shown(&field) => Err(PageError::InvalidText(field)),
+            refused => Ok((self.form, refused)),
+        }
+    }
+}
+
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequest<S> for CheckedForm<T>
 where
     Ground: FromRef<S>,

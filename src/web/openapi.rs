@@ -4,7 +4,6 @@
 //! operation listed here and checks the router knows it, so the document cannot silently drift
 //! from the routes.
 
-use axum::Json;
 use serde_json::{Value, json};
 
 /// The longest search the ideas list takes (the ideas domain refuses longer ones, and a test
@@ -299,16 +298,19 @@ fn links(method: &str, path: &str) -> Option<Value> {
         ("post", "/api/v1/ideas/{id}/comments"),
         ("post", "/api/v1/ideas/{id}/reports"),
     ];
-    let campaign: Vec<(&str, &str)> = OPERATIONS
-        .iter()
-        .filter(|(_, p, ..)| p.starts_with("/api/v1/campaigns/{slug}"))
-        .map(|(m, p, ..)| (*m, *p))
-        .collect();
-    let (targets, name, expression): (&[(&str, &str)], &str, &str) = match (method, path) {
-        ("get", "/api/v1/campaigns") => (&campaign, "slug", "$response.body#/0/slug"),
-        ("post", "/api/v1/campaigns/{slug}/ideas") => (IDEA, "id", "$response.body#/id"),
+    let (targets, name, expression): (Vec<(&str, &str)>, &str, &str) = match (method, path) {
+        ("get", "/api/v1/campaigns") => (
+            OPERATIONS
+                .iter()
+                .filter(|(_, p, ..)| p.starts_with("/api/v1/campaigns/{slug}"))
+                .map(|(m, p, ..)| (*m, *p))
+                .collect(),
+            "slug",
+            "$response.body#/0/slug",
+        ),
+        ("post", "/api/v1/campaigns/{slug}/ideas") => (IDEA.to_vec(), "id", "$response.body#/id"),
         ("post", "/api/v1/ideas/{id}/comments") | ("post", "/api/v1/ideas/{id}/like") => {
-            (IDEA, "id", "$request.path.id")
+            (IDEA.to_vec(), "id", "$request.path.id")
         }
         _ => return None,
     };
@@ -369,8 +371,13 @@ pub fn document() -> Value {
 }
 
 /// `GET /api/openapi.json`.
-pub async fn openapi() -> Json<Value> {
-    Json(document())
+pub async fn openapi() -> impl axum::response::IntoResponse {
+    // Built once: the document does not change while the process runs.
+    static SERVED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| document().to_string());
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        SERVED.as_str(),
+    )
 }
 
 #[cfg(test)]
