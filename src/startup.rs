@@ -54,6 +54,12 @@ impl Application {
             IdeaSnapshots::default(),
             ResultsCache::default(),
         );
+        let caches = || Caches {
+            sessions: sessions.clone(),
+            campaigns: campaigns.clone(),
+            ideas: ideas.clone(),
+            results: results.clone(),
+        };
         tokio::spawn(changes::listen(
             pool.clone(),
             &[
@@ -63,16 +69,9 @@ impl Application {
                 changes::RESULTS_CHANNEL,
             ],
             background.child_token(),
-            forget_what_changed(
-                resolver.clone(),
-                Caches {
-                    sessions: sessions.clone(),
-                    campaigns: campaigns.clone(),
-                    ideas: ideas.clone(),
-                    results: results.clone(),
-                },
-            ),
+            forget_what_changed(resolver.clone(), caches()),
         ));
+        let forget = changes::Forget::new(forget_what_changed(resolver.clone(), caches()));
         let db = TenantDb::new(pool.clone());
         let ground = Ground::new(GroundParts {
             db: db.clone(),
@@ -86,6 +85,7 @@ impl Application {
                 db,
                 cache: sessions.clone(),
             }),
+            operators: std::sync::Arc::new(crate::operators::queries::OperatorSessions),
         });
         let idea_caches = IdeaCaches::new(IdeaCacheParts {
             campaigns: campaigns.clone(),
@@ -100,6 +100,7 @@ impl Application {
             ideas,
             results,
             idea_caches,
+            forget,
         });
         let listener = TcpListener::bind(listen)
             .await
@@ -150,7 +151,7 @@ struct Caches {
 }
 
 /// Which cache forgets what, on each change notification.
-fn forget_what_changed(resolver: TenantResolver, caches: Caches) -> impl Fn(Change<'_>) + Send + 'static {
+fn forget_what_changed(resolver: TenantResolver, caches: Caches) -> impl Fn(Change<'_>) + Send + Sync + 'static {
     let Caches {
         sessions,
         campaigns,

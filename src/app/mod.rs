@@ -15,6 +15,7 @@ pub use router::router;
 
 use crate::accounts::session::SessionCache;
 use crate::campaigns::cache::CampaignCache;
+use crate::db::changes::Forget;
 use crate::ideas::caches::IdeaCaches;
 use crate::ideas::snapshot::IdeaSnapshots;
 use crate::results::cache::ResultsCache;
@@ -40,6 +41,8 @@ pub struct App {
     pub results: ResultsCache,
     /// The ideas pages' and API's caches, with the batched like writer, as one pointer.
     pub idea_caches: IdeaCaches,
+    /// What this instance forgets when a handler changes something ([`Forget`]).
+    pub forget: Forget,
 }
 
 /// `impl FromRef<AppState>` for each part, by cloning it out of the state.
@@ -60,4 +63,5 @@ substates! {
     ideas: IdeaSnapshots,
     results: ResultsCache,
     idea_caches: IdeaCaches,
+    forget: Forget,
 }

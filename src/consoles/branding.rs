@@ -9,15 +9,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::render_console;
 use super::space::{NoticeQuery, notice};
 use crate::error::PageError;
-use crate::operators::rights::Action;
-use crate::operators::session::SignedInOperator;
 use crate::tenancy::branding::check_brand_colours;
 use crate::tenancy::files::parse_color;
 use crate::web::Ground;
 use crate::web::assets::brand_properties;
+use crate::web::console::Action;
+use crate::web::console::SignedInOperator;
+use crate::web::console::render_console;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 use crate::web::uploads::read_capped;

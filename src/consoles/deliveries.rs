@@ -8,14 +8,14 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::render_console;
 use super::space::{NoticeQuery, notice};
 use crate::error::PageError;
 use crate::mail::MailStatus;
 use crate::mail::status::{self, Decision, Filter, PageRequest};
-use crate::operators::rights::Action;
-use crate::operators::session::SignedInOperator;
 use crate::web::Ground;
+use crate::web::console::Action;
+use crate::web::console::SignedInOperator;
+use crate::web::console::render_console;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;

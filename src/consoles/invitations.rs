@@ -11,17 +11,17 @@ use axum::response::Response;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::render_console;
 use crate::accounts::EmailAddress;
 use crate::accounts::session::SessionCache;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
 use crate::mail::status::{Counts, Filter};
 use crate::mail::{MailContent, MailKind, queue_bulk};
-use crate::operators::rights::Action;
-use crate::operators::session::SignedInOperator;
 use crate::tenancy::TenantTx;
 use crate::web::Ground;
+use crate::web::console::Action;
+use crate::web::console::SignedInOperator;
+use crate::web::console::render_console;
 use crate::web::page::Page;
 use crate::web::uploads::read_capped;
 

@@ -16,15 +16,15 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::render_console;
 use crate::error::PageError;
 use crate::exports::Table;
 use crate::metering::{self, DayUsage, Quota, QuotaLevel, SpaceUsage, quotas};
-use crate::operators::rights::Action;
-use crate::operators::session::SignedInOperator;
 use crate::tenancy::{TenantId, TenantKind, TenantTx};
 use crate::web::Ground;
 use crate::web::charts::{Bar, bar_chart};
+use crate::web::console::Action;
+use crate::web::console::SignedInOperator;
+use crate::web::console::render_console;
 use crate::web::page::Page;
 
 #[derive(Debug, Deserialize)]

@@ -5,7 +5,7 @@
 //! - Usage and quotas ([`metering`]): every space's for national admins, each its own at home.
 //!
 //! Every handler takes a [`SignedInOperator`] and states its [`Action`] before touching
-//! anything; rights are decided in [`crate::operators::rights`] only. Every change writes an
+//! anything; rights are decided in [`crate::web::console::rights`] only. Every change writes an
 //! audit line in its own transaction.
 
 pub mod analysis;
@@ -27,12 +27,12 @@ use axum::routing::{get, post};
 use serde::Serialize;
 
 use crate::error::PageError;
-use crate::operators::session::SignedInOperator;
 use crate::tenancy::TenantKind;
+use crate::web::console::SignedInOperator;
 use crate::web::page::Page;
 
 /// The console frame (layout and navigation) lives with the operators it serves.
-pub use crate::operators::console::render_console;
+pub use crate::web::console::render_console;
 
 /// The console's routes (sign-in included), merged into the spaces' router so that tenant
 /// resolution applies.

@@ -6,6 +6,7 @@
 //! callback. When the connection is lost, the callback gets [`Change::Anything`]: whatever was
 //! missed meanwhile, caches must forget everything.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
@@ -33,6 +34,35 @@ pub enum Change<'a> {
         channel: &'a str,
         payload: &'a str,
     },
+}
+
+/// This instance's reaction to a change, at hand for the handler that made it: the domain that
+/// writes a campaign need not know every cache that shows one (idea lists, results pages). The
+/// notification, a moment later, repeats the same reaction on every instance; forgetting twice
+/// is harmless. The composition root builds it from the listener's own callback.
+#[derive(Clone)]
+pub struct Forget(Arc<dyn Fn(Change<'_>) + Send + Sync>);
+
+impl Forget {
+    pub fn new(react: impl Fn(Change<'_>) + Send + Sync + 'static) -> Self {
+        Forget(Arc::new(react))
+    }
+
+    /// A campaign changed (its fields, or what its pages list: ideas, their moderation).
+    pub fn campaign(&self, id: uuid::Uuid) {
+        (self.0)(Change::On {
+            channel: CAMPAIGN_CHANNEL,
+            payload: &id.to_string(),
+        });
+    }
+
+    /// What the results pages show changed (decisions, news, analysis).
+    pub fn results(&self) {
+        (self.0)(Change::On {
+            channel: RESULTS_CHANNEL,
+            payload: "",
+        });
+    }
 }
 
 /// Listens on `channels` until `stop` fires, reconnecting after a failure.

@@ -8,62 +8,15 @@
 //! per space, like citizens', in `operator_sessions`. What each may do is decided in one place,
 //! [`rights`].
 
-pub mod console;
 pub mod invitations;
 pub mod pages;
 pub mod password;
 pub mod queries;
-pub mod rights;
-pub mod session;
 pub mod totp;
 
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-/// A role in a space. [`Role::NationalAdmin`] is not stored per space (see the module docs),
-/// but invitations use it too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    NationalAdmin,
-    LocalOperator,
-    Moderator,
-    Analyst,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "national_admin" => Some(Role::NationalAdmin),
-            "local_operator" => Some(Role::LocalOperator),
-            "moderator" => Some(Role::Moderator),
-            "analyst" => Some(Role::Analyst),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::NationalAdmin => "national_admin",
-            Role::LocalOperator => "local_operator",
-            Role::Moderator => "moderator",
-            Role::Analyst => "analyst",
-        }
-    }
-
-    pub const LOCAL: [Role; 3] = [Role::LocalOperator, Role::Moderator, Role::Analyst];
-}
-
-/// A signed-in operator as the console sees them in the current space.
-#[derive(Debug, Clone, Serialize)]
-pub struct Operator {
-    pub id: Uuid,
-    pub email: String,
-    pub name: String,
-    pub national_admin: bool,
-    /// Their role in the current space, if any.
-    pub role: Option<Role>,
-}
+/// Who operators are and what they may do, as every console page needs it, is the HTTP kit's
+/// console kit; this domain opens the sessions it reads ([`queries::OperatorSessions`]).
+pub use crate::web::console::{Operator, Role, SignedInOperator, rights};
 
 impl<'a> From<&'a Operator> for crate::audit::Actor<'a> {
     fn from(operator: &'a Operator) -> Self {

@@ -8,18 +8,18 @@ use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::console::render_console;
 use super::invitations::{self, NotAccepted};
 use super::queries::{
     Check, SESSION_HOURS, check_password, check_totp, close_session, credentials, disable_totp, enable_totp,
     find_session, has_totp, open_session, operator, verify_session,
 };
-use super::rights::{Action, allowed};
-use super::session::{CONSOLE_COOKIE, SignedInOperator};
 use super::{password, totp};
 use crate::accounts::pages::{message, safe_return_path};
 use crate::error::PageError;
 use crate::web::Ground;
+use crate::web::console::render_console;
+use crate::web::console::{Action, allowed};
+use crate::web::console::{CONSOLE_COOKIE, SignedInOperator};
 use crate::web::csrf::{CsrfForm, read_cookie};
 use crate::web::page::Page;
 use crate::web::pages::see_other;

@@ -175,6 +175,25 @@ pub async fn find_session(tx: &mut TenantTx, token: &str) -> Result<Option<(Oper
         .transpose()
 }
 
+/// The console kit's finder of signed-in operators (see [`crate::web::console::FindOperator`]).
+pub struct OperatorSessions;
+
+impl crate::web::console::FindOperator for OperatorSessions {
+    fn find<'a>(
+        &'a self,
+        ground: &'a crate::web::Ground,
+        tenant: &'a crate::tenancy::Tenant,
+        token: &'a str,
+    ) -> crate::web::console::FoundOperator<'a> {
+        Box::pin(async move {
+            let mut tx = ground.db.begin(tenant).await?;
+            let found = find_session(&mut tx, token).await?;
+            tx.commit().await?;
+            Ok(found)
+        })
+    }
+}
+
 pub async fn verify_session(tx: &mut TenantTx, token: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE operator_sessions SET second_factor = true WHERE tenant_id = $1 AND id_hash = $2")
         .bind(tx.tenant_id())

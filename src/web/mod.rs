@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod charts;
+pub mod console;
 pub mod csrf;
 pub mod health;
 pub mod hook;
@@ -61,6 +62,8 @@ pub struct GroundParts {
     pub write_limiter: Option<rate_limit::WriteLimiter>,
     /// Who holds a session cookie (the accounts domain answers; see [`identity`]).
     pub signed_in: Arc<dyn identity::FindSignedIn>,
+    /// Who holds a console session cookie (the operators domain answers; see [`console`]).
+    pub operators: Arc<dyn console::FindOperator>,
 }
 
 /// The kit's own routes in a space: the space's stylesheet and images, the API document and

@@ -399,7 +399,7 @@ async fn wrong_passwords_lock_the_account_and_totp_is_asked_once_set() {
 
 #[tokio::test]
 async fn roles_allow_what_the_matrix_says_in_their_space_only() {
-    use ecoute::operators::rights::Action;
+    use ecoute::web::console::rights::Action;
     let app = TestApp::spawn().await;
     let owner = app.test_db.owner().await;
     let people = [
@@ -438,7 +438,7 @@ async fn roles_allow_what_the_matrix_says_in_their_space_only() {
             role: role.and_then(|(_, r)| ecoute::operators::Role::parse(r)),
         };
         for (path, action) in pages {
-            let expected = if ecoute::operators::rights::allowed(&operator, &gironde, action) {
+            let expected = if ecoute::web::console::rights::allowed(&operator, &gironde, action) {
                 200
             } else {
                 403
@@ -453,7 +453,7 @@ async fn roles_allow_what_the_matrix_says_in_their_space_only() {
                 &[("csrf", &csrf), ("emails", "agent.test@exemple.fr")],
             )
             .await;
-        let expected = if ecoute::operators::rights::allowed(&operator, &gironde, Action::InviteParticipants) {
+        let expected = if ecoute::web::console::rights::allowed(&operator, &gironde, Action::InviteParticipants) {
             303
         } else {
             403

@@ -56,7 +56,7 @@ impl Action {
     ];
 
     /// Taken only on the national space.
-    fn national_only(self) -> bool {
+    pub fn national_only(self) -> bool {
         matches!(self, Action::ManageModules | Action::ViewMetering)
     }
 }
@@ -76,6 +76,39 @@ pub fn allowed(operator: &Operator, space: &Tenant, action: Action) -> bool {
         Some(Role::Moderator) => matches!(action, Action::View | Action::Moderate),
         Some(Role::Analyst) => matches!(action, Action::View | Action::Export | Action::Analyse),
     }
+}
+
+/// A right a console page requires, as a type: [`super::ConsoleOf<R>`] admits only an operator
+/// who may take `R::ACTION` in the request's space.
+pub trait Right: Send + Sync + 'static {
+    const ACTION: Action;
+}
+
+/// One marker type per [`Action`], named like it: `ConsoleOf<right::Moderate>`.
+pub mod right {
+    macro_rules! markers {
+        ($($action:ident),* $(,)?) => {$(
+            #[doc = concat!("The right to `", stringify!($action), "` (see [`super::Action`]).")]
+            pub struct $action;
+            impl super::Right for $action {
+                const ACTION: super::Action = super::Action::$action;
+            }
+        )*};
+    }
+    markers!(
+        View,
+        ManageModules,
+        ViewMetering,
+        ManageCampaigns,
+        EditBranding,
+        Moderate,
+        InviteOperators,
+        InviteParticipants,
+        Export,
+        ViewAudit,
+        Analyse,
+        ManageWorkshops,
+    );
 }
 
 #[cfg(test)]

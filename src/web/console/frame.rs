@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::Operator;
 use super::rights::{Action, allowed};
-use super::session::SignedInOperator;
 use crate::error::PageError;
 use crate::tenancy::TenantKind;
 use crate::web::page::Page;
@@ -19,7 +19,7 @@ struct NavItem {
 }
 
 /// The console sections this operator may open here.
-fn nav(page: &Page, operator: &SignedInOperator, current: &str) -> Vec<NavItem> {
+fn nav(page: &Page, operator: &Operator, current: &str) -> Vec<NavItem> {
     let sections: [(&'static str, &str, Action, bool); 11] = [
         ("/admin", "console.nav.home", Action::View, true),
         ("/admin/campagnes", "console.nav.campaigns", Action::View, true),
@@ -50,7 +50,7 @@ fn nav(page: &Page, operator: &SignedInOperator, current: &str) -> Vec<NavItem> 
     ];
     sections
         .into_iter()
-        .filter(|(_, _, action, shown)| *shown && allowed(&operator.0, &page.tenant, *action))
+        .filter(|(_, _, action, shown)| *shown && allowed(operator, &page.tenant, *action))
         .map(|(href, key, _, _)| NavItem {
             href,
             label: page.text(key),
@@ -62,7 +62,7 @@ fn nav(page: &Page, operator: &SignedInOperator, current: &str) -> Vec<NavItem> 
 /// Renders a console page: the layout, the navigation this operator may use, `view`'s fields.
 pub fn render_console<S: Serialize>(
     page: &Page,
-    operator: &SignedInOperator,
+    operator: &impl AsRef<Operator>,
     template: &str,
     current: &str,
     view: S,
@@ -70,23 +70,23 @@ pub fn render_console<S: Serialize>(
 ) -> Result<Response, PageError> {
     #[derive(Serialize)]
     struct Console<'a, S> {
-        operator: &'a super::Operator,
+        operator: &'a Operator,
         console_nav: Vec<NavItem>,
         role_label: String,
         #[serde(flatten)]
         view: S,
     }
-    let role_label = if operator.0.national_admin {
+    let operator = operator.as_ref();
+    let role_label = if operator.national_admin {
         page.text("console.roles.national_admin")
     } else {
         operator
-            .0
             .role
             .map(|r| page.text(&format!("console.roles.{}", r.as_str())))
             .unwrap_or_default()
     };
     let console = Console {
-        operator: &operator.0,
+        operator,
         console_nav: nav(page, operator, current),
         role_label,
         view,
