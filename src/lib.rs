@@ -10,8 +10,9 @@
 //!   the page extractor and templates, i18n, form tokens, the tenant and request layers;
 //! - the domains, each with its types, queries, pages, API and `routes()`: [`accounts`],
 //!   [`mail`], [`operators`], [`audit`], [`campaigns`], [`surveys`], [`moderation`], [`ideas`],
-//!   [`workshops`], [`results`], [`analysis`], [`metering`], [`exports`], and [`consoles`]
-//!   (the operators' pages, still to be moved into their domains);
+//!   [`workshops`], [`results`], [`analysis`], [`metering`] and [`exports`]. Each domain's
+//!   console pages (under `/admin`) are its `console` module; the console kit they share (the
+//!   signed-in operator, rights, the frame) is [`web::console`];
 //! - the root, which knows them all: [`app`] (state and router), [`startup`], [`jobs`] (the
 //!   background jobs) and [`demo`].
 
@@ -28,7 +29,6 @@ pub mod audit;
 pub mod caching;
 pub mod campaigns;
 pub mod config;
-pub mod consoles;
 pub mod db;
 pub mod demo;
 pub mod error;

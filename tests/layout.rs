@@ -26,11 +26,10 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &str)] = &[
     ("ground", "config error telemetry caching db tenancy tokens"),
     ("web", "web"),
-    // `consoles` is transitional: it is to disappear into the domains it presents.
     (
         "domains",
         "accounts mail operators audit campaigns surveys moderation ideas workshops results analysis \
-         metering exports consoles",
+         metering exports",
     ),
     ("root", "app startup jobs demo main lib"),
 ];

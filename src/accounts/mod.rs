@@ -6,6 +6,7 @@
 //! sign-in (a POST), so that mail scanners which follow links do not burn the token.
 
 pub mod account_pages;
+pub mod console;
 pub mod pages;
 pub mod queries;
 pub mod rights;
@@ -25,6 +26,7 @@ where
     session::SessionCache: FromRef<S>,
 {
     Router::new()
+        .merge(console::routes())
         .route("/connexion", get(pages::sign_in_form).post(pages::request_link))
         .route("/connexion/lien", get(pages::confirm_form).post(pages::confirm))
         .route("/deconnexion", post(pages::sign_out))

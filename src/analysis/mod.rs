@@ -15,10 +15,11 @@
 //! run of a campaign), [`contributions`] (what it reads), [`store`] (its tables), [`profiles`]
 //! (the profile question), [`versions`] (keys that survive re-runs, and
 //! the operator's renames, merges and splits) and [`report`] (what the pages and results show).
-//! The pages are in `crate::consoles::analysis`.
+//! The console pages are in [`console`].
 
 pub mod cli;
 pub mod cluster;
+pub mod console;
 pub mod contributions;
 pub mod duplicates;
 pub mod engine;
@@ -36,4 +37,6 @@ pub mod text;
 pub mod vectors;
 pub mod versions;
 
+/// The analysis console's routes are the domain's.
+pub use console::routes;
 pub use engine::{Analysis, AnalysisError, MAX_THEMES, Params, Stage, Theme, ThemeCount, analyse};

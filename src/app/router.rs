@@ -25,7 +25,13 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::surveys::routes())
         .merge(crate::workshops::routes())
         .merge(crate::results::routes())
-        .merge(crate::consoles::routes())
+        .merge(crate::analysis::routes())
+        .merge(crate::metering::routes())
+        .merge(crate::mail::console::routes())
+        .merge(crate::operators::routes())
+        .merge(crate::moderation::routes())
+        .merge(crate::audit::routes())
+        .merge(crate::exports::routes())
         .fallback(pages::not_found);
     // Probes and static files answer on any host.
     let infrastructure = Router::new()

@@ -8,6 +8,11 @@ use sqlx::Row;
 
 use uuid::Uuid;
 
+pub mod console;
+
+/// The audit log's console routes are the domain's.
+pub use console::routes;
+
 use crate::tenancy::TenantTx;
 
 /// Who took an action: an operator, as the log names them (the operators domain converts its

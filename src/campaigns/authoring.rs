@@ -422,6 +422,19 @@ pub async fn find(tx: &mut TenantTx, id: Uuid) -> Result<Option<CampaignDetail>,
 }
 
 /// Publishes (now) or withdraws a campaign. Publishing a survey needs questions.
+/// Sets the campaign's cover image (an uploaded file's URL) and its text alternative.
+pub async fn set_cover(tx: &mut TenantTx, id: Uuid, url: &str, alt: &str) -> Result<(), sqlx::Error> {
+    let tenant = tx.tenant_id();
+    sqlx::query("UPDATE campaigns SET cover_image_url = $3, cover_image_alt = $4 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(url)
+        .bind(alt)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_published(
     tx: &mut TenantTx,
     campaign: &CampaignDetail,

@@ -6,6 +6,8 @@
 
 pub mod authoring;
 pub mod cache;
+pub mod console;
+pub mod invitations;
 pub mod pages;
 pub mod queries;
 
@@ -23,8 +25,12 @@ pub fn routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Ground: FromRef<S>,
+    crate::accounts::session::SessionCache: FromRef<S>,
 {
-    Router::new().route("/", get(pages::home))
+    Router::new()
+        .route("/", get(pages::home))
+        .merge(invitations::routes())
+        .merge(console::routes())
 }
 
 /// Where a campaign is shown.

@@ -15,6 +15,7 @@
 
 pub mod address;
 mod claim;
+pub mod console;
 pub mod queue;
 pub mod render;
 pub mod smtp;

@@ -9,9 +9,13 @@
 //!
 //! Nothing here writes an event: a handler that forgot to meter cannot exist.
 
+pub mod console;
 pub mod quotas;
 pub mod rollup;
 pub mod usage;
+
+/// The metering console's routes are the domain's.
+pub use console::routes;
 
 pub use quotas::{Quota, QuotaLevel, QuotaRefusal, Quotas};
 pub use usage::{DayUsage, SpaceUsage, Usage};

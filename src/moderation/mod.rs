@@ -2,9 +2,14 @@
 //! pre-moderation). Nothing is deleted; every decision writes an audit row (who, when, why) in
 //! the same transaction as the change, and resolves the open reports on that content.
 //!
-//! Operators' screens come with the consoles; this module is the model they will call.
+//! The operators' queue and decisions are [`console`]; this module is the model it calls.
 
 use uuid::Uuid;
+
+pub mod console;
+
+/// The moderation console's routes are the domain's.
+pub use console::routes;
 
 use crate::tenancy::TenantTx;
 

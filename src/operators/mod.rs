@@ -6,12 +6,20 @@
 //! Operators sign in with a password (argon2id) and, if they set one, a TOTP code; they are
 //! invited by e-mail and choose their password from the invitation link. Their sessions are
 //! per space, like citizens', in `operator_sessions`. What each may do is decided in one place,
-//! [`rights`].
+//! [`rights`] (the HTTP kit's, with the signed-in operator and the console frame).
+//!
+//! Its pages: signing in ([`pages`]), the console home ([`home`]), the team and its invitations
+//! ([`team`]), the space's branding ([`branding`]) and, on the national space, the network's
+//! modules ([`national`]). Every other console page is in its own domain's `console` module.
 
+pub mod branding;
+pub mod home;
 pub mod invitations;
+pub mod national;
 pub mod pages;
 pub mod password;
 pub mod queries;
+pub mod team;
 pub mod totp;
 
 /// Who operators are and what they may do, as every console page needs it, is the HTTP kit's
@@ -25,4 +33,20 @@ impl<'a> From<&'a Operator> for crate::audit::Actor<'a> {
             email: &operator.email,
         }
     }
+}
+
+/// The operators' console routes: signing in, the console home, the team, the space's settings and, on the national space, the network's
+/// modules.
+pub fn routes<S>() -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    crate::web::Ground: axum::extract::FromRef<S>,
+    crate::accounts::session::SessionCache: axum::extract::FromRef<S>,
+{
+    axum::Router::new()
+        .merge(pages::routes())
+        .merge(home::routes())
+        .merge(team::routes())
+        .merge(national::routes())
+        .merge(branding::routes())
 }

@@ -518,3 +518,23 @@ pub async fn handoff(
     );
     Ok(response)
 }
+
+/// This console's routes, merged into the domain's.
+pub fn routes<S>() -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    crate::web::Ground: axum::extract::FromRef<S>,
+{
+    use axum::Router;
+    use axum::routing::{get, post};
+    Router::new()
+        .route("/admin/connexion", get(sign_in_form).post(sign_in))
+        .route("/admin/connexion/code", get(code_form).post(check_code))
+        .route("/admin/deconnexion", post(sign_out))
+        .route(
+            "/admin/invitation/{token}",
+            get(invitation_form).post(accept_invitation),
+        )
+        .route("/admin/securite", get(security).post(change_security))
+        .route("/admin/relais", get(handoff))
+}

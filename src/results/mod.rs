@@ -15,6 +15,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod console;
 pub mod decisions;
 pub mod infographic;
 pub mod news;
@@ -44,6 +45,7 @@ where
     cache::ResultsCache: FromRef<S>,
 {
     Router::new()
+        .merge(console::routes())
         .route("/consultations/{slug}/resultats", get(pages::results_page))
         .route(
             "/consultations/{slug}/resultats/infographie.svg",

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod authoring;
+pub mod console;
 pub mod pages;
 pub mod queries;
 
@@ -21,13 +22,15 @@ use uuid::Uuid;
 
 use crate::web::Ground;
 
-/// The surveys' routes: the questionnaire page and its API.
+/// The surveys' routes: the questionnaire page, its API and the campaign editor.
 pub fn routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Ground: FromRef<S>,
+    crate::db::changes::Forget: FromRef<S>,
 {
     Router::new()
+        .merge(console::routes())
         .route(
             "/consultations/{slug}/questionnaire",
             get(pages::survey_page).post(pages::submit_survey),

@@ -22,6 +22,7 @@ pub mod refusals;
 pub mod requests;
 pub mod security;
 pub mod spaces;
+pub mod table;
 pub mod templates;
 pub mod text;
 pub mod uploads;

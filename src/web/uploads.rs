@@ -39,3 +39,49 @@ pub fn refused(error: MultipartError) -> PageError {
         PageError::BadRequest
     }
 }
+
+/// Stores an uploaded image (already checked by [`sniff_image`]) for the transaction's space;
+/// it is then served at `/espace/images/{id}` (or `/espace/logo/{id}`) by [`super::assets`].
+pub async fn store_image(
+    tx: &mut crate::tenancy::TenantTx,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<uuid::Uuid, sqlx::Error> {
+    let tenant = tx.tenant_id();
+    sqlx::query_scalar("INSERT INTO space_assets (tenant_id, content_type, bytes) VALUES ($1, $2, $3) RETURNING id")
+        .bind(tenant)
+        .bind(content_type)
+        .bind(bytes)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// The image type of `bytes`, from their first bytes. SVG is refused: it may carry scripts.
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_are_recognised_by_their_bytes() {
+        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
+        assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(
+            sniff_image(b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script/></svg>"),
+            None
+        );
+        assert_eq!(sniff_image(b"GIF89a"), None);
+    }
+}

@@ -6,6 +6,7 @@
 pub mod applications;
 pub mod assignment;
 pub mod calendar;
+pub mod console;
 pub mod criteria;
 pub mod invitations;
 pub mod pages;
@@ -19,13 +20,15 @@ use axum::routing::get;
 
 use crate::web::Ground;
 
-/// The workshops' public routes: applying to a recruitment, answering an invitation.
+/// The workshops' routes: applying to a recruitment, answering an invitation, and the console.
 pub fn routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Ground: FromRef<S>,
+    crate::db::changes::Forget: FromRef<S>,
 {
     Router::new()
+        .merge(console::routes())
         .route(
             "/consultations/{slug}/ateliers",
             get(pages::apply_page).post(pages::submit_application),

@@ -5,11 +5,11 @@
 
 use std::collections::HashSet;
 
+use ecoute::analysis::console::tables;
 use ecoute::analysis::contributions::ContributionKind;
 use ecoute::analysis::report::{public_report, report};
 use ecoute::analysis::versions::Edit;
 use ecoute::analysis::{profiles, store};
-use ecoute::consoles::analysis::tables;
 use ecoute::tenancy::TenantDb;
 use serde_json::{Value, json};
 use sqlx::PgPool;

@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Operator;
 use super::rights::{Action, allowed};
@@ -94,4 +94,23 @@ pub fn render_console<S: Serialize>(
     let mut response = page.render(template, console)?.into_response();
     *response.status_mut() = status;
     Ok(response)
+}
+
+/// The `?fait=…` of a redirect after a change: which done-notice the page shows.
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    fait: Option<String>,
+}
+
+impl NoticeQuery {
+    pub fn from_fait(fait: Option<String>) -> Self {
+        NoticeQuery { fait }
+    }
+}
+
+pub fn notice(page: &Page, query: &NoticeQuery) -> Option<String> {
+    query
+        .fait
+        .as_deref()
+        .map(|what| page.text(&format!("console.done.{what}")))
 }

@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use frame::render_console;
+pub use frame::{NoticeQuery, notice, render_console};
 pub use rights::{Action, Right, allowed, right};
 
 use crate::error::PageError;

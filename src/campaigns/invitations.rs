@@ -405,6 +405,25 @@ pub async fn send(
     )
 }
 
+/// This console's routes, merged into the domain's.
+pub fn routes<S>() -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    crate::web::Ground: axum::extract::FromRef<S>,
+    crate::accounts::session::SessionCache: axum::extract::FromRef<S>,
+{
+    use axum::Router;
+    use axum::routing::get;
+    Router::new()
+        .route(
+            "/admin/campagnes/{id}/invitations",
+            get(form)
+                .post(send)
+                .layer(crate::web::limits::layer("/admin/campagnes/{id}/invitations")),
+        )
+        .route("/admin/campagnes/{id}/invitations/etat", get(progress))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

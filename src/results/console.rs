@@ -440,3 +440,19 @@ pub async fn save_news(
     tx.commit().await?;
     see_other(&format!("/admin/campagnes/{id}/resultats?fait=nouvelle"))
 }
+
+/// This console's routes, merged into the domain's.
+pub fn routes<S>() -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    crate::web::Ground: axum::extract::FromRef<S>,
+    crate::campaigns::cache::CampaignCache: axum::extract::FromRef<S>,
+    crate::results::cache::ResultsCache: axum::extract::FromRef<S>,
+{
+    use axum::Router;
+    use axum::routing::{get, post};
+    Router::new()
+        .route("/admin/campagnes/{id}/resultats", get(form).post(save))
+        .route("/admin/campagnes/{id}/decisions", post(save_decision))
+        .route("/admin/campagnes/{id}/nouvelles", post(save_news))
+}

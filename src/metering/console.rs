@@ -3,7 +3,7 @@
 //! - National admins: `/admin/compteurs` (every space for a month: totals, a day-by-day chart,
 //!   the per-Caf table with quota alerts), its CSV for billing, and one space's page where its
 //!   quotas are set.
-//! - Every space's console home shows its own quotas (see [`super::home`]).
+//! - Every space's console home shows its own quotas (see `operators::home`).
 //!
 //! Figures come from [`crate::metering`]; this file only reads and presents them.
 
@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::PageError;
-use crate::exports::Table;
 use crate::metering::{self, DayUsage, Quota, QuotaLevel, SpaceUsage, quotas};
 use crate::tenancy::{TenantId, TenantKind, TenantTx};
 use crate::web::Ground;
@@ -26,6 +25,7 @@ use crate::web::console::Action;
 use crate::web::console::SignedInOperator;
 use crate::web::console::render_console;
 use crate::web::page::Page;
+use crate::web::table::Table;
 
 #[derive(Debug, Deserialize)]
 pub struct MonthQuery {
@@ -423,4 +423,18 @@ pub async fn set_quotas(
     .await?;
     tx.commit().await?;
     crate::web::pages::see_other(&format!("/admin/compteurs/{slug}?fait=quotas"))
+}
+
+/// This console's routes, merged into the domain's.
+pub fn routes<S>() -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    crate::web::Ground: axum::extract::FromRef<S>,
+{
+    use axum::Router;
+    use axum::routing::get;
+    Router::new()
+        .route("/admin/compteurs", get(overview))
+        .route("/admin/compteurs.csv", get(export))
+        .route("/admin/compteurs/{slug}", get(space).post(set_quotas))
 }

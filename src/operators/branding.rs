@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::space::{NoticeQuery, notice};
 use crate::error::PageError;
 use crate::tenancy::branding::check_brand_colours;
 use crate::tenancy::files::parse_color;
@@ -18,25 +17,14 @@ use crate::web::assets::brand_properties;
 use crate::web::console::Action;
 use crate::web::console::SignedInOperator;
 use crate::web::console::render_console;
+use crate::web::console::{NoticeQuery, notice};
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 use crate::web::uploads::read_capped;
+use crate::web::uploads::sniff_image;
 
 pub const LOGO_MAX_BYTES: usize = 512 * 1024;
 pub const WELCOME_MAX: usize = 2000;
-
-/// The image type of `bytes`, from their first bytes. SVG is refused: it may carry scripts.
-pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
-}
 
 #[derive(Debug, Default, Serialize)]
 struct BrandingForm {
@@ -255,14 +243,7 @@ pub async fn save(
             }];
             return render(&page, &operator, form, errors, true, None, StatusCode::CONFLICT);
         }
-        let id: uuid::Uuid = sqlx::query_scalar(
-            "INSERT INTO space_assets (tenant_id, content_type, bytes) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(page.tenant.id)
-        .bind(kind)
-        .bind(bytes)
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = crate::web::uploads::store_image(&mut tx, kind, bytes).await?;
         form.logo_url = Some(format!("/espace/logo/{id}"));
     }
     sqlx::query("SELECT console_set_branding($1, $2, $3, $4, $5)")
@@ -290,19 +271,15 @@ pub async fn save(
     see_other("/admin/apparence?fait=apparence")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn images_are_recognised_by_their_bytes() {
-        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
-        assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
-        assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
-        assert_eq!(
-            sniff_image(b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script/></svg>"),
-            None
-        );
-        assert_eq!(sniff_image(b"GIF89a"), None);
-    }
+/// This console's routes, merged into the domain's.
+pub fn routes<S>() -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    crate::web::Ground: axum::extract::FromRef<S>,
+{
+    use axum::Router;
+    use axum::routing::get;
+    Router::new()
+        .route("/admin/apparence", get(form).post(save))
+        .route("/admin/apparence/apercu.css", get(preview_css))
 }

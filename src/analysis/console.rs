@@ -21,7 +21,6 @@ use crate::analysis::{MAX_THEMES, job};
 use crate::campaigns::authoring;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
-use crate::exports::Table;
 use crate::tenancy::TenantTx;
 use crate::web::Ground;
 use crate::web::console::Action;
@@ -30,6 +29,7 @@ use crate::web::console::render_console;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
+use crate::web::table::Table;
 
 /// A campaign of this space (a national campaign is analysed on the national space).
 async fn own_campaign(tx: &mut TenantTx, id: Uuid) -> Result<CampaignDetail, PageError> {
@@ -448,4 +448,21 @@ pub async fn export(
     .await?;
     tx.commit().await?;
     Ok(table.download(format, &format!("{}-analyse-{what}", campaign.summary.slug))?)
+}
+
+/// This console's routes, merged into the domain's.
+pub fn routes<S>() -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    crate::web::Ground: axum::extract::FromRef<S>,
+{
+    use axum::Router;
+    use axum::routing::{get, post};
+    Router::new()
+        .route("/admin/campagnes/{id}/analyse", get(show).post(run))
+        .route("/admin/campagnes/{id}/analyse/etat", get(progress))
+        .route("/admin/campagnes/{id}/analyse/themes", post(edit_theme))
+        .route("/admin/campagnes/{id}/analyse/profils", post(choose_profiles))
+        .route("/admin/campagnes/{id}/analyse/doublons", post(merge_duplicates))
+        .route("/admin/campagnes/{id}/analyse/export/{file}", get(export))
 }

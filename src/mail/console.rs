@@ -8,7 +8,6 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::space::{NoticeQuery, notice};
 use crate::error::PageError;
 use crate::mail::MailStatus;
 use crate::mail::status::{self, Decision, Filter, PageRequest};
@@ -16,6 +15,7 @@ use crate::web::Ground;
 use crate::web::console::Action;
 use crate::web::console::SignedInOperator;
 use crate::web::console::render_console;
+use crate::web::console::{NoticeQuery, notice};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -168,3 +168,17 @@ pub async fn resend_uncertain(
 /// A form with nothing but its CSRF token.
 #[derive(Deserialize)]
 pub struct Confirm {}
+
+/// This console's routes, merged into the domain's.
+pub fn routes<S>() -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    crate::web::Ground: axum::extract::FromRef<S>,
+{
+    use axum::Router;
+    use axum::routing::{get, post};
+    Router::new()
+        .route("/admin/courriels", get(list))
+        .route("/admin/courriels/{id}/decision", post(decide))
+        .route("/admin/courriels/incertains", post(resend_uncertain))
+}

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::space::{NoticeQuery, notice, send_operator_invitation};
+use super::team::send_operator_invitation;
 use crate::accounts::EmailAddress;
 use crate::error::PageError;
 use crate::operators::Role;
@@ -23,6 +23,7 @@ use crate::web::Ground;
 use crate::web::console::Action;
 use crate::web::console::SignedInOperator;
 use crate::web::console::render_console;
+use crate::web::console::{NoticeQuery, notice};
 use crate::web::csrf::{CheckedForm, CsrfForm};
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -421,4 +422,19 @@ pub async fn open_module(
         "{}/admin/relais?jeton={token}",
         page.origin.base_url_for(&host)
     ))
+}
+
+/// This console's routes, merged into the domain's.
+pub fn routes<S>() -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    crate::web::Ground: axum::extract::FromRef<S>,
+{
+    use axum::Router;
+    use axum::routing::{get, post};
+    Router::new()
+        .route("/admin/modules", get(list).post(activate))
+        .route("/admin/modules/{slug}/statut", post(set_status))
+        .route("/admin/modules/{slug}/invitation", post(invite_first_operator))
+        .route("/admin/modules/{slug}/ouvrir", post(open_module))
 }

@@ -1,0 +1,248 @@
+//! The draw: seats and quotas, LEXIMIN over the pool, and an infeasibility explained.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use uuid::Uuid;
+
+use crate::error::PageError;
+use crate::web::Ground;
+use crate::web::console::Action;
+use crate::web::console::SignedInOperator;
+use crate::web::csrf::CsrfForm;
+use crate::web::page::Page;
+use crate::web::pages::see_other;
+use crate::workshops::criteria::{CriterionKind, PercentQuotas, build_instance};
+use crate::workshops::queries::{self, NewDraw};
+use crate::workshops::selection::{self, LeximinOptions, SelectionError, stats};
+
+use super::view::*;
+
+/// `POST /admin/campagnes/{id}/ateliers/tirage`: seats and quotas, then the draw.
+pub async fn draw(
+    State(state): State<Ground>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let f: BTreeMap<String, String> = fields.into_iter().map(|(k, v)| (k, v.trim().to_owned())).collect();
+    let (campaign, recruitment, pool, existing) = load(&state, &page, id).await?;
+    let Some(recruitment) = recruitment else {
+        return Err(PageError::NotFound);
+    };
+    let fail = |problems: Vec<String>, existing| {
+        render(
+            &page,
+            &operator,
+            &campaign,
+            Some(&recruitment),
+            &pool,
+            existing,
+            &f,
+            problems,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    };
+    if existing.is_some() {
+        return fail(vec![page.text("workshops_console.already_drawn")], existing);
+    }
+    let Some(seats) = f.get("seats").and_then(|s| s.parse::<u32>().ok()).filter(|&s| s > 0) else {
+        return fail(vec![page.text("workshops_console.seats_invalid")], existing);
+    };
+    let mut quotas = PercentQuotas::new();
+    let mut bad = Vec::new();
+    for c in recruitment.criteria.iter().filter(|c| c.kind != CriterionKind::Text) {
+        for (i, o) in c.options.iter().enumerate() {
+            let read = |kind: &str| -> Result<Option<f64>, ()> {
+                match f.get(&quota_field(kind, &c.key, i)).map(String::as_str) {
+                    None | Some("") => Ok(None),
+                    Some(v) => v
+                        .replace(',', ".")
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|p| (0.0..=100.0).contains(p))
+                        .map(Some)
+                        .ok_or(()),
+                }
+            };
+            match (read("min"), read("max")) {
+                (Ok(None), Ok(None)) => {}
+                (Ok(lo), Ok(hi)) => {
+                    quotas
+                        .entry(c.key.clone())
+                        .or_default()
+                        .insert(o.clone(), (lo.unwrap_or(0.0), hi.unwrap_or(100.0)));
+                }
+                _ => bad.push(format!(
+                    "{} : {o} — {}",
+                    c.label,
+                    page.text("workshops_console.percent_invalid")
+                )),
+            }
+        }
+    }
+    if !bad.is_empty() {
+        return fail(bad, existing);
+    }
+    let answers: Vec<_> = pool.iter().map(|v| v.answers.clone()).collect();
+    let (instance, dimensions) = build_instance(&recruitment.criteria, &quotas, seats, &answers);
+    let seed: u64 = rand::random();
+    let computed = tokio::task::spawn_blocking(move || {
+        let fair = selection::leximin(
+            &instance,
+            &LeximinOptions {
+                // About a second on large pools (the quota polytope); small pools with narrow
+                // quotas can need column generation, 3 to 4.5 s in the benchmark's sweep. A draw
+                // happens once per recruitment: waiting a few seconds for the exact LEXIMIN is
+                // worth it, and the request timeout (30 s) is far.
+                time_budget: Duration::from_secs(10),
+                ..LeximinOptions::default()
+            },
+        )?;
+        let drawn = selection::draw(&fair, seed);
+        Ok::<_, SelectionError>((fair, drawn))
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("selection task: {e}"))?;
+    let (fair, drawn) = match computed {
+        Ok(done) => done,
+        Err(SelectionError::Infeasible(reasons)) => {
+            let problems = reasons.iter().map(|r| explain(&page, r, &dimensions)).collect();
+            return fail(problems, existing);
+        }
+        Err(SelectionError::Invalid(_)) => return fail(vec![page.text("workshops_console.seats_invalid")], existing),
+        Err(e) => return Err(anyhow::anyhow!("selection: {e}").into()),
+    };
+    let spread = stats::spread(&fair.probabilities);
+    let mut rows = Vec::with_capacity(pool.len());
+    for (seat, &i) in drawn.panel.iter().enumerate() {
+        rows.push((
+            pool[i].application_id,
+            fair.probabilities[i],
+            Some(seat as i32 + 1),
+            None,
+        ));
+    }
+    for (rank, &i) in drawn.waitlist.iter().enumerate() {
+        rows.push((
+            pool[i].application_id,
+            fair.probabilities[i],
+            None,
+            Some(rank as i32 + 1),
+        ));
+    }
+    let algorithm = if fair.complete {
+        "leximin"
+    } else {
+        "leximin (limité en temps)"
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let stored = queries::store_draw(
+        &mut tx,
+        recruitment.id,
+        NewDraw {
+            seed,
+            seats,
+            quotas: &quotas,
+            algorithm,
+            min_probability: spread.min,
+            gini: spread.gini,
+            drawn_by: &operator.0.email,
+            rows,
+        },
+    )
+    .await?;
+    let Some(draw_id) = stored else {
+        drop(tx);
+        return fail(vec![page.text("workshops_console.already_drawn")], existing);
+    };
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "workshops.draw",
+        &draw_id.to_string(),
+        serde_json::json!({"seed": seed.to_string(), "seats": seats, "min_probability": spread.min}),
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}
+
+/// An infeasibility in the operator's words.
+fn explain(
+    page: &Page,
+    reason: &selection::Infeasibility,
+    dimensions: &[crate::workshops::criteria::Dimension],
+) -> String {
+    use selection::Infeasibility::*;
+    let name = |c: usize, v: usize| {
+        dimensions
+            .get(c)
+            .map(|d| format!("« {} : {} »", d.label, d.values.get(v).cloned().unwrap_or_default()))
+            .unwrap_or_default()
+    };
+    let label = |c: usize| {
+        dimensions
+            .get(c)
+            .map(|d| format!("« {} »", d.label))
+            .unwrap_or_default()
+    };
+    let t = |key: &str| page.text(&format!("workshops_console.infeasible.{key}"));
+    match reason {
+        SeatsExceedPool { seats, pool } => t("seats_exceed_pool")
+            .replace("{seats}", &seats.to_string())
+            .replace("{pool}", &pool.to_string()),
+        MinAboveMax {
+            criterion,
+            value,
+            min,
+            max,
+        } => t("min_above_max")
+            .replace("{quota}", &name(*criterion, *value))
+            .replace("{min}", &min.to_string())
+            .replace("{max}", &max.to_string()),
+        NotEnoughVolunteers {
+            criterion,
+            value,
+            min,
+            available,
+        } => t("not_enough")
+            .replace("{quota}", &name(*criterion, *value))
+            .replace("{min}", &min.to_string())
+            .replace("{available}", &available.to_string())
+            .replace("{by}", &reason.shortfall().to_string()),
+        MinimumsExceedSeats {
+            criterion,
+            total,
+            seats,
+        } => t("minimums_exceed")
+            .replace("{criterion}", &label(*criterion))
+            .replace("{total}", &total.to_string())
+            .replace("{seats}", &seats.to_string()),
+        MaximumsBelowSeats {
+            criterion,
+            total,
+            seats,
+        } => t("maximums_below")
+            .replace("{criterion}", &label(*criterion))
+            .replace("{total}", &total.to_string())
+            .replace("{seats}", &seats.to_string()),
+        Combined { relaxations } => {
+            let changes: Vec<String> = relaxations
+                .iter()
+                .map(|r| {
+                    t(if r.lower_min { "lower_min" } else { "raise_max" })
+                        .replace("{quota}", &name(r.criterion, r.value))
+                        .replace("{by}", &r.by.to_string())
+                })
+                .collect();
+            format!("{} {}", t("combined"), changes.join(" ; "))
+        }
+    }
+}

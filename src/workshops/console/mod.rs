@@ -1,0 +1,113 @@
+//! Workshop recruitment in the console (`/admin/campagnes/{id}/ateliers`): open the
+//! recruitment, add sessions and questions ([`recruitment`]), see the pool with counts by answer
+//! and by session ([`view`]), set seats and quotas and draw the panel (LEXIMIN, seed shown, every
+//! volunteer's probability shown; [`draw`]), then invite, place and record who came ([`panel`]).
+
+mod draw;
+mod panel;
+mod recruitment;
+mod view;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::{get, post};
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use uuid::Uuid;
+
+use crate::db::changes::Forget;
+use crate::error::PageError;
+use crate::web::Ground;
+use crate::web::console::Action;
+use crate::web::console::SignedInOperator;
+use crate::web::console::{NoticeQuery, notice};
+use crate::web::page::Page;
+
+use view::*;
+
+/// `GET /admin/campagnes/{id}/ateliers`.
+pub async fn show(
+    State(state): State<Ground>,
+    page: Page,
+    operator: SignedInOperator,
+    Path(id): Path<Uuid>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    operator.may(&page.tenant, Action::ManageWorkshops)?;
+    let (campaign, recruitment, pool, draw) = load(&state, &page, id).await?;
+    let n = notice(&page, &query);
+    render(
+        &page,
+        &operator,
+        &campaign,
+        recruitment.as_ref(),
+        &pool,
+        draw,
+        &BTreeMap::new(),
+        Vec::new(),
+        n,
+        StatusCode::OK,
+    )
+}
+
+/// The page loaded afresh, with what the operator typed and the problems found (a refused
+/// form).
+async fn render_again(
+    state: &Ground,
+    page: &Page,
+    operator: &SignedInOperator,
+    id: Uuid,
+    form: &BTreeMap<String, String>,
+    problems: Vec<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (campaign, recruitment, pool, draw) = load(state, page, id).await?;
+    render(
+        page,
+        operator,
+        &campaign,
+        recruitment.as_ref(),
+        &pool,
+        draw,
+        form,
+        problems,
+        None,
+        status,
+    )
+}
+
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Ground: FromRef<S>,
+    Forget: FromRef<S>,
+{
+    Router::new()
+        .route("/admin/campagnes/{id}/ateliers", get(show).post(recruitment::open))
+        .route("/admin/campagnes/{id}/ateliers/seances", post(recruitment::add_session))
+        .route(
+            "/admin/campagnes/{id}/ateliers/questions",
+            post(recruitment::add_question),
+        )
+        .route(
+            "/admin/campagnes/{id}/ateliers/questions/{key}/suppression",
+            post(recruitment::remove_question),
+        )
+        .route("/admin/campagnes/{id}/ateliers/tirage", post(draw::draw))
+        .route(
+            "/admin/campagnes/{id}/ateliers/invitations",
+            post(panel::send_invitations),
+        )
+        .route(
+            "/admin/campagnes/{id}/ateliers/repartition",
+            post(panel::assign_sessions),
+        )
+        .route(
+            "/admin/campagnes/{id}/ateliers/presences",
+            post(panel::record_attendance),
+        )
+}

@@ -1,0 +1,339 @@
+//! The recruitment page: the pool, its counts by answer and by session, the sessions, the
+//! draw and its explanation, drawn in one place for every handler that shows it.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::campaigns::authoring;
+use crate::campaigns::queries::CampaignDetail;
+use crate::error::PageError;
+use crate::web::Ground;
+use crate::web::console::SignedInOperator;
+use crate::web::console::render_console;
+use crate::web::page::Page;
+use crate::workshops::applications::{Recruitment, find_recruitment};
+use crate::workshops::assignment::{self, Unplaced};
+use crate::workshops::criteria::CriterionKind;
+use crate::workshops::queries::{self, DrawRecord, SelectionRow, Volunteer};
+
+#[derive(Serialize)]
+pub(super) struct OptionCount {
+    pub(super) option: String,
+    pub(super) count: usize,
+    /// Field names of the quota inputs.
+    pub(super) min_field: String,
+    pub(super) max_field: String,
+    pub(super) min: String,
+    pub(super) max: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct CriterionCounts {
+    pub(super) key: String,
+    pub(super) label: String,
+    pub(super) options: Vec<OptionCount>,
+}
+
+#[derive(Serialize)]
+pub(super) struct SessionCount {
+    pub(super) title: String,
+    pub(super) when: String,
+    pub(super) capacity: i32,
+    pub(super) available: usize,
+}
+
+#[derive(Serialize)]
+pub(super) struct PoolRow {
+    pub(super) number: usize,
+    pub(super) application_id: Uuid,
+    pub(super) email: String,
+    pub(super) probability: Option<String>,
+    pub(super) status: Option<String>,
+    pub(super) confirmed: bool,
+    /// Invited or confirmed: has a place in the panel, so a session.
+    pub(super) in_panel: bool,
+    pub(super) session_id: Option<Uuid>,
+    pub(super) attended: bool,
+}
+
+#[derive(Serialize)]
+pub(super) struct AttendanceLine {
+    pub(super) title: String,
+    pub(super) when: String,
+    pub(super) capacity: i32,
+    pub(super) assigned: usize,
+    pub(super) attended: usize,
+}
+
+#[derive(Serialize)]
+pub(super) struct View<'a> {
+    pub(super) campaign: &'a CampaignDetail,
+    pub(super) recruitment: Option<&'a Recruitment>,
+    pub(super) pool_size: usize,
+    pub(super) criteria: Vec<CriterionCounts>,
+    pub(super) sessions: Vec<SessionCount>,
+    pub(super) draw: Option<DrawRecord>,
+    pub(super) seed: Option<String>,
+    pub(super) rows: Vec<PoolRow>,
+    pub(super) seats: String,
+    pub(super) problems: Vec<String>,
+    pub(super) notice: Option<String>,
+    pub(super) attendance: Vec<AttendanceLine>,
+    pub(super) session_options: Vec<(Uuid, String)>,
+    /// Drawn people without a session whom the automatic assignment can place.
+    pub(super) to_place: usize,
+    /// Drawn people who cannot be placed: (address, why).
+    pub(super) unplaceable: Vec<(String, String)>,
+    /// The questionnaire as it stands: (label, kind, whether the operator added it).
+    /// (label, kind, operator's own, key)
+    pub(super) questions: Vec<(String, String, bool, String)>,
+    /// The form adding a question: what was typed, and a message per invalid field.
+    pub(super) question: BTreeMap<String, String>,
+    /// The form adding a session: what was typed, when it was refused.
+    pub(super) session: BTreeMap<String, String>,
+}
+
+/// The fields of the form that adds a session (shown again when it is refused).
+pub(super) const SESSION_FIELDS: &[&str] = &[
+    "title",
+    "place",
+    "address",
+    "accessibility",
+    "starts_at",
+    "ends_at",
+    "capacity",
+];
+
+pub(super) fn quota_field(kind: &str, key: &str, index: usize) -> String {
+    format!("q-{kind}-{key}-{index}")
+}
+
+pub(super) async fn load(
+    state: &Ground,
+    page: &Page,
+    id: Uuid,
+) -> Result<
+    (
+        CampaignDetail,
+        Option<Recruitment>,
+        Vec<Volunteer>,
+        Option<(DrawRecord, Vec<SelectionRow>)>,
+    ),
+    PageError,
+> {
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let campaign = authoring::find(&mut tx, id).await?.ok_or(PageError::NotFound)?;
+    let recruitment = find_recruitment(&mut tx, page.tenant.id, id).await?;
+    let (pool, draw) = match &recruitment {
+        Some(r) => (
+            queries::pool(&mut tx, r.id).await?,
+            queries::find_draw(&mut tx, r.id).await?,
+        ),
+        None => (Vec::new(), None),
+    };
+    tx.commit().await?;
+    Ok((campaign, recruitment, pool, draw))
+}
+
+pub(super) fn counts(
+    recruitment: &Recruitment,
+    pool: &[Volunteer],
+    fields: &BTreeMap<String, String>,
+) -> Vec<CriterionCounts> {
+    recruitment
+        .criteria
+        .iter()
+        .filter(|c| c.kind != CriterionKind::Text)
+        .map(|c| CriterionCounts {
+            key: c.key.clone(),
+            label: c.label.clone(),
+            options: c
+                .options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let count = pool
+                        .iter()
+                        .filter(|v| match v.answers.get(&c.key) {
+                            Some(Value::String(s)) => s == o,
+                            Some(Value::Array(items)) => items.iter().any(|x| x.as_str() == Some(o)),
+                            _ => false,
+                        })
+                        .count();
+                    let (min_field, max_field) = (quota_field("min", &c.key, i), quota_field("max", &c.key, i));
+                    OptionCount {
+                        option: o.clone(),
+                        count,
+                        min: fields.get(&min_field).cloned().unwrap_or_default(),
+                        max: fields.get(&max_field).cloned().unwrap_or_default(),
+                        min_field,
+                        max_field,
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one view assembled from what the handlers loaded"
+)]
+pub(super) fn render(
+    page: &Page,
+    operator: &SignedInOperator,
+    campaign: &CampaignDetail,
+    recruitment: Option<&Recruitment>,
+    pool: &[Volunteer],
+    draw: Option<(DrawRecord, Vec<SelectionRow>)>,
+    fields: &BTreeMap<String, String>,
+    problems: Vec<String>,
+    notice_text: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (draw, selections) = match draw {
+        Some((d, s)) => (Some(d), s),
+        None => (None, Vec::new()),
+    };
+    let attendance = recruitment
+        .map(|r| {
+            r.sessions
+                .iter()
+                .map(|s| AttendanceLine {
+                    title: s.title.clone(),
+                    when: s.when.clone(),
+                    capacity: s.capacity,
+                    assigned: selections.iter().filter(|x| x.session_id == Some(s.id)).count(),
+                    attended: selections
+                        .iter()
+                        .filter(|x| x.session_id == Some(s.id) && x.attended == Some(true))
+                        .count(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let session_options = recruitment
+        .map(|r| r.sessions.iter().map(|s| (s.id, s.title.clone())).collect())
+        .unwrap_or_default();
+    let placing = recruitment
+        .map(|r| assignment::plan(&r.sessions, pool, &selections))
+        .unwrap_or_default();
+    let unplaceable = placing
+        .unplaced
+        .iter()
+        .map(|(application, why)| {
+            let email = pool
+                .iter()
+                .find(|v| v.application_id == *application)
+                .map(|v| v.email.clone())
+                .unwrap_or_default();
+            let why = match why {
+                Unplaced::NoAvailability => page.text("workshops_console.unplaced_no_availability"),
+                Unplaced::SessionsFull => page.text("workshops_console.unplaced_full"),
+            };
+            (email, why)
+        })
+        .collect();
+    let rows = pool
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let s = selections.iter().find(|s| s.application_id == v.application_id);
+            PoolRow {
+                number: i + 1,
+                application_id: v.application_id,
+                confirmed: s.is_some_and(|s| s.status == "confirmed"),
+                in_panel: s.is_some_and(|s| s.status == "confirmed" || s.status == "invited"),
+                session_id: s.and_then(|s| s.session_id),
+                attended: s.and_then(|s| s.attended).unwrap_or(false),
+                email: v.email.clone(),
+                probability: s.map(|s| format!("{:.2} %", 100.0 * s.probability)),
+                status: s.map(|s| {
+                    if s.status == "waitlist" {
+                        format!(
+                            "{} {}",
+                            page.text("workshops_console.waitlist"),
+                            s.waitlist_rank.unwrap_or(0)
+                        )
+                    } else {
+                        page.text(&format!("workshops_console.status.{}", s.status))
+                    }
+                }),
+            }
+        })
+        .collect();
+    let view = View {
+        campaign,
+        recruitment,
+        pool_size: pool.len(),
+        criteria: recruitment.map(|r| counts(r, pool, fields)).unwrap_or_default(),
+        sessions: recruitment
+            .map(|r| {
+                r.sessions
+                    .iter()
+                    .map(|s| SessionCount {
+                        title: s.title.clone(),
+                        when: s.when.clone(),
+                        capacity: s.capacity,
+                        available: pool.iter().filter(|v| v.sessions.contains(&s.id)).count(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        seed: draw
+            .as_ref()
+            .map(|d| u64::from_ne_bytes(d.seed.to_ne_bytes()).to_string()),
+        draw,
+        rows,
+        seats: fields.get("seats").cloned().unwrap_or_default(),
+        problems,
+        notice: notice_text,
+        attendance,
+        session_options,
+        to_place: placing.new.len(),
+        unplaceable,
+        questions: recruitment
+            .map(|r| {
+                r.criteria
+                    .iter()
+                    .map(|c| {
+                        let kind = match c.kind {
+                            CriterionKind::Single => "single",
+                            CriterionKind::Multiple => "multiple",
+                            CriterionKind::Text => "text",
+                        };
+                        (
+                            c.label.clone(),
+                            page.text(&format!("workshops_console.question_kind.{kind}")),
+                            c.key.starts_with("custom_"),
+                            c.key.clone(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        question: fields
+            .iter()
+            .filter(|(k, _)| k.starts_with("q_") || k.starts_with("err_q_"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        session: fields
+            .iter()
+            .filter(|(k, _)| SESSION_FIELDS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    };
+    render_console(
+        page,
+        operator,
+        "console_workshops.html",
+        "/admin/campagnes",
+        view,
+        status,
+    )
+}
