@@ -9,9 +9,8 @@ use sqlx::Row;
 use crate::error::PageError;
 use crate::tenancy::TenantTx;
 use crate::web::Ground;
-use crate::web::console::Action;
-use crate::web::console::SignedInOperator;
 use crate::web::console::render_console;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::page::Page;
 
 /// A person who took part in this space, pseudonymised: their public pseudonym and a short
@@ -85,10 +84,9 @@ pub struct PageQuery {
 pub async fn participants_page(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::View>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::View)?;
     let page_number = query.page.unwrap_or(1).clamp(1, 10_000);
     let mut tx = state.db.begin(&page.tenant).await?;
     let people = participants(&mut tx, page_number).await?;

@@ -24,8 +24,8 @@ use crate::error::PageError;
 use crate::tenancy::TenantTx;
 use crate::web::Ground;
 use crate::web::console::Action;
-use crate::web::console::SignedInOperator;
 use crate::web::console::render_console;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -54,11 +54,10 @@ pub struct AnalysisQuery {
 pub async fn show(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::Analyse>,
     Path(id): Path<Uuid>,
     Query(query): Query<AnalysisQuery>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::Analyse)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaign = own_campaign(&mut tx, id).await?;
     let waiting = store::has_waiting_run(&mut tx, id).await?;
@@ -128,10 +127,9 @@ pub async fn show(
 pub async fn progress(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    _operator: ConsoleOf<right::Analyse>,
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<serde_json::Value>, PageError> {
-    operator.may(&page.tenant, Action::Analyse)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     own_campaign(&mut tx, id).await?;
     let run = store::runs(&mut tx, id, 1).await?.into_iter().next();
@@ -157,11 +155,10 @@ pub struct RunForm {
 pub async fn run(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::Analyse>,
     Path(id): Path<Uuid>,
     CsrfForm(form): CsrfForm<RunForm>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::Analyse)?;
     let themes = match form.themes.trim() {
         "" | "auto" => None,
         n => match n.parse::<i32>() {
@@ -207,11 +204,10 @@ pub struct ThemeForm {
 pub async fn edit_theme(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::Analyse>,
     Path(id): Path<Uuid>,
     CsrfForm(form): CsrfForm<ThemeForm>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::Analyse)?;
     let name = form.name.trim().to_owned();
     let phrase = form.phrase.trim().to_owned();
     let edit = match form.action.as_str() {
@@ -260,11 +256,10 @@ pub struct MergeForm {
 pub async fn merge_duplicates(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::Analyse>,
     Path(id): Path<Uuid>,
     CsrfForm(form): CsrfForm<MergeForm>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::Analyse)?;
     let others: Vec<Uuid> = form
         .group
         .split(',')
@@ -301,11 +296,10 @@ pub struct ProfileForm {
 pub async fn choose_profiles(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::Analyse>,
     Path(id): Path<Uuid>,
     CsrfForm(form): CsrfForm<ProfileForm>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::Analyse)?;
     let question = match form.question.trim() {
         "" => None,
         q => Some(q.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
@@ -425,10 +419,9 @@ pub fn tables(report: &Report, what: &str) -> Option<Table> {
 pub async fn export(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::Analyse>,
     Path((id, file)): Path<(Uuid, String)>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::Analyse)?;
     operator.may(&page.tenant, Action::Export)?;
     let (what, format) = file.rsplit_once('.').ok_or(PageError::NotFound)?;
     if !matches!(format, "csv" | "json") {

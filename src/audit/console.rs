@@ -7,9 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::PageError;
 use crate::web::Ground;
-use crate::web::console::Action;
-use crate::web::console::SignedInOperator;
 use crate::web::console::render_console;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::page::Page;
 
 #[derive(Deserialize)]
@@ -21,10 +20,9 @@ pub struct AuditQuery {
 pub async fn audit_log(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ViewAudit>,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ViewAudit)?;
     let page_number = query.page.unwrap_or(1).clamp(1, 10_000);
     let mut tx = state.db.begin(&page.tenant).await?;
     let lines = crate::audit::list(&mut tx, page_number).await?;

@@ -13,17 +13,17 @@ use serde::Serialize;
 use super::authoring;
 use crate::error::PageError;
 use crate::web::Ground;
-use crate::web::console::{Action, NoticeQuery, SignedInOperator, notice, render_console};
+use crate::web::console::{Action, NoticeQuery, notice, render_console};
+use crate::web::console::{ConsoleOf, right};
 use crate::web::page::Page;
 
 /// `GET /admin/campagnes`.
 pub async fn list(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::View>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::View)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaigns = authoring::list(&mut tx).await?;
     tx.commit().await?;

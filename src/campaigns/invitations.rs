@@ -19,9 +19,9 @@ use crate::mail::status::{Counts, Filter};
 use crate::mail::{MailContent, MailKind, queue_bulk};
 use crate::tenancy::TenantTx;
 use crate::web::Ground;
-use crate::web::console::Action;
-use crate::web::console::SignedInOperator;
+use crate::web::console::Operator;
 use crate::web::console::render_console;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::page::Page;
 use crate::web::uploads::read_capped;
 
@@ -140,7 +140,7 @@ struct ShownLine {
 #[allow(clippy::too_many_arguments)]
 fn render(
     page: &Page,
-    operator: &SignedInOperator,
+    operator: &Operator,
     c: &CampaignDetail,
     counts: Counts,
     subject: String,
@@ -190,10 +190,9 @@ fn render(
 pub async fn form(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::InviteParticipants>,
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::InviteParticipants)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let c = campaign(&mut tx, id).await?;
     let counts = crate::mail::status::counts(&mut tx, &campaign_filter(id)).await?;
@@ -224,10 +223,9 @@ fn campaign_filter(id: Uuid) -> Filter {
 pub async fn progress(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    _operator: ConsoleOf<right::InviteParticipants>,
     Path(id): Path<Uuid>,
 ) -> Result<Json<serde_json::Value>, PageError> {
-    operator.may(&page.tenant, Action::InviteParticipants)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     campaign(&mut tx, id).await?;
     let counts = crate::mail::status::counts(&mut tx, &campaign_filter(id)).await?;
@@ -244,11 +242,10 @@ pub async fn send(
     State(state): State<Ground>,
     State(sessions): State<SessionCache>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::InviteParticipants>,
     Path(id): Path<Uuid>,
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::InviteParticipants)?;
     let (mut csrf, mut pasted, mut file, mut subject, mut message, mut as_staff) = (
         String::new(),
         String::new(),

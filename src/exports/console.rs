@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::error::PageError;
 use crate::web::Ground;
-use crate::web::console::{Action, SignedInOperator};
+use crate::web::console::{ConsoleOf, right};
 use crate::web::page::Page;
 
 /// `GET /admin/campagnes/{id}/export/{file}` with `file` one of `contributions`, `commentaires`,
@@ -17,10 +17,9 @@ use crate::web::page::Page;
 pub async fn export(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::Export>,
     Path((id, file)): Path<(Uuid, String)>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::Export)?;
     let (what, format) = file.rsplit_once('.').ok_or(PageError::NotFound)?;
     if !matches!(format, "csv" | "json") {
         return Err(PageError::NotFound);

@@ -12,9 +12,8 @@ use crate::error::PageError;
 use crate::mail::MailStatus;
 use crate::mail::status::{self, Decision, Filter, PageRequest};
 use crate::web::Ground;
-use crate::web::console::Action;
-use crate::web::console::SignedInOperator;
 use crate::web::console::render_console;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::console::{NoticeQuery, notice};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
@@ -32,10 +31,9 @@ pub struct DeliveryQuery {
 pub async fn list(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::InviteParticipants>,
     Query(query): Query<DeliveryQuery>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::InviteParticipants)?;
     let filter = Filter {
         status: query.statut.as_deref().and_then(MailStatus::parse),
         campaign: query.campagne,
@@ -112,11 +110,10 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::InviteParticipants>,
     Path(id): Path<Uuid>,
     CsrfForm(form): CsrfForm<DecisionForm>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::InviteParticipants)?;
     let decision = match form.decision.as_str() {
         "renvoyer" => Decision::Resend,
         "recu" => Decision::MarkSent,
@@ -145,10 +142,9 @@ pub async fn decide(
 pub async fn resend_uncertain(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::InviteParticipants>,
     CsrfForm(_): CsrfForm<Confirm>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::InviteParticipants)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let resent = status::resend_uncertain(&mut tx).await?;
     if resent > 0 {

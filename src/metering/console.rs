@@ -22,6 +22,7 @@ use crate::tenancy::{TenantId, TenantKind, TenantTx};
 use crate::web::Ground;
 use crate::web::charts::{Bar, bar_chart};
 use crate::web::console::Action;
+use crate::web::console::Operator;
 use crate::web::console::SignedInOperator;
 use crate::web::console::render_console;
 use crate::web::page::Page;
@@ -41,7 +42,7 @@ fn month(query: &MonthQuery) -> Result<NaiveDate, PageError> {
     }
 }
 
-fn national_only(page: &Page, operator: &SignedInOperator, action: Action) -> Result<(), PageError> {
+fn national_only(page: &Page, operator: &Operator, action: Action) -> Result<(), PageError> {
     if page.tenant.kind != TenantKind::National {
         return Err(PageError::NotFound);
     }

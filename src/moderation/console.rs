@@ -12,8 +12,8 @@ use crate::error::PageError;
 use crate::moderation::{Decision, ModerationProblem, Target, moderate};
 use crate::tenancy::TenantTx;
 use crate::web::Ground;
-use crate::web::console::Action;
-use crate::web::console::SignedInOperator;
+use crate::web::console::Operator;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::console::{NoticeQuery, notice, render_console};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
@@ -87,17 +87,16 @@ async fn moderation_items(tx: &mut TenantTx, hidden: bool) -> Result<Vec<QueueIt
 pub async fn moderation(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::Moderate>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::Moderate)?;
     render_moderation(&state, &page, &operator, notice(&page, &query), None, StatusCode::OK).await
 }
 
 async fn render_moderation(
     state: &Ground,
     page: &Page,
-    operator: &SignedInOperator,
+    operator: &Operator,
     notice: Option<String>,
     error: Option<String>,
     status: StatusCode,
@@ -143,10 +142,9 @@ pub async fn decide(
     State(state): State<Ground>,
     State(forget): State<Forget>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::Moderate>,
     CsrfForm(form): CsrfForm<DecisionForm>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::Moderate)?;
     let target = match form.kind.as_str() {
         "idea" => Target::Idea(form.id),
         "comment" => Target::Comment(form.id),

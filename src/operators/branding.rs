@@ -14,9 +14,9 @@ use crate::tenancy::branding::check_brand_colours;
 use crate::tenancy::files::parse_color;
 use crate::web::Ground;
 use crate::web::assets::brand_properties;
-use crate::web::console::Action;
-use crate::web::console::SignedInOperator;
+use crate::web::console::Operator;
 use crate::web::console::render_console;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::console::{NoticeQuery, notice};
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -52,7 +52,7 @@ fn current(page: &Page) -> BrandingForm {
 
 fn render(
     page: &Page,
-    operator: &SignedInOperator,
+    operator: &Operator,
     form: BrandingForm,
     errors: Vec<Shown>,
     previewing: bool,
@@ -111,10 +111,9 @@ fn paragraphs(text: &str) -> Vec<String> {
 /// `GET /admin/apparence`.
 pub async fn form(
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::EditBranding>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::EditBranding)?;
     let form = current(&page);
     render(
         &page,
@@ -135,11 +134,10 @@ pub struct PreviewQuery {
 
 /// `GET /admin/apparence/apercu.css?primary=…&secondary=…`: the preview's colours.
 pub async fn preview_css(
-    page: Page,
-    operator: SignedInOperator,
+    _page: Page,
+    _operator: ConsoleOf<right::EditBranding>,
     Query(query): Query<PreviewQuery>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::EditBranding)?;
     let (Ok(p), Ok(s)) = (parse_color(&query.primary), parse_color(&query.secondary)) else {
         return Err(PageError::BadRequest);
     };
@@ -155,11 +153,10 @@ pub async fn preview_css(
 pub async fn save(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::EditBranding>,
     _headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::EditBranding)?;
     let mut form = current(&page);
     let (mut csrf, mut action, mut remove_logo) = (String::new(), String::new(), false);
     let mut logo: Option<Vec<u8>> = None;

@@ -21,6 +21,7 @@ use crate::tenancy::files::parse_color;
 use crate::tenancy::{TenantId, TenantKind, TenantSlug};
 use crate::web::Ground;
 use crate::web::console::Action;
+use crate::web::console::Operator;
 use crate::web::console::SignedInOperator;
 use crate::web::console::render_console;
 use crate::web::console::{NoticeQuery, notice};
@@ -138,7 +139,7 @@ async fn local_module(
 /// Labels that already mean something under the base domain.
 const RESERVED_SLUGS: [&str; 4] = ["www", "api", "admin", "static"];
 
-fn national_only(page: &Page, operator: &SignedInOperator) -> Result<(), PageError> {
+fn national_only(page: &Page, operator: &Operator) -> Result<(), PageError> {
     if page.tenant.kind != TenantKind::National {
         return Err(PageError::NotFound);
     }
@@ -182,7 +183,7 @@ pub async fn list(
 async fn render(
     state: &Ground,
     page: &Page,
-    operator: &SignedInOperator,
+    operator: &Operator,
     notice: Option<String>,
     errors: ModuleErrors,
     status: StatusCode,

@@ -13,8 +13,8 @@ use crate::mail::{OutgoingMail, queue};
 use crate::operators::{Role, invitations, queries as operators};
 use crate::tenancy::{Tenant, TenantKind, TenantTx};
 use crate::web::Ground;
-use crate::web::console::Action;
-use crate::web::console::SignedInOperator;
+use crate::web::console::Operator;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::console::{NoticeQuery, notice, render_console};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
@@ -45,9 +45,9 @@ struct TeamErrors {
 }
 
 /// The roles one may invite to this space.
-fn invitable_roles(page: &Page, operator: &SignedInOperator) -> Vec<RoleOption> {
+fn invitable_roles(page: &Page, operator: &Operator) -> Vec<RoleOption> {
     let mut roles: Vec<Role> = Role::LOCAL.to_vec();
-    if page.tenant.kind == TenantKind::National && operator.0.national_admin {
+    if page.tenant.kind == TenantKind::National && operator.national_admin {
         roles.insert(0, Role::NationalAdmin);
     }
     roles
@@ -63,10 +63,9 @@ fn invitable_roles(page: &Page, operator: &SignedInOperator) -> Vec<RoleOption> 
 pub async fn team(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::InviteOperators>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::InviteOperators)?;
     render_team(
         &state,
         &page,
@@ -81,7 +80,7 @@ pub async fn team(
 async fn render_team(
     state: &Ground,
     page: &Page,
-    operator: &SignedInOperator,
+    operator: &Operator,
     notice: Option<String>,
     errors: TeamErrors,
     status: StatusCode,
@@ -188,10 +187,9 @@ pub struct InviteForm {
 pub async fn invite_operator(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::InviteOperators>,
     CsrfForm(form): CsrfForm<InviteForm>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::InviteOperators)?;
     let role = Role::parse(&form.role)
         .filter(|r| invitable_roles(&page, &operator).iter().any(|o| o.value == r.as_str()))
         .ok_or(PageError::BadRequest)?;
@@ -225,10 +223,9 @@ pub async fn add_staff(
     State(state): State<Ground>,
     State(sessions): State<SessionCache>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::InviteParticipants>,
     CsrfForm(form): CsrfForm<StaffForm>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::InviteParticipants)?;
     let mut valid = Vec::new();
     let mut problems = Vec::new();
     let mut refused = Vec::new();
@@ -323,10 +320,9 @@ pub async fn remove_staff(
     State(state): State<Ground>,
     State(sessions): State<SessionCache>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::InviteParticipants>,
     CsrfForm(form): CsrfForm<RemoveStaffForm>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::InviteParticipants)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let removed = sqlx::query("DELETE FROM staff_members WHERE tenant_id = $1 AND email = $2")
         .bind(tx.tenant_id())

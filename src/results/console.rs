@@ -14,9 +14,9 @@ use crate::error::PageError;
 use crate::results::cache::ResultsCache;
 use crate::results::decisions::{self, Decision};
 use crate::web::Ground;
-use crate::web::console::Action;
-use crate::web::console::SignedInOperator;
+use crate::web::console::Operator;
 use crate::web::console::render_console;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::csrf::CheckedForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -149,7 +149,7 @@ async fn kept_view(
     })
 }
 
-fn render(page: &Page, operator: &SignedInOperator, view: View, status: StatusCode) -> Result<Response, PageError> {
+fn render(page: &Page, operator: &Operator, view: View, status: StatusCode) -> Result<Response, PageError> {
     render_console(page, operator, "console_results.html", "/admin/campagnes", view, status)
 }
 
@@ -157,11 +157,10 @@ fn render(page: &Page, operator: &SignedInOperator, view: View, status: StatusCo
 pub async fn form(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageCampaigns>,
     Path(id): Path<Uuid>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ManageCampaigns)?;
     let notice = query.fait.as_deref().map(|f| page.text(&format!("results.done.{f}")));
     let view = view(&state, &page, id, Vec::new(), notice).await?;
     render(&page, &operator, view, StatusCode::OK)
@@ -182,11 +181,10 @@ pub async fn save(
     State(campaigns): State<CampaignCache>,
     State(results): State<ResultsCache>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageCampaigns>,
     Path(id): Path<Uuid>,
     checked: CheckedForm<ResultsForm>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ManageCampaigns)?;
     let (form, refused) = checked.shown(|f| f == "synthesis")?;
     let synthesis = form.synthesis;
     let problem = match refused {
@@ -298,11 +296,10 @@ pub async fn save_decision(
     State(state): State<Ground>,
     State(results): State<ResultsCache>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageCampaigns>,
     Path(id): Path<Uuid>,
     checked: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ManageCampaigns)?;
     // A refused character in a field the form does not show as text: the French page.
     let (pairs, refused) = checked.shown(|f| ["title", "explanation"].contains(&f))?;
     let form = DecisionForm::from_pairs(pairs);
@@ -391,11 +388,10 @@ pub struct NewsForm {
 pub async fn save_news(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageCampaigns>,
     Path(id): Path<Uuid>,
     checked: CheckedForm<NewsForm>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ManageCampaigns)?;
     let (form, refused) = checked.shown(|f| ["title", "body"].contains(&f))?;
     let post = match form.id.as_deref().filter(|s| !s.is_empty()) {
         Some(text) => Some(text.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{EditView, checked, choice_questions, load, may_edit, question_views, render_edit, shown};
+use super::{EditView, checked, choice_questions, load, question_views, render_edit, shown};
 use crate::campaigns::authoring::{self, CampaignForm, Problem, StoreProblem};
 use crate::campaigns::queries::CampaignDetail;
 use crate::db::changes::Forget;
@@ -15,7 +15,8 @@ use crate::surveys::Question;
 use crate::surveys::authoring::QuestionForm;
 use crate::tenancy::TenantKind;
 use crate::web::Ground;
-use crate::web::console::{Action, NoticeQuery, SignedInOperator, notice, render_console};
+use crate::web::console::{ConsoleOf, right};
+use crate::web::console::{NoticeQuery, notice, render_console};
 use crate::web::csrf::CheckedForm;
 use crate::web::i18n::format_period;
 use crate::web::markdown::render_markdown;
@@ -23,8 +24,7 @@ use crate::web::page::Page;
 use crate::web::pages::see_other;
 
 /// `GET /admin/campagnes/nouvelle`.
-pub async fn new_form(page: Page, operator: SignedInOperator) -> Result<Response, PageError> {
-    may_edit(&page, &operator)?;
+pub async fn new_form(page: Page, operator: ConsoleOf<right::ManageCampaigns>) -> Result<Response, PageError> {
     let form = CampaignForm::new_default(chrono::Utc::now().date_naive());
     render_edit(&page, &operator, None, form, Vec::new(), &[], None, StatusCode::OK)
 }
@@ -33,10 +33,9 @@ pub async fn new_form(page: Page, operator: SignedInOperator) -> Result<Response
 pub async fn create(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageCampaigns>,
     CheckedForm { form, refused }: CheckedForm<CampaignForm>,
 ) -> Result<Response, PageError> {
-    may_edit(&page, &operator)?;
     let draft = match checked(refused, authoring::CAMPAIGN_TEXT_FIELDS, || form.parse())? {
         Ok(draft) => draft,
         Err(problems) => {
@@ -85,11 +84,10 @@ pub async fn create(
 pub async fn edit(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageCampaigns>,
     Path(id): Path<Uuid>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
-    may_edit(&page, &operator)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let (campaign, questions) = load(&mut tx, id).await?;
     tx.commit().await?;
@@ -120,11 +118,10 @@ pub async fn update(
     State(state): State<Ground>,
     State(forget): State<Forget>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageCampaigns>,
     Path(id): Path<Uuid>,
     CheckedForm { form, refused }: CheckedForm<CampaignForm>,
 ) -> Result<Response, PageError> {
-    may_edit(&page, &operator)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let (campaign, questions) = load(&mut tx, id).await?;
     let draft = match checked(refused, authoring::CAMPAIGN_TEXT_FIELDS, || form.parse())? {
@@ -184,10 +181,9 @@ pub async fn update(
 pub async fn preview(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    _operator: ConsoleOf<right::View>,
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::View)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let (campaign, questions) = load(&mut tx, id).await?;
     tx.commit().await?;

@@ -25,7 +25,7 @@ use crate::error::PageError;
 use crate::surveys::Question;
 use crate::surveys::authoring::QuestionForm;
 use crate::tenancy::{TenantKind, TenantTx};
-use crate::web::console::{Action, SignedInOperator, render_console};
+use crate::web::console::{Operator, render_console};
 use crate::web::page::Page;
 
 #[derive(Serialize)]
@@ -90,14 +90,10 @@ pub(super) fn choice_questions(questions: &[Question]) -> Vec<(Uuid, String)> {
         .collect()
 }
 
-pub(super) fn may_edit(page: &Page, operator: &SignedInOperator) -> Result<(), PageError> {
-    operator.may(&page.tenant, Action::ManageCampaigns)
-}
-
 #[allow(clippy::too_many_arguments)]
 pub(super) fn render_edit(
     page: &Page,
-    operator: &SignedInOperator,
+    operator: &Operator,
     campaign: Option<&CampaignDetail>,
     form: CampaignForm,
     errors: Vec<Shown>,
@@ -152,7 +148,7 @@ pub(super) fn checked<T>(
 /// The saved campaign's page again, with one problem (a locale key) on `field`.
 pub(super) fn refuse(
     page: &Page,
-    operator: &SignedInOperator,
+    operator: &Operator,
     campaign: &CampaignDetail,
     questions: &[Question],
     field: &'static str,
@@ -165,7 +161,7 @@ pub(super) fn refuse(
 /// [`refuse`] with a message already worded (one that carries figures, such as a quota's).
 pub(super) fn refuse_with(
     page: &Page,
-    operator: &SignedInOperator,
+    operator: &Operator,
     campaign: &CampaignDetail,
     questions: &[Question],
     field: &'static str,

@@ -6,12 +6,12 @@ use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{load, may_edit, refuse, refuse_with};
+use super::{load, refuse, refuse_with};
 use crate::campaigns::authoring;
 use crate::db::changes::Forget;
 use crate::error::PageError;
 use crate::web::Ground;
-use crate::web::console::SignedInOperator;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -26,11 +26,10 @@ pub async fn publish(
     State(state): State<Ground>,
     State(forget): State<Forget>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageCampaigns>,
     Path(id): Path<Uuid>,
     CsrfForm(form): CsrfForm<PublishForm>,
 ) -> Result<Response, PageError> {
-    may_edit(&page, &operator)?;
     let publish = match form.action.as_str() {
         "publier" => true,
         "retirer" => false,
@@ -101,11 +100,10 @@ pub async fn upload_cover(
     State(state): State<Ground>,
     State(forget): State<Forget>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageCampaigns>,
     Path(id): Path<Uuid>,
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    may_edit(&page, &operator)?;
     let (mut csrf, mut alt, mut bytes, mut too_big) = (String::new(), String::new(), Vec::new(), false);
     while let Some(mut field) = multipart.next_field().await.map_err(crate::web::uploads::refused)? {
         match field.name().unwrap_or_default() {

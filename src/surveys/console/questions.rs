@@ -7,12 +7,12 @@ use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{checked, load, may_edit, render_edit, shown};
+use super::{checked, load, render_edit, shown};
 use crate::campaigns::authoring::{CampaignForm, Problem};
 use crate::error::PageError;
 use crate::surveys::authoring::{self as question_authoring, QuestionForm, RemoveProblem};
 use crate::web::Ground;
-use crate::web::console::SignedInOperator;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::csrf::{CheckedForm, CsrfForm};
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -21,11 +21,10 @@ use crate::web::pages::see_other;
 pub async fn add_question(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageCampaigns>,
     Path(id): Path<Uuid>,
     CheckedForm { form, refused }: CheckedForm<QuestionForm>,
 ) -> Result<Response, PageError> {
-    may_edit(&page, &operator)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let (campaign, questions) = load(&mut tx, id).await?;
     match checked(refused, question_authoring::QUESTION_TEXT_FIELDS, || {
@@ -65,11 +64,10 @@ pub async fn add_question(
 pub async fn update_question(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageCampaigns>,
     Path((id, question)): Path<(Uuid, Uuid)>,
     CheckedForm { form, refused }: CheckedForm<QuestionForm>,
 ) -> Result<Response, PageError> {
-    may_edit(&page, &operator)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let (campaign, questions) = load(&mut tx, id).await?;
     let position = questions
@@ -118,11 +116,10 @@ pub struct MoveForm {
 pub async fn move_question(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageCampaigns>,
     Path((id, question)): Path<(Uuid, Uuid)>,
     CsrfForm(form): CsrfForm<MoveForm>,
 ) -> Result<Response, PageError> {
-    may_edit(&page, &operator)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let (campaign, questions) = load(&mut tx, id).await?;
     let up = match form.direction.as_str() {
@@ -148,11 +145,10 @@ pub async fn move_question(
 pub async fn remove_question(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageCampaigns>,
     Path((id, question)): Path<(Uuid, Uuid)>,
     CsrfForm(_): CsrfForm<crate::accounts::pages::Empty>,
 ) -> Result<Response, PageError> {
-    may_edit(&page, &operator)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let (campaign, questions) = load(&mut tx, id).await?;
     let why = match question_authoring::remove_question(&mut tx, id, question).await? {

@@ -130,10 +130,10 @@ where
     }
 }
 
-impl SignedInOperator {
+impl Operator {
     /// `Err(NotAllowed)` unless the operator may take `action` in `space`.
     pub fn may(&self, space: &crate::tenancy::Tenant, action: Action) -> Result<(), PageError> {
-        if allowed(&self.0, space, action) {
+        if allowed(self, space, action) {
             Ok(())
         } else {
             Err(PageError::NotAllowed)
@@ -141,8 +141,23 @@ impl SignedInOperator {
     }
 }
 
+impl AsRef<Operator> for Operator {
+    fn as_ref(&self) -> &Operator {
+        self
+    }
+}
+
 impl AsRef<Operator> for SignedInOperator {
     fn as_ref(&self) -> &Operator {
+        &self.0
+    }
+}
+
+/// The operator, for what the handler asks of them beyond the extractor (`operator.may(…)`,
+/// their name, a helper taking `&Operator`).
+impl std::ops::Deref for SignedInOperator {
+    type Target = Operator;
+    fn deref(&self) -> &Operator {
         &self.0
     }
 }
@@ -171,6 +186,13 @@ where
 
 impl<R: Right> AsRef<Operator> for ConsoleOf<R> {
     fn as_ref(&self) -> &Operator {
+        &self.0
+    }
+}
+
+impl<R: Right> std::ops::Deref for ConsoleOf<R> {
+    type Target = Operator;
+    fn deref(&self) -> &Operator {
         &self.0
     }
 }

@@ -10,8 +10,7 @@ use uuid::Uuid;
 
 use crate::error::PageError;
 use crate::web::Ground;
-use crate::web::console::Action;
-use crate::web::console::SignedInOperator;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -25,11 +24,10 @@ use super::view::*;
 pub async fn draw(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageWorkshops>,
     Path(id): Path<Uuid>,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ManageWorkshops)?;
     let f: BTreeMap<String, String> = fields.into_iter().map(|(k, v)| (k, v.trim().to_owned())).collect();
     let (campaign, recruitment, pool, existing) = load(&state, &page, id).await?;
     let Some(recruitment) = recruitment else {

@@ -22,8 +22,8 @@ use uuid::Uuid;
 use crate::db::changes::Forget;
 use crate::error::PageError;
 use crate::web::Ground;
-use crate::web::console::Action;
-use crate::web::console::SignedInOperator;
+use crate::web::console::Operator;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::console::{NoticeQuery, notice};
 use crate::web::page::Page;
 
@@ -33,11 +33,10 @@ use view::*;
 pub async fn show(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageWorkshops>,
     Path(id): Path<Uuid>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ManageWorkshops)?;
     let (campaign, recruitment, pool, draw) = load(&state, &page, id).await?;
     let n = notice(&page, &query);
     render(
@@ -59,7 +58,7 @@ pub async fn show(
 async fn render_again(
     state: &Ground,
     page: &Page,
-    operator: &SignedInOperator,
+    operator: &Operator,
     id: Uuid,
     form: &BTreeMap<String, String>,
     problems: Vec<String>,

@@ -6,8 +6,7 @@ use uuid::Uuid;
 
 use crate::error::PageError;
 use crate::web::Ground;
-use crate::web::console::Action;
-use crate::web::console::SignedInOperator;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -20,11 +19,10 @@ use crate::workshops::queries::{self};
 pub async fn send_invitations(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageWorkshops>,
     Path(id): Path<Uuid>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ManageWorkshops)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
         .await?
@@ -51,11 +49,10 @@ pub async fn send_invitations(
 pub async fn assign_sessions(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageWorkshops>,
     Path(id): Path<Uuid>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ManageWorkshops)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
         .await?
@@ -89,11 +86,10 @@ pub async fn assign_sessions(
 pub async fn record_attendance(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageWorkshops>,
     Path(id): Path<Uuid>,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ManageWorkshops)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
         .await?

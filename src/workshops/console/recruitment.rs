@@ -13,8 +13,7 @@ use crate::campaigns::authoring;
 use crate::db::changes::Forget;
 use crate::error::PageError;
 use crate::web::Ground;
-use crate::web::console::Action;
-use crate::web::console::SignedInOperator;
+use crate::web::console::{ConsoleOf, right};
 use crate::web::csrf::{CheckedForm, CsrfForm};
 use crate::web::page::Page;
 use crate::web::pages::see_other;
@@ -30,11 +29,10 @@ pub async fn open(
     State(state): State<Ground>,
     State(forget): State<Forget>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageWorkshops>,
     Path(id): Path<Uuid>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ManageWorkshops)?;
     let mut tx = state.db.begin(&page.tenant).await?;
     authoring::find(&mut tx, id).await?.ok_or(PageError::NotFound)?;
     let criteria = standard_criteria(&page.tenant.departements);
@@ -58,11 +56,10 @@ pub async fn open(
 pub async fn add_session(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageWorkshops>,
     Path(id): Path<Uuid>,
     checked: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ManageWorkshops)?;
     // A refused character (a NUL...): the form again with the rest of the entry, nothing stored;
     // in a field the form does not show, the French page.
     let (fields, refused) = checked.shown(|f| SESSION_FIELDS.contains(&f))?;
@@ -134,11 +131,10 @@ pub async fn add_session(
 pub async fn add_question(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageWorkshops>,
     Path(id): Path<Uuid>,
     checked: CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ManageWorkshops)?;
     let (fields, refused) = checked.shown(|f| f.starts_with("q_"))?;
     let mut form: BTreeMap<String, String> = fields.into_iter().filter(|(k, _)| k.starts_with("q_")).collect();
     let mut tx = state.db.begin(&page.tenant).await?;
@@ -192,11 +188,10 @@ pub async fn add_question(
 pub async fn remove_question(
     State(state): State<Ground>,
     page: Page,
-    operator: SignedInOperator,
+    operator: ConsoleOf<right::ManageWorkshops>,
     Path((id, key)): Path<(Uuid, String)>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    operator.may(&page.tenant, Action::ManageWorkshops)?;
     if !key.starts_with("custom_") {
         return Err(PageError::BadRequest);
     }

@@ -13,7 +13,7 @@ use crate::campaigns::authoring;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
 use crate::web::Ground;
-use crate::web::console::SignedInOperator;
+use crate::web::console::Operator;
 use crate::web::console::render_console;
 use crate::web::page::Page;
 use crate::workshops::applications::{Recruitment, find_recruitment};
@@ -186,7 +186,7 @@ pub(super) fn counts(
 )]
 pub(super) fn render(
     page: &Page,
-    operator: &SignedInOperator,
+    operator: &Operator,
     campaign: &CampaignDetail,
     recruitment: Option<&Recruitment>,
     pool: &[Volunteer],
