@@ -173,6 +173,31 @@ pub(super) fn refuse_with(
     render_edit(page, operator, Some(campaign), form, errors, questions, None, status)
 }
 
+/// The saved campaign's page again, with the problems of one question's form: `which` names
+/// the question (`None`: the form that adds one, shown with `form` as typed).
+pub(super) fn refuse_question(
+    page: &Page,
+    operator: &Operator,
+    (campaign, questions): (&CampaignDetail, &[Question]),
+    which: Option<Uuid>,
+    problems: &[Problem],
+    form: QuestionForm,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let errors = (which, shown(page, problems), form);
+    let campaign_form = CampaignForm::from_campaign(campaign);
+    render_edit(
+        page,
+        operator,
+        Some(campaign),
+        campaign_form,
+        Vec::new(),
+        questions,
+        Some(errors),
+        status,
+    )
+}
+
 pub(super) async fn load(tx: &mut TenantTx, id: Uuid) -> Result<(CampaignDetail, Vec<Question>), PageError> {
     let campaign = authoring::find(tx, id).await?.ok_or(PageError::NotFound)?;
     let questions = crate::surveys::queries::list_questions(tx, &campaign).await?;

@@ -7,8 +7,8 @@ use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{checked, load, render_edit, shown};
-use crate::campaigns::authoring::{CampaignForm, Problem};
+use super::{checked, load, refuse_question};
+use crate::campaigns::authoring::Problem;
 use crate::error::PageError;
 use crate::surveys::authoring::{self as question_authoring, QuestionForm, RemoveProblem};
 use crate::web::Ground;
@@ -44,18 +44,8 @@ pub async fn add_question(
             see_other(&format!("/admin/campagnes/{id}?fait=question#questions"))
         }
         Err(problems) => {
-            let errors = (None, shown(&page, &problems), form);
-            let form = CampaignForm::from_campaign(&campaign);
-            render_edit(
-                &page,
-                &operator,
-                Some(&campaign),
-                form,
-                Vec::new(),
-                &questions,
-                Some(errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            refuse_question(&page, &operator, (&campaign, &questions), None, &problems, form, status)
         }
     }
 }
@@ -91,17 +81,15 @@ pub async fn update_question(
             see_other(&format!("/admin/campagnes/{id}?fait=question#q-{question}"))
         }
         Err(problems) => {
-            let errors = (Some(question), shown(&page, &problems), form);
-            let form = CampaignForm::from_campaign(&campaign);
-            render_edit(
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            refuse_question(
                 &page,
                 &operator,
-                Some(&campaign),
+                (&campaign, &questions),
+                Some(question),
+                &problems,
                 form,
-                Vec::new(),
-                &questions,
-                Some(errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
         }
     }
@@ -169,26 +157,19 @@ pub async fn remove_question(
         Err(RemoveProblem::Referenced) => "authoring.question_referenced",
     };
     drop(tx);
-    let errors = (
-        Some(question),
-        shown(
-            &page,
-            &[Problem {
-                field: "label",
-                message: why,
-            }],
-        ),
-        QuestionForm::default(),
-    );
-    let form = CampaignForm::from_campaign(&campaign);
-    render_edit(
+    let problems = [Problem {
+        field: "label",
+        message: why,
+    }];
+    let form = QuestionForm::default();
+    let status = StatusCode::CONFLICT;
+    refuse_question(
         &page,
         &operator,
-        Some(&campaign),
+        (&campaign, &questions),
+        Some(question),
+        &problems,
         form,
-        Vec::new(),
-        &questions,
-        Some(errors),
-        StatusCode::CONFLICT,
+        status,
     )
 }

@@ -10,8 +10,33 @@
 use super::{Operator, Role};
 use crate::tenancy::{Tenant, TenantKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
+/// Declares [`Action`], [`Action::ALL`] and one marker type per action in [`right`], from one
+/// list, so that a new action cannot miss its marker or its place in the tested matrix.
+macro_rules! actions {
+    ($($(#[$doc:meta])* $action:ident,)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($(#[$doc])* $action,)*
+        }
+
+        impl Action {
+            pub const ALL: &[Action] = &[$(Action::$action),*];
+        }
+
+        /// One marker type per [`Action`], named like it: `ConsoleOf<right::Moderate>`.
+        pub mod right {
+            $(
+                #[doc = concat!("The right to `", stringify!($action), "` (see [`super::Action`]).")]
+                pub struct $action;
+                impl super::Right for $action {
+                    const ACTION: super::Action = super::Action::$action;
+                }
+            )*
+        }
+    };
+}
+
+actions! {
     /// Open the console and its read-only pages (dashboard, participants, results).
     View,
     /// Activate, suspend, resume and configure Caf modules; invite their first operator.
@@ -40,21 +65,6 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
-        Action::View,
-        Action::ManageModules,
-        Action::ViewMetering,
-        Action::ManageCampaigns,
-        Action::EditBranding,
-        Action::Moderate,
-        Action::InviteOperators,
-        Action::InviteParticipants,
-        Action::Export,
-        Action::ViewAudit,
-        Action::Analyse,
-        Action::ManageWorkshops,
-    ];
-
     /// Taken only on the national space.
     pub fn national_only(self) -> bool {
         matches!(self, Action::ManageModules | Action::ViewMetering)
@@ -82,33 +92,6 @@ pub fn allowed(operator: &Operator, space: &Tenant, action: Action) -> bool {
 /// who may take `R::ACTION` in the request's space.
 pub trait Right: Send + Sync + 'static {
     const ACTION: Action;
-}
-
-/// One marker type per [`Action`], named like it: `ConsoleOf<right::Moderate>`.
-pub mod right {
-    macro_rules! markers {
-        ($($action:ident),* $(,)?) => {$(
-            #[doc = concat!("The right to `", stringify!($action), "` (see [`super::Action`]).")]
-            pub struct $action;
-            impl super::Right for $action {
-                const ACTION: super::Action = super::Action::$action;
-            }
-        )*};
-    }
-    markers!(
-        View,
-        ManageModules,
-        ViewMetering,
-        ManageCampaigns,
-        EditBranding,
-        Moderate,
-        InviteOperators,
-        InviteParticipants,
-        Export,
-        ViewAudit,
-        Analyse,
-        ManageWorkshops,
-    );
 }
 
 #[cfg(test)]
@@ -186,7 +169,7 @@ mod tests {
                 } else {
                     TenantKind::Local
                 });
-                for action in Action::ALL {
+                for &action in Action::ALL {
                     assert_eq!(
                         allowed(person, &here, action),
                         expected(who, action, national),

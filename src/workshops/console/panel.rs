@@ -5,14 +5,27 @@ use axum::response::Response;
 use uuid::Uuid;
 
 use crate::error::PageError;
+use crate::tenancy::TenantTx;
 use crate::web::Ground;
 use crate::web::console::{ConsoleOf, right};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
-use crate::workshops::applications::find_recruitment;
-use crate::workshops::assignment::{self};
-use crate::workshops::queries::{self};
+use crate::workshops::applications::{Recruitment, find_recruitment};
+use crate::workshops::assignment;
+use crate::workshops::queries::{self, DrawRecord, SelectionRow};
+
+/// The campaign's recruitment and its draw, or 404 (no recruitment, or no draw yet).
+async fn drawn(tx: &mut TenantTx, campaign: Uuid) -> Result<(Recruitment, DrawRecord, Vec<SelectionRow>), PageError> {
+    let tenant = tx.tenant_id();
+    let recruitment = find_recruitment(tx, tenant, campaign)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let (draw, selections) = queries::find_draw(tx, recruitment.id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    Ok((recruitment, draw, selections))
+}
 
 /// `POST /admin/campagnes/{id}/ateliers/invitations`: mails everyone drawn who has no link yet
 /// (answer within 7 days).
@@ -24,12 +37,7 @@ pub async fn send_invitations(
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
-    let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    let (draw, _) = queries::find_draw(&mut tx, recruitment.id)
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let (_, draw, _) = drawn(&mut tx, id).await?;
     let sent = crate::workshops::invitations::send_invitations(&mut tx, draw.id, &page.origin.base_url(), 7).await?;
     crate::audit::record(
         &mut tx,
@@ -54,12 +62,7 @@ pub async fn assign_sessions(
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
-    let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    let (draw, _) = queries::find_draw(&mut tx, recruitment.id)
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let (recruitment, draw, _) = drawn(&mut tx, id).await?;
     // Answers, promotions and other assignments of this draw wait: capacities hold.
     crate::workshops::invitations::lock_draw(&mut tx, draw.id).await?;
     let (_, selections) = queries::find_draw(&mut tx, recruitment.id)
@@ -91,12 +94,7 @@ pub async fn record_attendance(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
-    let recruitment = find_recruitment(&mut tx, page.tenant.id, id)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    let (draw, selections) = queries::find_draw(&mut tx, recruitment.id)
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let (recruitment, draw, selections) = drawn(&mut tx, id).await?;
     let value = |name: String| fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str());
     let mut marks = Vec::new();
     for s in selections
