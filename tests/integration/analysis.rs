@@ -437,6 +437,71 @@ async fn the_analysis_page_runs_for_analysts_and_not_for_moderators() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     assert!(html.contains("Comment le score est-il calculé"), "{html}");
+
+    // Refused entries come back in their form, as typed, next to their message; nothing stored.
+    let csrf = analyst.csrf(&page).await;
+    let (status, _, html) = analyst.post_form(&page, &[("csrf", &csrf), ("themes", "douze")]).await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains(r#"value="douze""#) && html.contains("un nombre de 1 à 100"),
+        "{html}"
+    );
+    let theme = html
+        .split(r#"id="theme-"#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a theme on the page")
+        .to_owned();
+    let themes = format!("{page}/themes");
+    let long = "Logement ".repeat(14);
+    let (status, _, html) = analyst
+        .post_form(
+            &themes,
+            &[
+                ("csrf", &csrf),
+                ("theme", &theme),
+                ("action", "renommer"),
+                ("name", &long),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains(&format!(r#"value="{long}""#)),
+        "the typed name is kept: {html}"
+    );
+    assert!(
+        html.contains(r#"aria-invalid="true" aria-describedby="name-error-"#),
+        "{html}"
+    );
+    let (status, _, html) = analyst
+        .post_form(
+            &themes,
+            &[
+                ("csrf", &csrf),
+                ("theme", &theme),
+                ("action", "separer"),
+                ("phrase", "x"),
+                ("name", "Aides"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains(r#"value="x""#) && html.contains(r#"value="Aides""#),
+        "{html}"
+    );
+    assert!(
+        html.contains("expression doit compter de 2 à 120 caractères"),
+        "{html}"
+    );
+    let edits: i64 = sqlx::query_scalar("SELECT count(*) FROM analysis_edits WHERE campaign_id = $1")
+        .bind(campaign)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    assert_eq!(edits, 0);
+
     let (status, csv) = analyst.get(&format!("{page}/export/themes.csv")).await;
     assert_eq!(status, 200);
     assert!(csv.starts_with('\u{feff}') && csv.contains("expressions clés"), "{csv}");
