@@ -149,15 +149,18 @@ pub async fn preview_css(
     Ok(response)
 }
 
-/// `POST /admin/apparence` (multipart, for the logo): preview or save.
-pub async fn save(
-    State(state): State<Ground>,
-    page: Page,
-    operator: ConsoleOf<right::EditBranding>,
-    _headers: HeaderMap,
-    mut multipart: Multipart,
-) -> Result<Response, PageError> {
-    let mut form = current(&page);
+/// What the branding form sent: the fields over the space's current branding, the logo's
+/// bytes (or that they were over the limit).
+struct Sent {
+    form: BrandingForm,
+    csrf: String,
+    action: String,
+    remove_logo: bool,
+    logo: Option<Vec<u8>>,
+    too_big: bool,
+}
+
+async fn read_sent(mut form: BrandingForm, multipart: &mut Multipart) -> Result<Sent, PageError> {
     let (mut csrf, mut action, mut remove_logo) = (String::new(), String::new(), false);
     let mut logo: Option<Vec<u8>> = None;
     let mut too_big = false;
@@ -182,6 +185,32 @@ pub async fn save(
             _ => {}
         }
     }
+    Ok(Sent {
+        form,
+        csrf,
+        action,
+        remove_logo,
+        logo,
+        too_big,
+    })
+}
+
+/// `POST /admin/apparence` (multipart, for the logo): preview or save.
+pub async fn save(
+    State(state): State<Ground>,
+    page: Page,
+    operator: ConsoleOf<right::EditBranding>,
+    _headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let Sent {
+        mut form,
+        csrf,
+        action,
+        remove_logo,
+        logo,
+        too_big,
+    } = read_sent(current(&page), &mut multipart).await?;
     if !crate::web::csrf::csrf_valid(&state.csrf_key, page.tenant.id, &page.visitor, &csrf) {
         return Err(PageError::Forbidden);
     }

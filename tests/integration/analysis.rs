@@ -491,10 +491,7 @@ async fn the_analysis_page_runs_for_analysts_and_not_for_moderators() {
         html.contains(r#"value="x""#) && html.contains(r#"value="Aides""#),
         "{html}"
     );
-    assert!(
-        html.contains("expression doit compter de 2 à 120 caractères"),
-        "{html}"
-    );
+    assert!(html.contains("expression doit compter de 2 à 120 caractères"), "{html}");
     let edits: i64 = sqlx::query_scalar("SELECT count(*) FROM analysis_edits WHERE campaign_id = $1")
         .bind(campaign)
         .fetch_one(&owner)

@@ -14,7 +14,9 @@ use crate::web::console::{ConsoleOf, right};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
+use crate::workshops::applications::Recruitment;
 use crate::workshops::criteria::{CriterionKind, PercentQuotas, build_instance};
+use crate::workshops::queries::Volunteer;
 use crate::workshops::queries::{self, NewDraw};
 use crate::workshops::selection::{self, LeximinOptions, SelectionError, stats};
 
@@ -53,41 +55,10 @@ pub async fn draw(
     let Some(seats) = f.get("seats").and_then(|s| s.parse::<u32>().ok()).filter(|&s| s > 0) else {
         return fail(vec![page.text("workshops_console.seats_invalid")], existing);
     };
-    let mut quotas = PercentQuotas::new();
-    let mut bad = Vec::new();
-    for c in recruitment.criteria.iter().filter(|c| c.kind != CriterionKind::Text) {
-        for (i, o) in c.options.iter().enumerate() {
-            let read = |kind: &str| -> Result<Option<f64>, ()> {
-                match f.get(&quota_field(kind, &c.key, i)).map(String::as_str) {
-                    None | Some("") => Ok(None),
-                    Some(v) => v
-                        .replace(',', ".")
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|p| (0.0..=100.0).contains(p))
-                        .map(Some)
-                        .ok_or(()),
-                }
-            };
-            match (read("min"), read("max")) {
-                (Ok(None), Ok(None)) => {}
-                (Ok(lo), Ok(hi)) => {
-                    quotas
-                        .entry(c.key.clone())
-                        .or_default()
-                        .insert(o.clone(), (lo.unwrap_or(0.0), hi.unwrap_or(100.0)));
-                }
-                _ => bad.push(format!(
-                    "{} : {o} — {}",
-                    c.label,
-                    page.text("workshops_console.percent_invalid")
-                )),
-            }
-        }
-    }
-    if !bad.is_empty() {
-        return fail(bad, existing);
-    }
+    let quotas = match read_quotas(&page, &recruitment, &f) {
+        Ok(quotas) => quotas,
+        Err(bad) => return fail(bad, existing),
+    };
     let answers: Vec<_> = pool.iter().map(|v| v.answers.clone()).collect();
     let (instance, dimensions) = build_instance(&recruitment.criteria, &quotas, seats, &answers);
     let seed: u64 = rand::random();
@@ -118,23 +89,7 @@ pub async fn draw(
         Err(e) => return Err(anyhow::anyhow!("selection: {e}").into()),
     };
     let spread = stats::spread(&fair.probabilities);
-    let mut rows = Vec::with_capacity(pool.len());
-    for (seat, &i) in drawn.panel.iter().enumerate() {
-        rows.push((
-            pool[i].application_id,
-            fair.probabilities[i],
-            Some(seat as i32 + 1),
-            None,
-        ));
-    }
-    for (rank, &i) in drawn.waitlist.iter().enumerate() {
-        rows.push((
-            pool[i].application_id,
-            fair.probabilities[i],
-            None,
-            Some(rank as i32 + 1),
-        ));
-    }
+    let rows = draw_rows(&pool, &fair.probabilities, &drawn);
     let algorithm = if fair.complete {
         "leximin"
     } else {
@@ -170,6 +125,65 @@ pub async fn draw(
     .await?;
     tx.commit().await?;
     see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}
+
+/// The quotas typed as percentages (decimal comma or point, 0 to 100; empty: no bound), or
+/// each refused one in words.
+fn read_quotas(
+    page: &Page,
+    recruitment: &Recruitment,
+    f: &BTreeMap<String, String>,
+) -> Result<PercentQuotas, Vec<String>> {
+    let mut quotas = PercentQuotas::new();
+    let mut bad = Vec::new();
+    for c in recruitment.criteria.iter().filter(|c| c.kind != CriterionKind::Text) {
+        for (i, o) in c.options.iter().enumerate() {
+            let read = |kind: &str| -> Result<Option<f64>, ()> {
+                match f.get(&quota_field(kind, &c.key, i)).map(String::as_str) {
+                    None | Some("") => Ok(None),
+                    Some(v) => v
+                        .replace(',', ".")
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|p| (0.0..=100.0).contains(p))
+                        .map(Some)
+                        .ok_or(()),
+                }
+            };
+            match (read("min"), read("max")) {
+                (Ok(None), Ok(None)) => {}
+                (Ok(lo), Ok(hi)) => {
+                    quotas
+                        .entry(c.key.clone())
+                        .or_default()
+                        .insert(o.clone(), (lo.unwrap_or(0.0), hi.unwrap_or(100.0)));
+                }
+                _ => bad.push(format!(
+                    "{} : {o} — {}",
+                    c.label,
+                    page.text("workshops_console.percent_invalid")
+                )),
+            }
+        }
+    }
+    if bad.is_empty() { Ok(quotas) } else { Err(bad) }
+}
+
+/// The rows a draw stores: each person drawn with their seat, then the waiting list in order,
+/// each with their probability of selection.
+fn draw_rows(
+    pool: &[Volunteer],
+    probabilities: &[f64],
+    drawn: &selection::Draw,
+) -> Vec<(Uuid, f64, Option<i32>, Option<i32>)> {
+    let mut rows = Vec::with_capacity(pool.len());
+    for (seat, &i) in drawn.panel.iter().enumerate() {
+        rows.push((pool[i].application_id, probabilities[i], Some(seat as i32 + 1), None));
+    }
+    for (rank, &i) in drawn.waitlist.iter().enumerate() {
+        rows.push((pool[i].application_id, probabilities[i], None, Some(rank as i32 + 1)));
+    }
+    rows
 }
 
 /// An infeasibility in the operator's words.

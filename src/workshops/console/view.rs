@@ -200,7 +200,58 @@ pub(super) fn render(
         Some((d, s)) => (Some(d), s),
         None => (None, Vec::new()),
     };
-    let attendance = recruitment
+    let attendance = attendance_lines(recruitment, &selections);
+    let session_options = recruitment
+        .map(|r| r.sessions.iter().map(|s| (s.id, s.title.clone())).collect())
+        .unwrap_or_default();
+    let placing = recruitment
+        .map(|r| assignment::plan(&r.sessions, pool, &selections))
+        .unwrap_or_default();
+    let unplaceable = unplaceable(page, pool, &placing.unplaced);
+    let rows = pool_rows(page, pool, &selections);
+    let view = View {
+        campaign,
+        recruitment,
+        pool_size: pool.len(),
+        criteria: recruitment.map(|r| counts(r, pool, fields)).unwrap_or_default(),
+        sessions: session_counts(recruitment, pool),
+        seed: draw
+            .as_ref()
+            .map(|d| u64::from_ne_bytes(d.seed.to_ne_bytes()).to_string()),
+        draw,
+        rows,
+        seats: fields.get("seats").cloned().unwrap_or_default(),
+        problems,
+        notice: notice_text,
+        attendance,
+        session_options,
+        to_place: placing.new.len(),
+        unplaceable,
+        questions: question_lines(page, recruitment),
+        question: fields
+            .iter()
+            .filter(|(k, _)| k.starts_with("q_") || k.starts_with("err_q_"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        session: fields
+            .iter()
+            .filter(|(k, _)| SESSION_FIELDS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    };
+    render_console(
+        page,
+        operator,
+        "console_workshops.html",
+        "/admin/campagnes",
+        view,
+        status,
+    )
+}
+
+/// Each session's seats, people placed and people who came.
+fn attendance_lines(recruitment: Option<&Recruitment>, selections: &[SelectionRow]) -> Vec<AttendanceLine> {
+    recruitment
         .map(|r| {
             r.sessions
                 .iter()
@@ -216,15 +267,12 @@ pub(super) fn render(
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    let session_options = recruitment
-        .map(|r| r.sessions.iter().map(|s| (s.id, s.title.clone())).collect())
-        .unwrap_or_default();
-    let placing = recruitment
-        .map(|r| assignment::plan(&r.sessions, pool, &selections))
-        .unwrap_or_default();
-    let unplaceable = placing
-        .unplaced
+        .unwrap_or_default()
+}
+
+/// Those the automatic placing leaves out, with why (their e-mail, the reason in words).
+fn unplaceable(page: &Page, pool: &[Volunteer], unplaced: &[(Uuid, Unplaced)]) -> Vec<(String, String)> {
+    unplaced
         .iter()
         .map(|(application, why)| {
             let email = pool
@@ -238,9 +286,12 @@ pub(super) fn render(
             };
             (email, why)
         })
-        .collect();
-    let rows = pool
-        .iter()
+        .collect()
+}
+
+/// The pool, one row a volunteer, with their place in the draw if any.
+fn pool_rows(page: &Page, pool: &[Volunteer], selections: &[SelectionRow]) -> Vec<PoolRow> {
+    pool.iter()
         .enumerate()
         .map(|(i, v)| {
             let s = selections.iter().find(|s| s.application_id == v.application_id);
@@ -266,74 +317,46 @@ pub(super) fn render(
                 }),
             }
         })
-        .collect();
-    let view = View {
-        campaign,
-        recruitment,
-        pool_size: pool.len(),
-        criteria: recruitment.map(|r| counts(r, pool, fields)).unwrap_or_default(),
-        sessions: recruitment
-            .map(|r| {
-                r.sessions
-                    .iter()
-                    .map(|s| SessionCount {
-                        title: s.title.clone(),
-                        when: s.when.clone(),
-                        capacity: s.capacity,
-                        available: pool.iter().filter(|v| v.sessions.contains(&s.id)).count(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        seed: draw
-            .as_ref()
-            .map(|d| u64::from_ne_bytes(d.seed.to_ne_bytes()).to_string()),
-        draw,
-        rows,
-        seats: fields.get("seats").cloned().unwrap_or_default(),
-        problems,
-        notice: notice_text,
-        attendance,
-        session_options,
-        to_place: placing.new.len(),
-        unplaceable,
-        questions: recruitment
-            .map(|r| {
-                r.criteria
-                    .iter()
-                    .map(|c| {
-                        let kind = match c.kind {
-                            CriterionKind::Single => "single",
-                            CriterionKind::Multiple => "multiple",
-                            CriterionKind::Text => "text",
-                        };
-                        (
-                            c.label.clone(),
-                            page.text(&format!("workshops_console.question_kind.{kind}")),
-                            c.key.starts_with("custom_"),
-                            c.key.clone(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        question: fields
-            .iter()
-            .filter(|(k, _)| k.starts_with("q_") || k.starts_with("err_q_"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        session: fields
-            .iter()
-            .filter(|(k, _)| SESSION_FIELDS.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    };
-    render_console(
-        page,
-        operator,
-        "console_workshops.html",
-        "/admin/campagnes",
-        view,
-        status,
-    )
+        .collect()
+}
+
+/// Each session with how many volunteers can attend it.
+fn session_counts(recruitment: Option<&Recruitment>, pool: &[Volunteer]) -> Vec<SessionCount> {
+    recruitment
+        .map(|r| {
+            r.sessions
+                .iter()
+                .map(|s| SessionCount {
+                    title: s.title.clone(),
+                    when: s.when.clone(),
+                    capacity: s.capacity,
+                    available: pool.iter().filter(|v| v.sessions.contains(&s.id)).count(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The questionnaire's questions: label, kind in words, whether the operator added it, key.
+fn question_lines(page: &Page, recruitment: Option<&Recruitment>) -> Vec<(String, String, bool, String)> {
+    recruitment
+        .map(|r| {
+            r.criteria
+                .iter()
+                .map(|c| {
+                    let kind = match c.kind {
+                        CriterionKind::Single => "single",
+                        CriterionKind::Multiple => "multiple",
+                        CriterionKind::Text => "text",
+                    };
+                    (
+                        c.label.clone(),
+                        page.text(&format!("workshops_console.question_kind.{kind}")),
+                        c.key.starts_with("custom_"),
+                        c.key.clone(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
