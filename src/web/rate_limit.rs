@@ -16,6 +16,7 @@ use moka::sync::Cache;
 
 use super::Ground;
 use super::hook::Hook;
+use crate::config::TrustedProxies;
 use crate::error::Problem;
 
 #[derive(Clone)]
@@ -65,9 +66,8 @@ fn client_ip(request: &Request, state: &Ground) -> Option<IpAddr> {
 /// trusted proxies; the first other address is the client. Entries further left were sent by
 /// the client itself and could be anything (a forged first hop would otherwise let one client
 /// pass for many and escape the limit).
-fn client_behind(peer: IpAddr, forwarded: Option<&str>, trusted: &[crate::config::IpNet]) -> IpAddr {
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(peer) {
+fn client_behind(peer: IpAddr, forwarded: Option<&str>, trusted: &TrustedProxies) -> IpAddr {
+    if !trusted.trusts(peer) {
         return peer;
     }
     let mut client = peer;
@@ -76,7 +76,7 @@ fn client_behind(peer: IpAddr, forwarded: Option<&str>, trusted: &[crate::config
             break;
         };
         client = ip;
-        if !is_trusted(ip) {
+        if !trusted.trusts(ip) {
             break;
         }
     }
@@ -86,11 +86,10 @@ fn client_behind(peer: IpAddr, forwarded: Option<&str>, trusted: &[crate::config
 #[cfg(test)]
 mod forwarded_tests {
     use super::*;
-    use crate::config::IpNet;
 
     #[test]
     fn the_client_is_the_rightmost_address_not_a_trusted_proxy() {
-        let trusted = vec![IpNet::parse("10.0.0.0/8").unwrap()];
+        let trusted = TrustedProxies::parse(&["10.0.0.0/8"]).unwrap();
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         // Behind one trusted proxy.
         assert_eq!(
