@@ -214,7 +214,7 @@ impl TestApp {
 
     async fn spawn_with(test_db: TestDb, proxies: &[&str], smtp_url: Option<String>) -> Self {
         let mut settings = test_db.settings();
-        settings.smtp_url = smtp_url;
+        settings.smtp_url = smtp_url.map(Into::into);
         settings.trusted_proxies = TrustedProxies::parse(proxies).unwrap();
         Self::spawn_with_settings(test_db, settings).await
     }
