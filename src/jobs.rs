@@ -15,6 +15,7 @@
 //! statements that count or move each row once).
 
 use anyhow::Context;
+use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
@@ -37,7 +38,7 @@ pub fn mail_worker(
     tracing::info!(
         connections = settings.mail_connections,
         per_minute = ?settings.mail_per_minute,
-        smtp = settings.smtp_url.as_deref().map(crate::config::redact_url),
+        smtp = settings.smtp_url.as_ref().map(|url| crate::config::redact_url(url.expose_secret())),
         "mail worker running"
     );
     Ok(Some(tokio::spawn(worker.run(stop.child_token()))))

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ecoute::config::Settings;
+use ecoute::config::{Flags, Settings};
 use ecoute::db::Database;
 use ecoute::startup::{Application, shutdown_signal};
 use ecoute::tenancy::sync::{SyncMode, sync_tenants};
@@ -124,11 +124,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ecoute::analysis::cli::run(&file, &options, out.as_deref())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let settings = Settings::load(cli.config.as_deref())?;
+    let flags = Flags {
+        listen: match cli.command {
+            Command::Serve { listen } | Command::Demo { listen } => listen,
+            _ => None,
+        },
+    };
+    let settings = Settings::load(cli.config.as_deref(), &flags)?;
     let server = matches!(cli.command, Command::Serve { .. } | Command::Worker);
     let _telemetry = ecoute::telemetry::init(server)?;
     match cli.command {
-        Command::Serve { listen } => {
+        Command::Serve { .. } => {
             let db = Database::open(&settings).await?;
             if db.embedded.is_some() {
                 // Our own private cluster: keep it current without a separate step.
@@ -136,7 +142,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 db.check_migrated().await?;
             }
-            serve(&settings, &db, listen.unwrap_or(settings.listen), false).await?;
+            serve(&settings, &db, settings.listen, false).await?;
         }
         Command::Worker => {
             let db = Database::open(&settings).await?;
@@ -188,7 +194,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}/admin/invitation/{token}", public_url(&settings, &host));
         }
         Command::Analyse { .. } => unreachable!("handled before the settings are loaded"),
-        Command::Demo { listen } => {
+        Command::Demo { .. } => {
             let db = Database::open(&settings).await?;
             db.migrate().await?;
             let pool = db.connect_owner().await?;
@@ -203,7 +209,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     seeded.ideas, seeded.comments, seeded.likes, seeded.responses
                 );
             }
-            let listen = listen.unwrap_or(settings.listen);
+            let listen = settings.listen;
             for (email, password, space) in ecoute::demo::seed_operators(&pool).await? {
                 let host = match space.as_str() {
                     "national" => settings.base_domain.clone(),

@@ -76,7 +76,7 @@ impl Application {
         let ground = Ground::new(GroundParts {
             db: db.clone(),
             resolver: resolver.clone(),
-            trusted_proxies: settings.trusted_proxies.clone().into(),
+            trusted_proxies: settings.trusted_proxies.clone(),
             csrf_key: std::sync::Arc::new(crate::db::load_csrf_key(&pool).await?),
             write_limiter: settings
                 .write_limit_per_minute

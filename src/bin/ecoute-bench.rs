@@ -168,7 +168,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     if args.accounts == 0 || args.ideas < 1 || args.small_ideas < 0 || args.connections == 0 {
         bail!("--accounts, --ideas and --connections must be at least 1");
     }
-    let settings = Settings::load(None)?;
+    let settings = Settings::load(None, &ecoute::config::Flags::default())?;
     let base = Database::open(&settings).await?;
     let name = format!("ecoute_bench_{}", std::process::id());
     let mut admin = PgConnection::connect_with(&base.owner)

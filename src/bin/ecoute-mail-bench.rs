@@ -101,7 +101,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     if args.mails == 0 || args.connections == 0 || args.batch == 0 || args.workers == 0 {
         bail!("--mails, --connections, --batch and --workers must be at least 1");
     }
-    let settings = Settings::load(None)?;
+    let settings = Settings::load(None, &ecoute::config::Flags::default())?;
     let base = Database::open(&settings).await?;
     let name = format!("ecoute_mailbench_{}", std::process::id());
     let mut admin = PgConnection::connect_with(&base.owner)

@@ -82,7 +82,7 @@ fn memory() -> (f64, f64) {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let settings = Settings::load(None)?;
+    let settings = Settings::load(None, &ecoute::config::Flags::default())?;
     let base = Database::open(&settings).await?;
     let name = format!("ecoute_membench_{}", std::process::id());
     let mut admin = PgConnection::connect_with(&base.owner)

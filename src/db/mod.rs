@@ -17,6 +17,7 @@ pub mod rls;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, PgPool};
 
@@ -45,7 +46,8 @@ impl Database {
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
         let (owner, embedded) = match (&settings.database_url, &settings.app_database_url) {
             (Some(url), _) => (
-                url.parse::<PgConnectOptions>()
+                url.expose_secret()
+                    .parse::<PgConnectOptions>()
                     .context("DATABASE_URL is not a valid PostgreSQL URL")?,
                 None,
             ),
@@ -53,6 +55,7 @@ impl Database {
             // (Kubernetes). Owner commands then fail in `connect_owner` with a clear message.
             (None, Some(app_url)) => (
                 app_url
+                    .expose_secret()
                     .parse::<PgConnectOptions>()
                     .context("ECOUTE_APP_DATABASE_URL is not a valid PostgreSQL URL")?,
                 None,
@@ -66,9 +69,14 @@ impl Database {
         };
         let app = match &settings.app_database_url {
             Some(url) => url
+                .expose_secret()
                 .parse::<PgConnectOptions>()
                 .context("ECOUTE_APP_DATABASE_URL is not a valid PostgreSQL URL")?,
-            None => derive_app_options(&owner, &settings.app_role, settings.app_password.as_deref()),
+            None => derive_app_options(
+                &owner,
+                &settings.app_role,
+                settings.app_password.as_ref().map(|p| p.expose_secret()),
+            ),
         };
         Ok(Database {
             owner_known: settings.database_url.is_some() || settings.app_database_url.is_none(),

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use axum::http::{HeaderMap, Uri, header};
 
-use crate::config::IpNet;
+use crate::config::TrustedProxies;
 
 /// Lowercases, drops the port and a trailing dot: `Gironde.LocalHost.:8080` → `gironde.localhost`.
 /// Returns `None` for something that is not a plausible host name.
@@ -79,16 +79,12 @@ fn scheme_is_https(headers: &HeaderMap, uri: &Uri, from_trusted_proxy: bool) -> 
 impl RequestOrigin {
     /// Whether the request came over HTTPS, without working out the host (for the layers that
     /// need only that, on every request).
-    pub fn is_https(headers: &HeaderMap, uri: &Uri, peer: Option<SocketAddr>, trusted: &[IpNet]) -> bool {
-        scheme_is_https(
-            headers,
-            uri,
-            peer.is_some_and(|p| trusted.iter().any(|net| net.contains(p.ip()))),
-        )
+    pub fn is_https(headers: &HeaderMap, uri: &Uri, peer: Option<SocketAddr>, trusted: &TrustedProxies) -> bool {
+        scheme_is_https(headers, uri, peer.is_some_and(|p| trusted.trusts(p.ip())))
     }
 
-    pub fn from_parts(headers: &HeaderMap, uri: &Uri, peer: Option<SocketAddr>, trusted: &[IpNet]) -> Self {
-        let from_trusted_proxy = peer.is_some_and(|p| trusted.iter().any(|net| net.contains(p.ip())));
+    pub fn from_parts(headers: &HeaderMap, uri: &Uri, peer: Option<SocketAddr>, trusted: &TrustedProxies) -> Self {
+        let from_trusted_proxy = peer.is_some_and(|p| trusted.trusts(p.ip()));
         let first = |name: &str| {
             headers
                 .get(name)
@@ -192,26 +188,27 @@ mod tests {
         headers.insert("x-forwarded-proto", "https".parse().unwrap());
         let uri: Uri = "/".parse().unwrap();
         let peer: SocketAddr = "10.1.2.3:5000".parse().unwrap();
+        let proxies = TrustedProxies::parse(&["10.0.0.0/8"]).unwrap();
 
-        let untrusted = RequestOrigin::from_parts(&headers, &uri, Some(peer), &[]);
+        let untrusted = RequestOrigin::from_parts(&headers, &uri, Some(peer), &TrustedProxies::default());
         assert_eq!(untrusted.host.as_deref(), Some("localhost"));
         assert!(!untrusted.https);
 
-        let trusted = RequestOrigin::from_parts(&headers, &uri, Some(peer), &[IpNet::parse("10.0.0.0/8").unwrap()]);
+        let trusted = RequestOrigin::from_parts(&headers, &uri, Some(peer), &proxies);
         assert_eq!(trusted.host.as_deref(), Some("gironde.localhost"));
         assert!(trusted.https);
         assert_eq!(trusted.base_url(), "https://gironde.localhost");
         // The shortcut of the security headers agrees with the full reading.
-        assert!(!RequestOrigin::is_https(&headers, &uri, Some(peer), &[]));
-        assert!(RequestOrigin::is_https(
+        assert!(!RequestOrigin::is_https(
             &headers,
             &uri,
             Some(peer),
-            &[IpNet::parse("10.0.0.0/8").unwrap()]
+            &TrustedProxies::default()
         ));
+        assert!(RequestOrigin::is_https(&headers, &uri, Some(peer), &proxies));
 
         headers.insert(header::HOST, "Aude.Localhost.:8080".parse().unwrap());
-        let local = RequestOrigin::from_parts(&headers, &uri, None, &[]);
+        let local = RequestOrigin::from_parts(&headers, &uri, None, &TrustedProxies::default());
         assert_eq!(local.base_url(), "http://aude.localhost:8080");
         assert_eq!(local.base_url_for("gironde.localhost"), "http://gironde.localhost:8080");
     }

@@ -29,7 +29,7 @@ pub mod uploads;
 
 use std::sync::Arc;
 
-use crate::config::IpNet;
+use crate::config::TrustedProxies;
 use crate::tenancy::{TenantDb, TenantResolver};
 
 /// What every handler may reach, whatever its domain: one pointer, cloned by each extractor
@@ -56,7 +56,7 @@ pub struct GroundParts {
     /// Tenant-scoped database access: the only door to tenant data.
     pub db: TenantDb,
     pub resolver: TenantResolver,
-    pub trusted_proxies: Arc<[IpNet]>,
+    pub trusted_proxies: TrustedProxies,
     /// Key of the CSRF tokens' HMAC, shared by every instance (from `server_keys`).
     pub csrf_key: Arc<ring::hmac::Key>,
     /// Per-client limit on writes; `None` in tests and tools.

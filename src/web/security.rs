@@ -5,14 +5,13 @@
 //! which we know from a trusted proxy's `X-Forwarded-Proto`.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
 use super::hook::Hook;
-use crate::config::IpNet;
+use crate::config::TrustedProxies;
 use crate::tenancy::host::RequestOrigin;
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -22,7 +21,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// Layer: the security headers on every response (HSTS over HTTPS only).
 #[derive(Clone)]
 pub struct SecurityHeaders {
-    pub trusted_proxies: Arc<[IpNet]>,
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Hook for SecurityHeaders {

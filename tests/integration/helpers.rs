@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use ecoute::config::{IpNet, Settings};
+use ecoute::config::{Settings, TrustedProxies};
 use ecoute::db::Database;
 use ecoute::db::embedded::EmbeddedCluster;
 use ecoute::startup::Application;
@@ -214,8 +214,8 @@ impl TestApp {
 
     async fn spawn_with(test_db: TestDb, proxies: &[&str], smtp_url: Option<String>) -> Self {
         let mut settings = test_db.settings();
-        settings.smtp_url = smtp_url;
-        settings.trusted_proxies = proxies.iter().map(|p| IpNet::parse(p).unwrap()).collect();
+        settings.smtp_url = smtp_url.map(Into::into);
+        settings.trusted_proxies = TrustedProxies::parse(proxies).unwrap();
         Self::spawn_with_settings(test_db, settings).await
     }
 

@@ -800,7 +800,7 @@ async fn the_server_can_leave_mail_to_a_worker_of_its_own() {
     let smtp = SmtpSink::start().await;
     let test_db = TestDb::new().await;
     let mut settings = test_db.settings();
-    settings.smtp_url = Some(smtp.url());
+    settings.smtp_url = Some(smtp.url().into());
     settings.background_jobs = false;
     let db = ecoute::db::Database::with_options(test_db.db.owner.clone(), APP_ROLE, None);
     let app = TestApp::spawn_with_settings(test_db, settings.clone()).await;

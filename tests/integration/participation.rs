@@ -718,12 +718,26 @@ async fn writes_are_rate_limited_per_client() {
                 .0,
         );
     }
-    // Three pass; then 429 (a minute boundary in the middle can let one more through).
-    assert_eq!(&statuses[..2], &[200, 200]);
-    assert_eq!(statuses[4], 429, "{statuses:?}");
+    // Three pass; the budget comes back one write every 20 s, so the next two are refused.
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
     let (status, body) = browser.api(Method::POST, "/api/v1/me", None).await;
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["type"], "/problems/too-many-requests");
+    // Retry-After says when the next write passes: within the 20 s of one write's worth.
+    let refused = app
+        .client
+        .post(app.url("/connexion"))
+        .header("host", "gironde.localhost")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=20).contains(&retry_after), "{retry_after}");
+    assert!(
+        refused.text().await.unwrap().contains("Trop d’envois en peu de temps"),
+        "the French page"
+    );
     // Reads are not limited.
     assert_eq!(browser.get("/").await.0, 200);
 }

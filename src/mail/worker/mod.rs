@@ -30,6 +30,7 @@ use anyhow::Context;
 use lettre::Address;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
+use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -167,7 +168,11 @@ impl MailWorker {
 
     /// The worker the settings describe.
     pub fn from_settings(pool: PgPool, settings: &Settings) -> anyhow::Result<Self> {
-        let transport = Transport::with_tls(settings.smtp_url.as_deref(), settings.smtp_tls, &settings.mail_from)?;
+        let transport = Transport::with_tls(
+            settings.smtp_url.as_ref().map(|u| u.expose_secret()),
+            settings.smtp_tls,
+            &settings.mail_from,
+        )?;
         Ok(Self::with_options(
             pool,
             transport,
