@@ -173,58 +173,61 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Operators {
             command: OperatorsCommand::Invite { email, role, space },
-        } => {
-            let db = Database::open(&settings).await?;
-            db.check_migrated().await?;
-            let pool = db.connect_owner().await?;
-            let role = ecoute::operators::Role::parse(&role).ok_or_else(|| {
-                anyhow::anyhow!("unknown role {role:?}: national_admin, local_operator, moderator or analyst")
-            })?;
-            let email =
-                ecoute::accounts::EmailAddress::parse(&email).map_err(|_| anyhow::anyhow!("invalid e-mail address"))?;
-            let (host, token) = ecoute::operators::invitations::invite_from_cli(
-                &pool,
-                space.as_deref(),
-                email.as_str(),
-                role,
-                &settings.base_domain,
-            )
-            .await?;
-            pool.close().await;
-            println!("{}/admin/invitation/{token}", public_url(&settings, &host));
-        }
+        } => invite_operator(&settings, &email, &role, space.as_deref()).await?,
         Command::Analyse { .. } => unreachable!("handled before the settings are loaded"),
-        Command::Demo { .. } => {
-            let db = Database::open(&settings).await?;
-            db.migrate().await?;
-            let pool = db.connect_owner().await?;
-            let report = sync_tenants(&pool, &settings.tenants_dir, &settings.base_domain, SyncMode::Apply).await?;
-            eprintln!("tenants: {}", report.to_string().lines().last().unwrap_or_default());
-            let added = ecoute::demo::seed(&pool).await?;
-            eprintln!("demo campaigns added: {added}");
-            let seeded = ecoute::demo::contributions::seed(&pool).await?;
-            if seeded != Default::default() {
-                eprintln!(
-                    "demo participation added: {} ideas, {} comments, {} likes, {} survey responses",
-                    seeded.ideas, seeded.comments, seeded.likes, seeded.responses
-                );
-            }
-            let listen = settings.listen;
-            for (email, password, space) in ecoute::demo::seed_operators(&pool).await? {
-                let host = match space.as_str() {
-                    "national" => settings.base_domain.clone(),
-                    slug => format!("{slug}.{}", settings.base_domain),
-                };
-                eprintln!(
-                    "demo console: http://{host}:{}/admin  {email}  password: {password}",
-                    listen.port()
-                );
-            }
-            pool.close().await;
-            serve(&settings, &db, listen, true).await?;
-        }
+        Command::Demo { .. } => demo(&settings).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ecoute operators invite`: prints the invitation link.
+async fn invite_operator(settings: &Settings, email: &str, role: &str, space: Option<&str>) -> anyhow::Result<()> {
+    let db = Database::open(settings).await?;
+    db.check_migrated().await?;
+    let pool = db.connect_owner().await?;
+    let role = ecoute::operators::Role::parse(role).ok_or_else(|| {
+        anyhow::anyhow!("unknown role {role:?}: national_admin, local_operator, moderator or analyst")
+    })?;
+    let email = ecoute::accounts::EmailAddress::parse(email).map_err(|_| anyhow::anyhow!("invalid e-mail address"))?;
+    let (host, token) =
+        ecoute::operators::invitations::invite_from_cli(&pool, space, email.as_str(), role, &settings.base_domain)
+            .await?;
+    pool.close().await;
+    println!("{}/admin/invitation/{token}", public_url(settings, &host));
+    Ok(())
+}
+
+/// `ecoute demo`: the spaces, demo campaigns, participation and operators (printed with their
+/// passwords), then serving.
+async fn demo(settings: &Settings) -> anyhow::Result<()> {
+    let db = Database::open(settings).await?;
+    db.migrate().await?;
+    let pool = db.connect_owner().await?;
+    let report = sync_tenants(&pool, &settings.tenants_dir, &settings.base_domain, SyncMode::Apply).await?;
+    eprintln!("tenants: {}", report.to_string().lines().last().unwrap_or_default());
+    let added = ecoute::demo::seed(&pool).await?;
+    eprintln!("demo campaigns added: {added}");
+    let seeded = ecoute::demo::contributions::seed(&pool).await?;
+    if seeded != Default::default() {
+        eprintln!(
+            "demo participation added: {} ideas, {} comments, {} likes, {} survey responses",
+            seeded.ideas, seeded.comments, seeded.likes, seeded.responses
+        );
+    }
+    let listen = settings.listen;
+    for (email, password, space) in ecoute::demo::seed_operators(&pool).await? {
+        let host = match space.as_str() {
+            "national" => settings.base_domain.clone(),
+            slug => format!("{slug}.{}", settings.base_domain),
+        };
+        eprintln!(
+            "demo console: http://{host}:{}/admin  {email}  password: {password}",
+            listen.port()
+        );
+    }
+    pool.close().await;
+    serve(settings, &db, listen, true).await?;
+    Ok(())
 }
 
 /// `http://host:port` on a local base domain (the port we listen on), `https://host` otherwise.

@@ -11,7 +11,6 @@ use axum::response::Response;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::accounts::EmailAddress;
 use crate::accounts::session::SessionCache;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
@@ -25,82 +24,10 @@ use crate::web::console::{ConsoleOf, right};
 use crate::web::page::Page;
 use crate::web::uploads::read_capped;
 
+use super::address_list::{ParsedList, both_lists};
+
 /// Largest list file taken (about 100,000 addresses).
 pub const MAX_LIST_BYTES: usize = 4 * 1024 * 1024;
-
-/// A line that could not be taken.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LineProblem {
-    pub line: usize,
-    pub value: String,
-    /// Locale key.
-    pub reason: &'static str,
-}
-
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct ParsedList {
-    pub addresses: Vec<String>,
-    pub duplicates: usize,
-    pub problems: Vec<LineProblem>,
-}
-
-/// Reads a pasted list or a CSV export: cells split on `,`, `;` or tabs (quotes removed); every
-/// cell holding an `@` is an address (so "a@x.fr, b@y.fr" on one line is two people). A first
-/// line without any `@` is taken as a header; later ones are reported. Empty lines are skipped.
-pub fn parse_list(text: &str) -> ParsedList {
-    let mut parsed = ParsedList::default();
-    let mut seen = std::collections::HashSet::new();
-    for (index, raw) in text.trim_start_matches('\u{feff}').lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() {
-            continue;
-        }
-        if crate::web::text::clean(line).is_err() {
-            parsed.problems.push(LineProblem {
-                line: index + 1,
-                value: line
-                    .chars()
-                    .filter(|c| crate::web::text::allowed(*c))
-                    .take(80)
-                    .collect(),
-                reason: "invitations.control",
-            });
-            continue;
-        }
-        let cells: Vec<&str> = line
-            .split([',', ';', '\t'])
-            .map(|c| c.trim().trim_matches('"').trim())
-            .collect();
-        let found: Vec<&&str> = cells.iter().filter(|c| c.contains('@')).collect();
-        if found.is_empty() {
-            if index > 0 || parsed.addresses.len() + parsed.problems.len() > 0 {
-                parsed.problems.push(LineProblem {
-                    line: index + 1,
-                    value: line.chars().take(80).collect(),
-                    reason: "invitations.no_address",
-                });
-            }
-            continue;
-        }
-        for cell in found {
-            match EmailAddress::parse(cell) {
-                Ok(email) => {
-                    if seen.insert(email.as_str().to_owned()) {
-                        parsed.addresses.push(email.as_str().to_owned());
-                    } else {
-                        parsed.duplicates += 1;
-                    }
-                }
-                Err(_) => parsed.problems.push(LineProblem {
-                    line: index + 1,
-                    value: cell.chars().take(80).collect(),
-                    reason: "invitations.invalid",
-                }),
-            }
-        }
-    }
-    parsed
-}
 
 async fn campaign(tx: &mut TenantTx, id: Uuid) -> Result<CampaignDetail, PageError> {
     crate::campaigns::authoring::find(tx, id)
@@ -138,6 +65,26 @@ struct ShownLine {
 }
 
 #[allow(clippy::too_many_arguments)]
+impl Report {
+    fn new(page: &Page, queued: &crate::mail::BulkQueued, list: ParsedList, staff_added: u64) -> Self {
+        Report {
+            queued: queued.queued,
+            suppressed: queued.suppressed,
+            duplicates: list.duplicates as u64 + queued.duplicates,
+            staff_added,
+            problems: list
+                .problems
+                .into_iter()
+                .map(|p| ShownLine {
+                    line: p.line,
+                    value: p.value,
+                    reason: page.text(p.reason),
+                })
+                .collect(),
+        }
+    }
+}
+
 fn render(
     page: &Page,
     operator: &Operator,
@@ -237,15 +184,19 @@ pub async fn progress(
     })))
 }
 
-/// `POST /admin/campagnes/{id}/invitations` (multipart: a pasted list and/or a file).
-pub async fn send(
-    State(state): State<Ground>,
-    State(sessions): State<SessionCache>,
-    page: Page,
-    operator: ConsoleOf<right::InviteParticipants>,
-    Path(id): Path<Uuid>,
-    mut multipart: Multipart,
-) -> Result<Response, PageError> {
+/// What the invitation form sent (a list pasted and/or a file, the message, whether the
+/// addresses join the staff list), and whether the file was over the limit.
+struct Sent {
+    csrf: String,
+    pasted: String,
+    file: String,
+    subject: String,
+    message: String,
+    as_staff: bool,
+    too_big: bool,
+}
+
+async fn read_sent(multipart: &mut Multipart) -> Result<Sent, PageError> {
     let (mut csrf, mut pasted, mut file, mut subject, mut message, mut as_staff) = (
         String::new(),
         String::new(),
@@ -274,6 +225,50 @@ pub async fn send(
             _ => {}
         }
     }
+    Ok(Sent {
+        csrf,
+        pasted,
+        file,
+        subject,
+        message,
+        as_staff,
+        too_big,
+    })
+}
+
+/// Adds the addresses to the space's staff list (internal campaigns); returns how many were new.
+async fn add_staff(tx: &mut TenantTx, addresses: &[String], invited_by: Uuid) -> Result<u64, sqlx::Error> {
+    let tenant = tx.tenant_id();
+    let added = sqlx::query(
+        "INSERT INTO staff_members (tenant_id, email, invited_by) SELECT $1, e, $3 FROM unnest($2::text[]) AS e
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(addresses)
+    .bind(invited_by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(added.rows_affected())
+}
+
+/// `POST /admin/campagnes/{id}/invitations` (multipart: a pasted list and/or a file).
+pub async fn send(
+    State(state): State<Ground>,
+    State(sessions): State<SessionCache>,
+    page: Page,
+    operator: ConsoleOf<right::InviteParticipants>,
+    Path(id): Path<Uuid>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let Sent {
+        csrf,
+        pasted,
+        file,
+        subject,
+        message,
+        as_staff,
+        too_big,
+    } = read_sent(&mut multipart).await?;
     if !crate::web::csrf::csrf_valid(&state.csrf_key, page.tenant.id, &page.visitor, &csrf) {
         return Err(PageError::Forbidden);
     }
@@ -294,34 +289,11 @@ pub async fn send(
     } else {
         None
     };
-    let mut list = parse_list(&pasted);
-    let from_file = parse_list(&file);
-    list.problems.extend(from_file.problems);
-    list.duplicates += from_file.duplicates;
-    for address in from_file.addresses {
-        if list.addresses.contains(&address) {
-            list.duplicates += 1;
-        } else {
-            list.addresses.push(address);
-        }
-    }
-    if error.is_none() && list.addresses.is_empty() && list.problems.is_empty() {
+    let list = both_lists(&pasted, &file);
+    let nothing_sent = list.addresses.is_empty() && list.problems.is_empty();
+    if let Some(error) = error.or_else(|| nothing_sent.then(|| page.text("invitations.empty"))) {
         let counts = crate::mail::status::counts(&mut tx, &campaign_filter(id)).await?;
-        let error = Some(page.text("invitations.empty"));
-        return render(
-            &page,
-            &operator,
-            &c,
-            counts,
-            subject,
-            message,
-            None,
-            error,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    }
-    if let Some(error) = error {
-        let counts = crate::mail::status::counts(&mut tx, &campaign_filter(id)).await?;
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
         return render(
             &page,
             &operator,
@@ -331,7 +303,7 @@ pub async fn send(
             message,
             None,
             Some(error),
-            StatusCode::UNPROCESSABLE_ENTITY,
+            status,
         );
     }
     let link = format!("{}/consultations/{}", page.origin.base_url(), c.summary.slug);
@@ -345,16 +317,7 @@ pub async fn send(
     };
     let queued = queue_bulk(&mut tx, &list.addresses, &content).await?;
     let staff_added = if as_staff {
-        sqlx::query(
-            "INSERT INTO staff_members (tenant_id, email, invited_by) SELECT $1, e, $3 FROM unnest($2::text[]) AS e
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(page.tenant.id)
-        .bind(&list.addresses)
-        .bind(operator.0.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
+        add_staff(&mut tx, &list.addresses, operator.0.id).await?
     } else {
         0
     };
@@ -374,21 +337,7 @@ pub async fn send(
     if staff_added > 0 {
         sessions.forget_all();
     }
-    let report = Report {
-        queued: queued.queued,
-        suppressed: queued.suppressed,
-        duplicates: list.duplicates as u64 + queued.duplicates,
-        staff_added,
-        problems: list
-            .problems
-            .into_iter()
-            .map(|p| ShownLine {
-                line: p.line,
-                value: p.value,
-                reason: page.text(p.reason),
-            })
-            .collect(),
-    };
+    let report = Report::new(&page, &queued, list, staff_added);
     render(
         &page,
         &operator,
@@ -419,51 +368,4 @@ where
                 .layer(crate::web::limits::layer("/admin/campagnes/{id}/invitations")),
         )
         .route("/admin/campagnes/{id}/invitations/etat", get(progress))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_line_with_a_control_character_is_refused_with_its_number() {
-        let parsed = parse_list("nom;email\nDurand;anne@exemple.fr\nNul;a\u{0}b@exemple.fr\n");
-        assert_eq!(parsed.addresses, vec!["anne@exemple.fr"]);
-        assert_eq!(
-            parsed.problems,
-            vec![LineProblem {
-                line: 3,
-                value: "Nul;ab@exemple.fr".into(),
-                reason: "invitations.control"
-            }]
-        );
-    }
-
-    #[test]
-    fn lists_and_csv_exports_are_read_line_by_line() {
-        let csv = "\u{feff}nom;prénom;email\nDurand;Anne;anne.durand@exemple.fr\n\"Martin\";\"Paul\";\"PAUL@exemple.fr\"\n\nsans adresse;x\nBernard;Luc;luc@\npaul@exemple.fr\n";
-        let parsed = parse_list(csv);
-        assert_eq!(parsed.addresses, vec!["anne.durand@exemple.fr", "paul@exemple.fr"]);
-        assert_eq!(parsed.duplicates, 1);
-        assert_eq!(
-            parsed.problems,
-            vec![
-                LineProblem {
-                    line: 5,
-                    value: "sans adresse;x".into(),
-                    reason: "invitations.no_address"
-                },
-                LineProblem {
-                    line: 6,
-                    value: "luc@".into(),
-                    reason: "invitations.invalid"
-                },
-            ]
-        );
-        assert_eq!(
-            parse_list("a@b.fr, c@d.fr").addresses,
-            vec!["a@b.fr", "c@d.fr"],
-            "a pasted list"
-        );
-    }
 }

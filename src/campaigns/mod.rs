@@ -4,6 +4,7 @@
 //! listed in every local space; RLS lets a local tenant context read them, never write them.
 //! The lifecycle is derived from the dates plus the explicit publish steps (see [`Lifecycle`]).
 
+pub mod address_list;
 pub mod authoring;
 pub mod cache;
 pub mod console;

@@ -62,23 +62,7 @@ pub async fn draw(
     let answers: Vec<_> = pool.iter().map(|v| v.answers.clone()).collect();
     let (instance, dimensions) = build_instance(&recruitment.criteria, &quotas, seats, &answers);
     let seed: u64 = rand::random();
-    let computed = tokio::task::spawn_blocking(move || {
-        let fair = selection::leximin(
-            &instance,
-            &LeximinOptions {
-                // About a second on large pools (the quota polytope); small pools with narrow
-                // quotas can need column generation, 3 to 4.5 s in the benchmark's sweep. A draw
-                // happens once per recruitment: waiting a few seconds for the exact LEXIMIN is
-                // worth it, and the request timeout (30 s) is far.
-                time_budget: Duration::from_secs(10),
-                ..LeximinOptions::default()
-            },
-        )?;
-        let drawn = selection::draw(&fair, seed);
-        Ok::<_, SelectionError>((fair, drawn))
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("selection task: {e}"))?;
+    let computed = fair_draw(instance, seed).await?;
     let (fair, drawn) = match computed {
         Ok(done) => done,
         Err(SelectionError::Infeasible(reasons)) => {
@@ -125,6 +109,30 @@ pub async fn draw(
     .await?;
     tx.commit().await?;
     see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}
+
+/// The LEXIMIN probabilities over the pool, then the draw with `seed`, off the async threads.
+async fn fair_draw(
+    instance: selection::Instance,
+    seed: u64,
+) -> Result<Result<(selection::Fair, selection::Draw), SelectionError>, PageError> {
+    tokio::task::spawn_blocking(move || {
+        let fair = selection::leximin(
+            &instance,
+            &LeximinOptions {
+                // About a second on large pools (the quota polytope); small pools with narrow
+                // quotas can need column generation, 3 to 4.5 s in the benchmark's sweep. A draw
+                // happens once per recruitment: waiting a few seconds for the exact LEXIMIN is
+                // worth it, and the request timeout (30 s) is far.
+                time_budget: Duration::from_secs(10),
+                ..LeximinOptions::default()
+            },
+        )?;
+        let drawn = selection::draw(&fair, seed);
+        Ok::<_, SelectionError>((fair, drawn))
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("selection task: {e}").into())
 }
 
 /// The quotas typed as percentages (decimal comma or point, 0 to 100; empty: no bound), or

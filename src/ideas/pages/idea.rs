@@ -1,0 +1,279 @@
+//! The idea page: the idea, its comments, likes and reports, and the forms that post them
+//! (each kept as typed when refused).
+
+use super::*;
+
+/// `GET /consultations/{slug}/idees/{id}`.
+pub async fn idea_page(
+    State(state): State<Ground>,
+    State(caches): State<IdeaCaches>,
+    page: Page,
+    Path((slug, id)): Path<(String, Uuid)>,
+) -> Result<Response, PageError> {
+    render_idea(
+        &state,
+        &caches,
+        &page,
+        (&slug, id),
+        Vec::new(),
+        Kept::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub(super) async fn render_idea(
+    state: &Ground,
+    caches: &IdeaCaches,
+    page: &Page,
+    (slug, id): (&str, Uuid),
+    errors: Vec<ShownError>,
+    kept: Kept,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (campaign, idea, mut tx) = idea_in_campaign(state, caches, page, slug, id).await?;
+    let comments = if idea.status == "hidden" {
+        Vec::new()
+    } else {
+        list_comments(&mut tx, &idea).await?
+    };
+    tx.commit().await?;
+    #[derive(Serialize)]
+    struct View<'a> {
+        campaign: &'a CampaignDetail,
+        idea: &'a IdeaView,
+        comments: Vec<crate::ideas::CommentView>,
+        can_contribute: bool,
+        submission_key: Uuid,
+        errors: Vec<ShownError>,
+        kept: Kept,
+        paragraphs: Vec<&'a str>,
+    }
+    let view = View {
+        paragraphs: idea.body.lines().map(str::trim).filter(|l| !l.is_empty()).collect(),
+        can_contribute: campaign.is_open(),
+        campaign: &campaign,
+        idea: &idea,
+        comments,
+        submission_key: Uuid::new_v4(),
+        errors,
+        kept,
+    };
+    let mut response = page.render("idea.html", view)?.into_response();
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// What a person typed in a form of the idea page that was refused, shown again in its field
+/// with the message beside it (the comment or reply form it came from, or the report form).
+#[derive(Serialize, Default)]
+pub(super) struct Kept {
+    /// `Some` for a refused comment: the text, the comment it answered (`None`: top level),
+    /// and the message.
+    comment: Option<KeptText>,
+    /// `Some` for a refused report.
+    report: Option<KeptText>,
+}
+
+#[derive(Serialize)]
+pub(super) struct KeptText {
+    text: String,
+    parent: Option<String>,
+    message: String,
+}
+
+/// The message of the first error (the forms of the idea page have one field each).
+pub(super) fn first_message(errors: &[ShownError]) -> String {
+    errors.first().map(|e| e.message.clone()).unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+pub struct LikeForm {
+    /// `soutenir` or `retirer`: explicit, so a double submission does not undo itself.
+    action: String,
+    retour: Option<String>,
+}
+
+/// `POST /consultations/{slug}/idees/{id}/soutien`.
+pub async fn post_like(
+    State(state): State<Ground>,
+    State(caches): State<IdeaCaches>,
+    page: Page,
+    Path((slug, id)): Path<(String, Uuid)>,
+    CsrfForm(form): CsrfForm<LikeForm>,
+) -> Result<Response, PageError> {
+    let Some(account) = page.account.clone() else {
+        return sign_in_first(&page.path);
+    };
+    let (campaign, idea, mut tx) = idea_in_campaign(&state, &caches, &page, &slug, id).await?;
+    if !campaign.is_open() || idea.status != "published" {
+        return Err(PageError::BadRequest);
+    }
+    if idea.is_mine {
+        let mut r = message(
+            &page,
+            "ideas.own_like_title",
+            &["ideas.own_like_body"],
+            Some(("ideas.back_to_idea", format!("/consultations/{slug}/idees/{id}"))),
+        )?;
+        *r.status_mut() = StatusCode::CONFLICT;
+        return Ok(r);
+    }
+    let delta = match form.action.as_str() {
+        "soutenir" => like(&mut tx, &idea, account.id).await?.then_some(1),
+        "retirer" => unlike(&mut tx, &idea, account.id).await?.then_some(-1),
+        _ => return Err(PageError::BadRequest),
+    };
+    tx.commit().await?;
+    if let Some(delta) = delta {
+        caches.snapshots.count_like(campaign.summary.id, id, delta).await;
+    }
+    let back = safe_return_path(form.retour.as_deref());
+    see_other(&format!("{back}#idee-{id}"))
+}
+
+#[derive(Deserialize)]
+pub struct CommentForm {
+    body: String,
+    parent_id: Option<String>,
+    submission_key: Uuid,
+}
+
+/// `POST /consultations/{slug}/idees/{id}/commentaires`.
+pub async fn post_comment(
+    State(state): State<Ground>,
+    State(caches): State<IdeaCaches>,
+    page: Page,
+    Path((slug, id)): Path<(String, Uuid)>,
+    checked: CheckedForm<CommentForm>,
+) -> Result<Response, PageError> {
+    let Some(account) = page.account.clone() else {
+        return sign_in_first(&page.path);
+    };
+    // Only the text is shown again; a refused character in a hidden field gets the error page.
+    let (form, refused) = checked.shown(|f| f == "body")?;
+    let parent_id = form.parent_id.filter(|p| !p.is_empty());
+    let parent = match parent_id.as_deref() {
+        Some(p) => Some(p.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
+        None => None,
+    };
+    let (campaign, idea, tx) = idea_in_campaign(&state, &caches, &page, &slug, id).await?;
+    if !campaign.is_open() || idea.status != "published" {
+        return Err(PageError::BadRequest);
+    }
+    let mut tx = tx;
+    // A refused character (a NUL...) or a text too short or long: the page again, the entry in
+    // its field with the message beside it, nothing stored.
+    let parsed = match refused {
+        Some(_) => Err(vec![FieldError {
+            field: "body",
+            message: "error.invalid_text.field",
+        }]),
+        None => parse_comment(&form.body),
+    };
+    let body = match parsed {
+        Ok(body) => body,
+        Err(errors) => {
+            drop(tx);
+            let errors = shown(&page, &errors);
+            let kept = Kept {
+                comment: Some(KeptText {
+                    message: first_message(&errors),
+                    text: form.body,
+                    parent: parent_id,
+                }),
+                report: None,
+            };
+            return render_idea(
+                &state,
+                &caches,
+                &page,
+                (&slug, id),
+                errors,
+                kept,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    match insert_comment(&mut tx, &idea, parent, account.id, &body, form.submission_key).await? {
+        Ok(inserted) => {
+            tx.commit().await?;
+            if matches!(inserted, Inserted::New(_)) {
+                crate::telemetry::metrics::contribution(&page.tenant.slug, "comment");
+                caches.snapshots.count_comment(campaign.summary.id, id).await;
+            }
+            see_other(&format!(
+                "/consultations/{slug}/idees/{id}#commentaire-{}",
+                inserted.id()
+            ))
+        }
+        Err(CommentProblem::BadParent) => Err(PageError::BadRequest),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReportForm {
+    reason: String,
+    comment_id: Option<String>,
+}
+
+/// `POST /consultations/{slug}/idees/{id}/signalement`.
+pub async fn post_report(
+    State(state): State<Ground>,
+    State(caches): State<IdeaCaches>,
+    page: Page,
+    Path((slug, id)): Path<(String, Uuid)>,
+    checked: CheckedForm<ReportForm>,
+) -> Result<Response, PageError> {
+    let Some(account) = page.account.clone() else {
+        return sign_in_first(&page.path);
+    };
+    let (form, refused) = checked.shown(|f| f == "reason")?;
+    let comment_id = form.comment_id.filter(|p| !p.is_empty());
+    let comment = match comment_id.as_deref() {
+        Some(c) => Some(c.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
+        None => None,
+    };
+    let (_, idea, mut tx) = idea_in_campaign(&state, &caches, &page, &slug, id).await?;
+    let parsed = match refused {
+        Some(_) => Err(vec![FieldError {
+            field: "reason",
+            message: "error.invalid_text.field",
+        }]),
+        None => parse_reason(&form.reason),
+    };
+    let reason = match parsed {
+        Ok(r) => r,
+        Err(errors) => {
+            drop(tx);
+            let errors = shown(&page, &errors);
+            let kept = Kept {
+                comment: None,
+                report: Some(KeptText {
+                    message: first_message(&errors),
+                    text: form.reason,
+                    parent: comment_id,
+                }),
+            };
+            return render_idea(
+                &state,
+                &caches,
+                &page,
+                (&slug, id),
+                errors,
+                kept,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    report(&mut tx, &idea, comment, account.id, &reason).await?;
+    tx.commit().await?;
+    message(
+        &page,
+        "ideas.reported_title",
+        &["ideas.reported_body"],
+        Some(("ideas.back_to_idea", format!("/consultations/{slug}/idees/{id}"))),
+    )
+}
