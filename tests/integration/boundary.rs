@@ -111,6 +111,9 @@ fn set(body: &mut Value, pointer: &str, value: Value) {
         .insert(tokens[tokens.len() - 1].into(), value);
 }
 
+// Over 100 lines: one walk over every operation of the OpenAPI document with the same
+// session and idea, counting what was refused and checking at the end that nothing refused was
+// stored; the count and the check need the whole walk.
 #[tokio::test]
 async fn every_api_operation_answers_bad_input_with_a_problem_document() {
     let app = TestApp::spawn().await;

@@ -198,6 +198,8 @@ fn expand(templates: &[String], campaigns: &[&Seeded]) -> BTreeSet<String> {
     out
 }
 
+// Over 100 lines: the same pending and hidden contributions are sought on every read path
+// (pages, API, results, analysis, mail); the fixture is built once and each path checks it.
 #[tokio::test]
 async fn unpublished_contributions_reach_no_read_path() {
     let app = TestApp::spawn().await;

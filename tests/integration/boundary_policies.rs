@@ -45,6 +45,9 @@ async fn cross_tenant_read_tables(owner: &PgPool) -> BTreeSet<String> {
     rows.into_iter().collect()
 }
 
+// Over 100 lines: a table of every kind of row a local space must not read, inserted as the
+// owner (national and space B), then counted from the owning context and from space A; the table is
+// the test, and the public rows are checked against the same fixtures.
 #[tokio::test]
 async fn cross_tenant_reads_reach_only_public_rows() {
     let test_db = TestDb::new().await;

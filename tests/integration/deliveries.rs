@@ -10,6 +10,8 @@ use crate::helpers::{TestApp, TestDb, as_owner, tenant_id};
 
 const GIRONDE: &str = "gironde.localhost";
 
+// Over 100 lines: one resend followed end to end (uncertain mails counted → resent in one
+// action → recorded → a double submit changes nothing); each step reads what the last queued.
 #[tokio::test]
 async fn uncertain_mails_are_counted_and_resent_in_one_recorded_action() {
     // Mail sending off (ECOUTE_MAIL_SENDING=off): what is queued again stays queued to be seen.

@@ -6,6 +6,8 @@ use reqwest::Method;
 use crate::browser::Browser;
 use crate::helpers::{TestApp, session_for, tenant_id};
 
+// Over 100 lines: the demo is seeded once and every count, chart and page here is checked
+// against that one seed, which is what is under test.
 #[tokio::test]
 async fn the_demo_seeds_participation_once_and_the_pages_agree_with_it() {
     let app = TestApp::spawn().await;

@@ -34,6 +34,8 @@ async fn stop_cluster(data_dir: &Path) {
     }
 }
 
+// Over 100 lines: one restart of the database under running writers: before, while down and
+// after are phases of the same outage, checked against the writes of that run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_restart_under_writes_answers_only_success_or_503_and_loses_nothing() {
     let base = std::env::temp_dir().join(format!("ecoute-outage-{}", uuid::Uuid::new_v4().simple()));

@@ -13,6 +13,9 @@ use crate::helpers::{TestApp, TestDb, campaign_slug, eventually, session_for};
 use crate::processes;
 use crate::smtp::SmtpSink;
 
+// Over 100 lines: two web pods and a worker are started once as child processes, and every
+// coherence check (sign-in across pods, likes, suspension, caches, moderation, withdrawal, the mail
+// count) runs on that one deployment, each after the changes the last one made.
 #[tokio::test]
 async fn two_web_pods_and_a_worker_stay_coherent_on_one_database() {
     let smtp = SmtpSink::start().await;

@@ -66,6 +66,8 @@ fn attributes(list: &[KeyValue]) -> HashMap<String, String> {
         .collect()
 }
 
+// Over 100 lines: one server child process exporting to one OTLP receiver: the requests made,
+// then the spans, resource and metrics they produced read back from that receiver.
 #[tokio::test]
 async fn traces_and_metrics_reach_an_otlp_receiver_with_the_space() {
     let (endpoint, received) = receiver().await;

@@ -5,7 +5,7 @@
 //! space; national-only actions (modules, metering, national campaigns) are taken on the
 //! national space. Everyone else acts only in the spaces where they hold a role, and only as far
 //! as that role goes. The matrix is tested exhaustively below, and through HTTP in
-//! `tests/integration/consoles.rs`.
+//! `tests/integration/consoles/`.
 
 use super::{Operator, Role};
 use crate::tenancy::{Tenant, TenantKind};

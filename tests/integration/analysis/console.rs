@@ -1,243 +1,20 @@
-//! Semantic analysis on real text (the Grand Débat answers in `../shared/data`), and as a
-//! background job on a campaign: ideas and free-text survey answers analysed together, results
-//! stored, edits kept across runs, profiles from a survey question, clear refusals, the console
-//! page and its rights.
+//! The analysis in the console: operator edits surviving a re-run, duplicates merged with likes
+//! counted once, and the page running for analysts and not for moderators.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
-use ecoute::analysis::cli::read_csv;
-use ecoute::analysis::duplicates::{DuplicateParams, near_duplicates};
-use ecoute::analysis::quality::nmi;
 use ecoute::analysis::store;
-use ecoute::analysis::text::fold;
-use ecoute::analysis::vectors::Corpus;
 use ecoute::analysis::versions::Edit;
-use ecoute::analysis::{Params, ThemeCount, analyse, job};
 use ecoute::tenancy::TenantDb;
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::consoles::{make_operator, signed_in};
 use crate::helpers::{TestApp, TestDb, insert_campaign, tenant_id};
 
-/// The Grand Débat answers: (question, text) rows. The data live beside the repository, never
-/// in it; without them this test fails, it does not pass silently.
-pub(crate) fn answers() -> Vec<(String, String)> {
-    // The shared folder beside the repository; `ECOUTE_SHARED_DATA` points elsewhere, and a
-    // clone made away from it (a CI check in /tmp) still finds the machine's copy.
-    let relative = "grand-debat/answers.csv";
-    let candidates: Vec<PathBuf> = [
-        std::env::var_os("ECOUTE_SHARED_DATA").map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data")),
-        Some(PathBuf::from("/work/shared/data")),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|dir| dir.join(relative))
-    .collect();
-    let path = candidates.iter().find(|p| p.exists()).cloned().unwrap_or_else(|| {
-        panic!(
-            "{relative} is missing: these tests need the shared data folder beside the repository \
-             (or ECOUTE_SHARED_DATA); looked in {candidates:?}"
-        )
-    });
-    let texts = read_csv(&path, Some("text"), Some("id")).unwrap().texts;
-    let questions = read_csv(&path, Some("question_code"), Some("id")).unwrap().texts;
-    questions.into_iter().zip(texts).collect()
-}
+use super::*;
 
-/// The first `per_question` answers of each of `questions`, with at least `min_chars` characters.
-pub(crate) fn sample(
-    all: &[(String, String)],
-    questions: &[&str],
-    per_question: usize,
-    min_chars: usize,
-) -> Vec<(String, String)> {
-    let mut taken: HashMap<&str, usize> = HashMap::new();
-    all.iter()
-        .filter(|(q, text)| {
-            if !questions.contains(&q.as_str()) || text.chars().count() < min_chars {
-                return false;
-            }
-            let n = taken.entry(q.as_str()).or_default();
-            *n += 1;
-            *n <= per_question
-        })
-        .cloned()
-        .collect()
-}
-
-#[test]
-fn themes_recover_the_questions_of_a_real_sample() {
-    // Five questions on distinct subjects: heating, Europe, taxes to lower, social benefits,
-    // effects of climate change.
-    let questions = ["ECO_09", "ECO_14", "FIS_02", "FIS_04", "ECO_03"];
-    let rows = sample(&answers(), &questions, 400, 0);
-    assert_eq!(rows.len(), 2000);
-    let texts: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
-    let params = Params {
-        themes: ThemeCount::Fixed(5),
-        ..Params::default()
-    };
-    let analysis = analyse(&texts, &params, &mut |_, _| {}).unwrap();
-    let themes: Vec<i64> = analysis.assignment.iter().map(|a| a.map_or(-1, |t| t as i64)).collect();
-    let labels: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
-    let score = nmi(&themes, &labels);
-    assert!(score >= 0.45, "NMI {score:.3} below the floor of 0.45");
-    let largest = analysis.themes.iter().map(|t| t.size).max().unwrap();
-    assert!(
-        largest * 100 <= 40 * texts.len(),
-        "a theme holds {largest} of {}",
-        texts.len()
-    );
-    // Labels are surface forms (accents kept), not stems.
-    let labels: Vec<&str> = analysis.themes.iter().map(|t| t.label.as_str()).collect();
-    assert!(
-        labels.iter().any(|l| l.to_lowercase().contains("chauffage")) && labels.iter().any(|l| l.contains("é")),
-        "{labels:?}"
-    );
-
-    // Automatic choice: explained, and within the candidates.
-    let auto = analyse(&texts, &Params::default(), &mut |_, _| {}).unwrap();
-    assert!(auto.choice.automatic && !auto.choice.tried.is_empty());
-    assert!((2..=30).contains(&auto.themes.len()));
-    assert!(
-        auto.choice.explanation.contains("thèmes"),
-        "{}",
-        auto.choice.explanation
-    );
-}
-
-#[test]
-fn near_identical_answers_are_found_as_duplicates() {
-    // Known pairs: answers of five words or more that are the same text but for case, accents
-    // or punctuation (the data README says several hundred remain).
-    let all = answers();
-    let texts: Vec<&str> = all.iter().take(30_000).map(|r| r.1.as_str()).collect();
-    let normalise = |t: &str| -> String {
-        let folded: String = fold(&t.to_lowercase())
-            .chars()
-            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-            .collect();
-        folded.split_whitespace().collect::<Vec<_>>().join(" ")
-    };
-    let mut by_folded: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, t) in texts.iter().enumerate() {
-        let folded = normalise(t);
-        if folded.split(' ').count() >= 8 {
-            by_folded.entry(folded).or_default().push(i);
-        }
-    }
-    let known: Vec<(usize, usize)> = by_folded
-        .values()
-        .filter(|g| g.len() > 1)
-        .map(|g| (g[0], g[1]))
-        .collect();
-    assert!(known.len() >= 20, "only {} known pairs in the sample", known.len());
-    let corpus = Corpus::read(&texts, &mut |_| {});
-    let groups = near_duplicates(&corpus, &DuplicateParams::default());
-    let mut group_of = HashMap::new();
-    for (g, members) in groups.iter().enumerate() {
-        for &m in members {
-            group_of.insert(m, g);
-        }
-    }
-    let missed: Vec<(&str, &str)> = known
-        .iter()
-        .filter(|(a, b)| group_of.get(a).is_none_or(|g| group_of.get(b) != Some(g)))
-        .map(|&(a, b)| (texts[a], texts[b]))
-        .collect();
-    assert!(missed.is_empty(), "known near-identical pairs missed: {missed:#?}");
-}
-
-/// Inserts ideas into a campaign of `space` (as the owner, in that space's context), one
-/// millisecond apart: the analysis reads them in that order, so a run is reproducible.
-pub(crate) async fn insert_ideas(owner: &PgPool, space: &str, campaign: Uuid, texts: &[&str]) -> Vec<Uuid> {
-    let tenant = tenant_id(owner, space).await;
-    let mut tx = ecoute::db::owner_tx_in(owner, tenant).await.unwrap();
-    let mut ids = Vec::new();
-    for text in texts {
-        let title: String = text.chars().take(60).collect();
-        let title = if title.chars().count() < 3 {
-            format!("{title}...")
-        } else {
-            title
-        };
-        // Padded with stop words only, so that the padding adds no meaning.
-        let body = format!("{} et voilà", text.chars().take(3900).collect::<String>());
-        let id: Uuid = sqlx::query_scalar(
-            "INSERT INTO ideas (tenant_id, campaign_id, origin_tenant_id, kind, title, body, submission_key, created_at)
-             VALUES ($1, $2, $1, 'idee', $3, $4, gen_random_uuid(), clock_timestamp()) RETURNING id",
-        )
-        .bind(tenant)
-        .bind(campaign)
-        .bind(title)
-        .bind(body)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-        ids.push(id);
-    }
-    tx.commit().await.unwrap();
-    ids
-}
-
-/// Queues a run of `campaign` and runs the space's worker to the end; returns the run's row.
-pub(crate) async fn run_analysis(db: &TenantDb, tenant: Uuid, campaign: Uuid, themes: Option<i32>) -> store::Run {
-    let space = crate::helpers::space(db, tenant).await;
-    let mut tx = db.begin_in(space).await.unwrap();
-    let (_, queued) = store::request_run(&mut tx, campaign, themes, None).await.unwrap();
-    assert!(queued);
-    tx.commit().await.unwrap();
-    assert_eq!(job::work(db, space).await.unwrap(), 1);
-    let mut tx = db.begin_in(space).await.unwrap();
-    let run = store::runs(&mut tx, campaign, 1).await.unwrap().remove(0);
-    tx.commit().await.unwrap();
-    run
-}
-
-#[tokio::test]
-async fn a_campaign_with_no_text_or_one_contribution_gets_a_clear_message() {
-    let test_db = TestDb::new().await;
-    let owner = test_db.owner().await;
-    let db = TenantDb::new(test_db.app_pool().await);
-    let tenant = tenant_id(&owner, "gironde").await;
-
-    let empty = insert_campaign(&owner, "gironde", "local", "Sans contribution").await;
-    let run = run_analysis(&db, tenant, empty, None).await;
-    assert_eq!(run.status, "failed");
-    assert_eq!(
-        run.message.as_deref(),
-        Some("Cette campagne n'a encore aucune contribution à analyser.")
-    );
-
-    let single = insert_campaign(&owner, "gironde", "local", "Une contribution").await;
-    insert_ideas(
-        &owner,
-        "gironde",
-        single,
-        &["Des horaires d'accueil plus larges le samedi"],
-    )
-    .await;
-    let run = run_analysis(&db, tenant, single, Some(3)).await;
-    assert_eq!(run.status, "failed");
-    assert!(
-        run.message.as_deref().unwrap().contains("Une seule contribution"),
-        "{run:?}"
-    );
-
-    // Only stop words: refused in words, not a crash.
-    let hollow = insert_campaign(&owner, "gironde", "local", "Mots outils").await;
-    insert_ideas(&owner, "gironde", hollow, &["oui oui", "non, non !", "et alors ?"]).await;
-    let run = run_analysis(&db, tenant, hollow, None).await;
-    assert_eq!(run.status, "failed");
-    assert!(
-        run.message.as_deref().unwrap().contains("mots porteurs de sens"),
-        "{run:?}"
-    );
-}
-
+// Over 100 lines: one operator's session on one analysis: rename, split and merge, then a re-run that must keep
+// those edits and the merged likes; each step reads what the one before stored.
 #[tokio::test]
 async fn operator_edits_survive_a_re_run_and_duplicates_merge_with_likes_counted_once() {
     let test_db = TestDb::new().await;
@@ -400,6 +177,9 @@ async fn operator_edits_survive_a_re_run_and_duplicates_merge_with_likes_counted
     assert_eq!(usage.analysis_runs, 2);
 }
 
+// Over 100 lines: the page as an analyst meets it: refused to a moderator, empty, a run started,
+// its progress and result, refused edits kept as typed with nothing stored, then that run's exports;
+// each step needs the run the one before started.
 #[tokio::test]
 async fn the_analysis_page_runs_for_analysts_and_not_for_moderators() {
     let app = TestApp::spawn().await;

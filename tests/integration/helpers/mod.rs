@@ -1,35 +1,23 @@
 //! Test harness: a real PostgreSQL (the one in DATABASE_URL, else the embedded cluster), a
 //! fresh database per test cloned from a migrated and synced template, and real servers on
 //! loopback ports.
+//!
+//! The servers and fixtures are here; the test databases are in `database.rs`.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use ecoute::config::{Settings, TrustedProxies};
-use ecoute::db::Database;
-use ecoute::db::embedded::EmbeddedCluster;
 use ecoute::startup::Application;
-use ecoute::tenancy::sync::{SyncMode, sync_tenants};
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection, PgConnection, PgPool};
-use tokio::sync::{Mutex, OnceCell};
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
+mod database;
+
+pub use database::TestDb;
+
 pub const APP_ROLE: &str = "ecoute_app";
-
-/// Where test databases are created; shared by every test of this process.
-struct Server {
-    /// Options to a maintenance database as a role that may create databases.
-    admin: PgConnectOptions,
-    template: String,
-    _embedded: Option<EmbeddedCluster>,
-}
-
-static SERVER: OnceCell<Server> = OnceCell::const_new();
-static CREATE_LOCK: Mutex<()> = Mutex::const_new(());
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 pub fn project_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -37,156 +25,6 @@ pub fn project_dir() -> PathBuf {
 
 pub fn tenants_dir() -> PathBuf {
     project_dir().join("tenants")
-}
-
-async fn server() -> &'static Server {
-    SERVER
-        .get_or_init(|| async {
-            let (admin, embedded) = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-                Some(url) => (
-                    url.parse::<PgConnectOptions>().expect("DATABASE_URL is a valid URL"),
-                    None,
-                ),
-                None => {
-                    let dir = project_dir().join(".ecoute");
-                    let cluster = tokio::task::spawn_blocking(move || EmbeddedCluster::start(&dir))
-                        .await
-                        .unwrap()
-                        .expect("the embedded PostgreSQL cluster starts");
-                    (cluster.connect_options("postgres"), Some(cluster))
-                }
-            };
-            let admin = admin.log_statements(tracing::log::LevelFilter::Trace);
-            drop_stale_databases(&admin).await;
-            let template = format!("ecoute_test_{}_template", std::process::id());
-            create_database(&admin, &template, None).await;
-            let db = Database::with_options(admin.clone().database(&template), APP_ROLE, None);
-            db.migrate().await.expect("migrations apply");
-            let owner = db.connect_owner().await.unwrap();
-            sync_tenants(&owner, &tenants_dir(), "localhost", SyncMode::Apply)
-                .await
-                .expect("tenants/ syncs");
-            owner.close().await;
-            Server {
-                admin,
-                template,
-                _embedded: embedded,
-            }
-        })
-        .await
-}
-
-async fn create_database(admin: &PgConnectOptions, name: &str, template: Option<&str>) {
-    let _guard = CREATE_LOCK.lock().await;
-    let mut conn = PgConnection::connect_with(admin)
-        .await
-        .expect("connect to the maintenance database");
-    let sql = match template {
-        Some(t) => format!("CREATE DATABASE \"{name}\" TEMPLATE \"{t}\""),
-        None => format!("CREATE DATABASE \"{name}\""),
-    };
-    sqlx::raw_sql(AssertSqlSafe(sql))
-        .execute(&mut conn)
-        .await
-        .expect("create test database");
-    conn.close().await.ok();
-}
-
-/// Drops test databases left by test processes that are gone.
-async fn drop_stale_databases(admin: &PgConnectOptions) {
-    let mut conn = PgConnection::connect_with(admin)
-        .await
-        .expect("connect to the maintenance database");
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'ecoute\\_test\\_%'")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
-    for name in names {
-        let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
-        if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
-            let _ = sqlx::raw_sql(AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await;
-        }
-    }
-    conn.close().await.ok();
-}
-
-/// A fresh database for one test: migrated, with the `tenants/` folder synced.
-pub struct TestDb {
-    pub db: Database,
-    /// The test database this handle drops when it goes (see its `Drop`); anything but an
-    /// `ecoute_test_…` name (a second handle from [`TestDb::sharing`], a private cluster's
-    /// `postgres`) is left alone.
-    pub name: String,
-}
-
-impl TestDb {
-    pub async fn new() -> Self {
-        let server = server().await;
-        let name = format!(
-            "ecoute_test_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
-        create_database(&server.admin, &name, Some(&server.template)).await;
-        let db = Database::with_options(server.admin.clone().database(&name), APP_ROLE, None);
-        TestDb { db, name }
-    }
-
-    /// A second handle on the same database (a second pod), which leaves dropping it to this one.
-    pub fn sharing(&self) -> TestDb {
-        TestDb {
-            db: Database::with_options(self.db.owner.clone(), APP_ROLE, None),
-            name: String::new(),
-        }
-    }
-
-    pub async fn owner(&self) -> PgPool {
-        self.db.connect_owner().await.unwrap()
-    }
-
-    /// A pool connected as the application role, checked to be confined by RLS.
-    pub async fn app_pool(&self) -> PgPool {
-        self.db.connect_app(4).await.unwrap()
-    }
-
-    pub fn settings(&self) -> Settings {
-        let mut settings = Settings::defaults();
-        settings.tenants_dir = tenants_dir();
-        settings
-    }
-}
-
-/// The database goes with its test. After a failure it stays, for inspection, until the next
-/// run drops it ([`drop_stale_databases`]); the template goes the same way, as nothing runs
-/// after the last test of a process.
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let Some(server) = SERVER.get() else { return };
-        if std::thread::panicking() || !self.name.starts_with("ecoute_test_") {
-            return;
-        }
-        let (admin, name) = (server.admin.clone(), self.name.clone());
-        // Drop runs inside the test's runtime, which may not block: a thread of its own.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                let mut conn = PgConnection::connect_with(&admin).await.ok()?;
-                let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                let done = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
-                conn.close().await.ok();
-                done.ok()
-            })
-        });
-        let _ = dropped.join();
-    }
 }
 
 /// A running server on a loopback port.
