@@ -24,9 +24,15 @@ use crate::web::csrf::{CsrfForm, read_cookie};
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 
+mod invitation;
+mod security;
+
+pub use invitation::*;
+pub use security::*;
+
 /// The console cookie: HttpOnly, SameSite=Strict (the console is never entered from another
 /// site), Secure behind HTTPS.
-fn console_cookie(value: &str, max_age: i64, https: bool) -> HeaderValue {
+pub(super) fn console_cookie(value: &str, max_age: i64, https: bool) -> HeaderValue {
     let secure = if https { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{CONSOLE_COOKIE}={value}; Path=/admin; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
@@ -36,18 +42,18 @@ fn console_cookie(value: &str, max_age: i64, https: bool) -> HeaderValue {
 
 #[derive(Deserialize)]
 pub struct ReturnQuery {
-    retour: Option<String>,
+    pub(super) retour: Option<String>,
 }
 
 #[derive(Serialize)]
-struct SignInView<'a> {
-    step: &'a str,
-    email: &'a str,
-    return_to: &'a str,
-    error: Option<String>,
+pub(super) struct SignInView<'a> {
+    pub(super) step: &'a str,
+    pub(super) email: &'a str,
+    pub(super) return_to: &'a str,
+    pub(super) error: Option<String>,
 }
 
-fn console_return(candidate: Option<&str>) -> String {
+pub(super) fn console_return(candidate: Option<&str>) -> String {
     let path = safe_return_path(candidate);
     if path.starts_with("/admin") {
         path
@@ -70,9 +76,9 @@ pub async fn sign_in_form(page: Page, Query(query): Query<ReturnQuery>) -> Resul
 
 #[derive(Deserialize)]
 pub struct SignInForm {
-    email: String,
-    password: String,
-    retour: Option<String>,
+    pub(super) email: String,
+    pub(super) password: String,
+    pub(super) retour: Option<String>,
 }
 
 /// `POST /admin/connexion`: one answer for every failure (unknown address, wrong password,
@@ -166,8 +172,8 @@ pub async fn code_form(page: Page, Query(query): Query<ReturnQuery>) -> Result<R
 
 #[derive(Deserialize)]
 pub struct CodeForm {
-    code: String,
-    retour: Option<String>,
+    pub(super) code: String,
+    pub(super) retour: Option<String>,
 }
 
 /// `POST /admin/connexion/code`: the TOTP code completes the session. Wrong codes count toward
@@ -229,267 +235,9 @@ pub async fn sign_out(
     Ok(response)
 }
 
-#[derive(Serialize)]
-struct InvitationView<'a> {
-    intro: String,
-    token: &'a str,
-    name: &'a str,
-    has_password: bool,
-    errors: Vec<FieldMessage>,
-}
-
-#[derive(Serialize)]
-struct FieldMessage {
-    field: &'static str,
-    message: String,
-}
-
-fn invitation_gone(page: &Page, why: NotAccepted) -> Result<Response, PageError> {
-    let body = match why {
-        NotAccepted::Unknown => "console.invitation_unknown",
-        NotAccepted::Used => "console.invitation_used",
-        NotAccepted::Expired => "console.invitation_expired",
-    };
-    let mut response = message(page, "console.invitation_title", &[body], None)?;
-    *response.status_mut() = if why == NotAccepted::Unknown {
-        StatusCode::NOT_FOUND
-    } else {
-        StatusCode::GONE
-    };
-    Ok(response)
-}
-
-fn role_label(page: &Page, role: super::Role) -> String {
-    page.text(&format!("console.roles.{}", role.as_str()))
-}
-
-/// `GET /admin/invitation/{token}`.
-pub async fn invitation_form(
-    State(state): State<Ground>,
-    page: Page,
-    Path(token): Path<String>,
-) -> Result<Response, PageError> {
-    let mut tx = state.db.begin(&page.tenant).await?;
-    let found = invitations::find(&mut tx, &token).await?;
-    tx.commit().await?;
-    let Some(invitation) = found else {
-        return invitation_gone(&page, NotAccepted::Unknown);
-    };
-    if invitation.accepted {
-        return invitation_gone(&page, NotAccepted::Used);
-    }
-    if invitation.expires_at < chrono::Utc::now() {
-        return invitation_gone(&page, NotAccepted::Expired);
-    }
-    let view = InvitationView {
-        intro: page
-            .text("console.invitation_intro")
-            .replace("{email}", &invitation.email)
-            .replace("{role}", &role_label(&page, invitation.role))
-            .replace("{space}", &page.tenant.name),
-        token: &token,
-        name: "",
-        has_password: invitation.has_password,
-        errors: Vec::new(),
-    };
-    Ok(page.render("console_invitation.html", view)?.into_response())
-}
-
-#[derive(Deserialize)]
-pub struct InvitationForm {
-    name: String,
-    password: Option<String>,
-    confirmation: Option<String>,
-}
-
-/// `POST /admin/invitation/{token}`: creates the operator (or adds the role), then asks them to
-/// sign in.
-pub async fn accept_invitation(
-    State(state): State<Ground>,
-    page: Page,
-    Path(token): Path<String>,
-    CsrfForm(form): CsrfForm<InvitationForm>,
-) -> Result<Response, PageError> {
-    let mut tx = state.db.begin(&page.tenant).await?;
-    let Some(invitation) = invitations::find(&mut tx, &token).await? else {
-        return invitation_gone(&page, NotAccepted::Unknown);
-    };
-    let name = form.name.trim().to_owned();
-    let mut errors = Vec::new();
-    if name.is_empty() || name.chars().count() > 120 {
-        errors.push(FieldMessage {
-            field: "name",
-            message: page.text("validation.required"),
-        });
-    }
-    let new_password = form.password.unwrap_or_default();
-    if !invitation.has_password {
-        if let Err(key) = password::check_new(&new_password, &invitation.email) {
-            errors.push(FieldMessage {
-                field: "password",
-                message: page.text(key),
-            });
-        } else if form.confirmation.as_deref() != Some(new_password.as_str()) {
-            errors.push(FieldMessage {
-                field: "confirmation",
-                message: page.text("console.password_mismatch"),
-            });
-        }
-    }
-    if !errors.is_empty() {
-        let view = InvitationView {
-            intro: page.text("console.invitation_fix"),
-            token: &token,
-            name: &name,
-            has_password: invitation.has_password,
-            errors,
-        };
-        let mut response = page.render("console_invitation.html", view)?.into_response();
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(response);
-    }
-    let hash = if invitation.has_password {
-        None
-    } else {
-        Some(
-            tokio::task::spawn_blocking(move || password::hash(&new_password))
-                .await
-                .map_err(anyhow::Error::from)??,
-        )
-    };
-    match invitations::accept(&mut tx, &token, &name, hash.as_deref()).await? {
-        Ok(_) => {
-            tx.commit().await?;
-            see_other("/admin/connexion?bienvenue=1")
-        }
-        Err(why) => invitation_gone(&page, why),
-    }
-}
-
-#[derive(Serialize)]
-struct SecurityView {
-    enabled: bool,
-    secret_text: String,
-    secret_hex: String,
-    uri: String,
-    error: Option<String>,
-}
-
-fn security_view(page: &Page, who: &super::Operator, enabled: bool, error: Option<String>) -> SecurityView {
-    let secret = totp::new_secret();
-    SecurityView {
-        enabled,
-        secret_text: totp::base32(&secret)
-            .as_bytes()
-            .chunks(4)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect::<Vec<_>>()
-            .join(" "),
-        secret_hex: secret.iter().map(|b| format!("{b:02x}")).collect(),
-        uri: totp::uri(
-            &secret,
-            &format!("{} – {}", page.text("site.name"), page.tenant.name),
-            &who.email,
-        ),
-        error,
-    }
-}
-
-/// `GET /admin/securite`: turn the second factor on or off.
-pub async fn security(
-    State(state): State<Ground>,
-    page: Page,
-    operator: SignedInOperator,
-) -> Result<Response, PageError> {
-    let mut tx = state.db.begin(&page.tenant).await?;
-    let enabled = has_totp(&mut tx, operator.0.id).await?;
-    tx.commit().await?;
-    let view = security_view(&page, &operator.0, enabled, None);
-    render_console(
-        &page,
-        &operator,
-        "console_security.html",
-        "/admin/securite",
-        view,
-        StatusCode::OK,
-    )
-}
-
-#[derive(Deserialize)]
-pub struct SecurityForm {
-    action: String,
-    code: String,
-    secret: Option<String>,
-}
-
-/// `POST /admin/securite`: enabling needs a code from the new secret (proof the app has it);
-/// disabling needs a code from the current one.
-pub async fn change_security(
-    State(state): State<Ground>,
-    page: Page,
-    operator: SignedInOperator,
-    CsrfForm(form): CsrfForm<SecurityForm>,
-) -> Result<Response, PageError> {
-    let now = chrono::Utc::now().timestamp();
-    let mut tx = state.db.begin(&page.tenant).await?;
-    let enabled = has_totp(&mut tx, operator.0.id).await?;
-    let outcome = match (form.action.as_str(), enabled) {
-        ("enable", false) => {
-            let secret = form
-                .secret
-                .as_deref()
-                .and_then(parse_hex)
-                .filter(|s| s.len() == 20)
-                .ok_or(PageError::BadRequest)?;
-            match totp::matching_step(&secret, &form.code, now) {
-                Some(step) if enable_totp(&mut tx, operator.0.id, &secret, step).await? => {
-                    Some("security.totp_enabled")
-                }
-                _ => None,
-            }
-        }
-        ("disable", true) => match disable_totp(&mut tx, operator.0.id, &form.code).await? {
-            Check::Ok => Some("security.totp_disabled"),
-            _ => None,
-        },
-        _ => return see_other("/admin/securite"),
-    };
-    match outcome {
-        Some(done) => {
-            crate::audit::record(&mut tx, &operator.0, done, &operator.0.email, serde_json::json!({})).await?;
-            tx.commit().await?;
-            see_other("/admin/securite")
-        }
-        None => {
-            tx.commit().await?;
-            let view = security_view(&page, &operator.0, enabled, Some(page.text("console.code_failed")));
-            render_console(
-                &page,
-                &operator,
-                "console_security.html",
-                "/admin/securite",
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
-    }
-}
-
-fn parse_hex(s: &str) -> Option<Vec<u8>> {
-    s.len()
-        .is_multiple_of(2)
-        .then(|| {
-            (0..s.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-                .collect()
-        })
-        .flatten()
-}
-
 #[derive(Deserialize)]
 pub struct HandoffQuery {
-    jeton: String,
+    pub(super) jeton: String,
 }
 
 /// `GET /admin/relais?jeton=…`: a national admin arriving from the national console. The

@@ -13,6 +13,10 @@ use serde_json::Value;
 
 use super::selection::{Bounds, Instance};
 
+mod instance;
+
+pub use instance::*;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CriterionKind {
@@ -35,7 +39,7 @@ pub struct Criterion {
     pub required: bool,
 }
 
-fn choice(key: &str, label: &str, kind: CriterionKind, options: &[&str]) -> Criterion {
+pub(super) fn choice(key: &str, label: &str, kind: CriterionKind, options: &[&str]) -> Criterion {
     Criterion {
         key: key.into(),
         label: label.into(),
@@ -141,8 +145,8 @@ pub struct AnswerError {
 pub type CustomQuestionErrors = BTreeMap<&'static str, &'static str>;
 
 /// Longest question label and option, and most options of a choice question.
-const LABEL_MAX: usize = 200;
-const OPTIONS_MAX: usize = 20;
+pub(super) const LABEL_MAX: usize = 200;
+pub(super) const OPTIONS_MAX: usize = 20;
 
 /// Checks an operator's own question and gives it the next free key (`custom_1`, `custom_2`…).
 /// Choice questions need 2 to 20 distinct options; text questions take none.
@@ -260,243 +264,5 @@ pub fn validate(criteria: &[Criterion], fields: &[(String, String)]) -> Result<A
     if errors.is_empty() { Ok(answers) } else { Err(errors) }
 }
 
-/// Quotas as the operator sets them: criterion key → option → (min %, max %). For a multiple
-/// choice, the option's bounds are on the people who ticked it.
-pub type PercentQuotas = BTreeMap<String, BTreeMap<String, (f64, f64)>>;
-
-/// One criterion of the selection problem, for labelling its results.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Dimension {
-    pub key: String,
-    pub label: String,
-    /// Labels of its values (for a multiple choice: "non", "oui").
-    pub values: Vec<String>,
-}
-
-/// The selection problem for `seats` seats over `pool` (each volunteer's answers), with a
-/// dimension per quota-bearing criterion: criteria with at least one quota set. A volunteer who
-/// did not answer a single-choice criterion counts as a value of its own ("sans réponse").
-pub fn build_instance(
-    criteria: &[Criterion],
-    quotas: &PercentQuotas,
-    seats: u32,
-    pool: &[Answers],
-) -> (Instance, Vec<Dimension>) {
-    let mut dimensions = Vec::new();
-    let mut columns: Vec<Vec<usize>> = Vec::new();
-    let mut bounds = Vec::new();
-    for criterion in criteria {
-        let Some(set) = quotas.get(&criterion.key).filter(|q| !q.is_empty()) else {
-            continue;
-        };
-        match criterion.kind {
-            CriterionKind::Single => {
-                let mut values = criterion.options.clone();
-                values.push("Sans réponse".into());
-                let column = pool
-                    .iter()
-                    .map(|a| {
-                        a.get(&criterion.key)
-                            .and_then(Value::as_str)
-                            .and_then(|s| criterion.options.iter().position(|o| o == s))
-                            .unwrap_or(criterion.options.len())
-                    })
-                    .collect();
-                let row = values
-                    .iter()
-                    .map(|v| {
-                        set.get(v)
-                            .map_or(Bounds::free(seats), |&(lo, hi)| Bounds::from_percent(seats, lo, hi))
-                    })
-                    .collect();
-                dimensions.push(Dimension {
-                    key: criterion.key.clone(),
-                    label: criterion.label.clone(),
-                    values,
-                });
-                columns.push(column);
-                bounds.push(row);
-            }
-            CriterionKind::Multiple => {
-                for option in &criterion.options {
-                    let Some(&(lo, hi)) = set.get(option) else { continue };
-                    let column = pool
-                        .iter()
-                        .map(|a| {
-                            let ticked = a
-                                .get(&criterion.key)
-                                .and_then(Value::as_array)
-                                .is_some_and(|l| l.iter().any(|v| v.as_str() == Some(option)));
-                            usize::from(ticked)
-                        })
-                        .collect();
-                    dimensions.push(Dimension {
-                        key: format!("{}:{option}", criterion.key),
-                        label: format!("{} : {option}", criterion.label),
-                        values: vec!["non".into(), "oui".into()],
-                    });
-                    columns.push(column);
-                    bounds.push(vec![Bounds::free(seats), Bounds::from_percent(seats, lo, hi)]);
-                }
-            }
-            CriterionKind::Text => {}
-        }
-    }
-    let profiles = (0..pool.len())
-        .map(|i| columns.iter().map(|c| c[i]).collect())
-        .collect();
-    let instance = Instance {
-        seats,
-        values: dimensions.iter().map(|d| d.values.len()).collect(),
-        profiles,
-        quotas: bounds,
-    };
-    (instance, dimensions)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn form(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-    }
-
-    #[test]
-    fn a_custom_choice_question_gets_the_next_key_and_its_options() {
-        let existing = standard_criteria(&["33".into()]);
-        let q = custom_question(
-            &existing,
-            &form(&[
-                ("q_label", " Mode de transport "),
-                ("q_kind", "single"),
-                ("q_options", "Voiture\r\n\nBus\nÀ pied\n"),
-                ("q_required", "oui"),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(q.key, "custom_1");
-        assert_eq!(q.label, "Mode de transport");
-        assert_eq!(q.options, vec!["Voiture", "Bus", "À pied"]);
-        assert!(q.required);
-        let mut more = existing.clone();
-        more.push(q);
-        let text = custom_question(&more, &form(&[("q_label", "Une remarque ?"), ("q_kind", "text")])).unwrap();
-        assert_eq!(
-            (text.key.as_str(), text.kind, text.required),
-            ("custom_2", CriterionKind::Text, false)
-        );
-    }
-
-    #[test]
-    fn a_custom_question_is_refused_field_by_field() {
-        let existing = standard_criteria(&["33".into()]);
-        let errors = custom_question(&existing, &form(&[("q_kind", "single"), ("q_options", "Seule")])).unwrap_err();
-        assert_eq!(errors.get("q_label"), Some(&"workshops_console.question_label_missing"));
-        assert_eq!(errors.get("q_options"), Some(&"workshops_console.question_options_few"));
-        let errors = custom_question(
-            &existing,
-            &form(&[("q_label", "Commune"), ("q_kind", "autre"), ("q_options", "a\nA")]),
-        )
-        .unwrap_err();
-        assert_eq!(errors.get("q_label"), Some(&"workshops_console.question_label_taken"));
-        assert_eq!(errors.get("q_kind"), Some(&"workshops_console.question_kind_missing"));
-        assert_eq!(
-            errors.get("q_options"),
-            Some(&"workshops_console.question_option_twice")
-        );
-        let errors = custom_question(
-            &existing,
-            &form(&[("q_label", "Texte"), ("q_kind", "text"), ("q_options", "x")]),
-        )
-        .unwrap_err();
-        assert_eq!(
-            errors.get("q_options"),
-            Some(&"workshops_console.question_options_for_text")
-        );
-        let many: String = (0..21).map(|i| format!("option {i}\n")).collect();
-        let errors = custom_question(
-            &existing,
-            &form(&[("q_label", "Beaucoup"), ("q_kind", "multiple"), ("q_options", &many)]),
-        )
-        .unwrap_err();
-        assert_eq!(
-            errors.get("q_options"),
-            Some(&"workshops_console.question_options_many")
-        );
-    }
-
-    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
-    }
-
-    #[test]
-    fn answers_are_checked_against_the_options() {
-        let criteria = standard_criteria(&["33".into()]);
-        let ok = validate(
-            &criteria,
-            &fields(&[
-                ("c-family_situation", "Parent seul avec enfant(s)"),
-                ("c-children_count", "2"),
-                ("c-benefit_recipient", "Oui"),
-                ("c-benefits", "RSA"),
-                ("c-benefits", "Aide au logement"),
-                ("c-departement", "33"),
-                ("c-age_bracket", "30 à 39 ans"),
-                ("c-unknown", "x"),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(ok["benefits"], serde_json::json!(["Aide au logement", "RSA"]));
-        assert!(!ok.contains_key("unknown"));
-        let errors = validate(
-            &criteria,
-            &fields(&[("c-family_situation", "Marié"), ("c-benefits", "Loto")]),
-        )
-        .unwrap_err();
-        let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
-        assert!(keys.contains(&"family_situation") && keys.contains(&"benefits") && keys.contains(&"age_bracket"));
-    }
-
-    #[test]
-    fn quotas_become_a_selection_problem() {
-        let criteria = standard_criteria(&["33".into()]);
-        let mut pool = Vec::new();
-        for i in 0..30 {
-            let mut a = Answers::new();
-            a.insert(
-                "family_situation".into(),
-                Value::String(
-                    if i % 3 == 0 {
-                        "Parent seul avec enfant(s)"
-                    } else {
-                        "En couple avec enfant(s)"
-                    }
-                    .into(),
-                ),
-            );
-            a.insert(
-                "benefits".into(),
-                serde_json::json!(if i % 2 == 0 { vec!["RSA"] } else { vec![] }),
-            );
-            pool.push(a);
-        }
-        let mut quotas = PercentQuotas::new();
-        quotas
-            .entry("family_situation".into())
-            .or_default()
-            .insert("Parent seul avec enfant(s)".into(), (30.0, 100.0));
-        quotas
-            .entry("benefits".into())
-            .or_default()
-            .insert("RSA".into(), (20.0, 60.0));
-        let (instance, dimensions) = build_instance(&criteria, &quotas, 10, &pool);
-        assert_eq!(dimensions.len(), 2);
-        assert_eq!(instance.values, vec![6, 2]);
-        assert_eq!(instance.quotas[0][1], Bounds { min: 3, max: 10 });
-        assert_eq!(instance.quotas[1][1], Bounds { min: 2, max: 6 });
-        assert_eq!(instance.profiles[0], vec![1, 1]);
-        assert_eq!(instance.profiles[1], vec![0, 0]);
-        instance.validate().unwrap();
-    }
-}
+mod tests;

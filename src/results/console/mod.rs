@@ -21,41 +21,45 @@ use crate::web::csrf::CheckedForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 
+mod follow_up;
+
+pub use follow_up::*;
+
 #[derive(Debug, Deserialize)]
 pub struct NoticeQuery {
-    fait: Option<String>,
+    pub(super) fait: Option<String>,
 }
 
 #[derive(Serialize)]
-struct View {
-    campaign: CampaignDetail,
-    synthesis_md: String,
-    early: bool,
-    open: bool,
-    decisions: Vec<Decision>,
-    news: Vec<crate::results::news::NewsPost>,
-    statuses: [&'static str; 4],
-    ideas: Vec<(Uuid, String)>,
+pub(super) struct View {
+    pub(super) campaign: CampaignDetail,
+    pub(super) synthesis_md: String,
+    pub(super) early: bool,
+    pub(super) open: bool,
+    pub(super) decisions: Vec<Decision>,
+    pub(super) news: Vec<crate::results::news::NewsPost>,
+    pub(super) statuses: [&'static str; 4],
+    pub(super) ideas: Vec<(Uuid, String)>,
     /// Themes of the latest analysis: (key, name).
-    themes: Vec<(Uuid, String)>,
-    errors: Vec<String>,
-    notice: Option<String>,
+    pub(super) themes: Vec<(Uuid, String)>,
+    pub(super) errors: Vec<String>,
+    pub(super) notice: Option<String>,
     /// A refused entry, shown again in the form it came from.
-    kept: Kept,
+    pub(super) kept: Kept,
 }
 
 /// What the operator typed in a form that was refused: shown again in that form, so a long
 /// synthesis or news post is never lost to a refusal.
 #[derive(Serialize, Default)]
-struct Kept {
+pub(super) struct Kept {
     /// The form: `synthesis`, `news-new`, `news-<id>`, `decision-new` or `decision-<id>`.
-    form: String,
-    title: String,
+    pub(super) form: String,
+    pub(super) title: String,
     /// The synthesis, a news post's body or a decision's explanation.
-    text: String,
-    status: String,
-    ideas: Vec<Uuid>,
-    themes: Vec<Uuid>,
+    pub(super) text: String,
+    pub(super) status: String,
+    pub(super) ideas: Vec<Uuid>,
+    pub(super) themes: Vec<Uuid>,
 }
 
 impl Kept {
@@ -67,7 +71,7 @@ impl Kept {
     }
 }
 
-async fn view(
+pub(super) async fn view(
     state: &Ground,
     page: &Page,
     id: Uuid,
@@ -78,7 +82,7 @@ async fn view(
 }
 
 /// The page with a refused entry put back where the operator typed it.
-async fn kept_view(
+pub(super) async fn kept_view(
     state: &Ground,
     page: &Page,
     id: Uuid,
@@ -149,7 +153,7 @@ async fn kept_view(
     })
 }
 
-fn render(page: &Page, operator: &Operator, view: View, status: StatusCode) -> Result<Response, PageError> {
+pub(super) fn render(page: &Page, operator: &Operator, view: View, status: StatusCode) -> Result<Response, PageError> {
     render_console(page, operator, "console_results.html", "/admin/campagnes", view, status)
 }
 
@@ -168,11 +172,11 @@ pub async fn form(
 
 #[derive(Debug, Deserialize)]
 pub struct ResultsForm {
-    action: String,
+    pub(super) action: String,
     #[serde(default)]
-    synthesis: String,
+    pub(super) synthesis: String,
     #[serde(default)]
-    early: Option<String>,
+    pub(super) early: Option<String>,
 }
 
 /// `POST /admin/campagnes/{id}/resultats`: save the synthesis, publish or withdraw.
@@ -259,182 +263,6 @@ pub async fn save(
     // operator's next view shows the change.
     results.forget_all();
     see_other(&format!("/admin/campagnes/{id}/resultats?fait={done}"))
-}
-
-/// The decision form: its fields, and one `ideas` pair per ticked idea.
-#[derive(Debug, Default)]
-pub struct DecisionForm {
-    id: Option<String>,
-    title: String,
-    status: String,
-    explanation: String,
-    ideas: Vec<String>,
-    themes: Vec<String>,
-}
-
-impl DecisionForm {
-    /// Reads the form's pairs (repeated `ideas` keys, which a struct cannot take).
-    fn from_pairs(pairs: Vec<(String, String)>) -> DecisionForm {
-        let mut form = DecisionForm::default();
-        for (key, value) in pairs {
-            match key.as_str() {
-                "id" => form.id = Some(value),
-                "title" => form.title = value,
-                "status" => form.status = value,
-                "explanation" => form.explanation = value,
-                "ideas" => form.ideas.push(value),
-                "themes" => form.themes.push(value),
-                _ => {}
-            }
-        }
-        form
-    }
-}
-
-/// `POST /admin/campagnes/{id}/decisions`: adds or changes a decision.
-pub async fn save_decision(
-    State(state): State<Ground>,
-    State(results): State<ResultsCache>,
-    page: Page,
-    operator: ConsoleOf<right::ManageCampaigns>,
-    Path(id): Path<Uuid>,
-    checked: CheckedForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    // A refused character in a field the form does not show as text: the French page.
-    let (pairs, refused) = checked.shown(|f| ["title", "explanation"].contains(&f))?;
-    let form = DecisionForm::from_pairs(pairs);
-    let decision = match form.id.as_deref().filter(|s| !s.is_empty()) {
-        Some(text) => Some(text.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
-        None => None,
-    };
-    let ideas: Result<Vec<Uuid>, _> = form
-        .ideas
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .map(str::parse::<Uuid>)
-        .collect();
-    let themes: Result<Vec<Uuid>, _> = form.themes.iter().map(|s| s.trim().parse::<Uuid>()).collect();
-    let mut problems = decisions::validate(&form.title, &form.status, &form.explanation);
-    if refused.is_some() {
-        problems.push(decisions::Problem::RefusedText);
-    }
-    let themes = match themes {
-        Ok(themes) => themes,
-        Err(_) => {
-            problems.push(decisions::Problem::UnknownTheme);
-            Vec::new()
-        }
-    };
-    let ideas = match ideas {
-        Ok(ideas) => ideas,
-        Err(_) => {
-            problems.push(decisions::Problem::UnknownIdea);
-            Vec::new()
-        }
-    };
-    if problems.is_empty() {
-        let mut tx = state.db.begin(&page.tenant).await?;
-        authoring::find(&mut tx, id).await?.ok_or(PageError::NotFound)?;
-        let draft = decisions::DecisionDraft {
-            title: form.title.clone(),
-            status: form.status.clone(),
-            explanation: form.explanation.clone(),
-            ideas: ideas.clone(),
-            themes,
-        };
-        match decisions::save(&mut tx, id, decision, &draft).await {
-            Ok(Ok(saved)) => {
-                crate::audit::record(
-                    &mut tx,
-                    &operator.0,
-                    "results.decision",
-                    &form.title,
-                    serde_json::json!({ "campaign": id, "decision": saved, "status": form.status, "ideas": ideas }),
-                )
-                .await?;
-                tx.commit().await?;
-                results.forget_all();
-                return see_other(&format!("/admin/campagnes/{id}/resultats?fait=decision"));
-            }
-            Ok(Err(problem)) => problems.push(problem),
-            Err(sqlx::Error::RowNotFound) => return Err(PageError::NotFound),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let errors = problems.iter().map(|p| page.text(p.key())).collect();
-    let kept = Kept {
-        form: Kept::form_of("decision", decision),
-        title: form.title,
-        text: form.explanation,
-        status: form.status,
-        ideas: form.ideas.iter().filter_map(|s| s.trim().parse().ok()).collect(),
-        themes: form.themes.iter().filter_map(|s| s.trim().parse().ok()).collect(),
-    };
-    let view = kept_view(&state, &page, id, errors, None, kept).await?;
-    render(&page, &operator, view, StatusCode::UNPROCESSABLE_ENTITY)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct NewsForm {
-    #[serde(default)]
-    id: Option<String>,
-    title: String,
-    body: String,
-}
-
-/// `POST /admin/campagnes/{id}/nouvelles`: publishes or edits a post; followers not told yet
-/// are mailed once, through the outbox, in the same transaction.
-pub async fn save_news(
-    State(state): State<Ground>,
-    page: Page,
-    operator: ConsoleOf<right::ManageCampaigns>,
-    Path(id): Path<Uuid>,
-    checked: CheckedForm<NewsForm>,
-) -> Result<Response, PageError> {
-    let (form, refused) = checked.shown(|f| ["title", "body"].contains(&f))?;
-    let post = match form.id.as_deref().filter(|s| !s.is_empty()) {
-        Some(text) => Some(text.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
-        None => None,
-    };
-    let body = form.body;
-    let mut problems = crate::results::news::validate(&form.title, &body);
-    if refused.is_some() {
-        problems.push("error.invalid_text.field");
-    }
-    if !problems.is_empty() {
-        let errors = problems.iter().map(|k| page.text(k)).collect();
-        let kept = Kept {
-            form: Kept::form_of("news", post),
-            title: form.title,
-            text: body,
-            ..Kept::default()
-        };
-        let view = kept_view(&state, &page, id, errors, None, kept).await?;
-        return render(&page, &operator, view, StatusCode::UNPROCESSABLE_ENTITY);
-    }
-    let mut tx = state.db.begin(&page.tenant).await?;
-    let campaign = authoring::find(&mut tx, id).await?.ok_or(PageError::NotFound)?;
-    let link = format!(
-        "{}/consultations/{}/nouvelles",
-        page.origin.base_url_for(&page.origin.host.clone().unwrap_or_default()),
-        campaign.summary.slug
-    );
-    let (saved, queued) = match crate::results::news::save_post(&mut tx, id, post, &form.title, &body, &link).await {
-        Ok(saved) => saved,
-        Err(sqlx::Error::RowNotFound) => return Err(PageError::NotFound),
-        Err(e) => return Err(e.into()),
-    };
-    crate::audit::record(
-        &mut tx,
-        &operator.0,
-        "results.news",
-        &form.title,
-        serde_json::json!({ "campaign": id, "post": saved, "mails_queued": queued }),
-    )
-    .await?;
-    tx.commit().await?;
-    see_other(&format!("/admin/campagnes/{id}/resultats?fait=nouvelle"))
 }
 
 /// This console's routes, merged into the domain's.
