@@ -2,6 +2,7 @@
 //! module, so the spaces look like what they will be, and ([`contributions`]) people taking part
 //! in them. Idempotent: seeding twice changes nothing.
 
+mod contribution_texts;
 pub mod contributions;
 
 use chrono::{Duration, Utc};
