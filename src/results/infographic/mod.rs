@@ -200,6 +200,16 @@ pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, publish
         sheet.text(x, 370.0, style(64.0, true, primary, Role::Body), value.to_string());
         sheet.text(x, 410.0, style(24.0, false, Rgb::GREY, Role::Body), label);
     }
+    let y = answers(&mut sheet, published, primary, fr);
+    decisions(&mut sheet, published, primary, fr, y);
+    let footer = style(20.0, false, Rgb::MUTED, Role::Body);
+    sheet.text(60.0, height - 50.0, footer, "La Caf à votre écoute");
+    sheet
+}
+
+/// "Your answers": the first charted questions, their three most chosen options as bars.
+/// Returns where the next section starts.
+fn answers(sheet: &mut Sheet, published: &Published, primary: Rgb, fr: bool) -> f32 {
     let mut y = 500.0;
     let answers = if fr { "Vos réponses" } else { "Your answers" };
     sheet.text(60.0, y, style(34.0, true, Rgb::INK, Role::Heading), answers);
@@ -245,37 +255,40 @@ pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, publish
             sheet.text(60.0 + bar + 12.0, y, style(20.0, false, Rgb::INK, Role::Body), text);
         }
     }
-    if !published.shared.decisions.is_empty() {
-        y += 80.0;
-        let decided = if fr {
-            "Ce qui a été décidé"
-        } else {
-            "What was decided"
-        };
-        sheet.text(60.0, y, style(34.0, true, Rgb::INK, Role::Heading), decided);
-        for decision in published.shared.decisions.iter().take(4) {
-            // Never over the footer.
-            if y + 46.0 > height - 90.0 {
-                break;
-            }
-            y += 46.0;
-            sheet.marks.push(Mark::Dot {
-                cx: 72.0,
-                cy: y - 8.0,
-                r: 8.0,
-                fill: primary,
-            });
-            sheet.text(
-                92.0,
-                y,
-                style(24.0, false, Rgb::INK, Role::Body),
-                cut(&decision.title, 70),
-            );
-        }
+    y
+}
+
+/// "What was decided": up to four decisions, never over the footer.
+fn decisions(sheet: &mut Sheet, published: &Published, primary: Rgb, fr: bool, mut y: f32) {
+    if published.shared.decisions.is_empty() {
+        return;
     }
-    let footer = style(20.0, false, Rgb::MUTED, Role::Body);
-    sheet.text(60.0, height - 50.0, footer, "La Caf à votre écoute");
-    sheet
+    y += 80.0;
+    let decided = if fr {
+        "Ce qui a été décidé"
+    } else {
+        "What was decided"
+    };
+    sheet.text(60.0, y, style(34.0, true, Rgb::INK, Role::Heading), decided);
+    for decision in published.shared.decisions.iter().take(4) {
+        // Never over the footer.
+        if y + 46.0 > sheet.height - 90.0 {
+            break;
+        }
+        y += 46.0;
+        sheet.marks.push(Mark::Dot {
+            cx: 72.0,
+            cy: y - 8.0,
+            r: 8.0,
+            fill: primary,
+        });
+        sheet.text(
+            92.0,
+            y,
+            style(24.0, false, Rgb::INK, Role::Body),
+            cut(&decision.title, 70),
+        );
+    }
 }
 
 /// The downloads: the same sheet as SVG or as PDF.

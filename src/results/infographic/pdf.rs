@@ -20,9 +20,6 @@ const KAPPA: f32 = 0.552_284_8;
 pub fn render(sheet: &Sheet) -> Vec<u8> {
     let scale = PAGE_WIDTH / sheet.width;
     let page_height = sheet.height * scale;
-    // Page coordinates: points from the bottom left.
-    let x = |px: f32| px * scale;
-    let y = |px: f32| page_height - px * scale;
 
     let catalog_id = Ref::new(1);
     let pages_id = Ref::new(2);
@@ -36,55 +33,7 @@ pub fn render(sheet: &Sheet) -> Vec<u8> {
     let document_id = Ref::new(10);
     let first_element = 11;
 
-    let mut content = Content::new();
-    let mut elements: Vec<(Ref, Role)> = Vec::new();
-    for mark in &sheet.marks {
-        match mark {
-            Mark::Rect {
-                x: left,
-                y: top,
-                w,
-                h,
-                fill,
-            } => {
-                content.begin_marked_content(Name(b"Artifact"));
-                fill_colour(&mut content, *fill);
-                content.rect(x(*left), y(top + h), w * scale, h * scale);
-                content.fill_nonzero();
-                content.end_marked_content();
-            }
-            Mark::Dot { cx, cy, r, fill } => {
-                content.begin_marked_content(Name(b"Artifact"));
-                fill_colour(&mut content, *fill);
-                circle(&mut content, x(*cx), y(*cy), r * scale);
-                content.fill_nonzero();
-                content.end_marked_content();
-            }
-            Mark::Text {
-                x: left,
-                y: baseline,
-                size,
-                bold,
-                fill,
-                role,
-                text,
-            } => {
-                let mcid = elements.len() as i32;
-                elements.push((Ref::new(first_element + mcid), *role));
-                content
-                    .begin_marked_content_with_properties(Name(tag(*role)))
-                    .properties()
-                    .identify(mcid);
-                content.begin_text();
-                content.set_font(Name(if *bold { b"F2" } else { b"F1" }), size * scale);
-                fill_colour(&mut content, *fill);
-                content.next_line(x(*left), y(*baseline));
-                content.show(Str(&win_ansi(text)));
-                content.end_text();
-                content.end_marked_content();
-            }
-        }
-    }
+    let (content, elements) = draw(sheet, scale, page_height, first_element);
 
     let mut pdf = Pdf::new();
     let mut catalog = pdf.catalog(catalog_id);
@@ -148,6 +97,64 @@ pub fn render(sheet: &Sheet) -> Vec<u8> {
             .marked_content_id(mcid as i32);
     }
     pdf.finish()
+}
+
+/// The page's drawing, each text run marked with its MCID, and the structure element each
+/// run will have (numbered from `first_element`), in drawing (reading) order.
+fn draw(sheet: &Sheet, scale: f32, page_height: f32, first_element: i32) -> (Content, Vec<(Ref, Role)>) {
+    // Page coordinates: points from the bottom left.
+    let x = |px: f32| px * scale;
+    let y = |px: f32| page_height - px * scale;
+    let mut content = Content::new();
+    let mut elements: Vec<(Ref, Role)> = Vec::new();
+    for mark in &sheet.marks {
+        match mark {
+            Mark::Rect {
+                x: left,
+                y: top,
+                w,
+                h,
+                fill,
+            } => {
+                content.begin_marked_content(Name(b"Artifact"));
+                fill_colour(&mut content, *fill);
+                content.rect(x(*left), y(top + h), w * scale, h * scale);
+                content.fill_nonzero();
+                content.end_marked_content();
+            }
+            Mark::Dot { cx, cy, r, fill } => {
+                content.begin_marked_content(Name(b"Artifact"));
+                fill_colour(&mut content, *fill);
+                circle(&mut content, x(*cx), y(*cy), r * scale);
+                content.fill_nonzero();
+                content.end_marked_content();
+            }
+            Mark::Text {
+                x: left,
+                y: baseline,
+                size,
+                bold,
+                fill,
+                role,
+                text,
+            } => {
+                let mcid = elements.len() as i32;
+                elements.push((Ref::new(first_element + mcid), *role));
+                content
+                    .begin_marked_content_with_properties(Name(tag(*role)))
+                    .properties()
+                    .identify(mcid);
+                content.begin_text();
+                content.set_font(Name(if *bold { b"F2" } else { b"F1" }), size * scale);
+                fill_colour(&mut content, *fill);
+                content.next_line(x(*left), y(*baseline));
+                content.show(Str(&win_ansi(text)));
+                content.end_text();
+                content.end_marked_content();
+            }
+        }
+    }
+    (content, elements)
 }
 
 fn tag(role: Role) -> &'static [u8] {
