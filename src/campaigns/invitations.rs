@@ -64,7 +64,6 @@ struct ShownLine {
     reason: String,
 }
 
-#[allow(clippy::too_many_arguments)]
 impl Report {
     fn new(page: &Page, queued: &crate::mail::BulkQueued, list: ParsedList, staff_added: u64) -> Self {
         Report {
@@ -85,6 +84,7 @@ impl Report {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn render(
     page: &Page,
     operator: &Operator,

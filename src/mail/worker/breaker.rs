@@ -99,8 +99,6 @@ impl Breaker {
     }
 }
 
-/// What senders share.
-
 #[cfg(test)]
 mod tests {
     use super::*;

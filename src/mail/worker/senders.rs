@@ -3,6 +3,7 @@
 
 use super::*;
 
+/// What senders share.
 pub(super) struct Shared {
     pub(super) transport: Transport,
     pub(super) link_base: String,
