@@ -226,6 +226,37 @@ struct Seed {
     people: Vec<(Uuid, String, String)>,
 }
 
+/// What the run is measured on: the machine, the database and its settings, the load.
+fn print_setup(args: &Args, settings: &Settings, context: &ServerContext, use_wrk: bool, started: Instant) {
+    println!(
+        "ecoute-bench: {} CPUs, {}; database {} (fsync={}, synchronous_commit={}, shared_buffers={}); setup {:.1} s",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        context.version,
+        if settings.database_url.is_some() {
+            "from DATABASE_URL"
+        } else {
+            "embedded cluster"
+        },
+        context.fsync,
+        context.synchronous_commit,
+        context.shared_buffers,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "load: {} connections from loopback, {} s per phase; GET by {}, POST by the in-process HTTP/1.1 keep-alive client; \
+         request logs {}",
+        args.connections,
+        args.duration,
+        if use_wrk { "wrk -t2" } else { "the in-process client" },
+        if args.no_request_logs {
+            "off"
+        } else {
+            "formatted as in production (JSON) to a sink"
+        }
+    );
+    println!();
+}
+
 async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) -> anyhow::Result<bool> {
     let started = Instant::now();
     // The benchmark database, as owner and as the application role (same options otherwise).
@@ -266,33 +297,7 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
         GetClient::Auto => which("wrk").is_some(),
     };
     let mut out = Report::default();
-    println!(
-        "ecoute-bench: {} CPUs, {}; database {} (fsync={}, synchronous_commit={}, shared_buffers={}); setup {:.1} s",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
-        context.version,
-        if settings.database_url.is_some() {
-            "from DATABASE_URL"
-        } else {
-            "embedded cluster"
-        },
-        context.fsync,
-        context.synchronous_commit,
-        context.shared_buffers,
-        started.elapsed().as_secs_f64()
-    );
-    println!(
-        "load: {} connections from loopback, {} s per phase; GET by {}, POST by the in-process HTTP/1.1 keep-alive client; \
-         request logs {}",
-        args.connections,
-        args.duration,
-        if use_wrk { "wrk -t2" } else { "the in-process client" },
-        if args.no_request_logs {
-            "off"
-        } else {
-            "formatted as in production (JSON) to a sink"
-        }
-    );
-    println!();
+    print_setup(args, settings, &context, use_wrk, started);
 
     // 1. Statements per page, on a second instance behind the counting proxy.
     let counts = count_statements(args, settings, &db, &host, &seed).await?;

@@ -16,7 +16,7 @@
 //! more than once). Timings are reported, not asserted; the exit status is 1 when a mail is lost
 //! or duplicated, 2 when the benchmark could not run.
 
-#[path = "common/mod.rs"]
+#[path = "../common/mod.rs"]
 mod common;
 
 use std::collections::HashMap;
@@ -39,6 +39,10 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
+
+mod sink;
+
+use sink::*;
 
 const TENANT: &str = "gironde";
 
@@ -164,27 +168,8 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
     );
 
     // 1. Queue, as a console would: one transaction, one statement.
-    let addresses: Vec<String> = (0..args.mails).map(|i| format!("personne-{i}@bench.example")).collect();
     let tenant_db = TenantDb::new(pool.clone());
-    let queued_at = Instant::now();
-    let mut tx = tenant_db.begin_in(tenant).await?;
-    let queued = queue_bulk(
-        &mut tx,
-        &addresses,
-        &MailContent {
-            kind: MailKind::Invitation,
-            subject: "Votre avis compte : la consultation sur l’accueil est ouverte",
-            text: "Bonjour,\n\nLa Caf de la Gironde vous invite à donner votre avis sur l’accueil dans ses agences \
-                   et au téléphone. Cela prend cinq minutes :\n\nhttps://gironde.caf-ecoute.fr/consultations/accueil\n\n\
-                   Vos réponses sont lues par nos équipes, et nous vous dirons ce qu’elles sont devenues.\n\n\
-                   La Caf de la Gironde",
-            campaign: Some(campaign),
-            attachment: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    let queue_time = queued_at.elapsed();
+    let (queued, queue_time) = queue_invitations(&tenant_db, tenant, campaign, args.mails).await?;
     println!(
         "queued {} invitations in {:.2} s (bulk API, one statement)",
         queued.queued,
@@ -226,6 +211,105 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
     // 3. Wait: every mail at the sink, then every mail marked sent.
     let expected = queued.queued;
     let deadline = sending_at + Duration::from_secs(args.timeout);
+    let (received_all, recorded_all) = wait_for_all(&sink, &tenant_db, tenant, expected, sending_at, deadline).await?;
+    // A moment more, so a late duplicate would be seen.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.cancel();
+    for worker in workers {
+        worker.await.ok();
+    }
+    let counts = counts(&tenant_db, tenant).await?;
+    let (distinct, total) = (sink.distinct(), sink.total());
+    let lost = expected.saturating_sub(distinct);
+    let duplicated = total - distinct;
+    let delivery = received_all.unwrap_or_else(|| sending_at.elapsed());
+    print_outcome(
+        args,
+        expected,
+        received_all,
+        recorded_all,
+        distinct as f64 / delivery.as_secs_f64(),
+        (lost, duplicated),
+        &counts,
+    );
+    pool.close().await;
+    owner.close().await;
+    Ok(lost == 0 && duplicated == 0)
+}
+
+/// The figures: when everything arrived and was recorded, throughput, losses and duplicates,
+/// and what the database says.
+fn print_outcome(
+    args: &Args,
+    expected: u64,
+    received_all: Option<Duration>,
+    recorded_all: Option<Duration>,
+    throughput: f64,
+    (lost, duplicated): (u64, u64),
+    counts: &status::Counts,
+) {
+    println!();
+    println!("mails:              {expected}");
+    println!(
+        "all received in:    {}",
+        received_all.map_or_else(
+            || format!("not within {} s", args.timeout),
+            |d| format!("{:.2} s", d.as_secs_f64())
+        )
+    );
+    println!(
+        "all marked sent in: {}",
+        recorded_all.map_or_else(|| "no".to_owned(), |d| format!("{:.2} s", d.as_secs_f64()))
+    );
+    println!("throughput:         {:.0} mails/s", throughput);
+    println!("lost:               {lost}");
+    println!("duplicated:         {duplicated}");
+    println!(
+        "database:           sent {}, queued {}, sending {}, failed {}, uncertain {}",
+        counts.sent, counts.queued, counts.sending, counts.failed, counts.uncertain
+    );
+}
+
+/// Queues `mails` invitations as a console would: one transaction, one statement.
+async fn queue_invitations(
+    tenant_db: &TenantDb,
+    tenant: TenantId,
+    campaign: Uuid,
+    mails: usize,
+) -> anyhow::Result<(ecoute::mail::BulkQueued, Duration)> {
+    let addresses: Vec<String> = (0..mails).map(|i| format!("personne-{i}@bench.example")).collect();
+    let queued_at = Instant::now();
+    let mut tx = tenant_db.begin_in(tenant).await?;
+    let queued = queue_bulk(
+        &mut tx,
+        &addresses,
+        &MailContent {
+            kind: MailKind::Invitation,
+            subject: "Votre avis compte : la consultation sur l’accueil est ouverte",
+            text: "Bonjour,\n\nLa Caf de la Gironde vous invite à donner votre avis sur l’accueil dans ses agences \
+                   et au téléphone. Cela prend cinq minutes :\n\nhttps://gironde.caf-ecoute.fr/consultations/accueil\n\n\
+                   Vos réponses sont lues par nos équipes, et nous vous dirons ce qu’elles sont devenues.\n\n\
+                   La Caf de la Gironde",
+            campaign: Some(campaign),
+            attachment: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let queue_time = queued_at.elapsed();
+    Ok((queued, queue_time))
+}
+
+/// Waits until every mail reached the sink, then until every one is marked sent (or the
+/// deadline), printing progress every 5 s: (all received after, all recorded after).
+async fn wait_for_all(
+    sink: &Sink,
+    tenant_db: &TenantDb,
+    tenant: TenantId,
+    expected: u64,
+    sending_at: Instant,
+    deadline: Instant,
+) -> anyhow::Result<(Option<Duration>, Option<Duration>)> {
     let mut last_report = Instant::now();
     let mut received_all = None;
     let mut recorded_all = None;
@@ -236,7 +320,7 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
             received_all = Some(sending_at.elapsed());
         }
         if received_all.is_some() || last_report.elapsed() >= Duration::from_secs(5) {
-            let counts = counts(&tenant_db, tenant).await?;
+            let counts = counts(tenant_db, tenant).await?;
             if last_report.elapsed() >= Duration::from_secs(5) {
                 println!(
                     "  {:>5.1} s: {distinct} received, {} sent, {} sending, {} queued",
@@ -253,43 +337,7 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
             }
         }
     }
-    // A moment more, so a late duplicate would be seen.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    stop.cancel();
-    for worker in workers {
-        worker.await.ok();
-    }
-    let counts = counts(&tenant_db, tenant).await?;
-    let (distinct, total) = (sink.distinct(), sink.total());
-    let lost = expected.saturating_sub(distinct);
-    let duplicated = total - distinct;
-    let delivery = received_all.unwrap_or_else(|| sending_at.elapsed());
-    println!();
-    println!("mails:              {expected}");
-    println!(
-        "all received in:    {}",
-        received_all.map_or_else(
-            || format!("not within {} s", args.timeout),
-            |d| format!("{:.2} s", d.as_secs_f64())
-        )
-    );
-    println!(
-        "all marked sent in: {}",
-        recorded_all.map_or_else(|| "no".to_owned(), |d| format!("{:.2} s", d.as_secs_f64()))
-    );
-    println!(
-        "throughput:         {:.0} mails/s",
-        distinct as f64 / delivery.as_secs_f64()
-    );
-    println!("lost:               {lost}");
-    println!("duplicated:         {duplicated}");
-    println!(
-        "database:           sent {}, queued {}, sending {}, failed {}, uncertain {}",
-        counts.sent, counts.queued, counts.sending, counts.failed, counts.uncertain
-    );
-    pool.close().await;
-    owner.close().await;
-    Ok(lost == 0 && duplicated == 0)
+    Ok((received_all, recorded_all))
 }
 
 async fn counts(db: &TenantDb, tenant: TenantId) -> anyhow::Result<status::Counts> {
@@ -332,91 +380,4 @@ async fn server_context(owner: &PgPool) -> anyhow::Result<(String, String, Strin
         show("synchronous_commit").await?,
         show("shared_buffers").await?,
     ))
-}
-
-/// An SMTP server on loopback that stores nothing but how often each Message-ID arrived.
-struct Sink {
-    port: u16,
-    seen: Arc<Mutex<HashMap<String, u32>>>,
-    total: Arc<AtomicU64>,
-}
-
-impl Sink {
-    async fn start() -> anyhow::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let port = listener.local_addr()?.port();
-        let seen = Arc::new(Mutex::new(HashMap::new()));
-        let total = Arc::new(AtomicU64::new(0));
-        let (s, t) = (seen.clone(), total.clone());
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let (seen, total) = (s.clone(), t.clone());
-                tokio::spawn(async move {
-                    let _ = serve(stream, &seen, &total).await;
-                });
-            }
-        });
-        Ok(Sink { port, seen, total })
-    }
-
-    fn distinct(&self) -> u64 {
-        self.seen.lock().expect("sink lock").len() as u64
-    }
-
-    fn total(&self) -> u64 {
-        self.total.load(Ordering::SeqCst)
-    }
-}
-
-async fn serve(
-    stream: tokio::net::TcpStream,
-    seen: &Mutex<HashMap<String, u32>>,
-    total: &AtomicU64,
-) -> std::io::Result<()> {
-    stream.set_nodelay(true)?;
-    let (read, mut write) = stream.into_split();
-    let mut read = BufReader::with_capacity(64 * 1024, read);
-    write.write_all(b"220 bench ESMTP\r\n").await?;
-    let mut line = Vec::with_capacity(1024);
-    loop {
-        line.clear();
-        if read.read_until(b'\n', &mut line).await? == 0 {
-            return Ok(());
-        }
-        let verb = line.get(..4).map(|v| v.to_ascii_uppercase()).unwrap_or_default();
-        match verb.as_slice() {
-            b"EHLO" | b"HELO" => write.write_all(b"250-bench\r\n250 8BITMIME\r\n").await?,
-            b"DATA" => {
-                write.write_all(b"354 go ahead\r\n").await?;
-                let mut message_id = None;
-                let mut in_headers = true;
-                loop {
-                    line.clear();
-                    if read.read_until(b'\n', &mut line).await? == 0 {
-                        return Ok(());
-                    }
-                    if line == b".\r\n" {
-                        break;
-                    }
-                    if in_headers {
-                        if line == b"\r\n" {
-                            in_headers = false;
-                        } else if line.len() > 11 && line[..11].eq_ignore_ascii_case(b"message-id:") {
-                            message_id = Some(String::from_utf8_lossy(&line[11..]).trim().to_owned());
-                        }
-                    }
-                }
-                if let Some(id) = message_id {
-                    *seen.lock().expect("sink lock").entry(id).or_default() += 1;
-                }
-                total.fetch_add(1, Ordering::SeqCst);
-                write.write_all(b"250 2.0.0 queued\r\n").await?;
-            }
-            b"QUIT" => {
-                write.write_all(b"221 bye\r\n").await?;
-                return Ok(());
-            }
-            _ => write.write_all(b"250 OK\r\n").await?,
-        }
-    }
 }
