@@ -209,6 +209,21 @@ function assertNoProblems(page) {
 /// axe is evaluated through the DevTools protocol, which the page's CSP (`script-src 'self'`)
 /// does not govern, so the CSP stays enforced and its violations are still caught above.
 async function assertAccessible(page, label) {
+  // Every `pattern` attribute must compile as browsers compile it (`^(?:…)$` with the `v`
+  // flag); one that does not is ignored, so the field silently checks nothing.
+  const badPatterns = await page.evaluate(() =>
+    [...document.querySelectorAll('[pattern]')]
+      .map((el) => el.getAttribute('pattern'))
+      .filter((p) => {
+        try {
+          new RegExp(`^(?:${p})$`, 'v');
+          return false;
+        } catch {
+          return true;
+        }
+      }),
+  );
+  assert.deepEqual(badPatterns, [], `invalid pattern attributes on ${label}`);
   const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
   if (!hasAxe) await page.evaluate(axeSource);
   const results = await page.evaluate(
