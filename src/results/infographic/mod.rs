@@ -258,7 +258,17 @@ fn answers(sheet: &mut Sheet, published: &Published, primary: Rgb, fr: bool) -> 
     y
 }
 
-/// "What was decided": up to four decisions, never over the footer.
+/// A decision's status as the results page words it (adopted, under study, ...).
+fn status_label(status: &str, fr: bool) -> String {
+    let lang = if fr {
+        crate::web::i18n::Lang::Fr
+    } else {
+        crate::web::i18n::Lang::En
+    };
+    lang.text(&format!("results.status.{status}"))
+}
+
+/// "What was decided": up to four decisions with their status, never over the footer.
 fn decisions(sheet: &mut Sheet, published: &Published, primary: Rgb, fr: bool, mut y: f32) {
     if published.shared.decisions.is_empty() {
         return;
@@ -286,7 +296,7 @@ fn decisions(sheet: &mut Sheet, published: &Published, primary: Rgb, fr: bool, m
             92.0,
             y,
             style(24.0, false, Rgb::INK, Role::Body),
-            cut(&decision.title, 70),
+            format!("{} · {}", status_label(&decision.status, fr), cut(&decision.title, 56)),
         );
     }
 }

@@ -256,7 +256,10 @@ async fn national_results_roll_up_every_space_and_each_caf_sees_its_own_share() 
         infographic.contains(&format!("fill=\"{aude_colour}\"")),
         "in Aude's colours"
     );
-    assert!(infographic.contains("Un formulaire unique"), "with the decisions");
+    assert!(
+        infographic.contains("Adoptée · Un formulaire unique"),
+        "with the decisions and their status"
+    );
     // The same sheet as a printable PDF, text included (ASCII text is a literal string).
     let response = aude_visitor
         .app
@@ -277,7 +280,15 @@ async fn national_results_roll_up_every_space_and_each_caf_sees_its_own_share() 
     let pdf = response.bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     let pdf_text = String::from_utf8_lossy(&pdf);
-    assert!(pdf_text.contains("(Un formulaire unique) Tj"), "with the decisions");
+    // Text with accents is a hex string of its WinAnsi bytes.
+    let shown: String = ecoute::results::infographic::pdf::win_ansi("Adoptée · Un formulaire unique")
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(
+        pdf_text.to_ascii_lowercase().contains(&format!("<{shown}>")),
+        "with the decisions and their status"
+    );
     assert!(pdf_text.contains("/StructTreeRoot"), "tagged for screen readers");
     assert!(with_decision.contains("infographie.pdf"), "the page links to the PDF");
 
