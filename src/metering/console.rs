@@ -62,13 +62,24 @@ async fn all_limits(tx: &mut TenantTx) -> Result<HashMap<Uuid, BTreeMap<String, 
 struct Row {
     #[serde(flatten)]
     space: SpaceUsage,
-    storage_kib: i64,
+    /// The space's files, in the unit people read ("1,2 Mo", "512 Ko").
+    stored: String,
     emails: Quota,
     storage: Quota,
     alert: bool,
 }
 
-fn rows(spaces: Vec<SpaceUsage>, limits: &HashMap<Uuid, BTreeMap<String, i64>>) -> Vec<Row> {
+/// Bytes in the unit people read, in the page's language ("1,2 Mo"; "1.2 MB").
+fn size(page: &Page, bytes: i64) -> String {
+    let french = crate::error::human_size(bytes.max(0) as usize);
+    if page.lang.code() == "en" {
+        french.replace(" Mo", " MB").replace(" Ko", " KB").replace(',', ".")
+    } else {
+        french
+    }
+}
+
+fn rows(page: &Page, spaces: Vec<SpaceUsage>, limits: &HashMap<Uuid, BTreeMap<String, i64>>) -> Vec<Row> {
     spaces
         .into_iter()
         .map(|space| {
@@ -80,7 +91,7 @@ fn rows(spaces: Vec<SpaceUsage>, limits: &HashMap<Uuid, BTreeMap<String, i64>>) 
                 limit("storage_mb"),
             );
             Row {
-                storage_kib: space.usage.storage_bytes / 1024,
+                stored: size(page, space.usage.storage_bytes),
                 alert: emails.level != QuotaLevel::Fine || storage.level != QuotaLevel::Fine,
                 space,
                 emails,
@@ -138,13 +149,13 @@ pub async fn overview(
         totals.analysis_runs += s.usage.analysis_runs;
         totals.storage_bytes += s.usage.storage_bytes;
     }
-    let rows = rows(spaces, &limits);
+    let rows = rows(&page, spaces, &limits);
     #[derive(Serialize)]
     struct View {
         month: String,
         month_label: String,
         totals: metering::Usage,
-        totals_storage_kib: i64,
+        totals_stored: String,
         chart: String,
         days: Vec<DayUsage>,
         alerts: usize,
@@ -154,7 +165,7 @@ pub async fn overview(
     let view = View {
         month: month.format("%Y-%m").to_string(),
         month_label: month.format("%m/%Y").to_string(),
-        totals_storage_kib: totals.storage_bytes / 1024,
+        totals_stored: size(&page, totals.storage_bytes),
         totals,
         chart: contributions_chart(&page, &days, month),
         days,

@@ -30,6 +30,12 @@ async fn the_national_console_shows_exports_and_sets_each_spaces_usage() {
         "contributions in the row: {row}"
     );
     assert!(page.contains("<svg") && page.contains("<desc id=\"contributions-chart-desc\">"));
+    // Storage in one unit people read, the same in the header and the cells.
+    assert!(page.contains(">Stockage</th>") && !page.contains("Kio"), "{page}");
+    assert!(
+        row.contains("<td>0 Ko <span class=\"meta\">/ 2048 Mo (0 %)</span></td>"),
+        "{row}"
+    );
     let (status, _) = browser.get("/admin/compteurs?mois=juin").await;
     assert_eq!(status, 400);
 
