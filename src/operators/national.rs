@@ -396,15 +396,19 @@ pub async fn invite_first_operator(
     see_other("/admin/modules?fait=invitation")
 }
 
-/// `POST /admin/modules/{slug}/ouvrir`: opens the module's console without signing in again.
+/// `GET /admin/modules/{slug}/ouvrir`: opens the module's console without signing in again.
 /// The national admin's session (second factor included) vouches for them; the module's host
 /// gets a one-minute, single-use ticket.
+///
+/// A link, not a form: the page's Content-Security-Policy (`form-action 'self'`) refuses a
+/// form whose answer redirects to another origin, and a top-level link may go anywhere. A GET
+/// from another site carries no console cookie (`SameSite=Strict`), so it only ever reaches the
+/// sign-in page; the ticket goes to the admin's own browser, in a redirect no page can read.
 pub async fn open_module(
     State(state): State<Ground>,
     page: Page,
     operator: SignedInOperator,
     Path(slug): Path<String>,
-    CsrfForm(_): CsrfForm<crate::accounts::pages::Empty>,
 ) -> Result<Response, PageError> {
     national_only(&page, &operator)?;
     let (host, module) = local_module(&state, &slug).await?;
@@ -437,5 +441,5 @@ where
         .route("/admin/modules", get(list).post(activate))
         .route("/admin/modules/{slug}/statut", post(set_status))
         .route("/admin/modules/{slug}/invitation", post(invite_first_operator))
-        .route("/admin/modules/{slug}/ouvrir", post(open_module))
+        .route("/admin/modules/{slug}/ouvrir", get(open_module))
 }

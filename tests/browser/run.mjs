@@ -972,6 +972,16 @@ test('console: the national admin sees the 101 Caf and their modules; axe', asyn
     await screenshot(page, 'console-national-usage-gironde');
     assertNoProblems(page);
     await assertAccessible(page, 'localhost /admin/compteurs/gironde');
+    // "Ouvrir sa console": the admin arrives on Gironde's console, signed in there, despite the
+    // national page's `form-action 'self'` (it is a link, followed to the other origin).
+    await page.goto(`${base('localhost')}admin/modules`, { waitUntil: 'load' });
+    await followLink(page, page.locator('#caf-33 a[href$="/ouvrir"]'));
+    // The relay page goes on by itself (meta refresh), a navigation of Gironde's own.
+    await page.waitForURL((url) => url.pathname === '/admin', { timeout: 5000 });
+    assert.equal(new URL(page.url()).hostname, 'gironde.localhost', page.url());
+    assert.equal(new URL(page.url()).pathname, '/admin', page.url());
+    assertNoProblems(page);
+    await assertAccessible(page, 'gironde.localhost /admin after the hand-off');
   } finally {
     await context.close();
   }

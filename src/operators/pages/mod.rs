@@ -241,7 +241,8 @@ pub struct HandoffQuery {
 }
 
 /// `GET /admin/relais?jeton=…`: a national admin arriving from the national console. The
-/// ticket is used once, within a minute, on the host it was made for.
+/// ticket is used once, within a minute, on the host it was made for; the answer is a page that
+/// goes on to `/admin` (at once, or by its link).
 pub async fn handoff(
     State(state): State<Ground>,
     page: Page,
@@ -259,7 +260,24 @@ pub async fn handoff(
     }
     let token = open_session(&mut tx, id, true).await?;
     tx.commit().await?;
-    let mut response = see_other("/admin")?;
+    // A page of this host that goes on to the console, rather than a redirect: the console
+    // cookie is `SameSite=Strict`, and a browser withholds it from every hop of a navigation
+    // that another site started (the national console's link), so a redirect to `/admin` would
+    // land on the sign-in page. A navigation this page starts is same-site.
+    #[derive(serde::Serialize)]
+    struct View {
+        title: String,
+        paragraphs: Vec<String>,
+        link: serde_json::Value,
+        refresh: &'static str,
+    }
+    let view = View {
+        title: page.text("console.handoff_title"),
+        paragraphs: Vec::new(),
+        link: serde_json::json!({"href": "/admin", "label": page.text("console.handoff_continue")}),
+        refresh: "/admin",
+    };
+    let mut response = page.render("message.html", view)?.into_response();
     response.headers_mut().append(
         SET_COOKIE,
         console_cookie(&token, SESSION_HOURS * 3600, page.origin.https),
