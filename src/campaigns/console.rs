@@ -34,10 +34,12 @@ pub async fn list(
         can_export: bool,
         can_invite: bool,
         can_analyse: bool,
+        can_workshops: bool,
         notice: Option<String>,
     }
     let view = View {
         can_analyse: operator.may(&page.tenant, Action::Analyse).is_ok(),
+        can_workshops: operator.may(&page.tenant, Action::ManageWorkshops).is_ok(),
         campaigns,
         can_edit: operator.may(&page.tenant, Action::ManageCampaigns).is_ok(),
         can_export: operator.may(&page.tenant, Action::Export).is_ok(),

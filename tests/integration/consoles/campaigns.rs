@@ -215,8 +215,14 @@ async fn an_operator_writes_a_campaign_with_its_survey_and_publishes_it() {
     // An analyst reads but does not write; another space's operator cannot even see it.
     let password = make_operator(&owner, "ana@caf33.caf.fr", false, Some(("gironde", "analyst"))).await;
     let mut analyst = signed_in(&app, GIRONDE, "ana@caf33.caf.fr", &password).await;
-    assert_eq!(analyst.get("/admin/campagnes").await.0, 200);
+    let (status, list) = analyst.get("/admin/campagnes").await;
+    assert_eq!(status, 200);
+    assert!(!list.contains("/ateliers\""), "no workshops link without the right");
     assert_eq!(analyst.get(&edit).await.0, 403);
+    // The operator reaches the campaign's workshop recruitment from the list and its page.
+    let workshops = format!("{edit}/ateliers\"");
+    assert!(operator.get("/admin/campagnes").await.1.contains(&workshops));
+    assert!(operator.get(&edit).await.1.contains(&workshops));
     let password = make_operator(&owner, "loc@caf11.caf.fr", false, Some(("aude", "local_operator"))).await;
     let mut aude = signed_in(&app, "aude.localhost", "loc@caf11.caf.fr", &password).await;
     assert_eq!(aude.get(&edit).await.0, 404, "another space's campaign id");
