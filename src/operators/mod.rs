@@ -9,12 +9,13 @@
 //! [`rights`] (the HTTP kit's, with the signed-in operator and the console frame).
 //!
 //! Its pages: signing in ([`pages`]), the console home ([`home`]), the team and its invitations
-//! ([`team`]), the space's branding ([`branding`]) and, on the national space, the network's
+//! ([`team`], managed in [`members`]), the space's branding ([`branding`]) and, on the national space, the network's
 //! modules ([`national`]). Every other console page is in its own domain's `console` module.
 
 pub mod branding;
 pub mod home;
 pub mod invitations;
+pub mod members;
 pub mod national;
 pub mod pages;
 pub mod password;
@@ -47,6 +48,7 @@ where
         .merge(pages::routes())
         .merge(home::routes())
         .merge(team::routes())
+        .merge(members::routes())
         .merge(national::routes())
         .merge(branding::routes())
 }

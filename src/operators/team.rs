@@ -22,6 +22,7 @@ use crate::web::pages::see_other;
 
 #[derive(Serialize)]
 struct PendingInvitation {
+    id: uuid::Uuid,
     email: String,
     role: String,
     expires_at: chrono::DateTime<chrono::Utc>,
@@ -91,23 +92,32 @@ async fn render_team(
         .into_iter()
         .map(|o| {
             let role = o.role.map(|r| page.text(&format!("console.roles.{}", r.as_str())));
-            serde_json::json!({ "name": o.name, "email": o.email, "role": role })
+            serde_json::json!({
+                "id": o.id,
+                "name": o.name,
+                "email": o.email,
+                "role": role,
+                "role_value": o.role.map(|r| r.as_str()),
+                "is_self": o.id == operator.id,
+            })
         })
         .collect();
-    let invitations: Vec<PendingInvitation> = sqlx::query_as::<_, (String, String, chrono::DateTime<chrono::Utc>)>(
-        "SELECT email, role, expires_at FROM operator_invitations
+    let invitations: Vec<PendingInvitation> =
+        sqlx::query_as::<_, (uuid::Uuid, String, String, chrono::DateTime<chrono::Utc>)>(
+            "SELECT id, email, role, expires_at FROM operator_invitations
           WHERE tenant_id = $1 AND accepted_at IS NULL AND expires_at > now() ORDER BY created_at DESC LIMIT 100",
-    )
-    .bind(tx.tenant_id())
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(|(email, role, expires_at)| PendingInvitation {
-        email,
-        role: page.text(&format!("console.roles.{role}")),
-        expires_at,
-    })
-    .collect();
+        )
+        .bind(tx.tenant_id())
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|(id, email, role, expires_at)| PendingInvitation {
+            id,
+            email,
+            role: page.text(&format!("console.roles.{role}")),
+            expires_at,
+        })
+        .collect();
     let staff: Vec<String> =
         sqlx::query_scalar("SELECT email FROM staff_members WHERE tenant_id = $1 ORDER BY email LIMIT 1000")
             .bind(tx.tenant_id())
@@ -118,15 +128,25 @@ async fn render_team(
     struct View {
         members: Vec<serde_json::Value>,
         invitations: Vec<PendingInvitation>,
+        /// The roles a member of the team may be given here.
+        local_roles: Vec<RoleOption>,
         staff: Vec<String>,
         staff_domains: String,
         roles: Vec<RoleOption>,
         notice: Option<String>,
         errors: TeamErrors,
     }
+    let local_roles = Role::LOCAL
+        .iter()
+        .map(|r| RoleOption {
+            value: r.as_str(),
+            label: page.text(&format!("console.roles.{}", r.as_str())),
+        })
+        .collect();
     let view = View {
         members,
         invitations,
+        local_roles,
         staff,
         staff_domains: page.tenant.staff_email_domains.join(", "),
         roles: invitable_roles(page, operator),

@@ -16,6 +16,7 @@ mod campaigns;
 mod exports;
 mod lists;
 mod roles;
+mod team;
 
 const NATIONAL: &str = "localhost";
 const GIRONDE: &str = "gironde.localhost";
