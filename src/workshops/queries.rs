@@ -182,19 +182,18 @@ pub async fn store_draw(tx: &mut TenantTx, recruitment: Uuid, d: NewDraw<'_>) ->
     let probs: Vec<f64> = d.rows.iter().map(|r| r.1.clamp(0.0, 1.0)).collect();
     let seats: Vec<Option<i32>> = d.rows.iter().map(|r| r.2).collect();
     let ranks: Vec<Option<i32>> = d.rows.iter().map(|r| r.3).collect();
-    // Checked at run time: the seats and ranks are int[] with NULLs, which the macros'
-    // parameter check (`&[i32]`) does not accept.
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, waitlist_rank)
          SELECT $1, $2, a, p, CASE WHEN s IS NULL THEN 'waitlist' ELSE 'invited' END, s, r
            FROM unnest($3::uuid[], $4::float8[], $5::int[], $6::int[]) AS t(a, p, s, r)",
+        tx.tenant_id(),
+        id,
+        &apps,
+        &probs,
+        // int[] with NULLs (`as _`: the macros' check wants &[i32]).
+        &seats as _,
+        &ranks as _,
     )
-    .bind(tx.tenant_id())
-    .bind(id)
-    .bind(apps)
-    .bind(probs)
-    .bind(seats)
-    .bind(ranks)
     .execute(&mut **tx)
     .await?;
     Ok(Some(id))
