@@ -68,8 +68,7 @@ pub async fn export_my_data(db: &TenantDb, account: &Account) -> Result<MyData, 
     for (tenant, slug) in tenants(db).await? {
         let mut tx = db.begin_in(tenant).await?;
         // Only the spaces linked to the account see it (RLS); any of them gives the date.
-        if let Some(at) = sqlx::query_scalar("SELECT created_at FROM accounts WHERE id = $1")
-            .bind(account.id)
+        if let Some(at) = sqlx::query_scalar!("SELECT created_at FROM accounts WHERE id = $1", account.id,)
             .fetch_optional(&mut *tx)
             .await?
         {
