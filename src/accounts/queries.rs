@@ -14,11 +14,11 @@ pub const SIGN_IN_PER_HOUR: i64 = 5;
 
 /// How many links were requested for `email` in this space in the last hour.
 pub async fn recent_sign_in_requests(tx: &mut TenantTx, email: &EmailAddress) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM sign_in_tokens WHERE tenant_id = $1 AND email = $2 AND created_at > now() - interval '1 hour'",
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM sign_in_tokens WHERE tenant_id = $1 AND email = $2 AND created_at > now() - interval '1 hour'"#,
+        tx.tenant_id(),
+        email.as_str(),
     )
-    .bind(tx.tenant_id())
-    .bind(email.as_str())
     .fetch_one(&mut **tx)
     .await
 }
@@ -30,14 +30,14 @@ pub async fn create_sign_in_token(
     return_to: &str,
 ) -> Result<String, sqlx::Error> {
     let token = new_token();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO sign_in_tokens (tenant_id, token_hash, email, return_to, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        tx.tenant_id(),
+        hash_token(&token),
+        email.as_str(),
+        return_to,
+        Utc::now() + Duration::minutes(SIGN_IN_MINUTES),
     )
-    .bind(tx.tenant_id())
-    .bind(hash_token(&token))
-    .bind(email.as_str())
-    .bind(return_to)
-    .bind(Utc::now() + Duration::minutes(SIGN_IN_MINUTES))
     .execute(&mut **tx)
     .await?;
     Ok(token)
@@ -57,14 +57,14 @@ pub async fn consume_sign_in_token(
     token: &str,
 ) -> Result<Result<(String, String), TokenProblem>, sqlx::Error> {
     // The UPDATE's row lock makes a second, concurrent use see used_at set.
-    type TokenRow = (String, String, Option<chrono::DateTime<Utc>>, chrono::DateTime<Utc>);
-    let row: Option<TokenRow> = sqlx::query_as(
+    let row = sqlx::query!(
         "SELECT email, return_to, used_at, expires_at FROM sign_in_tokens WHERE tenant_id = $1 AND token_hash = $2 FOR UPDATE",
+        tx.tenant_id(),
+        hash_token(token),
     )
-    .bind(tx.tenant_id())
-    .bind(hash_token(token))
     .fetch_optional(&mut **tx)
-    .await?;
+    .await?
+    .map(|r| (r.email, r.return_to, r.used_at, r.expires_at));
     let Some((email, return_to, used_at, expires_at)) = row else {
         return Ok(Err(TokenProblem::Unknown));
     };
@@ -74,26 +74,30 @@ pub async fn consume_sign_in_token(
     if expires_at <= Utc::now() {
         return Ok(Err(TokenProblem::Expired));
     }
-    sqlx::query("UPDATE sign_in_tokens SET used_at = now() WHERE tenant_id = $1 AND token_hash = $2")
-        .bind(tx.tenant_id())
-        .bind(hash_token(token))
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE sign_in_tokens SET used_at = now() WHERE tenant_id = $1 AND token_hash = $2",
+        tx.tenant_id(),
+        hash_token(token),
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(Ok((email, return_to)))
 }
 
 /// The account for `email`, created on first sign-in with a neutral pseudonym.
 pub async fn find_or_create_account(tx: &mut TenantTx, email: &str) -> Result<Account, sqlx::Error> {
     let pseudonym = format!("Participant·e {}", &Uuid::new_v4().simple().to_string()[..5]);
-    let (id, email, pseudonym): (Uuid, Option<String>, String) = sqlx::query_as(
-        // Creating an account and linking it to this space is the database's to do
-        // (migration `platform_identity`): the application role cannot insert accounts.
-        "SELECT id, email, pseudonym FROM account_sign_in($1, $2)",
+    // Creating an account and linking it to this space is the database's to do
+    // (migration `platform_identity`): the application role cannot insert accounts. The
+    // function's columns carry no NOT NULL: `!` restates what it returns.
+    let account = sqlx::query!(
+        r#"SELECT id AS "id!", email, pseudonym AS "pseudonym!" FROM account_sign_in($1, $2)"#,
+        email,
+        pseudonym,
     )
-    .bind(email)
-    .bind(pseudonym)
     .fetch_one(&mut **tx)
     .await?;
+    let (id, email, pseudonym) = (account.id, account.email, account.pseudonym);
     Ok(Account {
         id,
         email: email.unwrap_or_default(),
@@ -105,9 +109,7 @@ pub async fn find_or_create_account(tx: &mut TenantTx, email: &str) -> Result<Ac
 
 /// Changes the display name.
 pub async fn set_pseudonym(tx: &mut TenantTx, account: Uuid, pseudonym: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET pseudonym = $2 WHERE id = $1")
-        .bind(account)
-        .bind(pseudonym)
+    sqlx::query!("UPDATE accounts SET pseudonym = $2 WHERE id = $1", account, pseudonym,)
         .execute(&mut **tx)
         .await?;
     Ok(())

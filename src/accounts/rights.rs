@@ -10,7 +10,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::Account;
-use crate::tenancy::{TenantDb, TenantId, TenantTx};
+use crate::tenancy::{TenantDb, TenantId};
 
 /// Validates a pseudonym: 2 to 40 characters, no e-mail address, no control characters.
 pub fn parse_pseudonym(input: &str) -> Result<String, &'static str> {
@@ -48,15 +48,6 @@ pub struct SpaceData {
     pub survey_responses: Vec<Value>,
 }
 
-/// Rows of one space (`$1`) belonging to one person (`$2`), each as a JSON value.
-async fn fetch(tx: &mut TenantTx, tenant: Uuid, account: Uuid, sql: &'static str) -> Result<Vec<Value>, sqlx::Error> {
-    sqlx::query_scalar(sql)
-        .bind(tenant)
-        .bind(account)
-        .fetch_all(&mut **tx)
-        .await
-}
-
 async fn tenants(db: &TenantDb) -> Result<Vec<(TenantId, String)>, sqlx::Error> {
     db.list_tenants().await
 }
@@ -68,8 +59,7 @@ pub async fn export_my_data(db: &TenantDb, account: &Account) -> Result<MyData, 
     for (tenant, slug) in tenants(db).await? {
         let mut tx = db.begin_in(tenant).await?;
         // Only the spaces linked to the account see it (RLS); any of them gives the date.
-        if let Some(at) = sqlx::query_scalar("SELECT created_at FROM accounts WHERE id = $1")
-            .bind(account.id)
+        if let Some(at) = sqlx::query_scalar!("SELECT created_at FROM accounts WHERE id = $1", account.id,)
             .fetch_optional(&mut *tx)
             .await?
         {
@@ -77,21 +67,44 @@ pub async fn export_my_data(db: &TenantDb, account: &Account) -> Result<MyData, 
         }
         let data = SpaceData {
             space: slug,
-            ideas: fetch(&mut tx, tenant.uuid(), account.id, "SELECT to_jsonb(i) - 'submission_key' FROM ideas i WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at",
+            // Each row of the person's, as a JSON value (`!`: a row's JSON is never NULL).
+            ideas: sqlx::query_scalar!(
+                r#"SELECT to_jsonb(i) - 'submission_key' AS "row!" FROM ideas i WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at"#,
+                tenant.uuid(),
+                account.id,
             )
+            .fetch_all(&mut *tx)
             .await?,
-            comments: fetch(&mut tx, tenant.uuid(), account.id, "SELECT to_jsonb(c) - 'submission_key' FROM idea_comments c WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at",
+            comments: sqlx::query_scalar!(
+                r#"SELECT to_jsonb(c) - 'submission_key' AS "row!" FROM idea_comments c WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at"#,
+                tenant.uuid(),
+                account.id,
             )
+            .fetch_all(&mut *tx)
             .await?,
-            likes: fetch(&mut tx, tenant.uuid(), account.id, "SELECT to_jsonb(l) FROM idea_likes l WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at").await?,
-            reports: fetch(&mut tx, tenant.uuid(), account.id, "SELECT to_jsonb(r) FROM content_reports r WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at",
+            likes: sqlx::query_scalar!(
+                r#"SELECT to_jsonb(l) AS "row!" FROM idea_likes l WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at"#,
+                tenant.uuid(),
+                account.id,
             )
+            .fetch_all(&mut *tx)
             .await?,
-            survey_responses: fetch(&mut tx, tenant.uuid(), account.id, "SELECT jsonb_build_object('campaign_id', r.campaign_id, 'version', r.version, 'submitted_at', r.submitted_at,
+            reports: sqlx::query_scalar!(
+                r#"SELECT to_jsonb(r) AS "row!" FROM content_reports r WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at"#,
+                tenant.uuid(),
+                account.id,
+            )
+            .fetch_all(&mut *tx)
+            .await?,
+            survey_responses: sqlx::query_scalar!(
+                r#"SELECT jsonb_build_object('campaign_id', r.campaign_id, 'version', r.version, 'submitted_at', r.submitted_at,
                         'answers', (SELECT jsonb_object_agg(a.question_id, a.value) FROM survey_answers a
-                                     WHERE a.tenant_id = r.tenant_id AND a.response_id = r.id))
-                   FROM survey_responses r WHERE r.tenant_id = $1 AND r.account_id = $2 ORDER BY r.submitted_at",
+                                     WHERE a.tenant_id = r.tenant_id AND a.response_id = r.id)) AS "row!"
+                   FROM survey_responses r WHERE r.tenant_id = $1 AND r.account_id = $2 ORDER BY r.submitted_at"#,
+                tenant.uuid(),
+                account.id,
             )
+            .fetch_all(&mut *tx)
             .await?,
         };
         tx.commit().await?;
@@ -131,16 +144,37 @@ pub async fn delete_account(
     if contributions == Contributions::Withdraw {
         for (tenant, _) in tenants(db).await? {
             let mut tx = db.begin_in(tenant).await?;
-            for sql in [
+            let space = tenant.uuid();
+            sqlx::query!(
                 "DELETE FROM idea_likes WHERE tenant_id = $1 AND account_id = $2",
+                space,
+                account,
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query!(
                 "UPDATE ideas SET title = 'Contribution retirée', body = 'Cette contribution a été retirée par son auteur.',
                         theme = NULL, status = 'hidden' WHERE tenant_id = $1 AND account_id = $2",
+                space,
+                account,
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query!(
                 "UPDATE idea_comments SET body = 'Commentaire retiré par son auteur.', status = 'hidden'
                   WHERE tenant_id = $1 AND account_id = $2",
+                space,
+                account,
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query!(
                 "DELETE FROM survey_responses WHERE tenant_id = $1 AND account_id = $2",
-            ] {
-                sqlx::query(sql).bind(tenant).bind(account).execute(&mut *tx).await?;
-            }
+                space,
+                account,
+            )
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
         }
     }

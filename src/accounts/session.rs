@@ -21,22 +21,26 @@ pub const SESSION_DAYS: i64 = 14;
 /// Opens a session for `account` in the transaction's space; returns the cookie value.
 pub async fn open_session(tx: &mut TenantTx, account_id: Uuid) -> Result<String, sqlx::Error> {
     let token = new_token();
-    sqlx::query("INSERT INTO sessions (tenant_id, id_hash, account_id, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(tx.tenant_id())
-        .bind(hash_token(&token))
-        .bind(account_id)
-        .bind(Utc::now() + Duration::days(SESSION_DAYS))
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO sessions (tenant_id, id_hash, account_id, expires_at) VALUES ($1, $2, $3, $4)",
+        tx.tenant_id(),
+        hash_token(&token),
+        account_id,
+        Utc::now() + Duration::days(SESSION_DAYS),
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(token)
 }
 
 pub async fn close_session(tx: &mut TenantTx, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND id_hash = $2")
-        .bind(tx.tenant_id())
-        .bind(hash_token(token))
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM sessions WHERE tenant_id = $1 AND id_hash = $2",
+        tx.tenant_id(),
+        hash_token(token),
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -97,17 +101,17 @@ impl SessionCache {
 
 async fn find_session(db: &TenantDb, tenant: &Tenant, hash: &[u8]) -> Result<Option<CachedSession>, sqlx::Error> {
     let mut tx = db.begin(tenant).await?;
-    type Row = (Uuid, Option<String>, String, DateTime<Utc>, bool);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT a.id, a.email, a.pseudonym, s.expires_at,
-                EXISTS (SELECT 1 FROM staff_members m WHERE m.tenant_id = s.tenant_id AND m.email = a.email)
+    let row = sqlx::query!(
+        r#"SELECT a.id, a.email, a.pseudonym, s.expires_at,
+                EXISTS (SELECT 1 FROM staff_members m WHERE m.tenant_id = s.tenant_id AND m.email = a.email) AS "staff_here!"
            FROM sessions s JOIN accounts a ON a.id = s.account_id
-          WHERE s.tenant_id = $1 AND s.id_hash = $2 AND s.expires_at > now() AND a.deleted_at IS NULL",
+          WHERE s.tenant_id = $1 AND s.id_hash = $2 AND s.expires_at > now() AND a.deleted_at IS NULL"#,
+        tenant.id,
+        hash,
     )
-    .bind(tenant.id)
-    .bind(hash)
     .fetch_optional(&mut *tx)
-    .await?;
+    .await?
+    .map(|r| (r.id, r.email, r.pseudonym, r.expires_at, r.staff_here));
     tx.commit().await?;
     Ok(row.map(|(id, email, pseudonym, expires_at, staff_here)| CachedSession {
         account: Account {

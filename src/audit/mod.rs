@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row;
 
 use uuid::Uuid;
 
@@ -32,22 +31,22 @@ pub async fn record<'a>(
     details: serde_json::Value,
 ) -> Result<(), sqlx::Error> {
     let operator = operator.into();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO audit_log (tenant_id, operator_id, operator_email, action, target, details)
          VALUES ($1, $2, $3, $4, $5, $6)",
+        tx.tenant_id(),
+        operator.id,
+        operator.email,
+        action,
+        target,
+        details,
     )
-    .bind(tx.tenant_id())
-    .bind(operator.id)
-    .bind(operator.email)
-    .bind(action)
-    .bind(target)
-    .bind(details)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AuditLine {
     pub at: DateTime<Utc>,
     pub operator_email: String,
@@ -60,24 +59,14 @@ pub const PAGE_SIZE: i64 = 50;
 
 /// The space's log, newest first.
 pub async fn list(tx: &mut TenantTx, page: i64) -> Result<Vec<AuditLine>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as!(
+        AuditLine,
         "SELECT at, operator_email, action, target, details FROM audit_log
           WHERE tenant_id = $1 ORDER BY at DESC, id LIMIT $2 OFFSET $3",
+        tx.tenant_id(),
+        PAGE_SIZE,
+        (page.max(1) - 1) * PAGE_SIZE,
     )
-    .bind(tx.tenant_id())
-    .bind(PAGE_SIZE)
-    .bind((page.max(1) - 1) * PAGE_SIZE)
     .fetch_all(&mut **tx)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(AuditLine {
-                at: r.try_get("at")?,
-                operator_email: r.try_get("operator_email")?,
-                action: r.try_get("action")?,
-                target: r.try_get("target")?,
-                details: r.try_get("details")?,
-            })
-        })
-        .collect()
+    .await
 }

@@ -1,7 +1,7 @@
 //! Campaign queries. Each takes a [`TenantTx`], so RLS decides what is visible.
 
-use chrono::Utc;
-use sqlx::Row;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use super::{CampaignSummary, Lifecycle, Scope};
 use crate::tenancy::TenantTx;
@@ -12,7 +12,8 @@ use crate::tenancy::TenantTx;
 #[tracing::instrument(skip_all, fields(tenant = %tx.tenant_id()))]
 pub async fn list_home_campaigns(tx: &mut TenantTx) -> Result<Vec<CampaignSummary>, sqlx::Error> {
     let tenant_id = tx.tenant_id();
-    let rows = sqlx::query(
+    let rows = sqlx::query_as!(
+        SummaryRow,
         "SELECT id, tenant_id, slug, scope, audience, title, summary, themes, cover_image_url, cover_image_alt, opens_at, closes_at,
                 published_at, results_published_at
            FROM campaigns
@@ -22,42 +23,62 @@ pub async fn list_home_campaigns(tx: &mut TenantTx) -> Result<Vec<CampaignSummar
                         WHEN now() < opens_at THEN 1 ELSE 2 END,
                    opens_at DESC
           LIMIT 100",
+        tenant_id,
     )
-    .bind(tenant_id)
     .fetch_all(&mut **tx)
     .await?;
     let now = Utc::now();
-    rows.iter().map(|r| summary_from_row(r, now)).collect()
+    Ok(rows.into_iter().map(|r| r.into_summary(now)).collect())
 }
 
-/// The listing fields of a campaign row, with its lifecycle at `now`.
-fn summary_from_row(r: &sqlx::postgres::PgRow, now: chrono::DateTime<Utc>) -> Result<CampaignSummary, sqlx::Error> {
-    let scope: String = r.try_get("scope")?;
-    Ok(CampaignSummary {
-        id: r.try_get("id")?,
-        tenant_id: r.try_get("tenant_id")?,
-        slug: r.try_get("slug")?,
-        scope: if scope == "national" {
-            Scope::National
-        } else {
-            Scope::Local
-        },
-        audience: r.try_get("audience")?,
-        title: r.try_get("title")?,
-        summary: r.try_get("summary")?,
-        themes: r.try_get("themes")?,
-        cover_image_url: r.try_get("cover_image_url")?,
-        cover_image_alt: r.try_get("cover_image_alt")?,
-        opens_at: r.try_get("opens_at")?,
-        closes_at: r.try_get("closes_at")?,
-        status: Lifecycle::at(
-            now,
-            r.try_get("published_at")?,
-            r.try_get("opens_at")?,
-            r.try_get("closes_at")?,
-            r.try_get("results_published_at")?,
-        ),
-    })
+/// The listing fields of a campaign row.
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    slug: String,
+    scope: String,
+    audience: String,
+    title: String,
+    summary: String,
+    themes: Vec<String>,
+    cover_image_url: Option<String>,
+    cover_image_alt: String,
+    opens_at: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
+    published_at: Option<DateTime<Utc>>,
+    results_published_at: Option<DateTime<Utc>>,
+}
+
+impl SummaryRow {
+    /// The campaign as listed, with its lifecycle at `now`.
+    fn into_summary(self, now: DateTime<Utc>) -> CampaignSummary {
+        CampaignSummary {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            slug: self.slug,
+            scope: if self.scope == "national" {
+                Scope::National
+            } else {
+                Scope::Local
+            },
+            audience: self.audience,
+            title: self.title,
+            summary: self.summary,
+            themes: self.themes,
+            cover_image_url: self.cover_image_url,
+            cover_image_alt: self.cover_image_alt,
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            status: Lifecycle::at(
+                now,
+                self.published_at,
+                self.opens_at,
+                self.closes_at,
+                self.results_published_at,
+            ),
+        }
+    }
 }
 
 /// A campaign as its own page shows it.
@@ -95,53 +116,98 @@ impl CampaignDetail {
 #[tracing::instrument(skip_all, fields(tenant = %tx.tenant_id()))]
 pub async fn find_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<CampaignDetail>, sqlx::Error> {
     let tenant_id = tx.tenant_id();
-    let row = sqlx::query(
-        "SELECT id, tenant_id, slug, scope, audience, title, summary, themes, cover_image_url, cover_image_alt, opens_at, closes_at,
+    let row = sqlx::query_as!(
+        DetailRow,
+        r#"SELECT id, tenant_id, slug, scope, audience, title, summary, themes, cover_image_url, cover_image_alt, opens_at, closes_at,
                 published_at, results_published_at, body_md, has_ideas, has_survey, premoderation,
                 anonymous_responses,
                 EXISTS (SELECT 1 FROM workshop_recruitments w
                          WHERE w.tenant_id = $1 AND w.campaign_id = campaigns.id AND w.open AND w.purged_at IS NULL)
-                  AS recruits_for_workshops
+                  AS "recruits_for_workshops!"
            FROM campaigns
           WHERE slug = $2 AND published_at IS NOT NULL AND (tenant_id = $1 OR scope = 'national')
           ORDER BY (tenant_id = $1) DESC
-          LIMIT 1",
+          LIMIT 1"#,
+        tenant_id,
+        slug,
     )
-    .bind(tenant_id)
-    .bind(slug)
     .fetch_optional(&mut **tx)
     .await?;
-    row.map(|r| detail_from_row(&r)).transpose()
+    Ok(row.map(DetailRow::into_detail))
 }
 
 /// A campaign of the current space by slug, whatever its state (drafts too): for the console.
 pub async fn find_own_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<CampaignDetail>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, tenant_id, slug, scope, audience, title, summary, themes, cover_image_url, cover_image_alt, opens_at, closes_at,
+    let row = sqlx::query_as!(
+        DetailRow,
+        r#"SELECT id, tenant_id, slug, scope, audience, title, summary, themes, cover_image_url, cover_image_alt, opens_at, closes_at,
                 published_at, results_published_at, body_md, has_ideas, has_survey, premoderation,
                 anonymous_responses,
                 EXISTS (SELECT 1 FROM workshop_recruitments w
                          WHERE w.tenant_id = $1 AND w.campaign_id = campaigns.id AND w.open AND w.purged_at IS NULL)
-                  AS recruits_for_workshops
-           FROM campaigns WHERE tenant_id = $1 AND slug = $2",
+                  AS "recruits_for_workshops!"
+           FROM campaigns WHERE tenant_id = $1 AND slug = $2"#,
+        tx.tenant_id(),
+        slug,
     )
-    .bind(tx.tenant_id())
-    .bind(slug)
     .fetch_optional(&mut **tx)
     .await?;
-    row.map(|r| detail_from_row(&r)).transpose()
+    Ok(row.map(DetailRow::into_detail))
 }
 
-fn detail_from_row(r: &sqlx::postgres::PgRow) -> Result<CampaignDetail, sqlx::Error> {
-    Ok(CampaignDetail {
-        summary: summary_from_row(r, Utc::now())?,
-        body_md: r.try_get("body_md")?,
-        has_ideas: r.try_get("has_ideas")?,
-        has_survey: r.try_get("has_survey")?,
-        premoderation: r.try_get("premoderation")?,
-        anonymous_responses: r.try_get("anonymous_responses")?,
-        published_at: r.try_get("published_at")?,
-        results_published_at: r.try_get("results_published_at")?,
-        recruits_for_workshops: r.try_get("recruits_for_workshops")?,
-    })
+/// Every field of a campaign row that its page shows.
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    slug: String,
+    scope: String,
+    audience: String,
+    title: String,
+    summary: String,
+    themes: Vec<String>,
+    cover_image_url: Option<String>,
+    cover_image_alt: String,
+    opens_at: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
+    published_at: Option<DateTime<Utc>>,
+    results_published_at: Option<DateTime<Utc>>,
+    body_md: String,
+    has_ideas: bool,
+    has_survey: bool,
+    premoderation: bool,
+    anonymous_responses: bool,
+    recruits_for_workshops: bool,
+}
+
+impl DetailRow {
+    fn into_detail(self) -> CampaignDetail {
+        let summary = SummaryRow {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            slug: self.slug,
+            scope: self.scope,
+            audience: self.audience,
+            title: self.title,
+            summary: self.summary,
+            themes: self.themes,
+            cover_image_url: self.cover_image_url,
+            cover_image_alt: self.cover_image_alt,
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            published_at: self.published_at,
+            results_published_at: self.results_published_at,
+        };
+        CampaignDetail {
+            summary: summary.into_summary(Utc::now()),
+            body_md: self.body_md,
+            has_ideas: self.has_ideas,
+            has_survey: self.has_survey,
+            premoderation: self.premoderation,
+            anonymous_responses: self.anonymous_responses,
+            published_at: self.published_at,
+            results_published_at: self.results_published_at,
+            recruits_for_workshops: self.recruits_for_workshops,
+        }
+    }
 }

@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::Row;
 use uuid::Uuid;
 
 /// Tables and their downloads are the HTTP kit's ([`crate::web::table`]).
@@ -31,14 +30,14 @@ fn date(t: DateTime<Utc>) -> String {
 
 /// Contributions (ideas) of a campaign of this space, every status.
 pub async fn contributions(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Table, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT i.id, i.kind, i.title, i.body, COALESCE(i.theme, '') AS theme, i.status, i.like_count, i.comment_count,
-                COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS author, t.slug AS origin, i.created_at
+    let rows = sqlx::query!(
+        r#"SELECT i.id, i.kind, i.title, i.body, COALESCE(i.theme, '') AS "theme!", i.status, i.like_count, i.comment_count,
+                COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS "author!", t.slug AS origin, i.created_at
            FROM ideas i JOIN tenants t ON t.id = i.origin_tenant_id
-          WHERE i.tenant_id = $1 AND i.campaign_id = $2 ORDER BY i.created_at, i.id",
+          WHERE i.tenant_id = $1 AND i.campaign_id = $2 ORDER BY i.created_at, i.id"#,
+        campaign.summary.tenant_id,
+        campaign.summary.id,
     )
-    .bind(campaign.summary.tenant_id)
-    .bind(campaign.summary.id)
     .fetch_all(&mut **tx)
     .await?;
     let headers = [
@@ -57,38 +56,38 @@ pub async fn contributions(tx: &mut TenantTx, campaign: &CampaignDetail) -> Resu
     Ok(Table {
         headers: headers.iter().map(|h| h.to_string()).collect(),
         rows: rows
-            .iter()
+            .into_iter()
             .map(|r| {
-                Ok(vec![
-                    r.try_get::<Uuid, _>("id")?.to_string(),
-                    r.try_get("kind")?,
-                    r.try_get("title")?,
-                    r.try_get("body")?,
-                    r.try_get("theme")?,
-                    r.try_get("status")?,
-                    r.try_get::<i32, _>("like_count")?.to_string(),
-                    r.try_get::<i32, _>("comment_count")?.to_string(),
-                    r.try_get("author")?,
-                    r.try_get("origin")?,
-                    date(r.try_get("created_at")?),
-                ])
+                vec![
+                    r.id.to_string(),
+                    r.kind,
+                    r.title,
+                    r.body,
+                    r.theme,
+                    r.status,
+                    r.like_count.to_string(),
+                    r.comment_count.to_string(),
+                    r.author,
+                    r.origin,
+                    date(r.created_at),
+                ]
             })
-            .collect::<Result<_, sqlx::Error>>()?,
+            .collect(),
     })
 }
 
 /// Comments and replies on a campaign's contributions.
 pub async fn comments(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Table, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT c.id, c.idea_id, i.title, c.parent_id, c.body, c.status, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS author,
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.idea_id, i.title, c.parent_id, c.body, c.status, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS "author!",
                 t.slug AS origin, c.created_at
            FROM idea_comments c
            JOIN ideas i ON i.tenant_id = c.tenant_id AND i.id = c.idea_id
            JOIN tenants t ON t.id = c.origin_tenant_id
-          WHERE c.tenant_id = $1 AND i.campaign_id = $2 ORDER BY c.created_at, c.id",
+          WHERE c.tenant_id = $1 AND i.campaign_id = $2 ORDER BY c.created_at, c.id"#,
+        campaign.summary.tenant_id,
+        campaign.summary.id,
     )
-    .bind(campaign.summary.tenant_id)
-    .bind(campaign.summary.id)
     .fetch_all(&mut **tx)
     .await?;
     let headers = [
@@ -105,23 +104,21 @@ pub async fn comments(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Ta
     Ok(Table {
         headers: headers.iter().map(|h| h.to_string()).collect(),
         rows: rows
-            .iter()
+            .into_iter()
             .map(|r| {
-                Ok(vec![
-                    r.try_get::<Uuid, _>("id")?.to_string(),
-                    r.try_get::<Uuid, _>("idea_id")?.to_string(),
-                    r.try_get("title")?,
-                    r.try_get::<Option<Uuid>, _>("parent_id")?
-                        .map(|p| p.to_string())
-                        .unwrap_or_default(),
-                    r.try_get("body")?,
-                    r.try_get("status")?,
-                    r.try_get("author")?,
-                    r.try_get("origin")?,
-                    date(r.try_get("created_at")?),
-                ])
+                vec![
+                    r.id.to_string(),
+                    r.idea_id.to_string(),
+                    r.title,
+                    r.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+                    r.body,
+                    r.status,
+                    r.author,
+                    r.origin,
+                    date(r.created_at),
+                ]
             })
-            .collect::<Result<_, sqlx::Error>>()?,
+            .collect(),
     })
 }
 
@@ -151,20 +148,22 @@ pub async fn responses(
     campaign: &CampaignDetail,
     questions: &[Question],
 ) -> Result<Table, sqlx::Error> {
-    let rows = sqlx::query(
-        "WITH current AS (
+    // The answers' columns are NULL for a response without answers (the LEFT JOIN): `?` says
+    // so, since sqlx cannot see that through the CTE.
+    let rows = sqlx::query!(
+        r#"WITH current AS (
              SELECT DISTINCT ON (respondent_key) id, respondent_key, submitted_at, origin_tenant_id
                FROM survey_responses WHERE tenant_id = $1 AND campaign_id = $2
               ORDER BY respondent_key, version DESC
          )
-         SELECT c.id, encode(substring(c.respondent_key from 1 for 6), 'hex') AS respondent, c.submitted_at,
-                t.slug AS origin, a.question_id, a.value
+         SELECT c.id AS "id!", encode(substring(c.respondent_key from 1 for 6), 'hex') AS "respondent!",
+                c.submitted_at AS "submitted_at!", t.slug AS origin, a.question_id AS "question_id?", a.value AS "value?"
            FROM current c JOIN tenants t ON t.id = c.origin_tenant_id
            LEFT JOIN survey_answers a ON a.tenant_id = $1 AND a.response_id = c.id
-          ORDER BY c.submitted_at, c.id",
+          ORDER BY c.submitted_at, c.id"#,
+        campaign.summary.tenant_id,
+        campaign.summary.id,
     )
-    .bind(campaign.summary.tenant_id)
-    .bind(campaign.summary.id)
     .fetch_all(&mut **tx)
     .await?;
     let column: BTreeMap<Uuid, usize> = questions.iter().enumerate().map(|(i, q)| (q.id, i)).collect();
@@ -172,21 +171,16 @@ pub async fn responses(
     headers.extend(questions.iter().map(|q| format!("{}. {}", q.position, q.label)));
     let mut out: Vec<Vec<String>> = Vec::new();
     let mut last: Option<Uuid> = None;
-    for r in &rows {
-        let id: Uuid = r.try_get("id")?;
-        if last != Some(id) {
-            let mut row = vec![
-                r.try_get("respondent")?,
-                r.try_get("origin")?,
-                date(r.try_get("submitted_at")?),
-            ];
+    for r in rows {
+        if last != Some(r.id) {
+            let mut row = vec![r.respondent, r.origin, date(r.submitted_at)];
             row.resize(3 + questions.len(), String::new());
             out.push(row);
-            last = Some(id);
+            last = Some(r.id);
         }
-        let question: Option<Uuid> = r.try_get("question_id")?;
-        if let Some(i) = question.and_then(|q| column.get(&q)).copied() {
-            let value: Value = r.try_get("value")?;
+        if let Some(i) = r.question_id.and_then(|q| column.get(&q)).copied() {
+            // An answer row's value is NOT NULL in its table.
+            let value = r.value.unwrap_or(Value::Null);
             if let Some(row) = out.last_mut() {
                 row[3 + i] = cell(questions[i].kind, &value);
             }

@@ -11,7 +11,6 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use sqlx::Row;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -153,9 +152,10 @@ async fn insert_batch(db: &TenantDb, space: TenantId, likes: &[Pending]) -> Resu
     let mut tx = db.begin_in(space).await?;
     // RLS decides which ideas this space sees; the same rules as a single like decide the rest.
     // An idea whose campaign this space cannot see is not found (never a NULL to decode: that
-    // was a 500 where an unknown id gets a 404, an existence oracle).
-    let rows = sqlx::query(
-        "WITH req AS (
+    // was a 500 where an unknown id gets a 404, an existence oracle). The columns of the LEFT
+    // JOINs are NULL for an unknown idea: `?` says so, since sqlx cannot see through the CTE.
+    let rows = sqlx::query!(
+        r#"WITH req AS (
              SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::bool[]) AS r(n, idea_id, account_id, staff)
          ), target AS (
              SELECT req.n, req.account_id, req.staff, i.id AS idea_id, i.tenant_id, i.campaign_id, i.status,
@@ -173,40 +173,40 @@ async fn insert_batch(db: &TenantDb, space: TenantId, likes: &[Pending]) -> Resu
              ON CONFLICT DO NOTHING
              RETURNING idea_id, account_id
          )
-         SELECT t.n, t.idea_id IS NOT NULL AND t.campaign_seen AS found, t.tenant_id, t.campaign_id, t.status,
-                t.author IS NOT DISTINCT FROM t.account_id AS own, t.staff_only AND NOT t.staff AS refused,
-                COALESCE(t.open, false) AS open,
-                EXISTS (SELECT 1 FROM added a WHERE a.idea_id = t.idea_id AND a.account_id = t.account_id) AS added
-           FROM target t ORDER BY t.n",
+         SELECT t.n, t.idea_id IS NOT NULL AND t.campaign_seen AS "found!", t.tenant_id AS "tenant_id?",
+                t.campaign_id AS "campaign_id?", t.status AS "status?",
+                t.author IS NOT DISTINCT FROM t.account_id AS "own!", t.staff_only AND NOT t.staff AS refused,
+                COALESCE(t.open, false) AS "open!",
+                EXISTS (SELECT 1 FROM added a WHERE a.idea_id = t.idea_id AND a.account_id = t.account_id) AS "added!"
+           FROM target t ORDER BY t.n"#,
+        &n,
+        &ideas,
+        &accounts,
+        &staff,
+        space.uuid(),
     )
-    .bind(&n)
-    .bind(&ideas)
-    .bind(&accounts)
-    .bind(&staff)
-    .bind(space)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    rows.iter()
+    // Past `found`, the idea and its campaign were seen: their columns are not NULL.
+    Ok(rows
+        .into_iter()
         .map(|r| {
-            Ok(if !r.try_get::<bool, _>("found")? {
+            if !r.found {
                 LikeOutcome::NotFound
-            } else if r.try_get("refused")? {
+            } else if r.refused == Some(true) {
                 LikeOutcome::StaffOnly
-            } else if !r.try_get::<bool, _>("open")? {
+            } else if !r.open {
                 LikeOutcome::Closed
-            } else if r.try_get::<String, _>("status")? != "published" {
+            } else if r.status.as_deref() != Some("published") {
                 LikeOutcome::NotPublished
-            } else if r.try_get("own")? {
+            } else if r.own {
                 LikeOutcome::OwnIdea
-            } else if r.try_get("added")? {
-                LikeOutcome::Liked {
-                    tenant_id: r.try_get("tenant_id")?,
-                    campaign_id: r.try_get("campaign_id")?,
-                }
+            } else if let (true, Some(tenant_id), Some(campaign_id)) = (r.added, r.tenant_id, r.campaign_id) {
+                LikeOutcome::Liked { tenant_id, campaign_id }
             } else {
                 LikeOutcome::AlreadyLiked
-            })
+            }
         })
-        .collect()
+        .collect())
 }

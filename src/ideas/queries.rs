@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::snapshot::SnapshotIdea;
@@ -58,24 +57,25 @@ pub async fn insert_idea(
     submission_key: Uuid,
 ) -> Result<IdeaInserted, sqlx::Error> {
     let status = if campaign.premoderation { "pending" } else { "published" };
-    let inserted: Option<(Uuid, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+    let inserted = sqlx::query!(
         "INSERT INTO ideas (tenant_id, campaign_id, origin_tenant_id, account_id, kind, title, body, theme, status, submission_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (tenant_id, submission_key) DO NOTHING
          RETURNING id, created_at",
+        campaign.summary.tenant_id,
+        campaign.summary.id,
+        tx.tenant_id(),
+        author.id,
+        idea.kind.as_str(),
+        &idea.title,
+        &idea.body,
+        idea.theme.as_deref(),
+        status,
+        submission_key,
     )
-    .bind(campaign.summary.tenant_id)
-    .bind(campaign.summary.id)
-    .bind(tx.tenant_id())
-    .bind(author.id)
-    .bind(idea.kind.as_str())
-    .bind(&idea.title)
-    .bind(&idea.body)
-    .bind(&idea.theme)
-    .bind(status)
-    .bind(submission_key)
     .fetch_optional(&mut **tx)
-    .await?;
+    .await?
+    .map(|r| (r.id, r.created_at));
     match inserted {
         Some((id, created_at)) => Ok(IdeaInserted::New(Box::new(IdeaView {
             id,
@@ -96,68 +96,91 @@ pub async fn insert_idea(
             created_at,
         }))),
         None => {
-            let id = sqlx::query_scalar("SELECT id FROM ideas WHERE tenant_id = $1 AND submission_key = $2")
-                .bind(campaign.summary.tenant_id)
-                .bind(submission_key)
-                .fetch_one(&mut **tx)
-                .await?;
+            let id = sqlx::query_scalar!(
+                "SELECT id FROM ideas WHERE tenant_id = $1 AND submission_key = $2",
+                campaign.summary.tenant_id,
+                submission_key,
+            )
+            .fetch_one(&mut **tx)
+            .await?;
             Ok(IdeaInserted::Duplicate(id))
         }
     }
 }
 
-const IDEA_COLUMNS: &str =
-    "i.id, i.tenant_id, i.campaign_id, i.origin_tenant_id, i.kind, i.title, i.body, i.theme, i.status,
-    i.like_count, i.comment_count, i.created_at, i.account_id,
-    COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS author";
+/// An idea row as the lists and pages read it (the columns every idea query selects).
+#[derive(sqlx::FromRow)]
+struct IdeaRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    campaign_id: Uuid,
+    origin_tenant_id: Uuid,
+    kind: String,
+    title: String,
+    body: String,
+    theme: Option<String>,
+    status: String,
+    like_count: i32,
+    comment_count: i32,
+    created_at: chrono::DateTime<chrono::Utc>,
+    account_id: Option<Uuid>,
+    author: String,
+    liked_by_me: bool,
+}
 
-fn idea_from_row(r: &sqlx::postgres::PgRow, viewer: Option<Uuid>) -> Result<IdeaView, sqlx::Error> {
-    let author_id: Option<Uuid> = r.try_get("account_id")?;
-    let is_mine = viewer.is_some() && author_id == viewer;
-    let status: String = r.try_get("status")?;
-    // A hidden idea keeps its place (pages show a placeholder), never its words.
-    let shown = crate::moderation::text_is_shown(&status, is_mine);
-    let text =
-        |column: &str| -> Result<String, sqlx::Error> { Ok(if shown { r.try_get(column)? } else { String::new() }) };
-    let body = text("body")?;
-    Ok(IdeaView {
-        excerpt: excerpt(&body, 280),
-        id: r.try_get("id")?,
-        tenant_id: r.try_get("tenant_id")?,
-        campaign_id: r.try_get("campaign_id")?,
-        origin_tenant_id: r.try_get("origin_tenant_id")?,
-        kind: r.try_get("kind")?,
-        title: text("title")?,
-        body,
-        theme: r.try_get("theme")?,
-        status,
-        like_count: r.try_get("like_count")?,
-        comment_count: r.try_get("comment_count")?,
-        author: text("author")?,
-        is_mine,
-        liked_by_me: r.try_get("liked_by_me")?,
-        created_at: r.try_get("created_at")?,
-    })
+impl IdeaRow {
+    /// The idea as `viewer` may see it: a hidden idea keeps its place (pages show a
+    /// placeholder), never its words.
+    fn into_view(self, viewer: Option<Uuid>) -> IdeaView {
+        let is_mine = viewer.is_some() && self.account_id == viewer;
+        let shown = crate::moderation::text_is_shown(&self.status, is_mine);
+        let text = |words: String| if shown { words } else { String::new() };
+        let body = text(self.body);
+        IdeaView {
+            excerpt: excerpt(&body, 280),
+            id: self.id,
+            tenant_id: self.tenant_id,
+            campaign_id: self.campaign_id,
+            origin_tenant_id: self.origin_tenant_id,
+            kind: self.kind,
+            title: text(self.title),
+            body,
+            theme: self.theme,
+            status: self.status,
+            like_count: self.like_count,
+            comment_count: self.comment_count,
+            author: text(self.author),
+            is_mine,
+            liked_by_me: self.liked_by_me,
+            created_at: self.created_at,
+        }
+    }
 }
 
 /// Every published idea of a campaign, newest first: what an [`IdeaSnapshot`] holds. One query.
 ///
 /// [`IdeaSnapshot`]: super::snapshot::IdeaSnapshot
 pub async fn published_ideas(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Vec<SnapshotIdea>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {IDEA_COLUMNS}, false AS liked_by_me
+    let rows = sqlx::query_as!(
+        IdeaRow,
+        r#"SELECT i.id, i.tenant_id, i.campaign_id, i.origin_tenant_id, i.kind, i.title, i.body, i.theme, i.status,
+                i.like_count, i.comment_count, i.created_at, i.account_id,
+                COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS "author!", false AS "liked_by_me!"
            FROM ideas i
           WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.status = 'published'
-          ORDER BY i.created_at DESC, i.id"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(campaign.summary.tenant_id)
-        .bind(campaign.summary.id)
-        .fetch_all(&mut **tx)
-        .await?;
-    rows.iter()
-        .map(|r| Ok(SnapshotIdea::new(idea_from_row(r, None)?, r.try_get("account_id")?)))
-        .collect()
+          ORDER BY i.created_at DESC, i.id"#,
+        campaign.summary.tenant_id,
+        campaign.summary.id,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let author = r.account_id;
+            SnapshotIdea::new(r.into_view(None), author)
+        })
+        .collect())
 }
 
 /// Ids of the campaign's published ideas matching a French, accent-insensitive full-text
@@ -167,14 +190,14 @@ pub async fn matching_ideas(
     campaign: &CampaignDetail,
     search: &str,
 ) -> Result<HashSet<Uuid>, sqlx::Error> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
+    let ids: Vec<Uuid> = sqlx::query_scalar!(
         "SELECT id FROM ideas
           WHERE tenant_id = $1 AND campaign_id = $2 AND status = 'published'
             AND search @@ websearch_to_tsquery('fr_unaccent', translate($3, '’''', '  '))",
+        campaign.summary.tenant_id,
+        campaign.summary.id,
+        search,
     )
-    .bind(campaign.summary.tenant_id)
-    .bind(campaign.summary.id)
-    .bind(search)
     .fetch_all(&mut **tx)
     .await?;
     Ok(ids.into_iter().collect())
@@ -187,12 +210,12 @@ pub async fn liked_among(
     viewer: Uuid,
     ideas: &[Uuid],
 ) -> Result<HashSet<Uuid>, sqlx::Error> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
+    let ids: Vec<Uuid> = sqlx::query_scalar!(
         "SELECT idea_id FROM idea_likes WHERE tenant_id = $1 AND account_id = $2 AND idea_id = ANY($3)",
+        campaign.summary.tenant_id,
+        viewer,
+        ideas,
     )
-    .bind(campaign.summary.tenant_id)
-    .bind(viewer)
-    .bind(ideas)
     .fetch_all(&mut **tx)
     .await?;
     Ok(ids.into_iter().collect())
@@ -204,19 +227,21 @@ pub async fn own_pending_ideas(
     campaign: &CampaignDetail,
     viewer: Uuid,
 ) -> Result<Vec<IdeaView>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {IDEA_COLUMNS}, false AS liked_by_me
+    let rows = sqlx::query_as!(
+        IdeaRow,
+        r#"SELECT i.id, i.tenant_id, i.campaign_id, i.origin_tenant_id, i.kind, i.title, i.body, i.theme, i.status,
+                i.like_count, i.comment_count, i.created_at, i.account_id,
+                COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS "author!", false AS "liked_by_me!"
            FROM ideas i
           WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.account_id = $3 AND i.status = 'pending'
-          ORDER BY i.created_at DESC"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(campaign.summary.tenant_id)
-        .bind(campaign.summary.id)
-        .bind(viewer)
-        .fetch_all(&mut **tx)
-        .await?;
-    rows.iter().map(|r| idea_from_row(r, Some(viewer))).collect()
+          ORDER BY i.created_at DESC"#,
+        campaign.summary.tenant_id,
+        campaign.summary.id,
+        viewer,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.into_view(Some(viewer))).collect())
 }
 
 /// One idea visible from the current space (hidden ones included, without their text: pages
@@ -239,42 +264,57 @@ pub async fn find_idea_in_campaign(
     id: Uuid,
     viewer: Option<Uuid>,
 ) -> Result<Option<(IdeaView, IdeaCampaign)>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {IDEA_COLUMNS},
-                EXISTS (SELECT 1 FROM idea_likes l WHERE l.tenant_id = i.tenant_id AND l.idea_id = i.id AND l.account_id = $2) AS liked_by_me,
-                c.audience = 'staff' AS staff_only,
-                (c.published_at IS NOT NULL AND now() BETWEEN c.opens_at AND c.closes_at AND c.results_published_at IS NULL) AS campaign_open
+    let row = sqlx::query!(
+        r#"SELECT i.id, i.tenant_id, i.campaign_id, i.origin_tenant_id, i.kind, i.title, i.body, i.theme, i.status,
+                i.like_count, i.comment_count, i.created_at, i.account_id,
+                COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS "author!",
+                EXISTS (SELECT 1 FROM idea_likes l WHERE l.tenant_id = i.tenant_id AND l.idea_id = i.id AND l.account_id = $2) AS "liked_by_me!",
+                c.audience = 'staff' AS "staff_only!",
+                (c.published_at IS NOT NULL AND now() BETWEEN c.opens_at AND c.closes_at AND c.results_published_at IS NULL) AS "campaign_open!"
            FROM ideas i
            JOIN campaigns c ON c.tenant_id = i.tenant_id AND c.id = i.campaign_id
-          WHERE i.id = $1 AND (i.status <> 'pending' OR i.account_id = $2)"
-    );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(viewer)
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.map(|r| {
-        Ok((
-            idea_from_row(&r, viewer)?,
-            IdeaCampaign {
-                staff_only: r.try_get("staff_only")?,
-                open: r.try_get("campaign_open")?,
-            },
-        ))
-    })
-    .transpose()
+          WHERE i.id = $1 AND (i.status <> 'pending' OR i.account_id = $2)"#,
+        id,
+        viewer,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| {
+        let campaign = IdeaCampaign {
+            staff_only: r.staff_only,
+            open: r.campaign_open,
+        };
+        let idea = IdeaRow {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            campaign_id: r.campaign_id,
+            origin_tenant_id: r.origin_tenant_id,
+            kind: r.kind,
+            title: r.title,
+            body: r.body,
+            theme: r.theme,
+            status: r.status,
+            like_count: r.like_count,
+            comment_count: r.comment_count,
+            created_at: r.created_at,
+            account_id: r.account_id,
+            author: r.author,
+            liked_by_me: r.liked_by_me,
+        };
+        (idea.into_view(viewer), campaign)
+    }))
 }
 
 /// Adds a like. `false` if it was already there.
 pub async fn like(tx: &mut TenantTx, idea: &IdeaView, account: Uuid) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "INSERT INTO idea_likes (tenant_id, idea_id, account_id, origin_tenant_id) VALUES ($1, $2, $3, $4)
          ON CONFLICT DO NOTHING",
+        idea.tenant_id,
+        idea.id,
+        account,
+        tx.tenant_id(),
     )
-    .bind(idea.tenant_id)
-    .bind(idea.id)
-    .bind(account)
-    .bind(tx.tenant_id())
     .execute(&mut **tx)
     .await?;
     Ok(result.rows_affected() == 1)
@@ -282,12 +322,14 @@ pub async fn like(tx: &mut TenantTx, idea: &IdeaView, account: Uuid) -> Result<b
 
 /// Withdraws a like. `false` if there was none.
 pub async fn unlike(tx: &mut TenantTx, idea: &IdeaView, account: Uuid) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM idea_likes WHERE tenant_id = $1 AND idea_id = $2 AND account_id = $3")
-        .bind(idea.tenant_id)
-        .bind(idea.id)
-        .bind(account)
-        .execute(&mut **tx)
-        .await?;
+    let result = sqlx::query!(
+        "DELETE FROM idea_likes WHERE tenant_id = $1 AND idea_id = $2 AND account_id = $3",
+        idea.tenant_id,
+        idea.id,
+        account,
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(result.rows_affected() == 1)
 }
 
@@ -307,40 +349,42 @@ pub async fn insert_comment(
     submission_key: Uuid,
 ) -> Result<Result<Inserted, CommentProblem>, sqlx::Error> {
     if let Some(parent) = parent {
-        let ok: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM idea_comments WHERE tenant_id = $1 AND id = $2 AND idea_id = $3 AND parent_id IS NULL)",
+        let ok: bool = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM idea_comments WHERE tenant_id = $1 AND id = $2 AND idea_id = $3 AND parent_id IS NULL) AS "exists!""#,
+            idea.tenant_id,
+            parent,
+            idea.id,
         )
-        .bind(idea.tenant_id)
-        .bind(parent)
-        .bind(idea.id)
         .fetch_one(&mut **tx)
         .await?;
         if !ok {
             return Ok(Err(CommentProblem::BadParent));
         }
     }
-    let inserted: Option<Uuid> = sqlx::query_scalar(
+    let inserted: Option<Uuid> = sqlx::query_scalar!(
         "INSERT INTO idea_comments (tenant_id, idea_id, parent_id, origin_tenant_id, account_id, body, submission_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (tenant_id, submission_key) DO NOTHING RETURNING id",
+        idea.tenant_id,
+        idea.id,
+        parent,
+        tx.tenant_id(),
+        account,
+        body,
+        submission_key,
     )
-    .bind(idea.tenant_id)
-    .bind(idea.id)
-    .bind(parent)
-    .bind(tx.tenant_id())
-    .bind(account)
-    .bind(body)
-    .bind(submission_key)
     .fetch_optional(&mut **tx)
     .await?;
     Ok(Ok(match inserted {
         Some(id) => Inserted::New(id),
         None => Inserted::Duplicate(
-            sqlx::query_scalar("SELECT id FROM idea_comments WHERE tenant_id = $1 AND submission_key = $2")
-                .bind(idea.tenant_id)
-                .bind(submission_key)
-                .fetch_one(&mut **tx)
-                .await?,
+            sqlx::query_scalar!(
+                "SELECT id FROM idea_comments WHERE tenant_id = $1 AND submission_key = $2",
+                idea.tenant_id,
+                submission_key,
+            )
+            .fetch_one(&mut **tx)
+            .await?,
         ),
     }))
 }
@@ -352,32 +396,29 @@ pub async fn list_comments(tx: &mut TenantTx, idea: &IdeaView) -> Result<Vec<Com
     if idea.status == "hidden" {
         return Ok(Vec::new());
     }
-    let rows = sqlx::query(
-        "SELECT c.id, c.parent_id, c.body, c.status, c.created_at, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS author
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.parent_id, c.body, c.status, c.created_at, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS "author!"
            FROM idea_comments c
           WHERE c.tenant_id = $1 AND c.idea_id = $2 AND c.status <> 'pending'
-          ORDER BY c.created_at, c.id",
+          ORDER BY c.created_at, c.id"#,
+        idea.tenant_id,
+        idea.id,
     )
-    .bind(idea.tenant_id)
-    .bind(idea.id)
     .fetch_all(&mut **tx)
     .await?;
     let mut top: Vec<CommentView> = Vec::new();
     let mut replies: Vec<CommentView> = Vec::new();
     for r in rows {
-        let status: String = r.try_get("status")?;
         // A hidden comment keeps its place in the thread (its replies hang on it), not its words.
-        let shown = crate::moderation::text_is_shown(&status, false);
-        let text = |column: &str| -> Result<String, sqlx::Error> {
-            Ok(if shown { r.try_get(column)? } else { String::new() })
-        };
+        let shown = crate::moderation::text_is_shown(&r.status, false);
+        let text = |words: String| if shown { words } else { String::new() };
         let comment = CommentView {
-            id: r.try_get("id")?,
-            parent_id: r.try_get("parent_id")?,
-            body: text("body")?,
-            author: text("author")?,
-            status,
-            created_at: r.try_get("created_at")?,
+            id: r.id,
+            parent_id: r.parent_id,
+            body: text(r.body),
+            author: text(r.author),
+            status: r.status,
+            created_at: r.created_at,
             replies: Vec::new(),
         };
         if comment.parent_id.is_some() {
@@ -408,17 +449,17 @@ pub async fn report(
         Some(c) => ("comment", c),
         None => ("idea", idea.id),
     };
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "INSERT INTO content_reports (tenant_id, target_kind, target_id, idea_id, origin_tenant_id, account_id, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        idea.tenant_id,
+        kind,
+        target,
+        idea.id,
+        tx.tenant_id(),
+        account,
+        reason,
     )
-    .bind(idea.tenant_id)
-    .bind(kind)
-    .bind(target)
-    .bind(idea.id)
-    .bind(tx.tenant_id())
-    .bind(account)
-    .bind(reason)
     .execute(&mut **tx)
     .await?;
     Ok(result.rows_affected() == 1)

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::MailKind;
@@ -48,22 +47,19 @@ pub enum Claim {
 
 /// The space as mail shows it (a shared table, readable in any context).
 pub async fn space(tx: &mut TenantTx, base_domain: &str) -> Result<Space, sqlx::Error> {
-    let row = sqlx::query("SELECT slug, kind, name, primary_color, secondary_color FROM tenants WHERE id = $1")
-        .bind(tx.tenant_id())
-        .fetch_one(&mut **tx)
-        .await?;
-    let kind: String = row.try_get("kind")?;
-    let slug: String = row.try_get("slug")?;
-    let name: String = row.try_get("name")?;
-    let primary: String = row.try_get("primary_color")?;
-    let secondary: String = row.try_get("secondary_color")?;
+    let row = sqlx::query!(
+        "SELECT slug, kind, name, primary_color, secondary_color FROM tenants WHERE id = $1",
+        tx.tenant_id(),
+    )
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(Space::new(
         tx.tenant_id(),
-        &slug,
-        TenantKind::parse(&kind).unwrap_or(TenantKind::Local),
-        &name,
+        &row.slug,
+        TenantKind::parse(&row.kind).unwrap_or(TenantKind::Local),
+        &row.name,
         base_domain,
-        (&primary, &secondary),
+        (&row.primary_color, &row.secondary_color),
     ))
 }
 
@@ -71,8 +67,7 @@ pub async fn space(tx: &mut TenantTx, base_domain: &str) -> Result<Space, sqlx::
 /// handed over and the mail is queued again; after it the mail becomes `uncertain`.
 /// Returns (queued again, uncertain).
 pub async fn reap_expired(tx: &mut TenantTx) -> Result<(u64, u64), sqlx::Error> {
-    let statuses: Vec<String> = sqlx::query_scalar("SELECT mail_reap_expired($1)")
-        .bind(tx.tenant_id())
+    let statuses: Vec<String> = sqlx::query_scalar!(r#"SELECT mail_reap_expired($1) AS "status!""#, tx.tenant_id(),)
         .fetch_all(&mut **tx)
         .await?;
     let queued = statuses.iter().filter(|s| *s == "queued").count() as u64;
@@ -92,25 +87,31 @@ pub async fn claim(
 ) -> Result<Claim, sqlx::Error> {
     let tenant = tx.tenant_id();
     // Claims of one space are serialised, so the rate is counted exactly across workers.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('ecoute.mail.claim:' || $1::text, 0))")
-        .bind(tenant)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('ecoute.mail.claim:' || $1::text, 0))",
+        // A uuid cast by `$1::text` in SQL, as before (`as _`: the macros would want a &str).
+        tenant as _,
+    )
+    .execute(&mut **tx)
+    .await?;
     let mut want = want as i64;
     if let Some(limit) = per_minute {
         // Buckets of one second, each counted for 61 s: no 60-second window ever holds more
         // than `limit` claimed mails.
-        sqlx::query("DELETE FROM mail_send_counts WHERE tenant_id = $1 AND second < now() - interval '2 minutes'")
-            .bind(tenant)
-            .execute(&mut **tx)
-            .await?;
-        let (used, oldest): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
-            "SELECT COALESCE(sum(mails), 0)::int8, min(second) FROM mail_send_counts
-              WHERE tenant_id = $1 AND second > now() - interval '61 seconds'",
+        sqlx::query!(
+            "DELETE FROM mail_send_counts WHERE tenant_id = $1 AND second < now() - interval '2 minutes'",
+            tenant,
         )
-        .bind(tenant)
+        .execute(&mut **tx)
+        .await?;
+        let window = sqlx::query!(
+            r#"SELECT COALESCE(sum(mails), 0)::int8 AS "used!", min(second) AS oldest FROM mail_send_counts
+              WHERE tenant_id = $1 AND second > now() - interval '61 seconds'"#,
+            tenant,
+        )
         .fetch_one(&mut **tx)
         .await?;
+        let (used, oldest) = (window.used, window.oldest);
         let left = i64::from(limit) - used;
         if left <= 0 {
             let free_at = oldest.unwrap_or_else(Utc::now) + chrono::Duration::seconds(61);
@@ -119,38 +120,46 @@ pub async fn claim(
         want = want.min(left);
     }
     // One call: lock, mark and open attempts by primary key (see the migration's note on plans).
-    let rows = sqlx::query("SELECT * FROM mail_claim($1, $2, $3, $4)")
-        .bind(tenant)
-        .bind(want as i32)
-        .bind(worker)
-        .bind(lease.as_secs_f64())
-        .fetch_all(&mut **tx)
-        .await?;
+    // The function's columns, named so that their nullability (which PostgreSQL does not know
+    // for a function's result) can be stated: only the unsubscribe token may be NULL.
+    let rows = sqlx::query!(
+        r#"SELECT attempt_id AS "attempt_id!", mail_id AS "mail_id!", mail_kind AS "mail_kind!",
+                  to_address AS "to_address!", subject AS "subject!", text_body AS "text_body!",
+                  message_id AS "message_id!", attempts AS "attempts!", created_at AS "created_at!",
+                  unsubscribe_token
+             FROM mail_claim($1, $2, $3, $4)"#,
+        tenant,
+        want as i32,
+        worker,
+        lease.as_secs_f64(),
+    )
+    .fetch_all(&mut **tx)
+    .await?;
     let mut jobs = Vec::with_capacity(rows.len());
     for row in rows {
         jobs.push(Job {
             space: space.clone(),
-            attempt: row.try_get("attempt_id")?,
-            mail: row.try_get("mail_id")?,
-            kind: MailKind::parse(row.try_get("mail_kind")?).unwrap_or(MailKind::SignIn),
-            unsubscribe_token: row.try_get("unsubscribe_token")?,
-            to: row.try_get("to_address")?,
-            subject: row.try_get("subject")?,
-            text: row.try_get("text_body")?,
-            message_id: row.try_get("message_id")?,
-            attempts: row.try_get("attempts")?,
-            created_at: row.try_get("created_at")?,
+            attempt: row.attempt_id,
+            mail: row.mail_id,
+            kind: MailKind::parse(&row.mail_kind).unwrap_or(MailKind::SignIn),
+            unsubscribe_token: row.unsubscribe_token,
+            to: row.to_address,
+            subject: row.subject,
+            text: row.text_body,
+            message_id: row.message_id,
+            attempts: row.attempts,
+            created_at: row.created_at,
             attachment: None,
         });
     }
     attach(tx, &mut jobs).await?;
     if per_minute.is_some() && !jobs.is_empty() {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO mail_send_counts (tenant_id, second, mails) VALUES ($1, date_trunc('second', now()), $2)
              ON CONFLICT (tenant_id, second) DO UPDATE SET mails = mail_send_counts.mails + EXCLUDED.mails",
+            tenant,
+            jobs.len() as i32,
         )
-        .bind(tenant)
-        .bind(jobs.len() as i32)
         .execute(&mut **tx)
         .await?;
     }
@@ -163,15 +172,20 @@ async fn attach(tx: &mut TenantTx, jobs: &mut [Job]) -> Result<(), sqlx::Error> 
         return Ok(());
     }
     let ids: Vec<Uuid> = jobs.iter().map(|j| j.mail).collect();
-    let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(
-        "SELECT id, attachment_name, attachment_type, attachment_text FROM mail_outbox
-          WHERE tenant_id = $1 AND id = ANY($2) AND attachment_text IS NOT NULL",
+    // `attachment_text IS NOT NULL`, and the name and type come with it (a CHECK in the table).
+    let rows = sqlx::query!(
+        r#"SELECT id, attachment_name AS "attachment_name!", attachment_type AS "attachment_type!",
+                attachment_text AS "attachment_text!" FROM mail_outbox
+          WHERE tenant_id = $1 AND id = ANY($2) AND attachment_text IS NOT NULL"#,
+        tx.tenant_id(),
+        &ids,
     )
-    .bind(tx.tenant_id())
-    .bind(&ids)
     .fetch_all(&mut **tx)
     .await?;
-    for (id, filename, content_type, text) in rows {
+    for (id, filename, content_type, text) in rows
+        .into_iter()
+        .map(|r| (r.id, r.attachment_name, r.attachment_type, r.attachment_text))
+    {
         if let Some(job) = jobs.iter_mut().find(|j| j.mail == id) {
             job.attachment = Some(super::Attachment {
                 filename,
@@ -191,13 +205,15 @@ pub async fn pass_gate(
     attempts: &[Uuid],
     lease: Duration,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar("SELECT mail_pass_gate($1, $2, $3, $4)")
-        .bind(tx.tenant_id())
-        .bind(mails)
-        .bind(attempts)
-        .bind(lease.as_secs_f64())
-        .fetch_all(&mut **tx)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT mail_pass_gate($1, $2, $3, $4) AS "mail_id!""#,
+        tx.tenant_id(),
+        mails,
+        attempts,
+        lease.as_secs_f64(),
+    )
+    .fetch_all(&mut **tx)
+    .await
 }
 
 /// How an attempt ended, as stored.
@@ -246,28 +262,31 @@ pub async fn record(tx: &mut TenantTx, records: &[Record]) -> Result<u64, sqlx::
     let details: Vec<&str> = records.iter().map(|r| r.detail.as_str()).collect();
     let statuses: Vec<&str> = records.iter().map(|r| r.status.as_str()).collect();
     let retry_in: Vec<f64> = records.iter().map(|r| r.retry_in.as_secs_f64()).collect();
-    let sent: i32 = sqlx::query_scalar("SELECT mail_record($1, $2, $3, $4, $5, $6, $7)")
-        .bind(tx.tenant_id())
-        .bind(&mails)
-        .bind(&attempts)
-        .bind(&outcomes)
-        .bind(&details)
-        .bind(&statuses)
-        .bind(&retry_in)
-        .fetch_one(&mut **tx)
-        .await?;
+    let sent: i32 = sqlx::query_scalar!(
+        r#"SELECT mail_record($1, $2, $3, $4, $5, $6, $7) AS "sent!""#,
+        tx.tenant_id(),
+        &mails,
+        &attempts,
+        // Slices of &str for text[]: the macros' check wants &[String].
+        &outcomes as _,
+        &details as _,
+        &statuses as _,
+        &retry_in,
+    )
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(sent as u64)
 }
 
 /// When the next queued mail of the space falls due, if any. List mail held back by the
 /// space's monthly quota is not due: the periodic sweep finds it again once the quota allows.
 pub async fn next_due(tx: &mut TenantTx) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT min(next_try_at) FROM mail_outbox
           WHERE tenant_id = $1 AND status = 'queued'
             AND (mail_kind_is_transactional(kind) OR coalesce(usage_emails_allowance($1), 1) > 0)",
+        tx.tenant_id(),
     )
-    .bind(tx.tenant_id())
     .fetch_one(&mut **tx)
     .await
 }

@@ -93,19 +93,38 @@ pub async fn queue_to(tx: &mut TenantTx, to: &str, content: &MailContent<'_>) ->
     let Ok(address) = EmailAddress::parse(to) else {
         return Ok(Queued::InvalidAddress);
     };
-    let (id, status): (Uuid, String) = sqlx::query_as(INSERT_ONE)
-        .bind(tx.tenant_id())
-        .bind(address.as_str())
-        .bind(content.kind.as_str())
-        .bind(content.subject)
-        .bind(content.text)
-        .bind(content.campaign)
-        .bind(content.kind.is_list_mail())
-        .bind(content.attachment.map(|a| a.filename.as_str()))
-        .bind(content.attachment.map(|a| a.content_type.as_str()))
-        .bind(content.attachment.map(|a| a.text.as_str()))
-        .fetch_one(&mut **tx)
-        .await?;
+    // $1 tenant, $2 address(es), $3 kind, $4 subject, $5 text, $6 campaign, $7 list mail,
+    // $8 $9 $10 the attachment's name, type and text (all null without one).
+    // List mail registers the address (its unsubscribe token is created once, here) and checks the
+    // suppression list; transactional mail does neither.
+    let inserted = sqlx::query!(
+        "
+WITH recipient AS (
+    INSERT INTO mail_recipients (tenant_id, address)
+    SELECT $1, $2 WHERE $7
+    ON CONFLICT DO NOTHING
+)
+INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status,
+                         attachment_name, attachment_type, attachment_text)
+SELECT $1, $3, $2, $4, $5, $6,
+       CASE WHEN $7 AND EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.tenant_id = $1 AND s.address = $2)
+            THEN 'suppressed' ELSE 'queued' END,
+       $8, $9, $10
+RETURNING id, status",
+        tx.tenant_id(),
+        address.as_str(),
+        content.kind.as_str(),
+        content.subject,
+        content.text,
+        content.campaign,
+        content.kind.is_list_mail(),
+        content.attachment.map(|a| a.filename.as_str()),
+        content.attachment.map(|a| a.content_type.as_str()),
+        content.attachment.map(|a| a.text.as_str()),
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let (id, status) = (inserted.id, inserted.status);
     Ok(if status == "suppressed" {
         Queued::Suppressed(id)
     } else {
@@ -138,43 +157,9 @@ pub async fn queue_bulk(
     if addresses.is_empty() {
         return Ok(outcome);
     }
-    let (queued, suppressed): (i64, i64) = sqlx::query_as(INSERT_MANY)
-        .bind(tx.tenant_id())
-        .bind(&addresses)
-        .bind(content.kind.as_str())
-        .bind(content.subject)
-        .bind(content.text)
-        .bind(content.campaign)
-        .bind(content.kind.is_list_mail())
-        .bind(content.attachment.map(|a| a.filename.as_str()))
-        .bind(content.attachment.map(|a| a.content_type.as_str()))
-        .bind(content.attachment.map(|a| a.text.as_str()))
-        .fetch_one(&mut **tx)
-        .await?;
-    outcome.queued = queued as u64;
-    outcome.suppressed = suppressed as u64;
-    Ok(outcome)
-}
-
-// $1 tenant, $2 address(es), $3 kind, $4 subject, $5 text, $6 campaign, $7 list mail,
-// $8 $9 $10 the attachment's name, type and text (all null without one).
-// List mail registers the address (its unsubscribe token is created once, here) and checks the
-// suppression list; transactional mail does neither.
-const INSERT_ONE: &str = "
-WITH recipient AS (
-    INSERT INTO mail_recipients (tenant_id, address)
-    SELECT $1, $2 WHERE $7
-    ON CONFLICT DO NOTHING
-)
-INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status,
-                         attachment_name, attachment_type, attachment_text)
-SELECT $1, $3, $2, $4, $5, $6,
-       CASE WHEN $7 AND EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.tenant_id = $1 AND s.address = $2)
-            THEN 'suppressed' ELSE 'queued' END,
-       $8, $9, $10
-RETURNING id, status";
-
-const INSERT_MANY: &str = "
+    // The same parameters as `queue_to`, with every address in $2.
+    let counts = sqlx::query!(
+        r#"
 WITH input AS (
     SELECT unnest($2::text[]) AS address
 ), recipients AS (
@@ -191,5 +176,23 @@ WITH input AS (
       LEFT JOIN mail_suppressions s ON s.tenant_id = $1 AND s.address = i.address
     RETURNING status
 )
-SELECT count(*) FILTER (WHERE status = 'queued'), count(*) FILTER (WHERE status = 'suppressed')
-  FROM inserted";
+SELECT count(*) FILTER (WHERE status = 'queued') AS "queued!", count(*) FILTER (WHERE status = 'suppressed') AS "suppressed!"
+  FROM inserted"#,
+        tx.tenant_id(),
+        &addresses,
+        content.kind.as_str(),
+        content.subject,
+        content.text,
+        content.campaign,
+        content.kind.is_list_mail(),
+        content.attachment.map(|a| a.filename.as_str()),
+        content.attachment.map(|a| a.content_type.as_str()),
+        content.attachment.map(|a| a.text.as_str()),
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let (queued, suppressed) = (counts.queued, counts.suppressed);
+    outcome.queued = queued as u64;
+    outcome.suppressed = suppressed as u64;
+    Ok(outcome)
+}

@@ -6,7 +6,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::{MailKind, MailStatus};
@@ -66,9 +65,9 @@ pub struct Listing {
 pub async fn list(tx: &mut TenantTx, filter: &Filter, page: PageRequest) -> Result<Listing, sqlx::Error> {
     let per_page = page.per_page.clamp(1, 500);
     let page_number = page.page.max(1);
-    let rows = sqlx::query(
-        "SELECT id, to_address, subject, kind, status, attempts, last_error, created_at, sent_at, next_try_at,
-                message_id, campaign_id, count(*) OVER () AS total
+    let rows = sqlx::query!(
+        r#"SELECT id, to_address, subject, kind, status, attempts, last_error, created_at, sent_at, next_try_at,
+                message_id, campaign_id, count(*) OVER () AS "total!"
            FROM mail_outbox
           WHERE tenant_id = $1
             AND ($2::text IS NULL OR status = $2)
@@ -76,36 +75,34 @@ pub async fn list(tx: &mut TenantTx, filter: &Filter, page: PageRequest) -> Resu
             AND ($4::uuid IS NULL OR campaign_id = $4)
             AND ($5::text IS NULL OR strpos(to_address, lower($5)) > 0)
           ORDER BY created_at DESC, id
-          LIMIT $6 OFFSET $7",
+          LIMIT $6 OFFSET $7"#,
+        tx.tenant_id(),
+        filter.status.map(MailStatus::as_str),
+        filter.kind.map(MailKind::as_str),
+        filter.campaign,
+        filter.to.as_deref(),
+        i64::from(per_page),
+        i64::from(page_number - 1) * i64::from(per_page),
     )
-    .bind(tx.tenant_id())
-    .bind(filter.status.map(MailStatus::as_str))
-    .bind(filter.kind.map(MailKind::as_str))
-    .bind(filter.campaign)
-    .bind(filter.to.as_deref())
-    .bind(i64::from(per_page))
-    .bind(i64::from(page_number - 1) * i64::from(per_page))
     .fetch_all(&mut **tx)
     .await?;
     let mut total = 0;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        total = row.try_get("total")?;
-        let kind: String = row.try_get("kind")?;
-        let status: String = row.try_get("status")?;
+        total = row.total;
         out.push(DeliveryRow {
-            id: row.try_get("id")?,
-            to: row.try_get("to_address")?,
-            subject: row.try_get("subject")?,
-            kind: MailKind::parse(&kind).unwrap_or(MailKind::SignIn),
-            status: MailStatus::parse(&status).unwrap_or(MailStatus::Queued),
-            attempts: row.try_get("attempts")?,
-            last_error: row.try_get("last_error")?,
-            created_at: row.try_get("created_at")?,
-            sent_at: row.try_get("sent_at")?,
-            next_try_at: row.try_get("next_try_at")?,
-            message_id: row.try_get("message_id")?,
-            campaign: row.try_get("campaign_id")?,
+            id: row.id,
+            to: row.to_address,
+            subject: row.subject,
+            kind: MailKind::parse(&row.kind).unwrap_or(MailKind::SignIn),
+            status: MailStatus::parse(&row.status).unwrap_or(MailStatus::Queued),
+            attempts: row.attempts,
+            last_error: row.last_error,
+            created_at: row.created_at,
+            sent_at: row.sent_at,
+            next_try_at: row.next_try_at,
+            message_id: row.message_id,
+            campaign: row.campaign_id,
         });
     }
     if out.is_empty() && page_number > 1 {
@@ -154,22 +151,22 @@ impl Counts {
 
 /// Counts per status of the mails matching `filter` (its `status` is ignored).
 pub async fn counts(tx: &mut TenantTx, filter: &Filter) -> Result<Counts, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT status, count(*) FROM mail_outbox
+    let rows = sqlx::query!(
+        r#"SELECT status, count(*) AS "count!" FROM mail_outbox
           WHERE tenant_id = $1
             AND ($2::text IS NULL OR kind = $2)
             AND ($3::uuid IS NULL OR campaign_id = $3)
             AND ($4::text IS NULL OR strpos(to_address, lower($4)) > 0)
-          GROUP BY status",
+          GROUP BY status"#,
+        tx.tenant_id(),
+        filter.kind.map(MailKind::as_str),
+        filter.campaign,
+        filter.to.as_deref(),
     )
-    .bind(tx.tenant_id())
-    .bind(filter.kind.map(MailKind::as_str))
-    .bind(filter.campaign)
-    .bind(filter.to.as_deref())
     .fetch_all(&mut **tx)
     .await?;
     let mut counts = Counts::default();
-    for (status, n) in rows {
+    for (status, n) in rows.into_iter().map(|r| (r.status, r.count)) {
         match MailStatus::parse(&status) {
             Some(MailStatus::Queued) => counts.queued = n,
             Some(MailStatus::Sending) => counts.sending = n,
@@ -184,7 +181,7 @@ pub async fn counts(tx: &mut TenantTx, filter: &Filter) -> Result<Counts, sqlx::
 }
 
 /// One try to send a mail.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AttemptRow {
     pub id: Uuid,
     pub worker: String,
@@ -200,44 +197,32 @@ pub struct AttemptRow {
 
 /// The attempts of one mail, oldest first.
 pub async fn attempts(tx: &mut TenantTx, mail: Uuid) -> Result<Vec<AttemptRow>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as!(
+        AttemptRow,
         "SELECT id, worker, started_at, data_at, finished_at, outcome, detail FROM mail_attempts
           WHERE tenant_id = $1 AND mail_id = $2 ORDER BY started_at, id",
+        tx.tenant_id(),
+        mail,
     )
-    .bind(tx.tenant_id())
-    .bind(mail)
     .fetch_all(&mut **tx)
-    .await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(AttemptRow {
-                id: row.try_get("id")?,
-                worker: row.try_get("worker")?,
-                started_at: row.try_get("started_at")?,
-                data_at: row.try_get("data_at")?,
-                finished_at: row.try_get("finished_at")?,
-                outcome: row.try_get("outcome")?,
-                detail: row.try_get("detail")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// Queues again every `uncertain` mail of the space (an operator's one action after a worker
 /// died mid-session, knowing some recipients may get the mail twice). Each keeps its
 /// Message-ID, so a receiving system may drop a duplicate. Returns how many were queued.
 pub async fn resend_uncertain(tx: &mut TenantTx) -> Result<u64, sqlx::Error> {
-    let resent = sqlx::query(
+    let resent = sqlx::query!(
         "UPDATE mail_outbox SET status = 'queued', next_try_at = now(), last_error = 'resent by an operator'
           WHERE tenant_id = $1 AND status = 'uncertain'",
+        tx.tenant_id(),
     )
-    .bind(tx.tenant_id())
     .execute(&mut **tx)
     .await?
     .rows_affected();
     if resent > 0 {
-        sqlx::query("SELECT pg_notify('ecoute_mail_queued', $1::text)")
-            .bind(tx.tenant_id())
+        // The space's uuid, cast by `$1::text` (`as _`: the macros would want a &str).
+        sqlx::query!("SELECT pg_notify('ecoute_mail_queued', $1::text)", tx.tenant_id() as _)
             .execute(&mut **tx)
             .await?;
     }
@@ -256,25 +241,33 @@ pub enum Decision {
 /// Applies `decision`; returns whether the mail was in a state it applies to (`Resend`:
 /// uncertain or failed; `MarkSent`: uncertain).
 pub async fn decide(tx: &mut TenantTx, mail: Uuid, decision: Decision) -> Result<bool, sqlx::Error> {
-    let sql = match decision {
+    let tenant = tx.tenant_id();
+    let changed = match decision {
         Decision::Resend => {
-            "UPDATE mail_outbox SET status = 'queued', next_try_at = now(), last_error = 'resent by an operator'
-              WHERE tenant_id = $1 AND id = $2 AND status IN ('uncertain', 'failed')"
+            sqlx::query!(
+                "UPDATE mail_outbox SET status = 'queued', next_try_at = now(), last_error = 'resent by an operator'
+              WHERE tenant_id = $1 AND id = $2 AND status IN ('uncertain', 'failed')",
+                tenant,
+                mail,
+            )
+            .execute(&mut **tx)
+            .await?
         }
         Decision::MarkSent => {
-            "UPDATE mail_outbox SET status = 'sent', sent_at = now(), last_error = 'marked sent by an operator'
-              WHERE tenant_id = $1 AND id = $2 AND status = 'uncertain'"
+            sqlx::query!(
+                "UPDATE mail_outbox SET status = 'sent', sent_at = now(), last_error = 'marked sent by an operator'
+              WHERE tenant_id = $1 AND id = $2 AND status = 'uncertain'",
+                tenant,
+                mail,
+            )
+            .execute(&mut **tx)
+            .await?
         }
-    };
-    let changed = sqlx::query(sql)
-        .bind(tx.tenant_id())
-        .bind(mail)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+    }
+    .rows_affected();
     if changed > 0 && decision == Decision::Resend {
-        sqlx::query("SELECT pg_notify('ecoute_mail_queued', $1::text)")
-            .bind(tx.tenant_id())
+        // The space's uuid, cast by `$1::text` (`as _`: the macros would want a &str).
+        sqlx::query!("SELECT pg_notify('ecoute_mail_queued', $1::text)", tx.tenant_id() as _)
             .execute(&mut **tx)
             .await?;
     }

@@ -87,12 +87,12 @@ async fn unsubscribe(
     let Some(address) = find_address(&mut tx, &token).await? else {
         return unknown(lang, &tenant, &token);
     };
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO mail_suppressions (tenant_id, address, reason) VALUES ($1, $2, 'unsubscribed')
          ON CONFLICT (tenant_id, address) DO NOTHING",
+        tenant.id,
+        &address,
     )
-    .bind(tenant.id)
-    .bind(&address)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -114,11 +114,13 @@ async fn find_address(tx: &mut TenantTx, token: &str) -> Result<Option<String>, 
     let Some(token) = URL_SAFE_NO_PAD.decode(token).ok().filter(|t| t.len() == 32) else {
         return Ok(None);
     };
-    sqlx::query_scalar("SELECT address FROM mail_recipients WHERE tenant_id = $1 AND unsubscribe_token = $2")
-        .bind(tx.tenant_id())
-        .bind(token)
-        .fetch_optional(&mut **tx)
-        .await
+    sqlx::query_scalar!(
+        "SELECT address FROM mail_recipients WHERE tenant_id = $1 AND unsubscribe_token = $2",
+        tx.tenant_id(),
+        token,
+    )
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 fn fill(text: &str, space: &str, address: &str) -> String {

@@ -151,21 +151,22 @@ impl QuotaRefusal {
 
 /// A space's limits as stored (`tenants.quotas`).
 pub async fn limits(tx: &mut TenantTx, tenant: Uuid) -> Result<BTreeMap<String, i64>, sqlx::Error> {
-    let quotas: Option<sqlx::types::Json<BTreeMap<String, i64>>> =
-        sqlx::query_scalar("SELECT quotas FROM tenants WHERE id = $1")
-            .bind(tenant)
-            .fetch_optional(&mut **tx)
-            .await?;
+    let quotas: Option<sqlx::types::Json<BTreeMap<String, i64>>> = sqlx::query_scalar!(
+        r#"SELECT quotas AS "quotas: sqlx::types::Json<BTreeMap<String, i64>>" FROM tenants WHERE id = $1"#,
+        tenant,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
     Ok(quotas.map(|q| q.0).unwrap_or_default())
 }
 
 /// Published campaigns of the space that are not closed yet.
 async fn active_campaigns(tx: &mut TenantTx) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM campaigns
-          WHERE tenant_id = $1 AND published_at IS NOT NULL AND closes_at > now()",
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM campaigns
+          WHERE tenant_id = $1 AND published_at IS NOT NULL AND closes_at > now()"#,
+        tx.tenant_id(),
     )
-    .bind(tx.tenant_id())
     .fetch_one(&mut **tx)
     .await
 }
@@ -180,11 +181,12 @@ pub async fn for_space(tx: &mut TenantTx) -> Result<Quotas, sqlx::Error> {
     let tenant = tx.tenant_id();
     let limits = limits(tx, tenant).await?;
     let used = usage::for_space(tx, super::current_month()).await?;
-    let sending: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM mail_outbox WHERE tenant_id = $1 AND status = 'sending'")
-            .bind(tenant)
-            .fetch_one(&mut **tx)
-            .await?;
+    let sending: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM mail_outbox WHERE tenant_id = $1 AND status = 'sending'"#,
+        tenant,
+    )
+    .fetch_one(&mut **tx)
+    .await?;
     let active = active_campaigns(tx).await?;
     Ok(Quotas {
         emails_per_month: Quota::new(
@@ -227,10 +229,10 @@ pub async fn allow_storage(tx: &mut TenantTx, extra: i64, freed: i64) -> Result<
     let Some(limit_mb) = limits(tx, tenant).await?.get("storage_mb").copied() else {
         return Ok(Ok(()));
     };
-    let stored: i64 = sqlx::query_scalar(
-        "SELECT coalesce(sum(quantity), 0)::bigint FROM usage_by_day WHERE tenant_id = $1 AND metric = 'storage_bytes'",
+    let stored: i64 = sqlx::query_scalar!(
+        r#"SELECT coalesce(sum(quantity), 0)::bigint AS "stored!" FROM usage_by_day WHERE tenant_id = $1 AND metric = 'storage_bytes'"#,
+        tenant,
     )
-    .bind(tenant)
     .fetch_one(&mut **tx)
     .await?;
     let after = stored - freed + extra;

@@ -16,17 +16,17 @@ pub async fn run_once(db: &TenantDb) -> Result<i64, sqlx::Error> {
     let mut folded = 0;
     for (space, slug) in db.list_tenants().await? {
         let mut tx = db.begin_in(space).await?;
-        let n: i64 = sqlx::query_scalar("SELECT usage_rollup($1)")
-            .bind(space)
+        let n: i64 = sqlx::query_scalar!(r#"SELECT usage_rollup($1) AS "rolled!""#, space.uuid())
             .fetch_one(&mut *tx)
             .await?;
         // The same visit samples the space's mail queue for the metrics.
         if crate::telemetry::metrics::enabled() {
-            let queued: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM mail_outbox WHERE tenant_id = $1 AND status = 'queued'")
-                    .bind(space)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let queued: i64 = sqlx::query_scalar!(
+                r#"SELECT count(*) AS "count!" FROM mail_outbox WHERE tenant_id = $1 AND status = 'queued'"#,
+                space.uuid(),
+            )
+            .fetch_one(&mut *tx)
+            .await?;
             crate::telemetry::metrics::mail_queue_depth(&slug, queued as u64);
         }
         tx.commit().await?;

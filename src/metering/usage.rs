@@ -3,7 +3,6 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::next_month;
@@ -66,58 +65,55 @@ pub async fn for_every_space(tx: &mut TenantTx, month: NaiveDate) -> Result<Vec<
 
 async fn of_spaces(tx: &mut TenantTx, only: Option<Uuid>, month: NaiveDate) -> Result<Vec<SpaceUsage>, sqlx::Error> {
     let end = next_month(month);
-    let spaces = sqlx::query(
+    let spaces = sqlx::query!(
         "SELECT id, slug, name, caf_code FROM tenants
           WHERE $1::uuid IS NULL OR id = $1
           ORDER BY kind DESC, slug",
+        only,
     )
-    .bind(only)
     .fetch_all(&mut **tx)
     .await?;
     let mut out: Vec<SpaceUsage> = spaces
         .into_iter()
-        .map(|r| {
-            Ok(SpaceUsage {
-                tenant_id: r.try_get("id")?,
-                slug: r.try_get("slug")?,
-                name: r.try_get("name")?,
-                caf_code: r.try_get("caf_code")?,
-                usage: Usage::default(),
-            })
+        .map(|r| SpaceUsage {
+            tenant_id: r.id,
+            slug: r.slug,
+            name: r.name,
+            caf_code: r.caf_code,
+            usage: Usage::default(),
         })
-        .collect::<Result<_, sqlx::Error>>()?;
+        .collect();
     let index: std::collections::HashMap<Uuid, usize> = out.iter().enumerate().map(|(i, s)| (s.tenant_id, i)).collect();
 
     // Flows count within the month; storage is a stock: everything up to the month's end.
-    let rows = sqlx::query(
-        "SELECT tenant_id, metric, sum(quantity)::bigint AS quantity FROM usage_by_day
+    // A view's columns come without their NOT NULL: `!` restates what the tables say.
+    let rows = sqlx::query!(
+        r#"SELECT tenant_id AS "tenant_id!", metric AS "metric!", sum(quantity)::bigint AS "quantity!" FROM usage_by_day
           WHERE ($1::uuid IS NULL OR tenant_id = $1) AND day < $3
             AND (metric = 'storage_bytes' OR day >= $2)
-          GROUP BY tenant_id, metric",
+          GROUP BY tenant_id, metric"#,
+        only,
+        month,
+        end,
     )
-    .bind(only)
-    .bind(month)
-    .bind(end)
     .fetch_all(&mut **tx)
     .await?;
     for row in rows {
-        let tenant: Uuid = row.try_get("tenant_id")?;
-        if let Some(&i) = index.get(&tenant) {
-            out[i].usage.add(row.try_get("metric")?, row.try_get("quantity")?);
+        if let Some(&i) = index.get(&row.tenant_id) {
+            out[i].usage.add(&row.metric, row.quantity);
         }
     }
-    let people = sqlx::query(
-        "SELECT tenant_id, count(*) AS n FROM usage_active_participants
-          WHERE ($1::uuid IS NULL OR tenant_id = $1) AND month = $2 GROUP BY tenant_id",
+    let people = sqlx::query!(
+        r#"SELECT tenant_id AS "tenant_id!", count(*) AS "n!" FROM usage_active_participants
+          WHERE ($1::uuid IS NULL OR tenant_id = $1) AND month = $2 GROUP BY tenant_id"#,
+        only,
+        month,
     )
-    .bind(only)
-    .bind(month)
     .fetch_all(&mut **tx)
     .await?;
     for row in people {
-        let tenant: Uuid = row.try_get("tenant_id")?;
-        if let Some(&i) = index.get(&tenant) {
-            out[i].usage.participants = row.try_get("n")?;
+        if let Some(&i) = index.get(&row.tenant_id) {
+            out[i].usage.participants = row.n;
         }
     }
     Ok(out)
@@ -127,15 +123,15 @@ async fn of_spaces(tx: &mut TenantTx, only: Option<Uuid>, month: NaiveDate) -> R
 /// the context may read (`None`, national). Every day of the month is present.
 pub async fn daily(tx: &mut TenantTx, only: Option<Uuid>, month: NaiveDate) -> Result<Vec<DayUsage>, sqlx::Error> {
     let end = next_month(month);
-    let rows = sqlx::query(
-        "SELECT day, metric, sum(quantity)::bigint AS quantity FROM usage_by_day
+    let rows = sqlx::query!(
+        r#"SELECT day AS "day!", metric AS "metric!", sum(quantity)::bigint AS "quantity!" FROM usage_by_day
           WHERE ($1::uuid IS NULL OR tenant_id = $1) AND day >= $2 AND day < $3
             AND metric IN ('contributions', 'emails_sent')
-          GROUP BY day, metric",
+          GROUP BY day, metric"#,
+        only,
+        month,
+        end,
     )
-    .bind(only)
-    .bind(month)
-    .bind(end)
     .fetch_all(&mut **tx)
     .await?;
     let mut days: Vec<DayUsage> = month
@@ -148,10 +144,9 @@ pub async fn daily(tx: &mut TenantTx, only: Option<Uuid>, month: NaiveDate) -> R
         })
         .collect();
     for row in rows {
-        let day: NaiveDate = row.try_get("day")?;
-        let quantity: i64 = row.try_get("quantity")?;
+        let (day, quantity) = (row.day, row.quantity);
         if let Some(d) = days.iter_mut().find(|d| d.day == day) {
-            match row.try_get::<&str, _>("metric")? {
+            match row.metric.as_str() {
                 "contributions" => d.contributions += quantity,
                 _ => d.emails_sent += quantity,
             }

@@ -96,24 +96,24 @@ pub async fn moderate(
     if updated.rows_affected() == 0 {
         return Ok(Err(ModerationProblem::NotFound));
     }
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO moderation_actions (tenant_id, target_kind, target_id, action, reason, actor) VALUES ($1, $2, $3, $4, $5, $6)",
+        tx.tenant_id(),
+        kind,
+        id,
+        action,
+        reason,
+        actor,
     )
-    .bind(tx.tenant_id())
-    .bind(kind)
-    .bind(id)
-    .bind(action)
-    .bind(reason)
-    .bind(actor)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE content_reports SET resolved_at = now()
           WHERE tenant_id = $1 AND target_kind = $2 AND target_id = $3 AND resolved_at IS NULL",
+        tx.tenant_id(),
+        kind,
+        id,
     )
-    .bind(tx.tenant_id())
-    .bind(kind)
-    .bind(id)
     .execute(&mut **tx)
     .await?;
     Ok(Ok(()))
@@ -133,13 +133,14 @@ pub struct QueuedReport {
 
 /// Open reports of this space, most reported first, then oldest first.
 pub async fn report_queue(tx: &mut TenantTx) -> Result<Vec<QueuedReport>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT DISTINCT ON (target_kind, target_id) id, target_kind, target_id, reason, created_at,
-                count(*) OVER (PARTITION BY target_kind, target_id) AS reporters
+    sqlx::query_as!(
+        QueuedReport,
+        r#"SELECT DISTINCT ON (target_kind, target_id) id, target_kind, target_id, reason, created_at,
+                count(*) OVER (PARTITION BY target_kind, target_id) AS "reporters!"
            FROM content_reports WHERE tenant_id = $1 AND resolved_at IS NULL
-          ORDER BY target_kind, target_id, created_at",
+          ORDER BY target_kind, target_id, created_at"#,
+        tx.tenant_id(),
     )
-    .bind(tx.tenant_id())
     .fetch_all(&mut **tx)
     .await
     .map(|mut queue: Vec<QueuedReport>| {

@@ -3,7 +3,6 @@
 //! if they have none, and grants the role.
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::Role;
@@ -24,40 +23,40 @@ pub struct Invitation {
 /// Records an invitation in the current space; returns the token for the link.
 pub async fn invite(tx: &mut TenantTx, email: &str, role: Role, by: Option<Uuid>) -> Result<String, sqlx::Error> {
     let token = new_token();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO operator_invitations (tenant_id, email, role, token_hash, invited_by, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
+        tx.tenant_id(),
+        email,
+        role.as_str(),
+        hash_token(&token),
+        by,
+        Utc::now() + Duration::days(VALID_DAYS),
     )
-    .bind(tx.tenant_id())
-    .bind(email)
-    .bind(role.as_str())
-    .bind(hash_token(&token))
-    .bind(by)
-    .bind(Utc::now() + Duration::days(VALID_DAYS))
     .execute(&mut **tx)
     .await?;
     Ok(token)
 }
 
 pub async fn find(tx: &mut TenantTx, token: &str) -> Result<Option<Invitation>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT i.email, i.role, i.expires_at, i.accepted_at IS NOT NULL AS accepted,
-                operator_invitation_has_password(i.token_hash) AS has_password
+    let row = sqlx::query!(
+        r#"SELECT i.email, i.role, i.expires_at, i.accepted_at IS NOT NULL AS "accepted!",
+                operator_invitation_has_password(i.token_hash) AS "has_password!"
            FROM operator_invitations i
-          WHERE i.tenant_id = $1 AND i.token_hash = $2",
+          WHERE i.tenant_id = $1 AND i.token_hash = $2"#,
+        tx.tenant_id(),
+        hash_token(token),
     )
-    .bind(tx.tenant_id())
-    .bind(hash_token(token))
     .fetch_optional(&mut **tx)
     .await?;
     row.map(|r| {
-        let role: String = r.try_get("role")?;
+        let role = r.role;
         Ok(Invitation {
-            email: r.try_get("email")?,
+            email: r.email,
             role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("role {role}").into()))?,
-            expires_at: r.try_get("expires_at")?,
-            accepted: r.try_get("accepted")?,
-            has_password: r.try_get("has_password")?,
+            expires_at: r.expires_at,
+            accepted: r.accepted,
+            has_password: r.has_password,
         })
     })
     .transpose()
@@ -80,13 +79,15 @@ pub async fn accept(
     name: &str,
     password_hash: Option<&str>,
 ) -> Result<Result<Uuid, NotAccepted>, sqlx::Error> {
-    let (outcome, operator): (String, Option<Uuid>) =
-        sqlx::query_as("SELECT outcome, operator_id FROM operator_accept_invitation($1, $2, $3)")
-            .bind(hash_token(token))
-            .bind(name)
-            .bind(password_hash)
-            .fetch_one(&mut **tx)
-            .await?;
+    let accepted = sqlx::query!(
+        r#"SELECT outcome AS "outcome!", operator_id FROM operator_accept_invitation($1, $2, $3)"#,
+        hash_token(token),
+        name,
+        password_hash,
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let (outcome, operator) = (accepted.outcome, accepted.operator_id);
     Ok(match (outcome.as_str(), operator) {
         ("ok", Some(id)) => Ok(id),
         ("used", _) => Err(NotAccepted::Used),
@@ -105,14 +106,15 @@ pub async fn invite_from_cli(
     base_domain: &str,
 ) -> anyhow::Result<(String, String)> {
     let (id, slug, kind): (Uuid, String, String) = match space {
-        None => sqlx::query_as("SELECT id, slug, kind FROM tenants WHERE kind = 'national'")
+        None => sqlx::query!("SELECT id, slug, kind FROM tenants WHERE kind = 'national'")
             .fetch_optional(owner)
             .await?
+            .map(|t| (t.id, t.slug, t.kind))
             .ok_or_else(|| anyhow::anyhow!("no national space: run `ecoute tenants sync` first"))?,
-        Some(slug) => sqlx::query_as("SELECT id, slug, kind FROM tenants WHERE slug = $1")
-            .bind(slug)
+        Some(slug) => sqlx::query!("SELECT id, slug, kind FROM tenants WHERE slug = $1", slug)
             .fetch_optional(owner)
             .await?
+            .map(|t| (t.id, t.slug, t.kind))
             .ok_or_else(|| anyhow::anyhow!("no space {slug:?}"))?,
     };
     if role == Role::NationalAdmin && kind != "national" {
@@ -120,14 +122,14 @@ pub async fn invite_from_cli(
     }
     let token = new_token();
     let mut tx = crate::db::owner_tx_in(owner, id).await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO operator_invitations (tenant_id, email, role, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        id,
+        email,
+        role.as_str(),
+        hash_token(&token),
+        Utc::now() + Duration::days(VALID_DAYS),
     )
-    .bind(id)
-    .bind(email)
-    .bind(role.as_str())
-    .bind(hash_token(&token))
-    .bind(Utc::now() + Duration::days(VALID_DAYS))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

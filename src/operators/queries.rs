@@ -2,7 +2,6 @@
 //! and sessions are rows of the current space (RLS); `operators` is platform-wide.
 
 use chrono::{Duration, Utc};
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::{Operator, Role};
@@ -28,20 +27,21 @@ pub struct Credentials {
 }
 
 pub async fn credentials(tx: &mut TenantTx, email: &str) -> Result<Option<Credentials>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, setup, locked, disabled, has_totp FROM operator_password_setup($1)")
-        .bind(email)
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.map(|r| {
-        Ok(Credentials {
-            id: r.try_get("id")?,
-            password_setup: r.try_get("setup")?,
-            locked: r.try_get("locked")?,
-            disabled: r.try_get("disabled")?,
-            has_totp: r.try_get("has_totp")?,
-        })
-    })
-    .transpose()
+    // A function's columns carry no NOT NULL: `!` restates what the function returns.
+    let row = sqlx::query!(
+        r#"SELECT id AS "id!", setup, locked AS "locked!", disabled AS "disabled!", has_totp AS "has_totp!"
+             FROM operator_password_setup($1)"#,
+        email,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| Credentials {
+        id: r.id,
+        password_setup: r.setup,
+        locked: r.locked,
+        disabled: r.disabled,
+        has_totp: r.has_totp,
+    }))
 }
 
 /// What the database said of a password or a code. Failures count toward the lock
@@ -68,27 +68,26 @@ impl Check {
 
 /// Compares a candidate hash, made with [`Credentials::password_setup`], with the stored one.
 pub async fn check_password(tx: &mut TenantTx, operator: Uuid, candidate: Option<&str>) -> Result<Check, sqlx::Error> {
-    let outcome: String = sqlx::query_scalar("SELECT operator_check_password($1, $2)")
-        .bind(operator)
-        .bind(candidate)
-        .fetch_one(&mut **tx)
-        .await?;
+    let outcome: String = sqlx::query_scalar!(
+        r#"SELECT operator_check_password($1, $2) AS "outcome!""#,
+        operator,
+        candidate,
+    )
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(Check::parse(&outcome))
 }
 
 /// Checks a TOTP code in the database, where the secret stays; each time step is good once.
 pub async fn check_totp(tx: &mut TenantTx, operator: Uuid, code: &str) -> Result<Check, sqlx::Error> {
-    let outcome: String = sqlx::query_scalar("SELECT operator_check_totp($1, $2)")
-        .bind(operator)
-        .bind(code)
+    let outcome: String = sqlx::query_scalar!(r#"SELECT operator_check_totp($1, $2) AS "outcome!""#, operator, code,)
         .fetch_one(&mut **tx)
         .await?;
     Ok(Check::parse(&outcome))
 }
 
 pub async fn has_totp(tx: &mut TenantTx, operator: Uuid) -> Result<bool, sqlx::Error> {
-    let enabled: Option<bool> = sqlx::query_scalar("SELECT operator_has_totp($1)")
-        .bind(operator)
+    let enabled: Option<bool> = sqlx::query_scalar!("SELECT operator_has_totp($1)", operator,)
         .fetch_one(&mut **tx)
         .await?;
     Ok(enabled.unwrap_or(false))
@@ -97,19 +96,19 @@ pub async fn has_totp(tx: &mut TenantTx, operator: Uuid) -> Result<bool, sqlx::E
 /// Stores a new second factor (none may be set yet); `step` is the time step of the code that
 /// proved it, which may not be used again. Returns false when one was set already.
 pub async fn enable_totp(tx: &mut TenantTx, operator: Uuid, secret: &[u8], step: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT operator_enable_totp($1, $2, $3)")
-        .bind(operator)
-        .bind(secret)
-        .bind(step)
-        .fetch_one(&mut **tx)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT operator_enable_totp($1, $2, $3) AS "enabled!""#,
+        operator,
+        secret,
+        step,
+    )
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// Removes the second factor, on a valid code of it.
 pub async fn disable_totp(tx: &mut TenantTx, operator: Uuid, code: &str) -> Result<Check, sqlx::Error> {
-    let outcome: String = sqlx::query_scalar("SELECT operator_disable_totp($1, $2)")
-        .bind(operator)
-        .bind(code)
+    let outcome: String = sqlx::query_scalar!(r#"SELECT operator_disable_totp($1, $2) AS "outcome!""#, operator, code,)
         .fetch_one(&mut **tx)
         .await?;
     Ok(Check::parse(&outcome))
@@ -117,42 +116,54 @@ pub async fn disable_totp(tx: &mut TenantTx, operator: Uuid, code: &str) -> Resu
 
 /// The operator with their role in the current space.
 pub async fn operator(tx: &mut TenantTx, id: Uuid) -> Result<Option<Operator>, sqlx::Error> {
-    let row = sqlx::query(
+    let row = sqlx::query_as!(
+        OperatorRow,
         "SELECT o.id, o.email, o.name, o.national_admin, r.role
            FROM operators o LEFT JOIN operator_roles r ON r.operator_id = o.id AND r.tenant_id = $2
           WHERE o.id = $1 AND o.disabled_at IS NULL",
+        id,
+        tx.tenant_id(),
     )
-    .bind(id)
-    .bind(tx.tenant_id())
     .fetch_optional(&mut **tx)
     .await?;
-    row.map(|r| operator_from_row(&r)).transpose()
+    Ok(row.map(OperatorRow::into_operator))
 }
 
-fn operator_from_row(r: &sqlx::postgres::PgRow) -> Result<Operator, sqlx::Error> {
-    let role: Option<String> = r.try_get("role")?;
-    Ok(Operator {
-        id: r.try_get("id")?,
-        email: r.try_get("email")?,
-        name: r.try_get("name")?,
-        national_admin: r.try_get("national_admin")?,
-        role: role.as_deref().and_then(Role::parse),
-    })
+/// An operator with their role in a space, as the queries read them.
+#[derive(sqlx::FromRow)]
+struct OperatorRow {
+    id: Uuid,
+    email: String,
+    name: String,
+    national_admin: bool,
+    role: Option<String>,
+}
+
+impl OperatorRow {
+    fn into_operator(self) -> Operator {
+        Operator {
+            id: self.id,
+            email: self.email,
+            name: self.name,
+            national_admin: self.national_admin,
+            role: self.role.as_deref().and_then(Role::parse),
+        }
+    }
 }
 
 /// Opens a console session in the current space; `verified` is false while a second factor is
 /// awaited. Returns the cookie value.
 pub async fn open_session(tx: &mut TenantTx, operator: Uuid, verified: bool) -> Result<String, sqlx::Error> {
     let token = new_token();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO operator_sessions (tenant_id, id_hash, operator_id, second_factor, expires_at)
          VALUES ($1, $2, $3, $4, $5)",
+        tx.tenant_id(),
+        hash_token(&token),
+        operator,
+        verified,
+        Utc::now() + Duration::hours(SESSION_HOURS),
     )
-    .bind(tx.tenant_id())
-    .bind(hash_token(&token))
-    .bind(operator)
-    .bind(verified)
-    .bind(Utc::now() + Duration::hours(SESSION_HOURS))
     .execute(&mut **tx)
     .await?;
     Ok(token)
@@ -160,19 +171,27 @@ pub async fn open_session(tx: &mut TenantTx, operator: Uuid, verified: bool) -> 
 
 /// The session's operator (with their role here) and whether the session is fully verified.
 pub async fn find_session(tx: &mut TenantTx, token: &str) -> Result<Option<(Operator, bool)>, sqlx::Error> {
-    let row = sqlx::query(
+    let row = sqlx::query!(
         "SELECT o.id, o.email, o.name, o.national_admin, r.role, s.second_factor
            FROM operator_sessions s
            JOIN operators o ON o.id = s.operator_id AND o.disabled_at IS NULL
            LEFT JOIN operator_roles r ON r.operator_id = o.id AND r.tenant_id = s.tenant_id
           WHERE s.tenant_id = $1 AND s.id_hash = $2 AND s.expires_at > now()",
+        tx.tenant_id(),
+        hash_token(token),
     )
-    .bind(tx.tenant_id())
-    .bind(hash_token(token))
     .fetch_optional(&mut **tx)
     .await?;
-    row.map(|r| Ok((operator_from_row(&r)?, r.try_get("second_factor")?)))
-        .transpose()
+    Ok(row.map(|r| {
+        let operator = OperatorRow {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            national_admin: r.national_admin,
+            role: r.role,
+        };
+        (operator.into_operator(), r.second_factor)
+    }))
 }
 
 /// The console kit's finder of signed-in operators (see [`crate::web::console::FindOperator`]).
@@ -195,47 +214,52 @@ impl crate::web::console::FindOperator for OperatorSessions {
 }
 
 pub async fn verify_session(tx: &mut TenantTx, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE operator_sessions SET second_factor = true WHERE tenant_id = $1 AND id_hash = $2")
-        .bind(tx.tenant_id())
-        .bind(hash_token(token))
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE operator_sessions SET second_factor = true WHERE tenant_id = $1 AND id_hash = $2",
+        tx.tenant_id(),
+        hash_token(token),
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
 pub async fn close_session(tx: &mut TenantTx, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM operator_sessions WHERE tenant_id = $1 AND id_hash = $2")
-        .bind(tx.tenant_id())
-        .bind(hash_token(token))
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM operator_sessions WHERE tenant_id = $1 AND id_hash = $2",
+        tx.tenant_id(),
+        hash_token(token),
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
 /// The space's operators and their roles.
 pub async fn list_here(tx: &mut TenantTx) -> Result<Vec<Operator>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT o.id, o.email, o.name, o.national_admin, r.role
+    let rows = sqlx::query_as!(
+        OperatorRow,
+        r#"SELECT o.id, o.email, o.name, o.national_admin, r.role AS "role?"
            FROM operator_roles r JOIN operators o ON o.id = r.operator_id
-          WHERE r.tenant_id = $1 ORDER BY o.name",
+          WHERE r.tenant_id = $1 ORDER BY o.name"#,
+        tx.tenant_id(),
     )
-    .bind(tx.tenant_id())
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter().map(operator_from_row).collect()
+    Ok(rows.into_iter().map(OperatorRow::into_operator).collect())
 }
 
 /// A one-minute, single-use ticket to open a console session in the transaction's space
 /// (written by the national console in the module's context).
 pub async fn create_handoff(tx: &mut TenantTx, operator: Uuid) -> Result<String, sqlx::Error> {
     let token = new_token();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO operator_handoffs (tenant_id, token_hash, operator_id, expires_at) VALUES ($1, $2, $3, $4)",
+        tx.tenant_id(),
+        hash_token(&token),
+        operator,
+        Utc::now() + Duration::minutes(1),
     )
-    .bind(tx.tenant_id())
-    .bind(hash_token(&token))
-    .bind(operator)
-    .bind(Utc::now() + Duration::minutes(1))
     .execute(&mut **tx)
     .await?;
     Ok(token)
@@ -243,13 +267,13 @@ pub async fn create_handoff(tx: &mut TenantTx, operator: Uuid) -> Result<String,
 
 /// Uses a ticket (row-locked, once): the operator it was made for, if still valid.
 pub async fn use_handoff(tx: &mut TenantTx, token: &str) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "UPDATE operator_handoffs SET used_at = now()
           WHERE tenant_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > now()
           RETURNING operator_id",
+        tx.tenant_id(),
+        hash_token(token),
     )
-    .bind(tx.tenant_id())
-    .bind(hash_token(token))
     .fetch_optional(&mut **tx)
     .await
 }

@@ -2,7 +2,6 @@
 //! answers, so a contributor can follow their idea to a decision.
 
 use serde::Serialize;
-use sqlx::Row;
 use uuid::Uuid;
 
 use crate::tenancy::TenantTx;
@@ -59,31 +58,31 @@ impl Problem {
 /// The decisions of a campaign with their published ideas (in the campaign owner's context): an
 /// idea hidden after it was linked drops out of the public page and the console alike.
 pub async fn list(tx: &mut TenantTx, tenant: Uuid, campaign: Uuid) -> Result<Vec<Decision>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT d.id, d.title, d.status, d.explanation,
+    let rows = sqlx::query!(
+        r#"SELECT d.id, d.title, d.status, d.explanation,
                 coalesce(json_agg(DISTINCT jsonb_build_object('id', i.id, 'title', i.title))
-                         FILTER (WHERE i.id IS NOT NULL), '[]') AS ideas,
+                         FILTER (WHERE i.id IS NOT NULL), '[]') AS "ideas!",
                 coalesce((SELECT array_agg(dt.theme_key) FROM decision_themes dt
-                           WHERE dt.tenant_id = d.tenant_id AND dt.decision_id = d.id), '{}') AS themes
+                           WHERE dt.tenant_id = d.tenant_id AND dt.decision_id = d.id), '{}') AS "themes!"
            FROM decisions d
            LEFT JOIN decision_ideas di ON di.tenant_id = d.tenant_id AND di.decision_id = d.id
            LEFT JOIN ideas i ON i.tenant_id = di.tenant_id AND i.id = di.idea_id AND i.status = 'published'
           WHERE d.tenant_id = $1 AND d.campaign_id = $2
-          GROUP BY d.tenant_id, d.id ORDER BY d.position, d.created_at",
+          GROUP BY d.tenant_id, d.id ORDER BY d.position, d.created_at"#,
+        tenant,
+        campaign,
     )
-    .bind(tenant)
-    .bind(campaign)
     .fetch_all(&mut **tx)
     .await?;
     rows.into_iter()
         .map(|r| {
-            let ideas: serde_json::Value = r.try_get("ideas")?;
+            let ideas: serde_json::Value = r.ideas;
             Ok(Decision {
-                themes: r.try_get("themes")?,
-                id: r.try_get("id")?,
-                title: r.try_get("title")?,
-                status: r.try_get("status")?,
-                explanation: r.try_get("explanation")?,
+                themes: r.themes,
+                id: r.id,
+                title: r.title,
+                status: r.status,
+                explanation: r.explanation,
                 ideas: ideas
                     .as_array()
                     .map(|a| {
@@ -149,12 +148,12 @@ pub async fn save(
         }
     }
     let known: i64 =
-        sqlx::query_scalar(
-            "SELECT count(*) FROM ideas WHERE tenant_id = $1 AND campaign_id = $2 AND id = ANY($3) AND status = 'published'",
+        sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM ideas WHERE tenant_id = $1 AND campaign_id = $2 AND id = ANY($3) AND status = 'published'"#,
+            tenant,
+            campaign,
+            ideas,
         )
-            .bind(tenant)
-            .bind(campaign)
-            .bind(ideas)
             .fetch_one(&mut **tx)
             .await?;
     let distinct: std::collections::HashSet<&Uuid> = ideas.iter().collect();
@@ -163,63 +162,63 @@ pub async fn save(
     }
     let id = match id {
         Some(id) => {
-            let updated = sqlx::query(
+            let updated = sqlx::query!(
                 "UPDATE decisions SET title = $4, status = $5, explanation = $6, updated_at = now()
                   WHERE tenant_id = $1 AND campaign_id = $2 AND id = $3",
+                tenant,
+                campaign,
+                id,
+                title.trim(),
+                status,
+                explanation.trim(),
             )
-            .bind(tenant)
-            .bind(campaign)
-            .bind(id)
-            .bind(title.trim())
-            .bind(status)
-            .bind(explanation.trim())
             .execute(&mut **tx)
             .await?;
             if updated.rows_affected() == 0 {
                 return Err(sqlx::Error::RowNotFound);
             }
             // The links are written again below, as given.
-            sqlx::query(
+            sqlx::query!(
                 "WITH ideas AS (DELETE FROM decision_ideas WHERE tenant_id = $1 AND decision_id = $2)
                  DELETE FROM decision_themes WHERE tenant_id = $1 AND decision_id = $2",
+                tenant,
+                id,
             )
-            .bind(tenant)
-            .bind(id)
             .execute(&mut **tx)
             .await?;
             id
         }
         None => {
-            sqlx::query_scalar(
+            sqlx::query_scalar!(
                 "INSERT INTO decisions (tenant_id, campaign_id, title, status, explanation, position)
                  SELECT $1, $2, $3, $4, $5, coalesce(max(position), 0) + 1 FROM decisions WHERE tenant_id = $1 AND campaign_id = $2
                  RETURNING id",
+                tenant,
+                campaign,
+                title.trim(),
+                status,
+                explanation.trim(),
             )
-            .bind(tenant)
-            .bind(campaign)
-            .bind(title.trim())
-            .bind(status)
-            .bind(explanation.trim())
             .fetch_one(&mut **tx)
             .await?
         }
     };
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO decision_ideas (tenant_id, decision_id, idea_id)
          SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING",
+        tenant,
+        id,
+        ideas,
     )
-    .bind(tenant)
-    .bind(id)
-    .bind(ideas)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO decision_themes (tenant_id, decision_id, theme_key)
          SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING",
+        tenant,
+        id,
+        themes,
     )
-    .bind(tenant)
-    .bind(id)
-    .bind(themes)
     .execute(&mut **tx)
     .await?;
     Ok(Ok(id))
@@ -227,13 +226,14 @@ pub async fn save(
 
 /// The decisions that answer an idea (shown on the idea's page).
 pub async fn for_idea(tx: &mut TenantTx, tenant: Uuid, idea: Uuid) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as(
+    let rows = sqlx::query!(
         "SELECT d.title, d.status FROM decision_ideas di
            JOIN decisions d ON d.tenant_id = di.tenant_id AND d.id = di.decision_id
           WHERE di.tenant_id = $1 AND di.idea_id = $2 ORDER BY d.position",
+        tenant,
+        idea,
     )
-    .bind(tenant)
-    .bind(idea)
     .fetch_all(&mut **tx)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.title, r.status)).collect())
 }

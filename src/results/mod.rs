@@ -26,7 +26,6 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
 use serde::Serialize;
-use sqlx::Row;
 use uuid::Uuid;
 
 use crate::campaigns::queries::CampaignDetail;
@@ -166,8 +165,8 @@ async fn aggregate(
         Rows::FromSpace(space) => Some(space),
     };
     // Current responses: the latest version per respondent.
-    let r = sqlx::query(
-        "WITH current AS (
+    let r = sqlx::query!(
+        r#"WITH current AS (
              SELECT DISTINCT ON (respondent_key) id, respondent_key, account_id, origin_tenant_id
                FROM survey_responses
               WHERE tenant_id = $1 AND campaign_id = $2 AND ($3::uuid IS NULL OR origin_tenant_id = $3)
@@ -183,37 +182,37 @@ async fn aggregate(
                 AND ($3::uuid IS NULL OR c.origin_tenant_id = $3)
          )
          SELECT
-            (SELECT count(*) FROM idea_rows) AS ideas,
-            (SELECT count(*) FROM comment_rows) AS comments,
-            (SELECT count(*) FROM current) AS responses,
+            (SELECT count(*) FROM idea_rows) AS "ideas!",
+            (SELECT count(*) FROM comment_rows) AS "comments!",
+            (SELECT count(*) FROM current) AS "responses!",
             (SELECT count(DISTINCT p) FROM (
                 SELECT 'a:' || account_id::text AS p FROM idea_rows WHERE account_id IS NOT NULL
                 UNION SELECT 'a:' || account_id::text FROM comment_rows WHERE account_id IS NOT NULL
                 UNION SELECT coalesce('a:' || account_id::text, 'r:' || encode(respondent_key, 'hex')) FROM current
-             ) people) AS participants,
+             ) people) AS "participants!",
             (SELECT count(DISTINCT o) FROM (
                 SELECT origin_tenant_id AS o FROM idea_rows
                 UNION SELECT origin_tenant_id FROM comment_rows
                 UNION SELECT origin_tenant_id FROM current
-             ) spaces) AS territories",
+             ) spaces) AS "territories!""#,
+        owner,
+        id,
+        origin,
     )
-    .bind(owner)
-    .bind(id)
-    .bind(origin)
     .fetch_one(&mut **tx)
     .await?;
     let figures = Figures {
-        participants: r.try_get("participants")?,
-        ideas: r.try_get("ideas")?,
-        comments: r.try_get("comments")?,
-        responses: r.try_get("responses")?,
-        territories: r.try_get("territories")?,
+        participants: r.participants,
+        ideas: r.ideas,
+        comments: r.comments,
+        responses: r.responses,
+        territories: r.territories,
         days: (campaign.summary.closes_at - campaign.summary.opens_at)
             .num_days()
             .max(1),
     };
 
-    let answers = sqlx::query(
+    let answers = sqlx::query!(
         "WITH current AS (
              SELECT DISTINCT ON (respondent_key) id
                FROM survey_responses
@@ -222,18 +221,15 @@ async fn aggregate(
          )
          SELECT a.question_id, a.value FROM survey_answers a JOIN current c ON c.id = a.response_id
           WHERE a.tenant_id = $1",
+        owner,
+        id,
+        origin,
     )
-    .bind(owner)
-    .bind(id)
-    .bind(origin)
     .fetch_all(&mut **tx)
     .await?;
     let mut by_question: std::collections::HashMap<Uuid, Vec<serde_json::Value>> = Default::default();
     for row in answers {
-        by_question
-            .entry(row.try_get("question_id")?)
-            .or_default()
-            .push(row.try_get("value")?);
+        by_question.entry(row.question_id).or_default().push(row.value);
     }
     let questions = questions
         .iter()
@@ -253,8 +249,8 @@ pub struct Territory {
 /// Contributions to a national campaign per space they came from, most first. Runs in the
 /// national context, which holds the rows; only counts per space leave it.
 pub async fn territories(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Vec<Territory>, sqlx::Error> {
-    let rows = sqlx::query(
-        "WITH current AS (
+    let rows = sqlx::query!(
+        r#"WITH current AS (
              SELECT DISTINCT ON (respondent_key) respondent_key, account_id, origin_tenant_id
                FROM survey_responses WHERE tenant_id = $1 AND campaign_id = $2
               ORDER BY respondent_key, version DESC
@@ -269,24 +265,24 @@ pub async fn territories(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result
              SELECT origin_tenant_id, coalesce('a:' || account_id::text, 'r:' || encode(respondent_key, 'hex'))
                FROM current
          )
-         SELECT t.name, count(DISTINCT c.person) AS participants, count(*) AS contributions
+         SELECT t.name, count(DISTINCT c.person) AS "participants!", count(*) AS contributions
            FROM contributions c JOIN tenants t ON t.id = c.space
           GROUP BY t.id, t.name
-          ORDER BY contributions DESC, t.name",
+          ORDER BY contributions DESC, t.name"#,
+        campaign.summary.tenant_id,
+        campaign.summary.id,
     )
-    .bind(campaign.summary.tenant_id)
-    .bind(campaign.summary.id)
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Territory {
-                name: r.try_get("name")?,
-                participants: r.try_get("participants")?,
-                contributions: r.try_get("contributions")?,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|r| Territory {
+            name: r.name,
+            participants: r.participants,
+            // Named without `!`: ORDER BY reads the alias. count(*) is never NULL.
+            contributions: r.contributions.unwrap_or_default(),
         })
-        .collect()
+        .collect())
 }
 
 fn percent(part: i64, whole: i64) -> i64 {

@@ -4,13 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row;
 use uuid::Uuid;
 
 use crate::mail::{MailContent, MailKind, queue_bulk};
 use crate::tenancy::TenantTx;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct NewsPost {
     pub id: Uuid,
     pub title: String,
@@ -22,35 +21,25 @@ pub struct NewsPost {
 /// A campaign's posts, newest first (in the campaign owner's context, or any space for a
 /// national campaign).
 pub async fn list(tx: &mut TenantTx, tenant: Uuid, campaign: Uuid) -> Result<Vec<NewsPost>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as!(
+        NewsPost,
         "SELECT id, title, body_md, published_at, updated_at FROM news_posts
           WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY published_at DESC",
+        tenant,
+        campaign,
     )
-    .bind(tenant)
-    .bind(campaign)
     .fetch_all(&mut **tx)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(NewsPost {
-                id: r.try_get("id")?,
-                title: r.try_get("title")?,
-                body_md: r.try_get("body_md")?,
-                published_at: r.try_get("published_at")?,
-                updated_at: r.try_get("updated_at")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// Whether `account` follows the campaign (as seen from the space of `tx`).
 pub async fn is_following(tx: &mut TenantTx, tenant: Uuid, campaign: Uuid, account: Uuid) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM campaign_followers WHERE tenant_id = $1 AND campaign_id = $2 AND account_id = $3)",
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM campaign_followers WHERE tenant_id = $1 AND campaign_id = $2 AND account_id = $3) AS "exists!""#,
+        tenant,
+        campaign,
+        account,
     )
-    .bind(tenant)
-    .bind(campaign)
-    .bind(account)
     .fetch_one(&mut **tx)
     .await
 }
@@ -64,23 +53,25 @@ pub async fn set_following(
     follow: bool,
 ) -> Result<(), sqlx::Error> {
     if follow {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO campaign_followers (tenant_id, campaign_id, account_id, origin_tenant_id)
              VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            tenant,
+            campaign,
+            account,
+            tx.tenant_id(),
         )
-        .bind(tenant)
-        .bind(campaign)
-        .bind(account)
-        .bind(tx.tenant_id())
         .execute(&mut **tx)
         .await?;
     } else {
-        sqlx::query("DELETE FROM campaign_followers WHERE tenant_id = $1 AND campaign_id = $2 AND account_id = $3")
-            .bind(tenant)
-            .bind(campaign)
-            .bind(account)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query!(
+            "DELETE FROM campaign_followers WHERE tenant_id = $1 AND campaign_id = $2 AND account_id = $3",
+            tenant,
+            campaign,
+            account,
+        )
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -113,15 +104,15 @@ pub async fn save_post(
     let id =
         match id {
             Some(id) => {
-                let updated = sqlx::query(
+                let updated = sqlx::query!(
                     "UPDATE news_posts SET title = $4, body_md = $5, updated_at = now()
                   WHERE tenant_id = $1 AND campaign_id = $2 AND id = $3",
+                    tenant,
+                    campaign,
+                    id,
+                    title.trim(),
+                    body.trim(),
                 )
-                .bind(tenant)
-                .bind(campaign)
-                .bind(id)
-                .bind(title.trim())
-                .bind(body.trim())
                 .execute(&mut **tx)
                 .await?;
                 if updated.rows_affected() == 0 {
@@ -129,30 +120,33 @@ pub async fn save_post(
                 }
                 id
             }
-            None => sqlx::query_scalar(
+            None => sqlx::query_scalar!(
                 "INSERT INTO news_posts (tenant_id, campaign_id, title, body_md) VALUES ($1, $2, $3, $4) RETURNING id",
+                tenant,
+                campaign,
+                title.trim(),
+                body.trim(),
             )
-            .bind(tenant)
-            .bind(campaign)
-            .bind(title.trim())
-            .bind(body.trim())
             .fetch_one(&mut **tx)
             .await?,
         };
     // Followers not told about this post yet, marked as told in the same statement.
-    let addresses: Vec<String> = sqlx::query_scalar(
+    // `accounts.email` may be NULL: such a follower has no address to write to (this used to
+    // fail the whole post with a decoding error).
+    let addresses: Vec<Option<String>> = sqlx::query_scalar!(
         "WITH told AS (
              INSERT INTO news_notifications (tenant_id, post_id, account_id)
              SELECT $1, $2, f.account_id FROM campaign_followers f WHERE f.tenant_id = $1 AND f.campaign_id = $3
              ON CONFLICT DO NOTHING RETURNING account_id
          )
          SELECT a.email FROM told JOIN accounts a ON a.id = told.account_id",
+        tenant,
+        id,
+        campaign,
     )
-    .bind(tenant)
-    .bind(id)
-    .bind(campaign)
     .fetch_all(&mut **tx)
     .await?;
+    let addresses: Vec<String> = addresses.into_iter().flatten().collect();
     if addresses.is_empty() {
         return Ok((id, 0));
     }

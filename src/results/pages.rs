@@ -107,19 +107,15 @@ async fn compute_shared(
     // The campaign's owner, as the campaign row read from the database gives it.
     let owner = TenantId::from_database(campaign.summary.tenant_id);
     let mut tx = state.db.begin_in(owner).await?;
-    let current: Option<(
-        String,
-        bool,
-        chrono::DateTime<chrono::Utc>,
-        chrono::DateTime<chrono::Utc>,
-    )> = sqlx::query_as(
+    let current = sqlx::query!(
         "SELECT results_synthesis_md, results_early, opens_at, closes_at FROM campaigns
               WHERE tenant_id = $1 AND id = $2 AND results_published_at IS NOT NULL",
+        owner.uuid(),
+        campaign.summary.id,
     )
-    .bind(owner)
-    .bind(campaign.summary.id)
     .fetch_optional(&mut *tx)
-    .await?;
+    .await?
+    .map(|r| (r.results_synthesis_md, r.results_early, r.opens_at, r.closes_at));
     let Some((synthesis_md, early, opens_at, closes_at)) = current else {
         return Ok(None);
     };

@@ -1,7 +1,5 @@
 //! Survey queries, in a tenant-scoped transaction.
 
-use serde_json::Value;
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::{Answers, Condition, Question, QuestionKind};
@@ -10,34 +8,33 @@ use crate::tenancy::TenantTx;
 
 /// The campaign's questions, in order. One query.
 pub async fn list_questions(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Vec<Question>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "SELECT id, position, kind, label, help, required, options, max_choices, scale_min, scale_max,
                 condition_question_id, condition_value
            FROM survey_questions WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY position",
+        campaign.summary.tenant_id,
+        campaign.summary.id,
     )
-    .bind(campaign.summary.tenant_id)
-    .bind(campaign.summary.id)
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|r| {
-            let kind: String = r.try_get("kind")?;
-            let condition_question: Option<Uuid> = r.try_get("condition_question_id")?;
-            let condition_value: Option<String> = r.try_get("condition_value")?;
+            let kind = r.kind;
             Ok(Question {
-                id: r.try_get("id")?,
-                position: r.try_get("position")?,
+                id: r.id,
+                position: r.position,
                 kind: QuestionKind::parse(&kind)
                     .ok_or_else(|| sqlx::Error::Decode(format!("question kind {kind}").into()))?,
-                label: r.try_get("label")?,
-                help: r.try_get("help")?,
-                required: r.try_get("required")?,
-                options: r.try_get("options")?,
-                max_choices: r.try_get("max_choices")?,
-                scale_min: r.try_get("scale_min")?,
-                scale_max: r.try_get("scale_max")?,
-                condition: condition_question
-                    .zip(condition_value)
+                label: r.label,
+                help: r.help,
+                required: r.required,
+                options: r.options,
+                max_choices: r.max_choices,
+                scale_min: r.scale_min,
+                scale_max: r.scale_max,
+                condition: r
+                    .condition_question_id
+                    .zip(r.condition_value)
                     .map(|(question_id, value)| Condition { question_id, value }),
             })
         })
@@ -50,12 +47,12 @@ pub async fn has_response(
     campaign: &CampaignDetail,
     respondent_key: &[u8],
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM survey_responses WHERE tenant_id = $1 AND campaign_id = $2 AND respondent_key = $3)",
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM survey_responses WHERE tenant_id = $1 AND campaign_id = $2 AND respondent_key = $3) AS "exists!""#,
+        campaign.summary.tenant_id,
+        campaign.summary.id,
+        respondent_key,
     )
-    .bind(campaign.summary.tenant_id)
-    .bind(campaign.summary.id)
-    .bind(respondent_key)
     .fetch_one(&mut **tx)
     .await
 }
@@ -66,24 +63,28 @@ pub async fn current_response(
     campaign: &CampaignDetail,
     respondent_key: &[u8],
 ) -> Result<Option<(i32, Answers)>, sqlx::Error> {
-    let current: Option<(Uuid, i32)> = sqlx::query_as(
+    let current = sqlx::query!(
         "SELECT id, version FROM survey_responses
           WHERE tenant_id = $1 AND campaign_id = $2 AND respondent_key = $3
           ORDER BY version DESC LIMIT 1",
+        campaign.summary.tenant_id,
+        campaign.summary.id,
+        respondent_key,
     )
-    .bind(campaign.summary.tenant_id)
-    .bind(campaign.summary.id)
-    .bind(respondent_key)
     .fetch_optional(&mut **tx)
     .await?;
-    let Some((id, version)) = current else { return Ok(None) };
-    let answers: Vec<(Uuid, Value)> =
-        sqlx::query_as("SELECT question_id, value FROM survey_answers WHERE tenant_id = $1 AND response_id = $2")
-            .bind(campaign.summary.tenant_id)
-            .bind(id)
-            .fetch_all(&mut **tx)
-            .await?;
-    Ok(Some((version, answers.into_iter().collect())))
+    let Some(current) = current else { return Ok(None) };
+    let answers = sqlx::query!(
+        "SELECT question_id, value FROM survey_answers WHERE tenant_id = $1 AND response_id = $2",
+        campaign.summary.tenant_id,
+        current.id,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(Some((
+        current.version,
+        answers.into_iter().map(|a| (a.question_id, a.value)).collect(),
+    )))
 }
 
 /// Why a response was not stored.
@@ -104,49 +105,53 @@ pub async fn save_response(
     submission_key: Uuid,
 ) -> Result<Result<i32, SaveProblem>, sqlx::Error> {
     let tenant = campaign.summary.tenant_id;
-    if let Some(version) = sqlx::query_scalar::<_, i32>(
+    if let Some(version) = sqlx::query_scalar!(
         "SELECT version FROM survey_responses WHERE tenant_id = $1 AND submission_key = $2",
+        tenant,
+        submission_key,
     )
-    .bind(tenant)
-    .bind(submission_key)
     .fetch_optional(&mut **tx)
     .await?
     {
         return Ok(Ok(version));
     }
     // Serialise the person's concurrent submissions.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(encode($1, 'hex'), 0))")
-        .bind(respondent_key)
-        .execute(&mut **tx)
-        .await?;
-    let inserted: Result<(Uuid, i32), sqlx::Error> = sqlx::query_as(
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended(encode($1, 'hex'), 0))",
+        respondent_key,
+    )
+    .execute(&mut **tx)
+    .await?;
+    let inserted = sqlx::query!(
         "INSERT INTO survey_responses (tenant_id, campaign_id, origin_tenant_id, respondent_key, version, account_id, submission_key)
          SELECT $1, $2, $3, $4, COALESCE(max(version), 0) + 1, $5, $6
            FROM survey_responses WHERE tenant_id = $1 AND campaign_id = $2 AND respondent_key = $4
          RETURNING id, version",
+        tenant,
+        campaign.summary.id,
+        tx.tenant_id(),
+        respondent_key,
+        account,
+        submission_key,
     )
-    .bind(tenant)
-    .bind(campaign.summary.id)
-    .bind(tx.tenant_id())
-    .bind(respondent_key)
-    .bind(account)
-    .bind(submission_key)
     .fetch_one(&mut **tx)
     .await;
     let (response, version) = match inserted {
-        Ok(row) => row,
+        Ok(row) => (row.id, row.version),
         // Versions written from another space are invisible here, so the next one collides.
         Err(e) if crate::db::is_duplicate(&e) => return Ok(Err(SaveProblem::AnsweredElsewhere)),
         Err(e) => return Err(e),
     };
     for (question, value) in answers {
-        sqlx::query("INSERT INTO survey_answers (tenant_id, response_id, question_id, value) VALUES ($1, $2, $3, $4)")
-            .bind(tenant)
-            .bind(response)
-            .bind(question)
-            .bind(value)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query!(
+            "INSERT INTO survey_answers (tenant_id, response_id, question_id, value) VALUES ($1, $2, $3, $4)",
+            tenant,
+            response,
+            question,
+            value,
+        )
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(Ok(version))
 }

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use moka::future::Cache;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
+use uuid::Uuid;
 
 use super::{Branding, Tenant, TenantKind, TenantStatus};
 
@@ -92,60 +93,80 @@ enum Lookup {
     CustomDomain(String),
 }
 
-/// One SELECT list for the three lookups (a macro, so each query stays a literal string).
-macro_rules! select_tenant {
-    ($where:literal) => {
-        concat!(
-            "SELECT id, slug, kind, name, departements, status, logo_url, primary_color, secondary_color, staff_email_domains, ",
-            "welcome_text, (extract(epoch from updated_at) * 1000)::bigint AS version FROM tenants WHERE ",
-            $where
-        )
-    };
-}
-
 /// A cache miss (the span is here rather than on every request's `resolve`).
 #[tracing::instrument(name = "tenant_lookup", skip_all, level = "debug")]
 async fn fetch(pool: &PgPool, lookup: &Lookup) -> Result<Option<Tenant>, sqlx::Error> {
+    // The same SELECT list three times: the macros check each query as one literal.
     let row = match lookup {
         Lookup::National => {
-            sqlx::query(select_tenant!("kind = 'national'"))
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_as!(
+                TenantRow,
+                r#"SELECT id, slug, kind, name, departements, status, logo_url, primary_color, secondary_color, staff_email_domains,
+                    welcome_text, (extract(epoch from updated_at) * 1000)::bigint AS "version!" FROM tenants WHERE kind = 'national'"#
+            )
+            .fetch_optional(pool)
+            .await?
         }
         Lookup::Slug(slug) => {
-            sqlx::query(select_tenant!("kind = 'local' AND slug = $1"))
-                .bind(slug)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_as!(
+                TenantRow,
+                r#"SELECT id, slug, kind, name, departements, status, logo_url, primary_color, secondary_color, staff_email_domains,
+                    welcome_text, (extract(epoch from updated_at) * 1000)::bigint AS "version!" FROM tenants WHERE kind = 'local' AND slug = $1"#,
+                slug,
+            )
+            .fetch_optional(pool)
+            .await?
         }
         Lookup::CustomDomain(domain) => {
-            sqlx::query(select_tenant!("custom_domains @> ARRAY[$1]::text[]"))
-                .bind(domain)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_as!(
+                TenantRow,
+                r#"SELECT id, slug, kind, name, departements, status, logo_url, primary_color, secondary_color, staff_email_domains,
+                    welcome_text, (extract(epoch from updated_at) * 1000)::bigint AS "version!" FROM tenants WHERE custom_domains @> ARRAY[$1]::text[]"#,
+                domain,
+            )
+            .fetch_optional(pool)
+            .await?
         }
     };
-    row.map(|r| tenant_from_row(&r)).transpose()
+    row.map(TenantRow::into_tenant).transpose()
 }
 
-fn tenant_from_row(row: &sqlx::postgres::PgRow) -> Result<Tenant, sqlx::Error> {
-    let kind: String = row.try_get("kind")?;
-    let status: String = row.try_get("status")?;
-    Ok(Tenant {
-        id: row.try_get("id")?,
-        slug: row.try_get("slug")?,
-        kind: TenantKind::parse(&kind).ok_or_else(|| sqlx::Error::Decode(format!("tenant kind {kind}").into()))?,
-        name: row.try_get("name")?,
-        departements: row.try_get("departements")?,
-        status: TenantStatus::parse(&status)
-            .ok_or_else(|| sqlx::Error::Decode(format!("tenant status {status}").into()))?,
-        branding: Branding {
-            logo_url: row.try_get("logo_url")?,
-            primary_color: row.try_get("primary_color")?,
-            secondary_color: row.try_get("secondary_color")?,
-            welcome_text: row.try_get("welcome_text")?,
-        },
-        version: row.try_get("version")?,
-        staff_email_domains: row.try_get("staff_email_domains")?,
-    })
+/// A `tenants` row as resolution reads it.
+#[derive(sqlx::FromRow)]
+struct TenantRow {
+    id: Uuid,
+    slug: String,
+    kind: String,
+    name: String,
+    departements: Vec<String>,
+    status: String,
+    logo_url: Option<String>,
+    primary_color: String,
+    secondary_color: String,
+    staff_email_domains: Vec<String>,
+    welcome_text: String,
+    version: i64,
+}
+
+impl TenantRow {
+    fn into_tenant(self) -> Result<Tenant, sqlx::Error> {
+        let (kind, status) = (self.kind, self.status);
+        Ok(Tenant {
+            id: self.id,
+            slug: self.slug,
+            kind: TenantKind::parse(&kind).ok_or_else(|| sqlx::Error::Decode(format!("tenant kind {kind}").into()))?,
+            name: self.name,
+            departements: self.departements,
+            status: TenantStatus::parse(&status)
+                .ok_or_else(|| sqlx::Error::Decode(format!("tenant status {status}").into()))?,
+            branding: Branding {
+                logo_url: self.logo_url,
+                primary_color: self.primary_color,
+                secondary_color: self.secondary_color,
+                welcome_text: self.welcome_text,
+            },
+            version: self.version,
+            staff_email_domains: self.staff_email_domains,
+        })
+    }
 }

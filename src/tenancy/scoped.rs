@@ -73,9 +73,13 @@ impl TenantDb {
     /// Every space (id, slug), for the few operations that visit each one in turn, each in its
     /// own tenant-scoped transaction (a person's own data, the mail sweep).
     pub async fn list_tenants(&self) -> Result<Vec<(TenantId, String)>, sqlx::Error> {
-        let spaces: Vec<(TenantId, String)> = sqlx::query_as("SELECT id, slug FROM tenants ORDER BY kind, slug")
-            .fetch_all(&self.pool)
-            .await?;
+        let spaces: Vec<(TenantId, String)> =
+            sqlx::query!(r#"SELECT id AS "id: TenantId", slug FROM tenants ORDER BY kind, slug"#)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.slug))
+                .collect();
         if crate::telemetry::metrics::enabled() {
             let named: Vec<(Uuid, String)> = spaces.iter().map(|(id, slug)| (id.uuid(), slug.clone())).collect();
             crate::telemetry::metrics::remember_tenants(&named);
@@ -89,8 +93,7 @@ impl TenantDb {
     /// Returns whether the account was deleted.
     pub async fn delete_account(&self, here: &Tenant, account: Uuid) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin(here).await?;
-        let deleted = sqlx::query("DELETE FROM accounts WHERE id = $1")
-            .bind(account)
+        let deleted = sqlx::query!("DELETE FROM accounts WHERE id = $1", account)
             .execute(&mut *tx)
             .await?
             .rows_affected();

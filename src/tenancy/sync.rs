@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 
 use super::files::{TenantSpec, TenantsFolder, read_folder};
 use super::{TenantKind, TenantSlug, TenantStatus};
@@ -73,7 +73,7 @@ pub async fn sync_tenants(pool: &PgPool, dir: &Path, base_domain: &str, mode: Sy
     let folder = read_folder(dir, base_domain)?;
     let mut tx = pool.begin().await?;
     // Two syncs at once would race on the same rows: take turns.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('ecoute.tenants_sync'))")
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('ecoute.tenants_sync'))")
         .execute(&mut *tx)
         .await?;
     let report = reconcile(&mut tx, &folder, mode).await?;
@@ -123,11 +123,13 @@ async fn reconcile(conn: &mut PgConnection, folder: &TenantsFolder, mode: SyncMo
 }
 
 async fn sync_catalogue(conn: &mut PgConnection, folder: &TenantsFolder, mode: SyncMode) -> anyhow::Result<usize> {
-    let current: Vec<(String, String, Vec<String>)> =
-        sqlx::query_as("SELECT code, name, departements FROM caf_catalogue")
-            .fetch_all(&mut *conn)
-            .await?;
-    let current: BTreeMap<_, _> = current.into_iter().map(|(c, n, d)| (c, (n, d))).collect();
+    let current = sqlx::query!("SELECT code, name, departements FROM caf_catalogue")
+        .fetch_all(&mut *conn)
+        .await?;
+    let current: BTreeMap<_, _> = current
+        .into_iter()
+        .map(|r| (r.code, (r.name, r.departements)))
+        .collect();
     let mut changed = 0;
     for entry in &folder.catalogue {
         if current.get(&entry.code) == Some(&(entry.name.clone(), entry.departements.clone())) {
@@ -135,13 +137,13 @@ async fn sync_catalogue(conn: &mut PgConnection, folder: &TenantsFolder, mode: S
         }
         changed += 1;
         if mode == SyncMode::Apply {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO caf_catalogue (code, name, departements) VALUES ($1, $2, $3)
                  ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, departements = EXCLUDED.departements",
+                &entry.code,
+                &entry.name,
+                &entry.departements,
             )
-            .bind(&entry.code)
-            .bind(&entry.name)
-            .bind(&entry.departements)
             .execute(&mut *conn)
             .await?;
         }
@@ -150,34 +152,32 @@ async fn sync_catalogue(conn: &mut PgConnection, folder: &TenantsFolder, mode: S
 }
 
 async fn load_current(conn: &mut PgConnection) -> anyhow::Result<BTreeMap<String, TenantSpec>> {
-    let rows = sqlx::query(
-        "SELECT slug, kind, name, caf_code, departements, custom_domains, logo_url, primary_color,
-                secondary_color, welcome_text, status, plan, quotas, staff_email_domains
-           FROM tenants",
+    let rows = sqlx::query!(
+        r#"SELECT slug, kind, name, caf_code, departements, custom_domains, logo_url, primary_color,
+                secondary_color, welcome_text, status, plan,
+                quotas AS "quotas: sqlx::types::Json<BTreeMap<String, i64>>", staff_email_domains
+           FROM tenants"#,
     )
     .fetch_all(&mut *conn)
     .await?;
     let mut map = BTreeMap::new();
     for row in rows {
-        let slug: String = row.try_get("slug")?;
-        let kind: String = row.try_get("kind")?;
-        let status: String = row.try_get("status")?;
-        let quotas: sqlx::types::Json<BTreeMap<String, i64>> = row.try_get("quotas")?;
+        let slug = row.slug;
         let spec = TenantSpec {
             slug: TenantSlug::parse(&slug).map_err(anyhow::Error::msg)?,
-            kind: TenantKind::parse(&kind).unwrap_or(TenantKind::Local),
-            name: row.try_get("name")?,
-            caf_code: row.try_get("caf_code")?,
-            departements: row.try_get("departements")?,
-            custom_domains: row.try_get("custom_domains")?,
-            logo_url: row.try_get("logo_url")?,
-            primary_color: row.try_get("primary_color")?,
-            secondary_color: row.try_get("secondary_color")?,
-            welcome_text: row.try_get("welcome_text")?,
-            status: TenantStatus::parse(&status).unwrap_or(TenantStatus::Suspended),
-            plan: row.try_get("plan")?,
-            quotas: quotas.0,
-            staff_email_domains: row.try_get("staff_email_domains")?,
+            kind: TenantKind::parse(&row.kind).unwrap_or(TenantKind::Local),
+            name: row.name,
+            caf_code: row.caf_code,
+            departements: row.departements,
+            custom_domains: row.custom_domains,
+            logo_url: row.logo_url,
+            primary_color: row.primary_color,
+            secondary_color: row.secondary_color,
+            welcome_text: row.welcome_text,
+            status: TenantStatus::parse(&row.status).unwrap_or(TenantStatus::Suspended),
+            plan: row.plan,
+            quotas: row.quotas.0,
+            staff_email_domains: row.staff_email_domains,
         };
         map.insert(slug, spec);
     }
@@ -185,7 +185,7 @@ async fn load_current(conn: &mut PgConnection) -> anyhow::Result<BTreeMap<String
 }
 
 async fn upsert(conn: &mut PgConnection, t: &TenantSpec) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO tenants (slug, kind, name, caf_code, departements, custom_domains, logo_url,
                               primary_color, secondary_color, welcome_text, status, plan, quotas,
                               staff_email_domains)
@@ -197,21 +197,21 @@ async fn upsert(conn: &mut PgConnection, t: &TenantSpec) -> anyhow::Result<()> {
              secondary_color = EXCLUDED.secondary_color, welcome_text = EXCLUDED.welcome_text,
              status = EXCLUDED.status, plan = EXCLUDED.plan, quotas = EXCLUDED.quotas,
              staff_email_domains = EXCLUDED.staff_email_domains",
+        t.slug.as_str(),
+        t.kind.as_str(),
+        &t.name,
+        t.caf_code.as_deref(),
+        &t.departements,
+        &t.custom_domains,
+        t.logo_url.as_deref(),
+        &t.primary_color,
+        &t.secondary_color,
+        &t.welcome_text,
+        t.status.as_str(),
+        &t.plan,
+        sqlx::types::Json(&t.quotas) as _,
+        &t.staff_email_domains,
     )
-    .bind(t.slug.as_str())
-    .bind(t.kind.as_str())
-    .bind(&t.name)
-    .bind(&t.caf_code)
-    .bind(&t.departements)
-    .bind(&t.custom_domains)
-    .bind(&t.logo_url)
-    .bind(&t.primary_color)
-    .bind(&t.secondary_color)
-    .bind(&t.welcome_text)
-    .bind(t.status.as_str())
-    .bind(&t.plan)
-    .bind(sqlx::types::Json(&t.quotas))
-    .bind(&t.staff_email_domains)
     .execute(&mut *conn)
     .await?;
     Ok(())

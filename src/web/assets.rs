@@ -132,12 +132,14 @@ pub async fn space_logo(
     headers: HeaderMap,
 ) -> Result<Response, crate::error::PageError> {
     let mut tx = state.db.begin(&tenant).await?;
-    let found: Option<(String, Vec<u8>)> =
-        sqlx::query_as("SELECT content_type, bytes FROM space_assets WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.id)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let found = sqlx::query!(
+        "SELECT content_type, bytes FROM space_assets WHERE tenant_id = $1 AND id = $2",
+        tenant.id,
+        id,
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|a| (a.content_type, a.bytes));
     tx.commit().await?;
     let (content_type, bytes) = found.ok_or(crate::error::PageError::NotFound)?;
     let content_type: &'static str = match content_type.as_str() {

@@ -48,12 +48,14 @@ pub async fn store_image(
     bytes: &[u8],
 ) -> Result<uuid::Uuid, sqlx::Error> {
     let tenant = tx.tenant_id();
-    sqlx::query_scalar("INSERT INTO space_assets (tenant_id, content_type, bytes) VALUES ($1, $2, $3) RETURNING id")
-        .bind(tenant)
-        .bind(content_type)
-        .bind(bytes)
-        .fetch_one(&mut **tx)
-        .await
+    sqlx::query_scalar!(
+        "INSERT INTO space_assets (tenant_id, content_type, bytes) VALUES ($1, $2, $3) RETURNING id",
+        tenant,
+        content_type,
+        bytes,
+    )
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// The image type of `bytes`, from their first bytes. SVG is refused: it may carry scripts.

@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::criteria::{Answers, Criterion};
@@ -50,53 +49,50 @@ pub async fn find_recruitment(
     tenant: Uuid,
     campaign: Uuid,
 ) -> Result<Option<Recruitment>, sqlx::Error> {
-    let Some(row) = sqlx::query(
+    let Some(row) = sqlx::query!(
         "SELECT id, intro, criteria, retention_months, open FROM workshop_recruitments
           WHERE tenant_id = $1 AND campaign_id = $2 AND purged_at IS NULL",
+        tenant,
+        campaign,
     )
-    .bind(tenant)
-    .bind(campaign)
     .fetch_optional(&mut **tx)
     .await?
     else {
         return Ok(None);
     };
-    let id: Uuid = row.try_get("id")?;
-    let criteria: serde_json::Value = row.try_get("criteria")?;
-    let criteria: Vec<Criterion> =
-        serde_json::from_value(criteria).map_err(|e| sqlx::Error::Decode(format!("workshop criteria: {e}").into()))?;
-    let sessions = sqlx::query(
-        "SELECT id, title, caf_name, place, address, accessibility, starts_at, ends_at, capacity,
+    let id = row.id;
+    let criteria: Vec<Criterion> = serde_json::from_value(row.criteria)
+        .map_err(|e| sqlx::Error::Decode(format!("workshop criteria: {e}").into()))?;
+    let sessions = sqlx::query!(
+        r#"SELECT id, title, caf_name, place, address, accessibility, starts_at, ends_at, capacity,
                 to_char(starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY HH24:MI') || ' – ' ||
-                to_char(ends_at AT TIME ZONE 'Europe/Paris', 'HH24:MI') AS local_when
-           FROM workshop_sessions WHERE tenant_id = $1 AND recruitment_id = $2 ORDER BY starts_at, id",
+                to_char(ends_at AT TIME ZONE 'Europe/Paris', 'HH24:MI') AS "local_when!"
+           FROM workshop_sessions WHERE tenant_id = $1 AND recruitment_id = $2 ORDER BY starts_at, id"#,
+        tenant,
+        id,
     )
-    .bind(tenant)
-    .bind(id)
     .fetch_all(&mut **tx)
     .await?
-    .iter()
-    .map(|r| {
-        Ok(Session {
-            id: r.try_get("id")?,
-            title: r.try_get("title")?,
-            caf_name: r.try_get("caf_name")?,
-            place: r.try_get("place")?,
-            address: r.try_get("address")?,
-            accessibility: r.try_get("accessibility")?,
-            starts_at: r.try_get("starts_at")?,
-            ends_at: r.try_get("ends_at")?,
-            capacity: r.try_get("capacity")?,
-            when: r.try_get("local_when")?,
-        })
+    .into_iter()
+    .map(|r| Session {
+        id: r.id,
+        title: r.title,
+        caf_name: r.caf_name,
+        place: r.place,
+        address: r.address,
+        accessibility: r.accessibility,
+        starts_at: r.starts_at,
+        ends_at: r.ends_at,
+        capacity: r.capacity,
+        when: r.local_when,
     })
-    .collect::<Result<_, sqlx::Error>>()?;
+    .collect();
     Ok(Some(Recruitment {
         id,
-        intro: row.try_get("intro")?,
+        intro: row.intro,
         criteria,
-        retention_months: row.try_get("retention_months")?,
-        open: row.try_get("open")?,
+        retention_months: row.retention_months,
+        open: row.open,
         sessions,
     }))
 }
@@ -108,24 +104,23 @@ pub async fn find_application(
     recruitment: Uuid,
     account: Uuid,
 ) -> Result<Option<Application>, sqlx::Error> {
-    let Some(row) = sqlx::query(
+    let Some(row) = sqlx::query!(
         "SELECT id, answers, sessions, accessibility_needs FROM workshop_applications
           WHERE tenant_id = $1 AND recruitment_id = $2 AND account_id = $3",
+        tenant,
+        recruitment,
+        account,
     )
-    .bind(tenant)
-    .bind(recruitment)
-    .bind(account)
     .fetch_optional(&mut **tx)
     .await?
     else {
         return Ok(None);
     };
-    let answers: serde_json::Value = row.try_get("answers")?;
     Ok(Some(Application {
-        id: row.try_get("id")?,
-        answers: serde_json::from_value(answers).unwrap_or_default(),
-        sessions: row.try_get("sessions")?,
-        accessibility_needs: row.try_get("accessibility_needs")?,
+        id: row.id,
+        answers: serde_json::from_value(row.answers).unwrap_or_default(),
+        sessions: row.sessions,
+        accessibility_needs: row.accessibility_needs,
     }))
 }
 
@@ -158,16 +153,16 @@ pub async fn save_application(
 ) -> Result<Saved, sqlx::Error> {
     let answers = serde_json::to_value(new.answers).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     if let Some(id) = editing {
-        let done = sqlx::query(
+        let done = sqlx::query!(
             "UPDATE workshop_applications SET answers = $4, sessions = $5, accessibility_needs = $6, updated_at = now()
               WHERE tenant_id = $1 AND id = $2 AND account_id = $3",
+            tenant,
+            id,
+            new.account,
+            &answers,
+            new.sessions,
+            new.accessibility_needs,
         )
-        .bind(tenant)
-        .bind(id)
-        .bind(new.account)
-        .bind(&answers)
-        .bind(new.sessions)
-        .bind(new.accessibility_needs)
         .execute(&mut **tx)
         .await?;
         return Ok(if done.rows_affected() == 1 {
@@ -176,19 +171,19 @@ pub async fn save_application(
             Saved::AlreadyApplied
         });
     }
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO workshop_applications
             (tenant_id, recruitment_id, account_id, email, answers, sessions, accessibility_needs, consent_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, now())
          ON CONFLICT (tenant_id, recruitment_id, account_id) DO NOTHING",
+        tenant,
+        recruitment,
+        new.account,
+        new.email,
+        &answers,
+        new.sessions,
+        new.accessibility_needs,
     )
-    .bind(tenant)
-    .bind(recruitment)
-    .bind(new.account)
-    .bind(new.email)
-    .bind(&answers)
-    .bind(new.sessions)
-    .bind(new.accessibility_needs)
     .execute(&mut **tx)
     .await?;
     Ok(if inserted.rows_affected() == 1 {

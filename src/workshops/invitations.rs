@@ -8,7 +8,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::criteria::{Answers, Criterion, PercentQuotas, build_instance};
@@ -42,19 +41,19 @@ pub enum Outcome {
 /// Gives every invited person without a link one (deadline `days` from now) and queues the
 /// mail; returns how many were sent.
 pub async fn send_invitations(tx: &mut TenantTx, draw: Uuid, origin: &str, days: i64) -> Result<usize, sqlx::Error> {
-    let pending: Vec<(Uuid, String)> = sqlx::query_as(
+    let pending = sqlx::query!(
         "SELECT s.application_id, a.email FROM workshop_selections s
            JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
           WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.status = 'invited' AND s.token_hash IS NULL
           ORDER BY s.seat",
+        tx.tenant_id(),
+        draw,
     )
-    .bind(tx.tenant_id())
-    .bind(draw)
     .fetch_all(&mut **tx)
     .await?;
     let deadline = Utc::now() + Duration::days(days);
-    for (application, email) in &pending {
-        invite(tx, draw, *application, email, origin, deadline).await?;
+    for p in &pending {
+        invite(tx, draw, p.application_id, &p.email, origin, deadline).await?;
     }
     Ok(pending.len())
 }
@@ -68,15 +67,15 @@ async fn invite(
     deadline: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     let token = new_token();
-    sqlx::query(
+    sqlx::query!(
         "UPDATE workshop_selections SET token_hash = $4, deadline = $5
           WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
+        tx.tenant_id(),
+        draw,
+        application,
+        hash_token(&token),
+        deadline,
     )
-    .bind(tx.tenant_id())
-    .bind(draw)
-    .bind(application)
-    .bind(hash_token(&token))
-    .bind(deadline)
     .execute(&mut **tx)
     .await?;
     let text = format!(
@@ -103,43 +102,50 @@ async fn invite(
 pub async fn send_session_changes(tx: &mut TenantTx, draw: Uuid, moves: &[(Uuid, Uuid)]) -> Result<usize, sqlx::Error> {
     let mut sent = 0;
     for (application, previous) in moves {
-        let row = sqlx::query(
-            "SELECT a.email, w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at,
-                    to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS local_start
+        let row = sqlx::query!(
+            r#"SELECT a.email, w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at,
+                    to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS "local_start!"
                FROM workshop_selections s
                JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
                JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
               WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3
-                AND s.status IN ('invited', 'confirmed')",
+                AND s.status IN ('invited', 'confirmed')"#,
+            tx.tenant_id(),
+            draw,
+            application,
         )
-        .bind(tx.tenant_id())
-        .bind(draw)
-        .bind(application)
         .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = row else { continue };
-        let old = sqlx::query(
+        let old = sqlx::query_as!(
+            SessionRow,
             "SELECT w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at
                FROM workshop_sessions w WHERE w.tenant_id = $1 AND w.id = $2",
+            tx.tenant_id(),
+            previous,
         )
-        .bind(tx.tenant_id())
-        .bind(previous)
         .fetch_optional(&mut **tx)
         .await?;
-        let new_event = calendar_of(&row, *application)?;
-        let calendar = match &old {
-            Some(old) => moved_calendar(&row, old, *application)?,
-            None => new_event,
+        let new = SessionRow {
+            id: row.id,
+            title: row.title.clone(),
+            caf_name: row.caf_name,
+            place: row.place.clone(),
+            address: row.address.clone(),
+            accessibility: row.accessibility,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
         };
-        let email: String = row.try_get("email")?;
+        let calendar = match &old {
+            Some(old) => moved_calendar(&new, old, *application),
+            None => new.calendar(*application),
+        };
+        let email = row.email;
         let text = format!(
             "Bonjour,\n\nLa Caf a changé la séance de l’atelier à laquelle vous êtes inscrit ou inscrite. \
              Votre nouvelle séance : « {} », le {}, {}, {}.\n\nLe fichier joint met votre agenda à jour. \
              Si vous ne pouvez pas venir à cette date, merci de prévenir la Caf.",
-            row.try_get::<String, _>("title")?,
-            row.try_get::<String, _>("local_start")?,
-            row.try_get::<String, _>("place")?,
-            row.try_get::<String, _>("address")?,
+            row.title, row.local_start, row.place, row.address,
         );
         let content = MailContent {
             kind: MailKind::Workshop,
@@ -154,80 +160,80 @@ pub async fn send_session_changes(tx: &mut TenantTx, draw: Uuid, moves: &[(Uuid,
     Ok(sent)
 }
 
-/// The calendar file for a move from `old` to `new` (two session rows).
-fn moved_calendar(
-    new: &sqlx::postgres::PgRow,
-    old: &sqlx::postgres::PgRow,
-    application: Uuid,
-) -> Result<Attachment, sqlx::Error> {
-    let (new_title, new_location, new_description) = event_texts(new)?;
-    let (old_title, old_location, old_description) = event_texts(old)?;
-    let stamp = Utc::now();
-    let event = |r: &sqlx::postgres::PgRow, summary, location, description| -> Result<_, sqlx::Error> {
-        Ok(super::calendar::Event {
+/// A session as a calendar file shows it.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: Uuid,
+    title: String,
+    caf_name: String,
+    place: String,
+    address: String,
+    accessibility: String,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+}
+
+impl SessionRow {
+    /// The session's summary, location and description for a calendar.
+    fn texts(&self) -> (String, String, String) {
+        let location = format!("{}, {}", self.place, self.address);
+        let mut description = format!("Atelier organisé par la {}.", self.caf_name);
+        if !self.accessibility.trim().is_empty() {
+            description.push_str(&format!("\nAccessibilité : {}", self.accessibility.trim()));
+        }
+        (self.title.clone(), location, description)
+    }
+
+    /// The session's event for one person.
+    fn event<'a>(
+        &self,
+        application: Uuid,
+        stamp: DateTime<Utc>,
+        (summary, location, description): &'a (String, String, String),
+    ) -> super::calendar::Event<'a> {
+        super::calendar::Event {
             application,
-            session: r.try_get("id")?,
-            starts_at: r.try_get("starts_at")?,
-            ends_at: r.try_get("ends_at")?,
+            session: self.id,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
             stamp,
             summary,
             location,
             description,
-        })
-    };
-    Ok(super::calendar::moved(
-        &event(new, &new_title, &new_location, &new_description)?,
-        &event(old, &old_title, &old_location, &old_description)?,
-    ))
+        }
+    }
+
+    /// The `.ics` of this session for one person.
+    fn calendar(&self, application: Uuid) -> Attachment {
+        self.event(application, Utc::now(), &self.texts()).attachment()
+    }
 }
 
-/// A session row's summary, location and description for a calendar.
-fn event_texts(r: &sqlx::postgres::PgRow) -> Result<(String, String, String), sqlx::Error> {
-    let title: String = r.try_get("title")?;
-    let location = format!(
-        "{}, {}",
-        r.try_get::<String, _>("place")?,
-        r.try_get::<String, _>("address")?
-    );
-    let accessibility: String = r.try_get("accessibility")?;
-    let mut description = format!("Atelier organisé par la {}.", r.try_get::<String, _>("caf_name")?);
-    if !accessibility.trim().is_empty() {
-        description.push_str(&format!("\nAccessibilité : {}", accessibility.trim()));
-    }
-    Ok((title, location, description))
+/// The calendar file for a move from `old` to `new`.
+fn moved_calendar(new: &SessionRow, old: &SessionRow, application: Uuid) -> Attachment {
+    let stamp = Utc::now();
+    let (new_texts, old_texts) = (new.texts(), old.texts());
+    super::calendar::moved(
+        &new.event(application, stamp, &new_texts),
+        &old.event(application, stamp, &old_texts),
+    )
 }
 
 /// The `.ics` of the person's session, when one is assigned.
 async fn session_calendar(tx: &mut TenantTx, draw: Uuid, application: Uuid) -> Result<Option<Attachment>, sqlx::Error> {
-    let row = sqlx::query(
+    let row = sqlx::query_as!(
+        SessionRow,
         "SELECT w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at
            FROM workshop_selections s
            JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
           WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3",
+        tx.tenant_id(),
+        draw,
+        application,
     )
-    .bind(tx.tenant_id())
-    .bind(draw)
-    .bind(application)
     .fetch_optional(&mut **tx)
     .await?;
-    row.map(|r| calendar_of(&r, application)).transpose()
-}
-
-/// The event of a session row (`id`, `title`, `caf_name`, `place`, `address`, `accessibility`,
-/// `starts_at`, `ends_at`) for one person.
-fn calendar_of(r: &sqlx::postgres::PgRow, application: Uuid) -> Result<Attachment, sqlx::Error> {
-    let (title, location, description) = event_texts(r)?;
-    let event = super::calendar::Event {
-        application,
-        session: r.try_get("id")?,
-        starts_at: r.try_get("starts_at")?,
-        ends_at: r.try_get("ends_at")?,
-        stamp: Utc::now(),
-        summary: &title,
-        location: &location,
-        description: &description,
-    };
-    Ok(event.attachment())
+    Ok(row.map(|r| r.calendar(application)))
 }
 
 /// Answers an invitation by its link's token.
@@ -238,26 +244,25 @@ pub async fn answer(
     origin: &str,
     now: DateTime<Utc>,
 ) -> Result<Outcome, sqlx::Error> {
-    let Some(draw): Option<Uuid> =
-        sqlx::query_scalar("SELECT draw_id FROM workshop_selections WHERE tenant_id = $1 AND token_hash = $2")
-            .bind(tx.tenant_id())
-            .bind(hash_token(token))
-            .fetch_optional(&mut **tx)
-            .await?
+    let Some(draw): Option<Uuid> = sqlx::query_scalar!(
+        "SELECT draw_id FROM workshop_selections WHERE tenant_id = $1 AND token_hash = $2",
+        tx.tenant_id(),
+        hash_token(token),
+    )
+    .fetch_optional(&mut **tx)
+    .await?
     else {
         return Ok(Outcome::Unknown);
     };
     lock_draw(tx, draw).await?;
-    let row = sqlx::query(
+    let row = sqlx::query!(
         "SELECT application_id, status, deadline FROM workshop_selections WHERE tenant_id = $1 AND token_hash = $2",
+        tx.tenant_id(),
+        hash_token(token),
     )
-    .bind(tx.tenant_id())
-    .bind(hash_token(token))
     .fetch_one(&mut **tx)
     .await?;
-    let application: Uuid = row.try_get("application_id")?;
-    let status: String = row.try_get("status")?;
-    let deadline: Option<DateTime<Utc>> = row.try_get("deadline")?;
+    let (application, status, deadline) = (row.application_id, row.status, row.deadline);
     if status != "invited" {
         return Ok(if status == "expired" {
             Outcome::Expired
@@ -286,24 +291,24 @@ pub async fn answer(
 /// Expires the unanswered invitations of the space past their deadline and promotes for each;
 /// returns how many expired.
 pub async fn expire_overdue(tx: &mut TenantTx, origin: &str, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
-    let overdue: Vec<(Uuid, Uuid)> = sqlx::query_as(
+    let overdue = sqlx::query!(
         "SELECT draw_id, application_id FROM workshop_selections
           WHERE tenant_id = $1 AND status = 'invited' AND deadline < $2 ORDER BY draw_id, seat",
+        tx.tenant_id(),
+        now,
     )
-    .bind(tx.tenant_id())
-    .bind(now)
     .fetch_all(&mut **tx)
     .await?;
     let mut expired = 0;
-    for (draw, application) in overdue {
+    for (draw, application) in overdue.into_iter().map(|o| (o.draw_id, o.application_id)) {
         lock_draw(tx, draw).await?;
-        let done = sqlx::query(
+        let done = sqlx::query!(
             "UPDATE workshop_selections SET status = 'expired', answered_at = now()
               WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3 AND status = 'invited'",
+            tx.tenant_id(),
+            draw,
+            application,
         )
-        .bind(tx.tenant_id())
-        .bind(draw)
-        .bind(application)
         .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 1 {
@@ -315,23 +320,25 @@ pub async fn expire_overdue(tx: &mut TenantTx, origin: &str, now: DateTime<Utc>)
 }
 
 pub(crate) async fn lock_draw(tx: &mut TenantTx, draw: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT 1 FROM workshop_draws WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
-        .bind(tx.tenant_id())
-        .bind(draw)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "SELECT 1 AS locked FROM workshop_draws WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+        tx.tenant_id(),
+        draw,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
     Ok(())
 }
 
 async fn set_status(tx: &mut TenantTx, draw: Uuid, application: Uuid, status: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE workshop_selections SET status = $4, answered_at = now()
           WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
+        tx.tenant_id(),
+        draw,
+        application,
+        status,
     )
-    .bind(tx.tenant_id())
-    .bind(draw)
-    .bind(application)
-    .bind(status)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -341,25 +348,25 @@ async fn set_status(tx: &mut TenantTx, draw: Uuid, application: Uuid, status: &s
 /// them (same deadline length as a fresh invitation: 7 days), with `leaving`'s session when
 /// they named it as possible. Call with the draw locked.
 async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> Result<bool, sqlx::Error> {
-    let head = sqlx::query(
+    let head = sqlx::query!(
         "SELECT d.seats, d.quotas, r.criteria FROM workshop_draws d
            JOIN workshop_recruitments r ON r.tenant_id = d.tenant_id AND r.id = d.recruitment_id
           WHERE d.tenant_id = $1 AND d.id = $2",
+        tx.tenant_id(),
+        draw,
     )
-    .bind(tx.tenant_id())
-    .bind(draw)
     .fetch_one(&mut **tx)
     .await?;
-    let seats: i32 = head.try_get("seats")?;
-    let quotas: PercentQuotas = serde_json::from_value(head.try_get("quotas")?).unwrap_or_default();
-    let criteria: Vec<Criterion> = serde_json::from_value(head.try_get("criteria")?).unwrap_or_default();
-    let rows = sqlx::query(
+    let seats = head.seats;
+    let quotas: PercentQuotas = serde_json::from_value(head.quotas).unwrap_or_default();
+    let criteria: Vec<Criterion> = serde_json::from_value(head.criteria).unwrap_or_default();
+    let rows = sqlx::query!(
         "SELECT s.application_id, s.status, s.seat, s.waitlist_rank, a.answers, a.email FROM workshop_selections s
            JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
           WHERE s.tenant_id = $1 AND s.draw_id = $2",
+        tx.tenant_id(),
+        draw,
     )
-    .bind(tx.tenant_id())
-    .bind(draw)
     .fetch_all(&mut **tx)
     .await?;
     let mut answers: Vec<Answers> = Vec::with_capacity(rows.len());
@@ -368,18 +375,17 @@ async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> 
     let mut leaving_index = None;
     let mut seat = None;
     for (i, r) in rows.iter().enumerate() {
-        let value: Value = r.try_get("answers")?;
+        let value: Value = r.answers.clone();
         answers.push(serde_json::from_value(value).unwrap_or_default());
-        let application: Uuid = r.try_get("application_id")?;
-        let status: String = r.try_get("status")?;
-        if application == leaving {
+        let status = r.status.as_str();
+        if r.application_id == leaving {
             leaving_index = Some(i);
-            seat = r.try_get::<Option<i32>, _>("seat")?;
+            seat = r.seat;
             panel.push(i);
         } else if status == "invited" || status == "confirmed" {
             panel.push(i);
         } else if status == "waitlist" {
-            waitlist.push((r.try_get::<Option<i32>, _>("waitlist_rank")?.unwrap_or(i32::MAX), i));
+            waitlist.push((r.waitlist_rank.unwrap_or(i32::MAX), i));
         }
     }
     let (Some(leaving_index), Some(seat)) = (leaving_index, seat) else {
@@ -391,31 +397,31 @@ async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> 
     let Some(next) = replacement(&instance, &panel, leaving_index, &order) else {
         return Ok(false);
     };
-    let application: Uuid = rows[next].try_get("application_id")?;
-    let email: String = rows[next].try_get("email")?;
+    let application = rows[next].application_id;
+    let email = rows[next].email.clone();
     // The newcomer takes the leaving person's session too when they named it as possible (the
     // seat there is free now); the leaving person no longer holds a place in it.
-    sqlx::query(
+    sqlx::query!(
         "UPDATE workshop_selections s SET status = 'invited', seat = $4, waitlist_rank = NULL,
                 session_id = (SELECT l.session_id FROM workshop_selections l, workshop_applications a
                                WHERE l.tenant_id = $1 AND l.draw_id = $2 AND l.application_id = $5
                                  AND a.tenant_id = $1 AND a.id = $3 AND l.session_id = ANY (a.sessions))
           WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3",
+        tx.tenant_id(),
+        draw,
+        application,
+        seat,
+        leaving,
     )
-    .bind(tx.tenant_id())
-    .bind(draw)
-    .bind(application)
-    .bind(seat)
-    .bind(leaving)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE workshop_selections SET session_id = NULL
           WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
+        tx.tenant_id(),
+        draw,
+        leaving,
     )
-    .bind(tx.tenant_id())
-    .bind(draw)
-    .bind(leaving)
     .execute(&mut **tx)
     .await?;
     invite(tx, draw, application, &email, origin, Utc::now() + Duration::days(7)).await?;
@@ -426,40 +432,46 @@ async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> 
 /// 1 day before (a person confirmed less than a day before gets only the last one). Each is
 /// sent once; returns how many were queued.
 pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
-    let due = sqlx::query(
-        "SELECT s.draw_id, s.application_id, a.email, w.id, w.title, w.caf_name, w.place, w.address,
+    let due = sqlx::query!(
+        r#"SELECT s.draw_id, s.application_id, a.email, w.id, w.title, w.caf_name, w.place, w.address,
                 w.accessibility, w.starts_at, w.ends_at,
-                to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS local_start
+                to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS "local_start!"
            FROM workshop_selections s
            JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
            JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
           WHERE s.tenant_id = $1 AND s.status = 'confirmed' AND w.starts_at > $2
             AND ((s.reminded_1_at IS NULL AND w.starts_at <= $2 + interval '1 day')
               OR (s.reminded_7_at IS NULL AND s.reminded_1_at IS NULL AND w.starts_at <= $2 + interval '7 days'))
-          FOR UPDATE OF s",
+          FOR UPDATE OF s"#,
+        tx.tenant_id(),
+        now,
     )
-    .bind(tx.tenant_id())
-    .bind(now)
     .fetch_all(&mut **tx)
     .await?;
-    for r in &due {
-        let starts_at: DateTime<Utc> = r.try_get("starts_at")?;
-        let last = starts_at <= now + Duration::days(1);
-        let email: String = r.try_get("email")?;
+    let count = due.len();
+    for r in due {
+        let last = r.starts_at <= now + Duration::days(1);
         let text = format!(
             "Bonjour,\n\nNous vous rappelons l’atelier « {} » auquel vous avez confirmé votre participation : \
              le {}, {}, {}.\n\nSi vous ne pouvez plus venir, merci de prévenir la Caf.",
-            r.try_get::<String, _>("title")?,
-            r.try_get::<String, _>("local_start")?,
-            r.try_get::<String, _>("place")?,
-            r.try_get::<String, _>("address")?,
+            r.title, r.local_start, r.place, r.address,
         );
         let subject = if last {
             "Rappel : votre atelier a lieu demain"
         } else {
             "Rappel : votre atelier dans une semaine"
         };
-        let calendar = calendar_of(r, r.try_get("application_id")?)?;
+        let session = SessionRow {
+            id: r.id,
+            title: r.title,
+            caf_name: r.caf_name,
+            place: r.place,
+            address: r.address,
+            accessibility: r.accessibility,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+        };
+        let calendar = session.calendar(r.application_id);
         let content = MailContent {
             kind: MailKind::Workshop,
             subject,
@@ -467,17 +479,29 @@ pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usi
             campaign: None,
             attachment: Some(&calendar),
         };
-        queue_to(tx, &email, &content).await?;
-        let column = if last { "reminded_1_at" } else { "reminded_7_at" };
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE workshop_selections SET {column} = $4 WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3"
-        )))
-        .bind(tx.tenant_id())
-        .bind(r.try_get::<Uuid, _>("draw_id")?)
-        .bind(r.try_get::<Uuid, _>("application_id")?)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+        queue_to(tx, &r.email, &content).await?;
+        // One statement per column, each checked at compile time.
+        if last {
+            sqlx::query!(
+                "UPDATE workshop_selections SET reminded_1_at = $4 WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
+                tx.tenant_id(),
+                r.draw_id,
+                r.application_id,
+                now,
+            )
+            .execute(&mut **tx)
+            .await?;
+        } else {
+            sqlx::query!(
+                "UPDATE workshop_selections SET reminded_7_at = $4 WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
+                tx.tenant_id(),
+                r.draw_id,
+                r.application_id,
+                now,
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
     }
-    Ok(due.len())
+    Ok(count)
 }

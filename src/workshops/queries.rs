@@ -1,7 +1,6 @@
 //! Operator-side queries: open a recruitment, add sessions, the pool, the draw.
 
 use serde::Serialize;
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::criteria::{Answers, Criterion, PercentQuotas};
@@ -15,14 +14,14 @@ pub async fn create_recruitment(
     retention_months: i32,
 ) -> Result<Option<Uuid>, sqlx::Error> {
     let criteria = serde_json::to_value(criteria).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO workshop_recruitments (tenant_id, campaign_id, criteria, retention_months) VALUES ($1, $2, $3, $4)
          ON CONFLICT (tenant_id, campaign_id) DO NOTHING RETURNING id",
+        tx.tenant_id(),
+        campaign,
+        criteria,
+        retention_months,
     )
-    .bind(tx.tenant_id())
-    .bind(campaign)
-    .bind(criteria)
-    .bind(retention_months)
     .fetch_optional(&mut **tx)
     .await
 }
@@ -41,20 +40,20 @@ pub struct NewSession {
 }
 
 pub async fn add_session(tx: &mut TenantTx, recruitment: Uuid, s: &NewSession) -> Result<Uuid, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO workshop_sessions (tenant_id, recruitment_id, title, caf_name, place, address, accessibility, starts_at, ends_at, capacity)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamp AT TIME ZONE 'Europe/Paris', $9::timestamp AT TIME ZONE 'Europe/Paris', $10) RETURNING id",
+        tx.tenant_id(),
+        recruitment,
+        &s.title,
+        &s.caf_name,
+        &s.place,
+        &s.address,
+        &s.accessibility,
+        s.starts_at,
+        s.ends_at,
+        s.capacity,
     )
-    .bind(tx.tenant_id())
-    .bind(recruitment)
-    .bind(&s.title)
-    .bind(&s.caf_name)
-    .bind(&s.place)
-    .bind(&s.address)
-    .bind(&s.accessibility)
-    .bind(s.starts_at)
-    .bind(s.ends_at)
-    .bind(s.capacity)
     .fetch_one(&mut **tx)
     .await
 }
@@ -70,30 +69,28 @@ pub struct Volunteer {
 }
 
 pub async fn pool(tx: &mut TenantTx, recruitment: Uuid) -> Result<Vec<Volunteer>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "SELECT id, email, answers, sessions, accessibility_needs FROM workshop_applications
           WHERE tenant_id = $1 AND recruitment_id = $2 ORDER BY created_at, id",
+        tx.tenant_id(),
+        recruitment,
     )
-    .bind(tx.tenant_id())
-    .bind(recruitment)
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let answers: serde_json::Value = r.try_get("answers")?;
-            Ok(Volunteer {
-                application_id: r.try_get("id")?,
-                email: r.try_get("email")?,
-                answers: serde_json::from_value(answers).unwrap_or_default(),
-                sessions: r.try_get("sessions")?,
-                accessibility_needs: r.try_get("accessibility_needs")?,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|r| Volunteer {
+            application_id: r.id,
+            email: r.email,
+            answers: serde_json::from_value(r.answers).unwrap_or_default(),
+            sessions: r.sessions,
+            accessibility_needs: r.accessibility_needs,
         })
-        .collect()
+        .collect())
 }
 
 /// A stored draw.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct DrawRecord {
     pub id: Uuid,
     pub seed: i64,
@@ -106,7 +103,7 @@ pub struct DrawRecord {
 }
 
 /// Each application's selection, for the console table.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct SelectionRow {
     pub application_id: Uuid,
     pub probability: f64,
@@ -121,48 +118,27 @@ pub async fn find_draw(
     tx: &mut TenantTx,
     recruitment: Uuid,
 ) -> Result<Option<(DrawRecord, Vec<SelectionRow>)>, sqlx::Error> {
-    let Some(r) = sqlx::query(
+    let Some(draw) = sqlx::query_as!(
+        DrawRecord,
         "SELECT id, seed, seats, algorithm, min_probability, gini, drawn_at, drawn_by FROM workshop_draws
           WHERE tenant_id = $1 AND recruitment_id = $2",
+        tx.tenant_id(),
+        recruitment,
     )
-    .bind(tx.tenant_id())
-    .bind(recruitment)
     .fetch_optional(&mut **tx)
     .await?
     else {
         return Ok(None);
     };
-    let draw = DrawRecord {
-        id: r.try_get("id")?,
-        seed: r.try_get("seed")?,
-        seats: r.try_get("seats")?,
-        algorithm: r.try_get("algorithm")?,
-        min_probability: r.try_get("min_probability")?,
-        gini: r.try_get("gini")?,
-        drawn_at: r.try_get("drawn_at")?,
-        drawn_by: r.try_get("drawn_by")?,
-    };
-    let rows = sqlx::query(
+    let rows = sqlx::query_as!(
+        SelectionRow,
         "SELECT application_id, probability, status, seat, waitlist_rank, session_id, attended FROM workshop_selections
           WHERE tenant_id = $1 AND draw_id = $2 ORDER BY seat NULLS LAST, waitlist_rank",
+        tx.tenant_id(),
+        draw.id,
     )
-    .bind(tx.tenant_id())
-    .bind(draw.id)
     .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(SelectionRow {
-            application_id: r.try_get("application_id")?,
-            probability: r.try_get("probability")?,
-            status: r.try_get("status")?,
-            seat: r.try_get("seat")?,
-            waitlist_rank: r.try_get("waitlist_rank")?,
-            session_id: r.try_get("session_id")?,
-            attended: r.try_get("attended")?,
-        })
-    })
-    .collect::<Result<_, sqlx::Error>>()?;
+    .await?;
     Ok(Some((draw, rows)))
 }
 
@@ -182,21 +158,21 @@ pub struct NewDraw<'a> {
 /// Stores the draw and everyone's place; `None` if the recruitment was drawn already.
 pub async fn store_draw(tx: &mut TenantTx, recruitment: Uuid, d: NewDraw<'_>) -> Result<Option<Uuid>, sqlx::Error> {
     let quotas = serde_json::to_value(d.quotas).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let Some(id): Option<Uuid> = sqlx::query_scalar(
+    let Some(id): Option<Uuid> = sqlx::query_scalar!(
         "INSERT INTO workshop_draws (tenant_id, recruitment_id, seed, seats, quotas, algorithm, min_probability, gini, drawn_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (tenant_id, recruitment_id) DO NOTHING RETURNING id",
+        tx.tenant_id(),
+        recruitment,
+        // The seed is published as an unsigned number; stored bit for bit.
+        i64::from_ne_bytes(d.seed.to_ne_bytes()),
+        d.seats as i32,
+        quotas,
+        d.algorithm,
+        d.min_probability,
+        d.gini,
+        d.drawn_by,
     )
-    .bind(tx.tenant_id())
-    .bind(recruitment)
-    // The seed is published as an unsigned number; stored bit for bit.
-    .bind(i64::from_ne_bytes(d.seed.to_ne_bytes()))
-    .bind(d.seats as i32)
-    .bind(quotas)
-    .bind(d.algorithm)
-    .bind(d.min_probability)
-    .bind(d.gini)
-    .bind(d.drawn_by)
     .fetch_optional(&mut **tx)
     .await?
     else {
@@ -206,17 +182,18 @@ pub async fn store_draw(tx: &mut TenantTx, recruitment: Uuid, d: NewDraw<'_>) ->
     let probs: Vec<f64> = d.rows.iter().map(|r| r.1.clamp(0.0, 1.0)).collect();
     let seats: Vec<Option<i32>> = d.rows.iter().map(|r| r.2).collect();
     let ranks: Vec<Option<i32>> = d.rows.iter().map(|r| r.3).collect();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO workshop_selections (tenant_id, draw_id, application_id, probability, status, seat, waitlist_rank)
          SELECT $1, $2, a, p, CASE WHEN s IS NULL THEN 'waitlist' ELSE 'invited' END, s, r
            FROM unnest($3::uuid[], $4::float8[], $5::int[], $6::int[]) AS t(a, p, s, r)",
+        tx.tenant_id(),
+        id,
+        &apps,
+        &probs,
+        // int[] with NULLs (`as _`: the macros' check wants &[i32]).
+        &seats as _,
+        &ranks as _,
     )
-    .bind(tx.tenant_id())
-    .bind(id)
-    .bind(apps)
-    .bind(probs)
-    .bind(seats)
-    .bind(ranks)
     .execute(&mut **tx)
     .await?;
     Ok(Some(id))
@@ -231,16 +208,16 @@ pub async fn record_attendance(
 ) -> Result<u64, sqlx::Error> {
     let mut changed = 0;
     for (application, session, attended) in marks {
-        changed += sqlx::query(
+        changed += sqlx::query!(
             "UPDATE workshop_selections
                 SET session_id = $4, attended = CASE WHEN status = 'confirmed' THEN $5 ELSE attended END
               WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3 AND status IN ('invited', 'confirmed')",
+            tx.tenant_id(),
+            draw,
+            application,
+            *session,
+            attended,
         )
-        .bind(tx.tenant_id())
-        .bind(draw)
-        .bind(application)
-        .bind(session)
-        .bind(attended)
         .execute(&mut **tx)
         .await?
         .rows_affected();
@@ -253,16 +230,16 @@ pub async fn record_attendance(
 pub async fn assign_sessions(tx: &mut TenantTx, draw: Uuid, places: &[(Uuid, Uuid)]) -> Result<u64, sqlx::Error> {
     let applications: Vec<Uuid> = places.iter().map(|p| p.0).collect();
     let sessions: Vec<Uuid> = places.iter().map(|p| p.1).collect();
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE workshop_selections s SET session_id = p.session
            FROM unnest($3::uuid[], $4::uuid[]) AS p (application, session)
           WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = p.application
             AND s.session_id IS NULL AND s.status IN ('invited', 'confirmed')",
+        tx.tenant_id(),
+        draw,
+        &applications,
+        &sessions,
     )
-    .bind(tx.tenant_id())
-    .bind(draw)
-    .bind(&applications)
-    .bind(&sessions)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected())
@@ -271,13 +248,13 @@ pub async fn assign_sessions(tx: &mut TenantTx, draw: Uuid, places: &[(Uuid, Uui
 /// Adds a question at the end of the recruitment's questionnaire. Call with the recruitment
 /// locked ([`lock_recruitment`]) so two additions cannot take the same key.
 pub async fn add_criterion(tx: &mut TenantTx, recruitment: Uuid, criterion: &Criterion) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE workshop_recruitments SET criteria = criteria || jsonb_build_array($3::jsonb)
           WHERE tenant_id = $1 AND id = $2",
+        tx.tenant_id(),
+        recruitment,
+        serde_json::to_value(criterion).map_err(|e| sqlx::Error::Encode(e.into()))?,
     )
-    .bind(tx.tenant_id())
-    .bind(recruitment)
-    .bind(serde_json::to_value(criterion).map_err(|e| sqlx::Error::Encode(e.into()))?)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -286,25 +263,25 @@ pub async fn add_criterion(tx: &mut TenantTx, recruitment: Uuid, criterion: &Cri
 /// Removes a question from the recruitment's questionnaire, and the answers volunteers gave
 /// to it. Returns how many applications lost an answer. Call with the recruitment locked.
 pub async fn remove_criterion(tx: &mut TenantTx, recruitment: Uuid, key: &str) -> Result<u64, sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE workshop_recruitments
             SET criteria = (SELECT coalesce(jsonb_agg(c ORDER BY n), '[]'::jsonb)
                               FROM jsonb_array_elements(criteria) WITH ORDINALITY AS e (c, n)
                              WHERE c ->> 'key' <> $3)
           WHERE tenant_id = $1 AND id = $2",
+        tx.tenant_id(),
+        recruitment,
+        key,
     )
-    .bind(tx.tenant_id())
-    .bind(recruitment)
-    .bind(key)
     .execute(&mut **tx)
     .await?;
-    let answers = sqlx::query(
+    let answers = sqlx::query!(
         "UPDATE workshop_applications SET answers = answers - $3
           WHERE tenant_id = $1 AND recruitment_id = $2 AND answers ? $3",
+        tx.tenant_id(),
+        recruitment,
+        key,
     )
-    .bind(tx.tenant_id())
-    .bind(recruitment)
-    .bind(key)
     .execute(&mut **tx)
     .await?;
     Ok(answers.rows_affected())
@@ -312,10 +289,12 @@ pub async fn remove_criterion(tx: &mut TenantTx, recruitment: Uuid, key: &str) -
 
 /// Locks the recruitment of a campaign until the end of the transaction.
 pub async fn lock_recruitment(tx: &mut TenantTx, campaign: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT 1 FROM workshop_recruitments WHERE tenant_id = $1 AND campaign_id = $2 FOR UPDATE")
-        .bind(tx.tenant_id())
-        .bind(campaign)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "SELECT 1 AS locked FROM workshop_recruitments WHERE tenant_id = $1 AND campaign_id = $2 FOR UPDATE",
+        tx.tenant_id(),
+        campaign,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
     Ok(())
 }

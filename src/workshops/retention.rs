@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use sqlx::Row;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -35,7 +34,7 @@ pub async fn purge_expired(db: &TenantDb, now: DateTime<Utc>) -> Result<Vec<Purg
     let tenants: Vec<TenantId> = {
         // `tenants` is shared and readable without a space.
         let mut tx = db.begin_shared().await?;
-        let ids = sqlx::query_scalar("SELECT id FROM tenants ORDER BY id")
+        let ids = sqlx::query_scalar!(r#"SELECT id AS "id: TenantId" FROM tenants ORDER BY id"#)
             .fetch_all(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -44,15 +43,15 @@ pub async fn purge_expired(db: &TenantDb, now: DateTime<Utc>) -> Result<Vec<Purg
     let mut purged = Vec::new();
     for tenant in tenants {
         let mut tx = db.begin_in(tenant).await?;
-        let due: Vec<Uuid> = sqlx::query_scalar(
+        let due: Vec<Uuid> = sqlx::query_scalar!(
             "SELECT r.id FROM workshop_recruitments r
                LEFT JOIN workshop_sessions s ON s.tenant_id = r.tenant_id AND s.recruitment_id = r.id
               WHERE r.tenant_id = $1 AND r.purged_at IS NULL
               GROUP BY r.id, r.created_at, r.retention_months
              HAVING coalesce(max(s.ends_at), r.created_at) + make_interval(months => r.retention_months) <= $2",
+            tenant.uuid(),
+            now,
         )
-        .bind(tenant)
-        .bind(now)
         .fetch_all(&mut *tx)
         .await?;
         for recruitment in due {
@@ -72,24 +71,25 @@ pub async fn purge_expired(db: &TenantDb, now: DateTime<Utc>) -> Result<Vec<Purg
 /// Counts, deletes and audits one recruitment's profiles; `None` if another pass did it first.
 async fn purge_one(tx: &mut TenantTx, recruitment: Uuid) -> Result<Option<i64>, sqlx::Error> {
     let tenant = tx.tenant_id();
-    let Some(row) = sqlx::query(
+    let Some(criteria) = sqlx::query_scalar!(
         "SELECT criteria FROM workshop_recruitments
           WHERE tenant_id = $1 AND id = $2 AND purged_at IS NULL FOR UPDATE",
+        tenant,
+        recruitment,
     )
-    .bind(tenant)
-    .bind(recruitment)
     .fetch_optional(&mut **tx)
     .await?
     else {
         return Ok(None);
     };
-    let criteria: Vec<Criterion> = serde_json::from_value(row.try_get("criteria")?).unwrap_or_default();
-    let answers: Vec<Value> =
-        sqlx::query_scalar("SELECT answers FROM workshop_applications WHERE tenant_id = $1 AND recruitment_id = $2")
-            .bind(tenant)
-            .bind(recruitment)
-            .fetch_all(&mut **tx)
-            .await?;
+    let criteria: Vec<Criterion> = serde_json::from_value(criteria).unwrap_or_default();
+    let answers: Vec<Value> = sqlx::query_scalar!(
+        "SELECT answers FROM workshop_applications WHERE tenant_id = $1 AND recruitment_id = $2",
+        tenant,
+        recruitment,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
     let mut per_answer: BTreeMap<&str, BTreeMap<String, i64>> = BTreeMap::new();
     for a in &answers {
         for c in criteria.iter().filter(|c| c.kind != CriterionKind::Text) {
@@ -107,48 +107,50 @@ async fn purge_one(tx: &mut TenantTx, recruitment: Uuid) -> Result<Option<i64>, 
             }
         }
     }
-    let outcome = sqlx::query(
-        "SELECT count(*) FILTER (WHERE s.status <> 'waitlist') AS selected,
-                count(*) FILTER (WHERE s.status = 'confirmed') AS confirmed,
-                count(*) FILTER (WHERE s.attended) AS attended
+    let outcome = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE s.status <> 'waitlist') AS "selected!",
+                count(*) FILTER (WHERE s.status = 'confirmed') AS "confirmed!",
+                count(*) FILTER (WHERE s.attended) AS "attended!"
            FROM workshop_selections s JOIN workshop_draws d ON d.tenant_id = s.tenant_id AND d.id = s.draw_id
-          WHERE d.tenant_id = $1 AND d.recruitment_id = $2",
+          WHERE d.tenant_id = $1 AND d.recruitment_id = $2"#,
+        tenant,
+        recruitment,
     )
-    .bind(tenant)
-    .bind(recruitment)
     .fetch_one(&mut **tx)
     .await?;
     let applications = answers.len() as i64;
     let counts = json!({
         "applications": applications,
-        "selected": outcome.try_get::<i64, _>("selected")?,
-        "confirmed": outcome.try_get::<i64, _>("confirmed")?,
-        "attended": outcome.try_get::<i64, _>("attended")?,
+        "selected": outcome.selected,
+        "confirmed": outcome.confirmed,
+        "attended": outcome.attended,
         "answers": per_answer,
     });
     // Selections go with their applications (ON DELETE CASCADE).
-    sqlx::query("DELETE FROM workshop_applications WHERE tenant_id = $1 AND recruitment_id = $2")
-        .bind(tenant)
-        .bind(recruitment)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query(
-        "UPDATE workshop_recruitments SET purged_at = now(), anonymous_counts = $3, open = false
-          WHERE tenant_id = $1 AND id = $2",
+    sqlx::query!(
+        "DELETE FROM workshop_applications WHERE tenant_id = $1 AND recruitment_id = $2",
+        tenant,
+        recruitment,
     )
-    .bind(tenant)
-    .bind(recruitment)
-    .bind(&counts)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
+        "UPDATE workshop_recruitments SET purged_at = now(), anonymous_counts = $3, open = false
+          WHERE tenant_id = $1 AND id = $2",
+        tenant,
+        recruitment,
+        &counts,
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
         "INSERT INTO audit_log (tenant_id, operator_id, operator_email, action, target, details)
          VALUES ($1, NULL, $2, 'workshops.purge', $3, $4)",
+        tenant,
+        AUDIT_ACTOR,
+        format!("recrutement {recruitment}"),
+        json!({ "applications": applications }),
     )
-    .bind(tenant)
-    .bind(AUDIT_ACTOR)
-    .bind(format!("recrutement {recruitment}"))
-    .bind(json!({ "applications": applications }))
     .execute(&mut **tx)
     .await?;
     Ok(Some(applications))
@@ -176,16 +178,17 @@ impl Links {
 /// the waitlist (see [`super::invitations::expire_overdue`]), and queues the reminders due
 /// ([`super::invitations::send_reminders`]); returns how many expired.
 pub async fn expire_invitations(db: &TenantDb, links: &Links, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
-    let spaces: Vec<(TenantId, String, String)> = {
+    let spaces = {
         let mut tx = db.begin_shared().await?;
-        let rows = sqlx::query_as("SELECT id, slug, kind FROM tenants ORDER BY id")
+        let rows = sqlx::query!(r#"SELECT id AS "id: TenantId", slug, kind FROM tenants ORDER BY id"#)
             .fetch_all(&mut *tx)
             .await?;
         tx.commit().await?;
         rows
     };
     let mut expired = 0;
-    for (id, slug, kind) in spaces {
+    for space in spaces {
+        let (id, slug, kind) = (space.id, space.slug, space.kind);
         let mut tx = db.begin_in(id).await?;
         expired += super::invitations::expire_overdue(&mut tx, &links.origin(&slug, kind == "national"), now).await?;
         super::invitations::send_reminders(&mut tx, now).await?;
