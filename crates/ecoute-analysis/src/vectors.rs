@@ -13,107 +13,12 @@
 
 use std::collections::HashMap;
 
-use super::fxhash::FxBuildHasher;
-use super::lsa::{par_ranges, threads};
-use super::text::{BREAK, Lexicon, LocalWords, STOP};
+use rustc_hash::FxBuildHasher;
 
-/// From this many texts on, they are read in parallel.
-const PARALLEL_READ: usize = 20_000;
-
-/// Every contribution as a stream of word ids.
-pub struct Corpus {
-    pub lexicon: Lexicon,
-    offsets: Vec<usize>,
-    tokens: Vec<u32>,
-}
-
-impl Corpus {
-    /// Reads every text; `progress` is told how many were read, now and then. Large inputs
-    /// are read in parallel, one part per thread, and the parts' words merged in order.
-    pub fn read<S: AsRef<str> + Sync>(texts: &[S], progress: &mut dyn FnMut(usize)) -> Corpus {
-        if texts.len() < PARALLEL_READ || threads() < 2 {
-            return Self::read_serial(texts, progress);
-        }
-        let parts = par_ranges(texts.len(), |range| {
-            let mut words = LocalWords::default();
-            let mut offsets = Vec::with_capacity(range.len());
-            let mut tokens = Vec::new();
-            for text in &texts[range] {
-                words.read(text.as_ref(), &mut tokens);
-                if tokens.last() == Some(&BREAK) {
-                    tokens.pop();
-                }
-                offsets.push(tokens.len());
-            }
-            (words, offsets, tokens)
-        });
-        progress(texts.len());
-        let mut lexicon = Lexicon::new();
-        let mut offsets = Vec::with_capacity(texts.len() + 1);
-        offsets.push(0);
-        let mut tokens = Vec::with_capacity(parts.iter().map(|p| p.2.len()).sum());
-        for (words, part_offsets, part_tokens) in parts {
-            let global: Vec<u32> = (0..words.words.len())
-                .map(|w| lexicon.absorb(&words.words[w], words.count[w], words.upper[w]))
-                .collect();
-            let base = tokens.len();
-            tokens.extend(
-                part_tokens
-                    .iter()
-                    .map(|&w| if w == BREAK { BREAK } else { global[w as usize] }),
-            );
-            offsets.extend(part_offsets.iter().map(|&o| base + o));
-        }
-        Corpus {
-            lexicon,
-            offsets,
-            tokens,
-        }
-    }
-
-    fn read_serial<S: AsRef<str>>(texts: &[S], progress: &mut dyn FnMut(usize)) -> Corpus {
-        let mut lexicon = Lexicon::new();
-        let mut offsets = Vec::with_capacity(texts.len() + 1);
-        let mut tokens = Vec::with_capacity(texts.iter().map(|t| t.as_ref().len() / 6).sum());
-        offsets.push(0);
-        for (i, text) in texts.iter().enumerate() {
-            lexicon.read(text.as_ref(), &mut tokens);
-            if tokens.last() == Some(&BREAK) {
-                tokens.pop();
-            }
-            offsets.push(tokens.len());
-            if i % 10_000 == 9_999 {
-                progress(i + 1);
-            }
-        }
-        Corpus {
-            lexicon,
-            offsets,
-            tokens,
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.offsets.len() - 1
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The word ids of contribution `i`, [`BREAK`] between clauses.
-    pub fn doc(&self, i: usize) -> &[u32] {
-        &self.tokens[self.offsets[i]..self.offsets[i + 1]]
-    }
-
-    /// Number of content words (not stop words) of contribution `i`.
-    pub fn content_words(&self, i: usize) -> usize {
-        self.doc(i)
-            .iter()
-            .filter(|&&w| w != BREAK && self.lexicon.term_of(w) != STOP)
-            .count()
-    }
-}
+pub use super::corpus::Corpus;
+use super::parallel::par_ranges;
+use super::text::{BREAK, Lexicon, STOP};
+use super::typos::typo_aliases;
 
 /// Settings of the vectoriser.
 #[derive(Debug, Clone)]
@@ -437,55 +342,6 @@ pub fn vectorize(corpus: &Corpus, params: &VectorParams) -> Vectors {
     }
 }
 
-/// A term used by at most this many contributions may be a typo…
-const TYPO_MAX_DF: u32 = 3;
-/// …of a term at least this many times more frequent…
-const TYPO_RATIO: u32 = 20;
-/// …when both have at least this many letters.
-const TYPO_MIN_CHARS: usize = 5;
-
-/// For each term, the term it stands for: itself, or, for a rare term that is one edit (a
-/// letter left out, added, changed, or two swapped) away from a single much more frequent
-/// term, that term (`polution` → `pollution`). Found with the deletions of each word
-/// (symmetric delete), without comparing every pair.
-pub fn typo_aliases(terms: &[Box<str>], df: &[u32]) -> Vec<u32> {
-    let mut alias: Vec<u32> = (0..terms.len() as u32).collect();
-    let deletions = |term: &str| -> Vec<String> {
-        let chars: Vec<char> = term.chars().collect();
-        (0..chars.len())
-            .map(|i| chars[..i].iter().chain(&chars[i + 1..]).collect())
-            .collect()
-    };
-    // Frequent terms by themselves and by each of their deletions.
-    let mut index: HashMap<String, Vec<u32>, FxBuildHasher> = HashMap::default();
-    for (t, term) in terms.iter().enumerate() {
-        if df[t] > TYPO_MAX_DF * TYPO_RATIO / 2 && term.chars().count() >= TYPO_MIN_CHARS {
-            index.entry(term.to_string()).or_default().push(t as u32);
-            for d in deletions(term) {
-                index.entry(d).or_default().push(t as u32);
-            }
-        }
-    }
-    for (t, term) in terms.iter().enumerate() {
-        if df[t] == 0 || df[t] > TYPO_MAX_DF || term.chars().count() < TYPO_MIN_CHARS {
-            continue;
-        }
-        let mut candidates: Vec<u32> = std::iter::once(term.to_string())
-            .chain(deletions(term))
-            .filter_map(|key| index.get(&key))
-            .flatten()
-            .copied()
-            .filter(|&c| c as usize != t && df[c as usize] >= df[t] * TYPO_RATIO)
-            .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        if let [only] = candidates[..] {
-            alias[t] = only;
-        }
-    }
-    alias
-}
-
 /// Spells a run of word ids: words separated by spaces, none after an elision.
 fn spell(lexicon: &Lexicon, words: &[u32]) -> String {
     let mut out = String::new();
@@ -501,58 +357,6 @@ fn spell(lexicon: &Lexicon, words: &[u32]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rare_typos_count_as_the_frequent_word() {
-        let terms: Vec<Box<str>> = [
-            "pollut",
-            "polut",
-            "pollutx",
-            "polluer",
-            "transport",
-            "trasnport",
-            "velo",
-        ]
-        .iter()
-        .map(|&t| t.into())
-        .collect();
-        let df = [200, 2, 1, 150, 300, 1, 2];
-        let alias = typo_aliases(&terms, &df);
-        assert_eq!(alias[1], 0, "a letter left out");
-        assert_eq!(alias[2], 0, "a letter added");
-        assert_eq!(alias[3], 3, "frequent terms stay themselves");
-        assert_eq!(alias[5], 4, "two letters swapped");
-        assert_eq!(alias[6], 6, "short words are left alone");
-    }
-
-    #[test]
-    fn parallel_and_serial_reading_agree() {
-        let texts: Vec<String> = (0..PARALLEL_READ + 10)
-            .map(|i| format!("L'idée n°{} : des crèches, des TRANSPORTS {}", i % 97, i % 13))
-            .collect();
-        let parallel = Corpus::read(&texts, &mut |_| {});
-        let serial = Corpus::read_serial(&texts, &mut |_| {});
-        assert_eq!(parallel.len(), serial.len());
-        for i in [0, 1, PARALLEL_READ / 2, PARALLEL_READ + 9] {
-            let words = |c: &Corpus| -> Vec<String> {
-                c.doc(i)
-                    .iter()
-                    .map(|&w| {
-                        if w == BREAK {
-                            "|".into()
-                        } else {
-                            c.lexicon.words[w as usize].to_string()
-                        }
-                    })
-                    .collect()
-            };
-            assert_eq!(words(&parallel), words(&serial));
-        }
-        assert_eq!(
-            parallel.lexicon.word_count.iter().sum::<u32>(),
-            serial.lexicon.word_count.iter().sum::<u32>()
-        );
-    }
 
     #[test]
     fn phrases_are_found_and_spelled_as_written() {

@@ -2,11 +2,13 @@
 //! duplicates. Pure computation, no I/O: the command line and the background job both call
 //! [`analyse`].
 
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use super::cluster::{ClusterParams, Clustering, UNASSIGNED, spherical_kmeans};
 use super::duplicates::{DuplicateParams, near_duplicates};
-use super::fxhash::Rng;
 use super::labels::{key_phrases, label, representatives};
 use super::lsa::{Dense, dot, lsa};
 use super::quality::nmi;
@@ -314,7 +316,7 @@ pub fn choose_theme_count(coords: &Dense, with_content: usize, params: &Params) 
         .into_iter()
         .filter(|&k| (least..=most).contains(&k))
         .collect();
-    let mut rng = Rng::new(params.seed ^ 0x5eed);
+    let mut rng = ChaCha8Rng::seed_from_u64(params.seed ^ 0x5eed);
     let rows: Vec<usize> = (0..coords.rows())
         .filter(|&i| coords.row(i).iter().any(|&v| v != 0.0))
         .collect();
@@ -322,12 +324,7 @@ pub fn choose_theme_count(coords: &Dense, with_content: usize, params: &Params) 
         rows
     } else {
         let mut rows = rows;
-        for i in 0..CHOICE_SAMPLE {
-            let j = i + rng.below(rows.len() - i);
-            rows.swap(i, j);
-        }
-        rows.truncate(CHOICE_SAMPLE);
-        rows
+        rows.partial_shuffle(&mut rng, CHOICE_SAMPLE).0.to_vec()
     };
     let mut sub = Dense::zeros(sample.len(), coords.dim);
     for (i, &r) in sample.iter().enumerate() {
