@@ -139,8 +139,76 @@ pub fn vectorize(corpus: &Corpus, params: &VectorParams) -> Vectors {
     let lexicon = &corpus.lexicon;
     let n_terms = lexicon.terms.len();
 
-    // Document frequencies of terms and of content-word pairs, one part per thread.
-    let parts = par_ranges(n, |range| {
+    let (mut term_df, pair_df) = document_frequencies(corpus);
+
+    // Typos: a rare term one letter away from a much more frequent one counts as it.
+    let alias = typo_aliases(&lexicon.terms, &term_df);
+    for (t, &a) in alias.iter().enumerate() {
+        if a as usize != t {
+            term_df[a as usize] += term_df[t];
+            term_df[t] = 0;
+        }
+    }
+
+    // Phrases: frequent pairs that stick together.
+    let nf = n.max(1) as f64;
+    let phrases = frequent_phrases(pair_df, &term_df, nf, params);
+    let phrase_index: HashMap<u64, u32, FxBuildHasher> =
+        phrases.iter().enumerate().map(|(i, &(k, _))| (k, i as u32)).collect();
+
+    // Features: kept terms, then phrases.
+    let max_df = (params.max_df_share * nf).ceil() as u32;
+    let mut feature_of_term = vec![u32::MAX; n_terms];
+    let mut features = Vec::new();
+    let mut df = Vec::new();
+    for (t, &d) in term_df.iter().enumerate() {
+        if d as usize >= params.min_df && d <= max_df {
+            feature_of_term[t] = features.len() as u32;
+            features.push(Feature::Term(t as u32));
+            df.push(d);
+        }
+    }
+    let first_phrase = features.len() as u32;
+    for (i, &(_, d)) in phrases.iter().enumerate() {
+        features.push(Feature::Phrase(i as u32));
+        df.push(d);
+    }
+    let idf: Vec<f32> = df
+        .iter()
+        .map(|&d| ((1.0 + nf) / (1.0 + d as f64)).ln() as f32 + 1.0)
+        .collect();
+
+    // Spellings: each term's most frequent surface form (each phrase's comes with the rows).
+    let term_surface = term_surfaces(lexicon);
+
+    let weights = Weights {
+        feature_of_term: &feature_of_term,
+        alias: &alias,
+        phrase_index: &phrase_index,
+        first_phrase,
+        idf: &idf,
+    };
+    let (matrix, spellings) = weighted_rows(corpus, &weights, features.len());
+    let phrase_surface = phrase_surfaces(lexicon, spellings, phrases.len());
+
+    Vectors {
+        matrix,
+        features,
+        df,
+        phrases: phrases
+            .iter()
+            .map(|&(k, _)| ((k >> 32) as u32, (k & 0xffff_ffff) as u32))
+            .collect(),
+        phrase_surface,
+        term_surface,
+    }
+}
+
+/// Document frequencies of terms and of content-word pairs, one part per thread.
+fn document_frequencies(corpus: &Corpus) -> (Vec<u32>, HashMap<u64, u32, FxBuildHasher>) {
+    let lexicon = &corpus.lexicon;
+    let n_terms = lexicon.terms.len();
+    let parts = par_ranges(corpus.len(), |range| {
         let mut term_df = vec![0u32; n_terms];
         let mut pair_df: HashMap<u64, u32, FxBuildHasher> = HashMap::default();
         let mut seen_terms: Vec<u32> = Vec::new();
@@ -177,18 +245,17 @@ pub fn vectorize(corpus: &Corpus, params: &VectorParams) -> Vectors {
             *pair_df.entry(key).or_insert(0) += d;
         }
     }
+    (term_df, pair_df)
+}
 
-    // Typos: a rare term one letter away from a much more frequent one counts as it.
-    let alias = typo_aliases(&lexicon.terms, &term_df);
-    for (t, &a) in alias.iter().enumerate() {
-        if a as usize != t {
-            term_df[a as usize] += term_df[t];
-            term_df[t] = 0;
-        }
-    }
-
-    // Phrases: frequent pairs that stick together.
-    let nf = n.max(1) as f64;
+/// Frequent pairs that stick together (normalised pointwise mutual information), most
+/// frequent first: `(pair key, document frequency)`.
+fn frequent_phrases(
+    pair_df: HashMap<u64, u32, FxBuildHasher>,
+    term_df: &[u32],
+    nf: f64,
+    params: &VectorParams,
+) -> Vec<(u64, u32)> {
     let mut phrases: Vec<(u64, u32)> = pair_df
         .iter()
         .filter(|&(&key, &df)| {
@@ -206,33 +273,12 @@ pub fn vectorize(corpus: &Corpus, params: &VectorParams) -> Vectors {
         .collect();
     phrases.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
     phrases.truncate(params.max_phrases);
-    drop(pair_df);
-    let phrase_index: HashMap<u64, u32, FxBuildHasher> =
-        phrases.iter().enumerate().map(|(i, &(k, _))| (k, i as u32)).collect();
+    phrases
+}
 
-    // Features: kept terms, then phrases.
-    let max_df = (params.max_df_share * nf).ceil() as u32;
-    let mut feature_of_term = vec![u32::MAX; n_terms];
-    let mut features = Vec::new();
-    let mut df = Vec::new();
-    for (t, &d) in term_df.iter().enumerate() {
-        if d as usize >= params.min_df && d <= max_df {
-            feature_of_term[t] = features.len() as u32;
-            features.push(Feature::Term(t as u32));
-            df.push(d);
-        }
-    }
-    let first_phrase = features.len() as u32;
-    for (i, &(_, d)) in phrases.iter().enumerate() {
-        features.push(Feature::Phrase(i as u32));
-        df.push(d);
-    }
-    let idf: Vec<f32> = df
-        .iter()
-        .map(|&d| ((1.0 + nf) / (1.0 + d as f64)).ln() as f32 + 1.0)
-        .collect();
-
-    // Spellings: each term's and each phrase's most frequent surface form.
+/// Each term's most frequent surface form (empty for a term never written).
+fn term_surfaces(lexicon: &Lexicon) -> Vec<String> {
+    let n_terms = lexicon.terms.len();
     let mut best_word: Vec<(u32, u32)> = vec![(0, u32::MAX); n_terms];
     for (w, &t) in lexicon.word_term.iter().enumerate() {
         if t != STOP {
@@ -243,7 +289,7 @@ pub fn vectorize(corpus: &Corpus, params: &VectorParams) -> Vectors {
             }
         }
     }
-    let term_surface: Vec<String> = best_word
+    best_word
         .iter()
         .map(|&(_, w)| {
             if w == u32::MAX {
@@ -252,17 +298,43 @@ pub fn vectorize(corpus: &Corpus, params: &VectorParams) -> Vectors {
                 lexicon.spelling(w).into_owned()
             }
         })
-        .collect();
+        .collect()
+}
 
-    // The matrix, one block of rows per thread, with the spellings of phrases met.
+/// What [`weighted_rows`] needs of the vocabulary: the feature of each kept term (after its
+/// typo alias), the phrases' index and first column, and the columns' idf.
+#[derive(Clone, Copy)]
+struct Weights<'a> {
+    feature_of_term: &'a [u32],
+    alias: &'a [u32],
+    phrase_index: &'a HashMap<u64, u32, FxBuildHasher>,
+    first_phrase: u32,
+    idf: &'a [f32],
+}
+
+/// How often each phrase (by index) was met spelled with which words.
+type Spellings = HashMap<(u32, [u32; 4]), u32, FxBuildHasher>;
+
+/// The TF-IDF matrix, one block of rows per thread, rows scaled to length one, with the
+/// spellings of the phrases met.
+fn weighted_rows(corpus: &Corpus, weights: &Weights, n_cols: usize) -> (Csr, Spellings) {
+    let n = corpus.len();
+    let lexicon = &corpus.lexicon;
+    let Weights {
+        feature_of_term,
+        alias,
+        phrase_index,
+        first_phrase,
+        idf,
+    } = *weights;
     let blocks = par_ranges(n, |range| {
         let mut block = Csr {
-            n_cols: features.len(),
+            n_cols,
             indptr: Vec::with_capacity(range.len()),
             indices: Vec::new(),
             values: Vec::new(),
         };
-        let mut spellings: HashMap<(u32, [u32; 4]), u32, FxBuildHasher> = HashMap::default();
+        let mut spellings = Spellings::default();
         let mut counts: Vec<u32> = Vec::new();
         for doc in range {
             counts.clear();
@@ -300,13 +372,13 @@ pub fn vectorize(corpus: &Corpus, params: &VectorParams) -> Vectors {
         (block, spellings)
     });
     let mut matrix = Csr {
-        n_cols: features.len(),
+        n_cols,
         indptr: Vec::with_capacity(n + 1),
         indices: Vec::new(),
         values: Vec::new(),
     };
     matrix.indptr.push(0);
-    let mut spellings: HashMap<(u32, [u32; 4]), u32, FxBuildHasher> = HashMap::default();
+    let mut spellings = Spellings::default();
     for (block, block_spellings) in blocks {
         let base = matrix.indices.len();
         matrix.indptr.extend(block.indptr.iter().map(|&e| base + e));
@@ -316,30 +388,22 @@ pub fn vectorize(corpus: &Corpus, params: &VectorParams) -> Vectors {
             *spellings.entry(key).or_insert(0) += count;
         }
     }
+    (matrix, spellings)
+}
 
-    let mut best_spelling: Vec<(u32, [u32; 4])> = vec![(0, [u32::MAX; 4]); phrases.len()];
+/// Each phrase's most frequent spelling (the first in word order on a tie).
+fn phrase_surfaces(lexicon: &Lexicon, spellings: Spellings, n_phrases: usize) -> Vec<String> {
+    let mut best_spelling: Vec<(u32, [u32; 4])> = vec![(0, [u32::MAX; 4]); n_phrases];
     for ((p, spelled), count) in spellings {
         let best = &mut best_spelling[p as usize];
         if count > best.0 || (count == best.0 && spelled < best.1) {
             *best = (count, spelled);
         }
     }
-    let phrase_surface = best_spelling
+    best_spelling
         .iter()
         .map(|(_, spelled)| spell(lexicon, spelled))
-        .collect();
-
-    Vectors {
-        matrix,
-        features,
-        df,
-        phrases: phrases
-            .iter()
-            .map(|&(k, _)| ((k >> 32) as u32, (k & 0xffff_ffff) as u32))
-            .collect(),
-        phrase_surface,
-        term_surface,
-    }
+        .collect()
 }
 
 /// Spells a run of word ids: words separated by spaces, none after an elision.
