@@ -16,9 +16,11 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use ecoute::analysis::cli::read_csv;
-use ecoute::analysis::fxhash::Rng;
 use ecoute::analysis::quality::nmi;
 use ecoute::analysis::{Params, ThemeCount, analyse};
+use rand::SeedableRng;
+use rand::seq::IndexedRandom;
+use rand_chacha::ChaCha8Rng;
 
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -110,10 +112,10 @@ fn main() -> ExitCode {
         analysis.duplicates.len()
     );
     if sample > 0 {
-        let mut rng = Rng::new(2026);
+        let mut rng = ChaCha8Rng::seed_from_u64(2026);
         for _ in 0..sample.min(analysis.duplicates.len()) {
-            let group = &analysis.duplicates[rng.below(analysis.duplicates.len())];
-            let a = group[rng.below(group.len())];
+            let group = analysis.duplicates.choose(&mut rng).expect("some groups");
+            let a = *group.choose(&mut rng).expect("groups have members");
             let b = group
                 .iter()
                 .copied()

@@ -12,7 +12,9 @@ pub mod invitations;
 pub mod pages;
 pub mod queries;
 pub mod retention;
-pub mod selection;
+
+/// Fair panel selection (feasibility, LEXIMIN, draws): the `ecoute-selection` crate.
+pub use ecoute_selection as selection;
 
 use axum::Router;
 use axum::extract::FromRef;

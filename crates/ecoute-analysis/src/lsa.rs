@@ -7,9 +7,10 @@
 //! Halko, Martinsson and Tropp (2011) with two power iterations: a few passes over the sparse
 //! matrix, no dense copy of it.
 
-use std::ops::Range;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
-use super::fxhash::Rng;
+use super::parallel::{par_fill_rows, par_ranges};
 use super::vectors::Csr;
 
 /// Passes of subspace iteration: each sharpens the separation of the leading directions.
@@ -77,56 +78,6 @@ pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     for (yi, xi) in y.iter_mut().zip(x) {
         *yi += alpha * xi;
     }
-}
-
-/// Threads worth using: the machine's cores, at most 8.
-pub fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
-}
-
-/// Splits `0..n` into one contiguous range per thread and runs `f` on each, in parallel.
-pub fn par_ranges<T: Send>(n: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
-    let parts = threads().min(n.max(1));
-    if parts <= 1 || n < 2048 {
-        return vec![f(0..n)];
-    }
-    let step = n.div_ceil(parts);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..parts)
-            .map(|p| {
-                let f = &f;
-                scope.spawn(move || f(p * step..((p + 1) * step).min(n)))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("analysis worker thread panicked"))
-            .collect()
-    })
-}
-
-/// Fills the rows of `out` in parallel: `f(i, row)` for each row index.
-pub fn par_fill_rows(out: &mut Dense, f: impl Fn(usize, &mut [f32]) + Sync) {
-    let dim = out.dim;
-    let n = out.rows();
-    let parts = threads().min(n.max(1));
-    if parts <= 1 || n < 2048 {
-        for (i, row) in out.data.chunks_mut(dim).enumerate() {
-            f(i, row);
-        }
-        return;
-    }
-    let step = n.div_ceil(parts);
-    std::thread::scope(|scope| {
-        for (p, chunk) in out.data.chunks_mut(step * dim).enumerate() {
-            let f = &f;
-            scope.spawn(move || {
-                for (j, row) in chunk.chunks_mut(dim).enumerate() {
-                    f(p * step + j, row);
-                }
-            });
-        }
-    });
 }
 
 /// `A · B`: sparse (n × m) times dense (m × d).
@@ -298,6 +249,13 @@ fn orthonormalize(y: &Dense) -> Dense {
     times_small(y, &m, keep)
 }
 
+/// A standard normal draw (Box–Muller): the random start of the range finder.
+fn normal(rng: &mut impl Rng) -> f32 {
+    let u1: f64 = rng.random::<f64>().max(1e-300);
+    let u2: f64 = rng.random();
+    ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
+}
+
 /// The LSA coordinates of each row of `a` (`U · Σ`, `dims` columns) and the share of the
 /// matrix's weight (squared Frobenius norm) they keep.
 ///
@@ -308,9 +266,9 @@ pub fn lsa(a: &Csr, dims: usize, seed: u64) -> (Dense, f64) {
     let n = a.n_rows();
     let dims = dims.min(a.n_cols).min(n).max(1);
     let l = (dims + 10).min(a.n_cols).min(n).max(1);
-    let mut rng = Rng::new(seed);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut z = Dense::zeros(a.n_cols, l);
-    z.data.iter_mut().for_each(|v| *v = rng.normal());
+    z.data.iter_mut().for_each(|v| *v = normal(&mut rng));
     for _ in 0..POWER_ITERATIONS {
         z = orthonormalize(&sparse_transposed_times(a, &sparse_times(a, &z)));
     }

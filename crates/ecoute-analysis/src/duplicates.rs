@@ -13,8 +13,11 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
-use super::fxhash::{FxBuildHasher, FxHasher, Rng};
-use super::lsa::par_ranges;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rustc_hash::{FxBuildHasher, FxHasher};
+
+use super::parallel::par_ranges;
 use super::text::{BREAK, fold};
 use super::vectors::Corpus;
 
@@ -71,7 +74,7 @@ impl UnionFind {
 
 /// The sorted, distinct shingle hashes of each contribution (empty when too short).
 fn shingles(corpus: &Corpus, min_words: usize) -> Vec<Vec<u64>> {
-    let build = FxBuildHasher::default();
+    let build = FxBuildHasher;
     // Elided words (`l'`, `d'`) are left out: people who type `l air` for `l'air` lose the `l`.
     let word_hash: Vec<Option<u64>> = corpus
         .lexicon
@@ -141,7 +144,7 @@ fn jaccard(a: &[u64], b: &[u64]) -> f64 {
 /// Groups of near-duplicate contributions (indices, each group sorted, groups by first index).
 pub fn near_duplicates(corpus: &Corpus, params: &DuplicateParams) -> Vec<Vec<usize>> {
     let sets = shingles(corpus, params.min_words);
-    let mut rng = Rng::new(params.seed);
+    let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
     // Hash i of a shingle is `a_i · s + b_i` (a_i odd): one multiply-add per hash, and the
     // shingle hashes `s` are already well mixed.
     let salts: Vec<(u64, u64)> = (0..HASHES).map(|_| (rng.next_u64() | 1, rng.next_u64())).collect();

@@ -8,7 +8,7 @@
 //!   (normalised entropy: 1 when they come evenly from all of them, 0 when from one only);
 //! - **profile spread**: likewise across participant profiles (the contributors' answers to a
 //!   survey question the operator chose, else the kinds of contribution; see
-//!   [`super::contributions::read`]).
+//!   `analysis::contributions::read` in the `ecoute` crate).
 //!
 //! The score is their weighted sum, times 100. A measure the campaign has no data for (no likes
 //! yet, a single territory) is left out and its weight shared among the others in proportion,

@@ -116,7 +116,7 @@ pub(crate) fn improve_panel(instance: &Instance, types: &Types, weights: &[f64],
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workshops::selection::testing;
+    use crate::testing;
 
     #[test]
     fn best_panel_meets_quotas_and_follows_weights() {

@@ -183,7 +183,7 @@ fn smallest_relaxation(instance: &Instance, types: &Types) -> Result<Vec<Relaxat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workshops::selection::{Bounds, testing};
+    use crate::{Bounds, testing};
 
     #[test]
     fn feasible_quotas_have_no_reason() {

@@ -101,7 +101,7 @@ pub fn legacy_type_frequencies(instance: &Instance, types: &Types, runs: usize, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workshops::selection::testing;
+    use crate::testing;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 

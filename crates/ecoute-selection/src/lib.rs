@@ -1,8 +1,10 @@
 //! Fair panel selection: who among the volunteers of a recruitment is invited.
 //!
-//! Pure code, no database: the recruitment pages hand it the volunteers' profiles (one value
-//! per criterion), the number of seats and the quotas, and get back the selection probability
-//! of every volunteer and a way to draw a panel from a published seed.
+//! Pure code, no database and no HTTP: a crate of its own, so editing a page does not rebuild
+//! it; the platform reaches it as `ecoute::workshops::selection`. The recruitment pages hand it
+//! the volunteers' profiles (one value per criterion), the number of seats and the quotas, and
+//! get back the selection probability of every volunteer and a way to draw a panel from a
+//! published seed.
 //!
 //! The method follows Flanigan, Gölz, Gupta, Hennig & Procaccia, "Fair algorithms for
 //! selecting citizens' assemblies" (Nature 596, 2021):

@@ -85,7 +85,7 @@ pub fn replacement(instance: &Instance, panel: &[usize], leaving: usize, waitlis
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workshops::selection::{LeximinOptions, leximin, testing};
+    use crate::{LeximinOptions, leximin, testing};
 
     #[test]
     fn the_same_seed_gives_the_same_panel() {

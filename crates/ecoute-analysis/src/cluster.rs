@@ -10,8 +10,12 @@
 //!   and the two closest other themes are merged, which keeps the number of themes; this repeats
 //!   a few times at most.
 
-use super::fxhash::Rng;
-use super::lsa::{Dense, axpy, dot, par_ranges};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::lsa::{Dense, axpy, dot};
+use super::parallel::par_ranges;
 
 /// Settings of the clustering.
 #[derive(Debug, Clone)]
@@ -95,9 +99,9 @@ fn is_zero(x: &[f32]) -> bool {
 }
 
 /// k-means++ seeding on `rows` (indices into `data`).
-fn seed_centres(data: &Dense, rows: &[usize], k: usize, rng: &mut Rng) -> Dense {
+fn seed_centres(data: &Dense, rows: &[usize], k: usize, rng: &mut ChaCha8Rng) -> Dense {
     let mut centroids = Dense::zeros(k, data.dim);
-    let first = rows[rng.below(rows.len())];
+    let first = rows[rng.random_range(0..rows.len())];
     centroids.row_mut(0).copy_from_slice(data.row(first));
     // Distance to the nearest chosen centre: 1 − cosine.
     let mut distance: Vec<f32> = rows
@@ -107,9 +111,9 @@ fn seed_centres(data: &Dense, rows: &[usize], k: usize, rng: &mut Rng) -> Dense 
     for c in 1..k {
         let total: f64 = distance.iter().map(|&d| d as f64).sum();
         let chosen = if total <= 0.0 {
-            rng.below(rows.len())
+            rng.random_range(0..rows.len())
         } else {
-            let mut target = rng.next_f64() * total;
+            let mut target = rng.random::<f64>() * total;
             let mut chosen = rows.len() - 1;
             for (i, &d) in distance.iter().enumerate() {
                 target -= d as f64;
@@ -197,17 +201,13 @@ pub fn spherical_kmeans(data: &Dense, params: &ClusterParams) -> Clustering {
             cohesion: 0.0,
         };
     }
-    let mut rng = Rng::new(params.seed);
+    let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
     // Seedings are tried on a sample; the best one then runs on everything.
     let sample: Vec<usize> = if rows.len() <= SAMPLE {
         rows.clone()
     } else {
-        let mut sample = rows.clone();
-        for i in 0..SAMPLE {
-            let j = i + rng.below(sample.len() - i);
-            sample.swap(i, j);
-        }
-        sample.truncate(SAMPLE);
+        let mut shuffled = rows.clone();
+        let mut sample = shuffled.partial_shuffle(&mut rng, SAMPLE).0.to_vec();
         sample.sort_unstable();
         sample
     };
@@ -253,7 +253,7 @@ fn rebalance(
     centroids: &mut Dense,
     labels: &[u32],
     params: &ClusterParams,
-    rng: &mut Rng,
+    rng: &mut ChaCha8Rng,
 ) -> bool {
     let k = centroids.rows();
     if k < 3 {
@@ -310,12 +310,16 @@ mod tests {
     #[test]
     fn separates_clear_groups_and_keeps_k() {
         let mut data = Dense::zeros(300, 3);
-        let mut rng = Rng::new(1);
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
         for i in 0..300 {
             let axis = i % 3;
             let row = data.row_mut(i);
             for (d, v) in row.iter_mut().enumerate() {
-                *v = if d == axis { 1.0 } else { 0.1 * rng.next_f64() as f32 };
+                *v = if d == axis {
+                    1.0
+                } else {
+                    0.1 * rng.random::<f64>() as f32
+                };
             }
         }
         data.normalize_rows();

@@ -1,0 +1,102 @@
+//! Unit tests of LEXIMIN on the quota polytope and of its decomposition into panels.
+
+use super::*;
+use crate::{LeximinOptions, Method, leximin, testing};
+
+fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+#[test]
+fn the_decomposition_realises_the_relaxed_point_with_quota_respecting_panels() {
+    for seed in 0..6 {
+        let instance = testing::random(seed, 400, 16, 5);
+        let types = Types::group(&instance);
+        let deadline = Instant::now() + std::time::Duration::from_secs(60);
+        let polytope = Polytope::new(&instance, &types);
+        let (point, levels) = leximin_point(&instance, &polytope, deadline).unwrap().unwrap();
+        assert!(levels >= 1);
+        assert!((point.iter().sum::<f64>() - 16.0).abs() < 1e-6, "seed {seed}");
+        let Decomposition::Complete { panels, weights } =
+            decompose(&instance, &types, &polytope, &point, deadline).unwrap()
+        else {
+            continue;
+        };
+        assert!((weights.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        for panel in &panels {
+            assert!(types.composition_ok(&instance, panel), "seed {seed}");
+        }
+        for t in 0..types.len() {
+            let expected: f64 = panels.iter().zip(&weights).map(|(p, w)| w * f64::from(p[t])).sum();
+            assert!(
+                (expected - point[t]).abs() < 1e-5,
+                "seed {seed}, type {t}: {expected} vs {}",
+                point[t]
+            );
+        }
+    }
+}
+
+#[test]
+fn the_polytope_gives_the_same_leximin_as_column_generation() {
+    // LEXIMIN probabilities are unique: two exact methods must agree, sorted, up to their
+    // LPs' tolerances (column generation leaves a type 1e-5 above its level here and there).
+    let mut through_polytope = 0;
+    for seed in 0..3 {
+        let instance = testing::random(seed, 400, 16, 4);
+        let budget = std::time::Duration::from_secs(120);
+        let fast = leximin(
+            &instance,
+            &LeximinOptions {
+                time_budget: budget,
+                method: Method::Polytope,
+            },
+        )
+        .unwrap();
+        let slow = leximin(
+            &instance,
+            &LeximinOptions {
+                time_budget: budget,
+                method: Method::ColumnGeneration,
+            },
+        )
+        .unwrap();
+        assert!(fast.complete && slow.complete, "seed {seed}");
+        through_polytope += usize::from(fast.via == Method::Polytope);
+        for (a, b) in sorted(fast.type_probabilities)
+            .iter()
+            .zip(&sorted(slow.type_probabilities))
+        {
+            assert!((a - b).abs() < 2e-5 + 1e-4 * a.max(*b), "seed {seed}: {a} vs {b}");
+        }
+    }
+    assert!(through_polytope >= 1, "the fast path never decomposed");
+}
+
+#[test]
+fn a_corner_no_panel_reaches_falls_back_to_column_generation() {
+    // Criteria "a", "b", "c" (yes = 1), exactly one "yes" of each on a panel of 2. The
+    // polytope holds x = ½ of each of A = (1,1,0), B = (1,0,1), C = (0,1,1), D = (0,0,0),
+    // but the only panel is C + E (E = (1,0,0)): LEXIMIN gives C and E every draw and the
+    // others none, which only column generation finds.
+    let seats = 2;
+    let exactly_one = vec![crate::Bounds::free(seats), Bounds { min: 1, max: 1 }];
+    let instance = Instance {
+        seats,
+        values: vec![2, 2, 2],
+        profiles: vec![
+            vec![1, 1, 0],
+            vec![1, 0, 1],
+            vec![0, 1, 1],
+            vec![0, 0, 0],
+            vec![1, 0, 0],
+        ],
+        quotas: vec![exactly_one.clone(), exactly_one.clone(), exactly_one],
+    };
+    let fair = leximin(&instance, &LeximinOptions::default()).unwrap();
+    assert_eq!(fair.via, Method::ColumnGeneration);
+    assert!(fair.complete);
+    let rounded: Vec<f64> = fair.probabilities.iter().map(|p| (p * 1e6).round() / 1e6).collect();
+    assert_eq!(rounded, vec![0.0, 0.0, 1.0, 0.0, 1.0]);
+}
