@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use ecoute::analysis::cli::read_csv;
 use ecoute::analysis::quality::nmi;
-use ecoute::analysis::{Params, ThemeCount, analyse};
+use ecoute::analysis::{Analysis, Params, ThemeCount, analyse};
 use rand::SeedableRng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
@@ -31,6 +31,47 @@ fn peak_rss_mib() -> f64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// `sample` random pairs from the near-duplicate groups, to judge them by eye.
+fn print_duplicate_pairs(analysis: &Analysis, texts: &[String], sample: usize) {
+    if sample > 0 {
+        let mut rng = ChaCha8Rng::seed_from_u64(2026);
+        for _ in 0..sample.min(analysis.duplicates.len()) {
+            let group = analysis.duplicates.choose(&mut rng).expect("some groups");
+            let a = *group.choose(&mut rng).expect("groups have members");
+            let b = group
+                .iter()
+                .copied()
+                .find(|&x| x != a)
+                .expect("groups have two members");
+            println!("--- pair\n  A: {}\n  B: {}", texts[a], texts[b]);
+        }
+    }
+}
+
+/// scikit-learn on the same data and theme count (`--baseline`), from
+/// `scripts/analysis_baseline.py`.
+fn run_baseline(data: &std::path::Path, themes: ThemeCount, found: usize) {
+    {
+        let python = std::env::var("ECOUTE_BASELINE_PYTHON").unwrap_or_else(|_| {
+            format!(
+                "{}/.cache/ecoute/venv/bin/python",
+                std::env::var("HOME").unwrap_or_default()
+            )
+        });
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/analysis_baseline.py");
+        let k = match themes {
+            ThemeCount::Fixed(k) => k,
+            ThemeCount::Auto => found,
+        };
+        let status = Command::new(&python).arg(&script).arg(data).arg(k.to_string()).status();
+        match status {
+            Ok(s) if s.success() => {}
+            Ok(s) => eprintln!("baseline failed: {s}"),
+            Err(e) => eprintln!("cannot run {python}: {e} (see the script's header for the setup)"),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -111,41 +152,9 @@ fn main() -> ExitCode {
         "near-duplicates: {} groups, {in_groups} texts",
         analysis.duplicates.len()
     );
-    if sample > 0 {
-        let mut rng = ChaCha8Rng::seed_from_u64(2026);
-        for _ in 0..sample.min(analysis.duplicates.len()) {
-            let group = analysis.duplicates.choose(&mut rng).expect("some groups");
-            let a = *group.choose(&mut rng).expect("groups have members");
-            let b = group
-                .iter()
-                .copied()
-                .find(|&x| x != a)
-                .expect("groups have two members");
-            println!("--- pair\n  A: {}\n  B: {}", rows.texts[a], rows.texts[b]);
-        }
-    }
+    print_duplicate_pairs(&analysis, &rows.texts, sample);
     if baseline {
-        let python = std::env::var("ECOUTE_BASELINE_PYTHON").unwrap_or_else(|_| {
-            format!(
-                "{}/.cache/ecoute/venv/bin/python",
-                std::env::var("HOME").unwrap_or_default()
-            )
-        });
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/analysis_baseline.py");
-        let k = match themes {
-            ThemeCount::Fixed(k) => k,
-            ThemeCount::Auto => analysis.themes.len(),
-        };
-        let status = Command::new(&python)
-            .arg(&script)
-            .arg(&data)
-            .arg(k.to_string())
-            .status();
-        match status {
-            Ok(s) if s.success() => {}
-            Ok(s) => eprintln!("baseline failed: {s}"),
-            Err(e) => eprintln!("cannot run {python}: {e} (see the script's header for the setup)"),
-        }
+        run_baseline(&data, themes, analysis.themes.len());
     }
     ExitCode::SUCCESS
 }

@@ -23,7 +23,7 @@ use std::time::Instant;
 use clap::Parser;
 use ecoute::workshops::selection::legacy::legacy_type_frequencies;
 use ecoute::workshops::selection::stats::{Spread, spread};
-use ecoute::workshops::selection::{Bounds, Instance, LeximinOptions, Method, Types, draw, leximin};
+use ecoute::workshops::selection::{Bounds, Fair, Instance, LeximinOptions, Method, Types, draw, leximin};
 use rand::seq::index::sample;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -148,56 +148,14 @@ fn line(name: &str, s: &Spread, uniform: f64) {
     );
 }
 
-fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    if args.sweep {
-        return sweep(args.budget);
-    }
-    let instance = synthetic_pool(args.volunteers, args.seats, args.seed);
-    let types = Types::group(&instance);
-    let uniform = f64::from(args.seats) / args.volunteers as f64;
-    println!(
-        "pool: {} volunteers, {} criteria, {} distinct profiles; panel of {}; k/n = {uniform:.5}",
-        args.volunteers,
-        instance.values.len(),
-        types.len(),
-        args.seats
-    );
-
-    let started = Instant::now();
-    let options = LeximinOptions {
-        time_budget: std::time::Duration::from_secs_f64(args.budget),
-        ..LeximinOptions::default()
-    };
-    let fair = leximin(&instance, &options).map_err(|e| anyhow::anyhow!("{e}: {e:?}"))?;
-    let elapsed = started.elapsed();
-    println!(
-        "LEXIMIN: {:.2} s via {:?}, {} levels{}, {} panels in the portfolio",
-        elapsed.as_secs_f64(),
-        fair.via,
-        fair.levels,
-        if fair.complete {
-            ""
-        } else {
-            " (time budget reached: later levels are lower bounds)"
-        },
-        fair.panels.len()
-    );
-    let mut broken = 0;
-    for s in 0..1_000 {
-        if !instance.satisfied_by(&draw(&fair, s).panel) {
-            broken += 1;
-        }
-    }
-    println!("LEXIMIN draws breaking a quota: {broken} of 1000");
-
-    // The paper's column generation alone, same budget: what the fast path replaced.
+/// The paper's column generation alone, same budget: what the fast path replaced.
+fn column_generation_alone(instance: &Instance, options: &LeximinOptions) -> anyhow::Result<Fair> {
     let started = Instant::now();
     let columns = leximin(
-        &instance,
+        instance,
         &LeximinOptions {
             method: Method::ColumnGeneration,
-            ..options
+            ..options.clone()
         },
     )
     .map_err(|e| anyhow::anyhow!("{e}: {e:?}"))?;
@@ -208,17 +166,15 @@ fn main() -> anyhow::Result<()> {
         if columns.complete { "" } else { " (time budget reached)" },
         columns.panels.len()
     );
+    Ok(columns)
+}
 
-    let started = Instant::now();
-    let mut rng = ChaCha8Rng::seed_from_u64(args.seed + 1);
-    let legacy_types = legacy_type_frequencies(&instance, &types, args.runs, &mut rng);
-    let legacy: Vec<f64> = types.of_volunteer.iter().map(|&t| legacy_types[t]).collect();
-    let legacy_time = started.elapsed();
-
+/// Uniform draws with no quotas: each volunteer's frequency, and how many panels break a quota.
+fn uniform_baseline(instance: &Instance, args: &Args, rng: &mut ChaCha8Rng) -> (Vec<f64>, usize) {
     let mut uniform_counts = vec![0u32; args.volunteers];
     let mut uniform_broken = 0;
     for _ in 0..args.runs {
-        let panel = sample(&mut rng, args.volunteers, args.seats as usize).into_vec();
+        let panel = sample(rng, args.volunteers, args.seats as usize).into_vec();
         if !instance.satisfied_by(&panel) {
             uniform_broken += 1;
         }
@@ -230,7 +186,16 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .map(|&c| f64::from(c) / args.runs as f64)
         .collect();
+    (uniform_freq, uniform_broken)
+}
 
+/// Uniform draws stratified by the first criterion: each volunteer's exact probability, the
+/// seats per stratum, and how many panels break a quota.
+fn stratified_baseline(
+    instance: &Instance,
+    args: &Args,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<(Vec<f64>, Vec<u32>, usize)> {
     // Stratified by the first criterion (family situation): seats per situation proportional
     // to the pool, moved into the situation's quota, then adjusted to the panel size; uniform
     // inside each stratum. Probabilities are exact (seats / stratum size).
@@ -275,13 +240,69 @@ fn main() -> anyhow::Result<()> {
     for _ in 0..args.runs {
         let mut panel = Vec::with_capacity(args.seats as usize);
         for v in 0..strata {
-            let picked = sample(&mut rng, members[v].len(), seats_of[v] as usize);
+            let picked = sample(rng, members[v].len(), seats_of[v] as usize);
             panel.extend(picked.iter().map(|i| members[v][i]));
         }
         if !instance.satisfied_by(&panel) {
             stratified_broken += 1;
         }
     }
+    Ok((stratified, seats_of, stratified_broken))
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if args.sweep {
+        return sweep(args.budget);
+    }
+    let instance = synthetic_pool(args.volunteers, args.seats, args.seed);
+    let types = Types::group(&instance);
+    let uniform = f64::from(args.seats) / args.volunteers as f64;
+    println!(
+        "pool: {} volunteers, {} criteria, {} distinct profiles; panel of {}; k/n = {uniform:.5}",
+        args.volunteers,
+        instance.values.len(),
+        types.len(),
+        args.seats
+    );
+
+    let started = Instant::now();
+    let options = LeximinOptions {
+        time_budget: std::time::Duration::from_secs_f64(args.budget),
+        ..LeximinOptions::default()
+    };
+    let fair = leximin(&instance, &options).map_err(|e| anyhow::anyhow!("{e}: {e:?}"))?;
+    let elapsed = started.elapsed();
+    println!(
+        "LEXIMIN: {:.2} s via {:?}, {} levels{}, {} panels in the portfolio",
+        elapsed.as_secs_f64(),
+        fair.via,
+        fair.levels,
+        if fair.complete {
+            ""
+        } else {
+            " (time budget reached: later levels are lower bounds)"
+        },
+        fair.panels.len()
+    );
+    let mut broken = 0;
+    for s in 0..1_000 {
+        if !instance.satisfied_by(&draw(&fair, s).panel) {
+            broken += 1;
+        }
+    }
+    println!("LEXIMIN draws breaking a quota: {broken} of 1000");
+
+    let columns = column_generation_alone(&instance, &options)?;
+
+    let started = Instant::now();
+    let mut rng = ChaCha8Rng::seed_from_u64(args.seed + 1);
+    let legacy_types = legacy_type_frequencies(&instance, &types, args.runs, &mut rng);
+    let legacy: Vec<f64> = types.of_volunteer.iter().map(|&t| legacy_types[t]).collect();
+    let legacy_time = started.elapsed();
+
+    let (uniform_freq, uniform_broken) = uniform_baseline(&instance, &args, &mut rng);
+    let (stratified, seats_of, stratified_broken) = stratified_baseline(&instance, &args, &mut rng)?;
 
     println!();
     let name = if fair.complete {

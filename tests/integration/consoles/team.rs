@@ -14,7 +14,7 @@ async fn audit_count(owner: &sqlx::PgPool, action: &str) -> i64 {
 }
 
 #[tokio::test]
-async fn an_operator_changes_a_role_removes_a_member_and_manages_invitations() {
+async fn an_operator_changes_a_role_and_removes_a_member_once_and_not_oneself() {
     let app = TestApp::spawn().await;
     let owner = app.test_db.owner().await;
     let gironde = tenant_id(&owner, "gironde").await;
@@ -78,7 +78,15 @@ async fn an_operator_changes_a_role_removes_a_member_and_manages_invitations() {
             .unwrap();
     assert_eq!(sessions, 0);
     assert_eq!(modo.get("/admin").await.0, 303, "sent to the sign-in page");
+}
 
+#[tokio::test]
+async fn an_invitation_is_sent_again_with_a_new_link_then_withdrawn_once() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let password = make_operator(&owner, "chef@caf33.caf.fr", false, Some(("gironde", "local_operator"))).await;
+    let mut chef = signed_in(&app, GIRONDE, "chef@caf33.caf.fr", &password).await;
+    let csrf = chef.csrf("/admin/equipe").await;
     // An invitation sent again gets a new link (the old one ends); then withdrawn.
     let (status, _, _) = chef
         .post_form(

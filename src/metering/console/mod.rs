@@ -28,21 +28,25 @@ use crate::web::console::render_console;
 use crate::web::page::Page;
 use crate::web::table::Table;
 
+mod space;
+
+pub use space::*;
+
 #[derive(Debug, Deserialize)]
 pub struct MonthQuery {
-    mois: Option<String>,
-    fait: Option<String>,
+    pub(super) mois: Option<String>,
+    pub(super) fait: Option<String>,
 }
 
 /// The month asked for (`?mois=YYYY-MM`), this month by default; anything else is a bad request.
-fn month(query: &MonthQuery) -> Result<NaiveDate, PageError> {
+pub(super) fn month(query: &MonthQuery) -> Result<NaiveDate, PageError> {
     match query.mois.as_deref().filter(|m| !m.is_empty()) {
         None => Ok(metering::current_month()),
         Some(text) => metering::parse_month(text).ok_or(PageError::BadRequest),
     }
 }
 
-fn national_only(page: &Page, operator: &Operator, action: Action) -> Result<(), PageError> {
+pub(super) fn national_only(page: &Page, operator: &Operator, action: Action) -> Result<(), PageError> {
     if page.tenant.kind != TenantKind::National {
         return Err(PageError::NotFound);
     }
@@ -50,7 +54,7 @@ fn national_only(page: &Page, operator: &Operator, action: Action) -> Result<(),
 }
 
 /// Every space's limits, keyed by space.
-async fn all_limits(tx: &mut TenantTx) -> Result<HashMap<Uuid, BTreeMap<String, i64>>, sqlx::Error> {
+pub(super) async fn all_limits(tx: &mut TenantTx) -> Result<HashMap<Uuid, BTreeMap<String, i64>>, sqlx::Error> {
     let rows: Vec<(Uuid, sqlx::types::Json<BTreeMap<String, i64>>)> = sqlx::query_as("SELECT id, quotas FROM tenants")
         .fetch_all(&mut **tx)
         .await?;
@@ -59,18 +63,18 @@ async fn all_limits(tx: &mut TenantTx) -> Result<HashMap<Uuid, BTreeMap<String, 
 
 /// One row of the per-Caf table.
 #[derive(Serialize)]
-struct Row {
+pub(super) struct Row {
     #[serde(flatten)]
-    space: SpaceUsage,
+    pub(super) space: SpaceUsage,
     /// The space's files, in the unit people read ("1,2 Mo", "512 Ko").
-    stored: String,
-    emails: Quota,
-    storage: Quota,
-    alert: bool,
+    pub(super) stored: String,
+    pub(super) emails: Quota,
+    pub(super) storage: Quota,
+    pub(super) alert: bool,
 }
 
 /// Bytes in the unit people read, in the page's language ("1,2 Mo"; "1.2 MB").
-fn size(page: &Page, bytes: i64) -> String {
+pub(super) fn size(page: &Page, bytes: i64) -> String {
     let french = crate::error::human_size(bytes.max(0) as usize);
     if page.lang.code() == "en" {
         french.replace(" Mo", " MB").replace(" Ko", " KB").replace(',', ".")
@@ -79,7 +83,7 @@ fn size(page: &Page, bytes: i64) -> String {
     }
 }
 
-fn rows(page: &Page, spaces: Vec<SpaceUsage>, limits: &HashMap<Uuid, BTreeMap<String, i64>>) -> Vec<Row> {
+pub(super) fn rows(page: &Page, spaces: Vec<SpaceUsage>, limits: &HashMap<Uuid, BTreeMap<String, i64>>) -> Vec<Row> {
     spaces
         .into_iter()
         .map(|space| {
@@ -102,7 +106,7 @@ fn rows(page: &Page, spaces: Vec<SpaceUsage>, limits: &HashMap<Uuid, BTreeMap<St
 }
 
 /// The day-by-day chart of contributions, its text alternative and its data.
-fn contributions_chart(page: &Page, days: &[DayUsage], month: NaiveDate) -> String {
+pub(super) fn contributions_chart(page: &Page, days: &[DayUsage], month: NaiveDate) -> String {
     let total: i64 = days.iter().map(|d| d.contributions).sum();
     let busiest = days.iter().max_by_key(|d| d.contributions);
     let title = format!("{} — {}", page.text("metering.chart_title"), month.format("%m/%Y"));
@@ -259,182 +263,6 @@ pub fn billing_table(month: NaiveDate, spaces: &[SpaceUsage], limits: &HashMap<U
         headers: headers.iter().map(|h| h.to_string()).collect(),
         rows,
     }
-}
-
-/// The space a national admin looks at, by slug.
-async fn space_by_slug(tx: &mut TenantTx, slug: &str) -> Result<(TenantId, String), PageError> {
-    sqlx::query_as("SELECT id, name FROM tenants WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or(PageError::NotFound)
-}
-
-#[derive(Serialize)]
-struct SpaceView {
-    slug: String,
-    name: String,
-    month: String,
-    quotas: metering::Quotas,
-    form: QuotaForm,
-    errors: Vec<String>,
-    chart: String,
-    days: Vec<DayUsage>,
-    usage: metering::Usage,
-    notice: Option<String>,
-}
-
-/// The quota form as typed: empty means no limit.
-#[derive(Debug, Default, Clone, Deserialize, Serialize)]
-pub struct QuotaForm {
-    #[serde(default)]
-    emails_per_month: String,
-    #[serde(default)]
-    active_campaigns: String,
-    #[serde(default)]
-    storage_mb: String,
-}
-
-impl QuotaForm {
-    fn from_limits(limits: &BTreeMap<String, i64>) -> QuotaForm {
-        let get = |k: &str| limits.get(k).map(|v| v.to_string()).unwrap_or_default();
-        QuotaForm {
-            emails_per_month: get("emails_per_month"),
-            active_campaigns: get("active_campaigns"),
-            storage_mb: get("storage_mb"),
-        }
-    }
-
-    /// The limits, or the keys of the fields that are not whole numbers ≥ 0.
-    fn parse(&self) -> Result<BTreeMap<String, i64>, Vec<&'static str>> {
-        let mut limits = BTreeMap::new();
-        let mut wrong = Vec::new();
-        for (key, text) in [
-            ("emails_per_month", &self.emails_per_month),
-            ("active_campaigns", &self.active_campaigns),
-            ("storage_mb", &self.storage_mb),
-        ] {
-            let text = text.trim().replace([' ', '\u{202f}', '\u{a0}'], "");
-            if text.is_empty() {
-                continue;
-            }
-            match text.parse::<i64>() {
-                Ok(n) if (0..=1_000_000_000).contains(&n) => {
-                    limits.insert(key.to_owned(), n);
-                }
-                _ => wrong.push(key),
-            }
-        }
-        if wrong.is_empty() { Ok(limits) } else { Err(wrong) }
-    }
-}
-
-async fn space_view(
-    state: &Ground,
-    page: &Page,
-    slug: &str,
-    month: NaiveDate,
-    form: Option<QuotaForm>,
-    errors: Vec<String>,
-    notice: Option<String>,
-) -> Result<SpaceView, PageError> {
-    let mut tx = state.db.begin(&page.tenant).await?;
-    let (id, name) = space_by_slug(&mut tx, slug).await?;
-    tx.commit().await?;
-    // The space's own figures are read in its own context, as its console reads them.
-    let mut tx = state.db.begin_in(id).await?;
-    let quotas = quotas::for_space(&mut tx).await?;
-    let limits = quotas::limits(&mut tx, id.uuid()).await?;
-    let usage = metering::usage::for_space(&mut tx, month).await?;
-    let days = metering::usage::daily(&mut tx, Some(id.uuid()), month).await?;
-    tx.commit().await?;
-    Ok(SpaceView {
-        slug: slug.to_owned(),
-        name,
-        month: month.format("%Y-%m").to_string(),
-        quotas,
-        form: form.unwrap_or_else(|| QuotaForm::from_limits(&limits)),
-        errors,
-        chart: contributions_chart(page, &days, month),
-        days,
-        usage,
-        notice,
-    })
-}
-
-/// `GET /admin/compteurs/{slug}`: one space's usage and quotas, with the quota form.
-pub async fn space(
-    State(state): State<Ground>,
-    page: Page,
-    operator: SignedInOperator,
-    Path(slug): Path<String>,
-    Query(query): Query<MonthQuery>,
-) -> Result<Response, PageError> {
-    national_only(&page, &operator, Action::ViewMetering)?;
-    let month = month(&query)?;
-    let notice = query.fait.as_deref().map(|_| page.text("metering.quotas_saved"));
-    let view = space_view(&state, &page, &slug, month, None, Vec::new(), notice).await?;
-    render_console(
-        &page,
-        &operator,
-        "console_metering_space.html",
-        "/admin/compteurs",
-        view,
-        StatusCode::OK,
-    )
-}
-
-/// `POST /admin/compteurs/{slug}`: sets the space's quotas (national admins).
-pub async fn set_quotas(
-    State(state): State<Ground>,
-    page: Page,
-    operator: SignedInOperator,
-    Path(slug): Path<String>,
-    crate::web::csrf::CsrfForm(form): crate::web::csrf::CsrfForm<QuotaForm>,
-) -> Result<Response, PageError> {
-    national_only(&page, &operator, Action::ManageModules)?;
-    let limits = match form.parse() {
-        Ok(limits) => limits,
-        Err(wrong) => {
-            let errors = wrong
-                .iter()
-                .map(|key| {
-                    format!(
-                        "{} : {}",
-                        page.text(&format!("metering.quota.{key}")),
-                        page.text("metering.quota_invalid")
-                    )
-                })
-                .collect();
-            let month = metering::current_month();
-            let view = space_view(&state, &page, &slug, month, Some(form), errors, None).await?;
-            return render_console(
-                &page,
-                &operator,
-                "console_metering_space.html",
-                "/admin/compteurs",
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
-        }
-    };
-    let mut tx = state.db.begin(&page.tenant).await?;
-    let (id, _) = space_by_slug(&mut tx, &slug).await?;
-    sqlx::query("SELECT console_set_quotas($1, $2)")
-        .bind(id)
-        .bind(sqlx::types::Json(&limits))
-        .execute(&mut *tx)
-        .await?;
-    crate::audit::record(
-        &mut tx,
-        &operator.0,
-        "module.quotas",
-        &slug,
-        serde_json::json!({ "quotas": limits }),
-    )
-    .await?;
-    tx.commit().await?;
-    crate::web::pages::see_other(&format!("/admin/compteurs/{slug}?fait=quotas"))
 }
 
 /// This console's routes, merged into the domain's.

@@ -16,6 +16,12 @@ use crate::mail::{Attachment, MailContent, MailKind, queue_to};
 use crate::tenancy::TenantTx;
 use crate::tokens::{hash_token, new_token};
 
+mod changes;
+mod reminders;
+
+pub use changes::*;
+pub use reminders::*;
+
 /// What the link leads to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Answer {
@@ -58,7 +64,7 @@ pub async fn send_invitations(tx: &mut TenantTx, draw: Uuid, origin: &str, days:
     Ok(pending.len())
 }
 
-async fn invite(
+pub(super) async fn invite(
     tx: &mut TenantTx,
     draw: Uuid,
     application: Uuid,
@@ -94,146 +100,6 @@ async fn invite(
     };
     queue_to(tx, email, &content).await?;
     Ok(())
-}
-
-/// Tells people whose session an operator changed where to go now, with a calendar file that
-/// adds the new session and cancels the old one. `moves`: (application, previous session).
-/// Only people already invited or confirmed are told (the others hear it with their invitation).
-pub async fn send_session_changes(tx: &mut TenantTx, draw: Uuid, moves: &[(Uuid, Uuid)]) -> Result<usize, sqlx::Error> {
-    let mut sent = 0;
-    for (application, previous) in moves {
-        let row = sqlx::query!(
-            r#"SELECT a.email, w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at,
-                    to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS "local_start!"
-               FROM workshop_selections s
-               JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
-               JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
-              WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3
-                AND s.status IN ('invited', 'confirmed')"#,
-            tx.tenant_id(),
-            draw,
-            application,
-        )
-        .fetch_optional(&mut **tx)
-        .await?;
-        let Some(row) = row else { continue };
-        let old = sqlx::query_as!(
-            SessionRow,
-            "SELECT w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at
-               FROM workshop_sessions w WHERE w.tenant_id = $1 AND w.id = $2",
-            tx.tenant_id(),
-            previous,
-        )
-        .fetch_optional(&mut **tx)
-        .await?;
-        let new = SessionRow {
-            id: row.id,
-            title: row.title.clone(),
-            caf_name: row.caf_name,
-            place: row.place.clone(),
-            address: row.address.clone(),
-            accessibility: row.accessibility,
-            starts_at: row.starts_at,
-            ends_at: row.ends_at,
-        };
-        let calendar = match &old {
-            Some(old) => moved_calendar(&new, old, *application),
-            None => new.calendar(*application),
-        };
-        let email = row.email;
-        let text = format!(
-            "Bonjour,\n\nLa Caf a changé la séance de l’atelier à laquelle vous êtes inscrit ou inscrite. \
-             Votre nouvelle séance : « {} », le {}, {}, {}.\n\nLe fichier joint met votre agenda à jour. \
-             Si vous ne pouvez pas venir à cette date, merci de prévenir la Caf.",
-            row.title, row.local_start, row.place, row.address,
-        );
-        let content = MailContent {
-            kind: MailKind::Workshop,
-            subject: "Votre atelier de la Caf change de séance",
-            text: &text,
-            campaign: None,
-            attachment: Some(&calendar),
-        };
-        queue_to(tx, &email, &content).await?;
-        sent += 1;
-    }
-    Ok(sent)
-}
-
-/// A session as a calendar file shows it.
-#[derive(sqlx::FromRow)]
-struct SessionRow {
-    id: Uuid,
-    title: String,
-    caf_name: String,
-    place: String,
-    address: String,
-    accessibility: String,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-}
-
-impl SessionRow {
-    /// The session's summary, location and description for a calendar.
-    fn texts(&self) -> (String, String, String) {
-        let location = format!("{}, {}", self.place, self.address);
-        let mut description = format!("Atelier organisé par la {}.", self.caf_name);
-        if !self.accessibility.trim().is_empty() {
-            description.push_str(&format!("\nAccessibilité : {}", self.accessibility.trim()));
-        }
-        (self.title.clone(), location, description)
-    }
-
-    /// The session's event for one person.
-    fn event<'a>(
-        &self,
-        application: Uuid,
-        stamp: DateTime<Utc>,
-        (summary, location, description): &'a (String, String, String),
-    ) -> super::calendar::Event<'a> {
-        super::calendar::Event {
-            application,
-            session: self.id,
-            starts_at: self.starts_at,
-            ends_at: self.ends_at,
-            stamp,
-            summary,
-            location,
-            description,
-        }
-    }
-
-    /// The `.ics` of this session for one person.
-    fn calendar(&self, application: Uuid) -> Attachment {
-        self.event(application, Utc::now(), &self.texts()).attachment()
-    }
-}
-
-/// The calendar file for a move from `old` to `new`.
-fn moved_calendar(new: &SessionRow, old: &SessionRow, application: Uuid) -> Attachment {
-    let stamp = Utc::now();
-    let (new_texts, old_texts) = (new.texts(), old.texts());
-    super::calendar::moved(
-        &new.event(application, stamp, &new_texts),
-        &old.event(application, stamp, &old_texts),
-    )
-}
-
-/// The `.ics` of the person's session, when one is assigned.
-async fn session_calendar(tx: &mut TenantTx, draw: Uuid, application: Uuid) -> Result<Option<Attachment>, sqlx::Error> {
-    let row = sqlx::query_as!(
-        SessionRow,
-        "SELECT w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at
-           FROM workshop_selections s
-           JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
-          WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3",
-        tx.tenant_id(),
-        draw,
-        application,
-    )
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(row.map(|r| r.calendar(application)))
 }
 
 /// Answers an invitation by its link's token.
@@ -330,7 +196,12 @@ pub(crate) async fn lock_draw(tx: &mut TenantTx, draw: Uuid) -> Result<(), sqlx:
     Ok(())
 }
 
-async fn set_status(tx: &mut TenantTx, draw: Uuid, application: Uuid, status: &str) -> Result<(), sqlx::Error> {
+pub(super) async fn set_status(
+    tx: &mut TenantTx,
+    draw: Uuid,
+    application: Uuid,
+    status: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE workshop_selections SET status = $4, answered_at = now()
           WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
@@ -347,7 +218,7 @@ async fn set_status(tx: &mut TenantTx, draw: Uuid, application: Uuid, status: &s
 /// Gives `leaving`'s seat to the first person on the waitlist who keeps every quota, invites
 /// them (same deadline length as a fresh invitation: 7 days), with `leaving`'s session when
 /// they named it as possible. Call with the draw locked.
-async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> Result<bool, sqlx::Error> {
+pub(super) async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> Result<bool, sqlx::Error> {
     let head = sqlx::query!(
         "SELECT d.seats, d.quotas, r.criteria FROM workshop_draws d
            JOIN workshop_recruitments r ON r.tenant_id = d.tenant_id AND r.id = d.recruitment_id
@@ -426,82 +297,4 @@ async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> 
     .await?;
     invite(tx, draw, application, &email, origin, Utc::now() + Duration::days(7)).await?;
     Ok(true)
-}
-
-/// Queues the reminders due by `now` to confirmed people with a session: 7 days before, and
-/// 1 day before (a person confirmed less than a day before gets only the last one). Each is
-/// sent once; returns how many were queued.
-pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
-    let due = sqlx::query!(
-        r#"SELECT s.draw_id, s.application_id, a.email, w.id, w.title, w.caf_name, w.place, w.address,
-                w.accessibility, w.starts_at, w.ends_at,
-                to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS "local_start!"
-           FROM workshop_selections s
-           JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
-           JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
-          WHERE s.tenant_id = $1 AND s.status = 'confirmed' AND w.starts_at > $2
-            AND ((s.reminded_1_at IS NULL AND w.starts_at <= $2 + interval '1 day')
-              OR (s.reminded_7_at IS NULL AND s.reminded_1_at IS NULL AND w.starts_at <= $2 + interval '7 days'))
-          FOR UPDATE OF s"#,
-        tx.tenant_id(),
-        now,
-    )
-    .fetch_all(&mut **tx)
-    .await?;
-    let count = due.len();
-    for r in due {
-        let last = r.starts_at <= now + Duration::days(1);
-        let text = format!(
-            "Bonjour,\n\nNous vous rappelons l’atelier « {} » auquel vous avez confirmé votre participation : \
-             le {}, {}, {}.\n\nSi vous ne pouvez plus venir, merci de prévenir la Caf.",
-            r.title, r.local_start, r.place, r.address,
-        );
-        let subject = if last {
-            "Rappel : votre atelier a lieu demain"
-        } else {
-            "Rappel : votre atelier dans une semaine"
-        };
-        let session = SessionRow {
-            id: r.id,
-            title: r.title,
-            caf_name: r.caf_name,
-            place: r.place,
-            address: r.address,
-            accessibility: r.accessibility,
-            starts_at: r.starts_at,
-            ends_at: r.ends_at,
-        };
-        let calendar = session.calendar(r.application_id);
-        let content = MailContent {
-            kind: MailKind::Workshop,
-            subject,
-            text: &text,
-            campaign: None,
-            attachment: Some(&calendar),
-        };
-        queue_to(tx, &r.email, &content).await?;
-        // One statement per column, each checked at compile time.
-        if last {
-            sqlx::query!(
-                "UPDATE workshop_selections SET reminded_1_at = $4 WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
-                tx.tenant_id(),
-                r.draw_id,
-                r.application_id,
-                now,
-            )
-            .execute(&mut **tx)
-            .await?;
-        } else {
-            sqlx::query!(
-                "UPDATE workshop_selections SET reminded_7_at = $4 WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
-                tx.tenant_id(),
-                r.draw_id,
-                r.application_id,
-                now,
-            )
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
-    Ok(count)
 }

@@ -1,0 +1,136 @@
+//! Comments on an idea and reports of an idea or a comment: written with a submission key (a
+//! double submission stores one row), listed as the idea page shows them.
+
+use super::*;
+
+/// Why a comment could not be added.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CommentProblem {
+    /// The parent is not a top-level comment of this idea (only one level of replies).
+    BadParent,
+}
+
+pub async fn insert_comment(
+    tx: &mut TenantTx,
+    idea: &IdeaView,
+    parent: Option<Uuid>,
+    account: Uuid,
+    body: &str,
+    submission_key: Uuid,
+) -> Result<Result<Inserted, CommentProblem>, sqlx::Error> {
+    if let Some(parent) = parent {
+        let ok: bool = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM idea_comments WHERE tenant_id = $1 AND id = $2 AND idea_id = $3 AND parent_id IS NULL) AS "exists!""#,
+            idea.tenant_id,
+            parent,
+            idea.id,
+        )
+        .fetch_one(&mut **tx)
+        .await?;
+        if !ok {
+            return Ok(Err(CommentProblem::BadParent));
+        }
+    }
+    let inserted: Option<Uuid> = sqlx::query_scalar!(
+        "INSERT INTO idea_comments (tenant_id, idea_id, parent_id, origin_tenant_id, account_id, body, submission_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (tenant_id, submission_key) DO NOTHING RETURNING id",
+        idea.tenant_id,
+        idea.id,
+        parent,
+        tx.tenant_id(),
+        account,
+        body,
+        submission_key,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(Ok(match inserted {
+        Some(id) => Inserted::New(id),
+        None => Inserted::Duplicate(
+            sqlx::query_scalar!(
+                "SELECT id FROM idea_comments WHERE tenant_id = $1 AND submission_key = $2",
+                idea.tenant_id,
+                submission_key,
+            )
+            .fetch_one(&mut **tx)
+            .await?,
+        ),
+    }))
+}
+
+/// Comments of an idea, threaded (one level), oldest first; hidden ones without their text,
+/// pending ones left out. One query.
+pub async fn list_comments(tx: &mut TenantTx, idea: &IdeaView) -> Result<Vec<CommentView>, sqlx::Error> {
+    // A hidden idea's discussion goes with it (the page shows none; the API neither).
+    if idea.status == "hidden" {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.parent_id, c.body, c.status, c.created_at, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS "author!"
+           FROM idea_comments c
+          WHERE c.tenant_id = $1 AND c.idea_id = $2 AND c.status <> 'pending'
+          ORDER BY c.created_at, c.id"#,
+        idea.tenant_id,
+        idea.id,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut top: Vec<CommentView> = Vec::new();
+    let mut replies: Vec<CommentView> = Vec::new();
+    for r in rows {
+        // A hidden comment keeps its place in the thread (its replies hang on it), not its words.
+        let shown = crate::moderation::text_is_shown(&r.status, false);
+        let text = |words: String| if shown { words } else { String::new() };
+        let comment = CommentView {
+            id: r.id,
+            parent_id: r.parent_id,
+            body: text(r.body),
+            author: text(r.author),
+            status: r.status,
+            created_at: r.created_at,
+            replies: Vec::new(),
+        };
+        if comment.parent_id.is_some() {
+            replies.push(comment)
+        } else {
+            top.push(comment)
+        }
+    }
+    for reply in replies {
+        if let Some(parent) = top.iter_mut().find(|c| Some(c.id) == reply.parent_id) {
+            parent.replies.push(reply);
+        }
+    }
+    Ok(top)
+}
+
+/// Records a report (once per person and content). `false` if this person already reported it.
+/// A `comment` that is not a comment of `idea` is refused by the database (a foreign key
+/// violation, which the handlers answer with 404).
+pub async fn report(
+    tx: &mut TenantTx,
+    idea: &IdeaView,
+    comment: Option<Uuid>,
+    account: Uuid,
+    reason: &str,
+) -> Result<bool, sqlx::Error> {
+    let (kind, target) = match comment {
+        Some(c) => ("comment", c),
+        None => ("idea", idea.id),
+    };
+    let result = sqlx::query!(
+        "INSERT INTO content_reports (tenant_id, target_kind, target_id, idea_id, origin_tenant_id, account_id, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        idea.tenant_id,
+        kind,
+        target,
+        idea.id,
+        tx.tenant_id(),
+        account,
+        reason,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

@@ -1,0 +1,148 @@
+//! A session moved or changed after people were invited: each is told by mail what changed,
+//! with its calendar entry updated (same UID, next SEQUENCE).
+
+use super::*;
+
+/// Tells people whose session an operator changed where to go now, with a calendar file that
+/// adds the new session and cancels the old one. `moves`: (application, previous session).
+/// Only people already invited or confirmed are told (the others hear it with their invitation).
+pub async fn send_session_changes(tx: &mut TenantTx, draw: Uuid, moves: &[(Uuid, Uuid)]) -> Result<usize, sqlx::Error> {
+    let mut sent = 0;
+    for (application, previous) in moves {
+        let row = sqlx::query!(
+            r#"SELECT a.email, w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at,
+                    to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS "local_start!"
+               FROM workshop_selections s
+               JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
+               JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
+              WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3
+                AND s.status IN ('invited', 'confirmed')"#,
+            tx.tenant_id(),
+            draw,
+            application,
+        )
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(row) = row else { continue };
+        let old = sqlx::query_as!(
+            SessionRow,
+            "SELECT w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at
+               FROM workshop_sessions w WHERE w.tenant_id = $1 AND w.id = $2",
+            tx.tenant_id(),
+            previous,
+        )
+        .fetch_optional(&mut **tx)
+        .await?;
+        let new = SessionRow {
+            id: row.id,
+            title: row.title.clone(),
+            caf_name: row.caf_name,
+            place: row.place.clone(),
+            address: row.address.clone(),
+            accessibility: row.accessibility,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+        };
+        let calendar = match &old {
+            Some(old) => moved_calendar(&new, old, *application),
+            None => new.calendar(*application),
+        };
+        let email = row.email;
+        let text = format!(
+            "Bonjour,\n\nLa Caf a changé la séance de l’atelier à laquelle vous êtes inscrit ou inscrite. \
+             Votre nouvelle séance : « {} », le {}, {}, {}.\n\nLe fichier joint met votre agenda à jour. \
+             Si vous ne pouvez pas venir à cette date, merci de prévenir la Caf.",
+            row.title, row.local_start, row.place, row.address,
+        );
+        let content = MailContent {
+            kind: MailKind::Workshop,
+            subject: "Votre atelier de la Caf change de séance",
+            text: &text,
+            campaign: None,
+            attachment: Some(&calendar),
+        };
+        queue_to(tx, &email, &content).await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// A session as a calendar file shows it.
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionRow {
+    pub(super) id: Uuid,
+    pub(super) title: String,
+    pub(super) caf_name: String,
+    pub(super) place: String,
+    pub(super) address: String,
+    pub(super) accessibility: String,
+    pub(super) starts_at: DateTime<Utc>,
+    pub(super) ends_at: DateTime<Utc>,
+}
+
+impl SessionRow {
+    /// The session's summary, location and description for a calendar.
+    pub(super) fn texts(&self) -> (String, String, String) {
+        let location = format!("{}, {}", self.place, self.address);
+        let mut description = format!("Atelier organisé par la {}.", self.caf_name);
+        if !self.accessibility.trim().is_empty() {
+            description.push_str(&format!("\nAccessibilité : {}", self.accessibility.trim()));
+        }
+        (self.title.clone(), location, description)
+    }
+
+    /// The session's event for one person.
+    pub(super) fn event<'a>(
+        &self,
+        application: Uuid,
+        stamp: DateTime<Utc>,
+        (summary, location, description): &'a (String, String, String),
+    ) -> crate::workshops::calendar::Event<'a> {
+        crate::workshops::calendar::Event {
+            application,
+            session: self.id,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            stamp,
+            summary,
+            location,
+            description,
+        }
+    }
+
+    /// The `.ics` of this session for one person.
+    pub(super) fn calendar(&self, application: Uuid) -> Attachment {
+        self.event(application, Utc::now(), &self.texts()).attachment()
+    }
+}
+
+/// The calendar file for a move from `old` to `new`.
+pub(super) fn moved_calendar(new: &SessionRow, old: &SessionRow, application: Uuid) -> Attachment {
+    let stamp = Utc::now();
+    let (new_texts, old_texts) = (new.texts(), old.texts());
+    crate::workshops::calendar::moved(
+        &new.event(application, stamp, &new_texts),
+        &old.event(application, stamp, &old_texts),
+    )
+}
+
+/// The `.ics` of the person's session, when one is assigned.
+pub(super) async fn session_calendar(
+    tx: &mut TenantTx,
+    draw: Uuid,
+    application: Uuid,
+) -> Result<Option<Attachment>, sqlx::Error> {
+    let row = sqlx::query_as!(
+        SessionRow,
+        "SELECT w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at
+           FROM workshop_selections s
+           JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
+          WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3",
+        tx.tenant_id(),
+        draw,
+        application,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| r.calendar(application)))
+}

@@ -1,0 +1,81 @@
+//! Reminders to confirmed people: one a week before their session, one the day before.
+
+use super::*;
+
+/// Queues the reminders due by `now` to confirmed people with a session: 7 days before, and
+/// 1 day before (a person confirmed less than a day before gets only the last one). Each is
+/// sent once; returns how many were queued.
+pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
+    let due = sqlx::query!(
+        r#"SELECT s.draw_id, s.application_id, a.email, w.id, w.title, w.caf_name, w.place, w.address,
+                w.accessibility, w.starts_at, w.ends_at,
+                to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS "local_start!"
+           FROM workshop_selections s
+           JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
+           JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
+          WHERE s.tenant_id = $1 AND s.status = 'confirmed' AND w.starts_at > $2
+            AND ((s.reminded_1_at IS NULL AND w.starts_at <= $2 + interval '1 day')
+              OR (s.reminded_7_at IS NULL AND s.reminded_1_at IS NULL AND w.starts_at <= $2 + interval '7 days'))
+          FOR UPDATE OF s"#,
+        tx.tenant_id(),
+        now,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let count = due.len();
+    for r in due {
+        let last = r.starts_at <= now + Duration::days(1);
+        let text = format!(
+            "Bonjour,\n\nNous vous rappelons l’atelier « {} » auquel vous avez confirmé votre participation : \
+             le {}, {}, {}.\n\nSi vous ne pouvez plus venir, merci de prévenir la Caf.",
+            r.title, r.local_start, r.place, r.address,
+        );
+        let subject = if last {
+            "Rappel : votre atelier a lieu demain"
+        } else {
+            "Rappel : votre atelier dans une semaine"
+        };
+        let session = SessionRow {
+            id: r.id,
+            title: r.title,
+            caf_name: r.caf_name,
+            place: r.place,
+            address: r.address,
+            accessibility: r.accessibility,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+        };
+        let calendar = session.calendar(r.application_id);
+        let content = MailContent {
+            kind: MailKind::Workshop,
+            subject,
+            text: &text,
+            campaign: None,
+            attachment: Some(&calendar),
+        };
+        queue_to(tx, &r.email, &content).await?;
+        // One statement per column, each checked at compile time.
+        if last {
+            sqlx::query!(
+                "UPDATE workshop_selections SET reminded_1_at = $4 WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
+                tx.tenant_id(),
+                r.draw_id,
+                r.application_id,
+                now,
+            )
+            .execute(&mut **tx)
+            .await?;
+        } else {
+            sqlx::query!(
+                "UPDATE workshop_selections SET reminded_7_at = $4 WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
+                tx.tenant_id(),
+                r.draw_id,
+                r.application_id,
+                now,
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(count)
+}
