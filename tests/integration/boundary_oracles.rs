@@ -93,6 +93,10 @@ enum Kind {
     Question,
     Asset,
     Mail,
+    /// An operator holding a role in the space (the team page's members).
+    Member,
+    /// A pending operator invitation of the space.
+    Invitation,
     TenantSlug,
     /// Not a row of a space (a file name, a language, a key in a document, a secret token):
     /// given one fixed value.
@@ -107,6 +111,8 @@ fn classify(path: &str, param: &str) -> Kind {
         ("id", p) if p.starts_with("/admin/campagnes/") => Kind::CampaignId,
         ("id", p) if p.starts_with("/espace/") => Kind::Asset,
         ("id", p) if p.starts_with("/admin/courriels/") => Kind::Mail,
+        ("id", p) if p.starts_with("/admin/equipe/membres/") => Kind::Member,
+        ("id", p) if p.starts_with("/admin/equipe/invitations/") => Kind::Invitation,
         ("question", p) if p.starts_with("/admin/campagnes/{id}/questions/") => Kind::Question,
         ("file", _) => Kind::Fixed("contributions.csv"),
         ("code", _) => Kind::Fixed("en"),
@@ -163,16 +169,26 @@ async fn campaign_rows(owner: &sqlx::PgPool, tenant: Uuid, scope: &str, publishe
     (campaign, slug, question, idea)
 }
 
-/// A logo and a mail of `tenant`; returns (asset, mail).
-async fn space_rows(owner: &sqlx::PgPool, tenant: Uuid) -> (Uuid, Uuid) {
-    let (asset, mail) = (Uuid::new_v4(), Uuid::new_v4());
+/// A logo, a mail, a member of the team and a pending invitation of `tenant`; returns
+/// (asset, mail, member, invitation).
+async fn space_rows(owner: &sqlx::PgPool, tenant: Uuid) -> (Uuid, Uuid, Uuid, Uuid) {
+    let (asset, mail, member, invitation) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    sqlx::query("INSERT INTO operators (id, email, name) VALUES ($1, $2, 'Membre')")
+        .bind(member)
+        .bind(format!("membre-{}@exemple.fr", member.simple()))
+        .execute(owner)
+        .await
+        .unwrap();
     as_owner(owner, tenant, format!(
         "INSERT INTO space_assets (tenant_id, id, content_type, bytes) VALUES ('{tenant}', '{asset}', 'image/png', '\\x89504e47');
          INSERT INTO mail_outbox (tenant_id, id, to_address, subject, text_body, status)
-         VALUES ('{tenant}', '{mail}', 'x@exemple.fr', 'Objet', 'Texte', 'failed');"
+         VALUES ('{tenant}', '{mail}', 'x@exemple.fr', 'Objet', 'Texte', 'failed');
+         INSERT INTO operator_roles (tenant_id, operator_id, role) VALUES ('{tenant}', '{member}', 'analyst');
+         INSERT INTO operator_invitations (tenant_id, id, email, role, token_hash, expires_at)
+         VALUES ('{tenant}', '{invitation}', 'invitee-{invitation}@exemple.fr', 'analyst', gen_random_bytes(32), now() + interval '7 days');"
     ))
     .await;
-    (asset, mail)
+    (asset, mail, member, invitation)
 }
 
 pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
@@ -184,8 +200,8 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
     let (a_campaign, a_slug, a_question, a_idea) = campaign_rows(owner, a, "local", true).await;
     let (b_campaign, b_slug, b_question, b_idea) = campaign_rows(owner, b, "local", true).await;
     let (n_campaign, n_slug, n_question, n_idea) = campaign_rows(owner, national, "national", false).await;
-    let (a_asset, a_mail) = space_rows(owner, a).await;
-    let (b_asset, b_mail) = space_rows(owner, b).await;
+    let (a_asset, a_mail, a_member, a_invitation) = space_rows(owner, a).await;
+    let (b_asset, b_mail, b_member, b_invitation) = space_rows(owner, b).await;
     let s = |u: Uuid| u.to_string();
     Rows {
         own: vec![
@@ -195,6 +211,8 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
             (Kind::Question, s(a_question)),
             (Kind::Asset, s(a_asset)),
             (Kind::Mail, s(a_mail)),
+            (Kind::Member, s(a_member)),
+            (Kind::Invitation, s(a_invitation)),
             (Kind::TenantSlug, "gironde".into()),
         ],
         foreign: vec![
@@ -208,6 +226,8 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
             (Kind::Question, s(n_question)),
             (Kind::Asset, s(b_asset)),
             (Kind::Mail, s(b_mail)),
+            (Kind::Member, s(b_member)),
+            (Kind::Invitation, s(b_invitation)),
             (Kind::TenantSlug, "aude".into()),
         ],
     }
