@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 #[path = "support/source.rs"]
 mod source;
-use source::strip;
+use source::{project_root, strip};
 
 /// The layers, lowest first: a module may import modules of its own layer or of lower ones.
 /// A NEW top-level module goes in the lowest layer that has all it needs: a technical brick
@@ -254,7 +254,7 @@ fn check(src: &Path) -> String {
 
 #[test]
 fn top_level_modules_form_layers_without_cycles() {
-    let src = std::env::var_os("LAYOUT_SRC").map_or(Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), PathBuf::from);
+    let src = std::env::var_os("LAYOUT_SRC").map_or(project_root().join("src"), PathBuf::from);
     let report = check(&src);
     let mut message = format!("{} breaks the rules at the top of tests/layout.rs", src.display());
     for (layer, names) in LAYERS {

@@ -1,6 +1,16 @@
 //! Reading Rust sources without a compiler, for the tests that check the code's shape
 //! (`tests/layout.rs`, `tests/sizes.rs`).
 
+use std::path::PathBuf;
+
+/// The checkout under test: `CARGO_MANIFEST_DIR` as `cargo test` sets it when it runs the test,
+/// not as it was when the test was compiled. A target folder shared between clones (CI's) can
+/// reuse a test binary built in another clone, whose compile-time path would then be walked
+/// instead (or, gone, walked as empty).
+pub fn project_root() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+}
+
 /// The code with its comments, string and char literals blanked out (newlines kept).
 pub fn strip(src: &str) -> String {
     let b = src.as_bytes();

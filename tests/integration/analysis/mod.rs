@@ -28,7 +28,7 @@ pub(crate) fn answers() -> Vec<(String, String)> {
     let relative = "grand-debat/answers.csv";
     let candidates: Vec<PathBuf> = [
         std::env::var_os("ECOUTE_SHARED_DATA").map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data")),
+        Some(crate::helpers::project_dir().join("../shared/data")),
         Some(PathBuf::from("/work/shared/data")),
     ]
     .into_iter()

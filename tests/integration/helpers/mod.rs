@@ -19,8 +19,10 @@ pub use database::TestDb;
 
 pub const APP_ROLE: &str = "ecoute_app";
 
+/// The checkout under test, as `cargo test` says when it runs the tests (a test binary reused
+/// from another clone sharing the target folder keeps its compile-time path).
 pub fn project_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
 }
 
 pub fn tenants_dir() -> PathBuf {

@@ -15,6 +15,10 @@ use crate::browser::Body;
 use crate::consoles::{make_operator, signed_in};
 use crate::helpers::{TestApp, as_owner, project_dir, session_for, tenant_id};
 
+mod rows;
+
+pub(crate) use rows::*;
+
 /// One `.route(path, methods)` declaration.
 pub(crate) struct Route {
     pub(crate) path: String,
@@ -127,110 +131,6 @@ fn params(path: &str) -> Vec<String> {
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(str::to_owned)
         .collect()
-}
-
-/// A space's own rows (gironde) and foreign ones (aude's, and the national space's drafts).
-pub(crate) struct Rows {
-    own: Vec<(Kind, String)>,
-    foreign: Vec<(Kind, String)>,
-}
-
-impl Rows {
-    fn own(&self, kind: Kind) -> String {
-        self.own
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, v)| v.clone())
-            .unwrap()
-    }
-}
-
-fn unknown(kind: Kind) -> String {
-    match kind {
-        Kind::CampaignSlug | Kind::TenantSlug => format!("inconnu-{}", Uuid::new_v4().simple()),
-        _ => Uuid::new_v4().to_string(),
-    }
-}
-
-/// Campaign, question and idea of `tenant`; returns (campaign id, slug, question, idea).
-async fn campaign_rows(owner: &sqlx::PgPool, tenant: Uuid, scope: &str, published: bool) -> (Uuid, String, Uuid, Uuid) {
-    let (campaign, question, idea) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
-    let slug = format!("c-{}", Uuid::new_v4().simple());
-    let published = if published { "now()" } else { "NULL" };
-    as_owner(owner, tenant, format!(
-        "INSERT INTO campaigns (tenant_id, id, slug, scope, title, summary, opens_at, closes_at, published_at, has_survey)
-         VALUES ('{tenant}', '{campaign}', '{slug}', '{scope}', 'Une consultation', 'résumé', now() - interval '1 day', now() + interval '9 days', {published}, true);
-         INSERT INTO survey_questions (tenant_id, id, campaign_id, position, kind, label)
-         VALUES ('{tenant}', '{question}', '{campaign}', 1, 'short_text', 'Une question');
-         INSERT INTO ideas (tenant_id, id, campaign_id, origin_tenant_id, kind, title, body, submission_key)
-         VALUES ('{tenant}', '{idea}', '{campaign}', '{tenant}', 'idee', 'Une idée', 'Le corps de l''idée', gen_random_uuid());"
-    ))
-    .await;
-    (campaign, slug, question, idea)
-}
-
-/// A logo, a mail, a member of the team and a pending invitation of `tenant`; returns
-/// (asset, mail, member, invitation).
-async fn space_rows(owner: &sqlx::PgPool, tenant: Uuid) -> (Uuid, Uuid, Uuid, Uuid) {
-    let (asset, mail, member, invitation) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
-    sqlx::query("INSERT INTO operators (id, email, name) VALUES ($1, $2, 'Membre')")
-        .bind(member)
-        .bind(format!("membre-{}@exemple.fr", member.simple()))
-        .execute(owner)
-        .await
-        .unwrap();
-    as_owner(owner, tenant, format!(
-        "INSERT INTO space_assets (tenant_id, id, content_type, bytes) VALUES ('{tenant}', '{asset}', 'image/png', '\\x89504e47');
-         INSERT INTO mail_outbox (tenant_id, id, to_address, subject, text_body, status)
-         VALUES ('{tenant}', '{mail}', 'x@exemple.fr', 'Objet', 'Texte', 'failed');
-         INSERT INTO operator_roles (tenant_id, operator_id, role) VALUES ('{tenant}', '{member}', 'analyst');
-         INSERT INTO operator_invitations (tenant_id, id, email, role, token_hash, expires_at)
-         VALUES ('{tenant}', '{invitation}', 'invitee-{invitation}@exemple.fr', 'analyst', gen_random_bytes(32), now() + interval '7 days');"
-    ))
-    .await;
-    (asset, mail, member, invitation)
-}
-
-pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
-    let (a, b, national) = (
-        tenant_id(owner, "gironde").await,
-        tenant_id(owner, "aude").await,
-        tenant_id(owner, "national").await,
-    );
-    let (a_campaign, a_slug, a_question, a_idea) = campaign_rows(owner, a, "local", true).await;
-    let (b_campaign, b_slug, b_question, b_idea) = campaign_rows(owner, b, "local", true).await;
-    let (n_campaign, n_slug, n_question, n_idea) = campaign_rows(owner, national, "national", false).await;
-    let (a_asset, a_mail, a_member, a_invitation) = space_rows(owner, a).await;
-    let (b_asset, b_mail, b_member, b_invitation) = space_rows(owner, b).await;
-    let s = |u: Uuid| u.to_string();
-    Rows {
-        own: vec![
-            (Kind::CampaignSlug, a_slug),
-            (Kind::CampaignId, s(a_campaign)),
-            (Kind::Idea, s(a_idea)),
-            (Kind::Question, s(a_question)),
-            (Kind::Asset, s(a_asset)),
-            (Kind::Mail, s(a_mail)),
-            (Kind::Member, s(a_member)),
-            (Kind::Invitation, s(a_invitation)),
-            (Kind::TenantSlug, "gironde".into()),
-        ],
-        foreign: vec![
-            (Kind::CampaignSlug, b_slug),
-            (Kind::CampaignSlug, n_slug),
-            (Kind::CampaignId, s(b_campaign)),
-            (Kind::CampaignId, s(n_campaign)),
-            (Kind::Idea, s(b_idea)),
-            (Kind::Idea, s(n_idea)),
-            (Kind::Question, s(b_question)),
-            (Kind::Question, s(n_question)),
-            (Kind::Asset, s(b_asset)),
-            (Kind::Mail, s(b_mail)),
-            (Kind::Member, s(b_member)),
-            (Kind::Invitation, s(b_invitation)),
-            (Kind::TenantSlug, "aude".into()),
-        ],
-    }
 }
 
 /// The path with `param` set to `value` and every other parameter to the space's own row.
