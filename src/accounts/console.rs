@@ -4,7 +4,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use crate::error::PageError;
 use crate::tenancy::TenantTx;
@@ -31,8 +30,10 @@ pub const PARTICIPANTS_PAGE: i64 = 100;
 /// People who contributed from this space (their contributions to national campaigns
 /// included), most recent activity first.
 pub async fn participants(tx: &mut TenantTx, page: i64) -> Result<Vec<Participant>, sqlx::Error> {
-    let rows = sqlx::query(
-        "WITH activity AS (
+    // Sums over a UNION and a function's result are nullable to sqlx: each is set here.
+    sqlx::query_as!(
+        Participant,
+        r#"WITH activity AS (
              SELECT account_id, 1 AS ideas, 0 AS comments, 0 AS likes, 0 AS responses, created_at AS at FROM ideas
               WHERE (tenant_id = $1 OR origin_tenant_id = $1) AND account_id IS NOT NULL
              UNION ALL
@@ -44,8 +45,10 @@ pub async fn participants(tx: &mut TenantTx, page: i64) -> Result<Vec<Participan
              SELECT account_id, 0, 0, 0, 1, submitted_at FROM survey_responses
               WHERE (tenant_id = $1 OR origin_tenant_id = $1) AND account_id IS NOT NULL AND version = 1
          )
-         SELECT encode(substring(sha256(convert_to($1::text || g.account_id::text, 'UTF8')) from 1 for 5), 'hex') AS code,
-                p.pseudonym, g.ideas, g.comments, g.likes, g.responses, g.last_seen
+         SELECT encode(substring(sha256(convert_to($1::text || g.account_id::text, 'UTF8')) from 1 for 5), 'hex') AS "code!",
+                p.pseudonym AS "pseudonym!", COALESCE(g.ideas, 0)::bigint AS "ideas!",
+                COALESCE(g.comments, 0)::bigint AS "comments!", COALESCE(g.likes, 0)::bigint AS "likes!",
+                COALESCE(g.responses, 0)::bigint AS "responses!", g.last_seen AS "last_seen!"
            FROM (SELECT account_id, sum(ideas) AS ideas, sum(comments) AS comments, sum(likes) AS likes,
                         sum(responses) AS responses, max(at) AS last_seen
                    FROM activity GROUP BY account_id) g
@@ -53,26 +56,13 @@ pub async fn participants(tx: &mut TenantTx, page: i64) -> Result<Vec<Participan
            CROSS JOIN LATERAL (SELECT account_pseudonym(g.account_id) AS pseudonym) p
           WHERE p.pseudonym IS NOT NULL
           ORDER BY g.last_seen DESC
-          LIMIT $2 OFFSET $3",
+          LIMIT $2 OFFSET $3"#,
+        tx.tenant_id(),
+        PARTICIPANTS_PAGE,
+        (page.max(1) - 1) * PARTICIPANTS_PAGE,
     )
-    .bind(tx.tenant_id())
-    .bind(PARTICIPANTS_PAGE)
-    .bind((page.max(1) - 1) * PARTICIPANTS_PAGE)
     .fetch_all(&mut **tx)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Participant {
-                code: r.try_get("code")?,
-                pseudonym: r.try_get("pseudonym")?,
-                ideas: r.try_get::<Option<i64>, _>("ideas")?.unwrap_or(0),
-                comments: r.try_get::<Option<i64>, _>("comments")?.unwrap_or(0),
-                likes: r.try_get::<Option<i64>, _>("likes")?.unwrap_or(0),
-                responses: r.try_get::<Option<i64>, _>("responses")?.unwrap_or(0),
-                last_seen: r.try_get("last_seen")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 #[derive(Deserialize)]

@@ -5,7 +5,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use uuid::Uuid;
 
 use crate::error::PageError;
@@ -37,8 +36,10 @@ pub struct QueueItem {
 }
 
 async fn moderation_items(tx: &mut TenantTx, hidden: bool) -> Result<Vec<QueueItem>, sqlx::Error> {
-    let rows = sqlx::query(
-        "WITH open AS (
+    // The columns of a UNION inside a CTE are all nullable to sqlx; each is set on both sides.
+    sqlx::query_as!(
+        QueueItem,
+        r#"WITH open AS (
              SELECT target_kind, target_id, count(*) AS n, array_agg(reason ORDER BY created_at) AS reasons
                FROM content_reports WHERE tenant_id = $1 AND resolved_at IS NULL GROUP BY 1, 2
          ), items AS (
@@ -53,34 +54,20 @@ async fn moderation_items(tx: &mut TenantTx, hidden: bool) -> Result<Vec<QueueIt
                 AND (CASE WHEN $2 THEN c.status = 'hidden'
                           ELSE c.status = 'pending' OR EXISTS (SELECT 1 FROM open o WHERE o.target_kind = 'comment' AND o.target_id = c.id) END)
          )
-         SELECT it.kind, it.id, it.idea_id, ca.slug AS campaign_slug, it.title, left(it.body, 400) AS excerpt,
-                it.status, it.created_at, COALESCE(o.n, 0) AS reports, COALESCE(o.reasons, '{}') AS reasons
+         SELECT it.kind AS "kind!", it.id AS "id!", it.idea_id AS "idea_id!", ca.slug AS "campaign_slug!",
+                it.title AS "title!", left(it.body, 400) AS "excerpt!", it.status AS "status!",
+                it.created_at AS "created_at!", COALESCE(o.n, 0) AS "reports!",
+                COALESCE(o.reasons, '{}') AS "reasons!"
            FROM items it
            JOIN campaigns ca ON ca.tenant_id = $1 AND ca.id = it.campaign_id
            LEFT JOIN open o ON o.target_kind = it.kind AND o.target_id = it.id
           ORDER BY COALESCE(o.n, 0) DESC, it.created_at
-          LIMIT 200",
+          LIMIT 200"#,
+        tx.tenant_id(),
+        hidden,
     )
-    .bind(tx.tenant_id())
-    .bind(hidden)
     .fetch_all(&mut **tx)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(QueueItem {
-                kind: r.try_get("kind")?,
-                id: r.try_get("id")?,
-                idea_id: r.try_get("idea_id")?,
-                campaign_slug: r.try_get("campaign_slug")?,
-                title: r.try_get("title")?,
-                excerpt: r.try_get("excerpt")?,
-                status: r.try_get("status")?,
-                reports: r.try_get("reports")?,
-                reasons: r.try_get("reasons")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// `GET /admin/moderation`.

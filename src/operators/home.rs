@@ -3,7 +3,6 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::error::PageError;
 use crate::tenancy::{TenantKind, TenantTx};
@@ -23,27 +22,16 @@ pub struct Counts {
 
 /// The dashboard's figures for the current space. One query.
 pub async fn counts(tx: &mut TenantTx) -> Result<Counts, sqlx::Error> {
-    let r = sqlx::query(
-        "SELECT
-            (SELECT count(DISTINCT (target_kind, target_id)) FROM content_reports WHERE tenant_id = $1 AND resolved_at IS NULL) AS open_reports,
+    sqlx::query_as!(Counts, r#"SELECT
+            (SELECT count(DISTINCT (target_kind, target_id)) FROM content_reports WHERE tenant_id = $1 AND resolved_at IS NULL) AS "open_reports!",
             (SELECT count(*) FROM ideas WHERE tenant_id = $1 AND status = 'pending')
-              + (SELECT count(*) FROM idea_comments WHERE tenant_id = $1 AND status = 'pending') AS pending,
-            (SELECT count(*) FROM ideas WHERE tenant_id = $1) AS ideas,
-            (SELECT count(DISTINCT account_id) FROM ideas WHERE tenant_id = $1 OR origin_tenant_id = $1) AS participants,
-            (SELECT count(*) FROM operator_roles WHERE tenant_id = $1) AS operators,
-            (SELECT count(*) FROM staff_members WHERE tenant_id = $1) AS staff",
-    )
-    .bind(tx.tenant_id())
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(Counts {
-        open_reports: r.try_get("open_reports")?,
-        pending: r.try_get("pending")?,
-        ideas: r.try_get("ideas")?,
-        participants: r.try_get("participants")?,
-        operators: r.try_get("operators")?,
-        staff: r.try_get("staff")?,
-    })
+              + (SELECT count(*) FROM idea_comments WHERE tenant_id = $1 AND status = 'pending') AS "pending!",
+            (SELECT count(*) FROM ideas WHERE tenant_id = $1) AS "ideas!",
+            (SELECT count(DISTINCT account_id) FROM ideas WHERE tenant_id = $1 OR origin_tenant_id = $1) AS "participants!",
+            (SELECT count(*) FROM operator_roles WHERE tenant_id = $1) AS "operators!",
+            (SELECT count(*) FROM staff_members WHERE tenant_id = $1) AS "staff!""#, tx.tenant_id())
+        .fetch_one(&mut **tx)
+        .await
 }
 
 /// `GET /admin`: what needs attention in this space.
