@@ -28,7 +28,7 @@ use ecoute::config::Settings;
 use ecoute::db::Database;
 use ecoute::startup::Application;
 use ecoute::tenancy::sync::{SyncMode, sync_tenants};
-use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
+use sqlx::PgPool;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
@@ -84,21 +84,9 @@ fn memory() -> (f64, f64) {
 async fn run(args: Args) -> anyhow::Result<()> {
     let settings = Settings::load(None, &ecoute::config::Flags::default())?;
     let base = Database::open(&settings).await?;
-    let name = format!("ecoute_membench_{}", std::process::id());
-    let mut admin = PgConnection::connect_with(&base.owner)
-        .await
-        .context("cannot connect to PostgreSQL as the owner")?;
-    common::drop_stale_databases(&mut admin, "ecoute_membench_").await?;
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut admin)
-        .await?;
+    let (admin, name) = common::create_database(&base.owner, "ecoute_membench_").await?;
     let outcome = bench(&args, &settings, &base, &name).await;
-    let _ = sqlx::raw_sql(AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await;
-    admin.close().await.ok();
+    common::finish_database(admin, &name, false, "").await?;
     outcome
 }
 

@@ -25,3 +25,44 @@ pub async fn drop_stale_databases(admin: &mut PgConnection, prefix: &str) -> any
     }
     Ok(())
 }
+
+/// A benchmark's own database `<prefix><pid>`, created on the owner's server after dropping
+/// stale ones; returns the owner's connection (for [`finish_database`]) and the name.
+pub async fn create_database(
+    owner: &sqlx::postgres::PgConnectOptions,
+    prefix: &str,
+) -> anyhow::Result<(PgConnection, String)> {
+    use anyhow::Context;
+    use sqlx::Connection;
+    let name = format!("{prefix}{}", std::process::id());
+    let mut admin = PgConnection::connect_with(owner)
+        .await
+        .context("cannot connect to PostgreSQL as the owner")?;
+    drop_stale_databases(&mut admin, prefix).await?;
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await
+        .context("cannot create the benchmark database")?;
+    Ok((admin, name))
+}
+
+/// Drops the benchmark's database, or keeps it renamed `<kept_prefix><pid>` (so that a later
+/// run does not take it for a stale one and drop it).
+pub async fn finish_database(mut admin: PgConnection, name: &str, keep: bool, kept_prefix: &str) -> anyhow::Result<()> {
+    if keep {
+        let kept = format!("{kept_prefix}{}", std::process::id());
+        sqlx::raw_sql(AssertSqlSafe(format!("ALTER DATABASE \"{name}\" RENAME TO \"{kept}\"")))
+            .execute(&mut admin)
+            .await?;
+        println!("database kept: {kept} (drop it with DROP DATABASE \"{kept}\")");
+    } else if let Err(e) = sqlx::raw_sql(AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    {
+        eprintln!("warning: could not drop database {name}: {e}");
+    }
+    sqlx::Connection::close(admin).await.ok();
+    Ok(())
+}

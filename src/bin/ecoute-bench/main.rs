@@ -54,8 +54,8 @@ use ecoute::db::Database;
 use ecoute::startup::Application;
 use ecoute::tenancy::sync::{SyncMode, sync_tenants};
 use ecoute::tokens::{hash_token, new_token};
+use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
-use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UnixListener, UnixStream};
 use tokio_util::sync::CancellationToken;
@@ -186,32 +186,9 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     }
     let settings = Settings::load(None, &ecoute::config::Flags::default())?;
     let base = Database::open(&settings).await?;
-    let name = format!("ecoute_bench_{}", std::process::id());
-    let mut admin = PgConnection::connect_with(&base.owner)
-        .await
-        .context("cannot connect to PostgreSQL as the owner")?;
-    common::drop_stale_databases(&mut admin, "ecoute_bench_").await?;
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut admin)
-        .await
-        .context("cannot create the benchmark database")?;
+    let (admin, name) = common::create_database(&base.owner, "ecoute_bench_").await?;
     let outcome = bench(&args, &settings, &base, &name).await;
-    if args.keep_database {
-        // Renamed, so that a later run does not take it for a stale one and drop it.
-        let kept = format!("ecoute_benchkept_{}", std::process::id());
-        sqlx::raw_sql(AssertSqlSafe(format!("ALTER DATABASE \"{name}\" RENAME TO \"{kept}\"")))
-            .execute(&mut admin)
-            .await?;
-        println!("database kept: {kept} (drop it with DROP DATABASE \"{kept}\")");
-    } else if let Err(e) = sqlx::raw_sql(AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await
-    {
-        eprintln!("warning: could not drop database {name}: {e}");
-    }
-    admin.close().await.ok();
+    common::finish_database(admin, &name, args.keep_database, "ecoute_benchkept_").await?;
     drop(base);
     outcome
 }

@@ -34,7 +34,7 @@ use ecoute::mail::worker::{MailWorker, Transport, WorkerOptions};
 use ecoute::mail::{MailContent, MailKind, queue_bulk};
 use ecoute::tenancy::sync::{SyncMode, sync_tenants};
 use ecoute::tenancy::{TenantDb, TenantId};
-use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
+use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -107,31 +107,9 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     }
     let settings = Settings::load(None, &ecoute::config::Flags::default())?;
     let base = Database::open(&settings).await?;
-    let name = format!("ecoute_mailbench_{}", std::process::id());
-    let mut admin = PgConnection::connect_with(&base.owner)
-        .await
-        .context("cannot connect to PostgreSQL as the owner")?;
-    common::drop_stale_databases(&mut admin, "ecoute_mailbench_").await?;
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut admin)
-        .await
-        .context("cannot create the benchmark database")?;
+    let (admin, name) = common::create_database(&base.owner, "ecoute_mailbench_").await?;
     let outcome = bench(&args, &settings, &base, &name).await;
-    if args.keep_database {
-        let kept = format!("ecoute_mailbenchkept_{}", std::process::id());
-        sqlx::raw_sql(AssertSqlSafe(format!("ALTER DATABASE \"{name}\" RENAME TO \"{kept}\"")))
-            .execute(&mut admin)
-            .await?;
-        println!("database kept: {kept} (drop it with DROP DATABASE \"{kept}\")");
-    } else if let Err(e) = sqlx::raw_sql(AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await
-    {
-        eprintln!("warning: could not drop database {name}: {e}");
-    }
-    admin.close().await.ok();
+    common::finish_database(admin, &name, args.keep_database, "ecoute_mailbenchkept_").await?;
     drop(base);
     outcome
 }
