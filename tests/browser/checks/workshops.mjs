@@ -1,0 +1,143 @@
+// A workshop recruitment from the console: sessions, application, draw, invitation, attendance.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  base,
+  newContext,
+  openPage,
+  assertNoProblems,
+  assertAccessible,
+  screenshot,
+  test,
+  mailedLinkFor,
+  h1Text,
+  consoleSignIn,
+  run,
+} from '../harness.mjs';
+import { runStamp, journeyOrigin, signIn } from './journey_setup.mjs';
+
+test('console journey: a workshop recruitment — sessions, a volunteer applies, the panel is drawn, invited, confirms, attends; axe', async () => {
+  const context = await newContext();
+  let citizenContext;
+  try {
+    const page = await openPage(context);
+    await consoleSignIn(page, 'gironde.localhost');
+    // A campaign of this space open to everyone: listed on its public home page.
+    await page.goto(base('gironde.localhost'), { waitUntil: 'load' });
+    const titles = await page
+      .locator('article.campaign-card, li.campaign-card article')
+      .evaluateAll((cards) =>
+        cards
+          .filter((c) => !c.querySelector('.badge-staff') && c.querySelector('.badge-local') && c.querySelector('.badge-open'))
+          .map((c) => c.querySelector('h3 > a').innerText.trim()),
+      );
+    await page.goto(`${base('gironde.localhost')}admin/campagnes`, { waitUntil: 'load' });
+    let id;
+    for (const title of titles) {
+      const invite = page.locator('a[href^="/admin/campagnes/"][href$="/invitations"]', { hasText: title });
+      if (title && (await invite.count())) {
+        id = (await invite.first().getAttribute('href')).split('/')[3];
+        break;
+      }
+    }
+    assert.ok(id, 'a public campaign of the space in the console list');
+    const path = `${base('gironde.localhost')}admin/campagnes/${id}/ateliers`;
+    let response = await page.goto(path, { waitUntil: 'load' });
+    assert.equal(response.status(), 200);
+    assert.equal(await h1Text(page), 'Recrutement pour des ateliers');
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/ateliers (empty)');
+    // The demo database is kept between runs: open the recruitment only the first time.
+    const open = page.getByRole('button', { name: /Ouvrir un recrutement/ });
+    if (await open.count()) await Promise.all([page.waitForNavigation(), open.click()]);
+    await page.locator('#s-title').fill(`Atelier ${runStamp}`);
+    await page.locator('#s-place').fill('Maison des familles');
+    await page.locator('#s-address').fill('1 rue du Port, Bordeaux');
+    await page.locator('#s-start').fill('2027-01-16T09:30');
+    await page.locator('#s-end').fill('2027-01-16T12:00');
+    await page.locator('#s-capacity').fill('12');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Ajouter la séance' }).click()]);
+    assert.match(await page.locator('main').innerText(), new RegExp(`Atelier ${runStamp}`));
+    const publicPath = await page.locator('a[href$="/ateliers"][href^="/consultations/"]').first().getAttribute('href');
+    await screenshot(page, 'console-workshops');
+    assertNoProblems(page);
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/ateliers');
+
+    // A volunteer applies.
+    citizenContext = await newContext();
+    const citizen = await openPage(citizenContext);
+    await citizen.goto(base('gironde.localhost'), { waitUntil: 'load' });
+    await signIn(citizen, `volontaire-${runStamp}@exemple.fr`);
+    response = await citizen.goto(`${base('gironde.localhost')}${publicPath.slice(1)}`, { waitUntil: 'load' });
+    assert.equal(response.status(), 200);
+    assert.equal(await h1Text(citizen), 'Participer à un atelier');
+    await assertAccessible(citizen, 'gironde.localhost /consultations/{slug}/ateliers');
+    for (const answer of ['Parent seul avec enfant(s)', '2', 'Oui', '30 à 39 ans']) {
+      await citizen.getByRole('radio', { name: answer, exact: true }).first().check();
+    }
+    await citizen.locator('input[name="c-departement"]').first().check();
+    await citizen.locator('#consentement').check();
+    await Promise.all([citizen.waitForNavigation(), citizen.getByRole('button', { name: /candidature|modifications/ }).click()]);
+    assert.match(await citizen.locator('.notice').innerText(), /candidature est enregistrée/);
+    assertNoProblems(citizen);
+    await assertAccessible(citizen, 'gironde.localhost /consultations/{slug}/ateliers (saved)');
+
+    // The operator draws a one-seat panel (once: later runs find it drawn).
+    await page.goto(path, { waitUntil: 'load' });
+    const draw = page.getByRole('button', { name: 'Tirer au sort le panel' });
+    const drawnNow = (await draw.count()) > 0;
+    if (drawnNow) {
+      await page.locator('#seats').fill('1');
+      await Promise.all([page.waitForNavigation(), draw.click()]);
+    }
+    assert.match(await page.locator('main').innerText(), /Graine publiée/);
+    await screenshot(page, 'console-workshops-drawn');
+    assertNoProblems(page);
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/ateliers (drawn)');
+    if (!drawnNow) return; // the rest needs this run's volunteer on the panel
+
+    // Invitations go out; the volunteer, alone in the pool, is on the panel and gets a link.
+    const volunteer = `volontaire-${runStamp}@exemple.fr`;
+    const row = (email) => page.locator('tr', { hasText: email }).first();
+    assert.match(await row(volunteer).innerText(), /Tiré au sort/);
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: /Envoyer les invitations/ }).click()]);
+    assert.match(await row(volunteer).innerText(), /invité/);
+    const answerLink = await mailedLinkFor(volunteer, /\/ateliers\/reponse\/[A-Za-z0-9_-]+/);
+    response = await citizen.goto(journeyOrigin() + answerLink, { waitUntil: 'load' });
+    assert.equal(response.status(), 200);
+    assert.equal(await h1Text(citizen), 'Votre participation à l’atelier');
+    await assertAccessible(citizen, 'gironde.localhost /ateliers/reponse/{token}');
+    await Promise.all([citizen.waitForNavigation(), citizen.getByRole('button', { name: 'Je confirme ma participation' }).click()]);
+    assert.equal(await h1Text(citizen), 'Participation confirmée');
+    assertNoProblems(citizen);
+    await assertAccessible(citizen, 'gironde.localhost /ateliers/reponse/{token} (confirmed)');
+
+    // The operator places the confirmed volunteer in the session and records that they came.
+    await page.goto(path, { waitUntil: 'load' });
+    assert.match(await row(volunteer).innerText(), /Confirmé/);
+    const attendanceForm = page.locator('form[action$="/ateliers/presences"]');
+    const placeRow = attendanceForm.locator('tr', { hasText: volunteer });
+    const select = placeRow.locator('select');
+    const session = await select
+      .locator('option')
+      .evaluateAll((options, title) => options.find((o) => o.textContent.includes(title))?.value, `Atelier ${runStamp}`);
+    assert.ok(session, 'the new session is offered');
+    await select.selectOption(session);
+    await placeRow.getByRole('checkbox').check();
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Enregistrer les présences' }).click()]);
+    // The per-session summary counts them: assigned 1, attended 1.
+    const sessionRow = page
+      .locator('section[aria-labelledby="presences"] table')
+      .first()
+      .locator('tr', { hasText: `Atelier ${runStamp}` });
+    const cells = (await sessionRow.locator('td').allInnerTexts()).map((c) => c.trim());
+    assert.deepEqual(cells.slice(-2), ['1', '1'], `assigned and attended: ${cells.join(' | ')}`);
+    assert.ok(await placeRow.getByRole('checkbox').isChecked(), 'the presence is kept');
+    await screenshot(page, 'console-workshops-attendance');
+    assertNoProblems(page);
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/ateliers (attendance)');
+  } finally {
+    if (citizenContext) await citizenContext.close();
+    await context.close();
+  }
+});
