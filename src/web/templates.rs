@@ -59,6 +59,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("templates/console_campaigns.html"),
         ),
         ("console_campaign.html", include_str!("templates/console_campaign.html")),
+        (
+            "console_campaign_delete.html",
+            include_str!("templates/console_campaign_delete.html"),
+        ),
         ("console_preview.html", include_str!("templates/console_preview.html")),
         ("console_branding.html", include_str!("templates/console_branding.html")),
         ("console_metering.html", include_str!("templates/console_metering.html")),

@@ -74,6 +74,9 @@ pub struct CampaignForm {
     pub cover_image_url: String,
     #[serde(default)]
     pub cover_image_alt: String,
+    /// The new-campaign form's key: sent twice, it makes one draft (unused when editing).
+    #[serde(default)]
+    pub creation_key: Option<Uuid>,
 }
 
 /// A campaign ready to store.
@@ -149,6 +152,7 @@ impl CampaignForm {
             audience: "public".into(),
             has_ideas: Some("on".into()),
             has_survey: Some("on".into()),
+            creation_key: Some(Uuid::new_v4()),
             ..Default::default()
         }
     }
@@ -172,6 +176,7 @@ impl CampaignForm {
             anonymous_responses: flag(c.anonymous_responses),
             cover_image_url: c.summary.cover_image_url.clone().unwrap_or_default(),
             cover_image_alt: c.summary.cover_image_alt.clone(),
+            creation_key: None,
         }
     }
 

@@ -14,11 +14,13 @@ pub async fn create(
     tx: &mut TenantTx,
     draft: &CampaignDraft,
     national: bool,
+    key: Option<Uuid>,
 ) -> Result<Result<Uuid, StoreProblem>, sqlx::Error> {
     let result = sqlx::query_scalar!(
         "INSERT INTO campaigns (tenant_id, slug, scope, audience, title, summary, body_md, themes, opens_at, closes_at,
-                                has_ideas, has_survey, premoderation, anonymous_responses, cover_image_url, cover_image_alt)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+                                has_ideas, has_survey, premoderation, anonymous_responses, cover_image_url, cover_image_alt,
+                                creation_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
         tx.tenant_id(),
         &draft.slug,
         if national { "national" } else { "local" },
@@ -35,6 +37,7 @@ pub async fn create(
         draft.anonymous_responses,
         draft.cover_image_url.as_deref(),
         &draft.cover_image_alt,
+        key,
     )
     .fetch_one(&mut **tx)
     .await;
@@ -188,4 +191,129 @@ pub async fn set_published(
     .execute(&mut **tx)
     .await?;
     Ok(Ok(()))
+}
+
+/// The campaign a console form with this key already created (a draft or a copy), if any.
+/// Takes a transaction-long lock on the key first, so that the same form sent twice at once
+/// waits for the first to finish and then finds what it made.
+pub async fn created_with(tx: &mut TenantTx, key: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))",
+        key.to_string()
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query_scalar!(
+        "SELECT id FROM campaigns WHERE tenant_id = $1 AND creation_key = $2",
+        tx.tenant_id(),
+        key,
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// The first of `base`, `base-2`, `base-3`… that no campaign of this space uses as its address.
+pub async fn free_slug(tx: &mut TenantTx, base: &str) -> Result<String, sqlx::Error> {
+    let base: String = base
+        .chars()
+        .take(72)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned();
+    let taken: Vec<String> = sqlx::query_scalar!(
+        "SELECT slug FROM campaigns WHERE tenant_id = $1 AND (slug = $2 OR slug LIKE $2 || '-%')",
+        tx.tenant_id(),
+        &base,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut slug = base.clone();
+    let mut n = 1;
+    while taken.contains(&slug) {
+        n += 1;
+        slug = format!("{base}-{n}");
+    }
+    Ok(slug)
+}
+
+/// A new draft with the settings of campaign `from` (not its publication, contributions or
+/// results), under `slug` and `title`, remembered as made by the form `key`.
+pub async fn copy(
+    tx: &mut TenantTx,
+    from: Uuid,
+    slug: &str,
+    title: &str,
+    key: Uuid,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "INSERT INTO campaigns (tenant_id, slug, scope, audience, title, summary, body_md, themes, opens_at, closes_at,
+                                has_ideas, has_survey, premoderation, anonymous_responses, cover_image_url, cover_image_alt,
+                                creation_key)
+         SELECT tenant_id, $3, scope, audience, $4, summary, body_md, themes, opens_at, closes_at,
+                has_ideas, has_survey, premoderation, anonymous_responses, cover_image_url, cover_image_alt, $5
+           FROM campaigns WHERE tenant_id = $1 AND id = $2
+         RETURNING id",
+        tx.tenant_id(),
+        from,
+        slug,
+        title,
+        key,
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Why a draft could not be deleted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DeleteRefusal {
+    /// It is published: withdraw it first.
+    Published,
+    /// Something refers to it (an idea, an answer, a workshop, news…): it is kept.
+    InUse,
+}
+
+/// Deletes a draft of this space with its survey's questions. `Ok(None)`: no such campaign
+/// (already deleted, or another space's). Run it in a transaction of its own: a refusal by a
+/// reference leaves the transaction aborted.
+pub async fn delete_draft(tx: &mut TenantTx, id: Uuid) -> Result<Option<Result<(), DeleteRefusal>>, sqlx::Error> {
+    let tenant = tx.tenant_id();
+    let published = sqlx::query_scalar!(
+        "SELECT published_at IS NOT NULL AS \"published!\" FROM campaigns WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+        tenant,
+        id,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    match published {
+        None => return Ok(None),
+        Some(true) => return Ok(Some(Err(DeleteRefusal::Published))),
+        Some(false) => {}
+    }
+    let deleted = async {
+        // Conditions refer to other questions of the same survey: clear them first.
+        sqlx::query!(
+            "UPDATE survey_questions SET condition_question_id = NULL, condition_value = NULL
+              WHERE tenant_id = $1 AND campaign_id = $2",
+            tenant,
+            id,
+        )
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query!(
+            "DELETE FROM survey_questions WHERE tenant_id = $1 AND campaign_id = $2",
+            tenant,
+            id
+        )
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query!("DELETE FROM campaigns WHERE tenant_id = $1 AND id = $2", tenant, id)
+            .execute(&mut **tx)
+            .await
+    }
+    .await;
+    match deleted {
+        Ok(_) => Ok(Some(Ok(()))),
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23503") => Ok(Some(Err(DeleteRefusal::InUse))),
+        Err(e) => Err(e),
+    }
 }

@@ -53,8 +53,15 @@ pub async fn create(
         }
     };
     let mut tx = state.db.begin(&page.tenant).await?;
+    // The same form sent twice: the draft the first one made.
+    if let Some(key) = form.creation_key
+        && let Some(made) = authoring::created_with(&mut tx, key).await?
+    {
+        tx.commit().await?;
+        return see_other(&format!("/admin/campagnes/{made}?fait=campagne"));
+    }
     let national = page.tenant.kind == TenantKind::National;
-    match authoring::create(&mut tx, &draft, national).await? {
+    match authoring::create(&mut tx, &draft, national, form.creation_key).await? {
         Ok(id) => {
             crate::audit::record(
                 &mut tx,
@@ -102,6 +109,7 @@ pub async fn edit(
         question_in_error: None,
         national: page.tenant.kind == TenantKind::National,
         notice: notice(&page, &query),
+        copy_key: Uuid::new_v4(),
     };
     render_console(
         &page,

@@ -5,6 +5,7 @@
 //! written on the national space. Plain forms: each step works without JavaScript; a refused
 //! entry comes back on the page with what was typed.
 
+mod copies;
 mod editor;
 mod publication;
 mod questions;
@@ -59,6 +60,8 @@ pub(super) struct EditView<'a> {
     question_in_error: Option<Uuid>,
     national: bool,
     notice: Option<String>,
+    /// The key of the "duplicate" form: sent twice, it makes one copy.
+    copy_key: Uuid,
 }
 
 #[derive(Serialize)]
@@ -117,6 +120,7 @@ pub(super) fn render_edit(
         question_in_error,
         national: page.tenant.kind == TenantKind::National,
         notice: None,
+        copy_key: Uuid::new_v4(),
     };
     render_console(
         page,
@@ -218,6 +222,11 @@ where
         .route("/admin/campagnes/{id}/apercu", get(editor::preview))
         .route("/admin/campagnes/{id}/publication", post(publication::publish))
         .route("/admin/campagnes/{id}/couverture", post(publication::upload_cover))
+        .route("/admin/campagnes/{id}/copie", post(copies::duplicate))
+        .route(
+            "/admin/campagnes/{id}/suppression",
+            get(copies::confirm_delete).post(copies::delete),
+        )
         .route("/admin/campagnes/{id}/questions", post(questions::add_question))
         .route(
             "/admin/campagnes/{id}/questions/{question}",

@@ -13,6 +13,7 @@ use crate::helpers::{TestApp, tenant_id};
 mod accounts;
 mod branding;
 mod campaigns;
+mod drafts;
 mod exports;
 mod lists;
 mod roles;
