@@ -205,6 +205,43 @@ fn check(question: &Question, value: &Value) -> Result<Value, &'static str> {
     }
 }
 
+/// The step of each question, in order: a question whose condition looks at a question of the
+/// current step opens the next one, so that without JavaScript the condition is known (from the
+/// answers sent with "Continuer") before the question is shown or left out.
+pub fn steps(questions: &[Question]) -> Vec<usize> {
+    let mut steps: Vec<usize> = Vec::with_capacity(questions.len());
+    let mut current = 0;
+    for (i, question) in questions.iter().enumerate() {
+        if let Some(c) = &question.condition
+            && let Some(j) = questions[..i].iter().position(|q| q.id == c.question_id)
+            && steps[j] == current
+        {
+            current += 1;
+        }
+        steps.push(current);
+    }
+    steps
+}
+
+/// Whether each question is shown, given the answers: no condition, or its condition met by
+/// the answer to a question that is itself shown.
+pub fn shown(questions: &[Question], answers: &Answers) -> Vec<bool> {
+    let mut shown: Vec<bool> = Vec::with_capacity(questions.len());
+    for question in questions {
+        let visible = match &question.condition {
+            None => true,
+            Some(c) => questions
+                .iter()
+                .position(|q| q.id == c.question_id)
+                .filter(|&j| j < shown.len() && shown[j])
+                .and_then(|_| answers.get(&c.question_id))
+                .is_some_and(|a| includes(a, &c.value)),
+        };
+        shown.push(visible);
+    }
+    shown
+}
+
 /// Validates a whole submission against the survey, in question order (a condition refers to an
 /// earlier question). Unknown question ids are an error; answers to questions hidden by their
 /// condition are dropped; a required question that is shown must be answered.
@@ -312,101 +349,4 @@ pub fn respondent_key(key: &ring::hmac::Key, campaign: Uuid, account: Uuid) -> V
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn question(kind: QuestionKind, options: &[&str]) -> Question {
-        Question {
-            id: Uuid::new_v4(),
-            position: 1,
-            kind,
-            label: "Q".into(),
-            help: String::new(),
-            required: true,
-            options: options.iter().map(|s| s.to_string()).collect(),
-            max_choices: None,
-            scale_min: 1,
-            scale_max: 10,
-            condition: None,
-        }
-    }
-
-    #[test]
-    fn each_kind_is_checked() {
-        let single = question(QuestionKind::SingleChoice, &["Oui", "Non"]);
-        let mut multiple = question(QuestionKind::MultipleChoice, &["A", "B", "C"]);
-        multiple.max_choices = Some(2);
-        let scale = question(QuestionKind::Scale, &[]);
-        let short = question(QuestionKind::ShortText, &[]);
-        let ranking = question(QuestionKind::Ranking, &["X", "Y", "Z"]);
-        assert_eq!(check(&single, &json!("Oui")), Ok(json!("Oui")));
-        assert_eq!(check(&single, &json!("Peut-être")), Err("survey.unknown_option"));
-        assert_eq!(check(&multiple, &json!(["C", "A"])), Ok(json!(["A", "C"])));
-        assert_eq!(
-            check(&multiple, &json!(["A", "B", "C"])),
-            Err("survey.too_many_choices")
-        );
-        assert_eq!(check(&multiple, &json!(["A", "A"])), Err("survey.duplicate_choice"));
-        assert_eq!(check(&scale, &json!("7")), Ok(json!(7)));
-        assert_eq!(check(&scale, &json!(11)), Err("survey.scale_range"));
-        assert_eq!(check(&short, &json!("x".repeat(201))), Err("validation.too_long"));
-        assert_eq!(check(&ranking, &json!(["Z", "X", "Y"])), Ok(json!(["Z", "X", "Y"])));
-        assert_eq!(check(&ranking, &json!(["Z", "X"])), Err("survey.ranking_incomplete"));
-    }
-
-    #[test]
-    fn conditions_required_and_unknown_questions() {
-        let parent = question(QuestionKind::SingleChoice, &["Oui", "Non"]);
-        let mut child = question(QuestionKind::ShortText, &[]);
-        child.condition = Some(Condition {
-            question_id: parent.id,
-            value: "Oui".into(),
-        });
-        let questions = vec![parent.clone(), child.clone()];
-
-        // Shown and required: must be answered.
-        let raw = BTreeMap::from([(parent.id, json!("Oui"))]);
-        let errors = validate(&questions, &raw).unwrap_err();
-        assert_eq!(
-            errors,
-            vec![AnswerError {
-                question_id: child.id,
-                message: "validation.required"
-            }]
-        );
-        // Hidden: its answer is dropped, and it is not required.
-        let raw = BTreeMap::from([(parent.id, json!("Non")), (child.id, json!("ignoré"))]);
-        assert_eq!(validate(&questions, &raw).unwrap().len(), 1);
-        // Unknown ids are refused.
-        let stranger = Uuid::new_v4();
-        let raw = BTreeMap::from([(parent.id, json!("Non")), (stranger, json!("x"))]);
-        assert_eq!(
-            validate(&questions, &raw).unwrap_err()[0].message,
-            "survey.unknown_question"
-        );
-    }
-
-    #[test]
-    fn form_fields_become_answers() {
-        let multiple = question(QuestionKind::MultipleChoice, &["A", "B", "C"]);
-        let ranking = question(QuestionKind::Ranking, &["X", "Y"]);
-        let questions = vec![multiple.clone(), ranking.clone()];
-        let fields = vec![
-            (format!("q-{}", multiple.id), "A".to_owned()),
-            (format!("q-{}", multiple.id), "C".to_owned()),
-            (format!("q-{}-rang-0", ranking.id), "2".to_owned()),
-            (format!("q-{}-rang-1", ranking.id), "1".to_owned()),
-            ("csrf".to_owned(), "t".to_owned()),
-        ];
-        let raw = answers_from_form(&questions, &fields).unwrap();
-        assert_eq!(raw[&multiple.id], json!(["A", "C"]));
-        assert_eq!(raw[&ranking.id], json!(["Y", "X"]));
-        let twice = vec![
-            (format!("q-{}-rang-0", ranking.id), "1".to_owned()),
-            (format!("q-{}-rang-1", ranking.id), "1".to_owned()),
-        ];
-        let raw = answers_from_form(&questions, &twice).unwrap();
-        assert_eq!(check(&ranking, &raw[&ranking.id]), Err("survey.ranking_incomplete"));
-    }
-}
+mod tests;

@@ -1,6 +1,11 @@
-//! The survey page: all questions in one accessible form that works without JavaScript.
-//! Conditional questions are always in the page, labelled with their condition; the server
-//! ignores them when the condition is not met.
+//! The survey page: one accessible form that works without JavaScript.
+//!
+//! A question shown on a condition (an answer to an earlier question) appears only when the
+//! condition is met. Without JavaScript the survey comes in steps ([`super::steps`]): the
+//! answers so far are sent with "Continuer", checked, and the next step is shown with the
+//! questions their answers call for. With JavaScript every step is on the page at once and
+//! each conditional question appears or hides as the answer it depends on changes. Either way
+//! the server keeps no answer to a question whose condition is not met.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -10,7 +15,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::queries::{SaveProblem, current_response, list_questions, save_response};
-use super::{AnswerError, Answers, Question, QuestionKind, answers_from_form, respondent_key, validate};
+use super::{AnswerError, Answers, Question, QuestionKind, answers_from_form, respondent_key, shown, steps, validate};
 use crate::accounts::pages::message;
 use crate::campaigns::queries::{CampaignDetail, find_campaign};
 use crate::error::PageError;
@@ -34,14 +39,24 @@ struct QuestionView<'a> {
     error: Option<String>,
     /// "Answer only if you answered « X » to question N."
     condition: Option<String>,
+    step: usize,
+    /// Not on the page yet: a later step, or a condition not met.
+    hidden: bool,
+    /// The field and the answer its condition waits for (for the script).
+    condition_field: Option<String>,
+    condition_value: Option<String>,
 }
 
+/// The questions as the page shows them, up to step `reached` (later steps are hidden).
 fn views<'a>(
     page: &Page,
     questions: &'a [Question],
     values: &Answers,
     errors: &[AnswerError],
+    reached: usize,
 ) -> Vec<QuestionView<'a>> {
+    let steps = steps(questions);
+    let shown = shown(questions, values);
     questions
         .iter()
         .enumerate()
@@ -93,6 +108,10 @@ fn views<'a>(
                     .find(|e| e.question_id == q.id)
                     .map(|e| page.text(e.message)),
                 condition,
+                step: steps[i],
+                hidden: steps[i] > reached || !shown[i],
+                condition_field: q.condition.as_ref().map(|c| format!("q-{}", c.question_id)),
+                condition_value: q.condition.as_ref().map(|c| c.value.clone()),
             }
         })
         .collect()
@@ -128,6 +147,13 @@ struct SurveyView<'a> {
     answered: bool,
     open: bool,
     submission_key: Uuid,
+    /// The last step shown (without JavaScript), and the survey's last step.
+    reached: usize,
+    last_step: usize,
+}
+
+fn last_step(questions: &[Question]) -> usize {
+    steps(questions).last().copied().unwrap_or(0)
 }
 
 /// `GET /consultations/{slug}/questionnaire`: the form, filled with the current answers.
@@ -147,14 +173,19 @@ pub async fn survey_page(
     tx.commit().await?;
     let answered = current.is_some();
     let values = current.map(|(_, a)| a).unwrap_or_default();
+    // Someone who answered sees every step, to change any answer.
+    let last = last_step(&questions);
+    let reached = if answered { last } else { 0 };
     let view = SurveyView {
         campaign: &campaign,
-        questions: views(&page, &questions, &values, &[]),
+        questions: views(&page, &questions, &values, &[], reached),
         errors: 0,
         saved: query.enregistre.is_some() && answered,
         answered,
         open: campaign.is_open(),
         submission_key: Uuid::new_v4(),
+        reached,
+        last_step: last,
     };
     Ok(page.render("survey.html", view)?.into_response())
 }
@@ -196,40 +227,57 @@ pub async fn submit_survey(
         .find(|(k, _)| k == "submission_key")
         .and_then(|(_, v)| v.parse().ok())
         .ok_or_else(unreadable)?;
-    let checked = match (validate(&questions, &raw), refused_question) {
-        (Ok(answers), None) => Ok(answers),
-        (Ok(_), Some(question_id)) => Err(vec![AnswerError {
-            question_id,
-            message: "error.invalid_text.field",
-        }]),
-        (Err(mut errors), Some(question_id)) => {
-            errors.retain(|e| e.question_id != question_id);
-            errors.push(AnswerError {
-                question_id,
-                message: "error.invalid_text.field",
-            });
-            Err(errors)
-        }
-        (Err(errors), None) => Err(errors),
+    // "Continuer" (without JavaScript): the steps before `next` are checked, then shown again
+    // with the next one; nothing is stored yet.
+    let last = last_step(&questions);
+    let next = fields
+        .iter()
+        .find(|(k, _)| k == "etape")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .filter(|n| (1..=last).contains(n));
+    let steps = steps(&questions);
+    let scope = match next {
+        Some(n) => &questions[..steps.iter().take_while(|&&s| s < n).count()],
+        None => &questions[..],
     };
-    let answers = match checked {
-        Ok(answers) => answers,
-        Err(errors) => {
+    let in_scope: std::collections::BTreeMap<Uuid, Value> = match next {
+        Some(_) => raw
+            .iter()
+            .filter(|(id, _)| scope.iter().any(|q| q.id == **id))
+            .map(|(k, v)| (*k, v.clone()))
+            .collect(),
+        None => raw.clone(),
+    };
+    let checked = check(
+        scope,
+        &in_scope,
+        refused_question.filter(|id| scope.iter().any(|q| q.id == *id)),
+    );
+    let typed: Answers = raw.into_iter().collect();
+    let answers = match (checked, next) {
+        (Ok(_), Some(n)) => {
+            let form = Form {
+                campaign: &campaign,
+                questions: &questions,
+                submission_key,
+                reached: n,
+                last_step: last,
+            };
+            return form.render(&page, &typed, &[], StatusCode::OK);
+        }
+        (Ok(answers), None) => answers,
+        (Err(errors), next) => {
             drop(tx);
             // Show what was typed, with each error next to its question.
-            let typed: Answers = raw.into_iter().collect();
-            let view = SurveyView {
+            let reached = next.map_or(last, |n| n - 1);
+            let form = Form {
                 campaign: &campaign,
-                questions: views(&page, &questions, &typed, &errors),
-                errors: errors.len(),
-                saved: false,
-                answered: false,
-                open: true,
+                questions: &questions,
                 submission_key,
+                reached,
+                last_step: last,
             };
-            let mut response = page.render("survey.html", view)?.into_response();
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(response);
+            return form.render(&page, &typed, &errors, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
     let key = respondent_key(&state.csrf_key, campaign.summary.id, account.id);
@@ -247,5 +295,61 @@ pub async fn submit_survey(
             *r.status_mut() = StatusCode::CONFLICT;
             Ok(r)
         }
+    }
+}
+
+/// The answers checked, with a refused character's question (`refused`) flagged among the errors.
+fn check(
+    questions: &[Question],
+    raw: &std::collections::BTreeMap<Uuid, Value>,
+    refused: Option<Uuid>,
+) -> Result<Answers, Vec<AnswerError>> {
+    let flagged = |question_id| AnswerError {
+        question_id,
+        message: "error.invalid_text.field",
+    };
+    match (validate(questions, raw), refused) {
+        (Ok(answers), None) => Ok(answers),
+        (Ok(_), Some(question_id)) => Err(vec![flagged(question_id)]),
+        (Err(mut errors), Some(question_id)) => {
+            errors.retain(|e| e.question_id != question_id);
+            errors.push(flagged(question_id));
+            Err(errors)
+        }
+        (Err(errors), None) => Err(errors),
+    }
+}
+
+/// The form again after a POST: what was typed, its errors, up to step `reached`.
+struct Form<'a> {
+    campaign: &'a CampaignDetail,
+    questions: &'a [Question],
+    submission_key: Uuid,
+    reached: usize,
+    last_step: usize,
+}
+
+impl Form<'_> {
+    fn render(
+        &self,
+        page: &Page,
+        typed: &Answers,
+        errors: &[AnswerError],
+        status: StatusCode,
+    ) -> Result<Response, PageError> {
+        let view = SurveyView {
+            campaign: self.campaign,
+            questions: views(page, self.questions, typed, errors, self.reached),
+            errors: errors.len(),
+            saved: false,
+            answered: false,
+            open: true,
+            submission_key: self.submission_key,
+            reached: self.reached,
+            last_step: self.last_step,
+        };
+        let mut response = page.render("survey.html", view)?.into_response();
+        *response.status_mut() = status;
+        Ok(response)
     }
 }

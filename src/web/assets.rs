@@ -29,6 +29,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("static/console.js"),
     },
     Asset {
+        path: "survey.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("static/survey.js"),
+    },
+    Asset {
         path: "likes.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("static/likes.js"),

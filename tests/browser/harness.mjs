@@ -118,6 +118,9 @@ export async function followLink(page, link) {
     (r) => r.frame() === main && r.request().isNavigationRequest() && !(r.status() >= 300 && r.status() < 400),
   );
   const committed = page.waitForEvent('framenavigated', { predicate: (f) => f === main });
+  // When the click fails, these two must not reject later, unhandled, and stop the whole run.
+  response.catch(() => {});
+  committed.catch(() => {});
   await link.click();
   const [final] = await Promise.all([response, committed]);
   await page.waitForLoadState('load');

@@ -29,6 +29,7 @@ mod results;
 mod rights;
 mod scaleout;
 mod smtp;
+mod survey_steps;
 mod surveys;
 mod sync;
 mod telemetry;

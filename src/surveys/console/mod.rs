@@ -53,7 +53,7 @@ pub(super) struct EditView<'a> {
     errors: Vec<Shown>,
     questions: Vec<QuestionView>,
     /// Every choice question, for the condition of a question added at the end.
-    choices_for_new: Vec<(Uuid, String)>,
+    choices_for_new: Vec<ConditionChoice>,
     new_question: QuestionForm,
     question_errors: Vec<Shown>,
     /// The question whose form the errors belong to (`None`: the new question form).
@@ -69,7 +69,15 @@ pub(super) struct QuestionView {
     question: Question,
     form: QuestionForm,
     /// Earlier choice questions, for its condition.
-    earlier: Vec<(Uuid, String)>,
+    earlier: Vec<ConditionChoice>,
+}
+
+/// A choice question a condition may look at: "N. label", and the answers to choose from.
+#[derive(Serialize)]
+pub(super) struct ConditionChoice {
+    id: Uuid,
+    label: String,
+    options: Vec<String>,
 }
 
 pub(super) fn question_views(questions: &[Question]) -> Vec<QuestionView> {
@@ -84,12 +92,16 @@ pub(super) fn question_views(questions: &[Question]) -> Vec<QuestionView> {
         .collect()
 }
 
-pub(super) fn choice_questions(questions: &[Question]) -> Vec<(Uuid, String)> {
+pub(super) fn choice_questions(questions: &[Question]) -> Vec<ConditionChoice> {
     use crate::surveys::QuestionKind::*;
     questions
         .iter()
         .filter(|q| matches!(q.kind, SingleChoice | MultipleChoice))
-        .map(|q| (q.id, format!("{}. {}", q.position, q.label)))
+        .map(|q| ConditionChoice {
+            id: q.id,
+            label: format!("{}. {}", q.position, q.label),
+            options: q.options.clone(),
+        })
         .collect()
 }
 

@@ -90,6 +90,15 @@ test('journey: survey error path — Q3 (required) left out gives 422 and the er
   await auditJourneyPage(page, 'survey-empty-mobile');
   await page.setViewportSize({ width: 1280, height: 800 });
 
+  // With JavaScript every step is on the page, and question 2 follows question 1's answer at once.
+  const [q1, q2, q3first] = surveyQuestions(page);
+  assert.ok((await q2.isHidden()) && (await q3first.isVisible()), 'all steps shown, question 2 not yet');
+  assert.equal(await page.getByRole('button', { name: 'Continuer', exact: true }).count(), 0);
+  await q1.getByRole('radio', { name: 'Non', exact: true }).check();
+  assert.ok(await q2.isHidden(), '"Non": no question 2');
+  await q1.getByRole('radio', { name: 'Oui', exact: true }).check();
+  assert.ok(await q2.isVisible(), '"Oui": question 2 appears');
+
   await fillSurvey(page, ['q3']);
   response = await followLink(page, page.getByRole('button', { name: 'Envoyer mes réponses', exact: true }));
   assert.equal(response.status(), 422, 'a missing required answer is a 422');
@@ -125,8 +134,21 @@ test('journey: survey submitted without JavaScript, saved and shown pre-filled',
     await page.goto(journeyOrigin() + campaignPath, { waitUntil: 'load' });
     await followLink(page, page.getByRole('link', { name: 'Répondre au questionnaire', exact: true }));
     assert.equal(new URL(page.url()).pathname, surveyPath);
-    await fillSurvey(page);
-    const response = await followLink(page, page.getByRole('button', { name: 'Envoyer mes réponses', exact: true }));
+    // Without JavaScript the survey comes in two steps: question 2 depends on question 1.
+    const [q1, q2, q3] = surveyQuestions(page);
+    assert.match(await page.locator('.survey-progress').innerText(), /Étape 1 sur 2/);
+    assert.ok((await q2.isHidden()) && (await q3.isHidden()), 'step 2 waits for question 1');
+    assert.equal(await page.getByRole('button', { name: 'Envoyer mes réponses', exact: true }).count(), 0);
+    await q1.getByRole('radio', { name: 'Non', exact: true }).check();
+    let response = await followLink(page, page.getByRole('button', { name: 'Continuer', exact: true }));
+    assert.equal(response.status(), 200);
+    assert.ok((await q2.isHidden()) && (await q3.isVisible()), '"Non": step 2 without question 2');
+    // Changed on the last step: the questions follow once updated.
+    await q1.getByRole('radio', { name: 'Oui', exact: true }).check();
+    response = await followLink(page, page.getByRole('button', { name: 'Actualiser les questions selon mes réponses' }));
+    assert.ok(await q2.isVisible(), '"Oui": question 2 is asked');
+    await fillSurvey(page, ['q1']);
+    response = await followLink(page, page.getByRole('button', { name: 'Envoyer mes réponses', exact: true }));
     assert.equal(response.status(), 200);
     assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, `${surveyPath}?enregistre=1`);
     const notice = page.locator('.notice[role=status]');
