@@ -103,6 +103,7 @@ pub(super) const APP_FUNCTIONS: &[&str] = &[
     "console_set_module_status(uuid, text)",
     "console_set_branding(uuid, text, text, text, text)",
     "console_set_quotas(uuid, jsonb)",
+    "console_set_default_quotas(jsonb)",
 ];
 
 /// The server must run as a role that row-level security applies to.

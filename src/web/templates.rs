@@ -63,6 +63,14 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "console_campaign_delete.html",
             include_str!("templates/console_campaign_delete.html"),
         ),
+        (
+            "console_quota_fields.html",
+            include_str!("templates/console_quota_fields.html"),
+        ),
+        (
+            "console_default_quotas.html",
+            include_str!("templates/console_default_quotas.html"),
+        ),
         ("console_preview.html", include_str!("templates/console_preview.html")),
         ("console_branding.html", include_str!("templates/console_branding.html")),
         ("console_metering.html", include_str!("templates/console_metering.html")),
@@ -142,4 +150,22 @@ pub fn render<S: Serialize>(template: &str, frame: &PageFrame<'_>, extra: S) -> 
     TEMPLATES
         .get_template(template)?
         .render(minijinja::value::Serde(Context { frame, extra }))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every file of `templates/` is compiled in: one left out renders as a server error.
+    /// (`unsubscribe.html` is the mail's own, rendered by `mail::unsubscribe`.)
+    #[test]
+    fn every_template_file_is_registered() {
+        let dir = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("src/web/templates");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".html") && name != "unsubscribe.html" && super::TEMPLATES.get_template(&name).is_err() {
+                missing.push(name);
+            }
+        }
+        assert!(missing.is_empty(), "not registered in web/templates.rs: {missing:?}");
+    }
 }

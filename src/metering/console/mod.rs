@@ -28,8 +28,10 @@ use crate::web::console::render_console;
 use crate::web::page::Page;
 use crate::web::table::Table;
 
+mod defaults;
 mod space;
 
+pub use defaults::*;
 pub use space::*;
 
 #[derive(Debug, Deserialize)]
@@ -276,5 +278,9 @@ where
     Router::new()
         .route("/admin/compteurs", get(overview))
         .route("/admin/compteurs.csv", get(export))
+        .route(
+            "/admin/compteurs/quotas-par-defaut",
+            get(default_quotas).post(set_default_quotas),
+        )
         .route("/admin/compteurs/{slug}", get(space).post(set_quotas))
 }

@@ -38,7 +38,7 @@ pub struct QuotaForm {
 }
 
 impl QuotaForm {
-    fn from_limits(limits: &BTreeMap<String, i64>) -> QuotaForm {
+    pub(super) fn from_limits(limits: &BTreeMap<String, i64>) -> QuotaForm {
         let get = |k: &str| limits.get(k).map(|v| v.to_string()).unwrap_or_default();
         QuotaForm {
             emails_per_month: get("emails_per_month"),
@@ -48,7 +48,7 @@ impl QuotaForm {
     }
 
     /// The limits, or the keys of the fields that are not whole numbers ≥ 0.
-    fn parse(&self) -> Result<BTreeMap<String, i64>, Vec<&'static str>> {
+    pub(super) fn parse(&self) -> Result<BTreeMap<String, i64>, Vec<&'static str>> {
         let mut limits = BTreeMap::new();
         let mut wrong = Vec::new();
         for (key, text) in [
@@ -69,6 +69,20 @@ impl QuotaForm {
         }
         if wrong.is_empty() { Ok(limits) } else { Err(wrong) }
     }
+}
+
+/// "<quota> : <what is wrong>" for each field of the quota form that is not a whole number.
+pub(super) fn quota_errors(page: &Page, wrong: &[&'static str]) -> Vec<String> {
+    wrong
+        .iter()
+        .map(|key| {
+            format!(
+                "{} : {}",
+                page.text(&format!("metering.quota.{key}")),
+                page.text("metering.quota_invalid")
+            )
+        })
+        .collect()
 }
 
 pub(super) async fn space_view(
@@ -138,16 +152,7 @@ pub async fn set_quotas(
     let limits = match form.parse() {
         Ok(limits) => limits,
         Err(wrong) => {
-            let errors = wrong
-                .iter()
-                .map(|key| {
-                    format!(
-                        "{} : {}",
-                        page.text(&format!("metering.quota.{key}")),
-                        page.text("metering.quota_invalid")
-                    )
-                })
-                .collect();
+            let errors = quota_errors(&page, &wrong);
             let month = metering::current_month();
             let view = space_view(&state, &page, &slug, month, Some(form), errors, None).await?;
             return render_console(

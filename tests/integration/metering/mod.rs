@@ -15,6 +15,7 @@ use crate::helpers::{TestApp, session_for, tenant_id};
 
 mod console;
 mod counting;
+mod defaults;
 mod quotas;
 
 async fn usage(app: &TestApp, slug: &str) -> Usage {
