@@ -104,6 +104,7 @@ pub(super) const APP_FUNCTIONS: &[&str] = &[
     "console_set_branding(uuid, text, text, text, text)",
     "console_set_quotas(uuid, jsonb)",
     "console_set_default_quotas(jsonb)",
+    "console_revoke_national_admin(uuid, uuid)",
 ];
 
 /// The server must run as a role that row-level security applies to.

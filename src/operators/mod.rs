@@ -17,6 +17,7 @@ pub mod home;
 pub mod invitations;
 pub mod members;
 pub mod national;
+pub mod national_admins;
 pub mod pages;
 pub mod password;
 pub mod queries;
@@ -49,6 +50,7 @@ where
         .merge(home::routes())
         .merge(team::routes())
         .merge(members::routes())
+        .merge(national_admins::routes())
         .merge(national::routes())
         .merge(branding::routes())
 }

@@ -35,8 +35,10 @@ struct RoleOption {
 }
 
 #[derive(Serialize, Default)]
-struct TeamErrors {
-    invite: Option<String>,
+pub(super) struct TeamErrors {
+    pub(super) invite: Option<String>,
+    /// A refused withdrawal of the national admin role (the last one).
+    pub(super) national_admins: Option<String>,
     staff: Vec<String>,
     /// What was typed in a refused form, shown again in it: the invitation's address and
     /// role, the staff addresses that were not taken (one per line).
@@ -78,7 +80,7 @@ pub async fn team(
     .await
 }
 
-async fn render_team(
+pub(super) async fn render_team(
     state: &Ground,
     page: &Page,
     operator: &Operator,
@@ -123,10 +125,17 @@ async fn render_team(
             .bind(tx.tenant_id())
             .fetch_all(&mut *tx)
             .await?;
+    // On the national space, its national admins (for national admins to manage).
+    let national_admins = if page.tenant.kind == TenantKind::National && operator.national_admin {
+        super::national_admins::list(&mut tx, operator.id).await?
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
     #[derive(Serialize)]
     struct View {
         members: Vec<serde_json::Value>,
+        national_admins: Vec<super::national_admins::NationalAdmin>,
         invitations: Vec<PendingInvitation>,
         /// The roles a member of the team may be given here.
         local_roles: Vec<RoleOption>,
@@ -145,6 +154,7 @@ async fn render_team(
         .collect();
     let view = View {
         members,
+        national_admins,
         invitations,
         local_roles,
         staff,

@@ -74,9 +74,10 @@ pub struct CampaignForm {
     pub cover_image_url: String,
     #[serde(default)]
     pub cover_image_alt: String,
-    /// The new-campaign form's key: sent twice, it makes one draft (unused when editing).
+    /// The new-campaign form's key (a UUID): sent twice, it makes one draft. Empty when
+    /// editing; anything else is ignored, so the form's own problems still show.
     #[serde(default)]
-    pub creation_key: Option<Uuid>,
+    pub creation_key: String,
 }
 
 /// A campaign ready to store.
@@ -152,7 +153,7 @@ impl CampaignForm {
             audience: "public".into(),
             has_ideas: Some("on".into()),
             has_survey: Some("on".into()),
-            creation_key: Some(Uuid::new_v4()),
+            creation_key: Uuid::new_v4().to_string(),
             ..Default::default()
         }
     }
@@ -176,8 +177,13 @@ impl CampaignForm {
             anonymous_responses: flag(c.anonymous_responses),
             cover_image_url: c.summary.cover_image_url.clone().unwrap_or_default(),
             cover_image_alt: c.summary.cover_image_alt.clone(),
-            creation_key: None,
+            creation_key: String::new(),
         }
+    }
+
+    /// The form's key, when it is one.
+    pub fn creation_key(&self) -> Option<Uuid> {
+        self.creation_key.trim().parse().ok()
     }
 
     pub fn parse(&self) -> Result<CampaignDraft, Vec<Problem>> {

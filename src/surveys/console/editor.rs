@@ -54,14 +54,14 @@ pub async fn create(
     };
     let mut tx = state.db.begin(&page.tenant).await?;
     // The same form sent twice: the draft the first one made.
-    if let Some(key) = form.creation_key
+    if let Some(key) = form.creation_key()
         && let Some(made) = authoring::created_with(&mut tx, key).await?
     {
         tx.commit().await?;
         return see_other(&format!("/admin/campagnes/{made}?fait=campagne"));
     }
     let national = page.tenant.kind == TenantKind::National;
-    match authoring::create(&mut tx, &draft, national, form.creation_key).await? {
+    match authoring::create(&mut tx, &draft, national, form.creation_key()).await? {
         Ok(id) => {
             crate::audit::record(
                 &mut tx,

@@ -116,6 +116,8 @@ fn classify(path: &str, param: &str) -> Kind {
         ("id", p) if p.starts_with("/espace/") => Kind::Asset,
         ("id", p) if p.starts_with("/admin/courriels/") => Kind::Mail,
         ("id", p) if p.starts_with("/admin/equipe/membres/") => Kind::Member,
+        // National admins are managed from the national space only: any operator id will do.
+        ("id", p) if p.starts_with("/admin/equipe/administrateurs/") => Kind::Member,
         ("id", p) if p.starts_with("/admin/equipe/invitations/") => Kind::Invitation,
         ("question", p) if p.starts_with("/admin/campagnes/{id}/questions/") => Kind::Question,
         ("file", _) => Kind::Fixed("contributions.csv"),

@@ -16,6 +16,7 @@ mod campaigns;
 mod drafts;
 mod exports;
 mod lists;
+mod national_admins;
 mod roles;
 mod team;
 
