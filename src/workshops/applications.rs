@@ -15,6 +15,8 @@ pub struct Recruitment {
     pub criteria: Vec<Criterion>,
     pub retention_months: i32,
     pub open: bool,
+    /// The panel has been drawn: applications are closed for good.
+    pub drawn: bool,
     pub sessions: Vec<Session>,
 }
 
@@ -50,8 +52,11 @@ pub async fn find_recruitment(
     campaign: Uuid,
 ) -> Result<Option<Recruitment>, sqlx::Error> {
     let Some(row) = sqlx::query!(
-        "SELECT id, intro, criteria, retention_months, open FROM workshop_recruitments
-          WHERE tenant_id = $1 AND campaign_id = $2 AND purged_at IS NULL",
+        r#"SELECT r.id, r.intro, r.criteria, r.retention_months, r.open,
+                EXISTS (SELECT 1 FROM workshop_draws d WHERE d.tenant_id = r.tenant_id AND d.recruitment_id = r.id)
+                  AS "drawn!"
+           FROM workshop_recruitments r
+          WHERE r.tenant_id = $1 AND r.campaign_id = $2 AND r.purged_at IS NULL"#,
         tenant,
         campaign,
     )
@@ -93,6 +98,7 @@ pub async fn find_recruitment(
         criteria,
         retention_months: row.retention_months,
         open: row.open,
+        drawn: row.drawn,
         sessions,
     }))
 }

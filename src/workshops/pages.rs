@@ -108,6 +108,25 @@ async fn load(
     Ok((tx, campaign, recruitment))
 }
 
+/// Why applications are refused, if they are (a locale prefix): the recruitment closed by the
+/// operator, the panel already drawn, or the campaign over.
+fn refusal(campaign: &CampaignDetail, recruitment: &Recruitment) -> Option<&'static str> {
+    if recruitment.drawn {
+        Some("workshops.drawn")
+    } else if !recruitment.open {
+        Some("workshops.closed")
+    } else if campaign.summary.closes_at <= chrono::Utc::now() {
+        Some("workshops.campaign_closed")
+    } else {
+        None
+    }
+}
+
+fn refused_page(page: &Page, why: &str) -> Result<Response, PageError> {
+    let (title, body) = (format!("{why}_title"), format!("{why}_body"));
+    message(page, &title, &[&body], None)
+}
+
 #[derive(Deserialize)]
 pub struct SavedQuery {
     enregistre: Option<String>,
@@ -127,6 +146,10 @@ pub async fn apply_page(
     let (mut tx, campaign, recruitment) = load(&state, &page, &slug).await?;
     let current = find_application(&mut tx, campaign.summary.tenant_id, recruitment.id, account.id).await?;
     tx.commit().await?;
+    // No form to fill when applications are closed: the page says why (and the POST refuses).
+    if let Some(why) = refusal(&campaign, &recruitment) {
+        return refused_page(&page, why);
+    }
     let empty = Answers::new();
     let (answers, sessions, needs) = match &current {
         Some(a) => (&a.answers, a.sessions.as_slice(), a.accessibility_needs.as_str()),
@@ -157,8 +180,8 @@ pub async fn submit_application(
         None => false,
     };
     let (mut tx, campaign, recruitment) = load(&state, &page, &slug).await?;
-    if !recruitment.open {
-        let mut r = message(&page, "workshops.closed_title", &["workshops.closed_body"], None)?;
+    if let Some(why) = refusal(&campaign, &recruitment) {
+        let mut r = refused_page(&page, why)?;
         *r.status_mut() = StatusCode::CONFLICT;
         return Ok(r);
     }
@@ -242,12 +265,32 @@ pub async fn submit_application(
 
 /// `GET /ateliers/reponse/{token}`: the invitation's two buttons (a `POST` uses the link, so
 /// mail scanners following links cannot answer for the person).
-pub async fn answer_page(page: Page, Path(token): Path<String>) -> Result<Response, PageError> {
+///
+/// The invitation mail links here twice, `?choix=oui` to confirm and `?choix=non` to decline:
+/// the page then offers that one button (a GET changes nothing: mail scanners follow links).
+pub async fn answer_page(
+    page: Page,
+    Path(token): Path<String>,
+    Query(query): Query<ChoiceQuery>,
+) -> Result<Response, PageError> {
     #[derive(Serialize)]
     struct View {
         token: String,
+        choice: Option<&'static str>,
     }
-    Ok(page.render("workshop_answer.html", View { token })?.into_response())
+    let choice = match query.choix.as_deref() {
+        Some("oui") => Some("oui"),
+        Some("non") => Some("non"),
+        _ => None,
+    };
+    Ok(page
+        .render("workshop_answer.html", View { token, choice })?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ChoiceQuery {
+    choix: Option<String>,
 }
 
 #[derive(Deserialize)]

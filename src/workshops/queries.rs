@@ -112,6 +112,10 @@ pub struct SelectionRow {
     pub waitlist_rank: Option<i32>,
     pub session_id: Option<Uuid>,
     pub attended: Option<bool>,
+    /// Whether an invitation link was made (the invitation was sent or queued).
+    pub invitation_made: bool,
+    /// Where the invitation mail is (`queued`, `sent`, `failed`…), when it is followed.
+    pub mail_status: Option<String>,
 }
 
 pub async fn find_draw(
@@ -132,8 +136,11 @@ pub async fn find_draw(
     };
     let rows = sqlx::query_as!(
         SelectionRow,
-        "SELECT application_id, probability, status, seat, waitlist_rank, session_id, attended FROM workshop_selections
-          WHERE tenant_id = $1 AND draw_id = $2 ORDER BY seat NULLS LAST, waitlist_rank",
+        r#"SELECT s.application_id, s.probability, s.status, s.seat, s.waitlist_rank, s.session_id, s.attended,
+                s.token_hash IS NOT NULL AS "invitation_made!", m.status AS "mail_status?"
+           FROM workshop_selections s
+           LEFT JOIN mail_outbox m ON m.tenant_id = s.tenant_id AND m.id = s.invitation_mail_id
+          WHERE s.tenant_id = $1 AND s.draw_id = $2 ORDER BY s.seat NULLS LAST, s.waitlist_rank"#,
         tx.tenant_id(),
         draw.id,
     )

@@ -227,7 +227,8 @@ impl ReceivedMail {
         self.header("Message-ID").expect("a Message-ID")
     }
 
-    /// The decoded body of the part with this content type (`text/plain`, `text/html`).
+    /// The decoded body of the part with this content type (`text/plain`, `text/html`), nested
+    /// multiparts included.
     pub fn part(&self, content_type: &str) -> Option<String> {
         let outer = self.header("Content-Type")?;
         let boundary = outer.split("boundary=").nth(1)?.trim_matches('"');
@@ -237,6 +238,14 @@ impl ReceivedMail {
             .find(|p| p.contains(&format!("Content-Type: {content_type}")))?;
         let (head, body) = part.trim_start_matches('\n').split_once("\n\n")?;
         let body = body.strip_suffix('\n').unwrap_or(body);
+        // A part nested in another multipart (the text beside an attachment): look inside it.
+        if head.contains("Content-Type: multipart/") {
+            let inner = ReceivedMail {
+                data: part.trim_start_matches('\n').to_owned(),
+                ..self.clone()
+            };
+            return inner.part(content_type);
+        }
         if head.contains("quoted-printable") {
             Some(decode_quoted_printable(body))
         } else if head.contains("base64") {

@@ -88,6 +88,7 @@ where
     Router::new()
         .route("/admin/campagnes/{id}/ateliers", get(show).post(recruitment::open))
         .route("/admin/campagnes/{id}/ateliers/seances", post(recruitment::add_session))
+        .route("/admin/campagnes/{id}/ateliers/etat", post(recruitment::set_state))
         .route(
             "/admin/campagnes/{id}/ateliers/questions",
             post(recruitment::add_question),

@@ -231,3 +231,63 @@ pub async fn remove_question(
         "/admin/campagnes/{id}/ateliers?fait=suppression#questionnaire"
     ))
 }
+
+#[derive(serde::Deserialize)]
+pub struct StateForm {
+    action: String,
+}
+
+/// `POST /admin/campagnes/{id}/ateliers/etat`: closes the recruitment (applications are then
+/// refused with a French message) or opens it again, which the draw forbids. Audited; sending it
+/// twice changes nothing more.
+pub async fn set_state(
+    State(state): State<Ground>,
+    State(forget): State<Forget>,
+    page: Page,
+    operator: ConsoleOf<right::ManageWorkshops>,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<StateForm>,
+) -> Result<Response, PageError> {
+    let open = match form.action.as_str() {
+        "fermer" => false,
+        "rouvrir" => true,
+        _ => return Err(PageError::BadRequest),
+    };
+    let (_, recruitment, _, _) = load(&state, &page, id).await?;
+    let recruitment = recruitment.ok_or(PageError::NotFound)?;
+    if open && recruitment.drawn {
+        let problem = page.text("workshops_console.reopen_after_draw");
+        return render_again(
+            &state,
+            &page,
+            &operator,
+            id,
+            &BTreeMap::new(),
+            vec![problem],
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let changed =
+        sqlx::query("UPDATE workshop_recruitments SET open = $3 WHERE tenant_id = $1 AND id = $2 AND open <> $3")
+            .bind(tx.tenant_id())
+            .bind(recruitment.id)
+            .bind(open)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if changed > 0 {
+        let action = if open { "workshops.reopen" } else { "workshops.close" };
+        let details = serde_json::json!({ "campaign": id });
+        crate::audit::record(&mut tx, &operator.0, action, &recruitment.id.to_string(), details).await?;
+    }
+    tx.commit().await?;
+    forget.campaign(id);
+    let done = if open {
+        "recrutement_ouvert"
+    } else {
+        "recrutement_ferme"
+    };
+    see_other(&format!("/admin/campagnes/{id}/ateliers?fait={done}"))
+}

@@ -289,6 +289,17 @@ fn unplaceable(page: &Page, pool: &[Volunteer], unplaced: &[(Uuid, Unplaced)]) -
         .collect()
 }
 
+/// What the console calls a selection's state: "invited" only once the invitation has left the
+/// outbox (invitations queued before it was followed count as sent).
+fn shown_status(s: &SelectionRow) -> &str {
+    match (s.status.as_str(), s.invitation_made, s.mail_status.as_deref()) {
+        ("invited", false, _) => "to_invite",
+        ("invited", true, Some("queued" | "sending" | "uncertain")) => "invitation_queued",
+        ("invited", true, Some("failed" | "suppressed" | "bounced")) => "invitation_failed",
+        (status, _, _) => status,
+    }
+}
+
 /// The pool, one row a volunteer, with their place in the draw if any.
 fn pool_rows(page: &Page, pool: &[Volunteer], selections: &[SelectionRow]) -> Vec<PoolRow> {
     pool.iter()
@@ -312,7 +323,7 @@ fn pool_rows(page: &Page, pool: &[Volunteer], selections: &[SelectionRow]) -> Ve
                             s.waitlist_rank.unwrap_or(0)
                         )
                     } else {
-                        page.text(&format!("workshops_console.status.{}", s.status))
+                        page.text(&format!("workshops_console.status.{}", shown_status(s)))
                     }
                 }),
             }

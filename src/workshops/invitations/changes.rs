@@ -146,3 +146,36 @@ pub(super) async fn session_calendar(
     .await?;
     Ok(row.map(|r| r.calendar(application)))
 }
+
+/// The lines of an invitation that say when and where the person's session is (date, start
+/// and end times in Paris time, place, address, accessibility), when one is assigned.
+pub(super) async fn session_lines(
+    tx: &mut TenantTx,
+    draw: Uuid,
+    application: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT w.title, w.place, w.address, w.accessibility,
+                to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY') AS "day!",
+                to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'HH24" h "MI') AS "starts!",
+                to_char(w.ends_at AT TIME ZONE 'Europe/Paris', 'HH24" h "MI') AS "ends!"
+           FROM workshop_selections s
+           JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
+          WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3"#,
+        tx.tenant_id(),
+        draw,
+        application,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| {
+        let mut lines = format!(
+            "Séance : {}\nDate : le {}, de {} à {}\nLieu : {}, {}",
+            r.title, r.day, r.starts, r.ends, r.place, r.address
+        );
+        if !r.accessibility.trim().is_empty() {
+            lines.push_str(&format!("\nAccessibilité : {}", r.accessibility.trim()));
+        }
+        lines
+    }))
+}

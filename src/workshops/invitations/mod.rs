@@ -84,13 +84,23 @@ pub(super) async fn invite(
     )
     .execute(&mut **tx)
     .await?;
+    let session = match session_lines(tx, draw, application).await? {
+        Some(lines) => format!("{lines}\n\n"),
+        None => "La date et le lieu de votre séance vous seront indiqués par un prochain courriel.\n\n".to_owned(),
+    };
+    let calendar = session_calendar(tx, draw, application).await?;
+    let agenda = if calendar.is_some() {
+        "\n\nLe fichier joint (.ics) ajoute la séance à votre agenda."
+    } else {
+        ""
+    };
     let text = format!(
-        "Bonjour,\n\nVous avez été tiré ou tirée au sort pour participer à un atelier de la Caf. \
-         Merci de confirmer ou de décliner votre participation avant le {} :\n\n{origin}/ateliers/reponse/{token}\n\n\
-         Sans réponse à cette date, votre place sera proposée à une autre personne.",
+        "Bonjour,\n\nVous avez été tiré ou tirée au sort pour participer à un atelier de la Caf.\n\n{session}\
+         Pour confirmer votre participation : {origin}/ateliers/reponse/{token}?choix=oui\n\
+         Pour décliner : {origin}/ateliers/reponse/{token}?choix=non\n\n\
+         Merci de répondre avant le {}. Sans réponse à cette date, votre place sera proposée à une autre personne.{agenda}",
         deadline.format("%d/%m/%Y")
     );
-    let calendar = session_calendar(tx, draw, application).await?;
     let content = MailContent {
         kind: MailKind::Workshop,
         subject: "Votre participation à un atelier de la Caf",
@@ -98,7 +108,18 @@ pub(super) async fn invite(
         campaign: None,
         attachment: calendar.as_ref(),
     };
-    queue_to(tx, email, &content).await?;
+    let queued = queue_to(tx, email, &content).await?;
+    // The console follows this mail: "invité" once it has left the outbox.
+    sqlx::query!(
+        "UPDATE workshop_selections SET invitation_mail_id = $4
+          WHERE tenant_id = $1 AND draw_id = $2 AND application_id = $3",
+        tx.tenant_id(),
+        draw,
+        application,
+        queued.id(),
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

@@ -13,7 +13,7 @@ import {
   mailedLinkFor,
   h1Text,
   consoleSignIn,
-  run,
+  sleep,
 } from '../harness.mjs';
 import { runStamp, journeyOrigin, signIn } from './journey_setup.mjs';
 
@@ -23,33 +23,21 @@ test('console journey: a workshop recruitment — sessions, a volunteer applies,
   try {
     const page = await openPage(context);
     await consoleSignIn(page, 'gironde.localhost');
-    // A campaign of this space open to everyone: listed on its public home page.
-    await page.goto(base('gironde.localhost'), { waitUntil: 'load' });
-    const titles = await page
-      .locator('article.campaign-card, li.campaign-card article')
-      .evaluateAll((cards) =>
-        cards
-          .filter((c) => !c.querySelector('.badge-staff') && c.querySelector('.badge-local') && c.querySelector('.badge-open'))
-          .map((c) => c.querySelector('h3 > a').innerText.trim()),
-      );
-    await page.goto(`${base('gironde.localhost')}admin/campagnes`, { waitUntil: 'load' });
-    let id;
-    for (const title of titles) {
-      const invite = page.locator('a[href^="/admin/campagnes/"][href$="/invitations"]', { hasText: title });
-      if (title && (await invite.count())) {
-        id = (await invite.first().getAttribute('href')).split('/')[3];
-        break;
-      }
-    }
-    assert.ok(id, 'a public campaign of the space in the console list');
+    // A campaign of its own, published (the demo database is kept between runs, and a
+    // recruitment once drawn takes no more applications).
+    await page.goto(`${base('gironde.localhost')}admin/campagnes/nouvelle`, { waitUntil: 'load' });
+    await page.locator('#title').fill(`Ateliers des familles ${runStamp}`);
+    await page.locator('input[name="has_survey"]').uncheck();
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Créer le brouillon' }).click()]);
+    const id = new URL(page.url()).pathname.split('/')[3];
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Publier' }).click()]);
+    assert.match(await page.locator('.notice').innerText(), /Consultation publiée/);
     const path = `${base('gironde.localhost')}admin/campagnes/${id}/ateliers`;
     let response = await page.goto(path, { waitUntil: 'load' });
     assert.equal(response.status(), 200);
     assert.equal(await h1Text(page), 'Recrutement pour des ateliers');
     await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/ateliers (empty)');
-    // The demo database is kept between runs: open the recruitment only the first time.
-    const open = page.getByRole('button', { name: /Ouvrir un recrutement/ });
-    if (await open.count()) await Promise.all([page.waitForNavigation(), open.click()]);
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: /Ouvrir un recrutement/ }).click()]);
     await page.locator('#s-title').fill(`Atelier ${runStamp}`);
     await page.locator('#s-place').fill('Maison des familles');
     await page.locator('#s-address').fill('1 rue du Port, Bordeaux');
@@ -99,9 +87,15 @@ test('console journey: a workshop recruitment — sessions, a volunteer applies,
     // Invitations go out; the volunteer, alone in the pool, is on the panel and gets a link.
     const volunteer = `volontaire-${runStamp}@exemple.fr`;
     const row = (email) => page.locator('tr', { hasText: email }).first();
-    assert.match(await row(volunteer).innerText(), /Tiré au sort/);
+    assert.match(await row(volunteer).innerText(), /Tiré au sort, invitation à envoyer/);
     await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: /Envoyer les invitations/ }).click()]);
-    assert.match(await row(volunteer).innerText(), /invité/);
+    // "Invité" once the mail has left the outbox (the demo's mail worker sends it in a moment).
+    assert.match(await row(volunteer).innerText(), /Tiré au sort, (invitation en file|invité)/);
+    for (let i = 0; i < 50 && !/invité$/.test((await row(volunteer).innerText()).trim()); i++) {
+      await sleep(300);
+      await page.reload({ waitUntil: 'load' });
+    }
+    assert.match((await row(volunteer).innerText()).trim(), /Tiré au sort, invité$/);
     const answerLink = await mailedLinkFor(volunteer, /\/ateliers\/reponse\/[A-Za-z0-9_-]+/);
     response = await citizen.goto(journeyOrigin() + answerLink, { waitUntil: 'load' });
     assert.equal(response.status(), 200);

@@ -119,7 +119,11 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
     assert_eq!(status, 303);
     let (_, page) = operator.get(&path).await;
     assert!(page.contains("Graine publiée"));
-    assert_eq!(page.matches("Tiré au sort, invité").count(), 10);
+    assert_eq!(
+        page.matches("Tiré au sort, invitation à envoyer").count(),
+        10,
+        "drawn, not invited until the invitations are sent"
+    );
     // LEXIMIN: single parents 7/15, the others 3/15 — shown to the operator.
     assert!(
         page.contains("46.67 %") && page.contains("20.00 %"),

@@ -14,6 +14,7 @@ mod invitations;
 mod mail;
 mod questions;
 mod sessions;
+mod state;
 
 async fn in_space(pool: &PgPool, tenant: Uuid) -> Transaction<'static, Postgres> {
     let mut tx = pool.begin().await.unwrap();
@@ -129,7 +130,7 @@ async fn invitation_tokens(owner: &PgPool, tenant: Uuid) -> Vec<String> {
             t.split("/ateliers/reponse/")
                 .nth(1)
                 .unwrap()
-                .split_whitespace()
+                .split(|c: char| c.is_whitespace() || c == '?')
                 .next()
                 .unwrap()
                 .to_owned()
