@@ -100,6 +100,8 @@ pub struct DrawRecord {
     pub gini: f64,
     pub drawn_at: chrono::DateTime<chrono::Utc>,
     pub drawn_by: String,
+    /// The quotas asked, in percent of the seats (criterion → answer → (min, max)).
+    pub quotas: serde_json::Value,
 }
 
 /// Each application's selection, for the console table.
@@ -124,7 +126,7 @@ pub async fn find_draw(
 ) -> Result<Option<(DrawRecord, Vec<SelectionRow>)>, sqlx::Error> {
     let Some(draw) = sqlx::query_as!(
         DrawRecord,
-        "SELECT id, seed, seats, algorithm, min_probability, gini, drawn_at, drawn_by FROM workshop_draws
+        "SELECT id, seed, seats, algorithm, min_probability, gini, drawn_at, drawn_by, quotas FROM workshop_draws
           WHERE tenant_id = $1 AND recruitment_id = $2",
         tx.tenant_id(),
         recruitment,

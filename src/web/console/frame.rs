@@ -20,9 +20,15 @@ struct NavItem {
 
 /// The console sections this operator may open here.
 fn nav(page: &Page, operator: &Operator, current: &str) -> Vec<NavItem> {
-    let sections: [(&'static str, &str, Action, bool); 11] = [
+    let sections: [(&'static str, &str, Action, bool); 12] = [
         ("/admin", "console.nav.home", Action::View, true),
         ("/admin/campagnes", "console.nav.campaigns", Action::View, true),
+        (
+            "/admin/ateliers",
+            "console.nav.workshops",
+            Action::ManageWorkshops,
+            true,
+        ),
         (
             "/admin/compteurs",
             "console.nav.metering",

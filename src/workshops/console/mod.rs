@@ -4,6 +4,7 @@
 //! volunteer's probability shown; [`draw`]), then invite, place and record who came ([`panel`]).
 
 mod draw;
+mod overview;
 mod panel;
 mod recruitment;
 mod view;
@@ -86,6 +87,7 @@ where
     Forget: FromRef<S>,
 {
     Router::new()
+        .route("/admin/ateliers", get(overview::overview))
         .route("/admin/campagnes/{id}/ateliers", get(show).post(recruitment::open))
         .route("/admin/campagnes/{id}/ateliers/seances", post(recruitment::add_session))
         .route("/admin/campagnes/{id}/ateliers/etat", post(recruitment::set_state))

@@ -30,6 +30,8 @@ pub(super) struct OptionCount {
     pub(super) max_field: String,
     pub(super) min: String,
     pub(super) max: String,
+    /// After the draw: how many of the panel gave this answer, and their share of the seats.
+    pub(super) panel: Option<(usize, String)>,
 }
 
 #[derive(Serialize)]
@@ -140,11 +142,38 @@ pub(super) async fn load(
     Ok((campaign, recruitment, pool, draw))
 }
 
+/// The quotas a draw asked, as the quota fields show them ("70", "12,5"), so that after the
+/// draw the table reads the quotas asked beside the composition reached.
+fn asked_fields(recruitment: &Recruitment, quotas: &serde_json::Value) -> BTreeMap<String, String> {
+    let percent = |p: f64| format!("{p}").replace('.', ",");
+    let mut fields = BTreeMap::new();
+    for c in &recruitment.criteria {
+        for (i, o) in c.options.iter().enumerate() {
+            if let Some([lo, hi]) = quotas
+                .get(&c.key)
+                .and_then(|q| q.get(o))
+                .and_then(|b| serde_json::from_value::<[f64; 2]>(b.clone()).ok())
+            {
+                fields.insert(quota_field("min", &c.key, i), percent(lo));
+                fields.insert(quota_field("max", &c.key, i), percent(hi));
+            }
+        }
+    }
+    fields
+}
+
+/// `panel`: the applications holding a seat (invited or confirmed), after a draw.
 pub(super) fn counts(
     recruitment: &Recruitment,
     pool: &[Volunteer],
     fields: &BTreeMap<String, String>,
+    panel: Option<&[Uuid]>,
 ) -> Vec<CriterionCounts> {
+    let answered = |v: &Volunteer, key: &str, o: &str| match v.answers.get(key) {
+        Some(Value::String(s)) => s == o,
+        Some(Value::Array(items)) => items.iter().any(|x| x.as_str() == Some(o)),
+        _ => false,
+    };
     recruitment
         .criteria
         .iter()
@@ -157,14 +186,15 @@ pub(super) fn counts(
                 .iter()
                 .enumerate()
                 .map(|(i, o)| {
-                    let count = pool
-                        .iter()
-                        .filter(|v| match v.answers.get(&c.key) {
-                            Some(Value::String(s)) => s == o,
-                            Some(Value::Array(items)) => items.iter().any(|x| x.as_str() == Some(o)),
-                            _ => false,
-                        })
-                        .count();
+                    let count = pool.iter().filter(|v| answered(v, &c.key, o)).count();
+                    let panel = panel.map(|seated| {
+                        let n = pool
+                            .iter()
+                            .filter(|v| seated.contains(&v.application_id) && answered(v, &c.key, o))
+                            .count();
+                        let share = 100.0 * n as f64 / seated.len().max(1) as f64;
+                        (n, format!("{share:.1}").replace('.', ","))
+                    });
                     let (min_field, max_field) = (quota_field("min", &c.key, i), quota_field("max", &c.key, i));
                     OptionCount {
                         option: o.clone(),
@@ -173,6 +203,7 @@ pub(super) fn counts(
                         max: fields.get(&max_field).cloned().unwrap_or_default(),
                         min_field,
                         max_field,
+                        panel,
                     }
                 })
                 .collect(),
@@ -209,11 +240,21 @@ pub(super) fn render(
         .unwrap_or_default();
     let unplaceable = unplaceable(page, pool, &placing.unplaced);
     let rows = pool_rows(page, pool, &selections);
+    let seated: Vec<Uuid> = selections
+        .iter()
+        .filter(|s| s.status == "invited" || s.status == "confirmed")
+        .map(|s| s.application_id)
+        .collect();
     let view = View {
         campaign,
         recruitment,
         pool_size: pool.len(),
-        criteria: recruitment.map(|r| counts(r, pool, fields)).unwrap_or_default(),
+        criteria: recruitment
+            .map(|r| match &draw {
+                Some(d) => counts(r, pool, &asked_fields(r, &d.quotas), Some(&seated)),
+                None => counts(r, pool, fields, None),
+            })
+            .unwrap_or_default(),
         sessions: session_counts(recruitment, pool),
         seed: draw
             .as_ref()
@@ -243,7 +284,7 @@ pub(super) fn render(
         page,
         operator,
         "console_workshops.html",
-        "/admin/campagnes",
+        "/admin/ateliers",
         view,
         status,
     )

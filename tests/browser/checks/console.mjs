@@ -24,6 +24,7 @@ test('console: a Caf operator signs in; every console page is reachable and pass
       ['/admin/moderation', 'Modération'],
       ['/admin/apparence', 'Apparence'],
       ['/admin/campagnes', 'Consultations'],
+      ['/admin/ateliers', 'Ateliers'],
       ['/admin/participants', 'Participant·es'],
       ['/admin/courriels', 'Courriels'],
       ['/admin/equipe', 'Équipe et agents'],

@@ -139,6 +139,13 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
     .await
     .unwrap();
     assert!(single_parents >= 7, "{single_parents}");
+    // After the draw: the quota asked beside the composition reached, per answer.
+    assert!(
+        page.contains("Dans le panel tiré") && page.contains("value=\"70\""),
+        "the quota asked"
+    );
+    let reached = format!("<td>{single_parents} ({},0 %)</td>", single_parents * 10);
+    assert!(page.contains(&reached), "{reached}");
     let audit: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'workshops.draw'")
         .fetch_one(&mut *tx)
         .await

@@ -185,3 +185,30 @@ async fn invited_is_said_once_the_invitation_has_left_the_outbox_which_says_when
         assert!(text.contains(expected), "{expected} in {text}");
     }
 }
+
+#[tokio::test]
+async fn the_console_navigation_leads_to_each_campaigns_workshops() {
+    let app = TestApp::spawn().await;
+    let slug = campaign_with_recruitment(&app).await;
+    let owner = app.test_db.owner().await;
+    let campaign = campaign_of(&owner, &slug).await;
+    let mut operator = operator_browser(&app, "gironde", "local_operator").await;
+    let (_, home) = operator.get("/admin").await;
+    assert!(
+        home.contains("<a href=\"&#x2f;admin&#x2f;ateliers\">Ateliers</a>"),
+        "in the navigation: {home}"
+    );
+    let (status, page) = operator.get("/admin/ateliers").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("href=\"/admin/campagnes/{campaign}/ateliers\"")));
+    assert!(page.contains("Ouvert"), "the recruitment's state");
+    let (_, workshops) = operator.get(&format!("/admin/campagnes/{campaign}/ateliers")).await;
+    assert!(
+        workshops.contains("<a href=\"&#x2f;admin&#x2f;ateliers\" aria-current=\"page\">"),
+        "the section is marked"
+    );
+    // An analyst may not manage workshops: no entry, no page.
+    let mut analyst = operator_browser(&app, "gironde", "analyst").await;
+    assert!(!analyst.get("/admin").await.1.contains("&#x2f;admin&#x2f;ateliers"));
+    assert_eq!(analyst.get("/admin/ateliers").await.0, 403);
+}
