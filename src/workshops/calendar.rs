@@ -25,6 +25,8 @@ pub struct Event<'a> {
     pub summary: &'a str,
     pub location: &'a str,
     pub description: &'a str,
+    /// The session's revision (`SEQUENCE`): a changed session's event replaces the earlier one.
+    pub sequence: i32,
 }
 
 impl Event<'_> {
@@ -52,8 +54,10 @@ impl Event<'_> {
             format!("DESCRIPTION:{}", escape_text(self.description)),
         ];
         if cancelled {
-            lines.push("SEQUENCE:1".to_owned());
+            lines.push(format!("SEQUENCE:{}", self.sequence + 1));
             lines.push("STATUS:CANCELLED".to_owned());
+        } else if self.sequence > 0 {
+            lines.push(format!("SEQUENCE:{}", self.sequence));
         }
         lines.push("END:VEVENT".to_owned());
         lines
@@ -199,6 +203,7 @@ mod tests {
             summary: "Atelier : l’accueil, vos idées",
             location: "Maison des familles, 1 rue du Port; Bordeaux",
             description: "Ligne 1\nLigne 2",
+            sequence: 0,
         };
         let ics = event.to_ics();
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));

@@ -7,6 +7,7 @@ mod draw;
 mod overview;
 mod panel;
 mod recruitment;
+mod sessions;
 mod view;
 
 use axum::Router;
@@ -90,6 +91,10 @@ where
         .route("/admin/ateliers", get(overview::overview))
         .route("/admin/campagnes/{id}/ateliers", get(show).post(recruitment::open))
         .route("/admin/campagnes/{id}/ateliers/seances", post(recruitment::add_session))
+        .route(
+            "/admin/campagnes/{id}/ateliers/seances/{session}",
+            post(sessions::edit_session),
+        )
         .route("/admin/campagnes/{id}/ateliers/etat", post(recruitment::set_state))
         .route(
             "/admin/campagnes/{id}/ateliers/questions",

@@ -52,6 +52,30 @@ pub async fn open(
     see_other(&format!("/admin/campagnes/{id}/ateliers"))
 }
 
+/// A session's form read: title, place and address given, a start before the end (Paris
+/// time, as typed), a capacity of 1 or more; `None` otherwise.
+pub(super) fn read_session(page: &Page, f: &BTreeMap<String, String>) -> Option<NewSession> {
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let time = |k: &str| NaiveDateTime::parse_from_str(&get(k), "%Y-%m-%dT%H:%M").ok();
+    let (starts_at, ends_at) = (time("starts_at")?, time("ends_at")?);
+    let capacity = get("capacity").parse::<i32>().ok()?;
+    let complete = ends_at > starts_at
+        && capacity > 0
+        && !get("title").is_empty()
+        && !get("place").is_empty()
+        && !get("address").is_empty();
+    complete.then(|| NewSession {
+        title: get("title"),
+        caf_name: page.tenant.name.clone(),
+        place: get("place"),
+        address: get("address"),
+        accessibility: get("accessibility"),
+        starts_at,
+        ends_at,
+        capacity,
+    })
+}
+
 /// `POST /admin/campagnes/{id}/ateliers/seances`: adds a session.
 pub async fn add_session(
     State(state): State<Ground>,
@@ -65,32 +89,12 @@ pub async fn add_session(
     let (fields, refused) = checked.shown(|f| SESSION_FIELDS.contains(&f))?;
     let refused_text = refused.is_some();
     let f: BTreeMap<String, String> = fields.into_iter().map(|(k, v)| (k, v.trim().to_owned())).collect();
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let time = |k: &str| NaiveDateTime::parse_from_str(&get(k), "%Y-%m-%dT%H:%M").ok();
     let (campaign, recruitment, pool, draw) = load(&state, &page, id).await?;
     let Some(recruitment) = recruitment else {
         return Err(PageError::NotFound);
     };
-    let session = match (time("starts_at"), time("ends_at"), get("capacity").parse::<i32>()) {
-        (Some(starts_at), Some(ends_at), Ok(capacity))
-            if !refused_text
-                && ends_at > starts_at
-                && capacity > 0
-                && !get("title").is_empty()
-                && !get("place").is_empty()
-                && !get("address").is_empty() =>
-        {
-            NewSession {
-                title: get("title"),
-                caf_name: page.tenant.name.clone(),
-                place: get("place"),
-                address: get("address"),
-                accessibility: get("accessibility"),
-                starts_at,
-                ends_at,
-                capacity,
-            }
-        }
+    let session = match read_session(&page, &f).filter(|_| !refused_text) {
+        Some(session) => session,
         _ => {
             let problems = vec![page.text(if refused_text {
                 "error.invalid_text.field"

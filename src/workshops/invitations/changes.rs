@@ -10,7 +10,7 @@ pub async fn send_session_changes(tx: &mut TenantTx, draw: Uuid, moves: &[(Uuid,
     let mut sent = 0;
     for (application, previous) in moves {
         let row = sqlx::query!(
-            r#"SELECT a.email, w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at,
+            r#"SELECT a.email, w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at, w.sequence,
                     to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS "local_start!"
                FROM workshop_selections s
                JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
@@ -26,7 +26,7 @@ pub async fn send_session_changes(tx: &mut TenantTx, draw: Uuid, moves: &[(Uuid,
         let Some(row) = row else { continue };
         let old = sqlx::query_as!(
             SessionRow,
-            "SELECT w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at
+            "SELECT w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at, w.sequence
                FROM workshop_sessions w WHERE w.tenant_id = $1 AND w.id = $2",
             tx.tenant_id(),
             previous,
@@ -42,6 +42,7 @@ pub async fn send_session_changes(tx: &mut TenantTx, draw: Uuid, moves: &[(Uuid,
             accessibility: row.accessibility,
             starts_at: row.starts_at,
             ends_at: row.ends_at,
+            sequence: row.sequence,
         };
         let calendar = match &old {
             Some(old) => moved_calendar(&new, old, *application),
@@ -78,6 +79,7 @@ pub(super) struct SessionRow {
     pub(super) accessibility: String,
     pub(super) starts_at: DateTime<Utc>,
     pub(super) ends_at: DateTime<Utc>,
+    pub(super) sequence: i32,
 }
 
 impl SessionRow {
@@ -107,6 +109,7 @@ impl SessionRow {
             summary,
             location,
             description,
+            sequence: self.sequence,
         }
     }
 
@@ -134,7 +137,7 @@ pub(super) async fn session_calendar(
 ) -> Result<Option<Attachment>, sqlx::Error> {
     let row = sqlx::query_as!(
         SessionRow,
-        "SELECT w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at
+        "SELECT w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at, w.sequence
            FROM workshop_selections s
            JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
           WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3",

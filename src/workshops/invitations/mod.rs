@@ -17,9 +17,11 @@ use crate::tenancy::TenantTx;
 use crate::tokens::{hash_token, new_token};
 
 mod changes;
+mod edits;
 mod reminders;
 
 pub use changes::*;
+pub use edits::*;
 pub use reminders::*;
 
 /// What the link leads to.

@@ -8,7 +8,7 @@ use super::*;
 pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
     let due = sqlx::query!(
         r#"SELECT s.draw_id, s.application_id, a.email, w.id, w.title, w.caf_name, w.place, w.address,
-                w.accessibility, w.starts_at, w.ends_at,
+                w.accessibility, w.starts_at, w.ends_at, w.sequence,
                 to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS "local_start!"
            FROM workshop_selections s
            JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
@@ -44,6 +44,7 @@ pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usi
             accessibility: r.accessibility,
             starts_at: r.starts_at,
             ends_at: r.ends_at,
+            sequence: r.sequence,
         };
         let calendar = session.calendar(r.application_id);
         let content = MailContent {

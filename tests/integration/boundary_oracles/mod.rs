@@ -95,6 +95,8 @@ enum Kind {
     CampaignId,
     Idea,
     Question,
+    /// A workshop session of a campaign's recruitment.
+    Session,
     Asset,
     Mail,
     /// An operator holding a role in the space (the team page's members).
@@ -120,6 +122,7 @@ fn classify(path: &str, param: &str) -> Kind {
         ("id", p) if p.starts_with("/admin/equipe/administrateurs/") => Kind::Member,
         ("id", p) if p.starts_with("/admin/equipe/invitations/") => Kind::Invitation,
         ("question", p) if p.starts_with("/admin/campagnes/{id}/questions/") => Kind::Question,
+        ("session", p) if p.starts_with("/admin/campagnes/{id}/ateliers/seances/") => Kind::Session,
         ("file", _) => Kind::Fixed("contributions.csv"),
         ("code", _) => Kind::Fixed("en"),
         ("token", _) => Kind::Fixed("jeton-inconnu"),

@@ -26,14 +26,15 @@ pub(super) fn unknown(kind: Kind) -> String {
     }
 }
 
-/// Campaign, question and idea of `tenant`; returns (campaign id, slug, question, idea).
+/// Campaign, question, idea and workshop session of `tenant`; returns (campaign id, slug,
+/// question, idea, session).
 pub(super) async fn campaign_rows(
     owner: &sqlx::PgPool,
     tenant: Uuid,
     scope: &str,
     published: bool,
-) -> (Uuid, String, Uuid, Uuid) {
-    let (campaign, question, idea) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+) -> (Uuid, String, Uuid, Uuid, Uuid) {
+    let (campaign, question, idea, session) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
     let slug = format!("c-{}", Uuid::new_v4().simple());
     let published = if published { "now()" } else { "NULL" };
     as_owner(owner, tenant, format!(
@@ -42,10 +43,13 @@ pub(super) async fn campaign_rows(
          INSERT INTO survey_questions (tenant_id, id, campaign_id, position, kind, label)
          VALUES ('{tenant}', '{question}', '{campaign}', 1, 'short_text', 'Une question');
          INSERT INTO ideas (tenant_id, id, campaign_id, origin_tenant_id, kind, title, body, submission_key)
-         VALUES ('{tenant}', '{idea}', '{campaign}', '{tenant}', 'idee', 'Une idée', 'Le corps de l''idée', gen_random_uuid());"
+         VALUES ('{tenant}', '{idea}', '{campaign}', '{tenant}', 'idee', 'Une idée', 'Le corps de l''idée', gen_random_uuid());
+         WITH r AS (INSERT INTO workshop_recruitments (tenant_id, campaign_id) VALUES ('{tenant}', '{campaign}') RETURNING id)
+         INSERT INTO workshop_sessions (tenant_id, id, recruitment_id, title, caf_name, place, address, starts_at, ends_at, capacity)
+         SELECT '{tenant}', '{session}', r.id, 'Séance', 'Caf', 'Salle', '1 rue', now() + interval '9 days', now() + interval '9 days 2 hours', 5 FROM r;"
     ))
     .await;
-    (campaign, slug, question, idea)
+    (campaign, slug, question, idea, session)
 }
 
 /// A logo, a mail, a member of the team and a pending invitation of `tenant`; returns
@@ -76,9 +80,9 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
         tenant_id(owner, "aude").await,
         tenant_id(owner, "national").await,
     );
-    let (a_campaign, a_slug, a_question, a_idea) = campaign_rows(owner, a, "local", true).await;
-    let (b_campaign, b_slug, b_question, b_idea) = campaign_rows(owner, b, "local", true).await;
-    let (n_campaign, n_slug, n_question, n_idea) = campaign_rows(owner, national, "national", false).await;
+    let (a_campaign, a_slug, a_question, a_idea, a_session) = campaign_rows(owner, a, "local", true).await;
+    let (b_campaign, b_slug, b_question, b_idea, b_session) = campaign_rows(owner, b, "local", true).await;
+    let (n_campaign, n_slug, n_question, n_idea, n_session) = campaign_rows(owner, national, "national", false).await;
     let (a_asset, a_mail, a_member, a_invitation) = space_rows(owner, a).await;
     let (b_asset, b_mail, b_member, b_invitation) = space_rows(owner, b).await;
     let s = |u: Uuid| u.to_string();
@@ -88,6 +92,7 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
             (Kind::CampaignId, s(a_campaign)),
             (Kind::Idea, s(a_idea)),
             (Kind::Question, s(a_question)),
+            (Kind::Session, s(a_session)),
             (Kind::Asset, s(a_asset)),
             (Kind::Mail, s(a_mail)),
             (Kind::Member, s(a_member)),
@@ -103,6 +108,8 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
             (Kind::Idea, s(n_idea)),
             (Kind::Question, s(b_question)),
             (Kind::Question, s(n_question)),
+            (Kind::Session, s(b_session)),
+            (Kind::Session, s(n_session)),
             (Kind::Asset, s(b_asset)),
             (Kind::Mail, s(b_mail)),
             (Kind::Member, s(b_member)),

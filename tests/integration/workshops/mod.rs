@@ -13,6 +13,7 @@ mod draw;
 mod invitations;
 mod mail;
 mod questions;
+mod session_edits;
 mod sessions;
 mod state;
 

@@ -1,0 +1,162 @@
+//! Editing a session (`POST /admin/campagnes/{id}/ateliers/seances/{session}`): its title,
+//! date and times, place, address, accessibility and capacity. Its capacity never goes below the
+//! people already placed in it. When what people need to come changes, its revision goes up
+//! and those invited to it or confirmed are told by mail, with their calendar event updated
+//! (same UID, next SEQUENCE). Audited.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use uuid::Uuid;
+
+use crate::error::PageError;
+use crate::web::Ground;
+use crate::web::console::{ConsoleOf, right};
+use crate::web::csrf::CheckedForm;
+use crate::web::page::Page;
+use crate::web::pages::see_other;
+use crate::workshops::invitations::send_session_edit;
+
+use super::recruitment::read_session;
+use super::render_again;
+use super::view::SESSION_FIELDS;
+
+/// `POST /admin/campagnes/{id}/ateliers/seances/{session}`.
+pub async fn edit_session(
+    State(state): State<Ground>,
+    page: Page,
+    operator: ConsoleOf<right::ManageWorkshops>,
+    Path((id, session)): Path<(Uuid, Uuid)>,
+    checked: CheckedForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let (fields, refused) = checked.shown(|f| SESSION_FIELDS.contains(&f))?;
+    let f: BTreeMap<String, String> = fields.into_iter().collect();
+    let refuse = |key: &str| page.text(key);
+    let Some(new) = read_session(&page, &f).filter(|_| refused.is_none()) else {
+        let problem = refuse(if refused.is_some() {
+            "error.invalid_text.field"
+        } else {
+            "workshops_console.session_invalid"
+        });
+        return render_again(
+            &state,
+            &page,
+            &operator,
+            id,
+            &BTreeMap::new(),
+            vec![problem],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let old = current(&mut tx, id, session).await?.ok_or(PageError::NotFound)?;
+    if i64::from(new.capacity) < old.placed {
+        drop(tx);
+        let problem = refuse("workshops_console.capacity_below_placed").replace("{n}", &old.placed.to_string());
+        return render_again(
+            &state,
+            &page,
+            &operator,
+            id,
+            &BTreeMap::new(),
+            vec![problem],
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let local = |t: chrono::NaiveDateTime| t.format("%d/%m/%Y %H h %M").to_string();
+    let changes = describe(&[
+        ("Début", &old.starts, &local(new.starts_at)),
+        ("Fin", &old.ends, &local(new.ends_at)),
+        ("Lieu", &old.place, &new.place),
+        ("Adresse", &old.address, &new.address),
+        ("Accessibilité", &old.accessibility, &new.accessibility),
+        ("Intitulé", &old.title, &new.title),
+    ]);
+    let revised = !changes.is_empty();
+    sqlx::query!(
+        "UPDATE workshop_sessions
+            SET title = $3, place = $4, address = $5, accessibility = $6,
+                starts_at = $7::timestamp AT TIME ZONE 'Europe/Paris', ends_at = $8::timestamp AT TIME ZONE 'Europe/Paris',
+                capacity = $9, sequence = sequence + CASE WHEN $10 THEN 1 ELSE 0 END
+          WHERE tenant_id = $1 AND id = $2",
+        tx.tenant_id(),
+        session,
+        &new.title,
+        &new.place,
+        &new.address,
+        &new.accessibility,
+        new.starts_at,
+        new.ends_at,
+        new.capacity,
+        revised,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let told = if revised {
+        send_session_edit(&mut tx, session, &changes).await?
+    } else {
+        0
+    };
+    let details = serde_json::json!({ "changes": changes, "told": told, "capacity": new.capacity });
+    crate::audit::record(
+        &mut tx,
+        &operator.0,
+        "workshops.session_edit",
+        &session.to_string(),
+        details,
+    )
+    .await?;
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers?fait=seance"))
+}
+
+/// The mail's lines for what changed: "Lieu : Salle Bleue (au lieu de Maison des familles)",
+/// from (label, before, after) triples, the unchanged left out.
+fn describe(fields: &[(&str, &str, &str)]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(_, before, after)| before != after)
+        .map(|(label, before, after)| format!("{label} : {after} (au lieu de {before})"))
+        .collect()
+}
+
+/// The session as it is, with how many people hold a seat in it.
+struct Current {
+    title: String,
+    place: String,
+    address: String,
+    accessibility: String,
+    starts: String,
+    ends: String,
+    placed: i64,
+}
+
+/// The session, of this campaign's recruitment, locked while it changes.
+async fn current(
+    tx: &mut crate::tenancy::TenantTx,
+    campaign: Uuid,
+    session: Uuid,
+) -> Result<Option<Current>, sqlx::Error> {
+    sqlx::query_as!(
+        Current,
+        r#"SELECT w.title, w.place, w.address, w.accessibility,
+                to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY HH24" h "MI') AS "starts!",
+                to_char(w.ends_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY HH24" h "MI') AS "ends!",
+                (SELECT count(*) FROM workshop_selections s
+                  WHERE s.tenant_id = w.tenant_id AND s.session_id = w.id AND s.status IN ('invited', 'confirmed'))
+                  AS "placed!"
+           FROM workshop_sessions w
+           JOIN workshop_recruitments r ON r.tenant_id = w.tenant_id AND r.id = w.recruitment_id
+          WHERE w.tenant_id = $1 AND w.id = $2 AND r.campaign_id = $3
+          FOR UPDATE OF w"#,
+        tx.tenant_id(),
+        session,
+        campaign,
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
