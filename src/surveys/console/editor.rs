@@ -59,7 +59,7 @@ pub async fn create(
             crate::audit::record(
                 &mut tx,
                 &operator.0,
-                "campaign.create",
+                crate::audit::AuditAction::CAMPAIGN_CREATE,
                 &draft.slug,
                 serde_json::json!({ "id": id }),
             )
@@ -145,7 +145,7 @@ pub async fn update(
             crate::audit::record(
                 &mut tx,
                 &operator.0,
-                "campaign.update",
+                crate::audit::AuditAction::CAMPAIGN_UPDATE,
                 &draft.slug,
                 serde_json::json!({ "id": id }),
             )

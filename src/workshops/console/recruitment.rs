@@ -40,7 +40,7 @@ pub async fn open(
         crate::audit::record(
             &mut tx,
             &operator.0,
-            "workshops.open",
+            crate::audit::AuditAction::WORKSHOPS_OPEN,
             &r.to_string(),
             serde_json::json!({"campaign": id}),
         )
@@ -116,7 +116,7 @@ pub async fn add_session(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "workshops.session",
+        crate::audit::AuditAction::WORKSHOPS_SESSION,
         &sid.to_string(),
         serde_json::json!({"title": session.title}),
     )
@@ -173,7 +173,7 @@ pub async fn add_question(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "workshops.question",
+        crate::audit::AuditAction::WORKSHOPS_QUESTION,
         &recruitment.id.to_string(),
         serde_json::json!({"key": question.key, "label": question.label, "kind": question.kind, "options": question.options.len()}),
     )
@@ -221,7 +221,7 @@ pub async fn remove_question(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "workshops.question_removed",
+        crate::audit::AuditAction::WORKSHOPS_QUESTION_REMOVED,
         &recruitment.id.to_string(),
         serde_json::json!({"key": key, "label": question.label, "answers_removed": answers}),
     )

@@ -11,10 +11,12 @@ use crate::browser::Browser;
 use crate::helpers::{TestApp, tenant_id};
 
 mod accounts;
+mod audit;
 mod branding;
 mod campaigns;
 mod exports;
 mod lists;
+mod moderation;
 mod roles;
 mod team;
 
