@@ -31,5 +31,6 @@ import './checks/journey_together.mjs';
 import './checks/console.mjs';
 import './checks/console_journey.mjs';
 import './checks/workshops.mjs';
+import './checks/rules.mjs';
 
 await run();

@@ -28,6 +28,7 @@ test('console: a Caf operator signs in; every console page is reachable and pass
       ['/admin/courriels', 'Courriels'],
       ['/admin/equipe', 'Équipe et agents'],
       ['/admin/journal', 'Journal'],
+      ['/admin/regles', 'Informations légales'],
       ['/admin/securite', 'Sécurité du compte'],
     ];
     for (const [path, title] of pages) {

@@ -32,6 +32,7 @@ async fn roles_allow_what_the_matrix_says_in_their_space_only() {
         ("/admin/moderation", Action::Moderate),
         ("/admin/equipe", Action::InviteOperators),
         ("/admin/journal", Action::ViewAudit),
+        ("/admin/regles", Action::EditRules),
     ];
     let gironde = {
         let resolver = ecoute::tenancy::TenantResolver::new(app.test_db.app_pool().await, "localhost");

@@ -209,35 +209,16 @@ async fn moderation_hides_with_an_audit_row_and_clears_the_queue() {
     let queue = report_queue(&mut tx).await.unwrap();
     assert_eq!((queue.len(), queue[0].reporters, queue[0].target_id), (1, 2, id));
     // Restoring needs a written reason; hiding takes a note of 3 characters or none.
-    assert_eq!(
-        moderate(
-            &mut tx,
-            Target::Idea(id),
-            Decision::Restore,
-            "moderatrice@caf33.caf.fr",
-            ""
-        )
-        .await
-        .unwrap(),
-        Err(ModerationProblem::ReasonRequired)
-    );
+    let (target, who) = (Target::Idea(id), "moderatrice@caf33.caf.fr");
+    let refused = moderate(&mut tx, target, Decision::Restore, who, "").await.unwrap();
+    assert_eq!(refused, Err(ModerationProblem::ReasonRequired));
     let hide = Decision::Hide(CharterReason::Insults);
-    assert_eq!(
-        moderate(&mut tx, Target::Idea(id), hide, "moderatrice@caf33.caf.fr", "ab")
-            .await
-            .unwrap(),
-        Err(ModerationProblem::NoteLength)
-    );
-    moderate(
-        &mut tx,
-        Target::Idea(id),
-        hide,
-        "moderatrice@caf33.caf.fr",
-        "Propos injurieux",
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let refused = moderate(&mut tx, target, hide, who, "ab").await.unwrap();
+    assert_eq!(refused, Err(ModerationProblem::NoteLength));
+    moderate(&mut tx, target, hide, who, "Propos injurieux")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(report_queue(&mut tx).await.unwrap().is_empty(), "reports resolved");
     let audit: (String, String, String, String) =
         sqlx::query_as("SELECT action, actor, reason, charter_reason FROM moderation_actions")
