@@ -40,6 +40,7 @@ pub mod metering;
 pub mod moderation;
 pub mod operators;
 pub mod results;
+pub mod rules;
 pub mod startup;
 pub mod surveys;
 pub mod telemetry;

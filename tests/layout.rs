@@ -33,7 +33,7 @@ const LAYERS: &[(&str, &str)] = &[
     (
         "domains",
         "accounts mail operators audit campaigns surveys moderation ideas workshops results analysis \
-         metering exports",
+         metering exports rules",
     ),
     ("root", "app startup jobs demo main lib"),
 ];

@@ -154,14 +154,16 @@ pub async fn delete_account(
             .await?;
             sqlx::query!(
                 "UPDATE ideas SET title = 'Contribution retirée', body = 'Cette contribution a été retirée par son auteur.',
-                        theme = NULL, status = 'hidden' WHERE tenant_id = $1 AND account_id = $2",
+                        theme = NULL, status = 'hidden', hidden_by = 'author', hidden_reason = NULL, hidden_note = NULL
+                  WHERE tenant_id = $1 AND account_id = $2",
                 space,
                 account,
             )
             .execute(&mut *tx)
             .await?;
             sqlx::query!(
-                "UPDATE idea_comments SET body = 'Commentaire retiré par son auteur.', status = 'hidden'
+                "UPDATE idea_comments SET body = 'Commentaire retiré par son auteur.', status = 'hidden',
+                        hidden_by = 'author', hidden_reason = NULL, hidden_note = NULL
                   WHERE tenant_id = $1 AND account_id = $2",
                 space,
                 account,

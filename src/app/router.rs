@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::moderation::routes())
         .merge(crate::audit::routes())
         .merge(crate::exports::routes())
+        .merge(crate::rules::routes())
         .fallback(pages::not_found);
     // Probes and static files answer on any host.
     let infrastructure = Router::new()

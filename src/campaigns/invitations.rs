@@ -324,7 +324,7 @@ pub async fn send(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "invitations.send",
+        crate::audit::AuditAction::INVITATIONS_SEND,
         &c.summary.slug,
         serde_json::json!({
             "queued": queued.queued, "suppressed": queued.suppressed,

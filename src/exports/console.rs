@@ -29,16 +29,25 @@ pub async fn export(
         .await?
         .ok_or(PageError::NotFound)?;
     let questions = crate::surveys::queries::list_questions(&mut tx, &campaign).await?;
-    let table = match what {
-        "contributions" => super::contributions(&mut tx, &campaign).await?,
-        "commentaires" => super::comments(&mut tx, &campaign).await?,
-        "reponses" => super::responses(&mut tx, &campaign, &questions).await?,
+    let (table, action) = match what {
+        "contributions" => (
+            super::contributions(&mut tx, &campaign).await?,
+            crate::audit::AuditAction::EXPORT_CONTRIBUTIONS,
+        ),
+        "commentaires" => (
+            super::comments(&mut tx, &campaign).await?,
+            crate::audit::AuditAction::EXPORT_COMMENTS,
+        ),
+        "reponses" => (
+            super::responses(&mut tx, &campaign, &questions).await?,
+            crate::audit::AuditAction::EXPORT_RESPONSES,
+        ),
         _ => return Err(PageError::NotFound),
     };
     crate::audit::record(
         &mut tx,
         &operator.0,
-        &format!("export.{what}"),
+        action,
         &campaign.summary.slug,
         serde_json::json!({ "format": format, "rows": table.rows.len() }),
     )

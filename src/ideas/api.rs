@@ -312,7 +312,7 @@ pub async fn get_comments(
 ) -> Result<Json<Vec<CommentView>>, ApiError> {
     let mut tx = state.db.begin(&tenant).await?;
     let (found, _) = idea(&mut tx, id, &tenant, account.as_ref()).await?;
-    let comments = list_comments(&mut tx, &found).await?;
+    let comments = list_comments(&mut tx, &found, account.as_ref().map(|a| a.id)).await?;
     tx.commit().await?;
     Ok(Json(comments))
 }

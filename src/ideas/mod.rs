@@ -239,6 +239,8 @@ pub struct IdeaView {
     pub is_mine: bool,
     pub liked_by_me: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Hidden: who hid it and why, for its placeholder (`None` unless hidden).
+    pub hidden: Option<crate::moderation::HiddenNotice>,
 }
 
 /// At most `max` characters, cut at a word boundary, with an ellipsis when cut.
@@ -263,6 +265,10 @@ pub struct CommentView {
     pub status: String,
     pub author: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Written by the person reading.
+    pub is_mine: bool,
+    /// Hidden: who hid it and why, for its placeholder (`None` unless hidden).
+    pub hidden: Option<crate::moderation::HiddenNotice>,
     pub replies: Vec<CommentView>,
 }
 

@@ -114,23 +114,16 @@ pub async fn decide(
     Path(id): Path<Uuid>,
     CsrfForm(form): CsrfForm<DecisionForm>,
 ) -> Result<Response, PageError> {
-    let decision = match form.decision.as_str() {
-        "renvoyer" => Decision::Resend,
-        "recu" => Decision::MarkSent,
+    let (decision, action) = match form.decision.as_str() {
+        "renvoyer" => (Decision::Resend, crate::audit::AuditAction::MAIL_RESEND),
+        "recu" => (Decision::MarkSent, crate::audit::AuditAction::MAIL_MARK_SENT),
         _ => return Err(PageError::BadRequest),
     };
     let mut tx = state.db.begin(&page.tenant).await?;
     if !status::decide(&mut tx, id, decision).await? {
         return Err(PageError::NotFound);
     }
-    crate::audit::record(
-        &mut tx,
-        &operator.0,
-        &format!("mail.{}", form.decision),
-        &id.to_string(),
-        serde_json::json!({}),
-    )
-    .await?;
+    crate::audit::record(&mut tx, &operator.0, action, &id.to_string(), serde_json::json!({})).await?;
     tx.commit().await?;
     see_other("/admin/courriels?fait=courriel")
 }
@@ -151,7 +144,7 @@ pub async fn resend_uncertain(
         crate::audit::record(
             &mut tx,
             &operator.0,
-            "mail.resend_uncertain",
+            crate::audit::AuditAction::MAIL_RESEND_UNCERTAIN,
             "",
             serde_json::json!({ "count": resent }),
         )

@@ -42,6 +42,9 @@ pub enum MailKind {
     /// and have deadlines, so it goes like transactional mail (never suppressed, not held back
     /// by the monthly quota).
     Workshop,
+    /// The author of a contribution a moderator hid is told why: about the person's own
+    /// contribution, it goes like transactional mail too.
+    Moderation,
 }
 
 impl MailKind {
@@ -51,6 +54,7 @@ impl MailKind {
             MailKind::Invitation => "invitation",
             MailKind::News => "news",
             MailKind::Workshop => "workshop",
+            MailKind::Moderation => "moderation",
         }
     }
 
@@ -60,13 +64,14 @@ impl MailKind {
             "invitation" => Some(MailKind::Invitation),
             "news" => Some(MailKind::News),
             "workshop" => Some(MailKind::Workshop),
+            "moderation" => Some(MailKind::Moderation),
             _ => None,
         }
     }
 
     /// List mail can be unsubscribed from; transactional mail answers a person's own request.
     pub fn is_list_mail(self) -> bool {
-        !matches!(self, MailKind::SignIn | MailKind::Workshop)
+        !matches!(self, MailKind::SignIn | MailKind::Workshop | MailKind::Moderation)
     }
 
     /// After this long without success a mail is marked `failed`: a sign-in link is useless
@@ -76,6 +81,7 @@ impl MailKind {
         match self {
             MailKind::SignIn => chrono::Duration::hours(1),
             MailKind::Workshop => chrono::Duration::days(1),
+            MailKind::Moderation => chrono::Duration::days(3),
             MailKind::Invitation | MailKind::News => chrono::Duration::days(3),
         }
     }

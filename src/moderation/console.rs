@@ -1,5 +1,7 @@
 //! Moderation in the console: the queue of reported and pre-moderated contributions, the
-//! hidden ones (to restore), and the operator's decisions with their reason.
+//! hidden ones (to restore), and the operator's decisions with their reason: to hide, a reason
+//! of the charter (shown to everyone) and an optional note to the author, who is told by mail;
+//! to restore or approve, a written reason for the log.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -7,8 +9,9 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::audit::AuditAction;
 use crate::error::PageError;
-use crate::moderation::{Decision, ModerationProblem, Target, moderate};
+use crate::moderation::{CharterReason, Decision, ModerationProblem, Target, moderate, notice};
 use crate::tenancy::TenantTx;
 use crate::web::Ground;
 use crate::web::console::Operator;
@@ -33,6 +36,8 @@ pub struct QueueItem {
     pub reports: i64,
     pub reasons: Vec<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The charter reason it was hidden for (hidden ones).
+    pub hidden_reason: Option<String>,
 }
 
 async fn moderation_items(tx: &mut TenantTx, hidden: bool) -> Result<Vec<QueueItem>, sqlx::Error> {
@@ -43,21 +48,21 @@ async fn moderation_items(tx: &mut TenantTx, hidden: bool) -> Result<Vec<QueueIt
              SELECT target_kind, target_id, count(*) AS n, array_agg(reason ORDER BY created_at) AS reasons
                FROM content_reports WHERE tenant_id = $1 AND resolved_at IS NULL GROUP BY 1, 2
          ), items AS (
-             SELECT 'idea' AS kind, i.id, i.id AS idea_id, i.campaign_id, i.title, i.body, i.status, i.created_at
-               FROM ideas i WHERE i.tenant_id = $1
+             SELECT 'idea' AS kind, i.id, i.id AS idea_id, i.campaign_id, i.title, i.body, i.status, i.created_at, i.hidden_reason
+               FROM ideas i WHERE i.tenant_id = $1 AND i.hidden_by IS DISTINCT FROM 'author'
                 AND (CASE WHEN $2 THEN i.status = 'hidden'
                           ELSE i.status = 'pending' OR EXISTS (SELECT 1 FROM open o WHERE o.target_kind = 'idea' AND o.target_id = i.id) END)
              UNION ALL
-             SELECT 'comment', c.id, c.idea_id, i.campaign_id, i.title, c.body, c.status, c.created_at
+             SELECT 'comment', c.id, c.idea_id, i.campaign_id, i.title, c.body, c.status, c.created_at, c.hidden_reason
                FROM idea_comments c JOIN ideas i ON i.tenant_id = c.tenant_id AND i.id = c.idea_id
-              WHERE c.tenant_id = $1
+              WHERE c.tenant_id = $1 AND c.hidden_by IS DISTINCT FROM 'author'
                 AND (CASE WHEN $2 THEN c.status = 'hidden'
                           ELSE c.status = 'pending' OR EXISTS (SELECT 1 FROM open o WHERE o.target_kind = 'comment' AND o.target_id = c.id) END)
          )
          SELECT it.kind AS "kind!", it.id AS "id!", it.idea_id AS "idea_id!", ca.slug AS "campaign_slug!",
                 it.title AS "title!", left(it.body, 400) AS "excerpt!", it.status AS "status!",
                 it.created_at AS "created_at!", COALESCE(o.n, 0) AS "reports!",
-                COALESCE(o.reasons, '{}') AS "reasons!"
+                COALESCE(o.reasons, '{}') AS "reasons!", it.hidden_reason
            FROM items it
            JOIN campaigns ca ON ca.tenant_id = $1 AND ca.id = it.campaign_id
            LEFT JOIN open o ON o.target_kind = it.kind AND o.target_id = it.id
@@ -93,15 +98,32 @@ async fn render_moderation(
     let hidden = moderation_items(&mut tx, true).await?;
     tx.commit().await?;
     #[derive(Serialize)]
+    struct Reason {
+        code: &'static str,
+        label: String,
+        article: u8,
+    }
+    #[derive(Serialize)]
     struct View {
         queue: Vec<QueueItem>,
         hidden: Vec<QueueItem>,
+        /// The charter reasons a moderator may hide for.
+        charter_reasons: Vec<Reason>,
         notice: Option<String>,
         error: Option<String>,
     }
+    let charter_reasons = CharterReason::ALL
+        .into_iter()
+        .map(|r| Reason {
+            code: r.code(),
+            label: page.text(&r.label_key()),
+            article: r.article(),
+        })
+        .collect();
     let view = View {
         queue,
         hidden,
+        charter_reasons,
         notice,
         error,
     };
@@ -120,11 +142,17 @@ pub struct DecisionForm {
     kind: String,
     id: Uuid,
     decision: String,
+    /// To hide: the code of a charter reason.
+    #[serde(default)]
+    charter_reason: String,
+    /// To restore or approve: the reason (required). To hide: a note to the author (optional).
+    #[serde(default)]
     reason: String,
 }
 
-/// `POST /admin/moderation`: hide, restore or approve, with a reason; audited twice (the
-/// moderation trail on the content, the console log).
+/// `POST /admin/moderation`: hide (for a reason of the charter, the author told by mail),
+/// restore or approve (with a written reason); audited twice (the moderation trail on the
+/// content, the console log).
 pub async fn decide(
     State(state): State<Ground>,
     State(forget): State<Forget>,
@@ -138,7 +166,14 @@ pub async fn decide(
         _ => return Err(PageError::BadRequest),
     };
     let decision = match form.decision.as_str() {
-        "hide" => Decision::Hide,
+        "hide" => match CharterReason::parse(&form.charter_reason) {
+            Some(reason) => Decision::Hide(reason),
+            None => {
+                let error = Some(page.text("console.charter_reason_required"));
+                return render_moderation(&state, &page, &operator, None, error, StatusCode::UNPROCESSABLE_ENTITY)
+                    .await;
+            }
+        },
         "restore" => Decision::Restore,
         "approve" => Decision::Approve,
         _ => return Err(PageError::BadRequest),
@@ -146,6 +181,21 @@ pub async fn decide(
     let mut tx = state.db.begin(&page.tenant).await?;
     match moderate(&mut tx, target, decision, &operator.0.email, &form.reason).await? {
         Ok(()) => {
+            let mut details = serde_json::json!({ "reason": form.reason.trim() });
+            if let Decision::Hide(reason) = decision {
+                let told = notice::tell_author(
+                    &mut tx,
+                    target,
+                    reason,
+                    &form.reason,
+                    &page.tenant.name,
+                    &page.origin.base_url(),
+                )
+                .await?;
+                details["charter_reason"] = reason.code().into();
+                details["article"] = reason.article().into();
+                details["author_told"] = told.is_some_and(|q| q.id().is_some()).into();
+            }
             let campaign: Option<Uuid> = sqlx::query_scalar(
                 "SELECT i.campaign_id FROM ideas i WHERE i.tenant_id = $1 AND i.id = COALESCE(
                     (SELECT idea_id FROM idea_comments WHERE tenant_id = $1 AND id = $2), $2)",
@@ -157,9 +207,13 @@ pub async fn decide(
             crate::audit::record(
                 &mut tx,
                 &operator.0,
-                &format!("moderation.{}", form.decision),
-                &format!("{}:{}", form.kind, form.id),
-                serde_json::json!({ "reason": form.reason.trim() }),
+                match decision {
+                    Decision::Hide(_) => AuditAction::MODERATION_HIDE,
+                    Decision::Restore => AuditAction::MODERATION_RESTORE,
+                    Decision::Approve => AuditAction::MODERATION_APPROVE,
+                },
+                &format!("{}:{}", target.kind(), target.id()),
+                details,
             )
             .await?;
             tx.commit().await?;
@@ -169,9 +223,14 @@ pub async fn decide(
             see_other("/admin/moderation?fait=moderation")
         }
         Err(ModerationProblem::NotFound) => Err(PageError::NotFound),
-        Err(ModerationProblem::ReasonRequired) => {
+        Err(problem @ (ModerationProblem::ReasonRequired | ModerationProblem::NoteLength)) => {
             drop(tx);
-            let error = Some(page.text("console.reason_required"));
+            let key = if problem == ModerationProblem::NoteLength {
+                "console.note_length"
+            } else {
+                "console.reason_required"
+            };
+            let error = Some(page.text(key));
             render_moderation(&state, &page, &operator, None, error, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }

@@ -283,7 +283,7 @@ pub async fn save(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "branding.update",
+        crate::audit::AuditAction::BRANDING_UPDATE,
         &page.tenant.slug,
         serde_json::json!({
             "primary_color": form.primary_color,

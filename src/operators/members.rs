@@ -62,7 +62,14 @@ pub async fn change_role(
             .execute(&mut *tx)
             .await?;
         let details = serde_json::json!({ "from": before, "to": role.as_str() });
-        crate::audit::record(&mut tx, &operator.0, "team.change_role", &email, details).await?;
+        crate::audit::record(
+            &mut tx,
+            &operator.0,
+            crate::audit::AuditAction::TEAM_CHANGE_ROLE,
+            &email,
+            details,
+        )
+        .await?;
     }
     tx.commit().await?;
     see_other("/admin/equipe?fait=role")
@@ -96,7 +103,14 @@ pub async fn remove_member(
             .await?
             .rows_affected();
         let details = serde_json::json!({ "role": role, "sessions_closed": sessions });
-        crate::audit::record(&mut tx, &operator.0, "team.remove_operator", &email, details).await?;
+        crate::audit::record(
+            &mut tx,
+            &operator.0,
+            crate::audit::AuditAction::TEAM_REMOVE_OPERATOR,
+            &email,
+            details,
+        )
+        .await?;
     }
     // Already gone (a second click, another operator): nothing more to do.
     tx.commit().await?;
@@ -162,7 +176,14 @@ pub async fn revoke_invitation(
     if let Some((email, role)) = pending(&mut tx, id).await? {
         withdraw(&mut tx, id).await?;
         let details = serde_json::json!({ "role": role });
-        crate::audit::record(&mut tx, &operator.0, "team.revoke_invitation", &email, details).await?;
+        crate::audit::record(
+            &mut tx,
+            &operator.0,
+            crate::audit::AuditAction::TEAM_REVOKE_INVITATION,
+            &email,
+            details,
+        )
+        .await?;
     }
     tx.commit().await?;
     see_other("/admin/equipe?fait=annulation")

@@ -267,7 +267,7 @@ pub async fn activate(
             crate::audit::record(
                 &mut tx,
                 &operator.0,
-                "modules.activate",
+                crate::audit::AuditAction::MODULES_ACTIVATE,
                 &slug,
                 serde_json::json!({ "caf": form.code, "tenant_id": id, "name": name }),
             )
@@ -322,9 +322,9 @@ pub async fn set_status(
         .execute(&mut *tx)
         .await?;
     let action = if form.status == "active" {
-        "modules.resume"
+        crate::audit::AuditAction::MODULES_RESUME
     } else {
-        "modules.suspend"
+        crate::audit::AuditAction::MODULES_SUSPEND
     };
     crate::audit::record(&mut tx, &operator.0, action, &slug, serde_json::json!({})).await?;
     tx.commit().await?;
@@ -387,7 +387,7 @@ pub async fn invite_first_operator(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "modules.invite_operator",
+        crate::audit::AuditAction::MODULES_INVITE_OPERATOR,
         &slug,
         serde_json::json!({ "email": email.as_str() }),
     )
@@ -417,7 +417,7 @@ pub async fn open_module(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "console.open_from_national",
+        crate::audit::AuditAction::CONSOLE_OPEN_FROM_NATIONAL,
         &slug,
         serde_json::json!({}),
     )

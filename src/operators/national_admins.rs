@@ -70,7 +70,14 @@ pub async fn revoke(
         "done" => {
             let details = serde_json::json!({ "operator": admin });
             let target = email.unwrap_or_default();
-            crate::audit::record(&mut tx, &operator.0, "team.revoke_national_admin", &target, details).await?;
+            crate::audit::record(
+                &mut tx,
+                &operator.0,
+                crate::audit::AuditAction::TEAM_REVOKE_NATIONAL_ADMIN,
+                &target,
+                details,
+            )
+            .await?;
             tx.commit().await?;
             // Withdrawn from oneself: this console is no longer theirs.
             if admin == operator.id {

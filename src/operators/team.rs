@@ -200,7 +200,7 @@ pub async fn send_operator_invitation(
     crate::audit::record(
         tx,
         by,
-        "team.invite_operator",
+        crate::audit::AuditAction::TEAM_INVITE_OPERATOR,
         email,
         serde_json::json!({ "role": role.as_str() }),
     )
@@ -311,7 +311,7 @@ pub async fn add_staff(
         crate::audit::record(
             &mut tx,
             &operator.0,
-            "team.add_staff",
+            crate::audit::AuditAction::TEAM_ADD_STAFF,
             "",
             serde_json::json!({ "added": added }),
         )
@@ -364,7 +364,7 @@ pub async fn remove_staff(
         crate::audit::record(
             &mut tx,
             &operator.0,
-            "team.remove_staff",
+            crate::audit::AuditAction::TEAM_REMOVE_STAFF,
             form.email.trim(),
             serde_json::json!({}),
         )

@@ -53,6 +53,14 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("templates/console_moderation.html"),
         ),
         ("console_team.html", include_str!("templates/console_team.html")),
+        ("console_rules.html", include_str!("templates/console_rules.html")),
+        ("rules_legal.html", include_str!("templates/rules_legal.html")),
+        ("rules_privacy.html", include_str!("templates/rules_privacy.html")),
+        ("rules_charter.html", include_str!("templates/rules_charter.html")),
+        (
+            "rules_accessibility.html",
+            include_str!("templates/rules_accessibility.html"),
+        ),
         ("console_audit.html", include_str!("templates/console_audit.html")),
         (
             "console_campaigns.html",

@@ -143,15 +143,13 @@ async fn purge_one(tx: &mut TenantTx, recruitment: Uuid) -> Result<Option<i64>, 
     )
     .execute(&mut **tx)
     .await?;
-    sqlx::query!(
-        "INSERT INTO audit_log (tenant_id, operator_id, operator_email, action, target, details)
-         VALUES ($1, NULL, $2, 'workshops.purge', $3, $4)",
-        tenant,
+    crate::audit::record_by_job(
+        tx,
         AUDIT_ACTOR,
-        format!("recrutement {recruitment}"),
+        crate::audit::AuditAction::WORKSHOPS_PURGE,
+        &format!("recrutement {recruitment}"),
         json!({ "applications": applications }),
     )
-    .execute(&mut **tx)
     .await?;
     Ok(Some(applications))
 }

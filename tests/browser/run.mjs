@@ -32,5 +32,6 @@ import './checks/console.mjs';
 import './checks/console_journey.mjs';
 import './checks/campaign_drafts.mjs';
 import './checks/workshops.mjs';
+import './checks/rules.mjs';
 
 await run();

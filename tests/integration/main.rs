@@ -27,6 +27,7 @@ mod processes;
 mod resolution;
 mod results;
 mod rights;
+mod rules;
 mod scaleout;
 mod smtp;
 mod survey_steps;

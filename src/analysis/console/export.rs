@@ -128,7 +128,11 @@ pub async fn export(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        &format!("export.analyse.{what}"),
+        if what == "themes" {
+            crate::audit::AuditAction::EXPORT_ANALYSIS_THEMES
+        } else {
+            crate::audit::AuditAction::EXPORT_ANALYSIS_CONTRIBUTIONS
+        },
         &campaign.summary.slug,
         serde_json::json!({ "format": format, "rows": table.rows.len(), "run": report.run.version }),
     )

@@ -220,7 +220,7 @@ pub async fn run(
         crate::audit::record(
             &mut tx,
             &operator.0,
-            "analysis.run",
+            crate::audit::AuditAction::ANALYSIS_RUN,
             &campaign.summary.slug,
             serde_json::json!({ "run": run, "themes": themes }),
         )

@@ -80,7 +80,11 @@ pub async fn edit_theme(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        &format!("analysis.{}", form.action),
+        match edit {
+            Edit::Rename { .. } => crate::audit::AuditAction::ANALYSIS_RENAME,
+            Edit::Merge { .. } => crate::audit::AuditAction::ANALYSIS_MERGE,
+            Edit::Split { .. } => crate::audit::AuditAction::ANALYSIS_SPLIT,
+        },
         &campaign.summary.slug,
         serde_json::json!({ "edit": format!("{edit:?}") }),
     )
@@ -119,7 +123,7 @@ pub async fn merge_duplicates(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "analysis.merge_duplicates",
+        crate::audit::AuditAction::ANALYSIS_MERGE_DUPLICATES,
         &campaign.summary.slug,
         serde_json::json!({ "kept": form.kept, "merged": merged }),
     )
@@ -156,7 +160,7 @@ pub async fn choose_profiles(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "analysis.profiles",
+        crate::audit::AuditAction::ANALYSIS_PROFILES,
         &campaign.summary.slug,
         serde_json::json!({ "question": question }),
     )

@@ -35,7 +35,7 @@ pub(super) async fn render_idea(
     let comments = if idea.status == "hidden" {
         Vec::new()
     } else {
-        list_comments(&mut tx, &idea).await?
+        list_comments(&mut tx, &idea, page.account.as_ref().map(|a| a.id)).await?
     };
     tx.commit().await?;
     #[derive(Serialize)]

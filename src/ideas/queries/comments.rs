@@ -59,20 +59,27 @@ pub async fn insert_comment(
     }))
 }
 
-/// Comments of an idea, threaded (one level), oldest first; hidden ones without their text,
-/// pending ones left out. One query.
-pub async fn list_comments(tx: &mut TenantTx, idea: &IdeaView) -> Result<Vec<CommentView>, sqlx::Error> {
+/// Comments of an idea, threaded (one level), oldest first; hidden ones without their text
+/// (with who hid them and why; the moderator's note for `viewer`'s own), pending ones left out.
+/// One query.
+pub async fn list_comments(
+    tx: &mut TenantTx,
+    idea: &IdeaView,
+    viewer: Option<Uuid>,
+) -> Result<Vec<CommentView>, sqlx::Error> {
     // A hidden idea's discussion goes with it (the page shows none; the API neither).
     if idea.status == "hidden" {
         return Ok(Vec::new());
     }
     let rows = sqlx::query!(
-        r#"SELECT c.id, c.parent_id, c.body, c.status, c.created_at, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS "author!"
+        r#"SELECT c.id, c.parent_id, c.body, c.status, c.created_at, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS "author!",
+                c.hidden_by, c.hidden_reason, c.hidden_note, c.account_id IS NOT DISTINCT FROM $3 AND $3 IS NOT NULL AS "mine!"
            FROM idea_comments c
           WHERE c.tenant_id = $1 AND c.idea_id = $2 AND c.status <> 'pending'
           ORDER BY c.created_at, c.id"#,
         idea.tenant_id,
         idea.id,
+        viewer,
     )
     .fetch_all(&mut **tx)
     .await?;
@@ -82,7 +89,16 @@ pub async fn list_comments(tx: &mut TenantTx, idea: &IdeaView) -> Result<Vec<Com
         // A hidden comment keeps its place in the thread (its replies hang on it), not its words.
         let shown = crate::moderation::text_is_shown(&r.status, false);
         let text = |words: String| if shown { words } else { String::new() };
+        let hidden = crate::moderation::HiddenNotice::of(
+            &r.status,
+            r.hidden_by.as_deref(),
+            r.hidden_reason.as_deref(),
+            r.hidden_note,
+            r.mine,
+        );
         let comment = CommentView {
+            hidden,
+            is_mine: r.mine,
             id: r.id,
             parent_id: r.parent_id,
             body: text(r.body),

@@ -98,6 +98,7 @@ pub async fn insert_idea(
             is_mine: true,
             liked_by_me: false,
             created_at,
+            hidden: None,
         }))),
         None => {
             let id = sqlx::query_scalar!(
@@ -130,13 +131,23 @@ pub(super) struct IdeaRow {
     pub(super) account_id: Option<Uuid>,
     pub(super) author: String,
     pub(super) liked_by_me: bool,
+    pub(super) hidden_by: Option<String>,
+    pub(super) hidden_reason: Option<String>,
+    pub(super) hidden_note: Option<String>,
 }
 
 impl IdeaRow {
     /// The idea as `viewer` may see it: a hidden idea keeps its place (pages show a
-    /// placeholder), never its words.
+    /// placeholder saying who hid it and why), never its words.
     fn into_view(self, viewer: Option<Uuid>) -> IdeaView {
         let is_mine = viewer.is_some() && self.account_id == viewer;
+        let hidden = crate::moderation::HiddenNotice::of(
+            &self.status,
+            self.hidden_by.as_deref(),
+            self.hidden_reason.as_deref(),
+            self.hidden_note,
+            is_mine,
+        );
         let shown = crate::moderation::text_is_shown(&self.status, is_mine);
         let text = |words: String| if shown { words } else { String::new() };
         let body = text(self.body);
@@ -157,6 +168,7 @@ impl IdeaRow {
             is_mine,
             liked_by_me: self.liked_by_me,
             created_at: self.created_at,
+            hidden,
         }
     }
 }
@@ -169,7 +181,8 @@ pub async fn published_ideas(tx: &mut TenantTx, campaign: &CampaignDetail) -> Re
         IdeaRow,
         r#"SELECT i.id, i.tenant_id, i.campaign_id, i.origin_tenant_id, i.kind, i.title, i.body, i.theme, i.status,
                 i.like_count, i.comment_count, i.created_at, i.account_id,
-                COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS "author!", false AS "liked_by_me!"
+                COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS "author!", false AS "liked_by_me!",
+                NULL::text AS hidden_by, NULL::text AS hidden_reason, NULL::text AS hidden_note
            FROM ideas i
           WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.status = 'published'
           ORDER BY i.created_at DESC, i.id"#,
@@ -235,7 +248,8 @@ pub async fn own_pending_ideas(
         IdeaRow,
         r#"SELECT i.id, i.tenant_id, i.campaign_id, i.origin_tenant_id, i.kind, i.title, i.body, i.theme, i.status,
                 i.like_count, i.comment_count, i.created_at, i.account_id,
-                COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS "author!", false AS "liked_by_me!"
+                COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS "author!", false AS "liked_by_me!",
+                NULL::text AS hidden_by, NULL::text AS hidden_reason, NULL::text AS hidden_note
            FROM ideas i
           WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.account_id = $3 AND i.status = 'pending'
           ORDER BY i.created_at DESC"#,
@@ -270,7 +284,7 @@ pub async fn find_idea_in_campaign(
 ) -> Result<Option<(IdeaView, IdeaCampaign)>, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT i.id, i.tenant_id, i.campaign_id, i.origin_tenant_id, i.kind, i.title, i.body, i.theme, i.status,
-                i.like_count, i.comment_count, i.created_at, i.account_id,
+                i.like_count, i.comment_count, i.created_at, i.account_id, i.hidden_by, i.hidden_reason, i.hidden_note,
                 COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS "author!",
                 EXISTS (SELECT 1 FROM idea_likes l WHERE l.tenant_id = i.tenant_id AND l.idea_id = i.id AND l.account_id = $2) AS "liked_by_me!",
                 c.audience = 'staff' AS "staff_only!",
@@ -304,6 +318,9 @@ pub async fn find_idea_in_campaign(
             account_id: r.account_id,
             author: r.author,
             liked_by_me: r.liked_by_me,
+            hidden_by: r.hidden_by,
+            hidden_reason: r.hidden_reason,
+            hidden_note: r.hidden_note,
         };
         (idea.into_view(viewer), campaign)
     }))

@@ -77,7 +77,7 @@ pub async fn set_default_quotas(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "modules.default_quotas",
+        crate::audit::AuditAction::MODULES_DEFAULT_QUOTAS,
         "",
         serde_json::json!({ "quotas": limits }),
     )

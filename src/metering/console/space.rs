@@ -175,7 +175,7 @@ pub async fn set_quotas(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "module.quotas",
+        crate::audit::AuditAction::MODULE_QUOTAS,
         &slug,
         serde_json::json!({ "quotas": limits }),
     )

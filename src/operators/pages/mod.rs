@@ -136,7 +136,7 @@ pub async fn sign_in(
     crate::audit::record(
         &mut tx,
         &who,
-        "console.sign_in",
+        crate::audit::AuditAction::CONSOLE_SIGN_IN,
         "",
         serde_json::json!({ "second_factor": !verified }),
     )

@@ -85,13 +85,13 @@ pub async fn change_security(
                 .ok_or(PageError::BadRequest)?;
             match totp::matching_step(&secret, &form.code, now) {
                 Some(step) if enable_totp(&mut tx, operator.0.id, &secret, step).await? => {
-                    Some("security.totp_enabled")
+                    Some(crate::audit::AuditAction::SECURITY_TOTP_ENABLED)
                 }
                 _ => None,
             }
         }
         ("disable", true) => match disable_totp(&mut tx, operator.0.id, &form.code).await? {
-            Check::Ok => Some("security.totp_disabled"),
+            Check::Ok => Some(crate::audit::AuditAction::SECURITY_TOTP_DISABLED),
             _ => None,
         },
         _ => return see_other("/admin/securite"),

@@ -90,7 +90,7 @@ pub async fn save_decision(
                 crate::audit::record(
                     &mut tx,
                     &operator.0,
-                    "results.decision",
+                    crate::audit::AuditAction::RESULTS_DECISION,
                     &form.title,
                     serde_json::json!({ "campaign": id, "decision": saved, "status": form.status, "ideas": ideas }),
                 )
@@ -170,7 +170,7 @@ pub async fn save_news(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "results.news",
+        crate::audit::AuditAction::RESULTS_NEWS,
         &form.title,
         serde_json::json!({ "campaign": id, "post": saved, "mails_queued": queued }),
     )

@@ -215,7 +215,7 @@ pub async fn save(
                 .bind(synthesis.trim())
                 .execute(&mut *tx)
                 .await?;
-            ("synthese", "results.synthesis")
+            ("synthese", crate::audit::AuditAction::RESULTS_SYNTHESIS)
         }
         "publier" => {
             let early = form.early.as_deref() == Some("on");
@@ -235,7 +235,7 @@ pub async fn save(
             .bind(open && early)
             .execute(&mut *tx)
             .await?;
-            ("publication", "results.publish")
+            ("publication", crate::audit::AuditAction::RESULTS_PUBLISH)
         }
         "retirer" => {
             sqlx::query(
@@ -245,7 +245,7 @@ pub async fn save(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            ("retrait", "results.withdraw")
+            ("retrait", crate::audit::AuditAction::RESULTS_WITHDRAW)
         }
         _ => return Err(PageError::BadRequest),
     };

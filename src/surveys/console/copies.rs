@@ -59,7 +59,7 @@ pub async fn duplicate(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "campaign.duplicate",
+        crate::audit::AuditAction::CAMPAIGN_DUPLICATE,
         &slug,
         serde_json::json!({ "id": made, "from": id }),
     )
@@ -151,7 +151,7 @@ pub async fn delete(
             crate::audit::record(
                 &mut tx,
                 &operator.0,
-                "campaign.delete",
+                crate::audit::AuditAction::CAMPAIGN_DELETE,
                 slug.as_deref().unwrap_or_default(),
                 serde_json::json!({ "id": id }),
             )

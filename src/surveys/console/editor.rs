@@ -66,7 +66,7 @@ pub async fn create(
             crate::audit::record(
                 &mut tx,
                 &operator.0,
-                "campaign.create",
+                crate::audit::AuditAction::CAMPAIGN_CREATE,
                 &draft.slug,
                 serde_json::json!({ "id": id }),
             )
@@ -153,7 +153,7 @@ pub async fn update(
             crate::audit::record(
                 &mut tx,
                 &operator.0,
-                "campaign.update",
+                crate::audit::AuditAction::CAMPAIGN_UPDATE,
                 &draft.slug,
                 serde_json::json!({ "id": id }),
             )

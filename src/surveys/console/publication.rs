@@ -57,9 +57,9 @@ pub async fn publish(
     match authoring::set_published(&mut tx, &campaign, publish).await? {
         Ok(()) => {
             let action = if publish {
-                "campaign.publish"
+                crate::audit::AuditAction::CAMPAIGN_PUBLISH
             } else {
-                "campaign.withdraw"
+                crate::audit::AuditAction::CAMPAIGN_WITHDRAW
             };
             crate::audit::record(
                 &mut tx,
@@ -153,7 +153,7 @@ pub async fn upload_cover(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "campaign.cover",
+        crate::audit::AuditAction::CAMPAIGN_COVER,
         &campaign.summary.slug,
         serde_json::json!({ "asset": asset }),
     )

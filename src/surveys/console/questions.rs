@@ -35,7 +35,7 @@ pub async fn add_question(
             crate::audit::record(
                 &mut tx,
                 &operator.0,
-                "survey.add_question",
+                crate::audit::AuditAction::SURVEY_ADD_QUESTION,
                 &campaign.summary.slug,
                 serde_json::json!({ "label": draft.label }),
             )
@@ -72,7 +72,7 @@ pub async fn update_question(
             crate::audit::record(
                 &mut tx,
                 &operator.0,
-                "survey.update_question",
+                crate::audit::AuditAction::SURVEY_UPDATE_QUESTION,
                 &campaign.summary.slug,
                 serde_json::json!({ "question": question }),
             )
@@ -119,7 +119,7 @@ pub async fn move_question(
         crate::audit::record(
             &mut tx,
             &operator.0,
-            "survey.move_question",
+            crate::audit::AuditAction::SURVEY_MOVE_QUESTION,
             &campaign.summary.slug,
             serde_json::json!({ "question": question, "up": up }),
         )
@@ -144,7 +144,7 @@ pub async fn remove_question(
             crate::audit::record(
                 &mut tx,
                 &operator.0,
-                "survey.remove_question",
+                crate::audit::AuditAction::SURVEY_REMOVE_QUESTION,
                 &campaign.summary.slug,
                 serde_json::json!({ "question": question }),
             )

@@ -20,7 +20,7 @@ struct NavItem {
 
 /// The console sections this operator may open here.
 fn nav(page: &Page, operator: &Operator, current: &str) -> Vec<NavItem> {
-    let sections: [(&'static str, &str, Action, bool); 12] = [
+    let sections: [(&'static str, &str, Action, bool); 13] = [
         ("/admin", "console.nav.home", Action::View, true),
         ("/admin/campagnes", "console.nav.campaigns", Action::View, true),
         (
@@ -43,6 +43,7 @@ fn nav(page: &Page, operator: &Operator, current: &str) -> Vec<NavItem> {
         ),
         ("/admin/moderation", "console.nav.moderation", Action::Moderate, true),
         ("/admin/apparence", "console.nav.branding", Action::EditBranding, true),
+        ("/admin/regles", "console.nav.rules", Action::EditRules, true),
         ("/admin/participants", "console.nav.participants", Action::View, true),
         ("/admin/equipe", "console.nav.team", Action::InviteOperators, true),
         (

@@ -46,6 +46,9 @@ actions! {
     /// Write, schedule and publish campaigns (national ones on the national space).
     ManageCampaigns,
     EditBranding,
+    /// Fill in what the space's rules pages cannot know: publication director, address,
+    /// contact, data protection officer, host.
+    EditRules,
     /// Hide, restore, approve contributions; work the report queue.
     Moderate,
     /// Invite operators, moderators and analysts to the space.
@@ -137,6 +140,7 @@ mod tests {
             View,
             ManageCampaigns,
             EditBranding,
+            EditRules,
             Moderate,
             InviteOperators,
             InviteParticipants,
@@ -179,7 +183,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 5 * 2 * 12);
+        assert_eq!(checked, 5 * 2 * 13);
         // Spot checks of the rules in words.
         assert!(!allowed(&people[1].1, &space(TenantKind::National), ManageModules));
         assert!(allowed(&people[0].1, &space(TenantKind::Local), EditBranding));

@@ -102,7 +102,7 @@ pub async fn draw(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "workshops.draw",
+        crate::audit::AuditAction::WORKSHOPS_DRAW,
         &draw_id.to_string(),
         serde_json::json!({"seed": seed.to_string(), "seats": seats, "min_probability": spread.min}),
     )

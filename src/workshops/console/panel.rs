@@ -42,7 +42,7 @@ pub async fn send_invitations(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "workshops.invite",
+        crate::audit::AuditAction::WORKSHOPS_INVITE,
         &draw.id.to_string(),
         serde_json::json!({"sent": sent}),
     )
@@ -74,7 +74,7 @@ pub async fn assign_sessions(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "workshops.assign",
+        crate::audit::AuditAction::WORKSHOPS_ASSIGN,
         &draw.id.to_string(),
         serde_json::json!({"placed": placed, "unplaced": plan.unplaced.len()}),
     )
@@ -129,7 +129,7 @@ pub async fn record_attendance(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "workshops.attendance",
+        crate::audit::AuditAction::WORKSHOPS_ATTENDANCE,
         &draw.id.to_string(),
         serde_json::json!({"rows": changed, "moved_and_told": told}),
     )

@@ -40,7 +40,7 @@ pub async fn open(
         crate::audit::record(
             &mut tx,
             &operator.0,
-            "workshops.open",
+            crate::audit::AuditAction::WORKSHOPS_OPEN,
             &r.to_string(),
             serde_json::json!({"campaign": id}),
         )
@@ -120,7 +120,7 @@ pub async fn add_session(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "workshops.session",
+        crate::audit::AuditAction::WORKSHOPS_SESSION,
         &sid.to_string(),
         serde_json::json!({"title": session.title}),
     )
@@ -177,7 +177,7 @@ pub async fn add_question(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "workshops.question",
+        crate::audit::AuditAction::WORKSHOPS_QUESTION,
         &recruitment.id.to_string(),
         serde_json::json!({"key": question.key, "label": question.label, "kind": question.kind, "options": question.options.len()}),
     )
@@ -225,7 +225,7 @@ pub async fn remove_question(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "workshops.question_removed",
+        crate::audit::AuditAction::WORKSHOPS_QUESTION_REMOVED,
         &recruitment.id.to_string(),
         serde_json::json!({"key": key, "label": question.label, "answers_removed": answers}),
     )
@@ -282,7 +282,11 @@ pub async fn set_state(
             .await?
             .rows_affected();
     if changed > 0 {
-        let action = if open { "workshops.reopen" } else { "workshops.close" };
+        let action = if open {
+            crate::audit::AuditAction::WORKSHOPS_REOPEN
+        } else {
+            crate::audit::AuditAction::WORKSHOPS_CLOSE
+        };
         let details = serde_json::json!({ "campaign": id });
         crate::audit::record(&mut tx, &operator.0, action, &recruitment.id.to_string(), details).await?;
     }

@@ -105,7 +105,7 @@ pub async fn edit_session(
     crate::audit::record(
         &mut tx,
         &operator.0,
-        "workshops.session_edit",
+        crate::audit::AuditAction::WORKSHOPS_SESSION_EDIT,
         &session.to_string(),
         details,
     )

@@ -29,6 +29,7 @@ test('console: a Caf operator signs in; every console page is reachable and pass
       ['/admin/courriels', 'Courriels'],
       ['/admin/equipe', 'Équipe et agents'],
       ['/admin/journal', 'Journal'],
+      ['/admin/regles', 'Informations légales'],
       ['/admin/securite', 'Sécurité du compte'],
     ];
     for (const [path, title] of pages) {
@@ -43,7 +44,8 @@ test('console: a Caf operator signs in; every console page is reachable and pass
     }
     // The journal shows this very sign-in.
     await page.goto(`${base('gironde.localhost')}admin/journal`, { waitUntil: 'load' });
-    assert.match(await page.locator('main').innerText(), /console\.sign_in/);
+    assert.match(await page.locator('main').innerText(), /Connexion à la console/);
+    assert.doesNotMatch(await page.locator('main table').innerText(), /console\.sign_in/);
   } finally {
     await context.close();
   }

@@ -11,11 +11,13 @@ use crate::browser::Browser;
 use crate::helpers::{TestApp, tenant_id};
 
 mod accounts;
+mod audit;
 mod branding;
 mod campaigns;
 mod drafts;
 mod exports;
 mod lists;
+mod moderation;
 mod national_admins;
 mod roles;
 mod team;

@@ -32,6 +32,7 @@ async fn roles_allow_what_the_matrix_says_in_their_space_only() {
         ("/admin/moderation", Action::Moderate),
         ("/admin/equipe", Action::InviteOperators),
         ("/admin/journal", Action::ViewAudit),
+        ("/admin/regles", Action::EditRules),
     ];
     let gironde = {
         let resolver = ecoute::tenancy::TenantResolver::new(app.test_db.app_pool().await, "localhost");
@@ -134,7 +135,10 @@ async fn moderators_hide_reported_content_with_a_reason_and_the_log_keeps_it() {
         )
         .await;
     assert_eq!(status, 422);
-    assert!(html.contains("motif"));
+    assert!(
+        html.contains("motif de la charte"),
+        "hiding needs a reason of the charter"
+    );
     let (status, _, _) = moderator
         .post_form(
             "/admin/moderation",
@@ -143,7 +147,8 @@ async fn moderators_hide_reported_content_with_a_reason_and_the_log_keeps_it() {
                 ("kind", "idea"),
                 ("id", &id),
                 ("decision", "hide"),
-                ("reason", "Injurieux (charte §2)"),
+                ("charter_reason", "insults"),
+                ("reason", "Injurieux envers un agent"),
             ],
         )
         .await;
@@ -161,6 +166,7 @@ async fn moderators_hide_reported_content_with_a_reason_and_the_log_keeps_it() {
                 ("kind", "idea"),
                 ("id", &Uuid::new_v4().to_string()),
                 ("decision", "hide"),
+                ("charter_reason", "insults"),
                 ("reason", "xxx"),
             ],
         )
@@ -171,7 +177,7 @@ async fn moderators_hide_reported_content_with_a_reason_and_the_log_keeps_it() {
     let password = make_operator(&owner, "loc@caf33.caf.fr", false, Some(("gironde", "local_operator"))).await;
     let mut operator = signed_in(&app, GIRONDE, "loc@caf33.caf.fr", &password).await;
     let (_, journal) = operator.get("/admin/journal").await;
-    assert!(journal.contains("moderation.hide") && journal.contains("mod@caf33.caf.fr"));
+    assert!(journal.contains("Contenu masqué") && journal.contains("mod@caf33.caf.fr"));
     // Participants, pseudonymised: the author's pseudonym and counts, never an address.
     let (status, people) = operator.get("/admin/participants").await;
     assert_eq!(status, 200);

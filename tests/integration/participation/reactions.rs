@@ -174,7 +174,7 @@ async fn likes_comments_and_reports_through_the_api() {
 
 #[tokio::test]
 async fn moderation_hides_with_an_audit_row_and_clears_the_queue() {
-    use ecoute::moderation::{Decision, ModerationProblem, Target, moderate, report_queue};
+    use ecoute::moderation::{CharterReason, Decision, ModerationProblem, Target, moderate, report_queue};
     let app = TestApp::spawn().await;
     let slug = campaign_slug(&app, "gironde", "local").await;
     let mut author = signed_in(&app, "gironde", "gironde.localhost", "auteur@exemple.fr").await;
@@ -208,39 +208,30 @@ async fn moderation_hides_with_an_audit_row_and_clears_the_queue() {
     let mut tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     let queue = report_queue(&mut tx).await.unwrap();
     assert_eq!((queue.len(), queue[0].reporters, queue[0].target_id), (1, 2, id));
-    assert_eq!(
-        moderate(
-            &mut tx,
-            Target::Idea(id),
-            Decision::Hide,
-            "moderatrice@caf33.caf.fr",
-            ""
-        )
+    // Restoring needs a written reason; hiding takes a note of 3 characters or none.
+    let (target, who) = (Target::Idea(id), "moderatrice@caf33.caf.fr");
+    let refused = moderate(&mut tx, target, Decision::Restore, who, "").await.unwrap();
+    assert_eq!(refused, Err(ModerationProblem::ReasonRequired));
+    let hide = Decision::Hide(CharterReason::Insults);
+    let refused = moderate(&mut tx, target, hide, who, "ab").await.unwrap();
+    assert_eq!(refused, Err(ModerationProblem::NoteLength));
+    moderate(&mut tx, target, hide, who, "Propos injurieux")
         .await
-        .unwrap(),
-        Err(ModerationProblem::ReasonRequired)
-    );
-    moderate(
-        &mut tx,
-        Target::Idea(id),
-        Decision::Hide,
-        "moderatrice@caf33.caf.fr",
-        "Propos injurieux",
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    assert!(report_queue(&mut tx).await.unwrap().is_empty(), "reports resolved");
-    let audit: (String, String, String) = sqlx::query_as("SELECT action, actor, reason FROM moderation_actions")
-        .fetch_one(&mut *tx)
-        .await
+        .unwrap()
         .unwrap();
+    assert!(report_queue(&mut tx).await.unwrap().is_empty(), "reports resolved");
+    let audit: (String, String, String, String) =
+        sqlx::query_as("SELECT action, actor, reason, charter_reason FROM moderation_actions")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
     assert_eq!(
         audit,
         (
             "hide".into(),
             "moderatrice@caf33.caf.fr".into(),
-            "Propos injurieux".into()
+            "Propos injurieux".into(),
+            "insults".into()
         )
     );
     // Another space cannot moderate it.

@@ -1,0 +1,163 @@
+//! The mail that tells an author their contribution was hidden, and why: the charter reason and
+//! its article (linked), the moderator's note when there is one, a link to the contribution
+//! (where the author sees the same) and to the article that says how to contest the decision.
+//!
+//! Queued in the decision's transaction (the outbox), so it leaves if and only if the decision
+//! stands. In French, the platform's language of reference: the moderator's language is not
+//! the author's. Nobody to tell when the account is gone.
+
+use uuid::Uuid;
+
+use super::Target;
+use super::reasons::{CHARTER_PATH, CONTEST_ARTICLE, CharterReason};
+use crate::mail::{MailContent, MailKind, Queued, queue_to};
+use crate::tenancy::TenantTx;
+use crate::web::i18n::Lang;
+
+/// Where the author and what they wrote are, for the mail.
+struct Hidden {
+    email: String,
+    idea_id: Uuid,
+    idea_title: String,
+    campaign_slug: String,
+    campaign_title: String,
+}
+
+async fn find_author(tx: &mut TenantTx, target: Target) -> Result<Option<Hidden>, sqlx::Error> {
+    let comment = matches!(target, Target::Comment(_));
+    // The idea (the target, or the comment's), its campaign, and the author of the target, if
+    // their account still exists and this space may reach it.
+    let row = sqlx::query!(
+        r#"WITH t AS (
+             SELECT c.idea_id, c.account_id FROM idea_comments c WHERE $3 AND c.tenant_id = $1 AND c.id = $2
+             UNION ALL
+             SELECT i.id, i.account_id FROM ideas i WHERE NOT $3 AND i.tenant_id = $1 AND i.id = $2
+         )
+         SELECT a.email AS "email!", i.id, i.title, ca.slug, ca.title AS campaign_title
+           FROM t
+           JOIN ideas i ON i.tenant_id = $1 AND i.id = t.idea_id
+           JOIN campaigns ca ON ca.tenant_id = $1 AND ca.id = i.campaign_id
+           JOIN accounts a ON a.id = t.account_id AND a.deleted_at IS NULL"#,
+        tx.tenant_id(),
+        target.id(),
+        comment,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| Hidden {
+        email: r.email,
+        idea_id: r.id,
+        idea_title: r.title,
+        campaign_slug: r.slug,
+        campaign_title: r.campaign_title,
+    }))
+}
+
+/// Queues the mail to the author of `target`, just hidden for `reason` with `note` (may be
+/// empty). `base_url` is the space's origin (`https://gironde.…`), for the links. `None` when
+/// there is nobody to tell.
+pub async fn tell_author(
+    tx: &mut TenantTx,
+    target: Target,
+    reason: CharterReason,
+    note: &str,
+    space_name: &str,
+    base_url: &str,
+) -> Result<Option<Queued>, sqlx::Error> {
+    let Some(hidden) = find_author(tx, target).await? else {
+        return Ok(None);
+    };
+    let text = mail_text(&hidden, target, reason, note.trim(), space_name, base_url);
+    let subject = match target {
+        Target::Idea(_) => format!("Votre contribution « {} » a été masquée", hidden.idea_title),
+        Target::Comment(_) => "Votre commentaire a été masqué".to_owned(),
+    };
+    let content = MailContent {
+        kind: MailKind::Moderation,
+        subject: &subject,
+        text: &text,
+        campaign: None,
+        attachment: None,
+    };
+    queue_to(tx, &hidden.email, &content).await.map(Some)
+}
+
+fn mail_text(hidden: &Hidden, target: Target, reason: CharterReason, note: &str, space: &str, base: &str) -> String {
+    let idea = format!("{base}/consultations/{}/idees/{}", hidden.campaign_slug, hidden.idea_id);
+    let (what, link) = match target {
+        Target::Idea(_) => (
+            format!(
+                "Votre contribution « {} » à la consultation « {} » a été masquée par la modération de {space}.",
+                hidden.idea_title, hidden.campaign_title
+            ),
+            idea,
+        ),
+        Target::Comment(id) => (
+            format!(
+                "Votre commentaire sur la contribution « {} » (consultation « {} ») a été masqué par la modération de {space}.",
+                hidden.idea_title, hidden.campaign_title
+            ),
+            format!("{idea}#commentaire-{id}"),
+        ),
+    };
+    let label = Lang::Fr.text(&reason.label_key());
+    let article = reason.article();
+    let mut text = format!("Bonjour,\n\n{what}\n\nMotif : {label} (charte de participation, article {article}).\n");
+    if !note.is_empty() {
+        text.push_str(&format!("Précision de la modération : {note}\n"));
+    }
+    text.push_str(&format!(
+        "\nL’article {article} de la charte : {base}{}\n\n\
+         Ce que voient les autres participant·es à la place de votre texte, et ce motif :\n{link}\n\n\
+         Si vous pensez que cette décision est une erreur, l’article {CONTEST_ARTICLE} de la charte dit comment la contester :\n\
+         {base}{CHARTER_PATH}#article-{CONTEST_ARTICLE}\n",
+        reason.article_path()
+    ));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mail_names_the_reason_its_article_and_the_links() {
+        let hidden = Hidden {
+            email: "a@exemple.fr".into(),
+            idea_id: Uuid::nil(),
+            idea_title: "Des guichets ouverts le samedi".into(),
+            campaign_slug: "accueil".into(),
+            campaign_title: "L’accueil".into(),
+        };
+        let text = mail_text(
+            &hidden,
+            Target::Idea(Uuid::nil()),
+            CharterReason::Insults,
+            "Le deuxième paragraphe vise une personne.",
+            "Caf de la Gironde",
+            "https://gironde.exemple.fr",
+        );
+        assert!(
+            text.contains("Motif : propos injurieux, menaçants ou diffamatoires (charte de participation, article 3)."),
+            "{text}"
+        );
+        assert!(text.contains("Précision de la modération : Le deuxième paragraphe vise une personne."));
+        assert!(text.contains("https://gironde.exemple.fr/charte-de-participation#article-3"));
+        assert!(
+            text.contains(
+                "https://gironde.exemple.fr/consultations/accueil/idees/00000000-0000-0000-0000-000000000000"
+            )
+        );
+        assert!(text.contains("#article-10"));
+        let without_note = mail_text(
+            &hidden,
+            Target::Comment(Uuid::nil()),
+            CharterReason::Hate,
+            "",
+            "X",
+            "https://x",
+        );
+        assert!(!without_note.contains("Précision"));
+        assert!(without_note.contains("#commentaire-"));
+    }
+}
