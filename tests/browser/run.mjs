@@ -30,6 +30,7 @@ import './checks/journey.mjs';
 import './checks/journey_together.mjs';
 import './checks/console.mjs';
 import './checks/console_journey.mjs';
+import './checks/invitations.mjs';
 import './checks/workshops.mjs';
 
 await run();

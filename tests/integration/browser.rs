@@ -85,6 +85,47 @@ impl<'a> Browser<'a> {
         (status, location, response.text().await.unwrap())
     }
 
+    /// Posts a `multipart/form-data` body: text fields, then an optional file field
+    /// (name, file name, content). Returns status, Location (if any) and body.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &str)>,
+    ) -> (u16, Option<String>, String) {
+        let boundary = format!("----ecoute{}", uuid::Uuid::new_v4().simple());
+        let mut body = String::new();
+        for (name, value) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
+        }
+        if let Some((name, filename, content)) = file {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let response = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .header("host", &self.host)
+            .header("cookie", self.cookie_header())
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&response);
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        (status, location, response.text().await.unwrap())
+    }
+
     pub async fn api(
         &mut self,
         method: reqwest::Method,

@@ -14,6 +14,8 @@ mod accounts;
 mod branding;
 mod campaigns;
 mod exports;
+mod invitation_batches;
+mod invitations;
 mod lists;
 mod roles;
 mod team;
