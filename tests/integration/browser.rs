@@ -65,24 +65,8 @@ impl<'a> Browser<'a> {
 
     /// Posts a form; returns status, Location (if any) and body.
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> (u16, Option<String>, String) {
-        let response = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("host", &self.host)
-            .header("cookie", self.cookie_header())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(serde_urlencoded::to_string(fields).unwrap())
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(&response);
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_owned());
-        (status, location, response.text().await.unwrap())
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.post(path, "application/x-www-form-urlencoded", body).await
     }
 
     /// Posts a `multipart/form-data` body: text fields, then an optional file field
@@ -106,13 +90,18 @@ impl<'a> Browser<'a> {
             ));
         }
         body.push_str(&format!("--{boundary}--\r\n"));
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.post(path, &content_type, body).await
+    }
+
+    async fn post(&mut self, path: &str, content_type: &str, body: String) -> (u16, Option<String>, String) {
         let response = self
             .app
             .client
             .post(self.app.url(path))
             .header("host", &self.host)
             .header("cookie", self.cookie_header())
-            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .header("content-type", content_type)
             .body(body)
             .send()
             .await

@@ -85,6 +85,7 @@ struct ListedBatch {
 
 /// What the form shows besides the campaign: the entry (kept on a refusal), the refusal and
 /// the lines it refused.
+#[derive(Serialize)]
 struct Entry {
     pasted: String,
     subject: String,
@@ -115,13 +116,13 @@ impl Entry {
     }
 }
 
+/// The form page: 422 when `entry` carries a refusal.
 async fn render_form(
     tx: &mut TenantTx,
     page: &Page,
     operator: &Operator,
     c: &CampaignDetail,
     entry: Entry,
-    status: StatusCode,
 ) -> Result<Response, PageError> {
     let progress = Progress::from(crate::mail::status::counts(tx, &campaign_filter(c.summary.id)).await?);
     let batches = store::list_batches(tx, c.summary.id)
@@ -135,29 +136,24 @@ async fn render_form(
             confirmed: b.confirmed_at.is_some(),
         })
         .collect::<Vec<_>>();
+    let status = match entry.error {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
     #[derive(Serialize)]
     struct View<'a> {
         campaign: &'a CampaignDetail,
         progress: Progress,
         batches: Vec<ListedBatch>,
-        pasted: String,
-        subject: String,
-        message: String,
-        as_staff: bool,
-        refused: Vec<RefusedLine>,
-        error: Option<String>,
+        #[serde(flatten)]
+        entry: Entry,
         max_mib: usize,
     }
     let view = View {
         campaign: c,
         progress,
         batches,
-        pasted: entry.pasted,
-        subject: entry.subject,
-        message: entry.message,
-        as_staff: entry.as_staff,
-        refused: entry.refused,
-        error: entry.error,
+        entry,
         max_mib: MAX_LIST_BYTES / (1024 * 1024),
     };
     render_console(
@@ -188,7 +184,7 @@ pub async fn form(
     let mut tx = state.db.begin(&page.tenant).await?;
     let c = campaign(&mut tx, id).await?;
     let entry = Entry::blank(&page, &c);
-    let response = render_form(&mut tx, &page, &operator.0, &c, entry, StatusCode::OK).await?;
+    let response = render_form(&mut tx, &page, &operator.0, &c, entry).await?;
     tx.commit().await?;
     Ok(response)
 }
@@ -265,8 +261,7 @@ pub async fn upload(
             refused,
             error: Some(page.text(key)),
         };
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return render_form(&mut tx, &page, &operator.0, &c, entry, status).await;
+        return render_form(&mut tx, &page, &operator.0, &c, entry).await;
     }
     store::forget_stale(&mut tx).await?;
     let new = NewBatch {
