@@ -49,6 +49,7 @@ audit_actions! {
     SURVEY_MOVE_QUESTION = "survey.move_question",
     SURVEY_REMOVE_QUESTION = "survey.remove_question",
     INVITATIONS_SEND = "invitations.send",
+    INVITATIONS_REINVITE = "invitations.reinvite",
     MAIL_RESEND = "mail.renvoyer",
     MAIL_MARK_SENT = "mail.recu",
     MAIL_RESEND_UNCERTAIN = "mail.resend_uncertain",

@@ -23,7 +23,7 @@ pub mod status;
 pub mod unsubscribe;
 pub mod worker;
 
-pub use queue::{Attachment, BulkQueued, MailContent, OutgoingMail, Queued, queue, queue_bulk, queue_to};
+pub use queue::{Attachment, BulkQueued, MailContent, OutgoingMail, Queued, queue, queue_batch, queue_bulk, queue_to};
 pub use unsubscribe::routes;
 
 use serde::Serialize;

@@ -139,6 +139,26 @@ pub async fn queue_bulk(
     to: &[String],
     content: &MailContent<'_>,
 ) -> Result<BulkQueued, sqlx::Error> {
+    insert_bulk(tx, to, content, None).await
+}
+
+/// [`queue_bulk`], the mails marked as `batch`'s (an invitation list confirmed in the console):
+/// [`status::counts`](super::status::counts) with `Filter::batch` then follows them alone.
+pub async fn queue_batch(
+    tx: &mut TenantTx,
+    batch: Uuid,
+    to: &[String],
+    content: &MailContent<'_>,
+) -> Result<BulkQueued, sqlx::Error> {
+    insert_bulk(tx, to, content, Some(batch)).await
+}
+
+async fn insert_bulk(
+    tx: &mut TenantTx,
+    to: &[String],
+    content: &MailContent<'_>,
+    batch: Option<Uuid>,
+) -> Result<BulkQueued, sqlx::Error> {
     let mut outcome = BulkQueued::default();
     let mut seen = HashSet::with_capacity(to.len());
     let mut addresses = Vec::with_capacity(to.len());
@@ -157,7 +177,7 @@ pub async fn queue_bulk(
     if addresses.is_empty() {
         return Ok(outcome);
     }
-    // The same parameters as `queue_to`, with every address in $2.
+    // The same parameters as `queue_to`, with every address in $2, and $11 the batch.
     let counts = sqlx::query!(
         r#"
 WITH input AS (
@@ -168,10 +188,10 @@ WITH input AS (
     ON CONFLICT DO NOTHING
 ), inserted AS (
     INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status,
-                             attachment_name, attachment_type, attachment_text)
+                             attachment_name, attachment_type, attachment_text, batch_id)
     SELECT $1, $3, i.address, $4, $5, $6,
            CASE WHEN $7 AND s.address IS NOT NULL THEN 'suppressed' ELSE 'queued' END,
-           $8, $9, $10
+           $8, $9, $10, $11
       FROM input i
       LEFT JOIN mail_suppressions s ON s.tenant_id = $1 AND s.address = i.address
     RETURNING status
@@ -188,6 +208,7 @@ SELECT count(*) FILTER (WHERE status = 'queued') AS "queued!", count(*) FILTER (
         content.attachment.map(|a| a.filename.as_str()),
         content.attachment.map(|a| a.content_type.as_str()),
         content.attachment.map(|a| a.text.as_str()),
+        batch,
     )
     .fetch_one(&mut **tx)
     .await?;

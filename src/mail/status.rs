@@ -19,6 +19,8 @@ pub struct Filter {
     pub campaign: Option<Uuid>,
     /// Part of the recipient's address (case-insensitive).
     pub to: Option<String>,
+    /// The batch that queued them ([`queue_batch`](super::queue_batch)).
+    pub batch: Option<Uuid>,
 }
 
 /// A page of results, counted from 1.
@@ -74,6 +76,7 @@ pub async fn list(tx: &mut TenantTx, filter: &Filter, page: PageRequest) -> Resu
             AND ($3::text IS NULL OR kind = $3)
             AND ($4::uuid IS NULL OR campaign_id = $4)
             AND ($5::text IS NULL OR strpos(to_address, lower($5)) > 0)
+            AND ($8::uuid IS NULL OR batch_id = $8)
           ORDER BY created_at DESC, id
           LIMIT $6 OFFSET $7"#,
         tx.tenant_id(),
@@ -83,6 +86,7 @@ pub async fn list(tx: &mut TenantTx, filter: &Filter, page: PageRequest) -> Resu
         filter.to.as_deref(),
         i64::from(per_page),
         i64::from(page_number - 1) * i64::from(per_page),
+        filter.batch,
     )
     .fetch_all(&mut **tx)
     .await?;
@@ -126,6 +130,10 @@ pub struct Counts {
     pub failed: i64,
     pub suppressed: i64,
     pub uncertain: i64,
+    /// Of the `failed` ones, those the receiving server refused for good on the last try (a
+    /// 5xx answer: unknown address, mailbox closed): bounced. The others ran out of time.
+    /// Bounce reports that arrive later by mail are not read.
+    pub bounced: i64,
 }
 
 impl Counts {
@@ -151,22 +159,32 @@ impl Counts {
 
 /// Counts per status of the mails matching `filter` (its `status` is ignored).
 pub async fn counts(tx: &mut TenantTx, filter: &Filter) -> Result<Counts, sqlx::Error> {
+    // A failed mail bounced when its last attempt was refused (`rejected`); the attempts are
+    // read for failed mails only, by their key.
     let rows = sqlx::query!(
-        r#"SELECT status, count(*) AS "count!" FROM mail_outbox
-          WHERE tenant_id = $1
-            AND ($2::text IS NULL OR kind = $2)
-            AND ($3::uuid IS NULL OR campaign_id = $3)
-            AND ($4::text IS NULL OR strpos(to_address, lower($4)) > 0)
-          GROUP BY status"#,
+        r#"SELECT o.status, count(*) AS "count!",
+                count(*) FILTER (WHERE o.status = 'failed' AND (
+                    SELECT a.outcome FROM mail_attempts a
+                     WHERE a.tenant_id = o.tenant_id AND a.mail_id = o.id
+                     ORDER BY a.started_at DESC, a.id DESC LIMIT 1) = 'rejected') AS "bounced!"
+           FROM mail_outbox o
+          WHERE o.tenant_id = $1
+            AND ($2::text IS NULL OR o.kind = $2)
+            AND ($3::uuid IS NULL OR o.campaign_id = $3)
+            AND ($4::text IS NULL OR strpos(o.to_address, lower($4)) > 0)
+            AND ($5::uuid IS NULL OR o.batch_id = $5)
+          GROUP BY o.status"#,
         tx.tenant_id(),
         filter.kind.map(MailKind::as_str),
         filter.campaign,
         filter.to.as_deref(),
+        filter.batch,
     )
     .fetch_all(&mut **tx)
     .await?;
     let mut counts = Counts::default();
-    for (status, n) in rows.into_iter().map(|r| (r.status, r.count)) {
+    for (status, n, bounced) in rows.into_iter().map(|r| (r.status, r.count, r.bounced)) {
+        counts.bounced += bounced;
         match MailStatus::parse(&status) {
             Some(MailStatus::Queued) => counts.queued = n,
             Some(MailStatus::Sending) => counts.sending = n,

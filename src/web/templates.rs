@@ -99,6 +99,14 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("templates/console_invitations.html"),
         ),
         (
+            "console_invitations_batch.html",
+            include_str!("templates/console_invitations_batch.html"),
+        ),
+        (
+            "console_invitations_progress.html",
+            include_str!("templates/console_invitations_progress.html"),
+        ),
+        (
             "console_deliveries.html",
             include_str!("templates/console_deliveries.html"),
         ),

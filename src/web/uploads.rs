@@ -8,10 +8,14 @@ use crate::error::PageError;
 /// refused character or invalid UTF-8 gets the French page naming the field (422), a value
 /// longer than a urlencoded form may be the 413 page.
 pub async fn text(field: &mut Field<'_>) -> Result<String, PageError> {
+    text_up_to(field, super::limits::FORM).await
+}
+
+/// [`text`], for a field that may be longer than a urlencoded form (a pasted list): at most
+/// `max` bytes.
+pub async fn text_up_to(field: &mut Field<'_>, max: usize) -> Result<String, PageError> {
     let name = field.name().unwrap_or_default().to_owned();
-    let bytes = read_capped(field, super::limits::FORM)
-        .await?
-        .ok_or(PageError::TooLarge)?;
+    let bytes = read_capped(field, max).await?.ok_or(PageError::TooLarge)?;
     match super::text::clean_bytes(&bytes) {
         Ok(text) => Ok(text.into_owned()),
         Err(_) => Err(PageError::InvalidText(name)),

@@ -321,14 +321,19 @@ async fn an_address_list_may_reach_the_size_the_console_promises_and_a_larger_on
     let line = "Durand;anne@exemple.fr;une colonne de commentaires assez longue pour remplir le fichier vite\n";
     let three = upload(3, line).await.unwrap();
     let status = three.status().as_u16();
+    let batch = three.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
     let text = three.text().await.unwrap();
     assert_eq!(
         status,
-        200,
+        303,
         "3 MiB is within the 4 Mo promised: {}",
         &text[..text.len().min(2000)]
     );
-    assert!(text.contains("<strong>1</strong>"), "one address queued");
+    let (_, preview) = operator.get(&batch.expect("the batch's page")).await;
+    assert!(
+        preview.contains("<strong>1</strong> adresse à inviter"),
+        "one address to invite, the other lines repeat it"
+    );
 
     let five = upload(5, line).await.unwrap();
     assert_eq!(five.status().as_u16(), 413);

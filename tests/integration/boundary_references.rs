@@ -80,6 +80,11 @@ const UNREFERENCED_ID_COLUMNS: &[(&str, &str, &str)] = &[
         "checked through the generated idea_id and comment_id",
     ),
     ("ideas", "submission_key", "a form's one-time key"),
+    (
+        "invitation_batches",
+        "confirm_key",
+        "the confirm form's idempotency key",
+    ),
     ("idea_comments", "submission_key", "a form's one-time key"),
     ("survey_responses", "submission_key", "a form's one-time key"),
     (

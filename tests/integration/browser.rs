@@ -65,14 +65,44 @@ impl<'a> Browser<'a> {
 
     /// Posts a form; returns status, Location (if any) and body.
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> (u16, Option<String>, String) {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.post(path, "application/x-www-form-urlencoded", body).await
+    }
+
+    /// Posts a `multipart/form-data` body: text fields, then an optional file field
+    /// (name, file name, content). Returns status, Location (if any) and body.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &str)>,
+    ) -> (u16, Option<String>, String) {
+        let boundary = format!("----ecoute{}", uuid::Uuid::new_v4().simple());
+        let mut body = String::new();
+        for (name, value) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
+        }
+        if let Some((name, filename, content)) = file {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.post(path, &content_type, body).await
+    }
+
+    async fn post(&mut self, path: &str, content_type: &str, body: String) -> (u16, Option<String>, String) {
         let response = self
             .app
             .client
             .post(self.app.url(path))
             .header("host", &self.host)
             .header("cookie", self.cookie_header())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(serde_urlencoded::to_string(fields).unwrap())
+            .header("content-type", content_type)
+            .body(body)
             .send()
             .await
             .unwrap();

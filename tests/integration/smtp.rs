@@ -20,6 +20,10 @@ pub struct ReceivedMail {
     pub data: String,
 }
 
+/// Addresses starting with this have no mailbox here: `RCPT TO` answers 550, in every mode
+/// (the mail bounces).
+pub const UNKNOWN_MAILBOX: &str = "inexistant";
+
 /// How the sink answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SinkMode {
@@ -162,8 +166,13 @@ async fn serve(stream: tokio::net::TcpStream, state: &State) {
                 b"250 OK\r\n"
             }
         } else if upper.starts_with("RCPT TO:") {
-            current.to.push(line[8..].trim().trim_matches(['<', '>']).to_owned());
-            b"250 OK\r\n"
+            let to = line[8..].trim().trim_matches(['<', '>']).to_owned();
+            if to.starts_with(UNKNOWN_MAILBOX) {
+                b"550 5.1.1 no such mailbox\r\n"
+            } else {
+                current.to.push(to);
+                b"250 OK\r\n"
+            }
         } else if upper == "RSET" {
             current = empty();
             b"250 OK\r\n"

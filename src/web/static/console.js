@@ -26,7 +26,10 @@
   });
 })();
 
-// Invitation progress: refreshed every two seconds while mails are on their way.
+// Progress of a long task (invitations on their way, an analysis): while it is not over, the
+// section's `data-progress` JSON is read every three seconds and the bar, the `done / total`
+// text, each `[data-count]` and the state line follow it. Without JavaScript the page has its
+// "Rafraîchir" link.
 (() => {
   const section = document.querySelector('[data-progress]');
   const bar = section && section.querySelector('progress');
@@ -36,14 +39,23 @@
     try {
       const response = await fetch(section.dataset.progress, { headers: { Accept: 'application/json' } });
       if (!response.ok) return;
-      const { total, done } = await response.json();
+      const { total, done, counts } = await response.json();
       bar.max = total;
       bar.value = done;
       text.textContent = `${done} / ${total}`;
-      if (done < total) setTimeout(tick, 2000);
+      for (const cell of section.querySelectorAll('[data-count]')) {
+        const value = counts && counts[cell.dataset.count];
+        if (value !== undefined) cell.textContent = String(value);
+      }
+      if (done < total) {
+        setTimeout(tick, 3000);
+      } else {
+        const state = section.querySelector('.progress-state');
+        if (state && section.dataset.finishedText) state.textContent = section.dataset.finishedText;
+      }
     } catch {
       /* the page still has its "refresh" link */
     }
   };
-  if (Number(bar.value) < Number(bar.max)) setTimeout(tick, 2000);
+  if (Number(bar.value) < Number(bar.max)) setTimeout(tick, 3000);
 })();

@@ -103,6 +103,8 @@ enum Kind {
     Member,
     /// A pending operator invitation of the space.
     Invitation,
+    /// A batch of invitations to a campaign of the space.
+    InvitationBatch,
     TenantSlug,
     /// Not a row of a space (a file name, a language, a key in a document, a secret token):
     /// given one fixed value.
@@ -123,6 +125,7 @@ fn classify(path: &str, param: &str) -> Kind {
         ("id", p) if p.starts_with("/admin/equipe/invitations/") => Kind::Invitation,
         ("question", p) if p.starts_with("/admin/campagnes/{id}/questions/") => Kind::Question,
         ("session", p) if p.starts_with("/admin/campagnes/{id}/ateliers/seances/") => Kind::Session,
+        ("batch", p) if p.starts_with("/admin/campagnes/{id}/invitations/") => Kind::InvitationBatch,
         ("file", _) => Kind::Fixed("contributions.csv"),
         ("code", _) => Kind::Fixed("en"),
         ("token", _) => Kind::Fixed("jeton-inconnu"),

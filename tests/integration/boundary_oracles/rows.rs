@@ -1,5 +1,6 @@
-//! The rows the walk uses: a campaign, question, idea, image, mail, team member and pending
-//! invitation of each space, its own (gironde) and foreign ones (aude's, the national drafts).
+//! The rows the walk uses: a campaign, question, idea, image, mail, team member, pending
+//! invitation and invitation batch of each space, its own (gironde) and foreign ones (aude's, the
+//! national drafts).
 
 use super::*;
 
@@ -74,6 +75,23 @@ pub(super) async fn space_rows(owner: &sqlx::PgPool, tenant: Uuid) -> (Uuid, Uui
     (asset, mail, member, invitation)
 }
 
+/// A pending batch of invitations to `campaign` of `tenant`, with one address; returns its id.
+pub(super) async fn batch_row(owner: &sqlx::PgPool, tenant: Uuid, campaign: Uuid) -> Uuid {
+    let batch = Uuid::new_v4();
+    as_owner(
+        owner,
+        tenant,
+        format!(
+            "INSERT INTO invitation_batches (tenant_id, id, campaign_id, subject, message, addresses, prepared_by)
+         VALUES ('{tenant}', '{batch}', '{campaign}', 'Votre avis', 'Bonjour.', 1, 'op@exemple.fr');
+         INSERT INTO invitation_batch_lines (tenant_id, batch_id, position, line, address, value)
+         VALUES ('{tenant}', '{batch}', 1, 1, 'invitee@exemple.fr', 'invitee@exemple.fr');"
+        ),
+    )
+    .await;
+    batch
+}
+
 pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
     let (a, b, national) = (
         tenant_id(owner, "gironde").await,
@@ -85,6 +103,10 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
     let (n_campaign, n_slug, n_question, n_idea, n_session) = campaign_rows(owner, national, "national", false).await;
     let (a_asset, a_mail, a_member, a_invitation) = space_rows(owner, a).await;
     let (b_asset, b_mail, b_member, b_invitation) = space_rows(owner, b).await;
+    let (a_batch, b_batch) = (
+        batch_row(owner, a, a_campaign).await,
+        batch_row(owner, b, b_campaign).await,
+    );
     let s = |u: Uuid| u.to_string();
     Rows {
         own: vec![
@@ -97,6 +119,7 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
             (Kind::Mail, s(a_mail)),
             (Kind::Member, s(a_member)),
             (Kind::Invitation, s(a_invitation)),
+            (Kind::InvitationBatch, s(a_batch)),
             (Kind::TenantSlug, "gironde".into()),
         ],
         foreign: vec![
@@ -114,6 +137,7 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
             (Kind::Mail, s(b_mail)),
             (Kind::Member, s(b_member)),
             (Kind::Invitation, s(b_invitation)),
+            (Kind::InvitationBatch, s(b_batch)),
             (Kind::TenantSlug, "aude".into()),
         ],
     }

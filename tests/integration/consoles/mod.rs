@@ -16,6 +16,8 @@ mod branding;
 mod campaigns;
 mod drafts;
 mod exports;
+mod invitation_batches;
+mod invitations;
 mod lists;
 mod moderation;
 mod national_admins;
