@@ -56,6 +56,7 @@ audit_actions! {
     MODERATION_HIDE = "moderation.hide",
     MODERATION_RESTORE = "moderation.restore",
     MODERATION_APPROVE = "moderation.approve",
+    MODERATION_THEME = "moderation.theme",
     TEAM_INVITE_OPERATOR = "team.invite_operator",
     TEAM_CHANGE_ROLE = "team.change_role",
     TEAM_REMOVE_OPERATOR = "team.remove_operator",

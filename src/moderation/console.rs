@@ -245,5 +245,9 @@ where
 {
     use axum::Router;
     use axum::routing::get;
-    Router::new().route("/admin/moderation", get(moderation).post(decide))
+    use axum::routing::post;
+    Router::new()
+        .route("/admin/moderation", get(moderation).post(decide))
+        .route("/admin/contributions", get(super::search::search))
+        .route("/admin/contributions/lot", post(super::bulk::act))
 }

@@ -10,9 +10,11 @@
 
 use uuid::Uuid;
 
+mod bulk;
 pub mod console;
 pub mod notice;
 pub mod reasons;
+pub mod search;
 
 pub use reasons::{CharterReason, HiddenBy, HiddenNotice};
 

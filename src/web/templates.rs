@@ -83,6 +83,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "console_workshops_overview.html",
             include_str!("templates/console_workshops_overview.html"),
         ),
+        (
+            "console_contributions.html",
+            include_str!("templates/console_contributions.html"),
+        ),
         ("console_preview.html", include_str!("templates/console_preview.html")),
         ("console_branding.html", include_str!("templates/console_branding.html")),
         ("console_metering.html", include_str!("templates/console_metering.html")),

@@ -31,6 +31,7 @@ import './checks/journey_together.mjs';
 import './checks/console.mjs';
 import './checks/console_journey.mjs';
 import './checks/campaign_drafts.mjs';
+import './checks/contributions.mjs';
 import './checks/invitations.mjs';
 import './checks/workshops.mjs';
 import './checks/rules.mjs';

@@ -20,7 +20,7 @@ struct NavItem {
 
 /// The console sections this operator may open here.
 fn nav(page: &Page, operator: &Operator, current: &str) -> Vec<NavItem> {
-    let sections: [(&'static str, &str, Action, bool); 13] = [
+    let sections: [(&'static str, &str, Action, bool); 14] = [
         ("/admin", "console.nav.home", Action::View, true),
         ("/admin/campagnes", "console.nav.campaigns", Action::View, true),
         (
@@ -42,6 +42,12 @@ fn nav(page: &Page, operator: &Operator, current: &str) -> Vec<NavItem> {
             page.tenant.kind == TenantKind::National,
         ),
         ("/admin/moderation", "console.nav.moderation", Action::Moderate, true),
+        (
+            "/admin/contributions",
+            "console.nav.contributions",
+            Action::Moderate,
+            true,
+        ),
         ("/admin/apparence", "console.nav.branding", Action::EditBranding, true),
         ("/admin/regles", "console.nav.rules", Action::EditRules, true),
         ("/admin/participants", "console.nav.participants", Action::View, true),

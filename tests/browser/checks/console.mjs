@@ -25,6 +25,7 @@ test('console: a Caf operator signs in; every console page is reachable and pass
       ['/admin/apparence', 'Apparence'],
       ['/admin/campagnes', 'Consultations'],
       ['/admin/ateliers', 'Ateliers'],
+      ['/admin/contributions', 'Contributions'],
       ['/admin/participants', 'Participant·es'],
       ['/admin/courriels', 'Courriels'],
       ['/admin/equipe', 'Équipe et agents'],

@@ -14,6 +14,7 @@ mod accounts;
 mod audit;
 mod branding;
 mod campaigns;
+mod contributions;
 mod drafts;
 mod exports;
 mod invitation_batches;
