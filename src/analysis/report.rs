@@ -185,7 +185,14 @@ pub async fn report(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<Report>,
 /// The report as the public may see it (published results): representatives are published
 /// ideas only (free-text survey answers are never shown publicly, and public pages link to
 /// ideas), and neither duplicates nor contributions are kept.
+/// Only a reviewed analysis is public: none until an operator publishes the latest run's themes.
 pub async fn public_report(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<Report>, sqlx::Error> {
+    let reviewed = store::latest_done(tx, campaign)
+        .await?
+        .is_some_and(|run| run.published_at.is_some());
+    if !reviewed {
+        return Ok(None);
+    }
     Ok(report(tx, campaign).await?.map(|mut report| {
         for theme in &mut report.themes {
             theme.representatives.retain(|r| r.public);

@@ -75,6 +75,8 @@ audit_actions! {
     ANALYSIS_SPLIT = "analysis.separer",
     ANALYSIS_MERGE_DUPLICATES = "analysis.merge_duplicates",
     ANALYSIS_PROFILES = "analysis.profiles",
+    ANALYSIS_PUBLISH = "analysis.publish",
+    ANALYSIS_UNPUBLISH = "analysis.unpublish",
     EXPORT_CONTRIBUTIONS = "export.contributions",
     EXPORT_COMMENTS = "export.commentaires",
     EXPORT_RESPONSES = "export.reponses",

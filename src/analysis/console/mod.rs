@@ -6,6 +6,7 @@
 //! everywhere). The computation itself is in [`crate::analysis`].
 
 mod export;
+mod review;
 mod themes;
 
 pub use export::tables;
@@ -133,6 +134,8 @@ pub(super) async fn render(
         error: Option<String>,
         refused: Option<Refused>,
         can_export: bool,
+        /// May publish the reviewed themes (who may publish the campaign's results).
+        can_publish: bool,
         max_themes: usize,
         /// Single-choice questions that may stand for profiles: (id, label).
         profile_candidates: Vec<(Uuid, String)>,
@@ -148,6 +151,7 @@ pub(super) async fn render(
         error: error.or_else(|| refused.as_ref().map(|r| r.message.clone())),
         refused,
         can_export: operator.may(&page.tenant, Action::Export).is_ok(),
+        can_publish: operator.may(&page.tenant, Action::ManageCampaigns).is_ok(),
         max_themes: MAX_THEMES,
         profile_candidates,
         profile_question,
@@ -240,6 +244,7 @@ pub fn routes<S>() -> axum::Router<S>
 where
     S: Clone + Send + Sync + 'static,
     crate::web::Ground: axum::extract::FromRef<S>,
+    crate::db::changes::Forget: axum::extract::FromRef<S>,
 {
     use axum::Router;
     use axum::routing::{get, post};
@@ -249,5 +254,9 @@ where
         .route("/admin/campagnes/{id}/analyse/themes", post(themes::edit_theme))
         .route("/admin/campagnes/{id}/analyse/profils", post(themes::choose_profiles))
         .route("/admin/campagnes/{id}/analyse/doublons", post(themes::merge_duplicates))
+        .route(
+            "/admin/campagnes/{id}/analyse/publication",
+            post(review::publish_themes),
+        )
         .route("/admin/campagnes/{id}/analyse/export/{file}", get(export::export))
 }

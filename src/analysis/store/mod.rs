@@ -32,6 +32,8 @@ pub struct Run {
     pub theme_choice: Option<String>,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// When an operator published its themes (reviewed) for the public; `None`: a draft.
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 pub(super) fn run_from(row: &sqlx::postgres::PgRow) -> Result<Run, sqlx::Error> {
@@ -49,6 +51,7 @@ pub(super) fn run_from(row: &sqlx::postgres::PgRow) -> Result<Run, sqlx::Error> 
         theme_choice: row.try_get("theme_choice")?,
         created_at: row.try_get("created_at")?,
         finished_at: row.try_get("finished_at")?,
+        published_at: row.try_get("published_at")?,
     })
 }
 
@@ -183,6 +186,24 @@ pub async fn latest_done(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<Run
     Ok(select_runs(tx, campaign, Some("done"), 1).await?.into_iter().next())
 }
 
+/// Publishes the themes of the campaign's latest finished run (`true`) or takes them back to
+/// a draft; `false` when there is no finished run.
+pub async fn set_published(tx: &mut TenantTx, campaign: Uuid, publish: bool) -> Result<bool, sqlx::Error> {
+    let Some(run) = latest_done(tx, campaign).await? else {
+        return Ok(false);
+    };
+    sqlx::query(
+        "UPDATE analysis_runs SET published_at = CASE WHEN $3 THEN COALESCE(published_at, now()) END
+          WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tx.tenant_id())
+    .bind(run.id)
+    .bind(publish)
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
+}
+
 /// The newest runs of a campaign, newest first.
 pub async fn runs(tx: &mut TenantTx, campaign: Uuid, limit: i64) -> Result<Vec<Run>, sqlx::Error> {
     select_runs(tx, campaign, None, limit).await
@@ -196,7 +217,7 @@ pub(super) async fn select_runs(
 ) -> Result<Vec<Run>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, campaign_id, version, status, themes_wanted, stage, progress, message, contributions,
-                unclassified, theme_choice, created_at, finished_at
+                unclassified, theme_choice, created_at, finished_at, published_at
            FROM analysis_runs
           WHERE tenant_id = $1 AND campaign_id = $2 AND ($3::text IS NULL OR status = $3)
           ORDER BY version DESC LIMIT $4",

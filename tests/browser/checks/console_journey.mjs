@@ -93,6 +93,11 @@ test('analysis: the national admin runs the semantic analysis of a campaign; the
     await screenshot(page, 'console-analysis');
     assertNoProblems(page);
     await assertAccessible(page, 'localhost /admin/campagnes/{id}/analyse (after)');
+    // A draft until reviewed: published from here, then on the public results page.
+    assert.match(main, /Brouillon : ces thèmes ne sont visibles d’aucune page publique/);
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Publier ces thèmes' }).click()]);
+    assert.match(await page.locator('.notice').innerText(), /Thèmes publiés/);
+    assert.ok(await page.getByRole('button', { name: 'Retirer ces thèmes des pages publiques' }).count());
     // The profile dimension: the national campaign with a survey offers its single-choice
     // questions; choosing one is saved and the page names it.
     await page.goto(`${base('localhost')}admin/campagnes`, { waitUntil: 'load' });

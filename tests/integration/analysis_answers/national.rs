@@ -198,7 +198,14 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
     assert!(table.rows.iter().any(|r| r[1] == "answer" && r[7] == "reponse"));
     assert!(first.themes.iter().any(|t| t.priority.profile_count == 2));
 
-    // The public sees published ideas only.
+    // The public sees nothing before the themes are reviewed and published, then published
+    // ideas only.
+    assert!(public_report(&mut tx, campaign).await.unwrap().is_none(), "a draft");
+    assert!(
+        ecoute::analysis::store::set_published(&mut tx, campaign, true)
+            .await
+            .unwrap()
+    );
     let public = public_report(&mut tx, campaign).await.unwrap().unwrap();
     let public_ids: HashSet<Uuid> = public
         .themes

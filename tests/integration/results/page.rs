@@ -43,7 +43,37 @@ async fn the_results_page_shows_the_analysis_themes_with_sample_contributions() 
         .unwrap();
     tx.commit().await.unwrap();
 
+    // A draft until reviewed: the results page shows no theme.
     let mut visitor = Browser::new(&app, "gironde.localhost");
+    let (status, html) = visitor.get(&format!("/consultations/{slug}/resultats")).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("id=\"themes\""), "unreviewed themes are not public");
+    // Published from the analysis console by someone who may publish the campaign's results.
+    let password = crate::consoles::make_operator(
+        &owner,
+        "relecture@caf33.caf.fr",
+        false,
+        Some(("gironde", "local_operator")),
+    )
+    .await;
+    let mut operator = crate::consoles::signed_in(&app, "gironde.localhost", "relecture@caf33.caf.fr", &password).await;
+    let console = format!("/admin/campagnes/{campaign}/analyse");
+    let (_, page) = operator.get(&console).await;
+    assert!(page.contains("Brouillon : ces thèmes ne sont visibles d’aucune page publique"));
+    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
+    let publish = [("csrf", csrf.as_str()), ("action", "publier")];
+    for _ in 0..2 {
+        let (status, location, _) = operator.post_form(&format!("{console}/publication"), &publish).await;
+        assert_eq!(
+            (status, location),
+            (303, Some(format!("{console}?fait=themes_publies")))
+        );
+    }
+    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'analysis.publish'")
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1, "published once");
     let (status, html) = visitor.get(&format!("/consultations/{slug}/resultats")).await;
     assert_eq!(status, 200);
     let start = html.find("id=\"themes\"").expect("the themes section");
