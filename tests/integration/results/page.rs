@@ -48,32 +48,7 @@ async fn the_results_page_shows_the_analysis_themes_with_sample_contributions() 
     let (status, html) = visitor.get(&format!("/consultations/{slug}/resultats")).await;
     assert_eq!(status, 200);
     assert!(!html.contains("id=\"themes\""), "unreviewed themes are not public");
-    // Published from the analysis console by someone who may publish the campaign's results.
-    let password = crate::consoles::make_operator(
-        &owner,
-        "relecture@caf33.caf.fr",
-        false,
-        Some(("gironde", "local_operator")),
-    )
-    .await;
-    let mut operator = crate::consoles::signed_in(&app, "gironde.localhost", "relecture@caf33.caf.fr", &password).await;
-    let console = format!("/admin/campagnes/{campaign}/analyse");
-    let (_, page) = operator.get(&console).await;
-    assert!(page.contains("Brouillon : ces thèmes ne sont visibles d’aucune page publique"));
-    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
-    let publish = [("csrf", csrf.as_str()), ("action", "publier")];
-    for _ in 0..2 {
-        let (status, location, _) = operator.post_form(&format!("{console}/publication"), &publish).await;
-        assert_eq!(
-            (status, location),
-            (303, Some(format!("{console}?fait=themes_publies")))
-        );
-    }
-    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'analysis.publish'")
-        .fetch_one(&owner)
-        .await
-        .unwrap();
-    assert_eq!(audited, 1, "published once");
+    publish_themes(&app, &owner, campaign).await;
     let (status, html) = visitor.get(&format!("/consultations/{slug}/resultats")).await;
     assert_eq!(status, 200);
     let start = html.find("id=\"themes\"").expect("the themes section");
@@ -202,4 +177,34 @@ async fn refused_results_forms_keep_what_the_operator_typed() {
     );
 
     assert_eq!(stored().await, before, "nothing refused was stored");
+}
+
+/// The analysis's themes published from its console, by someone who may publish the campaign's
+/// results; sent twice, audited once.
+async fn publish_themes(app: &TestApp, owner: &sqlx::PgPool, campaign: uuid::Uuid) {
+    let password = crate::consoles::make_operator(
+        &owner,
+        "relecture@caf33.caf.fr",
+        false,
+        Some(("gironde", "local_operator")),
+    )
+    .await;
+    let mut operator = crate::consoles::signed_in(app, "gironde.localhost", "relecture@caf33.caf.fr", &password).await;
+    let console = format!("/admin/campagnes/{campaign}/analyse");
+    let (_, page) = operator.get(&console).await;
+    assert!(page.contains("Brouillon : ces thèmes ne sont visibles d’aucune page publique"));
+    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
+    let publish = [("csrf", csrf.as_str()), ("action", "publier")];
+    for _ in 0..2 {
+        let (status, location, _) = operator.post_form(&format!("{console}/publication"), &publish).await;
+        assert_eq!(
+            (status, location),
+            (303, Some(format!("{console}?fait=themes_publies")))
+        );
+    }
+    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'analysis.publish'")
+        .fetch_one(owner)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1, "published once");
 }
