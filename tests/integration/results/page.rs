@@ -183,7 +183,7 @@ async fn refused_results_forms_keep_what_the_operator_typed() {
 /// results; sent twice, audited once.
 async fn publish_themes(app: &TestApp, owner: &sqlx::PgPool, campaign: uuid::Uuid) {
     let password = crate::consoles::make_operator(
-        &owner,
+        owner,
         "relecture@caf33.caf.fr",
         false,
         Some(("gironde", "local_operator")),
