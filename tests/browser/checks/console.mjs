@@ -81,6 +81,14 @@ test('console: the national admin sees the 101 Caf and their modules; axe', asyn
     await assertAccessible(page, 'localhost /admin/compteurs/gironde');
     // "Ouvrir sa console": the admin arrives on Gironde's console, signed in there, despite the
     // national page's `form-action 'self'` (it is a link, followed to the other origin).
+    // The national team page lists the national admins; the demo's only one cannot give up the role.
+    await page.goto(`${base('localhost')}admin/equipe`, { waitUntil: 'load' });
+    assert.match(await page.locator('main').innerText(), /Administration nationale/);
+    await assertAccessible(page, 'localhost /admin/equipe');
+    const leave = await followLink(page, page.getByRole('button', { name: 'Quitter l’administration nationale' }));
+    assert.equal(leave.status(), 409);
+    assert.match(await page.locator('.error-summary').innerText(), /dernière personne à administrer la plateforme/);
+    await assertAccessible(page, 'localhost /admin/equipe (the last national admin stays)');
     await page.goto(`${base('localhost')}admin/modules`, { waitUntil: 'load' });
     await followLink(page, page.locator('#caf-33 a[href$="/ouvrir"]'));
     // The relay page goes on by itself (meta refresh), a navigation of Gironde's own.

@@ -70,6 +70,18 @@ test('console journey: a workshop recruitment — sessions, a volunteer applies,
     assertNoProblems(citizen);
     await assertAccessible(citizen, 'gironde.localhost /consultations/{slug}/ateliers (saved)');
 
+    // Closed by the operator, the recruitment turns the volunteer away with a French page;
+    // reopened, the form is back.
+    await page.goto(path, { waitUntil: 'load' });
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Fermer le recrutement' }).click()]);
+    assert.match(await page.locator('main').innerText(), /Recrutement fermé : les candidatures sont refusées/);
+    await citizen.reload({ waitUntil: 'load' });
+    assert.equal(await h1Text(citizen), 'Recrutement fermé');
+    await assertAccessible(citizen, 'gironde.localhost /consultations/{slug}/ateliers (closed)');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Rouvrir le recrutement' }).click()]);
+    await citizen.reload({ waitUntil: 'load' });
+    assert.equal(await h1Text(citizen), 'Participer à un atelier');
+
     // The operator draws a one-seat panel (once: later runs find it drawn).
     await page.goto(path, { waitUntil: 'load' });
     const draw = page.getByRole('button', { name: 'Tirer au sort le panel' });
@@ -144,6 +156,14 @@ test('console journey: a workshop recruitment — sessions, a volunteer applies,
     await screenshot(page, 'console-workshops-attendance');
     assertNoProblems(page);
     await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/ateliers (attendance)');
+    // The session moves to another room: the people invited are told (the notice says so).
+    const edit = page.locator('details.session-edit', { hasText: `Atelier ${runStamp}` });
+    await edit.locator('summary').click();
+    await edit.getByLabel('Lieu', { exact: true }).fill('Salle du conseil');
+    await Promise.all([page.waitForNavigation(), edit.getByRole('button', { name: 'Enregistrer la séance' }).click()]);
+    assert.match(await page.locator('.notice').innerText(), /Séance enregistrée/);
+    assert.equal(await edit.getByLabel('Lieu', { exact: true }).inputValue(), 'Salle du conseil');
+    await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/ateliers (session edited)');
     // Withdrawn again: the demo database is kept between runs, and the space's quota of open
     // campaigns would fill up.
     await page.goto(`${base('gironde.localhost')}admin/campagnes/${id}`, { waitUntil: 'load' });
