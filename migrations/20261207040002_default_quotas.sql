@@ -11,7 +11,7 @@ CREATE FUNCTION platform_default_quotas() RETURNS jsonb LANGUAGE sql STABLE AS $
                     '{"emails_per_month": 20000, "active_campaigns": 10, "storage_mb": 2048}'::jsonb)
 $$;
 
--- The same checks as a space's quotas: known keys, whole numbers, 0 or more.
+-- The checks of every quota set: known keys, whole numbers, 0 or more.
 CREATE FUNCTION quotas_are_valid(p_quotas jsonb) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     key text;
@@ -40,6 +40,17 @@ BEGIN
     UPDATE tenants SET default_quotas = p_quotas, updated_at = now() WHERE kind = 'national';
 END $$;
 REVOKE ALL ON FUNCTION console_set_default_quotas(jsonb) FROM PUBLIC;
+
+-- A space's quotas, checked by the same function.
+CREATE OR REPLACE FUNCTION console_set_quotas(p_tenant uuid, p_quotas jsonb)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+    IF app_current_tenant() IS DISTINCT FROM app_national_tenant() THEN
+        RAISE EXCEPTION 'quotas are managed from the national space only' USING ERRCODE = '42501';
+    END IF;
+    PERFORM quotas_are_valid(p_quotas);
+    UPDATE tenants SET quotas = p_quotas, updated_at = now() WHERE id = p_tenant;
+END $$;
 
 -- Activation now gives the module the national space's default quotas.
 CREATE OR REPLACE FUNCTION console_activate_module(p_slug text, p_caf_code text, p_name text, p_primary text, p_secondary text)
