@@ -23,7 +23,7 @@ use std::time::Instant;
 use clap::Parser;
 use ecoute::workshops::selection::legacy::legacy_type_frequencies;
 use ecoute::workshops::selection::stats::{Spread, spread};
-use ecoute::workshops::selection::{Bounds, Fair, Instance, LeximinOptions, Method, Types, draw, leximin};
+use ecoute::workshops::selection::{Bounds, Fair, Instance, Method, Options, Types, draw, leximin};
 use rand::seq::index::sample;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -58,9 +58,9 @@ fn sweep(budget: f64) -> anyhow::Result<()> {
         for seed in 0..8 {
             let instance = synthetic_pool(volunteers, seats, seed);
             let started = Instant::now();
-            let options = LeximinOptions {
+            let options = Options {
                 time_budget: std::time::Duration::from_secs_f64(budget),
-                ..LeximinOptions::default()
+                ..Options::default()
             };
             match leximin(&instance, &options) {
                 Ok(fair) => println!(
@@ -134,6 +134,7 @@ fn synthetic_pool(volunteers: usize, seats: u32, seed: u64) -> Instance {
             vec![p(45.0, 55.0), p(45.0, 55.0)],
             vec![p(0.0, 100.0), p(10.0, 20.0)],
         ],
+        households: Vec::new(),
     }
 }
 
@@ -149,11 +150,11 @@ fn line(name: &str, s: &Spread, uniform: f64) {
 }
 
 /// The paper's column generation alone, same budget: what the fast path replaced.
-fn column_generation_alone(instance: &Instance, options: &LeximinOptions) -> anyhow::Result<Fair> {
+fn column_generation_alone(instance: &Instance, options: &Options) -> anyhow::Result<Fair> {
     let started = Instant::now();
     let columns = leximin(
         instance,
-        &LeximinOptions {
+        &Options {
             method: Method::ColumnGeneration,
             ..options.clone()
         },
@@ -267,9 +268,9 @@ fn main() -> anyhow::Result<()> {
     );
 
     let started = Instant::now();
-    let options = LeximinOptions {
+    let options = Options {
         time_budget: std::time::Duration::from_secs_f64(args.budget),
-        ..LeximinOptions::default()
+        ..Options::default()
     };
     let fair = leximin(&instance, &options).map_err(|e| anyhow::anyhow!("{e}: {e:?}"))?;
     let elapsed = started.elapsed();

@@ -33,29 +33,37 @@ use microlp::{ComparisonOp, OptimizationDirection, Problem, Variable};
 use serde::Serialize;
 
 use super::relaxed::{self, Decomposition};
-use super::{Instance, SelectionError, Types, feasibility, oracle};
+use super::{Algorithm, Fair, Instance, SelectionError, Types, feasibility, oracle};
 
 /// Numerical tolerance of the LPs.
 const EPS: f64 = 1e-7;
 
+/// How long to work, and how (the LEXIMIN path; LEGACY's runs).
 #[derive(Clone, Debug)]
-pub struct LeximinOptions {
-    /// Stop fixing new levels after this long (the result is still a valid portfolio).
+pub struct Options {
+    /// Stop fixing new levels (NASH: improving) after this long; the result is still a valid
+    /// portfolio, with `complete: false`.
     pub time_budget: Duration,
-    /// How to compute it.
+    /// How to compute LEXIMIN and MAXIMIN.
     pub method: Method,
+    /// LEGACY: how many greedy panels its probabilities are counted over.
+    pub legacy_runs: usize,
+    /// LEGACY: the seed of those runs.
+    pub legacy_seed: u64,
 }
 
-impl Default for LeximinOptions {
+impl Default for Options {
     fn default() -> Self {
-        LeximinOptions {
+        Options {
             time_budget: Duration::from_secs(4),
             method: Method::Polytope,
+            legacy_runs: 10_000,
+            legacy_seed: 0,
         }
     }
 }
 
-/// How the LEXIMIN portfolio was (or is to be) computed.
+/// How a portfolio was (or, for the first two, is to be) computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
@@ -64,32 +72,41 @@ pub enum Method {
     Polytope,
     /// Column generation over panels only (the paper's method; kept to compare).
     ColumnGeneration,
+    /// NASH: Frank–Wolfe steps over panels from the LEXIMIN portfolio ([`super::nash`]).
+    FrankWolfe,
+    /// LEGACY: frequencies of the greedy's panels ([`super::legacy`]).
+    Greedy,
 }
 
-/// The result: a portfolio of panels and the probability of each volunteer.
-#[derive(Clone, Debug, Serialize)]
-pub struct Fair {
-    /// Volunteers grouped by profile.
-    #[serde(skip)]
-    pub types: Types,
-    /// Panels as members per type.
-    pub panels: Vec<Vec<u32>>,
-    /// Probability of each panel (sums to 1).
-    pub weights: Vec<f64>,
-    /// Selection probability of each type's volunteers.
-    pub type_probabilities: Vec<f64>,
-    /// Selection probability of each volunteer.
-    pub probabilities: Vec<f64>,
-    /// LEXIMIN levels computed.
-    pub levels: usize,
-    /// Whether every type was fixed within the time budget.
-    pub complete: bool,
-    /// Which method found it.
-    pub via: Method,
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Polytope => "quota polytope",
+            Method::ColumnGeneration => "column generation",
+            Method::FrankWolfe => "Frank-Wolfe",
+            Method::Greedy => "greedy runs",
+        }
+    }
 }
 
 /// LEXIMIN probabilities for `instance`, or why its quotas cannot be met.
-pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, SelectionError> {
+pub fn leximin(instance: &Instance, options: &Options) -> Result<Fair, SelectionError> {
+    solve(instance, options, &[usize::MAX])
+}
+
+/// MAXIMIN: the smallest probability as large as possible (LEXIMIN's first level), the others
+/// as the first portfolio that reaches it gives them. The polytope's first-level point is a
+/// corner that often holds no panel: then the LEXIMIN point (a MAXIMIN optimum too) is
+/// decomposed, and column generation stops after one level.
+pub fn maximin(instance: &Instance, options: &Options) -> Result<Fair, SelectionError> {
+    let mut fair = solve(instance, options, &[1, usize::MAX])?;
+    fair.algorithm = Algorithm::Maximin;
+    Ok(fair)
+}
+
+/// LEXIMIN stopped after `levels[k]` levels: on the quota polytope, each limit in turn until
+/// one decomposes; by column generation with the first limit otherwise.
+fn solve(instance: &Instance, options: &Options, levels: &[usize]) -> Result<Fair, SelectionError> {
     let reasons = feasibility::check(instance)?;
     if !reasons.is_empty() {
         return Err(SelectionError::Infeasible(reasons));
@@ -97,39 +114,67 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
     let started = Instant::now();
     let deadline = started + options.time_budget;
     let types = Types::group(instance);
-    let n_types = types.len();
-    let sizes: Vec<f64> = (0..n_types).map(|t| types.size(t) as f64).collect();
+    let polytope = relaxed::Polytope::new(instance, &types);
+    // No portfolio's smallest probability exceeds the polytope's first level: the bound.
+    let bound = relaxed::first_level(instance, &polytope).ok();
+    let with_bound = |mut fair: Fair| {
+        fair.bound = bound;
+        fair
+    };
 
     // Fast and exact when it works: LEXIMIN on the quota polytope, decomposed into panels.
     let mut panels = Vec::new();
-    // A solver failure on this path is not the end: column generation is still there.
-    let polytope = (options.method == Method::Polytope).then(|| relaxed::Polytope::new(instance, &types));
-    let relaxation = polytope.as_ref().and_then(|polytope| {
-        let found = relaxed::leximin_point(instance, polytope, deadline).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "LEXIMIN on the quota polytope failed: column generation");
-            None
-        });
-        found.map(|(point, levels)| (polytope, point, levels))
-    });
-    if let Some((polytope, point, levels)) = relaxation {
-        let decomposed = relaxed::decompose(instance, &types, polytope, &point, deadline).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "decomposing the quota polytope's LEXIMIN failed: column generation");
-            Decomposition::Stuck { panels: Vec::new() }
-        });
-        match decomposed {
-            Decomposition::Complete { panels, weights } => {
-                return Ok(portfolio(types, panels, weights, levels, true, Method::Polytope));
+    for &max_levels in levels.iter().filter(|_| options.method == Method::Polytope) {
+        match through_polytope(instance, &types, &polytope, max_levels, deadline) {
+            Ok((Decomposition::Complete { panels, weights }, levels)) => {
+                let fair = Fair::from_panels(types, panels, weights, levels, true, Method::Polytope);
+                return Ok(with_bound(fair));
             }
-            Decomposition::Stuck { panels: found } => {
+            Ok((Decomposition::Stuck { panels: found }, _)) => {
                 tracing::info!(
-                    types = n_types,
+                    types = types.len(),
                     panels = found.len(),
-                    "quota polytope not decomposed: column generation"
+                    "quota polytope not decomposed"
                 );
-                panels = found;
+                for panel in found {
+                    if !panels.contains(&panel) {
+                        panels.push(panel);
+                    }
+                }
             }
+            // A solver failure on this path is not the end: column generation is still there.
+            Err(e) => tracing::warn!(error = %e, "LEXIMIN on the quota polytope failed"),
         }
     }
+    column_generation(instance, types, panels, levels[0], deadline).map(with_bound)
+}
+
+/// LEXIMIN (its first `max_levels` levels) on the quota polytope, decomposed into panels, and
+/// the number of levels.
+fn through_polytope(
+    instance: &Instance,
+    types: &Types,
+    polytope: &relaxed::Polytope,
+    max_levels: usize,
+    deadline: Instant,
+) -> Result<(Decomposition, usize), SelectionError> {
+    let Some((point, levels)) = relaxed::leximin_point(instance, polytope, max_levels, deadline)? else {
+        return Ok((Decomposition::Stuck { panels: Vec::new() }, 0));
+    };
+    Ok((relaxed::decompose(instance, types, polytope, &point, deadline)?, levels))
+}
+
+/// The paper's column generation, from `panels` (found by the polytope's decomposition, if
+/// any) and panels covering every type that some panel can hold.
+fn column_generation(
+    instance: &Instance,
+    types: Types,
+    mut panels: Vec<Vec<u32>>,
+    max_levels: usize,
+    deadline: Instant,
+) -> Result<Fair, SelectionError> {
+    let n_types = types.len();
+    let sizes: Vec<f64> = (0..n_types).map(|t| types.size(t) as f64).collect();
     for panel in initial_portfolio(instance, &types)? {
         if !panels.contains(&panel) {
             panels.push(panel);
@@ -145,7 +190,7 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
     let mut levels = 0;
     let mut last_level = 0.0;
     let mut complete = true;
-    while fixed.iter().any(Option::is_none) {
+    while levels < max_levels && fixed.iter().any(Option::is_none) {
         let Some((level, weights)) = max_min_round(instance, &types, &sizes, &fixed, &mut panels, deadline)? else {
             complete = false;
             break;
@@ -168,14 +213,14 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
             fixed[t] = Some(level);
         }
     }
-    // Types still unfixed (time budget reached) are raised together as far as the portfolio
-    // allows above the last level.
+    // Types still unfixed (time budget or level limit reached) are raised together as far as
+    // the portfolio allows above the last level.
     let floors: Vec<(f64, bool)> = fixed
         .iter()
         .map(|f| f.map_or((last_level, true), |f| (f, false)))
         .collect();
     let weights = panel_probabilities(&panels, &sizes, &floors)?;
-    Ok(portfolio(
+    Ok(Fair::from_panels(
         types,
         panels,
         weights,
@@ -185,41 +230,8 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
     ))
 }
 
-/// The result from panels and their probabilities: each type's probability, and only the
-/// panels that can be drawn.
-fn portfolio(
-    types: Types,
-    panels: Vec<Vec<u32>>,
-    weights: Vec<f64>,
-    levels: usize,
-    complete: bool,
-    via: Method,
-) -> Fair {
-    let n_types = types.len();
-    let mut type_probabilities = vec![0.0; n_types];
-    for (panel, &w) in panels.iter().zip(&weights) {
-        for t in 0..n_types {
-            type_probabilities[t] += w * f64::from(panel[t]) / types.size(t) as f64;
-        }
-    }
-    let (panels, weights): (Vec<_>, Vec<_>) = panels.into_iter().zip(weights).filter(|(_, w)| *w > 1e-9).unzip();
-    let total: f64 = weights.iter().sum();
-    let weights: Vec<f64> = weights.into_iter().map(|w| w / total).collect();
-    let probabilities = types.of_volunteer.iter().map(|&t| type_probabilities[t]).collect();
-    Fair {
-        types,
-        panels,
-        weights,
-        type_probabilities,
-        probabilities,
-        levels,
-        complete,
-        via,
-    }
-}
-
 /// Panels that together contain every type that any quota-respecting panel can contain.
-fn initial_portfolio(instance: &Instance, types: &Types) -> Result<Vec<Vec<u32>>, SelectionError> {
+pub(crate) fn initial_portfolio(instance: &Instance, types: &Types) -> Result<Vec<Vec<u32>>, SelectionError> {
     let mut covered = vec![false; types.len()];
     let mut panels = Vec::new();
     loop {

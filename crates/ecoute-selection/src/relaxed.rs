@@ -67,8 +67,13 @@ pub(super) struct Polytope {
 impl Polytope {
     pub(super) fn new(instance: &Instance, types: &Types) -> Polytope {
         let sizes: Vec<f64> = (0..types.len()).map(|t| types.size(t) as f64).collect();
-        let caps: Vec<f64> = sizes.iter().map(|&n| n.min(f64::from(instance.seats))).collect();
-        let rows = quota_rows(instance, types, &caps);
+        let caps: Vec<f64> = (0..types.len()).map(|t| types.cap(t, instance.seats) as f64).collect();
+        let mut rows = quota_rows(instance, types, &caps);
+        // At most one member per household, whatever their types.
+        rows.extend(types.households.iter().map(|h| Row {
+            types: h.clone(),
+            bounds: Bounds { min: 0, max: 1 },
+        }));
         Polytope { sizes, caps, rows }
     }
 }
@@ -93,11 +98,20 @@ fn quota_rows(instance: &Instance, types: &Types, caps: &[f64]) -> Vec<Row> {
     rows
 }
 
+/// The largest smallest probability of any point of the quota polytope: no portfolio does
+/// better.
+pub(super) fn first_level(instance: &Instance, polytope: &Polytope) -> Result<f64, SelectionError> {
+    let fixed = vec![None; polytope.sizes.len()];
+    Ok(solve_level(instance, polytope, &fixed, None)?.0)
+}
+
 /// The expected number of members taken from each type by the LEXIMIN point of the quota
-/// polytope, and the number of levels; `None` if the deadline passed first.
+/// polytope (or by a point that reaches its first `max_levels` levels), and the number of
+/// levels; `None` if the deadline passed first.
 pub(super) fn leximin_point(
     instance: &Instance,
     polytope: &Polytope,
+    max_levels: usize,
     deadline: Instant,
 ) -> Result<Option<(Vec<f64>, usize)>, SelectionError> {
     let Polytope { sizes, .. } = polytope;
@@ -113,6 +127,9 @@ pub(super) fn leximin_point(
         let (z, x) = solve_level(instance, polytope, &fixed, None)?;
         point = x;
         levels += 1;
+        if levels == max_levels {
+            break;
+        }
         // Which unfixed types can rise above z while the others keep z: the rest are fixed.
         let (_, raised) = solve_level(instance, polytope, &fixed, Some(z))?;
         let mut any = false;
