@@ -65,41 +65,7 @@ enum Command {
     },
     /// A fair panel from the field's CSV files (quotas and respondents), offline: selection
     /// probabilities, a panel drawn from a seed, more draws (see docs/workshops.md).
-    Panel {
-        /// Quotas: feature,value,min,max[,min_flex,max_flex], bounds in seats.
-        #[arg(long)]
-        categories: PathBuf,
-        /// Volunteers: an id column, one column per feature, any others (kept in panel.csv).
-        #[arg(long)]
-        respondents: PathBuf,
-        /// Seats on the panel.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-        seats: u32,
-        /// leximin, maximin, nash or legacy.
-        #[arg(long, default_value = "leximin")]
-        method: ecoute::workshops::selection::Algorithm,
-        /// Seed of the draws (default: drawn at random, and printed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Also draw N panels from the distribution into draws.csv (needs --out).
-        #[arg(long, default_value_t = 0, requires = "out")]
-        draws: u32,
-        /// The id column (default: id, else the line number).
-        #[arg(long)]
-        id_column: Option<String>,
-        /// Columns that make a household (comma-separated): at most one person per household.
-        #[arg(long, value_delimiter = ',')]
-        household: Vec<String>,
-        /// Folder for probabilities.csv, panel.csv and draws.csv (written all at once).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// The summary as JSON (errors too).
-        #[arg(long)]
-        json: bool,
-        /// Seconds the method may take before it settles for the best found so far.
-        #[arg(long, default_value_t = 60.0)]
-        time_limit: f64,
-    },
+    Panel(ecoute::workshops::panel::Args),
     /// Everything for a first look: database, migrations, tenants, demo campaigns, server.
     Demo {
         #[arg(long)]
@@ -145,35 +111,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Command::Panel {
-        categories,
-        respondents,
-        seats,
-        method,
-        seed,
-        draws,
-        id_column,
-        household,
-        out,
-        json,
-        time_limit,
-    } = cli.command
-    {
-        let options = ecoute::workshops::panel::Options {
-            categories,
-            respondents,
-            seats,
-            algorithm: method,
-            seed,
-            draws,
-            id_column,
-            household,
-            out,
-            json,
-            time_limit: std::time::Duration::try_from_secs_f64(time_limit)
-                .map_err(|_| anyhow::anyhow!("--time-limit {time_limit}: give a number of seconds"))?,
-        };
-        return Ok(ecoute::workshops::panel::run(&options));
+    if let Command::Panel(args) = cli.command {
+        return Ok(ecoute::workshops::panel::run(&args.options()?));
     }
     if let Command::Analyse {
         file,

@@ -22,7 +22,65 @@ use crate::web::i18n::Lang;
 pub mod output;
 mod summary;
 
-/// The command's options (see `ecoute panel --help`).
+/// `ecoute panel`'s arguments.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Args {
+    /// Quotas: feature,value,min,max[,min_flex,max_flex], bounds in seats.
+    #[arg(long)]
+    categories: PathBuf,
+    /// Volunteers: an id column, one column per feature, any others (kept in panel.csv).
+    #[arg(long)]
+    respondents: PathBuf,
+    /// Seats on the panel.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    seats: u32,
+    /// leximin, maximin, nash or legacy.
+    #[arg(long, default_value = "leximin")]
+    method: Algorithm,
+    /// Seed of the draws (default: drawn at random, and printed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Also draw N panels from the distribution into draws.csv (needs --out).
+    #[arg(long, default_value_t = 0, requires = "out")]
+    draws: u32,
+    /// The id column (default: id, else the line number).
+    #[arg(long)]
+    id_column: Option<String>,
+    /// Columns that make a household (comma-separated): at most one person per household.
+    #[arg(long, value_delimiter = ',')]
+    household: Vec<String>,
+    /// Folder for probabilities.csv, panel.csv and draws.csv (written all at once).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The summary as JSON (errors too).
+    #[arg(long)]
+    json: bool,
+    /// Seconds the method may take before it settles for the best found so far.
+    #[arg(long, default_value_t = 60.0)]
+    time_limit: f64,
+}
+
+impl Args {
+    pub fn options(self) -> anyhow::Result<Options> {
+        let time_limit = Duration::try_from_secs_f64(self.time_limit)
+            .map_err(|_| anyhow::anyhow!("--time-limit {}: give a number of seconds", self.time_limit))?;
+        Ok(Options {
+            categories: self.categories,
+            respondents: self.respondents,
+            seats: self.seats,
+            algorithm: self.method,
+            seed: self.seed,
+            draws: self.draws,
+            id_column: self.id_column,
+            household: self.household,
+            out: self.out,
+            json: self.json,
+            time_limit,
+        })
+    }
+}
+
+/// The command's options, as [`Args`] gives them.
 #[derive(Clone, Debug)]
 pub struct Options {
     pub categories: PathBuf,
