@@ -115,10 +115,13 @@ fn solve(instance: &Instance, options: &Options, levels: &[usize]) -> Result<Fai
     let deadline = started + options.time_budget;
     let types = Types::group(instance);
     let polytope = relaxed::Polytope::new(instance, &types);
-    // No portfolio's smallest probability exceeds the polytope's first level: the bound.
-    let bound = relaxed::first_level(instance, &polytope).ok();
+    // No portfolio's smallest probability exceeds the polytope's first level: the bound
+    // (found on the way when the polytope path ran).
     let with_bound = |mut fair: Fair| {
-        fair.bound = bound;
+        // Past the deadline, a little more time for the bound: without it the result cannot
+        // say how far from the best it may be.
+        let grace = Instant::now() + (options.time_budget / 4).max(Duration::from_secs(1));
+        fair.bound = relaxed::first_level(instance, &polytope, grace).ok().flatten();
         fair
     };
 
@@ -175,11 +178,8 @@ fn column_generation(
 ) -> Result<Fair, SelectionError> {
     let n_types = types.len();
     let sizes: Vec<f64> = (0..n_types).map(|t| types.size(t) as f64).collect();
-    for panel in initial_portfolio(instance, &types)? {
-        if !panels.contains(&panel) {
-            panels.push(panel);
-        }
-    }
+    let more = initial_portfolio(instance, &types, &panels, deadline)?;
+    panels.extend(more);
     let mut fixed: Vec<Option<f64>> = vec![None; n_types];
     // Types no feasible panel contains can only have probability 0.
     for t in 0..n_types {
@@ -191,7 +191,13 @@ fn column_generation(
     let mut last_level = 0.0;
     let mut complete = true;
     while levels < max_levels && fixed.iter().any(Option::is_none) {
-        let Some((level, weights)) = max_min_round(instance, &types, &sizes, &fixed, &mut panels, deadline)? else {
+        let round = max_min_round(instance, &types, &sizes, &fixed, &mut panels, deadline);
+        let Some((level, weights)) = round.unwrap_or_else(|e| {
+            // microlp can lose its footing on a dual with thousands of panels ("singular
+            // matrix"): keep the panels found and let the last LP weigh them.
+            tracing::warn!(error = %e, "column generation stopped");
+            None
+        }) else {
             complete = false;
             break;
         };
@@ -230,32 +236,53 @@ fn column_generation(
     ))
 }
 
-/// Panels that together contain every type that any quota-respecting panel can contain.
-pub(crate) fn initial_portfolio(instance: &Instance, types: &Types) -> Result<Vec<Vec<u32>>, SelectionError> {
-    let mut covered = vec![false; types.len()];
-    let mut panels = Vec::new();
-    loop {
+/// Panels that, with `existing`, contain every type that any quota-respecting panel can
+/// contain; past `deadline`, those found so far (the types left out get nothing, which the
+/// bound shows).
+pub(crate) fn initial_portfolio(
+    instance: &Instance,
+    types: &Types,
+    existing: &[Vec<u32>],
+    deadline: Instant,
+) -> Result<Vec<Vec<u32>>, SelectionError> {
+    let mut covered: Vec<bool> = (0..types.len()).map(|t| existing.iter().any(|p| p[t] > 0)).collect();
+    let mut panels: Vec<Vec<u32>> = Vec::new();
+    while !covered.iter().all(|&c| c) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() && !(existing.is_empty() && panels.is_empty()) {
+            tracing::warn!(
+                uncovered = covered.iter().filter(|&&c| !c).count(),
+                "time limit: types left uncovered"
+            );
+            break;
+        }
         // Reward the types not yet in any panel, the small ones most (one seat is enough).
         let weights: Vec<f64> = (0..types.len())
             .map(|t| if covered[t] { 0.0 } else { 1.0 / types.size(t) as f64 })
             .collect();
-        let Some(panel) = oracle::best_panel(instance, types, &weights)? else {
-            return Err(SelectionError::Solver(
-                "no panel although the quotas are feasible".into(),
-            ));
+        // The first panel may take its time: without one there is no portfolio at all.
+        let limit = (!(existing.is_empty() && panels.is_empty())).then_some(left);
+        let panel = match oracle::best_panel_within(instance, types, &weights, limit) {
+            Ok(Some(panel)) => panel,
+            Ok(None) => {
+                return Err(SelectionError::Solver(
+                    "no panel although the quotas are feasible".into(),
+                ));
+            }
+            Err(_) if limit.is_some() => break,
+            Err(e) => return Err(e),
         };
         let newly: Vec<usize> = (0..types.len()).filter(|&t| !covered[t] && panel[t] > 0).collect();
-        if newly.is_empty() && !panels.is_empty() {
-            return Ok(panels);
+        if newly.is_empty() {
+            // No panel holds the types left: they can only have probability 0.
+            break;
         }
         for t in newly {
             covered[t] = true;
         }
         panels.push(panel);
-        if covered.iter().all(|&c| c) {
-            return Ok(panels);
-        }
     }
+    Ok(panels)
 }
 
 /// Panel probabilities giving every type at least its floor, and the types marked `true` a

@@ -29,7 +29,7 @@ mod fair;
 pub mod feasibility;
 pub mod legacy;
 pub mod leximin;
-pub mod nash;
+mod nash;
 mod oracle;
 pub mod pool;
 mod relaxed;

@@ -14,6 +14,17 @@ pub(crate) fn best_panel(
     types: &Types,
     weights: &[f64],
 ) -> Result<Option<Vec<u32>>, SelectionError> {
+    best_panel_within(instance, types, weights, None)
+}
+
+/// [`best_panel`] within `limit`: past it, the best panel found so far (quota-respecting, not
+/// proven the heaviest), or an error when none was found.
+pub(crate) fn best_panel_within(
+    instance: &Instance,
+    types: &Types,
+    weights: &[f64],
+    limit: Option<std::time::Duration>,
+) -> Result<Option<Vec<u32>>, SelectionError> {
     let mut problem = Problem::new(OptimizationDirection::Maximize);
     let vars: Vec<_> = (0..types.len())
         .map(|t| problem.add_integer_var(weights[t], (0, types.cap(t, instance.seats) as i32)))
@@ -49,6 +60,9 @@ pub(crate) fn best_panel(
                 problem.add_constraint(having, ComparisonOp::Le, f64::from(b.max));
             }
         }
+    }
+    if let Some(limit) = limit {
+        problem.set_time_limit(limit);
     }
     let outcome = match problem.solve() {
         Ok(outcome) => outcome,

@@ -189,6 +189,14 @@ fn select_and_write(options: &Options) -> Result<(), Failure> {
         Err(e) => return Err(Failure::Other(anyhow::anyhow!("selection: {e}"))),
     };
     let seconds = started.elapsed().as_secs_f64();
+    if !fair.complete {
+        eprintln!(
+            "warning: the time limit ({} s) stopped {} before it finished: the probabilities are \
+             valid but may be below the best possible (see the bound); raise --time-limit",
+            options.time_limit.as_secs_f64(),
+            options.algorithm.name()
+        );
+    }
     let panel = selection::draw(&fair, seed).panel;
     if let Some(out) = &options.out {
         let files = files(&pool, &fair, &panel, seed, options.draws)?;
