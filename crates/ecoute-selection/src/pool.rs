@@ -206,6 +206,23 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// The next row that is not blank, with its line; a row the csv crate cannot read (bad UTF-8,
+/// an unclosed quote) is a problem at its line, and skipped.
+fn next_row(
+    records: &mut csv::StringRecordsIter<&[u8]>,
+    lines: &mut Lines,
+    problems: &mut Problems,
+) -> Option<(u64, csv::StringRecord)> {
+    for record in records.by_ref() {
+        match record {
+            Ok(record) if record.iter().all(|c| c.trim().is_empty()) => {}
+            Ok(record) => return Some((lines.of(record.position()), record)),
+            Err(e) => problems.add_csv(&e, lines),
+        }
+    }
+    None
+}
+
 /// Problems of one file, capped at [`MAX_ERRORS`].
 struct Problems {
     file: String,

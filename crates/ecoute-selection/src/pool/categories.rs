@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{Bounds, Feature, InputErrors, Lines, Problems, key, reader};
+use super::{Bounds, Feature, InputErrors, Lines, Problems, key, next_row, reader};
 
 /// Which column holds what.
 struct Layout {
@@ -79,19 +79,9 @@ pub(super) fn parse(file: &str, bytes: &[u8]) -> Result<(Vec<Feature>, Vec<Vec<B
     let mut quotas: Vec<Vec<Bounds>> = Vec::new();
     // (feature, value) folded -> line, to name duplicates.
     let mut seen: HashMap<(String, String), u64> = HashMap::new();
-    for record in csv.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                problems.add_csv(&e, &mut lines);
-                continue;
-            }
-        };
-        let line = lines.of(record.position());
+    let mut records = csv.records();
+    while let Some((line, record)) = next_row(&mut records, &mut lines, &mut problems) {
         let cell = |i: usize| record.get(i).unwrap_or("").trim();
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
         let (feature, value) = (cell(layout.feature), cell(layout.value));
         if feature.is_empty() || value.is_empty() {
             let missing = if feature.is_empty() { "feature" } else { "value" };

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{Columns, Feature, InputErrors, Lines, Problems, key, reader};
+use super::{Columns, Feature, InputErrors, Lines, Problems, key, next_row, reader};
 
 /// What the respondents file gave.
 pub(super) struct Read {
@@ -101,19 +101,9 @@ pub(super) fn parse(
         household_keys: Vec::new(),
     };
     let mut id_lines: HashMap<String, u64> = HashMap::new();
-    for record in csv.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                problems.add_csv(&e, &mut lines);
-                continue;
-            }
-        };
-        let line = lines.of(record.position());
+    let mut records = csv.records();
+    while let Some((line, record)) = next_row(&mut records, &mut lines, &mut problems) {
         let cell = |i: usize| record.get(i).unwrap_or("").trim();
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
         let id = match layout.id {
             Some(i) => cell(i).to_owned(),
             None => line.to_string(),
