@@ -63,6 +63,9 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// A fair panel from the field's CSV files (quotas and respondents), offline: selection
+    /// probabilities, a panel drawn from a seed, more draws (see docs/workshops.md).
+    Panel(ecoute::workshops::panel::Args),
     /// Everything for a first look: database, migrations, tenants, demo campaigns, server.
     Demo {
         #[arg(long)]
@@ -108,6 +111,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Panel(args) = cli.command {
+        return Ok(ecoute::workshops::panel::run(&args.options()?));
+    }
     if let Command::Analyse {
         file,
         text_column,
@@ -174,7 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Operators {
             command: OperatorsCommand::Invite { email, role, space },
         } => invite_operator(&settings, &email, &role, space.as_deref()).await?,
-        Command::Analyse { .. } => unreachable!("handled before the settings are loaded"),
+        Command::Analyse { .. } | Command::Panel { .. } => unreachable!("handled before the settings are loaded"),
         Command::Demo { .. } => demo(&settings).await?,
     }
     Ok(ExitCode::SUCCESS)

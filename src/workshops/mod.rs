@@ -8,8 +8,10 @@ pub mod assignment;
 pub mod calendar;
 pub mod console;
 pub mod criteria;
+pub mod infeasible;
 pub mod invitations;
 pub mod pages;
+pub mod panel;
 pub mod queries;
 pub mod retention;
 

@@ -22,6 +22,7 @@ mod mail;
 mod metering;
 mod outage;
 mod pages;
+mod panel;
 mod participation;
 mod processes;
 mod resolution;

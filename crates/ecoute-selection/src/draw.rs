@@ -61,10 +61,18 @@ pub fn draw(fair: &Fair, seed: u64) -> Draw {
     }
 }
 
-/// The first person of the waitlist who can take `leaving`'s seat with every quota still met,
-/// if any. `panel` is the panel before `leaving` goes; people in `waitlist` who are already on
-/// the panel are skipped.
+/// The first person of the waitlist who can take `leaving`'s seat with every quota still met
+/// (and nobody else of their household on the panel), if any. `panel` is the panel before
+/// `leaving` goes; people in `waitlist` who are already on the panel are skipped.
 pub fn replacement(instance: &Instance, panel: &[usize], leaving: usize, waitlist: &[usize]) -> Option<usize> {
+    let staying: Vec<usize> = panel.iter().copied().filter(|&i| i != leaving).collect();
+    let housemate_seated = |candidate: usize| {
+        instance
+            .households
+            .iter()
+            .find(|h| h.contains(&candidate))
+            .is_some_and(|h| h.iter().any(|i| staying.contains(i)))
+    };
     let mut counts: Vec<Vec<u32>> = instance.values.iter().map(|&n| vec![0; n]).collect();
     for &i in panel.iter().filter(|&&i| i != leaving) {
         for (c, &v) in instance.profiles[i].iter().enumerate() {
@@ -73,6 +81,7 @@ pub fn replacement(instance: &Instance, panel: &[usize], leaving: usize, waitlis
     }
     waitlist.iter().copied().find(|candidate| {
         !panel.contains(candidate)
+            && !housemate_seated(*candidate)
             && instance.profiles[*candidate].iter().enumerate().all(|(c, &v)| {
                 counts[c].iter().enumerate().all(|(w, &n)| {
                     let n = if w == v { n + 1 } else { n };
@@ -85,12 +94,12 @@ pub fn replacement(instance: &Instance, panel: &[usize], leaving: usize, waitlis
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{LeximinOptions, leximin, testing};
+    use crate::{Options, leximin, testing};
 
     #[test]
     fn the_same_seed_gives_the_same_panel() {
         let instance = testing::random(3, 200, 12, 4);
-        let fair = leximin(&instance, &LeximinOptions::default()).unwrap();
+        let fair = leximin(&instance, &Options::default()).unwrap();
         assert_eq!(draw(&fair, 42), draw(&fair, 42));
         let panels: std::collections::HashSet<_> = (0..20).map(|s| draw(&fair, s).panel).collect();
         assert!(panels.len() > 15, "seeds should give different panels");
@@ -100,7 +109,7 @@ mod tests {
     fn quotas_hold_over_many_draws() {
         for instance_seed in 0..3 {
             let instance = testing::random(instance_seed, 250, 15, 5);
-            let fair = leximin(&instance, &LeximinOptions::default()).unwrap();
+            let fair = leximin(&instance, &Options::default()).unwrap();
             for seed in 0..2_000 {
                 let d = draw(&fair, seed);
                 assert!(instance.satisfied_by(&d.panel), "instance {instance_seed}, seed {seed}");
@@ -112,7 +121,7 @@ mod tests {
     #[test]
     fn frequencies_over_many_draws_match_the_probabilities() {
         let instance = testing::random(11, 120, 10, 4);
-        let fair = leximin(&instance, &LeximinOptions::default()).unwrap();
+        let fair = leximin(&instance, &Options::default()).unwrap();
         let runs = 40_000;
         let mut selected = vec![0u32; instance.profiles.len()];
         for seed in 0..runs {
@@ -135,7 +144,7 @@ mod tests {
     #[test]
     fn promotions_from_the_waitlist_keep_the_quotas() {
         let instance = testing::random(5, 300, 16, 5);
-        let fair = leximin(&instance, &LeximinOptions::default()).unwrap();
+        let fair = leximin(&instance, &Options::default()).unwrap();
         let mut promoted = 0;
         for seed in 0..50 {
             let d = draw(&fair, seed);

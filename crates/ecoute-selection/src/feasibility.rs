@@ -10,7 +10,10 @@
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use serde::Serialize;
 
-use super::{Instance, SelectionError, Types, oracle};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::{Instance, SelectionError, Types, legacy, oracle};
 
 /// One reason why no panel meets the quotas.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -18,6 +21,8 @@ use super::{Instance, SelectionError, Types, oracle};
 pub enum Infeasibility {
     /// More seats than volunteers.
     SeatsExceedPool { seats: u32, pool: u32 },
+    /// More seats than households, when a panel takes at most one person from each.
+    SeatsExceedHouseholds { seats: u32, households: u32 },
     /// A value's minimum is above its maximum.
     MinAboveMax {
         criterion: usize,
@@ -47,6 +52,7 @@ impl Infeasibility {
     pub fn shortfall(&self) -> u32 {
         match self {
             Self::SeatsExceedPool { seats, pool } => seats - pool,
+            Self::SeatsExceedHouseholds { seats, households } => seats - households,
             Self::MinAboveMax { min, max, .. } => min - max,
             Self::NotEnoughVolunteers { min, available, .. } => min - available,
             Self::MinimumsExceedSeats { total, seats, .. } => total - seats,
@@ -72,8 +78,11 @@ pub fn check(instance: &Instance) -> Result<Vec<Infeasibility>, SelectionError> 
     let mut found = Vec::new();
     let pool = instance.profiles.len() as u32;
     let seats = instance.seats;
+    let households = instance.household_count() as u32;
     if seats > pool {
         found.push(Infeasibility::SeatsExceedPool { seats, pool });
+    } else if seats > households {
+        found.push(Infeasibility::SeatsExceedHouseholds { seats, households });
     }
     let counts = instance.pool_counts();
     for (c, bounds) in instance.quotas.iter().enumerate() {
@@ -118,7 +127,12 @@ pub fn check(instance: &Instance) -> Result<Vec<Infeasibility>, SelectionError> 
         return Ok(found);
     }
     let types = Types::group(instance);
-    if oracle::best_panel(instance, &types, &vec![0.0; types.len()])?.is_some() {
+    // A panel proves the quotas feasible: the greedy usually finds one at once, where the
+    // exact integer program can take minutes on tens of thousands of profiles.
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    if legacy::legacy_composition(instance, &types, &mut rng, 20).is_some()
+        || oracle::best_panel(instance, &types, &vec![0.0; types.len()])?.is_some()
+    {
         return Ok(found);
     }
     found.push(Infeasibility::Combined {
@@ -130,10 +144,13 @@ pub fn check(instance: &Instance) -> Result<Vec<Infeasibility>, SelectionError> 
 /// The smallest total change to the quotas (in people) that lets a panel exist.
 fn smallest_relaxation(instance: &Instance, types: &Types) -> Result<Vec<Relaxation>, SelectionError> {
     let mut problem = Problem::new(OptimizationDirection::Minimize);
-    let seats = instance.seats as usize;
     let vars: Vec<_> = (0..types.len())
-        .map(|t| problem.add_integer_var(0.0, (0, types.size(t).min(seats) as i32)))
+        .map(|t| problem.add_integer_var(0.0, (0, types.cap(t, instance.seats) as i32)))
         .collect();
+    // Households are a rule, not a quota: never relaxed.
+    for household in &types.households {
+        problem.add_constraint(household.iter().map(|&t| (vars[t], 1.0)), ComparisonOp::Le, 1.0);
+    }
     problem.add_constraint(
         vars.iter().map(|&v| (v, 1.0)),
         ComparisonOp::Eq,

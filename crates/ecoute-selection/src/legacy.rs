@@ -4,12 +4,52 @@
 //! Seat by seat: among the values whose minimum is not met yet, take the one that needs the
 //! most people relative to who is left; pick a volunteer with that value uniformly at random
 //! (anyone left once every minimum is met); then set aside everyone whose value has reached
-//! its maximum. A dead end restarts the draw. It always meets the quotas, but people whose
-//! values are common get much smaller chances than needed.
+//! its maximum (and the other members of the household of whoever was picked). A dead end
+//! restarts the draw. It always meets the quotas, but people whose values are common get much
+//! smaller chances than needed.
+//!
+//! As a method of its own ([`legacy`]), its probabilities are the frequencies over many runs
+//! and its portfolio is those runs' panels, each as often as it came: drawing from it is
+//! running the greedy again (among the panels it gave).
 
-use rand::Rng;
+use std::collections::HashMap;
 
-use super::{Instance, Types};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::{Algorithm, Fair, Instance, Method, Options, SelectionError, Types, feasibility};
+
+/// The greedy's portfolio: `options.legacy_runs` runs seeded by `options.legacy_seed`.
+pub fn legacy(instance: &Instance, options: &Options) -> Result<Fair, SelectionError> {
+    let reasons = feasibility::check(instance)?;
+    if !reasons.is_empty() {
+        return Err(SelectionError::Infeasible(reasons));
+    }
+    let types = Types::group(instance);
+    let mut rng = ChaCha8Rng::seed_from_u64(options.legacy_seed);
+    let mut counts: HashMap<Vec<u32>, u32> = HashMap::new();
+    for _ in 0..options.legacy_runs.max(1) {
+        if let Some(panel) = legacy_composition(instance, &types, &mut rng, 100) {
+            *counts.entry(panel).or_default() += 1;
+        }
+    }
+    if counts.is_empty() {
+        return Err(SelectionError::Solver(
+            "the greedy found no panel (100 attempts a run)".into(),
+        ));
+    }
+    // A fixed order (the map's is random), so that a seed always draws the same panel.
+    let mut counted: Vec<(Vec<u32>, u32)> = counts.into_iter().collect();
+    counted.sort_unstable();
+    let runs: u32 = counted.iter().map(|(_, n)| n).sum();
+    let (panels, weights): (Vec<_>, Vec<_>) = counted
+        .into_iter()
+        .map(|(p, n)| (p, f64::from(n) / f64::from(runs)))
+        .unzip();
+    let mut fair = Fair::from_panels(types, panels, weights, 0, true, Method::Greedy);
+    fair.algorithm = Algorithm::Legacy;
+    Ok(fair)
+}
 
 /// Members per type of one greedy panel, or `None` after `attempts` dead ends.
 pub fn legacy_composition(instance: &Instance, types: &Types, rng: &mut impl Rng, attempts: usize) -> Option<Vec<u32>> {
@@ -60,6 +100,11 @@ pub fn legacy_composition(instance: &Instance, types: &Types, rng: &mut impl Rng
                 .expect("pick below total");
             left[t] -= 1;
             taken[t] += 1;
+            if let Some(h) = types.household_of[t] {
+                for &other in &types.households[h] {
+                    left[other] = 0;
+                }
+            }
             for (c, &v) in types.profiles[t].iter().enumerate() {
                 counts[c][v] += 1;
             }
@@ -113,6 +158,28 @@ mod tests {
         for _ in 0..200 {
             let panel = legacy_composition(&instance, &types, &mut rng, 100).expect("a panel");
             assert!(types.composition_ok(&instance, &panel));
+        }
+    }
+
+    #[test]
+    fn the_greedy_takes_one_person_per_household_and_its_portfolio_is_its_runs() {
+        let mut instance = testing::random(7, 400, 20, 5);
+        instance.households = (0..100).map(|h| vec![4 * h, 4 * h + 1, 4 * h + 2]).collect();
+        let types = Types::group(&instance);
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        for _ in 0..100 {
+            let panel = legacy_composition(&instance, &types, &mut rng, 100).expect("a panel");
+            assert!(types.composition_ok(&instance, &panel));
+        }
+        let options = Options {
+            legacy_runs: 500,
+            ..Options::default()
+        };
+        let fair = legacy(&instance, &options).unwrap();
+        assert_eq!(fair.algorithm, Algorithm::Legacy);
+        assert!((fair.probabilities.iter().sum::<f64>() - 20.0).abs() < 1e-9);
+        for seed in 0..50 {
+            assert!(instance.satisfied_by(&crate::draw(&fair, seed).panel));
         }
     }
 }

@@ -33,29 +33,37 @@ use microlp::{ComparisonOp, OptimizationDirection, Problem, Variable};
 use serde::Serialize;
 
 use super::relaxed::{self, Decomposition};
-use super::{Instance, SelectionError, Types, feasibility, oracle};
+use super::{Algorithm, Fair, Instance, SelectionError, Types, feasibility, oracle};
 
 /// Numerical tolerance of the LPs.
 const EPS: f64 = 1e-7;
 
+/// How long to work, and how (the LEXIMIN path; LEGACY's runs).
 #[derive(Clone, Debug)]
-pub struct LeximinOptions {
-    /// Stop fixing new levels after this long (the result is still a valid portfolio).
+pub struct Options {
+    /// Stop fixing new levels (NASH: improving) after this long; the result is still a valid
+    /// portfolio, with `complete: false`.
     pub time_budget: Duration,
-    /// How to compute it.
+    /// How to compute LEXIMIN and MAXIMIN.
     pub method: Method,
+    /// LEGACY: how many greedy panels its probabilities are counted over.
+    pub legacy_runs: usize,
+    /// LEGACY: the seed of those runs.
+    pub legacy_seed: u64,
 }
 
-impl Default for LeximinOptions {
+impl Default for Options {
     fn default() -> Self {
-        LeximinOptions {
+        Options {
             time_budget: Duration::from_secs(4),
             method: Method::Polytope,
+            legacy_runs: 10_000,
+            legacy_seed: 0,
         }
     }
 }
 
-/// How the LEXIMIN portfolio was (or is to be) computed.
+/// How a portfolio was (or, for the first two, is to be) computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
@@ -64,32 +72,41 @@ pub enum Method {
     Polytope,
     /// Column generation over panels only (the paper's method; kept to compare).
     ColumnGeneration,
+    /// NASH: Frank–Wolfe steps over panels from the LEXIMIN portfolio ([`super::nash`]).
+    FrankWolfe,
+    /// LEGACY: frequencies of the greedy's panels ([`super::legacy`]).
+    Greedy,
 }
 
-/// The result: a portfolio of panels and the probability of each volunteer.
-#[derive(Clone, Debug, Serialize)]
-pub struct Fair {
-    /// Volunteers grouped by profile.
-    #[serde(skip)]
-    pub types: Types,
-    /// Panels as members per type.
-    pub panels: Vec<Vec<u32>>,
-    /// Probability of each panel (sums to 1).
-    pub weights: Vec<f64>,
-    /// Selection probability of each type's volunteers.
-    pub type_probabilities: Vec<f64>,
-    /// Selection probability of each volunteer.
-    pub probabilities: Vec<f64>,
-    /// LEXIMIN levels computed.
-    pub levels: usize,
-    /// Whether every type was fixed within the time budget.
-    pub complete: bool,
-    /// Which method found it.
-    pub via: Method,
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Polytope => "quota polytope",
+            Method::ColumnGeneration => "column generation",
+            Method::FrankWolfe => "Frank-Wolfe",
+            Method::Greedy => "greedy runs",
+        }
+    }
 }
 
 /// LEXIMIN probabilities for `instance`, or why its quotas cannot be met.
-pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, SelectionError> {
+pub fn leximin(instance: &Instance, options: &Options) -> Result<Fair, SelectionError> {
+    solve(instance, options, &[usize::MAX])
+}
+
+/// MAXIMIN: the smallest probability as large as possible (LEXIMIN's first level), the others
+/// as the first portfolio that reaches it gives them. The polytope's first-level point is a
+/// corner that often holds no panel: then the LEXIMIN point (a MAXIMIN optimum too) is
+/// decomposed, and column generation stops after one level.
+pub fn maximin(instance: &Instance, options: &Options) -> Result<Fair, SelectionError> {
+    let mut fair = solve(instance, options, &[1, usize::MAX])?;
+    fair.algorithm = Algorithm::Maximin;
+    Ok(fair)
+}
+
+/// LEXIMIN stopped after `levels[k]` levels: on the quota polytope, each limit in turn until
+/// one decomposes; by column generation with the first limit otherwise.
+fn solve(instance: &Instance, options: &Options, levels: &[usize]) -> Result<Fair, SelectionError> {
     let reasons = feasibility::check(instance)?;
     if !reasons.is_empty() {
         return Err(SelectionError::Infeasible(reasons));
@@ -97,44 +114,72 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
     let started = Instant::now();
     let deadline = started + options.time_budget;
     let types = Types::group(instance);
-    let n_types = types.len();
-    let sizes: Vec<f64> = (0..n_types).map(|t| types.size(t) as f64).collect();
+    let polytope = relaxed::Polytope::new(instance, &types);
+    // No portfolio's smallest probability exceeds the polytope's first level: the bound
+    // (found on the way when the polytope path ran).
+    let with_bound = |mut fair: Fair| {
+        // Past the deadline, a little more time for the bound: without it the result cannot
+        // say how far from the best it may be.
+        let grace = Instant::now() + (options.time_budget / 4).max(Duration::from_secs(1));
+        fair.bound = relaxed::first_level(instance, &polytope, grace).ok().flatten();
+        fair
+    };
 
     // Fast and exact when it works: LEXIMIN on the quota polytope, decomposed into panels.
     let mut panels = Vec::new();
-    // A solver failure on this path is not the end: column generation is still there.
-    let polytope = (options.method == Method::Polytope).then(|| relaxed::Polytope::new(instance, &types));
-    let relaxation = polytope.as_ref().and_then(|polytope| {
-        let found = relaxed::leximin_point(instance, polytope, deadline).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "LEXIMIN on the quota polytope failed: column generation");
-            None
-        });
-        found.map(|(point, levels)| (polytope, point, levels))
-    });
-    if let Some((polytope, point, levels)) = relaxation {
-        let decomposed = relaxed::decompose(instance, &types, polytope, &point, deadline).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "decomposing the quota polytope's LEXIMIN failed: column generation");
-            Decomposition::Stuck { panels: Vec::new() }
-        });
-        match decomposed {
-            Decomposition::Complete { panels, weights } => {
-                return Ok(portfolio(types, panels, weights, levels, true, Method::Polytope));
+    for &max_levels in levels.iter().filter(|_| options.method == Method::Polytope) {
+        match through_polytope(instance, &types, &polytope, max_levels, deadline) {
+            Ok((Decomposition::Complete { panels, weights }, levels)) => {
+                let fair = Fair::from_panels(types, panels, weights, levels, true, Method::Polytope);
+                return Ok(with_bound(fair));
             }
-            Decomposition::Stuck { panels: found } => {
+            Ok((Decomposition::Stuck { panels: found }, _)) => {
                 tracing::info!(
-                    types = n_types,
+                    types = types.len(),
                     panels = found.len(),
-                    "quota polytope not decomposed: column generation"
+                    "quota polytope not decomposed"
                 );
-                panels = found;
+                for panel in found {
+                    if !panels.contains(&panel) {
+                        panels.push(panel);
+                    }
+                }
             }
+            // A solver failure on this path is not the end: column generation is still there.
+            Err(e) => tracing::warn!(error = %e, "LEXIMIN on the quota polytope failed"),
         }
     }
-    for panel in initial_portfolio(instance, &types)? {
-        if !panels.contains(&panel) {
-            panels.push(panel);
-        }
-    }
+    column_generation(instance, types, panels, levels[0], deadline).map(with_bound)
+}
+
+/// LEXIMIN (its first `max_levels` levels) on the quota polytope, decomposed into panels, and
+/// the number of levels.
+fn through_polytope(
+    instance: &Instance,
+    types: &Types,
+    polytope: &relaxed::Polytope,
+    max_levels: usize,
+    deadline: Instant,
+) -> Result<(Decomposition, usize), SelectionError> {
+    let Some((point, levels)) = relaxed::leximin_point(instance, polytope, max_levels, deadline)? else {
+        return Ok((Decomposition::Stuck { panels: Vec::new() }, 0));
+    };
+    Ok((relaxed::decompose(instance, types, polytope, &point, deadline)?, levels))
+}
+
+/// The paper's column generation, from `panels` (found by the polytope's decomposition, if
+/// any) and panels covering every type that some panel can hold.
+fn column_generation(
+    instance: &Instance,
+    types: Types,
+    mut panels: Vec<Vec<u32>>,
+    max_levels: usize,
+    deadline: Instant,
+) -> Result<Fair, SelectionError> {
+    let n_types = types.len();
+    let sizes: Vec<f64> = (0..n_types).map(|t| types.size(t) as f64).collect();
+    let more = initial_portfolio(instance, &types, &panels, deadline)?;
+    panels.extend(more);
     let mut fixed: Vec<Option<f64>> = vec![None; n_types];
     // Types no feasible panel contains can only have probability 0.
     for t in 0..n_types {
@@ -145,8 +190,14 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
     let mut levels = 0;
     let mut last_level = 0.0;
     let mut complete = true;
-    while fixed.iter().any(Option::is_none) {
-        let Some((level, weights)) = max_min_round(instance, &types, &sizes, &fixed, &mut panels, deadline)? else {
+    while levels < max_levels && fixed.iter().any(Option::is_none) {
+        let round = max_min_round(instance, &types, &sizes, &fixed, &mut panels, deadline);
+        let Some((level, weights)) = round.unwrap_or_else(|e| {
+            // microlp can lose its footing on a dual with thousands of panels ("singular
+            // matrix"): keep the panels found and let the last LP weigh them.
+            tracing::warn!(error = %e, "column generation stopped");
+            None
+        }) else {
             complete = false;
             break;
         };
@@ -168,14 +219,14 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
             fixed[t] = Some(level);
         }
     }
-    // Types still unfixed (time budget reached) are raised together as far as the portfolio
-    // allows above the last level.
+    // Types still unfixed (time budget or level limit reached) are raised together as far as
+    // the portfolio allows above the last level.
     let floors: Vec<(f64, bool)> = fixed
         .iter()
         .map(|f| f.map_or((last_level, true), |f| (f, false)))
         .collect();
     let weights = panel_probabilities(&panels, &sizes, &floors)?;
-    Ok(portfolio(
+    Ok(Fair::from_panels(
         types,
         panels,
         weights,
@@ -185,65 +236,53 @@ pub fn leximin(instance: &Instance, options: &LeximinOptions) -> Result<Fair, Se
     ))
 }
 
-/// The result from panels and their probabilities: each type's probability, and only the
-/// panels that can be drawn.
-fn portfolio(
-    types: Types,
-    panels: Vec<Vec<u32>>,
-    weights: Vec<f64>,
-    levels: usize,
-    complete: bool,
-    via: Method,
-) -> Fair {
-    let n_types = types.len();
-    let mut type_probabilities = vec![0.0; n_types];
-    for (panel, &w) in panels.iter().zip(&weights) {
-        for t in 0..n_types {
-            type_probabilities[t] += w * f64::from(panel[t]) / types.size(t) as f64;
+/// Panels that, with `existing`, contain every type that any quota-respecting panel can
+/// contain; past `deadline`, those found so far (the types left out get nothing, which the
+/// bound shows).
+pub(crate) fn initial_portfolio(
+    instance: &Instance,
+    types: &Types,
+    existing: &[Vec<u32>],
+    deadline: Instant,
+) -> Result<Vec<Vec<u32>>, SelectionError> {
+    let mut covered: Vec<bool> = (0..types.len()).map(|t| existing.iter().any(|p| p[t] > 0)).collect();
+    let mut panels: Vec<Vec<u32>> = Vec::new();
+    while !covered.iter().all(|&c| c) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() && !(existing.is_empty() && panels.is_empty()) {
+            tracing::warn!(
+                uncovered = covered.iter().filter(|&&c| !c).count(),
+                "time limit: types left uncovered"
+            );
+            break;
         }
-    }
-    let (panels, weights): (Vec<_>, Vec<_>) = panels.into_iter().zip(weights).filter(|(_, w)| *w > 1e-9).unzip();
-    let total: f64 = weights.iter().sum();
-    let weights: Vec<f64> = weights.into_iter().map(|w| w / total).collect();
-    let probabilities = types.of_volunteer.iter().map(|&t| type_probabilities[t]).collect();
-    Fair {
-        types,
-        panels,
-        weights,
-        type_probabilities,
-        probabilities,
-        levels,
-        complete,
-        via,
-    }
-}
-
-/// Panels that together contain every type that any quota-respecting panel can contain.
-fn initial_portfolio(instance: &Instance, types: &Types) -> Result<Vec<Vec<u32>>, SelectionError> {
-    let mut covered = vec![false; types.len()];
-    let mut panels = Vec::new();
-    loop {
         // Reward the types not yet in any panel, the small ones most (one seat is enough).
         let weights: Vec<f64> = (0..types.len())
             .map(|t| if covered[t] { 0.0 } else { 1.0 / types.size(t) as f64 })
             .collect();
-        let Some(panel) = oracle::best_panel(instance, types, &weights)? else {
-            return Err(SelectionError::Solver(
-                "no panel although the quotas are feasible".into(),
-            ));
+        // The first panel may take its time: without one there is no portfolio at all.
+        let limit = (!(existing.is_empty() && panels.is_empty())).then_some(left);
+        let panel = match oracle::best_panel_within(instance, types, &weights, limit) {
+            Ok(Some(panel)) => panel,
+            Ok(None) => {
+                return Err(SelectionError::Solver(
+                    "no panel although the quotas are feasible".into(),
+                ));
+            }
+            Err(_) if limit.is_some() => break,
+            Err(e) => return Err(e),
         };
         let newly: Vec<usize> = (0..types.len()).filter(|&t| !covered[t] && panel[t] > 0).collect();
-        if newly.is_empty() && !panels.is_empty() {
-            return Ok(panels);
+        if newly.is_empty() {
+            // No panel holds the types left: they can only have probability 0.
+            break;
         }
         for t in newly {
             covered[t] = true;
         }
         panels.push(panel);
-        if covered.iter().all(|&c| c) {
-            return Ok(panels);
-        }
     }
+    Ok(panels)
 }
 
 /// Panel probabilities giving every type at least its floor, and the types marked `true` a

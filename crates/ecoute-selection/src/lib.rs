@@ -1,10 +1,11 @@
 //! Fair panel selection: who among the volunteers of a recruitment is invited.
 //!
 //! Pure code, no database and no HTTP: a crate of its own, so editing a page does not rebuild
-//! it; the platform reaches it as `ecoute::workshops::selection`. The recruitment pages hand it
-//! the volunteers' profiles (one value per criterion), the number of seats and the quotas, and
-//! get back the selection probability of every volunteer and a way to draw a panel from a
-//! published seed.
+//! it; the platform reaches it as `ecoute::workshops::selection`. The recruitment pages (and
+//! `ecoute panel`, through [`pool`], which reads the field's CSV files) hand it the
+//! volunteers' profiles (one value per criterion), the number of seats, the quotas and, when
+//! asked, the households, and get back the selection probability of every volunteer and a way
+//! to draw a panel from a published seed.
 //!
 //! The method follows Flanigan, Gölz, Gupta, Hennig & Procaccia, "Fair algorithms for
 //! selecting citizens' assemblies" (Nature 596, 2021):
@@ -12,31 +13,95 @@
 //!   fails and by how much;
 //! - [`leximin`] computes a probability distribution over quota-respecting panels (a
 //!   *portfolio*) that maximises the smallest selection probability, then the second smallest,
-//!   and so on (LEXIMIN), by column generation over panels found by an exact integer program;
+//!   and so on (LEXIMIN); [`maximin`] stops after the smallest, [`nash`] maximises the product
+//!   of the probabilities instead; [`select`] runs the one an [`Algorithm`] names;
 //! - [`draw`] picks one panel of the portfolio with a ChaCha RNG seeded by the published seed,
 //!   and keeps the others on a waitlist whose promotions keep the quotas;
 //! - [`legacy`] is the greedy that sortition organisations used before (the paper's LEGACY),
 //!   kept to measure how much fairer LEXIMIN is ([`stats`]).
 //!
-//! Volunteers with the same profile are interchangeable for every quota, and LEXIMIN gives
-//! them the same probability, so the work is done on *types* (distinct profiles) rather than
-//! on people: 5,000 volunteers with 6 criteria make a few hundred types.
+//! Volunteers with the same profile are interchangeable for every quota, and these methods
+//! give them the same probability, so the work is done on *types* (distinct profiles) rather
+//! than on people: 5,000 volunteers with 6 criteria make a few hundred types ([`Types`]).
 
 pub mod draw;
+mod fair;
 pub mod feasibility;
 pub mod legacy;
 pub mod leximin;
+mod nash;
 mod oracle;
+pub mod pool;
 mod relaxed;
 pub mod stats;
+mod types;
 
-use std::collections::BTreeMap;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use serde::{Deserialize, Serialize};
 
 pub use draw::{Draw, draw, replacement};
+pub use fair::Fair;
 pub use feasibility::{Infeasibility, Relaxation, check};
-pub use leximin::{Fair, LeximinOptions, Method, leximin};
+pub use leximin::{Method, Options, leximin, maximin};
+pub use nash::nash;
+pub use types::Types;
+
+/// What the probabilities should look like: the fairness goal of the selection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    /// The smallest probability as large as possible, then the next smallest, and so on.
+    #[default]
+    Leximin,
+    /// The smallest probability as large as possible; the others as they come.
+    Maximin,
+    /// The product of the probabilities (their geometric mean) as large as possible.
+    Nash,
+    /// The greedy draw sortition organisations used before; probabilities are frequencies
+    /// over many runs ([`legacy`]).
+    Legacy,
+}
+
+impl Algorithm {
+    pub const ALL: [Algorithm; 4] = [
+        Algorithm::Leximin,
+        Algorithm::Maximin,
+        Algorithm::Nash,
+        Algorithm::Legacy,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Leximin => "leximin",
+            Algorithm::Maximin => "maximin",
+            Algorithm::Nash => "nash",
+            Algorithm::Legacy => "legacy",
+        }
+    }
+}
+
+impl std::str::FromStr for Algorithm {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Algorithm::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| format!("unknown method {name:?}: leximin, maximin, nash or legacy"))
+    }
+}
+
+/// The portfolio `algorithm` asks for, or why the quotas cannot be met.
+pub fn select(instance: &Instance, algorithm: Algorithm, options: &Options) -> Result<Fair, SelectionError> {
+    match algorithm {
+        Algorithm::Leximin => leximin(instance, options),
+        Algorithm::Maximin => maximin(instance, options),
+        Algorithm::Nash => nash(instance, options),
+        Algorithm::Legacy => legacy::legacy(instance, options),
+    }
+}
 
 /// How many panel members may have one value of one criterion.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +145,9 @@ pub struct Instance {
     pub profiles: Vec<Vec<usize>>,
     /// For each criterion and value, the bounds on the panel (`quotas[c][v]`).
     pub quotas: Vec<Vec<Bounds>>,
+    /// Groups of volunteers of whom at most one may sit (people at one address); a volunteer
+    /// is in one group at most, and groups of one change nothing.
+    pub households: Vec<Vec<usize>>,
 }
 
 /// Errors other than infeasible quotas.
@@ -125,12 +193,35 @@ impl Instance {
                 )));
             }
         }
+        let mut in_household = vec![false; self.profiles.len()];
+        for &i in self.households.iter().flatten() {
+            match in_household.get_mut(i) {
+                None => return Err(SelectionError::Invalid(format!("household member {i} is no volunteer"))),
+                Some(true) => return Err(SelectionError::Invalid(format!("volunteer {i} is in two households"))),
+                Some(seen) => *seen = true,
+            }
+        }
         Ok(())
     }
 
-    /// Whether a panel (volunteer indices) has the right size and meets every quota.
+    /// How many households there are: the groups, and everyone in none (a panel takes at most
+    /// one person from each).
+    pub fn household_count(&self) -> usize {
+        let grouped: usize = self.households.iter().map(Vec::len).sum();
+        self.profiles.len() - grouped + self.households.iter().filter(|h| !h.is_empty()).count()
+    }
+
+    /// Whether a panel (volunteer indices) has the right size, meets every quota and takes at
+    /// most one person per household.
     pub fn satisfied_by(&self, panel: &[usize]) -> bool {
         if panel.len() != self.seats as usize {
+            return false;
+        }
+        if self
+            .households
+            .iter()
+            .any(|h| h.iter().filter(|i| panel.contains(i)).count() > 1)
+        {
             return false;
         }
         let mut counts: Vec<Vec<u32>> = self.values.iter().map(|&n| vec![0; n]).collect();
@@ -157,139 +248,6 @@ impl Instance {
     }
 }
 
-/// Volunteers grouped by identical profile.
-#[derive(Clone, Debug)]
-pub struct Types {
-    /// The profile of each type.
-    pub profiles: Vec<Vec<usize>>,
-    /// The volunteers of each type, in increasing index order.
-    pub members: Vec<Vec<usize>>,
-    /// The type of each volunteer.
-    pub of_volunteer: Vec<usize>,
-}
-
-impl Types {
-    pub fn group(instance: &Instance) -> Types {
-        let mut by_profile: BTreeMap<&[usize], Vec<usize>> = BTreeMap::new();
-        for (i, profile) in instance.profiles.iter().enumerate() {
-            by_profile.entry(profile.as_slice()).or_default().push(i);
-        }
-        let mut of_volunteer = vec![0; instance.profiles.len()];
-        let mut profiles = Vec::with_capacity(by_profile.len());
-        let mut members = Vec::with_capacity(by_profile.len());
-        for (t, (profile, people)) in by_profile.into_iter().enumerate() {
-            for &i in &people {
-                of_volunteer[i] = t;
-            }
-            profiles.push(profile.to_vec());
-            members.push(people);
-        }
-        Types {
-            profiles,
-            members,
-            of_volunteer,
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.profiles.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.profiles.is_empty()
-    }
-
-    pub fn size(&self, t: usize) -> usize {
-        self.members[t].len()
-    }
-
-    /// Whether a composition (members per type) meets the size and every quota.
-    pub fn composition_ok(&self, instance: &Instance, counts: &[u32]) -> bool {
-        let total: u32 = counts.iter().sum();
-        if total != instance.seats {
-            return false;
-        }
-        let mut per_value: Vec<Vec<u32>> = instance.values.iter().map(|&n| vec![0; n]).collect();
-        for (t, &n) in counts.iter().enumerate() {
-            if n as usize > self.size(t) {
-                return false;
-            }
-            for (c, &v) in self.profiles[t].iter().enumerate() {
-                per_value[c][v] += n;
-            }
-        }
-        per_value
-            .iter()
-            .zip(&instance.quotas)
-            .all(|(row, bounds)| row.iter().zip(bounds).all(|(&n, b)| b.contains(n)))
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod testing {
-    //! Small instances shared by the unit tests.
-    use super::*;
-    use rand::{Rng, SeedableRng};
-    use rand_chacha::ChaCha8Rng;
-
-    /// A pool where one group is scarce and must be over-represented: 2 criteria.
-    pub fn small() -> Instance {
-        // criterion 0: single parent (1) or not (0); criterion 1: age bracket 0..3.
-        let mut profiles = Vec::new();
-        for i in 0..60 {
-            // 15 single parents out of 60: ten in age bracket 0, five in bracket 1.
-            let single = usize::from(i % 6 == 0 || i % 12 == 1);
-            profiles.push(vec![single, i % 3]);
-        }
-        let seats = 10;
-        Instance {
-            seats,
-            values: vec![2, 3],
-            profiles,
-            quotas: vec![
-                vec![Bounds::free(seats), Bounds::from_percent(seats, 30.0, 100.0)],
-                vec![Bounds::from_percent(seats, 20.0, 40.0); 3],
-            ],
-        }
-    }
-
-    /// A random pool with `criteria` criteria of 2 to 4 values, skewed, and loose quotas.
-    pub fn random(seed: u64, people: usize, seats: u32, criteria: usize) -> Instance {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let values: Vec<usize> = (0..criteria).map(|_| rng.random_range(2..=4)).collect();
-        let profiles: Vec<Vec<usize>> = (0..people)
-            .map(|_| {
-                values
-                    .iter()
-                    .map(|&n| {
-                        // Skewed: value 0 about half the time.
-                        if rng.random_bool(0.5) {
-                            0
-                        } else {
-                            rng.random_range(0..n)
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let quotas = values
-            .iter()
-            .map(|&n| {
-                let share = 100.0 / n as f64;
-                (0..n)
-                    .map(|_| Bounds::from_percent(seats, share * 0.6, share * 1.6))
-                    .collect()
-            })
-            .collect();
-        Instance {
-            seats,
-            values,
-            profiles,
-            quotas,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,17 +257,6 @@ mod tests {
         assert_eq!(Bounds::from_percent(40, 30.0, 100.0), Bounds { min: 12, max: 40 });
         assert_eq!(Bounds::from_percent(25, 10.0, 40.0), Bounds { min: 3, max: 10 });
         assert_eq!(Bounds::from_percent(40, 12.5, 12.5), Bounds { min: 5, max: 5 });
-    }
-
-    #[test]
-    fn types_group_identical_profiles() {
-        let instance = testing::small();
-        let types = Types::group(&instance);
-        assert_eq!(types.len(), 5, "single parents are only in brackets 0 and 1");
-        assert_eq!(types.members.iter().map(Vec::len).sum::<usize>(), 60);
-        for (i, &t) in types.of_volunteer.iter().enumerate() {
-            assert_eq!(types.profiles[t], instance.profiles[i]);
-        }
     }
 
     #[test]

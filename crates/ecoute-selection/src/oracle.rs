@@ -14,14 +14,24 @@ pub(crate) fn best_panel(
     types: &Types,
     weights: &[f64],
 ) -> Result<Option<Vec<u32>>, SelectionError> {
+    best_panel_within(instance, types, weights, None)
+}
+
+/// [`best_panel`] within `limit`: past it, the best panel found so far (quota-respecting, not
+/// proven the heaviest), or an error when none was found.
+pub(crate) fn best_panel_within(
+    instance: &Instance,
+    types: &Types,
+    weights: &[f64],
+    limit: Option<std::time::Duration>,
+) -> Result<Option<Vec<u32>>, SelectionError> {
     let mut problem = Problem::new(OptimizationDirection::Maximize);
-    let seats = instance.seats as usize;
     let vars: Vec<_> = (0..types.len())
-        .map(|t| {
-            let cap = types.size(t).min(seats) as i32;
-            problem.add_integer_var(weights[t], (0, cap))
-        })
+        .map(|t| problem.add_integer_var(weights[t], (0, types.cap(t, instance.seats) as i32)))
         .collect();
+    for household in &types.households {
+        problem.add_constraint(household.iter().map(|&t| (vars[t], 1.0)), ComparisonOp::Le, 1.0);
+    }
     problem.add_constraint(
         vars.iter().map(|&v| (v, 1.0)),
         ComparisonOp::Eq,
@@ -35,7 +45,7 @@ pub(crate) fn best_panel(
                 .collect();
             let available: usize = (0..types.len())
                 .filter(|&t| types.profiles[t][c] == v)
-                .map(|t| types.size(t).min(seats))
+                .map(|t| types.cap(t, instance.seats))
                 .sum();
             if having.is_empty() {
                 if b.min > 0 {
@@ -50,6 +60,9 @@ pub(crate) fn best_panel(
                 problem.add_constraint(having, ComparisonOp::Le, f64::from(b.max));
             }
         }
+    }
+    if let Some(limit) = limit {
+        problem.set_time_limit(limit);
     }
     let outcome = match problem.solve() {
         Ok(outcome) => outcome,
@@ -83,12 +96,28 @@ pub(crate) fn improve_panel(instance: &Instance, types: &Types, weights: &[f64],
             counts[c][v] += n;
         }
     }
+    // Members per household on the panel: `b` may come in only where nobody else of its
+    // household sits (or the one leaving is that person).
+    let mut seated = vec![0u32; types.households.len()];
+    for (t, &n) in panel.iter().enumerate() {
+        if let Some(h) = types.household_of[t] {
+            seated[h] += n;
+        }
+    }
+    let household_room = |seated: &[u32], a: usize, b: usize| match types.household_of[b] {
+        None => true,
+        Some(h) => seated[h] == 0 || types.household_of[a] == Some(h),
+    };
     for _ in 0..(4 * instance.seats as usize) {
         let mut best: Option<(usize, usize, f64)> = None;
         for a in (0..types.len()).filter(|&a| panel[a] > 0) {
             for b in 0..types.len() {
                 let gain = weights[b] - weights[a];
-                if gain <= 1e-12 || panel[b] as usize >= types.size(b) || best.is_some_and(|(_, _, g)| g >= gain) {
+                if gain <= 1e-12
+                    || panel[b] as usize >= types.size(b)
+                    || best.is_some_and(|(_, _, g)| g >= gain)
+                    || !household_room(&seated, a, b)
+                {
                     continue;
                 }
                 let (pa, pb) = (&types.profiles[a], &types.profiles[b]);
@@ -105,6 +134,11 @@ pub(crate) fn improve_panel(instance: &Instance, types: &Types, weights: &[f64],
         let Some((a, b, _)) = best else { break };
         panel[a] -= 1;
         panel[b] += 1;
+        for (t, step) in [(a, -1i64), (b, 1)] {
+            if let Some(h) = types.household_of[t] {
+                seated[h] = (i64::from(seated[h]) + step) as u32;
+            }
+        }
         for c in 0..instance.values.len() {
             counts[c][types.profiles[a][c]] -= 1;
             counts[c][types.profiles[b][c]] += 1;

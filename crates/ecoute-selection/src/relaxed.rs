@@ -62,14 +62,26 @@ pub(super) struct Polytope {
     caps: Vec<f64>,
     /// The quota rows that constrain something.
     rows: Vec<Row>,
+    /// The first level, once an LP has found it (an LP on 20,000 profiles takes seconds).
+    first: std::cell::OnceCell<f64>,
 }
 
 impl Polytope {
     pub(super) fn new(instance: &Instance, types: &Types) -> Polytope {
         let sizes: Vec<f64> = (0..types.len()).map(|t| types.size(t) as f64).collect();
-        let caps: Vec<f64> = sizes.iter().map(|&n| n.min(f64::from(instance.seats))).collect();
-        let rows = quota_rows(instance, types, &caps);
-        Polytope { sizes, caps, rows }
+        let caps: Vec<f64> = (0..types.len()).map(|t| types.cap(t, instance.seats) as f64).collect();
+        let mut rows = quota_rows(instance, types, &caps);
+        // At most one member per household, whatever their types.
+        rows.extend(types.households.iter().map(|h| Row {
+            types: h.clone(),
+            bounds: Bounds { min: 0, max: 1 },
+        }));
+        Polytope {
+            sizes,
+            caps,
+            rows,
+            first: std::cell::OnceCell::new(),
+        }
     }
 }
 
@@ -93,11 +105,30 @@ fn quota_rows(instance: &Instance, types: &Types, caps: &[f64]) -> Vec<Row> {
     rows
 }
 
+/// The largest smallest probability of any point of the quota polytope: no portfolio does
+/// better. `None` when the LP did not finish by `deadline`.
+pub(super) fn first_level(
+    instance: &Instance,
+    polytope: &Polytope,
+    deadline: Instant,
+) -> Result<Option<f64>, SelectionError> {
+    if let Some(&z) = polytope.first.get() {
+        return Ok(Some(z));
+    }
+    let fixed = vec![None; polytope.sizes.len()];
+    let Some((z, _)) = solve_level(instance, polytope, &fixed, None, deadline)? else {
+        return Ok(None);
+    };
+    Ok(Some(*polytope.first.get_or_init(|| z)))
+}
+
 /// The expected number of members taken from each type by the LEXIMIN point of the quota
-/// polytope, and the number of levels; `None` if the deadline passed first.
+/// polytope (or by a point that reaches its first `max_levels` levels), and the number of
+/// levels; `None` if the deadline passed first.
 pub(super) fn leximin_point(
     instance: &Instance,
     polytope: &Polytope,
+    max_levels: usize,
     deadline: Instant,
 ) -> Result<Option<(Vec<f64>, usize)>, SelectionError> {
     let Polytope { sizes, .. } = polytope;
@@ -110,11 +141,21 @@ pub(super) fn leximin_point(
             return Ok(None);
         }
         // Level: the largest z such that every unfixed type can have z·n_t expected members.
-        let (z, x) = solve_level(instance, polytope, &fixed, None)?;
+        let Some((z, x)) = solve_level(instance, polytope, &fixed, None, deadline)? else {
+            return Ok(None);
+        };
+        if levels == 0 {
+            let _ = polytope.first.set(z);
+        }
         point = x;
         levels += 1;
+        if levels == max_levels {
+            break;
+        }
         // Which unfixed types can rise above z while the others keep z: the rest are fixed.
-        let (_, raised) = solve_level(instance, polytope, &fixed, Some(z))?;
+        let Some((_, raised)) = solve_level(instance, polytope, &fixed, Some(z), deadline)? else {
+            return Ok(None);
+        };
         let mut any = false;
         for t in 0..n_types {
             if fixed[t].is_none() && raised[t] < sizes[t] * (z + RAISE * 1e-3) {
@@ -141,14 +182,16 @@ pub(super) fn leximin_point(
 /// (`x_t = n_t·(z + s_t) + w_t`, `0 ≤ s_t ≤ RAISE`). Returns `z` and the point `x`.
 ///
 /// The caps `x_t ≤ min(n_t, k)` almost never bind (probabilities are small), so they are added
-/// only for the types whose solution breaks them, and the LP solved again.
+/// only for the types whose solution breaks them, and the LP solved again. `None` when the LP
+/// was not solved to optimality by `deadline` (tens of thousands of profiles take seconds).
 fn solve_level(
     instance: &Instance,
     polytope: &Polytope,
     fixed: &[Option<f64>],
     raise: Option<f64>,
-) -> Result<(f64, Vec<f64>), SelectionError> {
-    let Polytope { sizes, caps, rows } = polytope;
+    deadline: Instant,
+) -> Result<Option<(f64, Vec<f64>)>, SelectionError> {
+    let Polytope { sizes, caps, rows, .. } = polytope;
     let n_types = sizes.len();
     let mut capped = vec![false; n_types];
     loop {
@@ -203,9 +246,14 @@ fn solve_level(
         for t in (0..n_types).filter(|&t| capped[t]) {
             problem.add_constraint(terms(t), ComparisonOp::Le, caps[t] - constant[t]);
         }
-        let solution = problem
+        problem.set_time_limit(deadline.saturating_duration_since(Instant::now()));
+        let outcome = problem
             .solve()
-            .map_err(|e| SelectionError::Solver(format!("quota polytope: {e}")))?
+            .map_err(|e| SelectionError::Solver(format!("quota polytope: {e}")))?;
+        if !outcome.is_optimal() {
+            return Ok(None);
+        }
+        let solution = outcome
             .into_solution()
             .map_err(|_| SelectionError::Solver("interrupted".into()))?;
         let x: Vec<f64> = (0..n_types)
@@ -213,7 +261,7 @@ fn solve_level(
             .collect();
         let over: Vec<usize> = (0..n_types).filter(|&t| !capped[t] && x[t] > caps[t] + TOL).collect();
         if over.is_empty() {
-            return Ok((solution.var_value(z), x));
+            return Ok(Some((solution.var_value(z), x)));
         }
         for t in over {
             capped[t] = true;

@@ -12,6 +12,8 @@ pub struct Spread {
     pub gini: f64,
     /// Largest over smallest probability (infinite when someone has none).
     pub max_over_min: f64,
+    /// Geometric mean: what NASH maximises (0 when someone has no chance).
+    pub geometric_mean: f64,
 }
 
 /// The spread of a list of probabilities (empty: all zero).
@@ -23,6 +25,7 @@ pub fn spread(probabilities: &[f64]) -> Spread {
             mean: 0.0,
             gini: 0.0,
             max_over_min: 1.0,
+            geometric_mean: 0.0,
         };
     }
     let mut sorted = probabilities.to_vec();
@@ -43,6 +46,11 @@ pub fn spread(probabilities: &[f64]) -> Spread {
         mean: total / n,
         gini,
         max_over_min: if min > 0.0 { max / min } else { f64::INFINITY },
+        geometric_mean: if min > 0.0 {
+            (sorted.iter().map(|p| p.ln()).sum::<f64>() / n).exp()
+        } else {
+            0.0
+        },
     }
 }
 

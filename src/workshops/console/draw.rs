@@ -18,7 +18,7 @@ use crate::workshops::applications::Recruitment;
 use crate::workshops::criteria::{CriterionKind, PercentQuotas, build_instance};
 use crate::workshops::queries::Volunteer;
 use crate::workshops::queries::{self, NewDraw};
-use crate::workshops::selection::{self, LeximinOptions, SelectionError, stats};
+use crate::workshops::selection::{self, Options, SelectionError, stats};
 
 use super::view::*;
 
@@ -119,13 +119,13 @@ async fn fair_draw(
     tokio::task::spawn_blocking(move || {
         let fair = selection::leximin(
             &instance,
-            &LeximinOptions {
+            &Options {
                 // About a second on large pools (the quota polytope); small pools with narrow
                 // quotas can need column generation, 3 to 4.5 s in the benchmark's sweep. A draw
                 // happens once per recruitment: waiting a few seconds for the exact LEXIMIN is
                 // worth it, and the request timeout (30 s) is far.
                 time_budget: Duration::from_secs(10),
-                ..LeximinOptions::default()
+                ..Options::default()
             },
         )?;
         let drawn = selection::draw(&fair, seed);
@@ -194,75 +194,23 @@ fn draw_rows(
     rows
 }
 
-/// An infeasibility in the operator's words.
+/// An infeasibility in the operator's words, quotas named `« criterion : answer »`.
 fn explain(
     page: &Page,
     reason: &selection::Infeasibility,
     dimensions: &[crate::workshops::criteria::Dimension],
 ) -> String {
-    use selection::Infeasibility::*;
-    let name = |c: usize, v: usize| {
+    let quota = |c: usize, v: usize| {
         dimensions
             .get(c)
             .map(|d| format!("« {} : {} »", d.label, d.values.get(v).cloned().unwrap_or_default()))
             .unwrap_or_default()
     };
-    let label = |c: usize| {
+    let criterion = |c: usize| {
         dimensions
             .get(c)
             .map(|d| format!("« {} »", d.label))
             .unwrap_or_default()
     };
-    let t = |key: &str| page.text(&format!("workshops_console.infeasible.{key}"));
-    match reason {
-        SeatsExceedPool { seats, pool } => t("seats_exceed_pool")
-            .replace("{seats}", &seats.to_string())
-            .replace("{pool}", &pool.to_string()),
-        MinAboveMax {
-            criterion,
-            value,
-            min,
-            max,
-        } => t("min_above_max")
-            .replace("{quota}", &name(*criterion, *value))
-            .replace("{min}", &min.to_string())
-            .replace("{max}", &max.to_string()),
-        NotEnoughVolunteers {
-            criterion,
-            value,
-            min,
-            available,
-        } => t("not_enough")
-            .replace("{quota}", &name(*criterion, *value))
-            .replace("{min}", &min.to_string())
-            .replace("{available}", &available.to_string())
-            .replace("{by}", &reason.shortfall().to_string()),
-        MinimumsExceedSeats {
-            criterion,
-            total,
-            seats,
-        } => t("minimums_exceed")
-            .replace("{criterion}", &label(*criterion))
-            .replace("{total}", &total.to_string())
-            .replace("{seats}", &seats.to_string()),
-        MaximumsBelowSeats {
-            criterion,
-            total,
-            seats,
-        } => t("maximums_below")
-            .replace("{criterion}", &label(*criterion))
-            .replace("{total}", &total.to_string())
-            .replace("{seats}", &seats.to_string()),
-        Combined { relaxations } => {
-            let changes: Vec<String> = relaxations
-                .iter()
-                .map(|r| {
-                    t(if r.lower_min { "lower_min" } else { "raise_max" })
-                        .replace("{quota}", &name(r.criterion, r.value))
-                        .replace("{by}", &r.by.to_string())
-                })
-                .collect();
-            format!("{} {}", t("combined"), changes.join(" ; "))
-        }
-    }
+    crate::workshops::infeasible::explain(reason, &|key| page.text(key), &quota, &criterion)
 }

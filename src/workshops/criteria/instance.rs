@@ -93,6 +93,7 @@ pub fn build_instance(
         values: dimensions.iter().map(|d| d.values.len()).collect(),
         profiles,
         quotas: bounds,
+        households: Vec::new(),
     };
     (instance, dimensions)
 }

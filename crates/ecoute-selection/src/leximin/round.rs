@@ -34,12 +34,16 @@ pub(super) fn max_min_round(
         problem.add_constraint(panel_row(panel, sizes, &y, y_hat), ComparisonOp::Le, 0.0);
     }
     let solve_error = |e: microlp::Error| SelectionError::Solver(e.to_string());
-    let interrupted = |_| SelectionError::Solver("interrupted".into());
-    let mut solution = problem
-        .solve()
-        .map_err(solve_error)?
-        .into_solution()
-        .map_err(interrupted)?;
+    // Each solve, and each re-solve after a panel joins, stops at the time left now (a dual
+    // with thousands of panel rows can take minutes); an unfinished one ends the round.
+    problem.set_time_limit(deadline.saturating_duration_since(Instant::now()));
+    let outcome = problem.solve().map_err(solve_error)?;
+    if !outcome.is_optimal() {
+        return Ok(None);
+    }
+    let Ok(mut solution) = outcome.into_solution() else {
+        return Ok(None);
+    };
     loop {
         if Instant::now() > deadline {
             return Ok(None);
@@ -76,11 +80,16 @@ pub(super) fn max_min_round(
         for panel in batch {
             let row = panel_row(&panel, sizes, &y, y_hat);
             panels.push(panel);
-            solution = solution
+            let outcome = solution
                 .add_constraint(row, ComparisonOp::Le, 0.0)
-                .map_err(solve_error)?
-                .into_solution()
-                .map_err(interrupted)?;
+                .map_err(solve_error)?;
+            if !outcome.is_optimal() {
+                return Ok(None);
+            }
+            let Ok(next) = outcome.into_solution() else {
+                return Ok(None);
+            };
+            solution = next;
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Unit tests of LEXIMIN on the quota polytope and of its decomposition into panels.
 
 use super::*;
-use crate::{LeximinOptions, Method, leximin, testing};
+use crate::{Method, Options, leximin, testing};
 
 fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v.sort_by(f64::total_cmp);
@@ -15,7 +15,9 @@ fn the_decomposition_realises_the_relaxed_point_with_quota_respecting_panels() {
         let types = Types::group(&instance);
         let deadline = Instant::now() + std::time::Duration::from_secs(60);
         let polytope = Polytope::new(&instance, &types);
-        let (point, levels) = leximin_point(&instance, &polytope, deadline).unwrap().unwrap();
+        let (point, levels) = leximin_point(&instance, &polytope, usize::MAX, deadline)
+            .unwrap()
+            .unwrap();
         assert!(levels >= 1);
         assert!((point.iter().sum::<f64>() - 16.0).abs() < 1e-6, "seed {seed}");
         let Decomposition::Complete { panels, weights } =
@@ -48,17 +50,19 @@ fn the_polytope_gives_the_same_leximin_as_column_generation() {
         let budget = std::time::Duration::from_secs(120);
         let fast = leximin(
             &instance,
-            &LeximinOptions {
+            &Options {
                 time_budget: budget,
                 method: Method::Polytope,
+                ..Options::default()
             },
         )
         .unwrap();
         let slow = leximin(
             &instance,
-            &LeximinOptions {
+            &Options {
                 time_budget: budget,
                 method: Method::ColumnGeneration,
+                ..Options::default()
             },
         )
         .unwrap();
@@ -93,8 +97,9 @@ fn a_corner_no_panel_reaches_falls_back_to_column_generation() {
             vec![1, 0, 0],
         ],
         quotas: vec![exactly_one.clone(), exactly_one.clone(), exactly_one],
+        households: Vec::new(),
     };
-    let fair = leximin(&instance, &LeximinOptions::default()).unwrap();
+    let fair = leximin(&instance, &Options::default()).unwrap();
     assert_eq!(fair.via, Method::ColumnGeneration);
     assert!(fair.complete);
     let rounded: Vec<f64> = fair.probabilities.iter().map(|p| (p * 1e6).round() / 1e6).collect();

@@ -3,6 +3,7 @@
 //!
 //! ```sh
 //! CARGO_TARGET_DIR=/work/target cargo run --release --bin ecoute-panel-bench -- [--volunteers 5000] [--seats 40]
+//! cargo run --release --bin ecoute-panel-bench -- --write-pool DIR --volunteers 20000 --features 12 --seats 500
 //! ```
 //!
 //! The pool is synthetic but shaped like a Caf recruitment: six criteria (family situation,
@@ -23,10 +24,13 @@ use std::time::Instant;
 use clap::Parser;
 use ecoute::workshops::selection::legacy::legacy_type_frequencies;
 use ecoute::workshops::selection::stats::{Spread, spread};
-use ecoute::workshops::selection::{Bounds, Fair, Instance, LeximinOptions, Method, Types, draw, leximin};
+use ecoute::workshops::selection::{Fair, Instance, Method, Options, Types, draw, leximin};
+use rand::SeedableRng;
 use rand::seq::index::sample;
-use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+mod pool;
+use pool::synthetic_pool;
 
 #[derive(Parser)]
 #[command(
@@ -50,17 +54,24 @@ struct Args {
     /// decomposes and how long column generation takes when it does not.
     #[arg(long)]
     sweep: bool,
+    /// Criteria: the six of a Caf recruitment, then generic ones of three values (up to 12).
+    #[arg(long, default_value_t = 6)]
+    features: usize,
+    /// Instead: write the pool as `ecoute panel`'s CSV files (categories.csv, respondents.csv)
+    /// into this folder, quotas in seats for `--seats`, and stop.
+    #[arg(long)]
+    write_pool: Option<std::path::PathBuf>,
 }
 
 fn sweep(budget: f64) -> anyhow::Result<()> {
     println!("volunteers seats seed  time     method             complete levels");
     for (volunteers, seats) in [(300, 12), (600, 20), (1_500, 30), (5_000, 40)] {
         for seed in 0..8 {
-            let instance = synthetic_pool(volunteers, seats, seed);
+            let instance = synthetic_pool(volunteers, seats, 6, seed);
             let started = Instant::now();
-            let options = LeximinOptions {
+            let options = Options {
                 time_budget: std::time::Duration::from_secs_f64(budget),
-                ..LeximinOptions::default()
+                ..Options::default()
             };
             match leximin(&instance, &options) {
                 Ok(fair) => println!(
@@ -77,66 +88,6 @@ fn sweep(budget: f64) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn pick(rng: &mut impl Rng, weights: &[f64]) -> usize {
-    let total: f64 = weights.iter().sum();
-    let mut u = rng.random::<f64>() * total;
-    for (i, w) in weights.iter().enumerate() {
-        if u < *w {
-            return i;
-        }
-        u -= w;
-    }
-    weights.len() - 1
-}
-
-/// Six criteria, as a Caf would ask them.
-fn synthetic_pool(volunteers: usize, seats: u32, seed: u64) -> Instance {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let profiles = (0..volunteers)
-        .map(|_| {
-            // Family: couple with children, single parent, couple without, single.
-            let family = pick(&mut rng, &[45.0, 22.0, 13.0, 20.0]);
-            // Age: 18–29, 30–39, 40–49, 50–64, 65+ (younger for single parents).
-            let age = if family == 1 {
-                pick(&mut rng, &[25.0, 40.0, 25.0, 9.0, 1.0])
-            } else {
-                pick(&mut rng, &[12.0, 28.0, 28.0, 22.0, 10.0])
-            };
-            // Main benefit: family allowance, housing, RSA, activity bonus, none.
-            let benefit = if family == 1 {
-                pick(&mut rng, &[30.0, 25.0, 30.0, 13.0, 2.0])
-            } else {
-                pick(&mut rng, &[38.0, 27.0, 10.0, 15.0, 10.0])
-            };
-            // Département of the region, by population.
-            let departement = pick(&mut rng, &[40.0, 24.0, 16.0, 12.0, 8.0]);
-            // Gender: volunteers are mostly women, single parents even more.
-            let gender = if family == 1 {
-                pick(&mut rng, &[88.0, 12.0])
-            } else {
-                pick(&mut rng, &[58.0, 42.0])
-            };
-            // Accessibility needs.
-            let access = pick(&mut rng, &[91.0, 9.0]);
-            vec![family, age, benefit, departement, gender, access]
-        })
-        .collect();
-    let p = |lo: f64, hi: f64| Bounds::from_percent(seats, lo, hi);
-    Instance {
-        seats,
-        values: vec![4, 5, 5, 5, 2, 2],
-        profiles,
-        quotas: vec![
-            vec![p(30.0, 50.0), p(30.0, 45.0), p(5.0, 25.0), p(10.0, 30.0)],
-            vec![p(10.0, 40.0); 5],
-            vec![p(20.0, 45.0), p(15.0, 40.0), p(15.0, 35.0), p(10.0, 30.0), p(5.0, 15.0)],
-            vec![p(30.0, 45.0), p(18.0, 30.0), p(12.0, 22.0), p(8.0, 17.0), p(5.0, 12.0)],
-            vec![p(45.0, 55.0), p(45.0, 55.0)],
-            vec![p(0.0, 100.0), p(10.0, 20.0)],
-        ],
-    }
-}
-
 fn line(name: &str, s: &Spread, uniform: f64) {
     println!(
         "{name:<28} min {:.5} ({:>5.1} % of k/n)   max {:.5}   Gini {:.3}   max/min {:>7.2}",
@@ -149,11 +100,11 @@ fn line(name: &str, s: &Spread, uniform: f64) {
 }
 
 /// The paper's column generation alone, same budget: what the fast path replaced.
-fn column_generation_alone(instance: &Instance, options: &LeximinOptions) -> anyhow::Result<Fair> {
+fn column_generation_alone(instance: &Instance, options: &Options) -> anyhow::Result<Fair> {
     let started = Instant::now();
     let columns = leximin(
         instance,
-        &LeximinOptions {
+        &Options {
             method: Method::ColumnGeneration,
             ..options.clone()
         },
@@ -255,7 +206,10 @@ fn main() -> anyhow::Result<()> {
     if args.sweep {
         return sweep(args.budget);
     }
-    let instance = synthetic_pool(args.volunteers, args.seats, args.seed);
+    if let Some(dir) = &args.write_pool {
+        return pool::write_pool(&args, dir);
+    }
+    let instance = synthetic_pool(args.volunteers, args.seats, args.features, args.seed);
     let types = Types::group(&instance);
     let uniform = f64::from(args.seats) / args.volunteers as f64;
     println!(
@@ -267,9 +221,9 @@ fn main() -> anyhow::Result<()> {
     );
 
     let started = Instant::now();
-    let options = LeximinOptions {
+    let options = Options {
         time_budget: std::time::Duration::from_secs_f64(args.budget),
-        ..LeximinOptions::default()
+        ..Options::default()
     };
     let fair = leximin(&instance, &options).map_err(|e| anyhow::anyhow!("{e}: {e:?}"))?;
     let elapsed = started.elapsed();
@@ -285,12 +239,9 @@ fn main() -> anyhow::Result<()> {
         },
         fair.panels.len()
     );
-    let mut broken = 0;
-    for s in 0..1_000 {
-        if !instance.satisfied_by(&draw(&fair, s).panel) {
-            broken += 1;
-        }
-    }
+    let broken = (0..1_000)
+        .filter(|&s| !instance.satisfied_by(&draw(&fair, s).panel))
+        .count();
     println!("LEXIMIN draws breaking a quota: {broken} of 1000");
 
     let columns = column_generation_alone(&instance, &options)?;
