@@ -52,18 +52,21 @@ pub async fn open(
     see_other(&format!("/admin/campagnes/{id}/ateliers"))
 }
 
-/// A session's form read: title, place and address given, a start before the end (Paris
-/// time, as typed), a capacity of 1 or more; `None` otherwise.
+/// A session's form read: title, place and address given (within their lengths), a start
+/// before the end (Paris time, as typed), a capacity of 1 or more; `None` otherwise.
 pub(super) fn read_session(page: &Page, f: &BTreeMap<String, String>) -> Option<NewSession> {
     let get = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
     let time = |k: &str| NaiveDateTime::parse_from_str(&get(k), "%Y-%m-%dT%H:%M").ok();
     let (starts_at, ends_at) = (time("starts_at")?, time("ends_at")?);
     let capacity = get("capacity").parse::<i32>().ok()?;
+    // Within the lengths the table takes (over them the insert would fail).
+    let fits = |k: &str, max: usize| (1..=max).contains(&get(k).chars().count());
     let complete = ends_at > starts_at
         && capacity > 0
-        && !get("title").is_empty()
-        && !get("place").is_empty()
-        && !get("address").is_empty();
+        && fits("title", 200)
+        && fits("place", 200)
+        && fits("address", 500)
+        && get("accessibility").chars().count() <= 2000;
     complete.then(|| NewSession {
         title: get("title"),
         caf_name: page.tenant.name.clone(),

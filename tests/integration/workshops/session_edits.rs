@@ -140,6 +140,17 @@ async fn people_invited_to_an_edited_session_are_told_what_changed_with_their_ev
     )
     .await;
     assert_eq!(status, 422, "a capacity of 0 is not a session");
+    let long = Box::leak("p".repeat(201).into_boxed_str());
+    let (status, _, _) = post(
+        &mut operator,
+        &edit,
+        form(long, "2026-12-06T10:00", "12", "Boucle magnétique"),
+    )
+    .await;
+    assert_eq!(
+        status, 422,
+        "a place over 200 characters is refused, not a server error"
+    );
     assert!(html.contains("séance"));
     let second = account(&owner, "second@example.org").await;
     crate::helpers::as_owner(
