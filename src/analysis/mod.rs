@@ -21,8 +21,9 @@ pub mod report;
 pub mod store;
 
 pub use ecoute_analysis::{
-    Analysis, AnalysisError, MAX_THEMES, Params, Stage, Theme, ThemeCount, analyse, cluster, corpus, duplicates,
-    engine, labels, lsa, parallel, priority, quality, stopwords, text, typos, vectors, versions,
+    Analysis, AnalysisError, MAX_THEMES, MIN_THEMED, Params, Stage, Theme, ThemeCount, analyse, cluster, corpus,
+    duplicates, engine, labels, lsa, parallel, phrase_label, priority, quality, stopwords, text, typos, vectors,
+    versions,
 };
 
 /// The analysis console's routes are the domain's.

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::MIN_THEMED;
 use super::contributions::{self, Contribution, ContributionKind};
 use super::priority::{Priority, PriorityWeights, prioritize};
 use super::profiles;
@@ -40,10 +41,19 @@ pub struct ThemeView {
     #[serde(flatten)]
     pub theme: EffectiveTheme,
     pub size: usize,
-    pub share: String,
+    /// Its share of the themed contributions, in percent.
+    pub share: f64,
     pub priority: Priority,
     pub score: String,
     pub representatives: Vec<ContributionView>,
+}
+
+/// A theme the operator set aside: its contributions count as unthemed.
+#[derive(Debug, Clone, Serialize)]
+pub struct DroppedTheme {
+    pub key: Uuid,
+    pub name: String,
+    pub size: usize,
 }
 
 /// A group of near-duplicates.
@@ -60,6 +70,14 @@ pub struct DuplicateView {
 pub struct Report {
     pub run: Run,
     pub themes: Vec<ThemeView>,
+    /// Themes set aside (the console lists them, to take them back).
+    pub dropped: Vec<DroppedTheme>,
+    /// Fewer contributions than [`MIN_THEMED`]: themes would mean little, so the console shows
+    /// them as a plain list ([`Report::plain`]) and nothing is published.
+    pub small: bool,
+    pub min_themed: usize,
+    /// Every contribution, for a small set.
+    pub plain: Vec<ContributionView>,
     pub duplicates: Vec<DuplicateView>,
     pub weights: PriorityWeights,
     /// The survey question whose answers stand for profiles, or `None`: profiles are then the
@@ -80,6 +98,56 @@ fn excerpt(text: &str, chars: usize) -> String {
     }
 }
 
+/// The label of the question chosen for profiles, if any.
+async fn profile_label(tx: &mut TenantTx, campaign: Uuid, chosen: Option<Uuid>) -> Result<Option<String>, sqlx::Error> {
+    let Some(question) = chosen else {
+        return Ok(None);
+    };
+    Ok(profiles::candidates(tx, campaign)
+        .await?
+        .into_iter()
+        .find(|(id, _)| *id == question)
+        .map(|(_, label)| label))
+}
+
+/// The theme (index into `themes`) of each contribution, if any.
+fn themed(themes: &[EffectiveTheme], contributions: &[Contribution]) -> Vec<Option<usize>> {
+    let mut theme_of: HashMap<Uuid, usize> = HashMap::new();
+    for (t, theme) in themes.iter().enumerate() {
+        for m in &theme.members {
+            theme_of.insert(*m, t);
+        }
+    }
+    contributions.iter().map(|c| theme_of.get(&c.id).copied()).collect()
+}
+
+/// Whether a run analysed too few contributions for its themes to mean something.
+pub fn is_small(run: &Run) -> bool {
+    (run.contributions.unwrap_or(0).max(0) as usize) < MIN_THEMED
+}
+
+/// The run's themes with the operator's edits applied: those kept, and those set aside.
+fn edited(
+    stored: &[super::versions::StoredTheme],
+    assignment: &[(Uuid, Option<Uuid>)],
+    edits: &[super::versions::Edit],
+    by_id: &HashMap<Uuid, &Contribution>,
+) -> (Vec<EffectiveTheme>, Vec<DroppedTheme>) {
+    let (dropped, themes): (Vec<EffectiveTheme>, Vec<EffectiveTheme>) =
+        apply_edits(stored, assignment, edits, &|id| by_id.get(&id).map(|c| c.text()))
+            .into_iter()
+            .partition(|t| t.dropped);
+    let dropped = dropped
+        .into_iter()
+        .map(|t| DroppedTheme {
+            key: t.key,
+            size: t.members.len(),
+            name: t.name,
+        })
+        .collect();
+    (themes, dropped)
+}
+
 /// Builds the report of the campaign's latest finished run, if any, for the console: every
 /// kind of contribution.
 pub async fn report(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<Report>, sqlx::Error> {
@@ -90,30 +158,17 @@ pub async fn report(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<Report>,
     let assignment = store::assignment(tx, run.id).await?;
     let edits = store::edits(tx, campaign).await?;
     let profile = profiles::chosen(tx, campaign).await?;
-    let profile_question = match profile {
-        Some(question) => profiles::candidates(tx, campaign)
-            .await?
-            .into_iter()
-            .find(|(id, _)| *id == question)
-            .map(|(_, label)| label),
-        None => None,
-    };
+    let profile_question = profile_label(tx, campaign, profile).await?;
     let contributions = contributions::read(tx, campaign, profile).await?;
     let merges = store::merges(tx, campaign).await?;
     let groups = store::duplicates(tx, run.id).await?;
 
     let by_id: HashMap<Uuid, &Contribution> = contributions.iter().map(|c| (c.id, c)).collect();
-    let themes = apply_edits(&stored, &assignment, &edits, &|id| by_id.get(&id).map(|c| c.text()));
+    let (themes, dropped) = edited(&stored, &assignment, &edits, &by_id);
 
     // Priorities over the contributions still there (a hidden one drops out).
-    let mut theme_of: HashMap<Uuid, usize> = HashMap::new();
-    for (t, theme) in themes.iter().enumerate() {
-        for m in &theme.members {
-            theme_of.insert(*m, t);
-        }
-    }
     let signals: Vec<_> = contributions.iter().map(|c| c.signals.clone()).collect();
-    let themed: Vec<Option<usize>> = contributions.iter().map(|c| theme_of.get(&c.id).copied()).collect();
+    let themed = themed(&themes, &contributions);
     let weights = PriorityWeights::default();
     let priorities = prioritize(&themed, &signals, themes.len(), &weights);
     let total = themed.iter().filter(|t| t.is_some()).count().max(1);
@@ -150,7 +205,7 @@ pub async fn report(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<Report>,
                     .filter_map(|&id| view(id, 280))
                     .take(5)
                     .collect(),
-                share: format!("{:.1}", 100.0 * size as f64 / total as f64),
+                share: 100.0 * size as f64 / total as f64,
                 score: format!("{:.0}", priority.score),
                 size,
                 priority,
@@ -172,9 +227,19 @@ pub async fn report(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<Report>,
         })
         .filter(|d| d.contributions.len() > 1)
         .collect();
+    let small = is_small(&run);
+    let plain = if small {
+        contributions.iter().filter_map(|c| view(c.id, 280)).collect()
+    } else {
+        Vec::new()
+    };
     Ok(Some(Report {
+        small,
+        min_themed: MIN_THEMED,
+        plain,
         run,
         themes: views,
+        dropped,
         duplicates,
         weights,
         profile_question,
@@ -187,9 +252,10 @@ pub async fn report(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<Report>,
 /// ideas), and neither duplicates nor contributions are kept.
 /// Only a reviewed analysis is public: none until an operator publishes the latest run's themes.
 pub async fn public_report(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<Report>, sqlx::Error> {
+    // A small set is never public: its themes would mean little.
     let reviewed = store::latest_done(tx, campaign)
         .await?
-        .is_some_and(|run| run.published_at.is_some());
+        .is_some_and(|run| run.published_at.is_some() && !is_small(&run));
     if !reviewed {
         return Ok(None);
     }
@@ -198,6 +264,7 @@ pub async fn public_report(tx: &mut TenantTx, campaign: Uuid) -> Result<Option<R
             theme.representatives.retain(|r| r.public);
         }
         report.duplicates.clear();
+        report.dropped.clear();
         report.contributions.clear();
         report
     }))

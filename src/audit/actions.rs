@@ -73,6 +73,8 @@ audit_actions! {
     ANALYSIS_RENAME = "analysis.renommer",
     ANALYSIS_MERGE = "analysis.fusionner",
     ANALYSIS_SPLIT = "analysis.separer",
+    ANALYSIS_DROP = "analysis.ecarter",
+    ANALYSIS_RESTORE = "analysis.retablir",
     ANALYSIS_MERGE_DUPLICATES = "analysis.merge_duplicates",
     ANALYSIS_PROFILES = "analysis.profiles",
     ANALYSIS_PUBLISH = "analysis.publish",

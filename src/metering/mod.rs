@@ -37,19 +37,9 @@ pub fn paris_today() -> chrono::NaiveDate {
     paris_date(chrono::Utc::now())
 }
 
-/// The Paris calendar date of an instant, without a time-zone database: the EU rule is fixed.
+/// The Paris calendar date of an instant (see [`crate::web::format::paris`]).
 pub fn paris_date(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
-    use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
-    let last_sunday = |month: u32| {
-        let mut day = NaiveDate::from_ymd_opt(at.year(), month, 31).expect("March and October have 31 days");
-        while day.weekday() != Weekday::Sun {
-            day = day.pred_opt().expect("not the first day");
-        }
-        chrono::Utc.from_utc_datetime(&day.and_hms_opt(1, 0, 0).expect("valid time"))
-    };
-    let summer = at >= last_sunday(3) && at < last_sunday(10);
-    let offset = if summer { 2 } else { 1 };
-    (at + chrono::Duration::hours(offset)).date_naive()
+    crate::web::format::paris(at).date()
 }
 
 /// Parses `YYYY-MM` (a month in a query string or a form) to its first day.

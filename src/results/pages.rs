@@ -59,7 +59,7 @@ pub struct ResultTheme {
     pub name: String,
     pub key_phrases: Vec<String>,
     pub size: usize,
-    pub share: String,
+    pub share: f64,
     /// Sample contributions: (id, title).
     pub samples: Vec<(uuid::Uuid, String)>,
 }
@@ -267,7 +267,7 @@ pub async fn news_page(
             .into_iter()
             .map(|post| Post {
                 body_html: render_markdown(&post.body_md),
-                date: post.published_at.format("%d/%m/%Y").to_string(),
+                date: crate::web::format::date(page.lang, post.published_at),
                 post,
             })
             .collect(),

@@ -157,15 +157,10 @@ fn flatten(table: &toml::Table) -> BTreeMap<String, String> {
     out
 }
 
-/// `3 février 2027` / `3 February 2027`, in Paris time.
+/// `3 février 2027`, `1er mars 2027` / `3 February 2027`, in Paris time (see
+/// [`super::format::date`]).
 pub fn format_date(lang: Lang, date: chrono::DateTime<chrono::Utc>) -> String {
-    use chrono::Datelike;
-    // France is UTC+1 or +2; a fixed +1h keeps day boundaries right for all but late-night
-    // summer instants, without pulling in a time-zone database.
-    let local = date + chrono::Duration::hours(1);
-    let months = lang.text("date.months");
-    let month = months.split(',').nth(local.month0() as usize).unwrap_or("");
-    format!("{} {} {}", local.day(), month, local.year())
+    super::format::date(lang, date)
 }
 
 /// `du 3 février 2027 au 30 mars 2027`.

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod charts;
 pub mod console;
 pub mod csrf;
+pub mod format;
 pub mod health;
 pub mod hook;
 pub mod i18n;

@@ -22,6 +22,7 @@ fn plural(state: &minijinja::State, n: i64, forms: minijinja::Value) -> Result<m
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     env.add_function("plural", plural);
+    super::format::add_filters(&mut env);
     for (name, source) in [
         ("base.html", include_str!("templates/base.html")),
         ("home.html", include_str!("templates/home.html")),
@@ -191,5 +192,74 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "not registered in web/templates.rs: {missing:?}");
+    }
+
+    /// Every text a page template names (`t.section.key`) exists in both languages: a missing
+    /// one would render as nothing. Walks every template file of the pages; a path may stop at a
+    /// table that the template indexes itself (`t.audit.actions[…]`). (The mail's templates get
+    /// their few texts from `mail::render`, by key.)
+    #[test]
+    fn every_text_a_template_names_is_translated() {
+        use super::super::i18n::Lang;
+        let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("src/web");
+        let mut files = Vec::new();
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.parent().is_some_and(|p| p.ends_with("templates"))
+                    && path.extension().is_some_and(|e| e == "html" || e == "txt")
+                {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() > 40, "templates found: {}", files.len());
+        let found = |table: &toml::Table, path: &[&str]| {
+            let mut at = table;
+            for (i, part) in path.iter().enumerate() {
+                match at.get(*part) {
+                    Some(toml::Value::Table(t)) => at = t,
+                    Some(_) => return i == path.len() - 1,
+                    None => return false,
+                }
+            }
+            true
+        };
+        let mut missing = Vec::new();
+        for file in &files {
+            let source = std::fs::read_to_string(file).unwrap();
+            let bytes = source.as_bytes();
+            let mut from = 0;
+            while let Some(at) = source[from..].find("t.").map(|k| from + k) {
+                from = at + 2;
+                // `t.` must start a name: not `ht.`, `at.`, `report.t.`.
+                if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || matches!(bytes[at - 1], b'_' | b'.')) {
+                    continue;
+                }
+                let end = source[from..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                    .map_or(source.len(), |k| from + k);
+                let path: Vec<&str> = source[from..end].trim_end_matches('.').split('.').collect();
+                if path.iter().any(|p| p.is_empty()) {
+                    continue;
+                }
+                for lang in [Lang::Fr, Lang::En] {
+                    if !found(lang.texts(), &path) {
+                        let name = file.file_name().unwrap().to_string_lossy();
+                        missing.push(format!("{name}: t.{} ({})", path.join("."), lang.code()));
+                    }
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(
+            missing.is_empty(),
+            "texts named by templates but missing from a locale:\n{}",
+            missing.join("\n")
+        );
     }
 }

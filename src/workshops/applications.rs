@@ -31,8 +31,6 @@ pub struct Session {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub capacity: i32,
-    /// "16/01/2027 09:30 – 12:00", in Paris time (PostgreSQL's time zone database).
-    pub when: String,
     /// Start and end in Paris time as a form's `datetime-local` reads them (`2027-01-16T09:30`).
     pub starts_local: String,
     pub ends_local: String,
@@ -73,8 +71,6 @@ pub async fn find_recruitment(
         .map_err(|e| sqlx::Error::Decode(format!("workshop criteria: {e}").into()))?;
     let sessions = sqlx::query!(
         r#"SELECT id, title, caf_name, place, address, accessibility, starts_at, ends_at, capacity,
-                to_char(starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY HH24:MI') || ' – ' ||
-                to_char(ends_at AT TIME ZONE 'Europe/Paris', 'HH24:MI') AS "local_when!",
                 to_char(starts_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD"T"HH24:MI') AS "starts_local!",
                 to_char(ends_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD"T"HH24:MI') AS "ends_local!"
            FROM workshop_sessions WHERE tenant_id = $1 AND recruitment_id = $2 ORDER BY starts_at, id"#,
@@ -94,7 +90,6 @@ pub async fn find_recruitment(
         starts_at: r.starts_at,
         ends_at: r.ends_at,
         capacity: r.capacity,
-        when: r.local_when,
         starts_local: r.starts_local,
         ends_local: r.ends_local,
     })

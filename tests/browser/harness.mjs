@@ -106,7 +106,65 @@ export async function assertAccessible(page, label) {
     }
     assert.fail(`axe found ${violations.length} violation(s) on ${label}:\n${lines.join('\n')}`);
   }
+  await assertReflows(page, label);
   return results;
+}
+
+/// The widths at which every page must reflow without scrolling sideways (RGAA 10.11, WCAG
+/// 1.4.10): 640 px is a 1280 px window at 200 % zoom, 390 px a phone, 320 px the criterion's
+/// own width (1280 px at 400 %).
+export const REFLOW_WIDTHS = [640, 390, 320];
+
+/// Checks that the page, at each of [`REFLOW_WIDTHS`], is no wider than the window, then puts
+/// the viewport back. Wide tables may scroll inside their own box; the page itself may not.
+/// Called by `assertAccessible`, so every page a check audits is also checked here.
+export async function assertReflows(page, label) {
+  const original = page.viewportSize();
+  try {
+    for (const width of REFLOW_WIDTHS) {
+      await page.setViewportSize({ width, height: 800 });
+      const report = await page.evaluate(() => {
+        const inner = window.innerWidth;
+        const scroll = document.scrollingElement.scrollWidth;
+        if (scroll <= inner) return null;
+        // The deepest elements that stick out of the window, leaving out those clipped by an
+        // ancestor that scrolls or hides its overflow (a wide table in its box), to say what to fix.
+        const clipped = (el) => {
+          for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+            const style = getComputedStyle(a);
+            if (style.overflowX !== 'visible' && a.getBoundingClientRect().right <= inner + 0.5) return true;
+          }
+          return false;
+        };
+        const out = (el) => el.getBoundingClientRect().right > inner + 0.5 && !clipped(el);
+        const culprits = [...document.body.querySelectorAll('*')]
+          .filter(out)
+          .filter((el) => ![...el.children].some(out))
+          .slice(0, 6)
+          .map((el) => {
+            const r = el.getBoundingClientRect();
+            const cls = el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : '';
+            return `${el.tagName.toLowerCase()}${cls} right=${Math.round(r.right)} "${(el.textContent || '').trim().slice(0, 40)}"`;
+          });
+        // None found: boxes whose content overflows them visibly (a margin, a pseudo-element).
+        if (!culprits.length) {
+          for (const el of document.body.querySelectorAll('*')) {
+            if (culprits.length < 6 && el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible' && !clipped(el)) {
+              culprits.push(`${el.tagName.toLowerCase()}.${el.className} overflows its box: ${el.scrollWidth} > ${el.clientWidth}`);
+            }
+          }
+        }
+        return { inner, scroll, culprits };
+      });
+      if (report) {
+        assert.fail(
+          `${label} scrolls sideways at ${width} px: ${report.scroll} > ${report.inner}\n    ${report.culprits.join('\n    ')}`,
+        );
+      }
+    }
+  } finally {
+    if (original) await page.setViewportSize(original);
+  }
 }
 
 /// Clicks a link and waits until the document it leads to (after redirects) has loaded.
@@ -216,10 +274,11 @@ export function withTimeout(promise, ms, name) {
 }
 
 
-/// Runs the registered checks (all, or those named by ONLY) against a fresh demo server.
+/// Runs the registered checks (all, or those named by ONLY: one text, or several separated by
+/// `|`) against a fresh demo server.
 export async function run() {
-  const only = process.env.ONLY;
-  const selected = only ? tests.filter((t) => t.name.includes(only)) : tests;
+  const only = process.env.ONLY?.split('|').filter(Boolean);
+  const selected = only?.length ? tests.filter((t) => only.some((o) => t.name.includes(o))) : tests;
   let passed = 0;
   let failed = 0;
   let todo = 0;

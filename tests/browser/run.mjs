@@ -10,7 +10,8 @@
 //                   (CARGO_TARGET_DIR is honoured by cargo itself)
 //   CHROMIUM_PATH   default /usr/bin/chromium (the Debian package)
 //   STARTUP_TIMEOUT seconds to wait for /healthz (default 300: `cargo run` may compile first)
-//   ONLY            run only the checks whose name contains this text (the journey's checks
+//   ONLY            run only the checks whose name contains this text, or one of several
+//                   separated by | (the journey's checks
 //                   depend on each other: use ONLY=journey for all of them)
 //   DATABASE_URL    use that server; else ECOUTE_DATA_DIR; else an embedded cluster of its own
 //                   in tests/browser/.ecoute/ (see startServer in harness.mjs for why not the

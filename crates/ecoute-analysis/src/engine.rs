@@ -9,8 +9,9 @@ use serde::Serialize;
 
 use super::cluster::{ClusterParams, Clustering, UNASSIGNED, spherical_kmeans};
 use super::duplicates::{DuplicateParams, near_duplicates};
-use super::labels::{key_phrases, label, representatives};
+use super::labels::{key_features, label, representatives};
 use super::lsa::{Dense, dot, lsa};
+use super::phrase_label::readable_label;
 use super::quality::nmi;
 use super::vectors::{Corpus, VectorParams, vectorize};
 
@@ -108,6 +109,12 @@ impl Stage {
         }
     }
 }
+
+/// Below this many contributions, themes mean little: they follow the subjects hardly better
+/// than groups drawn at random (measured on real answers in the integration test
+/// `analysis::small_sets`, figures in `docs/analysis.md`). The analysis still runs, but the
+/// console says so and shows the contributions as a plain list, and nothing is published.
+pub const MIN_THEMED: usize = 50;
 
 /// One theme found.
 #[derive(Debug, Clone, Serialize)]
@@ -215,7 +222,17 @@ pub fn analyse<S: AsRef<str> + Sync>(
 
     progress(Stage::Describing, Stage::Describing.start());
     let k = clustering.sizes.len();
-    let phrases = key_phrases(&vectors, &clustering.assignment, k, params.key_phrases);
+    let features = key_features(&vectors, &clustering.assignment, k, params.key_phrases);
+    let phrases: Vec<Vec<String>> = features
+        .iter()
+        .map(|f| f.iter().map(|&f| vectors.surface(f).to_owned()).collect())
+        .collect();
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (doc, &theme) in clustering.assignment.iter().enumerate() {
+        if theme != UNASSIGNED {
+            members[theme as usize].push(doc);
+        }
+    }
     let central = representatives(
         texts,
         &corpus,
@@ -227,7 +244,8 @@ pub fn analyse<S: AsRef<str> + Sync>(
     let cohesion = theme_cohesion(&coords, &clustering);
     let themes = (0..k)
         .map(|t| Theme {
-            label: label(&phrases[t]),
+            label: readable_label(texts, &members[t], &corpus.lexicon, &vectors, &features[t])
+                .unwrap_or_else(|| label(&phrases[t])),
             key_phrases: phrases[t].clone(),
             size: clustering.sizes[t],
             representatives: central[t].clone(),

@@ -5,7 +5,8 @@
 //!   is high for what is both common in the theme and more common there than elsewhere: the
 //!   theme's share of the relative entropy between theme and corpus. Phrases replace the single
 //!   words they contain, so "congé parental" is not followed by "congé".
-//! - **Label.** The first three key phrases, as people spelled them (accents kept, not stems).
+//! - **Label.** A noun phrase from the theme's texts ([`super::phrase_label`]); failing that,
+//!   the first three key phrases, as people spelled them (accents kept, not stems).
 //! - **Representatives.** The contributions closest to the theme's centre (highest cosine), among
 //!   those with at least a few content words, skipping repeats.
 
@@ -19,6 +20,14 @@ const MIN_THEME_DF: u32 = 3;
 
 /// Key phrases of each theme (best first), as surface forms.
 pub fn key_phrases(vectors: &Vectors, assignment: &[u32], k: usize, per_theme: usize) -> Vec<Vec<String>> {
+    key_features(vectors, assignment, k, per_theme)
+        .into_iter()
+        .map(|features| features.into_iter().map(|f| vectors.surface(f).to_owned()).collect())
+        .collect()
+}
+
+/// Key features of each theme (best first): indices into `vectors.features`.
+pub fn key_features(vectors: &Vectors, assignment: &[u32], k: usize, per_theme: usize) -> Vec<Vec<usize>> {
     let n_features = vectors.features.len();
     let mut theme_df = vec![0u32; k * n_features];
     let mut sizes = vec![0usize; k];
@@ -49,9 +58,6 @@ pub fn key_phrases(vectors: &Vectors, assignment: &[u32], k: usize, per_theme: u
                 .collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             pick_phrases(vectors, scored.into_iter().map(|(_, f)| f), per_theme)
-                .into_iter()
-                .map(|f| vectors.surface(f).to_owned())
-                .collect()
         })
         .collect()
 }
@@ -113,7 +119,8 @@ fn pick_phrases(vectors: &Vectors, ranked: impl Iterator<Item = usize>, wanted: 
     chosen
 }
 
-/// A label from key phrases: the first three, the first letter capitalised.
+/// A label from key phrases: the first three, the first letter capitalised (the fallback when
+/// no readable phrase is found in the texts).
 pub fn label(key_phrases: &[String]) -> String {
     let joined = key_phrases.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
     let mut chars = joined.chars();

@@ -9,7 +9,7 @@
 //! - [`corpus`]: the texts as word ids; [`typos`]: rare misspellings; [`vectors`]: phrases and
 //!   TF-IDF; [`lsa`]: latent semantic analysis;
 //! - [`cluster`]: spherical k-means with balance guards; [`labels`]: key phrases,
-//!   representatives; [`engine`]: the whole run and the choice of the number of themes;
+//!   representatives; [`phrase_label`]: readable labels from the texts; [`engine`]: the whole run and the choice of the number of themes;
 //! - [`duplicates`]: MinHash near-duplicates; [`priority`]: the score of salient points;
 //! - [`versions`]: theme keys that survive re-runs, and the operator's renames, merges and splits;
 //! - [`quality`]: NMI, for the benchmark and tests;
@@ -27,6 +27,7 @@ pub mod engine;
 pub mod labels;
 pub mod lsa;
 pub mod parallel;
+pub mod phrase_label;
 pub mod priority;
 pub mod quality;
 pub mod stopwords;
@@ -35,4 +36,4 @@ pub mod typos;
 pub mod vectors;
 pub mod versions;
 
-pub use engine::{Analysis, AnalysisError, MAX_THEMES, Params, Stage, Theme, ThemeCount, analyse};
+pub use engine::{Analysis, AnalysisError, MAX_THEMES, MIN_THEMED, Params, Stage, Theme, ThemeCount, analyse};

@@ -310,6 +310,11 @@ impl Lexicon {
         read_into(text, out, |w, upper| self.word(w, upper));
     }
 
+    /// The id of a lowercase word already met, without counting it.
+    pub fn word_id(&self, word: &str) -> Option<u32> {
+        self.word_ids.get(word).copied()
+    }
+
     /// The term a word stands for, or [`STOP`].
     pub fn term_of(&self, word: u32) -> u32 {
         self.word_term[word as usize]

@@ -6,8 +6,9 @@
 //!   that matches none gets a new key.
 //! - **Edits** are stored against keys and replayed, in the order they were made, on whatever run
 //!   is shown: a rename names the theme, a merge moves one theme's contributions into another, a
-//!   split moves the contributions of a theme that mention a phrase into a new theme. An edit
-//!   whose theme no longer exists has no effect.
+//!   split moves the contributions of a theme that mention a phrase into a new theme, a drop
+//!   sets a theme aside (its contributions left unthemed) until a restore. An edit whose theme
+//!   no longer exists has no effect.
 
 use std::collections::{HashMap, HashSet};
 
@@ -73,6 +74,14 @@ pub enum Edit {
         phrase: String,
         name: String,
     },
+    /// Sets a theme aside: it is no theme for the public, its contributions are unthemed.
+    Drop {
+        key: Uuid,
+    },
+    /// Takes a dropped theme back.
+    Restore {
+        key: Uuid,
+    },
 }
 
 /// A theme as a run stored it.
@@ -103,6 +112,8 @@ pub struct EffectiveTheme {
     pub merged: Vec<String>,
     /// For a theme made by a split: the phrase that made it.
     pub split_phrase: Option<String>,
+    /// Set aside by the operator: shown to them apart, never to the public.
+    pub dropped: bool,
 }
 
 /// Applies `edits` in order to a run's themes. `assignment` lists each contribution with the
@@ -126,6 +137,7 @@ pub fn apply_edits(
             members: Vec::new(),
             merged: Vec::new(),
             split_phrase: None,
+            dropped: false,
         })
         .collect();
     let index: HashMap<Uuid, usize> = out.iter().enumerate().map(|(i, t)| (t.key, i)).collect();
@@ -168,41 +180,59 @@ pub fn apply_edits(
                 new_key,
                 phrase,
                 name,
-            } => {
-                let Some(i) = find(&out, *key) else { continue };
-                if find(&out, *new_key).is_some() {
-                    continue;
+            } => split(&mut out, *key, *new_key, phrase, name, text),
+            Edit::Drop { key } | Edit::Restore { key } => {
+                if let Some(i) = find(&out, *key) {
+                    out[i].dropped = matches!(edit, Edit::Drop { .. });
                 }
-                let wanted = fold_text(phrase);
-                let (moved, kept): (Vec<Uuid>, Vec<Uuid>) = out[i].members.iter().partition(|&&m| {
-                    text(m).is_some_and(|t| format!(" {} ", fold_text(&t)).contains(&format!(" {wanted} ")))
-                });
-                if moved.is_empty() || kept.is_empty() {
-                    continue;
-                }
-                let moved_set: HashSet<Uuid> = moved.iter().copied().collect();
-                let (moved_reps, kept_reps): (Vec<Uuid>, Vec<Uuid>) =
-                    out[i].representatives.iter().partition(|r| moved_set.contains(r));
-                out[i].members = kept;
-                out[i].representatives = kept_reps;
-                let cohesion = out[i].cohesion;
-                out.push(EffectiveTheme {
-                    key: *new_key,
-                    name: name.clone(),
-                    computed_label: name.clone(),
-                    renamed: true,
-                    key_phrases: vec![phrase.clone()],
-                    cohesion,
-                    representatives: moved_reps,
-                    members: moved,
-                    merged: Vec::new(),
-                    split_phrase: Some(phrase.clone()),
-                });
             }
         }
     }
     out.sort_by(|a, b| b.members.len().cmp(&a.members.len()).then(a.name.cmp(&b.name)));
     out
+}
+
+/// A split: the contributions of theme `key` that contain `phrase` become the theme `new_key`.
+fn split(
+    out: &mut Vec<EffectiveTheme>,
+    key: Uuid,
+    new_key: Uuid,
+    phrase: &str,
+    name: &str,
+    text: &dyn Fn(Uuid) -> Option<String>,
+) {
+    let find = |out: &[EffectiveTheme], key: Uuid| out.iter().position(|t| t.key == key);
+    let Some(i) = find(out, key) else { return };
+    if find(out, new_key).is_some() {
+        return;
+    }
+    let wanted = fold_text(phrase);
+    let (moved, kept): (Vec<Uuid>, Vec<Uuid>) = out[i]
+        .members
+        .iter()
+        .partition(|&&m| text(m).is_some_and(|t| format!(" {} ", fold_text(&t)).contains(&format!(" {wanted} "))));
+    if moved.is_empty() || kept.is_empty() {
+        return;
+    }
+    let moved_set: HashSet<Uuid> = moved.iter().copied().collect();
+    let (moved_reps, kept_reps): (Vec<Uuid>, Vec<Uuid>) =
+        out[i].representatives.iter().partition(|r| moved_set.contains(r));
+    out[i].members = kept;
+    out[i].representatives = kept_reps;
+    let cohesion = out[i].cohesion;
+    out.push(EffectiveTheme {
+        key: new_key,
+        name: name.to_owned(),
+        computed_label: name.to_owned(),
+        renamed: true,
+        key_phrases: vec![phrase.to_owned()],
+        cohesion,
+        representatives: moved_reps,
+        members: moved,
+        merged: Vec::new(),
+        split_phrase: Some(phrase.to_owned()),
+        dropped: false,
+    });
 }
 
 #[cfg(test)]
@@ -289,5 +319,16 @@ mod tests {
         );
         assert_eq!(out[0].merged, ["Guichet"]);
         assert_eq!(out[1].split_phrase.as_deref(), Some("crèches"));
+        assert!(out.iter().all(|t| !t.dropped));
+
+        // Dropped, a theme is set aside with its members; restored, it is back.
+        let mut edits = edits;
+        edits.push(Edit::Drop { key: a });
+        let out = apply_edits(&themes, &assignment, &edits, &|id| texts.get(&id).cloned());
+        let dropped: Vec<&str> = out.iter().filter(|t| t.dropped).map(|t| t.name.as_str()).collect();
+        assert_eq!(dropped, ["Accueil"]);
+        edits.push(Edit::Restore { key: a });
+        let out = apply_edits(&themes, &assignment, &edits, &|id| texts.get(&id).cloned());
+        assert!(out.iter().all(|t| !t.dropped));
     }
 }

@@ -45,7 +45,7 @@ pub fn tables(report: &Report, what: &str) -> Option<Table> {
                         t.theme.computed_label.clone(),
                         t.score.clone(),
                         t.size.to_string(),
-                        t.share.clone(),
+                        format!("{:.1}", t.share),
                         t.priority.like_count.to_string(),
                         t.priority.comment_count.to_string(),
                         t.priority.territory_count.to_string(),

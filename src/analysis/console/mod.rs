@@ -1,6 +1,7 @@
 //! "Analyse" of a campaign in the console: run the semantic analysis, follow its progress, read
 //! themes (key phrases, representative contributions), priorities with their explanation and
-//! near-duplicates; rename, merge and split themes, merge duplicates; export CSV or JSON.
+//! near-duplicates; rename, merge, split, set aside and restore themes, merge duplicates; a plain
+//! list instead of themes below `MIN_THEMED` contributions; export CSV or JSON.
 //!
 //! Everything here takes [`Action::Analyse`] (local operators and analysts; national admins
 //! everywhere). The computation itself is in [`crate::analysis`].

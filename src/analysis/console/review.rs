@@ -42,7 +42,9 @@ pub async fn publish_themes(
         .await?
         .ok_or(PageError::NotFound)?;
     let before = store::latest_done(&mut tx, id).await?.ok_or(PageError::NotFound)?;
-    if before.published_at.is_some() != publish {
+    // A small set is not published (the page says why); withdrawing stays possible.
+    let small = crate::analysis::report::is_small(&before);
+    if before.published_at.is_some() != publish && !(publish && small) {
         store::set_published(&mut tx, id, publish).await?;
         let action = if publish {
             AuditAction::ANALYSIS_PUBLISH

@@ -1,4 +1,4 @@
-//! What an analyst changes in what the analysis found: themes renamed, merged or split,
+//! What an analyst changes in what the analysis found: themes renamed, merged, split, set aside,
 //! near-duplicates merged, the question that stands for profiles. A refused entry comes back on
 //! the page with what was typed.
 
@@ -12,6 +12,7 @@ use super::{Refused, own_campaign, render, url};
 use crate::analysis::profiles;
 use crate::analysis::store;
 use crate::analysis::versions::Edit;
+use crate::db::changes::Forget;
 use crate::error::PageError;
 use crate::web::Ground;
 use crate::web::console::{ConsoleOf, right};
@@ -31,9 +32,10 @@ pub struct ThemeForm {
     phrase: String,
 }
 
-/// `POST /admin/campagnes/{id}/analyse/themes`: rename, merge or split a theme.
+/// `POST /admin/campagnes/{id}/analyse/themes`: rename, merge, split, drop or restore a theme.
 pub async fn edit_theme(
     State(state): State<Ground>,
+    State(forget): State<Forget>,
     page: Page,
     operator: ConsoleOf<right::Analyse>,
     Path(id): Path<Uuid>,
@@ -63,6 +65,8 @@ pub async fn edit_theme(
             },
             phrase,
         }),
+        "ecarter" => Ok(Edit::Drop { key: form.theme }),
+        "retablir" => Ok(Edit::Restore { key: form.theme }),
         "renommer" => Err(refused("name", "nom")),
         "separer" => Err(refused("phrase", "expression")),
         _ => return Err(PageError::BadRequest),
@@ -84,12 +88,16 @@ pub async fn edit_theme(
             Edit::Rename { .. } => crate::audit::AuditAction::ANALYSIS_RENAME,
             Edit::Merge { .. } => crate::audit::AuditAction::ANALYSIS_MERGE,
             Edit::Split { .. } => crate::audit::AuditAction::ANALYSIS_SPLIT,
+            Edit::Drop { .. } => crate::audit::AuditAction::ANALYSIS_DROP,
+            Edit::Restore { .. } => crate::audit::AuditAction::ANALYSIS_RESTORE,
         },
         &campaign.summary.slug,
         serde_json::json!({ "edit": format!("{edit:?}") }),
     )
     .await?;
     tx.commit().await?;
+    // A published theme renamed, merged or set aside shows so on the results pages at once.
+    forget.campaign(id);
     see_other(&format!("{}?fait=theme", url(id)))
 }
 

@@ -29,6 +29,8 @@ pub async fn edits(tx: &mut TenantTx, campaign: Uuid) -> Result<Vec<Edit>, sqlx:
                 phrase,
                 name,
             },
+            ("drop", _, _, _) => Edit::Drop { key },
+            ("restore", _, _, _) => Edit::Restore { key },
             _ => continue,
         });
     }
@@ -40,6 +42,8 @@ pub async fn add_edit(tx: &mut TenantTx, campaign: Uuid, edit: &Edit, operator: 
     let (kind, key, other, name, phrase) = match edit {
         Edit::Rename { key, name } => ("rename", *key, None, Some(name.as_str()), None),
         Edit::Merge { into, from } => ("merge", *into, Some(*from), None, None),
+        Edit::Drop { key } => ("drop", *key, None, None, None),
+        Edit::Restore { key } => ("restore", *key, None, None, None),
         Edit::Split {
             key,
             new_key,

@@ -51,15 +51,9 @@ fn batch_path(campaign: Uuid, batch: Uuid) -> String {
     format!("/admin/campagnes/{campaign}/invitations/{batch}")
 }
 
-/// `3 décembre 2026 à 14:05` (Paris time, as [`crate::web::i18n::format_date`]).
+/// `3 décembre 2026 à 14 h 05` / `3 December 2026 at 14:05` (Paris time).
 fn format_moment(page: &Page, at: chrono::DateTime<chrono::Utc>) -> String {
-    let local = at + chrono::Duration::hours(1);
-    format!(
-        "{} {} {}",
-        crate::web::i18n::format_date(page.lang, at),
-        page.text("invitations.at"),
-        local.format("%H:%M")
-    )
+    crate::web::format::date_time(page.lang, at)
 }
 
 /// Where a set of invitations stands, for the progress bar and its JSON.

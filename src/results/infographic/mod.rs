@@ -17,6 +17,8 @@ use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
 use crate::results::cache::ResultsCache;
 use crate::web::Ground;
+use crate::web::format::{integer, percent_of};
+use crate::web::i18n::Lang;
 use crate::web::page::Page;
 use crate::web::pages::attachment;
 
@@ -158,7 +160,8 @@ pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, publish
     } else {
         ["participants", "contributions", "responses", "days"]
     };
-    let figures = [f.participants, f.contributions(), f.responses, f.days];
+    let lang = if fr { Lang::Fr } else { Lang::En };
+    let figures = [f.participants, f.contributions(), f.responses, f.days].map(|n| integer(lang, n));
     let (width, height) = (1080.0, 1350.0);
     let mut sheet = Sheet {
         width,
@@ -197,7 +200,7 @@ pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, publish
     );
     for (i, (value, label)) in figures.iter().zip(labels).enumerate() {
         let x = 60.0 + i as f32 * 245.0;
-        sheet.text(x, 370.0, style(64.0, true, primary, Role::Body), value.to_string());
+        sheet.text(x, 370.0, style(64.0, true, primary, Role::Body), value.clone());
         sheet.text(x, 410.0, style(24.0, false, Rgb::GREY, Role::Body), label);
     }
     let y = answers(&mut sheet, published, primary, fr);
@@ -249,7 +252,10 @@ fn answers(sheet: &mut Sheet, published: &Published, primary: Rgb, fr: bool) -> 
             let figure = if question.kind == "ranking" {
                 String::new()
             } else {
-                format!(" {} %", option.percent)
+                format!(
+                    " {}",
+                    percent_of(if fr { Lang::Fr } else { Lang::En }, option.percent as f64, 0)
+                )
             };
             let text = format!("{}{figure}", cut(&option.label, 36));
             sheet.text(60.0 + bar + 12.0, y, style(20.0, false, Rgb::INK, Role::Body), text);

@@ -67,10 +67,10 @@ pub async fn edit_session(
         )
         .await;
     }
-    let local = |t: chrono::NaiveDateTime| t.format("%d/%m/%Y %H h %M").to_string();
+    let local = |t: chrono::NaiveDateTime| crate::web::format::local_date_time(crate::web::i18n::Lang::Fr, t);
     let changes = describe(&[
-        ("Début", &old.starts, &local(new.starts_at)),
-        ("Fin", &old.ends, &local(new.ends_at)),
+        ("Début", &local(old.starts), &local(new.starts_at)),
+        ("Fin", &local(old.ends), &local(new.ends_at)),
         ("Lieu", &old.place, &new.place),
         ("Adresse", &old.address, &new.address),
         ("Accessibilité", &old.accessibility, &new.accessibility),
@@ -130,8 +130,8 @@ struct Current {
     place: String,
     address: String,
     accessibility: String,
-    starts: String,
-    ends: String,
+    starts: chrono::NaiveDateTime,
+    ends: chrono::NaiveDateTime,
     placed: i64,
 }
 
@@ -144,8 +144,8 @@ async fn current(
     sqlx::query_as!(
         Current,
         r#"SELECT w.title, w.place, w.address, w.accessibility,
-                to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY HH24" h "MI') AS "starts!",
-                to_char(w.ends_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY HH24" h "MI') AS "ends!",
+                w.starts_at AT TIME ZONE 'Europe/Paris' AS "starts!",
+                w.ends_at AT TIME ZONE 'Europe/Paris' AS "ends!",
                 (SELECT count(*) FROM workshop_selections s
                   WHERE s.tenant_id = w.tenant_id AND s.session_id = w.id AND s.status IN ('invited', 'confirmed'))
                   AS "placed!"

@@ -31,7 +31,7 @@ pub(super) struct OptionCount {
     pub(super) min: String,
     pub(super) max: String,
     /// After the draw: how many of the panel gave this answer, and their share of the seats.
-    pub(super) panel: Option<(usize, String)>,
+    pub(super) panel: Option<(usize, f64)>,
 }
 
 #[derive(Serialize)]
@@ -44,7 +44,8 @@ pub(super) struct CriterionCounts {
 #[derive(Serialize)]
 pub(super) struct SessionCount {
     pub(super) title: String,
-    pub(super) when: String,
+    pub(super) starts_at: chrono::DateTime<chrono::Utc>,
+    pub(super) ends_at: chrono::DateTime<chrono::Utc>,
     pub(super) capacity: i32,
     pub(super) available: usize,
 }
@@ -54,7 +55,7 @@ pub(super) struct PoolRow {
     pub(super) number: usize,
     pub(super) application_id: Uuid,
     pub(super) email: String,
-    pub(super) probability: Option<String>,
+    pub(super) probability: Option<f64>,
     pub(super) status: Option<String>,
     pub(super) confirmed: bool,
     /// Invited or confirmed: has a place in the panel, so a session.
@@ -66,7 +67,8 @@ pub(super) struct PoolRow {
 #[derive(Serialize)]
 pub(super) struct AttendanceLine {
     pub(super) title: String,
-    pub(super) when: String,
+    pub(super) starts_at: chrono::DateTime<chrono::Utc>,
+    pub(super) ends_at: chrono::DateTime<chrono::Utc>,
     pub(super) capacity: i32,
     pub(super) assigned: usize,
     pub(super) attended: usize,
@@ -193,7 +195,7 @@ pub(super) fn counts(
                             .filter(|v| seated.contains(&v.application_id) && answered(v, &c.key, o))
                             .count();
                         let share = 100.0 * n as f64 / seated.len().max(1) as f64;
-                        (n, format!("{share:.1}").replace('.', ","))
+                        (n, share)
                     });
                     let (min_field, max_field) = (quota_field("min", &c.key, i), quota_field("max", &c.key, i));
                     OptionCount {
@@ -298,7 +300,8 @@ fn attendance_lines(recruitment: Option<&Recruitment>, selections: &[SelectionRo
                 .iter()
                 .map(|s| AttendanceLine {
                     title: s.title.clone(),
-                    when: s.when.clone(),
+                    starts_at: s.starts_at,
+                    ends_at: s.ends_at,
                     capacity: s.capacity,
                     assigned: selections.iter().filter(|x| x.session_id == Some(s.id)).count(),
                     attended: selections
@@ -355,7 +358,7 @@ fn pool_rows(page: &Page, pool: &[Volunteer], selections: &[SelectionRow]) -> Ve
                 session_id: s.and_then(|s| s.session_id),
                 attended: s.and_then(|s| s.attended).unwrap_or(false),
                 email: v.email.clone(),
-                probability: s.map(|s| format!("{:.2} %", 100.0 * s.probability)),
+                probability: s.map(|s| s.probability),
                 status: s.map(|s| {
                     if s.status == "waitlist" {
                         format!(
@@ -380,7 +383,8 @@ fn session_counts(recruitment: Option<&Recruitment>, pool: &[Volunteer]) -> Vec<
                 .iter()
                 .map(|s| SessionCount {
                     title: s.title.clone(),
-                    when: s.when.clone(),
+                    starts_at: s.starts_at,
+                    ends_at: s.ends_at,
                     capacity: s.capacity,
                     available: pool.iter().filter(|v| v.sessions.contains(&s.id)).count(),
                 })

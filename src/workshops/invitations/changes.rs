@@ -159,9 +159,8 @@ pub(super) async fn session_lines(
 ) -> Result<Option<String>, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT w.title, w.place, w.address, w.accessibility,
-                to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY') AS "day!",
-                to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'HH24" h "MI') AS "starts!",
-                to_char(w.ends_at AT TIME ZONE 'Europe/Paris', 'HH24" h "MI') AS "ends!"
+                w.starts_at AT TIME ZONE 'Europe/Paris' AS "starts!",
+                w.ends_at AT TIME ZONE 'Europe/Paris' AS "ends!"
            FROM workshop_selections s
            JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
           WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3"#,
@@ -172,9 +171,16 @@ pub(super) async fn session_lines(
     .fetch_optional(&mut **tx)
     .await?;
     Ok(row.map(|r| {
+        use crate::web::format::{clock, day};
+        let fr = crate::web::i18n::Lang::Fr;
         let mut lines = format!(
             "Séance : {}\nDate : le {}, de {} à {}\nLieu : {}, {}",
-            r.title, r.day, r.starts, r.ends, r.place, r.address
+            r.title,
+            day(fr, r.starts.date()),
+            clock(fr, r.starts.time()),
+            clock(fr, r.ends.time()),
+            r.place,
+            r.address
         );
         if !r.accessibility.trim().is_empty() {
             lines.push_str(&format!("\nAccessibilité : {}", r.accessibility.trim()));

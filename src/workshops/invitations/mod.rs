@@ -101,7 +101,7 @@ pub(super) async fn invite(
          Pour confirmer votre participation : {origin}/ateliers/reponse/{token}?choix=oui\n\
          Pour décliner : {origin}/ateliers/reponse/{token}?choix=non\n\n\
          Merci de répondre avant le {}. Sans réponse à cette date, votre place sera proposée à une autre personne.{agenda}",
-        deadline.format("%d/%m/%Y")
+        crate::web::format::date(crate::web::i18n::Lang::Fr, deadline)
     );
     let content = MailContent {
         kind: MailKind::Workshop,

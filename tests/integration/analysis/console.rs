@@ -285,3 +285,66 @@ async fn the_analysis_page_runs_for_analysts_and_not_for_moderators() {
     let (status, _) = analyst.get(&format!("{page}/export/contributions.json")).await;
     assert_eq!(status, 200);
 }
+
+/// Below `MIN_THEMED` contributions the page says themes would mean little, lists the
+/// contributions plainly, and nothing can be published, even by a forged form.
+#[tokio::test]
+async fn a_small_set_is_a_plain_list_and_never_public() {
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Petite consultation").await;
+    let all = answers();
+    let rows = sample(&all, &["ECO_09", "FIS_02"], 10, 40);
+    let texts: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    assert!(texts.len() < ecoute::analysis::MIN_THEMED);
+    insert_ideas(&owner, "gironde", campaign, &texts).await;
+    let db = TenantDb::new(app.test_db.app_pool().await);
+    let tenant = tenant_id(&owner, "gironde").await;
+    let run = run_analysis(&db, tenant, campaign, None).await;
+    assert_eq!(run.status, "done", "{run:?}");
+
+    let password = make_operator(&owner, "petit@caf33.caf.fr", false, Some(("gironde", "local_operator"))).await;
+    let mut operator = signed_in(&app, "gironde.localhost", "petit@caf33.caf.fr", &password).await;
+    let page = format!("/admin/campagnes/{campaign}/analyse");
+    let (status, html) = operator.get(&page).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("à peine mieux que le hasard"), "{html}");
+    assert!(html.contains("Les contributions, en liste simple"));
+    let listed = texts
+        .iter()
+        .filter(|t| html.contains(&t.chars().take(30).collect::<String>()))
+        .count();
+    assert!(
+        listed >= texts.len() / 2,
+        "the contributions are listed ({listed} of {})",
+        texts.len()
+    );
+    assert!(!html.contains("Publier ces thèmes"), "no publication offered");
+    assert!(!html.contains("Points saillants"), "no themes shown");
+
+    let csrf = operator.csrf(&page).await;
+    let (status, _, _) = operator
+        .post_form(
+            &format!("{page}/publication"),
+            &[("csrf", &csrf), ("action", "publier")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let published: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("SELECT published_at FROM analysis_runs WHERE id = $1")
+            .bind(run.id)
+            .fetch_one(&owner)
+            .await
+            .unwrap();
+    assert_eq!(published, None, "a small set is not published");
+    sqlx::query("UPDATE analysis_runs SET published_at = now() WHERE id = $1")
+        .bind(run.id)
+        .execute(&owner)
+        .await
+        .unwrap();
+    let mut tx = db.begin_in(crate::helpers::space(&db, tenant).await).await.unwrap();
+    let public = ecoute::analysis::report::public_report(&mut tx, campaign)
+        .await
+        .unwrap();
+    assert!(public.is_none(), "even marked published, a small set is never public");
+}

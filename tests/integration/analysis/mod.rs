@@ -19,6 +19,7 @@ use crate::helpers::tenant_id;
 
 mod console;
 mod engine;
+mod small_sets;
 
 /// The Grand Débat answers: (question, text) rows. The data live beside the repository, never
 /// in it; without them this test fails, it does not pass silently.

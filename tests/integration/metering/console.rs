@@ -33,7 +33,7 @@ async fn the_national_console_shows_exports_and_sets_each_spaces_usage() {
     // Storage in one unit people read, the same in the header and the cells.
     assert!(page.contains(">Stockage</th>") && !page.contains("Kio"), "{page}");
     assert!(
-        row.contains("<td>0 Ko <span class=\"meta\">/ 2048 Mo (0 %)</span></td>"),
+        row.contains("<td>0 Ko <span class=\"meta\">/ 2\u{202F}048 Mo (0\u{202F}%)</span></td>"),
         "{row}"
     );
     let (status, _) = browser.get("/admin/compteurs?mois=juin").await;

@@ -19,8 +19,9 @@ async fn the_results_page_shows_the_analysis_themes_with_sample_contributions() 
         .fetch_one(&owner)
         .await
         .unwrap();
+    // Enough contributions for themes to mean something (`MIN_THEMED`).
     let mut texts = Vec::new();
-    for i in 0..12 {
+    for i in 0..26 {
         texts.push(format!(
             "Le chauffage au bois coûte cher, il faut aider l'isolation des maisons {i}"
         ));
@@ -60,6 +61,10 @@ async fn the_results_page_shows_the_analysis_themes_with_sample_contributions() 
         themes.contains(&format!("/consultations/{slug}/idees/")),
         "sample contributions are linked"
     );
+
+    // Set aside, a theme leaves the public page and is listed apart in the console; restored,
+    // it is back.
+    drop_and_restore_a_theme(&app, &owner, campaign, &slug).await;
 
     // A decision answers a theme; an unknown theme is refused.
     let mut tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
@@ -177,6 +182,30 @@ async fn refused_results_forms_keep_what_the_operator_typed() {
     );
 
     assert_eq!(stored().await, before, "nothing refused was stored");
+}
+
+/// Sets the first theme aside from the console, then restores it: the public page follows.
+async fn drop_and_restore_a_theme(app: &TestApp, owner: &sqlx::PgPool, campaign: Uuid, slug: &str) {
+    let password = make_operator(owner, "ecarter@caf33.fr", false, Some(("gironde", "local_operator"))).await;
+    let (mut operator, _, _) = sign_in(app, "gironde.localhost", "ecarter@caf33.fr", &password).await;
+    let console = format!("/admin/campagnes/{campaign}/analyse");
+    let (_, page) = operator.get(&console).await;
+    let key = crate::browser::extract(&page, "name=\"theme\" value=\"").unwrap();
+    let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
+    let public_themes = |html: &str| {
+        let start = html.find("id=\"themes\"").expect("the themes section");
+        html[start..].split("</ol>").next().unwrap().matches("<h3").count()
+    };
+    let mut visitor = Browser::new(app, "gironde.localhost");
+    for (action, public, listed_apart) in [("ecarter", 1, true), ("retablir", 2, false)] {
+        let form = [("csrf", csrf.as_str()), ("theme", key.as_str()), ("action", action)];
+        let (status, location, _) = operator.post_form(&format!("{console}/themes"), &form).await;
+        assert_eq!((status, location), (303, Some(format!("{console}?fait=theme"))));
+        let (_, page) = operator.get(&console).await;
+        assert_eq!(page.contains("Thèmes écartés"), listed_apart, "{action}");
+        let (_, html) = visitor.get(&format!("/consultations/{slug}/resultats")).await;
+        assert_eq!(public_themes(&html), public, "{action}: themes on the public page");
+    }
 }
 
 /// The analysis's themes published from its console, by someone who may publish the campaign's

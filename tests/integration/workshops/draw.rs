@@ -89,7 +89,7 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
     let (_, page) = operator.get(&path).await;
     assert!(page.contains("Vivier de volontaires (30)"));
     assert!(
-        page.contains("2027 09:30 – 12:00"),
+        page.contains("16 janvier 2027, 9 h 30–12 h"),
         "sessions in Paris time, as entered (08:30 UTC in January)"
     );
 
@@ -126,7 +126,7 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
     );
     // LEXIMIN: single parents 7/15, the others 3/15 — shown to the operator.
     assert!(
-        page.contains("46.67 %") && page.contains("20.00 %"),
+        page.contains("46,67\u{202F}%") && page.contains("20,00\u{202F}%"),
         "probabilities shown"
     );
 
@@ -144,7 +144,7 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
         page.contains("Dans le panel tiré") && page.contains("value=\"70\""),
         "the quota asked"
     );
-    let reached = format!("<td>{single_parents} ({},0 %)</td>", single_parents * 10);
+    let reached = format!("<td>{single_parents} ({},0\u{202F}%)</td>", single_parents * 10);
     assert!(page.contains(&reached), "{reached}");
     let audit: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'workshops.draw'")
         .fetch_one(&mut *tx)

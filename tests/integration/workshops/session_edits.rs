@@ -93,7 +93,7 @@ async fn people_invited_to_an_edited_session_are_told_what_changed_with_their_ev
         "{text}"
     );
     assert!(
-        text.contains("Début : 06/12/2026 10 h 00 (au lieu de 05/12/2026 14 h 00)"),
+        text.contains("Début : 6 décembre 2026 à 10 h (au lieu de 5 décembre 2026 à 14 h)"),
         "{text}"
     );
     let ics = ics.replace("\r\n ", "");

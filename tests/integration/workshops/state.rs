@@ -175,7 +175,7 @@ async fn invited_is_said_once_the_invitation_has_left_the_outbox_which_says_when
     let text = smtp.messages()[0].part("text/plain").expect("a text part");
     let text = text.replace("=\n", "");
     for expected in [
-        "Date : le 05/12/2026, de 14 h 00 à 16 h 30",
+        "Date : le 5 décembre 2026, de 14 h à 16 h 30",
         "Lieu : Maison des familles, 1 rue du Port, Bordeaux",
         "Accessibilité : Rampe; ascenseur",
         "?choix=oui",
