@@ -82,6 +82,20 @@ pub const OPERATIONS: &[(&str, &str, &str, Option<&str>, u16)] = &[
     ),
     ("get", "/api/v1/ideas/{id}", "One idea", None, 200),
     (
+        "put",
+        "/api/v1/ideas/{id}",
+        "Edit my idea while its campaign is open (the earlier text is kept for moderators; likes stay)",
+        Some("IdeaText"),
+        200,
+    ),
+    (
+        "delete",
+        "/api/v1/ideas/{id}",
+        "Withdraw my idea (its place reads \"withdrawn by its author\"); again: 204",
+        None,
+        204,
+    ),
+    (
         "post",
         "/api/v1/ideas/{id}/like",
         "Support an idea (once; not one's own)",

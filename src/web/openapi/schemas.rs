@@ -37,6 +37,17 @@ pub(super) fn schemas() -> Value {
             },
             "required": ["kind", "title", "body"]
         },
+        "IdeaText": {
+            "type": "object",
+            "description": "The new text of my idea; the same text again changes nothing",
+            "properties": {
+                "kind": {"enum": ["idee", "attente", "experience"]},
+                "title": {"type": "string", "minLength": 3, "maxLength": 140},
+                "body": {"type": "string", "minLength": 10, "maxLength": 4000},
+                "theme": {"type": "string", "description": "One of the campaign's themes"}
+            },
+            "required": ["kind", "title", "body"]
+        },
         "NewComment": {
             "type": "object",
             "properties": {
