@@ -19,7 +19,7 @@ pub mod snapshot;
 
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -72,6 +72,10 @@ where
         .route(
             "/api/v1/ideas/{id}/comments",
             get(api::get_comments).post(api::create_comment),
+        )
+        .route(
+            "/api/v1/ideas/{id}/comments/{comment}",
+            put(api_own::edit_my_comment).delete(api_own::withdraw_my_comment),
         )
         .route("/api/v1/ideas/{id}/reports", post(api::create_report))
 }

@@ -118,6 +118,20 @@ pub const OPERATIONS: &[(&str, &str, &str, Option<&str>, u16)] = &[
         201,
     ),
     (
+        "put",
+        "/api/v1/ideas/{id}/comments/{comment}",
+        "Edit my comment while the campaign is open (the earlier text is kept for moderators)",
+        Some("CommentText"),
+        200,
+    ),
+    (
+        "delete",
+        "/api/v1/ideas/{id}/comments/{comment}",
+        "Withdraw my comment (its place reads \"withdrawn by its author\"); again: 204",
+        None,
+        204,
+    ),
+    (
         "post",
         "/api/v1/ideas/{id}/reports",
         "Report an idea or one of its comments to moderators",
@@ -258,6 +272,7 @@ pub fn document() -> Value {
         let mut params: Vec<Value> = [
             ("slug", json!({"type": "string"})),
             ("id", json!({"type": "string", "format": "uuid"})),
+            ("comment", json!({"type": "string", "format": "uuid"})),
         ]
         .into_iter()
         .filter(|(p, _)| path.contains(&format!("{{{p}}}")))

@@ -57,6 +57,12 @@ pub(super) fn schemas() -> Value {
             },
             "required": ["body"]
         },
+        "CommentText": {
+            "type": "object",
+            "description": "The new text of my comment; the same text again changes nothing",
+            "properties": {"body": {"type": "string", "minLength": 2, "maxLength": 2000}},
+            "required": ["body"]
+        },
         "NewReport": {
             "type": "object",
             "properties": {

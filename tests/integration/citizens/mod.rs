@@ -10,6 +10,7 @@ use reqwest::Method;
 use crate::browser::{Browser, extract};
 use crate::helpers::{TestApp, campaign_slug, session_for};
 
+mod api;
 mod conversations;
 mod mine;
 mod own;
