@@ -170,3 +170,65 @@ async fn replies_tell_the_author_and_followers_once_an_hour_and_unfollowing_take
     comment_on(&mut writer, &id, "Une dernière précision.").await;
     assert_eq!(conversation_mail(&app).await.len(), 3, "reply mail turned off");
 }
+
+#[tokio::test]
+async fn a_decision_naming_a_followed_idea_tells_its_followers_once_the_results_are_public() {
+    let app = TestApp::spawn().await;
+    let mut author = signed_in(&app, "autrice@exemple.fr").await;
+    let mut follower = signed_in(&app, "suiveuse@exemple.fr").await;
+    let (slug, id) = idea_of(&app, &mut author, "Des guichets le samedi").await;
+    let idea_path = format!("/consultations/{slug}/idees/{id}");
+    let (_, page) = follower.get(&idea_path).await;
+    let (status, _, _) = follower
+        .post_form(
+            &format!("{idea_path}/suivi"),
+            &[("csrf", &csrf_of(&page)), ("action", "suivre")],
+        )
+        .await;
+    assert_eq!(status, 303);
+
+    let owner = app.test_db.owner().await;
+    let gironde = crate::helpers::tenant_id(&owner, "gironde").await;
+    let campaign: uuid::Uuid = sqlx::query_scalar("SELECT id FROM campaigns WHERE slug = $1")
+        .bind(&slug)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    let password =
+        crate::consoles::make_operator(&owner, "decide@caf33.fr", false, Some(("gironde", "local_operator"))).await;
+    let mut operator = crate::consoles::signed_in(&app, "gironde.localhost", "decide@caf33.fr", &password).await;
+    let csrf = operator.csrf(&format!("/admin/campagnes/{campaign}/resultats")).await;
+    let form = format!("/admin/campagnes/{campaign}/decisions");
+    let decide =
+        |title: &'static str, status: &'static str| [("title", title), ("status", status), ("ideas", id.as_str())];
+    // Drafted before the results are public: nobody is told yet.
+    let mut fields = vec![("csrf", csrf.as_str())];
+    fields.extend(decide("Un guichet à l’étude", "a_l_etude"));
+    let (status, _, body) = operator.post_form(&form, &fields).await;
+    assert_eq!(status, 303, "{body}");
+    assert!(conversation_mail(&app).await.is_empty());
+
+    crate::helpers::as_owner(
+        &owner,
+        gironde,
+        format!("UPDATE campaigns SET results_published_at = now() WHERE id = '{campaign}'"),
+    )
+    .await;
+    let mut fields = vec![("csrf", csrf.as_str())];
+    fields.extend(decide("Des guichets ouverts le samedi", "adoptee"));
+    let (status, _, _) = operator.post_form(&form, &fields).await;
+    assert_eq!(status, 303);
+    let mails = conversation_mail(&app).await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(
+        mails[0].0, "suiveuse@exemple.fr",
+        "the follower, not the author who does not follow"
+    );
+    assert!(
+        mails[0]
+            .1
+            .contains("une décision la mentionne : « Des guichets ouverts le samedi » (Adoptée)"),
+        "{}",
+        mails[0].1
+    );
+}
