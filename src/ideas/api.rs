@@ -31,7 +31,7 @@ use crate::tenancy::{CurrentTenant, TenantTx};
 use crate::web::Ground;
 use crate::web::i18n::Lang;
 
-fn invalid(errors: Vec<FieldError>) -> ApiError {
+pub(super) fn invalid(errors: Vec<FieldError>) -> ApiError {
     let lang = Lang::Fr;
     ApiError::Invalid(
         errors
@@ -211,7 +211,7 @@ pub async fn create_idea(
 }
 
 /// The idea, if visible from this space and if its campaign admits this person. One query.
-async fn idea(
+pub(super) async fn idea(
     tx: &mut TenantTx,
     id: Uuid,
     tenant: &CurrentTenant,
@@ -330,6 +330,7 @@ pub async fn create_comment(
     State(caches): State<IdeaCaches>,
     tenant: CurrentTenant,
     ApiAccount(account): ApiAccount,
+    axum::Extension(origin): axum::Extension<crate::tenancy::host::RequestOrigin>,
     Path(id): Path<Uuid>,
     Json(body): Json<NewCommentBody>,
 ) -> Result<Response, ApiError> {
@@ -355,9 +356,11 @@ pub async fn create_comment(
         }
     };
     tx.commit().await?;
-    let status = if matches!(inserted, Inserted::New(_)) {
+    let status = if let Inserted::New(comment) = &inserted {
         crate::telemetry::metrics::contribution(&tenant.slug, "comment");
         caches.snapshots.count_comment(found.campaign_id, found.id).await;
+        let base = super::follows::idea_space_base(&origin, &tenant, found.tenant_id);
+        super::follows::tell_reply(&state.db, &found, *comment, &base).await;
         StatusCode::CREATED
     } else {
         StatusCode::OK

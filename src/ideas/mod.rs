@@ -7,16 +7,19 @@
 //! double click or a refresh stores one row, not two.
 
 pub mod api;
+pub mod api_own;
 pub mod caches;
+pub mod follows;
 pub mod likes;
 pub mod listing;
+pub mod mine;
 pub mod pages;
 pub mod queries;
 pub mod snapshot;
 
 use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -29,6 +32,7 @@ where
     S: Clone + Send + Sync + 'static,
     Ground: FromRef<S>,
     caches::IdeaCaches: FromRef<S>,
+    crate::db::changes::Forget: FromRef<S>,
 {
     Router::new()
         .route("/consultations/{slug}", get(pages::campaign_page))
@@ -40,17 +44,38 @@ where
             post(pages::post_comment),
         )
         .route("/consultations/{slug}/idees/{id}/signalement", post(pages::post_report))
+        .route(
+            "/consultations/{slug}/idees/{id}/modifier",
+            get(pages::edit_idea_form).post(pages::post_edit_idea),
+        )
+        .route(
+            "/consultations/{slug}/idees/{id}/commentaires/modifier",
+            post(pages::post_edit_comment),
+        )
+        .route("/consultations/{slug}/idees/{id}/retrait", post(pages::post_withdraw))
+        .route("/compte/contributions", get(mine::my_contributions_page))
+        .route("/compte/contributions/reponses", post(mine::set_reply_mail))
+        .route("/consultations/{slug}/idees/{id}/suivi", post(pages::post_follow))
         .route("/api/v1/campaigns", get(api::list_campaigns))
         .route("/api/v1/campaigns/{slug}", get(api::get_campaign))
         .route(
             "/api/v1/campaigns/{slug}/ideas",
             get(api::list_campaign_ideas).post(api::create_idea),
         )
-        .route("/api/v1/ideas/{id}", get(api::get_idea))
+        .route(
+            "/api/v1/ideas/{id}",
+            get(api::get_idea)
+                .put(api_own::edit_my_idea)
+                .delete(api_own::withdraw_my_idea),
+        )
         .route("/api/v1/ideas/{id}/like", post(api::like_idea).delete(api::unlike_idea))
         .route(
             "/api/v1/ideas/{id}/comments",
             get(api::get_comments).post(api::create_comment),
+        )
+        .route(
+            "/api/v1/ideas/{id}/comments/{comment}",
+            put(api_own::edit_my_comment).delete(api_own::withdraw_my_comment),
         )
         .route("/api/v1/ideas/{id}/reports", post(api::create_report))
 }
@@ -239,6 +264,8 @@ pub struct IdeaView {
     pub is_mine: bool,
     pub liked_by_me: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When its author last changed it (`None`: never): the page says "modifié le …".
+    pub edited_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Hidden: who hid it and why, for its placeholder (`None` unless hidden).
     pub hidden: Option<crate::moderation::HiddenNotice>,
 }
@@ -265,6 +292,8 @@ pub struct CommentView {
     pub status: String,
     pub author: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When its author last changed it (`None`: never).
+    pub edited_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Written by the person reading.
     pub is_mine: bool,
     /// Hidden: who hid it and why, for its placeholder (`None` unless hidden).

@@ -326,6 +326,7 @@ mod tests {
                 is_mine: false,
                 liked_by_me: false,
                 created_at: chrono::Utc::now(),
+                edited_at: None,
                 hidden: None,
             },
             None,

@@ -45,6 +45,9 @@ pub enum MailKind {
     /// The author of a contribution a moderator hid is told why: about the person's own
     /// contribution, it goes like transactional mail too.
     Moderation,
+    /// A reply to what the person wrote, or an update of an idea they follow: list mail (its
+    /// text also links to stop following that idea alone).
+    Conversation,
 }
 
 impl MailKind {
@@ -55,6 +58,7 @@ impl MailKind {
             MailKind::News => "news",
             MailKind::Workshop => "workshop",
             MailKind::Moderation => "moderation",
+            MailKind::Conversation => "conversation",
         }
     }
 
@@ -65,6 +69,7 @@ impl MailKind {
             "news" => Some(MailKind::News),
             "workshop" => Some(MailKind::Workshop),
             "moderation" => Some(MailKind::Moderation),
+            "conversation" => Some(MailKind::Conversation),
             _ => None,
         }
     }
@@ -82,6 +87,8 @@ impl MailKind {
             MailKind::SignIn => chrono::Duration::hours(1),
             MailKind::Workshop => chrono::Duration::days(1),
             MailKind::Moderation => chrono::Duration::days(3),
+            // A reply is news for a day; later, the page says it better.
+            MailKind::Conversation => chrono::Duration::days(1),
             MailKind::Invitation | MailKind::News => chrono::Duration::days(3),
         }
     }

@@ -6,6 +6,10 @@
 //!   token in the URL is the proof, 256 random bits that only the recipient's mail holds, and
 //!   all it can do is unsubscribe that address from that space.
 //!
+//! With `?idee={id}`, the same link is narrowed to one idea the person follows: the mail of a
+//! conversation (`ideas::follows`) carries it, and it stops following that idea only (the
+//! `idea_follows` rows of the address's account in this space), not the space's other mail.
+//!
 //! [`routes`] is a group of its own in `app::router`, behind the request envelope and tenant
 //! resolution only: these routes resolve the space like every page, but one-click requests come
 //! from a few addresses of the big mail providers and must not hit the per-client write limit.
@@ -13,7 +17,7 @@
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -21,7 +25,8 @@ use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use minijinja::Environment;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::error::PageError;
 use crate::tenancy::{CurrentTenant, TenantTx};
@@ -51,11 +56,25 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
+/// `?idee={id}`: the link narrowed to one followed idea.
+#[derive(Deserialize, Default)]
+struct Narrowed {
+    idee: Option<String>,
+}
+
+impl Narrowed {
+    /// The idea, when the parameter is one (anything else: the space-wide link).
+    fn idea(&self) -> Option<Uuid> {
+        self.idee.as_deref().and_then(|i| i.parse().ok())
+    }
+}
+
 /// `GET /desabonnement/{token}`: asks for confirmation.
 async fn confirm_form(
     State(state): State<Ground>,
     tenant: CurrentTenant,
     Path(token): Path<String>,
+    Query(narrowed): Query<Narrowed>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let lang = Lang::from_headers(&headers);
@@ -64,13 +83,22 @@ async fn confirm_form(
         return unknown(lang, &tenant, &token);
     };
     let texts = |key: &str| fill(&lang.text(key), &tenant.name, &address);
+    let idea = narrowed.idea();
+    let (title, question, note) = match idea {
+        Some(_) => ("mail_unfollow.title", "mail_unfollow.question", "mail_unfollow.note"),
+        None => (
+            "mail.unsubscribe_title",
+            "mail.unsubscribe_question",
+            "mail.unsubscribe_note",
+        ),
+    };
     page(
         lang,
         &tenant,
-        &token,
+        (&token, idea),
         StatusCode::OK,
-        texts("mail.unsubscribe_title"),
-        vec![texts("mail.unsubscribe_question"), texts("mail.unsubscribe_note")],
+        texts(title),
+        vec![texts(question), texts(note)],
         true,
     )
 }
@@ -80,6 +108,7 @@ async fn unsubscribe(
     State(state): State<Ground>,
     tenant: CurrentTenant,
     Path(token): Path<String>,
+    Query(narrowed): Query<Narrowed>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let lang = Lang::from_headers(&headers);
@@ -87,6 +116,30 @@ async fn unsubscribe(
     let Some(address) = find_address(&mut tx, &token).await? else {
         return unknown(lang, &tenant, &token);
     };
+    if let Some(idea) = narrowed.idea() {
+        // Stops following this idea; the space's other mail keeps coming.
+        sqlx::query!(
+            "DELETE FROM idea_follows f USING accounts a
+              WHERE f.tenant_id = $1 AND f.idea_id = $2 AND f.account_id = a.id AND lower(a.email) = $3",
+            tenant.id,
+            idea,
+            &address,
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let texts = |key: &str| fill(&lang.text(key), &tenant.name, &address);
+        let (title, body) = (texts("mail_unfollow.done_title"), texts("mail_unfollow.done_body"));
+        return page(
+            lang,
+            &tenant,
+            (&token, Some(idea)),
+            StatusCode::OK,
+            title,
+            vec![body],
+            false,
+        );
+    }
     sqlx::query!(
         "INSERT INTO mail_suppressions (tenant_id, address, reason) VALUES ($1, $2, 'unsubscribed')
          ON CONFLICT (tenant_id, address) DO NOTHING",
@@ -101,7 +154,7 @@ async fn unsubscribe(
     page(
         lang,
         &tenant,
-        &token,
+        (&token, None),
         StatusCode::OK,
         texts("mail.unsubscribed_title"),
         vec![texts("mail.unsubscribed_body"), texts("mail.unsubscribe_note")],
@@ -131,7 +184,7 @@ fn unknown(lang: Lang, tenant: &CurrentTenant, token: &str) -> Result<Response, 
     page(
         lang,
         tenant,
-        token,
+        (token, None),
         StatusCode::NOT_FOUND,
         lang.text("mail.unknown_title"),
         vec![lang.text("mail.unknown_body")],
@@ -142,7 +195,7 @@ fn unknown(lang: Lang, tenant: &CurrentTenant, token: &str) -> Result<Response, 
 fn page(
     lang: Lang,
     tenant: &CurrentTenant,
-    token: &str,
+    (token, idea): (&str, Option<Uuid>),
     status: StatusCode,
     title: String,
     paragraphs: Vec<String>,
@@ -166,7 +219,10 @@ fn page(
         frame: PageFrame::new(lang, Some(&**tenant), &path),
         title,
         paragraphs,
-        action: with_form.then(|| path.clone()),
+        action: with_form.then(|| match idea {
+            Some(idea) => format!("{path}?idee={idea}"),
+            None => path.clone(),
+        }),
     };
     let html = TEMPLATES
         .get_template("unsubscribe.html")

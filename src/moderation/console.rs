@@ -96,6 +96,8 @@ async fn render_moderation(
     let mut tx = state.db.begin(&page.tenant).await?;
     let queue = moderation_items(&mut tx, false).await?;
     let hidden = moderation_items(&mut tx, true).await?;
+    let targets: Vec<Uuid> = queue.iter().chain(&hidden).map(|item| item.id).collect();
+    let versions = super::versions::earlier_versions(&mut tx, &targets).await?;
     tx.commit().await?;
     #[derive(Serialize)]
     struct Reason {
@@ -107,6 +109,8 @@ async fn render_moderation(
     struct View {
         queue: Vec<QueueItem>,
         hidden: Vec<QueueItem>,
+        /// The earlier texts of the items their authors edited, by item id.
+        versions: std::collections::HashMap<Uuid, Vec<super::versions::Version>>,
         /// The charter reasons a moderator may hide for.
         charter_reasons: Vec<Reason>,
         notice: Option<String>,
@@ -123,6 +127,7 @@ async fn render_moderation(
     let view = View {
         queue,
         hidden,
+        versions,
         charter_reasons,
         notice,
         error,

@@ -15,6 +15,7 @@ pub mod console;
 pub mod notice;
 pub mod reasons;
 pub mod search;
+pub mod versions;
 
 pub use reasons::{CharterReason, HiddenBy, HiddenNotice};
 

@@ -119,6 +119,8 @@ pub async fn search(
 ) -> Result<Response, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
     let found = find(&mut tx, &s).await?;
+    let ids: Vec<Uuid> = found.iter().map(|f| f.id).collect();
+    let versions = super::versions::earlier_versions(&mut tx, &ids).await?;
     let campaigns: Vec<(Uuid, String, Vec<String>)> =
         sqlx::query_as("SELECT id, title, themes FROM campaigns WHERE tenant_id = $1 ORDER BY created_at DESC")
             .bind(tx.tenant_id())
@@ -149,6 +151,8 @@ pub async fn search(
     struct View {
         search: Search,
         found: Vec<Found>,
+        /// The earlier texts of the ideas their authors edited, by idea id.
+        versions: std::collections::HashMap<Uuid, Vec<super::versions::Version>>,
         total: i64,
         page: i64,
         pages: i64,
@@ -170,6 +174,7 @@ pub async fn search(
         done: s.traitees,
         search: s,
         found,
+        versions,
         total,
         page: current,
         pages: (total + PAGE - 1) / PAGE,

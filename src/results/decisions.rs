@@ -237,3 +237,65 @@ pub async fn for_idea(tx: &mut TenantTx, tenant: Uuid, idea: Uuid) -> Result<Vec
     .await?;
     Ok(rows.into_iter().map(|r| (r.title, r.status)).collect())
 }
+
+/// A decision as it stood before an edit: its status and the ideas it named.
+pub struct Before {
+    pub status: String,
+    pub ideas: Vec<Uuid>,
+}
+
+/// The decision `id` before it changes (`None`: a new one).
+pub async fn before(tx: &mut TenantTx, id: Option<Uuid>) -> Result<Option<Before>, sqlx::Error> {
+    let Some(id) = id else { return Ok(None) };
+    let row = sqlx::query!(
+        r#"SELECT d.status, COALESCE(array_agg(di.idea_id) FILTER (WHERE di.idea_id IS NOT NULL), '{}') AS "ideas!"
+             FROM decisions d LEFT JOIN decision_ideas di ON di.tenant_id = d.tenant_id AND di.decision_id = d.id
+            WHERE d.tenant_id = $1 AND d.id = $2 GROUP BY d.status"#,
+        tx.tenant_id(),
+        id,
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| Before {
+        status: r.status,
+        ideas: r.ideas,
+    }))
+}
+
+/// Tells the followers of the ideas a saved decision names, once the campaign's results are
+/// public: of all of them when the decision is new or its status changed, else of the ideas it
+/// names anew. `base_url` is the space's origin, for the links.
+pub async fn tell_followers(
+    tx: &mut TenantTx,
+    campaign: Uuid,
+    before: Option<&Before>,
+    draft: &DecisionDraft,
+    base_url: &str,
+) -> Result<usize, sqlx::Error> {
+    let public = sqlx::query_scalar!(
+        r#"SELECT results_published_at IS NOT NULL AS "public!" FROM campaigns WHERE tenant_id = $1 AND id = $2"#,
+        tx.tenant_id(),
+        campaign,
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    if !public {
+        return Ok(0);
+    }
+    let status = crate::web::i18n::Lang::Fr.text(&format!("results.status.{}", draft.status));
+    let update = crate::ideas::follows::Update::Decision {
+        title: draft.title.trim(),
+        status: &status,
+    };
+    let mut told = 0;
+    for idea in &draft.ideas {
+        let news = match before {
+            Some(b) => b.status != draft.status || !b.ideas.contains(idea),
+            None => true,
+        };
+        if news {
+            told += crate::ideas::follows::tell(tx, *idea, update, base_url).await?;
+        }
+    }
+    Ok(told)
+}

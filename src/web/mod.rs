@@ -15,6 +15,7 @@ pub mod identity;
 pub mod json;
 pub mod limits;
 pub mod markdown;
+pub mod moments;
 pub mod openapi;
 pub mod page;
 pub mod pages;

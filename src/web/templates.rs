@@ -23,6 +23,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     env.add_function("plural", plural);
     super::format::add_filters(&mut env);
+    env.add_function("when", super::moments::when);
+    env.add_function("iso", super::moments::iso);
     for (name, source) in [
         ("base.html", include_str!("templates/base.html")),
         ("home.html", include_str!("templates/home.html")),
@@ -30,6 +32,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("signin.html", include_str!("templates/signin.html")),
         ("campaign.html", include_str!("templates/campaign.html")),
         ("idea.html", include_str!("templates/idea.html")),
+        ("idea_edit.html", include_str!("templates/idea_edit.html")),
+        ("my_contributions.html", include_str!("templates/my_contributions.html")),
         ("message.html", include_str!("templates/message.html")),
         ("survey.html", include_str!("templates/survey.html")),
         ("workshop_apply.html", include_str!("templates/workshop_apply.html")),

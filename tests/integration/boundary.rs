@@ -135,6 +135,20 @@ async fn every_api_operation_answers_bad_input_with_a_problem_document() {
         .fetch_one(&owner)
         .await
         .unwrap();
+    let commented = send(
+        &app,
+        &session,
+        Method::POST,
+        &format!("/api/v1/ideas/{idea}/comments"),
+        Some("application/json"),
+        json!({"body": "Un commentaire pour tester"}).to_string(),
+    )
+    .await;
+    assert_eq!(commented.0, 201, "{commented:?}");
+    let comment: Uuid = sqlx::query_scalar("SELECT id FROM idea_comments LIMIT 1")
+        .fetch_one(&owner)
+        .await
+        .unwrap();
     let stored = || async {
         sqlx::query_scalar::<_, i64>(
             "SELECT (SELECT count(*) FROM ideas) + (SELECT count(*) FROM idea_comments) + (SELECT count(*) FROM content_reports)",
@@ -150,7 +164,10 @@ async fn every_api_operation_answers_bad_input_with_a_problem_document() {
     let schemas = &document["components"]["schemas"];
     let (mut operations, mut nul_fields) = (0, 0);
     for (template, item) in document["paths"].as_object().unwrap() {
-        let path = template.replace("{slug}", &slug).replace("{id}", &idea.to_string());
+        let path = template
+            .replace("{slug}", &slug)
+            .replace("{id}", &idea.to_string())
+            .replace("{comment}", &comment.to_string());
         let methods: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
         let other = ["put", "patch", "delete", "post", "get"]
             .into_iter()
@@ -162,6 +179,7 @@ async fn every_api_operation_answers_bad_input_with_a_problem_document() {
         problem(&format!("{other} {template}"), refused);
         for (name, bad) in [
             ("{id}", "pas-un-identifiant"),
+            ("{comment}", "pas-un-identifiant"),
             ("{slug}", "inconnue%00"),
             ("{slug}", "%FF"),
         ] {
@@ -169,7 +187,8 @@ async fn every_api_operation_answers_bad_input_with_a_problem_document() {
                 let path = template
                     .replace(name, bad)
                     .replace("{slug}", &slug)
-                    .replace("{id}", &idea.to_string());
+                    .replace("{id}", &idea.to_string())
+                    .replace("{comment}", &comment.to_string());
                 for m in &methods {
                     let what = format!("{m} {path}");
                     problem(&what, send(&app, &session, method(m), &path, None, String::new()).await);

@@ -13,9 +13,17 @@ use uuid::Uuid;
 
 use crate::helpers::{TestApp, insert_campaign, session_for, tenant_id};
 
-/// Every status that must keep a contribution's words out of public reach. A new one (say
-/// `withdrawn`) is one more entry here.
-const NOT_PUBLIC: &[&str] = &["hidden", "pending"];
+/// Every status that must keep a contribution's words out of public reach. A new one is one
+/// more entry here. `withdrawn` is stored as `hidden` by its author (`hidden_by = 'author'`).
+const NOT_PUBLIC: &[&str] = &["hidden", "pending", "withdrawn"];
+
+/// The row's `status` and `hidden_by` for a status of [`NOT_PUBLIC`] (or `published`).
+fn stored(status: &str) -> (&str, Option<&str>) {
+    match status {
+        "withdrawn" => ("hidden", Some("author")),
+        other => (other, None),
+    }
+}
 
 /// Every moderated text carries this word (and only those do), so one search finds any leak.
 const MARK: &str = "zorglub";
@@ -31,15 +39,16 @@ const SHOWN: &str = "Témoin publié";
 async fn idea(owner: &PgPool, campaign: (Uuid, Uuid), origin: Uuid, author: Uuid, status: &str, title: &str) -> Uuid {
     let mut tx = ecoute::db::owner_tx_in(owner, campaign.0).await.unwrap();
     let id = sqlx::query_scalar(
-        "INSERT INTO ideas (tenant_id, campaign_id, origin_tenant_id, account_id, kind, title, body, status, submission_key)
-         VALUES ($1, $2, $3, $4, 'idee', $5, $5 || ', en quelques mots de plus.', $6, gen_random_uuid()) RETURNING id",
+        "INSERT INTO ideas (tenant_id, campaign_id, origin_tenant_id, account_id, kind, title, body, status, hidden_by, submission_key)
+         VALUES ($1, $2, $3, $4, 'idee', $5, $5 || ', en quelques mots de plus.', $6, $7, gen_random_uuid()) RETURNING id",
     )
     .bind(campaign.0)
     .bind(campaign.1)
     .bind(origin)
     .bind(author)
     .bind(title)
-    .bind(status)
+    .bind(stored(status).0)
+    .bind(stored(status).1)
     .fetch_one(&mut *tx)
     .await
     .unwrap();
@@ -50,15 +59,16 @@ async fn idea(owner: &PgPool, campaign: (Uuid, Uuid), origin: Uuid, author: Uuid
 async fn comment(owner: &PgPool, tenant: Uuid, idea: Uuid, origin: Uuid, author: Uuid, status: &str, body: &str) {
     let mut tx = ecoute::db::owner_tx_in(owner, tenant).await.unwrap();
     sqlx::query(
-        "INSERT INTO idea_comments (tenant_id, idea_id, origin_tenant_id, account_id, body, status, submission_key)
-         VALUES ($1, $2, $3, $4, $5, $6, gen_random_uuid())",
+        "INSERT INTO idea_comments (tenant_id, idea_id, origin_tenant_id, account_id, body, status, hidden_by, submission_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, gen_random_uuid())",
     )
     .bind(tenant)
     .bind(idea)
     .bind(origin)
     .bind(author)
     .bind(body)
-    .bind(status)
+    .bind(stored(status).0)
+    .bind(stored(status).1)
     .execute(&mut *tx)
     .await
     .unwrap();
@@ -172,6 +182,8 @@ const PAGES: &[&str] = &[
     "/consultations/{slug}/questionnaire",
     "/compte",
     "/compte/mes-donnees",
+    "/compte/contributions",
+    "/consultations/{slug}/idees/{id}/modifier",
 ];
 
 /// Every concrete path of `templates` for these campaigns and ideas (`{slug}`, `{id}`).
@@ -279,6 +291,30 @@ async fn unpublished_contributions_reach_no_read_path() {
             .await
             .unwrap();
         assert!(body.contains(MARK), "the author sees their pending idea: {body}");
+    }
+
+    // The author's own list ("Mes contributions") says where each contribution stands: the
+    // words of a pending one (theirs) show, never those of a hidden or withdrawn one.
+    let mine = app
+        .client
+        .get(app.url("/compte/contributions"))
+        .header("host", "gironde.localhost")
+        .header("cookie", format!("ecoute_session={author_session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .to_lowercase();
+    assert!(mine.contains(&format!("{SOUGHT} idée pending")), "{mine}");
+    for status in ["hidden", "withdrawn"] {
+        for what in ["idée", "commentaire"] {
+            assert!(
+                !mine.contains(&format!("{SOUGHT} {what} {status}")),
+                "{what} {status}: {mine}"
+            );
+        }
     }
 
     // The analysis reads what moderation let through, in the campaign owner's context.

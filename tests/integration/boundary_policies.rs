@@ -99,7 +99,9 @@ async fn cross_tenant_reads_reach_only_public_rows() {
          INSERT INTO survey_answers (tenant_id, response_id, question_id, value)
          VALUES ('{national}', '{response}', '{question}', '\"réponse de B\"');
          INSERT INTO campaign_followers (tenant_id, campaign_id, account_id, origin_tenant_id)
-         VALUES ('{national}', '{results_pending}', '{account}', '{b}');"
+         VALUES ('{national}', '{results_pending}', '{account}', '{b}');
+         INSERT INTO idea_follows (tenant_id, idea_id, account_id, origin_tenant_id)
+         VALUES ('{national}', '{idea}', '{account}', '{b}');"
     ))
     .await;
     // Space B's metering rows.
@@ -193,6 +195,10 @@ async fn cross_tenant_reads_reach_only_public_rows() {
                 &[results_pending],
                 national,
             ),
+        ),
+        (
+            "idea_follows",
+            hidden("a national idea followed from B", "idea_id", &[idea], national),
         ),
         ("usage_events", hidden("B's metering events", "tenant_id", &[b], b)),
         ("usage_daily", hidden("B's daily metering", "tenant_id", &[b], b)),

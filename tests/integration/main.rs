@@ -12,6 +12,7 @@ mod boundary_text;
 mod browser;
 mod cache;
 mod cancellation;
+mod citizens;
 mod consoles;
 mod deliveries;
 mod demo;

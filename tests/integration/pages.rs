@@ -214,7 +214,8 @@ async fn the_openapi_document_lists_only_routes_that_exist() {
     for (method, path, _, _, _) in ecoute::web::openapi::OPERATIONS {
         let url = path
             .replace("{slug}", "inconnue")
-            .replace("{id}", &uuid::Uuid::new_v4().to_string());
+            .replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{comment}", &uuid::Uuid::new_v4().to_string());
         let method: reqwest::Method = method.to_uppercase().parse().unwrap();
         let response = app
             .client

@@ -37,12 +37,17 @@ pub(super) async fn render_idea(
     } else {
         list_comments(&mut tx, &idea, page.account.as_ref().map(|a| a.id)).await?
     };
+    let following = match &page.account {
+        Some(account) => crate::ideas::follows::is_following(&mut tx, idea.tenant_id, idea.id, account.id).await?,
+        None => false,
+    };
     tx.commit().await?;
     #[derive(Serialize)]
     struct View<'a> {
         campaign: &'a CampaignDetail,
         idea: &'a IdeaView,
         comments: Vec<crate::ideas::CommentView>,
+        following: bool,
         can_contribute: bool,
         submission_key: Uuid,
         errors: Vec<ShownError>,
@@ -55,6 +60,7 @@ pub(super) async fn render_idea(
         campaign: &campaign,
         idea: &idea,
         comments,
+        following,
         submission_key: Uuid::new_v4(),
         errors,
         kept,
@@ -70,16 +76,18 @@ pub(super) async fn render_idea(
 pub(super) struct Kept {
     /// `Some` for a refused comment: the text, the comment it answered (`None`: top level),
     /// and the message.
-    comment: Option<KeptText>,
+    pub(super) comment: Option<KeptText>,
     /// `Some` for a refused report.
-    report: Option<KeptText>,
+    pub(super) report: Option<KeptText>,
+    /// `Some` for a refused edit of a comment (`parent`: the comment edited).
+    pub(super) edit: Option<KeptText>,
 }
 
 #[derive(Serialize)]
 pub(super) struct KeptText {
-    text: String,
-    parent: Option<String>,
-    message: String,
+    pub(super) text: String,
+    pub(super) parent: Option<String>,
+    pub(super) message: String,
 }
 
 /// The message of the first error (the forms of the idea page have one field each).
@@ -183,6 +191,7 @@ pub async fn post_comment(
                     parent: parent_id,
                 }),
                 report: None,
+                edit: None,
             };
             return render_idea(
                 &state,
@@ -199,9 +208,11 @@ pub async fn post_comment(
     match insert_comment(&mut tx, &idea, parent, account.id, &body, form.submission_key).await? {
         Ok(inserted) => {
             tx.commit().await?;
-            if matches!(inserted, Inserted::New(_)) {
+            if let Inserted::New(comment) = &inserted {
                 crate::telemetry::metrics::contribution(&page.tenant.slug, "comment");
                 caches.snapshots.count_comment(campaign.summary.id, id).await;
+                let base = crate::ideas::follows::idea_space_base(&page.origin, &page.tenant, idea.tenant_id);
+                crate::ideas::follows::tell_reply(&state.db, &idea, *comment, &base).await;
             }
             see_other(&format!(
                 "/consultations/{slug}/idees/{id}#commentaire-{}",
@@ -250,6 +261,7 @@ pub async fn post_report(
             let errors = shown(&page, &errors);
             let kept = Kept {
                 comment: None,
+                edit: None,
                 report: Some(KeptText {
                     message: first_message(&errors),
                     text: form.reason,

@@ -28,9 +28,13 @@ use crate::web::markdown::render_markdown;
 use crate::web::page::Page;
 use crate::web::pages::{see_other, sign_in_first};
 
+mod follow;
 mod idea;
+mod own;
 
+pub use follow::*;
 pub use idea::*;
+pub use own::*;
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {

@@ -72,7 +72,7 @@ pub async fn list_comments(
         return Ok(Vec::new());
     }
     let rows = sqlx::query!(
-        r#"SELECT c.id, c.parent_id, c.body, c.status, c.created_at, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS "author!",
+        r#"SELECT c.id, c.parent_id, c.body, c.status, c.created_at, c.edited_at, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS "author!",
                 c.hidden_by, c.hidden_reason, c.hidden_note, c.account_id IS NOT DISTINCT FROM $3 AND $3 IS NOT NULL AS "mine!"
            FROM idea_comments c
           WHERE c.tenant_id = $1 AND c.idea_id = $2 AND c.status <> 'pending'
@@ -105,6 +105,7 @@ pub async fn list_comments(
             author: text(r.author),
             status: r.status,
             created_at: r.created_at,
+            edited_at: r.edited_at,
             replies: Vec::new(),
         };
         if comment.parent_id.is_some() {

@@ -11,8 +11,10 @@ use crate::campaigns::queries::CampaignDetail;
 use crate::tenancy::TenantTx;
 
 mod comments;
+mod own;
 
 pub use comments::*;
+pub use own::*;
 
 /// What an insert did.
 #[derive(Debug, PartialEq, Eq)]
@@ -98,6 +100,7 @@ pub async fn insert_idea(
             is_mine: true,
             liked_by_me: false,
             created_at,
+            edited_at: None,
             hidden: None,
         }))),
         None => {
@@ -128,6 +131,7 @@ pub(super) struct IdeaRow {
     pub(super) like_count: i32,
     pub(super) comment_count: i32,
     pub(super) created_at: chrono::DateTime<chrono::Utc>,
+    pub(super) edited_at: Option<chrono::DateTime<chrono::Utc>>,
     pub(super) account_id: Option<Uuid>,
     pub(super) author: String,
     pub(super) liked_by_me: bool,
@@ -168,6 +172,7 @@ impl IdeaRow {
             is_mine,
             liked_by_me: self.liked_by_me,
             created_at: self.created_at,
+            edited_at: self.edited_at,
             hidden,
         }
     }
@@ -180,7 +185,7 @@ pub async fn published_ideas(tx: &mut TenantTx, campaign: &CampaignDetail) -> Re
     let rows = sqlx::query_as!(
         IdeaRow,
         r#"SELECT i.id, i.tenant_id, i.campaign_id, i.origin_tenant_id, i.kind, i.title, i.body, i.theme, i.status,
-                i.like_count, i.comment_count, i.created_at, i.account_id,
+                i.like_count, i.comment_count, i.created_at, i.edited_at, i.account_id,
                 COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS "author!", false AS "liked_by_me!",
                 NULL::text AS hidden_by, NULL::text AS hidden_reason, NULL::text AS hidden_note
            FROM ideas i
@@ -247,7 +252,7 @@ pub async fn own_pending_ideas(
     let rows = sqlx::query_as!(
         IdeaRow,
         r#"SELECT i.id, i.tenant_id, i.campaign_id, i.origin_tenant_id, i.kind, i.title, i.body, i.theme, i.status,
-                i.like_count, i.comment_count, i.created_at, i.account_id,
+                i.like_count, i.comment_count, i.created_at, i.edited_at, i.account_id,
                 COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS "author!", false AS "liked_by_me!",
                 NULL::text AS hidden_by, NULL::text AS hidden_reason, NULL::text AS hidden_note
            FROM ideas i
@@ -284,7 +289,7 @@ pub async fn find_idea_in_campaign(
 ) -> Result<Option<(IdeaView, IdeaCampaign)>, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT i.id, i.tenant_id, i.campaign_id, i.origin_tenant_id, i.kind, i.title, i.body, i.theme, i.status,
-                i.like_count, i.comment_count, i.created_at, i.account_id, i.hidden_by, i.hidden_reason, i.hidden_note,
+                i.like_count, i.comment_count, i.created_at, i.edited_at, i.account_id, i.hidden_by, i.hidden_reason, i.hidden_note,
                 COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS "author!",
                 EXISTS (SELECT 1 FROM idea_likes l WHERE l.tenant_id = i.tenant_id AND l.idea_id = i.id AND l.account_id = $2) AS "liked_by_me!",
                 c.audience = 'staff' AS "staff_only!",
@@ -315,6 +320,7 @@ pub async fn find_idea_in_campaign(
             like_count: r.like_count,
             comment_count: r.comment_count,
             created_at: r.created_at,
+            edited_at: r.edited_at,
             account_id: r.account_id,
             author: r.author,
             liked_by_me: r.liked_by_me,

@@ -85,8 +85,10 @@ pub async fn save_decision(
             ideas: ideas.clone(),
             themes,
         };
+        let before = decisions::before(&mut tx, decision).await?;
         match decisions::save(&mut tx, id, decision, &draft).await {
             Ok(Ok(saved)) => {
+                decisions::tell_followers(&mut tx, id, before.as_ref(), &draft, &page.origin.base_url()).await?;
                 crate::audit::record(
                     &mut tx,
                     &operator.0,

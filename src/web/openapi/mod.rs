@@ -82,6 +82,20 @@ pub const OPERATIONS: &[(&str, &str, &str, Option<&str>, u16)] = &[
     ),
     ("get", "/api/v1/ideas/{id}", "One idea", None, 200),
     (
+        "put",
+        "/api/v1/ideas/{id}",
+        "Edit my idea while its campaign is open (the earlier text is kept for moderators; likes stay)",
+        Some("IdeaText"),
+        200,
+    ),
+    (
+        "delete",
+        "/api/v1/ideas/{id}",
+        "Withdraw my idea (its place reads \"withdrawn by its author\"); again: 204",
+        None,
+        204,
+    ),
+    (
         "post",
         "/api/v1/ideas/{id}/like",
         "Support an idea (once; not one's own)",
@@ -102,6 +116,20 @@ pub const OPERATIONS: &[(&str, &str, &str, Option<&str>, u16)] = &[
         "Comment, or reply to a top-level comment",
         Some("NewComment"),
         201,
+    ),
+    (
+        "put",
+        "/api/v1/ideas/{id}/comments/{comment}",
+        "Edit my comment while the campaign is open (the earlier text is kept for moderators)",
+        Some("CommentText"),
+        200,
+    ),
+    (
+        "delete",
+        "/api/v1/ideas/{id}/comments/{comment}",
+        "Withdraw my comment (its place reads \"withdrawn by its author\"); again: 204",
+        None,
+        204,
     ),
     (
         "post",
@@ -244,6 +272,7 @@ pub fn document() -> Value {
         let mut params: Vec<Value> = [
             ("slug", json!({"type": "string"})),
             ("id", json!({"type": "string", "format": "uuid"})),
+            ("comment", json!({"type": "string", "format": "uuid"})),
         ]
         .into_iter()
         .filter(|(p, _)| path.contains(&format!("{{{p}}}")))

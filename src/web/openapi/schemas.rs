@@ -37,6 +37,17 @@ pub(super) fn schemas() -> Value {
             },
             "required": ["kind", "title", "body"]
         },
+        "IdeaText": {
+            "type": "object",
+            "description": "The new text of my idea; the same text again changes nothing",
+            "properties": {
+                "kind": {"enum": ["idee", "attente", "experience"]},
+                "title": {"type": "string", "minLength": 3, "maxLength": 140},
+                "body": {"type": "string", "minLength": 10, "maxLength": 4000},
+                "theme": {"type": "string", "description": "One of the campaign's themes"}
+            },
+            "required": ["kind", "title", "body"]
+        },
         "NewComment": {
             "type": "object",
             "properties": {
@@ -44,6 +55,12 @@ pub(super) fn schemas() -> Value {
                 "parent_id": {"type": "string", "format": "uuid"},
                 "submission_key": {"type": "string", "format": "uuid"}
             },
+            "required": ["body"]
+        },
+        "CommentText": {
+            "type": "object",
+            "description": "The new text of my comment; the same text again changes nothing",
+            "properties": {"body": {"type": "string", "minLength": 2, "maxLength": 2000}},
             "required": ["body"]
         },
         "NewReport": {

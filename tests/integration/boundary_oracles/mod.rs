@@ -94,6 +94,8 @@ enum Kind {
     CampaignSlug,
     CampaignId,
     Idea,
+    /// A comment of the space's idea.
+    Comment,
     Question,
     /// A workshop session of a campaign's recruitment.
     Session,
@@ -123,6 +125,7 @@ fn classify(path: &str, param: &str) -> Kind {
         // National admins are managed from the national space only: any operator id will do.
         ("id", p) if p.starts_with("/admin/equipe/administrateurs/") => Kind::Member,
         ("id", p) if p.starts_with("/admin/equipe/invitations/") => Kind::Invitation,
+        ("comment", p) if p.starts_with("/api/v1/ideas/{id}/comments/") => Kind::Comment,
         ("question", p) if p.starts_with("/admin/campagnes/{id}/questions/") => Kind::Question,
         ("session", p) if p.starts_with("/admin/campagnes/{id}/ateliers/seances/") => Kind::Session,
         ("batch", p) if p.starts_with("/admin/campagnes/{id}/invitations/") => Kind::InvitationBatch,

@@ -27,15 +27,16 @@ pub(super) fn unknown(kind: Kind) -> String {
     }
 }
 
-/// Campaign, question, idea and workshop session of `tenant`; returns (campaign id, slug,
-/// question, idea, session).
+/// Campaign, question, idea (with a comment) and workshop session of `tenant`; returns
+/// (campaign id, slug, question, idea, session, comment).
 pub(super) async fn campaign_rows(
     owner: &sqlx::PgPool,
     tenant: Uuid,
     scope: &str,
     published: bool,
-) -> (Uuid, String, Uuid, Uuid, Uuid) {
+) -> (Uuid, String, Uuid, Uuid, Uuid, Uuid) {
     let (campaign, question, idea, session) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let comment = Uuid::new_v4();
     let slug = format!("c-{}", Uuid::new_v4().simple());
     let published = if published { "now()" } else { "NULL" };
     as_owner(owner, tenant, format!(
@@ -45,12 +46,14 @@ pub(super) async fn campaign_rows(
          VALUES ('{tenant}', '{question}', '{campaign}', 1, 'short_text', 'Une question');
          INSERT INTO ideas (tenant_id, id, campaign_id, origin_tenant_id, kind, title, body, submission_key)
          VALUES ('{tenant}', '{idea}', '{campaign}', '{tenant}', 'idee', 'Une idée', 'Le corps de l''idée', gen_random_uuid());
+         INSERT INTO idea_comments (tenant_id, id, idea_id, origin_tenant_id, body, submission_key)
+         VALUES ('{tenant}', '{comment}', '{idea}', '{tenant}', 'Un commentaire', gen_random_uuid());
          WITH r AS (INSERT INTO workshop_recruitments (tenant_id, campaign_id) VALUES ('{tenant}', '{campaign}') RETURNING id)
          INSERT INTO workshop_sessions (tenant_id, id, recruitment_id, title, caf_name, place, address, starts_at, ends_at, capacity)
          SELECT '{tenant}', '{session}', r.id, 'Séance', 'Caf', 'Salle', '1 rue', now() + interval '9 days', now() + interval '9 days 2 hours', 5 FROM r;"
     ))
     .await;
-    (campaign, slug, question, idea, session)
+    (campaign, slug, question, idea, session, comment)
 }
 
 /// A logo, a mail, a member of the team and a pending invitation of `tenant`; returns
@@ -98,9 +101,10 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
         tenant_id(owner, "aude").await,
         tenant_id(owner, "national").await,
     );
-    let (a_campaign, a_slug, a_question, a_idea, a_session) = campaign_rows(owner, a, "local", true).await;
-    let (b_campaign, b_slug, b_question, b_idea, b_session) = campaign_rows(owner, b, "local", true).await;
-    let (n_campaign, n_slug, n_question, n_idea, n_session) = campaign_rows(owner, national, "national", false).await;
+    let (a_campaign, a_slug, a_question, a_idea, a_session, a_comment) = campaign_rows(owner, a, "local", true).await;
+    let (b_campaign, b_slug, b_question, b_idea, b_session, b_comment) = campaign_rows(owner, b, "local", true).await;
+    let (n_campaign, n_slug, n_question, n_idea, n_session, n_comment) =
+        campaign_rows(owner, national, "national", false).await;
     let (a_asset, a_mail, a_member, a_invitation) = space_rows(owner, a).await;
     let (b_asset, b_mail, b_member, b_invitation) = space_rows(owner, b).await;
     let (a_batch, b_batch) = (
@@ -113,6 +117,7 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
             (Kind::CampaignSlug, a_slug),
             (Kind::CampaignId, s(a_campaign)),
             (Kind::Idea, s(a_idea)),
+            (Kind::Comment, s(a_comment)),
             (Kind::Question, s(a_question)),
             (Kind::Session, s(a_session)),
             (Kind::Asset, s(a_asset)),
@@ -129,6 +134,8 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
             (Kind::CampaignId, s(n_campaign)),
             (Kind::Idea, s(b_idea)),
             (Kind::Idea, s(n_idea)),
+            (Kind::Comment, s(b_comment)),
+            (Kind::Comment, s(n_comment)),
             (Kind::Question, s(b_question)),
             (Kind::Question, s(n_question)),
             (Kind::Session, s(b_session)),

@@ -142,13 +142,18 @@ async fn the_charter_reason_reaches_the_public_placeholder_the_author_the_mail_a
          (<a href=\"/charte-de-participation#article-3\">charter, article 3</a>)."
     ));
 
-    // The mails, through the SMTP server: one per hidden contribution, to its author.
+    // The mails, through the SMTP server: one per hidden contribution, to its author (and, as
+    // the author commented on the neighbour's idea, a reply mail to him, set aside here).
     assert!(
-        eventually(Duration::from_secs(10), || async { smtp.messages().len() >= 2 }).await,
+        eventually(Duration::from_secs(10), || async { smtp.messages().len() >= 3 }).await,
         "the author is told by mail: {:?}",
         smtp.messages().len()
     );
-    let messages = smtp.messages();
+    let (replies, messages): (Vec<_>, Vec<_>) = smtp
+        .messages()
+        .into_iter()
+        .partition(|m| m.header("Subject").unwrap().starts_with("Du nouveau"));
+    assert!(replies.iter().all(|m| m.to == ["voisin@exemple.fr"]) && replies.len() == 1);
     assert!(messages.iter().all(|m| m.to == ["autrice@exemple.fr"]));
     let idea_mail = messages
         .iter()

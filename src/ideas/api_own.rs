@@ -1,0 +1,166 @@
+//! The author's own ideas and comments through the API: `PUT /api/v1/ideas/{id}` (and
+//! `…/comments/{comment}`) edits one while its campaign is open (the earlier text kept for the
+//! moderators, likes kept), `DELETE` withdraws it (its place then reads "Retirée par son
+//! auteur"). Refusals are problem documents.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::api::{idea, invalid};
+use super::queries::{Owned, campaign_rules, edit_comment, edit_idea, find_idea, withdraw};
+use super::{IdeaView, NewIdea, parse_comment};
+use crate::accounts::session::ApiAccount;
+use crate::db::changes::Forget;
+use crate::error::ApiError;
+use crate::tenancy::{CurrentTenant, TenantId, TenantTx};
+use crate::web::Ground;
+use crate::web::json::Json;
+
+#[derive(Deserialize)]
+pub struct IdeaTextBody {
+    kind: String,
+    title: String,
+    body: String,
+    theme: Option<String>,
+}
+
+/// The author's idea, and a transaction in its space (where the change is written).
+async fn own(
+    state: &Ground,
+    tenant: &CurrentTenant,
+    account: &crate::accounts::Account,
+    id: Uuid,
+) -> Result<(IdeaView, bool, TenantTx), ApiError> {
+    let mut tx = state.db.begin(tenant).await?;
+    let (found, campaign) = idea(&mut tx, id, tenant, Some(account)).await?;
+    tx.commit().await?;
+    if !found.is_mine {
+        return Err(ApiError::Forbidden("Ce n’est pas votre contribution.".into()));
+    }
+    let tx = state.db.begin_in(TenantId::from_database(found.tenant_id)).await?;
+    Ok((found, campaign.open, tx))
+}
+
+/// `PUT /api/v1/ideas/{id}` → 200 with the idea as it now reads.
+pub async fn edit_my_idea(
+    State(state): State<Ground>,
+    State(forget): State<Forget>,
+    tenant: CurrentTenant,
+    ApiAccount(account): ApiAccount,
+    Path(id): Path<Uuid>,
+    Json(body): Json<IdeaTextBody>,
+) -> Result<Json<IdeaView>, ApiError> {
+    let (found, open, mut tx) = own(&state, &tenant, &account, id).await?;
+    if !open {
+        return Err(ApiError::Conflict("La consultation est fermée.".into()));
+    }
+    if found.hidden.is_some() {
+        return Err(ApiError::Conflict("Cette contribution n’est plus visible.".into()));
+    }
+    let (themes, premoderation) = campaign_rules(&mut tx, found.campaign_id).await?;
+    let new = NewIdea::parse(&body.kind, &body.title, &body.body, body.theme.as_deref(), &themes).map_err(invalid)?;
+    let outcome = edit_idea(&mut tx, id, account.id, &new, premoderation).await?;
+    tx.commit().await?;
+    match outcome {
+        Owned::Changed => forget.campaign(found.campaign_id),
+        Owned::Unchanged => {}
+        Owned::Refused => return Err(ApiError::Conflict("Cette contribution n’est plus visible.".into())),
+    }
+    let mut tx = state.db.begin(&tenant).await?;
+    let now = find_idea(&mut tx, id, Some(account.id))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    tx.commit().await?;
+    Ok(Json(now))
+}
+
+/// `DELETE /api/v1/ideas/{id}` → 204; again → 204 (already withdrawn).
+pub async fn withdraw_my_idea(
+    State(state): State<Ground>,
+    State(forget): State<Forget>,
+    tenant: CurrentTenant,
+    ApiAccount(account): ApiAccount,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    let (found, _, mut tx) = own(&state, &tenant, &account, id).await?;
+    let outcome = withdraw(&mut tx, id, None, account.id).await?;
+    tx.commit().await?;
+    match outcome {
+        Owned::Changed => forget.campaign(found.campaign_id),
+        Owned::Unchanged => {}
+        Owned::Refused => {
+            return Err(ApiError::Conflict(
+                "Cette contribution a été masquée par la modération : elle ne peut pas être retirée.".into(),
+            ));
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct CommentTextBody {
+    body: String,
+}
+
+/// The idea a comment is on (visible here), and a transaction in its space.
+async fn comment_idea(
+    state: &Ground,
+    tenant: &CurrentTenant,
+    account: &crate::accounts::Account,
+    id: Uuid,
+) -> Result<(IdeaView, bool, TenantTx), ApiError> {
+    let mut tx = state.db.begin(tenant).await?;
+    let (found, campaign) = idea(&mut tx, id, tenant, Some(account)).await?;
+    tx.commit().await?;
+    let tx = state.db.begin_in(TenantId::from_database(found.tenant_id)).await?;
+    Ok((found, campaign.open, tx))
+}
+
+/// `PUT /api/v1/ideas/{id}/comments/{comment}` → 200 `{ "id", "body" }`; 404 for a comment
+/// that is not the person's own (or not of this idea).
+pub async fn edit_my_comment(
+    State(state): State<Ground>,
+    State(forget): State<Forget>,
+    tenant: CurrentTenant,
+    ApiAccount(account): ApiAccount,
+    Path((id, comment)): Path<(Uuid, Uuid)>,
+    Json(body): Json<CommentTextBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (found, open, mut tx) = comment_idea(&state, &tenant, &account, id).await?;
+    if !open {
+        return Err(ApiError::Conflict("La consultation est fermée.".into()));
+    }
+    if found.hidden.is_some() {
+        return Err(ApiError::Conflict("Cette contribution n’est plus visible.".into()));
+    }
+    let text = parse_comment(&body.body).map_err(invalid)?;
+    let outcome = edit_comment(&mut tx, id, comment, account.id, &text).await?;
+    tx.commit().await?;
+    match outcome {
+        Owned::Changed => forget.campaign(found.campaign_id),
+        Owned::Unchanged => {}
+        Owned::Refused => return Err(ApiError::NotFound),
+    }
+    Ok(Json(serde_json::json!({ "id": comment, "body": text })))
+}
+
+/// `DELETE /api/v1/ideas/{id}/comments/{comment}` → 204; again → 204.
+pub async fn withdraw_my_comment(
+    State(state): State<Ground>,
+    State(forget): State<Forget>,
+    tenant: CurrentTenant,
+    ApiAccount(account): ApiAccount,
+    Path((id, comment)): Path<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    let (found, _, mut tx) = comment_idea(&state, &tenant, &account, id).await?;
+    let outcome = withdraw(&mut tx, id, Some(comment), account.id).await?;
+    tx.commit().await?;
+    match outcome {
+        Owned::Changed => forget.campaign(found.campaign_id),
+        Owned::Unchanged => {}
+        Owned::Refused => return Err(ApiError::NotFound),
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,218 @@
+//! Conversations around an idea: "Suivre cette idée", and the mail that tells people what
+//! happened there. A reply tells the author of the comment or idea it answers (unless their
+//! account turned that off); an idea's followers hear of its replies and of a decision that
+//! names it or changes its status. At most one mail per idea and person per hour
+//! (`idea_mail_sent`): a busy thread sends one mail, and the page tells the rest.
+//!
+//! The mail is list mail of the idea's space (suppressed for an address that unsubscribed);
+//! beside the space's own unsubscribe link, its text carries the same link narrowed to the
+//! idea (`/desabonnement/{token}?idee={id}`, see `mail::unsubscribe`): one click stops
+//! following it.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+
+use super::IdeaView;
+use crate::mail::{MailContent, MailKind, queue_to};
+use crate::tenancy::host::RequestOrigin;
+use crate::tenancy::{Tenant, TenantDb, TenantId, TenantTx};
+
+/// Whether `account` follows the idea (of space `tenant`), as the space of `tx` may see it.
+pub async fn is_following(tx: &mut TenantTx, tenant: Uuid, idea: Uuid, account: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM idea_follows WHERE tenant_id = $1 AND idea_id = $2 AND account_id = $3) AS "exists!""#,
+        tenant,
+        idea,
+        account,
+    )
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Starts or stops following an idea of `tenant` from the space of `tx`. Twice is once.
+pub async fn set_following(
+    tx: &mut TenantTx,
+    tenant: Uuid,
+    idea: Uuid,
+    account: Uuid,
+    follow: bool,
+) -> Result<(), sqlx::Error> {
+    if follow {
+        sqlx::query!(
+            "INSERT INTO idea_follows (tenant_id, idea_id, account_id, origin_tenant_id)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            tenant,
+            idea,
+            account,
+            tx.tenant_id(),
+        )
+        .execute(&mut **tx)
+        .await?;
+    } else {
+        sqlx::query!(
+            "DELETE FROM idea_follows WHERE tenant_id = $1 AND idea_id = $2 AND account_id = $3",
+            tenant,
+            idea,
+            account,
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// What happened on an idea.
+#[derive(Debug, Clone, Copy)]
+pub enum Update<'a> {
+    /// A new comment: it answers the author of its parent comment, or of the idea.
+    Reply { comment: Uuid },
+    /// A decision that names the idea, new or with a new status (its wording).
+    Decision { title: &'a str, status: &'a str },
+}
+
+/// Tells the people concerned about `update` on idea `idea` of the space of `tx` (which must
+/// be the idea's own): `base_url` is that space's origin, for the links. Returns how many
+/// mails were queued.
+pub async fn tell(tx: &mut TenantTx, idea: Uuid, update: Update<'_>, base_url: &str) -> Result<usize, sqlx::Error> {
+    let (by, answers) = match update {
+        Update::Reply { comment } => {
+            let Some(row) = sqlx::query!(
+                "SELECT m.account_id AS by, COALESCE(p.account_id, i.account_id) AS answers
+                   FROM idea_comments m
+                   JOIN ideas i ON i.tenant_id = m.tenant_id AND i.id = m.idea_id
+                   LEFT JOIN idea_comments p ON p.tenant_id = m.tenant_id AND p.id = m.parent_id
+                  WHERE m.tenant_id = $1 AND m.id = $2 AND m.idea_id = $3 AND m.status = 'published'",
+                tx.tenant_id(),
+                comment,
+                idea,
+            )
+            .fetch_optional(&mut **tx)
+            .await?
+            else {
+                return Ok(0);
+            };
+            (row.by, row.answers)
+        }
+        Update::Decision { .. } => (None, None),
+    };
+    let Some(about) = sqlx::query!(
+        "SELECT i.title, c.slug, c.title AS campaign_title FROM ideas i
+           JOIN campaigns c ON c.tenant_id = i.tenant_id AND c.id = i.campaign_id
+          WHERE i.tenant_id = $1 AND i.id = $2 AND i.status = 'published'",
+        tx.tenant_id(),
+        idea,
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(0);
+    };
+    // The followers, and the person answered (if they accept reply mail), but not the writer;
+    // each marked as written to now unless they were within the hour, in the same statement.
+    let due = sqlx::query!(
+        r#"WITH concerned AS (
+             SELECT f.account_id, true AS following FROM idea_follows f WHERE f.tenant_id = $1 AND f.idea_id = $2
+             UNION ALL
+             SELECT a.id, false FROM accounts a WHERE a.id = $4 AND a.reply_mail
+         ), people AS (
+             SELECT account_id, bool_or(following) AS following FROM concerned
+              WHERE account_id IS DISTINCT FROM $3 GROUP BY account_id
+         ), written AS (
+             INSERT INTO idea_mail_sent AS s (tenant_id, idea_id, account_id)
+             SELECT $1, $2, account_id FROM people
+             ON CONFLICT (tenant_id, idea_id, account_id) DO UPDATE SET sent_at = now()
+              WHERE s.sent_at < now() - interval '1 hour'
+             RETURNING account_id
+         )
+         SELECT a.email AS "email!", p.following AS "following!"
+           FROM written w JOIN people p ON p.account_id = w.account_id
+           JOIN accounts a ON a.id = w.account_id AND a.deleted_at IS NULL AND a.email IS NOT NULL"#,
+        tx.tenant_id(),
+        idea,
+        by,
+        answers,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let link = format!("{base_url}/consultations/{}/idees/{idea}", about.slug);
+    let mut queued = 0;
+    for person in due {
+        let what = match update {
+            Update::Reply { .. } if !person.following => "quelqu’un a répondu à ce que vous avez écrit".to_owned(),
+            Update::Reply { .. } => "une nouvelle réponse a été publiée".to_owned(),
+            Update::Decision { title, status } => format!("une décision la mentionne : « {title} » ({status})"),
+        };
+        let stop = if person.following {
+            let token = recipient_token(tx, &person.email).await?;
+            format!(
+                "Vous suivez cette contribution. Pour ne plus la suivre, en un clic :\n{base_url}/desabonnement/{}?idee={idea}\n",
+                URL_SAFE_NO_PAD.encode(token)
+            )
+        } else {
+            format!(
+                "Vous recevez ce message parce que vous avez écrit sur cette contribution. Pour ne plus recevoir ces messages : {base_url}/compte/contributions#reponses\n"
+            )
+        };
+        let text = format!(
+            "Bonjour,\n\nSur la contribution « {} » (consultation « {} »), {what}.\n\nLa lire, avec les autres réponses :\n{link}\n\n{stop}",
+            about.title, about.campaign_title
+        );
+        let subject = format!("Du nouveau sur « {} »", about.title);
+        let content = MailContent {
+            kind: MailKind::Conversation,
+            subject: &subject,
+            text: &text,
+            campaign: None,
+            attachment: None,
+        };
+        if queue_to(tx, &person.email, &content).await?.id().is_some() {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+/// The unsubscribe token of `address` in the space of `tx` (the row made if it was missing).
+async fn recipient_token(tx: &mut TenantTx, address: &str) -> Result<Vec<u8>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "WITH made AS (
+             INSERT INTO mail_recipients (tenant_id, address) VALUES ($1, lower($2))
+             ON CONFLICT DO NOTHING RETURNING unsubscribe_token
+         )
+         SELECT unsubscribe_token AS \"token!\" FROM made
+         UNION ALL
+         SELECT unsubscribe_token FROM mail_recipients WHERE tenant_id = $1 AND address = lower($2)",
+        tx.tenant_id(),
+        address,
+    )
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// The origin of the idea's space, for links in its mail: this request's when the idea is of
+/// this space, else the national space's (a national idea seen from a local space, whose host
+/// is the local one without its first label).
+pub fn idea_space_base(origin: &RequestOrigin, here: &Tenant, idea_tenant: Uuid) -> String {
+    if idea_tenant == here.id {
+        return origin.base_url();
+    }
+    let host = origin.host.as_deref().unwrap_or("localhost");
+    let national = host.strip_prefix(&format!("{}.", here.slug)).unwrap_or(host);
+    origin.base_url_for(national)
+}
+
+/// After a new comment (committed): tells the people concerned, in the idea's space. A
+/// failure is logged, not returned: the comment stands, and the page says the rest.
+pub async fn tell_reply(db: &TenantDb, idea: &IdeaView, comment: Uuid, base_url: &str) {
+    let told = async {
+        let mut tx = db.begin_in(TenantId::from_database(idea.tenant_id)).await?;
+        let n = tell(&mut tx, idea.id, Update::Reply { comment }, base_url).await?;
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(n)
+    }
+    .await;
+    if let Err(error) = told {
+        tracing::error!(%error, idea = %idea.id, "reply mail not queued");
+    }
+}
