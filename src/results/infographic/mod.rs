@@ -155,13 +155,17 @@ pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, publish
         "What we learned thanks to you"
     };
     let f = &published.shared.results.figures;
-    let labels = if fr {
-        ["participant·es", "contributions", "réponses", "jours"]
-    } else {
-        ["participants", "contributions", "responses", "days"]
-    };
     let lang = if fr { Lang::Fr } else { Lang::En };
-    let figures = [f.participants, f.contributions(), f.responses, f.days].map(|n| integer(lang, n));
+    let counts = [f.participants, f.contributions(), f.responses, f.days];
+    // Each figure's word agrees with it ("1 jour", "2 jours"), from the results page's texts.
+    let labels = [
+        ("results.participants", counts[0]),
+        ("results.contributions", counts[1]),
+        ("infographic.responses", counts[2]),
+        ("infographic.days", counts[3]),
+    ]
+    .map(|(key, n)| lang.text(&format!("{key}.{}", lang.plural_form(n))));
+    let figures = counts.map(|n| integer(lang, n));
     let (width, height) = (1080.0, 1350.0);
     let mut sheet = Sheet {
         width,
@@ -198,7 +202,7 @@ pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, publish
         style(24.0, false, Rgb::WHITE, Role::Body),
         space.name.clone(),
     );
-    for (i, (value, label)) in figures.iter().zip(labels).enumerate() {
+    for (i, (value, label)) in figures.iter().zip(&labels).enumerate() {
         let x = 60.0 + i as f32 * 245.0;
         sheet.text(x, 370.0, style(64.0, true, primary, Role::Body), value.clone());
         sheet.text(x, 410.0, style(24.0, false, Rgb::GREY, Role::Body), label);

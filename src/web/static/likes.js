@@ -22,8 +22,10 @@
         const settled = response.ok || (liking ? response.status === 409 : response.status === 404);
         if (!settled) throw new Error(`HTTP ${response.status}`);
         if (response.ok && count) {
-          const n = Number(count.textContent) + (liking ? 1 : -1);
-          count.textContent = String(n);
+          const n = Number(count.dataset.n) + (liking ? 1 : -1);
+          count.dataset.n = String(n);
+          // Written as the page writes numbers: 1 234 (narrow no-break space) in French.
+          count.textContent = n.toLocaleString(document.documentElement.lang === 'fr' ? 'fr-FR' : 'en-GB');
           // The label agrees with the number: French takes the singular for 0 and 1.
           const label = document.querySelector('.like-label');
           const one = document.documentElement.lang === 'fr' ? n < 2 : n === 1;
