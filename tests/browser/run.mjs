@@ -35,5 +35,6 @@ import './checks/contributions.mjs';
 import './checks/invitations.mjs';
 import './checks/workshops.mjs';
 import './checks/rules.mjs';
+import './checks/privacy.mjs';
 
 await run();

@@ -24,6 +24,7 @@ mod outage;
 mod pages;
 mod panel;
 mod participation;
+mod privacy;
 mod processes;
 mod resolution;
 mod results;
