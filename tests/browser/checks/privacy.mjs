@@ -49,6 +49,12 @@ test('privacy: the open data page documents its columns and licence, passes axe,
     assert.ok(!(await openData.isVisible()), 'hidden for a choice question');
     await assertAccessible(page, `localhost ${editor}`);
 
+    // The page behind a news mail's one-click link, for a link that matches no follow.
+    const gone = await page.goto(`${base('gironde.localhost')}desabonnement/suivi/AAAA`, { waitUntil: 'load' });
+    assert.equal(gone.status(), 404);
+    assert.match(await page.locator('main').innerText(), /ne suivez peut-être déjà plus cette consultation/);
+    await assertAccessible(page, 'gironde.localhost /desabonnement/suivi/{token}');
+
     await page.goto(`${base('localhost')}${editor.slice(1)}/resultats`, { waitUntil: 'load' });
     consolePage = new URL(page.url()).pathname;
     if (await page.getByRole('button', { name: 'Retirer les résultats' }).count()) {
