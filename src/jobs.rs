@@ -9,7 +9,9 @@
 //! - [`crate::analysis::job::sweep`]: analysis runs nobody is waiting for, and runs whose worker
 //!   died (each minute);
 //! - [`crate::workshops::retention`]: expires unanswered workshop invitations, sends reminders,
-//!   purges volunteers' profiles past their retention period (every ten minutes).
+//!   purges volunteers' profiles past their retention period (every ten minutes);
+//! - [`crate::accounts::retention`]: erases sign-in requests and sent mail past the periods set
+//!   by `ECOUTE_RETENTION_*` (every ten minutes).
 //!
 //! Each one is safe to run in several processes at once (claims with `SKIP LOCKED`, or
 //! statements that count or move each row once).
@@ -60,6 +62,11 @@ pub fn spawn_all(pool: &PgPool, settings: &Settings, stop: &CancellationToken) {
             link_base: settings.mail_link_base.clone(),
             base_domain: settings.base_domain.clone(),
         },
+        stop.child_token(),
+    ));
+    tokio::spawn(crate::accounts::retention::run(
+        TenantDb::new(pool.clone()),
+        settings.retention,
         stop.child_token(),
     ));
 }

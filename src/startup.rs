@@ -101,6 +101,7 @@ impl Application {
             results,
             idea_caches,
             forget,
+            retention: settings.retention,
         });
         let listener = TcpListener::bind(listen)
             .await

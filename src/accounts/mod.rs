@@ -7,8 +7,10 @@
 
 pub mod account_pages;
 pub mod console;
+pub mod my_data;
 pub mod pages;
 pub mod queries;
+pub mod retention;
 pub mod rights;
 pub mod session;
 

@@ -5,12 +5,9 @@
 //! each space in its own tenant-scoped transaction and touch only the person's own rows, so
 //! they never need a connection that bypasses isolation.
 
-use serde::Serialize;
-use serde_json::Value;
 use uuid::Uuid;
 
-use super::Account;
-use crate::tenancy::{TenantDb, TenantId};
+use crate::tenancy::{TenantDb, TenantId, TenantTx};
 
 /// Validates a pseudonym: 2 to 40 characters, no e-mail address, no control characters.
 pub fn parse_pseudonym(input: &str) -> Result<String, &'static str> {
@@ -29,100 +26,11 @@ pub fn parse_pseudonym(input: &str) -> Result<String, &'static str> {
     }
 }
 
-/// Everything the platform holds about one person.
-#[derive(Debug, Serialize)]
-pub struct MyData {
-    pub account: Account,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    /// Per space where something was found: its slug and the rows.
-    pub spaces: Vec<SpaceData>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SpaceData {
-    pub space: String,
-    pub ideas: Vec<Value>,
-    pub comments: Vec<Value>,
-    pub likes: Vec<Value>,
-    pub reports: Vec<Value>,
-    pub survey_responses: Vec<Value>,
-}
-
 async fn tenants(db: &TenantDb) -> Result<Vec<(TenantId, String)>, sqlx::Error> {
     db.list_tenants().await
 }
 
-/// Collects the person's rows from every space.
-pub async fn export_my_data(db: &TenantDb, account: &Account) -> Result<MyData, sqlx::Error> {
-    let mut spaces = Vec::new();
-    let mut created_at = chrono::Utc::now();
-    for (tenant, slug) in tenants(db).await? {
-        let mut tx = db.begin_in(tenant).await?;
-        // Only the spaces linked to the account see it (RLS); any of them gives the date.
-        if let Some(at) = sqlx::query_scalar!("SELECT created_at FROM accounts WHERE id = $1", account.id,)
-            .fetch_optional(&mut *tx)
-            .await?
-        {
-            created_at = at;
-        }
-        let data = SpaceData {
-            space: slug,
-            // Each row of the person's, as a JSON value (`!`: a row's JSON is never NULL).
-            ideas: sqlx::query_scalar!(
-                r#"SELECT to_jsonb(i) - 'submission_key' AS "row!" FROM ideas i WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at"#,
-                tenant.uuid(),
-                account.id,
-            )
-            .fetch_all(&mut *tx)
-            .await?,
-            comments: sqlx::query_scalar!(
-                r#"SELECT to_jsonb(c) - 'submission_key' AS "row!" FROM idea_comments c WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at"#,
-                tenant.uuid(),
-                account.id,
-            )
-            .fetch_all(&mut *tx)
-            .await?,
-            likes: sqlx::query_scalar!(
-                r#"SELECT to_jsonb(l) AS "row!" FROM idea_likes l WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at"#,
-                tenant.uuid(),
-                account.id,
-            )
-            .fetch_all(&mut *tx)
-            .await?,
-            reports: sqlx::query_scalar!(
-                r#"SELECT to_jsonb(r) AS "row!" FROM content_reports r WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at"#,
-                tenant.uuid(),
-                account.id,
-            )
-            .fetch_all(&mut *tx)
-            .await?,
-            survey_responses: sqlx::query_scalar!(
-                r#"SELECT jsonb_build_object('campaign_id', r.campaign_id, 'version', r.version, 'submitted_at', r.submitted_at,
-                        'answers', (SELECT jsonb_object_agg(a.question_id, a.value) FROM survey_answers a
-                                     WHERE a.tenant_id = r.tenant_id AND a.response_id = r.id)) AS "row!"
-                   FROM survey_responses r WHERE r.tenant_id = $1 AND r.account_id = $2 ORDER BY r.submitted_at"#,
-                tenant.uuid(),
-                account.id,
-            )
-            .fetch_all(&mut *tx)
-            .await?,
-        };
-        tx.commit().await?;
-        let empty = data.ideas.is_empty()
-            && data.comments.is_empty()
-            && data.likes.is_empty()
-            && data.reports.is_empty()
-            && data.survey_responses.is_empty();
-        if !empty {
-            spaces.push(data);
-        }
-    }
-    Ok(MyData {
-        account: account.clone(),
-        created_at,
-        spaces,
-    })
-}
+pub use super::my_data::{MyData, SpaceData, export_my_data};
 
 /// What happens to contributions when an account is deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,8 +41,11 @@ pub enum Contributions {
     Withdraw,
 }
 
-/// Deletes the account (sessions with it). With [`Contributions::Withdraw`], first withdraws
-/// the person's contributions in every space, each in its own tenant-scoped transaction.
+/// Deletes the account (sessions with it), and every row that holds its address: sign-in
+/// requests, the mail sent to it, its unsubscription, invitation and staff lists, in every
+/// space (the page says the address is erased; `tests/integration/privacy` searches every
+/// table for it afterwards). With [`Contributions::Withdraw`], first withdraws the person's
+/// contributions in every space, each in its own tenant-scoped transaction.
 pub async fn delete_account(
     db: &TenantDb,
     here: &crate::tenancy::Tenant,
@@ -180,8 +91,78 @@ pub async fn delete_account(
             tx.commit().await?;
         }
     }
-    // Foreign keys do the rest: sessions and likes go, contributions keep no account id.
+    let mut tx = db.begin(here).await?;
+    let address = sqlx::query_scalar!("SELECT email FROM accounts WHERE id = $1", account)
+        .fetch_optional(&mut *tx)
+        .await?
+        .flatten();
+    tx.commit().await?;
+    if let Some(address) = address.map(|a| a.to_lowercase()) {
+        for (tenant, _) in tenants(db).await? {
+            let mut tx = db.begin_in(tenant).await?;
+            erase_address(&mut tx, &address).await?;
+            tx.commit().await?;
+        }
+    }
+    // Foreign keys do the rest: sessions, likes, follows and workshop applications go,
+    // contributions keep no account id.
     db.delete_account(here, account).await.map(|_| ())
+}
+
+/// Erases, in the space of `tx`, every row that holds `address` (lowercase).
+async fn erase_address(tx: &mut TenantTx, address: &str) -> Result<(), sqlx::Error> {
+    let space = tx.tenant_id();
+    sqlx::query!(
+        "DELETE FROM sign_in_tokens WHERE tenant_id = $1 AND email = $2",
+        space,
+        address
+    )
+    .execute(&mut **tx)
+    .await?;
+    // Their attempts go with them (ON DELETE CASCADE).
+    sqlx::query!(
+        "DELETE FROM mail_outbox WHERE tenant_id = $1 AND to_address = $2",
+        space,
+        address
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM mail_recipients WHERE tenant_id = $1 AND address = $2",
+        space,
+        address
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM mail_suppressions WHERE tenant_id = $1 AND address = $2",
+        space,
+        address
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM campaign_invitations WHERE tenant_id = $1 AND address = $2",
+        space,
+        address
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM invitation_batch_lines WHERE tenant_id = $1 AND (address = $2 OR strpos(lower(value), $2) > 0)",
+        space,
+        address
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM staff_members WHERE tenant_id = $1 AND email = $2",
+        space,
+        address
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

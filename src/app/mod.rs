@@ -15,6 +15,7 @@ pub use router::router;
 
 use crate::accounts::session::SessionCache;
 use crate::campaigns::cache::CampaignCache;
+use crate::config::Retention;
 use crate::db::changes::Forget;
 use crate::ideas::caches::IdeaCaches;
 use crate::ideas::snapshot::IdeaSnapshots;
@@ -43,6 +44,8 @@ pub struct App {
     pub idea_caches: IdeaCaches,
     /// What this instance forgets when a handler changes something ([`Forget`]).
     pub forget: Forget,
+    /// The retention periods, as configured (the personal data page states them).
+    pub retention: Retention,
 }
 
 /// `impl FromRef<AppState>` for each part, by cloning it out of the state.
@@ -64,4 +67,5 @@ substates! {
     results: ResultsCache,
     idea_caches: IdeaCaches,
     forget: Forget,
+    retention: Retention,
 }

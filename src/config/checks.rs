@@ -5,10 +5,11 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, bail};
 
+use super::retention::{DEFAULT_MAIL_BODY_DAYS, DEFAULT_MAIL_LOG_DAYS, DEFAULT_SIGN_IN_DAYS};
 use super::sources::{Layers, List, Text};
 use super::{
     DEFAULT_APP_ROLE, DEFAULT_BASE_DOMAIN, DEFAULT_LISTEN, DEFAULT_MAIL_CONNECTIONS, DEFAULT_MAIL_LEASE_SECONDS,
-    DEFAULT_MAIL_PER_MINUTE, DEFAULT_WRITE_LIMIT, Settings, SmtpTls, TrustedProxies, is_plain_identifier,
+    DEFAULT_MAIL_PER_MINUTE, DEFAULT_WRITE_LIMIT, Retention, Settings, SmtpTls, TrustedProxies, is_plain_identifier,
 };
 
 impl Settings {
@@ -65,6 +66,15 @@ impl Settings {
         if mail_lease_seconds == 0 {
             bail!("ECOUTE_MAIL_LEASE_SECONDS must be at least 1");
         }
+        let retention = Retention {
+            sign_in_days: number("ECOUTE_RETENTION_SIGN_IN_DAYS", layers.retention_sign_in_days)?
+                .unwrap_or(DEFAULT_SIGN_IN_DAYS),
+            mail_body_days: number("ECOUTE_RETENTION_MAIL_BODY_DAYS", layers.retention_mail_body_days)?
+                .unwrap_or(DEFAULT_MAIL_BODY_DAYS),
+            mail_log_days: number("ECOUTE_RETENTION_MAIL_LOG_DAYS", layers.retention_mail_log_days)?
+                .unwrap_or(DEFAULT_MAIL_LOG_DAYS),
+        }
+        .checked()?;
         Ok(Settings {
             database_url: layers.database_url,
             app_database_url: layers.app_database_url,
@@ -89,6 +99,7 @@ impl Settings {
             mail_connections,
             mail_link_base,
             mail_lease_seconds,
+            retention,
         })
     }
 }

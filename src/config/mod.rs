@@ -14,9 +14,11 @@ use secrecy::{ExposeSecret, SecretString};
 
 mod checks;
 mod proxies;
+pub mod retention;
 mod sources;
 
 pub use proxies::TrustedProxies;
+pub use retention::Retention;
 pub use sources::Flags;
 
 /// Default address the HTTP server binds to.
@@ -86,6 +88,9 @@ pub struct Settings {
     /// Writes (POST, PUT, PATCH, DELETE) allowed per client IP and minute; `None`: unlimited
     /// (tests and tools). `ECOUTE_WRITE_LIMIT_PER_MINUTE`, default 120 for servers.
     pub write_limit_per_minute: Option<u32>,
+    /// How long sign-in requests and sent mail are kept (`ECOUTE_RETENTION_SIGN_IN_DAYS`,
+    /// `ECOUTE_RETENTION_MAIL_BODY_DAYS`, `ECOUTE_RETENTION_MAIL_LOG_DAYS`; see [`Retention`]).
+    pub retention: Retention,
 }
 
 impl std::fmt::Debug for Settings {
@@ -111,6 +116,7 @@ impl std::fmt::Debug for Settings {
             .field("mail_link_base", &self.mail_link_base)
             .field("mail_lease_seconds", &self.mail_lease_seconds)
             .field("write_limit_per_minute", &self.write_limit_per_minute)
+            .field("retention", &self.retention)
             .finish()
     }
 }

@@ -41,6 +41,9 @@ const VARIABLES: &[(&str, &str)] = &[
     ("ECOUTE_MAIL_LINK_BASE", "mail_link_base"),
     ("ECOUTE_MAIL_LEASE_SECONDS", "mail_lease_seconds"),
     ("ECOUTE_WRITE_LIMIT_PER_MINUTE", "write_limit_per_minute"),
+    ("ECOUTE_RETENTION_SIGN_IN_DAYS", "retention_sign_in_days"),
+    ("ECOUTE_RETENTION_MAIL_BODY_DAYS", "retention_mail_body_days"),
+    ("ECOUTE_RETENTION_MAIL_LOG_DAYS", "retention_mail_log_days"),
 ];
 
 /// Every setting as the layers left it. The file may name any key here; an unknown key is
@@ -71,6 +74,10 @@ pub(super) struct Layers {
     pub mail_lease_seconds: Option<Text>,
     /// A number, or `off`.
     pub write_limit_per_minute: Option<Text>,
+    /// Days (see [`super::Retention`]).
+    pub retention_sign_in_days: Option<Text>,
+    pub retention_mail_body_days: Option<Text>,
+    pub retention_mail_log_days: Option<Text>,
 }
 
 /// Settings given on the command line; they win over the file and the environment.

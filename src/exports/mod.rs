@@ -123,7 +123,7 @@ pub async fn comments(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Ta
 }
 
 /// One answer as a cell.
-fn cell(kind: QuestionKind, value: &Value) -> String {
+pub fn cell(kind: QuestionKind, value: &Value) -> String {
     match (kind, value) {
         (_, Value::Null) => String::new(),
         (_, Value::String(s)) => s.clone(),

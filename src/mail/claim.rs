@@ -24,6 +24,10 @@ pub struct Job {
     pub message_id: String,
     pub unsubscribe_token: Option<Vec<u8>>,
     pub attachment: Option<super::Attachment>,
+    /// The text is Markdown (news posts).
+    pub markdown: bool,
+    /// The follow a news mail is about: its unsubscribe link ends that follow only.
+    pub follow_token: Option<Vec<u8>>,
     /// Attempts so far, this one included.
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
@@ -150,6 +154,8 @@ pub async fn claim(
             attempts: row.attempts,
             created_at: row.created_at,
             attachment: None,
+            markdown: false,
+            follow_token: None,
         });
     }
     attach(tx, &mut jobs).await?;
@@ -166,33 +172,38 @@ pub async fn claim(
     Ok(Claim::Jobs(jobs))
 }
 
-/// Fills in the attachments of the claimed mails that have one (few do: one query, by key).
+/// Fills in what few mails have (one query, by key): an attachment, Markdown text, the follow
+/// that a news mail is about.
 async fn attach(tx: &mut TenantTx, jobs: &mut [Job]) -> Result<(), sqlx::Error> {
     if jobs.is_empty() {
         return Ok(());
     }
     let ids: Vec<Uuid> = jobs.iter().map(|j| j.mail).collect();
-    // `attachment_text IS NOT NULL`, and the name and type come with it (a CHECK in the table).
+    // The attachment's name and type come with its text (a CHECK in the table).
     let rows = sqlx::query!(
-        r#"SELECT id, attachment_name AS "attachment_name!", attachment_type AS "attachment_type!",
-                attachment_text AS "attachment_text!" FROM mail_outbox
-          WHERE tenant_id = $1 AND id = ANY($2) AND attachment_text IS NOT NULL"#,
+        r#"SELECT id, attachment_name, attachment_type, attachment_text, text_format, follow_token FROM mail_outbox
+          WHERE tenant_id = $1 AND id = ANY($2)
+            AND (attachment_text IS NOT NULL OR text_format <> 'plain' OR follow_token IS NOT NULL)"#,
         tx.tenant_id(),
         &ids,
     )
     .fetch_all(&mut **tx)
     .await?;
-    for (id, filename, content_type, text) in rows
-        .into_iter()
-        .map(|r| (r.id, r.attachment_name, r.attachment_type, r.attachment_text))
-    {
-        if let Some(job) = jobs.iter_mut().find(|j| j.mail == id) {
+    for row in rows {
+        let Some(job) = jobs.iter_mut().find(|j| j.mail == row.id) else {
+            continue;
+        };
+        if let (Some(filename), Some(content_type), Some(text)) =
+            (row.attachment_name, row.attachment_type, row.attachment_text)
+        {
             job.attachment = Some(super::Attachment {
                 filename,
                 content_type,
                 text,
             });
         }
+        job.markdown = row.text_format == "markdown";
+        job.follow_token = row.follow_token;
     }
     Ok(())
 }

@@ -23,7 +23,10 @@ pub mod status;
 pub mod unsubscribe;
 pub mod worker;
 
-pub use queue::{Attachment, BulkQueued, MailContent, OutgoingMail, Queued, queue, queue_batch, queue_bulk, queue_to};
+pub use queue::{
+    Attachment, BulkQueued, Follower, MailContent, OutgoingMail, Queued, queue, queue_batch, queue_bulk,
+    queue_follow_news, queue_to,
+};
 pub use unsubscribe::routes;
 
 use serde::Serialize;

@@ -217,3 +217,56 @@ SELECT count(*) FILTER (WHERE status = 'queued') AS "queued!", count(*) FILTER (
     outcome.suppressed = suppressed as u64;
     Ok(outcome)
 }
+
+/// One follower of a campaign, for [`queue_follow_news`]: their address and the token of their
+/// follow, whose link ends that follow only.
+#[derive(Debug, Clone)]
+pub struct Follower {
+    pub address: String,
+    pub follow_token: Vec<u8>,
+}
+
+/// Queues a campaign's news, written in Markdown, to its followers, each mail with the follow's
+/// own unsubscribe link (the worker puts it in `List-Unsubscribe`). An address that left the
+/// space's list mail is recorded as `suppressed`, as for [`queue_bulk`]. Returns how many mails
+/// will be sent.
+pub async fn queue_follow_news(
+    tx: &mut TenantTx,
+    followers: &[Follower],
+    content: &MailContent<'_>,
+) -> Result<u64, sqlx::Error> {
+    let (addresses, tokens): (Vec<String>, Vec<Vec<u8>>) = followers
+        .iter()
+        .filter_map(|f| {
+            Some((
+                EmailAddress::parse(&f.address).ok()?.as_str().to_owned(),
+                f.follow_token.clone(),
+            ))
+        })
+        .unzip();
+    if addresses.is_empty() {
+        return Ok(0);
+    }
+    let queued = sqlx::query_scalar!(
+        r#"
+WITH inserted AS (
+    INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status, text_format, follow_token)
+    SELECT $1, $4, i.address, $5, $6, $7,
+           CASE WHEN s.address IS NOT NULL THEN 'suppressed' ELSE 'queued' END, 'markdown', i.token
+      FROM unnest($2::text[], $3::bytea[]) AS i (address, token)
+      LEFT JOIN mail_suppressions s ON s.tenant_id = $1 AND s.address = i.address
+    RETURNING status
+)
+SELECT count(*) FILTER (WHERE status = 'queued') AS "queued!" FROM inserted"#,
+        tx.tenant_id(),
+        &addresses,
+        &tokens,
+        content.kind.as_str(),
+        content.subject,
+        content.text,
+        content.campaign,
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(queued as u64)
+}

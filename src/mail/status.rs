@@ -232,7 +232,7 @@ pub async fn attempts(tx: &mut TenantTx, mail: Uuid) -> Result<Vec<AttemptRow>, 
 pub async fn resend_uncertain(tx: &mut TenantTx) -> Result<u64, sqlx::Error> {
     let resent = sqlx::query!(
         "UPDATE mail_outbox SET status = 'queued', next_try_at = now(), last_error = 'resent by an operator'
-          WHERE tenant_id = $1 AND status = 'uncertain'",
+          WHERE tenant_id = $1 AND status = 'uncertain' AND text_body <> ''",
         tx.tenant_id(),
     )
     .execute(&mut **tx)
@@ -264,7 +264,7 @@ pub async fn decide(tx: &mut TenantTx, mail: Uuid, decision: Decision) -> Result
         Decision::Resend => {
             sqlx::query!(
                 "UPDATE mail_outbox SET status = 'queued', next_try_at = now(), last_error = 'resent by an operator'
-              WHERE tenant_id = $1 AND id = $2 AND status IN ('uncertain', 'failed')",
+              WHERE tenant_id = $1 AND id = $2 AND status IN ('uncertain', 'failed') AND text_body <> ''",
                 tenant,
                 mail,
             )

@@ -10,6 +10,10 @@
 //! conversation (`ideas::follows`) carries it, and it stops following that idea only (the
 //! `idea_follows` rows of the address's account in this space), not the space's other mail.
 //!
+//! `/desabonnement/suivi/{token}` does the same for one follow of a campaign's news (the link of
+//! news mail): its token belongs to the follow, and ends it, leaving the space's other list mail
+//! alone.
+//!
 //! [`routes`] is a group of its own in `app::router`, behind the request envelope and tenant
 //! resolution only: these routes resolve the space like every page, but one-click requests come
 //! from a few addresses of the big mail providers and must not hit the per-client write limit.
@@ -41,7 +45,12 @@ where
     S: Clone + Send + Sync + 'static,
     Ground: axum::extract::FromRef<S>,
 {
-    Router::new().route("/desabonnement/{token}", get(confirm_form).post(unsubscribe))
+    Router::new()
+        .route("/desabonnement/{token}", get(confirm_form).post(unsubscribe))
+        .route(
+            "/desabonnement/suivi/{token}",
+            get(follow_confirm_form).post(stop_following),
+        )
 }
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -95,7 +104,7 @@ async fn confirm_form(
     page(
         lang,
         &tenant,
-        (&token, idea),
+        narrowed_path(&token, idea),
         StatusCode::OK,
         texts(title),
         vec![texts(question), texts(note)],
@@ -133,7 +142,7 @@ async fn unsubscribe(
         return page(
             lang,
             &tenant,
-            (&token, Some(idea)),
+            narrowed_path(&token, Some(idea)),
             StatusCode::OK,
             title,
             vec![body],
@@ -154,7 +163,7 @@ async fn unsubscribe(
     page(
         lang,
         &tenant,
-        (&token, None),
+        page_path("/desabonnement", &token),
         StatusCode::OK,
         texts("mail.unsubscribed_title"),
         vec![texts("mail.unsubscribed_body"), texts("mail.unsubscribe_note")],
@@ -164,7 +173,7 @@ async fn unsubscribe(
 
 /// The address behind a token, in this space only.
 async fn find_address(tx: &mut TenantTx, token: &str) -> Result<Option<String>, sqlx::Error> {
-    let Some(token) = URL_SAFE_NO_PAD.decode(token).ok().filter(|t| t.len() == 32) else {
+    let Some(token) = decode(token) else {
         return Ok(None);
     };
     sqlx::query_scalar!(
@@ -184,7 +193,7 @@ fn unknown(lang: Lang, tenant: &CurrentTenant, token: &str) -> Result<Response, 
     page(
         lang,
         tenant,
-        (token, None),
+        page_path("/desabonnement", token),
         StatusCode::NOT_FOUND,
         lang.text("mail.unknown_title"),
         vec![lang.text("mail.unknown_body")],
@@ -192,10 +201,137 @@ fn unknown(lang: Lang, tenant: &CurrentTenant, token: &str) -> Result<Response, 
     )
 }
 
+/// `GET /desabonnement/suivi/{token}`: asks for confirmation before ending one follow of a
+/// campaign's news (the link of news mail; see `src/results/news.rs`).
+async fn follow_confirm_form(
+    State(state): State<Ground>,
+    tenant: CurrentTenant,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let lang = Lang::from_headers(&headers);
+    let mut tx = state.db.begin(&tenant).await?;
+    let campaign = match decode(&token) {
+        Some(raw) => {
+            sqlx::query_scalar!(
+                "SELECT c.title FROM campaign_followers f
+               JOIN campaigns c ON c.tenant_id = f.tenant_id AND c.id = f.campaign_id
+              WHERE f.tenant_id = $1 AND f.unsubscribe_token = $2",
+                tx.tenant_id(),
+                raw,
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+        }
+        None => None,
+    };
+    let Some(campaign) = campaign else {
+        return unknown_follow(lang, &tenant, &token);
+    };
+    let texts = |key: &str| fill_campaign(&lang.text(key), &tenant.name, &campaign);
+    page(
+        lang,
+        &tenant,
+        page_path("/desabonnement/suivi", &token),
+        StatusCode::OK,
+        texts("news_mail.unsubscribe_title"),
+        vec![
+            texts("news_mail.unsubscribe_question"),
+            texts("news_mail.unsubscribe_note"),
+        ],
+        true,
+    )
+}
+
+/// `POST /desabonnement/suivi/{token}`: ends the follow (the form's button, or the mail
+/// provider's one-click request, RFC 8058). The token is the proof, as for [`unsubscribe`].
+async fn stop_following(
+    State(state): State<Ground>,
+    tenant: CurrentTenant,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let lang = Lang::from_headers(&headers);
+    let mut tx = state.db.begin(&tenant).await?;
+    let campaign = match decode(&token) {
+        Some(raw) => {
+            sqlx::query_scalar!(
+                "WITH gone AS (
+                 DELETE FROM campaign_followers WHERE tenant_id = $1 AND unsubscribe_token = $2
+                 RETURNING tenant_id, campaign_id
+             )
+             SELECT c.title FROM gone JOIN campaigns c ON c.tenant_id = gone.tenant_id AND c.id = gone.campaign_id",
+                tx.tenant_id(),
+                raw,
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+        }
+        None => None,
+    };
+    tx.commit().await?;
+    let Some(campaign) = campaign else {
+        return unknown_follow(lang, &tenant, &token);
+    };
+    tracing::info!(tenant = %tenant.slug, "a follower left a campaign's news");
+    let texts = |key: &str| fill_campaign(&lang.text(key), &tenant.name, &campaign);
+    page(
+        lang,
+        &tenant,
+        page_path("/desabonnement/suivi", &token),
+        StatusCode::OK,
+        texts("news_mail.unsubscribed_title"),
+        vec![
+            texts("news_mail.unsubscribed_body"),
+            texts("news_mail.unsubscribe_note"),
+        ],
+        false,
+    )
+}
+
+fn decode(token: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(token).ok().filter(|t| t.len() == 32)
+}
+
+fn fill_campaign(text: &str, space: &str, campaign: &str) -> String {
+    text.replace("{space}", space).replace("{campaign}", campaign)
+}
+
+fn unknown_follow(lang: Lang, tenant: &CurrentTenant, token: &str) -> Result<Response, PageError> {
+    page(
+        lang,
+        tenant,
+        page_path("/desabonnement/suivi", token),
+        StatusCode::NOT_FOUND,
+        lang.text("mail.unknown_title"),
+        vec![lang.text("news_mail.unknown_body")],
+        false,
+    )
+}
+
+/// The page's path for the space-wide link, narrowed to one idea when `idea` is set.
+fn narrowed_path(token: &str, idea: Option<Uuid>) -> String {
+    let path = page_path("/desabonnement", token);
+    match idea {
+        Some(idea) => format!("{path}?idee={idea}"),
+        None => path,
+    }
+}
+
+/// The page's own path, which holds the token: only echoed when it decodes, so the page never
+/// shows junk.
+fn page_path(prefix: &str, token: &str) -> String {
+    if URL_SAFE_NO_PAD.decode(token).is_ok() {
+        format!("{prefix}/{token}")
+    } else {
+        "/".to_owned()
+    }
+}
+
 fn page(
     lang: Lang,
     tenant: &CurrentTenant,
-    (token, idea): (&str, Option<Uuid>),
+    path: String,
     status: StatusCode,
     title: String,
     paragraphs: Vec<String>,
@@ -209,20 +345,12 @@ fn page(
         paragraphs: Vec<String>,
         action: Option<String>,
     }
-    // The path holds the token: only echoed when it decodes, so the page never shows junk.
-    let path = if URL_SAFE_NO_PAD.decode(token).is_ok() {
-        format!("/desabonnement/{token}")
-    } else {
-        "/".to_owned()
-    };
     let context = Context {
-        frame: PageFrame::new(lang, Some(&**tenant), &path),
+        // The frame (language links) takes the path without the `?idee=` of a narrowed link.
+        frame: PageFrame::new(lang, Some(&**tenant), path.split('?').next().unwrap_or("/")),
         title,
         paragraphs,
-        action: with_form.then(|| match idea {
-            Some(idea) => format!("{path}?idee={idea}"),
-            None => path.clone(),
-        }),
+        action: with_form.then(|| path.clone()),
     };
     let html = TEMPLATES
         .get_template("unsubscribe.html")

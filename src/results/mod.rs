@@ -8,7 +8,8 @@
 //!   that space's own context (the rows RLS lets it read: its own contributions).
 //! - [`decisions`]: decisions and commitments, linked to the ideas they answer.
 //! - [`news`]: project news and its followers, mailed once per post.
-//! - [`open_data`]: anonymised contributions and answers, CSV or JSON.
+//! - [`open_data`]: what the site shows of contributions and answers, CSV or JSON, under the
+//!   Licence Ouverte, and the page that documents them.
 //! - [`infographic`]: the one-page infographic in the space's colours, as SVG or PDF.
 //! - [`cache`]: published results per instance, dropped on change notifications.
 //! - [`pages`], [`api`]: the public page and `GET /api/v1/campaigns/{slug}/results`.
@@ -56,6 +57,10 @@ where
         .route(
             "/consultations/{slug}/resultats/infographie.pdf",
             get(infographic::download_pdf),
+        )
+        .route(
+            "/consultations/{slug}/resultats/donnees",
+            get(open_data::open_data_page),
         )
         .route(
             "/consultations/{slug}/resultats/donnees/{file}",

@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::mail::{MailContent, MailKind, queue_bulk};
+use crate::mail::{Follower, MailContent, MailKind, queue_follow_news};
 use crate::tenancy::TenantTx;
+use crate::web::i18n::Lang;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct NewsPost {
@@ -130,38 +131,103 @@ pub async fn save_post(
             .fetch_one(&mut **tx)
             .await?,
         };
-    // Followers not told about this post yet, marked as told in the same statement.
-    // `accounts.email` may be NULL: such a follower has no address to write to (this used to
-    // fail the whole post with a decoding error).
-    let addresses: Vec<Option<String>> = sqlx::query_scalar!(
-        "WITH told AS (
+    let queued = notify_followers(tx, campaign, id, title, body, link).await?;
+    Ok((id, queued as usize))
+}
+
+/// Queues the post to every follower not told about it yet, marked as told in the same
+/// statement. Each mail says why the person receives it (they took part, or asked to follow)
+/// and carries the follow's own one-click unsubscribe link. The body goes as Markdown: the
+/// worker renders it to HTML and to plain text.
+async fn notify_followers(
+    tx: &mut TenantTx,
+    campaign: Uuid,
+    post: Uuid,
+    title: &str,
+    body: &str,
+    link: &str,
+) -> Result<u64, sqlx::Error> {
+    let tenant = tx.tenant_id();
+    // `accounts.email` may be NULL: such a follower has no address to write to.
+    let rows = sqlx::query!(
+        r#"WITH told AS (
              INSERT INTO news_notifications (tenant_id, post_id, account_id)
              SELECT $1, $2, f.account_id FROM campaign_followers f WHERE f.tenant_id = $1 AND f.campaign_id = $3
              ON CONFLICT DO NOTHING RETURNING account_id
          )
-         SELECT a.email FROM told JOIN accounts a ON a.id = told.account_id",
+         SELECT a.email AS "email?", f.unsubscribe_token, f.reason
+           FROM told
+           JOIN accounts a ON a.id = told.account_id
+           JOIN campaign_followers f ON f.tenant_id = $1 AND f.campaign_id = $3 AND f.account_id = told.account_id"#,
         tenant,
-        id,
+        post,
         campaign,
     )
     .fetch_all(&mut **tx)
     .await?;
-    let addresses: Vec<String> = addresses.into_iter().flatten().collect();
-    if addresses.is_empty() {
-        return Ok((id, 0));
+    if rows.is_empty() {
+        return Ok(0);
     }
-    let excerpt: String = body.trim().chars().take(600).collect();
-    let text = format!(
-        "Des nouvelles de la consultation que vous suivez :\n\n{}\n\n{excerpt}\n\nLa suite sur {link}",
-        title.trim()
-    );
-    let content = MailContent {
-        kind: MailKind::News,
-        subject: title.trim(),
-        text: &text,
-        campaign: Some(campaign),
-        attachment: None,
-    };
-    let queued = queue_bulk(tx, &addresses, &content).await?;
-    Ok((id, queued.queued as usize))
+    let campaign_title = sqlx::query_scalar!(
+        "SELECT title FROM campaigns WHERE tenant_id = $1 AND id = $2",
+        tenant,
+        campaign,
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let mut queued = 0;
+    for reason in ["contributed", "asked"] {
+        let followers: Vec<Follower> = rows
+            .iter()
+            .filter(|r| r.reason == reason)
+            .filter_map(|r| {
+                Some(Follower {
+                    address: r.email.clone()?,
+                    follow_token: r.unsubscribe_token.clone(),
+                })
+            })
+            .collect();
+        if followers.is_empty() {
+            continue;
+        }
+        let text = news_mail_text(reason, &campaign_title, title, body, link);
+        let content = MailContent {
+            kind: MailKind::News,
+            subject: title.trim(),
+            text: &text,
+            campaign: Some(campaign),
+            attachment: None,
+        };
+        queued += queue_follow_news(tx, &followers, &content).await?;
+    }
+    Ok(queued)
+}
+
+/// The news mail, in Markdown: why the person receives it, the post, the link to the campaign.
+fn news_mail_text(reason: &str, campaign_title: &str, title: &str, body: &str, link: &str) -> String {
+    let why = Lang::Fr
+        .text(if reason == "contributed" {
+            "news_mail.why_contributed"
+        } else {
+            "news_mail.why_asked"
+        })
+        .replace("{campaign}", &escape_markdown(campaign_title));
+    format!(
+        "{why}\n\n## {}\n\n{}\n\n{} {link}",
+        escape_markdown(title.trim()),
+        body.trim(),
+        Lang::Fr.text("news_mail.more"),
+    )
+}
+
+/// Text shown as written in Markdown: its punctuation escaped.
+fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\`*_{}[]<>()#+-.!|~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -223,6 +223,7 @@ mod tests {
             label: "Question".into(),
             help: String::new(),
             required: false,
+            open_data: false,
             options: options.iter().map(|o| o.to_string()).collect(),
             max_choices: None,
             scale_min: 1,

@@ -34,6 +34,7 @@ pub fn routes<S>() -> axum::Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Ground: axum::extract::FromRef<S>,
+    crate::config::Retention: axum::extract::FromRef<S>,
 {
     use axum::routing::get;
     axum::Router::new()

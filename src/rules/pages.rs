@@ -67,7 +67,11 @@ pub async fn legal_notice(State(state): State<Ground>, page: Page) -> Result<Res
 
 /// `GET /donnees-personnelles`: with the retention periods as configured, the space's
 /// workshop recruitments included.
-pub async fn personal_data(State(state): State<Ground>, page: Page) -> Result<Response, PageError> {
+pub async fn personal_data(
+    State(state): State<Ground>,
+    State(retention): State<crate::config::Retention>,
+    page: Page,
+) -> Result<Response, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
     let (rules, _) = store::find(&mut tx).await?;
     let workshops = workshop_retentions(&mut tx).await?;
@@ -81,7 +85,7 @@ pub async fn personal_data(State(state): State<Ground>, page: Page) -> Result<Re
     }
     let view = View {
         space: space_of(&page, rules),
-        periods: periods(),
+        periods: periods(&retention),
         workshops,
     };
     Ok(page.render("rules_privacy.html", view)?.into_response())

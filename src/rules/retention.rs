@@ -2,20 +2,14 @@
 //! here, and here reads it from the code and the space's data that decide it, so the page
 //! cannot promise what the platform does not do.
 //!
-//! Where no purge exists yet, the period is `None` and the page says "no limit today"
-//! (sign-in requests and sent mail: issue 24, item 8 adds their purge; set them from its
-//! constants then).
+//! Sign-in requests and sent mail are purged by `accounts::retention` after the periods set in
+//! the configuration ([`Retention`]), which the page reads here.
 
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::config::Retention;
 use crate::tenancy::TenantTx;
-
-/// How long sign-in requests (address, date) are kept once used or expired: no purge yet.
-pub const SIGN_IN_REQUESTS_KEPT_DAYS: Option<i64> = None;
-
-/// How long sent mail (address, subject, text) is kept: no purge yet.
-pub const SENT_MAIL_KEPT_DAYS: Option<i64> = None;
 
 /// The periods that do not depend on the space.
 #[derive(Debug, Clone, Serialize)]
@@ -24,16 +18,21 @@ pub struct Periods {
     pub session_days: i64,
     /// A sign-in link works this long.
     pub sign_in_link_minutes: i64,
-    pub sign_in_requests_days: Option<i64>,
-    pub sent_mail_days: Option<i64>,
+    /// Sign-in requests (address, date) are erased after this many days.
+    pub sign_in_requests_days: u32,
+    /// The text of sent mail is erased after this many days.
+    pub mail_body_days: u32,
+    /// The rest of a mail's record (address, subject, outcome) after this many days.
+    pub mail_log_days: u32,
 }
 
-pub fn periods() -> Periods {
+pub fn periods(retention: &Retention) -> Periods {
     Periods {
         session_days: crate::accounts::session::SESSION_DAYS,
         sign_in_link_minutes: crate::accounts::queries::SIGN_IN_MINUTES,
-        sign_in_requests_days: SIGN_IN_REQUESTS_KEPT_DAYS,
-        sent_mail_days: SENT_MAIL_KEPT_DAYS,
+        sign_in_requests_days: retention.sign_in_days,
+        mail_body_days: retention.mail_body_days,
+        mail_log_days: retention.mail_log_days,
     }
 }
 

@@ -85,6 +85,9 @@ pub struct Question {
     pub label: String,
     pub help: String,
     pub required: bool,
+    /// Open data publishes the answers (chosen for free-text questions; see
+    /// `results::open_data`).
+    pub open_data: bool,
     pub options: Vec<String>,
     pub max_choices: Option<i32>,
     pub scale_min: i32,

@@ -9,7 +9,7 @@ use crate::tenancy::TenantTx;
 /// The campaign's questions, in order. One query.
 pub async fn list_questions(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Vec<Question>, sqlx::Error> {
     let rows = sqlx::query!(
-        "SELECT id, position, kind, label, help, required, options, max_choices, scale_min, scale_max,
+        "SELECT id, position, kind, label, help, required, open_data, options, max_choices, scale_min, scale_max,
                 condition_question_id, condition_value
            FROM survey_questions WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY position",
         campaign.summary.tenant_id,
@@ -28,6 +28,7 @@ pub async fn list_questions(tx: &mut TenantTx, campaign: &CampaignDetail) -> Res
                 label: r.label,
                 help: r.help,
                 required: r.required,
+                open_data: r.open_data,
                 options: r.options,
                 max_choices: r.max_choices,
                 scale_min: r.scale_min,

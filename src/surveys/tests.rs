@@ -11,6 +11,7 @@ fn question(kind: QuestionKind, options: &[&str]) -> Question {
         label: "Q".into(),
         help: String::new(),
         required: true,
+        open_data: false,
         options: options.iter().map(|s| s.to_string()).collect(),
         max_choices: None,
         scale_min: 1,

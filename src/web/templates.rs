@@ -102,6 +102,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("console_quotas.html", include_str!("templates/console_quotas.html")),
         ("console_results.html", include_str!("templates/console_results.html")),
         ("results.html", include_str!("templates/results.html")),
+        (
+            "results_open_data.html",
+            include_str!("templates/results_open_data.html"),
+        ),
         ("news.html", include_str!("templates/news.html")),
         (
             "console_invitations.html",

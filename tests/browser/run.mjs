@@ -37,5 +37,6 @@ import './checks/citizen_own.mjs';
 import './checks/invitations.mjs';
 import './checks/workshops.mjs';
 import './checks/rules.mjs';
+import './checks/privacy.mjs';
 
 await run();

@@ -226,6 +226,8 @@ const NOT_URLENCODED: &[(&str, &str)] = &[
     // RFC 8058 one-click unsubscribe: the mail client posts no form we read, the token is the
     // path (an unknown one is 404).
     ("/desabonnement/{token}", "one-click"),
+    // The same for one follow of a campaign's news (the link of news mail).
+    ("/desabonnement/suivi/{token}", "one-click"),
     // multipart/form-data: a urlencoded body is refused before any field is read (400).
     ("/admin/apparence", "multipart"),
     ("/admin/campagnes/{id}/couverture", "multipart"),

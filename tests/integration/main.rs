@@ -25,6 +25,7 @@ mod outage;
 mod pages;
 mod panel;
 mod participation;
+mod privacy;
 mod processes;
 mod resolution;
 mod results;

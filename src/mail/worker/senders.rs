@@ -120,6 +120,10 @@ impl Shared {
             Transport::Smtp { endpoint, sender } => (endpoint, sender),
         };
         let unsubscribe_url = match (&job.unsubscribe_token, job.kind.is_list_mail()) {
+            _ if job.follow_token.is_some() => job
+                .follow_token
+                .as_deref()
+                .map(|token| job.space.follow_unsubscribe_url(&self.link_base, token)),
             (Some(token), true) => Some(job.space.unsubscribe_url(&self.link_base, token)),
             (None, true) => {
                 tracing::error!(mail = %job.mail, "list mail without an unsubscribe token; not sent");
@@ -134,6 +138,8 @@ impl Shared {
             message_id: &job.message_id,
             unsubscribe_url: unsubscribe_url.as_deref(),
             attachment: job.attachment.as_ref(),
+            markdown: job.markdown,
+            follow: job.follow_token.is_some(),
         };
         let (to, message) = match render::message(sender, &job.space, &draft) {
             Ok(built) => built,

@@ -31,6 +31,8 @@ pub struct QuestionForm {
     #[serde(default)]
     pub help: String,
     pub required: Option<String>,
+    /// Free-text questions: publish the answers in open data.
+    pub open_data: Option<String>,
     /// One option per line.
     #[serde(default)]
     pub options: String,
@@ -58,6 +60,8 @@ pub struct QuestionDraft {
     pub label: String,
     pub help: String,
     pub required: bool,
+    /// Publish the answers in open data (free-text questions only; others always are).
+    pub open_data: bool,
     pub options: Vec<String>,
     pub max_choices: Option<i32>,
     pub scale_min: i32,
@@ -83,6 +87,7 @@ impl QuestionForm {
             label: q.label.clone(),
             help: q.help.clone(),
             required: q.required.then(|| "on".into()),
+            open_data: q.open_data.then(|| "on".into()),
             options: q.options.join("\n"),
             max_choices: q.max_choices.map(|m| m.to_string()).unwrap_or_default(),
             scale_min: q.scale_min.to_string(),
@@ -200,6 +205,7 @@ impl QuestionForm {
                 label,
                 help,
                 required: checked(&self.required),
+                open_data: checked(&self.open_data) && matches!(kind, QuestionKind::ShortText | QuestionKind::LongText),
                 options,
                 max_choices,
                 scale_min: if scale_ok { scale_min.unwrap_or(1) } else { 1 },
@@ -235,6 +241,7 @@ mod tests {
             label: "Êtes-vous allocataire ?".into(),
             help: String::new(),
             required: true,
+            open_data: false,
             options: draft.options.clone(),
             max_choices: None,
             scale_min: 1,

@@ -7,9 +7,9 @@ use super::*;
 pub async fn add_question(tx: &mut TenantTx, campaign: Uuid, q: &QuestionDraft) -> Result<Uuid, sqlx::Error> {
     sqlx::query_scalar!(
         "INSERT INTO survey_questions (tenant_id, campaign_id, position, kind, label, help, required, options,
-                                       max_choices, scale_min, scale_max, condition_question_id, condition_value)
+                                       max_choices, scale_min, scale_max, condition_question_id, condition_value, open_data)
          VALUES ($1, $2, (SELECT COALESCE(max(position), 0) + 1 FROM survey_questions WHERE tenant_id = $1 AND campaign_id = $2),
-                 $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          RETURNING id",
         tx.tenant_id(),
         campaign,
@@ -23,6 +23,7 @@ pub async fn add_question(tx: &mut TenantTx, campaign: Uuid, q: &QuestionDraft) 
         q.scale_max,
         q.condition.as_ref().map(|c| c.0),
         q.condition.as_ref().map(|c| c.1.as_str()),
+        q.open_data,
     )
     .fetch_one(&mut **tx)
     .await
@@ -36,7 +37,7 @@ pub async fn update_question(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
         "UPDATE survey_questions SET kind = $4, label = $5, help = $6, required = $7, options = $8, max_choices = $9,
-                scale_min = $10, scale_max = $11, condition_question_id = $12, condition_value = $13
+                scale_min = $10, scale_max = $11, condition_question_id = $12, condition_value = $13, open_data = $14
           WHERE tenant_id = $1 AND campaign_id = $2 AND id = $3",
         tx.tenant_id(),
         campaign,
@@ -51,6 +52,7 @@ pub async fn update_question(
         q.scale_max,
         q.condition.as_ref().map(|c| c.0),
         q.condition.as_ref().map(|c| c.1.as_str()),
+        q.open_data,
     )
     .execute(&mut **tx)
     .await?;

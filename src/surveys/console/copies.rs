@@ -75,10 +75,10 @@ async fn copy_questions(tx: &mut TenantTx, from: Uuid, to: Uuid) -> Result<(), s
         "WITH ids AS (SELECT id AS old, gen_random_uuid() AS new
                         FROM survey_questions WHERE tenant_id = $1 AND campaign_id = $2)
          INSERT INTO survey_questions (tenant_id, id, campaign_id, position, kind, label, help, required, options,
-                                       max_choices, scale_min, scale_max, condition_question_id, condition_value)
+                                       max_choices, scale_min, scale_max, condition_question_id, condition_value, open_data)
          SELECT q.tenant_id, ids.new, $3, q.position, q.kind, q.label, q.help, q.required, q.options,
                 q.max_choices, q.scale_min, q.scale_max,
-                (SELECT c.new FROM ids c WHERE c.old = q.condition_question_id), q.condition_value
+                (SELECT c.new FROM ids c WHERE c.old = q.condition_question_id), q.condition_value, q.open_data
            FROM survey_questions q JOIN ids ON ids.old = q.id
           WHERE q.tenant_id = $1 AND q.campaign_id = $2",
         tx.tenant_id(),

@@ -22,12 +22,13 @@ use super::Attachment;
 use crate::tenancy::TenantKind;
 use crate::tenancy::branding::{contrast_ratio, text_color_on};
 use crate::web::i18n::Lang;
+use crate::web::markdown::{markdown_to_text, render_markdown};
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     for (name, source) in [
-        ("mail.html", include_str!("templates/mail.html")),
-        ("mail.txt", include_str!("templates/mail.txt")),
+        ("mail.html", include_str!("../templates/mail.html")),
+        ("mail.txt", include_str!("../templates/mail.txt")),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));
@@ -44,6 +45,9 @@ struct MailTexts {
     why: String,
     unsubscribe_link: String,
     unsubscribe_text: String,
+    follow_why: String,
+    follow_unsubscribe_link: String,
+    follow_unsubscribe_text: String,
 }
 
 static TEXTS: LazyLock<MailTexts> = LazyLock::new(|| {
@@ -55,6 +59,9 @@ static TEXTS: LazyLock<MailTexts> = LazyLock::new(|| {
         why: text("mail.why"),
         unsubscribe_link: text("mail.unsubscribe_link"),
         unsubscribe_text: text("mail.unsubscribe_text"),
+        follow_why: text("news_mail.footer_why"),
+        follow_unsubscribe_link: text("news_mail.unsubscribe_link"),
+        follow_unsubscribe_text: text("news_mail.unsubscribe_text"),
     }
 });
 
@@ -119,6 +126,16 @@ impl Space {
             URL_SAFE_NO_PAD.encode(token)
         )
     }
+
+    /// `https://gironde.caf-ecoute.fr/desabonnement/suivi/<token>`: stops one follow of a
+    /// campaign's news (see [`super::unsubscribe`]).
+    pub fn follow_unsubscribe_url(&self, link_base: &str, token: &[u8]) -> String {
+        format!(
+            "{}/desabonnement/suivi/{}",
+            link_base.replace("{host}", &self.host),
+            URL_SAFE_NO_PAD.encode(token)
+        )
+    }
 }
 
 /// One mail, ready to render.
@@ -132,6 +149,10 @@ pub struct Draft<'a> {
     pub unsubscribe_url: Option<&'a str>,
     /// Sent after the text and HTML, in a `multipart/mixed` message.
     pub attachment: Option<&'a Attachment>,
+    /// The text is Markdown (a news post): rendered, sanitised, to HTML, and to plain text.
+    pub markdown: bool,
+    /// The unsubscribe link ends a follow of a campaign's news, not the space's list mail.
+    pub follow: bool,
 }
 
 /// A piece of a line of text: words, or a link.
@@ -187,15 +208,31 @@ pub fn bodies(space: &Space, draft: &Draft<'_>) -> Result<(String, String), mini
         subject: &'a str,
         text: &'a str,
         paragraphs: Vec<Vec<Vec<Piece<'a>>>>,
+        /// Markdown rendered and sanitised (ammonia): inserted as is.
+        html: Option<String>,
         unsubscribe_url: Option<&'a str>,
+        follow: bool,
     }
+    let plain;
+    let (text, html) = if draft.markdown {
+        plain = markdown_to_text(draft.text);
+        (plain.as_str(), Some(render_markdown(draft.text)))
+    } else {
+        (draft.text.trim_end(), None)
+    };
     let context = Context {
         t: &TEXTS,
         space,
         subject: draft.subject,
-        text: draft.text.trim_end(),
-        paragraphs: paragraphs(draft.text),
+        text,
+        paragraphs: if html.is_some() {
+            Vec::new()
+        } else {
+            paragraphs(draft.text)
+        },
+        html,
         unsubscribe_url: draft.unsubscribe_url,
+        follow: draft.follow,
     };
     let text = TEMPLATES
         .get_template("mail.txt")?
@@ -251,139 +288,4 @@ pub fn message(sender: &Address, space: &Space, draft: &Draft<'_>) -> Result<(Ad
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn gironde() -> Space {
-        Space::new(
-            Uuid::nil(),
-            "gironde",
-            TenantKind::Local,
-            "Caf de la Gironde",
-            "caf-ecoute.fr",
-            ("#003189", "#ffd700"),
-        )
-    }
-
-    #[test]
-    fn links_in_text_become_links() {
-        assert_eq!(
-            pieces("Ouvrez https://a.fr/x?y=1. Merci"),
-            vec![
-                Piece {
-                    text: "Ouvrez ",
-                    href: None
-                },
-                Piece {
-                    text: "https://a.fr/x?y=1",
-                    href: Some("https://a.fr/x?y=1")
-                },
-                Piece {
-                    text: ". Merci",
-                    href: None
-                },
-            ]
-        );
-        assert_eq!(paragraphs("a\nb\n\n\nc").len(), 2);
-    }
-
-    #[test]
-    fn html_is_escaped_and_branded() {
-        let draft = Draft {
-            to: "a@b.fr",
-            subject: "Sujet",
-            text: "Bonjour <b>toi</b> & les autres\n\nLien : https://x.fr/?a=1&b=2",
-            message_id: "<1@ecoute>",
-            unsubscribe_url: Some("https://gironde.caf-ecoute.fr/desabonnement/abc"),
-            attachment: None,
-        };
-        let (text, html) = bodies(&gironde(), &draft).unwrap();
-        assert!(
-            html.contains("Bonjour &lt;b&gt;toi&lt;&#x2f;b&gt; &amp; les autres"),
-            "{html}"
-        );
-        assert!(
-            html.contains("href=\"https:&#x2f;&#x2f;x.fr&#x2f;?a=1&amp;b=2\""),
-            "{html}"
-        );
-        assert!(html.contains("background-color:#003189;color:#ffffff"));
-        assert!(html.contains("desabonnement"));
-        assert!(text.starts_with("Bonjour <b>toi</b> & les autres"));
-        assert!(text.contains("https://gironde.caf-ecoute.fr/desabonnement/abc"));
-    }
-
-    #[test]
-    fn bad_colours_fall_back() {
-        let space = Space::new(
-            Uuid::nil(),
-            "x",
-            TenantKind::National,
-            "Cnaf",
-            "caf-ecoute.fr",
-            ("red;background:url(x)", "#FFFFFF"),
-        );
-        assert_eq!(
-            (space.primary.as_str(), space.secondary.as_str()),
-            ("#0063af", "#ffffff")
-        );
-        assert_eq!(space.host, "caf-ecoute.fr");
-        assert_eq!(
-            space.unsubscribe_url("https://{host}", &[0xff; 3]),
-            "https://caf-ecoute.fr/desabonnement/____"
-        );
-    }
-
-    #[test]
-    fn list_mail_has_unsubscribe_headers_and_transactional_mail_not() {
-        let sender: Address = "ne-pas-repondre@caf-ecoute.fr".parse().unwrap();
-        let mut draft = Draft {
-            to: "marie@exemple.fr",
-            subject: "Votre avis compte : répondez à l’enquête",
-            text: "Bonjour",
-            message_id: "<42@ecoute>",
-            unsubscribe_url: Some("https://gironde.caf-ecoute.fr/desabonnement/abc"),
-            attachment: None,
-        };
-        let (_, bytes) = message(&sender, &gironde(), &draft).unwrap();
-        let wire = String::from_utf8(bytes).unwrap();
-        assert!(wire.is_ascii());
-        assert!(wire.contains("List-Unsubscribe: <https://gironde.caf-ecoute.fr/desabonnement/abc>\r\n"));
-        assert!(wire.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
-        assert!(
-            wire.contains("From: \"Caf de la Gironde\" <ne-pas-repondre@caf-ecoute.fr>\r\n"),
-            "{wire}"
-        );
-        assert!(wire.contains("Message-ID: <42@ecoute>\r\n"));
-        assert!(wire.contains("multipart/alternative"));
-        draft.unsubscribe_url = None;
-        let (_, bytes) = message(&sender, &gironde(), &draft).unwrap();
-        assert!(!String::from_utf8(bytes).unwrap().contains("List-Unsubscribe"));
-    }
-
-    #[test]
-    fn an_attachment_makes_a_mixed_message_with_the_bodies_first() {
-        let sender: Address = "ne-pas-repondre@caf-ecoute.fr".parse().unwrap();
-        let file = Attachment {
-            filename: "atelier.ics".into(),
-            content_type: "text/calendar; method=PUBLISH; charset=utf-8".into(),
-            text: "BEGIN:VCALENDAR\r\nSUMMARY:Été\r\nEND:VCALENDAR\r\n".into(),
-        };
-        let draft = Draft {
-            to: "marie@exemple.fr",
-            subject: "Atelier",
-            text: "Bonjour",
-            message_id: "<43@ecoute>",
-            unsubscribe_url: None,
-            attachment: Some(&file),
-        };
-        let (_, bytes) = message(&sender, &gironde(), &draft).unwrap();
-        let wire = String::from_utf8(bytes).unwrap();
-        assert!(wire.is_ascii());
-        let mixed = wire.find("multipart/mixed").expect("mixed");
-        let alternative = wire.find("multipart/alternative").expect("alternative inside");
-        let calendar = wire.find("Content-Type: text/calendar").expect("calendar part");
-        assert!(mixed < alternative && alternative < calendar, "{wire}");
-        assert!(wire.contains("method=PUBLISH"), "{wire}");
-        assert!(wire.contains("filename=\"atelier.ics\""), "{wire}");
-    }
-}
+mod tests;
