@@ -35,6 +35,10 @@ pub struct SpaceData {
     pub reports: Vec<Value>,
     pub survey_responses: Vec<Value>,
     pub campaign_followers: Vec<Value>,
+    pub idea_follows: Vec<Value>,
+    pub idea_mail_sent: Vec<Value>,
+    /// Earlier texts of the person's ideas and comments, kept when they edited them.
+    pub contribution_versions: Vec<Value>,
     pub news_notifications: Vec<Value>,
     pub workshop_applications: Vec<Value>,
     pub sign_in_tokens: Vec<Value>,
@@ -57,6 +61,9 @@ impl SpaceData {
             &self.reports,
             &self.survey_responses,
             &self.campaign_followers,
+            &self.idea_follows,
+            &self.idea_mail_sent,
+            &self.contribution_versions,
             &self.news_notifications,
             &self.workshop_applications,
             &self.sign_in_tokens,
@@ -162,6 +169,31 @@ async fn by_account(tx: &mut TenantTx, account: &Account, data: &mut SpaceData) 
     data.campaign_followers = sqlx::query_scalar!(
         r#"SELECT to_jsonb(f) - 'unsubscribe_token' AS "row!" FROM campaign_followers f
             WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at"#,
+        space,
+        id,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    data.idea_follows = sqlx::query_scalar!(
+        r#"SELECT to_jsonb(f) AS "row!" FROM idea_follows f WHERE tenant_id = $1 AND account_id = $2 ORDER BY idea_id"#,
+        space,
+        id,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    data.idea_mail_sent = sqlx::query_scalar!(
+        r#"SELECT to_jsonb(m) AS "row!" FROM idea_mail_sent m WHERE tenant_id = $1 AND account_id = $2 ORDER BY idea_id"#,
+        space,
+        id,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    data.contribution_versions = sqlx::query_scalar!(
+        r#"SELECT to_jsonb(v) AS "row!" FROM contribution_versions v
+            WHERE v.tenant_id = $1
+              AND ((v.comment_id IS NULL AND v.idea_id IN (SELECT i.id FROM ideas i WHERE i.tenant_id = $1 AND i.account_id = $2))
+                OR v.comment_id IN (SELECT c.id FROM idea_comments c WHERE c.tenant_id = $1 AND c.account_id = $2))
+            ORDER BY v.replaced_at"#,
         space,
         id,
     )

@@ -63,6 +63,18 @@ pub async fn delete_account(
             )
             .execute(&mut *tx)
             .await?;
+            // The earlier texts of what they wrote go with it (moderators kept them for review).
+            sqlx::query!(
+                "DELETE FROM contribution_versions v
+                  WHERE v.tenant_id = $1
+                    AND ((v.comment_id IS NULL
+                          AND v.idea_id IN (SELECT id FROM ideas WHERE tenant_id = $1 AND account_id = $2))
+                      OR v.comment_id IN (SELECT id FROM idea_comments WHERE tenant_id = $1 AND account_id = $2))",
+                space,
+                account,
+            )
+            .execute(&mut *tx)
+            .await?;
             sqlx::query!(
                 "UPDATE ideas SET title = 'Contribution retirée', body = 'Cette contribution a été retirée par son auteur.',
                         theme = NULL, status = 'hidden', hidden_by = 'author', hidden_reason = NULL, hidden_note = NULL
