@@ -101,6 +101,7 @@ impl Application {
             results,
             idea_caches,
             forget,
+            oidc: crate::oidc::Oidc::new(settings.oidc.clone())?,
         });
         let listener = TcpListener::bind(listen)
             .await

@@ -43,6 +43,8 @@ pub struct App {
     pub idea_caches: IdeaCaches,
     /// What this instance forgets when a handler changes something ([`Forget`]).
     pub forget: Forget,
+    /// The OpenID providers (FranceConnect, ProConnect) and their HTTP client.
+    pub oidc: crate::oidc::Oidc,
 }
 
 /// `impl FromRef<AppState>` for each part, by cloning it out of the state.
@@ -64,4 +66,5 @@ substates! {
     results: ResultsCache,
     idea_caches: IdeaCaches,
     forget: Forget,
+    oidc: crate::oidc::Oidc,
 }

@@ -89,6 +89,7 @@ impl Settings {
             mail_connections,
             mail_link_base,
             mail_lease_seconds,
+            oidc: Vec::new(),
         })
     }
 }

@@ -13,6 +13,7 @@ use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 
 mod checks;
+pub mod oidc;
 mod proxies;
 mod sources;
 
@@ -86,6 +87,9 @@ pub struct Settings {
     /// Writes (POST, PUT, PATCH, DELETE) allowed per client IP and minute; `None`: unlimited
     /// (tests and tools). `ECOUTE_WRITE_LIMIT_PER_MINUTE`, default 120 for servers.
     pub write_limit_per_minute: Option<u32>,
+    /// The OpenID providers (FranceConnect, ProConnect) and the spaces offering them: from the
+    /// environment only ([`oidc`]); none by default.
+    pub oidc: Vec<oidc::OidcProvider>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -111,6 +115,7 @@ impl std::fmt::Debug for Settings {
             .field("mail_link_base", &self.mail_link_base)
             .field("mail_lease_seconds", &self.mail_lease_seconds)
             .field("write_limit_per_minute", &self.write_limit_per_minute)
+            .field("oidc", &self.oidc)
             .finish()
     }
 }
@@ -138,7 +143,9 @@ impl Settings {
         }
         let layers = sources::Layers::gather(config_file, |key| std::env::var(key).ok(), flags)
             .map_err(|error| anyhow::anyhow!("invalid settings: {error}"))?;
-        Self::from_layers(layers)
+        let mut settings = Self::from_layers(layers)?;
+        settings.oidc = oidc::providers_from(|key| std::env::var(key).ok())?;
+        Ok(settings)
     }
 
     /// Settings for tests and tools: defaults everywhere, no environment read.

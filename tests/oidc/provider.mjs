@@ -1,8 +1,8 @@
 // TEST-ONLY OpenID provider for ecoute's integration and browser tests. Never deploy it.
 //
 // The OpenID-certified `oidc-provider` (panva), on loopback, configured like FranceConnect
-// (ES256 ID tokens, `acr` eidas1, userinfo signed as a JWT) or like ProConnect (RS256, `amr`
-// with mfa, `siret`). Its configuration comes as JSON in OIDC_TEST_CONFIG:
+// (ES256 ID tokens and userinfo JWT, `acr` eidas1) or like ProConnect (RS256 ID tokens and
+// userinfo JWT, `amr` with mfa, `siret`). Its configuration comes as JSON in OIDC_TEST_CONFIG:
 //
 //   { "profile": "franceconnect" | "proconnect", "port": 0,
 //     "clients": [{ "client_id", "client_secret", "redirect_uris": [...],
@@ -43,13 +43,15 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_post',
     id_token_signed_response_alg: alg,
-    ...(profile === 'franceconnect' ? { userinfo_signed_response_alg: 'ES256' } : {}),
+    // Both sign userinfo (FranceConnect v2 and ProConnect answer `application/jwt`).
+    userinfo_signed_response_alg: alg,
   })),
   jwks: { keys: [await key(alg, `${profile}-1`)] },
   cookies: { keys: ['test-only-cookie-key'] },
   acrValues: profile === 'franceconnect' ? ['eidas1', 'eidas2', 'eidas3'] : ['eidas1', 'eidas2'],
   claims: {
-    openid: ['sub'],
+    // ProConnect's `amr` (with `mfa` when a second factor was used) in the ID token.
+    openid: ['sub', 'amr'],
     email: ['email', 'email_verified'],
     given_name: ['given_name'],
     siret: ['siret'],
@@ -72,6 +74,7 @@ const provider = new Provider(issuer, {
         email_verified: true,
         given_name: person.given_name || 'Camille',
         ...(person.siret ? { siret: person.siret } : {}),
+        ...(person.amr ? { amr: person.amr } : {}),
       }),
     };
   },
@@ -101,13 +104,13 @@ provider.use(async (ctx, next) => {
     return undefined;
   }
   const sub = String(q.sub);
-  people.set(sub, { email: String(q.email || `${sub}@exemple.fr`), siret: q.siret, given_name: q.given_name });
+  const amr = profile === 'proconnect' ? (q.mfa === '0' ? ['pwd'] : ['pwd', 'mfa']) : undefined;
+  people.set(sub, { email: String(q.email || `${sub}@exemple.fr`), siret: q.siret, given_name: q.given_name, amr });
   const params = details.params;
   const grant = new provider.Grant({ accountId: sub, clientId: params.client_id });
   grant.addOIDCScope(String(params.scope || 'openid'));
   const grantId = await grant.save();
   const acr = q.acr || (profile === 'franceconnect' ? 'eidas1' : 'eidas1');
-  const amr = profile === 'proconnect' ? (q.mfa === '0' ? ['pwd'] : ['pwd', 'mfa']) : undefined;
   const result = { login: { accountId: sub, acr, ...(amr ? { amr } : {}) }, consent: { grantId } };
   return provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
 });
