@@ -167,7 +167,7 @@ async fn a_userinfo_jwt_with_a_bad_signature_is_refused() {
 }
 
 #[tokio::test]
-async fn an_unsigned_userinfo_is_refused_where_it_is_signed() {
+async fn a_userinfo_jwt_with_alg_none_is_refused() {
     assert_token_refused(
         |_, mut s| {
             s.userinfo_sign = Sign::None;
