@@ -4,8 +4,8 @@
 //! Where things live, floor by floor (`tests/layout.rs` checks that imports only go down and
 //! never in a circle):
 //! - the ground, which names no domain: [`config`], [`error`], [`telemetry`], [`caching`],
-//!   [`tokens`], [`db`] (connections, roles, migrations, the embedded PostgreSQL, the RLS rule)
-//!   and [`tenancy`] (host → space, tenant-scoped transactions, `tenants/` sync);
+//!   [`tokens`], [`oidc`] (the OpenID Connect client), [`db`] (connections, roles, migrations,
+//!   the embedded PostgreSQL, the RLS rule) and [`tenancy`] (host → space, tenant-scoped transactions, `tenants/` sync);
 //! - [`web`], the HTTP kit, which names no domain either: the ground every handler reaches,
 //!   the page extractor and templates, i18n, form tokens, the tenant and request layers;
 //! - the domains, each with its types, queries, pages, API and `routes()`: [`accounts`],
@@ -38,6 +38,7 @@ pub mod jobs;
 pub mod mail;
 pub mod metering;
 pub mod moderation;
+pub mod oidc;
 pub mod operators;
 pub mod results;
 pub mod rules;

@@ -102,6 +102,7 @@ impl Application {
             idea_caches,
             forget,
             retention: settings.retention,
+            oidc: crate::oidc::Oidc::new(settings.oidc.clone())?,
         });
         let listener = TcpListener::bind(listen)
             .await

@@ -28,7 +28,7 @@ use source::{project_root, strip};
 /// knowing no domain and no HTTP in `ground`, a domain area (types, queries, pages) in
 /// `domains`, what wires everything together or starts the process in `root`.
 const LAYERS: &[(&str, &str)] = &[
-    ("ground", "config error telemetry caching db tenancy tokens"),
+    ("ground", "config error telemetry caching db tenancy tokens oidc"),
     ("web", "web"),
     (
         "domains",

@@ -8,6 +8,8 @@
 pub mod account_pages;
 pub mod console;
 pub mod my_data;
+pub mod franceconnect;
+pub mod identities;
 pub mod pages;
 pub mod queries;
 pub mod retention;
@@ -26,11 +28,14 @@ where
     S: Clone + Send + Sync + 'static,
     Ground: FromRef<S>,
     session::SessionCache: FromRef<S>,
+    crate::oidc::Oidc: FromRef<S>,
 {
     Router::new()
         .merge(console::routes())
         .route("/connexion", get(pages::sign_in_form).post(pages::request_link))
         .route("/connexion/lien", get(pages::confirm_form).post(pages::confirm))
+        .route("/connexion/franceconnect", get(franceconnect::start))
+        .route(franceconnect::CALLBACK, get(franceconnect::callback))
         .route("/deconnexion", post(pages::sign_out))
         .route("/compte", get(account_pages::account_page))
         .route("/compte/pseudonyme", post(account_pages::change_pseudonym))

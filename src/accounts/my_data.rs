@@ -35,6 +35,8 @@ pub struct SpaceData {
     pub reports: Vec<Value>,
     pub survey_responses: Vec<Value>,
     pub campaign_followers: Vec<Value>,
+    /// Identities verified by FranceConnect or ProConnect, linked to the account.
+    pub oidc_identities: Vec<Value>,
     pub idea_follows: Vec<Value>,
     pub idea_mail_sent: Vec<Value>,
     /// Earlier texts of the person's ideas and comments, kept when they edited them.
@@ -61,6 +63,7 @@ impl SpaceData {
             &self.reports,
             &self.survey_responses,
             &self.campaign_followers,
+            &self.oidc_identities,
             &self.idea_follows,
             &self.idea_mail_sent,
             &self.contribution_versions,
@@ -121,7 +124,7 @@ async fn by_account(tx: &mut TenantTx, account: &Account, data: &mut SpaceData) 
     .fetch_all(&mut **tx)
     .await?;
     data.sessions = sqlx::query_scalar!(
-        r#"SELECT jsonb_build_object('created_at', created_at, 'expires_at', expires_at) AS "row!"
+        r#"SELECT jsonb_build_object('created_at', created_at, 'expires_at', expires_at, 'provider', oidc_provider) AS "row!"
              FROM sessions WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at"#,
         space,
         id,
@@ -169,6 +172,13 @@ async fn by_account(tx: &mut TenantTx, account: &Account, data: &mut SpaceData) 
     data.campaign_followers = sqlx::query_scalar!(
         r#"SELECT to_jsonb(f) - 'unsubscribe_token' AS "row!" FROM campaign_followers f
             WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at"#,
+        space,
+        id,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    data.oidc_identities = sqlx::query_scalar!(
+        r#"SELECT to_jsonb(o) AS "row!" FROM oidc_identities o WHERE tenant_id = $1 AND account_id = $2 ORDER BY verified_at"#,
         space,
         id,
     )

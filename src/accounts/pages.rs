@@ -15,6 +15,7 @@ use super::session::{SESSION_COOKIE, SESSION_DAYS, close_session, open_session};
 use crate::accounts::session::SessionCache;
 use crate::error::PageError;
 use crate::mail::{OutgoingMail, queue};
+use crate::oidc::{Oidc, OidcKind};
 use crate::web::Ground;
 use crate::web::csrf::{CheckedForm, CsrfForm, cookie, read_cookie};
 use crate::web::page::Page;
@@ -41,11 +42,18 @@ struct SignInView<'a> {
     return_to: &'a str,
     error: Option<String>,
     token: &'a str,
+    /// Whether the space offers FranceConnect.
+    franceconnect: bool,
 }
 
 /// `GET /connexion`: the e-mail form.
-pub async fn sign_in_form(page: Page, Query(query): Query<ReturnQuery>) -> Result<Response, PageError> {
+pub async fn sign_in_form(
+    State(oidc): State<Oidc>,
+    page: Page,
+    Query(query): Query<ReturnQuery>,
+) -> Result<Response, PageError> {
     let return_to = safe_return_path(query.retour.as_deref());
+    let franceconnect = oidc.provider(OidcKind::FranceConnect, &page.tenant.slug).is_some();
     Ok(page
         .render(
             "signin.html",
@@ -55,6 +63,7 @@ pub async fn sign_in_form(page: Page, Query(query): Query<ReturnQuery>) -> Resul
                 return_to: &return_to,
                 error: None,
                 token: "",
+                franceconnect,
             },
         )?
         .into_response())
@@ -83,6 +92,7 @@ pub async fn request_link(
                     return_to: &return_to,
                     error: Some(message),
                     token: "",
+                    franceconnect: false,
                 },
             )?
             .into_response();
@@ -168,6 +178,7 @@ pub async fn confirm_form(page: Page, Query(query): Query<ReturnQuery>) -> Resul
                 return_to: "/",
                 error: None,
                 token: &token,
+                franceconnect: false,
             },
         )?
         .into_response())
@@ -217,23 +228,36 @@ pub async fn confirm(
 #[derive(Deserialize)]
 pub struct Empty {}
 
-/// `POST /deconnexion`.
+/// `POST /deconnexion`: and at the provider too, when the session was opened through one.
 pub async fn sign_out(
     State(state): State<Ground>,
     State(sessions): State<SessionCache>,
+    State(oidc): State<Oidc>,
     page: Page,
     headers: axum::http::HeaderMap,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
+    let mut next = "/".to_owned();
     if let Some(token) = read_cookie(&headers, SESSION_COOKIE) {
         let mut tx = state.db.begin(&page.tenant).await?;
-        close_session(&mut tx, &token).await?;
+        let closed = close_session(&mut tx, &token).await?;
         tx.commit().await?;
         if let Some(account) = &page.account {
             sessions.forget_account(account.id);
         }
+        if let Some((kind, id_token)) = closed
+            && let Some(provider) = oidc.provider(kind, &page.tenant.slug)
+        {
+            let back = format!("{}/", page.origin.base_url());
+            match oidc.logout_url(provider, &id_token, &back).await {
+                Ok(Some(url)) => next = url,
+                Ok(None) => {}
+                // Signed out here all the same; the provider's session ends on its own.
+                Err(refusal) => tracing::warn!(%refusal, "logout at the OpenID provider failed"),
+            }
+        }
     }
-    let mut response = see_other("/")?;
+    let mut response = see_other(&next)?;
     response
         .headers_mut()
         .append(SET_COOKIE, cookie(SESSION_COOKIE, "", 0, page.origin.https));

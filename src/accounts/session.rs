@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::Account;
 use crate::error::{ApiError, PageError};
+use crate::oidc::OidcKind;
 use crate::tenancy::{Tenant, TenantDb, TenantTx};
 use crate::tokens::{hash_token, new_token};
 use crate::web::Ground;
@@ -33,15 +34,36 @@ pub async fn open_session(tx: &mut TenantTx, account_id: Uuid) -> Result<String,
     Ok(token)
 }
 
-pub async fn close_session(tx: &mut TenantTx, token: &str) -> Result<(), sqlx::Error> {
+/// Opens a session signed in through `provider`, keeping its ID token for the logout there.
+pub async fn open_oidc_session(
+    tx: &mut TenantTx,
+    account_id: Uuid,
+    provider: OidcKind,
+    id_token: &str,
+) -> Result<String, sqlx::Error> {
+    let token = open_session(tx, account_id).await?;
     sqlx::query!(
-        "DELETE FROM sessions WHERE tenant_id = $1 AND id_hash = $2",
+        "UPDATE sessions SET oidc_provider = $3, oidc_id_token = $4 WHERE tenant_id = $1 AND id_hash = $2",
         tx.tenant_id(),
-        hash_token(token),
+        hash_token(&token),
+        provider.key(),
+        id_token,
     )
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(token)
+}
+
+/// Closes a session; returns its provider and ID token when it was opened through one.
+pub async fn close_session(tx: &mut TenantTx, token: &str) -> Result<Option<(OidcKind, String)>, sqlx::Error> {
+    let closed = sqlx::query!(
+        "DELETE FROM sessions WHERE tenant_id = $1 AND id_hash = $2 RETURNING oidc_provider, oidc_id_token",
+        tx.tenant_id(),
+        hash_token(token),
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(closed.and_then(|row| Some((OidcKind::from_key(row.oidc_provider.as_deref()?)?, row.oidc_id_token?))))
 }
 
 /// Sessions as looked up by cookie, cached per instance so that a signed-in request does not

@@ -46,6 +46,8 @@ pub struct App {
     pub forget: Forget,
     /// The retention periods, as configured (the personal data page states them).
     pub retention: Retention,
+    /// The OpenID providers (FranceConnect, ProConnect) and their HTTP client.
+    pub oidc: crate::oidc::Oidc,
 }
 
 /// `impl FromRef<AppState>` for each part, by cloning it out of the state.
@@ -68,4 +70,5 @@ substates! {
     idea_caches: IdeaCaches,
     forget: Forget,
     retention: Retention,
+    oidc: crate::oidc::Oidc,
 }

@@ -100,6 +100,7 @@ impl Settings {
             mail_link_base,
             mail_lease_seconds,
             retention,
+            oidc: Vec::new(),
         })
     }
 }

@@ -13,6 +13,7 @@ use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 
 mod checks;
+pub mod oidc;
 mod proxies;
 pub mod retention;
 mod sources;
@@ -91,6 +92,9 @@ pub struct Settings {
     /// How long sign-in requests and sent mail are kept (`ECOUTE_RETENTION_SIGN_IN_DAYS`,
     /// `ECOUTE_RETENTION_MAIL_BODY_DAYS`, `ECOUTE_RETENTION_MAIL_LOG_DAYS`; see [`Retention`]).
     pub retention: Retention,
+    /// The OpenID providers (FranceConnect, ProConnect) and the spaces offering them: from the
+    /// environment only ([`oidc`]); none by default.
+    pub oidc: Vec<oidc::OidcProvider>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -117,6 +121,7 @@ impl std::fmt::Debug for Settings {
             .field("mail_lease_seconds", &self.mail_lease_seconds)
             .field("write_limit_per_minute", &self.write_limit_per_minute)
             .field("retention", &self.retention)
+            .field("oidc", &self.oidc)
             .finish()
     }
 }
@@ -144,7 +149,9 @@ impl Settings {
         }
         let layers = sources::Layers::gather(config_file, |key| std::env::var(key).ok(), flags)
             .map_err(|error| anyhow::anyhow!("invalid settings: {error}"))?;
-        Self::from_layers(layers)
+        let mut settings = Self::from_layers(layers)?;
+        settings.oidc = oidc::providers_from(|key| std::env::var(key).ok())?;
+        Ok(settings)
     }
 
     /// Settings for tests and tools: defaults everywhere, no environment read.

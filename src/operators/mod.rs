@@ -44,6 +44,7 @@ where
     S: Clone + Send + Sync + 'static,
     crate::web::Ground: axum::extract::FromRef<S>,
     crate::accounts::session::SessionCache: axum::extract::FromRef<S>,
+    crate::oidc::Oidc: axum::extract::FromRef<S>,
 {
     axum::Router::new()
         .merge(pages::routes())

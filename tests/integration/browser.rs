@@ -49,6 +49,12 @@ impl<'a> Browser<'a> {
     }
 
     pub async fn get(&mut self, path: &str) -> (u16, String) {
+        let (status, _, body) = self.get_full(path).await;
+        (status, body)
+    }
+
+    /// GET; returns status, Location (if any) and body.
+    pub async fn get_full(&mut self, path: &str) -> (u16, Option<String>, String) {
         let response = self
             .app
             .client
@@ -60,7 +66,11 @@ impl<'a> Browser<'a> {
             .unwrap();
         self.keep_cookies(&response);
         let status = response.status().as_u16();
-        (status, response.text().await.unwrap())
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        (status, location, response.text().await.unwrap())
     }
 
     /// Posts a form; returns status, Location (if any) and body.

@@ -21,6 +21,7 @@ mod helpers;
 mod isolation;
 mod mail;
 mod metering;
+mod oidc;
 mod outage;
 mod pages;
 mod panel;

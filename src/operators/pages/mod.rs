@@ -25,6 +25,7 @@ use crate::web::page::Page;
 use crate::web::pages::see_other;
 
 mod invitation;
+pub mod proconnect;
 mod security;
 
 pub use invitation::*;
@@ -51,6 +52,8 @@ pub(super) struct SignInView<'a> {
     pub(super) email: &'a str,
     pub(super) return_to: &'a str,
     pub(super) error: Option<String>,
+    /// Whether the space offers ProConnect.
+    pub(super) proconnect: bool,
 }
 
 pub(super) fn console_return(candidate: Option<&str>) -> String {
@@ -63,13 +66,20 @@ pub(super) fn console_return(candidate: Option<&str>) -> String {
 }
 
 /// `GET /admin/connexion`.
-pub async fn sign_in_form(page: Page, Query(query): Query<ReturnQuery>) -> Result<Response, PageError> {
+pub async fn sign_in_form(
+    State(oidc): State<crate::oidc::Oidc>,
+    page: Page,
+    Query(query): Query<ReturnQuery>,
+) -> Result<Response, PageError> {
     let return_to = console_return(query.retour.as_deref());
     let view = SignInView {
         step: "password",
         email: "",
         return_to: &return_to,
         error: None,
+        proconnect: oidc
+            .provider(crate::oidc::OidcKind::ProConnect, &page.tenant.slug)
+            .is_some(),
     };
     Ok(page.render("console_signin.html", view)?.into_response())
 }
@@ -96,6 +106,7 @@ pub async fn sign_in(
             email: &email,
             return_to: &return_to,
             error: Some(page.text("console.sign_in_failed")),
+            proconnect: false,
         };
         let mut response = page.render("console_signin.html", view)?.into_response();
         *response.status_mut() = status;
@@ -166,6 +177,7 @@ pub async fn code_form(page: Page, Query(query): Query<ReturnQuery>) -> Result<R
         email: "",
         return_to: &return_to,
         error: None,
+        proconnect: false,
     };
     Ok(page.render("console_signin.html", view)?.into_response())
 }
@@ -206,6 +218,7 @@ pub async fn check_code(
             email: "",
             return_to: &return_to,
             error: Some(page.text("console.code_failed")),
+            proconnect: false,
         };
         let mut response = page.render("console_signin.html", view)?.into_response();
         *response.status_mut() = StatusCode::UNAUTHORIZED;
@@ -290,12 +303,15 @@ pub fn routes<S>() -> axum::Router<S>
 where
     S: Clone + Send + Sync + 'static,
     crate::web::Ground: axum::extract::FromRef<S>,
+    crate::oidc::Oidc: axum::extract::FromRef<S>,
 {
     use axum::Router;
     use axum::routing::{get, post};
     Router::new()
         .route("/admin/connexion", get(sign_in_form).post(sign_in))
         .route("/admin/connexion/code", get(code_form).post(check_code))
+        .route("/admin/connexion/proconnect", get(proconnect::start))
+        .route(proconnect::CALLBACK, get(proconnect::callback))
         .route("/admin/deconnexion", post(sign_out))
         .route(
             "/admin/invitation/{token}",

@@ -1,0 +1,282 @@
+//! One OpenID Connect client for every provider (FranceConnect, ProConnect): the `openidconnect`
+//! crate does discovery, the authorization code flow with PKCE, the ID token's checks
+//! (signature with the algorithms the provider announces, issuer, audience, expiry, nonce).
+//! This module adds what the crate leaves to its user: the `acr` asked, a token issued in the
+//! future, userinfo signed in ES256 (`userinfo.rs`), a `sub` that changes between the ID token
+//! and userinfo, and the logout URL.
+//!
+//! It knows no domain and no page: the accounts and operators domains store the `state`, the
+//! nonce and the PKCE verifier (see `migrations/20261207070001_oidc.sql`) and decide what an
+//! identity opens.
+
+mod http;
+pub mod logins;
+mod userinfo;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenVerifier};
+use openidconnect::{
+    AuthType, AuthenticationContextClass, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl,
+    LogoutRequest, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl,
+    ProviderMetadataWithLogout, RedirectUrl, Scope, TokenResponse,
+};
+use secrecy::ExposeSecret;
+
+pub use crate::config::oidc::{OidcKind, OidcProvider};
+use crate::tokens::new_token;
+
+/// How long a started sign-in may wait for its callback.
+pub const STATE_MINUTES: i64 = 10;
+/// Clock difference tolerated with a provider.
+const SKEW_SECONDS: i64 = 60;
+
+/// The platform's providers, with the HTTP client that calls them.
+#[derive(Clone)]
+pub struct Oidc {
+    providers: Arc<Vec<OidcProvider>>,
+    http: http::Http,
+}
+
+/// A started sign-in: where to send the browser, and what to keep until it comes back.
+pub struct Begun {
+    pub url: String,
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+}
+
+/// What a provider proved about the person.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub subject: String,
+    pub email: Option<String>,
+    pub acr: Option<String>,
+    pub amr: Vec<String>,
+    /// ProConnect: the agent's organisation.
+    pub siret: Option<String>,
+    /// The raw ID token, for the logout at the provider (`id_token_hint`).
+    pub id_token: String,
+}
+
+impl Identity {
+    /// ProConnect's word that a second factor was used.
+    pub fn multi_factor(&self) -> bool {
+        self.amr.iter().any(|m| m == "mfa")
+    }
+}
+
+/// Why a sign-in was refused: each is shown as its own French page by the domains.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error("the provider cannot be reached or described itself wrongly: {0}")]
+    Unreachable(String),
+    #[error("the provider refused the code: {0}")]
+    CodeRefused(String),
+    #[error("the ID token is not valid: {0}")]
+    InvalidIdToken(String),
+    #[error("the authentication level is not the one asked: {0}")]
+    WrongLevel(String),
+    #[error("the userinfo answer is not valid: {0}")]
+    InvalidUserInfo(String),
+}
+
+impl Oidc {
+    pub fn new(providers: Vec<OidcProvider>) -> anyhow::Result<Self> {
+        Ok(Oidc {
+            providers: Arc::new(providers),
+            http: http::Http::new()?,
+        })
+    }
+
+    /// The provider of `kind` offered in the space `slug`.
+    pub fn provider(&self, kind: OidcKind, slug: &str) -> Option<&OidcProvider> {
+        self.providers.iter().find(|p| p.kind == kind && p.offered_in(slug))
+    }
+
+    async fn metadata(&self, provider: &OidcProvider) -> Result<ProviderMetadataWithLogout, Refusal> {
+        let issuer = IssuerUrl::new(provider.issuer.clone()).map_err(|e| Refusal::Unreachable(e.to_string()))?;
+        ProviderMetadataWithLogout::discover_async(issuer, &self.http)
+            .await
+            .map_err(|e| Refusal::Unreachable(e.to_string()))
+    }
+
+    fn client(
+        provider: &OidcProvider,
+        metadata: ProviderMetadataWithLogout,
+        redirect_uri: &str,
+    ) -> Result<DiscoveredClient, Refusal> {
+        let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| Refusal::Unreachable(e.to_string()))?;
+        Ok(CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(provider.client_id.clone()),
+            Some(ClientSecret::new(provider.client_secret.expose_secret().to_owned())),
+        )
+        .set_redirect_uri(redirect)
+        // FranceConnect and ProConnect take the secret in the body (client_secret_post).
+        .set_auth_type(AuthType::RequestBody))
+    }
+
+    /// Starts a sign-in: `state` and nonce of 43 random characters, PKCE S256, the scopes and
+    /// the `acr` asked.
+    pub async fn begin(
+        &self,
+        provider: &OidcProvider,
+        redirect_uri: &str,
+        scopes: &[&str],
+        acr: Option<&str>,
+    ) -> Result<Begun, Refusal> {
+        let client = Self::client(provider, self.metadata(provider).await?, redirect_uri)?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                || CsrfToken::new(new_token()),
+                || Nonce::new(new_token()),
+            )
+            .set_pkce_challenge(challenge);
+        for scope in scopes.iter().filter(|s| **s != "openid") {
+            request = request.add_scope(Scope::new((*scope).to_owned()));
+        }
+        if let Some(acr) = acr {
+            request = request.add_auth_context_value(AuthenticationContextClass::new(acr.to_owned()));
+        }
+        let (url, state, nonce) = request.url();
+        Ok(Begun {
+            url: url.to_string(),
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            pkce_verifier: verifier.secret().clone(),
+        })
+    }
+
+    /// Ends a sign-in: exchanges the code, checks the ID token (with `nonce` and the `acr`
+    /// asked), reads userinfo (signed when the provider signs it) for the same `sub`.
+    pub async fn finish(
+        &self,
+        provider: &OidcProvider,
+        redirect_uri: &str,
+        code: &str,
+        nonce: &str,
+        pkce_verifier: &str,
+        acr: Option<&str>,
+    ) -> Result<Identity, Refusal> {
+        let metadata = self.metadata(provider).await?;
+        let client = Self::client(provider, metadata.clone(), redirect_uri)?;
+        let token = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .map_err(|e| Refusal::Unreachable(e.to_string()))?
+            .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_owned()))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| Refusal::CodeRefused(e.to_string()))?;
+        let id_token = token
+            .id_token()
+            .ok_or_else(|| Refusal::InvalidIdToken("no ID token".into()))?;
+        let verifier = checks(client.id_token_verifier());
+        let claims = id_token
+            .claims(&verifier, &Nonce::new(nonce.to_owned()))
+            .map_err(|e| Refusal::InvalidIdToken(e.to_string()))?;
+        let level = claims.auth_context_ref().map(|a| a.as_str().to_owned());
+        if let Some(asked) = acr {
+            check_level(asked, level.as_deref())?;
+        }
+        let amr = claims
+            .auth_method_refs()
+            .map(|amr| amr.iter().map(|m| m.as_str().to_owned()).collect())
+            .unwrap_or_default();
+        let subject = claims.subject().as_str().to_owned();
+        let info = userinfo::fetch(
+            &self.http,
+            &metadata,
+            &provider.client_id,
+            token.access_token().secret(),
+            &subject,
+        )
+        .await?;
+        Ok(Identity {
+            subject,
+            email: info.email.map(|e| e.to_lowercase()),
+            acr: level,
+            amr,
+            siret: info.siret,
+            id_token: id_token.to_string(),
+        })
+    }
+
+    /// The provider's logout URL for a session opened with `id_token`, coming back to
+    /// `post_logout_redirect_uri`; `None` when the provider has no end-session endpoint.
+    pub async fn logout_url(
+        &self,
+        provider: &OidcProvider,
+        id_token: &str,
+        post_logout_redirect_uri: &str,
+    ) -> Result<Option<String>, Refusal> {
+        let metadata = self.metadata(provider).await?;
+        let Some(end) = metadata.additional_metadata().end_session_endpoint.clone() else {
+            return Ok(None);
+        };
+        let id_token: CoreIdToken = id_token
+            .parse()
+            .map_err(|_| Refusal::InvalidIdToken("stored ID token unreadable".into()))?;
+        let back = PostLogoutRedirectUrl::new(post_logout_redirect_uri.to_owned())
+            .map_err(|e| Refusal::Unreachable(e.to_string()))?;
+        let url = LogoutRequest::from(end)
+            .set_id_token_hint(&id_token)
+            .set_client_id(ClientId::new(provider.client_id.clone()))
+            .set_post_logout_redirect_uri(back)
+            .set_state(CsrfToken::new(new_token()))
+            .http_get_url();
+        Ok(Some(url.to_string()))
+    }
+}
+
+/// The client type `from_provider_metadata` gives: authorization endpoint set, token and
+/// userinfo endpoints as discovered.
+type DiscoveredClient = CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
+/// What the crate leaves to its user: a token issued in the future is not yet valid.
+fn checks(verifier: CoreIdTokenVerifier<'_>) -> CoreIdTokenVerifier<'_> {
+    verifier.set_issue_time_verifier_fn(|issued: DateTime<Utc>| {
+        if issued > Utc::now() + Duration::seconds(SKEW_SECONDS) {
+            Err(format!("issued in the future ({issued})"))
+        } else {
+            Ok(())
+        }
+    })
+}
+
+/// The eIDAS levels, lowest first: a higher level than asked is accepted, a lower one or none
+/// is not.
+fn check_level(asked: &str, got: Option<&str>) -> Result<(), Refusal> {
+    const LEVELS: [&str; 3] = ["eidas1", "eidas2", "eidas3"];
+    let rank = |level: &str| LEVELS.iter().position(|l| *l == level);
+    match (rank(asked), got.and_then(rank)) {
+        (Some(asked_rank), Some(got_rank)) if got_rank >= asked_rank => Ok(()),
+        (None, Some(_)) | (None, None) if got == Some(asked) => Ok(()),
+        _ => Err(Refusal::WrongLevel(format!("asked {asked}, got {got:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_at_least_the_one_asked() {
+        assert!(check_level("eidas1", Some("eidas1")).is_ok());
+        assert!(check_level("eidas1", Some("eidas3")).is_ok());
+        assert!(check_level("eidas2", Some("eidas1")).is_err());
+        assert!(check_level("eidas1", None).is_err());
+        assert!(check_level("eidas1", Some("anything")).is_err());
+        assert!(check_level("custom", Some("custom")).is_ok());
+    }
+}
