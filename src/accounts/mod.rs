@@ -7,9 +7,9 @@
 
 pub mod account_pages;
 pub mod console;
-pub mod my_data;
 pub mod franceconnect;
 pub mod identities;
+pub mod my_data;
 pub mod pages;
 pub mod queries;
 pub mod retention;

@@ -177,6 +177,32 @@ async fn by_account(tx: &mut TenantTx, account: &Account, data: &mut SpaceData) 
     )
     .fetch_all(&mut **tx)
     .await?;
+    identities_and_conversations(tx, account, data).await?;
+    data.news_notifications = sqlx::query_scalar!(
+        r#"SELECT to_jsonb(n) AS "row!" FROM news_notifications n WHERE tenant_id = $1 AND account_id = $2 ORDER BY queued_at"#,
+        space,
+        id,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    data.workshop_applications = sqlx::query_scalar!(
+        r#"SELECT to_jsonb(w) AS "row!" FROM workshop_applications w WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at"#,
+        space,
+        id,
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The rows the sign-in providers and the conversations added: verified identities, idea
+/// follows and the mail they sent, the earlier texts of what the person wrote.
+async fn identities_and_conversations(
+    tx: &mut TenantTx,
+    account: &Account,
+    data: &mut SpaceData,
+) -> Result<(), sqlx::Error> {
+    let (space, id) = (tx.tenant_id(), account.id);
     data.oidc_identities = sqlx::query_scalar!(
         r#"SELECT to_jsonb(o) AS "row!" FROM oidc_identities o WHERE tenant_id = $1 AND account_id = $2 ORDER BY verified_at"#,
         space,
@@ -204,20 +230,6 @@ async fn by_account(tx: &mut TenantTx, account: &Account, data: &mut SpaceData) 
               AND ((v.comment_id IS NULL AND v.idea_id IN (SELECT i.id FROM ideas i WHERE i.tenant_id = $1 AND i.account_id = $2))
                 OR v.comment_id IN (SELECT c.id FROM idea_comments c WHERE c.tenant_id = $1 AND c.account_id = $2))
             ORDER BY v.replaced_at"#,
-        space,
-        id,
-    )
-    .fetch_all(&mut **tx)
-    .await?;
-    data.news_notifications = sqlx::query_scalar!(
-        r#"SELECT to_jsonb(n) AS "row!" FROM news_notifications n WHERE tenant_id = $1 AND account_id = $2 ORDER BY queued_at"#,
-        space,
-        id,
-    )
-    .fetch_all(&mut **tx)
-    .await?;
-    data.workshop_applications = sqlx::query_scalar!(
-        r#"SELECT to_jsonb(w) AS "row!" FROM workshop_applications w WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at"#,
         space,
         id,
     )
