@@ -65,6 +65,10 @@ fn configured(signal_variable: &str) -> bool {
 /// lines (servers) or compact text (CLI).
 pub fn init(json: bool) -> anyhow::Result<TelemetryGuard> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    // reqwest (the exporters' client, shared with the OpenID client) is built on rustls without
+    // a default crypto provider: install ring, for the whole process, before any client is
+    // built. Building one without it panics. A provider already installed is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let resource = resource();
     let tracer = if configured("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
         EXPORTING_TRACES.store(true, Ordering::Relaxed);

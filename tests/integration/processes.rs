@@ -68,6 +68,7 @@ pub async fn serve(test_db: &TestDb, env: &[(&str, &str)]) -> Process {
     let child = command(test_db, &["serve", "--listen", &listen], env)
         .spawn()
         .expect("the ecoute binary starts");
+    crate::helpers::crypto();
     let client = reqwest::Client::new();
     let ready = crate::helpers::eventually(Duration::from_secs(30), || {
         let client = client.clone();

@@ -68,6 +68,7 @@ impl TestApp {
         let stop = tokio_util::sync::CancellationToken::new();
         let token = stop.clone();
         tokio::spawn(async move { app.run_until(async move { token.cancelled().await }).await });
+        crypto();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
@@ -83,6 +84,7 @@ impl TestApp {
 
     /// A handle on a server running elsewhere (another process) on `test_db`'s database.
     pub fn attach(test_db: TestDb, addr: SocketAddr) -> Self {
+        crypto();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
@@ -257,4 +259,11 @@ pub async fn join_all<F: std::future::Future>(futures: impl IntoIterator<Item = 
     })
     .await;
     done.into_iter().map(|v| v.expect("every future completed")).collect()
+}
+
+/// Installs rustls's ring provider for this test process: reqwest is built with rustls and no
+/// default provider (see `telemetry::init`), and building a client without one panics, whatever
+/// order the tests run in.
+pub fn crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

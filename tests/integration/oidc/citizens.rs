@@ -88,6 +88,7 @@ async fn franceconnect_sign_in_links_the_identity_and_signs_out_at_the_provider(
     );
     // The provider accepts it (it shows its logout confirmation, not an error).
     let (status, body) = {
+        crate::helpers::crypto();
         let r = reqwest::get(&logout).await.unwrap();
         (r.status().as_u16(), r.text().await.unwrap())
     };

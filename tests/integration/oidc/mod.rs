@@ -92,6 +92,7 @@ impl NodeProvider {
     /// interaction with `person` (`sub=…&email=…`, test-only); returns the URL it sends the
     /// browser back to.
     pub async fn sign_in(&self, url: &str, person: &str) -> String {
+        crate::helpers::crypto();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
