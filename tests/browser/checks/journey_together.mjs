@@ -52,7 +52,9 @@ test('journey: a second person, without JavaScript, signs in, supports the idea 
   assert.equal(new URL(page.url()).pathname, journey.ideaPath);
   const comment = page.locator('.comment-list > li.comment').filter({ hasText: journey.commentText });
   assert.equal(await comment.count(), 1, 'the comment is shown');
-  assert.match(await page.locator('article .meta').last().innerText(), /1 soutien · 1 commentaire/);
+  // The counts line (the one holding the support count; the follow section has a meta line too).
+  const counts = page.locator('article p.meta').filter({ has: page.locator('.like-count') });
+  assert.match(await counts.innerText(), /1 soutien · 1 commentaire/);
   await screenshot(page, 'journey-11-idea-supporter');
   assertNoProblems(page);
 
