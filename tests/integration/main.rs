@@ -16,6 +16,7 @@ mod citizens;
 mod consoles;
 mod deliveries;
 mod demo;
+mod heads;
 mod embedded;
 mod helpers;
 mod isolation;
