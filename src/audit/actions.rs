@@ -75,6 +75,7 @@ audit_actions! {
     ANALYSIS_SPLIT = "analysis.separer",
     ANALYSIS_DROP = "analysis.ecarter",
     ANALYSIS_RESTORE = "analysis.retablir",
+    ANALYSIS_ASSIGN = "analysis.classer",
     ANALYSIS_MERGE_DUPLICATES = "analysis.merge_duplicates",
     ANALYSIS_PROFILES = "analysis.profiles",
     ANALYSIS_PUBLISH = "analysis.publish",
