@@ -96,6 +96,8 @@ audit_actions! {
     WORKSHOPS_ASSIGN = "workshops.assign",
     WORKSHOPS_ATTENDANCE = "workshops.attendance",
     WORKSHOPS_PURGE = "workshops.purge",
+    WORKSHOPS_IMPORT = "workshops.import",
+    WORKSHOPS_EXPORT = "workshops.export",
     AUDIT_EXPORT = "audit.export",
 }
 

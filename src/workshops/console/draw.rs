@@ -14,8 +14,7 @@ use crate::web::console::{ConsoleOf, right};
 use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
-use crate::workshops::applications::Recruitment;
-use crate::workshops::criteria::{CriterionKind, PercentQuotas, build_instance};
+use crate::workshops::criteria::build_instance;
 use crate::workshops::queries::Volunteer;
 use crate::workshops::queries::{self, NewDraw};
 use crate::workshops::selection::{self, Options, SelectionError, stats};
@@ -52,15 +51,38 @@ pub async fn draw(
     if existing.is_some() {
         return fail(vec![page.text("workshops_console.already_drawn")], existing);
     }
-    let Some(seats) = f.get("seats").and_then(|s| s.parse::<u32>().ok()).filter(|&s| s > 0) else {
+    let seats = f.get("seats").and_then(|s| s.parse::<u32>().ok()).filter(|&s| s > 0);
+    // "Aperçu": the page again with the other form of each quota, nothing drawn.
+    if f.contains_key("apercu") {
+        let problems = match read_quotas(&page, &recruitment, &f, seats) {
+            Err(bad) => bad,
+            Ok(_) if seats.is_none() => vec![page.text("workshops_console.seats_invalid")],
+            Ok(_) => Vec::new(),
+        };
+        let status = if problems.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return render(&page, &operator, &campaign, Some(&recruitment), &pool, existing, &f, problems, None, status);
+    }
+    let Some(seats) = seats else {
         return fail(vec![page.text("workshops_console.seats_invalid")], existing);
     };
-    let quotas = match read_quotas(&page, &recruitment, &f) {
+    let quotas = match read_quotas(&page, &recruitment, &f, Some(seats)) {
         Ok(quotas) => quotas,
         Err(bad) => return fail(bad, existing),
     };
+    let households: Vec<String> = household_columns(&pool)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| f.contains_key(&format!("foyer-{i}")))
+        .map(|(_, c)| c)
+        .collect();
     let answers: Vec<_> = pool.iter().map(|v| v.answers.clone()).collect();
-    let (instance, dimensions) = build_instance(&recruitment.criteria, &quotas, seats, &answers);
+    let (mut instance, dimensions) = build_instance(&recruitment.criteria, &quotas, seats, &answers);
+    let cells: Vec<_> = pool.iter().map(|v| v.columns.clone()).collect();
+    instance.households = crate::workshops::imports::households(&cells, &households);
     let seed: u64 = rand::random();
     let computed = fair_draw(instance, seed).await?;
     let (fair, drawn) = match computed {
@@ -91,6 +113,7 @@ pub async fn draw(
             min_probability: spread.min,
             gini: spread.gini,
             drawn_by: &operator.0.email,
+            households: &households,
             rows,
         },
     )
@@ -104,7 +127,12 @@ pub async fn draw(
         &operator.0,
         crate::audit::AuditAction::WORKSHOPS_DRAW,
         &draw_id.to_string(),
-        serde_json::json!({"seed": seed.to_string(), "seats": seats, "min_probability": spread.min}),
+        serde_json::json!({
+            "seed": seed.to_string(),
+            "seats": seats,
+            "min_probability": spread.min,
+            "households": households,
+        }),
     )
     .await?;
     tx.commit().await?;
@@ -133,48 +161,6 @@ async fn fair_draw(
     })
     .await
     .map_err(|e| anyhow::anyhow!("selection task: {e}").into())
-}
-
-/// The quotas typed as percentages (decimal comma or point, 0 to 100; empty: no bound), or
-/// each refused one in words.
-fn read_quotas(
-    page: &Page,
-    recruitment: &Recruitment,
-    f: &BTreeMap<String, String>,
-) -> Result<PercentQuotas, Vec<String>> {
-    let mut quotas = PercentQuotas::new();
-    let mut bad = Vec::new();
-    for c in recruitment.criteria.iter().filter(|c| c.kind != CriterionKind::Text) {
-        for (i, o) in c.options.iter().enumerate() {
-            let read = |kind: &str| -> Result<Option<f64>, ()> {
-                match f.get(&quota_field(kind, &c.key, i)).map(String::as_str) {
-                    None | Some("") => Ok(None),
-                    Some(v) => v
-                        .replace(',', ".")
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|p| (0.0..=100.0).contains(p))
-                        .map(Some)
-                        .ok_or(()),
-                }
-            };
-            match (read("min"), read("max")) {
-                (Ok(None), Ok(None)) => {}
-                (Ok(lo), Ok(hi)) => {
-                    quotas
-                        .entry(c.key.clone())
-                        .or_default()
-                        .insert(o.clone(), (lo.unwrap_or(0.0), hi.unwrap_or(100.0)));
-                }
-                _ => bad.push(format!(
-                    "{} : {o} — {}",
-                    c.label,
-                    page.text("workshops_console.percent_invalid")
-                )),
-            }
-        }
-    }
-    if bad.is_empty() { Ok(quotas) } else { Err(bad) }
 }
 
 /// The rows a draw stores: each person drawn with their seat, then the waiting list in order,
