@@ -77,7 +77,9 @@ pub struct Volunteer {
 impl Volunteer {
     /// How the exports name them: their id in the file, else the application's id.
     pub fn export_id(&self) -> String {
-        self.external_id.clone().unwrap_or_else(|| self.application_id.to_string())
+        self.external_id
+            .clone()
+            .unwrap_or_else(|| self.application_id.to_string())
     }
 
     /// Their cell in an imported column (empty when they have none).
@@ -104,7 +106,10 @@ pub async fn pool(tx: &mut TenantTx, recruitment: Uuid) -> Result<Vec<Volunteer>
     Ok(rows
         .into_iter()
         .map(|r| {
-            let header: Vec<String> = r.header.and_then(|h| serde_json::from_value(h).ok()).unwrap_or_default();
+            let header: Vec<String> = r
+                .header
+                .and_then(|h| serde_json::from_value(h).ok())
+                .unwrap_or_default();
             let cells: Vec<String> = r.cells.and_then(|c| serde_json::from_value(c).ok()).unwrap_or_default();
             Volunteer {
                 application_id: r.id,

@@ -36,6 +36,7 @@ import './checks/contributions.mjs';
 import './checks/citizen_own.mjs';
 import './checks/invitations.mjs';
 import './checks/workshops.mjs';
+import './checks/workshops_import.mjs';
 import './checks/rules.mjs';
 import './checks/privacy.mjs';
 

@@ -104,9 +104,7 @@ pub(super) fn panel_table(
     let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
     let own: Vec<&String> = columns
         .iter()
-        .filter(|c| {
-            !same(c, "id") && !same(c, "email") && !recruitment.criteria.iter().any(|k| same(&k.label, c))
-        })
+        .filter(|c| !same(c, "id") && !same(c, "email") && !recruitment.criteria.iter().any(|k| same(&k.label, c)))
         .collect();
     let mut headers = vec!["id".to_owned(), "email".to_owned()];
     headers.extend(recruitment.criteria.iter().map(|c| c.label.clone()));

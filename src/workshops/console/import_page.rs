@@ -152,5 +152,12 @@ pub(super) async fn render(
         left_out,
         problems,
     };
-    render_console(page, operator, "console_workshop_import.html", "/admin/ateliers", view, status)
+    render_console(
+        page,
+        operator,
+        "console_workshop_import.html",
+        "/admin/ateliers",
+        view,
+        status,
+    )
 }

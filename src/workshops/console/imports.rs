@@ -39,7 +39,11 @@ fn import_path(id: Uuid, import: Uuid) -> String {
 }
 
 /// The campaign and its recruitment (404 without one).
-pub(super) async fn recruitment(tx: &mut TenantTx, page: &Page, id: Uuid) -> Result<(CampaignDetail, Recruitment), PageError> {
+pub(super) async fn recruitment(
+    tx: &mut TenantTx,
+    page: &Page,
+    id: Uuid,
+) -> Result<(CampaignDetail, Recruitment), PageError> {
     let campaign = crate::campaigns::authoring::find(tx, id)
         .await?
         .ok_or(PageError::NotFound)?;
@@ -97,7 +101,14 @@ async fn render_list(
         problem,
         max_mib: imports::MAX_BYTES / (1024 * 1024),
     };
-    render_console(page, operator, "console_workshop_imports.html", "/admin/ateliers", view, status)
+    render_console(
+        page,
+        operator,
+        "console_workshop_imports.html",
+        "/admin/ateliers",
+        view,
+        status,
+    )
 }
 
 /// `GET /admin/campagnes/{id}/ateliers/imports`: the upload form and the imports so far.
@@ -141,7 +152,11 @@ pub async fn upload(
         match field.name().unwrap_or_default() {
             "file" => {
                 file_name = field.file_name().unwrap_or_default().chars().take(300).collect();
-                file = Some(read_capped(&mut field, imports::MAX_BYTES).await?.ok_or(PageError::TooLarge)?);
+                file = Some(
+                    read_capped(&mut field, imports::MAX_BYTES)
+                        .await?
+                        .ok_or(PageError::TooLarge)?,
+                );
             }
             "csrf" => csrf = text(&mut field).await?,
             _ => {}
@@ -164,10 +179,20 @@ pub async fn upload(
             return render_list(&mut tx, &page, &operator.0, (&campaign, &recruitment), Some(problem)).await;
         }
     };
-    let name = crate::web::text::clean(&file_name).map(|n| n.into_owned()).unwrap_or_default();
+    let name = crate::web::text::clean(&file_name)
+        .map(|n| n.into_owned())
+        .unwrap_or_default();
     let content = String::from_utf8(bytes).map_err(anyhow::Error::from)?;
     store::forget_stale(&mut tx).await?;
-    let import = store::create(&mut tx, recruitment.id, &name, &content, &sheet.header, &operator.0.email).await?;
+    let import = store::create(
+        &mut tx,
+        recruitment.id,
+        &name,
+        &content,
+        &sheet.header,
+        &operator.0.email,
+    )
+    .await?;
     let guess = Mapping::guess(&sheet.header, &recruitment.criteria);
     store::set_mapping(&mut tx, recruitment.id, import, &guess).await?;
     tx.commit().await?;
@@ -182,7 +207,8 @@ pub async fn show(
     Path((id, import)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
-    let response = super::import_page::render(&mut tx, &page, &operator.0, id, import, Vec::new(), StatusCode::OK).await?;
+    let response =
+        super::import_page::render(&mut tx, &page, &operator.0, id, import, Vec::new(), StatusCode::OK).await?;
     tx.commit().await?;
     Ok(response)
 }
@@ -276,7 +302,15 @@ pub async fn confirm(
                 .map(|(line, reason)| serde_json::json!({"line": line, "reason": reason.describe(&|k| page.text(k))}))
                 .collect();
             let refused = serde_json::Value::Array(refused);
-            store::confirm(&mut tx, recruitment.id, import, &preview.accepted, &refused, &operator.0.email).await?;
+            store::confirm(
+                &mut tx,
+                recruitment.id,
+                import,
+                &preview.accepted,
+                &refused,
+                &operator.0.email,
+            )
+            .await?;
             crate::audit::record(
                 &mut tx,
                 &operator.0,

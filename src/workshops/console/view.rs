@@ -159,7 +159,10 @@ pub(super) fn render(
         .filter(|s| s.status == "invited" || s.status == "confirmed")
         .map(|s| s.application_id)
         .collect();
-    let typed_seats = fields.get("seats").and_then(|s| s.trim().parse::<u32>().ok()).filter(|&s| s > 0);
+    let typed_seats = fields
+        .get("seats")
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .filter(|&s| s > 0);
     let asked = recruitment
         .zip(draw.as_ref())
         .map(|(r, d)| asked_fields(r, &d.quotas, d.seats as u32));
@@ -183,8 +186,7 @@ pub(super) fn render(
             .enumerate()
             .map(|(i, c)| {
                 let field = format!("foyer-{i}");
-                let ticked = fields.contains_key(&field)
-                    || draw.as_ref().is_some_and(|d| d.households.contains(&c));
+                let ticked = fields.contains_key(&field) || draw.as_ref().is_some_and(|d| d.households.contains(&c));
                 (field, c, ticked)
             })
             .collect(),
@@ -266,7 +268,7 @@ fn unplaceable(page: &Page, pool: &[Volunteer], unplaced: &[(Uuid, Unplaced)]) -
             let email = pool
                 .iter()
                 .find(|v| v.application_id == *application)
-                .map(|v| v.email.clone())
+                .map(|v| shown_email(page, v))
                 .unwrap_or_default();
             let why = match why {
                 Unplaced::NoAvailability => page.text("workshops_console.unplaced_no_availability"),
@@ -275,6 +277,16 @@ fn unplaceable(page: &Page, pool: &[Volunteer], unplaced: &[(Uuid, Unplaced)]) -
             (email, why)
         })
         .collect()
+}
+
+/// How the console names a volunteer: their address, or for someone imported without one,
+/// their id in the file and "sans adresse".
+fn shown_email(page: &Page, v: &Volunteer) -> String {
+    match (v.email.is_empty(), &v.external_id) {
+        (false, _) => v.email.clone(),
+        (true, Some(id)) => format!("{id} ({})", page.text("workshops_console.no_email")),
+        (true, None) => page.text("workshops_console.no_email"),
+    }
 }
 
 /// What the console calls a selection's state: "invited" only once the invitation has left the
@@ -301,13 +313,7 @@ fn pool_rows(page: &Page, pool: &[Volunteer], selections: &[SelectionRow]) -> Ve
                 in_panel: s.is_some_and(|s| s.status == "confirmed" || s.status == "invited"),
                 session_id: s.and_then(|s| s.session_id),
                 attended: s.and_then(|s| s.attended).unwrap_or(false),
-                email: if v.email.is_empty() {
-                    v.external_id
-                        .clone()
-                        .unwrap_or_else(|| page.text("workshops_console.no_email"))
-                } else {
-                    v.email.clone()
-                },
+                email: shown_email(page, v),
                 probability: s.map(|s| s.probability),
                 status: s.map(|s| {
                     if s.status == "waitlist" {

@@ -19,7 +19,10 @@ use serde_json::Value;
 
 use super::criteria::{Answers, Criterion, CriterionKind};
 
+mod households;
 pub mod store;
+
+pub use households::households;
 #[cfg(test)]
 mod tests;
 
@@ -72,14 +75,21 @@ pub fn read_sheet(bytes: &[u8]) -> Result<Sheet, SheetError> {
     let mut line_at = |byte: usize| {
         let rest = &text[byte.min(text.len())..];
         let start = byte + (rest.len() - rest.trim_start_matches(['\r', '\n']).len());
-        newlines += text.as_bytes()[counted_to.min(start)..start].iter().filter(|&&b| b == b'\n').count();
+        newlines += text.as_bytes()[counted_to.min(start)..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         counted_to = counted_to.max(start);
         newlines + 1
     };
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
-            Err(e) => return Err(SheetError::Malformed(line_at(e.position().map_or(0, |p| p.byte() as usize)))),
+            Err(e) => {
+                return Err(SheetError::Malformed(line_at(
+                    e.position().map_or(0, |p| p.byte() as usize),
+                )));
+            }
         };
         let line = line_at(record.position().map_or(0, |p| p.byte() as usize));
         let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
@@ -122,12 +132,7 @@ impl Mapping {
     /// The columns whose name is the criterion's label or key, an e-mail column (`email`,
     /// `e-mail`, `courriel`, `mail`) and an id column (`id`, `identifiant`).
     pub fn guess(header: &[String], criteria: &[Criterion]) -> Mapping {
-        let find = |names: &[&str]| {
-            header
-                .iter()
-                .find(|h| names.iter().any(|n| same(h, n)))
-                .cloned()
-        };
+        let find = |names: &[&str]| header.iter().find(|h| names.iter().any(|n| same(h, n))).cloned();
         Mapping {
             email: find(&["email", "e-mail", "courriel", "mail", "adresse électronique"]),
             id: find(&["id", "identifiant"]),
@@ -167,18 +172,39 @@ pub struct Accepted {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reason {
     /// More cells than the header has columns.
-    TooManyCells { found: usize, expected: usize },
+    TooManyCells {
+        found: usize,
+        expected: usize,
+    },
     /// Not one of the criterion's answers (its label, the value, the answers).
-    NotAnAnswer { criterion: String, value: String, answers: String },
+    NotAnAnswer {
+        criterion: String,
+        value: String,
+        answers: String,
+    },
     /// A required answer left empty.
-    Missing { criterion: String },
-    InvalidEmail { value: String },
+    Missing {
+        criterion: String,
+    },
+    InvalidEmail {
+        value: String,
+    },
     /// An address already in the recruitment's pool (web application or earlier import).
-    EmailInPool { email: String },
+    EmailInPool {
+        email: String,
+    },
     /// An address already on an earlier line of the file.
-    EmailRepeated { email: String, line: usize },
-    IdRepeated { id: String, line: usize },
-    IdInPool { id: String },
+    EmailRepeated {
+        email: String,
+        line: usize,
+    },
+    IdRepeated {
+        id: String,
+        line: usize,
+    },
+    IdInPool {
+        id: String,
+    },
 }
 
 impl Reason {
@@ -186,7 +212,10 @@ impl Reason {
     pub fn is_duplicate(&self) -> bool {
         matches!(
             self,
-            Reason::EmailInPool { .. } | Reason::EmailRepeated { .. } | Reason::IdRepeated { .. } | Reason::IdInPool { .. }
+            Reason::EmailInPool { .. }
+                | Reason::EmailRepeated { .. }
+                | Reason::IdRepeated { .. }
+                | Reason::IdInPool { .. }
         )
     }
 
@@ -252,12 +281,25 @@ pub fn preview(sheet: &Sheet, criteria: &[Criterion], mapping: &Mapping, taken: 
         let line = *line;
         if cells.len() > sheet.header.len() {
             let found = cells.len();
-            out.refused.push((line, Reason::TooManyCells { found, expected: sheet.header.len() }));
+            out.refused.push((
+                line,
+                Reason::TooManyCells {
+                    found,
+                    expected: sheet.header.len(),
+                },
+            ));
             continue;
         }
         let mut cells = cells.clone();
         cells.resize(sheet.header.len(), String::new());
-        match check_line(line, &cells, &mapped, (email_col, id_col), taken, (&mut emails, &mut ids)) {
+        match check_line(
+            line,
+            &cells,
+            &mapped,
+            (email_col, id_col),
+            taken,
+            (&mut emails, &mut ids),
+        ) {
             Ok((email, external_id, answers)) => out.accepted.push(Accepted {
                 line,
                 email,
@@ -351,30 +393,4 @@ fn answer(criterion: &Criterion, cell: &str) -> Result<Option<Value>, Reason> {
             .map(|v| Some(Value::Array(v))),
         CriterionKind::Text => Ok(Some(Value::String(cell.chars().take(200).collect()))),
     }
-}
-
-/// The households under the rule on `columns`, from each person's imported cells ((column,
-/// cell) pairs): the groups of two or more people whose cells in those columns are all equal
-/// (case and surrounding spaces aside). People whose cells are all empty, and web applicants
-/// (who have none), are alone.
-pub fn households(cells: &[Vec<(String, String)>], columns: &[String]) -> Vec<Vec<usize>> {
-    if columns.is_empty() {
-        return Vec::new();
-    }
-    let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
-    for (i, person) in cells.iter().enumerate() {
-        let key: Vec<String> = columns
-            .iter()
-            .map(|c| {
-                person
-                    .iter()
-                    .find(|(k, _)| k == c)
-                    .map_or(String::new(), |(_, v)| v.trim().to_lowercase())
-            })
-            .collect();
-        if key.iter().any(|k| !k.is_empty()) {
-            groups.entry(key).or_default().push(i);
-        }
-    }
-    groups.into_values().filter(|g| g.len() > 1).collect()
 }

@@ -133,7 +133,12 @@ pub async fn list(
 }
 
 /// Stores the mapping of an import not confirmed yet; `false` when it is confirmed.
-pub async fn set_mapping(tx: &mut TenantTx, recruitment: Uuid, id: Uuid, mapping: &Mapping) -> Result<bool, sqlx::Error> {
+pub async fn set_mapping(
+    tx: &mut TenantTx,
+    recruitment: Uuid,
+    id: Uuid,
+    mapping: &Mapping,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
         "UPDATE workshop_imports SET mapping = $4
           WHERE tenant_id = $1 AND recruitment_id = $2 AND id = $3 AND confirmed_at IS NULL",
@@ -181,8 +186,14 @@ pub async fn confirm(
     let emails: Vec<String> = accepted.iter().map(|a| a.email.clone()).collect();
     let lines: Vec<i32> = accepted.iter().map(|a| a.line as i32).collect();
     let ids: Vec<Option<String>> = accepted.iter().map(|a| a.external_id.clone()).collect();
-    let answers = accepted.iter().map(|a| encode(&a.answers)).collect::<Result<Vec<_>, _>>()?;
-    let cells = accepted.iter().map(|a| encode(&a.cells)).collect::<Result<Vec<_>, _>>()?;
+    let answers = accepted
+        .iter()
+        .map(|a| encode(&a.answers))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cells = accepted
+        .iter()
+        .map(|a| encode(&a.cells))
+        .collect::<Result<Vec<_>, _>>()?;
     sqlx::query!(
         "INSERT INTO workshop_applications
             (tenant_id, recruitment_id, email, answers, consent_at, import_id, import_line, external_id, cells)

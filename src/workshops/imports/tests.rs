@@ -23,7 +23,11 @@ fn a_file_is_read_with_its_separator_bom_and_line_numbers() {
     assert_eq!(sheet.header[0], "id");
     assert_eq!(sheet.header.len(), 6);
     let lines: Vec<usize> = sheet.rows.iter().map(|r| r.0).collect();
-    assert_eq!(lines, vec![2, 3, 5, 6, 7, 8, 9, 10, 11], "the empty line 4 is skipped, numbers kept");
+    assert_eq!(
+        lines,
+        vec![2, 3, 5, 6, 7, 8, 9, 10, 11],
+        "the empty line 4 is skipped, numbers kept"
+    );
 }
 
 #[test]
@@ -44,8 +48,14 @@ fn the_mapping_is_guessed_from_labels_keys_and_usual_names() {
     let m = Mapping::guess(&sheet.header, &criteria());
     assert_eq!(m.email.as_deref(), Some("Courriel"));
     assert_eq!(m.id.as_deref(), Some("id"));
-    assert_eq!(m.criteria.get("family_situation").map(String::as_str), Some("Situation familiale"));
-    assert_eq!(m.criteria.get("benefits").map(String::as_str), Some("Prestations reçues"));
+    assert_eq!(
+        m.criteria.get("family_situation").map(String::as_str),
+        Some("Situation familiale")
+    );
+    assert_eq!(
+        m.criteria.get("benefits").map(String::as_str),
+        Some("Prestations reçues")
+    );
     assert!(!m.criteria.contains_key("departement"));
     assert!(m.unknown_columns(&sheet.header).is_empty());
 }
@@ -64,17 +74,29 @@ fn every_line_is_accepted_or_refused_with_its_line_and_reason() {
     assert_eq!(accepted, vec![2, 3]);
     let first = &p.accepted[0];
     assert_eq!(first.email, "ana@example.org");
-    assert_eq!(first.answers["family_situation"], "Parent seul avec enfant(s)", "the option's own spelling");
-    assert_eq!(first.answers["benefits"], serde_json::json!(["RSA", "Aide au logement"]));
+    assert_eq!(
+        first.answers["family_situation"], "Parent seul avec enfant(s)",
+        "the option's own spelling"
+    );
+    assert_eq!(
+        first.answers["benefits"],
+        serde_json::json!(["RSA", "Aide au logement"])
+    );
     assert_eq!(p.accepted[1].email, "", "no address: contacted by phone or letter");
     assert_eq!(p.accepted[1].cells[5], "2 rue B");
     let reasons: Vec<(usize, &Reason)> = p.refused.iter().map(|(l, r)| (*l, r)).collect();
     assert!(matches!(reasons[0], (5, Reason::NotAnAnswer { value, .. }) if value == "Célibataire"));
-    assert!(matches!(reasons[1], (6, Reason::EmailRepeated { line: 2, .. })), "case aside");
+    assert!(
+        matches!(reasons[1], (6, Reason::EmailRepeated { line: 2, .. })),
+        "case aside"
+    );
     assert!(matches!(reasons[2], (7, Reason::IdRepeated { line: 3, .. })));
     assert!(matches!(reasons[3], (8, Reason::InvalidEmail { .. })));
     assert!(matches!(reasons[4], (9, Reason::EmailInPool { .. })));
-    assert!(matches!(reasons[5], (10, Reason::TooManyCells { found: 7, expected: 6 })));
+    assert!(matches!(
+        reasons[5],
+        (10, Reason::TooManyCells { found: 7, expected: 6 })
+    ));
     assert!(matches!(reasons[6], (11, Reason::Missing { .. })), "a required answer");
     assert_eq!(reasons.len(), 7);
     let text = reasons[0].1.describe(&|k| format!("<{k}>"));
@@ -83,7 +105,12 @@ fn every_line_is_accepted_or_refused_with_its_line_and_reason() {
 
 #[test]
 fn households_group_equal_cells_and_leave_empty_ones_alone() {
-    let person = |a: &str, c: &str| vec![("adresse".to_owned(), a.to_owned()), ("commune".to_owned(), c.to_owned())];
+    let person = |a: &str, c: &str| {
+        vec![
+            ("adresse".to_owned(), a.to_owned()),
+            ("commune".to_owned(), c.to_owned()),
+        ]
+    };
     let cells = vec![
         person("1 rue A", "Bordeaux"),
         person(" 1 RUE A", "bordeaux"),

@@ -300,8 +300,16 @@ pub(super) async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin
     let cells: Vec<Vec<(String, String)>> = rows
         .iter()
         .map(|r| {
-            let header: Vec<String> = r.header.clone().and_then(|h| serde_json::from_value(h).ok()).unwrap_or_default();
-            let cells: Vec<String> = r.cells.clone().and_then(|c| serde_json::from_value(c).ok()).unwrap_or_default();
+            let header: Vec<String> = r
+                .header
+                .clone()
+                .and_then(|h| serde_json::from_value(h).ok())
+                .unwrap_or_default();
+            let cells: Vec<String> = r
+                .cells
+                .clone()
+                .and_then(|c| serde_json::from_value(c).ok())
+                .unwrap_or_default();
             header.into_iter().zip(cells).collect()
         })
         .collect();

@@ -67,14 +67,20 @@ async fn an_operator_imports_a_file_maps_its_columns_sees_the_refused_lines_and_
     let mut operator = operator_browser(&app, "gironde", "local_operator").await;
     let (status, page) = operator.get(&imports).await;
     assert_eq!(status, 200);
-    assert!(page.contains("Importer des volontaires") && page.contains("Jusqu’à 20 Mo"), "{page}");
+    assert!(
+        page.contains("Importer des volontaires") && page.contains("Jusqu’à 20 Mo"),
+        "{page}"
+    );
     let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
 
     // Bad files: the form again (422) saying why, nothing kept.
     for (content, said) in [
         ("id;nom;ID\r\n1;a;b\r\n", "colonne vide ou répétée : « ID »"),
         ("id;nom\r\n", "ne contient pas de ligne d’en-tête"),
-        ("id;nom\r\n1;a\u{0}b\r\n", "Ligne 2 : caractère de contrôle non autorisé"),
+        (
+            "id;nom\r\n1;a\u{0}b\r\n",
+            "Ligne 2 : caractère de contrôle non autorisé",
+        ),
     ] {
         let (status, _, page) = operator
             .post_multipart(&imports, &[("csrf", &csrf)], Some(("file", "v.csv", content)))
@@ -97,19 +103,42 @@ async fn an_operator_imports_a_file_maps_its_columns_sees_the_refused_lines_and_
     let (status, page) = operator.get(&import).await;
     assert_eq!(status, 200);
     assert!(page.contains("<strong>3</strong> lignes valides"), "p1, p2, p7: {page}");
-    assert!(page.contains("« Célibataire » n’est pas une réponse possible"), "line 4");
+    assert!(
+        page.contains("« Célibataire » n’est pas une réponse possible"),
+        "line 4"
+    );
     assert!(page.contains("<td>4</td>"), "with its line number");
-    assert!(page.contains("ana@example.org figure déjà à la ligne 2"), "within the file, case aside");
-    assert!(page.contains("web@example.org est déjà dans le vivier"), "against the web applications");
+    assert!(
+        page.contains("ana@example.org figure déjà à la ligne 2"),
+        "within the file, case aside"
+    );
+    assert!(
+        page.contains("web@example.org est déjà dans le vivier"),
+        "against the web applications"
+    );
     assert!(page.contains("identifiant « p2 » déjà à la ligne 3"));
-    assert!(page.contains("2 avec une adresse électronique") && page.contains("1 sans adresse"), "{page}");
-    assert_eq!(count(&owner, gironde, "SELECT count(*) FROM workshop_applications").await, 1, "nothing added yet");
+    assert!(
+        page.contains("2 avec une adresse électronique") && page.contains("1 sans adresse"),
+        "{page}"
+    );
+    assert_eq!(
+        count(&owner, gironde, "SELECT count(*) FROM workshop_applications").await,
+        1,
+        "nothing added yet"
+    );
 
     // The mapping: an unknown column is refused (422); without the id column the repeated id
     // no longer matters.
     let mapping = format!("{import}/correspondance");
     let (status, _, page) = operator
-        .post_form(&mapping, &[("csrf", &csrf), ("email", "Courriel"), ("c-family_situation", "Famille")])
+        .post_form(
+            &mapping,
+            &[
+                ("csrf", &csrf),
+                ("email", "Courriel"),
+                ("c-family_situation", "Famille"),
+            ],
+        )
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("Colonne inconnue dans ce fichier : Famille"));
@@ -126,7 +155,10 @@ async fn an_operator_imports_a_file_maps_its_columns_sees_the_refused_lines_and_
         .await;
     assert_eq!(status, 303);
     let (_, page) = operator.get(&import).await;
-    assert!(page.contains("<strong>4</strong> lignes valides"), "p2 twice is fine without ids: {page}");
+    assert!(
+        page.contains("<strong>4</strong> lignes valides"),
+        "p2 twice is fine without ids: {page}"
+    );
 
     // Confirm: once, whatever the clicks.
     let key = crate::browser::extract(&page, "name=\"cle\" value=\"").unwrap();
@@ -137,22 +169,43 @@ async fn an_operator_imports_a_file_maps_its_columns_sees_the_refused_lines_and_
         assert_eq!(location.as_deref(), Some(import.as_str()));
     }
     assert_eq!(
-        count(&owner, gironde, "SELECT count(*) FROM workshop_applications WHERE import_id IS NOT NULL").await,
+        count(
+            &owner,
+            gironde,
+            "SELECT count(*) FROM workshop_applications WHERE import_id IS NOT NULL"
+        )
+        .await,
         4
     );
     assert_eq!(
-        count(&owner, gironde, "SELECT count(*) FROM audit_log WHERE action = 'workshops.import'").await,
+        count(
+            &owner,
+            gironde,
+            "SELECT count(*) FROM audit_log WHERE action = 'workshops.import'"
+        )
+        .await,
         1
     );
     assert_eq!(
-        count(&owner, gironde, "SELECT count(*) FROM workshop_imports WHERE content <> ''").await,
+        count(
+            &owner,
+            gironde,
+            "SELECT count(*) FROM workshop_imports WHERE content <> ''"
+        )
+        .await,
         0,
         "the file's text is dropped once confirmed"
     );
     let (_, page) = operator.get(&import).await;
-    assert!(page.contains("Import confirmé") && page.contains("Lignes non ajoutées (3)"), "{page}");
+    assert!(
+        page.contains("Import confirmé") && page.contains("Lignes non ajoutées (3)"),
+        "{page}"
+    );
     let (_, page) = operator.get(&format!("/admin/campagnes/{campaign}/ateliers")).await;
-    assert!(page.contains("Vivier de volontaires (5)"), "imported people join the pool");
+    assert!(
+        page.contains("Vivier de volontaires (5)"),
+        "imported people join the pool"
+    );
 
     // The same file again: everyone is a duplicate now; a wrong key is refused.
     let (_, location, _) = operator
@@ -160,8 +213,14 @@ async fn an_operator_imports_a_file_maps_its_columns_sees_the_refused_lines_and_
         .await;
     let again = location.unwrap();
     let (_, page) = operator.get(&again).await;
-    assert!(page.contains("<strong>1</strong> lignes valides"), "only p2, without an address: {page}");
-    assert!(page.contains("ana@example.org est déjà dans le vivier"), "an earlier import");
+    assert!(
+        page.contains("<strong>1</strong> lignes valides"),
+        "only p2, without an address: {page}"
+    );
+    assert!(
+        page.contains("ana@example.org est déjà dans le vivier"),
+        "an earlier import"
+    );
     let (status, _, _) = operator
         .post_form(
             &format!("{again}/confirmation"),
@@ -181,7 +240,11 @@ fn households_file() -> String {
         } else {
             "En couple avec enfant(s)"
         };
-        let email = if i <= 10 { format!("p{i:02}@example.org") } else { String::new() };
+        let email = if i <= 10 {
+            format!("p{i:02}@example.org")
+        } else {
+            String::new()
+        };
         file += &format!("p{i:02},{email},{family},\"{} rue du Port\",Bordeaux\n", (i + 1) / 2);
     }
     file
@@ -202,7 +265,11 @@ async fn a_draw_over_an_imported_pool_takes_quotas_in_seats_keeps_households_apa
     let csrf = crate::browser::extract(&page, "name=\"csrf\" value=\"").unwrap();
     let file = households_file();
     let (_, location, _) = operator
-        .post_multipart(&format!("{path}/imports"), &[("csrf", &csrf)], Some(("file", "foyers.csv", &file)))
+        .post_multipart(
+            &format!("{path}/imports"),
+            &[("csrf", &csrf)],
+            Some(("file", "foyers.csv", &file)),
+        )
         .await;
     let import = location.unwrap();
     let (_, page) = operator.get(&import).await;
@@ -214,14 +281,23 @@ async fn a_draw_over_an_imported_pool_takes_quotas_in_seats_keeps_households_apa
     assert_eq!(status, 303);
 
     let (_, page) = operator.get(&path).await;
-    assert!(page.contains("name=\"foyer-1\""), "the imported columns are offered: {page}");
+    assert!(
+        page.contains("name=\"foyer-1\""),
+        "the imported columns are offered: {page}"
+    );
     let draw = format!("{path}/tirage");
     let single_parents_min = "q-min-family_situation-1";
     // The other form of each quota, without drawing.
     let (status, _, page) = operator
         .post_form(
             &draw,
-            &[("csrf", &csrf), ("seats", "8"), ("unite", "pourcentage"), (single_parents_min, "40"), ("apercu", "oui")],
+            &[
+                ("csrf", &csrf),
+                ("seats", "8"),
+                ("unite", "pourcentage"),
+                (single_parents_min, "40"),
+                ("apercu", "oui"),
+            ],
         )
         .await;
     assert_eq!(status, 200);
@@ -229,20 +305,46 @@ async fn a_draw_over_an_imported_pool_takes_quotas_in_seats_keeps_households_apa
     let (status, _, page) = operator
         .post_form(
             &draw,
-            &[("csrf", &csrf), ("seats", "8"), ("unite", "places"), (single_parents_min, "3"), ("apercu", "oui")],
+            &[
+                ("csrf", &csrf),
+                ("seats", "8"),
+                ("unite", "places"),
+                (single_parents_min, "3"),
+                ("apercu", "oui"),
+            ],
         )
         .await;
     assert_eq!(status, 200);
     assert!(page.contains("soit 37,5\u{202F}%"), "{page}");
-    assert_eq!(count(&owner, gironde, "SELECT count(*) FROM workshop_draws").await, 0, "nothing drawn");
+    assert_eq!(
+        count(&owner, gironde, "SELECT count(*) FROM workshop_draws").await,
+        0,
+        "nothing drawn"
+    );
     // A count over the seats, infeasible quotas, more seats than households: explained, 422.
     let (status, _, page) = operator
-        .post_form(&draw, &[("csrf", &csrf), ("seats", "8"), ("unite", "places"), (single_parents_min, "9")])
+        .post_form(
+            &draw,
+            &[
+                ("csrf", &csrf),
+                ("seats", "8"),
+                ("unite", "places"),
+                (single_parents_min, "9"),
+            ],
+        )
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("nombre de places invalide"), "{page}");
     let (status, _, page) = operator
-        .post_form(&draw, &[("csrf", &csrf), ("seats", "12"), ("unite", "places"), (single_parents_min, "11")])
+        .post_form(
+            &draw,
+            &[
+                ("csrf", &csrf),
+                ("seats", "12"),
+                ("unite", "places"),
+                (single_parents_min, "11"),
+            ],
+        )
         .await;
     assert_eq!(status, 422);
     assert!(page.contains("seuls 10 volontaires l’ont : il en manque 1"), "{page}");
@@ -256,13 +358,26 @@ async fn a_draw_over_an_imported_pool_takes_quotas_in_seats_keeps_households_apa
     let (status, _, _) = operator
         .post_form(
             &draw,
-            &[("csrf", &csrf), ("seats", "8"), ("unite", "places"), (single_parents_min, "5"), ("foyer-3", "oui")],
+            &[
+                ("csrf", &csrf),
+                ("seats", "8"),
+                ("unite", "places"),
+                (single_parents_min, "5"),
+                ("foyer-3", "oui"),
+            ],
         )
         .await;
     assert_eq!(status, 303);
     let (_, page) = operator.get(&path).await;
-    assert!(page.contains("au plus une personne par valeur de <span lang=\"fr\">adresse</span>"), "{page}");
-    assert!(page.contains("soit 62,5\u{202F}%"), "the quota asked, in seats, with its percentage");
+    assert!(
+        page.contains("au plus une personne par valeur de <span lang=\"fr\">adresse</span>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("soit 62,5\u{202F}%"),
+        "the quota asked, in seats, with its percentage"
+    );
+    assert!(page.contains("leximin exact ("), "which method ran");
     let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
     let seated: Vec<(String, String)> = sqlx::query_as(
         "SELECT a.cells ->> 3, a.answers ->> 'family_situation' FROM workshop_selections s
@@ -284,11 +399,23 @@ async fn a_draw_over_an_imported_pool_takes_quotas_in_seats_keeps_households_apa
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines[0], "id;probability");
     assert_eq!(lines.len(), 21);
-    assert!(lines[1].starts_with("p01;") && lines[20].starts_with("p20;"), "the file's order");
-    let total: f64 = lines[1..].iter().map(|l| l.split(';').nth(1).unwrap().parse::<f64>().unwrap()).sum();
+    assert!(
+        lines[1].starts_with("p01;") && lines[20].starts_with("p20;"),
+        "the file's order"
+    );
+    let total: f64 = lines[1..]
+        .iter()
+        .map(|l| l.split(';').nth(1).unwrap().parse::<f64>().unwrap())
+        .sum();
     assert!((total - 8.0).abs() < 1e-6, "probabilities add up to the seats: {total}");
-    let pairs: Vec<f64> = lines[1..].iter().map(|l| l.split(';').nth(1).unwrap().parse().unwrap()).collect();
-    assert!(pairs.chunks(2).all(|h| h[0] + h[1] <= 1.0 + 1e-6), "a household shares one seat at most");
+    let pairs: Vec<f64> = lines[1..]
+        .iter()
+        .map(|l| l.split(';').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        pairs.chunks(2).all(|h| h[0] + h[1] <= 1.0 + 1e-6),
+        "a household shares one seat at most"
+    );
     let (status, csv) = operator.get(&format!("{path}/panel.csv")).await;
     assert_eq!(status, 200);
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
@@ -300,17 +427,37 @@ async fn a_draw_over_an_imported_pool_takes_quotas_in_seats_keeps_households_apa
         lines[0]
     );
     assert_eq!(lines.len(), 9);
-    assert!(lines[1..].iter().all(|l| l.contains(";Bordeaux;") && l.ends_with(" rue du Port")), "{csv}");
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.contains(";Bordeaux;") && l.ends_with(" rue du Port")),
+        "{csv}"
+    );
     assert_eq!(
-        count(&owner, gironde, "SELECT count(*) FROM audit_log WHERE action = 'workshops.export'").await,
+        count(
+            &owner,
+            gironde,
+            "SELECT count(*) FROM audit_log WHERE action = 'workshops.export'"
+        )
+        .await,
         2
     );
 
     // Invitations: by mail to those with an address; the others are to contact otherwise.
     let with_address = lines[1..].iter().filter(|l| l.contains("@example.org")).count() as i64;
-    let (status, _, _) = operator.post_form(&format!("{path}/invitations"), &[("csrf", &csrf)]).await;
+    let (status, _, _) = operator
+        .post_form(&format!("{path}/invitations"), &[("csrf", &csrf)])
+        .await;
     assert_eq!(status, 303);
-    assert_eq!(count(&owner, gironde, "SELECT count(*) FROM mail_outbox WHERE kind = 'workshop'").await, with_address);
+    assert_eq!(
+        count(
+            &owner,
+            gironde,
+            "SELECT count(*) FROM mail_outbox WHERE kind = 'workshop'"
+        )
+        .await,
+        with_address
+    );
     let (_, page) = operator.get(&path).await;
     assert_eq!(
         page.matches("à contacter par téléphone ou courrier").count() as i64,
