@@ -98,6 +98,7 @@ audit_actions! {
     WORKSHOPS_PURGE = "workshops.purge",
     WORKSHOPS_IMPORT = "workshops.import",
     WORKSHOPS_EXPORT = "workshops.export",
+    WORKSHOPS_ANSWER = "workshops.answer",
     AUDIT_EXPORT = "audit.export",
 }
 

@@ -121,6 +121,7 @@ where
             "/admin/campagnes/{id}/ateliers/presences",
             post(panel::record_attendance),
         )
+        .route("/admin/campagnes/{id}/ateliers/reponses", post(panel::record_answer))
         .route(
             IMPORT_ROUTE,
             get(imports::list)

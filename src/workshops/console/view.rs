@@ -43,6 +43,8 @@ pub(super) struct PoolRow {
     pub(super) in_panel: bool,
     pub(super) session_id: Option<Uuid>,
     pub(super) attended: bool,
+    /// Drawn without an address and not answered yet: the operator records their answer.
+    pub(super) to_contact: bool,
 }
 
 #[derive(Serialize)]
@@ -313,6 +315,7 @@ fn pool_rows(page: &Page, pool: &[Volunteer], selections: &[SelectionRow]) -> Ve
                 in_panel: s.is_some_and(|s| s.status == "confirmed" || s.status == "invited"),
                 session_id: s.and_then(|s| s.session_id),
                 attended: s.and_then(|s| s.attended).unwrap_or(false),
+                to_contact: v.email.is_empty() && s.is_some_and(|s| s.status == "invited"),
                 email: shown_email(page, v),
                 probability: s.map(|s| s.probability),
                 status: s.map(|s| {

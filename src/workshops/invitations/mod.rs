@@ -183,6 +183,44 @@ pub async fn answer(
     }
 }
 
+/// Records the answer an operator took by phone or letter from someone drawn who has no
+/// address (imported from a file): as the link would, a decline gives the seat to the waitlist.
+/// `None` when that person is not drawn and waiting for an answer (already answered, a double
+/// submit) or has an address (their answer goes through their link).
+pub async fn answer_for(
+    tx: &mut TenantTx,
+    draw: Uuid,
+    application: Uuid,
+    answer: Answer,
+    origin: &str,
+) -> Result<Option<Outcome>, sqlx::Error> {
+    lock_draw(tx, draw).await?;
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM workshop_selections s
+           JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
+          WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3 AND s.status = 'invited' AND a.email = ''",
+    )
+    .bind(tx.tenant_id())
+    .bind(draw)
+    .bind(application)
+    .fetch_one(&mut **tx)
+    .await?;
+    if waiting == 0 {
+        return Ok(None);
+    }
+    Ok(Some(match answer {
+        Answer::Confirm => {
+            set_status(tx, draw, application, "confirmed").await?;
+            Outcome::Confirmed
+        }
+        Answer::Decline => {
+            set_status(tx, draw, application, "declined").await?;
+            let promoted = promote(tx, draw, application, origin).await?;
+            Outcome::Declined { promoted }
+        }
+    }))
+}
+
 /// Expires the unanswered invitations of the space past their deadline and promotes for each;
 /// returns how many expired.
 pub async fn expire_overdue(tx: &mut TenantTx, origin: &str, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {

@@ -2,6 +2,8 @@
 //! percentage beside, the household rule, infeasible quotas explained, the CSV exports in the
 //! columns of `ecoute panel`, invitations by mail only to those with an address.
 
+use uuid::Uuid;
+
 use crate::helpers::tenant_id;
 
 use super::imports::{campaign_id, count};
@@ -241,4 +243,62 @@ async fn a_draw_over_an_imported_pool_takes_quotas_in_seats_keeps_households_apa
         8 - with_address,
         "{page}"
     );
+
+    // Their answers, taken by phone, are recorded by the operator: a decline gives the seat to
+    // the waitlist (within the quotas and the household rule), once however many clicks.
+    // Households 6 to 10 have no address: at least 3 of the 8 seats.
+    assert!(with_address <= 5);
+    {
+        let mut tx = ecoute::db::owner_tx_in(&owner, gironde).await.unwrap();
+        let offline: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT s.application_id FROM workshop_selections s
+               JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
+              WHERE s.status = 'invited' AND a.email = '' ORDER BY s.seat",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let answers = format!("{path}/reponses");
+        for _ in 0..2 {
+            let (status, _, _) = operator
+                .post_form(
+                    &answers,
+                    &[("csrf", &csrf), ("personne", &offline[0].to_string()), ("choix", "non")],
+                )
+                .await;
+            assert_eq!(status, 303);
+        }
+        let seated = "SELECT count(*) FROM workshop_selections WHERE status IN ('invited', 'confirmed')";
+        assert_eq!(count(&owner, gironde, seated).await, 8, "the seat went to the waitlist");
+        assert_eq!(
+            count(
+                &owner,
+                gironde,
+                "SELECT count(*) FROM workshop_selections WHERE status = 'declined'"
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(
+                &owner,
+                gironde,
+                "SELECT count(*) FROM audit_log WHERE action = 'workshops.answer'"
+            )
+            .await,
+            1
+        );
+        let (status, _, page) = operator
+            .post_form(
+                &answers,
+                &[
+                    ("csrf", &csrf),
+                    ("personne", &offline[0].to_string()),
+                    ("choix", "peut-être"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 400, "{page}");
+    }
 }
