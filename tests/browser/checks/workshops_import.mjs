@@ -75,6 +75,10 @@ test('console: volunteers imported from a file (mapping, preview, refused lines,
     assert.match(await main(), /Graine publiée/);
     assert.match(await main(), /Règle du foyer : au plus une personne par valeur de adresse/);
     assert.match(await main(), /à contacter par téléphone ou courrier/);
+    // An answer taken by phone: the row's "A accepté" button.
+    const offline = page.locator('tr', { hasText: 'à contacter par téléphone' }).first();
+    await Promise.all([page.waitForNavigation(), offline.getByRole('button', { name: /^A accepté/ }).click()]);
+    assert.match(await main(), /Confirmé/);
     await screenshot(page, 'console-workshops-import-drawn');
     assertNoProblems(page);
     await assertAccessible(page, 'gironde.localhost /admin/campagnes/{id}/ateliers (drawn from an import)');
