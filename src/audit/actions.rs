@@ -97,6 +97,9 @@ audit_actions! {
     WORKSHOPS_ASSIGN = "workshops.assign",
     WORKSHOPS_ATTENDANCE = "workshops.attendance",
     WORKSHOPS_PURGE = "workshops.purge",
+    WORKSHOPS_IMPORT = "workshops.import",
+    WORKSHOPS_EXPORT = "workshops.export",
+    WORKSHOPS_ANSWER = "workshops.answer",
     AUDIT_EXPORT = "audit.export",
 }
 

@@ -42,6 +42,18 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "console_workshops.html",
             include_str!("templates/console_workshops.html"),
         ),
+        (
+            "console_workshops_draw.html",
+            include_str!("templates/console_workshops_draw.html"),
+        ),
+        (
+            "console_workshop_imports.html",
+            include_str!("templates/console_workshop_imports.html"),
+        ),
+        (
+            "console_workshop_import.html",
+            include_str!("templates/console_workshop_import.html"),
+        ),
         ("account.html", include_str!("templates/account.html")),
         ("console_base.html", include_str!("templates/console_base.html")),
         ("console_analysis.html", include_str!("templates/console_analysis.html")),

@@ -38,6 +38,7 @@ import './checks/quotas.mjs';
 import './checks/citizen_own.mjs';
 import './checks/invitations.mjs';
 import './checks/workshops.mjs';
+import './checks/workshops_import.mjs';
 import './checks/rules.mjs';
 import './checks/privacy.mjs';
 
