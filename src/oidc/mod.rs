@@ -9,6 +9,7 @@
 //! nonce and the PKCE verifier (see `migrations/20261207070001_oidc.sql`) and decide what an
 //! identity opens.
 
+pub mod flow;
 mod http;
 pub mod logins;
 mod userinfo;
