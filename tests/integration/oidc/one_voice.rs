@@ -252,3 +252,64 @@ async fn one_identity_with_two_accounts_counts_one_voice() {
     let body = Some(serde_json::json!({"body": "Et le samedi matin ?"}));
     assert_eq!(second.api(Method::POST, &comment, body).await.0, 201);
 }
+
+/// The option is the console's campaign form's: kept with the campaign, and turning it on (or
+/// off) is its own audit line, once per change however often the form is sent.
+#[tokio::test]
+async fn the_console_sets_the_option_and_audits_each_change() {
+    use crate::browser::extract;
+    use crate::consoles::{make_operator, signed_in};
+    let app = TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let password = make_operator(&owner, "voix@caf33.caf.fr", false, Some(("gironde", "local_operator"))).await;
+    let mut operator = signed_in(&app, GIRONDE, "voix@caf33.caf.fr", &password).await;
+    let (_, html) = operator.get("/admin/campagnes/nouvelle").await;
+    let field = |html: &str, name: &str| extract(html, &format!("name=\"{name}\" value=\"")).unwrap();
+    let (status, location, _) = operator
+        .post_form(
+            "/admin/campagnes",
+            &[
+                ("csrf", &field(&html, "csrf")),
+                ("creation_key", &field(&html, "creation_key")),
+                ("title", "Une voix chacun"),
+                ("opens_on", &field(&html, "opens_on")),
+                ("closes_on", &field(&html, "closes_on")),
+                ("audience", "public"),
+                ("has_ideas", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let edit = location.unwrap().split('?').next().unwrap().to_owned();
+    let (_, html) = operator.get(&edit).await;
+    assert!(html.contains("name=\"verified_only\">"), "offered, not checked");
+    let form = |verified: bool| {
+        let mut fields = vec![
+            ("csrf", field(&html, "csrf")),
+            ("title", "Une voix chacun".to_owned()),
+            ("slug", field(&html, "slug")),
+            ("opens_on", field(&html, "opens_on")),
+            ("closes_on", field(&html, "closes_on")),
+            ("audience", "public".to_owned()),
+            ("has_ideas", "on".to_owned()),
+        ];
+        if verified {
+            fields.push(("verified_only", "on".to_owned()));
+        }
+        fields
+    };
+    for verified in [true, true, false] {
+        let fields = form(verified);
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(operator.post_form(&edit, &refs).await.0, 303);
+        let (_, page) = operator.get(&edit).await;
+        assert_eq!(page.contains("name=\"verified_only\" checked"), verified);
+    }
+    let lines: Vec<bool> = sqlx::query_scalar(
+        "SELECT (details->>'verified_only')::boolean FROM audit_log WHERE action = 'campaign.verified_only' ORDER BY at",
+    )
+    .fetch_all(&owner)
+    .await
+    .unwrap();
+    assert_eq!(lines, vec![true, false], "on, then off: two lines for three sends");
+}
