@@ -141,7 +141,7 @@ test('oidc: a citizen signs in with FranceConnect, answers a one-voice campaign,
   }
 });
 
-test('oidc: an operator signs in with ProConnect and lands in the console; axe', async () => {
+test('oidc: an operator signs in with ProConnect, lands in the console and lists an organisation; axe', async () => {
   const context = await newContext();
   try {
     const page = await openPage(context);
@@ -155,6 +155,15 @@ test('oidc: an operator signs in with ProConnect and lands in the console; axe',
     assert.equal(await h1Text(page), 'Tableau de bord');
     assertNoProblems(page);
     await assertAccessible(page, `${HOST} /admin after ProConnect`);
+    // The organisations whose agents ProConnect admits to staff-only campaigns (from "Équipe").
+    await page.goto(`${base(HOST)}admin/equipe`, { waitUntil: 'load' });
+    await go(page, page.getByRole('link', { name: /Organisations admises avec ProConnect/ }));
+    await page.locator('#organisation-value').fill('213 300 635 00017');
+    await page.locator('#organisation-label').fill('Mairie de Bordeaux');
+    await go(page, page.getByRole('button', { name: 'Ajouter l’organisation' }));
+    assert.match(await page.locator('main').innerText(), /21330063500017/);
+    assertNoProblems(page);
+    await assertAccessible(page, `${HOST} /admin/equipe/organisations`);
   } finally {
     await context.close();
   }
