@@ -70,6 +70,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("templates/console_moderation.html"),
         ),
         ("console_team.html", include_str!("templates/console_team.html")),
+        (
+            "console_organisations.html",
+            include_str!("templates/console_organisations.html"),
+        ),
         ("console_rules.html", include_str!("templates/console_rules.html")),
         ("rules_legal.html", include_str!("templates/rules_legal.html")),
         ("rules_privacy.html", include_str!("templates/rules_privacy.html")),
