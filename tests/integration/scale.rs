@@ -66,11 +66,9 @@ async fn a_grand_debat_campaign_seeds_through_every_caf_with_exact_counters_and_
     )
     .await;
     assert_eq!(metered, 3_600, "one contribution metered per idea and comment");
-    let late = format!(
-        "SELECT count(*) FROM idea_comments m JOIN ideas i ON i.tenant_id = m.tenant_id AND i.id = m.idea_id
-          WHERE m.created_at < i.created_at"
-    );
-    assert_eq!(one(&owner, &late).await, 0, "no comment predates its idea");
+    let late = "SELECT count(*) FROM idea_comments m JOIN ideas i ON i.tenant_id = m.tenant_id AND i.id = m.idea_id
+                 WHERE m.created_at < i.created_at";
+    assert_eq!(one(&owner, late).await, 0, "no comment predates its idea");
 
     // Seeding again leaves the campaign as it is.
     let again = seed(&owner, &answers_path(), scale, 7).await.unwrap();
