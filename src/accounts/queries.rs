@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::{Account, EmailAddress};
 use crate::tenancy::TenantTx;
+use crate::web::i18n::Lang;
 use crate::tokens::{hash_token, new_token};
 
 /// Sign-in links are valid for 15 minutes.
@@ -104,7 +105,20 @@ pub async fn find_or_create_account(tx: &mut TenantTx, email: &str) -> Result<Ac
         pseudonym,
         // Read with the session on the next request.
         staff_here: false,
+        lang: Lang::default(),
     })
+}
+
+/// Remembers the language of the pages the person uses: their mail is written in it.
+pub async fn set_lang(tx: &mut TenantTx, account: Uuid, lang: Lang) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE accounts SET lang = $2 WHERE id = $1 AND lang <> $2",
+        account,
+        lang.code()
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Changes the display name.

@@ -13,7 +13,8 @@ use crate::oidc::OidcKind;
 use crate::tenancy::{Tenant, TenantDb, TenantTx};
 use crate::tokens::{hash_token, new_token};
 use crate::web::Ground;
-use crate::web::identity::{FindSignedIn, Found, signed_in};
+use crate::web::i18n::Lang;
+use crate::web::identity::{FindSignedIn, Found, Remembered, signed_in};
 
 pub use crate::web::identity::SESSION_COOKIE;
 /// Sessions last two weeks.
@@ -124,7 +125,7 @@ impl SessionCache {
 async fn find_session(db: &TenantDb, tenant: &Tenant, hash: &[u8]) -> Result<Option<CachedSession>, sqlx::Error> {
     let mut tx = db.begin(tenant).await?;
     let row = sqlx::query!(
-        r#"SELECT a.id, a.email, a.pseudonym, s.expires_at,
+        r#"SELECT a.id, a.email, a.pseudonym, a.lang, s.expires_at,
                 EXISTS (SELECT 1 FROM staff_members m WHERE m.tenant_id = s.tenant_id AND m.email = a.email) AS "staff_here!"
            FROM sessions s JOIN accounts a ON a.id = s.account_id
           WHERE s.tenant_id = $1 AND s.id_hash = $2 AND s.expires_at > now() AND a.deleted_at IS NULL"#,
@@ -133,16 +134,17 @@ async fn find_session(db: &TenantDb, tenant: &Tenant, hash: &[u8]) -> Result<Opt
     )
     .fetch_optional(&mut *tx)
     .await?
-    .map(|r| (r.id, r.email, r.pseudonym, r.expires_at, r.staff_here));
+    ;
     tx.commit().await?;
-    Ok(row.map(|(id, email, pseudonym, expires_at, staff_here)| CachedSession {
+    Ok(row.map(|r| CachedSession {
         account: Account {
-            id,
-            email: email.unwrap_or_default(),
-            pseudonym,
-            staff_here,
+            id: r.id,
+            email: r.email.unwrap_or_default(),
+            pseudonym: r.pseudonym,
+            staff_here: r.staff_here,
+            lang: Lang::parse(&r.lang).unwrap_or_default(),
         },
-        expires_at,
+        expires_at: r.expires_at,
     }))
 }
 
@@ -172,6 +174,18 @@ pub struct Sessions {
 impl FindSignedIn for Sessions {
     fn find<'a>(&'a self, tenant: &'a Tenant, token: &'a str) -> Found<'a> {
         Box::pin(async move { Ok(self.cache.find(&self.db, tenant, token).await?) })
+    }
+
+    fn remember_lang<'a>(&'a self, tenant: &'a Tenant, account: Uuid, lang: Lang) -> Remembered<'a> {
+        Box::pin(async move {
+            let mut tx = self.db.begin(tenant).await?;
+            super::queries::set_lang(&mut tx, account, lang).await?;
+            tx.commit().await?;
+            // The cached session carries the language: read it again (other instances hear
+            // of the change through `ecoute_account_changed`).
+            self.cache.forget_account(account);
+            Ok(())
+        })
     }
 }
 

@@ -11,6 +11,7 @@ use crate::browser::{Browser, extract};
 use crate::helpers::{TestApp, campaign_slug, session_for};
 
 mod api;
+mod mail_language;
 mod conversations;
 mod mine;
 mod own;
