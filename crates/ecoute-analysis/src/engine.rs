@@ -97,7 +97,20 @@ impl Stage {
         }
     }
 
-    /// Words for an operator.
+    /// A stable name, for applications to word in their own languages.
+    pub fn code(self) -> &'static str {
+        match self {
+            Stage::Reading => "reading",
+            Stage::Weighting => "weighting",
+            Stage::Reducing => "reducing",
+            Stage::Clustering => "clustering",
+            Stage::Describing => "describing",
+            Stage::Duplicates => "duplicates",
+        }
+    }
+
+    /// Words for an operator, in French (the command-line tools'; applications word
+    /// [`Stage::code`] in their reader's language).
     pub fn describe(self) -> &'static str {
         match self {
             Stage::Reading => "lecture des textes",
@@ -135,6 +148,12 @@ pub struct ThemeChoice {
     pub automatic: bool,
     /// For an automatic choice: each number tried and its stability (0 to 1).
     pub tried: Vec<(usize, f64)>,
+    /// For an automatic choice: how many contributions were grouped to compare the numbers.
+    pub sample: usize,
+    /// For an automatic choice: the stability of the number chosen (0 to 1).
+    pub stability: f64,
+    /// The choice in French words, for the command-line tools (applications word it from the
+    /// fields above, in their reader's language).
     pub explanation: String,
 }
 
@@ -212,6 +231,8 @@ pub fn analyse<S: AsRef<str> + Sync>(
                 chosen: k,
                 automatic: false,
                 tried: Vec::new(),
+                sample: 0,
+                stability: 0.0,
                 explanation: format!("{k} thèmes, nombre fixé par l'opérateur."),
             }
         }
@@ -373,6 +394,8 @@ pub fn choose_theme_count(coords: &Dense, with_content: usize, params: &Params) 
     ThemeChoice {
         chosen,
         automatic: true,
+        sample: sub.rows(),
+        stability,
         explanation: format!(
             "{chosen} thèmes, choisis automatiquement : on a regroupé deux fois {} contributions, \
              à partir de deux points de départ différents, en {} à {} thèmes ; c'est avec {chosen} \
