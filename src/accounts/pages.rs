@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::EmailAddress;
 use super::queries::{
-    SIGN_IN_PER_HOUR, TokenProblem, consume_sign_in_token, create_sign_in_token, find_or_create_account, set_lang,
-    recent_sign_in_requests,
+    SIGN_IN_PER_HOUR, TokenProblem, consume_sign_in_token, create_sign_in_token, find_or_create_account,
+    recent_sign_in_requests, set_lang,
 };
 use super::session::{SESSION_COOKIE, SESSION_DAYS, close_session, open_session};
 use crate::accounts::session::SessionCache;

@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use super::{Account, EmailAddress};
 use crate::tenancy::TenantTx;
-use crate::web::i18n::Lang;
 use crate::tokens::{hash_token, new_token};
+use crate::web::i18n::Lang;
 
 /// Sign-in links are valid for 15 minutes.
 pub const SIGN_IN_MINUTES: i64 = 15;

@@ -66,13 +66,7 @@ pub async fn work(db: &TenantDb, tenant: TenantId) -> anyhow::Result<usize> {
         if let Err(error) = process(db, tenant, run).await {
             tracing::error!(error = %format!("{error:#}"), run = %id, "analysis run failed");
             let mut tx = db.begin_in(tenant).await?;
-            store::fail_run(
-                &mut tx,
-                id,
-                "analysis_text.refusal.internal",
-                0,
-            )
-            .await?;
+            store::fail_run(&mut tx, id, "analysis_text.refusal.internal", 0).await?;
             tx.commit().await?;
         }
         ran += 1;

@@ -15,9 +15,9 @@ use uuid::Uuid;
 
 use super::IdeaView;
 use crate::mail::{MailContent, MailKind, queue_to};
-use crate::web::i18n::Lang;
 use crate::tenancy::host::RequestOrigin;
 use crate::tenancy::{Tenant, TenantDb, TenantId, TenantTx};
+use crate::web::i18n::Lang;
 
 /// Whether `account` follows the idea (of space `tenant`), as the space of `tx` may see it.
 pub async fn is_following(tx: &mut TenantTx, tenant: Uuid, idea: Uuid, account: Uuid) -> Result<bool, sqlx::Error> {
@@ -145,7 +145,10 @@ pub async fn tell(tx: &mut TenantTx, idea: Uuid, update: Update<'_>, base_url: &
             Update::Reply { .. } => lang.text("follow_mail.reply"),
             Update::Decision { title, status } => lang.fill(
                 "follow_mail.decision",
-                &[("title", title), ("status", &lang.text(&format!("results.status.{status}")))],
+                &[
+                    ("title", title),
+                    ("status", &lang.text(&format!("results.status.{status}"))),
+                ],
             ),
         };
         let stop = if person.following {
@@ -163,7 +166,11 @@ pub async fn tell(tx: &mut TenantTx, idea: Uuid, update: Update<'_>, base_url: &
         };
         let body = lang.fill(
             "follow_mail.body",
-            &[("title", &about.title), ("campaign", &about.campaign_title), ("what", &what)],
+            &[
+                ("title", &about.title),
+                ("campaign", &about.campaign_title),
+                ("what", &what),
+            ],
         );
         let text = format!(
             "{}\n\n{body}\n\n{}\n{link}\n\n{stop}",

@@ -117,7 +117,10 @@ fn mail_text(hidden: &Hidden, target: Target, reason: CharterReason, note: &str,
     let contest = CONTEST_ARTICLE.to_string();
     text.push_str(&format!(
         "\n{}\n\n{}\n{link}\n\n{}\n{base}{CHARTER_PATH}#article-{CONTEST_ARTICLE}\n",
-        lang.fill("moderation_mail.article", &[("article", &article), ("link", &article_link)]),
+        lang.fill(
+            "moderation_mail.article",
+            &[("article", &article), ("link", &article_link)]
+        ),
         lang.text("moderation_mail.seen"),
         lang.fill("moderation_mail.contest", &[("article", &contest)]),
     ));
@@ -169,7 +172,14 @@ mod tests {
         assert!(!without_note.contains("Précision"));
         assert!(without_note.contains("#commentaire-"));
         hidden.lang = Lang::En;
-        let english = mail_text(&hidden, Target::Idea(Uuid::nil()), CharterReason::Insults, "", "X", "https://x");
+        let english = mail_text(
+            &hidden,
+            Target::Idea(Uuid::nil()),
+            CharterReason::Insults,
+            "",
+            "X",
+            "https://x",
+        );
         assert!(english.starts_with("Hello,"), "{english}");
         assert!(english.contains("Reason: "), "{english}");
         assert!(!english.contains("Motif"), "{english}");

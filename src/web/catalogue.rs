@@ -67,7 +67,9 @@ fn lookup(table: &toml::Table, path: &[&str]) -> Option<bool> {
 /// Whether the last part of `path` starts keys of its table (`workshops.drawn` for
 /// `workshops.drawn_title`).
 fn starts_keys(table: &toml::Table, path: &[&str]) -> bool {
-    let Some((last, parents)) = path.split_last() else { return false };
+    let Some((last, parents)) = path.split_last() else {
+        return false;
+    };
     let mut at = table;
     for part in parents {
         match at.get(*part) {
@@ -89,9 +91,15 @@ pub(crate) fn missing_keys(root: &Path, fr: &toml::Table, en: &toml::Table) -> V
         for literal in literals(&source) {
             let parts: Vec<&str> = literal.split('.').collect();
             // A key: dotted words, its first a section of the locales, not a file name.
-            let Some((first, _)) = parts.split_first() else { continue };
+            let Some((first, _)) = parts.split_first() else {
+                continue;
+            };
             let fixed: Vec<&str> = parts.iter().copied().take_while(|p| !p.contains('{')).collect();
-            let words = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            let words = |p: &&str| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            };
             if parts.len() < 2
                 || !sections.contains(first)
                 || !fixed.iter().all(words)

@@ -63,9 +63,12 @@ impl Lang {
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
             let after = &rest[open + 1..];
-            let value = after
-                .find('}')
-                .and_then(|close| values.iter().find(|(name, _)| *name == &after[..close]).map(|v| (close, v.1)));
+            let value = after.find('}').and_then(|close| {
+                values
+                    .iter()
+                    .find(|(name, _)| *name == &after[..close])
+                    .map(|v| (close, v.1))
+            });
             match value {
                 Some((close, value)) => {
                     out.push_str(value);
@@ -288,16 +291,27 @@ mod tests {
 
     #[test]
     fn stored_texts_are_worded_when_shown() {
-        let stored = stored_text(
-            "analysis_text.choice.fixed",
-            &[("chosen", "12".into())],
-        );
+        let stored = stored_text("analysis_text.choice.fixed", &[("chosen", "12".into())]);
         assert_eq!(stored, "analysis_text.choice.fixed|chosen=12");
-        assert!(Lang::En.stored(&stored).starts_with("12 themes"), "{}", Lang::En.stored(&stored));
-        assert!(Lang::Fr.stored(&stored).starts_with("12 thèmes"), "{}", Lang::Fr.stored(&stored));
+        assert!(
+            Lang::En.stored(&stored).starts_with("12 themes"),
+            "{}",
+            Lang::En.stored(&stored)
+        );
+        assert!(
+            Lang::Fr.stored(&stored).starts_with("12 thèmes"),
+            "{}",
+            Lang::Fr.stored(&stored)
+        );
         let auto = stored_text(
             "analysis_text.choice.auto",
-            &[("chosen", "5".into()), ("sample", "12345".into()), ("from", "2".into()), ("to", "8".into()), ("stability", "0.83".into())],
+            &[
+                ("chosen", "5".into()),
+                ("sample", "12345".into()),
+                ("from", "2".into()),
+                ("to", "8".into()),
+                ("stability", "0.83".into()),
+            ],
         );
         let fr = Lang::Fr.stored(&auto);
         assert!(fr.contains("12\u{202f}345") && fr.contains("0,83"), "{fr}");

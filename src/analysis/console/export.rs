@@ -11,9 +11,9 @@ use super::own_campaign;
 use crate::analysis::report::{Report, report};
 use crate::error::PageError;
 use crate::web::Ground;
+use crate::web::console::{Action, ConsoleOf, right};
 use crate::web::format::decimal;
 use crate::web::i18n::Lang;
-use crate::web::console::{Action, ConsoleOf, right};
 use crate::web::page::Page;
 use crate::web::table::Table;
 
@@ -85,7 +85,16 @@ pub fn tables(report: &Report, what: &str, lang: Lang) -> Option<Table> {
             Some(Table {
                 headers: headers(
                     "contributions",
-                    &["id", "kind", "question", "text", "theme", "duplicates", "likes", "profile"],
+                    &[
+                        "id",
+                        "kind",
+                        "question",
+                        "text",
+                        "theme",
+                        "duplicates",
+                        "likes",
+                        "profile",
+                    ],
                 ),
                 rows: report
                     .contributions

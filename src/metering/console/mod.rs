@@ -21,11 +21,11 @@ use crate::metering::{self, DayUsage, Quota, QuotaLevel, SpaceUsage, quotas};
 use crate::tenancy::{TenantId, TenantKind, TenantTx};
 use crate::web::Ground;
 use crate::web::charts::{Bar, bar_chart};
-use crate::web::format::integer;
 use crate::web::console::Action;
 use crate::web::console::Operator;
 use crate::web::console::SignedInOperator;
 use crate::web::console::render_console;
+use crate::web::format::integer;
 use crate::web::page::Page;
 use crate::web::table::Table;
 

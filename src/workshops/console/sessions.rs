@@ -15,9 +15,9 @@ use crate::error::PageError;
 use crate::web::Ground;
 use crate::web::console::{ConsoleOf, right};
 use crate::web::csrf::CheckedForm;
+use crate::web::i18n::Lang;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
-use crate::web::i18n::Lang;
 use crate::workshops::invitations::send_session_edit;
 
 use super::recruitment::read_session;

@@ -52,7 +52,12 @@ pub async fn send_session_changes(tx: &mut TenantTx, draw: Uuid, moves: &[(Uuid,
         let when = crate::web::format::date_time(lang, row.starts_at);
         let body = lang.fill(
             "workshop_mail.change_body",
-            &[("title", &row.title), ("when", &when), ("place", &row.place), ("address", &row.address)],
+            &[
+                ("title", &row.title),
+                ("when", &when),
+                ("place", &row.place),
+                ("address", &row.address),
+            ],
         );
         let text = format!(
             "{}\n\n{body}\n\n{}",

@@ -13,9 +13,9 @@ use uuid::Uuid;
 use super::criteria::{Answers, Criterion, PercentQuotas, build_instance};
 use super::selection::replacement;
 use crate::mail::{Attachment, MailContent, MailKind, queue_to, recipient_lang};
-use crate::web::i18n::Lang;
 use crate::tenancy::TenantTx;
 use crate::tokens::{hash_token, new_token};
+use crate::web::i18n::Lang;
 
 mod changes;
 mod edits;

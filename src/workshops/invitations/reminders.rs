@@ -28,7 +28,12 @@ pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usi
         let when = crate::web::format::date_time(lang, r.starts_at);
         let body = lang.fill(
             "workshop_mail.reminder_body",
-            &[("title", &r.title), ("when", &when), ("place", &r.place), ("address", &r.address)],
+            &[
+                ("title", &r.title),
+                ("when", &when),
+                ("place", &r.place),
+                ("address", &r.address),
+            ],
         );
         let text = format!(
             "{}\n\n{body}\n\n{}",

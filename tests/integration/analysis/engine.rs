@@ -167,11 +167,18 @@ async fn a_campaign_with_no_text_or_one_contribution_gets_a_clear_message() {
     let run = run_analysis(&db, tenant, hollow, None).await;
     assert_eq!(run.status, "failed");
     assert!(
-        run.clone().worded(Lang::Fr).message.unwrap().contains("mots porteurs de sens"),
+        run.clone()
+            .worded(Lang::Fr)
+            .message
+            .unwrap()
+            .contains("mots porteurs de sens"),
         "{run:?}"
     );
     assert!(
-        run.worded(Lang::En).message.unwrap().starts_with("Of 3 contributions, only "),
+        run.worded(Lang::En)
+            .message
+            .unwrap()
+            .starts_with("Of 3 contributions, only "),
         "in English too"
     );
 }

@@ -359,5 +359,9 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
     let themes = tables(&second, "themes", Lang::Fr).unwrap();
     assert!(themes.headers.contains(&"Nombre de profils".to_owned()));
     let themes = tables(&second, "themes", Lang::En).unwrap();
-    assert!(themes.headers.contains(&"Share of contributions, as a percentage".to_owned()));
+    assert!(
+        themes
+            .headers
+            .contains(&"Share of contributions, as a percentage".to_owned())
+    );
 }

@@ -73,7 +73,10 @@ async fn each_author_is_told_of_a_reply_in_the_language_of_their_pages() {
     assert!(html.contains("<html lang=\"en\">"), "{html}");
 
     let mail = to("lectrice@exemple.fr");
-    assert_eq!(mail.header("Subject").unwrap(), "Du nouveau sur « Des guichets le samedi »");
+    assert_eq!(
+        mail.header("Subject").unwrap(),
+        "Du nouveau sur « Des guichets le samedi »"
+    );
     let text = mail.part("text/plain").unwrap();
     assert!(text.starts_with("Bonjour,"), "{text}");
     assert!(text.contains("quelqu’un a répondu à ce que vous avez écrit"), "{text}");

@@ -11,8 +11,8 @@ use crate::browser::{Browser, extract};
 use crate::helpers::{TestApp, campaign_slug, session_for};
 
 mod api;
-mod mail_language;
 mod conversations;
+mod mail_language;
 mod mine;
 mod own;
 
