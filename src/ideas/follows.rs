@@ -140,17 +140,6 @@ pub async fn tell(tx: &mut TenantTx, idea: Uuid, update: Update<'_>, base_url: &
     let mut queued = 0;
     for person in due {
         let lang = Lang::parse(&person.lang).unwrap_or_default();
-        let what = match update {
-            Update::Reply { .. } if !person.following => lang.text("follow_mail.reply_to_you"),
-            Update::Reply { .. } => lang.text("follow_mail.reply"),
-            Update::Decision { title, status } => lang.fill(
-                "follow_mail.decision",
-                &[
-                    ("title", title),
-                    ("status", &lang.text(&format!("results.status.{status}"))),
-                ],
-            ),
-        };
         let stop = if person.following {
             let token = recipient_token(tx, &person.email).await?;
             format!(
@@ -164,18 +153,13 @@ pub async fn tell(tx: &mut TenantTx, idea: Uuid, update: Update<'_>, base_url: &
                 lang.text("follow_mail.stop_replies")
             )
         };
-        let body = lang.fill(
-            "follow_mail.body",
-            &[
-                ("title", &about.title),
-                ("campaign", &about.campaign_title),
-                ("what", &what),
-            ],
-        );
-        let text = format!(
-            "{}\n\n{body}\n\n{}\n{link}\n\n{stop}",
-            lang.text("mail_text.hello"),
-            lang.text("follow_mail.read")
+        let text = mail_text(
+            lang,
+            update,
+            person.following,
+            (&about.title, &about.campaign_title),
+            &link,
+            &stop,
         );
         let subject = lang.fill("follow_mail.subject", &[("title", &about.title)]);
         let content = MailContent {
@@ -191,6 +175,38 @@ pub async fn tell(tx: &mut TenantTx, idea: Uuid, update: Update<'_>, base_url: &
         }
     }
     Ok(queued)
+}
+
+/// The text of a conversation mail in `lang`: what happened on the idea (`title`, of the
+/// campaign `campaign`), its link, and how to stop such mail (`stop`).
+fn mail_text(
+    lang: Lang,
+    update: Update<'_>,
+    following: bool,
+    (title, campaign): (&str, &str),
+    link: &str,
+    stop: &str,
+) -> String {
+    let what = match update {
+        Update::Reply { .. } if !following => lang.text("follow_mail.reply_to_you"),
+        Update::Reply { .. } => lang.text("follow_mail.reply"),
+        Update::Decision { title, status } => lang.fill(
+            "follow_mail.decision",
+            &[
+                ("title", title),
+                ("status", &lang.text(&format!("results.status.{status}"))),
+            ],
+        ),
+    };
+    let body = lang.fill(
+        "follow_mail.body",
+        &[("title", title), ("campaign", campaign), ("what", &what)],
+    );
+    format!(
+        "{}\n\n{body}\n\n{}\n{link}\n\n{stop}",
+        lang.text("mail_text.hello"),
+        lang.text("follow_mail.read")
+    )
 }
 
 /// The unsubscribe token of `address` in the space of `tx` (the row made if it was missing).

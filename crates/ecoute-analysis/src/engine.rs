@@ -157,6 +157,20 @@ pub struct ThemeChoice {
     pub explanation: String,
 }
 
+impl ThemeChoice {
+    /// `k` themes, as the operator asked.
+    fn fixed(k: usize) -> Self {
+        ThemeChoice {
+            chosen: k,
+            automatic: false,
+            tried: Vec::new(),
+            sample: 0,
+            stability: 0.0,
+            explanation: format!("{k} thèmes, nombre fixé par l'opérateur."),
+        }
+    }
+}
+
 /// The result of an analysis. Themes are numbered by decreasing size.
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
@@ -225,17 +239,7 @@ pub fn analyse<S: AsRef<str> + Sync>(
 
     progress(Stage::Clustering, Stage::Clustering.start());
     let choice = match params.themes {
-        ThemeCount::Fixed(k) => {
-            let k = k.min(with_content);
-            ThemeChoice {
-                chosen: k,
-                automatic: false,
-                tried: Vec::new(),
-                sample: 0,
-                stability: 0.0,
-                explanation: format!("{k} thèmes, nombre fixé par l'opérateur."),
-            }
-        }
+        ThemeCount::Fixed(k) => ThemeChoice::fixed(k.min(with_content)),
         ThemeCount::Auto => choose_theme_count(&coords, with_content, params),
     };
     let clustering = spherical_kmeans(&coords, &cluster_params(choice.chosen, params));
