@@ -140,19 +140,7 @@ pub async fn tell(tx: &mut TenantTx, idea: Uuid, update: Update<'_>, base_url: &
     let mut queued = 0;
     for person in due {
         let lang = Lang::parse(&person.lang).unwrap_or_default();
-        let stop = if person.following {
-            let token = recipient_token(tx, &person.email).await?;
-            format!(
-                "{}\n{base_url}/desabonnement/{}?idee={idea}\n",
-                lang.text("follow_mail.stop_following"),
-                URL_SAFE_NO_PAD.encode(token)
-            )
-        } else {
-            format!(
-                "{} {base_url}/compte/contributions#reponses\n",
-                lang.text("follow_mail.stop_replies")
-            )
-        };
+        let stop = stop_line(tx, lang, &person.email, person.following, base_url, idea).await?;
         let text = mail_text(
             lang,
             update,
@@ -175,6 +163,30 @@ pub async fn tell(tx: &mut TenantTx, idea: Uuid, update: Update<'_>, base_url: &
         }
     }
     Ok(queued)
+}
+
+/// How to stop such mail: one click to unfollow the idea, or the page that turns reply mail off.
+async fn stop_line(
+    tx: &mut TenantTx,
+    lang: Lang,
+    email: &str,
+    following: bool,
+    base_url: &str,
+    idea: Uuid,
+) -> Result<String, sqlx::Error> {
+    Ok(if following {
+        let token = recipient_token(tx, email).await?;
+        format!(
+            "{}\n{base_url}/desabonnement/{}?idee={idea}\n",
+            lang.text("follow_mail.stop_following"),
+            URL_SAFE_NO_PAD.encode(token)
+        )
+    } else {
+        format!(
+            "{} {base_url}/compte/contributions#reponses\n",
+            lang.text("follow_mail.stop_replies")
+        )
+    })
 }
 
 /// The text of a conversation mail in `lang`: what happened on the idea (`title`, of the

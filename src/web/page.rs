@@ -48,9 +48,12 @@ where
             .unwrap_or_else(|| Lang::from_headers(&parts.headers));
         // A signed-in person's mail is written in the language of the pages they use: the
         // account learns it when it changes (sign-in, the switch, a contribution).
+        // Not worth failing the page over: the next page tries again.
         if let Some(account) = account.as_mut().filter(|a| a.lang != lang) {
-            ground.signed_in.remember_lang(&tenant, account.id, lang).await?;
-            account.lang = lang;
+            match ground.signed_in.remember_lang(&tenant, account.id, lang).await {
+                Ok(()) => account.lang = lang,
+                Err(error) => tracing::warn!(?error, "the account's language not recorded"),
+            }
         }
         let visitor = read_cookie(&parts.headers, VISITOR_COOKIE).unwrap_or_default();
         let origin = parts
