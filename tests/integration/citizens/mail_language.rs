@@ -38,6 +38,12 @@ async fn each_author_is_told_of_a_reply_in_the_language_of_their_pages() {
         ]
     );
 
+    // "Mes données" holds it, as everything kept about the person.
+    let (status, data) = english.get("/compte/mes-donnees").await;
+    assert_eq!(status, 200);
+    let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(data["lang"], "en", "{data}");
+
     let (_, english_idea) = idea_of(&app, &mut english, "Saturday opening hours").await;
     let (_, french_idea) = idea_of(&app, &mut french, "Des guichets le samedi").await;
     comment_on(&mut writer, &english_idea, "Le samedi matin, oui.").await;
