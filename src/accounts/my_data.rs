@@ -19,6 +19,10 @@ use crate::tenancy::{TenantDb, TenantTx};
 pub struct MyData {
     pub account: Account,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The language their mail is written in (`fr`, `en`): that of the pages they last used.
+    pub lang: String,
+    /// Whether replies to what they wrote are told by mail.
+    pub reply_mail: bool,
     /// Per space where something was found: its slug and the rows.
     pub spaces: Vec<SpaceData>,
 }
@@ -86,14 +90,18 @@ impl SpaceData {
 pub async fn export_my_data(db: &TenantDb, account: &Account) -> Result<MyData, sqlx::Error> {
     let mut spaces = Vec::new();
     let mut created_at = chrono::Utc::now();
+    let (mut lang, mut reply_mail) = (account.lang.code().to_owned(), true);
     for (tenant, slug) in db.list_tenants().await? {
         let mut tx = db.begin_in(tenant).await?;
-        // Only the spaces linked to the account see it (RLS); any of them gives the date.
-        if let Some(at) = sqlx::query_scalar!("SELECT created_at FROM accounts WHERE id = $1", account.id)
-            .fetch_optional(&mut *tx)
-            .await?
+        // Only the spaces linked to the account see it (RLS); any of them gives its columns.
+        if let Some(row) = sqlx::query!(
+            "SELECT created_at, lang, reply_mail FROM accounts WHERE id = $1",
+            account.id
+        )
+        .fetch_optional(&mut *tx)
+        .await?
         {
-            created_at = at;
+            (created_at, lang, reply_mail) = (row.created_at, row.lang, row.reply_mail);
         }
         let mut data = SpaceData {
             space: slug,
@@ -109,6 +117,8 @@ pub async fn export_my_data(db: &TenantDb, account: &Account) -> Result<MyData, 
     Ok(MyData {
         account: account.clone(),
         created_at,
+        lang,
+        reply_mail,
         spaces,
     })
 }

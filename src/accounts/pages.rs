@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::EmailAddress;
 use super::queries::{
     SIGN_IN_PER_HOUR, TokenProblem, consume_sign_in_token, create_sign_in_token, find_or_create_account,
-    recent_sign_in_requests,
+    recent_sign_in_requests, set_lang,
 };
 use super::session::{SESSION_COOKIE, SESSION_DAYS, close_session, open_session};
 use crate::accounts::session::SessionCache;
@@ -132,6 +132,7 @@ pub async fn request_link(
             to: email.as_str().to_owned(),
             subject,
             text: body,
+            lang: page.lang,
         },
     )
     .await?;
@@ -221,6 +222,7 @@ pub async fn confirm(
         }
     };
     let account = find_or_create_account(&mut tx, &email).await?;
+    set_lang(&mut tx, account.id, page.lang).await?;
     let session = open_session(&mut tx, account.id).await?;
     tx.commit().await?;
     let mut response = see_other(&safe_return_path(Some(&return_to)))?;

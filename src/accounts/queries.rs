@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::{Account, EmailAddress};
 use crate::tenancy::TenantTx;
 use crate::tokens::{hash_token, new_token};
+use crate::web::i18n::Lang;
 
 /// Sign-in links are valid for 15 minutes.
 pub const SIGN_IN_MINUTES: i64 = 15;
@@ -105,7 +106,20 @@ pub async fn find_or_create_account(tx: &mut TenantTx, email: &str) -> Result<Ac
         // Read with the session on the next request.
         staff_here: false,
         verified: false,
+        lang: Lang::default(),
     })
+}
+
+/// Remembers the language of the pages the person uses: their mail is written in it.
+pub async fn set_lang(tx: &mut TenantTx, account: Uuid, lang: Lang) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE accounts SET lang = $2 WHERE id = $1 AND lang <> $2",
+        account,
+        lang.code()
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Changes the display name.

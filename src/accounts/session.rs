@@ -13,7 +13,8 @@ use crate::oidc::OidcKind;
 use crate::tenancy::{Tenant, TenantDb, TenantTx};
 use crate::tokens::{hash_token, new_token};
 use crate::web::Ground;
-use crate::web::identity::{FindSignedIn, Found, signed_in};
+use crate::web::i18n::Lang;
+use crate::web::identity::{FindSignedIn, Found, Remembered, signed_in};
 
 pub use crate::web::identity::SESSION_COOKIE;
 /// Sessions last two weeks.
@@ -124,7 +125,7 @@ impl SessionCache {
 async fn find_session(db: &TenantDb, tenant: &Tenant, hash: &[u8]) -> Result<Option<CachedSession>, sqlx::Error> {
     let mut tx = db.begin(tenant).await?;
     let row = sqlx::query!(
-        r#"SELECT a.id, a.email, a.pseudonym, s.expires_at,
+        r#"SELECT a.id, a.email, a.pseudonym, a.lang, s.expires_at,
                 (EXISTS (SELECT 1 FROM staff_members m WHERE m.tenant_id = s.tenant_id AND m.email = a.email)
                  OR EXISTS (SELECT 1 FROM oidc_identities i JOIN staff_organisations o ON o.tenant_id = i.tenant_id
                              WHERE i.tenant_id = s.tenant_id AND i.account_id = a.id AND i.provider = 'proconnect'
@@ -146,6 +147,7 @@ async fn find_session(db: &TenantDb, tenant: &Tenant, hash: &[u8]) -> Result<Opt
             pseudonym: r.pseudonym,
             staff_here: r.staff_here,
             verified: r.verified,
+            lang: Lang::parse(&r.lang).unwrap_or_default(),
         },
         expires_at: r.expires_at,
     });
@@ -179,6 +181,18 @@ pub struct Sessions {
 impl FindSignedIn for Sessions {
     fn find<'a>(&'a self, tenant: &'a Tenant, token: &'a str) -> Found<'a> {
         Box::pin(async move { Ok(self.cache.find(&self.db, tenant, token).await?) })
+    }
+
+    fn remember_lang<'a>(&'a self, tenant: &'a Tenant, account: Uuid, lang: Lang) -> Remembered<'a> {
+        Box::pin(async move {
+            let mut tx = self.db.begin(tenant).await?;
+            super::queries::set_lang(&mut tx, account, lang).await?;
+            tx.commit().await?;
+            // The cached session carries the language: read it again (other instances hear
+            // of the change through `ecoute_account_changed`).
+            self.cache.forget_account(account);
+            Ok(())
+        })
     }
 }
 

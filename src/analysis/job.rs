@@ -13,10 +13,11 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::contributions;
-use super::engine::{AnalysisError, Params, Stage, ThemeCount, analyse};
+use super::engine::{AnalysisError, Params, Stage, ThemeChoice, ThemeCount, analyse};
 use super::store::{self, Claimed, Results};
 use super::versions::carry_keys;
 use crate::tenancy::{TenantDb, TenantId};
+use crate::web::i18n::stored_text;
 
 /// How long a worker may go without a progress report before its run is taken back.
 pub const LEASE_SECONDS: f64 = 600.0;
@@ -65,13 +66,7 @@ pub async fn work(db: &TenantDb, tenant: TenantId) -> anyhow::Result<usize> {
         if let Err(error) = process(db, tenant, run).await {
             tracing::error!(error = %format!("{error:#}"), run = %id, "analysis run failed");
             let mut tx = db.begin_in(tenant).await?;
-            store::fail_run(
-                &mut tx,
-                id,
-                "L'analyse a rencontré une erreur interne ; relancez-la.",
-                0,
-            )
-            .await?;
+            store::fail_run(&mut tx, id, "analysis_text.refusal.internal", 0).await?;
             tx.commit().await?;
         }
         ran += 1;
@@ -117,7 +112,7 @@ async fn process(db: &TenantDb, tenant: TenantId, run: Claimed) -> anyhow::Resul
             _ = tokio::time::sleep(Duration::from_millis(500)) => {
                 let (stage, done) = *progress.lock().map_err(|_| anyhow::anyhow!("progress lock poisoned"))?;
                 let mut tx = db.begin_in(tenant).await?;
-                store::record_progress(&mut tx, run.id, stage.describe(), done, LEASE_SECONDS).await?;
+                store::record_progress(&mut tx, run.id, &format!("analysis_text.stage.{}", stage.code()), done, LEASE_SECONDS).await?;
                 tx.commit().await?;
             }
         }
@@ -168,7 +163,7 @@ async fn process(db: &TenantDb, tenant: TenantId, run: Claimed) -> anyhow::Resul
             .map(|g| g.iter().map(|&i| contributions[i].id).collect())
             .collect(),
         unclassified: analysis.unclassified() as i32,
-        theme_choice: &analysis.choice.explanation,
+        theme_choice: &theme_choice(&analysis.choice),
     };
     store::save_results(&mut tx, run.id, &results).await?;
     tx.commit().await?;
@@ -180,15 +175,37 @@ async fn process(db: &TenantDb, tenant: TenantId, run: Claimed) -> anyhow::Resul
     Ok(())
 }
 
-/// Why a campaign cannot be analysed, in words for the operator.
+/// Why a campaign cannot be analysed, stored by key (worded when shown, in the reader's
+/// language: [`crate::web::i18n::Lang::stored`]).
 pub fn refusal(error: &AnalysisError, contributions: i32) -> String {
     match (error, contributions) {
-        (_, 0) => "Cette campagne n'a encore aucune contribution à analyser.".to_owned(),
-        (_, 1) => "Une seule contribution : il en faut au moins deux pour dégager des thèmes.".to_owned(),
-        (AnalysisError::NoText, _) => "Les contributions de cette campagne sont vides.".to_owned(),
-        (AnalysisError::TooFew { with_content }, n) => format!(
-            "Sur {n} contributions, {with_content} seulement contiennent des mots porteurs de sens \
-             (les autres ne sont faites que de mots outils ou de signes) : il en faut au moins deux."
+        (_, 0) => "analysis_text.refusal.none".to_owned(),
+        (_, 1) => "analysis_text.refusal.one".to_owned(),
+        (AnalysisError::NoText, _) => "analysis_text.refusal.empty".to_owned(),
+        (AnalysisError::TooFew { with_content }, n) => stored_text(
+            "analysis_text.refusal.too_few",
+            &[("n", n.to_string()), ("with_content", with_content.to_string())],
         ),
     }
+}
+
+/// How the number of themes was chosen, stored by key with its numbers.
+pub fn theme_choice(choice: &ThemeChoice) -> String {
+    if !choice.automatic {
+        return stored_text("analysis_text.choice.fixed", &[("chosen", choice.chosen.to_string())]);
+    }
+    let (from, to) = (
+        choice.tried.first().map_or(choice.chosen, |t| t.0),
+        choice.tried.last().map_or(choice.chosen, |t| t.0),
+    );
+    stored_text(
+        "analysis_text.choice.auto",
+        &[
+            ("chosen", choice.chosen.to_string()),
+            ("sample", choice.sample.to_string()),
+            ("from", from.to_string()),
+            ("to", to.to_string()),
+            ("stability", format!("{:.2}", choice.stability)),
+        ],
+    )
 }

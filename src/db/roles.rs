@@ -79,8 +79,8 @@ pub(super) async fn grant_app_role(pool: &PgPool, role: &str) -> anyhow::Result<
 pub const PLATFORM_TABLE_COLUMNS: &[(&str, &str, &str)] = &[
     (
         "accounts",
-        "id, email, pseudonym, created_at, deleted_at, reply_mail",
-        "pseudonym, deleted_at, reply_mail",
+        "id, email, pseudonym, created_at, deleted_at, reply_mail, lang",
+        "pseudonym, deleted_at, reply_mail, lang",
     ),
     (
         "operators",

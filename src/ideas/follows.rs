@@ -17,6 +17,7 @@ use super::IdeaView;
 use crate::mail::{MailContent, MailKind, queue_to};
 use crate::tenancy::host::RequestOrigin;
 use crate::tenancy::{Tenant, TenantDb, TenantId, TenantTx};
+use crate::web::i18n::Lang;
 
 /// Whether `account` follows the idea (of space `tenant`), as the space of `tx` may see it.
 pub async fn is_following(tx: &mut TenantTx, tenant: Uuid, idea: Uuid, account: Uuid) -> Result<bool, sqlx::Error> {
@@ -67,7 +68,7 @@ pub async fn set_following(
 pub enum Update<'a> {
     /// A new comment: it answers the author of its parent comment, or of the idea.
     Reply { comment: Uuid },
-    /// A decision that names the idea, new or with a new status (its wording).
+    /// A decision that names the idea, new or with a new status (its code: `results.status.…`).
     Decision { title: &'a str, status: &'a str },
 }
 
@@ -125,7 +126,7 @@ pub async fn tell(tx: &mut TenantTx, idea: Uuid, update: Update<'_>, base_url: &
               WHERE s.sent_at < now() - interval '1 hour'
              RETURNING account_id
          )
-         SELECT a.email AS "email!", p.following AS "following!"
+         SELECT a.email AS "email!", a.lang, p.following AS "following!"
            FROM written w JOIN people p ON p.account_id = w.account_id
            JOIN accounts a ON a.id = w.account_id AND a.deleted_at IS NULL AND a.email IS NOT NULL"#,
         tx.tenant_id(),
@@ -138,39 +139,86 @@ pub async fn tell(tx: &mut TenantTx, idea: Uuid, update: Update<'_>, base_url: &
     let link = format!("{base_url}/consultations/{}/idees/{idea}", about.slug);
     let mut queued = 0;
     for person in due {
-        let what = match update {
-            Update::Reply { .. } if !person.following => "quelqu’un a répondu à ce que vous avez écrit".to_owned(),
-            Update::Reply { .. } => "une nouvelle réponse a été publiée".to_owned(),
-            Update::Decision { title, status } => format!("une décision la mentionne : « {title} » ({status})"),
-        };
-        let stop = if person.following {
-            let token = recipient_token(tx, &person.email).await?;
-            format!(
-                "Vous suivez cette contribution. Pour ne plus la suivre, en un clic :\n{base_url}/desabonnement/{}?idee={idea}\n",
-                URL_SAFE_NO_PAD.encode(token)
-            )
-        } else {
-            format!(
-                "Vous recevez ce message parce que vous avez écrit sur cette contribution. Pour ne plus recevoir ces messages : {base_url}/compte/contributions#reponses\n"
-            )
-        };
-        let text = format!(
-            "Bonjour,\n\nSur la contribution « {} » (consultation « {} »), {what}.\n\nLa lire, avec les autres réponses :\n{link}\n\n{stop}",
-            about.title, about.campaign_title
+        let lang = Lang::parse(&person.lang).unwrap_or_default();
+        let stop = stop_line(tx, lang, &person.email, person.following, base_url, idea).await?;
+        let text = mail_text(
+            lang,
+            update,
+            person.following,
+            (&about.title, &about.campaign_title),
+            &link,
+            &stop,
         );
-        let subject = format!("Du nouveau sur « {} »", about.title);
+        let subject = lang.fill("follow_mail.subject", &[("title", &about.title)]);
         let content = MailContent {
             kind: MailKind::Conversation,
             subject: &subject,
             text: &text,
             campaign: None,
             attachment: None,
+            lang,
         };
         if queue_to(tx, &person.email, &content).await?.id().is_some() {
             queued += 1;
         }
     }
     Ok(queued)
+}
+
+/// How to stop such mail: one click to unfollow the idea, or the page that turns reply mail off.
+async fn stop_line(
+    tx: &mut TenantTx,
+    lang: Lang,
+    email: &str,
+    following: bool,
+    base_url: &str,
+    idea: Uuid,
+) -> Result<String, sqlx::Error> {
+    Ok(if following {
+        let token = recipient_token(tx, email).await?;
+        format!(
+            "{}\n{base_url}/desabonnement/{}?idee={idea}\n",
+            lang.text("follow_mail.stop_following"),
+            URL_SAFE_NO_PAD.encode(token)
+        )
+    } else {
+        format!(
+            "{} {base_url}/compte/contributions#reponses\n",
+            lang.text("follow_mail.stop_replies")
+        )
+    })
+}
+
+/// The text of a conversation mail in `lang`: what happened on the idea (`title`, of the
+/// campaign `campaign`), its link, and how to stop such mail (`stop`).
+fn mail_text(
+    lang: Lang,
+    update: Update<'_>,
+    following: bool,
+    (title, campaign): (&str, &str),
+    link: &str,
+    stop: &str,
+) -> String {
+    let what = match update {
+        Update::Reply { .. } if !following => lang.text("follow_mail.reply_to_you"),
+        Update::Reply { .. } => lang.text("follow_mail.reply"),
+        Update::Decision { title, status } => lang.fill(
+            "follow_mail.decision",
+            &[
+                ("title", title),
+                ("status", &lang.text(&format!("results.status.{status}"))),
+            ],
+        ),
+    };
+    let body = lang.fill(
+        "follow_mail.body",
+        &[("title", title), ("campaign", campaign), ("what", &what)],
+    );
+    format!(
+        "{}\n\n{body}\n\n{}\n{link}\n\n{stop}",
+        lang.text("mail_text.hello"),
+        lang.text("follow_mail.read")
+    )
 }
 
 /// The unsubscribe token of `address` in the space of `tx` (the row made if it was missing).

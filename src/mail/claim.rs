@@ -28,6 +28,8 @@ pub struct Job {
     pub markdown: bool,
     /// The follow a news mail is about: its unsubscribe link ends that follow only.
     pub follow_token: Option<Vec<u8>>,
+    /// The language of the text: the footer is written in it too.
+    pub lang: crate::web::i18n::Lang,
     /// Attempts so far, this one included.
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
@@ -156,6 +158,7 @@ pub async fn claim(
             attachment: None,
             markdown: false,
             follow_token: None,
+            lang: crate::web::i18n::Lang::Fr,
         });
     }
     attach(tx, &mut jobs).await?;
@@ -173,7 +176,7 @@ pub async fn claim(
 }
 
 /// Fills in what few mails have (one query, by key): an attachment, Markdown text, the follow
-/// that a news mail is about.
+/// that a news mail is about, a language other than French.
 async fn attach(tx: &mut TenantTx, jobs: &mut [Job]) -> Result<(), sqlx::Error> {
     if jobs.is_empty() {
         return Ok(());
@@ -181,9 +184,9 @@ async fn attach(tx: &mut TenantTx, jobs: &mut [Job]) -> Result<(), sqlx::Error> 
     let ids: Vec<Uuid> = jobs.iter().map(|j| j.mail).collect();
     // The attachment's name and type come with its text (a CHECK in the table).
     let rows = sqlx::query!(
-        r#"SELECT id, attachment_name, attachment_type, attachment_text, text_format, follow_token FROM mail_outbox
+        r#"SELECT id, attachment_name, attachment_type, attachment_text, text_format, follow_token, lang FROM mail_outbox
           WHERE tenant_id = $1 AND id = ANY($2)
-            AND (attachment_text IS NOT NULL OR text_format <> 'plain' OR follow_token IS NOT NULL)"#,
+            AND (attachment_text IS NOT NULL OR text_format <> 'plain' OR follow_token IS NOT NULL OR lang <> 'fr')"#,
         tx.tenant_id(),
         &ids,
     )
@@ -204,6 +207,7 @@ async fn attach(tx: &mut TenantTx, jobs: &mut [Job]) -> Result<(), sqlx::Error> 
         }
         job.markdown = row.text_format == "markdown";
         job.follow_token = row.follow_token;
+        job.lang = crate::web::i18n::Lang::parse(&row.lang).unwrap_or_default();
     }
     Ok(())
 }

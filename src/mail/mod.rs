@@ -25,7 +25,7 @@ pub mod worker;
 
 pub use queue::{
     Attachment, BulkQueued, Follower, MailContent, OutgoingMail, Queued, queue, queue_batch, queue_bulk,
-    queue_follow_news, queue_to,
+    queue_follow_news, queue_to, recipient_lang,
 };
 pub use unsubscribe::routes;
 

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::MailKind;
 use super::address::EmailAddress;
 use crate::tenancy::TenantTx;
+use crate::web::i18n::Lang;
 
 /// A transactional message to one person (the sign-in link).
 #[derive(Debug, Clone)]
@@ -19,6 +20,8 @@ pub struct OutgoingMail {
     pub to: String,
     pub subject: String,
     pub text: String,
+    /// The language the subject and text are written in (the page's, for a sign-in link).
+    pub lang: Lang,
 }
 
 /// What to send, without saying to whom: for [`queue_to`] and [`queue_bulk`].
@@ -33,6 +36,8 @@ pub struct MailContent<'a> {
     pub campaign: Option<Uuid>,
     /// A file sent with the mail (the `.ics` of a workshop session).
     pub attachment: Option<&'a Attachment>,
+    /// The language of the subject and text: the worker writes the footer in it too.
+    pub lang: Lang,
 }
 
 /// A text file attached to a mail, stored with it in the outbox.
@@ -76,6 +81,18 @@ pub struct BulkQueued {
     pub invalid: Vec<String>,
 }
 
+/// The language to write to `address` in: that of its account (the pages it last used), when
+/// there is one this space may read; else French, the spaces' language.
+pub async fn recipient_lang(tx: &mut TenantTx, address: &str) -> Result<Lang, sqlx::Error> {
+    let lang = sqlx::query_scalar!(
+        "SELECT lang FROM accounts WHERE email = lower($1) AND deleted_at IS NULL",
+        address
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(lang.and_then(|l| Lang::parse(&l)).unwrap_or_default())
+}
+
 /// Queues a transactional mail (a sign-in link): always sent, whatever the suppression list.
 pub async fn queue(tx: &mut TenantTx, mail: &OutgoingMail) -> Result<Queued, sqlx::Error> {
     let content = MailContent {
@@ -84,6 +101,7 @@ pub async fn queue(tx: &mut TenantTx, mail: &OutgoingMail) -> Result<Queued, sql
         text: &mail.text,
         campaign: None,
         attachment: None,
+        lang: mail.lang,
     };
     queue_to(tx, &mail.to, &content).await
 }
@@ -94,7 +112,7 @@ pub async fn queue_to(tx: &mut TenantTx, to: &str, content: &MailContent<'_>) ->
         return Ok(Queued::InvalidAddress);
     };
     // $1 tenant, $2 address(es), $3 kind, $4 subject, $5 text, $6 campaign, $7 list mail,
-    // $8 $9 $10 the attachment's name, type and text (all null without one).
+    // $8 $9 $10 the attachment's name, type and text (all null without one), $11 the language.
     // List mail registers the address (its unsubscribe token is created once, here) and checks the
     // suppression list; transactional mail does neither.
     let inserted = sqlx::query!(
@@ -105,11 +123,11 @@ WITH recipient AS (
     ON CONFLICT DO NOTHING
 )
 INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status,
-                         attachment_name, attachment_type, attachment_text)
+                         attachment_name, attachment_type, attachment_text, lang)
 SELECT $1, $3, $2, $4, $5, $6,
        CASE WHEN $7 AND EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.tenant_id = $1 AND s.address = $2)
             THEN 'suppressed' ELSE 'queued' END,
-       $8, $9, $10
+       $8, $9, $10, $11
 RETURNING id, status",
         tx.tenant_id(),
         address.as_str(),
@@ -121,6 +139,7 @@ RETURNING id, status",
         content.attachment.map(|a| a.filename.as_str()),
         content.attachment.map(|a| a.content_type.as_str()),
         content.attachment.map(|a| a.text.as_str()),
+        content.lang.code(),
     )
     .fetch_one(&mut **tx)
     .await?;
@@ -177,7 +196,7 @@ async fn insert_bulk(
     if addresses.is_empty() {
         return Ok(outcome);
     }
-    // The same parameters as `queue_to`, with every address in $2, and $11 the batch.
+    // The same parameters as `queue_to`, with every address in $2, $11 the batch, $12 the language.
     let counts = sqlx::query!(
         r#"
 WITH input AS (
@@ -188,10 +207,10 @@ WITH input AS (
     ON CONFLICT DO NOTHING
 ), inserted AS (
     INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status,
-                             attachment_name, attachment_type, attachment_text, batch_id)
+                             attachment_name, attachment_type, attachment_text, batch_id, lang)
     SELECT $1, $3, i.address, $4, $5, $6,
            CASE WHEN $7 AND s.address IS NOT NULL THEN 'suppressed' ELSE 'queued' END,
-           $8, $9, $10, $11
+           $8, $9, $10, $11, $12
       FROM input i
       LEFT JOIN mail_suppressions s ON s.tenant_id = $1 AND s.address = i.address
     RETURNING status
@@ -209,6 +228,7 @@ SELECT count(*) FILTER (WHERE status = 'queued') AS "queued!", count(*) FILTER (
         content.attachment.map(|a| a.content_type.as_str()),
         content.attachment.map(|a| a.text.as_str()),
         batch,
+        content.lang.code(),
     )
     .fetch_one(&mut **tx)
     .await?;
@@ -226,7 +246,8 @@ pub struct Follower {
     pub follow_token: Vec<u8>,
 }
 
-/// Queues a campaign's news, written in Markdown, to its followers, each mail with the follow's
+/// Queues a campaign's news, written in Markdown, to its followers (all of whom read
+/// `content.lang`: the caller groups them by language), each mail with the follow's
 /// own unsubscribe link (the worker puts it in `List-Unsubscribe`). An address that left the
 /// space's list mail is recorded as `suppressed`, as for [`queue_bulk`]. Returns how many mails
 /// will be sent.
@@ -250,9 +271,9 @@ pub async fn queue_follow_news(
     let queued = sqlx::query_scalar!(
         r#"
 WITH inserted AS (
-    INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status, text_format, follow_token)
+    INSERT INTO mail_outbox (tenant_id, kind, to_address, subject, text_body, campaign_id, status, text_format, follow_token, lang)
     SELECT $1, $4, i.address, $5, $6, $7,
-           CASE WHEN s.address IS NOT NULL THEN 'suppressed' ELSE 'queued' END, 'markdown', i.token
+           CASE WHEN s.address IS NOT NULL THEN 'suppressed' ELSE 'queued' END, 'markdown', i.token, $8
       FROM unnest($2::text[], $3::bytea[]) AS i (address, token)
       LEFT JOIN mail_suppressions s ON s.tenant_id = $1 AND s.address = i.address
     RETURNING status
@@ -265,6 +286,7 @@ SELECT count(*) FILTER (WHERE status = 'queued') AS "queued!" FROM inserted"#,
         content.subject,
         content.text,
         content.campaign,
+        content.lang.code(),
     )
     .fetch_one(&mut **tx)
     .await?;

@@ -3,8 +3,8 @@
 //! (where the author sees the same) and to the article that says how to contest the decision.
 //!
 //! Queued in the decision's transaction (the outbox), so it leaves if and only if the decision
-//! stands. In French, the platform's language of reference: the moderator's language is not
-//! the author's. Nobody to tell when the account is gone.
+//! stands. In the author's language (`accounts.lang`), not the moderator's. Nobody to tell when
+//! the account is gone.
 
 use uuid::Uuid;
 
@@ -17,6 +17,7 @@ use crate::web::i18n::Lang;
 /// Where the author and what they wrote are, for the mail.
 struct Hidden {
     email: String,
+    lang: Lang,
     idea_id: Uuid,
     idea_title: String,
     campaign_slug: String,
@@ -33,7 +34,7 @@ async fn find_author(tx: &mut TenantTx, target: Target) -> Result<Option<Hidden>
              UNION ALL
              SELECT i.id, i.account_id FROM ideas i WHERE NOT $3 AND i.tenant_id = $1 AND i.id = $2
          )
-         SELECT a.email AS "email!", i.id, i.title, ca.slug, ca.title AS campaign_title
+         SELECT a.email AS "email!", a.lang, i.id, i.title, ca.slug, ca.title AS campaign_title
            FROM t
            JOIN ideas i ON i.tenant_id = $1 AND i.id = t.idea_id
            JOIN campaigns ca ON ca.tenant_id = $1 AND ca.id = i.campaign_id
@@ -46,6 +47,7 @@ async fn find_author(tx: &mut TenantTx, target: Target) -> Result<Option<Hidden>
     .await?;
     Ok(row.map(|r| Hidden {
         email: r.email,
+        lang: Lang::parse(&r.lang).unwrap_or_default(),
         idea_id: r.id,
         idea_title: r.title,
         campaign_slug: r.slug,
@@ -69,8 +71,10 @@ pub async fn tell_author(
     };
     let text = mail_text(&hidden, target, reason, note.trim(), space_name, base_url);
     let subject = match target {
-        Target::Idea(_) => format!("Votre contribution « {} » a été masquée", hidden.idea_title),
-        Target::Comment(_) => "Votre commentaire a été masqué".to_owned(),
+        Target::Idea(_) => hidden
+            .lang
+            .fill("moderation_mail.subject_idea", &[("title", &hidden.idea_title)]),
+        Target::Comment(_) => hidden.lang.text("moderation_mail.subject_comment"),
     };
     let content = MailContent {
         kind: MailKind::Moderation,
@@ -78,40 +82,47 @@ pub async fn tell_author(
         text: &text,
         campaign: None,
         attachment: None,
+        lang: hidden.lang,
     };
     queue_to(tx, &hidden.email, &content).await.map(Some)
 }
 
 fn mail_text(hidden: &Hidden, target: Target, reason: CharterReason, note: &str, space: &str, base: &str) -> String {
+    let lang = hidden.lang;
     let idea = format!("{base}/consultations/{}/idees/{}", hidden.campaign_slug, hidden.idea_id);
+    let named = [
+        ("title", hidden.idea_title.as_str()),
+        ("campaign", hidden.campaign_title.as_str()),
+        ("space", space),
+    ];
     let (what, link) = match target {
-        Target::Idea(_) => (
-            format!(
-                "Votre contribution « {} » à la consultation « {} » a été masquée par la modération de {space}.",
-                hidden.idea_title, hidden.campaign_title
-            ),
-            idea,
-        ),
+        Target::Idea(_) => (lang.fill("moderation_mail.what_idea", &named), idea),
         Target::Comment(id) => (
-            format!(
-                "Votre commentaire sur la contribution « {} » (consultation « {} ») a été masqué par la modération de {space}.",
-                hidden.idea_title, hidden.campaign_title
-            ),
+            lang.fill("moderation_mail.what_comment", &named),
             format!("{idea}#commentaire-{id}"),
         ),
     };
-    let label = Lang::Fr.text(&reason.label_key());
-    let article = reason.article();
-    let mut text = format!("Bonjour,\n\n{what}\n\nMotif : {label} (charte de participation, article {article}).\n");
+    let label = lang.text(&reason.label_key());
+    let article = reason.article().to_string();
+    let mut text = format!(
+        "{}\n\n{what}\n\n{}\n",
+        lang.text("mail_text.hello"),
+        lang.fill("moderation_mail.reason", &[("reason", &label), ("article", &article)])
+    );
     if !note.is_empty() {
-        text.push_str(&format!("Précision de la modération : {note}\n"));
+        text.push_str(&lang.fill("moderation_mail.note", &[("note", note)]));
+        text.push('\n');
     }
+    let article_link = format!("{base}{}", reason.article_path());
+    let contest = CONTEST_ARTICLE.to_string();
     text.push_str(&format!(
-        "\nL’article {article} de la charte : {base}{}\n\n\
-         Ce que voient les autres participant·es à la place de votre texte, et ce motif :\n{link}\n\n\
-         Si vous pensez que cette décision est une erreur, l’article {CONTEST_ARTICLE} de la charte dit comment la contester :\n\
-         {base}{CHARTER_PATH}#article-{CONTEST_ARTICLE}\n",
-        reason.article_path()
+        "\n{}\n\n{}\n{link}\n\n{}\n{base}{CHARTER_PATH}#article-{CONTEST_ARTICLE}\n",
+        lang.fill(
+            "moderation_mail.article",
+            &[("article", &article), ("link", &article_link)]
+        ),
+        lang.text("moderation_mail.seen"),
+        lang.fill("moderation_mail.contest", &[("article", &contest)]),
     ));
     text
 }
@@ -122,8 +133,9 @@ mod tests {
 
     #[test]
     fn the_mail_names_the_reason_its_article_and_the_links() {
-        let hidden = Hidden {
+        let mut hidden = Hidden {
             email: "a@exemple.fr".into(),
+            lang: Lang::Fr,
             idea_id: Uuid::nil(),
             idea_title: "Des guichets ouverts le samedi".into(),
             campaign_slug: "accueil".into(),
@@ -159,5 +171,17 @@ mod tests {
         );
         assert!(!without_note.contains("Précision"));
         assert!(without_note.contains("#commentaire-"));
+        hidden.lang = Lang::En;
+        let english = mail_text(
+            &hidden,
+            Target::Idea(Uuid::nil()),
+            CharterReason::Insults,
+            "",
+            "X",
+            "https://x",
+        );
+        assert!(english.starts_with("Hello,"), "{english}");
+        assert!(english.contains("Reason: "), "{english}");
+        assert!(!english.contains("Motif"), "{english}");
     }
 }

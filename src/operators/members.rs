@@ -159,7 +159,7 @@ pub async fn resend_invitation(
     let role = Role::parse(&role).ok_or(PageError::BadRequest)?;
     withdraw(&mut tx, id).await?;
     let base = page.origin.base_url();
-    super::team::send_operator_invitation(&mut tx, &page, &page.tenant, &base, &email, role, &operator.0).await?;
+    super::team::send_operator_invitation(&mut tx, &page.tenant, &base, &email, role, &operator.0).await?;
     tx.commit().await?;
     see_other("/admin/equipe?fait=relance")
 }

@@ -374,7 +374,6 @@ pub async fn invite_first_operator(
     let mut tx = state.db.begin(&module).await?;
     send_operator_invitation(
         &mut tx,
-        &page,
         &module,
         &base,
         email.as_str(),

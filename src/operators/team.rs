@@ -169,7 +169,6 @@ pub(super) async fn render_team(
 /// Queues the invitation mail to operate `space`, in the transaction that records it.
 pub async fn send_operator_invitation(
     tx: &mut TenantTx,
-    page: &Page,
     space: &Tenant,
     space_base_url: &str,
     email: &str,
@@ -178,14 +177,17 @@ pub async fn send_operator_invitation(
 ) -> Result<(), sqlx::Error> {
     let token = invitations::invite(tx, email, role, Some(by.id)).await?;
     let link = format!("{space_base_url}/admin/invitation/{token}");
-    let text = page
+    // The invited person's language, if their address has an account; else French (the
+    // inviter's language is not theirs).
+    let lang = crate::mail::recipient_lang(tx, email).await?;
+    let text = lang
         .text("console.invitation_mail_body")
         .replace("{inviter}", &by.name)
         .replace("{space}", &space.name)
-        .replace("{role}", &page.text(&format!("console.roles.{}", role.as_str())))
+        .replace("{role}", &lang.text(&format!("console.roles.{}", role.as_str())))
         .replace("{link}", &link)
         .replace("{days}", &invitations::VALID_DAYS.to_string());
-    let subject = page
+    let subject = lang
         .text("console.invitation_mail_subject")
         .replace("{space}", &space.name);
     queue(
@@ -194,6 +196,7 @@ pub async fn send_operator_invitation(
             to: email.to_owned(),
             subject,
             text,
+            lang,
         },
     )
     .await?;
@@ -237,7 +240,7 @@ pub async fn invite_operator(
     };
     let mut tx = state.db.begin(&page.tenant).await?;
     let base = page.origin.base_url();
-    send_operator_invitation(&mut tx, &page, &page.tenant, &base, email.as_str(), role, &operator.0).await?;
+    send_operator_invitation(&mut tx, &page.tenant, &base, email.as_str(), role, &operator.0).await?;
     tx.commit().await?;
     see_other("/admin/equipe?fait=invitation")
 }
@@ -289,11 +292,12 @@ pub async fn add_staff(
     // Each new member is told, in the same transaction (the outbox).
     let home = page.origin.base_url();
     for email in &added {
-        let text = page
+        let lang = crate::mail::recipient_lang(&mut tx, email).await?;
+        let text = lang
             .text("console.staff_mail_body")
             .replace("{space}", &page.tenant.name)
             .replace("{link}", &home);
-        let subject = page
+        let subject = lang
             .text("console.staff_mail_subject")
             .replace("{space}", &page.tenant.name);
         queue(
@@ -302,6 +306,7 @@ pub async fn add_staff(
                 to: email.clone(),
                 subject,
                 text,
+                lang,
             },
         )
         .await?;

@@ -282,10 +282,10 @@ pub async fn tell_followers(
     if !public {
         return Ok(0);
     }
-    let status = crate::web::i18n::Lang::Fr.text(&format!("results.status.{}", draft.status));
+    // The status by its code: each mail words it in its reader's language.
     let update = crate::ideas::follows::Update::Decision {
         title: draft.title.trim(),
-        status: &status,
+        status: &draft.status,
     };
     let mut told = 0;
     for idea in &draft.ideas {

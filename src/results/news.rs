@@ -155,7 +155,7 @@ async fn notify_followers(
              SELECT $1, $2, f.account_id FROM campaign_followers f WHERE f.tenant_id = $1 AND f.campaign_id = $3
              ON CONFLICT DO NOTHING RETURNING account_id
          )
-         SELECT a.email AS "email?", f.unsubscribe_token, f.reason
+         SELECT a.email AS "email?", a.lang, f.unsubscribe_token, f.reason
            FROM told
            JOIN accounts a ON a.id = told.account_id
            JOIN campaign_followers f ON f.tenant_id = $1 AND f.campaign_id = $3 AND f.account_id = told.account_id"#,
@@ -176,10 +176,14 @@ async fn notify_followers(
     .fetch_one(&mut **tx)
     .await?;
     let mut queued = 0;
-    for reason in ["contributed", "asked"] {
+    // One batch per reason and language: each says why, in its readers' language.
+    for (reason, lang) in ["contributed", "asked"]
+        .into_iter()
+        .flat_map(|reason| [(reason, Lang::Fr), (reason, Lang::En)])
+    {
         let followers: Vec<Follower> = rows
             .iter()
-            .filter(|r| r.reason == reason)
+            .filter(|r| r.reason == reason && Lang::parse(&r.lang).unwrap_or_default() == lang)
             .filter_map(|r| {
                 Some(Follower {
                     address: r.email.clone()?,
@@ -190,22 +194,24 @@ async fn notify_followers(
         if followers.is_empty() {
             continue;
         }
-        let text = news_mail_text(reason, &campaign_title, title, body, link);
+        let text = news_mail_text(lang, reason, &campaign_title, title, body, link);
         let content = MailContent {
             kind: MailKind::News,
             subject: title.trim(),
             text: &text,
             campaign: Some(campaign),
             attachment: None,
+            lang,
         };
         queued += queue_follow_news(tx, &followers, &content).await?;
     }
     Ok(queued)
 }
 
-/// The news mail, in Markdown: why the person receives it, the post, the link to the campaign.
-fn news_mail_text(reason: &str, campaign_title: &str, title: &str, body: &str, link: &str) -> String {
-    let why = Lang::Fr
+/// The news mail, in Markdown: why the person receives it, the post (as the team wrote it),
+/// the link to the campaign.
+fn news_mail_text(lang: Lang, reason: &str, campaign_title: &str, title: &str, body: &str, link: &str) -> String {
+    let why = lang
         .text(if reason == "contributed" {
             "news_mail.why_contributed"
         } else {
@@ -216,7 +222,7 @@ fn news_mail_text(reason: &str, campaign_title: &str, title: &str, body: &str, l
         "{why}\n\n## {}\n\n{}\n\n{} {link}",
         escape_markdown(title.trim()),
         body.trim(),
-        Lang::Fr.text("news_mail.more"),
+        lang.text("news_mail.more"),
     )
 }
 

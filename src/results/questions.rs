@@ -2,6 +2,8 @@
 //! positions (rankings), its chart, and the chart in words.
 
 use super::*;
+use crate::web::format::{decimal, integer, percent_of};
+use crate::web::i18n::Lang;
 
 pub(super) fn percent(part: i64, whole: i64) -> i64 {
     if whole == 0 {
@@ -13,7 +15,7 @@ pub(super) fn percent(part: i64, whole: i64) -> i64 {
 
 /// Aggregates one question's answers and draws its chart.
 pub fn question_result(question: &Question, values: &[serde_json::Value], lang: &str) -> QuestionResult {
-    let fr = lang != "en";
+    let lang = Lang::parse(lang).unwrap_or_default();
     let answered = values.len() as i64;
     let chart_id = format!("q-{}", question.id.simple());
     let mut average = None;
@@ -27,16 +29,17 @@ pub fn question_result(question: &Question, values: &[serde_json::Value], lang: 
         QuestionKind::Ranking => ("ranking", ranking(question, values)),
         QuestionKind::ShortText | QuestionKind::LongText => ("text", Vec::new()),
     };
-    let summary = summary_of(kind, &options, answered, average, fr);
+    let summary = summary_of(kind, &options, answered, average, lang);
     let chart = (!options.is_empty()).then(|| {
         let bars: Vec<Bar> = options
             .iter()
             .map(|o| Bar {
                 label: o.label.clone(),
                 value: o.count,
+                shown: Some(bar_words(lang, kind, o)),
             })
             .collect();
-        bar_chart(&chart_id, &question.label, &summary, &bars, "#000091")
+        bar_chart(lang, &chart_id, &question.label, &summary, &bars, "#000091")
     });
     QuestionResult {
         id: question.id,
@@ -156,34 +159,42 @@ pub(super) fn ranking(question: &Question, values: &[serde_json::Value]) -> Vec<
         .collect()
 }
 
-/// The chart in words: the leading answers, the average, or the ranking.
-pub(super) fn summary_of(kind: &str, options: &[OptionCount], answered: i64, average: Option<f64>, fr: bool) -> String {
-    if answered == 0 {
-        return if fr {
-            "Aucune réponse.".into()
-        } else {
-            "No answers.".into()
-        };
+/// What a bar's title says of its option: the count and its share of respondents, or for a
+/// ranking the average rank (stored in tenths in `percent`).
+fn bar_words(lang: Lang, kind: &str, o: &OptionCount) -> String {
+    if kind == "ranking" {
+        let rank = decimal(lang, o.percent as f64 / 10.0, 1);
+        return lang.fill("charts.average_rank", &[("rank", &rank)]);
     }
-    let people = if fr {
-        match answered {
-            1 => "1 personne a répondu.".to_owned(),
-            n => format!("{n} personnes ont répondu."),
-        }
-    } else {
-        match answered {
-            1 => "1 person answered.".to_owned(),
-            n => format!("{n} people answered."),
-        }
-    };
+    lang.fill(
+        "charts.count_share",
+        &[
+            ("count", &integer(lang, o.count)),
+            ("share", &percent_of(lang, o.percent as f64, 0)),
+        ],
+    )
+}
+
+/// The chart in words: the leading answers, the average, or the ranking.
+pub(super) fn summary_of(
+    kind: &str,
+    options: &[OptionCount],
+    answered: i64,
+    average: Option<f64>,
+    lang: Lang,
+) -> String {
+    if answered == 0 {
+        return lang.text("charts.no_answers");
+    }
+    let people = lang.fill(
+        &format!("charts.answered.{}", lang.plural_form(answered)),
+        &[("n", &integer(lang, answered))],
+    );
     match kind {
         "ranking" => {
             let order: Vec<&str> = options.iter().map(|o| o.label.as_str()).collect();
-            if fr {
-                format!("{people} Classement moyen : {}.", order.join(", puis "))
-            } else {
-                format!("{people} Average ranking: {}.", order.join(", then "))
-            }
+            let order = order.join(&lang.text("charts.then"));
+            lang.fill("charts.ranking", &[("people", &people), ("order", &order)])
         }
         "text" => people,
         _ => {
@@ -192,19 +203,13 @@ pub(super) fn summary_of(kind: &str, options: &[OptionCount], answered: i64, ave
             let top: Vec<String> = sorted
                 .iter()
                 .take(3)
-                .map(|o| format!("{} {} %", o.label, o.percent))
+                .map(|o| format!("{} {}", o.label, percent_of(lang, o.percent as f64, 0)))
                 .collect();
-            let mut text = if fr {
-                format!("{people} En tête : {}.", top.join(" ; "))
-            } else {
-                format!("{people} Leading: {}.", top.join("; "))
-            };
-            if let Some(avg) = average {
-                text.push_str(&if fr {
-                    format!(" Moyenne : {avg}.")
-                } else {
-                    format!(" Average: {avg}.")
-                });
+            let top = top.join(&lang.text("charts.leading_separator"));
+            let mut text = lang.fill("charts.leading", &[("people", &people), ("top", &top)]);
+            if let Some(average) = average {
+                let average = decimal(lang, average, 1);
+                text.push_str(&lang.fill("charts.average", &[("average", &average)]));
             }
             text
         }
@@ -246,7 +251,8 @@ mod tests {
         let counts: Vec<i64> = r.options.iter().map(|o| o.count).collect();
         assert_eq!(counts, vec![1, 1, 3]);
         assert_eq!(r.options[2].percent, 75);
-        assert!(r.summary.contains("Internet 75 %"), "{}", r.summary);
+        assert!(r.summary.contains("Internet 75\u{202f}%"), "{}", r.summary);
+        assert!(r.summary.starts_with("4 personnes ont répondu."), "{}", r.summary);
         assert!(r.chart.unwrap().contains("<desc"));
     }
 
@@ -268,6 +274,8 @@ mod tests {
         let order: Vec<&str> = r.options.iter().map(|o| o.label.as_str()).collect();
         assert_eq!(order, vec!["B", "A", "C"]);
         assert!(r.summary.contains("B, then A, then C"));
+        assert!(r.summary.starts_with("2 people answered."), "{}", r.summary);
+        assert!(r.chart.unwrap().contains("average rank 1.0"));
     }
 
     #[test]

@@ -4,16 +4,22 @@
 
 use std::fmt::Write;
 
+use super::format::integer;
+use super::i18n::Lang;
+
 /// One bar: its label (shown under the axis when there is room) and its value.
 #[derive(Debug, Clone)]
 pub struct Bar {
     pub label: String,
     pub value: i64,
+    /// What the bar's title says of it after its label, written for the page's language
+    /// (`12 (35 %)`); by default its value (`12 345`).
+    pub shown: Option<String>,
 }
 
-/// A vertical bar chart scaled to its largest value. `id` must be unique on the page: it names
-/// the title and description the chart is labelled by.
-pub fn bar_chart(id: &str, title: &str, description: &str, bars: &[Bar], colour: &str) -> String {
+/// A vertical bar chart scaled to its largest value, its words and numbers in `lang`. `id` must
+/// be unique on the page: it names the title and description the chart is labelled by.
+pub fn bar_chart(lang: Lang, id: &str, title: &str, description: &str, bars: &[Bar], colour: &str) -> String {
     const WIDTH: f64 = 720.0;
     const HEIGHT: f64 = 220.0;
     const AXIS: f64 = 24.0;
@@ -46,10 +52,15 @@ pub fn bar_chart(id: &str, title: &str, description: &str, bars: &[Bar], colour:
         let y = HEIGHT - AXIS - h;
         let _ = write!(
             svg,
-            r#"<rect x="{x:.1}" y="{y:.1}" width="{bar_width:.1}" height="{h:.1}" fill="{}"><title>{} : {}</title></rect>"#,
+            r#"<rect x="{x:.1}" y="{y:.1}" width="{bar_width:.1}" height="{h:.1}" fill="{}"><title>{}</title></rect>"#,
             escape(colour),
-            escape(&bar.label),
-            bar.value
+            escape(&lang.fill(
+                "charts.bar",
+                &[
+                    ("label", &bar.label),
+                    ("value", &bar.shown.clone().unwrap_or_else(|| integer(lang, bar.value)))
+                ]
+            )),
         );
         if i % label_every == 0 {
             let _ = write!(
@@ -63,8 +74,8 @@ pub fn bar_chart(id: &str, title: &str, description: &str, bars: &[Bar], colour:
     }
     let _ = write!(
         svg,
-        r##"<text x="2" y="12" font-size="11" fill="#333">max {}</text></svg>"##,
-        max as i64
+        r##"<text x="2" y="12" font-size="11" fill="#333">{}</text></svg>"##,
+        escape(&lang.fill("charts.max", &[("value", &integer(lang, max as i64))]))
     );
     svg
 }
@@ -100,13 +111,15 @@ mod tests {
             Bar {
                 label: "1".into(),
                 value: 3,
+                shown: None,
             },
             Bar {
                 label: "<2>".into(),
-                value: 6,
+                value: 12_345,
+                shown: None,
             },
         ];
-        let svg = bar_chart("chart", "Contributions & co", "3 puis 6", &bars, "#000091");
+        let svg = bar_chart(Lang::Fr, "chart", "Contributions & co", "3 puis 6", &bars, "#000091");
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains(r#"role="img""#));
         assert!(svg.contains("<title id=\"chart-title\">Contributions &amp; co</title>"));
@@ -116,6 +129,12 @@ mod tests {
         // The tallest bar fills the plot: 220 - 24 - 16 = 180.
         assert!(svg.contains(r#"height="180.0""#));
         assert!(svg.ends_with("</svg>"));
+        // Numbers as the page's language writes them, in the bars' titles and the scale.
+        assert!(svg.contains("<title>&lt;2&gt;\u{a0}: 12\u{202f}345</title>"), "{svg}");
+        assert!(svg.contains(">max. 12\u{202f}345</text>"), "{svg}");
+        let svg = bar_chart(Lang::En, "chart", "x", "y", &bars, "#000091");
+        assert!(svg.contains("<title>&lt;2&gt;: 12,345</title>"), "{svg}");
+        assert!(svg.contains(">max. 12,345</text>"), "{svg}");
     }
 
     #[test]

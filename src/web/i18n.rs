@@ -54,6 +54,64 @@ impl Lang {
             .replace("{n}", &n.to_string())
     }
 
+    /// The text of `key` with its `{name}` placeholders filled in, in one pass (a value that
+    /// holds `{…}` itself, such as a title someone wrote, is left as it is).
+    pub fn fill(self, key: &str, values: &[(&str, &str)]) -> String {
+        let text = self.text(key);
+        let mut out = String::with_capacity(text.len() + 32);
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after.find('}').and_then(|close| {
+                values
+                    .iter()
+                    .find(|(name, _)| *name == &after[..close])
+                    .map(|v| (close, v.1))
+            });
+            match value {
+                Some((close, value)) => {
+                    out.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Words a text stored by key (see [`stored_text`]) in this language. A number among its
+    /// values is written for the language (`0.83` → `0,83`, `12345` → `12 345`). A stored text
+    /// that is not a known key (a row written before texts were stored by key, in French) is
+    /// shown as it is.
+    pub fn stored(self, stored: &str) -> String {
+        let mut parts = stored.split('|');
+        let key = parts.next().unwrap_or_default();
+        if !key.contains('.') || self.text(key) == key {
+            return stored.to_owned();
+        }
+        let values: Vec<(&str, String)> = parts
+            .filter_map(|p| p.split_once('='))
+            .map(|(name, value)| {
+                let shown = if let Ok(n) = value.parse::<i64>() {
+                    super::format::integer(self, n)
+                } else if let Ok(x) = value.parse::<f64>() {
+                    let decimals = value.split_once('.').map_or(0, |(_, d)| d.len());
+                    super::format::decimal(self, x, decimals)
+                } else {
+                    value.to_owned()
+                };
+                (name, shown)
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        self.fill(key, &refs)
+    }
+
     /// The other language, for the switcher.
     pub fn other(self) -> Self {
         match self {
@@ -157,6 +215,19 @@ fn flatten(table: &toml::Table) -> BTreeMap<String, String> {
     out
 }
 
+/// A text to store (in a database row) and word later in the reader's language, with
+/// [`Lang::stored`]: `key|name=value|…`. Values are numbers or codes (no `|`).
+pub fn stored_text(key: &str, values: &[(&str, String)]) -> String {
+    let mut out = key.to_owned();
+    for (name, value) in values {
+        out.push('|');
+        out.push_str(name);
+        out.push('=');
+        out.push_str(&value.replace('|', "/"));
+    }
+    out
+}
+
 /// `3 février 2027`, `1er mars 2027` / `3 February 2027`, in Paris time (see
 /// [`super::format::date`]).
 pub fn format_date(lang: Lang, date: chrono::DateTime<chrono::Utc>) -> String {
@@ -208,6 +279,45 @@ mod tests {
                 .collect();
             assert!(hedged.is_empty(), "{lang}: {hedged:?}");
         }
+    }
+
+    #[test]
+    fn placeholders_are_filled_once() {
+        let text = Lang::Fr.fill("follow_mail.subject", &[("title", "{title} & co")]);
+        assert_eq!(text, "Du nouveau sur « {title} & co »");
+        let text = Lang::En.fill("moderation_mail.reason", &[("reason", "spam"), ("article", "7")]);
+        assert_eq!(text, "Reason: spam (participation charter, article 7).");
+    }
+
+    #[test]
+    fn stored_texts_are_worded_when_shown() {
+        let stored = stored_text("analysis_text.choice.fixed", &[("chosen", "12".into())]);
+        assert_eq!(stored, "analysis_text.choice.fixed|chosen=12");
+        assert!(
+            Lang::En.stored(&stored).starts_with("12 themes"),
+            "{}",
+            Lang::En.stored(&stored)
+        );
+        assert!(
+            Lang::Fr.stored(&stored).starts_with("12 thèmes"),
+            "{}",
+            Lang::Fr.stored(&stored)
+        );
+        let auto = stored_text(
+            "analysis_text.choice.auto",
+            &[
+                ("chosen", "5".into()),
+                ("sample", "12345".into()),
+                ("from", "2".into()),
+                ("to", "8".into()),
+                ("stability", "0.83".into()),
+            ],
+        );
+        let fr = Lang::Fr.stored(&auto);
+        assert!(fr.contains("12\u{202f}345") && fr.contains("0,83"), "{fr}");
+        assert!(Lang::En.stored(&auto).contains("0.83"));
+        // Older rows, written out: as they are.
+        assert_eq!(Lang::En.stored("lecture des textes"), "lecture des textes");
     }
 
     #[test]

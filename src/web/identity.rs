@@ -35,6 +35,9 @@ pub struct Account {
     /// migration `one_voice`).
     #[serde(skip)]
     pub verified: bool,
+    /// The language of the pages they last used: their mail is written in it.
+    #[serde(skip)]
+    pub lang: super::i18n::Lang,
 }
 
 impl Account {
@@ -50,7 +53,13 @@ pub type Found<'a> = Pin<Box<dyn Future<Output = Result<Option<Account>, PageErr
 /// Finds the account that holds a session token in a space (the accounts domain's sessions).
 pub trait FindSignedIn: Send + Sync + 'static {
     fn find<'a>(&'a self, tenant: &'a Tenant, token: &'a str) -> Found<'a>;
+
+    /// Remembers that `account` now uses the pages in `lang` (the language of their mail).
+    fn remember_lang<'a>(&'a self, tenant: &'a Tenant, account: Uuid, lang: super::i18n::Lang) -> Remembered<'a>;
 }
+
+/// What [`FindSignedIn::remember_lang`] answers.
+pub type Remembered<'a> = Pin<Box<dyn Future<Output = Result<(), PageError>> + Send + 'a>>;
 
 /// The signed-in account of this request, kept in its extensions once looked up.
 #[derive(Debug, Clone)]

@@ -4,6 +4,8 @@
 //! and routes with it; the composition root (`crate::app`) assembles them.
 
 pub mod assets;
+#[cfg(test)]
+mod catalogue;
 pub mod charts;
 pub mod console;
 pub mod csrf;

@@ -39,7 +39,22 @@ where
         let tenant = CurrentTenant::from_request_parts(parts, state)
             .await
             .map_err(|_| PageError::BadRequest)?;
-        let account = signed_in(parts, &*ground.signed_in).await?;
+        let mut account = signed_in(parts, &*ground.signed_in).await?;
+        // Negotiated by the tenant layer, which every page is behind.
+        let lang = parts
+            .extensions
+            .get::<Lang>()
+            .copied()
+            .unwrap_or_else(|| Lang::from_headers(&parts.headers));
+        // A signed-in person's mail is written in the language of the pages they use: the
+        // account learns it when it changes (sign-in, the switch, a contribution).
+        // Not worth failing the page over: the next page tries again.
+        if let Some(account) = account.as_mut().filter(|a| a.lang != lang) {
+            match ground.signed_in.remember_lang(&tenant, account.id, lang).await {
+                Ok(()) => account.lang = lang,
+                Err(error) => tracing::warn!(?error, "the account's language not recorded"),
+            }
+        }
         let visitor = read_cookie(&parts.headers, VISITOR_COOKIE).unwrap_or_default();
         let origin = parts
             .extensions
@@ -47,12 +62,7 @@ where
             .cloned()
             .ok_or(PageError::BadRequest)?;
         Ok(Page {
-            // Negotiated by the tenant layer, which every page is behind.
-            lang: parts
-                .extensions
-                .get::<Lang>()
-                .copied()
-                .unwrap_or_else(|| Lang::from_headers(&parts.headers)),
+            lang,
             tenant,
             account,
             path: parts.uri.path().to_owned(),

@@ -218,14 +218,14 @@ mod tests {
         assert!(missing.is_empty(), "not registered in web/templates.rs: {missing:?}");
     }
 
-    /// Every text a page template names (`t.section.key`) exists in both languages: a missing
-    /// one would render as nothing. Walks every template file of the pages; a path may stop at a
-    /// table that the template indexes itself (`t.audit.actions[…]`). (The mail's templates get
-    /// their few texts from `mail::render`, by key.)
+    /// Every text a template names (`t.section.key`) exists in both languages: a missing one
+    /// would render as nothing. Walks every template file under `src/` (the pages' and the
+    /// mail's); a path may stop at a table that the template indexes itself
+    /// (`t.audit.actions[…]`). Texts that Rust code names are checked by `web::catalogue`.
     #[test]
     fn every_text_a_template_names_is_translated() {
         use super::super::i18n::Lang;
-        let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("src/web");
+        let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("src");
         let mut files = Vec::new();
         let mut dirs = vec![root];
         while let Some(dir) = dirs.pop() {
@@ -241,6 +241,10 @@ mod tests {
             }
         }
         assert!(files.len() > 40, "templates found: {}", files.len());
+        assert!(
+            files.iter().any(|f| f.ends_with("mail/templates/mail.txt")),
+            "the mail's templates are walked"
+        );
         let found = |table: &toml::Table, path: &[&str]| {
             let mut at = table;
             for (i, part) in path.iter().enumerate() {

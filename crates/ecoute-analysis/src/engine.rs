@@ -97,7 +97,20 @@ impl Stage {
         }
     }
 
-    /// Words for an operator.
+    /// A stable name, for applications to word in their own languages.
+    pub fn code(self) -> &'static str {
+        match self {
+            Stage::Reading => "reading",
+            Stage::Weighting => "weighting",
+            Stage::Reducing => "reducing",
+            Stage::Clustering => "clustering",
+            Stage::Describing => "describing",
+            Stage::Duplicates => "duplicates",
+        }
+    }
+
+    /// Words for an operator, in French (the command-line tools'; applications word
+    /// [`Stage::code`] in their reader's language).
     pub fn describe(self) -> &'static str {
         match self {
             Stage::Reading => "lecture des textes",
@@ -135,7 +148,27 @@ pub struct ThemeChoice {
     pub automatic: bool,
     /// For an automatic choice: each number tried and its stability (0 to 1).
     pub tried: Vec<(usize, f64)>,
+    /// For an automatic choice: how many contributions were grouped to compare the numbers.
+    pub sample: usize,
+    /// For an automatic choice: the stability of the number chosen (0 to 1).
+    pub stability: f64,
+    /// The choice in French words, for the command-line tools (applications word it from the
+    /// fields above, in their reader's language).
     pub explanation: String,
+}
+
+impl ThemeChoice {
+    /// `k` themes, as the operator asked.
+    fn fixed(k: usize) -> Self {
+        ThemeChoice {
+            chosen: k,
+            automatic: false,
+            tried: Vec::new(),
+            sample: 0,
+            stability: 0.0,
+            explanation: format!("{k} thèmes, nombre fixé par l'opérateur."),
+        }
+    }
 }
 
 /// The result of an analysis. Themes are numbered by decreasing size.
@@ -206,15 +239,7 @@ pub fn analyse<S: AsRef<str> + Sync>(
 
     progress(Stage::Clustering, Stage::Clustering.start());
     let choice = match params.themes {
-        ThemeCount::Fixed(k) => {
-            let k = k.min(with_content);
-            ThemeChoice {
-                chosen: k,
-                automatic: false,
-                tried: Vec::new(),
-                explanation: format!("{k} thèmes, nombre fixé par l'opérateur."),
-            }
-        }
+        ThemeCount::Fixed(k) => ThemeChoice::fixed(k.min(with_content)),
         ThemeCount::Auto => choose_theme_count(&coords, with_content, params),
     };
     let clustering = spherical_kmeans(&coords, &cluster_params(choice.chosen, params));
@@ -373,6 +398,8 @@ pub fn choose_theme_count(coords: &Dense, with_content: usize, params: &Params) 
     ThemeChoice {
         chosen,
         automatic: true,
+        sample: sub.rows(),
+        stability,
         explanation: format!(
             "{chosen} thèmes, choisis automatiquement : on a regroupé deux fois {} contributions, \
              à partir de deux points de départ différents, en {} à {} thèmes ; c'est avec {chosen} \

@@ -12,29 +12,38 @@ use crate::analysis::report::{Report, report};
 use crate::error::PageError;
 use crate::web::Ground;
 use crate::web::console::{Action, ConsoleOf, right};
+use crate::web::format::decimal;
+use crate::web::i18n::Lang;
 use crate::web::page::Page;
 use crate::web::table::Table;
 
-/// The report as tables: themes (with priorities), or contributions with their theme.
-pub fn tables(report: &Report, what: &str) -> Option<Table> {
+/// The report as tables: themes (with priorities), or contributions with their theme. Headers
+/// and numbers are written for people, in `lang`; codes (kinds of contribution) stay codes.
+pub fn tables(report: &Report, what: &str, lang: Lang) -> Option<Table> {
+    let headers = |table: &str, keys: &[&str]| -> Vec<String> {
+        keys.iter()
+            .map(|k| lang.text(&format!("analysis_export.{table}.{k}")))
+            .collect()
+    };
     match what {
         "themes" => Some(Table {
-            headers: [
-                "rang",
-                "thème",
-                "libellé calculé",
-                "score",
-                "contributions",
-                "part (%)",
-                "soutiens",
-                "commentaires",
-                "territoires",
-                "profils",
-                "expressions clés",
-                "contributions représentatives",
-            ]
-            .map(String::from)
-            .to_vec(),
+            headers: headers(
+                "themes",
+                &[
+                    "rank",
+                    "theme",
+                    "computed_label",
+                    "score",
+                    "contributions",
+                    "share",
+                    "likes",
+                    "comments",
+                    "territories",
+                    "profiles",
+                    "key_phrases",
+                    "representatives",
+                ],
+            ),
             rows: report
                 .themes
                 .iter()
@@ -45,7 +54,7 @@ pub fn tables(report: &Report, what: &str) -> Option<Table> {
                         t.theme.computed_label.clone(),
                         t.score.clone(),
                         t.size.to_string(),
-                        format!("{:.1}", t.share),
+                        decimal(lang, t.share, 1),
                         t.priority.like_count.to_string(),
                         t.priority.comment_count.to_string(),
                         t.priority.territory_count.to_string(),
@@ -74,18 +83,19 @@ pub fn tables(report: &Report, what: &str) -> Option<Table> {
                 }
             }
             Some(Table {
-                headers: [
-                    "contribution",
-                    "sorte",
-                    "question",
-                    "texte",
-                    "thème",
-                    "groupe de doublons",
-                    "soutiens",
-                    "profil",
-                ]
-                .map(String::from)
-                .to_vec(),
+                headers: headers(
+                    "contributions",
+                    &[
+                        "id",
+                        "kind",
+                        "question",
+                        "text",
+                        "theme",
+                        "duplicates",
+                        "likes",
+                        "profile",
+                    ],
+                ),
                 rows: report
                     .contributions
                     .iter()
@@ -124,7 +134,7 @@ pub async fn export(
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaign = own_campaign(&mut tx, id).await?;
     let report = report(&mut tx, id).await?.ok_or(PageError::NotFound)?;
-    let table = tables(&report, what).ok_or(PageError::NotFound)?;
+    let table = tables(&report, what, page.lang).ok_or(PageError::NotFound)?;
     crate::audit::record(
         &mut tx,
         &operator.0,

@@ -109,8 +109,15 @@ pub(super) async fn render(
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaign = own_campaign(&mut tx, id).await?;
     let waiting = store::has_waiting_run(&mut tx, id).await?;
-    let runs = store::runs(&mut tx, id, 5).await?;
-    let report = report(&mut tx, id).await?;
+    let runs: Vec<Run> = store::runs(&mut tx, id, 5)
+        .await?
+        .into_iter()
+        .map(|r| r.worded(page.lang))
+        .collect();
+    let report = report(&mut tx, id).await?.map(|mut r| {
+        r.run = r.run.worded(page.lang);
+        r
+    });
     let profile_candidates = profiles::candidates(&mut tx, id).await?;
     let profile_question = profiles::chosen(&mut tx, id).await?;
     tx.commit().await?;
@@ -177,7 +184,11 @@ pub async fn progress(
 ) -> Result<axum::Json<serde_json::Value>, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
     own_campaign(&mut tx, id).await?;
-    let run = store::runs(&mut tx, id, 1).await?.into_iter().next();
+    let run = store::runs(&mut tx, id, 1)
+        .await?
+        .into_iter()
+        .next()
+        .map(|r| r.worded(page.lang));
     tx.commit().await?;
     // `total` and `done` drive the console's progress bar script.
     Ok(axum::Json(serde_json::json!({

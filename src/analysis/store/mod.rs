@@ -36,6 +36,17 @@ pub struct Run {
     pub published_at: Option<DateTime<Utc>>,
 }
 
+impl Run {
+    /// The run with its stored texts (stage, message, how the number of themes was chosen)
+    /// worded in `lang` (they are stored by key: see [`crate::web::i18n::Lang::stored`]).
+    pub fn worded(mut self, lang: crate::web::i18n::Lang) -> Run {
+        self.stage = lang.stored(&self.stage);
+        self.message = self.message.map(|m| lang.stored(&m));
+        self.theme_choice = self.theme_choice.map(|c| lang.stored(&c));
+        self
+    }
+}
+
 pub(super) fn run_from(row: &sqlx::postgres::PgRow) -> Result<Run, sqlx::Error> {
     Ok(Run {
         id: row.try_get("id")?,

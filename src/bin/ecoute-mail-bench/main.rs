@@ -270,6 +270,7 @@ async fn queue_invitations(
                    La Caf de la Gironde",
             campaign: Some(campaign),
             attachment: None,
+            lang: ecoute::web::i18n::Lang::Fr,
         },
     )
     .await?;

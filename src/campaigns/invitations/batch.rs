@@ -218,6 +218,8 @@ async fn queue(
         text: &text,
         campaign: Some(c.summary.id),
         attachment: None,
+        // The team's own words, to addresses of unknown language: the space's, French.
+        lang: crate::web::i18n::Lang::Fr,
     };
     Ok(queue_batch(tx, batch, to, &content).await?)
 }

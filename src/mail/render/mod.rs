@@ -5,7 +5,8 @@
 //! since mail clients drop style sheets). Links written out in the text become links in the HTML.
 //! The sender is the space (`Caf de la Gironde <ne-pas-repondre@…>`), so people see who writes.
 //! List mail carries `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058); transactional
-//! mail does not. Texts are French: people are written to before anyone knows their language.
+//! mail does not. The footer is in the mail's language (the recipient's: see `docs/mail.md`),
+//! from the locale tables (`t.mail.…`), as the pages are.
 
 use std::sync::LazyLock;
 
@@ -34,35 +35,6 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             .unwrap_or_else(|e| panic!("template {name}: {e}"));
     }
     env
-});
-
-/// The `[mail]` texts in French, read once.
-#[derive(Debug, Serialize)]
-struct MailTexts {
-    site_name: String,
-    sent_by: String,
-    transactional: String,
-    why: String,
-    unsubscribe_link: String,
-    unsubscribe_text: String,
-    follow_why: String,
-    follow_unsubscribe_link: String,
-    follow_unsubscribe_text: String,
-}
-
-static TEXTS: LazyLock<MailTexts> = LazyLock::new(|| {
-    let text = |key: &str| Lang::Fr.text(key);
-    MailTexts {
-        site_name: text("site.name"),
-        sent_by: text("mail.sent_by"),
-        transactional: text("mail.transactional"),
-        why: text("mail.why"),
-        unsubscribe_link: text("mail.unsubscribe_link"),
-        unsubscribe_text: text("mail.unsubscribe_text"),
-        follow_why: text("news_mail.footer_why"),
-        follow_unsubscribe_link: text("news_mail.unsubscribe_link"),
-        follow_unsubscribe_text: text("news_mail.unsubscribe_text"),
-    }
 });
 
 const LIST_UNSUBSCRIBE: HeaderName = HeaderName::new_from_ascii_str("List-Unsubscribe");
@@ -153,6 +125,8 @@ pub struct Draft<'a> {
     pub markdown: bool,
     /// The unsubscribe link ends a follow of a campaign's news, not the space's list mail.
     pub follow: bool,
+    /// The language the subject and text are written in: the footer follows.
+    pub lang: Lang,
 }
 
 /// A piece of a line of text: words, or a link.
@@ -203,7 +177,9 @@ fn pieces(line: &str) -> Vec<Piece<'_>> {
 pub fn bodies(space: &Space, draft: &Draft<'_>) -> Result<(String, String), minijinja::Error> {
     #[derive(Serialize)]
     struct Context<'a> {
-        t: &'a MailTexts,
+        /// The whole locale of the mail's language, as the pages have it.
+        t: minijinja::Value,
+        lang: &'static str,
         space: &'a Space,
         subject: &'a str,
         text: &'a str,
@@ -221,7 +197,8 @@ pub fn bodies(space: &Space, draft: &Draft<'_>) -> Result<(String, String), mini
         (draft.text.trim_end(), None)
     };
     let context = Context {
-        t: &TEXTS,
+        t: draft.lang.template_texts(),
+        lang: draft.lang.code(),
         space,
         subject: draft.subject,
         text,

@@ -46,6 +46,7 @@ fn html_is_escaped_and_branded() {
         attachment: None,
         markdown: false,
         follow: false,
+        lang: Lang::Fr,
     };
     let (text, html) = bodies(&gironde(), &draft).unwrap();
     assert!(
@@ -73,6 +74,7 @@ fn markdown_mail_has_rendered_html_and_plain_text() {
         attachment: None,
         markdown: true,
         follow: true,
+        lang: Lang::Fr,
     };
     let (text, html) = bodies(&gironde(), &draft).unwrap();
     assert!(html.contains("<h2>Les suites</h2>"), "{html}");
@@ -124,6 +126,7 @@ fn list_mail_has_unsubscribe_headers_and_transactional_mail_not() {
         attachment: None,
         markdown: false,
         follow: false,
+        lang: Lang::Fr,
     };
     let (_, bytes) = message(&sender, &gironde(), &draft).unwrap();
     let wire = String::from_utf8(bytes).unwrap();
@@ -158,6 +161,7 @@ fn an_attachment_makes_a_mixed_message_with_the_bodies_first() {
         attachment: Some(&file),
         markdown: false,
         follow: false,
+        lang: Lang::Fr,
     };
     let (_, bytes) = message(&sender, &gironde(), &draft).unwrap();
     let wire = String::from_utf8(bytes).unwrap();
@@ -168,4 +172,30 @@ fn an_attachment_makes_a_mixed_message_with_the_bodies_first() {
     assert!(mixed < alternative && alternative < calendar, "{wire}");
     assert!(wire.contains("method=PUBLISH"), "{wire}");
     assert!(wire.contains("filename=\"atelier.ics\""), "{wire}");
+}
+
+#[test]
+fn the_footer_is_in_the_mail_language() {
+    let mut draft = Draft {
+        to: "a@b.fr",
+        subject: "Hello",
+        text: "Hello",
+        message_id: "<1@ecoute>",
+        unsubscribe_url: Some("https://gironde.caf-ecoute.fr/desabonnement/abc"),
+        attachment: None,
+        markdown: false,
+        follow: false,
+        lang: Lang::En,
+    };
+    let (text, html) = bodies(&gironde(), &draft).unwrap();
+    for body in [&text, &html] {
+        assert!(body.contains(&Lang::En.text("mail.why")), "{body}");
+        assert!(body.contains(&Lang::En.text("mail.sent_by")), "{body}");
+        assert!(!body.contains(&Lang::Fr.text("mail.why")), "{body}");
+    }
+    assert!(html.contains("<html lang=\"en\">"), "{html}");
+    draft.lang = Lang::Fr;
+    let (text, html) = bodies(&gironde(), &draft).unwrap();
+    assert!(text.contains(&Lang::Fr.text("mail.unsubscribe_text")), "{text}");
+    assert!(html.contains("<html lang=\"fr\">"), "{html}");
 }

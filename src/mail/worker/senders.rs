@@ -140,6 +140,7 @@ impl Shared {
             attachment: job.attachment.as_ref(),
             markdown: job.markdown,
             follow: job.follow_token.is_some(),
+            lang: job.lang,
         };
         let (to, message) = match render::message(sender, &job.space, &draft) {
             Ok(built) => built,

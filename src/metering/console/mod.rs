@@ -25,6 +25,7 @@ use crate::web::console::Action;
 use crate::web::console::Operator;
 use crate::web::console::SignedInOperator;
 use crate::web::console::render_console;
+use crate::web::format::integer;
 use crate::web::page::Page;
 use crate::web::table::Table;
 
@@ -114,11 +115,12 @@ pub(super) fn contributions_chart(page: &Page, days: &[DayUsage], month: NaiveDa
     let title = format!("{} — {}", page.text("metering.chart_title"), month.format("%m/%Y"));
     let description = match busiest {
         Some(day) if total > 0 => format!(
-            "{} {total}. {} {} ({}).",
+            "{} {}. {} {} ({}).",
             page.text("metering.chart_total"),
+            integer(page.lang, total),
             page.text("metering.chart_busiest"),
-            day.day.format("%d/%m"),
-            day.contributions
+            crate::web::format::day(page.lang, day.day),
+            integer(page.lang, day.contributions)
         ),
         _ => page.text("metering.chart_empty"),
     };
@@ -127,9 +129,10 @@ pub(super) fn contributions_chart(page: &Page, days: &[DayUsage], month: NaiveDa
         .map(|d| Bar {
             label: d.day.format("%d").to_string(),
             value: d.contributions,
+            shown: None,
         })
         .collect();
-    bar_chart("contributions-chart", &title, &description, &bars, "#000091")
+    bar_chart(page.lang, "contributions-chart", &title, &description, &bars, "#000091")
 }
 
 /// `GET /admin/compteurs[?mois=YYYY-MM]`: every space's usage for a month.

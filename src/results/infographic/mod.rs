@@ -149,13 +149,9 @@ fn cut(text: &str, max: usize) -> String {
 /// Lays out the infographic for `campaign` in the colours of `space`.
 pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, published: &Published, fr: bool) -> Sheet {
     let primary = Rgb::from_hex(&space.branding.primary_color);
-    let heading = if fr {
-        "Ce que nous avons appris grâce à vous"
-    } else {
-        "What we learned thanks to you"
-    };
-    let f = &published.shared.results.figures;
     let lang = if fr { Lang::Fr } else { Lang::En };
+    let heading = lang.text("infographic.heading");
+    let f = &published.shared.results.figures;
     let counts = [f.participants, f.contributions(), f.responses, f.days];
     // Each figure's word agrees with it ("1 jour", "2 jours"), from the results page's texts.
     let labels = [
@@ -210,7 +206,7 @@ pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, publish
     let y = answers(&mut sheet, published, primary, fr);
     decisions(&mut sheet, published, primary, fr, y);
     let footer = style(20.0, false, Rgb::MUTED, Role::Body);
-    sheet.text(60.0, height - 50.0, footer, "La Caf à votre écoute");
+    sheet.text(60.0, height - 50.0, footer, lang.text("site.name"));
     sheet
 }
 
@@ -218,7 +214,7 @@ pub fn layout(space: &crate::tenancy::Tenant, campaign: &CampaignDetail, publish
 /// Returns where the next section starts.
 fn answers(sheet: &mut Sheet, published: &Published, primary: Rgb, fr: bool) -> f32 {
     let mut y = 500.0;
-    let answers = if fr { "Vos réponses" } else { "Your answers" };
+    let answers = if fr { Lang::Fr } else { Lang::En }.text("infographic.answers");
     sheet.text(60.0, y, style(34.0, true, Rgb::INK, Role::Heading), answers);
     y += 20.0;
     // Three charted questions fill the page; with decisions to show, two leave them room.
@@ -284,11 +280,7 @@ fn decisions(sheet: &mut Sheet, published: &Published, primary: Rgb, fr: bool, m
         return;
     }
     y += 80.0;
-    let decided = if fr {
-        "Ce qui a été décidé"
-    } else {
-        "What was decided"
-    };
+    let decided = if fr { Lang::Fr } else { Lang::En }.text("infographic.decided");
     sheet.text(60.0, y, style(34.0, true, Rgb::INK, Role::Heading), decided);
     for decision in published.shared.decisions.iter().take(4) {
         // Never over the footer.

@@ -15,6 +15,7 @@ use crate::error::PageError;
 use crate::web::Ground;
 use crate::web::console::{ConsoleOf, right};
 use crate::web::csrf::CheckedForm;
+use crate::web::i18n::Lang;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 use crate::workshops::invitations::send_session_edit;
@@ -67,15 +68,23 @@ pub async fn edit_session(
         )
         .await;
     }
-    let local = |t: chrono::NaiveDateTime| crate::web::format::local_date_time(crate::web::i18n::Lang::Fr, t);
-    let changes = describe(&[
-        ("Début", &local(old.starts), &local(new.starts_at)),
-        ("Fin", &local(old.ends), &local(new.ends_at)),
-        ("Lieu", &old.place, &new.place),
-        ("Adresse", &old.address, &new.address),
-        ("Accessibilité", &old.accessibility, &new.accessibility),
-        ("Intitulé", &old.title, &new.title),
-    ]);
+    // The lines that say what changed, in a language: each person told reads their own; the
+    // audit log keeps them in French.
+    let describe_in = |lang: Lang| {
+        let local = |t: chrono::NaiveDateTime| crate::web::format::local_date_time(lang, t);
+        describe(
+            lang,
+            &[
+                ("starts", &local(old.starts), &local(new.starts_at)),
+                ("ends", &local(old.ends), &local(new.ends_at)),
+                ("place", &old.place, &new.place),
+                ("address", &old.address, &new.address),
+                ("accessibility", &old.accessibility, &new.accessibility),
+                ("title", &old.title, &new.title),
+            ],
+        )
+    };
+    let changes = describe_in(Lang::Fr);
     let revised = !changes.is_empty();
     sqlx::query!(
         "UPDATE workshop_sessions
@@ -97,7 +106,7 @@ pub async fn edit_session(
     .execute(&mut *tx)
     .await?;
     let told = if revised {
-        send_session_edit(&mut tx, session, &changes).await?
+        send_session_edit(&mut tx, session, &describe_in).await?
     } else {
         0
     };
@@ -116,11 +125,17 @@ pub async fn edit_session(
 
 /// The mail's lines for what changed: "Lieu : Salle Bleue (au lieu de Maison des familles)",
 /// from (label, before, after) triples, the unchanged left out.
-fn describe(fields: &[(&str, &str, &str)]) -> Vec<String> {
+fn describe(lang: Lang, fields: &[(&str, &str, &str)]) -> Vec<String> {
     fields
         .iter()
         .filter(|(_, before, after)| before != after)
-        .map(|(label, before, after)| format!("{label} : {after} (au lieu de {before})"))
+        .map(|(field, before, after)| {
+            let label = lang.text(&format!("workshop_mail.fields.{field}"));
+            lang.fill(
+                "workshop_mail.edit_line",
+                &[("label", &label), ("after", after), ("before", before)],
+            )
+        })
         .collect()
 }
 

@@ -10,8 +10,7 @@ pub async fn send_session_changes(tx: &mut TenantTx, draw: Uuid, moves: &[(Uuid,
     let mut sent = 0;
     for (application, previous) in moves {
         let row = sqlx::query!(
-            r#"SELECT a.email, w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at, w.sequence,
-                    to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS "local_start!"
+            r#"SELECT a.email, w.id, w.title, w.caf_name, w.place, w.address, w.accessibility, w.starts_at, w.ends_at, w.sequence
                FROM workshop_selections s
                JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
                JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
@@ -49,18 +48,30 @@ pub async fn send_session_changes(tx: &mut TenantTx, draw: Uuid, moves: &[(Uuid,
             None => new.calendar(*application),
         };
         let email = row.email;
-        let text = format!(
-            "Bonjour,\n\nLa Caf a changé la séance de l’atelier à laquelle vous êtes inscrit ou inscrite. \
-             Votre nouvelle séance : « {} », le {}, {}, {}.\n\nLe fichier joint met votre agenda à jour. \
-             Si vous ne pouvez pas venir à cette date, merci de prévenir la Caf.",
-            row.title, row.local_start, row.place, row.address,
+        let lang = recipient_lang(tx, &email).await?;
+        let when = crate::web::format::date_time(lang, row.starts_at);
+        let body = lang.fill(
+            "workshop_mail.change_body",
+            &[
+                ("title", &row.title),
+                ("when", &when),
+                ("place", &row.place),
+                ("address", &row.address),
+            ],
         );
+        let text = format!(
+            "{}\n\n{body}\n\n{}",
+            lang.text("mail_text.hello"),
+            lang.text("workshop_mail.change_agenda")
+        );
+        let subject = lang.text("workshop_mail.change_subject");
         let content = MailContent {
             kind: MailKind::Workshop,
-            subject: "Votre atelier de la Caf change de séance",
+            subject: &subject,
             text: &text,
             campaign: None,
             attachment: Some(&calendar),
+            lang,
         };
         queue_to(tx, &email, &content).await?;
         sent += 1;
@@ -156,6 +167,7 @@ pub(super) async fn session_lines(
     tx: &mut TenantTx,
     draw: Uuid,
     application: Uuid,
+    lang: Lang,
 ) -> Result<Option<String>, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT w.title, w.place, w.address, w.accessibility,
@@ -172,18 +184,22 @@ pub(super) async fn session_lines(
     .await?;
     Ok(row.map(|r| {
         use crate::web::format::{clock, day};
-        let fr = crate::web::i18n::Lang::Fr;
-        let mut lines = format!(
-            "Séance : {}\nDate : le {}, de {} à {}\nLieu : {}, {}",
-            r.title,
-            day(fr, r.starts.date()),
-            clock(fr, r.starts.time()),
-            clock(fr, r.ends.time()),
-            r.place,
-            r.address
-        );
+        let mut lines = [
+            lang.fill("workshop_mail.session", &[("title", &r.title)]),
+            lang.fill(
+                "workshop_mail.date",
+                &[
+                    ("day", &day(lang, r.starts.date())),
+                    ("start", &clock(lang, r.starts.time())),
+                    ("end", &clock(lang, r.ends.time())),
+                ],
+            ),
+            lang.fill("workshop_mail.place", &[("place", &r.place), ("address", &r.address)]),
+        ]
+        .join("\n");
         if !r.accessibility.trim().is_empty() {
-            lines.push_str(&format!("\nAccessibilité : {}", r.accessibility.trim()));
+            lines.push('\n');
+            lines.push_str(&lang.fill("workshop_mail.accessibility", &[("text", r.accessibility.trim())]));
         }
         lines
     }))

@@ -6,9 +6,13 @@
 use super::*;
 
 /// Tells the people holding a seat in `session` (invited with a link sent, or confirmed) what
-/// changed; `changes` are the lines of the mail ("Date : … (au lieu de …)"). Returns how many
-/// were told.
-pub async fn send_session_edit(tx: &mut TenantTx, session: Uuid, changes: &[String]) -> Result<usize, sqlx::Error> {
+/// changed; `changes` writes the lines of the mail ("Début : … (au lieu de …)") in a language,
+/// each person's. Returns how many were told.
+pub async fn send_session_edit(
+    tx: &mut TenantTx,
+    session: Uuid,
+    changes: &(dyn Fn(Lang) -> Vec<String> + Send + Sync),
+) -> Result<usize, sqlx::Error> {
     let people = sqlx::query!(
         r#"SELECT s.application_id, a.email
            FROM workshop_selections s
@@ -32,21 +36,24 @@ pub async fn send_session_edit(tx: &mut TenantTx, session: Uuid, changes: &[Stri
     else {
         return Ok(0);
     };
-    let list: String = changes.iter().map(|c| format!("- {c}\n")).collect();
-    let text = format!(
-        "Bonjour,\n\nLa Caf a modifié la séance « {} » de l’atelier auquel vous êtes invité ou inscrit \
-         (invitée ou inscrite) :\n\n{list}\nLe fichier joint met votre agenda à jour. Si vous ne pouvez plus \
-         venir, merci de prévenir la Caf.",
-        row.title
-    );
     for person in &people {
+        let lang = recipient_lang(tx, &person.email).await?;
+        let list: String = changes(lang).iter().map(|c| format!("- {c}\n")).collect();
+        let text = format!(
+            "{}\n\n{}\n\n{list}\n{}",
+            lang.text("mail_text.hello"),
+            lang.fill("workshop_mail.edit_body", &[("title", &row.title)]),
+            lang.text("workshop_mail.edit_agenda")
+        );
+        let subject = lang.text("workshop_mail.edit_subject");
         let calendar = row.calendar(person.application_id);
         let content = MailContent {
             kind: MailKind::Workshop,
-            subject: "Votre séance d’atelier a changé",
+            subject: &subject,
             text: &text,
             campaign: None,
             attachment: Some(&calendar),
+            lang,
         };
         queue_to(tx, &person.email, &content).await?;
     }

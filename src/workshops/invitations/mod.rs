@@ -12,9 +12,10 @@ use uuid::Uuid;
 
 use super::criteria::{Answers, Criterion, PercentQuotas, build_instance};
 use super::selection::replacement;
-use crate::mail::{Attachment, MailContent, MailKind, queue_to};
+use crate::mail::{Attachment, MailContent, MailKind, queue_to, recipient_lang};
 use crate::tenancy::TenantTx;
 use crate::tokens::{hash_token, new_token};
+use crate::web::i18n::Lang;
 
 mod changes;
 mod edits;
@@ -92,29 +93,35 @@ pub(super) async fn invite(
     )
     .execute(&mut **tx)
     .await?;
-    let session = match session_lines(tx, draw, application).await? {
+    // In the language of the account with this address, if any (else French).
+    let lang = recipient_lang(tx, email).await?;
+    let session = match session_lines(tx, draw, application, lang).await? {
         Some(lines) => format!("{lines}\n\n"),
-        None => "La date et le lieu de votre séance vous seront indiqués par un prochain courriel.\n\n".to_owned(),
+        None => format!("{}\n\n", lang.text("workshop_mail.invite_no_session")),
     };
     let calendar = session_calendar(tx, draw, application).await?;
     let agenda = if calendar.is_some() {
-        "\n\nLe fichier joint (.ics) ajoute la séance à votre agenda."
+        format!("\n\n{}", lang.text("workshop_mail.invite_agenda"))
     } else {
-        ""
+        String::new()
     };
+    let deadline = crate::web::format::date(lang, deadline);
     let text = format!(
-        "Bonjour,\n\nVous avez été tiré ou tirée au sort pour participer à un atelier de la Caf.\n\n{session}\
-         Pour confirmer votre participation : {origin}/ateliers/reponse/{token}?choix=oui\n\
-         Pour décliner : {origin}/ateliers/reponse/{token}?choix=non\n\n\
-         Merci de répondre avant le {}. Sans réponse à cette date, votre place sera proposée à une autre personne.{agenda}",
-        crate::web::format::date(crate::web::i18n::Lang::Fr, deadline)
+        "{}\n\n{}\n\n{session}{} {origin}/ateliers/reponse/{token}?choix=oui\n{} {origin}/ateliers/reponse/{token}?choix=non\n\n{}{agenda}",
+        lang.text("mail_text.hello"),
+        lang.text("workshop_mail.invite_drawn"),
+        lang.text("workshop_mail.invite_confirm"),
+        lang.text("workshop_mail.invite_decline"),
+        lang.fill("workshop_mail.invite_deadline", &[("date", &deadline)]),
     );
+    let subject = lang.text("workshop_mail.invite_subject");
     let content = MailContent {
         kind: MailKind::Workshop,
-        subject: "Votre participation à un atelier de la Caf",
+        subject: &subject,
         text: &text,
         campaign: None,
         attachment: calendar.as_ref(),
+        lang,
     };
     let queued = queue_to(tx, email, &content).await?;
     // The console follows this mail: "invité" once it has left the outbox.

@@ -8,8 +8,7 @@ use super::*;
 pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
     let due = sqlx::query!(
         r#"SELECT s.draw_id, s.application_id, a.email, w.id, w.title, w.caf_name, w.place, w.address,
-                w.accessibility, w.starts_at, w.ends_at, w.sequence,
-                to_char(w.starts_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY à HH24:MI') AS "local_start!"
+                w.accessibility, w.starts_at, w.ends_at, w.sequence
            FROM workshop_selections s
            JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
            JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
@@ -25,16 +24,27 @@ pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usi
     let count = due.len();
     for r in due {
         let last = r.starts_at <= now + Duration::days(1);
-        let text = format!(
-            "Bonjour,\n\nNous vous rappelons l’atelier « {} » auquel vous avez confirmé votre participation : \
-             le {}, {}, {}.\n\nSi vous ne pouvez plus venir, merci de prévenir la Caf.",
-            r.title, r.local_start, r.place, r.address,
+        let lang = recipient_lang(tx, &r.email).await?;
+        let when = crate::web::format::date_time(lang, r.starts_at);
+        let body = lang.fill(
+            "workshop_mail.reminder_body",
+            &[
+                ("title", &r.title),
+                ("when", &when),
+                ("place", &r.place),
+                ("address", &r.address),
+            ],
         );
-        let subject = if last {
-            "Rappel : votre atelier a lieu demain"
+        let text = format!(
+            "{}\n\n{body}\n\n{}",
+            lang.text("mail_text.hello"),
+            lang.text("workshop_mail.reminder_cannot_come")
+        );
+        let subject = lang.text(if last {
+            "workshop_mail.reminder_subject_tomorrow"
         } else {
-            "Rappel : votre atelier dans une semaine"
-        };
+            "workshop_mail.reminder_subject_week"
+        });
         let session = SessionRow {
             id: r.id,
             title: r.title,
@@ -49,10 +59,11 @@ pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usi
         let calendar = session.calendar(r.application_id);
         let content = MailContent {
             kind: MailKind::Workshop,
-            subject,
+            subject: &subject,
             text: &text,
             campaign: None,
             attachment: Some(&calendar),
+            lang,
         };
         queue_to(tx, &r.email, &content).await?;
         // One statement per column, each checked at compile time.

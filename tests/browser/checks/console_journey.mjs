@@ -189,3 +189,90 @@ test('results: the national admin publishes early; the results and news pages pa
     await context.close();
   }
 });
+
+// Issue 24, item 5: in English, the analysis and results pages are in English: their labels,
+// the texts the analysis stores (how the number of themes was chosen), the charts' words and
+// units. Contributions, theme names and answer options stay as people wrote them (French).
+const FRENCH_LABELS = [
+  'Rang de priorité', 'Score de priorité', 'Diffusion', 'Soutiens', 'Commentaires', 'Thèmes', 'Résultat',
+  'thèmes, choisis automatiquement', 'nombre fixé', 'lecture des textes', 'Brouillon', 'Exporter',
+  'Réponse', 'Nombre de réponses', 'Part des réponses', 'personnes ont répondu', 'En tête', 'Moyenne',
+  'Ce que nous avons appris', 'Chiffres clés',
+];
+
+async function labels(page) {
+  // Headings, table headers, buttons, captions and the charts' titles: the interface, not
+  // what people wrote.
+  return page.evaluate(() => [...document.querySelectorAll(
+    'main h1, main h2, main thead th, main button, main summary, main label, main [data-theme-choice], main svg rect title, main svg desc, main svg text, main [data-figure]',
+  )].map((e) => e.textContent.trim()).filter(Boolean));
+}
+
+function assertEnglish(texts, where) {
+  for (const word of FRENCH_LABELS) {
+    const found = texts.find((t) => t.includes(word));
+    assert.equal(found, undefined, `${where}: French “${word}” in “${found}”`);
+  }
+  // Numbers and percentages written the English way (no narrow no-break space).
+  const french = texts.find((t) => /\d\u202f(\d|%)/.test(t));
+  assert.equal(french, undefined, `${where}: a French-formatted number in “${french}”`);
+}
+
+test('english: the analysis and results pages have no French interface words; axe', async () => {
+  const context = await newContext();
+  const page = await openPage(context);
+  let results = null;
+  try {
+    await consoleSignIn(page, 'localhost');
+    await page.goto(`${base('localhost')}admin/campagnes`, { waitUntil: 'load' });
+    const link = page.locator('a[href$="/analyse"]').filter({ hasText: 'Simplifier vos démarches en ligne' });
+    const analysis = await link.getAttribute('href');
+    results = analysis.replace(/\/analyse$/, '/resultats');
+    // English from here on: the switch, as a person would use it.
+    await page.goto(`${base('localhost')}langue/en?retour=${encodeURIComponent(analysis)}`, { waitUntil: 'load' });
+    assert.equal(await h1Text(page), 'Analysis');
+    await page.locator('#themes').fill('auto');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Analyse the contributions' }).click()]);
+    const deadline = Date.now() + 60000;
+    while ((await page.locator('[data-progress]').count()) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      await page.reload({ waitUntil: 'load' });
+    }
+    assert.equal(await page.locator('[data-progress]').count(), 0, 'the analysis finished within a minute');
+    const texts = await labels(page);
+    assert.ok(texts.some((t) => t.includes('Priority rank')), `the priorities table in English:\n${texts.join('\n').slice(0, 800)}`);
+    const choice = await page.locator('[data-theme-choice]').innerText();
+    assert.match(choice, /themes, (chosen automatically|a number set by the operator)/, choice);
+    assertEnglish(texts, 'localhost /admin/campagnes/{id}/analyse in English');
+    assertNoProblems(page);
+    await assertAccessible(page, 'localhost /admin/campagnes/{id}/analyse in English');
+
+    // Results published early (in English), then the public page in English.
+    await page.goto(`${base('localhost')}${results.slice(1)}`, { waitUntil: 'load' });
+    if (await page.getByRole('button', { name: 'Withdraw the results' }).count()) {
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Withdraw the results' }).click()]);
+    }
+    await page.locator('#early').check();
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Publish the results' }).click()]);
+    const publicPath = '/consultations/simplifier-les-demarches/resultats';
+    await page.goto(`${base('gironde.localhost')}langue/en?retour=${encodeURIComponent(publicPath)}`, { waitUntil: 'load' });
+    assert.equal(await h1Text(page), 'What we learned thanks to you');
+    assert.ok(await page.locator('svg[role="img"]').count() >= 3, 'survey charts are drawn');
+    const shown = await labels(page);
+    assert.ok(shown.some((t) => /people answered|person answered/.test(t)), `charts described in English:\n${shown.join('\n').slice(0, 800)}`);
+    assert.ok(shown.some((t) => /\d%\)/.test(t)), 'bars titled with English percentages');
+    assertEnglish(shown, 'gironde.localhost /consultations/{slug}/resultats in English');
+    assertNoProblems(page);
+    await assertAccessible(page, 'gironde.localhost /consultations/{slug}/resultats in English');
+  } finally {
+    // Published results close the campaign: withdraw them for the other checks.
+    if (results) {
+      await page.goto(`${base('localhost')}${results.slice(1)}`, { waitUntil: 'load' }).catch(() => {});
+      const withdraw = page.getByRole('button', { name: /Withdraw the results|Retirer les résultats/ });
+      if (await withdraw.count().catch(() => 0)) {
+        await Promise.all([page.waitForNavigation(), withdraw.click()]).catch(() => {});
+      }
+    }
+    await context.close();
+  }
+});

@@ -9,6 +9,7 @@ use ecoute::analysis::text::fold;
 use ecoute::analysis::vectors::Corpus;
 use ecoute::analysis::{Params, ThemeCount, analyse};
 use ecoute::tenancy::TenantDb;
+use ecoute::web::i18n::Lang;
 
 use crate::helpers::{TestDb, insert_campaign, tenant_id};
 
@@ -138,9 +139,11 @@ async fn a_campaign_with_no_text_or_one_contribution_gets_a_clear_message() {
     let empty = insert_campaign(&owner, "gironde", "local", "Sans contribution").await;
     let run = run_analysis(&db, tenant, empty, None).await;
     assert_eq!(run.status, "failed");
+    // Stored by key, worded in the reader's language when shown.
+    let run = run.worded(Lang::Fr);
     assert_eq!(
         run.message.as_deref(),
-        Some("Cette campagne n'a encore aucune contribution à analyser.")
+        Some("Cette campagne n’a encore aucune contribution à analyser.")
     );
 
     let single = insert_campaign(&owner, "gironde", "local", "Une contribution").await;
@@ -151,7 +154,7 @@ async fn a_campaign_with_no_text_or_one_contribution_gets_a_clear_message() {
         &["Des horaires d'accueil plus larges le samedi"],
     )
     .await;
-    let run = run_analysis(&db, tenant, single, Some(3)).await;
+    let run = run_analysis(&db, tenant, single, Some(3)).await.worded(Lang::Fr);
     assert_eq!(run.status, "failed");
     assert!(
         run.message.as_deref().unwrap().contains("Une seule contribution"),
@@ -164,7 +167,18 @@ async fn a_campaign_with_no_text_or_one_contribution_gets_a_clear_message() {
     let run = run_analysis(&db, tenant, hollow, None).await;
     assert_eq!(run.status, "failed");
     assert!(
-        run.message.as_deref().unwrap().contains("mots porteurs de sens"),
+        run.clone()
+            .worded(Lang::Fr)
+            .message
+            .unwrap()
+            .contains("mots porteurs de sens"),
         "{run:?}"
+    );
+    assert!(
+        run.worded(Lang::En)
+            .message
+            .unwrap()
+            .starts_with("Of 3 contributions, only "),
+        "in English too"
     );
 }

@@ -9,6 +9,7 @@ use ecoute::analysis::report::{public_report, report};
 use ecoute::analysis::versions::Edit;
 use ecoute::analysis::{profiles, store};
 use ecoute::tenancy::TenantDb;
+use ecoute::web::i18n::Lang;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -183,8 +184,11 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
     let (kept, other) = (group.contributions[0].id, group.contributions[1].id);
 
     // Exports: one row per contribution, with its kind and question.
-    let table = tables(&first, "contributions").unwrap();
-    assert_eq!(&table.headers[1..3], ["sorte", "question"]);
+    let table = tables(&first, "contributions", Lang::Fr).unwrap();
+    assert_eq!(
+        &table.headers[1..3],
+        ["Sorte de contribution (code)", "Question du questionnaire"]
+    );
     assert_eq!(table.rows.len(), 179);
     assert_eq!(table.rows.iter().filter(|r| r[1] == "answer").count(), 119);
     assert!(
@@ -342,7 +346,7 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
     // Profiles now come from the chosen question: the respondents' answers, and for the first
     // ten ideas their author's.
     assert_eq!(second.profile_question.as_deref(), Some(PROFILE));
-    let table = tables(&second, "contributions").unwrap();
+    let table = tables(&second, "contributions", Lang::Fr).unwrap();
     let profiles: HashSet<&str> = table.rows.iter().map(|r| r[7].as_str()).collect();
     assert_eq!(profiles, HashSet::from(["allocataire", "agent de la Caf", ""]));
     let staff_ideas = table
@@ -352,6 +356,12 @@ async fn free_text_answers_of_a_national_campaign_are_analysed_with_its_ideas() 
         .count();
     assert_eq!(staff_ideas, 10);
     assert!(second.themes.iter().all(|t| t.priority.profile_count <= 2));
-    let themes = tables(&second, "themes").unwrap();
-    assert!(themes.headers.contains(&"profils".to_owned()));
+    let themes = tables(&second, "themes", Lang::Fr).unwrap();
+    assert!(themes.headers.contains(&"Nombre de profils".to_owned()));
+    let themes = tables(&second, "themes", Lang::En).unwrap();
+    assert!(
+        themes
+            .headers
+            .contains(&"Share of contributions, as a percentage".to_owned())
+    );
 }

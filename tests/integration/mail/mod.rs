@@ -66,6 +66,7 @@ impl Space {
             text,
             campaign: None,
             attachment: None,
+            lang: ecoute::web::i18n::Lang::Fr,
         };
         let queued = queue_to(&mut tx, to, &content).await.unwrap();
         tx.commit().await.unwrap();
@@ -84,6 +85,7 @@ impl Space {
             text: "Bonjour,\n\nDonnez votre avis : http://gironde.localhost/consultations/accueil",
             campaign,
             attachment: None,
+            lang: ecoute::web::i18n::Lang::Fr,
         };
         let queued = queue_bulk(&mut tx, to, &content).await.unwrap();
         tx.commit().await.unwrap();
@@ -100,6 +102,7 @@ impl Space {
             to: to.into(),
             subject: "Votre lien de connexion".into(),
             text: "Ouvrez ce lien : http://gironde.localhost/connexion/lien?jeton=x".into(),
+            lang: ecoute::web::i18n::Lang::Fr,
         };
         let queued = queue(&mut tx, &mail).await.unwrap();
         tx.commit().await.unwrap();

@@ -111,6 +111,7 @@ async fn list_mail_over_the_monthly_quota_waits_and_sign_in_mail_still_goes() {
         text: "Bonjour, la Caf vous invite.",
         campaign: None,
         attachment: None,
+        lang: ecoute::web::i18n::Lang::Fr,
     };
     let addresses: Vec<String> = ["un@exemple.fr", "deux@exemple.fr", "trois@exemple.fr"]
         .iter()
@@ -123,6 +124,7 @@ async fn list_mail_over_the_monthly_quota_waits_and_sign_in_mail_still_goes() {
         to: "connexion@exemple.fr".into(),
         subject: "Votre lien".into(),
         text: "Le lien.".into(),
+        lang: ecoute::web::i18n::Lang::Fr,
     };
     ecoute::mail::queue(&mut tx, &sign_in).await.unwrap();
     tx.commit().await.unwrap();

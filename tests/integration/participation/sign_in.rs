@@ -159,6 +159,7 @@ async fn queued_mail_waits_for_smtp_and_is_sent_once() {
         to: "x@exemple.fr".into(),
         subject: "Sujet".into(),
         text: "Corps".into(),
+        lang: ecoute::web::i18n::Lang::Fr,
     };
     ecoute::mail::queue(&mut tx, &mail).await.unwrap();
     tx.commit().await.unwrap();

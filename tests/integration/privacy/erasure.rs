@@ -186,6 +186,7 @@ async fn invited_unsubscribed_and_staff(app: &TestApp, owner: &PgPool, campaign:
         text: "Bonjour, la Caf vous invite.",
         campaign: Some(campaign),
         attachment: None,
+        lang: ecoute::web::i18n::Lang::Fr,
     };
     ecoute::mail::queue_bulk(&mut tx, &[ADDRESS.to_owned()], &invitation)
         .await

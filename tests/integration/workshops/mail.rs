@@ -152,6 +152,7 @@ async fn workshop_mail_reaches_people_who_unsubscribed_even_over_quota_and_is_me
         text: "Des nouvelles.",
         campaign: None,
         attachment: None,
+        lang: ecoute::web::i18n::Lang::Fr,
     };
     assert!(matches!(
         queue_to(&mut tx, email, &news).await.unwrap(),
