@@ -212,7 +212,7 @@ pub async fn api_my_data(State(state): State<Ground>, ApiAccount(account): ApiAc
 #[into_params(parameter_in = Query)]
 pub struct DeleteQuery {
     /// Keep my contributions (signed "compte supprimé") or withdraw them.
-    #[param(value_type = Option<KeepOrWithdraw>, default = "keep")]
+    #[param(value_type = Option<KeepOrWithdraw>, inline, default = "keep")]
     contributions: Option<String>,
 }
 

@@ -39,7 +39,7 @@ pub struct CommentParams {
 #[into_params(parameter_in = Query)]
 pub struct IdeasQuery {
     /// The order (unknown values: random).
-    #[param(value_type = Option<IdeaOrder>, default = "random")]
+    #[param(value_type = Option<IdeaOrder>, inline, default = "random")]
     pub order: Option<String>,
     /// The page, from 1 (clamped to 1..=10000).
     #[param(minimum = 1, maximum = 10000, default = 1)]

@@ -99,3 +99,31 @@ fn links_name_operations_of_the_document() {
     unique.dedup();
     assert_eq!(unique.len(), ids.len(), "{ids:?}");
 }
+
+/// Every `$ref` of `value`, recursively.
+fn references<'v>(value: &'v Value, found: &mut Vec<&'v str>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                found.push(reference);
+            }
+            map.values().for_each(|v| references(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| references(v, found)),
+        _ => {}
+    }
+}
+
+/// A schema named only in a parameter is not collected by utoipa unless inlined: a client
+/// (and the fuzzer) would find a dangling reference.
+#[test]
+fn every_reference_resolves() {
+    let document = super::document();
+    let mut found = Vec::new();
+    references(&document, &mut found);
+    assert!(found.len() > 50, "{}", found.len());
+    for reference in found {
+        let name = reference.strip_prefix("#/components/schemas/").unwrap_or(reference);
+        assert!(document["components"]["schemas"][name].is_object(), "{reference} resolves to nothing");
+    }
+}
