@@ -60,11 +60,21 @@ fn add_links(document: &mut Value) {
         ("post", "/api/v1/ideas/{id}/reports"),
     ]
     .iter()
-    .filter_map(|(method, path)| document["paths"][path][method]["operationId"].as_str().map(str::to_owned))
+    .filter_map(|(method, path)| {
+        document["paths"][path][method]["operationId"]
+            .as_str()
+            .map(str::to_owned)
+    })
     .collect();
     let sources = [
         ("/api/v1/campaigns", "get", &campaign, "slug", "$response.body#/0/slug"),
-        ("/api/v1/campaigns/{slug}/ideas", "post", &idea, "id", "$response.body#/id"),
+        (
+            "/api/v1/campaigns/{slug}/ideas",
+            "post",
+            &idea,
+            "id",
+            "$response.body#/id",
+        ),
         ("/api/v1/ideas/{id}/comments", "post", &idea, "id", "$request.path.id"),
         ("/api/v1/ideas/{id}/like", "post", &idea, "id", "$request.path.id"),
     ];

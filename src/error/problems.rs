@@ -143,12 +143,14 @@ mod tests {
         }
         // The fields of `errors` are FieldProblem's (a component of the document).
         assert_eq!(
-            schema["properties"]["errors"]["items"]["$ref"],
-            "#/components/schemas/FieldProblem",
+            schema["properties"]["errors"]["items"]["$ref"], "#/components/schemas/FieldProblem",
             "{schema}"
         );
         let field = serde_json::to_value(<crate::error::FieldProblem as PartialSchema>::schema()).unwrap();
         assert!(field["properties"]["pointer"].is_object(), "{field}");
-        assert!(schema["required"].as_array().unwrap().contains(&"detail".into()), "{schema}");
+        assert!(
+            schema["required"].as_array().unwrap().contains(&"detail".into()),
+            "{schema}"
+        );
     }
 }

@@ -169,7 +169,10 @@ pub async fn edit_my_comment(
         Owned::Unchanged => {}
         Owned::Refused => return Err(ApiError::NotFound),
     }
-    Ok(Json(EditedComment { id: comment, body: text }))
+    Ok(Json(EditedComment {
+        id: comment,
+        body: text,
+    }))
 }
 
 /// Withdraw my comment (its place reads "withdrawn by its author"); again: 204.

@@ -136,7 +136,11 @@ mod tests {
             (&report, "reason", REASON_MIN, REASON_MAX),
         ] {
             let property = &schema["properties"][field];
-            assert_eq!((&property["minLength"], &property["maxLength"]), (&min.into(), &max.into()), "{field}");
+            assert_eq!(
+                (&property["minLength"], &property["maxLength"]),
+                (&min.into(), &max.into()),
+                "{field}"
+            );
         }
     }
 }

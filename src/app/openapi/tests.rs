@@ -47,7 +47,10 @@ fn every_operation_documents_its_success_body_and_its_refusals_as_problems() {
             if quiet {
                 assert!(response.get("content").is_none(), "{at} {status} has a body");
             } else {
-                assert!(resolves(&document, schema), "{at} {status}: no response schema: {response}");
+                assert!(
+                    resolves(&document, schema),
+                    "{at} {status}: no response schema: {response}"
+                );
             }
         }
         for needed in ["404", "503"] {
@@ -58,7 +61,9 @@ fn every_operation_documents_its_success_body_and_its_refusals_as_problems() {
                 assert!(responses.contains_key(needed), "{at}: no {needed}");
             }
         }
-        let refusals = responses.iter().filter(|(s, _)| s.starts_with('4') || s.starts_with('5'));
+        let refusals = responses
+            .iter()
+            .filter(|(s, _)| s.starts_with('4') || s.starts_with('5'));
         for (status, response) in refusals {
             let content = response["content"].as_object().expect("content");
             assert_eq!(
@@ -67,8 +72,7 @@ fn every_operation_documents_its_success_body_and_its_refusals_as_problems() {
                 "{at} {status}"
             );
             assert_eq!(
-                content["application/problem+json"]["schema"]["$ref"],
-                "#/components/schemas/Problem",
+                content["application/problem+json"]["schema"]["$ref"], "#/components/schemas/Problem",
                 "{at} {status}"
             );
         }
@@ -124,6 +128,9 @@ fn every_reference_resolves() {
     assert!(found.len() > 50, "{}", found.len());
     for reference in found {
         let name = reference.strip_prefix("#/components/schemas/").unwrap_or(reference);
-        assert!(document["components"]["schemas"][name].is_object(), "{reference} resolves to nothing");
+        assert!(
+            document["components"]["schemas"][name].is_object(),
+            "{reference} resolves to nothing"
+        );
     }
 }
