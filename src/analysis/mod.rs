@@ -9,12 +9,14 @@
 //!
 //! Around it, in this crate: [`cli`] (`ecoute analyse FILE.csv`); for the platform, [`job`]
 //! (the background run of a campaign), [`contributions`] (what it reads), [`store`] (its
-//! tables), [`profiles`] (the profile question) and [`report`] (what the pages and results
-//! show). The console pages are in [`console`].
+//! tables), [`profiles`] (the profile question), [`report`] (what the pages and results
+//! show) and [`filing`] (ideas filed under a theme by hand, from the contributions console).
+//! The console pages are in [`console`].
 
 pub mod cli;
 pub mod console;
 pub mod contributions;
+pub mod filing;
 pub mod job;
 pub mod profiles;
 pub mod report;
@@ -25,6 +27,8 @@ pub use ecoute_analysis::{
     duplicates, engine, labels, lsa, parallel, phrase_label, priority, quality, stopwords, text, typos, vectors,
     versions,
 };
+
+pub use filing::{file_under, themes_to_file_under};
 
 /// The analysis console's routes are the domain's.
 pub use console::routes;

@@ -75,6 +75,7 @@ audit_actions! {
     ANALYSIS_SPLIT = "analysis.separer",
     ANALYSIS_DROP = "analysis.ecarter",
     ANALYSIS_RESTORE = "analysis.retablir",
+    ANALYSIS_ASSIGN = "analysis.classer",
     ANALYSIS_MERGE_DUPLICATES = "analysis.merge_duplicates",
     ANALYSIS_PROFILES = "analysis.profiles",
     ANALYSIS_PUBLISH = "analysis.publish",
@@ -183,7 +184,9 @@ mod tests {
                 }
             }
         }
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let src =
+            std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+                .join("src");
         let mut files = Vec::new();
         walk(&src, &mut files);
         assert!(files.len() > 50, "the walk found the sources");

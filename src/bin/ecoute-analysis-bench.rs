@@ -60,7 +60,9 @@ fn run_baseline(data: &std::path::Path, themes: ThemeCount, found: usize) {
                 std::env::var("HOME").unwrap_or_default()
             )
         });
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/analysis_baseline.py");
+        let script =
+            PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()))
+                .join("scripts/analysis_baseline.py");
         let k = match themes {
             ThemeCount::Fixed(k) => k,
             ThemeCount::Auto => found,
@@ -76,7 +78,9 @@ fn run_baseline(data: &std::path::Path, themes: ThemeCount, found: usize) {
 
 fn main() -> ExitCode {
     let mut themes = ThemeCount::Fixed(20);
-    let mut data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/grand-debat/answers.csv");
+    let mut data =
+        PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()))
+            .join("../shared/data/grand-debat/answers.csv");
     let mut sample = 0usize;
     let mut baseline = false;
     let mut args = std::env::args().skip(1);

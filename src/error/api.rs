@@ -105,6 +105,12 @@ pub enum ApiError {
     TooLarge { max: usize },
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A request target above `web::limits::URI`, in bytes.
+    #[error("request target too long")]
+    UriTooLong { max: usize },
+    /// More header fields, or bytes of them, than `web::limits` allows.
+    #[error("request headers too large")]
+    HeadersTooLarge { count: usize, bytes: usize },
     /// Any other refusal, mapped from a response that was not a problem document.
     #[error("{detail}")]
     Refused { status: StatusCode, detail: String },
@@ -187,6 +193,20 @@ impl ApiError {
                 "method-not-allowed",
                 "Méthode non autorisée",
                 Some("Consultez /api/openapi.json pour les méthodes de cette adresse.".into()),
+            ),
+            ApiError::UriTooLong { max } => (
+                StatusCode::URI_TOO_LONG,
+                "uri-too-long",
+                "Adresse trop longue",
+                Some(format!("L’adresse (chemin et paramètres) dépasse {max} octets.")),
+            ),
+            ApiError::HeadersTooLarge { count, bytes } => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers-too-large",
+                "En-têtes trop volumineux",
+                Some(format!(
+                    "La requête accepte au plus {count} en-têtes et {bytes} octets d’en-têtes."
+                )),
             ),
             ApiError::Refused { status, detail } => (*status, "refused", "Requête refusée", Some(detail.clone())),
             ApiError::Database(e) if is_unavailable(e) => unavailable(),

@@ -19,6 +19,10 @@ pub enum ErrorPage {
         max: usize,
     },
     MethodNotAllowed,
+    /// A request target longer than the platform reads (`web::limits::URI`).
+    UriTooLong,
+    /// Too many header fields, or too many bytes of them (`web::limits`).
+    HeadersTooLarge,
     Forbidden,
     StaffOnly,
     /// A console action the operator's role does not allow.
@@ -37,6 +41,8 @@ impl ErrorPage {
             ErrorPage::InvalidText => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorPage::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorPage::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorPage::UriTooLong => StatusCode::URI_TOO_LONG,
+            ErrorPage::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ErrorPage::Forbidden | ErrorPage::StaffOnly | ErrorPage::NotAllowed => StatusCode::FORBIDDEN,
             ErrorPage::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorPage::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -54,6 +60,8 @@ impl ErrorPage {
             ErrorPage::InvalidText => "invalid_text",
             ErrorPage::TooLarge { .. } => "too_large",
             ErrorPage::MethodNotAllowed => "method_not_allowed",
+            ErrorPage::UriTooLong => "uri_too_long",
+            ErrorPage::HeadersTooLarge => "headers_too_large",
             ErrorPage::Forbidden => "forbidden",
             ErrorPage::StaffOnly => "staff_only",
             ErrorPage::NotAllowed => "not_allowed",

@@ -33,6 +33,11 @@ pub const PROBLEM_TYPES: &[(&str, u16, &str)] = &[
         "The body exceeds the operation's limit, named in `detail`",
     ),
     (
+        "uri-too-long",
+        414,
+        "The path and query exceed the limit named in `detail`",
+    ),
+    (
         "unsupported-media-type",
         415,
         "The body must be sent as application/json",
@@ -41,6 +46,11 @@ pub const PROBLEM_TYPES: &[(&str, u16, &str)] = &[
         "invalid",
         422,
         "Fields refused: wrong type, missing, out of range, or a text with a control character; `errors` gives a JSON pointer per field",
+    ),
+    (
+        "headers-too-large",
+        431,
+        "Too many header fields, or too many bytes of them (limits in `detail`)",
     ),
     ("refused", 400, "Any other refusal; the status says which"),
     (
@@ -96,6 +106,8 @@ mod tests {
             ApiError::UnsupportedMediaType(_) => ApiError::UnsupportedMediaType(String::new()),
             ApiError::TooLarge { .. } => ApiError::TooLarge { max: 1 },
             ApiError::MethodNotAllowed => ApiError::MethodNotAllowed,
+            ApiError::UriTooLong { .. } => ApiError::UriTooLong { max: 1 },
+            ApiError::HeadersTooLarge { .. } => ApiError::HeadersTooLarge { count: 1, bytes: 1 },
             ApiError::Refused { .. } => ApiError::Refused {
                 status: StatusCode::BAD_REQUEST,
                 detail: String::new(),
@@ -121,6 +133,8 @@ mod tests {
             ApiError::UnsupportedMediaType(String::new()),
             ApiError::TooLarge { max: 1 },
             ApiError::MethodNotAllowed,
+            ApiError::UriTooLong { max: 1 },
+            ApiError::HeadersTooLarge { count: 1, bytes: 1 },
             ApiError::Refused {
                 status: StatusCode::BAD_REQUEST,
                 detail: String::new(),

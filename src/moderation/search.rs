@@ -1,10 +1,12 @@
 //! Finding and acting on many contributions (`/admin/contributions`): a search over the space's
-//! ideas by text, author pseudonym, status, campaign, theme and date, 50 a page; then, on the
-//! ones ticked, one action: hide for a reason of the charter (each author told, as from the
-//! queue), publish what pre-moderation holds, restore what was hidden, or give them a theme of
-//! their campaign. Each change is audited, one line per contribution. An action applies only to
-//! the contributions it would change (hiding what is already hidden does nothing), so sending
-//! the form twice changes nothing more.
+//! ideas and comments by kind, text, author pseudonym, status, campaign, theme (a comment's is
+//! its idea's) and date, 50 a page; then, on the ones ticked, one action: hide for a reason of
+//! the charter (each author told, as from the queue), publish what pre-moderation holds, restore
+//! what was hidden, give ideas a theme of their campaign, or file them under a theme of the
+//! campaign's analysis. Each change is audited, one line per contribution. An action applies only
+//! to the contributions it would change (hiding what is already hidden does nothing), so sending
+//! the form twice changes nothing more. A refused action shows the search again (422) with the
+//! ticks, the action and the texts kept.
 
 use axum::extract::{Query, RawQuery, State};
 use axum::http::StatusCode;
@@ -22,9 +24,12 @@ use crate::web::page::Page;
 /// Results per page.
 const PAGE: i64 = 50;
 
-/// The search as typed (`?q=…&auteur=…&statut=…&campagne=…&theme=…&du=…&au=…&page=…`).
+/// The search as typed (`?genre=…&q=…&auteur=…&statut=…&campagne=…&theme=…&du=…&au=…&page=…`).
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct Search {
+    /// `idee`, `commentaire`, or both when empty.
+    #[serde(default)]
+    genre: String,
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -62,7 +67,10 @@ fn like(text: &str) -> String {
 
 #[derive(Serialize, sqlx::FromRow)]
 struct Found {
+    /// `idea` or `comment`.
+    kind: String,
     id: Uuid,
+    /// The idea's title (for a comment, the title of the idea it answers).
     title: String,
     /// The text's first 140 characters.
     body: String,
@@ -79,20 +87,26 @@ struct Found {
 async fn find(tx: &mut TenantTx, s: &Search) -> Result<Vec<Found>, sqlx::Error> {
     let day = |d: &str| chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok();
     sqlx::query_as(
-        "SELECT i.id, i.title,
-                CASE WHEN length(i.body) > 140 THEN left(i.body, 139) || '…' ELSE i.body END AS body, i.status, i.hidden_by, i.theme, c.title AS campaign,
-                account_pseudonym(i.account_id) AS author, i.created_at, count(*) OVER () AS total
-           FROM ideas i JOIN campaigns c ON c.tenant_id = i.tenant_id AND c.id = i.campaign_id
-          WHERE i.tenant_id = $1
-            AND ($2 = '%%' OR i.title ILIKE $2 OR i.body ILIKE $2)
-            AND ($3 = '%%' OR account_pseudonym(i.account_id) ILIKE $3)
-            AND ($4 = '' OR ($4 = 'withdrawn' AND i.hidden_by = 'author')
-                 OR (i.status = $4 AND i.hidden_by IS DISTINCT FROM 'author'))
-            AND ($5::uuid IS NULL OR i.campaign_id = $5)
-            AND ($6 = '' OR i.theme = $6)
-            AND ($7::date IS NULL OR i.created_at >= $7::date)
-            AND ($8::date IS NULL OR i.created_at < $8::date + 1)
-          ORDER BY i.created_at DESC, i.id
+        "WITH found AS (
+             SELECT 'idea' AS kind, i.id, i.title, i.body, i.status, i.hidden_by, i.theme, i.campaign_id, i.account_id, i.created_at
+               FROM ideas i WHERE i.tenant_id = $1 AND $11 <> 'commentaire'
+             UNION ALL
+             SELECT 'comment', m.id, i.title, m.body, m.status, m.hidden_by, i.theme, i.campaign_id, m.account_id, m.created_at
+               FROM idea_comments m JOIN ideas i ON i.tenant_id = m.tenant_id AND i.id = m.idea_id
+              WHERE m.tenant_id = $1 AND $11 <> 'idee')
+         SELECT f.kind, f.id, f.title,
+                CASE WHEN length(f.body) > 140 THEN left(f.body, 139) || '…' ELSE f.body END AS body, f.status, f.hidden_by, f.theme, c.title AS campaign,
+                account_pseudonym(f.account_id) AS author, f.created_at, count(*) OVER () AS total
+           FROM found f JOIN campaigns c ON c.tenant_id = $1 AND c.id = f.campaign_id
+          WHERE ($2 = '%%' OR (f.kind = 'idea' AND f.title ILIKE $2) OR f.body ILIKE $2)
+            AND ($3 = '%%' OR account_pseudonym(f.account_id) ILIKE $3)
+            AND ($4 = '' OR ($4 = 'withdrawn' AND f.hidden_by = 'author')
+                 OR (f.status = $4 AND f.hidden_by IS DISTINCT FROM 'author'))
+            AND ($5::uuid IS NULL OR f.campaign_id = $5)
+            AND ($6 = '' OR f.theme = $6)
+            AND ($7::date IS NULL OR f.created_at >= $7::date)
+            AND ($8::date IS NULL OR f.created_at < $8::date + 1)
+          ORDER BY f.created_at DESC, f.id
           LIMIT $9 OFFSET $10",
     )
     .bind(tx.tenant_id())
@@ -105,9 +119,26 @@ async fn find(tx: &mut TenantTx, s: &Search) -> Result<Vec<Found>, sqlx::Error> 
     .bind(day(&s.au))
     .bind(PAGE)
     .bind((s.page.unwrap_or(1).max(1) - 1) * PAGE)
+    .bind(s.genre.trim())
     .fetch_all(&mut **tx)
     .await
 }
+
+/// What a refused bulk action sent, shown again around the same search.
+#[derive(Debug, Default, Serialize)]
+pub struct Entry {
+    /// Ticked ideas and comments.
+    pub ids: Vec<Uuid>,
+    pub comments: Vec<Uuid>,
+    pub action: String,
+    pub charter_reason: String,
+    pub note: String,
+    pub theme: String,
+    pub analysis_theme: String,
+}
+
+/// The codes of a refused action's message (`contributions.refused.*`).
+pub const REFUSALS: [&str; 6] = ["motif", "motif_charte", "note", "theme", "selection", "analyse"];
 
 /// `GET /admin/contributions`.
 pub async fn search(
@@ -116,6 +147,46 @@ pub async fn search(
     operator: ConsoleOf<right::Moderate>,
     Query(s): Query<Search>,
     RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let error = s.erreur.clone();
+    show(
+        &state,
+        &page,
+        &operator,
+        s,
+        &raw.unwrap_or_default(),
+        Entry::default(),
+        error,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The search `raw` (a query string) as a page, with a refused action's entry kept: what the
+/// refusal path of the bulk action calls too.
+pub async fn show_refused(
+    state: &Ground,
+    page: &Page,
+    operator: &ConsoleOf<right::Moderate>,
+    raw: &str,
+    entry: Entry,
+    why: &str,
+) -> Result<Response, PageError> {
+    let s: Search = serde_urlencoded::from_str(raw).unwrap_or_default();
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    show(state, page, operator, s, raw, entry, Some(why.to_owned()), status).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn show(
+    state: &Ground,
+    page: &Page,
+    operator: &ConsoleOf<right::Moderate>,
+    s: Search,
+    raw: &str,
+    entry: Entry,
+    error: Option<String>,
+    status: StatusCode,
 ) -> Result<Response, PageError> {
     let mut tx = state.db.begin(&page.tenant).await?;
     let found = find(&mut tx, &s).await?;
@@ -126,12 +197,16 @@ pub async fn search(
             .bind(tx.tenant_id())
             .fetch_all(&mut *tx)
             .await?;
+    // Filing under the analysis's themes needs one campaign: the one searched.
+    let analysis_themes = match s.campagne.trim().parse::<Uuid>() {
+        Ok(campaign) => crate::analysis::themes_to_file_under(&mut tx, campaign).await?,
+        Err(_) => Vec::new(),
+    };
     tx.commit().await?;
     let total = found.first().map_or(0, |f| f.total);
     let current = s.page.unwrap_or(1).max(1);
     // The search without its page and notice, for the pager's and the form's links.
     let kept: String = raw
-        .unwrap_or_default()
         .split('&')
         .filter(|p| {
             !p.is_empty() && !p.starts_with("page=") && !p.starts_with("traitees=") && !p.starts_with("erreur=")
@@ -151,7 +226,7 @@ pub async fn search(
     struct View {
         search: Search,
         found: Vec<Found>,
-        /// The earlier texts of the ideas their authors edited, by idea id.
+        /// The earlier texts of the ideas and comments their authors edited, by id.
         versions: std::collections::HashMap<Uuid, Vec<super::versions::Version>>,
         total: i64,
         page: i64,
@@ -159,16 +234,16 @@ pub async fn search(
         kept: String,
         campaigns: Vec<(Uuid, String, Vec<String>)>,
         themes: Vec<String>,
+        /// The searched campaign's analysis themes (key, name), when it has an analysis.
+        analysis_themes: Vec<(Uuid, String)>,
         charter_reasons: Vec<Reason>,
+        entry: Entry,
         done: Option<usize>,
         error: Option<String>,
     }
-    let error = match s.erreur.as_deref() {
-        Some(why @ ("motif" | "motif_charte" | "note" | "theme" | "selection")) => {
-            Some(page.text(&format!("contributions.refused.{why}")))
-        }
-        _ => None,
-    };
+    let error = error
+        .filter(|why| REFUSALS.contains(&why.as_str()))
+        .map(|why| page.text(&format!("contributions.refused.{why}")));
     let view = View {
         error,
         done: s.traitees,
@@ -181,6 +256,7 @@ pub async fn search(
         kept,
         campaigns,
         themes,
+        analysis_themes,
         charter_reasons: CharterReason::ALL
             .into_iter()
             .map(|r| Reason {
@@ -189,13 +265,14 @@ pub async fn search(
                 article: r.article(),
             })
             .collect(),
+        entry,
     };
     render_console(
-        &page,
-        &operator,
+        page,
+        operator,
         "console_contributions.html",
         "/admin/contributions",
         view,
-        StatusCode::OK,
+        status,
     )
 }

@@ -316,7 +316,12 @@ mod tests {
 
     #[test]
     fn the_shipped_folder_is_valid() {
-        let folder = read_folder(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tenants"), "localhost").unwrap();
+        let folder = read_folder(
+            &std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+                .join("tenants"),
+            "localhost",
+        )
+        .unwrap();
         assert_eq!(folder.catalogue.len(), 101, "the network has 101 Caf");
         for slug in ["gironde", "haute-garonne", "aude"] {
             assert!(folder.tenants.iter().any(|t| t.slug.as_str() == slug), "{slug} missing");

@@ -25,6 +25,18 @@ pub const CSV_LIST: usize = 4 * MIB;
 /// The volunteer imports of the panel (issue 20): larger files, same mechanism.
 pub const VOLUNTEER_IMPORT: usize = 20 * MIB;
 
+/// The longest request target (path and query) a route reads, in bytes. Far above any link the
+/// platform writes (a search is 200 characters); a longer one is answered 414 by the refusal
+/// layer, in the client's format. hyper itself refuses above 65,534 bytes, with an empty body.
+pub const URI: usize = 8 * KIB;
+/// The most header fields a request may carry (a browser sends about 15–20). hyper refuses
+/// above 100, with an empty body; between the two, the refusal layer answers 431 in the
+/// client's format.
+pub const HEADER_COUNT: usize = 64;
+/// The most bytes of header names and values a request may carry (cookies included). hyper
+/// refuses a request head above about 400 KB, with an empty body.
+pub const HEADER_BYTES: usize = 32 * KIB;
+
 /// Upload routes whose limit is not [`DEFAULT`], by their router path, with the size the
 /// interface promises for their file; the body may be [`MULTIPART_MARGIN`] larger.
 pub const ROUTES: &[(&str, usize)] = &[("/admin/campagnes/{id}/invitations", CSV_LIST)];

@@ -64,15 +64,16 @@ macro_rules! refusal_sets {
 
 refusal_sets! {
     /// An anonymous read: a parameter that does not parse or holds a control character, a
-    /// staff-only campaign, nothing there, the service or space unavailable.
-    Reading: [400, 403, 404, 422, 503];
+    /// staff-only campaign, nothing there, a request head too large (414, 431), the service or
+    /// space unavailable.
+    Reading: [400, 403, 404, 414, 422, 431, 503];
     /// A read of one's own data: [`Reading`], and 401 without a session.
-    SignedInReading: [400, 401, 403, 404, 422, 503];
+    SignedInReading: [400, 401, 403, 404, 414, 422, 431, 503];
     /// A write without a body: [`SignedInReading`], a conflict with the current state, and the
     /// write limit.
-    Writing: [400, 401, 403, 404, 409, 422, 429, 503];
+    Writing: [400, 401, 403, 404, 409, 414, 422, 429, 431, 503];
     /// A write with a JSON body: [`Writing`], a body too large or not sent as JSON.
-    WritingJson: [400, 401, 403, 404, 409, 413, 415, 422, 429, 503];
+    WritingJson: [400, 401, 403, 404, 409, 413, 414, 415, 422, 429, 431, 503];
 }
 
 /// The frame of the document: every domain's operations are merged into it.

@@ -44,6 +44,9 @@ impl Hook for Refusals {
         let api = path == "/api" || path.starts_with("/api/");
         let matched = request.extensions().get::<MatchedPath>();
         let limit = matched.map_or(limits::DEFAULT, |m| limits::for_route(m.as_str()));
+        if let Some(refusal) = refused_head(request, api) {
+            return Err(Box::new(refusal));
+        }
         if let Some(field) = refused_in_uri(request.uri(), matched.map(MatchedPath::as_str)) {
             let refusal = if api {
                 ApiError::Invalid(vec![FieldProblem {
@@ -146,6 +149,37 @@ fn replace_keeping_headers(response: &mut Response, mut replacement: Response) {
         HeaderValue::from_static("application/problem+json"),
     );
     *response = replacement;
+}
+
+/// A request target or a header section above the limits of [`limits`], answered in the
+/// client's format. hyper refuses far larger ones itself, before any of our code runs, with an
+/// empty body; these limits sit well below its own so that any request a real client sends
+/// gets a readable answer.
+fn refused_head(request: &Request, api: bool) -> Option<Response> {
+    let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    let headers = request.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    let (api_error, page) = if target > limits::URI {
+        (ApiError::UriTooLong { max: limits::URI }, ErrorPage::UriTooLong)
+    } else if headers.len() > limits::HEADER_COUNT || bytes > limits::HEADER_BYTES {
+        let error = ApiError::HeadersTooLarge {
+            count: limits::HEADER_COUNT,
+            bytes: limits::HEADER_BYTES,
+        };
+        (error, ErrorPage::HeadersTooLarge)
+    } else {
+        return None;
+    };
+    Some(if api {
+        api_error.into_response()
+    } else {
+        let mut response = page.status().into_response();
+        response.extensions_mut().insert(page);
+        response
+    })
 }
 
 /// The name of the first path parameter or query field whose decoded text is refused.

@@ -33,6 +33,8 @@ import './checks/console.mjs';
 import './checks/console_journey.mjs';
 import './checks/campaign_drafts.mjs';
 import './checks/contributions.mjs';
+import './checks/team.mjs';
+import './checks/quotas.mjs';
 import './checks/citizen_own.mjs';
 import './checks/invitations.mjs';
 import './checks/workshops.mjs';

@@ -17,6 +17,7 @@ mod consoles;
 mod deliveries;
 mod demo;
 mod embedded;
+mod heads;
 mod helpers;
 mod isolation;
 mod mail;

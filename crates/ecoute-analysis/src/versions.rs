@@ -7,8 +7,9 @@
 //! - **Edits** are stored against keys and replayed, in the order they were made, on whatever run
 //!   is shown: a rename names the theme, a merge moves one theme's contributions into another, a
 //!   split moves the contributions of a theme that mention a phrase into a new theme, a drop
-//!   sets a theme aside (its contributions left unthemed) until a restore. An edit whose theme
-//!   no longer exists has no effect.
+//!   sets a theme aside (its contributions left unthemed) until a restore, an assignment files
+//!   one contribution under a theme (taking it out of any other). An edit whose theme no longer
+//!   exists has no effect.
 
 use std::collections::{HashMap, HashSet};
 
@@ -81,6 +82,11 @@ pub enum Edit {
     /// Takes a dropped theme back.
     Restore {
         key: Uuid,
+    },
+    /// Files one contribution under a theme, by hand: it leaves whatever theme it was in.
+    Assign {
+        key: Uuid,
+        contribution: Uuid,
     },
 }
 
@@ -185,6 +191,14 @@ pub fn apply_edits(
                 if let Some(i) = find(&out, *key) {
                     out[i].dropped = matches!(edit, Edit::Drop { .. });
                 }
+            }
+            Edit::Assign { key, contribution } => {
+                let Some(i) = find(&out, *key) else { continue };
+                for theme in out.iter_mut() {
+                    theme.members.retain(|m| m != contribution);
+                    theme.representatives.retain(|m| m != contribution);
+                }
+                out[i].members.push(*contribution);
             }
         }
     }
@@ -330,5 +344,51 @@ mod tests {
         edits.push(Edit::Restore { key: a });
         let out = apply_edits(&themes, &assignment, &edits, &|id| texts.get(&id).cloned());
         assert!(out.iter().all(|t| !t.dropped));
+    }
+
+    #[test]
+    fn an_assignment_moves_one_contribution_and_ignores_a_gone_theme() {
+        let people = ids(4);
+        let (k1, k2) = (Uuid::new_v4(), Uuid::new_v4());
+        let stored = |key: Uuid, label: &str, reps: Vec<Uuid>| StoredTheme {
+            key,
+            label: label.into(),
+            key_phrases: Vec::new(),
+            cohesion: 0.5,
+            representatives: reps,
+        };
+        let themes = vec![
+            stored(k1, "Horaires", vec![people[0]]),
+            stored(k2, "Accueil", vec![people[2]]),
+        ];
+        let assignment: Vec<(Uuid, Option<Uuid>)> = vec![
+            (people[0], Some(k1)),
+            (people[1], Some(k1)),
+            (people[2], Some(k2)),
+            (people[3], None),
+        ];
+        let edits = vec![
+            Edit::Assign {
+                key: k2,
+                contribution: people[0],
+            },
+            Edit::Assign {
+                key: k2,
+                contribution: people[3],
+            },
+            Edit::Assign {
+                key: Uuid::new_v4(),
+                contribution: people[1],
+            },
+        ];
+        let out = apply_edits(&themes, &assignment, &edits, &|_| None);
+        let of = |k: Uuid| out.iter().find(|t| t.key == k).unwrap();
+        assert_eq!(
+            of(k1).members,
+            vec![people[1]],
+            "moved out, and a gone theme moves nothing"
+        );
+        assert!(of(k1).representatives.is_empty(), "no longer stands for its old theme");
+        assert_eq!(of(k2).members, vec![people[2], people[0], people[3]]);
     }
 }

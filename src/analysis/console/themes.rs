@@ -90,6 +90,7 @@ pub async fn edit_theme(
             Edit::Split { .. } => crate::audit::AuditAction::ANALYSIS_SPLIT,
             Edit::Drop { .. } => crate::audit::AuditAction::ANALYSIS_DROP,
             Edit::Restore { .. } => crate::audit::AuditAction::ANALYSIS_RESTORE,
+            Edit::Assign { .. } => crate::audit::AuditAction::ANALYSIS_ASSIGN,
         },
         &campaign.summary.slug,
         serde_json::json!({ "edit": format!("{edit:?}") }),

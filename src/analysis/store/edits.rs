@@ -31,6 +31,7 @@ pub async fn edits(tx: &mut TenantTx, campaign: Uuid) -> Result<Vec<Edit>, sqlx:
             },
             ("drop", _, _, _) => Edit::Drop { key },
             ("restore", _, _, _) => Edit::Restore { key },
+            ("assign", Some(contribution), _, _) => Edit::Assign { key, contribution },
             _ => continue,
         });
     }
@@ -44,6 +45,7 @@ pub async fn add_edit(tx: &mut TenantTx, campaign: Uuid, edit: &Edit, operator: 
         Edit::Merge { into, from } => ("merge", *into, Some(*from), None, None),
         Edit::Drop { key } => ("drop", *key, None, None, None),
         Edit::Restore { key } => ("restore", *key, None, None, None),
+        Edit::Assign { key, contribution } => ("assign", *key, Some(*contribution), None, None),
         Edit::Split {
             key,
             new_key,

@@ -1,5 +1,6 @@
 // Finding and acting on many contributions: the Gironde operator searches, ticks two, hides them
-// for a reason of the charter, sees them counted, then restores them with a written reason.
+// for a reason of the charter, sees them counted, then restores them with a written reason; then
+// the same with a comment, after a refusal that keeps the tick.
 
 import assert from 'node:assert/strict';
 import { base, newContext, openPage, assertNoProblems, assertAccessible, followLink, test, h1Text, consoleSignIn } from '../harness.mjs';
@@ -33,6 +34,29 @@ test('console: an operator finds contributions and hides then restores two at on
     await page.locator('#b-note').fill('Masquées pour essayer la recherche');
     await followLink(page, page.getByRole('button', { name: 'Appliquer à la sélection' }));
     assert.match(await page.locator('.notice').innerText(), /2 contributions traitées/);
+
+    // Comments too: found by type, hidden without a charter reason refused with the tick kept,
+    // then hidden for one.
+    await page.goto(`${base(host)}admin/contributions?genre=commentaire&statut=published`, { waitUntil: 'load' });
+    const comments = page.locator('input[name="comments"]');
+    assert.ok((await comments.count()) >= 1, 'the demo has published comments');
+    assert.equal(await page.locator('input[name="ids"]').count(), 0, 'only comments');
+    const comment = await comments.first().getAttribute('value');
+    await comments.first().check();
+    const refused = await followLink(page, page.getByRole('button', { name: 'Appliquer à la sélection' }));
+    assert.equal(refused.status(), 422);
+    assert.match(await page.locator('.error-summary').innerText(), /motif de la charte/);
+    assert.ok(await page.locator(`#c-${comment}`).isChecked(), 'the tick is kept');
+    await assertAccessible(page, `${host} /admin/contributions (refused, ticks kept)`);
+    await page.locator('#b-charter').selectOption('off_topic');
+    await followLink(page, page.getByRole('button', { name: 'Appliquer à la sélection' }));
+    assert.match(await page.locator('.notice').innerText(), /1 contribution traitée/);
+    await page.goto(`${base(host)}admin/contributions?genre=commentaire&statut=hidden`, { waitUntil: 'load' });
+    await page.locator(`#c-${comment}`).check();
+    await page.getByRole('radio', { name: /Rétablir/ }).check();
+    await page.locator('#b-note').fill('Masqué pour essayer la recherche');
+    await followLink(page, page.getByRole('button', { name: 'Appliquer à la sélection' }));
+    assert.match(await page.locator('.notice').innerText(), /1 contribution traitée/);
   } finally {
     await context.close();
   }

@@ -125,14 +125,18 @@ async fn an_operator_finds_contributions_and_acts_on_many_at_once_once() {
     assert_eq!(untouched, "published", "another space's idea is out of reach");
 
     // Restoring needs a written reason; with one, the three come back.
+    // A refusal shows the same search again, with the ticks and the action kept.
     form[2].1 = "retablir".into();
-    let (status, location, _) = post(&mut modo, "/admin/contributions/lot", &form).await;
-    assert_eq!(
-        (status, location.as_deref()),
-        (303, Some("/admin/contributions?q=samedi&erreur=motif"))
-    );
-    let (_, html) = modo.get("/admin/contributions?q=samedi&erreur=motif").await;
+    let (status, _, html) = post(&mut modo, "/admin/contributions/lot", &form).await;
+    assert_eq!(status, 422, "{html:.300}");
     assert!(html.contains("écrivez un motif"));
+    assert!(html.contains("value=\"retablir\" checked"), "the action is kept");
+    for id in &ids {
+        assert!(
+            html.contains(&format!("value=\"{id}\" id=\"c-{id}\" checked")),
+            "the ticks are kept"
+        );
+    }
     form[4].1 = "Masquées par erreur".into();
     assert!(
         post(&mut modo, "/admin/contributions/lot", &form)

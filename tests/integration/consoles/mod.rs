@@ -15,6 +15,7 @@ mod audit;
 mod branding;
 mod campaigns;
 mod contributions;
+mod contributions_more;
 mod drafts;
 mod exports;
 mod invitation_batches;
