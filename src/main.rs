@@ -70,6 +70,19 @@ enum Command {
     Demo {
         #[arg(long)]
         listen: Option<SocketAddr>,
+        /// Also seed a Grand-Débat-sized national campaign (2,000,000 ideas from 500,000
+        /// accounts over the 101 Cafs, with likes and comments), for measurements.
+        #[arg(long, value_parser = ["grand-debat"])]
+        scale: Option<String>,
+        /// With --scale: the number of ideas instead of 2,000,000.
+        #[arg(long, requires = "scale")]
+        contributions: Option<usize>,
+        /// With --scale: the number of accounts instead of 500,000.
+        #[arg(long, requires = "scale")]
+        accounts: Option<usize>,
+        /// With --scale: the Grand Débat answers the texts are recombined from.
+        #[arg(long, requires = "scale", default_value = "../shared/data/grand-debat/answers.csv")]
+        answers: PathBuf,
     },
 }
 
@@ -132,7 +145,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let flags = Flags {
         listen: match cli.command {
-            Command::Serve { listen } | Command::Demo { listen } => listen,
+            Command::Serve { listen } | Command::Demo { listen, .. } => listen,
             _ => None,
         },
     };
@@ -181,7 +194,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: OperatorsCommand::Invite { email, role, space },
         } => invite_operator(&settings, &email, &role, space.as_deref()).await?,
         Command::Analyse { .. } | Command::Panel { .. } => unreachable!("handled before the settings are loaded"),
-        Command::Demo { .. } => demo(&settings).await?,
+        Command::Demo {
+            scale,
+            contributions,
+            accounts,
+            answers,
+            ..
+        } => {
+            let scale = scale.map(|_| ecoute::demo::scale::Scale {
+                contributions: contributions.unwrap_or(ecoute::demo::scale::Scale::GRAND_DEBAT.contributions),
+                accounts: accounts.unwrap_or(ecoute::demo::scale::Scale::GRAND_DEBAT.accounts),
+                ..ecoute::demo::scale::Scale::GRAND_DEBAT
+            });
+            demo(&settings, scale.map(|s| (s, answers))).await?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -205,7 +231,7 @@ async fn invite_operator(settings: &Settings, email: &str, role: &str, space: Op
 
 /// `ecoute demo`: the spaces, demo campaigns, participation and operators (printed with their
 /// passwords), then serving.
-async fn demo(settings: &Settings) -> anyhow::Result<()> {
+async fn demo(settings: &Settings, scale: Option<(ecoute::demo::scale::Scale, PathBuf)>) -> anyhow::Result<()> {
     let db = Database::open(settings).await?;
     db.migrate().await?;
     let pool = db.connect_owner().await?;
@@ -219,6 +245,16 @@ async fn demo(settings: &Settings) -> anyhow::Result<()> {
             "demo participation added: {} ideas, {} comments, {} likes, {} survey responses",
             seeded.ideas, seeded.comments, seeded.likes, seeded.responses
         );
+    }
+    if let Some((scale, answers)) = scale {
+        let seeded = ecoute::demo::scale::seed(&pool, &answers, scale, 2019).await?;
+        eprintln!(
+            "scale: {} spaces activated, {} accounts, {} ideas, {} likes, {} comments",
+            seeded.spaces_activated, seeded.accounts, seeded.ideas, seeded.likes, seeded.comments
+        );
+        for (what, took) in &seeded.timings {
+            eprintln!("scale: {what} in {:.1} s", took.as_secs_f64());
+        }
     }
     let listen = settings.listen;
     for (email, password, space) in ecoute::demo::seed_operators(&pool).await? {

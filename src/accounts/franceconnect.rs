@@ -20,8 +20,9 @@ use super::identities::{account_for_email, link_identity, linked_account};
 use super::pages::{message, safe_return_path};
 use super::session::{SESSION_COOKIE, SESSION_DAYS, open_oidc_session};
 use crate::error::PageError;
-use crate::oidc::logins::{BINDING_COOKIE, Purpose, StateProblem, remember, take};
-use crate::oidc::{Oidc, OidcKind, Refusal, STATE_MINUTES};
+use crate::oidc::flow::{self, CallbackQuery, Failure, Finished, Flow};
+use crate::oidc::logins::{BINDING_COOKIE, Purpose};
+use crate::oidc::{Oidc, OidcKind, STATE_MINUTES};
 use crate::web::Ground;
 use crate::web::csrf::{cookie, read_cookie};
 use crate::web::page::Page;
@@ -33,6 +34,15 @@ pub const SCOPES: &[&str] = &["openid", "email"];
 pub const ACR: &str = "eidas1";
 /// The callback, on each space's host.
 pub const CALLBACK: &str = "/connexion/franceconnect/retour";
+
+/// The citizens' FranceConnect sign-in.
+pub const FLOW: Flow<'static> = Flow {
+    kind: OidcKind::FranceConnect,
+    purpose: Purpose::Citizen,
+    callback: CALLBACK,
+    scopes: SCOPES,
+    acr: Some(ACR),
+};
 
 #[derive(Deserialize)]
 pub struct StartQuery {
@@ -46,31 +56,30 @@ pub async fn start(
     page: Page,
     Query(query): Query<StartQuery>,
 ) -> Result<Response, PageError> {
-    let Some(provider) = oidc.provider(OidcKind::FranceConnect, &page.tenant.slug) else {
-        return Err(PageError::NotFound);
-    };
     let return_to = safe_return_path(query.retour.as_deref());
-    let redirect_uri = format!("{}{CALLBACK}", page.origin.base_url());
-    let begun = match oidc.begin(provider, &redirect_uri, SCOPES, Some(ACR)).await {
-        Ok(begun) => begun,
-        Err(refusal) => return refused(&page, &refusal),
-    };
-    let mut tx = ground.db.begin(&page.tenant).await?;
-    let binding = remember(&mut tx, &begun, OidcKind::FranceConnect, Purpose::Citizen, &return_to).await?;
-    tx.commit().await?;
-    let mut response = see_other(&begun.url)?;
-    response.headers_mut().append(
-        SET_COOKIE,
-        cookie(BINDING_COOKIE, &binding, STATE_MINUTES * 60, page.origin.https),
-    );
-    Ok(response)
+    to_provider(&ground, &oidc, &page, FLOW, &return_to, "/connexion").await
 }
 
-#[derive(Deserialize)]
-pub struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
+/// Starts `flow` and sends the browser to the provider with its binding cookie (citizens and
+/// operators alike).
+pub async fn to_provider(
+    ground: &Ground,
+    oidc: &Oidc,
+    page: &Page,
+    flow: Flow<'_>,
+    return_to: &str,
+    try_again: &str,
+) -> Result<Response, PageError> {
+    let started = match flow::begin(oidc, &ground.db, &page.tenant, &page.origin.base_url(), flow, return_to).await {
+        Ok(started) => started,
+        Err(failure) => return failed(page, failure, try_again),
+    };
+    let mut response = see_other(&started.url)?;
+    response.headers_mut().append(
+        SET_COOKIE,
+        cookie(BINDING_COOKIE, &started.binding, STATE_MINUTES * 60, page.origin.https),
+    );
+    Ok(response)
 }
 
 /// `GET /connexion/franceconnect/retour`: checks everything, then links and signs in.
@@ -81,58 +90,53 @@ pub async fn callback(
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Result<Response, PageError> {
-    let Some(provider) = oidc.provider(OidcKind::FranceConnect, &page.tenant.slug) else {
-        return Err(PageError::NotFound);
-    };
     let binding = read_cookie(&headers, BINDING_COOKIE);
-    // The state is spent first, in its own transaction, whatever follows.
-    let mut tx = ground.db.begin(&page.tenant).await?;
-    let taken = take(&mut tx, query.state.as_deref(), binding.as_deref(), Purpose::Citizen).await?;
-    tx.commit().await?;
-    let pending = match taken {
-        Ok(pending) if pending.provider == OidcKind::FranceConnect => pending,
-        Ok(_) => return state_refused(&page, &StateProblem::Unknown),
-        Err(problem) => return state_refused(&page, &problem),
-    };
-    if query.error.is_some() {
-        return refusal_page(&page, "oidc.provider_error", StatusCode::BAD_GATEWAY);
-    }
-    let Some(code) = query.code.as_deref().filter(|c| !c.is_empty() && c.len() <= 2000) else {
-        return refusal_page(&page, "oidc.provider_error", StatusCode::BAD_REQUEST);
-    };
-    let redirect_uri = format!("{}{CALLBACK}", page.origin.base_url());
-    let identity = match oidc
-        .finish(
-            provider,
-            &redirect_uri,
-            code,
-            &pending.nonce,
-            &pending.pkce_verifier,
-            Some(ACR),
-        )
-        .await
+    let base_url = page.origin.base_url();
+    let finished = match flow::finish(
+        &oidc,
+        &ground.db,
+        &page.tenant,
+        &base_url,
+        FLOW,
+        &query,
+        binding.as_deref(),
+    )
+    .await
     {
-        Ok(identity) => identity,
-        Err(refusal) => return refused(&page, &refusal),
+        Ok(finished) => finished,
+        Err(failure) => return failed(&page, failure, "/connexion"),
     };
+    sign_in_citizen(&ground, &page, OidcKind::FranceConnect, finished).await
+}
+
+/// Signs a citizen in with a checked identity (FranceConnect, or ProConnect for agents): the
+/// account its `sub` names here, or the one with its e-mail address (created if none), linked
+/// to it. What the provider says is refreshed at each sign-in. A new account goes to "Mon
+/// compte" to choose its pseudonym.
+pub async fn sign_in_citizen(
+    ground: &Ground,
+    page: &Page,
+    kind: OidcKind,
+    finished: Finished,
+) -> Result<Response, PageError> {
+    let identity = finished.identity;
     let mut tx = ground.db.begin(&page.tenant).await?;
-    let (account_id, new_account) = match linked_account(&mut tx, OidcKind::FranceConnect, &identity.subject).await? {
+    let (account_id, new_account) = match linked_account(&mut tx, kind, &identity.subject).await? {
         Some(account) => (account, false),
         None => {
             let Some(email) = identity.email.as_deref().filter(|e| e.contains('@') && e.len() <= 320) else {
-                return refusal_page(&page, "oidc.no_email", StatusCode::BAD_REQUEST);
+                return refusal_page(page, "oidc.no_email", StatusCode::BAD_REQUEST, "/connexion");
             };
-            let (account, created) = account_for_email(&mut tx, email).await?;
-            link_identity(&mut tx, OidcKind::FranceConnect, &identity, account).await?;
-            (account, created)
+            account_for_email(&mut tx, email).await?
         }
     };
-    let session = open_oidc_session(&mut tx, account_id, OidcKind::FranceConnect, &identity.id_token).await?;
+    link_identity(&mut tx, kind, &identity, account_id).await?;
+    let session = open_oidc_session(&mut tx, account_id, kind, &identity.id_token).await?;
     tx.commit().await?;
     let next = if new_account {
         "/compte?bienvenue=1".to_owned()
     } else {
-        safe_return_path(Some(&pending.return_to))
+        safe_return_path(Some(&finished.return_to))
     };
     let mut response = see_other(&next)?;
     let headers = response.headers_mut();
@@ -144,37 +148,26 @@ pub async fn callback(
     Ok(response)
 }
 
-/// A refused `state`: said plainly, nothing signed in.
-pub fn state_refused(page: &Page, problem: &StateProblem) -> Result<Response, PageError> {
-    let key = match problem {
-        StateProblem::Missing => "oidc.state_missing",
-        StateProblem::Unknown => "oidc.state_unknown",
-        StateProblem::OtherBrowser => "oidc.state_other_browser",
-        StateProblem::Used => "oidc.state_used",
-        StateProblem::Expired => "oidc.state_expired",
-    };
-    refusal_page(page, key, StatusCode::BAD_REQUEST)
+/// A sign-in that did not happen: said plainly, nothing signed in; `try_again` is the sign-in
+/// page to go back to.
+pub fn failed(page: &Page, failure: Failure, try_again: &str) -> Result<Response, PageError> {
+    match failure {
+        Failure::NotOffered => return Err(PageError::NotFound),
+        Failure::Db(error) => return Err(error.into()),
+        Failure::Refused(ref refusal) => tracing::warn!(%refusal, "OpenID sign-in refused"),
+        _ => {}
+    }
+    let status = StatusCode::from_u16(failure.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    refusal_page(page, failure.message_key(), status, try_again)
 }
 
-/// A provider's answer that does not hold.
-pub fn refused(page: &Page, refusal: &Refusal) -> Result<Response, PageError> {
-    tracing::warn!(%refusal, "OpenID sign-in refused");
-    let (key, status) = match refusal {
-        Refusal::Unreachable(_) => ("oidc.unreachable", StatusCode::BAD_GATEWAY),
-        Refusal::CodeRefused(_) => ("oidc.code_refused", StatusCode::BAD_REQUEST),
-        Refusal::InvalidIdToken(_) => ("oidc.invalid_token", StatusCode::BAD_REQUEST),
-        Refusal::WrongLevel(_) => ("oidc.wrong_level", StatusCode::FORBIDDEN),
-        Refusal::InvalidUserInfo(_) => ("oidc.invalid_userinfo", StatusCode::BAD_REQUEST),
-    };
-    refusal_page(page, key, status)
-}
-
-fn refusal_page(page: &Page, key: &str, status: StatusCode) -> Result<Response, PageError> {
+/// The refusal page: what happened, that nothing was kept, and the way back.
+pub fn refusal_page(page: &Page, key: &str, status: StatusCode, try_again: &str) -> Result<Response, PageError> {
     let mut response = message(
         page,
         "oidc.refused_title",
         &[key, "oidc.nothing_kept"],
-        Some(("oidc.try_again", "/connexion".into())),
+        Some(("oidc.try_again", try_again.to_owned())),
     )?;
     *response.status_mut() = status;
     Ok(response)

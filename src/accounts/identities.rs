@@ -33,7 +33,9 @@ pub async fn account_for_email(tx: &mut TenantTx, email: &str) -> Result<(Uuid, 
     Ok((account.id, !existed))
 }
 
-/// Links `identity` to `account`: the account is verified by `provider` from now on.
+/// Links `identity` to `account`: the account is verified by `provider` from now on. Signing in
+/// again refreshes what the provider says (an agent's organisation changes); the account it is
+/// linked to stays.
 pub async fn link_identity(
     tx: &mut TenantTx,
     provider: OidcKind,
@@ -43,7 +45,8 @@ pub async fn link_identity(
     sqlx::query!(
         "INSERT INTO oidc_identities (tenant_id, provider, subject, account_id, email, acr, siret)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (tenant_id, provider, subject) DO NOTHING",
+         ON CONFLICT (tenant_id, provider, subject) DO UPDATE
+            SET email = EXCLUDED.email, acr = EXCLUDED.acr, siret = EXCLUDED.siret, verified_at = now()",
         tx.tenant_id(),
         provider.key(),
         identity.subject,

@@ -11,6 +11,7 @@ pub mod franceconnect;
 pub mod identities;
 pub mod my_data;
 pub mod pages;
+pub mod proconnect;
 pub mod queries;
 pub mod retention;
 pub mod rights;
@@ -46,6 +47,8 @@ where
         .route("/connexion/lien", get(pages::confirm_form).post(pages::confirm))
         .route("/connexion/franceconnect", get(franceconnect::start))
         .route(franceconnect::CALLBACK, get(franceconnect::callback))
+        .route("/connexion/proconnect", get(proconnect::start))
+        .route(proconnect::CALLBACK, get(proconnect::callback))
         .route("/deconnexion", post(pages::sign_out))
         .route("/compte", get(account_pages::account_page))
         .route("/compte/pseudonyme", post(account_pages::change_pseudonym))

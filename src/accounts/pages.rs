@@ -44,6 +44,8 @@ struct SignInView<'a> {
     token: &'a str,
     /// Whether the space offers FranceConnect.
     franceconnect: bool,
+    /// Whether the space offers ProConnect (public agents).
+    proconnect: bool,
 }
 
 /// `GET /connexion`: the e-mail form.
@@ -54,6 +56,7 @@ pub async fn sign_in_form(
 ) -> Result<Response, PageError> {
     let return_to = safe_return_path(query.retour.as_deref());
     let franceconnect = oidc.provider(OidcKind::FranceConnect, &page.tenant.slug).is_some();
+    let proconnect = oidc.provider(OidcKind::ProConnect, &page.tenant.slug).is_some();
     Ok(page
         .render(
             "signin.html",
@@ -64,6 +67,7 @@ pub async fn sign_in_form(
                 error: None,
                 token: "",
                 franceconnect,
+                proconnect,
             },
         )?
         .into_response())
@@ -93,6 +97,7 @@ pub async fn request_link(
                     error: Some(message),
                     token: "",
                     franceconnect: false,
+                    proconnect: false,
                 },
             )?
             .into_response();
@@ -179,6 +184,7 @@ pub async fn confirm_form(page: Page, Query(query): Query<ReturnQuery>) -> Resul
                 error: None,
                 token: &token,
                 franceconnect: false,
+                proconnect: false,
             },
         )?
         .into_response())
@@ -257,7 +263,27 @@ pub async fn sign_out(
             }
         }
     }
-    let mut response = see_other(&next)?;
+    let mut response = if next.starts_with('/') {
+        see_other(&next)?
+    } else {
+        // On to the provider by a page of ours (a meta refresh, and a link), not a redirect:
+        // a form's redirect to another origin is a form target, which the pages' CSP
+        // (`form-action 'self'`) makes Chromium block. The CSP stays as strict for every form.
+        #[derive(Serialize)]
+        struct View<'a> {
+            title: String,
+            paragraphs: Vec<String>,
+            link: serde_json::Value,
+            refresh: &'a str,
+        }
+        let view = View {
+            title: page.text("oidc.signed_out_title"),
+            paragraphs: vec![page.text("oidc.signed_out_body")],
+            link: serde_json::json!({"href": next, "label": page.text("oidc.signed_out_continue")}),
+            refresh: &next,
+        };
+        page.render("message.html", view)?.into_response()
+    };
     response
         .headers_mut()
         .append(SET_COOKIE, cookie(SESSION_COOKIE, "", 0, page.origin.https));

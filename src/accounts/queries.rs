@@ -104,6 +104,7 @@ pub async fn find_or_create_account(tx: &mut TenantTx, email: &str) -> Result<Ac
         pseudonym,
         // Read with the session on the next request.
         staff_here: false,
+        verified: false,
     })
 }
 

@@ -125,7 +125,13 @@ async fn find_session(db: &TenantDb, tenant: &Tenant, hash: &[u8]) -> Result<Opt
     let mut tx = db.begin(tenant).await?;
     let row = sqlx::query!(
         r#"SELECT a.id, a.email, a.pseudonym, s.expires_at,
-                EXISTS (SELECT 1 FROM staff_members m WHERE m.tenant_id = s.tenant_id AND m.email = a.email) AS "staff_here!"
+                (EXISTS (SELECT 1 FROM staff_members m WHERE m.tenant_id = s.tenant_id AND m.email = a.email)
+                 OR EXISTS (SELECT 1 FROM oidc_identities i JOIN staff_organisations o ON o.tenant_id = i.tenant_id
+                             WHERE i.tenant_id = s.tenant_id AND i.account_id = a.id AND i.provider = 'proconnect'
+                               AND ((o.kind = 'siret' AND o.value = i.siret)
+                                 OR (o.kind = 'domain' AND o.value = split_part(i.email, '@', 2))))) AS "staff_here!",
+                EXISTS (SELECT 1 FROM oidc_identities i
+                         WHERE i.tenant_id = s.tenant_id AND i.account_id = a.id AND i.provider = 'franceconnect') AS "verified!"
            FROM sessions s JOIN accounts a ON a.id = s.account_id
           WHERE s.tenant_id = $1 AND s.id_hash = $2 AND s.expires_at > now() AND a.deleted_at IS NULL"#,
         tenant.id,
@@ -133,17 +139,18 @@ async fn find_session(db: &TenantDb, tenant: &Tenant, hash: &[u8]) -> Result<Opt
     )
     .fetch_optional(&mut *tx)
     .await?
-    .map(|r| (r.id, r.email, r.pseudonym, r.expires_at, r.staff_here));
-    tx.commit().await?;
-    Ok(row.map(|(id, email, pseudonym, expires_at, staff_here)| CachedSession {
+    .map(|r| CachedSession {
         account: Account {
-            id,
-            email: email.unwrap_or_default(),
-            pseudonym,
-            staff_here,
+            id: r.id,
+            email: r.email.unwrap_or_default(),
+            pseudonym: r.pseudonym,
+            staff_here: r.staff_here,
+            verified: r.verified,
         },
-        expires_at,
-    }))
+        expires_at: r.expires_at,
+    });
+    tx.commit().await?;
+    Ok(row)
 }
 
 /// The signed-in account, if any.

@@ -44,6 +44,7 @@ audit_actions! {
     CAMPAIGN_COVER = "campaign.cover",
     CAMPAIGN_DUPLICATE = "campaign.duplicate",
     CAMPAIGN_DELETE = "campaign.delete",
+    CAMPAIGN_VERIFIED_ONLY = "campaign.verified_only",
     SURVEY_ADD_QUESTION = "survey.add_question",
     SURVEY_UPDATE_QUESTION = "survey.update_question",
     SURVEY_MOVE_QUESTION = "survey.move_question",
@@ -63,6 +64,8 @@ audit_actions! {
     TEAM_REVOKE_INVITATION = "team.revoke_invitation",
     TEAM_ADD_STAFF = "team.add_staff",
     TEAM_REMOVE_STAFF = "team.remove_staff",
+    TEAM_ADD_ORGANISATION = "team.add_organisation",
+    TEAM_REMOVE_ORGANISATION = "team.remove_organisation",
     TEAM_REVOKE_NATIONAL_ADMIN = "team.revoke_national_admin",
     RESULTS_SYNTHESIS = "results.synthesis",
     RESULTS_PUBLISH = "results.publish",
@@ -97,6 +100,9 @@ audit_actions! {
     WORKSHOPS_ASSIGN = "workshops.assign",
     WORKSHOPS_ATTENDANCE = "workshops.attendance",
     WORKSHOPS_PURGE = "workshops.purge",
+    WORKSHOPS_IMPORT = "workshops.import",
+    WORKSHOPS_EXPORT = "workshops.export",
+    WORKSHOPS_ANSWER = "workshops.answer",
     AUDIT_EXPORT = "audit.export",
 }
 

@@ -94,6 +94,11 @@ pub struct CampaignSummary {
 pub const STAFF_ONLY: &str =
     "Cette consultation est réservée aux agents de cette Caf, identifiés par leur adresse professionnelle.";
 
+/// Why a campaign that requires a verified identity refuses someone (the ideas and survey
+/// APIs answer it, 403).
+pub const VERIFIED_ONLY: &str =
+    "Cette consultation demande une identité vérifiée : connectez-vous avec FranceConnect pour y contribuer.";
+
 #[cfg(test)]
 mod tests {
     use super::*;

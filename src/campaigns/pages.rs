@@ -49,3 +49,22 @@ pub async fn home(State(state): State<Ground>, page: Page) -> Result<Html<String
     };
     page.render("home.html", home)
 }
+
+/// A clear explanation (403) for a campaign that requires a verified identity, to someone
+/// signed in without one: an invitation to sign in with FranceConnect, coming back to the
+/// campaign `slug`.
+pub fn verified_first(page: &Page, slug: &str) -> Result<axum::response::Response, PageError> {
+    let back = format!("/consultations/{slug}");
+    let href = format!(
+        "/connexion/franceconnect?{}",
+        serde_urlencoded::to_string([("retour", back.as_str())]).unwrap_or_default()
+    );
+    let mut response = crate::accounts::pages::message(
+        page,
+        "campaign.verified_only_title",
+        &["campaign.verified_only_body", "campaign.verified_only_one_voice"],
+        Some(("campaign.verified_only_sign_in", href)),
+    )?;
+    *response.status_mut() = axum::http::StatusCode::FORBIDDEN;
+    Ok(response)
+}

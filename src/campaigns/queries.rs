@@ -92,6 +92,8 @@ pub struct CampaignDetail {
     pub premoderation: bool,
     /// Survey responses keep no account id.
     pub anonymous_responses: bool,
+    /// Contributing requires a FranceConnect-verified identity; one voice per identity.
+    pub verified_only: bool,
     pub published_at: Option<chrono::DateTime<Utc>>,
     pub results_published_at: Option<chrono::DateTime<Utc>>,
     /// The current space recruits workshop volunteers on it (`/consultations/{slug}/ateliers`).
@@ -109,6 +111,12 @@ impl CampaignDetail {
     pub fn admits(&self, tenant: &crate::tenancy::Tenant, account: Option<&crate::accounts::Account>) -> bool {
         self.summary.audience != "staff" || account.is_some_and(|a| a.is_staff_of(tenant))
     }
+
+    /// Whether `account` may contribute as far as identity goes: any account, unless the
+    /// campaign requires a verified identity.
+    pub fn hears(&self, account: &crate::accounts::Account) -> bool {
+        !self.verified_only || account.verified
+    }
 }
 
 /// The published campaign with this slug visible from the current space: its own first, then a
@@ -120,7 +128,7 @@ pub async fn find_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<Campa
         DetailRow,
         r#"SELECT id, tenant_id, slug, scope, audience, title, summary, themes, cover_image_url, cover_image_alt, opens_at, closes_at,
                 published_at, results_published_at, body_md, has_ideas, has_survey, premoderation,
-                anonymous_responses,
+                anonymous_responses, verified_only,
                 EXISTS (SELECT 1 FROM workshop_recruitments w
                          WHERE w.tenant_id = $1 AND w.campaign_id = campaigns.id AND w.open AND w.purged_at IS NULL)
                   AS "recruits_for_workshops!"
@@ -142,7 +150,7 @@ pub async fn find_own_campaign(tx: &mut TenantTx, slug: &str) -> Result<Option<C
         DetailRow,
         r#"SELECT id, tenant_id, slug, scope, audience, title, summary, themes, cover_image_url, cover_image_alt, opens_at, closes_at,
                 published_at, results_published_at, body_md, has_ideas, has_survey, premoderation,
-                anonymous_responses,
+                anonymous_responses, verified_only,
                 EXISTS (SELECT 1 FROM workshop_recruitments w
                          WHERE w.tenant_id = $1 AND w.campaign_id = campaigns.id AND w.open AND w.purged_at IS NULL)
                   AS "recruits_for_workshops!"
@@ -177,6 +185,7 @@ struct DetailRow {
     has_survey: bool,
     premoderation: bool,
     anonymous_responses: bool,
+    verified_only: bool,
     recruits_for_workshops: bool,
 }
 
@@ -205,6 +214,7 @@ impl DetailRow {
             has_survey: self.has_survey,
             premoderation: self.premoderation,
             anonymous_responses: self.anonymous_responses,
+            verified_only: self.verified_only,
             published_at: self.published_at,
             results_published_at: self.results_published_at,
             recruits_for_workshops: self.recruits_for_workshops,

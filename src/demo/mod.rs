@@ -1,9 +1,11 @@
 //! Demo content for `ecoute demo`: a few campaigns in the national space and in each demo
 //! module, so the spaces look like what they will be, and ([`contributions`]) people taking part
-//! in them. Idempotent: seeding twice changes nothing.
+//! in them. Idempotent: seeding twice changes nothing. [`scale`] seeds a Grand-Débat-sized
+//! national campaign for measurements (`ecoute demo --scale grand-debat`).
 
 mod contribution_texts;
 pub mod contributions;
+pub mod scale;
 
 use chrono::{Duration, Utc};
 use sqlx::PgPool;

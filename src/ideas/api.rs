@@ -163,6 +163,9 @@ pub async fn create_idea(
 ) -> Result<Response, ApiError> {
     let found = campaign(&state, &caches, &tenant, &slug).await?;
     check_audience(&found, &tenant, Some(&account))?;
+    if !found.hears(&account) {
+        return Err(ApiError::Forbidden(crate::campaigns::VERIFIED_ONLY.into()));
+    }
     if !(found.is_open() && found.has_ideas) {
         return Err(ApiError::Conflict(
             "Cette consultation n’accepte pas de contribution pour le moment.".into(),
@@ -228,6 +231,9 @@ async fn open_idea(
     account: &Account,
 ) -> Result<IdeaView, ApiError> {
     let (found, campaign) = idea(tx, id, tenant, Some(account)).await?;
+    if campaign.verified_only && !account.verified {
+        return Err(ApiError::Forbidden(crate::campaigns::VERIFIED_ONLY.into()));
+    }
     if !campaign.open {
         return Err(ApiError::Conflict("La consultation est fermée.".into()));
     }
@@ -272,6 +278,7 @@ pub async fn like_idea(
         idea: id,
         account: account.id,
         staff: account.is_staff_of(&tenant),
+        verified: account.verified,
     };
     let conflict = |why: &str| Err(ApiError::Conflict(why.into()));
     match caches.likes.like(request).await? {
@@ -283,6 +290,7 @@ pub async fn like_idea(
         LikeOutcome::OwnIdea => conflict("Vous ne pouvez pas soutenir votre propre contribution."),
         LikeOutcome::NotFound => Err(ApiError::NotFound),
         LikeOutcome::StaffOnly => Err(ApiError::Forbidden(crate::campaigns::STAFF_ONLY.into())),
+        LikeOutcome::Unverified => Err(ApiError::Forbidden(crate::campaigns::VERIFIED_ONLY.into())),
         LikeOutcome::Closed => conflict("La consultation est fermée."),
         LikeOutcome::NotPublished => conflict("Cette contribution n’est pas publiée."),
     }

@@ -38,6 +38,8 @@ pub enum LikeOutcome {
     NotFound,
     /// A staff-only campaign, and the person is not staff of this space.
     StaffOnly,
+    /// The campaign requires a verified identity, and the account has none.
+    Unverified,
     /// The campaign is not open.
     Closed,
     /// Pending or hidden.
@@ -53,6 +55,9 @@ pub struct LikeRequest {
     pub account: Uuid,
     /// The account is verified staff of `space` (for staff-only campaigns).
     pub staff: bool,
+    /// The account has a FranceConnect identity here (for campaigns that require one; the
+    /// database checks it again and keeps one like per identity: migration `one_voice`).
+    pub verified: bool,
 }
 
 struct Pending {
@@ -149,6 +154,7 @@ async fn insert_batch(db: &TenantDb, space: TenantId, likes: &[Pending]) -> Resu
     let ideas: Vec<Uuid> = likes.iter().map(|p| p.request.idea).collect();
     let accounts: Vec<Uuid> = likes.iter().map(|p| p.request.account).collect();
     let staff: Vec<bool> = likes.iter().map(|p| p.request.staff).collect();
+    let verified: Vec<bool> = likes.iter().map(|p| p.request.verified).collect();
     let mut tx = db.begin_in(space).await?;
     // RLS decides which ideas this space sees; the same rules as a single like decide the rest.
     // An idea whose campaign this space cannot see is not found (never a NULL to decode: that
@@ -156,9 +162,9 @@ async fn insert_batch(db: &TenantDb, space: TenantId, likes: &[Pending]) -> Resu
     // JOINs are NULL for an unknown idea: `?` says so, since sqlx cannot see through the CTE.
     let rows = sqlx::query!(
         r#"WITH req AS (
-             SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::bool[]) AS r(n, idea_id, account_id, staff)
+             SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::bool[], $6::bool[]) AS r(n, idea_id, account_id, staff, verified)
          ), target AS (
-             SELECT req.n, req.account_id, req.staff, i.id AS idea_id, i.tenant_id, i.campaign_id, i.status,
+             SELECT req.n, req.account_id, req.staff, req.verified, c.verified_only, i.id AS idea_id, i.tenant_id, i.campaign_id, i.status,
                     i.account_id AS author, c.id IS NOT NULL AS campaign_seen, c.audience = 'staff' AS staff_only,
                     (c.published_at IS NOT NULL AND now() BETWEEN c.opens_at AND c.closes_at
                      AND c.results_published_at IS NULL) AS open
@@ -169,13 +175,13 @@ async fn insert_batch(db: &TenantDb, space: TenantId, likes: &[Pending]) -> Resu
              INSERT INTO idea_likes (tenant_id, idea_id, account_id, origin_tenant_id)
              SELECT tenant_id, idea_id, account_id, $5 FROM target
               WHERE idea_id IS NOT NULL AND open AND status = 'published'
-                AND author IS DISTINCT FROM account_id AND (NOT staff_only OR staff)
+                AND author IS DISTINCT FROM account_id AND (NOT staff_only OR staff) AND (NOT verified_only OR verified)
              ON CONFLICT DO NOTHING
              RETURNING idea_id, account_id
          )
          SELECT t.n, t.idea_id IS NOT NULL AND t.campaign_seen AS "found!", t.tenant_id AS "tenant_id?",
                 t.campaign_id AS "campaign_id?", t.status AS "status?",
-                t.author IS NOT DISTINCT FROM t.account_id AS "own!", t.staff_only AND NOT t.staff AS refused,
+                t.author IS NOT DISTINCT FROM t.account_id AS "own!", t.staff_only AND NOT t.staff AS refused, t.verified_only AND NOT t.verified AS unverified,
                 COALESCE(t.open, false) AS "open!",
                 EXISTS (SELECT 1 FROM added a WHERE a.idea_id = t.idea_id AND a.account_id = t.account_id) AS "added!"
            FROM target t ORDER BY t.n"#,
@@ -184,6 +190,7 @@ async fn insert_batch(db: &TenantDb, space: TenantId, likes: &[Pending]) -> Resu
         &accounts,
         &staff,
         space.uuid(),
+        &verified,
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -196,6 +203,8 @@ async fn insert_batch(db: &TenantDb, space: TenantId, likes: &[Pending]) -> Resu
                 LikeOutcome::NotFound
             } else if r.refused == Some(true) {
                 LikeOutcome::StaffOnly
+            } else if r.unverified == Some(true) {
+                LikeOutcome::Unverified
             } else if !r.open {
                 LikeOutcome::Closed
             } else if r.status.as_deref() != Some("published") {

@@ -5,10 +5,11 @@
 //! future, userinfo signed in ES256 (`userinfo.rs`), a `sub` that changes between the ID token
 //! and userinfo, and the logout URL.
 //!
-//! It knows no domain and no page: the accounts and operators domains store the `state`, the
-//! nonce and the PKCE verifier (see `migrations/20261207070001_oidc.sql`) and decide what an
-//! identity opens.
+//! It knows no domain and no page: [`flow`] runs a sign-in from end to end (the `state`, the
+//! nonce and the PKCE verifier kept in `oidc_logins`, see [`logins`]), and the accounts and
+//! operators domains decide what an identity opens.
 
+pub mod flow;
 mod http;
 pub mod logins;
 mod userinfo;

@@ -9,7 +9,7 @@
 //! [`rights`] (the HTTP kit's, with the signed-in operator and the console frame).
 //!
 //! Its pages: signing in ([`pages`]), the console home ([`home`]), the team and its invitations
-//! ([`team`], managed in [`members`]), the space's branding ([`branding`]) and, on the national space, the network's
+//! ([`team`], managed in [`members`]), the organisations admitted through ProConnect ([`organisations`]), the space's branding ([`branding`]) and, on the national space, the network's
 //! modules ([`national`]). Every other console page is in its own domain's `console` module.
 
 pub mod branding;
@@ -18,6 +18,7 @@ pub mod invitations;
 pub mod members;
 pub mod national;
 pub mod national_admins;
+pub mod organisations;
 pub mod pages;
 pub mod password;
 pub mod queries;
@@ -50,6 +51,7 @@ where
         .merge(pages::routes())
         .merge(home::routes())
         .merge(team::routes())
+        .merge(organisations::routes())
         .merge(members::routes())
         .merge(national_admins::routes())
         .merge(national::routes())

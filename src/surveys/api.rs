@@ -116,6 +116,9 @@ pub async fn put_response(
 ) -> Result<Json<ResponseView>, ApiError> {
     let mut tx = state.db.begin(&tenant).await?;
     let campaign = survey_campaign(&mut tx, &slug, &tenant, Some(&account)).await?;
+    if !campaign.hears(&account) {
+        return Err(ApiError::Forbidden(crate::campaigns::VERIFIED_ONLY.into()));
+    }
     if !campaign.is_open() {
         return Err(ApiError::Conflict(
             "Ce questionnaire est fermé : les réponses ne peuvent plus être modifiées.".into(),
@@ -136,11 +139,27 @@ pub async fn put_response(
     let key = respondent_key(&state.csrf_key, campaign.summary.id, account.id);
     let stored_account = (!campaign.anonymous_responses).then_some(account.id);
     let submission_key = body.submission_key.unwrap_or_else(Uuid::new_v4);
-    let version = match save_response(&mut tx, &campaign, &key, stored_account, &answers, submission_key).await? {
+    let version = match save_response(
+        &mut tx,
+        &campaign,
+        &key,
+        stored_account,
+        account.id,
+        &answers,
+        submission_key,
+    )
+    .await?
+    {
         Ok(version) => version,
         Err(SaveProblem::AnsweredElsewhere) => {
             return Err(ApiError::Conflict(
                 "Vous avez déjà répondu à ce questionnaire depuis un autre espace.".into(),
+            ));
+        }
+        Err(SaveProblem::OneVoice) => {
+            return Err(ApiError::Conflict(
+                "Cette identité a déjà répondu à ce questionnaire avec un autre compte : une personne, une voix."
+                    .into(),
             ));
         }
     };

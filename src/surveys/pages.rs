@@ -213,6 +213,9 @@ pub async fn submit_survey(
         None => None,
     };
     let (mut tx, campaign) = survey_campaign(&state, &page, &slug).await?;
+    if !campaign.hears(&account) {
+        return crate::campaigns::pages::verified_first(&page, &slug);
+    }
     if !campaign.is_open() {
         let mut r = message(&page, "survey.closed_title", &["survey.closed_body"], None)?;
         *r.status_mut() = StatusCode::CONFLICT;
@@ -282,7 +285,17 @@ pub async fn submit_survey(
     };
     let key = respondent_key(&state.csrf_key, campaign.summary.id, account.id);
     let stored_account = (!campaign.anonymous_responses).then_some(account.id);
-    match save_response(&mut tx, &campaign, &key, stored_account, &answers, submission_key).await? {
+    match save_response(
+        &mut tx,
+        &campaign,
+        &key,
+        stored_account,
+        account.id,
+        &answers,
+        submission_key,
+    )
+    .await?
+    {
         Ok(version) => {
             tx.commit().await?;
             if version == 1 {
@@ -292,6 +305,11 @@ pub async fn submit_survey(
         }
         Err(SaveProblem::AnsweredElsewhere) => {
             let mut r = message(&page, "survey.elsewhere_title", &["survey.elsewhere_body"], None)?;
+            *r.status_mut() = StatusCode::CONFLICT;
+            Ok(r)
+        }
+        Err(SaveProblem::OneVoice) => {
+            let mut r = message(&page, "survey.one_voice_title", &["survey.one_voice_body"], None)?;
             *r.status_mut() = StatusCode::CONFLICT;
             Ok(r)
         }

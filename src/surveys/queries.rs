@@ -93,15 +93,22 @@ pub async fn current_response(
 pub enum SaveProblem {
     /// The person already answered this (national) survey from another space.
     AnsweredElsewhere,
+    /// The campaign requires a verified identity, and this identity already answered with
+    /// another account (`survey_responses_one_voice`).
+    OneVoice,
 }
 
 /// Stores `answers` as the person's new current response, atomically (the caller commits).
 /// A repeated `submission_key` stores nothing more and returns the version it stored first.
+/// `account` is kept with the response (`None` for anonymous responses); `voter` is the
+/// signed-in account whose verified identity gives the voice, where the campaign requires one.
+#[allow(clippy::too_many_arguments)]
 pub async fn save_response(
     tx: &mut TenantTx,
     campaign: &CampaignDetail,
     respondent_key: &[u8],
     account: Option<Uuid>,
+    voter: Uuid,
     answers: &Answers,
     submission_key: Uuid,
 ) -> Result<Result<i32, SaveProblem>, sqlx::Error> {
@@ -124,8 +131,8 @@ pub async fn save_response(
     .execute(&mut **tx)
     .await?;
     let inserted = sqlx::query!(
-        "INSERT INTO survey_responses (tenant_id, campaign_id, origin_tenant_id, respondent_key, version, account_id, submission_key)
-         SELECT $1, $2, $3, $4, COALESCE(max(version), 0) + 1, $5, $6
+        "INSERT INTO survey_responses (tenant_id, campaign_id, origin_tenant_id, respondent_key, version, account_id, submission_key, voice)
+         SELECT $1, $2, $3, $4, COALESCE(max(version), 0) + 1, $5, $6, campaign_voice($1, $2, $7)
            FROM survey_responses WHERE tenant_id = $1 AND campaign_id = $2 AND respondent_key = $4
          RETURNING id, version",
         tenant,
@@ -134,11 +141,13 @@ pub async fn save_response(
         respondent_key,
         account,
         submission_key,
+        voter,
     )
     .fetch_one(&mut **tx)
     .await;
     let (response, version) = match inserted {
         Ok(row) => (row.id, row.version),
+        Err(e) if constraint(&e) == Some("survey_responses_one_voice") => return Ok(Err(SaveProblem::OneVoice)),
         // Versions written from another space are invisible here, so the next one collides.
         Err(e) if crate::db::is_duplicate(&e) => return Ok(Err(SaveProblem::AnsweredElsewhere)),
         Err(e) => return Err(e),
@@ -155,4 +164,9 @@ pub async fn save_response(
         .await?;
     }
     Ok(Ok(version))
+}
+
+/// The constraint a database error names, if any.
+fn constraint(error: &sqlx::Error) -> Option<&str> {
+    error.as_database_error().and_then(|e| e.constraint())
 }

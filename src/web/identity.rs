@@ -25,9 +25,16 @@ pub struct Account {
     pub id: Uuid,
     pub email: String,
     pub pseudonym: String,
-    /// On the space's staff list (invited by its operators), as read with the session.
+    /// On the space's staff list (invited by its operators), or signed in with ProConnect as an
+    /// agent of an organisation the space admits (`staff_organisations`), as read with the
+    /// session.
     #[serde(skip)]
     pub staff_here: bool,
+    /// Linked to a FranceConnect identity in this space: may contribute where a campaign
+    /// requires a verified identity (one voice per identity; see `campaign_voice()` in the
+    /// migration `one_voice`).
+    #[serde(skip)]
+    pub verified: bool,
 }
 
 impl Account {

@@ -22,7 +22,7 @@ pub const FORM: usize = 256 * KIB;
 pub const MULTIPART_MARGIN: usize = 64 * KIB;
 /// An address list (CSV or pasted), as the invitation console promises (4 Mo).
 pub const CSV_LIST: usize = 4 * MIB;
-/// The volunteer imports of the panel (issue 20): larger files, same mechanism.
+/// The volunteer files imported into a workshop recruitment (issue 21): larger, same mechanism.
 pub const VOLUNTEER_IMPORT: usize = 20 * MIB;
 
 /// The longest request target (path and query) a route reads, in bytes. Far above any link the
@@ -39,7 +39,10 @@ pub const HEADER_BYTES: usize = 32 * KIB;
 
 /// Upload routes whose limit is not [`DEFAULT`], by their router path, with the size the
 /// interface promises for their file; the body may be [`MULTIPART_MARGIN`] larger.
-pub const ROUTES: &[(&str, usize)] = &[("/admin/campagnes/{id}/invitations", CSV_LIST)];
+pub const ROUTES: &[(&str, usize)] = &[
+    ("/admin/campagnes/{id}/invitations", CSV_LIST),
+    ("/admin/campagnes/{id}/ateliers/imports", VOLUNTEER_IMPORT),
+];
 
 /// The limit a route promises, by its router path (`MatchedPath`): what a 413 names.
 pub fn for_route(path: &str) -> usize {
@@ -65,6 +68,8 @@ mod tests {
     fn the_table_gives_csv_routes_at_least_what_the_console_promises() {
         assert_eq!(for_route("/admin/campagnes/{id}/invitations"), CSV_LIST);
         assert_eq!(for_route("/consultations/{slug}/idees"), DEFAULT);
+        assert_eq!(for_route("/admin/campagnes/{id}/ateliers/imports"), VOLUNTEER_IMPORT);
+        assert_eq!(human(VOLUNTEER_IMPORT), "20 Mo");
         assert_eq!(human(CSV_LIST), "4 Mo");
         assert_eq!(human(CSV_LIST + MULTIPART_MARGIN), "4,1 Mo");
         assert_eq!(human(JSON), "256 Ko");

@@ -42,6 +42,18 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "console_workshops.html",
             include_str!("templates/console_workshops.html"),
         ),
+        (
+            "console_workshops_draw.html",
+            include_str!("templates/console_workshops_draw.html"),
+        ),
+        (
+            "console_workshop_imports.html",
+            include_str!("templates/console_workshop_imports.html"),
+        ),
+        (
+            "console_workshop_import.html",
+            include_str!("templates/console_workshop_import.html"),
+        ),
         ("account.html", include_str!("templates/account.html")),
         ("console_base.html", include_str!("templates/console_base.html")),
         ("console_analysis.html", include_str!("templates/console_analysis.html")),
@@ -58,6 +70,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("templates/console_moderation.html"),
         ),
         ("console_team.html", include_str!("templates/console_team.html")),
+        (
+            "console_organisations.html",
+            include_str!("templates/console_organisations.html"),
+        ),
         ("console_rules.html", include_str!("templates/console_rules.html")),
         ("rules_legal.html", include_str!("templates/rules_legal.html")),
         ("rules_privacy.html", include_str!("templates/rules_privacy.html")),

@@ -8,6 +8,7 @@ pub mod assignment;
 pub mod calendar;
 pub mod console;
 pub mod criteria;
+pub mod imports;
 pub mod infeasible;
 pub mod invitations;
 pub mod pages;

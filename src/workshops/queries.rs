@@ -58,20 +58,46 @@ pub async fn add_session(tx: &mut TenantTx, recruitment: Uuid, s: &NewSession) -
     .await
 }
 
-/// One volunteer of the pool, in the stable order the draw uses (application time, then id).
+/// One volunteer of the pool, in the stable order the draw uses (application or import time,
+/// then the file's line, then id).
 #[derive(Clone, Debug, Serialize)]
 pub struct Volunteer {
     pub application_id: Uuid,
+    /// Empty for someone imported without an address (contacted by phone or letter).
     pub email: String,
     pub answers: Answers,
     pub sessions: Vec<Uuid>,
     pub accessibility_needs: String,
+    /// Imported: their id in the file, if the file had one.
+    pub external_id: Option<String>,
+    /// Imported: their row of the file, (column, cell) in the file's order.
+    pub columns: Vec<(String, String)>,
+}
+
+impl Volunteer {
+    /// How the exports name them: their id in the file, else the application's id.
+    pub fn export_id(&self) -> String {
+        self.external_id
+            .clone()
+            .unwrap_or_else(|| self.application_id.to_string())
+    }
+
+    /// Their cell in an imported column (empty when they have none).
+    pub fn cell(&self, column: &str) -> &str {
+        self.columns
+            .iter()
+            .find(|(c, _)| c == column)
+            .map_or("", |(_, v)| v.as_str())
+    }
 }
 
 pub async fn pool(tx: &mut TenantTx, recruitment: Uuid) -> Result<Vec<Volunteer>, sqlx::Error> {
     let rows = sqlx::query!(
-        "SELECT id, email, answers, sessions, accessibility_needs FROM workshop_applications
-          WHERE tenant_id = $1 AND recruitment_id = $2 ORDER BY created_at, id",
+        r#"SELECT a.id, a.email, a.answers, a.sessions, a.accessibility_needs, a.external_id, a.cells,
+                i.header AS "header?"
+           FROM workshop_applications a
+           LEFT JOIN workshop_imports i ON i.tenant_id = a.tenant_id AND i.id = a.import_id
+          WHERE a.tenant_id = $1 AND a.recruitment_id = $2 ORDER BY a.created_at, a.import_line, a.id"#,
         tx.tenant_id(),
         recruitment,
     )
@@ -79,12 +105,21 @@ pub async fn pool(tx: &mut TenantTx, recruitment: Uuid) -> Result<Vec<Volunteer>
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| Volunteer {
-            application_id: r.id,
-            email: r.email,
-            answers: serde_json::from_value(r.answers).unwrap_or_default(),
-            sessions: r.sessions,
-            accessibility_needs: r.accessibility_needs,
+        .map(|r| {
+            let header: Vec<String> = r
+                .header
+                .and_then(|h| serde_json::from_value(h).ok())
+                .unwrap_or_default();
+            let cells: Vec<String> = r.cells.and_then(|c| serde_json::from_value(c).ok()).unwrap_or_default();
+            Volunteer {
+                application_id: r.id,
+                email: r.email,
+                answers: serde_json::from_value(r.answers).unwrap_or_default(),
+                sessions: r.sessions,
+                accessibility_needs: r.accessibility_needs,
+                external_id: r.external_id,
+                columns: header.into_iter().zip(cells).collect(),
+            }
         })
         .collect())
 }
@@ -102,6 +137,8 @@ pub struct DrawRecord {
     pub drawn_by: String,
     /// The quotas asked, in percent of the seats (criterion → answer → (min, max)).
     pub quotas: serde_json::Value,
+    /// The household rule: the imported columns whose equal values make one household.
+    pub households: Vec<String>,
 }
 
 /// Each application's selection, for the console table.
@@ -126,7 +163,7 @@ pub async fn find_draw(
 ) -> Result<Option<(DrawRecord, Vec<SelectionRow>)>, sqlx::Error> {
     let Some(draw) = sqlx::query_as!(
         DrawRecord,
-        "SELECT id, seed, seats, algorithm, min_probability, gini, drawn_at, drawn_by, quotas FROM workshop_draws
+        "SELECT id, seed, seats, algorithm, min_probability, gini, drawn_at, drawn_by, quotas, households FROM workshop_draws
           WHERE tenant_id = $1 AND recruitment_id = $2",
         tx.tenant_id(),
         recruitment,
@@ -160,6 +197,7 @@ pub struct NewDraw<'a> {
     pub min_probability: f64,
     pub gini: f64,
     pub drawn_by: &'a str,
+    pub households: &'a [String],
     /// Application, probability, seat (panel) or waitlist rank.
     pub rows: Vec<(Uuid, f64, Option<i32>, Option<i32>)>,
 }
@@ -168,8 +206,8 @@ pub struct NewDraw<'a> {
 pub async fn store_draw(tx: &mut TenantTx, recruitment: Uuid, d: NewDraw<'_>) -> Result<Option<Uuid>, sqlx::Error> {
     let quotas = serde_json::to_value(d.quotas).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let Some(id): Option<Uuid> = sqlx::query_scalar!(
-        "INSERT INTO workshop_draws (tenant_id, recruitment_id, seed, seats, quotas, algorithm, min_probability, gini, drawn_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        "INSERT INTO workshop_draws (tenant_id, recruitment_id, seed, seats, quotas, algorithm, min_probability, gini, drawn_by, households)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (tenant_id, recruitment_id) DO NOTHING RETURNING id",
         tx.tenant_id(),
         recruitment,
@@ -181,6 +219,7 @@ pub async fn store_draw(tx: &mut TenantTx, recruitment: Uuid, d: NewDraw<'_>) ->
         d.min_probability,
         d.gini,
         d.drawn_by,
+        d.households,
     )
     .fetch_optional(&mut **tx)
     .await?

@@ -134,6 +134,14 @@ async fn purge_one(tx: &mut TenantTx, recruitment: Uuid) -> Result<Option<i64>, 
     )
     .execute(&mut **tx)
     .await?;
+    // The imported files' rows (their headers, refused lines, and any file never confirmed).
+    sqlx::query!(
+        "DELETE FROM workshop_imports WHERE tenant_id = $1 AND recruitment_id = $2",
+        tenant,
+        recruitment,
+    )
+    .execute(&mut **tx)
+    .await?;
     sqlx::query!(
         "UPDATE workshop_recruitments SET purged_at = now(), anonymous_counts = $3, open = false
           WHERE tenant_id = $1 AND id = $2",

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 import { freePort, sleep, server, startServer, stopServer, repoRoot, shotsDir } from './server.mjs';
+import { startProviders, stopProviders } from './providers.mjs';
 
 export { here, repoRoot, shotsDir, server, sleep } from './server.mjs';
 
@@ -284,7 +285,8 @@ export async function run() {
   let todo = 0;
   try {
     const port = await freePort();
-    await startServer(port);
+    // The OpenID providers first: the server reads their discovery at each sign-in.
+    await startServer(port, await startProviders(port));
     base = (host) => `http://${host}:${port}/`;
     console.log(`# ecoute answers on 127.0.0.1:${port}`);
     browser = await chromium.launch({
@@ -333,6 +335,7 @@ export async function run() {
   } finally {
     if (browser) await browser.close().catch(() => {});
     await stopServer();
+    stopProviders();
   }
   console.log(`# screenshots and server log: ${shotsDir}`);
   console.log(`${passed} passed, ${failed} failed${todo ? `, ${todo} known bug(s) reported as TODO` : ''}`);

@@ -20,7 +20,8 @@
 // The server is started with `demo --listen 127.0.0.1:<free port>` from the repository root and
 // stopped with SIGTERM at the end, whatever happens. Screenshots and the server log go to
 // tests/browser/screenshots/ (git-ignored); the server's output is also kept in memory, where
-// the checks read the sign-in links that the demo logs instead of sending.
+// the checks read the sign-in links that the demo logs instead of sending. Two test-only OpenID
+// providers (providers.mjs) are started first, FranceConnect-like and ProConnect-like.
 //
 // harness.mjs holds the server, Chromium, the registry and the shared helpers; each file of
 // checks/ registers its checks with `test(…)` when imported. They run in the order below.
@@ -38,7 +39,9 @@ import './checks/quotas.mjs';
 import './checks/citizen_own.mjs';
 import './checks/invitations.mjs';
 import './checks/workshops.mjs';
+import './checks/workshops_import.mjs';
 import './checks/rules.mjs';
 import './checks/privacy.mjs';
+import './checks/oidc.mjs';
 
 await run();

@@ -44,6 +44,11 @@ if [ ! -d "$here/node_modules" ] || [ "$here/package-lock.json" -nt "$here/node_
   fi
 fi
 
+# The test-only OpenID provider's packages (tests/oidc), as the integration tests install them.
+if [ ! -f "$root/tests/oidc/node_modules/oidc-provider/package.json" ]; then
+  (cd "$root/tests/oidc" && npm ci --no-audit --no-fund)
+fi
+
 # The binary: build it where cargo puts it (CARGO_TARGET_DIR, cargo config, or ./target),
 # unless the caller gives one in ECOUTE_BIN.
 if [ -z "${ECOUTE_BIN:-}" ]; then

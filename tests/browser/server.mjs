@@ -33,7 +33,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export let server = null; // { child, exited: Promise, log: string[], output: string, done: boolean }
 
-export async function startServer(port) {
+export async function startServer(port, extraEnv = {}) {
   mkdirSync(shotsDir, { recursive: true });
   const listen = ['demo', '--listen', `127.0.0.1:${port}`];
   const [cmd, args] = process.env.ECOUTE_BIN
@@ -42,7 +42,7 @@ export async function startServer(port) {
   // Its own embedded cluster (kept between runs), unless told otherwise: every ecoute process on a
   // cluster runs a mail worker, and any of them may claim (and log) the sign-in e-mail that the
   // journey checks read from this server's output. `ecoute demo` seeds it on start.
-  const env = { ...process.env, NO_COLOR: '1' };
+  const env = { ...process.env, ...extraEnv, NO_COLOR: '1' };
   if (!env.DATABASE_URL && !env.ECOUTE_DATA_DIR) env.ECOUTE_DATA_DIR = defaultDataDir;
   const database = env.DATABASE_URL ? 'DATABASE_URL' : `embedded cluster in ${env.ECOUTE_DATA_DIR}`;
   console.log(`# starting: ${cmd} ${args.join(' ')}  (cwd ${repoRoot}; ${database})`);

@@ -86,6 +86,12 @@ const UNREFERENCED_ID_COLUMNS: &[(&str, &str, &str)] = &[
         "the confirm form's idempotency key",
     ),
     ("idea_comments", "submission_key", "a form's one-time key"),
+    ("workshop_imports", "confirm_key", "the confirm form's idempotency key"),
+    (
+        "workshop_applications",
+        "external_id",
+        "an imported person's id in their file (text)",
+    ),
     ("survey_responses", "submission_key", "a form's one-time key"),
     (
         "workshop_applications",

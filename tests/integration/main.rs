@@ -33,6 +33,7 @@ mod resolution;
 mod results;
 mod rights;
 mod rules;
+mod scale;
 mod scaleout;
 mod smtp;
 mod survey_steps;

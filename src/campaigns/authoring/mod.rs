@@ -70,6 +70,7 @@ pub struct CampaignForm {
     pub has_survey: Option<String>,
     pub premoderation: Option<String>,
     pub anonymous_responses: Option<String>,
+    pub verified_only: Option<String>,
     #[serde(default)]
     pub cover_image_url: String,
     #[serde(default)]
@@ -95,6 +96,8 @@ pub struct CampaignDraft {
     pub has_survey: bool,
     pub premoderation: bool,
     pub anonymous_responses: bool,
+    /// Contributing requires a FranceConnect-verified identity (one voice per identity).
+    pub verified_only: bool,
     pub cover_image_url: Option<String>,
     pub cover_image_alt: String,
 }
@@ -175,6 +178,7 @@ impl CampaignForm {
             has_survey: flag(c.has_survey),
             premoderation: flag(c.premoderation),
             anonymous_responses: flag(c.anonymous_responses),
+            verified_only: flag(c.verified_only),
             cover_image_url: c.summary.cover_image_url.clone().unwrap_or_default(),
             cover_image_alt: c.summary.cover_image_alt.clone(),
             creation_key: String::new(),
@@ -261,6 +265,7 @@ impl CampaignForm {
             has_survey,
             premoderation: checked(&self.premoderation),
             anonymous_responses: checked(&self.anonymous_responses),
+            verified_only: checked(&self.verified_only),
             cover_image_url,
             cover_image_alt: self.cover_image_alt.trim().to_owned(),
         })

@@ -19,8 +19,8 @@ pub async fn create(
     let result = sqlx::query_scalar!(
         "INSERT INTO campaigns (tenant_id, slug, scope, audience, title, summary, body_md, themes, opens_at, closes_at,
                                 has_ideas, has_survey, premoderation, anonymous_responses, cover_image_url, cover_image_alt,
-                                creation_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+                                creation_key, verified_only)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
         tx.tenant_id(),
         &draft.slug,
         if national { "national" } else { "local" },
@@ -38,6 +38,7 @@ pub async fn create(
         draft.cover_image_url.as_deref(),
         &draft.cover_image_alt,
         key,
+        draft.verified_only,
     )
     .fetch_one(&mut **tx)
     .await;
@@ -56,7 +57,7 @@ pub async fn update(
     let result = sqlx::query!(
         "UPDATE campaigns SET slug = $3, audience = $4, title = $5, summary = $6, body_md = $7, themes = $8,
                 opens_at = $9, closes_at = $10, has_ideas = $11, has_survey = $12, premoderation = $13,
-                anonymous_responses = $14, cover_image_url = $15, cover_image_alt = $16
+                anonymous_responses = $14, cover_image_url = $15, cover_image_alt = $16, verified_only = $17
           WHERE tenant_id = $1 AND id = $2",
         tx.tenant_id(),
         id,
@@ -74,6 +75,7 @@ pub async fn update(
         draft.anonymous_responses,
         draft.cover_image_url.as_deref(),
         &draft.cover_image_alt,
+        draft.verified_only,
     )
     .execute(&mut **tx)
     .await;
@@ -248,9 +250,9 @@ pub async fn copy(
     sqlx::query_scalar!(
         "INSERT INTO campaigns (tenant_id, slug, scope, audience, title, summary, body_md, themes, opens_at, closes_at,
                                 has_ideas, has_survey, premoderation, anonymous_responses, cover_image_url, cover_image_alt,
-                                creation_key)
+                                creation_key, verified_only)
          SELECT tenant_id, $3, scope, audience, $4, summary, body_md, themes, opens_at, closes_at,
-                has_ideas, has_survey, premoderation, anonymous_responses, cover_image_url, cover_image_alt, $5
+                has_ideas, has_survey, premoderation, anonymous_responses, cover_image_url, cover_image_alt, $5, verified_only
            FROM campaigns WHERE tenant_id = $1 AND id = $2
          RETURNING id",
         tx.tenant_id(),

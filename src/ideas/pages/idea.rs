@@ -2,6 +2,7 @@
 //! (each kept as typed when refused).
 
 use super::*;
+use crate::campaigns::pages::verified_first;
 
 /// `GET /consultations/{slug}/idees/{id}`.
 pub async fn idea_page(
@@ -114,6 +115,9 @@ pub async fn post_like(
         return sign_in_first(&page.path);
     };
     let (campaign, idea, mut tx) = idea_in_campaign(&state, &caches, &page, &slug, id).await?;
+    if !campaign.hears(&account) {
+        return verified_first(&page, &slug);
+    }
     if !campaign.is_open() || idea.status != "published" {
         return Err(PageError::BadRequest);
     }
@@ -128,7 +132,22 @@ pub async fn post_like(
         return Ok(r);
     }
     let delta = match form.action.as_str() {
-        "soutenir" => like(&mut tx, &idea, account.id).await?.then_some(1),
+        "soutenir" => match like(&mut tx, &idea, account.id).await? {
+            true => Some(1),
+            // Not liked by this account, yet not added: the same identity liked it with
+            // another account (one voice per identity).
+            false if campaign.verified_only && !idea.liked_by_me => {
+                let mut r = message(
+                    &page,
+                    "ideas.one_voice_title",
+                    &["ideas.one_voice_body"],
+                    Some(("ideas.back_to_idea", format!("/consultations/{slug}/idees/{id}"))),
+                )?;
+                *r.status_mut() = StatusCode::CONFLICT;
+                return Ok(r);
+            }
+            false => None,
+        },
         "retirer" => unlike(&mut tx, &idea, account.id).await?.then_some(-1),
         _ => return Err(PageError::BadRequest),
     };
@@ -166,6 +185,9 @@ pub async fn post_comment(
         None => None,
     };
     let (campaign, idea, tx) = idea_in_campaign(&state, &caches, &page, &slug, id).await?;
+    if !campaign.hears(&account) {
+        return verified_first(&page, &slug);
+    }
     if !campaign.is_open() || idea.status != "published" {
         return Err(PageError::BadRequest);
     }

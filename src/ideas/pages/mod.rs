@@ -300,6 +300,9 @@ pub async fn post_idea(
     if !campaign.admits(&page.tenant, Some(&account)) {
         return staff_only(&page);
     }
+    if !campaign.hears(&account) {
+        return crate::campaigns::pages::verified_first(&page, &slug);
+    }
     if !(campaign.is_open() && campaign.has_ideas) {
         let mut r = message(
             &page,
@@ -381,7 +384,12 @@ pub(super) fn staff_only(page: &Page) -> Result<Response, PageError> {
             ),
         )
     });
-    let mut response = message(page, "campaign.staff_only_title", &[body], link)?;
+    let mut response = message(
+        page,
+        "campaign.staff_only_title",
+        &[body, "campaign.staff_only_proconnect"],
+        link,
+    )?;
     *response.status_mut() = StatusCode::FORBIDDEN;
     Ok(response)
 }

@@ -277,6 +277,8 @@ pub async fn find_idea(tx: &mut TenantTx, id: Uuid, viewer: Option<Uuid>) -> Res
 #[derive(Debug, Clone, Copy)]
 pub struct IdeaCampaign {
     pub staff_only: bool,
+    /// Contributing requires a verified identity.
+    pub verified_only: bool,
     /// Published, between its dates, results not yet out: likes and comments are taken.
     pub open: bool,
 }
@@ -292,7 +294,7 @@ pub async fn find_idea_in_campaign(
                 i.like_count, i.comment_count, i.created_at, i.edited_at, i.account_id, i.hidden_by, i.hidden_reason, i.hidden_note,
                 COALESCE(account_pseudonym(i.account_id), 'Anonyme') AS "author!",
                 EXISTS (SELECT 1 FROM idea_likes l WHERE l.tenant_id = i.tenant_id AND l.idea_id = i.id AND l.account_id = $2) AS "liked_by_me!",
-                c.audience = 'staff' AS "staff_only!",
+                c.audience = 'staff' AS "staff_only!", c.verified_only,
                 (c.published_at IS NOT NULL AND now() BETWEEN c.opens_at AND c.closes_at AND c.results_published_at IS NULL) AS "campaign_open!"
            FROM ideas i
            JOIN campaigns c ON c.tenant_id = i.tenant_id AND c.id = i.campaign_id
@@ -305,6 +307,7 @@ pub async fn find_idea_in_campaign(
     Ok(row.map(|r| {
         let campaign = IdeaCampaign {
             staff_only: r.staff_only,
+            verified_only: r.verified_only,
             open: r.campaign_open,
         };
         let idea = IdeaRow {

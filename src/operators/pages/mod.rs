@@ -273,27 +273,32 @@ pub async fn handoff(
     }
     let token = open_session(&mut tx, id, true).await?;
     tx.commit().await?;
-    // A page of this host that goes on to the console, rather than a redirect: the console
-    // cookie is `SameSite=Strict`, and a browser withholds it from every hop of a navigation
-    // that another site started (the national console's link), so a redirect to `/admin` would
-    // land on the sign-in page. A navigation this page starts is same-site.
+    continue_to(&page, "/admin", &token)
+}
+
+/// A page of this host that goes on to `next` in the console (at once by a meta refresh, or by
+/// its link), setting the console cookie: rather than a redirect, because the console cookie is
+/// `SameSite=Strict`, and a browser withholds it from every hop of a navigation that another
+/// site started (the national console's link, ProConnect's callback), so a redirect would land
+/// on the sign-in page. A navigation this page starts is same-site.
+pub(super) fn continue_to(page: &Page, next: &str, token: &str) -> Result<Response, PageError> {
     #[derive(serde::Serialize)]
-    struct View {
+    struct View<'a> {
         title: String,
         paragraphs: Vec<String>,
         link: serde_json::Value,
-        refresh: &'static str,
+        refresh: &'a str,
     }
     let view = View {
         title: page.text("console.handoff_title"),
         paragraphs: Vec::new(),
-        link: serde_json::json!({"href": "/admin", "label": page.text("console.handoff_continue")}),
-        refresh: "/admin",
+        link: serde_json::json!({"href": next, "label": page.text("console.handoff_continue")}),
+        refresh: next,
     };
     let mut response = page.render("message.html", view)?.into_response();
     response.headers_mut().append(
         SET_COOKIE,
-        console_cookie(&token, SESSION_HOURS * 3600, page.origin.https),
+        console_cookie(token, SESSION_HOURS * 3600, page.origin.https),
     );
     Ok(response)
 }

@@ -68,7 +68,7 @@ pub async fn create(
                 &operator.0,
                 crate::audit::AuditAction::CAMPAIGN_CREATE,
                 &draft.slug,
-                serde_json::json!({ "id": id }),
+                serde_json::json!({ "id": id, "verified_only": draft.verified_only }),
             )
             .await?;
             tx.commit().await?;
@@ -158,6 +158,17 @@ pub async fn update(
                 serde_json::json!({ "id": id }),
             )
             .await?;
+            // Requiring a verified identity (or no longer) changes who is heard: its own line.
+            if campaign.verified_only != draft.verified_only {
+                crate::audit::record(
+                    &mut tx,
+                    &operator.0,
+                    crate::audit::AuditAction::CAMPAIGN_VERIFIED_ONLY,
+                    &draft.slug,
+                    serde_json::json!({ "id": id, "verified_only": draft.verified_only }),
+                )
+                .await?;
+            }
             tx.commit().await?;
             forget.campaign(id);
             see_other(&format!("/admin/campagnes/{id}?fait=campagne"))

@@ -15,7 +15,7 @@ use crate::web::csrf::CsrfForm;
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 use crate::workshops::applications::Recruitment;
-use crate::workshops::criteria::{CriterionKind, PercentQuotas, build_instance};
+use crate::workshops::criteria::{Dimension, PercentQuotas, build_instance};
 use crate::workshops::queries::Volunteer;
 use crate::workshops::queries::{self, NewDraw};
 use crate::workshops::selection::{self, Options, SelectionError, stats};
@@ -35,7 +35,7 @@ pub async fn draw(
     let Some(recruitment) = recruitment else {
         return Err(PageError::NotFound);
     };
-    let fail = |problems: Vec<String>, existing| {
+    let answer = |problems: Vec<String>, existing, status| {
         render(
             &page,
             &operator,
@@ -46,21 +46,35 @@ pub async fn draw(
             &f,
             problems,
             None,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            status,
         )
     };
+    let fail = |problems, existing| answer(problems, existing, StatusCode::UNPROCESSABLE_ENTITY);
     if existing.is_some() {
         return fail(vec![page.text("workshops_console.already_drawn")], existing);
     }
-    let Some(seats) = f.get("seats").and_then(|s| s.parse::<u32>().ok()).filter(|&s| s > 0) else {
+    let seats = f.get("seats").and_then(|s| s.parse::<u32>().ok()).filter(|&s| s > 0);
+    // "Aperçu": the page again with the other form of each quota, nothing drawn.
+    if f.contains_key("apercu") {
+        let mut problems = read_quotas(&page, &recruitment, &f, seats).err().unwrap_or_default();
+        if seats.is_none() {
+            problems.push(page.text("workshops_console.seats_invalid"));
+        }
+        let status = if problems.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return answer(problems, existing, status);
+    }
+    let Some(seats) = seats else {
         return fail(vec![page.text("workshops_console.seats_invalid")], existing);
     };
-    let quotas = match read_quotas(&page, &recruitment, &f) {
+    let quotas = match read_quotas(&page, &recruitment, &f, Some(seats)) {
         Ok(quotas) => quotas,
         Err(bad) => return fail(bad, existing),
     };
-    let answers: Vec<_> = pool.iter().map(|v| v.answers.clone()).collect();
-    let (instance, dimensions) = build_instance(&recruitment.criteria, &quotas, seats, &answers);
+    let (instance, dimensions, households) = problem(&recruitment, &pool, &quotas, seats, &f);
     let seed: u64 = rand::random();
     let computed = fair_draw(instance, seed).await?;
     let (fair, drawn) = match computed {
@@ -72,43 +86,79 @@ pub async fn draw(
         Err(SelectionError::Invalid(_)) => return fail(vec![page.text("workshops_console.seats_invalid")], existing),
         Err(e) => return Err(anyhow::anyhow!("selection: {e}").into()),
     };
-    let spread = stats::spread(&fair.probabilities);
-    let rows = draw_rows(&pool, &fair.probabilities, &drawn);
-    let algorithm = if fair.complete {
-        "leximin"
-    } else {
-        "leximin (limité en temps)"
+    let made = Made {
+        seed,
+        seats,
+        quotas: &quotas,
+        households: &households,
+        fair: &fair,
+        drawn: &drawn,
     };
+    if !store(&state, &page, &operator.0, recruitment.id, &pool, made).await? {
+        return fail(vec![page.text("workshops_console.already_drawn")], existing);
+    }
+    see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}
+
+/// A draw made, to be stored.
+struct Made<'a> {
+    seed: u64,
+    seats: u32,
+    quotas: &'a PercentQuotas,
+    households: &'a [String],
+    fair: &'a selection::Fair,
+    drawn: &'a selection::Draw,
+}
+
+/// Stores the draw and everyone's place with its audit line; `false` when the recruitment was
+/// drawn meanwhile.
+async fn store(
+    state: &Ground,
+    page: &Page,
+    operator: &crate::web::console::Operator,
+    recruitment: Uuid,
+    pool: &[Volunteer],
+    made: Made<'_>,
+) -> Result<bool, PageError> {
+    let spread = stats::spread(&made.fair.probabilities);
+    let rows = draw_rows(pool, &made.fair.probabilities, made.drawn);
+    let algorithm = algorithm(made.fair, spread.min);
     let mut tx = state.db.begin(&page.tenant).await?;
     let stored = queries::store_draw(
         &mut tx,
-        recruitment.id,
+        recruitment,
         NewDraw {
-            seed,
-            seats,
-            quotas: &quotas,
-            algorithm,
+            seed: made.seed,
+            seats: made.seats,
+            quotas: made.quotas,
+            algorithm: &algorithm,
             min_probability: spread.min,
             gini: spread.gini,
-            drawn_by: &operator.0.email,
+            drawn_by: &operator.email,
+            households: made.households,
             rows,
         },
     )
     .await?;
     let Some(draw_id) = stored else {
-        drop(tx);
-        return fail(vec![page.text("workshops_console.already_drawn")], existing);
+        return Ok(false);
     };
     crate::audit::record(
         &mut tx,
-        &operator.0,
+        operator,
         crate::audit::AuditAction::WORKSHOPS_DRAW,
         &draw_id.to_string(),
-        serde_json::json!({"seed": seed.to_string(), "seats": seats, "min_probability": spread.min}),
+        serde_json::json!({
+            "seed": made.seed.to_string(),
+            "seats": made.seats,
+            "min_probability": spread.min,
+            "algorithm": algorithm,
+            "households": made.households,
+        }),
     )
     .await?;
     tx.commit().await?;
-    see_other(&format!("/admin/campagnes/{id}/ateliers"))
+    Ok(true)
 }
 
 /// The LEXIMIN probabilities over the pool, then the draw with `seed`, off the async threads.
@@ -135,46 +185,47 @@ async fn fair_draw(
     .map_err(|e| anyhow::anyhow!("selection task: {e}").into())
 }
 
-/// The quotas typed as percentages (decimal comma or point, 0 to 100; empty: no bound), or
-/// each refused one in words.
-fn read_quotas(
-    page: &Page,
+/// The selection problem: the quotas over the pool, with the household rule on the imported
+/// columns ticked (`foyer-{i}`); also returns those columns.
+fn problem(
     recruitment: &Recruitment,
+    pool: &[Volunteer],
+    quotas: &PercentQuotas,
+    seats: u32,
     f: &BTreeMap<String, String>,
-) -> Result<PercentQuotas, Vec<String>> {
-    let mut quotas = PercentQuotas::new();
-    let mut bad = Vec::new();
-    for c in recruitment.criteria.iter().filter(|c| c.kind != CriterionKind::Text) {
-        for (i, o) in c.options.iter().enumerate() {
-            let read = |kind: &str| -> Result<Option<f64>, ()> {
-                match f.get(&quota_field(kind, &c.key, i)).map(String::as_str) {
-                    None | Some("") => Ok(None),
-                    Some(v) => v
-                        .replace(',', ".")
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|p| (0.0..=100.0).contains(p))
-                        .map(Some)
-                        .ok_or(()),
-                }
-            };
-            match (read("min"), read("max")) {
-                (Ok(None), Ok(None)) => {}
-                (Ok(lo), Ok(hi)) => {
-                    quotas
-                        .entry(c.key.clone())
-                        .or_default()
-                        .insert(o.clone(), (lo.unwrap_or(0.0), hi.unwrap_or(100.0)));
-                }
-                _ => bad.push(format!(
-                    "{} : {o} — {}",
-                    c.label,
-                    page.text("workshops_console.percent_invalid")
-                )),
-            }
-        }
+) -> (selection::Instance, Vec<Dimension>, Vec<String>) {
+    let households: Vec<String> = household_columns(pool)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| f.contains_key(&format!("foyer-{i}")))
+        .map(|(_, c)| c)
+        .collect();
+    let answers: Vec<_> = pool.iter().map(|v| v.answers.clone()).collect();
+    let (mut instance, dimensions) = build_instance(&recruitment.criteria, quotas, seats, &answers);
+    let cells: Vec<_> = pool.iter().map(|v| v.columns.clone()).collect();
+    instance.households = crate::workshops::imports::households(&cells, &households);
+    (instance, dimensions, households)
+}
+
+/// What ran, in the operator's words, stored with the draw: exact LEXIMIN (on the quota
+/// polytope, or by column generation where the polytope has corners no panel reaches), or,
+/// when the time budget cut it, the method, the smallest probability reached and the best any
+/// distribution can give (the bound), which says how far from optimal the draw may be.
+fn algorithm(fair: &selection::Fair, min: f64) -> String {
+    let method = match fair.via {
+        selection::Method::Polytope => "polytope des quotas",
+        _ => "génération de colonnes",
+    };
+    let four = |x: f64| crate::web::format::decimal(crate::web::i18n::Lang::Fr, x, 4);
+    match (fair.complete, fair.bound) {
+        (true, _) => format!("leximin exact ({method})"),
+        (false, Some(bound)) => format!(
+            "leximin ({method}, limité en temps : plus petite probabilité {}, la meilleure possible au plus {})",
+            four(min),
+            four(bound)
+        ),
+        (false, None) => format!("leximin ({method}, limité en temps)"),
     }
-    if bad.is_empty() { Ok(quotas) } else { Err(bad) }
 }
 
 /// The rows a draw stores: each person drawn with their seat, then the waiting list in order,
@@ -195,11 +246,7 @@ fn draw_rows(
 }
 
 /// An infeasibility in the operator's words, quotas named `« criterion : answer »`.
-fn explain(
-    page: &Page,
-    reason: &selection::Infeasibility,
-    dimensions: &[crate::workshops::criteria::Dimension],
-) -> String {
+fn explain(page: &Page, reason: &selection::Infeasibility, dimensions: &[Dimension]) -> String {
     let quota = |c: usize, v: usize| {
         dimensions
             .get(c)

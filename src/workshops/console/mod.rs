@@ -4,8 +4,12 @@
 //! volunteer's probability shown; [`draw`]), then invite, place and record who came ([`panel`]).
 
 mod draw;
+mod exports;
+mod import_page;
+mod imports;
 mod overview;
 mod panel;
+mod quotas;
 mod recruitment;
 mod sessions;
 mod view;
@@ -117,4 +121,28 @@ where
             "/admin/campagnes/{id}/ateliers/presences",
             post(panel::record_attendance),
         )
+        .route("/admin/campagnes/{id}/ateliers/reponses", post(panel::record_answer))
+        .route(
+            IMPORT_ROUTE,
+            get(imports::list)
+                .post(imports::upload)
+                .layer(crate::web::limits::layer(IMPORT_ROUTE)),
+        )
+        .route("/admin/campagnes/{id}/ateliers/imports/{import}", get(imports::show))
+        .route(
+            "/admin/campagnes/{id}/ateliers/imports/{import}/correspondance",
+            post(imports::set_mapping),
+        )
+        .route(
+            "/admin/campagnes/{id}/ateliers/imports/{import}/confirmation",
+            post(imports::confirm),
+        )
+        .route(
+            "/admin/campagnes/{id}/ateliers/probabilites.csv",
+            get(exports::probabilities),
+        )
+        .route("/admin/campagnes/{id}/ateliers/panel.csv", get(exports::panel))
 }
+
+/// The upload of a volunteer file (its body limit is in `web::limits`).
+pub const IMPORT_ROUTE: &str = "/admin/campagnes/{id}/ateliers/imports";

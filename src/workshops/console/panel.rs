@@ -137,3 +137,46 @@ pub async fn record_attendance(
     tx.commit().await?;
     see_other(&format!("/admin/campagnes/{id}/ateliers"))
 }
+
+/// The form recording the answer of someone drawn who has no address.
+#[derive(serde::Deserialize)]
+pub struct AnswerForm {
+    personne: Uuid,
+    choix: String,
+}
+
+/// `POST /admin/campagnes/{id}/ateliers/reponses`: the answer an operator took by phone or
+/// letter (`choix` `oui` or `non`) from someone drawn without an address; a decline promotes from
+/// the waitlist as a declined link does. Once: a second submit finds the answer recorded.
+pub async fn record_answer(
+    State(state): State<Ground>,
+    page: Page,
+    operator: ConsoleOf<right::ManageWorkshops>,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<AnswerForm>,
+) -> Result<Response, PageError> {
+    use crate::workshops::invitations::{Answer, answer_for};
+    let answer = match form.choix.as_str() {
+        "oui" => Answer::Confirm,
+        "non" => Answer::Decline,
+        _ => return Err(PageError::BadRequest),
+    };
+    let mut tx = state.db.begin(&page.tenant).await?;
+    let (_, draw, _) = drawn(&mut tx, id).await?;
+    let origin = page.origin.base_url();
+    if answer_for(&mut tx, draw.id, form.personne, answer, &origin)
+        .await?
+        .is_some()
+    {
+        crate::audit::record(
+            &mut tx,
+            &operator.0,
+            crate::audit::AuditAction::WORKSHOPS_ANSWER,
+            &form.personne.to_string(),
+            serde_json::json!({"draw": draw.id, "answer": form.choix}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    see_other(&format!("/admin/campagnes/{id}/ateliers"))
+}

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::campaigns::authoring;
@@ -21,25 +20,7 @@ use crate::workshops::assignment::{self, Unplaced};
 use crate::workshops::criteria::CriterionKind;
 use crate::workshops::queries::{self, DrawRecord, SelectionRow, Volunteer};
 
-#[derive(Serialize)]
-pub(super) struct OptionCount {
-    pub(super) option: String,
-    pub(super) count: usize,
-    /// Field names of the quota inputs.
-    pub(super) min_field: String,
-    pub(super) max_field: String,
-    pub(super) min: String,
-    pub(super) max: String,
-    /// After the draw: how many of the panel gave this answer, and their share of the seats.
-    pub(super) panel: Option<(usize, f64)>,
-}
-
-#[derive(Serialize)]
-pub(super) struct CriterionCounts {
-    pub(super) key: String,
-    pub(super) label: String,
-    pub(super) options: Vec<OptionCount>,
-}
+pub(super) use super::quotas::{CriterionCounts, Unit, asked_fields, counts, read_quotas};
 
 #[derive(Serialize)]
 pub(super) struct SessionCount {
@@ -62,6 +43,8 @@ pub(super) struct PoolRow {
     pub(super) in_panel: bool,
     pub(super) session_id: Option<Uuid>,
     pub(super) attended: bool,
+    /// Drawn without an address and not answered yet: the operator records their answer.
+    pub(super) to_contact: bool,
 }
 
 #[derive(Serialize)]
@@ -85,6 +68,10 @@ pub(super) struct View<'a> {
     pub(super) seed: Option<String>,
     pub(super) rows: Vec<PoolRow>,
     pub(super) seats: String,
+    /// How the quotas are typed: `pourcentage` or `places`.
+    pub(super) unit: &'static str,
+    /// The imported files' columns, offered for the household rule: (field, column, ticked).
+    pub(super) household_columns: Vec<(String, String, bool)>,
     pub(super) problems: Vec<String>,
     pub(super) notice: Option<String>,
     pub(super) attendance: Vec<AttendanceLine>,
@@ -113,10 +100,6 @@ pub(super) const SESSION_FIELDS: &[&str] = &[
     "capacity",
 ];
 
-pub(super) fn quota_field(kind: &str, key: &str, index: usize) -> String {
-    format!("q-{kind}-{key}-{index}")
-}
-
 pub(super) async fn load(
     state: &Ground,
     page: &Page,
@@ -142,75 +125,6 @@ pub(super) async fn load(
     };
     tx.commit().await?;
     Ok((campaign, recruitment, pool, draw))
-}
-
-/// The quotas a draw asked, as the quota fields show them ("70", "12,5"), so that after the
-/// draw the table reads the quotas asked beside the composition reached.
-fn asked_fields(recruitment: &Recruitment, quotas: &serde_json::Value) -> BTreeMap<String, String> {
-    let percent = |p: f64| format!("{p}").replace('.', ",");
-    let mut fields = BTreeMap::new();
-    for c in &recruitment.criteria {
-        for (i, o) in c.options.iter().enumerate() {
-            if let Some([lo, hi]) = quotas
-                .get(&c.key)
-                .and_then(|q| q.get(o))
-                .and_then(|b| serde_json::from_value::<[f64; 2]>(b.clone()).ok())
-            {
-                fields.insert(quota_field("min", &c.key, i), percent(lo));
-                fields.insert(quota_field("max", &c.key, i), percent(hi));
-            }
-        }
-    }
-    fields
-}
-
-/// `panel`: the applications holding a seat (invited or confirmed), after a draw.
-pub(super) fn counts(
-    recruitment: &Recruitment,
-    pool: &[Volunteer],
-    fields: &BTreeMap<String, String>,
-    panel: Option<&[Uuid]>,
-) -> Vec<CriterionCounts> {
-    let answered = |v: &Volunteer, key: &str, o: &str| match v.answers.get(key) {
-        Some(Value::String(s)) => s == o,
-        Some(Value::Array(items)) => items.iter().any(|x| x.as_str() == Some(o)),
-        _ => false,
-    };
-    recruitment
-        .criteria
-        .iter()
-        .filter(|c| c.kind != CriterionKind::Text)
-        .map(|c| CriterionCounts {
-            key: c.key.clone(),
-            label: c.label.clone(),
-            options: c
-                .options
-                .iter()
-                .enumerate()
-                .map(|(i, o)| {
-                    let count = pool.iter().filter(|v| answered(v, &c.key, o)).count();
-                    let panel = panel.map(|seated| {
-                        let n = pool
-                            .iter()
-                            .filter(|v| seated.contains(&v.application_id) && answered(v, &c.key, o))
-                            .count();
-                        let share = 100.0 * n as f64 / seated.len().max(1) as f64;
-                        (n, share)
-                    });
-                    let (min_field, max_field) = (quota_field("min", &c.key, i), quota_field("max", &c.key, i));
-                    OptionCount {
-                        option: o.clone(),
-                        count,
-                        min: fields.get(&min_field).cloned().unwrap_or_default(),
-                        max: fields.get(&max_field).cloned().unwrap_or_default(),
-                        min_field,
-                        max_field,
-                        panel,
-                    }
-                })
-                .collect(),
-        })
-        .collect()
 }
 
 #[expect(
@@ -247,16 +161,37 @@ pub(super) fn render(
         .filter(|s| s.status == "invited" || s.status == "confirmed")
         .map(|s| s.application_id)
         .collect();
+    let typed_seats = fields
+        .get("seats")
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .filter(|&s| s > 0);
+    let asked = recruitment
+        .zip(draw.as_ref())
+        .map(|(r, d)| asked_fields(r, &d.quotas, d.seats as u32));
+    let shown = asked.as_ref().unwrap_or(fields);
     let view = View {
         campaign,
         recruitment,
         pool_size: pool.len(),
         criteria: recruitment
             .map(|r| match &draw {
-                Some(d) => counts(r, pool, &asked_fields(r, &d.quotas), Some(&seated)),
-                None => counts(r, pool, fields, None),
+                Some(d) => counts(page, r, pool, shown, Some(&seated), Some(d.seats as u32)),
+                None => counts(page, r, pool, fields, None, typed_seats),
             })
             .unwrap_or_default(),
+        unit: match Unit::of(shown) {
+            Unit::Percent => "pourcentage",
+            Unit::Seats => "places",
+        },
+        household_columns: household_columns(pool)
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let field = format!("foyer-{i}");
+                let ticked = fields.contains_key(&field) || draw.as_ref().is_some_and(|d| d.households.contains(&c));
+                (field, c, ticked)
+            })
+            .collect(),
         sessions: session_counts(recruitment, pool),
         seed: draw
             .as_ref()
@@ -292,6 +227,19 @@ pub(super) fn render(
     )
 }
 
+/// The imported files' columns, in the pool's order: what the household rule can use.
+pub(super) fn household_columns(pool: &[Volunteer]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in pool {
+        for (c, _) in &v.columns {
+            if !out.contains(c) {
+                out.push(c.clone());
+            }
+        }
+    }
+    out
+}
+
 /// Each session's seats, people placed and people who came.
 fn attendance_lines(recruitment: Option<&Recruitment>, selections: &[SelectionRow]) -> Vec<AttendanceLine> {
     recruitment
@@ -322,7 +270,7 @@ fn unplaceable(page: &Page, pool: &[Volunteer], unplaced: &[(Uuid, Unplaced)]) -
             let email = pool
                 .iter()
                 .find(|v| v.application_id == *application)
-                .map(|v| v.email.clone())
+                .map(|v| shown_email(page, v))
                 .unwrap_or_default();
             let why = match why {
                 Unplaced::NoAvailability => page.text("workshops_console.unplaced_no_availability"),
@@ -331,6 +279,16 @@ fn unplaceable(page: &Page, pool: &[Volunteer], unplaced: &[(Uuid, Unplaced)]) -
             (email, why)
         })
         .collect()
+}
+
+/// How the console names a volunteer: their address, or for someone imported without one,
+/// their id in the file and "sans adresse".
+fn shown_email(page: &Page, v: &Volunteer) -> String {
+    match (v.email.is_empty(), &v.external_id) {
+        (false, _) => v.email.clone(),
+        (true, Some(id)) => format!("{id} ({})", page.text("workshops_console.no_email")),
+        (true, None) => page.text("workshops_console.no_email"),
+    }
 }
 
 /// What the console calls a selection's state: "invited" only once the invitation has left the
@@ -357,7 +315,8 @@ fn pool_rows(page: &Page, pool: &[Volunteer], selections: &[SelectionRow]) -> Ve
                 in_panel: s.is_some_and(|s| s.status == "confirmed" || s.status == "invited"),
                 session_id: s.and_then(|s| s.session_id),
                 attended: s.and_then(|s| s.attended).unwrap_or(false),
-                email: v.email.clone(),
+                to_contact: v.email.is_empty() && s.is_some_and(|s| s.status == "invited"),
+                email: shown_email(page, v),
                 probability: s.map(|s| s.probability),
                 status: s.map(|s| {
                     if s.status == "waitlist" {
@@ -366,6 +325,8 @@ fn pool_rows(page: &Page, pool: &[Volunteer], selections: &[SelectionRow]) -> Ve
                             page.text("workshops_console.waitlist"),
                             s.waitlist_rank.unwrap_or(0)
                         )
+                    } else if v.email.is_empty() && s.status == "invited" {
+                        page.text("workshops_console.status.to_contact")
                     } else {
                         page.text(&format!("workshops_console.status.{}", shown_status(s)))
                     }

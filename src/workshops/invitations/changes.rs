@@ -16,7 +16,7 @@ pub async fn send_session_changes(tx: &mut TenantTx, draw: Uuid, moves: &[(Uuid,
                JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
                JOIN workshop_sessions w ON w.tenant_id = s.tenant_id AND w.id = s.session_id
               WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3
-                AND s.status IN ('invited', 'confirmed')"#,
+                AND s.status IN ('invited', 'confirmed') AND a.email <> ''"#,
             tx.tenant_id(),
             draw,
             application,

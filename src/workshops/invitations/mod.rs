@@ -53,6 +53,7 @@ pub async fn send_invitations(tx: &mut TenantTx, draw: Uuid, origin: &str, days:
         "SELECT s.application_id, a.email FROM workshop_selections s
            JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
           WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.status = 'invited' AND s.token_hash IS NULL
+            AND a.email <> ''
           ORDER BY s.seat",
         tx.tenant_id(),
         draw,
@@ -74,6 +75,11 @@ pub(super) async fn invite(
     origin: &str,
     deadline: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    // Someone imported without an address is reached by phone or letter, from the panel's
+    // export: no link, no mail.
+    if email.is_empty() {
+        return Ok(());
+    }
     let token = new_token();
     sqlx::query!(
         "UPDATE workshop_selections SET token_hash = $4, deadline = $5
@@ -177,6 +183,44 @@ pub async fn answer(
     }
 }
 
+/// Records the answer an operator took by phone or letter from someone drawn who has no
+/// address (imported from a file): as the link would, a decline gives the seat to the waitlist.
+/// `None` when that person is not drawn and waiting for an answer (already answered, a double
+/// submit) or has an address (their answer goes through their link).
+pub async fn answer_for(
+    tx: &mut TenantTx,
+    draw: Uuid,
+    application: Uuid,
+    answer: Answer,
+    origin: &str,
+) -> Result<Option<Outcome>, sqlx::Error> {
+    lock_draw(tx, draw).await?;
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM workshop_selections s
+           JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
+          WHERE s.tenant_id = $1 AND s.draw_id = $2 AND s.application_id = $3 AND s.status = 'invited' AND a.email = ''",
+    )
+    .bind(tx.tenant_id())
+    .bind(draw)
+    .bind(application)
+    .fetch_one(&mut **tx)
+    .await?;
+    if waiting == 0 {
+        return Ok(None);
+    }
+    Ok(Some(match answer {
+        Answer::Confirm => {
+            set_status(tx, draw, application, "confirmed").await?;
+            Outcome::Confirmed
+        }
+        Answer::Decline => {
+            set_status(tx, draw, application, "declined").await?;
+            let promoted = promote(tx, draw, application, origin).await?;
+            Outcome::Declined { promoted }
+        }
+    }))
+}
+
 /// Expires the unanswered invitations of the space past their deadline and promotes for each;
 /// returns how many expired.
 pub async fn expire_overdue(tx: &mut TenantTx, origin: &str, now: DateTime<Utc>) -> Result<usize, sqlx::Error> {
@@ -243,7 +287,7 @@ pub(super) async fn set_status(
 /// they named it as possible. Call with the draw locked.
 pub(super) async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin: &str) -> Result<bool, sqlx::Error> {
     let head = sqlx::query!(
-        "SELECT d.seats, d.quotas, r.criteria FROM workshop_draws d
+        "SELECT d.seats, d.quotas, d.households, r.criteria FROM workshop_draws d
            JOIN workshop_recruitments r ON r.tenant_id = d.tenant_id AND r.id = d.recruitment_id
           WHERE d.tenant_id = $1 AND d.id = $2",
         tx.tenant_id(),
@@ -255,9 +299,11 @@ pub(super) async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin
     let quotas: PercentQuotas = serde_json::from_value(head.quotas).unwrap_or_default();
     let criteria: Vec<Criterion> = serde_json::from_value(head.criteria).unwrap_or_default();
     let rows = sqlx::query!(
-        "SELECT s.application_id, s.status, s.seat, s.waitlist_rank, a.answers, a.email FROM workshop_selections s
+        r#"SELECT s.application_id, s.status, s.seat, s.waitlist_rank, a.answers, a.email, a.cells, i.header AS "header?"
+           FROM workshop_selections s
            JOIN workshop_applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
-          WHERE s.tenant_id = $1 AND s.draw_id = $2",
+           LEFT JOIN workshop_imports i ON i.tenant_id = a.tenant_id AND i.id = a.import_id
+          WHERE s.tenant_id = $1 AND s.draw_id = $2"#,
         tx.tenant_id(),
         draw,
     )
@@ -287,7 +333,25 @@ pub(super) async fn promote(tx: &mut TenantTx, draw: Uuid, leaving: Uuid, origin
     };
     waitlist.sort_unstable();
     let order: Vec<usize> = waitlist.into_iter().map(|(_, i)| i).collect();
-    let (instance, _) = build_instance(&criteria, &quotas, seats.max(1) as u32, &answers);
+    let (mut instance, _) = build_instance(&criteria, &quotas, seats.max(1) as u32, &answers);
+    // The household rule of the draw holds for promotions too.
+    let cells: Vec<Vec<(String, String)>> = rows
+        .iter()
+        .map(|r| {
+            let header: Vec<String> = r
+                .header
+                .clone()
+                .and_then(|h| serde_json::from_value(h).ok())
+                .unwrap_or_default();
+            let cells: Vec<String> = r
+                .cells
+                .clone()
+                .and_then(|c| serde_json::from_value(c).ok())
+                .unwrap_or_default();
+            header.into_iter().zip(cells).collect()
+        })
+        .collect();
+    instance.households = crate::workshops::imports::households(&cells, &head.households);
     let Some(next) = replacement(&instance, &panel, leaving_index, &order) else {
         return Ok(false);
     };

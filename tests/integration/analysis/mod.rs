@@ -21,11 +21,11 @@ mod console;
 mod engine;
 mod small_sets;
 
-/// The Grand Débat answers: (question, text) rows. The data live beside the repository, never
-/// in it; without them this test fails, it does not pass silently.
-pub(crate) fn answers() -> Vec<(String, String)> {
-    // The shared folder beside the repository; `ECOUTE_SHARED_DATA` points elsewhere, and a
-    // clone made away from it (a CI check in /tmp) still finds the machine's copy.
+/// Where the Grand Débat answers are: the shared folder beside the repository;
+/// `ECOUTE_SHARED_DATA` points elsewhere, and a clone made away from it (a CI check in /tmp)
+/// still finds the machine's copy. Without them the tests that need them fail, they do not pass
+/// silently.
+pub(crate) fn answers_path() -> PathBuf {
     let relative = "grand-debat/answers.csv";
     let candidates: Vec<PathBuf> = [
         std::env::var_os("ECOUTE_SHARED_DATA").map(PathBuf::from),
@@ -36,12 +36,18 @@ pub(crate) fn answers() -> Vec<(String, String)> {
     .flatten()
     .map(|dir| dir.join(relative))
     .collect();
-    let path = candidates.iter().find(|p| p.exists()).cloned().unwrap_or_else(|| {
+    candidates.iter().find(|p| p.exists()).cloned().unwrap_or_else(|| {
         panic!(
             "{relative} is missing: these tests need the shared data folder beside the repository \
              (or ECOUTE_SHARED_DATA); looked in {candidates:?}"
         )
-    });
+    })
+}
+
+/// The Grand Débat answers: (question, text) rows. The data live beside the repository, never
+/// in it; without them this test fails, it does not pass silently.
+pub(crate) fn answers() -> Vec<(String, String)> {
+    let path = answers_path();
     let texts = read_csv(&path, Some("text"), Some("id")).unwrap().texts;
     let questions = read_csv(&path, Some("question_code"), Some("id")).unwrap().texts;
     questions.into_iter().zip(texts).collect()

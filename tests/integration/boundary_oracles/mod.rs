@@ -107,6 +107,8 @@ enum Kind {
     Invitation,
     /// A batch of invitations to a campaign of the space.
     InvitationBatch,
+    /// A volunteer file imported into a workshop recruitment of the space.
+    WorkshopImport,
     TenantSlug,
     /// Not a row of a space (a file name, a language, a key in a document, a secret token):
     /// given one fixed value.
@@ -129,6 +131,7 @@ fn classify(path: &str, param: &str) -> Kind {
         ("question", p) if p.starts_with("/admin/campagnes/{id}/questions/") => Kind::Question,
         ("session", p) if p.starts_with("/admin/campagnes/{id}/ateliers/seances/") => Kind::Session,
         ("batch", p) if p.starts_with("/admin/campagnes/{id}/invitations/") => Kind::InvitationBatch,
+        ("import", p) if p.starts_with("/admin/campagnes/{id}/ateliers/imports/") => Kind::WorkshopImport,
         ("file", _) => Kind::Fixed("contributions.csv"),
         ("code", _) => Kind::Fixed("en"),
         ("token", _) => Kind::Fixed("jeton-inconnu"),

@@ -95,6 +95,23 @@ pub(super) async fn batch_row(owner: &sqlx::PgPool, tenant: Uuid, campaign: Uuid
     batch
 }
 
+/// A volunteer file uploaded (not confirmed) into the workshop recruitment of `campaign`;
+/// returns its id.
+pub(super) async fn import_row(owner: &sqlx::PgPool, tenant: Uuid, campaign: Uuid) -> Uuid {
+    let import = Uuid::new_v4();
+    as_owner(
+        owner,
+        tenant,
+        format!(
+            "INSERT INTO workshop_imports (tenant_id, id, recruitment_id, file_name, content, header, created_by)
+             SELECT '{tenant}', '{import}', id, 'v.csv', E'id,nom\\n1,a\\n', '[\"id\", \"nom\"]', 'op@exemple.fr'
+               FROM workshop_recruitments WHERE campaign_id = '{campaign}';"
+        ),
+    )
+    .await;
+    import
+}
+
 pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
     let (a, b, national) = (
         tenant_id(owner, "gironde").await,
@@ -111,6 +128,10 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
         batch_row(owner, a, a_campaign).await,
         batch_row(owner, b, b_campaign).await,
     );
+    let (a_import, b_import) = (
+        import_row(owner, a, a_campaign).await,
+        import_row(owner, b, b_campaign).await,
+    );
     let s = |u: Uuid| u.to_string();
     Rows {
         own: vec![
@@ -125,6 +146,7 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
             (Kind::Member, s(a_member)),
             (Kind::Invitation, s(a_invitation)),
             (Kind::InvitationBatch, s(a_batch)),
+            (Kind::WorkshopImport, s(a_import)),
             (Kind::TenantSlug, "gironde".into()),
         ],
         foreign: vec![
@@ -145,6 +167,7 @@ pub(crate) async fn rows(owner: &sqlx::PgPool) -> Rows {
             (Kind::Member, s(b_member)),
             (Kind::Invitation, s(b_invitation)),
             (Kind::InvitationBatch, s(b_batch)),
+            (Kind::WorkshopImport, s(b_import)),
             (Kind::TenantSlug, "aude".into()),
         ],
     }

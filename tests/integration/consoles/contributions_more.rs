@@ -107,7 +107,12 @@ async fn comments_are_moderated_in_bulk_and_ideas_filed_under_an_analysis_theme(
     assert!(html.contains("name=\"analysis_theme\""), "{html:.2000}");
     let before = themes(&db, gironde, campaign).await;
     assert_eq!(before.len(), 2);
-    let (target, others) = (before[0].0, before[1].1.iter().take(3).copied().collect::<Vec<_>>());
+    // Three ideas of the other theme among those on this first page of 50 (the refusal shows
+    // the same page, where their ticks must be kept).
+    let on_page = |id: &Uuid| html.contains(&format!("value=\"{id}\" id=\"c-{id}\""));
+    let others: Vec<Uuid> = before[1].1.iter().filter(|id| on_page(id)).take(3).copied().collect();
+    assert_eq!(others.len(), 3, "three of the other theme on the first page");
+    let target = before[0].0;
     assert!(html.contains(&format!("<option value=\"{target}\"")));
 
     // Refused without a theme: the search again, the ticks kept, nothing stored.

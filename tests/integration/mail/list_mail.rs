@@ -149,7 +149,11 @@ async fn one_click_unsubscribe_suppresses_list_mail_but_not_sign_in_links() {
     let token = path.rsplit('/').next().unwrap();
     assert!(page.contains("<form method=\"post\" action=\"&#x2f;desabonnement&#x2f;"));
     assert!(page.contains(&format!("{token}\">")));
-    assert_eq!(gironde.counts().await.sent, 1);
+    // The sink has the mail before the worker records it as sent: wait for the record.
+    assert!(
+        eventually(Duration::from_secs(10), || async { gironde.counts().await.sent == 1 }).await,
+        "recorded as sent"
+    );
     // The token is the space's: from another space it means nothing.
     let (status, page) = app.get_text("aude.localhost", path).await;
     assert_eq!(status, 404);

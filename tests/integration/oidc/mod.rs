@@ -12,10 +12,12 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::helpers::{TestApp, TestDb, project_dir};
 
+mod agents;
 mod attacks;
 mod citizens;
 mod forge;
 mod forged;
+mod one_voice;
 mod operators;
 
 pub const CLIENT_ID: &str = "ecoute-test";
@@ -146,6 +148,11 @@ pub fn param(url: &str, name: &str) -> Option<String> {
     form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
+}
+
+/// A page's HTML with the escapes of its attribute values undone (`/` and `&`), to read links.
+pub fn unescape(html: &str) -> String {
+    html.replace("&#x2f;", "/").replace("&amp;", "&")
 }
 
 /// The callback URI of `kind` on `host`, as the app computes it.

@@ -139,9 +139,10 @@ async fn an_operator_opens_a_recruitment_adds_a_session_and_draws_a_panel_that_m
     .await
     .unwrap();
     assert!(single_parents >= 7, "{single_parents}");
-    // After the draw: the quota asked beside the composition reached, per answer.
+    // After the draw: the quota asked (in the seats the draw used, with the percentage typed
+    // beside it) and the composition reached, per answer.
     assert!(
-        page.contains("Dans le panel tiré") && page.contains("value=\"70\""),
+        page.contains("Dans le panel tiré") && page.contains("value=\"7\"") && page.contains("soit 70\u{202F}%"),
         "the quota asked"
     );
     let reached = format!("<td>{single_parents} ({},0\u{202F}%)</td>", single_parents * 10);

@@ -10,6 +10,8 @@ use crate::helpers::{insert_campaign, tenant_id};
 
 mod applications;
 mod draw;
+mod imported_draw;
+mod imports;
 mod invitations;
 mod mail;
 mod questions;
