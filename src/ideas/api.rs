@@ -71,7 +71,7 @@ fn check_audience(found: &CampaignDetail, tenant: &CurrentTenant, account: Optio
 
 /// Published campaigns shown in this space (its own and national ones).
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses(
-    (status = 200, description = "The campaigns, as the home page lists them", body = Vec<CampaignSummary>),
+    (status = 200, description = "The campaigns", body = Vec<CampaignSummary>),
     Reading,
 ))]
 pub async fn list_campaigns(
@@ -86,7 +86,7 @@ pub async fn list_campaigns(
 
 /// One campaign.
 #[utoipa::path(get, path = "/api/v1/campaigns/{slug}", tag = "campaigns", params(SlugParam), responses(
-    (status = 200, description = "The campaign, as its page shows it", body = CampaignDetail),
+    (status = 200, description = "The campaign", body = CampaignDetail),
     Reading,
 ))]
 pub async fn get_campaign(
@@ -103,7 +103,7 @@ pub async fn get_campaign(
 /// A page of ideas (order, page, seed, q).
 #[utoipa::path(get, path = "/api/v1/campaigns/{slug}/ideas", tag = "ideas", params(SlugParam, IdeasQuery),
     security((), ("session" = [])), responses(
-    (status = 200, description = "The page; `total` counts every idea that matches", body = IdeaPage),
+    (status = 200, description = "The page (`total`: every match)", body = IdeaPage),
     Reading,
 ))]
 pub async fn list_campaign_ideas(
@@ -150,7 +150,7 @@ pub async fn list_campaign_ideas(
 #[utoipa::path(post, path = "/api/v1/campaigns/{slug}/ideas", tag = "ideas", params(SlugParam),
     request_body = NewIdeaBody, security(("session" = [])), responses(
     (status = 201, description = "The idea, as stored", body = IdeaView),
-    (status = 200, description = "The same submission key again: the idea as first stored", body = IdeaView),
+    (status = 200, description = "Same key again: the idea as first stored", body = IdeaView),
     WritingJson,
 ))]
 pub async fn create_idea(
@@ -261,7 +261,7 @@ pub async fn get_idea(
     Ok(Json(found))
 }
 
-/// Support an idea (once; not one's own): 201; 409 for a second like or one's own idea.
+/// Support an idea (once; not one's own).
 #[utoipa::path(post, path = "/api/v1/ideas/{id}/like", tag = "ideas", params(IdeaParam),
     security(("session" = [])), responses(
     (status = 201, description = "Supported (no body)"),
@@ -296,7 +296,7 @@ pub async fn like_idea(
     }
 }
 
-/// Withdraw my support: 204; 404 when there was no like.
+/// Withdraw my support (404: there was none).
 #[utoipa::path(delete, path = "/api/v1/ideas/{id}/like", tag = "ideas", params(IdeaParam),
     security(("session" = [])), responses(
     (status = 204, description = "Support withdrawn"),
@@ -322,7 +322,7 @@ pub async fn unlike_idea(
 /// Comments, with one level of replies.
 #[utoipa::path(get, path = "/api/v1/ideas/{id}/comments", tag = "ideas", params(IdeaParam),
     security((), ("session" = [])), responses(
-    (status = 200, description = "Top-level comments, oldest first, each with its replies", body = Vec<CommentView>),
+    (status = 200, description = "Top-level comments, each with its replies", body = Vec<CommentView>),
     Reading,
 ))]
 pub async fn get_comments(
@@ -342,7 +342,7 @@ pub async fn get_comments(
 #[utoipa::path(post, path = "/api/v1/ideas/{id}/comments", tag = "ideas", params(IdeaParam),
     request_body = NewCommentBody, security(("session" = [])), responses(
     (status = 201, description = "The comment's id", body = CommentId),
-    (status = 200, description = "The same submission key again: the comment as first stored", body = CommentId),
+    (status = 200, description = "Same key again: the comment as first stored", body = CommentId),
     WritingJson,
 ))]
 pub async fn create_comment(
