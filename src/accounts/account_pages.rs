@@ -18,6 +18,7 @@ use crate::tenancy::CurrentTenant;
 use crate::web::Ground;
 use crate::web::csrf::{CsrfForm, cookie};
 use crate::web::i18n::Lang;
+use crate::web::openapi::{SignedInReading, Writing, WritingJson};
 use crate::web::page::Page;
 use crate::web::pages::see_other;
 
@@ -155,17 +156,29 @@ pub async fn delete_my_account(
     Ok(response)
 }
 
-/// `GET /api/v1/me`.
+/// My account (signed in).
+#[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("session" = [])), responses(
+    (status = 200, description = "My account", body = Account),
+    SignedInReading,
+))]
 pub async fn api_me(ApiAccount(account): ApiAccount) -> Json<Account> {
     Json(account)
 }
 
-#[derive(Deserialize)]
+/// My new pseudonym.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = Pseudonym)]
 pub struct MeBody {
+    #[schema(min_length = 2, max_length = 40)]
     pseudonym: String,
 }
 
-/// `PATCH /api/v1/me` `{ "pseudonym": … }`.
+/// Change my pseudonym.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "account", request_body = MeBody,
+    security(("session" = [])), responses(
+    (status = 200, description = "My account, with its new pseudonym", body = Account),
+    WritingJson,
+))]
 pub async fn api_update_me(
     State(state): State<Ground>,
     State(sessions): State<SessionCache>,
@@ -186,18 +199,37 @@ pub async fn api_update_me(
     Ok(Json(Account { pseudonym, ..account }))
 }
 
-/// `GET /api/v1/me/data`.
+/// Everything the platform holds about me, in every space.
+#[utoipa::path(get, path = "/api/v1/me/data", tag = "account", security(("session" = [])), responses(
+    (status = 200, description = "My data, by space and table", body = super::my_data::MyData),
+    SignedInReading,
+))]
 pub async fn api_my_data(State(state): State<Ground>, ApiAccount(account): ApiAccount) -> Result<Response, ApiError> {
     Ok(Json(export_my_data(&state.db, &account).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeleteQuery {
-    /// `keep` (default: contributions stay, as "Anonyme") or `withdraw`.
+    /// Keep my contributions (signed "compte supprimé") or withdraw them.
+    #[param(value_type = Option<KeepOrWithdraw>, inline, default = "keep")]
     contributions: Option<String>,
 }
 
-/// `DELETE /api/v1/me?contributions=keep|withdraw` → 204.
+/// The values of `contributions`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KeepOrWithdraw {
+    Keep,
+    Withdraw,
+}
+
+/// Delete my account (`?contributions=keep|withdraw`).
+#[utoipa::path(delete, path = "/api/v1/me", tag = "account", params(DeleteQuery),
+    security(("session" = [])), responses(
+    (status = 204, description = "Deleted: the session ends"),
+    Writing,
+))]
 pub async fn api_delete_me(
     State(state): State<Ground>,
     State(sessions): State<SessionCache>,

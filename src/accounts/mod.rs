@@ -23,6 +23,16 @@ use axum::routing::{get, post};
 
 use crate::web::Ground;
 
+/// The account API's part of the OpenAPI document (`crate::app::openapi` merges the parts).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    account_pages::api_me,
+    account_pages::api_update_me,
+    account_pages::api_delete_me,
+    account_pages::api_my_data
+))]
+pub struct Api;
+
 /// The accounts' routes: sign-in, sign-out, the account page and `/api/v1/me`.
 pub fn routes<S>() -> Router<S>
 where

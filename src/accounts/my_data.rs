@@ -15,7 +15,7 @@ use super::Account;
 use crate::tenancy::{TenantDb, TenantTx};
 
 /// Everything the platform holds about one person.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MyData {
     pub account: Account,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -27,8 +27,8 @@ pub struct MyData {
     pub spaces: Vec<SpaceData>,
 }
 
-/// The person's rows in one space, by table.
-#[derive(Debug, Default, Serialize)]
+/// The person's rows in one space, by table (each row as the table holds it, less secrets).
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct SpaceData {
     pub space: String,
     pub account_spaces: Vec<Value>,

@@ -5,6 +5,7 @@
 //! A domain never names this module: it takes `State<Ground>` and its own caches, and its
 //! extractors are generic over any state that offers them.
 
+pub mod openapi;
 mod router;
 
 use std::sync::Arc;

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::audit::routes())
         .merge(crate::exports::routes())
         .merge(crate::rules::routes())
+        .route("/api/openapi.json", get(super::openapi::serve))
         .fallback(pages::not_found);
     // Probes and static files answer on any host.
     let infrastructure = Router::new()

@@ -35,7 +35,7 @@ where
 }
 
 /// Where a campaign is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     National,
@@ -43,7 +43,7 @@ pub enum Scope {
 }
 
 /// Derived state of a campaign at a given instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Lifecycle {
     Draft,
@@ -72,7 +72,7 @@ impl Lifecycle {
 }
 
 /// A campaign as listed on a home page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CampaignSummary {
     pub id: Uuid,
     pub tenant_id: Uuid,

@@ -82,7 +82,7 @@ impl SummaryRow {
 }
 
 /// A campaign as its own page shows it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct CampaignDetail {
     #[serde(flatten)]
     pub summary: CampaignSummary,

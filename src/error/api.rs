@@ -3,16 +3,22 @@
 
 use super::*;
 
-/// An RFC 9457 problem document.
-#[derive(Debug, Serialize)]
+/// RFC 9457 problem details, in French. Every 4xx and 5xx answer under /api is one, served as
+/// `application/problem+json`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
+    #[schema(schema_with = super::problems::problem_type)]
     pub kind: String,
+    /// A short French title of the problem type.
     pub title: String,
+    /// The HTTP status, repeated.
     pub status: u16,
+    /// What happened, in French (every refusal says something: the title at least).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = true)]
     pub detail: Option<String>,
-    /// Field-level validation errors (`field`, `pointer`, `message`).
+    /// Field-level validation errors (`field`, `pointer`, `message`), only when some.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
 }
@@ -24,6 +30,31 @@ pub struct FieldProblem {
     pub field: String,
     pub message: String,
 }
+
+/// Written by hand like its `Serialize`.
+impl utoipa::PartialSchema for FieldProblem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let text = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(description))
+        };
+        ObjectBuilder::new()
+            .property("field", text("The field's name"))
+            .property(
+                "pointer",
+                text("RFC 6901 JSON pointer into the request body, or /<name> of a path or query parameter"),
+            )
+            .property("message", text("Why, in French"))
+            .required("field")
+            .required("pointer")
+            .required("message")
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for FieldProblem {}
 
 impl Serialize for FieldProblem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

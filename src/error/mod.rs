@@ -15,6 +15,7 @@ use serde::Serialize;
 
 mod api;
 mod page;
+pub mod problems;
 
 pub use api::*;
 pub use page::*;

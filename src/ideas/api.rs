@@ -10,9 +10,11 @@ use crate::web::json::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::api_types::{
+    CommentId, IdeaPage, IdeaParam, IdeasQuery, NewCommentBody, NewIdeaBody, NewReportBody, SlugParam,
+};
 use super::caches::IdeaCaches;
 use super::likes::{LikeOutcome, LikeRequest};
 use super::listing::{ListRequest, list_ideas};
@@ -30,6 +32,7 @@ use crate::error::{ApiError, FieldProblem};
 use crate::tenancy::{CurrentTenant, TenantTx};
 use crate::web::Ground;
 use crate::web::i18n::Lang;
+use crate::web::openapi::{Reading, Writing, WritingJson};
 
 pub(super) fn invalid(errors: Vec<FieldError>) -> ApiError {
     let lang = Lang::Fr;
@@ -66,7 +69,11 @@ fn check_audience(found: &CampaignDetail, tenant: &CurrentTenant, account: Optio
     }
 }
 
-/// `GET /api/v1/campaigns`.
+/// Published campaigns shown in this space (its own and national ones).
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses(
+    (status = 200, description = "The campaigns", body = Vec<CampaignSummary>),
+    Reading,
+))]
 pub async fn list_campaigns(
     State(state): State<Ground>,
     tenant: CurrentTenant,
@@ -77,7 +84,11 @@ pub async fn list_campaigns(
     Ok(Json(campaigns))
 }
 
-/// `GET /api/v1/campaigns/{slug}`.
+/// One campaign.
+#[utoipa::path(get, path = "/api/v1/campaigns/{slug}", tag = "campaigns", params(SlugParam), responses(
+    (status = 200, description = "The campaign", body = CampaignDetail),
+    Reading,
+))]
 pub async fn get_campaign(
     State(state): State<Ground>,
     State(caches): State<IdeaCaches>,
@@ -89,26 +100,12 @@ pub async fn get_campaign(
     Ok(Json((*found).clone()))
 }
 
-#[derive(Deserialize)]
-pub struct IdeasQuery {
-    order: Option<String>,
-    page: Option<i64>,
-    /// Seed of the random order; pass the same one to page through a stable order.
-    seed: Option<String>,
-    /// Full-text search (French, accent-insensitive; words, "phrases", -excluded).
-    q: Option<String>,
-}
-
-#[derive(Serialize)]
-pub struct IdeaPage {
-    pub ideas: Vec<IdeaView>,
-    pub total: i64,
-    pub page: i64,
-    pub page_size: i64,
-    pub order: IdeaOrder,
-}
-
-/// `GET /api/v1/campaigns/{slug}/ideas?order=random|most-liked|newest|most-commented&page=N&seed=S`.
+/// A page of ideas (order, page, seed, q).
+#[utoipa::path(get, path = "/api/v1/campaigns/{slug}/ideas", tag = "ideas", params(SlugParam, IdeasQuery),
+    security((), ("session" = [])), responses(
+    (status = 200, description = "The page (`total`: every match)", body = IdeaPage),
+    Reading,
+))]
 pub async fn list_campaign_ideas(
     State(state): State<Ground>,
     State(caches): State<IdeaCaches>,
@@ -149,17 +146,13 @@ pub async fn list_campaign_ideas(
     }))
 }
 
-#[derive(Deserialize)]
-pub struct NewIdeaBody {
-    kind: String,
-    title: String,
-    body: String,
-    theme: Option<String>,
-    /// Optional idempotency key: the same key twice stores one idea.
-    submission_key: Option<Uuid>,
-}
-
-/// `POST /api/v1/campaigns/{slug}/ideas` → 201 with the idea (200 if the key was already used).
+/// Post an idea (signed in).
+#[utoipa::path(post, path = "/api/v1/campaigns/{slug}/ideas", tag = "ideas", params(SlugParam),
+    request_body = NewIdeaBody, security(("session" = [])), responses(
+    (status = 201, description = "The idea, as stored", body = IdeaView),
+    (status = 200, description = "Same key again: the idea as first stored", body = IdeaView),
+    WritingJson,
+))]
 pub async fn create_idea(
     State(state): State<Ground>,
     State(caches): State<IdeaCaches>,
@@ -250,7 +243,12 @@ async fn open_idea(
     Ok(found)
 }
 
-/// `GET /api/v1/ideas/{id}`.
+/// One idea.
+#[utoipa::path(get, path = "/api/v1/ideas/{id}", tag = "ideas", params(IdeaParam),
+    security((), ("session" = [])), responses(
+    (status = 200, description = "The idea", body = IdeaView),
+    Reading,
+))]
 pub async fn get_idea(
     State(state): State<Ground>,
     tenant: CurrentTenant,
@@ -263,7 +261,12 @@ pub async fn get_idea(
     Ok(Json(found))
 }
 
-/// `POST /api/v1/ideas/{id}/like` → 201; 409 for a second like or one's own idea.
+/// Support an idea (once; not one's own).
+#[utoipa::path(post, path = "/api/v1/ideas/{id}/like", tag = "ideas", params(IdeaParam),
+    security(("session" = [])), responses(
+    (status = 201, description = "Supported (no body)"),
+    Writing,
+))]
 pub async fn like_idea(
     State(caches): State<IdeaCaches>,
     tenant: CurrentTenant,
@@ -293,7 +296,12 @@ pub async fn like_idea(
     }
 }
 
-/// `DELETE /api/v1/ideas/{id}/like` → 204; 404 when there was no like.
+/// Withdraw my support (404: there was none).
+#[utoipa::path(delete, path = "/api/v1/ideas/{id}/like", tag = "ideas", params(IdeaParam),
+    security(("session" = [])), responses(
+    (status = 204, description = "Support withdrawn"),
+    Writing,
+))]
 pub async fn unlike_idea(
     State(state): State<Ground>,
     State(caches): State<IdeaCaches>,
@@ -311,7 +319,12 @@ pub async fn unlike_idea(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /api/v1/ideas/{id}/comments`: threaded, one level of replies.
+/// Comments, with one level of replies.
+#[utoipa::path(get, path = "/api/v1/ideas/{id}/comments", tag = "ideas", params(IdeaParam),
+    security((), ("session" = [])), responses(
+    (status = 200, description = "Top-level comments, each with its replies", body = Vec<CommentView>),
+    Reading,
+))]
 pub async fn get_comments(
     State(state): State<Ground>,
     tenant: CurrentTenant,
@@ -325,14 +338,13 @@ pub async fn get_comments(
     Ok(Json(comments))
 }
 
-#[derive(Deserialize)]
-pub struct NewCommentBody {
-    body: String,
-    parent_id: Option<Uuid>,
-    submission_key: Option<Uuid>,
-}
-
-/// `POST /api/v1/ideas/{id}/comments` → 201 `{ "id": … }`.
+/// Comment, or reply to a top-level comment.
+#[utoipa::path(post, path = "/api/v1/ideas/{id}/comments", tag = "ideas", params(IdeaParam),
+    request_body = NewCommentBody, security(("session" = [])), responses(
+    (status = 201, description = "The comment's id", body = CommentId),
+    (status = 200, description = "Same key again: the comment as first stored", body = CommentId),
+    WritingJson,
+))]
 pub async fn create_comment(
     State(state): State<Ground>,
     State(caches): State<IdeaCaches>,
@@ -373,16 +385,15 @@ pub async fn create_comment(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(serde_json::json!({ "id": inserted.id() }))).into_response())
+    Ok((status, Json(CommentId { id: inserted.id() })).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct NewReportBody {
-    reason: String,
-    comment_id: Option<Uuid>,
-}
-
-/// `POST /api/v1/ideas/{id}/reports` → 202 (queued for moderators); 409 if already reported.
+/// Report an idea or one of its comments to moderators: 202; 409 if already reported.
+#[utoipa::path(post, path = "/api/v1/ideas/{id}/reports", tag = "ideas", params(IdeaParam),
+    request_body = NewReportBody, security(("session" = [])), responses(
+    (status = 202, description = "Queued for the moderators (no body)"),
+    WritingJson,
+))]
 pub async fn create_report(
     State(state): State<Ground>,
     tenant: CurrentTenant,

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::api::{idea, invalid};
+use super::api_types::{CommentParams, EditedComment, IdeaParam};
 use super::queries::{Owned, campaign_rules, edit_comment, edit_idea, find_idea, withdraw};
 use super::{IdeaView, NewIdea, parse_comment};
 use crate::accounts::session::ApiAccount;
@@ -17,12 +18,19 @@ use crate::error::ApiError;
 use crate::tenancy::{CurrentTenant, TenantId, TenantTx};
 use crate::web::Ground;
 use crate::web::json::Json;
+use crate::web::openapi::{Writing, WritingJson};
 
-#[derive(Deserialize)]
+/// The new text of my idea; the same text again changes nothing.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = IdeaText)]
 pub struct IdeaTextBody {
+    #[schema(value_type = super::IdeaKind)]
     kind: String,
+    #[schema(min_length = 3, max_length = 140)]
     title: String,
+    #[schema(min_length = 10, max_length = 4000)]
     body: String,
+    /// One of the campaign's themes.
     theme: Option<String>,
 }
 
@@ -43,7 +51,12 @@ async fn own(
     Ok((found, campaign.open, tx))
 }
 
-/// `PUT /api/v1/ideas/{id}` → 200 with the idea as it now reads.
+/// Edit my idea while its campaign is open (the earlier text is kept for moderators; likes stay).
+#[utoipa::path(put, path = "/api/v1/ideas/{id}", tag = "ideas", params(IdeaParam),
+    request_body = IdeaTextBody, security(("session" = [])), responses(
+    (status = 200, description = "The idea as it now reads", body = IdeaView),
+    WritingJson,
+))]
 pub async fn edit_my_idea(
     State(state): State<Ground>,
     State(forget): State<Forget>,
@@ -76,7 +89,12 @@ pub async fn edit_my_idea(
     Ok(Json(now))
 }
 
-/// `DELETE /api/v1/ideas/{id}` → 204; again → 204 (already withdrawn).
+/// Withdraw my idea (its place reads "withdrawn by its author"); again: 204.
+#[utoipa::path(delete, path = "/api/v1/ideas/{id}", tag = "ideas", params(IdeaParam),
+    security(("session" = [])), responses(
+    (status = 204, description = "Withdrawn (or already)"),
+    Writing,
+))]
 pub async fn withdraw_my_idea(
     State(state): State<Ground>,
     State(forget): State<Forget>,
@@ -99,8 +117,11 @@ pub async fn withdraw_my_idea(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// The new text of my comment; the same text again changes nothing.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = CommentText)]
 pub struct CommentTextBody {
+    #[schema(min_length = 2, max_length = 2000)]
     body: String,
 }
 
@@ -118,8 +139,13 @@ async fn comment_idea(
     Ok((found, campaign.open, tx))
 }
 
-/// `PUT /api/v1/ideas/{id}/comments/{comment}` → 200 `{ "id", "body" }`; 404 for a comment
-/// that is not the person's own (or not of this idea).
+/// Edit my comment while the campaign is open (the earlier text is kept for moderators); 404
+/// for a comment that is not the person's own (or not of this idea).
+#[utoipa::path(put, path = "/api/v1/ideas/{id}/comments/{comment}", tag = "ideas", params(CommentParams),
+    request_body = CommentTextBody, security(("session" = [])), responses(
+    (status = 200, description = "The comment as it now reads", body = EditedComment),
+    WritingJson,
+))]
 pub async fn edit_my_comment(
     State(state): State<Ground>,
     State(forget): State<Forget>,
@@ -127,7 +153,7 @@ pub async fn edit_my_comment(
     ApiAccount(account): ApiAccount,
     Path((id, comment)): Path<(Uuid, Uuid)>,
     Json(body): Json<CommentTextBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<EditedComment>, ApiError> {
     let (found, open, mut tx) = comment_idea(&state, &tenant, &account, id).await?;
     if !open {
         return Err(ApiError::Conflict("La consultation est fermée.".into()));
@@ -143,10 +169,18 @@ pub async fn edit_my_comment(
         Owned::Unchanged => {}
         Owned::Refused => return Err(ApiError::NotFound),
     }
-    Ok(Json(serde_json::json!({ "id": comment, "body": text })))
+    Ok(Json(EditedComment {
+        id: comment,
+        body: text,
+    }))
 }
 
-/// `DELETE /api/v1/ideas/{id}/comments/{comment}` → 204; again → 204.
+/// Withdraw my comment (its place reads "withdrawn by its author"); again: 204.
+#[utoipa::path(delete, path = "/api/v1/ideas/{id}/comments/{comment}", tag = "ideas", params(CommentParams),
+    security(("session" = [])), responses(
+    (status = 204, description = "Withdrawn (or already)"),
+    Writing,
+))]
 pub async fn withdraw_my_comment(
     State(state): State<Ground>,
     State(forget): State<Forget>,

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod api_own;
+pub mod api_types;
 pub mod caches;
 pub mod follows;
 pub mod likes;
@@ -80,6 +81,26 @@ where
         .route("/api/v1/ideas/{id}/reports", post(api::create_report))
 }
 
+/// The ideas API's part of the OpenAPI document (`crate::app::openapi` merges the parts).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    api::list_campaigns,
+    api::get_campaign,
+    api::list_campaign_ideas,
+    api::create_idea,
+    api::get_idea,
+    api_own::edit_my_idea,
+    api_own::withdraw_my_idea,
+    api::like_idea,
+    api::unlike_idea,
+    api::get_comments,
+    api::create_comment,
+    api_own::edit_my_comment,
+    api_own::withdraw_my_comment,
+    api::create_report,
+))]
+pub struct Api;
+
 pub const TITLE_MIN: usize = 3;
 pub const TITLE_MAX: usize = 140;
 pub const BODY_MIN: usize = 10;
@@ -89,10 +110,11 @@ pub const COMMENT_MAX: usize = 2000;
 pub const REASON_MIN: usize = 3;
 pub const REASON_MAX: usize = 1000;
 pub const PAGE_SIZE: i64 = 20;
-/// The longest search, in characters (a few dozen words), as the API document promises it.
-/// PostgreSQL's cost grows with the words of a full-text query (3,000 words took half a
-/// second), so longer ones are cut on the pages and refused by the API.
-pub use crate::web::openapi::SEARCH_MAX_CHARS;
+/// The longest search, in characters (a few dozen words), as the API document promises it
+/// (`IdeasQuery`'s `q`; a test keeps the two in step). PostgreSQL's cost grows with the words
+/// of a full-text query (3,000 words took half a second), so longer ones are cut on the pages
+/// and refused by the API.
+pub const SEARCH_MAX_CHARS: usize = 200;
 
 /// `search` cut to [`SEARCH_MAX_CHARS`] characters (at a character boundary).
 pub fn bounded_search(search: &str) -> &str {
@@ -102,7 +124,7 @@ pub fn bounded_search(search: &str) -> &str {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum IdeaKind {
     Idee,
@@ -130,7 +152,7 @@ impl IdeaKind {
 }
 
 /// Orders of the idea list. Random is the default so early posts do not win by age.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum IdeaOrder {
     #[default]
@@ -245,7 +267,7 @@ pub fn parse_reason(reason: &str) -> Result<String, Vec<FieldError>> {
 }
 
 /// An idea as lists and pages show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IdeaView {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -284,7 +306,7 @@ pub fn excerpt(text: &str, max: usize) -> String {
 }
 
 /// A comment or a reply.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CommentView {
     pub id: Uuid,
     pub parent_id: Option<Uuid>,
@@ -298,6 +320,8 @@ pub struct CommentView {
     pub is_mine: bool,
     /// Hidden: who hid it and why, for its placeholder (`None` unless hidden).
     pub hidden: Option<crate::moderation::HiddenNotice>,
+    /// Replies (one level: a reply has none).
+    #[schema(no_recursion)]
     pub replies: Vec<CommentView>,
 }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 pub const CHARTER_PATH: &str = "/charte-de-participation";
 
 /// A reason to hide a contribution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CharterReason {
     /// Insults, threats, harassment, defamation.
@@ -88,7 +88,7 @@ impl CharterReason {
 pub const CONTEST_ARTICLE: u8 = 10;
 
 /// Who hid a contribution: `hidden_by` on its row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HiddenBy {
     Moderation,
@@ -107,7 +107,7 @@ impl HiddenBy {
 
 /// What the placeholder of a hidden contribution says: who hid it and, for moderation, why
 /// (the charter reason and its article). The moderator's note is shown to the author only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct HiddenNotice {
     pub by: HiddenBy,
     /// The charter reason's code (for its label, `moderation_reasons.<code>`).

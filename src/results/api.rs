@@ -9,7 +9,35 @@ use super::cache::ResultsCache;
 use crate::error::ApiError;
 use crate::tenancy::CurrentTenant;
 use crate::web::Ground;
+use crate::web::openapi::Reading;
 
+/// The published results as the API gives them: the results page's (see
+/// [`super::pages::Published`]) without the charts, and the campaign.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ResultsBody {
+    #[serde(flatten)]
+    pub shared: super::pages::SharedResults,
+    #[serde(flatten)]
+    pub viewer: super::pages::ViewerResults,
+    pub campaign: ResultsCampaign,
+}
+
+/// The campaign the results are of.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ResultsCampaign {
+    pub slug: String,
+    pub title: String,
+    pub results_published_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Published results: key figures, survey results, synthesis, decisions with the ideas they
+/// answer; 404 while they are not published.
+#[utoipa::path(get, path = "/api/v1/campaigns/{slug}/results", tag = "results",
+    params(("slug" = String, Path, description = "The campaign's slug")),
+    security((), ("session" = [])), responses(
+    (status = 200, description = "The results", body = ResultsBody),
+    Reading,
+))]
 pub async fn get_results(
     State(state): State<Ground>,
     State(campaigns): State<CampaignCache>,
@@ -37,15 +65,22 @@ pub async fn get_results(
             }
         }
     }
-    body["campaign"] = serde_json::json!({
-        "slug": campaign.summary.slug,
-        "title": campaign.summary.title,
-        "results_published_at": campaign.results_published_at,
-    });
+    body["campaign"] = serde_json::to_value(ResultsCampaign {
+        slug: campaign.summary.slug.clone(),
+        title: campaign.summary.title.clone(),
+        results_published_at: campaign.results_published_at,
+    })
+    .map_err(anyhow::Error::from)?;
     Ok(Json(body).into_response())
 }
 
-/// `GET /api/v1/campaigns/{slug}/news`: the project's news, newest first.
+/// News of the project after the campaign, newest first.
+#[utoipa::path(get, path = "/api/v1/campaigns/{slug}/news", tag = "results",
+    params(("slug" = String, Path, description = "The campaign's slug")),
+    security((), ("session" = [])), responses(
+    (status = 200, description = "The posts, newest first", body = Vec<super::news::NewsPost>),
+    Reading,
+))]
 pub async fn get_news(
     State(state): State<Ground>,
     State(campaigns): State<CampaignCache>,

@@ -9,7 +9,7 @@ use crate::tenancy::TenantTx;
 /// Where a decision stands.
 pub const STATUSES: [&str; 4] = ["a_l_etude", "adoptee", "realisee", "non_retenue"];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Decision {
     pub id: Uuid,
     pub title: String,
@@ -21,7 +21,7 @@ pub struct Decision {
     pub themes: Vec<Uuid>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LinkedIdea {
     pub id: Uuid,
     pub title: String,

@@ -38,6 +38,11 @@ use crate::tenancy::TenantTx;
 use crate::web::Ground;
 use crate::web::charts::{Bar, bar_chart};
 
+/// The results API's part of the OpenAPI document (`crate::app::openapi` merges the parts).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api::get_results, api::get_news))]
+pub struct Api;
+
 /// The results' routes: the results page, its infographic and open data, the news, and their
 /// API.
 pub fn routes<S>() -> Router<S>
@@ -75,7 +80,7 @@ where
 }
 
 /// Key figures of a campaign.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     /// Distinct people who posted, commented or answered.
     pub participants: i64,
@@ -96,7 +101,7 @@ impl Figures {
 }
 
 /// One option's count within a question.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OptionCount {
     pub label: String,
     pub count: i64,
@@ -105,7 +110,7 @@ pub struct OptionCount {
 }
 
 /// A question's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QuestionResult {
     pub id: Uuid,
     pub label: String,
@@ -117,14 +122,15 @@ pub struct QuestionResult {
     pub options: Vec<OptionCount>,
     /// Average of a scale question.
     pub average: Option<f64>,
-    /// The chart (SVG), absent for text questions.
+    /// The chart (SVG), absent for text questions. Not in the API (which gives the figures).
+    #[schema(ignore)]
     pub chart: Option<String>,
     /// What the chart says, in words (also the chart's description).
     pub summary: String,
 }
 
 /// Everything on a results page except the synthesis and decisions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Results {
     pub figures: Figures,
     pub questions: Vec<QuestionResult>,
@@ -247,7 +253,7 @@ async fn aggregate(
 }
 
 /// One space's part in a national campaign (counts only).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Territory {
     pub name: String,
     pub participants: i64,

@@ -10,7 +10,8 @@ use crate::mail::{Follower, MailContent, MailKind, queue_follow_news};
 use crate::tenancy::TenantTx;
 use crate::web::i18n::Lang;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+/// A news post of the project after a campaign.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct NewsPost {
     pub id: Uuid,
     pub title: String,

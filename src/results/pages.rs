@@ -30,7 +30,7 @@ pub struct Published {
 }
 
 /// What every space sees of a campaign's results, computed in the owner's context.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SharedResults {
     pub results: Results,
     pub synthesis_md: String,
@@ -41,7 +41,7 @@ pub struct SharedResults {
 }
 
 /// What only the viewing space sees.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ViewerResults {
     /// What came from the viewer's space, on a national campaign seen from a local space.
     pub from_this_space: Option<Figures>,
@@ -53,7 +53,7 @@ pub struct ViewerResults {
 }
 
 /// A theme as the results page shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ResultTheme {
     pub key: uuid::Uuid,
     pub name: String,

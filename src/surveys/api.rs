@@ -17,6 +17,7 @@ use crate::error::{ApiError, FieldProblem};
 use crate::tenancy::{CurrentTenant, TenantTx};
 use crate::web::Ground;
 use crate::web::i18n::Lang;
+use crate::web::openapi::{Reading, SignedInReading, WritingJson};
 
 async fn survey_campaign(
     tx: &mut TenantTx,
@@ -34,7 +35,13 @@ async fn survey_campaign(
     Ok(campaign)
 }
 
-/// `GET /api/v1/campaigns/{slug}/survey`.
+/// The survey's questions, in order.
+#[utoipa::path(get, path = "/api/v1/campaigns/{slug}/survey", tag = "surveys",
+    params(("slug" = String, Path, description = "The campaign's slug")),
+    security((), ("session" = [])), responses(
+    (status = 200, description = "The questions; `condition` shows one only after a given answer", body = Vec<Question>),
+    Reading,
+))]
 pub async fn get_questions(
     State(state): State<Ground>,
     tenant: CurrentTenant,
@@ -48,13 +55,23 @@ pub async fn get_questions(
     Ok(Json(questions))
 }
 
-#[derive(Serialize)]
+/// My response to a survey.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ResponseView {
+    /// 1 for the first response, then one more at each replacement.
     pub version: i32,
+    /// Question id → answer, for the questions shown.
+    #[schema(value_type = BTreeMap<String, Value>)]
     pub answers: Answers,
 }
 
-/// `GET /api/v1/campaigns/{slug}/survey/response`: my current answers, or 404.
+/// My current response (signed in), or 404.
+#[utoipa::path(get, path = "/api/v1/campaigns/{slug}/survey/response", tag = "surveys",
+    params(("slug" = String, Path, description = "The campaign's slug")),
+    security(("session" = [])), responses(
+    (status = 200, description = "My current answers", body = ResponseView),
+    SignedInReading,
+))]
 pub async fn get_response(
     State(state): State<Ground>,
     tenant: CurrentTenant,
@@ -71,14 +88,25 @@ pub async fn get_response(
     Ok(Json(ResponseView { version, answers }))
 }
 
-#[derive(Deserialize)]
+/// All my answers at once.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = SurveyResponse)]
 pub struct ResponseBody {
-    /// Question id → answer: a string, a number (scale) or a list of strings (multiple, ranking).
+    /// Question id → answer: a string (text, single choice), an integer (scale) or an array of
+    /// strings (multiple choice, ranking).
+    #[schema(value_type = BTreeMap<String, Value>)]
     answers: BTreeMap<Uuid, Value>,
+    /// Optional idempotency key: the same key twice stores one version.
     submission_key: Option<Uuid>,
 }
 
-/// `PUT /api/v1/campaigns/{slug}/survey/response`: replaces my response (all answers at once).
+/// Replace my response, atomically (signed in; all answers at once).
+#[utoipa::path(put, path = "/api/v1/campaigns/{slug}/survey/response", tag = "surveys",
+    params(("slug" = String, Path, description = "The campaign's slug")),
+    request_body = ResponseBody, security(("session" = [])), responses(
+    (status = 200, description = "My response as stored", body = ResponseView),
+    WritingJson,
+))]
 pub async fn put_response(
     State(state): State<Ground>,
     tenant: CurrentTenant,

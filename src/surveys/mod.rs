@@ -22,6 +22,11 @@ use uuid::Uuid;
 
 use crate::web::Ground;
 
+/// The survey API's part of the OpenAPI document (`crate::app::openapi` merges the parts).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api::get_questions, api::get_response, api::put_response))]
+pub struct Api;
+
 /// The surveys' routes: the questionnaire page, its API and the campaign editor.
 pub fn routes<S>() -> Router<S>
 where
@@ -45,7 +50,7 @@ where
 pub const SHORT_TEXT_MAX: usize = 200;
 pub const LONG_TEXT_MAX: usize = 4000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionKind {
     SingleChoice,
@@ -71,13 +76,13 @@ impl QuestionKind {
 }
 
 /// "Show this question only if the answer to `question_id` includes `value`."
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Condition {
     pub question_id: Uuid,
     pub value: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Question {
     pub id: Uuid,
     pub position: i32,

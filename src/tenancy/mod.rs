@@ -28,7 +28,7 @@ pub use resolve::TenantResolver;
 pub use scoped::{TenantDb, TenantTx};
 
 /// National space (the Cnaf) or a local Caf module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TenantKind {
     National,
@@ -77,7 +77,7 @@ impl TenantStatus {
 }
 
 /// A space's look: shown through CSS custom properties, so colours are validated hex.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Branding {
     pub logo_url: Option<String>,
     pub primary_color: String,

@@ -20,7 +20,7 @@ use crate::tenancy::{CurrentTenant, Tenant};
 pub const SESSION_COOKIE: &str = "ecoute_session";
 
 /// The signed-in person, as handlers and the page header see them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Account {
     pub id: Uuid,
     pub email: String,

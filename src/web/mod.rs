@@ -71,8 +71,8 @@ pub struct GroundParts {
     pub operators: Arc<dyn console::FindOperator>,
 }
 
-/// The kit's own routes in a space: the space's stylesheet and images, the API document and
-/// `/api/v1/tenant`.
+/// The kit's own routes in a space: the space's stylesheet and images, and `/api/v1/tenant`
+/// (the API document is served by the composition root, which knows every domain's part).
 pub fn routes<S>() -> axum::Router<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -83,6 +83,5 @@ where
         .route("/branding.css", get(assets::branding_css))
         .route("/espace/logo/{id}", get(assets::space_logo))
         .route("/espace/images/{id}", get(assets::space_logo))
-        .route("/api/openapi.json", get(openapi::openapi))
         .route("/api/v1/tenant", get(crate::tenancy::api::current_tenant))
 }

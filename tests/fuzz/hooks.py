@@ -3,7 +3,7 @@
 - A custom check, `problem_json_on_4xx`: every 4xx answer of the API is RFC 9457 problem
   details (`application/problem+json`) whose body has `type`, `title`, `status` and `detail`,
   with `status` equal to the HTTP status. The built-in checks cover the rest (no 5xx, the
-  problem schema of the document on the answers it describes).
+  response schemas of the document, success bodies and problems, on the answers it describes).
 - `before_load_schema`: adds to the served document, in memory and for the fuzzer only, the
   survey's question ids as properties of `answers` (from FUZZ_SURVEY_QUESTIONS, set by run.sh):
   they are data of the demo, not of the API. The document itself serves the operation ids, the

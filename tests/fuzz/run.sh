@@ -19,7 +19,7 @@ root="$(cd "$here/../.." && pwd)"
 cd "$root"
 
 SEED="${FUZZ_SEED:-20261205}"           # schemathesis --seed
-EXAMPLES="${FUZZ_EXAMPLES:-200}"        # --max-examples per operation and run
+EXAMPLES="${FUZZ_EXAMPLES:-100}"        # --max-examples per operation and run
 # One worker: with more, schemathesis' threads hit a CPython 3.11 race ("SystemError: AST
 # constructor recursion depth mismatch") now and then, and the run is fast enough anyway.
 WORKERS="${FUZZ_WORKERS:-1}"            # concurrent schemathesis workers
