@@ -281,7 +281,7 @@ async fn the_analysis_page_runs_for_analysts_and_not_for_moderators() {
 
     let (status, csv) = analyst.get(&format!("{page}/export/themes.csv")).await;
     assert_eq!(status, 200);
-    assert!(csv.starts_with('\u{feff}') && csv.contains("expressions clés"), "{csv}");
+    assert!(csv.starts_with('\u{feff}') && csv.contains("Expressions clés"), "{csv}");
     let (status, _) = analyst.get(&format!("{page}/export/contributions.json")).await;
     assert_eq!(status, 200);
 }
