@@ -112,7 +112,10 @@ async fn the_analysis_page_shows_answers_and_lets_the_operator_choose_profiles()
 
     let (status, csv) = analyst.get(&format!("{page}/export/contributions.csv")).await;
     assert_eq!(status, 200);
-    assert!(csv.contains("Sorte de contribution (code);Question du questionnaire"), "{csv}");
+    assert!(
+        csv.contains("Sorte de contribution (code);Question du questionnaire"),
+        "{csv}"
+    );
     assert!(csv.contains(&format!(";answer;{ABOUT_TAXES};")), "{csv}");
     assert!(csv.contains(";agent de la Caf"), "{csv}");
 }
