@@ -198,14 +198,18 @@ impl ApiError {
                 StatusCode::URI_TOO_LONG,
                 "uri-too-long",
                 "Adresse trop longue",
-                Some(format!("L’adresse (chemin et paramètres) dépasse {max} octets.")),
+                Some(format!(
+                    "L’adresse (chemin et paramètres) dépasse {}.",
+                    human_size(*max)
+                )),
             ),
             ApiError::HeadersTooLarge { count, bytes } => (
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
                 "headers-too-large",
                 "En-têtes trop volumineux",
                 Some(format!(
-                    "La requête accepte au plus {count} en-têtes et {bytes} octets d’en-têtes."
+                    "La requête accepte au plus {count} en-têtes et {} d’en-têtes.",
+                    human_size(*bytes)
                 )),
             ),
             ApiError::Refused { status, detail } => (*status, "refused", "Requête refusée", Some(detail.clone())),

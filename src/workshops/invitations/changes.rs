@@ -43,12 +43,12 @@ pub async fn send_session_changes(tx: &mut TenantTx, draw: Uuid, moves: &[(Uuid,
             ends_at: row.ends_at,
             sequence: row.sequence,
         };
-        let calendar = match &old {
-            Some(old) => moved_calendar(&new, old, *application),
-            None => new.calendar(*application),
-        };
         let email = row.email;
         let lang = recipient_lang(tx, &email).await?;
+        let calendar = match &old {
+            Some(old) => moved_calendar(&new, old, *application, lang),
+            None => new.calendar(*application, lang),
+        };
         let when = crate::web::format::date_time(lang, row.starts_at);
         let body = lang.fill(
             "workshop_mail.change_body",
@@ -94,12 +94,14 @@ pub(super) struct SessionRow {
 }
 
 impl SessionRow {
-    /// The session's summary, location and description for a calendar.
-    pub(super) fn texts(&self) -> (String, String, String) {
+    /// The session's summary, location and description for a calendar, in `lang`.
+    pub(super) fn texts(&self, lang: Lang) -> (String, String, String) {
         let location = format!("{}, {}", self.place, self.address);
-        let mut description = format!("Atelier organisé par la {}.", self.caf_name);
+        let mut description = lang.fill("workshop_calendar.organised_by", &[("caf", &self.caf_name)]);
         if !self.accessibility.trim().is_empty() {
-            description.push_str(&format!("\nAccessibilité : {}", self.accessibility.trim()));
+            description.push('\n');
+            let accessibility = self.accessibility.trim();
+            description.push_str(&lang.fill("workshop_calendar.accessibility", &[("text", accessibility)]));
         }
         (self.title.clone(), location, description)
     }
@@ -124,16 +126,16 @@ impl SessionRow {
         }
     }
 
-    /// The `.ics` of this session for one person.
-    pub(super) fn calendar(&self, application: Uuid) -> Attachment {
-        self.event(application, Utc::now(), &self.texts()).attachment()
+    /// The `.ics` of this session for one person, in their language.
+    pub(super) fn calendar(&self, application: Uuid, lang: Lang) -> Attachment {
+        self.event(application, Utc::now(), &self.texts(lang)).attachment()
     }
 }
 
 /// The calendar file for a move from `old` to `new`.
-pub(super) fn moved_calendar(new: &SessionRow, old: &SessionRow, application: Uuid) -> Attachment {
+pub(super) fn moved_calendar(new: &SessionRow, old: &SessionRow, application: Uuid, lang: Lang) -> Attachment {
     let stamp = Utc::now();
-    let (new_texts, old_texts) = (new.texts(), old.texts());
+    let (new_texts, old_texts) = (new.texts(lang), old.texts(lang));
     crate::workshops::calendar::moved(
         &new.event(application, stamp, &new_texts),
         &old.event(application, stamp, &old_texts),
@@ -145,6 +147,7 @@ pub(super) async fn session_calendar(
     tx: &mut TenantTx,
     draw: Uuid,
     application: Uuid,
+    lang: Lang,
 ) -> Result<Option<Attachment>, sqlx::Error> {
     let row = sqlx::query_as!(
         SessionRow,
@@ -158,7 +161,7 @@ pub(super) async fn session_calendar(
     )
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(row.map(|r| r.calendar(application)))
+    Ok(row.map(|r| r.calendar(application, lang)))
 }
 
 /// The lines of an invitation that say when and where the person's session is (date, start

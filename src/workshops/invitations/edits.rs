@@ -46,7 +46,7 @@ pub async fn send_session_edit(
             lang.text("workshop_mail.edit_agenda")
         );
         let subject = lang.text("workshop_mail.edit_subject");
-        let calendar = row.calendar(person.application_id);
+        let calendar = row.calendar(person.application_id, lang);
         let content = MailContent {
             kind: MailKind::Workshop,
             subject: &subject,

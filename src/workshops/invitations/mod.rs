@@ -99,7 +99,7 @@ pub(super) async fn invite(
         Some(lines) => format!("{lines}\n\n"),
         None => format!("{}\n\n", lang.text("workshop_mail.invite_no_session")),
     };
-    let calendar = session_calendar(tx, draw, application).await?;
+    let calendar = session_calendar(tx, draw, application, lang).await?;
     let agenda = if calendar.is_some() {
         format!("\n\n{}", lang.text("workshop_mail.invite_agenda"))
     } else {

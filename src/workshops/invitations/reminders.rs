@@ -56,7 +56,7 @@ pub async fn send_reminders(tx: &mut TenantTx, now: DateTime<Utc>) -> Result<usi
             ends_at: r.ends_at,
             sequence: r.sequence,
         };
-        let calendar = session.calendar(r.application_id);
+        let calendar = session.calendar(r.application_id, lang);
         let content = MailContent {
             kind: MailKind::Workshop,
             subject: &subject,

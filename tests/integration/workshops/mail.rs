@@ -222,6 +222,17 @@ async fn an_invitation_with_a_session_carries_an_ics_with_the_sessions_times_and
     let gironde = tenant_id(&owner, "gironde").await;
     let email = "calendrier@example.org";
     let (draw, application, session) = one_invited_person(&app, &owner, gironde, email, true).await;
+    // The person uses the site in English: the calendar's description is in English too.
+    crate::helpers::as_owner(
+        &owner,
+        gironde,
+        format!(
+            "INSERT INTO account_spaces (tenant_id, account_id)
+             SELECT '{gironde}', id FROM accounts WHERE email = '{email}' ON CONFLICT DO NOTHING;
+             UPDATE accounts SET lang = 'en' WHERE email = '{email}';"
+        ),
+    )
+    .await;
     let db = ecoute::tenancy::TenantDb::new(app.clone());
     let mut tx = db.begin_in(crate::helpers::space(&db, gironde).await).await.unwrap();
     ecoute::workshops::invitations::send_invitations(&mut tx, draw, "https://gironde.ecoute.test", 7)
@@ -272,7 +283,8 @@ async fn an_invitation_with_a_session_carries_an_ics_with_the_sessions_times_and
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with("DESCRIPTION:") && l.contains("Rampe\\; ascenseur")),
+            .any(|l| l.starts_with("DESCRIPTION:Workshop organised by")
+                && l.contains("Accessibility: Rampe\\; ascenseur")),
         "{unfolded}"
     );
     let uid = format!("UID:atelier-{application}-{session}@ecoute");
