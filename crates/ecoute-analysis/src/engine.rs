@@ -270,7 +270,7 @@ pub fn analyse<S: AsRef<str> + Sync>(
     let themes = (0..k)
         .map(|t| Theme {
             label: readable_label(texts, &members[t], &corpus.lexicon, &vectors, &features[t])
-                .unwrap_or_else(|| label(&phrases[t])),
+                .unwrap_or_else(|| label(&phrases[t], central[t].first().map(|&i| texts[i].as_ref()))),
             key_phrases: phrases[t].clone(),
             size: clustering.sizes[t],
             representatives: central[t].clone(),

@@ -120,13 +120,25 @@ fn pick_phrases(vectors: &Vectors, ranked: impl Iterator<Item = usize>, wanted: 
 }
 
 /// A label from key phrases: the first three, the first letter capitalised (the fallback when
-/// no readable phrase is found in the texts).
-pub fn label(key_phrases: &[String]) -> String {
+/// no readable phrase is found in the texts). Without key phrases, the first words of the
+/// theme's most central text: a label is always words of the contributions, never a text of
+/// ours, so it needs no translation.
+pub fn label(key_phrases: &[String], central_text: Option<&str>) -> String {
     let joined = key_phrases.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+    let joined = if joined.is_empty() {
+        central_text
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        joined
+    };
     let mut chars = joined.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => "Sans thème".to_owned(),
+        None => "…".to_owned(),
     }
 }
 
@@ -172,4 +184,19 @@ pub fn representatives<S: AsRef<str>>(
             chosen
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label;
+
+    #[test]
+    fn a_label_is_always_words_of_the_contributions() {
+        let phrases = vec!["chauffage".to_owned(), "isolation".to_owned()];
+        assert_eq!(label(&phrases, Some("peu importe")), "Chauffage, isolation");
+        // No key phrase: the first words of the most central text, not a text of ours.
+        let central = "moins de papiers pour les familles nombreuses svp merci";
+        assert_eq!(label(&[], Some(central)), "Moins de papiers pour les familles");
+        assert_eq!(label(&[], None), "…");
+    }
 }
