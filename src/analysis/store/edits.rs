@@ -5,22 +5,18 @@ use super::*;
 
 /// The campaign's edits, oldest first.
 pub async fn edits(tx: &mut TenantTx, campaign: Uuid) -> Result<Vec<Edit>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "SELECT kind, theme_key, other_key, name, phrase FROM analysis_edits
           WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY created_at, id",
+        tx.tenant_id(),
+        campaign,
     )
-    .bind(tx.tenant_id())
-    .bind(campaign)
     .fetch_all(&mut **tx)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let kind: String = r.try_get("kind")?;
-        let key: Uuid = r.try_get("theme_key")?;
-        let other: Option<Uuid> = r.try_get("other_key")?;
-        let name: Option<String> = r.try_get("name")?;
-        let phrase: Option<String> = r.try_get("phrase")?;
-        out.push(match (kind.as_str(), other, name, phrase) {
+        let key = r.theme_key;
+        out.push(match (r.kind.as_str(), r.other_key, r.name, r.phrase) {
             ("rename", _, Some(name), _) => Edit::Rename { key, name },
             ("merge", Some(from), _, _) => Edit::Merge { into: key, from },
             ("split", Some(new_key), Some(name), Some(phrase)) => Edit::Split {

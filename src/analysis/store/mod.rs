@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::versions::{Edit, StoredTheme};
@@ -45,25 +44,6 @@ impl Run {
         self.theme_choice = self.theme_choice.map(|c| lang.stored(&c));
         self
     }
-}
-
-pub(super) fn run_from(row: &sqlx::postgres::PgRow) -> Result<Run, sqlx::Error> {
-    Ok(Run {
-        id: row.try_get("id")?,
-        campaign_id: row.try_get("campaign_id")?,
-        version: row.try_get("version")?,
-        status: row.try_get("status")?,
-        themes_wanted: row.try_get("themes_wanted")?,
-        stage: row.try_get("stage")?,
-        progress: row.try_get("progress")?,
-        message: row.try_get("message")?,
-        contributions: row.try_get("contributions")?,
-        unclassified: row.try_get("unclassified")?,
-        theme_choice: row.try_get("theme_choice")?,
-        created_at: row.try_get("created_at")?,
-        finished_at: row.try_get("finished_at")?,
-        published_at: row.try_get("published_at")?,
-    })
 }
 
 /// Queues a run of `campaign`, unless one is already waiting or running (then returns that one).
@@ -115,31 +95,24 @@ pub struct Claimed {
 /// Takes the oldest queued run of the space (or a running one whose worker's lease ran out),
 /// skipping those another worker holds.
 pub async fn claim_run(tx: &mut TenantTx, lease_seconds: f64) -> Result<Option<Claimed>, sqlx::Error> {
-    let row = sqlx::query(
-        "UPDATE analysis_runs r
-            SET status = 'running', attempts = r.attempts + 1, started_at = now(),
-                lease_until = now() + make_interval(secs => $2), stage = '', progress = 0, message = NULL
-          WHERE (r.tenant_id, r.id) = (
-                SELECT tenant_id, id FROM analysis_runs
-                 WHERE tenant_id = $1
-                   AND (status = 'queued' OR (status = 'running' AND lease_until < now()))
-                 ORDER BY created_at
-                 LIMIT 1
-                   FOR UPDATE SKIP LOCKED)
-        RETURNING r.id, r.campaign_id, r.themes_wanted",
+    sqlx::query_as!(
+        Claimed,
+        r#"UPDATE analysis_runs r
+              SET status = 'running', attempts = r.attempts + 1, started_at = now(),
+                  lease_until = now() + make_interval(secs => $2), stage = '', progress = 0, message = NULL
+            WHERE (r.tenant_id, r.id) = (
+                  SELECT tenant_id, id FROM analysis_runs
+                   WHERE tenant_id = $1
+                     AND (status = 'queued' OR (status = 'running' AND lease_until < now()))
+                   ORDER BY created_at
+                   LIMIT 1
+                     FOR UPDATE SKIP LOCKED)
+          RETURNING r.id, r.campaign_id, r.themes_wanted"#,
+        tx.tenant_id(),
+        lease_seconds,
     )
-    .bind(tx.tenant_id())
-    .bind(lease_seconds)
     .fetch_optional(&mut **tx)
-    .await?;
-    row.map(|r| {
-        Ok(Claimed {
-            id: r.try_get("id")?,
-            campaign_id: r.try_get("campaign_id")?,
-            themes_wanted: r.try_get("themes_wanted")?,
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// Whether a run is waiting for a worker (queued, or running with its lease run out).
@@ -226,43 +199,42 @@ pub(super) async fn select_runs(
     status: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Run>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as!(
+        Run,
         "SELECT id, campaign_id, version, status, themes_wanted, stage, progress, message, contributions,
                 unclassified, theme_choice, created_at, finished_at, published_at
            FROM analysis_runs
           WHERE tenant_id = $1 AND campaign_id = $2 AND ($3::text IS NULL OR status = $3)
           ORDER BY version DESC LIMIT $4",
+        tx.tenant_id(),
+        campaign,
+        status,
+        limit,
     )
-    .bind(tx.tenant_id())
-    .bind(campaign)
-    .bind(status)
-    .bind(limit)
     .fetch_all(&mut **tx)
-    .await?;
-    rows.iter().map(run_from).collect()
+    .await
 }
 
 /// A run's themes, by position.
 pub async fn themes(tx: &mut TenantTx, run: Uuid) -> Result<Vec<StoredTheme>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "SELECT theme_key, label, key_phrases, cohesion, representatives FROM analysis_themes
           WHERE tenant_id = $1 AND run_id = $2 ORDER BY position",
+        tx.tenant_id(),
+        run,
     )
-    .bind(tx.tenant_id())
-    .bind(run)
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(StoredTheme {
-                key: r.try_get("theme_key")?,
-                label: r.try_get("label")?,
-                key_phrases: r.try_get("key_phrases")?,
-                cohesion: r.try_get("cohesion")?,
-                representatives: r.try_get("representatives")?,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|r| StoredTheme {
+            key: r.theme_key,
+            label: r.label,
+            key_phrases: r.key_phrases,
+            cohesion: r.cohesion,
+            representatives: r.representatives,
         })
-        .collect()
+        .collect())
 }
 
 /// Each contribution of a run with its theme's key.
