@@ -44,9 +44,10 @@ pub const FLOW: Flow<'static> = Flow {
     acr: Some(ACR),
 };
 
+/// A sign-in's start: where to go back afterwards (`?retour=`), every provider alike.
 #[derive(Deserialize)]
 pub struct StartQuery {
-    retour: Option<String>,
+    pub retour: Option<String>,
 }
 
 /// `GET /connexion/franceconnect`: to the provider, with a fresh state bound to this browser.
@@ -82,6 +83,36 @@ pub async fn to_provider(
     Ok(response)
 }
 
+/// Checks the provider's answer to `flow` (state bound to this browser's cookie, code, tokens):
+/// the identity and where to go back, or the refusal page, with `try_again` as its way back
+/// (citizens and operators alike).
+pub async fn from_provider(
+    ground: &Ground,
+    oidc: &Oidc,
+    page: &Page,
+    headers: &HeaderMap,
+    flow: Flow<'_>,
+    query: &CallbackQuery,
+    try_again: &str,
+) -> Result<Result<Finished, Response>, PageError> {
+    let binding = read_cookie(headers, BINDING_COOKIE);
+    let base_url = page.origin.base_url();
+    match flow::finish(
+        oidc,
+        &ground.db,
+        &page.tenant,
+        &base_url,
+        flow,
+        query,
+        binding.as_deref(),
+    )
+    .await
+    {
+        Ok(finished) => Ok(Ok(finished)),
+        Err(failure) => failed(page, failure, try_again).map(Err),
+    }
+}
+
 /// `GET /connexion/franceconnect/retour`: checks everything, then links and signs in.
 pub async fn callback(
     State(ground): State<Ground>,
@@ -90,21 +121,9 @@ pub async fn callback(
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Result<Response, PageError> {
-    let binding = read_cookie(&headers, BINDING_COOKIE);
-    let base_url = page.origin.base_url();
-    let finished = match flow::finish(
-        &oidc,
-        &ground.db,
-        &page.tenant,
-        &base_url,
-        FLOW,
-        &query,
-        binding.as_deref(),
-    )
-    .await
-    {
+    let finished = match from_provider(&ground, &oidc, &page, &headers, FLOW, &query, "/connexion").await? {
         Ok(finished) => finished,
-        Err(failure) => return failed(&page, failure, "/connexion"),
+        Err(refusal) => return Ok(refusal),
     };
     sign_in_citizen(&ground, &page, OidcKind::FranceConnect, finished).await
 }

@@ -9,16 +9,14 @@
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde::Deserialize;
 
-use super::franceconnect::{failed, sign_in_citizen, to_provider};
+use super::franceconnect::{StartQuery, from_provider, sign_in_citizen, to_provider};
 use super::pages::safe_return_path;
 use crate::error::PageError;
-use crate::oidc::flow::{self, CallbackQuery, Flow};
-use crate::oidc::logins::{BINDING_COOKIE, Purpose};
+use crate::oidc::flow::{CallbackQuery, Flow};
+use crate::oidc::logins::Purpose;
 use crate::oidc::{Oidc, OidcKind};
 use crate::web::Ground;
-use crate::web::csrf::read_cookie;
 use crate::web::page::Page;
 
 /// The callback, on each space's host.
@@ -32,11 +30,6 @@ pub const FLOW: Flow<'static> = Flow {
     scopes: &["openid", "email", "siret"],
     acr: None,
 };
-
-#[derive(Deserialize)]
-pub struct StartQuery {
-    retour: Option<String>,
-}
 
 /// `GET /connexion/proconnect`.
 pub async fn start(
@@ -57,20 +50,8 @@ pub async fn callback(
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Result<Response, PageError> {
-    let binding = read_cookie(&headers, BINDING_COOKIE);
-    let base_url = page.origin.base_url();
-    match flow::finish(
-        &oidc,
-        &ground.db,
-        &page.tenant,
-        &base_url,
-        FLOW,
-        &query,
-        binding.as_deref(),
-    )
-    .await
-    {
+    match from_provider(&ground, &oidc, &page, &headers, FLOW, &query, "/connexion").await? {
         Ok(finished) => sign_in_citizen(&ground, &page, OidcKind::ProConnect, finished).await,
-        Err(failure) => failed(&page, failure, "/connexion"),
+        Err(refusal) => Ok(refusal),
     }
 }

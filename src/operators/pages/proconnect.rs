@@ -11,18 +11,17 @@ use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::Response;
-use serde::Deserialize;
 
 use super::super::queries::{credentials, open_session, operator};
 use super::{console_return, continue_to};
-use crate::accounts::franceconnect::{failed, refusal_page, to_provider};
+use crate::accounts::franceconnect::{StartQuery, from_provider, refusal_page, to_provider};
 use crate::error::PageError;
-use crate::oidc::flow::{self, CallbackQuery, Flow};
+use crate::oidc::flow::{CallbackQuery, Flow};
 use crate::oidc::logins::{BINDING_COOKIE, Purpose};
 use crate::oidc::{Oidc, OidcKind};
 use crate::web::Ground;
 use crate::web::console::{Action, allowed};
-use crate::web::csrf::{cookie, read_cookie};
+use crate::web::csrf::cookie;
 use crate::web::page::Page;
 
 /// The scopes asked: the address (to find the operator) and the organisation.
@@ -38,11 +37,6 @@ pub const FLOW: Flow<'static> = Flow {
     scopes: SCOPES,
     acr: None,
 };
-
-#[derive(Deserialize)]
-pub struct StartQuery {
-    retour: Option<String>,
-}
 
 /// `GET /admin/connexion/proconnect`.
 pub async fn start(
@@ -63,21 +57,9 @@ pub async fn callback(
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Result<Response, PageError> {
-    let binding = read_cookie(&headers, BINDING_COOKIE);
-    let base_url = page.origin.base_url();
-    let finished = match flow::finish(
-        &oidc,
-        &ground.db,
-        &page.tenant,
-        &base_url,
-        FLOW,
-        &query,
-        binding.as_deref(),
-    )
-    .await
-    {
+    let finished = match from_provider(&ground, &oidc, &page, &headers, FLOW, &query, SIGN_IN).await? {
         Ok(finished) => finished,
-        Err(failure) => return failed(&page, failure, SIGN_IN),
+        Err(refusal) => return Ok(refusal),
     };
     let (identity, return_to) = (finished.identity, finished.return_to);
     let email = identity.email.clone().unwrap_or_default();
