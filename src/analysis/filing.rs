@@ -22,9 +22,15 @@ async fn current_themes(tx: &mut TenantTx, campaign: Uuid) -> Result<Vec<Effecti
     let stored = store::themes(tx, run.id).await?;
     let assignment = store::assignment(tx, run.id).await?;
     let edits = store::edits(tx, campaign).await?;
-    let profile = profiles::chosen(tx, campaign).await?;
-    let read = contributions::read(tx, campaign, profile).await?;
-    let texts: HashMap<Uuid, String> = read.iter().map(|c| (c.id, c.text())).collect();
+    // Only a split reads texts when replayed: the campaign's contributions are read for it
+    // alone (the search page asks for these themes on every visit, whatever the size).
+    let texts: HashMap<Uuid, String> = if edits.iter().any(|e| matches!(e, Edit::Split { .. })) {
+        let profile = profiles::chosen(tx, campaign).await?;
+        let read = contributions::read(tx, campaign, profile).await?;
+        read.iter().map(|c| (c.id, c.text())).collect()
+    } else {
+        HashMap::new()
+    };
     let themes = apply_edits(&stored, &assignment, &edits, &|id| texts.get(&id).cloned());
     Ok(themes.into_iter().filter(|t| !t.dropped).collect())
 }
