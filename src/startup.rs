@@ -102,7 +102,7 @@ impl Application {
             idea_caches,
             forget,
             retention: settings.retention,
-            oidc: crate::oidc::Oidc::new(settings.oidc.clone())?,
+            oidc: crate::oidc::Oidc::new(settings.oidc.clone(), settings.server_keys.as_ref())?,
         });
         let listener = TcpListener::bind(listen)
             .await

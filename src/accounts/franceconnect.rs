@@ -128,7 +128,8 @@ pub async fn callback(
     sign_in_citizen(&ground, &page, OidcKind::FranceConnect, finished).await
 }
 
-/// Signs a citizen in with a checked identity (FranceConnect, or ProConnect for agents): the
+/// Signs a citizen in with a checked identity (FranceConnect, ProConnect for agents, or the
+/// space's own provider): the
 /// account its `sub` names here, or the one with its e-mail address (created if none), linked
 /// to it. What the provider says is refreshed at each sign-in. A new account goes to "Mon
 /// compte" to choose its pseudonym.
@@ -146,6 +147,11 @@ pub async fn sign_in_citizen(
             let Some(email) = identity.email.as_deref().filter(|e| e.contains('@') && e.len() <= 320) else {
                 return refusal_page(page, "oidc.no_email", StatusCode::BAD_REQUEST, "/connexion");
             };
+            // A space's own provider is not the State: its word on an address counts only when
+            // it says it verified it.
+            if kind == OidcKind::Space && !identity.email_verified {
+                return refusal_page(page, "oidc.email_not_verified", StatusCode::FORBIDDEN, "/connexion");
+            }
             account_for_email(&mut tx, email).await?
         }
     };

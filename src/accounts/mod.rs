@@ -10,6 +10,7 @@ pub mod console;
 pub mod franceconnect;
 pub mod identities;
 pub mod my_data;
+pub mod own_provider;
 pub mod pages;
 pub mod proconnect;
 pub mod queries;
@@ -49,6 +50,8 @@ where
         .route(franceconnect::CALLBACK, get(franceconnect::callback))
         .route("/connexion/proconnect", get(proconnect::start))
         .route(proconnect::CALLBACK, get(proconnect::callback))
+        .route(own_provider::START, get(own_provider::start))
+        .route(own_provider::CALLBACK, get(own_provider::callback))
         .route("/deconnexion", post(pages::sign_out))
         .route("/compte", get(account_pages::account_page))
         .route("/compte/pseudonyme", post(account_pages::change_pseudonym))

@@ -46,10 +46,13 @@ struct SignInView<'a> {
     franceconnect: bool,
     /// Whether the space offers ProConnect (public agents).
     proconnect: bool,
+    /// The name of the space's own provider, when it offers one.
+    space_provider: Option<String>,
 }
 
 /// `GET /connexion`: the e-mail form.
 pub async fn sign_in_form(
+    State(state): State<Ground>,
     State(oidc): State<Oidc>,
     page: Page,
     Query(query): Query<ReturnQuery>,
@@ -57,6 +60,7 @@ pub async fn sign_in_form(
     let return_to = safe_return_path(query.retour.as_deref());
     let franceconnect = oidc.provider(OidcKind::FranceConnect, &page.tenant.slug).is_some();
     let proconnect = oidc.provider(OidcKind::ProConnect, &page.tenant.slug).is_some();
+    let space_provider = super::own_provider::button(&state, &oidc, &page, false).await?;
     Ok(page
         .render(
             "signin.html",
@@ -68,6 +72,7 @@ pub async fn sign_in_form(
                 token: "",
                 franceconnect,
                 proconnect,
+                space_provider,
             },
         )?
         .into_response())
@@ -98,6 +103,7 @@ pub async fn request_link(
                     token: "",
                     franceconnect: false,
                     proconnect: false,
+                    space_provider: None,
                 },
             )?
             .into_response();
@@ -186,6 +192,7 @@ pub async fn confirm_form(page: Page, Query(query): Query<ReturnQuery>) -> Resul
                 token: &token,
                 franceconnect: false,
                 proconnect: false,
+                space_provider: None,
             },
         )?
         .into_response())
@@ -254,10 +261,10 @@ pub async fn sign_out(
             sessions.forget_account(account.id);
         }
         if let Some((kind, id_token)) = closed
-            && let Some(provider) = oidc.provider(kind, &page.tenant.slug)
+            && let Some(provider) = oidc.resolve(&state.db, &page.tenant, kind).await?
         {
             let back = format!("{}/", page.origin.base_url());
-            match oidc.logout_url(provider, &id_token, &back).await {
+            match oidc.logout_url(&provider, &id_token, &back).await {
                 Ok(Some(url)) => next = url,
                 Ok(None) => {}
                 // Signed out here all the same; the provider's session ends on its own.

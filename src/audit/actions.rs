@@ -66,6 +66,7 @@ audit_actions! {
     TEAM_REMOVE_STAFF = "team.remove_staff",
     TEAM_ADD_ORGANISATION = "team.add_organisation",
     TEAM_REMOVE_ORGANISATION = "team.remove_organisation",
+    TEAM_SAVE_SIGN_IN_PROVIDER = "team.save_sign_in_provider",
     TEAM_REVOKE_NATIONAL_ADMIN = "team.revoke_national_admin",
     RESULTS_SYNTHESIS = "results.synthesis",
     RESULTS_PUBLISH = "results.publish",

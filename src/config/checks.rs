@@ -101,6 +101,7 @@ impl Settings {
             mail_lease_seconds,
             retention,
             oidc: Vec::new(),
+            server_keys: None,
         })
     }
 }

@@ -95,6 +95,10 @@ pub struct Settings {
     /// The OpenID providers (FranceConnect, ProConnect) and the spaces offering them: from the
     /// environment only ([`oidc`]); none by default.
     pub oidc: Vec<oidc::OidcProvider>,
+    /// The server key sealing the spaces' own providers' secrets, and the previous one while
+    /// rotating: from the environment or a secret file only ([`oidc::server_keys_from`]).
+    /// Without it, a space cannot add its own provider.
+    pub server_keys: Option<oidc::ServerKeys>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -122,6 +126,7 @@ impl std::fmt::Debug for Settings {
             .field("write_limit_per_minute", &self.write_limit_per_minute)
             .field("retention", &self.retention)
             .field("oidc", &self.oidc)
+            .field("server_keys", &self.server_keys)
             .finish()
     }
 }
@@ -151,6 +156,7 @@ impl Settings {
             .map_err(|error| anyhow::anyhow!("invalid settings: {error}"))?;
         let mut settings = Self::from_layers(layers)?;
         settings.oidc = oidc::providers_from(|key| std::env::var(key).ok())?;
+        settings.server_keys = oidc::server_keys_from(|key| std::env::var(key).ok())?;
         Ok(settings)
     }
 

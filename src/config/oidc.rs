@@ -9,9 +9,16 @@
 //! - `ECOUTE_P_SPACES`: the spaces (slugs, comma-separated) where it is offered, or `*` for all.
 //!
 //! A provider without issuer is off.
+//!
+//! The server key that seals what spaces store for their own provider (its client secret):
+//! `ECOUTE_SECRETS_KEY` or `ECOUTE_SECRETS_KEY_FILE`, at least 32 random bytes in base64
+//! (`openssl rand -base64 32`); while rotating, the key it replaces in
+//! `ECOUTE_SECRETS_KEY_PREVIOUS` or `ECOUTE_SECRETS_KEY_PREVIOUS_FILE` (docs/operations.md).
+//! Without it, spaces cannot add their own provider.
 
 use anyhow::{Context, bail};
-use secrecy::SecretString;
+use base64::Engine;
+use secrecy::{SecretSlice, SecretString};
 
 /// Which provider, hence which people and which checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,6 +27,9 @@ pub enum OidcKind {
     FranceConnect,
     /// Public agents and operators; `amr` tells whether a second factor was used.
     ProConnect,
+    /// The space's own provider (a Caf's Keycloak), stored in the space and sealed
+    /// (`space_oidc_providers`): citizens, and operators when the space says so.
+    Space,
 }
 
 impl OidcKind {
@@ -28,6 +38,7 @@ impl OidcKind {
         match self {
             OidcKind::FranceConnect => "franceconnect",
             OidcKind::ProConnect => "proconnect",
+            OidcKind::Space => "space",
         }
     }
 
@@ -35,6 +46,7 @@ impl OidcKind {
         match key {
             "franceconnect" => Some(OidcKind::FranceConnect),
             "proconnect" => Some(OidcKind::ProConnect),
+            "space" => Some(OidcKind::Space),
             _ => None,
         }
     }
@@ -49,6 +61,8 @@ pub struct OidcProvider {
     pub client_secret: SecretString,
     /// Slugs of the spaces where it is offered; `None`: every space.
     pub spaces: Option<Vec<String>>,
+    /// The scopes asked of it; empty: the sign-in's own (the platform's providers).
+    pub scopes: Vec<String>,
 }
 
 impl std::fmt::Debug for OidcProvider {
@@ -59,6 +73,7 @@ impl std::fmt::Debug for OidcProvider {
             .field("client_id", &self.client_id)
             .field("client_secret", &"[redacted]")
             .field("spaces", &self.spaces)
+            .field("scopes", &self.scopes)
             .finish()
     }
 }
@@ -72,6 +87,62 @@ impl OidcProvider {
     }
 }
 
+/// The server keys that seal the spaces' secrets: the current one, and the one it replaces
+/// while rotating. Never printed.
+#[derive(Clone)]
+pub struct ServerKeys {
+    pub current: SecretSlice<u8>,
+    pub previous: Option<SecretSlice<u8>>,
+}
+
+impl std::fmt::Debug for ServerKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.previous.is_some() {
+            "ServerKeys([redacted], previous: [redacted])"
+        } else {
+            "ServerKeys([redacted])"
+        })
+    }
+}
+
+/// A value from `NAME` or from the file `NAME_FILE` (not both), trimmed; `None` when neither.
+fn value_or_file(var: &impl Fn(&str) -> Option<String>, name: &str) -> anyhow::Result<Option<String>> {
+    let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+    match (get(name), get(&format!("{name}_FILE"))) {
+        (Some(value), None) => Ok(Some(value.trim().to_owned())),
+        (None, Some(file)) => Ok(Some(
+            std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {name}_FILE {file}"))?
+                .trim()
+                .to_owned(),
+        )),
+        (Some(_), Some(_)) => bail!("set {name} or {name}_FILE, not both"),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The server keys the environment `var` gives, if any.
+pub fn server_keys_from(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<ServerKeys>> {
+    let key = |name: &str| -> anyhow::Result<Option<SecretSlice<u8>>> {
+        let Some(text) = value_or_file(&var, name)? else {
+            return Ok(None);
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .with_context(|| format!("{name} is not base64"))?;
+        if bytes.len() < 32 {
+            bail!("{name} must hold at least 32 random bytes (openssl rand -base64 32)");
+        }
+        Ok(Some(bytes.into()))
+    };
+    let previous = key("ECOUTE_SECRETS_KEY_PREVIOUS")?;
+    match key("ECOUTE_SECRETS_KEY")? {
+        Some(current) => Ok(Some(ServerKeys { current, previous })),
+        None if previous.is_some() => bail!("ECOUTE_SECRETS_KEY_PREVIOUS is set without ECOUTE_SECRETS_KEY"),
+        None => Ok(None),
+    }
+}
+
 /// The providers the environment `var` describes.
 pub fn providers_from(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Vec<OidcProvider>> {
     let mut providers = Vec::new();
@@ -82,15 +153,8 @@ pub fn providers_from(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Ve
         let get = |name: &str| var(&format!("{prefix}_{name}")).filter(|v| !v.trim().is_empty());
         let Some(issuer) = get("ISSUER") else { continue };
         let client_id = get("CLIENT_ID").with_context(|| format!("{prefix}_CLIENT_ID is missing"))?;
-        let secret = match (get("CLIENT_SECRET"), get("CLIENT_SECRET_FILE")) {
-            (Some(secret), None) => secret,
-            (None, Some(file)) => std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {prefix}_CLIENT_SECRET_FILE {file}"))?
-                .trim()
-                .to_owned(),
-            (Some(_), Some(_)) => bail!("set {prefix}_CLIENT_SECRET or {prefix}_CLIENT_SECRET_FILE, not both"),
-            (None, None) => bail!("{prefix}_CLIENT_SECRET or {prefix}_CLIENT_SECRET_FILE is missing"),
-        };
+        let secret = value_or_file(&var, &format!("{prefix}_CLIENT_SECRET"))?
+            .with_context(|| format!("{prefix}_CLIENT_SECRET or {prefix}_CLIENT_SECRET_FILE is missing"))?;
         let spaces = match get("SPACES").as_deref().map(str::trim) {
             None | Some("*") => None,
             Some(list) => Some(
@@ -106,6 +170,7 @@ pub fn providers_from(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Ve
             client_id: client_id.trim().to_owned(),
             client_secret: secret.into(),
             spaces,
+            scopes: Vec::new(),
         });
     }
     Ok(providers)
@@ -144,5 +209,20 @@ mod tests {
         };
         assert!(providers_from(env).is_err());
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn server_keys_are_base64_of_32_bytes_at_least() {
+        let key = base64::engine::general_purpose::STANDARD.encode([3u8; 32]);
+        let env = |k: &str| (k == "ECOUTE_SECRETS_KEY").then(|| key.clone());
+        let keys = server_keys_from(env).unwrap().unwrap();
+        assert!(keys.previous.is_none());
+        assert!(!format!("{keys:?}").contains(&key));
+        assert!(server_keys_from(|_| None).unwrap().is_none());
+        let short = base64::engine::general_purpose::STANDARD.encode([3u8; 16]);
+        assert!(server_keys_from(|k: &str| (k == "ECOUTE_SECRETS_KEY").then(|| short.clone())).is_err());
+        assert!(server_keys_from(|k: &str| (k == "ECOUTE_SECRETS_KEY").then(|| "not base64!".to_owned())).is_err());
+        // A previous key alone is a mistake, not a silent "off".
+        assert!(server_keys_from(|k: &str| (k == "ECOUTE_SECRETS_KEY_PREVIOUS").then(|| key.clone())).is_err());
     }
 }

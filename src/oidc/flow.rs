@@ -104,9 +104,14 @@ pub async fn begin(
     flow: Flow<'_>,
     return_to: &str,
 ) -> Result<Started, Failure> {
-    let provider = oidc.provider(flow.kind, &tenant.slug).ok_or(Failure::NotOffered)?;
+    let provider = oidc.resolve(db, tenant, flow.kind).await?.ok_or(Failure::NotOffered)?;
+    let scopes: Vec<&str> = if provider.scopes.is_empty() {
+        flow.scopes.to_vec()
+    } else {
+        provider.scopes.iter().map(String::as_str).collect()
+    };
     let begun = oidc
-        .begin(provider, &redirect_uri(base_url, &flow), flow.scopes, flow.acr)
+        .begin(&provider, &redirect_uri(base_url, &flow), &scopes, flow.acr)
         .await?;
     let mut tx = db.begin(tenant).await?;
     let binding = remember(&mut tx, &begun, flow.kind, flow.purpose, return_to).await?;
@@ -128,7 +133,7 @@ pub async fn finish(
     query: &CallbackQuery,
     binding: Option<&str>,
 ) -> Result<Finished, Failure> {
-    let provider = oidc.provider(flow.kind, &tenant.slug).ok_or(Failure::NotOffered)?;
+    let provider = oidc.resolve(db, tenant, flow.kind).await?.ok_or(Failure::NotOffered)?;
     let mut tx = db.begin(tenant).await?;
     let taken = take(&mut tx, query.state.as_deref(), binding, flow.purpose).await?;
     tx.commit().await?;
@@ -147,7 +152,7 @@ pub async fn finish(
         .ok_or(Failure::NoCode)?;
     let identity = oidc
         .finish(
-            provider,
+            &provider,
             &redirect_uri(base_url, &flow),
             code,
             &pending.nonce,

@@ -1,4 +1,4 @@
-//! One OpenID Connect client for every provider (FranceConnect, ProConnect): the `openidconnect`
+//! One OpenID Connect client for every provider (FranceConnect, ProConnect, a space's own): the `openidconnect`
 //! crate does discovery, the authorization code flow with PKCE, the ID token's checks
 //! (signature with the algorithms the provider announces, issuer, audience, expiry, nonce).
 //! This module adds what the crate leaves to its user: the `acr` asked, a token issued in the
@@ -7,11 +7,14 @@
 //!
 //! It knows no domain and no page: [`flow`] runs a sign-in from end to end (the `state`, the
 //! nonce and the PKCE verifier kept in `oidc_logins`, see [`logins`]), and the accounts and
-//! operators domains decide what an identity opens.
+//! operators domains decide what an identity opens. A space's own provider is stored in the
+//! space, its secret sealed ([`spaces`], [`sealed`]); [`Oidc::resolve`] finds either kind.
 
 pub mod flow;
 mod http;
 pub mod logins;
+pub mod sealed;
+pub mod spaces;
 mod userinfo;
 
 use std::sync::Arc;
@@ -26,6 +29,7 @@ use openidconnect::{
 use secrecy::ExposeSecret;
 
 pub use crate::config::oidc::{OidcKind, OidcProvider};
+use crate::tenancy::{Tenant, TenantDb};
 use crate::tokens::new_token;
 
 /// How long a started sign-in may wait for its callback.
@@ -33,10 +37,12 @@ pub const STATE_MINUTES: i64 = 10;
 /// Clock difference tolerated with a provider.
 const SKEW_SECONDS: i64 = 60;
 
-/// The platform's providers, with the HTTP client that calls them.
+/// The platform's providers, the key that opens the spaces' own, and the HTTP client that
+/// calls them.
 #[derive(Clone)]
 pub struct Oidc {
     providers: Arc<Vec<OidcProvider>>,
+    sealer: Option<Arc<sealed::Sealer>>,
     http: http::Http,
 }
 
@@ -53,6 +59,9 @@ pub struct Begun {
 pub struct Identity {
     pub subject: String,
     pub email: Option<String>,
+    /// The provider's `email_verified` (userinfo): a space's own provider links by e-mail only
+    /// when it is true.
+    pub email_verified: bool,
     pub acr: Option<String>,
     pub amr: Vec<String>,
     /// ProConnect: the agent's organisation.
@@ -84,16 +93,52 @@ pub enum Refusal {
 }
 
 impl Oidc {
-    pub fn new(providers: Vec<OidcProvider>) -> anyhow::Result<Self> {
+    pub fn new(providers: Vec<OidcProvider>, keys: Option<&crate::config::oidc::ServerKeys>) -> anyhow::Result<Self> {
         Ok(Oidc {
             providers: Arc::new(providers),
+            sealer: keys.map(|k| Arc::new(sealed::Sealer::new(k))),
             http: http::Http::new()?,
         })
     }
 
-    /// The provider of `kind` offered in the space `slug`.
+    /// The platform's provider of `kind` offered in the space `slug`.
     pub fn provider(&self, kind: OidcKind, slug: &str) -> Option<&OidcProvider> {
         self.providers.iter().find(|p| p.kind == kind && p.offered_in(slug))
+    }
+
+    /// The sealer of the spaces' secrets; `None` when no server key was given.
+    pub fn sealer(&self) -> Option<&sealed::Sealer> {
+        self.sealer.as_deref()
+    }
+
+    /// The provider of `kind` offered in `tenant`'s space: the platform's, or the space's own
+    /// (enabled, its secret opened) read in the space, never another's.
+    pub async fn resolve(
+        &self,
+        db: &TenantDb,
+        tenant: &Tenant,
+        kind: OidcKind,
+    ) -> Result<Option<OidcProvider>, sqlx::Error> {
+        if kind != OidcKind::Space {
+            return Ok(self.provider(kind, &tenant.slug).cloned());
+        }
+        let Some(sealer) = self.sealer() else {
+            return Ok(None);
+        };
+        let mut tx = db.begin(tenant).await?;
+        let provider = spaces::for_sign_in(&mut tx, sealer, &tenant.slug).await?;
+        tx.commit().await?;
+        Ok(provider)
+    }
+
+    /// Whether `issuer` answers discovery as an OpenID provider (checked when a space saves its
+    /// own).
+    pub async fn discover(&self, issuer: &str) -> Result<(), Refusal> {
+        let issuer = IssuerUrl::new(issuer.to_owned()).map_err(|e| Refusal::Unreachable(e.to_string()))?;
+        ProviderMetadataWithLogout::discover_async(issuer, &self.http)
+            .await
+            .map(|_| ())
+            .map_err(|e| Refusal::Unreachable(e.to_string()))
     }
 
     async fn metadata(&self, provider: &OidcProvider) -> Result<ProviderMetadataWithLogout, Refusal> {
@@ -109,14 +154,19 @@ impl Oidc {
         redirect_uri: &str,
     ) -> Result<DiscoveredClient, Refusal> {
         let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| Refusal::Unreachable(e.to_string()))?;
+        // FranceConnect and ProConnect take the secret in the body (client_secret_post); a
+        // space's own provider as it announces, HTTP Basic (the standard's default) first.
+        let auth_type = match provider.kind {
+            OidcKind::Space if announces_basic(&metadata) => AuthType::BasicAuth,
+            _ => AuthType::RequestBody,
+        };
         Ok(CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(provider.client_id.clone()),
             Some(ClientSecret::new(provider.client_secret.expose_secret().to_owned())),
         )
         .set_redirect_uri(redirect)
-        // FranceConnect and ProConnect take the secret in the body (client_secret_post).
-        .set_auth_type(AuthType::RequestBody))
+        .set_auth_type(auth_type))
     }
 
     /// Starts a sign-in: `state` and nonce of 43 random characters, PKCE S256, the scopes and
@@ -194,10 +244,14 @@ impl Oidc {
             &provider.client_id,
             token.access_token().secret(),
             &subject,
+            // A Keycloak announces signing algorithms but answers JSON unless its client is
+            // set to sign: a space's own provider may answer either way.
+            provider.kind != OidcKind::Space,
         )
         .await?;
         Ok(Identity {
             subject,
+            email_verified: info.email_verified(),
             email: info.email.map(|e| e.to_lowercase()),
             acr: level,
             amr,
@@ -243,6 +297,16 @@ type DiscoveredClient = CoreClient<
     openidconnect::EndpointMaybeSet,
     openidconnect::EndpointMaybeSet,
 >;
+
+/// Whether the token endpoint takes HTTP Basic: announced, or nothing announced (the
+/// standard's default).
+fn announces_basic(metadata: &ProviderMetadataWithLogout) -> bool {
+    metadata.token_endpoint_auth_methods_supported().is_none_or(|methods| {
+        methods
+            .iter()
+            .any(|m| *m == openidconnect::core::CoreClientAuthMethod::ClientSecretBasic)
+    })
+}
 
 /// What the crate leaves to its user: a token issued in the future is not yet valid.
 fn checks(verifier: CoreIdTokenVerifier<'_>) -> CoreIdTokenVerifier<'_> {

@@ -18,23 +18,37 @@ use super::http::Http;
 pub struct UserInfo {
     pub sub: String,
     pub email: Option<String>,
+    /// A boolean, or the string "true" from some providers.
+    email_verified: Option<serde_json::Value>,
     pub siret: Option<String>,
     iss: Option<String>,
     aud: Option<serde_json::Value>,
+}
+
+impl UserInfo {
+    /// Whether the provider says it verified the address.
+    pub fn email_verified(&self) -> bool {
+        match &self.email_verified {
+            Some(serde_json::Value::Bool(verified)) => *verified,
+            Some(serde_json::Value::String(verified)) => verified == "true",
+            _ => false,
+        }
+    }
 }
 
 fn bad(why: impl Into<String>) -> Refusal {
     Refusal::InvalidUserInfo(why.into())
 }
 
-/// Calls userinfo with `access_token`; a signed answer is required when the provider announces
-/// userinfo signing algorithms.
+/// Calls userinfo with `access_token`; a signed answer is required when `require_signed` and
+/// the provider announces userinfo signing algorithms. A signed answer is always checked.
 pub async fn fetch(
     http: &Http,
     metadata: &ProviderMetadataWithLogout,
     client_id: &str,
     access_token: &str,
     subject: &str,
+    require_signed: bool,
 ) -> Result<UserInfo, Refusal> {
     let url = metadata
         .userinfo_endpoint()
@@ -47,10 +61,10 @@ pub async fn fetch(
         .header("authorization", format!("Bearer {access_token}"))
         .header(
             "accept",
-            if signed_algs.is_empty() {
-                "application/json"
-            } else {
-                "application/jwt"
+            match (signed_algs.is_empty(), require_signed) {
+                (true, _) => "application/json",
+                (false, true) => "application/jwt",
+                (false, false) => "application/jwt, application/json",
             },
         )
         .body(Vec::new())
@@ -85,7 +99,7 @@ pub async fn fetch(
         }
         info
     } else {
-        if !signed_algs.is_empty() {
+        if require_signed && !signed_algs.is_empty() {
             return Err(bad("unsigned answer from a provider that signs userinfo"));
         }
         serde_json::from_slice(&body).map_err(|e| bad(e.to_string()))?

@@ -9,7 +9,7 @@
 //! [`rights`] (the HTTP kit's, with the signed-in operator and the console frame).
 //!
 //! Its pages: signing in ([`pages`]), the console home ([`home`]), the team and its invitations
-//! ([`team`], managed in [`members`]), the organisations admitted through ProConnect ([`organisations`]), the space's branding ([`branding`]) and, on the national space, the network's
+//! ([`team`], managed in [`members`]), the organisations admitted through ProConnect ([`organisations`]), the space's own OpenID provider ([`sign_in_provider`]), the space's branding ([`branding`]) and, on the national space, the network's
 //! modules ([`national`]). Every other console page is in its own domain's `console` module.
 
 pub mod branding;
@@ -22,6 +22,7 @@ pub mod organisations;
 pub mod pages;
 pub mod password;
 pub mod queries;
+pub mod sign_in_provider;
 pub mod team;
 pub mod totp;
 
@@ -52,6 +53,7 @@ where
         .merge(home::routes())
         .merge(team::routes())
         .merge(organisations::routes())
+        .merge(sign_in_provider::routes())
         .merge(members::routes())
         .merge(national_admins::routes())
         .merge(national::routes())

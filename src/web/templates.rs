@@ -75,6 +75,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             "console_organisations.html",
             include_str!("templates/console_organisations.html"),
         ),
+        (
+            "console_sign_in_provider.html",
+            include_str!("templates/console_sign_in_provider.html"),
+        ),
         ("console_rules.html", include_str!("templates/console_rules.html")),
         ("rules_legal.html", include_str!("templates/rules_legal.html")),
         ("rules_privacy.html", include_str!("templates/rules_privacy.html")),

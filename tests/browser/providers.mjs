@@ -1,10 +1,13 @@
 // The OpenID providers of the browser checks: the test-only provider of the integration tests
-// (tests/oidc/provider.mjs, the OpenID-certified `oidc-provider`), started twice on loopback,
-// FranceConnect-like and ProConnect-like, with the demo spaces' callbacks on the server's port.
-// The server is then started with ECOUTE_FRANCECONNECT_* and ECOUTE_PROCONNECT_* pointing at
-// them, as an operator would configure the real ones (docs/operations.md).
+// (tests/oidc/provider.mjs, the OpenID-certified `oidc-provider`), started three times on
+// loopback, FranceConnect-like, ProConnect-like and Keycloak-like, with the demo spaces'
+// callbacks on the server's port. The server is then started with ECOUTE_FRANCECONNECT_* and
+// ECOUTE_PROCONNECT_* pointing at the first two, as an operator would configure the real ones
+// (docs/operations.md), and with a server key (ECOUTE_SECRETS_KEY) so that a space can add the
+// third as its own provider in its console (`spaceProvider`).
 
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 
@@ -16,10 +19,13 @@ const HOSTS = ['localhost', 'gironde.localhost', 'haute-garonne.localhost', 'aud
 
 const children = [];
 
-function startOne(profile, redirectUris, postLogout) {
+/// The Keycloak-like provider a space adds in its console: issuer, client id and secret.
+export const spaceProvider = { issuer: '', clientId: 'caf-ecoute-browser', clientSecret: 'keycloak-browser-test-only-secret-42' };
+
+function startOne(profile, redirectUris, postLogout, clientId = CLIENT_ID, clientSecret = CLIENT_SECRET) {
   const config = {
     profile,
-    clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: redirectUris, post_logout_redirect_uris: postLogout }],
+    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: redirectUris, post_logout_redirect_uris: postLogout }],
   };
   const child = spawn('node', [join(repoRoot, 'tests', 'oidc', 'provider.mjs')], {
     env: { ...process.env, OIDC_TEST_CONFIG: JSON.stringify(config) },
@@ -42,12 +48,22 @@ function startOne(profile, redirectUris, postLogout) {
 /// Starts both providers for a server on `port`; returns the environment that configures them.
 export async function startProviders(port) {
   const on = (path) => HOSTS.map((h) => `http://${h}:${port}${path}`);
-  const [fc, pc] = await Promise.all([
+  const [fc, pc, kc] = await Promise.all([
     startOne('franceconnect', on('/connexion/franceconnect/retour'), on('/')),
     startOne('proconnect', [...on('/admin/connexion/proconnect/retour'), ...on('/connexion/proconnect/retour')], on('/')),
+    startOne(
+      'keycloak',
+      [...on('/connexion/annuaire/retour'), ...on('/admin/connexion/annuaire/retour')],
+      on('/'),
+      spaceProvider.clientId,
+      spaceProvider.clientSecret,
+    ),
   ]);
-  console.log(`# OpenID providers: FranceConnect-like ${fc}, ProConnect-like ${pc}`);
-  const env = {};
+  spaceProvider.issuer = kc;
+  console.log(`# OpenID providers: FranceConnect-like ${fc}, ProConnect-like ${pc}, Keycloak-like ${kc}`);
+  // A fresh server key per run: what a space stored in an earlier run no longer opens, and
+  // the check saves its secret again.
+  const env = { ECOUTE_SECRETS_KEY: randomBytes(32).toString('base64') };
   for (const [prefix, issuer] of [['ECOUTE_FRANCECONNECT', fc], ['ECOUTE_PROCONNECT', pc]]) {
     Object.assign(env, {
       [`${prefix}_ISSUER`]: issuer,

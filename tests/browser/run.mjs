@@ -43,5 +43,6 @@ import './checks/workshops_import.mjs';
 import './checks/rules.mjs';
 import './checks/privacy.mjs';
 import './checks/oidc.mjs';
+import './checks/oidc_space.mjs';
 
 await run();

@@ -1,25 +1,28 @@
 // TEST-ONLY OpenID provider for ecoute's integration and browser tests. Never deploy it.
 //
 // The OpenID-certified `oidc-provider` (panva), on loopback, configured like FranceConnect
-// (ES256 ID tokens and userinfo JWT, `acr` eidas1) or like ProConnect (RS256 ID tokens and
-// userinfo JWT, `amr` with mfa, `siret`). Its configuration comes as JSON in OIDC_TEST_CONFIG:
+// (ES256 ID tokens and userinfo JWT, `acr` eidas1), like ProConnect (RS256 ID tokens and
+// userinfo JWT, `amr` with mfa, `siret`) or like a Caf's Keycloak (RS256 ID tokens, userinfo
+// as plain JSON although signing algorithms are announced, client_secret_basic at the token
+// endpoint, `amr` only when asked). Its configuration comes as JSON in OIDC_TEST_CONFIG:
 //
-//   { "profile": "franceconnect" | "proconnect", "port": 0,
+//   { "profile": "franceconnect" | "proconnect" | "keycloak", "port": 0,
 //     "clients": [{ "client_id", "client_secret", "redirect_uris": [...],
 //                   "post_logout_redirect_uris": [...] }] }
 //
 // It prints `listening <issuer>` on stdout once it answers.
 //
 // The interaction (login and consent) asks no human: `GET /interaction/<uid>?sub=…&email=…`
-// (optional: `mfa=0`, `siret=…`, `acr=…`) signs that person in and consents at once. Without
+// (optional: `mfa=0` (`mfa=1` for keycloak), `siret=…`, `acr=…`, `verified=0`) signs that person in and consents at once. Without
 // `sub`, the page is a small form with those fields (for the headless browser checks).
 import http from 'node:http';
 import { generateKeyPair, exportJWK } from 'jose';
 import Provider from 'oidc-provider';
 
 const config = JSON.parse(process.env.OIDC_TEST_CONFIG || '{}');
-const profile = config.profile === 'proconnect' ? 'proconnect' : 'franceconnect';
+const profile = ['proconnect', 'keycloak'].includes(config.profile) ? config.profile : 'franceconnect';
 const alg = profile === 'franceconnect' ? 'ES256' : 'RS256';
+const keycloak = profile === 'keycloak';
 
 async function key(alg, kid) {
   const { privateKey } = await generateKeyPair(alg, { extractable: true });
@@ -41,10 +44,11 @@ const provider = new Provider(issuer, {
     post_logout_redirect_uris: c.post_logout_redirect_uris || [],
     grant_types: ['authorization_code'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_post',
+    token_endpoint_auth_method: keycloak ? 'client_secret_basic' : 'client_secret_post',
     id_token_signed_response_alg: alg,
-    // Both sign userinfo (FranceConnect v2 and ProConnect answer `application/jwt`).
-    userinfo_signed_response_alg: alg,
+    // FranceConnect v2 and ProConnect sign userinfo (`application/jwt`); a Keycloak client
+    // answers JSON unless set otherwise.
+    ...(keycloak ? {} : { userinfo_signed_response_alg: alg }),
   })),
   jwks: { keys: [await key(alg, `${profile}-1`)] },
   cookies: { keys: ['test-only-cookie-key'] },
@@ -55,8 +59,9 @@ const provider = new Provider(issuer, {
     email: ['email', 'email_verified'],
     given_name: ['given_name'],
     siret: ['siret'],
+    profile: ['family_name'],
   },
-  scopes: ['openid', 'email', 'given_name', 'siret'],
+  scopes: ['openid', 'email', 'given_name', 'siret', 'profile'],
   features: {
     devInteractions: { enabled: false },
     jwtUserinfo: { enabled: true },
@@ -71,7 +76,7 @@ const provider = new Provider(issuer, {
       claims: async () => ({
         sub,
         email: person.email,
-        email_verified: true,
+        email_verified: person.verified,
         given_name: person.given_name || 'Camille',
         ...(person.siret ? { siret: person.siret } : {}),
         ...(person.amr ? { amr: person.amr } : {}),
@@ -104,8 +109,11 @@ provider.use(async (ctx, next) => {
     return undefined;
   }
   const sub = String(q.sub);
-  const amr = profile === 'proconnect' ? (q.mfa === '0' ? ['pwd'] : ['pwd', 'mfa']) : undefined;
-  people.set(sub, { email: String(q.email || `${sub}@exemple.fr`), siret: q.siret, given_name: q.given_name, amr });
+  let amr;
+  if (profile === 'proconnect') amr = q.mfa === '0' ? ['pwd'] : ['pwd', 'mfa'];
+  if (keycloak && q.mfa === '1') amr = ['pwd', 'mfa'];
+  const verified = q.verified !== '0';
+  people.set(sub, { email: String(q.email || `${sub}@exemple.fr`), siret: q.siret, given_name: q.given_name, amr, verified });
   const params = details.params;
   const grant = new provider.Grant({ accountId: sub, clientId: params.client_id });
   grant.addOIDCScope(String(params.scope || 'openid'));

@@ -24,6 +24,7 @@
 //! give them the same probability, so the work is done on *types* (distinct profiles) rather
 //! than on people: 5,000 volunteers with 6 criteria make a few hundred types ([`Types`]).
 
+mod approximate;
 pub mod draw;
 mod fair;
 pub mod feasibility;

@@ -62,8 +62,9 @@ pub(super) struct Polytope {
     caps: Vec<f64>,
     /// The quota rows that constrain something.
     rows: Vec<Row>,
-    /// The first level, once an LP has found it (an LP on 20,000 profiles takes seconds).
-    first: std::cell::OnceCell<f64>,
+    /// The first level and a point of the polytope that reaches it, once an LP has found them
+    /// (an LP on 20,000 profiles takes seconds).
+    first: std::cell::OnceCell<(f64, Vec<f64>)>,
 }
 
 impl Polytope {
@@ -112,14 +113,24 @@ pub(super) fn first_level(
     polytope: &Polytope,
     deadline: Instant,
 ) -> Result<Option<f64>, SelectionError> {
-    if let Some(&z) = polytope.first.get() {
-        return Ok(Some(z));
+    Ok(first_point(instance, polytope, deadline)?.map(|&(z, _)| z))
+}
+
+/// [`first_level`] and a point of the polytope where every type has at least that
+/// probability (members per type).
+pub(super) fn first_point<'a>(
+    instance: &Instance,
+    polytope: &'a Polytope,
+    deadline: Instant,
+) -> Result<Option<&'a (f64, Vec<f64>)>, SelectionError> {
+    if let Some(first) = polytope.first.get() {
+        return Ok(Some(first));
     }
     let fixed = vec![None; polytope.sizes.len()];
-    let Some((z, _)) = solve_level(instance, polytope, &fixed, None, deadline)? else {
+    let Some(first) = solve_level(instance, polytope, &fixed, None, deadline)? else {
         return Ok(None);
     };
-    Ok(Some(*polytope.first.get_or_init(|| z)))
+    Ok(Some(polytope.first.get_or_init(|| first)))
 }
 
 /// The expected number of members taken from each type by the LEXIMIN point of the quota
@@ -145,7 +156,7 @@ pub(super) fn leximin_point(
             return Ok(None);
         };
         if levels == 0 {
-            let _ = polytope.first.set(z);
+            let _ = polytope.first.set((z, x.clone()));
         }
         point = x;
         levels += 1;

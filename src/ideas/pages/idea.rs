@@ -1,6 +1,7 @@
 //! The idea page: the idea, its comments, likes and reports, and the forms that post them
 //! (each kept as typed when refused).
 
+use super::shared::IdeaPageKey;
 use super::*;
 use crate::campaigns::follows::{Followed, is_following};
 use crate::campaigns::pages::verified_first;
@@ -12,16 +13,68 @@ pub async fn idea_page(
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
 ) -> Result<Response, PageError> {
-    render_idea(
-        &state,
-        &caches,
-        &page,
-        (&slug, id),
-        Vec::new(),
-        Kept::default(),
-        StatusCode::OK,
-    )
+    let shared = match page.account {
+        None => shared_key(&state, &caches, &page, &slug, id).await?,
+        Some(_) => None,
+    };
+    if let Some(key) = shared.as_ref() {
+        let cached = caches.pages.idea(key);
+        crate::telemetry::metrics::cache_lookup("idea_pages", cached.is_some());
+        if let Some(html) = cached {
+            return Ok(Html(html).into_response());
+        }
+    }
+    // Boxed, so that a cache hit's future stays small (see the campaign page).
+    Box::pin(async {
+        let response = render_idea(
+            &state,
+            &caches,
+            &page,
+            (&slug, id),
+            Vec::new(),
+            Kept::default(),
+            StatusCode::OK,
+        )
+        .await?;
+        match shared {
+            Some(key) if response.status() == StatusCode::OK => {
+                let (parts, body) = response.into_parts();
+                let html = axum::body::to_bytes(body, usize::MAX)
+                    .await
+                    .map_err(|e| PageError::Internal(e.into()))?;
+                caches.pages.insert_idea(key, html.clone());
+                Ok(Response::from_parts(parts, axum::body::Body::from(html)))
+            }
+            _ => Ok(response),
+        }
+    })
     .await
+}
+
+/// The key of the page every anonymous visitor sees for this published idea, `None` when it
+/// is not in the campaign's snapshot (not published, or too new) or the campaign is not open
+/// to anonymous visitors: such pages are rendered each time.
+async fn shared_key(
+    state: &Ground,
+    caches: &IdeaCaches,
+    page: &Page,
+    slug: &str,
+    id: Uuid,
+) -> Result<Option<IdeaPageKey>, PageError> {
+    let campaign = campaign_or_404(state, caches, page, slug).await?;
+    if !campaign.admits(&page.tenant, None) {
+        return Ok(None);
+    }
+    let snapshot = caches.snapshots.get(&state.db, &page.tenant, &campaign).await?;
+    Ok(snapshot.counters(id).map(|counters| IdeaPageKey {
+        generation: snapshot.generation,
+        tenant: page.tenant.id,
+        tenant_version: page.tenant.version,
+        status: campaign.summary.status,
+        idea: id,
+        lang: page.lang,
+        counters,
+    }))
 }
 
 pub(super) async fn render_idea(

@@ -17,13 +17,12 @@ use super::queries::{
 use super::snapshot::visitor_seed;
 use super::{FieldError, IdeaOrder, IdeaView, NewIdea, PAGE_SIZE, parse_comment, parse_reason};
 use crate::accounts::pages::{message, safe_return_path};
-use crate::campaigns::Lifecycle;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
 use crate::tenancy::TenantTx;
 use crate::web::Ground;
 use crate::web::csrf::{CheckedForm, CsrfForm};
-use crate::web::i18n::{Lang, format_period};
+use crate::web::i18n::format_period;
 use crate::web::markdown::render_markdown;
 use crate::web::page::Page;
 use crate::web::pages::{see_other, sign_in_first};
@@ -31,10 +30,12 @@ use crate::web::pages::{see_other, sign_in_first};
 mod follow;
 mod idea;
 mod own;
+mod shared;
 
 pub use follow::*;
 pub use idea::*;
 pub use own::*;
+pub use shared::{SharedPageKey, SharedPages};
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -218,53 +219,6 @@ pub(super) async fn render_campaign(
         Ok(response)
     })
     .await
-}
-
-/// Campaign pages as anonymous visitors see them, rendered once and served to every visitor of
-/// the same seed bucket until the snapshot they came from is replaced (or [`PAGES_TTL`]).
-#[derive(Clone)]
-pub struct SharedPages {
-    cache: moka::sync::Cache<SharedPageKey, Bytes>,
-}
-
-/// Everything an anonymous campaign page depends on.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SharedPageKey {
-    /// The ideas snapshot (replaced on a new idea, a moderation decision, a campaign change).
-    generation: u64,
-    tenant: Uuid,
-    /// Name and branding of the space.
-    tenant_version: i64,
-    status: Lifecycle,
-    order: IdeaOrder,
-    page: i64,
-    lang: Lang,
-    seed: String,
-}
-
-pub(super) const PAGES_TTL: std::time::Duration = std::time::Duration::from_secs(5);
-pub(super) const PAGES_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
-
-impl Default for SharedPages {
-    fn default() -> Self {
-        SharedPages {
-            cache: moka::sync::Cache::builder()
-                .max_capacity(PAGES_CAPACITY_BYTES)
-                .weigher(|_, html: &Bytes| u32::try_from(html.len()).unwrap_or(u32::MAX))
-                .time_to_live(PAGES_TTL)
-                .build(),
-        }
-    }
-}
-
-impl SharedPages {
-    fn get(&self, key: &SharedPageKey) -> Option<Bytes> {
-        self.cache.get(key)
-    }
-
-    fn insert(&self, key: SharedPageKey, html: Bytes) {
-        self.cache.insert(key, html);
-    }
 }
 
 pub(super) fn order_name(order: IdeaOrder) -> &'static str {

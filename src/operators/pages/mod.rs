@@ -25,6 +25,7 @@ use crate::web::page::Page;
 use crate::web::pages::see_other;
 
 mod invitation;
+pub mod own_provider;
 pub mod proconnect;
 mod security;
 
@@ -54,6 +55,8 @@ pub(super) struct SignInView<'a> {
     pub(super) error: Option<String>,
     /// Whether the space offers ProConnect.
     pub(super) proconnect: bool,
+    /// The name of the space's own provider, when operators may use it.
+    pub(super) space_provider: Option<String>,
 }
 
 pub(super) fn console_return(candidate: Option<&str>) -> String {
@@ -67,12 +70,15 @@ pub(super) fn console_return(candidate: Option<&str>) -> String {
 
 /// `GET /admin/connexion`.
 pub async fn sign_in_form(
+    State(ground): State<Ground>,
     State(oidc): State<crate::oidc::Oidc>,
     page: Page,
     Query(query): Query<ReturnQuery>,
 ) -> Result<Response, PageError> {
     let return_to = console_return(query.retour.as_deref());
+    let space_provider = crate::accounts::own_provider::button(&ground, &oidc, &page, true).await?;
     let view = SignInView {
+        space_provider,
         step: "password",
         email: "",
         return_to: &return_to,
@@ -107,6 +113,7 @@ pub async fn sign_in(
             return_to: &return_to,
             error: Some(page.text("console.sign_in_failed")),
             proconnect: false,
+            space_provider: None,
         };
         let mut response = page.render("console_signin.html", view)?.into_response();
         *response.status_mut() = status;
@@ -178,6 +185,7 @@ pub async fn code_form(page: Page, Query(query): Query<ReturnQuery>) -> Result<R
         return_to: &return_to,
         error: None,
         proconnect: false,
+        space_provider: None,
     };
     Ok(page.render("console_signin.html", view)?.into_response())
 }
@@ -219,6 +227,7 @@ pub async fn check_code(
             return_to: &return_to,
             error: Some(page.text("console.code_failed")),
             proconnect: false,
+            space_provider: None,
         };
         let mut response = page.render("console_signin.html", view)?.into_response();
         *response.status_mut() = StatusCode::UNAUTHORIZED;
@@ -317,6 +326,8 @@ where
         .route("/admin/connexion/code", get(code_form).post(check_code))
         .route("/admin/connexion/proconnect", get(proconnect::start))
         .route(proconnect::CALLBACK, get(proconnect::callback))
+        .route(own_provider::START, get(own_provider::start))
+        .route(own_provider::CALLBACK, get(own_provider::callback))
         .route("/admin/deconnexion", post(sign_out))
         .route(
             "/admin/invitation/{token}",

@@ -16,7 +16,7 @@ use super::super::queries::{credentials, open_session, operator};
 use super::{console_return, continue_to};
 use crate::accounts::franceconnect::{StartQuery, from_provider, refusal_page, to_provider};
 use crate::error::PageError;
-use crate::oidc::flow::{CallbackQuery, Flow};
+use crate::oidc::flow::{CallbackQuery, Finished, Flow};
 use crate::oidc::logins::{BINDING_COOKIE, Purpose};
 use crate::oidc::{Oidc, OidcKind};
 use crate::web::Ground;
@@ -57,17 +57,36 @@ pub async fn callback(
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Result<Response, PageError> {
-    let finished = match from_provider(&ground, &oidc, &page, &headers, FLOW, &query, SIGN_IN).await? {
-        Ok(finished) => finished,
-        Err(refusal) => return Ok(refusal),
+    match from_provider(&ground, &oidc, &page, &headers, FLOW, &query, SIGN_IN).await? {
+        Ok(finished) => sign_in_operator(&ground, &page, OidcKind::ProConnect, finished).await,
+        Err(refusal) => Ok(refusal),
+    }
+}
+
+/// Opens a console session for the operator whose address a provider checked (ProConnect, or
+/// the space's own provider): without the TOTP step when the provider reports a second factor.
+pub async fn sign_in_operator(
+    ground: &Ground,
+    page: &Page,
+    kind: OidcKind,
+    finished: Finished,
+) -> Result<Response, PageError> {
+    let not_an_operator = match kind {
+        OidcKind::Space => "oidc.space_not_an_operator",
+        _ => "oidc.not_an_operator",
     };
     let (identity, return_to) = (finished.identity, finished.return_to);
     let email = identity.email.clone().unwrap_or_default();
     let mut tx = ground.db.begin(&page.tenant).await?;
     let creds = credentials(&mut tx, &email).await?;
-    let Some(creds) = creds.filter(|c| !c.disabled && !c.locked) else {
-        return refusal_page(&page, "oidc.not_an_operator", StatusCode::FORBIDDEN, SIGN_IN);
+    let Some(creds) = creds.filter(|c| !c.disabled && !c.locked && !email.is_empty()) else {
+        return refusal_page(page, not_an_operator, StatusCode::FORBIDDEN, SIGN_IN);
     };
+    // A space's own provider is not ProConnect: its word on an address counts only when it
+    // says it verified it.
+    if kind == OidcKind::Space && !identity.email_verified {
+        return refusal_page(page, "oidc.email_not_verified", StatusCode::FORBIDDEN, SIGN_IN);
+    }
     let who = operator(&mut tx, creds.id).await?.ok_or(PageError::NotAllowed)?;
     if !allowed(&who, &page.tenant, Action::View) {
         return Err(PageError::NotAllowed);
@@ -80,7 +99,7 @@ pub async fn callback(
         &who,
         crate::audit::AuditAction::CONSOLE_SIGN_IN,
         "",
-        serde_json::json!({ "provider": "proconnect", "multi_factor": identity.multi_factor(), "second_factor": !verified }),
+        serde_json::json!({ "provider": kind.key(), "multi_factor": identity.multi_factor(), "second_factor": !verified }),
     )
     .await?;
     tx.commit().await?;
@@ -94,7 +113,7 @@ pub async fn callback(
     };
     // Not a redirect: ProConnect started this navigation, and the console cookie is
     // `SameSite=Strict` (see `continue_to`).
-    let mut response = continue_to(&page, &next, &token)?;
+    let mut response = continue_to(page, &next, &token)?;
     response
         .headers_mut()
         .append(SET_COOKIE, cookie(BINDING_COOKIE, "", 0, page.origin.https));

@@ -209,14 +209,27 @@ fn problem(
 
 /// What ran, in the operator's words, stored with the draw: exact LEXIMIN (on the quota
 /// polytope, or by column generation where the polytope has corners no panel reaches), or,
-/// when the time budget cut it, the method, the smallest probability reached and the best any
-/// distribution can give (the bound), which says how far from optimal the draw may be.
+/// when the time budget cut it or the pool was too large for the exact methods (the approximate
+/// one), the method, the smallest probability reached and the best any distribution can give
+/// (the bound), which says how far from optimal the draw may be.
 fn algorithm(fair: &selection::Fair, min: f64) -> String {
+    let four = |x: f64| crate::web::format::decimal(crate::web::i18n::Lang::Fr, x, 4);
     let method = match fair.via {
         selection::Method::Polytope => "polytope des quotas",
+        selection::Method::Approximate => {
+            return match fair.bound.filter(|&b| b > 0.0) {
+                Some(bound) => format!(
+                    "leximin approché (trop de profils pour la méthode exacte : plus petite probabilité {}, \
+                     la meilleure possible au plus {}, soit {} %)",
+                    four(min),
+                    four(bound),
+                    crate::web::format::decimal(crate::web::i18n::Lang::Fr, 100.0 * min / bound, 1)
+                ),
+                None => "leximin approché (trop de profils pour la méthode exacte)".to_owned(),
+            };
+        }
         _ => "génération de colonnes",
     };
-    let four = |x: f64| crate::web::format::decimal(crate::web::i18n::Lang::Fr, x, 4);
     match (fair.complete, fair.bound) {
         (true, _) => format!("leximin exact ({method})"),
         (false, Some(bound)) => format!(

@@ -189,7 +189,14 @@ fn select_and_write(options: &Options) -> Result<(), Failure> {
         Err(e) => return Err(Failure::Other(anyhow::anyhow!("selection: {e}"))),
     };
     let seconds = started.elapsed().as_secs_f64();
-    if !fair.complete {
+    if fair.via == selection::Method::Approximate {
+        eprintln!(
+            "note: {} distinct profiles are too many for the exact method: the probabilities come \
+             from the approximate one, whose distance from the best possible is the bound's \
+             percentage",
+            fair.types.len()
+        );
+    } else if !fair.complete {
         eprintln!(
             "warning: the time limit ({} s) stopped {} before it finished: the probabilities are \
              valid but may be below the best possible (see the bound); raise --time-limit",

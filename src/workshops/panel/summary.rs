@@ -38,6 +38,8 @@ pub struct Bound {
     /// `min_probability` or `geometric_mean`.
     pub measure: &'static str,
     pub value: f64,
+    /// The measure reached, in per cent of the bound: how far from optimal the run may be.
+    pub percent: f64,
 }
 
 impl Summary {
@@ -58,7 +60,19 @@ impl Summary {
             max_probability: spread.max,
             gini: spread.gini,
             geometric_mean: spread.geometric_mean,
-            bound: fair.bound.map(|value| Bound { measure, value }),
+            bound: fair.bound.map(|value| {
+                let reached = if measure == "geometric_mean" {
+                    spread.geometric_mean
+                } else {
+                    spread.min
+                };
+                let percent = if value > 0.0 { 100.0 * reached / value } else { 100.0 };
+                Bound {
+                    measure,
+                    value,
+                    percent,
+                }
+            }),
             seed,
             portfolio: fair.panels.len(),
             panel: panel.iter().map(|&i| pool.ids[i].clone()).collect(),
@@ -68,16 +82,16 @@ impl Summary {
     }
 
     /// `leximin (quota polytope): 200 respondents, 20 seats, 0.01 s; min probability 0.1000
-    /// (best possible 0.1000), Gini 0.000, geometric mean 0.1000; seed 42`.
+    /// (best possible ≤ 0.1000, reached 100.0 %), Gini 0.000, geometric mean 0.1000; seed 42`.
     pub fn line(&self) -> String {
-        let bound = match &self.bound {
-            Some(b) if b.measure == "min_probability" => format!(" (best possible ≤ {:.4})", b.value),
+        let bound_of = |measure: &str| match &self.bound {
+            Some(b) if b.measure == measure => {
+                format!(" (best possible ≤ {:.4}, reached {:.1} %)", b.value, b.percent)
+            }
             _ => String::new(),
         };
-        let geometric_bound = match &self.bound {
-            Some(b) if b.measure == "geometric_mean" => format!(" (best possible ≤ {:.4})", b.value),
-            _ => String::new(),
-        };
+        let bound = bound_of("min_probability");
+        let geometric_bound = bound_of("geometric_mean");
         let stopped = if self.complete { "" } else { ", time limit reached" };
         let written = match &self.out {
             Some(out) => format!("; written to {out}"),

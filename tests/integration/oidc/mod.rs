@@ -19,6 +19,8 @@ mod forge;
 mod forged;
 mod one_voice;
 mod operators;
+mod space_console;
+mod space_sign_in;
 
 pub const CLIENT_ID: &str = "ecoute-test";
 pub const CLIENT_SECRET: &str = "test-only-secret-0123456789";
@@ -55,12 +57,24 @@ pub struct NodeProvider {
 impl NodeProvider {
     /// `profile`: `franceconnect` or `proconnect`; one client with these redirect URIs.
     pub async fn start(profile: &str, redirect_uris: &[String], post_logout: &[String]) -> Self {
+        Self::start_with(profile, CLIENT_ID, CLIENT_SECRET, redirect_uris, post_logout).await
+    }
+
+    /// `profile`: `franceconnect`, `proconnect` or `keycloak`; one client `client_id` with
+    /// `client_secret` and these redirect URIs.
+    pub async fn start_with(
+        profile: &str,
+        client_id: &str,
+        client_secret: &str,
+        redirect_uris: &[String],
+        post_logout: &[String],
+    ) -> Self {
         install_packages();
         let config = serde_json::json!({
             "profile": profile,
             "clients": [{
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
+                "client_id": client_id,
+                "client_secret": client_secret,
                 "redirect_uris": redirect_uris,
                 "post_logout_redirect_uris": post_logout,
             }],
@@ -170,6 +184,7 @@ pub async fn app_with_franceconnect(issuer: &str, spaces: &[&str]) -> TestApp {
         client_id: CLIENT_ID.to_owned(),
         client_secret: CLIENT_SECRET.to_owned().into(),
         spaces: Some(spaces.iter().map(|s| (*s).to_owned()).collect()),
+        scopes: Vec::new(),
     }];
     TestApp::spawn_with_settings(test_db, settings).await
 }

@@ -25,6 +25,7 @@ async fn setup() -> (NodeProvider, TestApp) {
         client_id: CLIENT_ID.to_owned(),
         client_secret: CLIENT_SECRET.to_owned().into(),
         spaces: None,
+        scopes: Vec::new(),
     }];
     let app = TestApp::spawn_with_settings(test_db, settings).await;
     (provider, app)

@@ -18,7 +18,7 @@ fn a_panel_is_drawn_with_its_probabilities_and_draws_that_all_meet_the_quotas() 
         "{line}"
     );
     assert!(
-        line.contains("min probability 0.2143 (best possible ≤ 0.2143)") && line.contains("seed 5"),
+        line.contains("min probability 0.2143 (best possible ≤ 0.2143, reached 100.0 %)") && line.contains("seed 5"),
         "{line}"
     );
     let example = Example::load();

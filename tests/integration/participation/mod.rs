@@ -8,6 +8,7 @@ use crate::helpers::{TestApp, session_for};
 
 mod ideas;
 mod reactions;
+mod shared_pages;
 mod sign_in;
 
 async fn signed_in<'a>(app: &'a TestApp, slug: &str, host: &str, email: &str) -> Browser<'a> {

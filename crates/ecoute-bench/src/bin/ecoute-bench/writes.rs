@@ -48,11 +48,7 @@ pub(super) async fn run_likes(
     let host = host.to_owned();
     let make: MakeRequest = Arc::new(move |k| {
         let (idea, person) = like_pair(k, ideas, total);
-        format!(
-            "POST {} HTTP/1.1\r\nHost: {host}\r\nCookie: {}\r\nAccept: application/json\r\nContent-Length: 0\r\n\r\n",
-            requests[idea], cookies[person]
-        )
-        .into_bytes()
+        Req::api_post(&requests[idea], &host, &cookies[person], None)
     });
     run_load(Load {
         addr,
@@ -88,13 +84,12 @@ pub(super) async fn run_ideas(
             "submission_key": Uuid::new_v4(),
         })
         .to_string();
-        format!(
-            "POST /api/v1/campaigns/{SUBMISSIONS}/ideas HTTP/1.1\r\nHost: {host}\r\nCookie: {}\r\n\
-             Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            cookies[(k % cookies.len() as u64) as usize],
-            body.len()
+        Req::api_post(
+            &format!("/api/v1/campaigns/{SUBMISSIONS}/ideas"),
+            &host,
+            &cookies[(k % cookies.len() as u64) as usize],
+            Some(body),
         )
-        .into_bytes()
     });
     run_load(Load {
         addr,

@@ -1,5 +1,6 @@
-//! The benchmark's data: a campaign of 1,000 published ideas, one of 10, an empty one for
-//! submissions, and accounts with a session each, written as the owner in the space's context.
+//! The benchmark's data: a campaign of 1,000 published ideas (the first with 20 comments), one
+//! of 10, an empty one for submissions, and accounts with a session each, written as the owner
+//! in the space's context.
 
 use super::*;
 
@@ -59,6 +60,21 @@ pub(super) async fn seed(owner: &PgPool, args: &Args) -> anyhow::Result<Seed> {
         .bind(campaigns[BIG])
         .fetch_all(&mut *tx)
         .await?;
+    // The idea page under load: the first idea, with a conversation of 20 comments.
+    if let Some(&idea) = big_ideas.first() {
+        sqlx::query(
+            "INSERT INTO idea_comments (tenant_id, idea_id, origin_tenant_id, account_id, body, submission_key, created_at)
+             SELECT $1, $2, $1, $3, 'Commentaire n° ' || g || ' : ' || repeat('je confirme, le samedi matin serait utile. ', 3),
+                    gen_random_uuid(), now() - g * interval '1 minute'
+               FROM generate_series(1, $4::int8) AS g",
+        )
+        .bind(tenant)
+        .bind(idea)
+        .bind(author)
+        .bind(IDEA_PAGE_COMMENTS)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     // Planner statistics, as a live database would have them.
     sqlx::query("ANALYZE").execute(owner).await?;
@@ -70,6 +86,9 @@ pub(super) async fn seed(owner: &PgPool, args: &Args) -> anyhow::Result<Seed> {
         people,
     })
 }
+
+/// Comments on the idea whose page is measured.
+pub(super) const IDEA_PAGE_COMMENTS: i64 = 20;
 
 pub(super) const CAMPAIGN_BODY: &str = "## Pourquoi cette consultation\n\nNous voulons savoir ce qui **facilite** \
     ou **complique** vos démarches à l’accueil de la Caf : horaires, prise de rendez-vous, attente, \

@@ -16,8 +16,7 @@
 //! more than once). Timings are reported, not asserted; the exit status is 1 when a mail is lost
 //! or duplicated, 2 when the benchmark could not run.
 
-#[path = "../common/mod.rs"]
-mod common;
+use ecoute_bench::databases;
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -107,9 +106,9 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     }
     let settings = Settings::load(None, &ecoute::config::Flags::default())?;
     let base = Database::open(&settings).await?;
-    let (admin, name) = common::create_database(&base.owner, "ecoute_mailbench_").await?;
+    let (admin, name) = databases::create_database(&base.owner, "ecoute_mailbench_").await?;
     let outcome = bench(&args, &settings, &base, &name).await;
-    common::finish_database(admin, &name, args.keep_database, "ecoute_mailbenchkept_").await?;
+    databases::finish_database(admin, &name, args.keep_database, "ecoute_mailbenchkept_").await?;
     drop(base);
     outcome
 }

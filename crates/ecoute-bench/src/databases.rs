@@ -1,4 +1,4 @@
-//! What the benchmark binaries share (each includes this file with `#[path]`).
+//! What the benchmark binaries share: their own databases, created and dropped per run.
 
 use std::path::Path;
 

@@ -6,7 +6,7 @@ use super::*;
 // ---------------------------------------------------------------------------------------------
 // Closed-loop load with the in-process client
 
-pub(super) type MakeRequest = Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>;
+pub(super) type MakeRequest = Arc<dyn Fn(u64) -> Req + Send + Sync>;
 
 pub(super) struct Load {
     pub(super) addr: SocketAddr,
@@ -20,14 +20,13 @@ pub(super) struct Load {
 }
 
 impl Load {
-    pub(super) fn fixed(addr: SocketAddr, connections: usize, duration: Duration, request: Vec<u8>) -> Self {
-        let request = Arc::new(request);
+    pub(super) fn fixed(addr: SocketAddr, connections: usize, duration: Duration, request: Req) -> Self {
         Load {
             addr,
             connections,
             duration,
             limit: u64::MAX,
-            make: Arc::new(move |_| request.to_vec()),
+            make: Arc::new(move |_| request.clone()),
             want_id: false,
         }
     }
@@ -64,7 +63,8 @@ impl LoadOutcome {
 }
 
 pub(super) fn read_id(body: &[u8]) -> Option<Uuid> {
-    let start = find(body, b"\"id\":\"")? + 6;
+    let needle = b"\"id\":\"";
+    let start = body.windows(needle.len()).position(|w| w == needle)? + needle.len();
     std::str::from_utf8(body.get(start..start + 36)?).ok()?.parse().ok()
 }
 
@@ -123,7 +123,7 @@ pub(super) async fn drive(load: Load) -> LoadOutcome {
                         conn.reset();
                         if out.first_error.is_none() {
                             out.first_error = Some(match failed {
-                                Ok(Err(e)) => format!("I/O error: {e}"),
+                                Ok(Err(e)) => format!("HTTP error: {e:#}"),
                                 _ => "no answer within 10 s".into(),
                             });
                         }

@@ -14,20 +14,23 @@
 //!    role, RLS, background tasks, every layer) and served on `127.0.0.1:0`. A plain axum server
 //!    on another port returns, for any path, the very bytes of the rendered campaign page: the
 //!    static ceiling, same body size, same process, same runtime.
-//! 2. **Campaign page vs static.** `wrk` (if installed, else the in-process client) with 64
-//!    keep-alive connections: throughput of both, ratio, p50/p99 latency, and the CPU time of
-//!    the servers (this process) and of wrk per request. Static and page alternate over
-//!    `--rounds` (5) and the ratio reported is the median: on 2 vCPUs shared with wrk, one
-//!    round can lose a tenth of its throughput to the machine.
+//! 2. **Pages vs static.** `wrk` (if installed, else the in-process client) with 64
+//!    keep-alive connections, anonymous, on four targets in turn: the plain axum server, the
+//!    application's tiny static file `/static/favicon.svg` (the ceiling the goals are set
+//!    against), the campaign page, and the page of an idea with 20 comments. Throughput,
+//!    p50/p99 latency, and the CPU time of the servers (this process) and of wrk per request.
+//!    The four alternate over `--rounds` (5); each ratio is reported as the median of the
+//!    rounds with its spread: on 2 vCPUs shared with wrk, one round can lose a tenth of its
+//!    throughput to the machine.
 //! 3. **SQL statements per page.** A second instance of the application connects to PostgreSQL
-//!    through a counting proxy (a Unix socket in a temporary folder) that parses the frontend
-//!    protocol and counts what really reaches the server: simple `Query` messages plus extended
+//!    through the counting proxy of `crates/pg-wire-count` (a Unix socket in a temporary
+//!    folder) that parses the frontend protocol and counts what really reaches the server: simple `Query` messages plus extended
 //!    `Execute` messages (statements), and `Sync` + `Query` (round trips). Pages are fetched one
 //!    at a time and each one's count is the difference around it, for 10 and 1,000 ideas,
 //!    anonymous and signed in. `pg_stat_statements` needs `shared_preload_libraries` (a restart),
 //!    and sqlx's statement log misses `BEGIN` and pool pings, hence the wire.
 //! 4. **Likes, then idea submissions, under load** through the JSON API, with the in-process
-//!    HTTP/1.1 keep-alive client (64 connections, distinct session cookies and bodies per
+//!    HTTP/1.1 keep-alive client (`ecoute_bench::http`, on hyper) (64 connections, distinct session cookies and bodies per
 //!    request). Afterwards the rows in the database must be exactly the acknowledged (2xx)
 //!    requests: same (idea, account) pairs for likes, same ids for ideas, and the trigger-kept
 //!    `like_count` must add up.
@@ -36,8 +39,7 @@
 //! fails (rows ≠ acknowledgements, or statements per page depending on the number of ideas),
 //! 2 when the benchmark itself could not run.
 
-#[path = "../common/mod.rs"]
-mod common;
+use ecoute_bench::databases;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
@@ -55,26 +57,23 @@ use ecoute::startup::Application;
 use ecoute::tenancy::sync::{SyncMode, sync_tenants};
 use ecoute::tokens::{hash_token, new_token};
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgSslMode};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpStream, UnixListener, UnixStream};
+use sqlx::postgres::PgSslMode;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use uuid::Uuid;
 
-mod http;
+mod counts;
 mod load;
-mod proxy;
 mod report;
 mod seed;
 mod throughput;
 mod writes;
 
-use http::*;
+use counts::*;
+use ecoute_bench::http::{HttpConn, Req};
 use load::*;
-use proxy::*;
 use report::*;
 use seed::*;
 use throughput::*;
@@ -186,9 +185,9 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     }
     let settings = Settings::load(None, &ecoute::config::Flags::default())?;
     let base = Database::open(&settings).await?;
-    let (admin, name) = common::create_database(&base.owner, "ecoute_bench_").await?;
+    let (admin, name) = databases::create_database(&base.owner, "ecoute_bench_").await?;
     let outcome = bench(&args, &settings, &base, &name).await;
-    common::finish_database(admin, &name, args.keep_database, "ecoute_benchkept_").await?;
+    databases::finish_database(admin, &name, args.keep_database, "ecoute_benchkept_").await?;
     drop(base);
     outcome
 }
@@ -256,7 +255,7 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
     // The rendered page, served as is by the static server.
     let visitor = new_token();
     let page_path = format!("/consultations/{BIG}");
-    let page_request = get_request(&page_path, &host, &format!("ecoute_visiteur={visitor}"));
+    let page_request = Req::page(&page_path, &host, &format!("ecoute_visiteur={visitor}"));
     let first = HttpConn::new(app_addr).send(&page_request).await?;
     if first.status != 200 {
         bail!(
@@ -266,7 +265,7 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
         );
     }
     let page_bytes = first.body.len();
-    let static_addr = serve_static(first.body, stop.clone()).await?;
+    let static_addr = serve_static(first.body.to_vec(), stop.clone()).await?;
 
     let use_wrk = match args.get_client {
         GetClient::Own => false,
@@ -280,30 +279,40 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
     let counts = count_statements(args, settings, &db, &host, &seed).await?;
     out.print_counts(&counts, args);
 
-    // 2. The campaign page against the static ceiling.
+    // 2. The campaign page and an idea's page against the static ceilings, alternated.
     let cookie = format!("ecoute_visiteur={visitor}");
     let duration = Duration::from_secs(args.duration);
     let warmup = Duration::from_secs(2);
-    let get = |addr: SocketAddr, d: Duration| {
-        let request = page_request.clone();
-        let (path, host, cookie) = (page_path.clone(), host.clone(), cookie.clone());
+    let idea_path = format!("/consultations/{BIG}/idees/{}", seed.big_ideas[0]);
+    let targets = [
+        (static_addr, page_path.clone()),
+        (app_addr, "/static/favicon.svg".to_owned()),
+        (app_addr, page_path.clone()),
+        (app_addr, idea_path),
+    ];
+    let get = |(addr, path): &(SocketAddr, String), d: Duration| {
+        let (addr, path, host, cookie) = (*addr, path.clone(), host.clone(), cookie.clone());
         async move {
             if use_wrk {
                 run_wrk(addr, &path, &host, &cookie, args.connections, d).await
             } else {
+                let request = Req::page(&path, &host, &cookie);
                 Ok(GetResult::from(
                     run_load(Load::fixed(addr, args.connections, d, request)).await,
                 ))
             }
         }
     };
-    get(static_addr, warmup).await?;
-    get(app_addr, warmup).await?;
+    for target in &targets {
+        get(target, warmup).await?;
+    }
     let mut rounds = Vec::new();
     for _ in 0..args.rounds {
-        let ceiling = measured(get(static_addr, duration)).await?;
-        let page = measured(get(app_addr, duration)).await?;
-        rounds.push((ceiling, page));
+        let mut round = Vec::new();
+        for target in &targets {
+            round.push(measured(get(target, duration)).await?);
+        }
+        rounds.push(Round::try_from(round).map_err(|_| anyhow::anyhow!("four results per round"))?);
     }
     out.print_pages(&rounds, page_bytes, seed.big_ideas.len());
 

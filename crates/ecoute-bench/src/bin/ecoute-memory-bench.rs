@@ -15,8 +15,8 @@
 //!
 //! Target (issue 8): ≤ 200 MB resident with 101 active tenants.
 
-#[path = "common/mod.rs"]
-mod common;
+use ecoute_bench::databases;
+use ecoute_bench::http::{HttpConn, Req};
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -29,8 +29,6 @@ use ecoute::db::Database;
 use ecoute::startup::Application;
 use ecoute::tenancy::sync::{SyncMode, sync_tenants};
 use sqlx::PgPool;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -84,9 +82,9 @@ fn memory() -> (f64, f64) {
 async fn run(args: Args) -> anyhow::Result<()> {
     let settings = Settings::load(None, &ecoute::config::Flags::default())?;
     let base = Database::open(&settings).await?;
-    let (admin, name) = common::create_database(&base.owner, "ecoute_membench_").await?;
+    let (admin, name) = databases::create_database(&base.owner, "ecoute_membench_").await?;
     let outcome = bench(&args, &settings, &base, &name).await;
-    common::finish_database(admin, &name, false, "").await?;
+    databases::finish_database(admin, &name, false, "").await?;
     outcome
 }
 
@@ -213,21 +211,11 @@ async fn seed(owner: &PgPool, spaces: &[(String, Vec<String>)], args: &Args) -> 
     Ok(())
 }
 
-/// One GET with `Connection: close`; checks the status; returns 1.
+/// One GET on a new connection; checks the status; returns 1.
 async fn visit(addr: SocketAddr, host: &str, path: &str, expected: u16) -> anyhow::Result<usize> {
-    let mut stream = TcpStream::connect(addr).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await?;
-    let head = String::from_utf8_lossy(&response[..response.len().min(64)]);
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .context("no HTTP status")?;
-    if status != expected {
-        bail!("GET {path} on {host} answered {status}, expected {expected}");
+    let response = HttpConn::new(addr).send(&Req::page(path, host, "")).await?;
+    if response.status != expected {
+        bail!("GET {path} on {host} answered {}, expected {expected}", response.status);
     }
     Ok(1)
 }
