@@ -4,7 +4,7 @@
 //! comments, territory, profile).
 
 use serde::Serialize;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::priority::Signals;
@@ -73,6 +73,46 @@ const FREE_TEXT_ANSWERS: &str = "SELECT analysis_answer_id(p.respondent_key, q.i
            JOIN survey_questions q ON q.tenant_id = $1 AND q.id = a.question_id AND q.kind IN ('short_text', 'long_text')
           WHERE jsonb_typeof(a.value) = 'string' AND btrim(a.value #>> '{}') <> ''";
 
+/// A row of [`read`]'s statement.
+#[derive(sqlx::FromRow)]
+struct ContributionRow {
+    /// `idea` or `answer`.
+    kind: String,
+    id: Uuid,
+    title: String,
+    body: String,
+    question: Option<String>,
+    public: bool,
+    comment_count: i32,
+    /// The name of the space of origin.
+    origin: Option<String>,
+    profile: Option<String>,
+    likes: i32,
+}
+
+impl From<ContributionRow> for Contribution {
+    fn from(r: ContributionRow) -> Self {
+        Contribution {
+            id: r.id,
+            kind: if r.kind == "answer" {
+                ContributionKind::Answer
+            } else {
+                ContributionKind::Idea
+            },
+            title: r.title,
+            body: r.body,
+            question: r.question,
+            public: r.public,
+            signals: Signals {
+                likes: r.likes.max(0) as u32,
+                comments: r.comment_count.max(0) as u32,
+                territory: r.origin,
+                profile: r.profile,
+            },
+        }
+    }
+}
+
 /// The campaign's contributions, oldest first: published ideas and free-text answers
 /// of current survey responses, with their likes (once per person across a merged group,
 /// counted on the group's kept contribution), comments, space of origin (territory) and
@@ -120,35 +160,15 @@ pub async fn read(
            LEFT JOIN likers k ON k.id = c.id
           ORDER BY c.at, c.position, c.id"
     );
-    let rows = sqlx::query(AssertSqlSafe(sql))
+    // Assembled from the fragments the two readers share, so checked by the tests rather than
+    // at compile time; the row is typed all the same.
+    let rows: Vec<ContributionRow> = sqlx::query_as(AssertSqlSafe(sql))
         .bind(tx.tenant_id())
         .bind(campaign)
         .bind(profile_question)
         .fetch_all(&mut **tx)
         .await?;
-    rows.iter()
-        .map(|r| {
-            let kind: &str = r.try_get("kind")?;
-            Ok(Contribution {
-                id: r.try_get("id")?,
-                kind: if kind == "answer" {
-                    ContributionKind::Answer
-                } else {
-                    ContributionKind::Idea
-                },
-                title: r.try_get("title")?,
-                body: r.try_get("body")?,
-                question: r.try_get("question")?,
-                public: r.try_get("public")?,
-                signals: Signals {
-                    likes: r.try_get::<i32, _>("likes")?.max(0) as u32,
-                    comments: r.try_get::<i32, _>("comment_count")?.max(0) as u32,
-                    territory: r.try_get("origin")?,
-                    profile: r.try_get("profile")?,
-                },
-            })
-        })
-        .collect()
+    Ok(rows.into_iter().map(Contribution::from).collect())
 }
 
 /// Which of `ids` are contributions of `campaign` (ideas, or free-text answers of current

@@ -8,6 +8,7 @@ pub mod address_list;
 pub mod authoring;
 pub mod cache;
 pub mod console;
+pub mod follows;
 pub mod invitations;
 pub mod pages;
 pub mod queries;

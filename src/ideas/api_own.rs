@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::api::{idea, invalid};
 use super::api_types::{CommentParams, EditedComment, IdeaParam};
-use super::queries::{Owned, campaign_rules, edit_comment, edit_idea, find_idea, withdraw};
+use super::queries::{campaign_rules, edit_comment, edit_idea, find_idea, withdraw};
 use super::{IdeaView, NewIdea, parse_comment};
 use crate::accounts::session::ApiAccount;
 use crate::db::changes::Forget;
@@ -34,21 +34,43 @@ pub struct IdeaTextBody {
     theme: Option<String>,
 }
 
-/// The author's idea, and a transaction in its space (where the change is written).
+/// What a change of the author's own asks of the idea. Of a comment, the query checks the
+/// authorship; a withdrawal may come at any time; a new text needs the campaign open and the
+/// idea still shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Change {
+    IdeaText,
+    CommentText,
+    IdeaWithdrawal,
+    CommentWithdrawal,
+}
+
+/// The preamble of every handler here: the idea (as this space sees it), whether `change` may
+/// be made, and a transaction in the idea's space (where the change is written).
 async fn own(
     state: &Ground,
     tenant: &CurrentTenant,
     account: &crate::accounts::Account,
     id: Uuid,
-) -> Result<(IdeaView, bool, TenantTx), ApiError> {
+    change: Change,
+) -> Result<(IdeaView, TenantTx), ApiError> {
     let mut tx = state.db.begin(tenant).await?;
     let (found, campaign) = idea(&mut tx, id, tenant, Some(account)).await?;
     tx.commit().await?;
-    if !found.is_mine {
+    let of_idea = matches!(change, Change::IdeaText | Change::IdeaWithdrawal);
+    if of_idea && !found.is_mine {
         return Err(ApiError::Forbidden("Ce n’est pas votre contribution.".into()));
     }
+    if matches!(change, Change::IdeaText | Change::CommentText) {
+        if !campaign.open {
+            return Err(ApiError::Conflict("La consultation est fermée.".into()));
+        }
+        if found.hidden.is_some() {
+            return Err(ApiError::Conflict("Cette contribution n’est plus visible.".into()));
+        }
+    }
     let tx = state.db.begin_in(TenantId::from_database(found.tenant_id)).await?;
-    Ok((found, campaign.open, tx))
+    Ok((found, tx))
 }
 
 /// Edit my idea while its campaign is open (the earlier text is kept for moderators; likes stay).
@@ -65,21 +87,13 @@ pub async fn edit_my_idea(
     Path(id): Path<Uuid>,
     Json(body): Json<IdeaTextBody>,
 ) -> Result<Json<IdeaView>, ApiError> {
-    let (found, open, mut tx) = own(&state, &tenant, &account, id).await?;
-    if !open {
-        return Err(ApiError::Conflict("La consultation est fermée.".into()));
-    }
-    if found.hidden.is_some() {
-        return Err(ApiError::Conflict("Cette contribution n’est plus visible.".into()));
-    }
+    let (found, mut tx) = own(&state, &tenant, &account, id, Change::IdeaText).await?;
     let (themes, premoderation) = campaign_rules(&mut tx, found.campaign_id).await?;
     let new = NewIdea::parse(&body.kind, &body.title, &body.body, body.theme.as_deref(), &themes).map_err(invalid)?;
     let outcome = edit_idea(&mut tx, id, account.id, &new, premoderation).await?;
     tx.commit().await?;
-    match outcome {
-        Owned::Changed => forget.campaign(found.campaign_id),
-        Owned::Unchanged => {}
-        Owned::Refused => return Err(ApiError::Conflict("Cette contribution n’est plus visible.".into())),
+    if !outcome.settle(&forget, found.campaign_id) {
+        return Err(ApiError::Conflict("Cette contribution n’est plus visible.".into()));
     }
     let mut tx = state.db.begin(&tenant).await?;
     let now = find_idea(&mut tx, id, Some(account.id))
@@ -102,17 +116,13 @@ pub async fn withdraw_my_idea(
     ApiAccount(account): ApiAccount,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    let (found, _, mut tx) = own(&state, &tenant, &account, id).await?;
+    let (found, mut tx) = own(&state, &tenant, &account, id, Change::IdeaWithdrawal).await?;
     let outcome = withdraw(&mut tx, id, None, account.id).await?;
     tx.commit().await?;
-    match outcome {
-        Owned::Changed => forget.campaign(found.campaign_id),
-        Owned::Unchanged => {}
-        Owned::Refused => {
-            return Err(ApiError::Conflict(
-                "Cette contribution a été masquée par la modération : elle ne peut pas être retirée.".into(),
-            ));
-        }
+    if !outcome.settle(&forget, found.campaign_id) {
+        return Err(ApiError::Conflict(
+            "Cette contribution a été masquée par la modération : elle ne peut pas être retirée.".into(),
+        ));
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -123,20 +133,6 @@ pub async fn withdraw_my_idea(
 pub struct CommentTextBody {
     #[schema(min_length = 2, max_length = 2000)]
     body: String,
-}
-
-/// The idea a comment is on (visible here), and a transaction in its space.
-async fn comment_idea(
-    state: &Ground,
-    tenant: &CurrentTenant,
-    account: &crate::accounts::Account,
-    id: Uuid,
-) -> Result<(IdeaView, bool, TenantTx), ApiError> {
-    let mut tx = state.db.begin(tenant).await?;
-    let (found, campaign) = idea(&mut tx, id, tenant, Some(account)).await?;
-    tx.commit().await?;
-    let tx = state.db.begin_in(TenantId::from_database(found.tenant_id)).await?;
-    Ok((found, campaign.open, tx))
 }
 
 /// Edit my comment while the campaign is open (the earlier text is kept for moderators); 404
@@ -154,20 +150,12 @@ pub async fn edit_my_comment(
     Path((id, comment)): Path<(Uuid, Uuid)>,
     Json(body): Json<CommentTextBody>,
 ) -> Result<Json<EditedComment>, ApiError> {
-    let (found, open, mut tx) = comment_idea(&state, &tenant, &account, id).await?;
-    if !open {
-        return Err(ApiError::Conflict("La consultation est fermée.".into()));
-    }
-    if found.hidden.is_some() {
-        return Err(ApiError::Conflict("Cette contribution n’est plus visible.".into()));
-    }
+    let (found, mut tx) = own(&state, &tenant, &account, id, Change::CommentText).await?;
     let text = parse_comment(&body.body).map_err(invalid)?;
     let outcome = edit_comment(&mut tx, id, comment, account.id, &text).await?;
     tx.commit().await?;
-    match outcome {
-        Owned::Changed => forget.campaign(found.campaign_id),
-        Owned::Unchanged => {}
-        Owned::Refused => return Err(ApiError::NotFound),
+    if !outcome.settle(&forget, found.campaign_id) {
+        return Err(ApiError::NotFound);
     }
     Ok(Json(EditedComment {
         id: comment,
@@ -188,13 +176,11 @@ pub async fn withdraw_my_comment(
     ApiAccount(account): ApiAccount,
     Path((id, comment)): Path<(Uuid, Uuid)>,
 ) -> Result<StatusCode, ApiError> {
-    let (found, _, mut tx) = comment_idea(&state, &tenant, &account, id).await?;
+    let (found, mut tx) = own(&state, &tenant, &account, id, Change::CommentWithdrawal).await?;
     let outcome = withdraw(&mut tx, id, Some(comment), account.id).await?;
     tx.commit().await?;
-    match outcome {
-        Owned::Changed => forget.campaign(found.campaign_id),
-        Owned::Unchanged => {}
-        Owned::Refused => return Err(ApiError::NotFound),
+    if !outcome.settle(&forget, found.campaign_id) {
+        return Err(ApiError::NotFound);
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -19,50 +19,6 @@ use crate::tenancy::host::RequestOrigin;
 use crate::tenancy::{Tenant, TenantDb, TenantId, TenantTx};
 use crate::web::i18n::Lang;
 
-/// Whether `account` follows the idea (of space `tenant`), as the space of `tx` may see it.
-pub async fn is_following(tx: &mut TenantTx, tenant: Uuid, idea: Uuid, account: Uuid) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM idea_follows WHERE tenant_id = $1 AND idea_id = $2 AND account_id = $3) AS "exists!""#,
-        tenant,
-        idea,
-        account,
-    )
-    .fetch_one(&mut **tx)
-    .await
-}
-
-/// Starts or stops following an idea of `tenant` from the space of `tx`. Twice is once.
-pub async fn set_following(
-    tx: &mut TenantTx,
-    tenant: Uuid,
-    idea: Uuid,
-    account: Uuid,
-    follow: bool,
-) -> Result<(), sqlx::Error> {
-    if follow {
-        sqlx::query!(
-            "INSERT INTO idea_follows (tenant_id, idea_id, account_id, origin_tenant_id)
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            tenant,
-            idea,
-            account,
-            tx.tenant_id(),
-        )
-        .execute(&mut **tx)
-        .await?;
-    } else {
-        sqlx::query!(
-            "DELETE FROM idea_follows WHERE tenant_id = $1 AND idea_id = $2 AND account_id = $3",
-            tenant,
-            idea,
-            account,
-        )
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
-}
-
 /// What happened on an idea.
 #[derive(Debug, Clone, Copy)]
 pub enum Update<'a> {

@@ -89,7 +89,7 @@ async fn confirm_form(
     let lang = Lang::from_headers(&headers);
     let mut tx = state.db.begin(&tenant).await?;
     let Some(address) = find_address(&mut tx, &token).await? else {
-        return unknown(lang, &tenant, &token);
+        return unknown(lang, &tenant, page_path("/desabonnement", &token), "mail.unknown_body");
     };
     let texts = |key: &str| fill(&lang.text(key), &tenant.name, &address);
     let idea = narrowed.idea();
@@ -123,7 +123,7 @@ async fn unsubscribe(
     let lang = Lang::from_headers(&headers);
     let mut tx = state.db.begin(&tenant).await?;
     let Some(address) = find_address(&mut tx, &token).await? else {
-        return unknown(lang, &tenant, &token);
+        return unknown(lang, &tenant, page_path("/desabonnement", &token), "mail.unknown_body");
     };
     if let Some(idea) = narrowed.idea() {
         // Stops following this idea; the space's other mail keeps coming.
@@ -189,14 +189,16 @@ fn fill(text: &str, space: &str, address: &str) -> String {
     text.replace("{space}", space).replace("{address}", address)
 }
 
-fn unknown(lang: Lang, tenant: &CurrentTenant, token: &str) -> Result<Response, PageError> {
+/// The page of a token that is not (or no longer) one of this space's (404): `body` says which
+/// kind of link it was.
+fn unknown(lang: Lang, tenant: &CurrentTenant, path: String, body: &str) -> Result<Response, PageError> {
     page(
         lang,
         tenant,
-        page_path("/desabonnement", token),
+        path,
         StatusCode::NOT_FOUND,
         lang.text("mail.unknown_title"),
-        vec![lang.text("mail.unknown_body")],
+        vec![lang.text(body)],
         false,
     )
 }
@@ -209,9 +211,45 @@ async fn follow_confirm_form(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let lang = Lang::from_headers(&headers);
-    let mut tx = state.db.begin(&tenant).await?;
-    let campaign = match decode(&token) {
+    follow_page(&state, &tenant, &token, &headers, false).await
+}
+
+/// `POST /desabonnement/suivi/{token}`: ends the follow (the form's button, or the mail
+/// provider's one-click request, RFC 8058). The token is the proof, as for [`unsubscribe`].
+async fn stop_following(
+    State(state): State<Ground>,
+    tenant: CurrentTenant,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    follow_page(&state, &tenant, &token, &headers, true).await
+}
+
+/// The page of a follow's token: the question (`stop` false), or the follow ended and the
+/// answer.
+async fn follow_page(
+    state: &Ground,
+    tenant: &CurrentTenant,
+    token: &str,
+    headers: &HeaderMap,
+    stop: bool,
+) -> Result<Response, PageError> {
+    let lang = Lang::from_headers(headers);
+    let mut tx = state.db.begin(tenant).await?;
+    let campaign = match decode(token) {
+        Some(raw) if stop => {
+            sqlx::query_scalar!(
+                "WITH gone AS (
+                 DELETE FROM campaign_followers WHERE tenant_id = $1 AND unsubscribe_token = $2
+                 RETURNING tenant_id, campaign_id
+             )
+             SELECT c.title FROM gone JOIN campaigns c ON c.tenant_id = gone.tenant_id AND c.id = gone.campaign_id",
+                tx.tenant_id(),
+                raw,
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+        }
         Some(raw) => {
             sqlx::query_scalar!(
                 "SELECT c.title FROM campaign_followers f
@@ -225,88 +263,28 @@ async fn follow_confirm_form(
         }
         None => None,
     };
-    let Some(campaign) = campaign else {
-        return unknown_follow(lang, &tenant, &token);
-    };
-    let texts = |key: &str| fill_campaign(&lang.text(key), &tenant.name, &campaign);
-    page(
-        lang,
-        &tenant,
-        page_path("/desabonnement/suivi", &token),
-        StatusCode::OK,
-        texts("news_mail.unsubscribe_title"),
-        vec![
-            texts("news_mail.unsubscribe_question"),
-            texts("news_mail.unsubscribe_note"),
-        ],
-        true,
-    )
-}
-
-/// `POST /desabonnement/suivi/{token}`: ends the follow (the form's button, or the mail
-/// provider's one-click request, RFC 8058). The token is the proof, as for [`unsubscribe`].
-async fn stop_following(
-    State(state): State<Ground>,
-    tenant: CurrentTenant,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, PageError> {
-    let lang = Lang::from_headers(&headers);
-    let mut tx = state.db.begin(&tenant).await?;
-    let campaign = match decode(&token) {
-        Some(raw) => {
-            sqlx::query_scalar!(
-                "WITH gone AS (
-                 DELETE FROM campaign_followers WHERE tenant_id = $1 AND unsubscribe_token = $2
-                 RETURNING tenant_id, campaign_id
-             )
-             SELECT c.title FROM gone JOIN campaigns c ON c.tenant_id = gone.tenant_id AND c.id = gone.campaign_id",
-                tx.tenant_id(),
-                raw,
-            )
-            .fetch_optional(&mut *tx)
-            .await?
-        }
-        None => None,
-    };
     tx.commit().await?;
+    let path = page_path("/desabonnement/suivi", token);
     let Some(campaign) = campaign else {
-        return unknown_follow(lang, &tenant, &token);
+        return unknown(lang, tenant, path, "news_mail.unknown_body");
     };
-    tracing::info!(tenant = %tenant.slug, "a follower left a campaign's news");
-    let texts = |key: &str| fill_campaign(&lang.text(key), &tenant.name, &campaign);
-    page(
-        lang,
-        &tenant,
-        page_path("/desabonnement/suivi", &token),
-        StatusCode::OK,
-        texts("news_mail.unsubscribed_title"),
-        vec![
-            texts("news_mail.unsubscribed_body"),
-            texts("news_mail.unsubscribe_note"),
-        ],
-        false,
-    )
+    let texts = |key: &str| {
+        lang.text(key)
+            .replace("{space}", &tenant.name)
+            .replace("{campaign}", &campaign)
+    };
+    let (title, body) = if stop {
+        tracing::info!(tenant = %tenant.slug, "a follower left a campaign's news");
+        ("news_mail.unsubscribed_title", "news_mail.unsubscribed_body")
+    } else {
+        ("news_mail.unsubscribe_title", "news_mail.unsubscribe_question")
+    };
+    let paragraphs = vec![texts(body), texts("news_mail.unsubscribe_note")];
+    page(lang, tenant, path, StatusCode::OK, texts(title), paragraphs, !stop)
 }
 
 fn decode(token: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(token).ok().filter(|t| t.len() == 32)
-}
-
-fn fill_campaign(text: &str, space: &str, campaign: &str) -> String {
-    text.replace("{space}", space).replace("{campaign}", campaign)
-}
-
-fn unknown_follow(lang: Lang, tenant: &CurrentTenant, token: &str) -> Result<Response, PageError> {
-    page(
-        lang,
-        tenant,
-        page_path("/desabonnement/suivi", token),
-        StatusCode::NOT_FOUND,
-        lang.text("mail.unknown_title"),
-        vec![lang.text("news_mail.unknown_body")],
-        false,
-    )
 }
 
 /// The page's path for the space-wide link, narrowed to one idea when `idea` is set.

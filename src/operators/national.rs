@@ -9,7 +9,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::team::send_operator_invitation;
@@ -83,10 +82,11 @@ async fn modules(state: &Ground, page: &Page) -> Result<Vec<ModuleRow>, sqlx::Er
     let mut tx = state.db.begin(&page.tenant).await?;
     // Operator counts are per space (RLS), so they are read in each module's context below;
     // the registry and the catalogue are shared.
-    let rows = sqlx::query(
-        "SELECT c.code, c.name, c.departements, t.id AS tenant_id, t.slug, COALESCE(t.status, 'none') AS status
-           FROM caf_catalogue c LEFT JOIN tenants t ON t.caf_code = c.code AND t.kind = 'local'
-          ORDER BY c.code",
+    let rows = sqlx::query!(
+        r#"SELECT c.code, c.name, c.departements, t.id AS "tenant_id?: TenantId", t.slug AS "slug?",
+                  COALESCE(t.status, 'none') AS "status!"
+             FROM caf_catalogue c LEFT JOIN tenants t ON t.caf_code = c.code AND t.kind = 'local'
+            ORDER BY c.code"#,
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -94,30 +94,32 @@ async fn modules(state: &Ground, page: &Page) -> Result<Vec<ModuleRow>, sqlx::Er
     let base = state.resolver.base_domain().to_owned();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let name: String = r.try_get("name")?;
-        let slug: Option<String> = r.try_get("slug")?;
-        let tenant_id: Option<TenantId> = r.try_get("tenant_id")?;
-        let operators = match tenant_id {
+        let operators = match r.tenant_id {
             Some(id) => {
                 let mut tx = state.db.begin_in(id).await?;
-                let n: i64 = sqlx::query_scalar("SELECT count(*) FROM operator_roles WHERE tenant_id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let n = sqlx::query_scalar!(
+                    r#"SELECT count(*) AS "n!" FROM operator_roles WHERE tenant_id = $1"#,
+                    id.uuid(),
+                )
+                .fetch_one(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 n
             }
             None => 0,
         };
         out.push(ModuleRow {
-            code: r.try_get("code")?,
-            suggested_slug: suggest_slug(&name),
-            name,
-            departements: r.try_get("departements")?,
-            tenant_id: tenant_id.map(TenantId::uuid),
-            url: slug.as_ref().map(|s| page.origin.base_url_for(&format!("{s}.{base}"))),
-            slug,
-            status: r.try_get("status")?,
+            code: r.code,
+            suggested_slug: suggest_slug(&r.name),
+            name: r.name,
+            departements: r.departements,
+            tenant_id: r.tenant_id.map(TenantId::uuid),
+            url: r
+                .slug
+                .as_ref()
+                .map(|s| page.origin.base_url_for(&format!("{s}.{base}"))),
+            slug: r.slug,
+            status: r.status,
             operators,
         });
     }

@@ -11,6 +11,22 @@ use crate::tenancy::CurrentTenant;
 use crate::web::Ground;
 use crate::web::openapi::Reading;
 
+/// The campaign of `slug`, if it admits the person (a staff-only campaign is not found
+/// otherwise).
+async fn admitted(
+    state: &Ground,
+    campaigns: &CampaignCache,
+    tenant: &CurrentTenant,
+    account: Option<&crate::accounts::Account>,
+    slug: &str,
+) -> Result<std::sync::Arc<crate::campaigns::queries::CampaignDetail>, ApiError> {
+    campaigns
+        .find(&state.db, tenant, slug)
+        .await?
+        .filter(|campaign| campaign.admits(tenant, account))
+        .ok_or(ApiError::NotFound)
+}
+
 /// The published results as the API gives them: the results page's (see
 /// [`super::pages::Published`]) without the charts, and the campaign.
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -46,13 +62,7 @@ pub async fn get_results(
     crate::accounts::session::MaybeAccount(account): crate::accounts::session::MaybeAccount,
     Path(slug): Path<String>,
 ) -> Result<Response, ApiError> {
-    let campaign = campaigns
-        .find(&state.db, &tenant, &slug)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if !campaign.admits(&tenant, account.as_ref()) {
-        return Err(ApiError::NotFound);
-    }
+    let campaign = admitted(&state, &campaigns, &tenant, account.as_ref(), &slug).await?;
     let published = super::pages::published(&state, &results, &tenant, &campaign, "fr")
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -88,13 +98,7 @@ pub async fn get_news(
     crate::accounts::session::MaybeAccount(account): crate::accounts::session::MaybeAccount,
     Path(slug): Path<String>,
 ) -> Result<Response, ApiError> {
-    let campaign = campaigns
-        .find(&state.db, &tenant, &slug)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if !campaign.admits(&tenant, account.as_ref()) {
-        return Err(ApiError::NotFound);
-    }
+    let campaign = admitted(&state, &campaigns, &tenant, account.as_ref(), &slug).await?;
     let mut tx = state.db.begin(&tenant).await?;
     let posts = super::news::list(&mut tx, campaign.summary.tenant_id, campaign.summary.id).await?;
     tx.commit().await?;

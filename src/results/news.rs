@@ -34,50 +34,6 @@ pub async fn list(tx: &mut TenantTx, tenant: Uuid, campaign: Uuid) -> Result<Vec
     .await
 }
 
-/// Whether `account` follows the campaign (as seen from the space of `tx`).
-pub async fn is_following(tx: &mut TenantTx, tenant: Uuid, campaign: Uuid, account: Uuid) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM campaign_followers WHERE tenant_id = $1 AND campaign_id = $2 AND account_id = $3) AS "exists!""#,
-        tenant,
-        campaign,
-        account,
-    )
-    .fetch_one(&mut **tx)
-    .await
-}
-
-/// Starts or stops following a campaign of `tenant` (its owner) from the space of `tx`.
-pub async fn set_following(
-    tx: &mut TenantTx,
-    tenant: Uuid,
-    campaign: Uuid,
-    account: Uuid,
-    follow: bool,
-) -> Result<(), sqlx::Error> {
-    if follow {
-        sqlx::query!(
-            "INSERT INTO campaign_followers (tenant_id, campaign_id, account_id, origin_tenant_id)
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            tenant,
-            campaign,
-            account,
-            tx.tenant_id(),
-        )
-        .execute(&mut **tx)
-        .await?;
-    } else {
-        sqlx::query!(
-            "DELETE FROM campaign_followers WHERE tenant_id = $1 AND campaign_id = $2 AND account_id = $3",
-            tenant,
-            campaign,
-            account,
-        )
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
-}
-
 /// Checks a post as typed; returns locale keys of the problems.
 pub fn validate(title: &str, body: &str) -> Vec<&'static str> {
     let mut problems = Vec::new();

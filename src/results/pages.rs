@@ -11,6 +11,7 @@ use super::cache::ResultsCache;
 use super::{Figures, Results, decisions};
 use crate::campaigns::Scope;
 use crate::campaigns::cache::CampaignCache;
+use crate::campaigns::follows::{Followed, is_following, set_following};
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
 use crate::tenancy::{TenantId, TenantKind};
@@ -243,7 +244,7 @@ pub async fn news_page(
     let mut tx = state.db.begin(&page.tenant).await?;
     let posts = super::news::list(&mut tx, owner, campaign.summary.id).await?;
     let following = match &page.account {
-        Some(account) => super::news::is_following(&mut tx, owner, campaign.summary.id, account.id).await?,
+        Some(account) => is_following(&mut tx, owner, Followed::Campaign(campaign.summary.id), account.id).await?,
         None => false,
     };
     tx.commit().await?;
@@ -306,14 +307,8 @@ pub async fn follow(
         _ => return Err(PageError::BadRequest),
     };
     let mut tx = state.db.begin(&page.tenant).await?;
-    super::news::set_following(
-        &mut tx,
-        campaign.summary.tenant_id,
-        campaign.summary.id,
-        account.id,
-        follow,
-    )
-    .await?;
+    let followed = Followed::Campaign(campaign.summary.id);
+    set_following(&mut tx, campaign.summary.tenant_id, followed, account.id, follow).await?;
     tx.commit().await?;
     crate::web::pages::see_other(&format!("/consultations/{slug}/nouvelles"))
 }

@@ -33,6 +33,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("campaign.html", include_str!("templates/campaign.html")),
         ("idea.html", include_str!("templates/idea.html")),
         ("idea_edit.html", include_str!("templates/idea_edit.html")),
+        ("idea_fields.html", include_str!("templates/idea_fields.html")),
         ("my_contributions.html", include_str!("templates/my_contributions.html")),
         ("message.html", include_str!("templates/message.html")),
         ("survey.html", include_str!("templates/survey.html")),

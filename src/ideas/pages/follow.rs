@@ -1,7 +1,7 @@
 //! "Suivre cette idée": one button on the idea page, to follow it or to stop.
 
 use super::*;
-use crate::ideas::follows::set_following;
+use crate::campaigns::follows::{Followed, set_following};
 
 #[derive(Deserialize)]
 pub struct FollowForm {
@@ -30,7 +30,7 @@ pub async fn post_follow(
     if follow && idea.status != "published" {
         return Err(PageError::BadRequest);
     }
-    set_following(&mut tx, idea.tenant_id, id, account.id, follow).await?;
+    set_following(&mut tx, idea.tenant_id, Followed::Idea(id), account.id, follow).await?;
     tx.commit().await?;
     see_other(&format!("/consultations/{slug}/idees/{id}#suivi"))
 }

@@ -3,6 +3,7 @@
 
 use super::shared::IdeaPageKey;
 use super::*;
+use crate::campaigns::follows::{Followed, is_following};
 use crate::campaigns::pages::verified_first;
 
 /// `GET /consultations/{slug}/idees/{id}`.
@@ -92,7 +93,7 @@ pub(super) async fn render_idea(
         list_comments(&mut tx, &idea, page.account.as_ref().map(|a| a.id)).await?
     };
     let following = match &page.account {
-        Some(account) => crate::ideas::follows::is_following(&mut tx, idea.tenant_id, idea.id, account.id).await?,
+        Some(account) => is_following(&mut tx, idea.tenant_id, Followed::Idea(idea.id), account.id).await?,
         None => false,
     };
     tx.commit().await?;
@@ -144,9 +145,62 @@ pub(super) struct KeptText {
     pub(super) message: String,
 }
 
-/// The message of the first error (the forms of the idea page have one field each).
-pub(super) fn first_message(errors: &[ShownError]) -> String {
-    errors.first().map(|e| e.message.clone()).unwrap_or_default()
+/// The form of the idea page a refused text came from.
+#[derive(Clone, Copy)]
+pub(super) enum TextForm {
+    Comment,
+    Report,
+    Edit,
+}
+
+/// A text of the idea page as typed in its `field`: refused when it held a refused character
+/// (`refused` is set), else parsed.
+pub(super) fn checked_text<T>(
+    refused: Option<String>,
+    field: &'static str,
+    parse: impl FnOnce() -> Result<T, Vec<FieldError>>,
+) -> Result<T, Vec<FieldError>> {
+    match refused {
+        Some(_) => Err(vec![FieldError {
+            field,
+            message: "error.invalid_text.field",
+        }]),
+        None => parse(),
+    }
+}
+
+/// The idea page again (422), with a refused `text` (answering `parent`) in the field of
+/// `form` and the message of `errors` beside it.
+pub(super) async fn refused_text(
+    (state, caches, page): (&Ground, &IdeaCaches, &Page),
+    at: (&str, Uuid),
+    errors: &[FieldError],
+    form: TextForm,
+    text: String,
+    parent: Option<String>,
+) -> Result<Response, PageError> {
+    let errors = shown(page, errors);
+    let text = Some(KeptText {
+        // The forms of the idea page have one field each.
+        message: errors.first().map(|e| e.message.clone()).unwrap_or_default(),
+        text,
+        parent,
+    });
+    let kept = match form {
+        TextForm::Comment => Kept {
+            comment: text,
+            ..Kept::default()
+        },
+        TextForm::Report => Kept {
+            report: text,
+            ..Kept::default()
+        },
+        TextForm::Edit => Kept {
+            edit: text,
+            ..Kept::default()
+        },
+    };
+    render_idea(state, caches, page, at, errors, kept, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 #[derive(Deserialize)]
@@ -175,14 +229,7 @@ pub async fn post_like(
         return Err(PageError::BadRequest);
     }
     if idea.is_mine {
-        let mut r = message(
-            &page,
-            "ideas.own_like_title",
-            &["ideas.own_like_body"],
-            Some(("ideas.back_to_idea", format!("/consultations/{slug}/idees/{id}"))),
-        )?;
-        *r.status_mut() = StatusCode::CONFLICT;
-        return Ok(r);
+        return idea_conflict(&page, "ideas.own_like_title", "ideas.own_like_body", (&slug, id));
     }
     let delta = match form.action.as_str() {
         "soutenir" => match like(&mut tx, &idea, account.id).await? {
@@ -190,14 +237,7 @@ pub async fn post_like(
             // Not liked by this account, yet not added: the same identity liked it with
             // another account (one voice per identity).
             false if campaign.verified_only && !idea.liked_by_me => {
-                let mut r = message(
-                    &page,
-                    "ideas.one_voice_title",
-                    &["ideas.one_voice_body"],
-                    Some(("ideas.back_to_idea", format!("/consultations/{slug}/idees/{id}"))),
-                )?;
-                *r.status_mut() = StatusCode::CONFLICT;
-                return Ok(r);
+                return idea_conflict(&page, "ideas.one_voice_title", "ideas.one_voice_body", (&slug, id));
             }
             false => None,
         },
@@ -233,10 +273,7 @@ pub async fn post_comment(
     // Only the text is shown again; a refused character in a hidden field gets the error page.
     let (form, refused) = checked.shown(|f| f == "body")?;
     let parent_id = form.parent_id.filter(|p| !p.is_empty());
-    let parent = match parent_id.as_deref() {
-        Some(p) => Some(p.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
-        None => None,
-    };
+    let parent = optional_id(parent_id.clone())?;
     let (campaign, idea, tx) = idea_in_campaign(&state, &caches, &page, &slug, id).await?;
     if !campaign.hears(&account) {
         return verified_first(&page, &slug);
@@ -247,37 +284,12 @@ pub async fn post_comment(
     let mut tx = tx;
     // A refused character (a NUL...) or a text too short or long: the page again, the entry in
     // its field with the message beside it, nothing stored.
-    let parsed = match refused {
-        Some(_) => Err(vec![FieldError {
-            field: "body",
-            message: "error.invalid_text.field",
-        }]),
-        None => parse_comment(&form.body),
-    };
-    let body = match parsed {
+    let body = match checked_text(refused, "body", || parse_comment(&form.body)) {
         Ok(body) => body,
         Err(errors) => {
             drop(tx);
-            let errors = shown(&page, &errors);
-            let kept = Kept {
-                comment: Some(KeptText {
-                    message: first_message(&errors),
-                    text: form.body,
-                    parent: parent_id,
-                }),
-                report: None,
-                edit: None,
-            };
-            return render_idea(
-                &state,
-                &caches,
-                &page,
-                (&slug, id),
-                errors,
-                kept,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let on = (&state, &caches, &page);
+            return refused_text(on, (&slug, id), &errors, TextForm::Comment, form.body, parent_id).await;
         }
     };
     match insert_comment(&mut tx, &idea, parent, account.id, &body, form.submission_key).await? {
@@ -317,42 +329,14 @@ pub async fn post_report(
     };
     let (form, refused) = checked.shown(|f| f == "reason")?;
     let comment_id = form.comment_id.filter(|p| !p.is_empty());
-    let comment = match comment_id.as_deref() {
-        Some(c) => Some(c.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
-        None => None,
-    };
+    let comment = optional_id(comment_id.clone())?;
     let (_, idea, mut tx) = idea_in_campaign(&state, &caches, &page, &slug, id).await?;
-    let parsed = match refused {
-        Some(_) => Err(vec![FieldError {
-            field: "reason",
-            message: "error.invalid_text.field",
-        }]),
-        None => parse_reason(&form.reason),
-    };
-    let reason = match parsed {
+    let reason = match checked_text(refused, "reason", || parse_reason(&form.reason)) {
         Ok(r) => r,
         Err(errors) => {
             drop(tx);
-            let errors = shown(&page, &errors);
-            let kept = Kept {
-                comment: None,
-                edit: None,
-                report: Some(KeptText {
-                    message: first_message(&errors),
-                    text: form.reason,
-                    parent: comment_id,
-                }),
-            };
-            return render_idea(
-                &state,
-                &caches,
-                &page,
-                (&slug, id),
-                errors,
-                kept,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let on = (&state, &caches, &page);
+            return refused_text(on, (&slug, id), &errors, TextForm::Report, form.reason, comment_id).await;
         }
     };
     report(&mut tx, &idea, comment, account.id, &reason).await?;

@@ -230,12 +230,49 @@ pub(super) fn order_name(order: IdeaOrder) -> &'static str {
     }
 }
 
+/// The fields of an idea as typed: the new-idea form and the author's edit form.
 #[derive(Deserialize)]
-pub struct IdeaForm {
+pub struct IdeaFields {
     kind: String,
     title: String,
     body: String,
     theme: Option<String>,
+}
+
+impl IdeaFields {
+    /// The idea, or what is wrong with it. `refused`: a field that held a refused character (a
+    /// NUL...), refused before anything else is checked.
+    pub(super) fn parse(&self, refused: Option<String>, themes: &[String]) -> Result<NewIdea, Vec<FieldError>> {
+        match refused {
+            Some(field) => Err(vec![FieldError {
+                field: match field.as_str() {
+                    "body" => "body",
+                    "kind" => "kind",
+                    "theme" => "theme",
+                    _ => "title",
+                },
+                message: "error.invalid_text.field",
+            }]),
+            None => NewIdea::parse(&self.kind, &self.title, &self.body, self.theme.as_deref(), themes),
+        }
+    }
+
+    /// The form again, as typed, with the messages of `errors`.
+    pub(super) fn kept(self, page: &Page, errors: &[FieldError]) -> IdeaFormState {
+        IdeaFormState {
+            errors: shown(page, errors),
+            kind: self.kind,
+            title: self.title,
+            body: self.body,
+            theme: self.theme.unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct IdeaForm {
+    #[serde(flatten)]
+    fields: IdeaFields,
     submission_key: Uuid,
 }
 
@@ -268,25 +305,7 @@ pub async fn post_idea(
         return Ok(r);
     }
     // A refused character (a NUL...): the form again, the entry kept, nothing stored.
-    let parsed = match refused {
-        Some(field) => Err(vec![FieldError {
-            field: match field.as_str() {
-                "body" => "body",
-                "kind" => "kind",
-                "theme" => "theme",
-                _ => "title",
-            },
-            message: "error.invalid_text.field",
-        }]),
-        None => NewIdea::parse(
-            &form.kind,
-            &form.title,
-            &form.body,
-            form.theme.as_deref(),
-            &campaign.summary.themes,
-        ),
-    };
-    match parsed {
+    match form.fields.parse(refused, &campaign.summary.themes) {
         Ok(idea) => {
             let mut tx = state.db.begin(&page.tenant).await?;
             let inserted = insert_idea(&mut tx, &campaign, &account, &idea, form.submission_key).await?;
@@ -298,13 +317,7 @@ pub async fn post_idea(
             see_other(&format!("/consultations/{slug}/idees/{}", inserted.id()))
         }
         Err(errors) => {
-            let state_form = IdeaFormState {
-                errors: shown(&page, &errors),
-                kind: form.kind,
-                title: form.title,
-                body: form.body,
-                theme: form.theme.unwrap_or_default(),
-            };
+            let state_form = form.fields.kept(&page, &errors);
             render_campaign(
                 &state,
                 &caches,
@@ -367,4 +380,29 @@ pub(super) async fn idea_in_campaign(
         .filter(|i| i.campaign_id == campaign.summary.id)
         .ok_or(PageError::NotFound)?;
     Ok((campaign, idea, tx))
+}
+
+/// A page that says why a change to the idea cannot be made (409), with a link back to it.
+pub(super) fn idea_conflict(
+    page: &Page,
+    title: &str,
+    body: &str,
+    (slug, id): (&str, Uuid),
+) -> Result<Response, PageError> {
+    let mut r = message(
+        page,
+        title,
+        &[body],
+        Some(("ideas.back_to_idea", format!("/consultations/{slug}/idees/{id}"))),
+    )?;
+    *r.status_mut() = StatusCode::CONFLICT;
+    Ok(r)
+}
+
+/// An optional id of a form (an empty field: none); anything else than an id is refused.
+pub(super) fn optional_id(field: Option<String>) -> Result<Option<Uuid>, PageError> {
+    match field.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => c.parse::<Uuid>().map(Some).map_err(|_| PageError::BadRequest),
+        None => Ok(None),
+    }
 }

@@ -5,33 +5,56 @@
 //! drops the cached lists and pages that show it, on every instance ([`Forget`]).
 
 use super::*;
+use crate::accounts::Account;
 use crate::db::changes::Forget;
-use crate::ideas::queries::{Owned, edit_comment, edit_idea, withdraw};
+use crate::ideas::queries::{edit_comment, edit_idea, withdraw};
 use crate::tenancy::TenantId;
 
-/// The idea (the author's own, in an open campaign: else the page that says why not).
+/// What the author changes: each asks something else of the idea.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// Their idea's text: their own, in an open campaign, still shown.
+    Idea,
+    /// One of their comments (whose authorship the query checks): open campaign, idea shown.
+    Comment,
+    /// A withdrawal: at any time.
+    Withdrawal,
+}
+
+/// The author's idea and what it is in.
+struct Own {
+    account: Account,
+    campaign: Arc<CampaignDetail>,
+    idea: IdeaView,
+}
+
+/// The preamble of every handler here: who is signed in, the idea (in a campaign that admits
+/// them), and whether `change` may be made. `Err`: the page to show instead (sign in first, or
+/// why not, 409).
 async fn own_idea(
     state: &Ground,
     caches: &IdeaCaches,
     page: &Page,
     (slug, id): (&str, Uuid),
-) -> Result<Result<(Arc<CampaignDetail>, IdeaView), Response>, PageError> {
+    change: Change,
+) -> Result<Result<Own, Response>, PageError> {
+    let Some(account) = page.account.clone() else {
+        return sign_in_first(&page.path).map(Err);
+    };
     let (campaign, idea, tx) = idea_in_campaign(state, caches, page, slug, id).await?;
     tx.commit().await?;
-    if !idea.is_mine {
+    if change == Change::Idea && !idea.is_mine {
         return Err(PageError::NotFound);
     }
-    if !campaign.is_open() || idea.hidden.is_some() {
-        let mut r = message(
-            page,
-            "ideas_own.closed_title",
-            &["ideas_own.closed_body"],
-            Some(("ideas.back_to_idea", format!("/consultations/{slug}/idees/{id}"))),
-        )?;
-        *r.status_mut() = StatusCode::CONFLICT;
+    if change != Change::Withdrawal && (!campaign.is_open() || idea.hidden.is_some()) {
+        let r = idea_conflict(page, "ideas_own.closed_title", "ideas_own.closed_body", (slug, id))?;
         return Ok(Err(r));
     }
-    Ok(Ok((campaign, idea)))
+    Ok(Ok(Own {
+        account,
+        campaign,
+        idea,
+    }))
 }
 
 /// A transaction in the idea's own space (a database row gave its id).
@@ -66,10 +89,7 @@ pub async fn edit_idea_form(
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
 ) -> Result<Response, PageError> {
-    if page.account.is_none() {
-        return sign_in_first(&page.path);
-    }
-    let (campaign, idea) = match own_idea(&state, &caches, &page, (&slug, id)).await? {
+    let Own { campaign, idea, .. } = match own_idea(&state, &caches, &page, (&slug, id), Change::Idea).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(refusal),
     };
@@ -83,14 +103,6 @@ pub async fn edit_idea_form(
     render_edit(&page, &campaign, &idea, form, StatusCode::OK)
 }
 
-#[derive(Deserialize)]
-pub struct EditIdeaForm {
-    kind: String,
-    title: String,
-    body: String,
-    theme: Option<String>,
-}
-
 /// `POST /consultations/{slug}/idees/{id}/modifier`: the new text, the old one kept as a
 /// version. The same text again (a double submission) changes nothing.
 pub async fn post_edit_idea(
@@ -99,53 +111,24 @@ pub async fn post_edit_idea(
     State(forget): State<Forget>,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
-    CheckedForm { form, refused }: CheckedForm<EditIdeaForm>,
+    CheckedForm { form, refused }: CheckedForm<IdeaFields>,
 ) -> Result<Response, PageError> {
-    let Some(account) = page.account.clone() else {
-        return sign_in_first(&page.path);
-    };
-    let (campaign, idea) = match own_idea(&state, &caches, &page, (&slug, id)).await? {
+    let own = match own_idea(&state, &caches, &page, (&slug, id), Change::Idea).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(refusal),
     };
-    let parsed = match refused {
-        Some(field) => Err(vec![FieldError {
-            field: match field.as_str() {
-                "body" => "body",
-                "kind" => "kind",
-                "theme" => "theme",
-                _ => "title",
-            },
-            message: "error.invalid_text.field",
-        }]),
-        None => NewIdea::parse(
-            &form.kind,
-            &form.title,
-            &form.body,
-            form.theme.as_deref(),
-            &campaign.summary.themes,
-        ),
-    };
-    let new = match parsed {
+    let new = match form.parse(refused, &own.campaign.summary.themes) {
         Ok(new) => new,
         Err(errors) => {
-            let kept = IdeaFormState {
-                errors: shown(&page, &errors),
-                kind: form.kind,
-                title: form.title,
-                body: form.body,
-                theme: form.theme.unwrap_or_default(),
-            };
-            return render_edit(&page, &campaign, &idea, kept, StatusCode::UNPROCESSABLE_ENTITY);
+            let kept = form.kept(&page, &errors);
+            return render_edit(&page, &own.campaign, &own.idea, kept, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    let mut tx = in_idea_space(&state, &idea).await?;
-    let outcome = edit_idea(&mut tx, id, account.id, &new, campaign.premoderation).await?;
+    let mut tx = in_idea_space(&state, &own.idea).await?;
+    let outcome = edit_idea(&mut tx, id, own.account.id, &new, own.campaign.premoderation).await?;
     tx.commit().await?;
-    match outcome {
-        Owned::Changed => forget.campaign(campaign.summary.id),
-        Owned::Unchanged => {}
-        Owned::Refused => return Err(PageError::NotFound),
+    if !outcome.settle(&forget, own.campaign.summary.id) {
+        return Err(PageError::NotFound);
     }
     see_other(&format!("/consultations/{slug}/idees/{id}"))
 }
@@ -166,79 +149,32 @@ pub async fn post_edit_comment(
     Path((slug, id)): Path<(String, Uuid)>,
     checked: CheckedForm<EditCommentForm>,
 ) -> Result<Response, PageError> {
-    let Some(account) = page.account.clone() else {
+    if page.account.is_none() {
         return sign_in_first(&page.path);
-    };
+    }
     let (form, refused) = checked.shown(|f| f == "body")?;
-    let (campaign, idea) = match own_comment_idea(&state, &caches, &page, (&slug, id)).await? {
+    let own = match own_idea(&state, &caches, &page, (&slug, id), Change::Comment).await? {
         Ok(found) => found,
         Err(refusal) => return Ok(refusal),
     };
-    let parsed = match refused {
-        Some(_) => Err(vec![FieldError {
-            field: "body",
-            message: "error.invalid_text.field",
-        }]),
-        None => parse_comment(&form.body),
-    };
-    let body = match parsed {
+    let body = match checked_text(refused, "body", || parse_comment(&form.body)) {
         Ok(body) => body,
         Err(errors) => {
-            let errors = shown(&page, &errors);
-            let kept = Kept {
-                edit: Some(KeptText {
-                    message: first_message(&errors),
-                    text: form.body,
-                    parent: Some(form.comment_id.to_string()),
-                }),
-                ..Kept::default()
-            };
-            return render_idea(
-                &state,
-                &caches,
-                &page,
-                (&slug, id),
-                errors,
-                kept,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let on = (&state, &caches, &page);
+            let parent = Some(form.comment_id.to_string());
+            return refused_text(on, (&slug, id), &errors, TextForm::Edit, form.body, parent).await;
         }
     };
-    let mut tx = in_idea_space(&state, &idea).await?;
-    let outcome = edit_comment(&mut tx, id, form.comment_id, account.id, &body).await?;
+    let mut tx = in_idea_space(&state, &own.idea).await?;
+    let outcome = edit_comment(&mut tx, id, form.comment_id, own.account.id, &body).await?;
     tx.commit().await?;
-    match outcome {
-        Owned::Changed => forget.campaign(campaign.summary.id),
-        Owned::Unchanged => {}
-        Owned::Refused => return Err(PageError::NotFound),
+    if !outcome.settle(&forget, own.campaign.summary.id) {
+        return Err(PageError::NotFound);
     }
     see_other(&format!(
         "/consultations/{slug}/idees/{id}#commentaire-{}",
         form.comment_id
     ))
-}
-
-/// The idea whose comment its author edits: open campaign, idea still shown.
-async fn own_comment_idea(
-    state: &Ground,
-    caches: &IdeaCaches,
-    page: &Page,
-    (slug, id): (&str, Uuid),
-) -> Result<Result<(Arc<CampaignDetail>, IdeaView), Response>, PageError> {
-    let (campaign, idea, tx) = idea_in_campaign(state, caches, page, slug, id).await?;
-    tx.commit().await?;
-    if !campaign.is_open() || idea.hidden.is_some() {
-        let mut r = message(
-            page,
-            "ideas_own.closed_title",
-            &["ideas_own.closed_body"],
-            Some(("ideas.back_to_idea", format!("/consultations/{slug}/idees/{id}"))),
-        )?;
-        *r.status_mut() = StatusCode::CONFLICT;
-        return Ok(Err(r));
-    }
-    Ok(Ok((campaign, idea)))
 }
 
 #[derive(Deserialize)]
@@ -257,22 +193,19 @@ pub async fn post_withdraw(
     Path((slug, id)): Path<(String, Uuid)>,
     CsrfForm(form): CsrfForm<WithdrawForm>,
 ) -> Result<Response, PageError> {
-    let Some(account) = page.account.clone() else {
+    if page.account.is_none() {
         return sign_in_first(&page.path);
+    }
+    let comment = optional_id(form.comment_id)?;
+    let own = match own_idea(&state, &caches, &page, (&slug, id), Change::Withdrawal).await? {
+        Ok(found) => found,
+        Err(refusal) => return Ok(refusal),
     };
-    let comment = match form.comment_id.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(c.parse::<Uuid>().map_err(|_| PageError::BadRequest)?),
-        None => None,
-    };
-    let (campaign, idea, tx) = idea_in_campaign(&state, &caches, &page, &slug, id).await?;
+    let mut tx = in_idea_space(&state, &own.idea).await?;
+    let outcome = withdraw(&mut tx, id, comment, own.account.id).await?;
     tx.commit().await?;
-    let mut tx = in_idea_space(&state, &idea).await?;
-    let outcome = withdraw(&mut tx, id, comment, account.id).await?;
-    tx.commit().await?;
-    match outcome {
-        Owned::Changed => forget.campaign(campaign.summary.id),
-        Owned::Unchanged => {}
-        Owned::Refused => return Err(PageError::NotFound),
+    if !outcome.settle(&forget, own.campaign.summary.id) {
+        return Err(PageError::NotFound);
     }
     match comment {
         Some(c) => see_other(&format!("/consultations/{slug}/idees/{id}#commentaire-{c}")),

@@ -19,6 +19,21 @@ pub enum Owned {
     Refused,
 }
 
+impl Owned {
+    /// After the change is committed: drops the cached lists and pages of `campaign` (on
+    /// every instance) when something changed. `false`: the change was refused.
+    pub fn settle(self, forget: &crate::db::changes::Forget, campaign: Uuid) -> bool {
+        match self {
+            Owned::Changed => {
+                forget.campaign(campaign);
+                true
+            }
+            Owned::Unchanged => true,
+            Owned::Refused => false,
+        }
+    }
+}
+
 /// Replaces the idea's text with `new`, keeping the current one as a version. In a
 /// pre-moderated campaign, a published idea that changes waits for a moderator again.
 pub async fn edit_idea(
