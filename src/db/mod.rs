@@ -11,6 +11,7 @@
 //! [`crate::tenancy::TenantDb`].
 
 pub mod changes;
+pub mod citus;
 pub mod embedded;
 pub mod rls;
 
@@ -120,6 +121,7 @@ impl Database {
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let pool = self.connect_owner().await?;
         MIGRATOR.run(&pool).await.context("migrations failed")?;
+        citus::distribute(&pool).await?;
         ensure_app_role(&pool, &self.app_role).await?;
         ensure_server_keys(&pool).await?;
         grant_app_role(&pool, &self.app_role).await?;
@@ -237,12 +239,21 @@ pub async fn owner_tx_in(
     owner: &PgPool,
     tenant: uuid::Uuid,
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-    let mut tx = owner.begin().await?;
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
-        .bind(tenant.to_string())
-        .execute(&mut *tx)
-        .await?;
-    Ok(tx)
+    owner.begin_with(AssertSqlSafe(begin_in_tenant(tenant))).await
+}
+
+/// The statements that open a transaction in one space's context, sent as one simple query (one
+/// round trip): `BEGIN`, then `app.tenant_id` set for the transaction only.
+///
+/// `SET LOCAL`, not `set_config(…, true)`: on a Citus coordinator, `SET LOCAL` commands are
+/// forwarded to the workers' connections of the transaction when
+/// `citus.propagate_set_commands = 'local'`, so the row-level security policies on the shards
+/// see the tenant; a `set_config` call is not forwarded, and the workers' policies would see no
+/// tenant (and show no rows). Plain PostgreSQL takes `citus.propagate_set_commands` as a
+/// placeholder setting (any dotted name is one), so the same statements serve both. The id is
+/// a UUID formatted here (hex digits and dashes), never text from a request.
+pub fn begin_in_tenant(tenant: uuid::Uuid) -> String {
+    format!("BEGIN; SET LOCAL citus.propagate_set_commands = 'local'; SET LOCAL app.tenant_id = '{tenant}'")
 }
 
 /// Creates the keys every instance shares (the CSRF HMAC key), once.

@@ -1,9 +1,11 @@
 //! Tenant-scoped database access: the only way handlers reach PostgreSQL.
 //!
-//! [`TenantDb::begin`] opens a transaction and sets `app.tenant_id` with
-//! `set_config(…, true)`, which is *transaction-local*: it vanishes at commit or rollback, so a
-//! pooled connection can never carry one tenant's context into another request. (A session-level
-//! `SET` would.) Row-level security policies read the setting through `app_current_tenant()`.
+//! [`TenantDb::begin`] opens a transaction and sets `app.tenant_id` with `SET LOCAL`, which is
+//! *transaction-local*: it vanishes at commit or rollback, so a pooled connection can never carry
+//! one tenant's context into another request. (A session-level `SET` would.) Row-level security
+//! policies read the setting through `app_current_tenant()`. `SET LOCAL` rather than
+//! `set_config(…, true)` because a Citus coordinator forwards it to its workers
+//! ([`crate::db::begin_in_tenant`]).
 
 use std::ops::{Deref, DerefMut};
 
@@ -34,9 +36,9 @@ impl TenantDb {
     /// spaces or a database row gave, never one a request carried (see [`TenantId`]).
     pub async fn begin_in(&self, tenant_id: TenantId) -> Result<TenantTx, sqlx::Error> {
         let tenant_id = tenant_id.uuid();
-        // One round trip: BEGIN and the setting travel as one simple query. The id is a UUID
-        // we format ourselves (hex and dashes), never text from a request.
-        let begin = format!("BEGIN; SELECT set_config('app.tenant_id', '{tenant_id}', true)");
+        // One round trip: BEGIN and the setting travel as one simple query (`SET LOCAL`, which
+        // a Citus coordinator forwards to its workers; see `begin_in_tenant`).
+        let begin = crate::db::begin_in_tenant(tenant_id);
         // When traces are exported, each transaction is a client span (child of the request's
         // or the job's span) that lasts until commit or rollback.
         let span = crate::telemetry::exporting_traces().then(|| {

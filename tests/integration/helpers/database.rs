@@ -1,5 +1,6 @@
 //! The test databases: one shared server (DATABASE_URL or the embedded cluster), a migrated and
-//! synced template, and a fresh database per test cloned from it and dropped after.
+//! synced template, and a fresh database per test cloned from it and dropped after. On a Citus
+//! coordinator, each of them on every node too (`citus.rs`).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,6 +20,8 @@ struct Server {
     /// Options to a maintenance database as a role that may create databases.
     admin: PgConnectOptions,
     template: String,
+    /// The Citus workers, when `admin` is a Citus coordinator; else empty.
+    workers: Vec<PgConnectOptions>,
     _embedded: Option<EmbeddedCluster>,
 }
 
@@ -44,19 +47,29 @@ async fn server() -> &'static Server {
                 }
             };
             let admin = admin.log_statements(tracing::log::LevelFilter::Trace);
-            drop_stale_databases(&admin).await;
+            let workers = citus::workers(&admin).await.unwrap_or_default();
+            drop_stale_databases(&admin, &workers).await;
             let template = format!("ecoute_test_{}_template", std::process::id());
-            create_database(&admin, &template, None).await;
+            if workers.is_empty() {
+                create_database(&admin, &template, None).await;
+            } else {
+                citus::create_template(&admin, &workers, &template).await;
+            }
             let db = Database::with_options(admin.clone().database(&template), APP_ROLE, None);
             db.migrate().await.expect("migrations apply");
             let owner = db.connect_owner().await.unwrap();
             sync_tenants(&owner, &tenants_dir(), "localhost", SyncMode::Apply)
                 .await
                 .expect("tenants/ syncs");
+            // On Citus, the step again, now that the national space exists (its shard).
+            ecoute::db::citus::distribute(&owner)
+                .await
+                .expect("the Citus step runs");
             owner.close().await;
             Server {
                 admin,
                 template,
+                workers,
                 _embedded: embedded,
             }
         })
@@ -80,7 +93,7 @@ async fn create_database(admin: &PgConnectOptions, name: &str, template: Option<
 }
 
 /// Drops test databases left by test processes that are gone.
-async fn drop_stale_databases(admin: &PgConnectOptions) {
+async fn drop_stale_databases(admin: &PgConnectOptions, workers: &[PgConnectOptions]) {
     let mut conn = PgConnection::connect_with(admin)
         .await
         .expect("connect to the maintenance database");
@@ -92,6 +105,7 @@ async fn drop_stale_databases(admin: &PgConnectOptions) {
     for name in names {
         let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
         if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+            citus::drop_on_workers(workers, &name).await;
             let _ = sqlx::raw_sql(AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
             )))
@@ -119,7 +133,12 @@ impl TestDb {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::SeqCst)
         );
-        create_database(&server.admin, &name, Some(&server.template)).await;
+        if server.workers.is_empty() {
+            create_database(&server.admin, &name, Some(&server.template)).await;
+        } else {
+            let _guard = CREATE_LOCK.lock().await;
+            citus::clone_template(&server.admin, &server.workers, &server.template, &name).await;
+        }
         let db = Database::with_options(server.admin.clone().database(&name), APP_ROLE, None);
         TestDb { db, name }
     }
@@ -157,7 +176,7 @@ impl Drop for TestDb {
         if std::thread::panicking() || !self.name.starts_with("ecoute_test_") {
             return;
         }
-        let (admin, name) = (server.admin.clone(), self.name.clone());
+        let (admin, name, workers) = (server.admin.clone(), self.name.clone(), server.workers.clone());
         // Drop runs inside the test's runtime, which may not block: a thread of its own.
         let dropped = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -169,6 +188,7 @@ impl Drop for TestDb {
                 let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
                 let done = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
                 conn.close().await.ok();
+                super::citus::drop_on_workers(&workers, &name).await;
                 done.ok()
             })
         });

@@ -13,6 +13,7 @@ use ecoute::startup::Application;
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
+mod citus;
 mod database;
 
 pub use database::TestDb;
