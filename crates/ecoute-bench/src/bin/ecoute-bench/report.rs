@@ -131,7 +131,8 @@ impl Report {
                 }
                 if r.errors > 0 {
                     println!("   warning: {} {label} requests did not answer 200", r.errors);
-                    self.failures.push(format!("{label}: {} requests did not answer 200", r.errors));
+                    self.failures
+                        .push(format!("{label}: {} requests did not answer 200", r.errors));
                 }
             }
         }
@@ -149,11 +150,23 @@ impl Report {
                 verdict(p99 < p99_goal_us)
             );
         }
-        let (median, low, high) = spread(rounds.iter().map(|r| r[2].per_second() / r[0].per_second() * 100.0).collect());
+        let (median, low, high) = spread(
+            rounds
+                .iter()
+                .map(|r| r[2].per_second() / r[0].per_second() * 100.0)
+                .collect(),
+        );
         println!("   campaign page vs the same bytes from plain axum: median {median:.1} % ({low:.1}–{high:.1} %)");
         let cpus: Vec<[f64; 4]> = rounds
             .iter()
-            .filter_map(|r| Some([r[0].cpu_us?.server, r[1].cpu_us?.server, r[2].cpu_us?.server, r[3].cpu_us?.server]))
+            .filter_map(|r| {
+                Some([
+                    r[0].cpu_us?.server,
+                    r[1].cpu_us?.server,
+                    r[2].cpu_us?.server,
+                    r[3].cpu_us?.server,
+                ])
+            })
             .collect();
         if !cpus.is_empty() {
             let n = cpus.len() as f64;
