@@ -301,11 +301,9 @@ type DiscoveredClient = CoreClient<
 /// Whether the token endpoint takes HTTP Basic: announced, or nothing announced (the
 /// standard's default).
 fn announces_basic(metadata: &ProviderMetadataWithLogout) -> bool {
-    metadata.token_endpoint_auth_methods_supported().is_none_or(|methods| {
-        methods
-            .iter()
-            .any(|m| *m == openidconnect::core::CoreClientAuthMethod::ClientSecretBasic)
-    })
+    metadata
+        .token_endpoint_auth_methods_supported()
+        .is_none_or(|methods| methods.contains(&openidconnect::core::CoreClientAuthMethod::ClientSecretBasic))
 }
 
 /// What the crate leaves to its user: a token issued in the future is not yet valid.

@@ -10,7 +10,7 @@
 //! stopped first; they come back when someone connects to the template, which nothing does.
 
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{AssertSqlSafe, ConnectOptions, Connection, PgConnection};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 /// The workers of the coordinator at `admin`, when it is one.
 pub(super) async fn workers(admin: &PgConnectOptions) -> Option<Vec<PgConnectOptions>> {
