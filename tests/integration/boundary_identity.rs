@@ -162,11 +162,21 @@ async fn every_platform_table_is_known_and_no_secret_column_is_readable() {
     .fetch_all(&owner)
     .await
     .unwrap();
-    assert!(
-        readable_secrets.is_empty(),
-        "the application role reads {readable_secrets:?}"
-    );
+    let unexpected: Vec<&String> = readable_secrets
+        .iter()
+        .filter(|column| !SEALED_COLUMNS.iter().any(|(sealed, _)| sealed == column))
+        .collect();
+    assert!(unexpected.is_empty(), "the application role reads {unexpected:?}");
 }
+
+/// Secret columns the application role reads because they are sealed: ciphertext under a key
+/// that comes from the environment, never from the database, so a SQL-level leak yields nothing
+/// usable. Each with the reason; any other readable secret column fails the test above.
+const SEALED_COLUMNS: &[(&str, &str)] = &[(
+    "space_oidc_providers.client_secret_sealed",
+    "ChaCha20-Poly1305 under a key derived from ECOUTE_SECRETS_KEY, with the space and row ids as \
+     associated data (src/oidc/sealed.rs): the application opens it to call the space's provider",
+)];
 
 #[tokio::test]
 async fn a_totp_code_is_good_once_and_only_for_an_operator_of_the_space() {

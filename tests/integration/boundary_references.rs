@@ -16,6 +16,11 @@ use crate::helpers::{TestApp, as_owner, insert_campaign, session_for, tenant_id}
 /// column named `*_id`/`*_ids` or typed uuid, in a table with tenant_id, must be in a foreign key.
 const UNREFERENCED_ID_COLUMNS: &[(&str, &str, &str)] = &[
     (
+        "space_oidc_providers",
+        "client_id",
+        "the OpenID client identifier the space's provider issued (text), not a row's id",
+    ),
+    (
         "campaigns",
         "creation_key",
         "the key of the console form that made the campaign (idempotency), not a row's id",
