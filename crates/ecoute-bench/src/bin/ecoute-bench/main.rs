@@ -281,8 +281,6 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
 
     // 2. The campaign page and an idea's page against the static ceilings, alternated.
     let cookie = format!("ecoute_visiteur={visitor}");
-    let duration = Duration::from_secs(args.duration);
-    let warmup = Duration::from_secs(2);
     let idea_path = format!("/consultations/{BIG}/idees/{}", seed.big_ideas[0]);
     let targets = [
         (static_addr, page_path.clone()),
@@ -290,30 +288,8 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
         (app_addr, page_path.clone()),
         (app_addr, idea_path),
     ];
-    let get = |(addr, path): &(SocketAddr, String), d: Duration| {
-        let (addr, path, host, cookie) = (*addr, path.clone(), host.clone(), cookie.clone());
-        async move {
-            if use_wrk {
-                run_wrk(addr, &path, &host, &cookie, args.connections, d).await
-            } else {
-                let request = Req::page(&path, &host, &cookie);
-                Ok(GetResult::from(
-                    run_load(Load::fixed(addr, args.connections, d, request)).await,
-                ))
-            }
-        }
-    };
-    for target in &targets {
-        get(target, warmup).await?;
-    }
-    let mut rounds = Vec::new();
-    for _ in 0..args.rounds {
-        let mut round = Vec::new();
-        for target in &targets {
-            round.push(measured(get(target, duration)).await?);
-        }
-        rounds.push(Round::try_from(round).map_err(|_| anyhow::anyhow!("four results per round"))?);
-    }
+    let rounds = page_rounds(args, use_wrk, &targets, &host, &cookie).await?;
+    let duration = Duration::from_secs(args.duration);
     out.print_pages(&rounds, page_bytes, seed.big_ideas.len());
 
     // 3. Likes: every (idea, account) pair at most once, in a scattered order.
@@ -342,4 +318,41 @@ async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) ->
     let _ = app_task.await;
     owner.close().await;
     Ok(out.finish())
+}
+
+/// The GET comparison: each target warmed up, then measured in turn, `args.rounds` times.
+async fn page_rounds(
+    args: &Args,
+    use_wrk: bool,
+    targets: &[(SocketAddr, String)],
+    host: &str,
+    cookie: &str,
+) -> anyhow::Result<Vec<Round>> {
+    let duration = Duration::from_secs(args.duration);
+    let warmup = Duration::from_secs(2);
+    let get = |(addr, path): &(SocketAddr, String), d: Duration| {
+        let (addr, path, host, cookie) = (*addr, path.clone(), host.to_owned(), cookie.to_owned());
+        async move {
+            if use_wrk {
+                run_wrk(addr, &path, &host, &cookie, args.connections, d).await
+            } else {
+                let request = Req::page(&path, &host, &cookie);
+                Ok(GetResult::from(
+                    run_load(Load::fixed(addr, args.connections, d, request)).await,
+                ))
+            }
+        }
+    };
+    for target in targets {
+        get(target, warmup).await?;
+    }
+    let mut rounds = Vec::new();
+    for _ in 0..args.rounds {
+        let mut round = Vec::new();
+        for target in targets {
+            round.push(measured(get(target, duration)).await?);
+        }
+        rounds.push(Round::try_from(round).map_err(|_| anyhow::anyhow!("four results per round"))?);
+    }
+    Ok(rounds)
 }
