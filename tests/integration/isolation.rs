@@ -212,6 +212,45 @@ async fn every_table_with_tenant_id_has_forced_rls() {
     assert_eq!(problems.len(), 4, "{violations:?}");
 }
 
+/// Unique keys and indexes of tables with tenant_id that leave tenant_id out.
+async fn keys_without_tenant_id(conn: &mut sqlx::PgConnection) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT c.relname::text || ': ' || pg_get_indexdef(i.indexrelid)
+           FROM pg_index i
+           JOIN pg_class c ON c.oid = i.indrelid
+          WHERE i.indisunique
+            AND c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+            AND EXISTS (SELECT 1 FROM pg_attribute t
+                         WHERE t.attrelid = c.oid AND t.attname = 'tenant_id' AND NOT t.attisdropped
+                           AND NOT t.attnum = ANY (i.indkey::int2[]))
+          ORDER BY 1",
+    )
+    .fetch_all(conn)
+    .await
+    .unwrap()
+}
+
+/// A key is a space's own: every primary key, unique constraint and unique index of a table with
+/// tenant_id includes it. Citus enforces a key on a distributed table only when it holds the
+/// distribution column, so a key without it stops `ecoute migrate` on a cluster.
+#[tokio::test]
+async fn every_key_of_a_tenant_table_includes_tenant_id() {
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner().await;
+    let mut conn = owner.acquire().await.unwrap();
+    let keys = keys_without_tenant_id(&mut conn).await;
+    assert!(keys.is_empty(), "keys without tenant_id: {keys:#?}");
+
+    // The check itself can fail: a careless new table is caught.
+    sqlx::raw_sql("CREATE TABLE careless_keys (id uuid PRIMARY KEY, tenant_id uuid)")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let keys = keys_without_tenant_id(&mut conn).await;
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(keys[0].starts_with("careless_keys: "), "{keys:?}");
+}
+
 #[tokio::test]
 async fn the_server_refuses_a_role_that_bypasses_rls() {
     let test_db = TestDb::new().await;
