@@ -1,8 +1,13 @@
-//! What the benchmark binaries share: their own databases, created and dropped per run.
+//! What the benchmark binaries share: their own databases, created, migrated and dropped per
+//! run, and the runtime their body runs on.
 
 use std::path::Path;
+use std::process::ExitCode;
 
-use sqlx::{AssertSqlSafe, PgConnection};
+use ecoute::config::Settings;
+use ecoute::db::Database;
+use ecoute::tenancy::sync::{SyncMode, sync_tenants};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 
 /// Drops the benchmark databases `<prefix><pid>` whose process is gone (a run interrupted
 /// before its own clean-up). `prefix` is a plain identifier such as `ecoute_bench_`.
@@ -65,4 +70,39 @@ pub async fn finish_database(mut admin: PgConnection, name: &str, keep: bool, ke
     }
     sqlx::Connection::close(admin).await.ok();
     Ok(())
+}
+
+/// The benchmark's database `name` on `base`'s server, set up as `ecoute migrate` does: the
+/// migrations applied and `tenants/` synced. Returns it (as owner and as the application role,
+/// with `base`'s other options) and the owner's pool, for seeding.
+pub async fn prepare(settings: &Settings, base: &Database, name: &str) -> anyhow::Result<(Database, PgPool)> {
+    use anyhow::Context;
+    let mut db = Database::with_options(base.owner.clone().database(name), &base.app_role, None);
+    db.app = base.app.clone().database(name);
+    db.migrate().await?;
+    let owner = db.connect_owner().await?;
+    sync_tenants(&owner, &settings.tenants_dir, &settings.base_domain, SyncMode::Apply)
+        .await
+        .context("tenants sync")?;
+    Ok((db, owner))
+}
+
+/// Runs a benchmark's body on a new runtime. Exit code 0 when it returns `Ok(true)`, 1 when
+/// `Ok(false)` (a figure broke its rule), 2 with the error on stderr otherwise.
+pub fn run_to_exit(body: impl std::future::Future<Output = anyhow::Result<bool>>) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(body) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -27,7 +27,6 @@ use clap::Parser;
 use ecoute::config::Settings;
 use ecoute::db::Database;
 use ecoute::startup::Application;
-use ecoute::tenancy::sync::{SyncMode, sync_tenants};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -48,20 +47,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(2)
-        }
-    }
+    databases::run_to_exit(async { run(args).await.map(|()| true) })
 }
 
 /// `VmRSS` and `VmHWM` of this process, in MiB.
@@ -90,13 +76,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
 async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) -> anyhow::Result<()> {
     let started = Instant::now();
-    let mut db = Database::with_options(base.owner.clone().database(name), &base.app_role, None);
-    db.app = base.app.clone().database(name);
-    db.migrate().await?;
-    let owner = db.connect_owner().await?;
-    sync_tenants(&owner, &settings.tenants_dir, &settings.base_domain, SyncMode::Apply)
-        .await
-        .context("tenants sync")?;
+    let (db, owner) = databases::prepare(settings, base, name).await?;
     let mut spaces = activate_every_caf(&owner).await?;
     seed(&owner, &spaces, args).await?;
     for (_, campaigns) in &mut spaces {

@@ -54,7 +54,6 @@ use clap::{Parser, ValueEnum};
 use ecoute::config::Settings;
 use ecoute::db::Database;
 use ecoute::startup::Application;
-use ecoute::tenancy::sync::{SyncMode, sync_tenants};
 use ecoute::tokens::{hash_token, new_token};
 use sqlx::PgPool;
 use sqlx::postgres::PgSslMode;
@@ -142,21 +141,7 @@ fn main() -> ExitCode {
         unsafe { std::env::set_var("ECOUTE_WRITE_LIMIT_PER_MINUTE", WRITE_LIMIT) };
     }
     init_tracing(!args.no_request_logs);
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run(args)) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(2)
-        }
-    }
+    databases::run_to_exit(run(args))
 }
 
 /// The production subscriber's JSON request log (same filter and format), written to a sink so
@@ -236,13 +221,7 @@ fn print_setup(args: &Args, settings: &Settings, context: &ServerContext, use_wr
 async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) -> anyhow::Result<bool> {
     let started = Instant::now();
     // The benchmark database, as owner and as the application role (same options otherwise).
-    let mut db = Database::with_options(base.owner.clone().database(name), &base.app_role, None);
-    db.app = base.app.clone().database(name);
-    db.migrate().await?;
-    let owner = db.connect_owner().await?;
-    sync_tenants(&owner, &settings.tenants_dir, &settings.base_domain, SyncMode::Apply)
-        .await
-        .context("tenants sync")?;
+    let (db, owner) = databases::prepare(settings, base, name).await?;
     let host = format!("{TENANT}.{}", settings.base_domain);
     let seed = seed(&owner, args).await?;
     let context = server_context(&owner).await?;

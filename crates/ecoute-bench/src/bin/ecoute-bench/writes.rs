@@ -24,6 +24,16 @@ pub(super) fn like_pair(k: u64, ideas: u64, total: u64) -> (usize, usize) {
     ((p % ideas) as usize, (p / ideas) as usize)
 }
 
+/// The `Cookie` header of each seeded person: their session and their visitor cookie.
+fn signed_in_cookies(seed: &Seed) -> Arc<Vec<String>> {
+    Arc::new(
+        seed.people
+            .iter()
+            .map(|(_, session, visitor)| format!("ecoute_session={session}; ecoute_visiteur={visitor}"))
+            .collect(),
+    )
+}
+
 pub(super) async fn run_likes(
     args: &Args,
     addr: SocketAddr,
@@ -39,12 +49,7 @@ pub(super) async fn run_likes(
             .map(|id| format!("/api/v1/ideas/{id}/like"))
             .collect(),
     );
-    let cookies: Arc<Vec<String>> = Arc::new(
-        seed.people
-            .iter()
-            .map(|(_, session, visitor)| format!("ecoute_session={session}; ecoute_visiteur={visitor}"))
-            .collect(),
-    );
+    let cookies = signed_in_cookies(seed);
     let host = host.to_owned();
     let make: MakeRequest = Arc::new(move |k| {
         let (idea, person) = like_pair(k, ideas, total);
@@ -68,12 +73,7 @@ pub(super) async fn run_ideas(
     seed: &Seed,
     duration: Duration,
 ) -> LoadOutcome {
-    let cookies: Arc<Vec<String>> = Arc::new(
-        seed.people
-            .iter()
-            .map(|(_, session, visitor)| format!("ecoute_session={session}; ecoute_visiteur={visitor}"))
-            .collect(),
-    );
+    let cookies = signed_in_cookies(seed);
     let host = host.to_owned();
     let make: MakeRequest = Arc::new(move |k| {
         let kind = ["idee", "attente", "experience"][(k % 3) as usize];

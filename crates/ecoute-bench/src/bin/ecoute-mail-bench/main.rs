@@ -24,14 +24,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Parser;
 use ecoute::config::Settings;
 use ecoute::db::Database;
 use ecoute::mail::status::{self, Filter};
 use ecoute::mail::worker::{MailWorker, Transport, WorkerOptions};
 use ecoute::mail::{MailContent, MailKind, queue_bulk};
-use ecoute::tenancy::sync::{SyncMode, sync_tenants};
 use ecoute::tenancy::{TenantDb, TenantId};
 use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -83,21 +82,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run(args)) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(2)
-        }
-    }
+    databases::run_to_exit(run(args))
 }
 
 async fn run(args: Args) -> anyhow::Result<bool> {
@@ -115,13 +100,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
 
 async fn bench(args: &Args, settings: &Settings, base: &Database, name: &str) -> anyhow::Result<bool> {
     let started = Instant::now();
-    let mut db = Database::with_options(base.owner.clone().database(name), &base.app_role, None);
-    db.app = base.app.clone().database(name);
-    db.migrate().await?;
-    let owner = db.connect_owner().await?;
-    sync_tenants(&owner, &settings.tenants_dir, &settings.base_domain, SyncMode::Apply)
-        .await
-        .context("tenants sync")?;
+    let (db, owner) = databases::prepare(settings, base, name).await?;
     let tenant: TenantId = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1")
         .bind(TENANT)
         .fetch_one(&owner)
