@@ -34,6 +34,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("idea.html", include_str!("templates/idea.html")),
         ("idea_edit.html", include_str!("templates/idea_edit.html")),
         ("idea_fields.html", include_str!("templates/idea_fields.html")),
+        ("metering_chart.html", include_str!("templates/metering_chart.html")),
         ("my_contributions.html", include_str!("templates/my_contributions.html")),
         ("message.html", include_str!("templates/message.html")),
         ("survey.html", include_str!("templates/survey.html")),

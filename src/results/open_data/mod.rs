@@ -165,6 +165,28 @@ pub async fn responses(
     Ok(Table { headers, rows: out })
 }
 
+/// A campaign whose results are published and which this visitor may see (404 otherwise), and a
+/// transaction in its owner's space: a national campaign's figures span every space.
+async fn published_results(
+    state: &Ground,
+    campaigns: &CampaignCache,
+    page: &Page,
+    slug: &str,
+) -> Result<(std::sync::Arc<CampaignDetail>, TenantTx), PageError> {
+    let campaign = campaigns
+        .find(&state.db, &page.tenant, slug)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    if campaign.results_published_at.is_none() || !campaign.admits(&page.tenant, page.account.as_ref()) {
+        return Err(PageError::NotFound);
+    }
+    let tx = state
+        .db
+        .begin_in(TenantId::from_database(campaign.summary.tenant_id))
+        .await?;
+    Ok((campaign, tx))
+}
+
 /// `GET /consultations/{slug}/resultats/donnees/{file}`: `contributions` or `reponses`, `.csv`
 /// or `.json`.
 pub async fn download(
@@ -177,18 +199,7 @@ pub async fn download(
     if !matches!(format, "csv" | "json") {
         return Err(PageError::NotFound);
     }
-    let campaign = campaigns
-        .find(&state.db, &page.tenant, &slug)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    if campaign.results_published_at.is_none() || !campaign.admits(&page.tenant, page.account.as_ref()) {
-        return Err(PageError::NotFound);
-    }
-    // In the campaign owner's space (a national campaign's figures span every space).
-    let mut tx = state
-        .db
-        .begin_in(TenantId::from_database(campaign.summary.tenant_id))
-        .await?;
+    let (campaign, mut tx) = published_results(&state, &campaigns, &page, &slug).await?;
     let table = match what {
         "contributions" => contributions(&mut tx, &campaign).await?,
         "reponses" => {

@@ -10,7 +10,6 @@ use super::{CONTRIBUTION_COLUMNS, Column, RESPONSE_COLUMNS, is_free_text, publis
 use crate::campaigns::cache::CampaignCache;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
-use crate::tenancy::TenantId;
 use crate::web::Ground;
 use crate::web::page::Page;
 
@@ -21,17 +20,7 @@ pub async fn open_data_page(
     page: Page,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    let campaign = campaigns
-        .find(&state.db, &page.tenant, &slug)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    if campaign.results_published_at.is_none() || !campaign.admits(&page.tenant, page.account.as_ref()) {
-        return Err(PageError::NotFound);
-    }
-    let mut tx = state
-        .db
-        .begin_in(TenantId::from_database(campaign.summary.tenant_id))
-        .await?;
+    let (campaign, mut tx) = super::published_results(&state, &campaigns, &page, &slug).await?;
     let all = crate::surveys::queries::list_questions(&mut tx, &campaign).await?;
     let published = published_questions(&mut tx, &campaign).await?;
     tx.commit().await?;
