@@ -60,11 +60,19 @@ async fn seeded(n: i32) -> Seeded {
         .await
         .unwrap();
     let db = TenantDb::new(app.clone());
-    let tenant = match TenantResolver::new(app, "localhost").resolve("gironde.localhost").await.unwrap() {
+    let tenant = match TenantResolver::new(app, "localhost")
+        .resolve("gironde.localhost")
+        .await
+        .unwrap()
+    {
         Resolution::Found(tenant) => tenant,
         Resolution::Unknown => panic!("gironde exists"),
     };
-    let campaign = CampaignCache::default().find(&db, &tenant, &slug).await.unwrap().unwrap();
+    let campaign = CampaignCache::default()
+        .find(&db, &tenant, &slug)
+        .await
+        .unwrap()
+        .unwrap();
     Seeded {
         _test_db: test_db,
         owner,
@@ -147,12 +155,11 @@ async fn a_large_campaign_lists_every_order_from_its_compact_snapshot() {
     // An idea's page keys on the compact entry's counters, which a like through this
     // instance bumps.
     let newest = seeded.expected("created_at DESC, id", 1).await[0];
-    let (likes, comments): (i32, i32) =
-        sqlx::query_as("SELECT like_count, comment_count FROM ideas WHERE id = $1")
-            .bind(newest)
-            .fetch_one(&seeded.owner)
-            .await
-            .unwrap();
+    let (likes, comments): (i32, i32) = sqlx::query_as("SELECT like_count, comment_count FROM ideas WHERE id = $1")
+        .bind(newest)
+        .fetch_one(&seeded.owner)
+        .await
+        .unwrap();
     assert_eq!(snapshot.counters(newest), Some((likes, comments)));
     snapshots.count_like(seeded.campaign.summary.id, newest, 1).await;
     assert_eq!(snapshot.counters(newest), Some((likes + 1, comments)));

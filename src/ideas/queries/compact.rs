@@ -13,7 +13,11 @@ use crate::tenancy::TenantTx;
 
 /// The campaign's published ideas, counted up to `bound` at most (a large campaign costs no
 /// more than `bound` index entries).
-pub async fn count_published_upto(tx: &mut TenantTx, campaign: &CampaignDetail, bound: i64) -> Result<i64, sqlx::Error> {
+pub async fn count_published_upto(
+    tx: &mut TenantTx,
+    campaign: &CampaignDetail,
+    bound: i64,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM (
                SELECT 1 FROM ideas
@@ -29,7 +33,10 @@ pub async fn count_published_upto(tx: &mut TenantTx, campaign: &CampaignDetail, 
 
 /// Every published idea of a campaign, newest first, as a compact snapshot holds it: its id
 /// and counters. Read along the partial index `ideas_published_recent`.
-pub async fn published_counters(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Vec<SnapshotIdea>, sqlx::Error> {
+pub async fn published_counters(
+    tx: &mut TenantTx,
+    campaign: &CampaignDetail,
+) -> Result<Vec<SnapshotIdea>, sqlx::Error> {
     let rows = sqlx::query!(
         "SELECT id, like_count, comment_count FROM ideas
           WHERE tenant_id = $1 AND campaign_id = $2 AND status = 'published'

@@ -212,7 +212,9 @@ impl IdeaSnapshot {
                 // Ranks to oldest-first indices: a new idea takes one random rank and moves the
                 // idea that held it to the end; the others keep their place across reloads.
                 let shuffle = Shuffle::new(n as u64, seed);
-                range.map(|rank| (n - 1 - shuffle.at(rank as u64) as usize) as u32).collect()
+                range
+                    .map(|rank| (n - 1 - shuffle.at(rank as u64) as usize) as u32)
+                    .collect()
             }
             IdeaOrder::Random => {
                 let mut keyed: Vec<(u64, u32)> = (0..n as u32).map(|i| self.keyed(i, seed)).collect();
@@ -222,7 +224,14 @@ impl IdeaSnapshot {
     }
 
     /// [`Self::unfiltered`] among the ideas of `only` (search results), and their number here.
-    fn filtered(&self, order: IdeaOrder, seed: u64, only: &HashSet<Uuid>, start: usize, size: usize) -> (Vec<u32>, usize) {
+    fn filtered(
+        &self,
+        order: IdeaOrder,
+        seed: u64,
+        only: &HashSet<Uuid>,
+        start: usize,
+        size: usize,
+    ) -> (Vec<u32>, usize) {
         let mut kept = vec![0u64; self.ideas.len().div_ceil(64)];
         for id in only {
             if let Some(i) = self.position(*id) {
@@ -250,7 +259,10 @@ impl IdeaSnapshot {
     }
 
     fn position(&self, id: Uuid) -> Option<u32> {
-        let at = self.by_id.binary_search_by(|&i| self.ideas[i as usize].id.cmp(&id)).ok()?;
+        let at = self
+            .by_id
+            .binary_search_by(|&i| self.ideas[i as usize].id.cmp(&id))
+            .ok()?;
         Some(self.by_id[at])
     }
 

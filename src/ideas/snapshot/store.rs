@@ -44,21 +44,24 @@ impl Default for Limits {
     }
 }
 
+/// Snapshots by campaign id.
+type Snapshots = Cache<Uuid, Arc<IdeaSnapshot>>;
+
 /// The snapshots of this instance, by campaign id.
 #[derive(Clone)]
 pub struct IdeaSnapshots {
     limits: Limits,
     /// Full snapshots, [`FULL_TTL`] at most. Every first load goes through it too (concurrent
     /// requests share one load), whatever size that load's count picks.
-    cache: Cache<Uuid, Arc<IdeaSnapshot>>,
+    cache: Snapshots,
     /// The last full snapshot loaded for each campaign, kept after `cache` drops it (a new idea,
     /// the TTL), to answer with while the database is unreachable (stale-if-error): during an
     /// outage the list shows as it was a moment ago instead of an error. Mostly the same `Arc`s
     /// as `cache`, so it costs memory only for snapshots that have been replaced.
-    last: Cache<Uuid, Arc<IdeaSnapshot>>,
+    last: Snapshots,
     /// Compact snapshots, each replaced by its background reload, and dropped [`STALE_FOR`]
     /// after its last use.
-    compact: Cache<Uuid, Arc<IdeaSnapshot>>,
+    compact: Snapshots,
     /// Bumped by every change the compact snapshots are told of: a reload that began before
     /// one comes out marked as changed itself.
     changes: Arc<AtomicU64>,
@@ -165,7 +168,13 @@ impl IdeaSnapshots {
 
     /// Loads `current`'s successor in a task of its own; until it is filed, requests keep
     /// `current`, which also stays when the load fails.
-    fn reload_in_background(&self, db: &TenantDb, tenant: &Tenant, campaign: &CampaignDetail, current: Arc<IdeaSnapshot>) {
+    fn reload_in_background(
+        &self,
+        db: &TenantDb,
+        tenant: &Tenant,
+        campaign: &CampaignDetail,
+        current: Arc<IdeaSnapshot>,
+    ) {
         let (this, db, tenant, campaign) = (self.clone(), db.clone(), tenant.clone(), campaign.clone());
         tokio::spawn(async move {
             let id = campaign.summary.id;
@@ -242,7 +251,7 @@ impl IdeaSnapshots {
 #[cfg(test)]
 impl IdeaSnapshots {
     /// The full snapshots and their stand-ins, for the unit tests.
-    pub(super) fn caches(&self) -> (&Cache<Uuid, Arc<IdeaSnapshot>>, &Cache<Uuid, Arc<IdeaSnapshot>>) {
+    pub(super) fn caches(&self) -> (&Snapshots, &Cache<Uuid, Arc<IdeaSnapshot>>) {
         (&self.cache, &self.last)
     }
 }

@@ -102,7 +102,13 @@ fn a_compact_snapshot_orders_and_pages_as_the_full_one() {
     let compact = IdeaSnapshot::new(
         full.ideas
             .iter()
-            .map(|i| SnapshotIdea::compact(i.id, i.likes.load(Ordering::Relaxed), i.comments.load(Ordering::Relaxed)))
+            .map(|i| {
+                SnapshotIdea::compact(
+                    i.id,
+                    i.likes.load(Ordering::Relaxed),
+                    i.comments.load(Ordering::Relaxed),
+                )
+            })
             .collect(),
     );
     assert!(compact.is_compact() && !full.is_compact());
@@ -116,11 +122,20 @@ fn a_compact_snapshot_orders_and_pages_as_the_full_one() {
             );
         }
     }
-    let pages = |seed: &str| (1..=3).flat_map(|p| ids(compact.page(IdeaOrder::Random, seed, p, None).0)).collect::<Vec<_>>();
+    let pages = |seed: &str| {
+        (1..=3)
+            .flat_map(|p| ids(compact.page(IdeaOrder::Random, seed, p, None).0))
+            .collect::<Vec<_>>()
+    };
     let a = pages("7");
     assert_eq!(a, pages("7"));
     assert_ne!(a, pages("8"));
-    assert_ne!(a, ids((1..=3).flat_map(|p| full.page(IdeaOrder::Newest, "", p, None).0).collect()));
+    assert_ne!(
+        a,
+        ids((1..=3)
+            .flat_map(|p| full.page(IdeaOrder::Newest, "", p, None).0)
+            .collect())
+    );
     let mut seen = a.clone();
     seen.sort();
     seen.dedup();
