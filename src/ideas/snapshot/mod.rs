@@ -12,12 +12,13 @@
 //!   its query many seconds). A list picks its page's ids here and reads those ≤ 20 ideas by id
 //!   in one query that keeps only published ones: a hidden idea is never shown, even before
 //!   the snapshot is reloaded. The snapshot is reloaded in the background, one load at a time,
-//!   once it is older than [`Limits::large_ttl`] (30 s), or [`Limits::large_changed_after`]
-//!   (5 s) after a moderation decision or a campaign change; requests meanwhile keep the one
-//!   they have. So the total and the orders may be up to about 30 s plus one load's time (a few
-//!   seconds at 2,000,000) behind: a new idea joins the list at the next reload (its author is
-//!   sent to its own page meanwhile); a hidden one leaves the page at once and the total at
-//!   the next reload. The counters shown on the list are the database's, read with the page.
+//!   once it is older than [`Limits::large_ttl`] (30 s, or ten times its load's duration when
+//!   that is longer), or [`Limits::large_changed_after`] (5 s) after a moderation decision or a
+//!   campaign change; requests meanwhile keep the one they have. So the total and the orders
+//!   may be up to about 30 s (more when loads take over 3 s) plus one load's time behind: a new
+//!   idea joins the list at the next reload (its author is sent to its own page meanwhile); a
+//!   hidden one leaves the page at once and the total at the next reload. The counters shown
+//!   on the list are the database's, read with the page.
 //!
 //! The last full snapshot stands in while the database cannot be reached ([`STALE_FOR`] at
 //! most); a compact one is kept as it is when its reload fails. Likes and comments through this
@@ -29,7 +30,7 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
@@ -116,6 +117,9 @@ impl SnapshotIdea {
     }
 }
 
+/// A compact snapshot is reloaded no sooner than this many times its load's duration.
+const LOAD_SPACING: u32 = 10;
+
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
 
 pub struct IdeaSnapshot {
@@ -123,6 +127,8 @@ pub struct IdeaSnapshot {
     /// derived from a snapshot (rendered pages) is keyed by it.
     generation: AtomicU64,
     loaded_at: Instant,
+    /// How long its load took (compact: the next one waits [`LOAD_SPACING`] times as long).
+    load_time: Duration,
     /// Newest first.
     ideas: Vec<SnapshotIdea>,
     by_likes: Vec<u32>,
@@ -152,6 +158,7 @@ impl IdeaSnapshot {
         IdeaSnapshot {
             generation: AtomicU64::new(GENERATIONS.fetch_add(1, Ordering::Relaxed)),
             loaded_at: Instant::now(),
+            load_time: Duration::ZERO,
             ideas,
             by_likes,
             by_comments,
@@ -291,9 +298,13 @@ impl IdeaSnapshot {
     }
 
     /// Whether a compact snapshot is due for its background reload, given `limits`.
+    /// Loads taking seconds (a 2,000,000-idea campaign on a busy server) come no more often
+    /// than one for [`LOAD_SPACING`] times their duration, so that they keep a PostgreSQL
+    /// backend busy a tenth of the time at most.
     fn is_due(&self, limits: &Limits) -> bool {
         let age = self.loaded_at.elapsed();
-        age >= limits.large_ttl || (self.changed.load(Ordering::Relaxed) && age >= limits.large_changed_after)
+        let ttl = limits.large_ttl.max(self.load_time * LOAD_SPACING);
+        age >= ttl || (self.changed.load(Ordering::Relaxed) && age >= limits.large_changed_after)
     }
 
     /// Takes the one background reload of this snapshot: `false` when one is under way.

@@ -146,7 +146,9 @@ impl IdeaSnapshots {
             published_ideas(&mut tx, campaign).await?
         };
         tx.commit().await?;
-        let snapshot = Arc::new(IdeaSnapshot::new(ideas));
+        let mut snapshot = IdeaSnapshot::new(ideas);
+        snapshot.load_time = started.elapsed();
+        let snapshot = Arc::new(snapshot);
         if large {
             if self.changes.load(Ordering::Acquire) != changes {
                 snapshot.mark_changed();

@@ -167,3 +167,20 @@ fn the_shuffle_is_a_permutation_that_a_new_element_barely_moves() {
     let moved = (0..1000).filter(|&r| before.at(r) != after.at(r)).count();
     assert!(moved <= 1, "{moved} ranks changed");
 }
+
+/// A slow load spaces the next one out; a quick one waits the TTL only.
+#[test]
+fn a_slow_load_is_not_repeated_at_once() {
+    let limits = Limits {
+        large_from: 0,
+        large_ttl: Duration::ZERO,
+        large_changed_after: Duration::from_secs(3600),
+    };
+    let mut snapshot = IdeaSnapshot::new(vec![SnapshotIdea::compact(Uuid::from_u128(1), 0, 0)]);
+    assert!(snapshot.is_due(&limits));
+    snapshot.load_time = Duration::from_secs(1);
+    assert!(
+        !snapshot.is_due(&limits),
+        "ten seconds after a one-second load at least"
+    );
+}
