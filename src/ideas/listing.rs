@@ -1,9 +1,10 @@
 //! A page of a campaign's ideas: the in-memory snapshot for the list and its order, plus, only
-//! when needed, one short transaction for search results and the viewer's own facts.
+//! when needed, one short transaction for search results, the viewer's own facts and, for a
+//! large campaign, the page's ideas themselves.
 
 use uuid::Uuid;
 
-use super::queries::{liked_among, matching_ideas, own_pending_ideas};
+use super::queries::{liked_among, matching_ideas, own_pending_ideas, published_by_id};
 use super::snapshot::IdeaSnapshot;
 use super::{IdeaOrder, IdeaView};
 use crate::campaigns::queries::CampaignDetail;
@@ -22,8 +23,10 @@ pub struct ListRequest<'a> {
 /// One page of published ideas (the viewer's pending ones first, on the first page of an
 /// unfiltered list), and the number of published ideas listed.
 ///
-/// Anonymous and unfiltered: no query at all, once the snapshot is loaded. Otherwise one
-/// transaction with at most three small queries, whatever the number of ideas.
+/// Anonymous and unfiltered, from a full snapshot: no query at all, once the snapshot is
+/// loaded. Otherwise one transaction with at most three small queries, whatever the number of
+/// ideas; from a compact snapshot, one of them reads the page's ideas by id (published ones
+/// only: an idea hidden since the snapshot's load is left out at once).
 pub async fn list_ideas(
     db: &TenantDb,
     snapshot: &IdeaSnapshot,
@@ -36,9 +39,9 @@ pub async fn list_ideas(
         .search
         .map(|s| super::bounded_search(s.trim()))
         .filter(|s| !s.is_empty());
-    if request.viewer.is_none() && search.is_none() {
+    if request.viewer.is_none() && search.is_none() && !snapshot.is_compact() {
         let (page, total) = snapshot.page(request.order, request.seed, request.page, None);
-        return Ok((page.iter().map(|i| i.view_for(None)).collect(), total as i64));
+        return Ok((page.iter().filter_map(|i| i.view_for(None)).collect(), total as i64));
     }
     let mut tx = db.begin(tenant).await?;
     let only = match search {
@@ -46,18 +49,27 @@ pub async fn list_ideas(
         None => None,
     };
     let (page, total) = snapshot.page(request.order, request.seed, request.page, only.as_ref());
-    let mut ideas: Vec<IdeaView> = page.iter().map(|i| i.view_for(request.viewer)).collect();
-    if let Some(viewer) = request.viewer {
-        let ids: Vec<Uuid> = ideas.iter().map(|i| i.id).collect();
-        let liked = liked_among(&mut tx, campaign, viewer, &ids).await?;
-        for idea in &mut ideas {
-            idea.liked_by_me = liked.contains(&idea.id);
+    let mut ideas: Vec<IdeaView> = if snapshot.is_compact() {
+        let ids: Vec<Uuid> = page.iter().map(|i| i.id()).collect();
+        published_by_id(&mut tx, campaign, &ids, request.viewer).await?
+    } else {
+        let mut ideas: Vec<IdeaView> = page.iter().filter_map(|i| i.view_for(request.viewer)).collect();
+        if let Some(viewer) = request.viewer {
+            let ids: Vec<Uuid> = ideas.iter().map(|i| i.id).collect();
+            let liked = liked_among(&mut tx, campaign, viewer, &ids).await?;
+            for idea in &mut ideas {
+                idea.liked_by_me = liked.contains(&idea.id);
+            }
         }
-        if request.page <= 1 && search.is_none() {
-            let mut pending = own_pending_ideas(&mut tx, campaign, viewer).await?;
-            pending.append(&mut ideas);
-            ideas = pending;
-        }
+        ideas
+    };
+    if let Some(viewer) = request.viewer
+        && request.page <= 1
+        && search.is_none()
+    {
+        let mut pending = own_pending_ideas(&mut tx, campaign, viewer).await?;
+        pending.append(&mut ideas);
+        ideas = pending;
     }
     tx.commit().await?;
     Ok((ideas, total as i64))

@@ -20,6 +20,7 @@ mod embedded;
 mod heads;
 mod helpers;
 mod isolation;
+mod large_lists;
 mod mail;
 mod metering;
 mod oidc;

@@ -67,7 +67,7 @@ async fn shared_key(
     }
     let snapshot = caches.snapshots.get(&state.db, &page.tenant, &campaign).await?;
     Ok(snapshot.counters(id).map(|counters| IdeaPageKey {
-        generation: snapshot.generation,
+        generation: snapshot.generation(),
         tenant: page.tenant.id,
         tenant_version: page.tenant.version,
         status: campaign.summary.status,

@@ -142,7 +142,7 @@ pub(super) async fn render_campaign(
     let search = super::bounded_search(query.recherche.as_deref().unwrap_or("").trim());
     // What every anonymous visitor of the same seed bucket sees, byte for byte.
     let shared = (page.account.is_none() && search.is_empty() && status == StatusCode::OK).then(|| SharedPageKey {
-        generation: snapshot.generation,
+        generation: snapshot.generation(),
         tenant: page.tenant.id,
         tenant_version: page.tenant.version,
         status: campaign.summary.status,

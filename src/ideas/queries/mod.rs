@@ -11,9 +11,11 @@ use crate::campaigns::queries::CampaignDetail;
 use crate::tenancy::TenantTx;
 
 mod comments;
+mod compact;
 mod own;
 
 pub use comments::*;
+pub use compact::*;
 pub use own::*;
 
 /// What an insert did.

@@ -1,98 +1,177 @@
 //! A campaign's published ideas, held in memory per instance, so that listing them (the
-//! campaign page, the API) costs no query whatever their number.
+//! campaign page, the API) costs no query, or one small one, whatever their number.
 //!
-//! A snapshot is loaded in one query and kept [`TTL`] at most; a new idea or a moderation
-//! decision through this instance drops it at once. The last one loaded stands in while the
-//! database cannot be reached ([`STALE_FOR`] at most). Likes and comments through this instance
-//! bump its counters in place (atomics), so a person sees their own like counted on the page
-//! they are sent back to; the orders by likes and comments are those of the last load.
+//! Two sizes of snapshot, chosen at each load by a bounded count of the published ideas:
+//!
+//! - **Full** (up to [`Limits::large_from`] ideas, 20,000 by default): every idea whole (title,
+//!   body, author), loaded in one query and kept [`FULL_TTL`] at most; a new idea or a
+//!   moderation decision through this instance drops it at once. An anonymous list costs no
+//!   query at all.
+//! - **Compact** (above): per idea only its id and its like and comment counters, about 44
+//!   bytes with the orders (90 MB at 2,000,000 ideas, where the full one would be over 1 GB and
+//!   its query many seconds). A list picks its page's ids here and reads those ≤ 20 ideas by id
+//!   in one query that keeps only published ones: a hidden idea is never shown, even before
+//!   the snapshot is reloaded. The snapshot is reloaded in the background, one load at a time,
+//!   once it is older than [`Limits::large_ttl`] (30 s, or ten times its load's duration when
+//!   that is longer), or [`Limits::large_changed_after`] (5 s) after a moderation decision or a
+//!   campaign change; requests meanwhile keep the one they have. So the total and the orders
+//!   may be up to about 30 s (more when loads take over 3 s) plus one load's time behind: a new
+//!   idea joins the list at the next reload (its author is sent to its own page meanwhile); a
+//!   hidden one leaves the page at once and the total at the next reload. The counters shown
+//!   on the list are the database's, read with the page.
+//!
+//! The last full snapshot stands in while the database cannot be reached ([`STALE_FOR`] at
+//! most); a compact one is kept as it is when its reload fails. Likes and comments through this
+//! instance bump the counters in place (atomics), so a person sees their own like counted on
+//! the page they are sent back to; the orders by likes and comments are those of the last load.
 //! Ordering happens here, in Rust: random (seeded per visitor, stable across pages), most
 //! liked, newest, most commented. Per-viewer facts (own likes, own pending ideas) and full-text
 //! search stay in PostgreSQL, as small queries beside the snapshot.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::time::Duration;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-use moka::future::Cache;
 use uuid::Uuid;
 
-use super::queries::published_ideas;
 use super::{IdeaOrder, IdeaView, PAGE_SIZE};
-use crate::campaigns::queries::CampaignDetail;
-use crate::tenancy::{Tenant, TenantDb};
 
-/// How stale another instance's likes and ideas may look here.
-const TTL: Duration = Duration::from_secs(5);
-/// Ideas held across all snapshots (roughly 1 kB each).
-const CAPACITY_IDEAS: u64 = 200_000;
+mod order;
+mod store;
+
+pub use order::{SEED_BUCKETS, visitor_seed};
+use order::{Shuffle, mix, page_of_smallest, slice_page};
+pub use store::{FULL_TTL, IdeaSnapshots, Limits, STALE_FOR};
+
+/// What a full snapshot holds of an idea beyond its counters.
+struct Shown {
+    view: IdeaView,
+    author: Option<Uuid>,
+}
 
 /// One published idea of a snapshot.
 pub struct SnapshotIdea {
-    pub view: IdeaView,
-    pub author: Option<Uuid>,
+    id: Uuid,
     likes: AtomicI32,
     comments: AtomicI32,
-    /// Mixed with the visitor's seed for the random order.
-    key: u64,
+    /// `None` in a compact snapshot.
+    shown: Option<Box<Shown>>,
 }
 
 impl SnapshotIdea {
+    /// An idea of a full snapshot.
     pub fn new(view: IdeaView, author: Option<Uuid>) -> Self {
-        let (hi, lo) = view.id.as_u64_pair();
         SnapshotIdea {
+            id: view.id,
             likes: AtomicI32::new(view.like_count),
             comments: AtomicI32::new(view.comment_count),
-            key: hi ^ lo.rotate_left(17),
-            view,
-            author,
+            shown: Some(Box::new(Shown { view, author })),
         }
     }
 
+    /// An idea of a compact snapshot: its id and counters.
+    pub fn compact(id: Uuid, likes: i32, comments: i32) -> Self {
+        SnapshotIdea {
+            id,
+            likes: AtomicI32::new(likes),
+            comments: AtomicI32::new(comments),
+            shown: None,
+        }
+    }
+
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    /// Mixed with the visitor's seed for the random order.
+    fn key(&self) -> u64 {
+        let (hi, lo) = self.id.as_u64_pair();
+        hi ^ lo.rotate_left(17)
+    }
+
     /// The idea as `viewer` sees it: current counters, `is_mine`; `liked_by_me` is the caller's.
-    pub fn view_for(&self, viewer: Option<Uuid>) -> IdeaView {
-        let mut view = self.view.clone();
+    /// `None` in a compact snapshot (the caller reads the idea by id).
+    pub fn view_for(&self, viewer: Option<Uuid>) -> Option<IdeaView> {
+        let shown = self.shown.as_deref()?;
+        let mut view = shown.view.clone();
         view.like_count = self.likes.load(Ordering::Relaxed);
         view.comment_count = self.comments.load(Ordering::Relaxed);
-        view.is_mine = viewer.is_some() && viewer == self.author;
-        view
+        view.is_mine = viewer.is_some() && viewer == shown.author;
+        Some(view)
+    }
+
+    /// What it costs in memory, roughly (for the caches' weights).
+    fn weight(&self) -> usize {
+        let texts = self.shown.as_deref().map_or(0, |s| {
+            let v = &s.view;
+            std::mem::size_of::<Shown>()
+                + v.title.len()
+                + v.body.len()
+                + v.excerpt.len()
+                + v.author.len()
+                + v.kind.len()
+                + v.status.len()
+                + v.theme.as_ref().map_or(0, String::len)
+        });
+        std::mem::size_of::<Self>() + texts
     }
 }
 
+/// A compact snapshot is reloaded no sooner than this many times its load's duration.
+const LOAD_SPACING: u32 = 10;
+
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
 pub struct IdeaSnapshot {
-    /// Unique to this load: what is derived from a snapshot (rendered pages) is keyed by it.
-    pub generation: u64,
+    /// Unique to this load, renewed when a compact snapshot is kept across a change: what is
+    /// derived from a snapshot (rendered pages) is keyed by it.
+    generation: AtomicU64,
+    loaded_at: Instant,
+    /// How long its load took (compact: the next one waits [`LOAD_SPACING`] times as long).
+    load_time: Duration,
     /// Newest first.
     ideas: Vec<SnapshotIdea>,
     by_likes: Vec<u32>,
     by_comments: Vec<u32>,
-    /// Position of each idea in `ideas`: an idea's page looks its counters up by id.
-    index: HashMap<Uuid, u32>,
+    /// Positions in `ideas`, by id: an idea's page looks its counters up by id.
+    by_id: Vec<u32>,
+    /// Compact: a moderation decision or a campaign change happened since the load.
+    changed: AtomicBool,
+    /// Compact: a background reload is under way (one at a time).
+    reloading: AtomicBool,
+    /// Bytes, roughly.
+    weight: usize,
 }
 
 impl IdeaSnapshot {
-    /// `ideas` must be newest first.
+    /// `ideas` must be newest first, all full or all compact.
     pub fn new(ideas: Vec<SnapshotIdea>) -> Self {
-        let mut by_likes: Vec<u32> = (0..ideas.len() as u32).collect();
+        let positions = || (0..ideas.len() as u32).collect::<Vec<u32>>();
+        let mut by_likes = positions();
         // Stable sorts: ties keep the newest-first order.
-        by_likes.sort_by_key(|&i| std::cmp::Reverse(ideas[i as usize].view.like_count));
-        let mut by_comments: Vec<u32> = (0..ideas.len() as u32).collect();
-        by_comments.sort_by_key(|&i| std::cmp::Reverse(ideas[i as usize].view.comment_count));
-        static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        let index = ideas
-            .iter()
-            .enumerate()
-            .map(|(i, idea)| (idea.view.id, i as u32))
-            .collect();
+        by_likes.sort_by_key(|&i| std::cmp::Reverse(ideas[i as usize].likes.load(Ordering::Relaxed)));
+        let mut by_comments = positions();
+        by_comments.sort_by_key(|&i| std::cmp::Reverse(ideas[i as usize].comments.load(Ordering::Relaxed)));
+        let mut by_id = positions();
+        by_id.sort_unstable_by_key(|&i| ideas[i as usize].id);
+        let weight = ideas.iter().map(SnapshotIdea::weight).sum::<usize>() + 12 * ideas.len() + 256;
         IdeaSnapshot {
-            generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
-            index,
+            generation: AtomicU64::new(GENERATIONS.fetch_add(1, Ordering::Relaxed)),
+            loaded_at: Instant::now(),
+            load_time: Duration::ZERO,
             ideas,
             by_likes,
             by_comments,
+            by_id,
+            changed: AtomicBool::new(false),
+            reloading: AtomicBool::new(false),
+            weight,
         }
+    }
+
+    /// What pages rendered from this snapshot are keyed by.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
     }
 
     pub fn len(&self) -> usize {
@@ -101,6 +180,11 @@ impl IdeaSnapshot {
 
     pub fn is_empty(&self) -> bool {
         self.ideas.is_empty()
+    }
+
+    /// Ids and counters only: pages read their ideas by id.
+    pub fn is_compact(&self) -> bool {
+        self.ideas.first().is_some_and(|i| i.shown.is_none())
     }
 
     /// One page in `order` (`seed` for the random one), among the ideas in `only` if given,
@@ -112,33 +196,85 @@ impl IdeaSnapshot {
         page: i64,
         only: Option<&HashSet<Uuid>>,
     ) -> (Vec<&SnapshotIdea>, usize) {
-        let keep = |i: &u32| only.is_none_or(|set| set.contains(&self.ideas[*i as usize].view.id));
         let size = PAGE_SIZE as usize;
         let start = (page.max(1) as usize - 1).saturating_mul(size);
-        let picked: (Vec<u32>, usize) = match order {
+        let seed = seed_of(seed);
+        let (picked, total) = match only {
+            None => (self.unfiltered(order, seed, start, size), self.ideas.len()),
+            Some(only) => self.filtered(order, seed, only, start, size),
+        };
+        (picked.into_iter().map(|i| &self.ideas[i as usize]).collect(), total)
+    }
+
+    /// Positions `start..start + size` of every idea in `order`: a slice of the order, but for
+    /// the random order of a full snapshot (every idea keyed and the page selected, as always).
+    fn unfiltered(&self, order: IdeaOrder, seed: u64, start: usize, size: usize) -> Vec<u32> {
+        let n = self.ideas.len();
+        let range = start.min(n)..(start.saturating_add(size)).min(n);
+        match order {
+            IdeaOrder::Newest => range.map(|i| i as u32).collect(),
+            IdeaOrder::MostLiked => self.by_likes[range].to_vec(),
+            IdeaOrder::MostCommented => self.by_comments[range].to_vec(),
+            IdeaOrder::Random if self.is_compact() => {
+                // Ranks to oldest-first indices: a new idea takes one random rank and moves the
+                // idea that held it to the end; the others keep their place across reloads.
+                let shuffle = Shuffle::new(n as u64, seed);
+                range
+                    .map(|rank| (n - 1 - shuffle.at(rank as u64) as usize) as u32)
+                    .collect()
+            }
             IdeaOrder::Random => {
-                let mut hasher = DefaultHasher::new();
-                seed.hash(&mut hasher);
-                let seed = hasher.finish();
+                let mut keyed: Vec<(u64, u32)> = (0..n as u32).map(|i| self.keyed(i, seed)).collect();
+                page_of_smallest(&mut keyed, start, size)
+            }
+        }
+    }
+
+    /// [`Self::unfiltered`] among the ideas of `only` (search results), and their number here.
+    fn filtered(
+        &self,
+        order: IdeaOrder,
+        seed: u64,
+        only: &HashSet<Uuid>,
+        start: usize,
+        size: usize,
+    ) -> (Vec<u32>, usize) {
+        let mut kept = vec![0u64; self.ideas.len().div_ceil(64)];
+        for id in only {
+            if let Some(i) = self.position(*id) {
+                kept[i as usize / 64] |= 1 << (i % 64);
+            }
+        }
+        let keep = |i: &u32| kept[*i as usize / 64] & (1 << (i % 64)) != 0;
+        match order {
+            IdeaOrder::Newest => slice_page((0..self.ideas.len() as u32).filter(keep), start, size),
+            IdeaOrder::MostLiked => slice_page(self.by_likes.iter().copied().filter(keep), start, size),
+            IdeaOrder::MostCommented => slice_page(self.by_comments.iter().copied().filter(keep), start, size),
+            IdeaOrder::Random => {
                 let mut keyed: Vec<(u64, u32)> = (0..self.ideas.len() as u32)
                     .filter(keep)
-                    .map(|i| (mix(self.ideas[i as usize].key ^ seed), i))
+                    .map(|i| self.keyed(i, seed))
                     .collect();
                 let total = keyed.len();
                 (page_of_smallest(&mut keyed, start, size), total)
             }
-            IdeaOrder::Newest => slice_page((0..self.ideas.len() as u32).filter(keep), start, size),
-            IdeaOrder::MostLiked => slice_page(self.by_likes.iter().copied().filter(keep), start, size),
-            IdeaOrder::MostCommented => slice_page(self.by_comments.iter().copied().filter(keep), start, size),
-        };
-        (
-            picked.0.into_iter().map(|i| &self.ideas[i as usize]).collect(),
-            picked.1,
-        )
+        }
+    }
+
+    fn keyed(&self, i: u32, seed: u64) -> (u64, u32) {
+        (mix(self.ideas[i as usize].key() ^ seed), i)
+    }
+
+    fn position(&self, id: Uuid) -> Option<u32> {
+        let at = self
+            .by_id
+            .binary_search_by(|&i| self.ideas[i as usize].id.cmp(&id))
+            .ok()?;
+        Some(self.by_id[at])
     }
 
     fn find(&self, id: Uuid) -> Option<&SnapshotIdea> {
-        self.index.get(&id).map(|&i| &self.ideas[i as usize])
+        self.position(id).map(|i| &self.ideas[i as usize])
     }
 
     /// The current like and comment counts of a published idea of this snapshot (`None`: not
@@ -152,157 +288,45 @@ impl IdeaSnapshot {
             )
         })
     }
+
+    /// A change the snapshot cannot show until its reload (a moderation decision, a campaign
+    /// change): pages rendered from it are not served again, and the reload comes sooner.
+    fn mark_changed(&self) {
+        self.changed.store(true, Ordering::Relaxed);
+        self.generation
+            .store(GENERATIONS.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+    }
+
+    /// Whether a compact snapshot is due for its background reload, given `limits`.
+    /// Loads taking seconds (a 2,000,000-idea campaign on a busy server) come no more often
+    /// than one for [`LOAD_SPACING`] times their duration, so that they keep a PostgreSQL
+    /// backend busy a tenth of the time at most.
+    fn is_due(&self, limits: &Limits) -> bool {
+        let age = self.loaded_at.elapsed();
+        let ttl = limits.large_ttl.max(self.load_time * LOAD_SPACING);
+        age >= ttl || (self.changed.load(Ordering::Relaxed) && age >= limits.large_changed_after)
+    }
+
+    /// Takes the one background reload of this snapshot: `false` when one is under way.
+    fn claim_reload(&self) -> bool {
+        !self.reloading.swap(true, Ordering::AcqRel)
+    }
+
+    /// The reload failed: the next request may try again.
+    fn release_reload(&self) {
+        self.reloading.store(false, Ordering::Release);
+    }
+
+    fn weight(&self) -> u32 {
+        u32::try_from(self.weight).unwrap_or(u32::MAX)
+    }
 }
 
-/// Indices `start..start + size` of an already ordered sequence, and its length.
-fn slice_page(ordered: impl Iterator<Item = u32>, start: usize, size: usize) -> (Vec<u32>, usize) {
-    let mut total = 0;
-    let mut page = Vec::with_capacity(size);
-    for i in ordered {
-        if total >= start && total < start + size {
-            page.push(i);
-        }
-        total += 1;
-    }
-    (page, total)
-}
-
-/// The entries ranked `start..start + size` by key, in order, without sorting everything.
-fn page_of_smallest(keyed: &mut [(u64, u32)], start: usize, size: usize) -> Vec<u32> {
-    if start >= keyed.len() {
-        return Vec::new();
-    }
-    let end = (start + size).min(keyed.len());
-    if end < keyed.len() {
-        keyed.select_nth_unstable(end);
-    }
-    let head = &mut keyed[..end];
-    if start > 0 {
-        head.select_nth_unstable(start);
-    }
-    let page = &mut head[start..];
-    page.sort_unstable();
-    page.iter().map(|&(_, i)| i).collect()
-}
-
-/// The random order's seed for a visitor: one of [`SEED_BUCKETS`] orders, chosen by the visitor
-/// cookie. Each visitor keeps one order across pages and visits, early posts still do not win
-/// by age, and pages rendered for one visitor can be served to the others of the same bucket.
-pub fn visitor_seed(visitor: &str) -> String {
+fn seed_of(seed: &str) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
     let mut hasher = DefaultHasher::new();
-    visitor.hash(&mut hasher);
-    (hasher.finish() % SEED_BUCKETS).to_string()
-}
-
-pub const SEED_BUCKETS: u64 = 64;
-
-/// splitmix64's finaliser: a cheap, well-spread permutation of u64.
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// The snapshots of this instance, by campaign id.
-/// How long the last snapshot of a campaign may stand in while PostgreSQL cannot be reached.
-const STALE_FOR: Duration = Duration::from_secs(600);
-
-#[derive(Clone)]
-pub struct IdeaSnapshots {
-    cache: Cache<Uuid, Arc<IdeaSnapshot>>,
-    /// The last snapshot loaded for each campaign, kept after `cache` drops it (a new idea, the
-    /// TTL), to answer with while the database is unreachable (stale-if-error): during an
-    /// outage the list shows as it was a moment ago instead of an error. Mostly the same `Arc`s
-    /// as `cache`, so it costs memory only for snapshots that have been replaced.
-    last: Cache<Uuid, Arc<IdeaSnapshot>>,
-}
-
-impl Default for IdeaSnapshots {
-    fn default() -> Self {
-        let weigh = |_: &Uuid, s: &Arc<IdeaSnapshot>| u32::try_from(s.len() + 1).unwrap_or(u32::MAX);
-        IdeaSnapshots {
-            cache: Cache::builder()
-                .max_capacity(CAPACITY_IDEAS)
-                .weigher(weigh)
-                .time_to_live(TTL)
-                .build(),
-            last: Cache::builder()
-                .max_capacity(CAPACITY_IDEAS)
-                .weigher(weigh)
-                .time_to_live(STALE_FOR)
-                .build(),
-        }
-    }
-}
-
-impl IdeaSnapshots {
-    /// The snapshot of `campaign`, loaded in `tenant`'s context on a miss (every space that can
-    /// see a campaign sees the same published ideas). Call it before opening the request's own
-    /// transaction (see [`crate::campaigns::cache::CampaignCache::find`]).
-    pub async fn get(
-        &self,
-        db: &TenantDb,
-        tenant: &Tenant,
-        campaign: &CampaignDetail,
-    ) -> Result<Arc<IdeaSnapshot>, sqlx::Error> {
-        let id = campaign.summary.id;
-        let loaded = crate::caching::get_or_load(&self.cache, "ideas", &id, || async {
-            let mut tx = db.begin(tenant).await?;
-            let ideas = published_ideas(&mut tx, campaign).await?;
-            tx.commit().await?;
-            let snapshot = Arc::new(IdeaSnapshot::new(ideas));
-            self.last.insert(id, snapshot.clone()).await;
-            Ok::<_, sqlx::Error>(snapshot)
-        })
-        .await;
-        match loaded {
-            Err(error) if crate::error::is_unavailable(&error) => match self.last.get(&id).await {
-                Some(stale) => {
-                    tracing::warn!(%error, campaign = %id, "database unavailable: serving the last idea list");
-                    Ok(stale)
-                }
-                None => Err(error),
-            },
-            other => other,
-        }
-    }
-
-    /// A moderation decision or a change to the campaign: the next request loads the list
-    /// again, and the last one may not stand in during an outage (it could show a hidden idea).
-    pub async fn forget(&self, campaign: Uuid) {
-        self.cache.invalidate(&campaign).await;
-        self.last.invalidate(&campaign).await;
-    }
-
-    /// A new idea: the next request loads the list again. Until then, during an outage, the
-    /// last list stands in (without the new idea, which its author sees on its own page).
-    pub async fn forget_for_new_idea(&self, campaign: Uuid) {
-        self.cache.invalidate(&campaign).await;
-    }
-
-    /// Every snapshot, the stale ones too (a change notification that names no campaign).
-    pub fn forget_all(&self) {
-        self.cache.invalidate_all();
-        self.last.invalidate_all();
-    }
-
-    /// A like (+1) or its withdrawal (-1) through this instance.
-    pub async fn count_like(&self, campaign: Uuid, idea: Uuid, delta: i32) {
-        if let Some(found) = self.cache.get(&campaign).await
-            && let Some(idea) = found.find(idea)
-        {
-            idea.likes.fetch_add(delta, Ordering::Relaxed);
-        }
-    }
-
-    /// A published comment through this instance.
-    pub async fn count_comment(&self, campaign: Uuid, idea: Uuid) {
-        if let Some(found) = self.cache.get(&campaign).await
-            && let Some(idea) = found.find(idea)
-        {
-            idea.comments.fetch_add(1, Ordering::Relaxed);
-        }
-    }
+    seed.hash(&mut hasher);
+    hasher.finish()
 }
 
 #[cfg(test)]
