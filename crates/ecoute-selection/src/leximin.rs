@@ -49,10 +49,6 @@ const EPS: f64 = 1e-7;
 pub const EXACT_TYPES: usize = 8_000;
 /// Share of the budget column generation leaves for its last LP.
 const RESERVE: f64 = 0.15;
-/// Share of the budget the quota polytope's path may take before it is given up as stuck.
-/// Where it decomposes it takes about a second (5,000 volunteers, 6 criteria); on 12 criteria
-/// it is stuck after 7 to 10 s of a two-minute limit, or at its deadline on small budgets.
-const POLYTOPE_SHARE: f64 = 0.6;
 
 /// How long to work, and how (the LEXIMIN path; LEGACY's runs).
 #[derive(Clone, Debug)]
@@ -139,9 +135,7 @@ fn solve(instance: &Instance, options: &Options, levels: &[usize]) -> Result<Fai
         return Err(SelectionError::Infeasible(reasons));
     }
     let started = Instant::now();
-    // The polytope's path stops at `POLYTOPE_SHARE` of the budget: a decomposition stuck at
-    // the deadline would leave no time to the paths after it.
-    let deadline = started + options.time_budget.mul_f64(POLYTOPE_SHARE);
+    let deadline = started + options.time_budget;
     let types = Types::group(instance);
     let polytope = relaxed::Polytope::new(instance, &types);
     // No portfolio's smallest probability exceeds the polytope's first level: the bound
