@@ -16,11 +16,11 @@ use super::*;
 /// Share of the time left, when the decomposition got stuck, kept for the approximate path
 /// should column generation not prove its first level before. On 5,000 × 12 × 100 the
 /// approximate path takes 15 s for its 5,000 steps (two-minute limit, load average 4).
-pub(super) const APPROXIMATE_SHARE: f64 = 0.4;
+const APPROXIMATE_SHARE: f64 = 0.4;
 
 /// Column generation from `panels` for LEXIMIN stopped after `max_levels` levels: its first
-/// level before `APPROXIMATE_SHARE` of the time left before `end`, the others by `deadline`;
-/// without its first level, the better of it and the approximate path, by `end`.
+/// level while more than `APPROXIMATE_SHARE` of the time left before `end` remains, the others
+/// by `deadline`; without its first level, the better of it and the approximate path, by `end`.
 pub(super) fn after_stuck(
     instance: &Instance,
     types: &Types,
