@@ -3,8 +3,10 @@
 //! [`leximin`] first tries the quota polytope ([`super::relaxed`]): LEXIMIN on the relaxation,
 //! then a decomposition into panels, exact when it succeeds and about a second for 5,000
 //! volunteers. When the decomposition gets stuck (small pools with narrow quotas can give the
-//! polytope corners no panel reaches), it falls back to column generation over panels
-//! (Flanigan et al. 2021, Methods), below, with the panels found so far as a start. Pools of
+//! polytope corners no panel reaches, and so can 12-criteria pools), it falls back to column
+//! generation over panels (Flanigan et al. 2021, Methods), below, with the panels found so far
+//! as a start, and to the approximate path too, keeping whichever gives the larger smallest
+//! probability in the time ([`fallback`]). Pools of
 //! more than [`Options::exact_types`] distinct profiles (8,000 by default) skip both: their LPs
 //! do not finish in minutes, and [`super::approximate`] herds panels towards the polytope's
 //! first level instead, approximate but within a known distance of the best (the bound).
@@ -83,7 +85,8 @@ impl Default for Options {
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// LEXIMIN on the quota polytope decomposed into panels ([`super::relaxed`]), and column
-    /// generation when the decomposition gets stuck. The default.
+    /// generation (or the approximate path, when it does better in the time) when the
+    /// decomposition gets stuck. The default.
     Polytope,
     /// Column generation over panels only (the paper's method; kept to compare).
     ColumnGeneration,
@@ -158,6 +161,7 @@ fn solve(instance: &Instance, options: &Options, levels: &[usize]) -> Result<Fai
             }
             Ok((Decomposition::Stuck { panels: found }, _)) => {
                 tracing::info!(
+                    seconds = started.elapsed().as_secs_f64(),
                     types = types.len(),
                     panels = found.len(),
                     "quota polytope not decomposed"
@@ -175,7 +179,12 @@ fn solve(instance: &Instance, options: &Options, levels: &[usize]) -> Result<Fai
     // Column generation's last LP and its exact oracle calls have no time limit of their own:
     // a reserve keeps the run within its budget (it ended 10 % past it on 5,000 × 12).
     let reserve = started + options.time_budget.mul_f64(1.0 - RESERVE);
-    column_generation(instance, types, panels, levels[0], reserve).map(with_bound)
+    if options.method == Method::Polytope {
+        // Stuck: column generation, or the approximate path where it does better in the time.
+        let end = started + options.time_budget;
+        return fallback::after_stuck(instance, &types, &polytope, panels, levels[0], reserve, end).map(with_bound);
+    }
+    column_generation(instance, types, panels, levels[0], reserve, reserve).map(with_bound)
 }
 
 /// LEXIMIN (its first `max_levels` levels) on the quota polytope, decomposed into panels, and
@@ -194,17 +203,19 @@ fn through_polytope(
 }
 
 /// The paper's column generation, from `panels` (found by the polytope's decomposition, if
-/// any) and panels covering every type that some panel can hold.
+/// any) and panels covering every type that some panel can hold; the first level (and the
+/// covering panels) by `first_by`, the others by `deadline`.
 fn column_generation(
     instance: &Instance,
     types: Types,
     mut panels: Vec<Vec<u32>>,
     max_levels: usize,
+    first_by: Instant,
     deadline: Instant,
 ) -> Result<Fair, SelectionError> {
     let n_types = types.len();
     let sizes: Vec<f64> = (0..n_types).map(|t| types.size(t) as f64).collect();
-    let more = initial_portfolio(instance, &types, &panels, deadline)?;
+    let more = initial_portfolio(instance, &types, &panels, first_by.min(deadline))?;
     panels.extend(more);
     let mut fixed: Vec<Option<f64>> = vec![None; n_types];
     // Types no feasible panel contains can only have probability 0.
@@ -217,7 +228,8 @@ fn column_generation(
     let mut last_level = 0.0;
     let mut complete = true;
     while levels < max_levels && fixed.iter().any(Option::is_none) {
-        let round = max_min_round(instance, &types, &sizes, &fixed, &mut panels, deadline);
+        let by = if levels == 0 { first_by.min(deadline) } else { deadline };
+        let round = max_min_round(instance, &types, &sizes, &fixed, &mut panels, by);
         let Some((level, weights)) = round.unwrap_or_else(|e| {
             // microlp can lose its footing on a dual with thousands of panels ("singular
             // matrix"): keep the panels found and let the last LP weigh them.
@@ -294,6 +306,7 @@ fn panel_probabilities(panels: &[Vec<u32>], sizes: &[f64], floors: &[(f64, bool)
 }
 
 mod cover;
+mod fallback;
 mod round;
 pub(crate) use cover::{cover, initial_portfolio};
 use round::max_min_round;

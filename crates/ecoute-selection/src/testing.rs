@@ -26,6 +26,27 @@ pub fn small() -> Instance {
     }
 }
 
+/// A corner of the quota polytope no panel reaches: criteria "a", "b", "c" (yes = 1), exactly
+/// one "yes" of each on a panel of 2. The polytope holds ½ of each of A = (1,1,0), B = (1,0,1),
+/// C = (0,1,1) and D = (0,0,0), but the only quota-respecting panel is C + E (E = (1,0,0)).
+pub fn corner() -> Instance {
+    let seats = 2;
+    let exactly_one = vec![Bounds::free(seats), Bounds { min: 1, max: 1 }];
+    Instance {
+        seats,
+        values: vec![2, 2, 2],
+        profiles: vec![
+            vec![1, 1, 0],
+            vec![1, 0, 1],
+            vec![0, 1, 1],
+            vec![0, 0, 0],
+            vec![1, 0, 0],
+        ],
+        quotas: vec![exactly_one.clone(), exactly_one.clone(), exactly_one],
+        households: Vec::new(),
+    }
+}
+
 /// A random pool with `criteria` criteria of 2 to 4 values, skewed, and loose quotas.
 pub fn random(seed: u64, people: usize, seats: u32, criteria: usize) -> Instance {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -1,7 +1,7 @@
 //! Unit tests of the approximate path: chosen above [`Options::exact_types`], everyone who can
 //! sit gets a chance, the bound holds, and every panel and draw meets the quotas.
 
-use crate::{Algorithm, Bounds, Instance, Method, Options, draw, leximin, maximin, select, testing};
+use crate::{Algorithm, Method, Options, draw, leximin, maximin, select, testing};
 
 fn small_budget(exact_types: usize) -> Options {
     Options {
@@ -77,23 +77,8 @@ fn maximin_and_households_take_it_too() {
 
 #[test]
 fn who_no_panel_holds_gets_nothing_and_the_others_their_chance() {
-    // Exactly one "yes" of each of three criteria on a panel of 2: the only panel is C + E
-    // (the corner of the quota polytope no panel reaches, see relaxed/tests.rs).
-    let seats = 2;
-    let exactly_one = vec![Bounds::free(seats), Bounds { min: 1, max: 1 }];
-    let instance = Instance {
-        seats,
-        values: vec![2, 2, 2],
-        profiles: vec![
-            vec![1, 1, 0],
-            vec![1, 0, 1],
-            vec![0, 1, 1],
-            vec![0, 0, 0],
-            vec![1, 0, 0],
-        ],
-        quotas: vec![exactly_one.clone(), exactly_one.clone(), exactly_one],
-        households: Vec::new(),
-    };
+    // The only panel is C + E (the corner of the quota polytope no panel reaches).
+    let instance = testing::corner();
     let fair = select(&instance, Algorithm::Leximin, &small_budget(0)).unwrap();
     assert_eq!(fair.via, Method::Approximate);
     let rounded: Vec<f64> = fair.probabilities.iter().map(|p| (p * 1e6).round() / 1e6).collect();

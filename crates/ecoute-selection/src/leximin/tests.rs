@@ -122,3 +122,66 @@ fn maximin_reaches_the_bound_and_leximin_too() {
     assert!((min(&max.probabilities) - bound).abs() < 1e-6);
     assert_eq!(max.levels, 1);
 }
+
+#[test]
+fn a_stuck_decomposition_keeps_the_approximate_path_when_column_generation_has_no_level() {
+    // 12 criteria, 2,000 volunteers in 1,794 profiles: the polytope's path gives up, and in
+    // 8 s column generation cannot even find panels holding every profile (its covering panels
+    // come from the integer program), so it leaves people at 0 and proves no level. The
+    // approximate path, run in the time kept for it, gives everyone a chance.
+    let instance = testing::random(0, 2_000, 40, 12);
+    let options = Options {
+        time_budget: Duration::from_secs(8),
+        ..Options::default()
+    };
+    let fair = leximin(&instance, &options).unwrap();
+    assert_eq!(fair.via, Method::Approximate, "not the approximate path's portfolio");
+    let min = fair.probabilities.iter().cloned().fold(1.0, f64::min);
+    let bound = fair.bound.expect("the polytope's first level");
+    assert!(min > 0.0, "someone has no chance");
+    assert!(min >= 0.5 * bound && min <= bound + 1e-9, "{min} against {bound}");
+    assert!((fair.probabilities.iter().sum::<f64>() - 40.0).abs() < 1e-6);
+    for panel in &fair.panels {
+        assert!(fair.types.composition_ok(&instance, panel));
+    }
+}
+
+#[test]
+fn after_a_stuck_decomposition_a_finished_level_wins_and_else_the_larger_minimum() {
+    // The small pool's LEXIMIN portfolio and one of its panels alone (someone at 0), each
+    // labelled as either method's.
+    let instance = testing::small();
+    let good = leximin(&instance, &Options::default()).unwrap();
+    let (panels, weights) = (good.panels[..1].to_vec(), vec![1.0]);
+    let poor = Fair::from_panels(good.types.clone(), panels, weights, 0, false, Method::Approximate);
+    let as_columns = |fair: &Fair, complete: bool| Fair {
+        via: Method::ColumnGeneration,
+        complete,
+        levels: usize::from(complete),
+        ..fair.clone()
+    };
+    let herded = Fair {
+        via: Method::Approximate,
+        ..good.clone()
+    };
+    let kept = |columns: Fair, approximate: Fair| fallback::better(columns, approximate).via;
+    assert_eq!(kept(as_columns(&good, true), poor.clone()), Method::ColumnGeneration);
+    assert_eq!(kept(as_columns(&good, false), poor), Method::ColumnGeneration);
+    assert_eq!(
+        kept(as_columns(&good, false), herded.clone()),
+        Method::ColumnGeneration,
+        "a tie"
+    );
+    let poor_columns = as_columns(
+        &Fair::from_panels(
+            good.types.clone(),
+            good.panels[..1].to_vec(),
+            vec![1.0],
+            0,
+            false,
+            Method::ColumnGeneration,
+        ),
+        false,
+    );
+    assert_eq!(kept(poor_columns, herded), Method::Approximate);
+}

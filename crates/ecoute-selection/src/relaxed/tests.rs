@@ -80,25 +80,10 @@ fn the_polytope_gives_the_same_leximin_as_column_generation() {
 
 #[test]
 fn a_corner_no_panel_reaches_falls_back_to_column_generation() {
-    // Criteria "a", "b", "c" (yes = 1), exactly one "yes" of each on a panel of 2. The
-    // polytope holds x = ½ of each of A = (1,1,0), B = (1,0,1), C = (0,1,1), D = (0,0,0),
-    // but the only panel is C + E (E = (1,0,0)): LEXIMIN gives C and E every draw and the
-    // others none, which only column generation finds.
-    let seats = 2;
-    let exactly_one = vec![crate::Bounds::free(seats), Bounds { min: 1, max: 1 }];
-    let instance = Instance {
-        seats,
-        values: vec![2, 2, 2],
-        profiles: vec![
-            vec![1, 1, 0],
-            vec![1, 0, 1],
-            vec![0, 1, 1],
-            vec![0, 0, 0],
-            vec![1, 0, 0],
-        ],
-        quotas: vec![exactly_one.clone(), exactly_one.clone(), exactly_one],
-        households: Vec::new(),
-    };
+    // The polytope holds x = ½ of each of A, B, C and D, but the only panel is C + E
+    // ([`testing::corner`]): LEXIMIN gives C and E every draw and the others none, which only
+    // column generation finds.
+    let instance = testing::corner();
     let fair = leximin(&instance, &Options::default()).unwrap();
     assert_eq!(fair.via, Method::ColumnGeneration);
     assert!(fair.complete);
