@@ -217,15 +217,22 @@ fn algorithm(fair: &selection::Fair, min: f64) -> String {
     let method = match fair.via {
         selection::Method::Polytope => "polytope des quotas",
         selection::Method::Approximate => {
+            // Above the profile threshold the exact path is not tried; below it, it ran out of
+            // time and the approximate result was the better one (leximin/fallback.rs).
+            let why = if fair.types.len() > selection::Options::default().exact_types {
+                "trop de profils pour la méthode exacte"
+            } else {
+                "méthode exacte inachevée dans le temps imparti"
+            };
             return match fair.bound.filter(|&b| b > 0.0) {
                 Some(bound) => format!(
-                    "leximin approché (trop de profils pour la méthode exacte : plus petite probabilité {}, \
+                    "leximin approché ({why} : plus petite probabilité {}, \
                      la meilleure possible au plus {}, soit {} %)",
                     four(min),
                     four(bound),
                     crate::web::format::decimal(crate::web::i18n::Lang::Fr, 100.0 * min / bound, 1)
                 ),
-                None => "leximin approché (trop de profils pour la méthode exacte)".to_owned(),
+                None => format!("leximin approché ({why})"),
             };
         }
         _ => "génération de colonnes",

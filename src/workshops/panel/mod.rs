@@ -190,11 +190,19 @@ fn select_and_write(options: &Options) -> Result<(), Failure> {
     };
     let seconds = started.elapsed().as_secs_f64();
     if fair.via == selection::Method::Approximate {
+        // Above the threshold the exact path is not tried; below it, it did not finish in time
+        // and the approximate result was the better one (selection's leximin/fallback.rs).
+        let why = if fair.types.len() > settings.exact_types {
+            format!(
+                "{} distinct profiles are too many for the exact method",
+                fair.types.len()
+            )
+        } else {
+            "the exact method did not finish within the time limit".to_owned()
+        };
         eprintln!(
-            "note: {} distinct profiles are too many for the exact method: the probabilities come \
-             from the approximate one, whose distance from the best possible is the bound's \
-             percentage",
-            fair.types.len()
+            "note: {why}: the probabilities come from the approximate method, whose distance \
+             from the best possible is the bound's percentage"
         );
     } else if !fair.complete {
         eprintln!(
