@@ -190,9 +190,9 @@ async fn a_worker_killed_mid_batch_neither_duplicates_nor_silently_loses_mail() 
     );
     runtime.shutdown_background();
     let at_kill = smtp.messages().len();
-    let counts = gironde.counts().await;
-    println!("killed with {at_kill} messages at the server, {counts:?}");
-    assert!(counts.sending >= 1, "the worker died holding mail");
+    let counts_at_kill = gironde.counts().await;
+    println!("killed with {at_kill} messages at the server, {counts_at_kill:?}");
+    assert!(counts_at_kill.sending >= 1, "the worker died holding mail");
 
     // A new worker, once the dead one's leases have run out, settles everything.
     smtp.set_mode(SinkMode::Accept);
@@ -229,9 +229,16 @@ async fn a_worker_killed_mid_batch_neither_duplicates_nor_silently_loses_mail() 
             other => panic!("{message_id} is {other}"),
         }
     }
-    // Only mails the dead worker had started handing over are in doubt (at most one per
-    // connection), and at least the one the server was still answering when it died.
-    assert!((1..=4).contains(&counts.uncertain), "{counts:?}");
+    // Only mails the dead worker had started handing over are in doubt: those the server had
+    // taken while the worker had not yet recorded it (its recorder stores outcomes a moment
+    // after the answer, longer on a loaded machine), and at most one per connection still
+    // being handed over; at least the one the server was still answering when it died.
+    let unrecorded = at_kill as i64 - counts_at_kill.sent;
+    assert!(
+        counts.uncertain >= 1 && counts.uncertain <= unrecorded + 4,
+        "{counts:?}, {at_kill} at the server and {} recorded sent at the kill",
+        counts_at_kill.sent
+    );
 }
 
 #[tokio::test]
