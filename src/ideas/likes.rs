@@ -157,6 +157,9 @@ async fn insert_batch(db: &TenantDb, space: TenantId, likes: &[Pending]) -> Resu
     let verified: Vec<bool> = likes.iter().map(|p| p.request.verified).collect();
     let mut tx = db.begin_in(space).await?;
     // RLS decides which ideas this space sees; the same rules as a single like decide the rest.
+    // The ideas it can see belong to this space or to the national one: saying so lets each
+    // lookup probe the key (tenant_id, id) twice instead of scanning the whole key for the id
+    // (as in `queries::find_idea_in_campaign`).
     // An idea whose campaign this space cannot see is not found (never a NULL to decode: that
     // was a 500 where an unknown id gets a 404, an existence oracle). The columns of the LEFT
     // JOINs are NULL for an unknown idea: `?` says so, since sqlx cannot see through the CTE.
@@ -169,7 +172,8 @@ async fn insert_batch(db: &TenantDb, space: TenantId, likes: &[Pending]) -> Resu
                     (c.published_at IS NOT NULL AND now() BETWEEN c.opens_at AND c.closes_at
                      AND c.results_published_at IS NULL) AS open
                FROM req
-               LEFT JOIN ideas i ON i.id = req.idea_id AND (i.status <> 'pending' OR i.account_id = req.account_id)
+               LEFT JOIN ideas i ON i.tenant_id IN (app_current_tenant(), (SELECT app_national_tenant()))
+                                AND i.id = req.idea_id AND (i.status <> 'pending' OR i.account_id = req.account_id)
                LEFT JOIN campaigns c ON c.tenant_id = i.tenant_id AND c.id = i.campaign_id
          ), added AS (
              INSERT INTO idea_likes (tenant_id, idea_id, account_id, origin_tenant_id)

@@ -20,7 +20,7 @@ use super::Ground;
 use super::hook::Hook;
 use crate::error::PageError;
 use crate::tenancy::host::RequestOrigin;
-use crate::tokens::new_token;
+use crate::tokens::new_visitor_id;
 
 pub const VISITOR_COOKIE: &str = "ecoute_visiteur";
 
@@ -63,7 +63,7 @@ impl Hook for VisitorCookie {
         if existing.is_some() {
             return Ok(None);
         }
-        let id = new_token();
+        let id = new_visitor_id();
         let https = request.extensions().get::<RequestOrigin>().is_some_and(|o| o.https);
         let pair = format!("{VISITOR_COOKIE}={id}");
         let merged = match request.headers().get(COOKIE).and_then(|v| v.to_str().ok()) {

@@ -232,3 +232,27 @@ async fn a_campaign_under_the_threshold_keeps_its_full_snapshot() {
     assert_eq!(expected[..19], newest[1..]);
     assert_eq!(seeded.page(&snapshots, IdeaOrder::Newest, 1).await, (expected, 39));
 }
+
+/// An idea looked up by its id alone (its page, a comment, a like) probes the key
+/// `(tenant_id, id)` of `ideas`: PostgreSQL's statistics of the transaction count the key
+/// entries the lookup read. Before, the query named no space and walked the whole key, one entry
+/// per idea of the table (400 here, 2,000,000 at Grand-Débat size).
+#[tokio::test]
+async fn an_idea_found_by_its_id_costs_a_probe_of_the_key_not_a_walk() {
+    let seeded = seeded(400).await;
+    let id: Uuid = sqlx::query_scalar("SELECT id FROM ideas WHERE campaign_id = $1 ORDER BY created_at LIMIT 1")
+        .bind(seeded.campaign.summary.id)
+        .fetch_one(&seeded.owner)
+        .await
+        .unwrap();
+    let mut tx = seeded.db.begin(&seeded.tenant).await.unwrap();
+    let found = ecoute::ideas::queries::find_idea(&mut tx, id, None).await.unwrap();
+    assert_eq!(found.map(|i| i.id), Some(id));
+    let read: i64 = sqlx::query_scalar("SELECT pg_stat_get_xact_tuples_returned('ideas_pkey'::regclass)")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // One probe in this space, one in the national space; a walk reads about 400.
+    assert!(read <= 4, "the lookup read {read} entries of the key of ideas");
+}

@@ -286,6 +286,12 @@ pub struct IdeaCampaign {
 }
 
 /// [`find_idea`], with its campaign's audience and state, in the same query.
+///
+/// The key of `ideas` is `(tenant_id, id)`. RLS lets a space see only its own ideas and the
+/// national ones, so the query names those two spaces: the lookup then probes the key twice.
+/// With the id alone, PostgreSQL walked the whole key to find it, a cost that grows with every
+/// idea of every space (a tenth of PostgreSQL's time per like at 2,000 ideas; see
+/// docs/performance.md, "Where a like's time goes").
 pub async fn find_idea_in_campaign(
     tx: &mut TenantTx,
     id: Uuid,
@@ -300,7 +306,8 @@ pub async fn find_idea_in_campaign(
                 (c.published_at IS NOT NULL AND now() BETWEEN c.opens_at AND c.closes_at AND c.results_published_at IS NULL) AS "campaign_open!"
            FROM ideas i
            JOIN campaigns c ON c.tenant_id = i.tenant_id AND c.id = i.campaign_id
-          WHERE i.id = $1 AND (i.status <> 'pending' OR i.account_id = $2)"#,
+          WHERE i.tenant_id IN (app_current_tenant(), (SELECT app_national_tenant())) AND i.id = $1
+            AND (i.status <> 'pending' OR i.account_id = $2)"#,
         id,
         viewer,
     )
