@@ -236,7 +236,7 @@ async fn a_campaign_under_the_threshold_keeps_its_full_snapshot() {
 /// An idea looked up by its id alone (its page, a comment, a like) probes the key
 /// `(tenant_id, id)` of `ideas`. PostgreSQL's statistics of the transaction count the pages of
 /// `ideas` and of its key that the lookup read: a probe reads a few, where a query naming no
-/// space walked the whole key, reading pages in proportion to the ideas of every space (190
+/// space walked the whole key, reading pages in proportion to the ideas of every space (41
 /// pages here, for 5,000 ideas and 61 campaigns; the whole key at Grand-Débat size).
 #[tokio::test]
 async fn an_idea_found_by_its_id_costs_a_probe_of_the_key_not_a_walk() {

@@ -289,9 +289,8 @@ pub struct IdeaCampaign {
 ///
 /// The key of `ideas` is `(tenant_id, id)`. RLS lets a space see only its own ideas and the
 /// national ones, so the query names those two spaces: the lookup then probes the key twice.
-/// With the id alone, PostgreSQL walked the whole key to find it, a cost that grows with every
-/// idea of every space (a tenth of PostgreSQL's time per like at 2,000 ideas; see
-/// docs/performance.md, "Where a like's time goes").
+/// With the id alone, PostgreSQL could walk the whole key to find it, a cost that grows with
+/// every idea of every space (docs/performance.md, "Where a like's and an idea's time goes").
 pub async fn find_idea_in_campaign(
     tx: &mut TenantTx,
     id: Uuid,
