@@ -130,7 +130,8 @@ async fn store(db: &TenantDb, space: TenantId, group: Vec<Pending>) {
     let (first, repeated): (Vec<Pending>, Vec<Pending>) = group
         .into_iter()
         .partition(|p| seen.insert((p.request.idea, p.request.account)));
-    match insert_batch(db, space, &first).await {
+    let requests: Vec<LikeRequest> = first.iter().map(|p| p.request).collect();
+    match store_batch(db, space, &requests).await {
         Ok(outcomes) => {
             for (pending, outcome) in first.into_iter().zip(outcomes) {
                 let _ = pending.reply.send(Ok(outcome));
@@ -149,12 +150,25 @@ async fn store(db: &TenantDb, space: TenantId, group: Vec<Pending>) {
     }
 }
 
-async fn insert_batch(db: &TenantDb, space: TenantId, likes: &[Pending]) -> Result<Vec<LikeOutcome>, sqlx::Error> {
+/// Stores the likes given in `space` in one transaction (what a worker does with a batch; each
+/// pair once: [`store`] answers repeats), and says what became of each, in the order given.
+///
+/// Concurrent batches may hold the same likes (a retry landing in another worker's batch) or
+/// the same ideas (popular ones). Each takes its locks in key order whatever the order of its
+/// requests: the likes' unique entries here (`ORDER BY`), then the ideas' counters and the
+/// month's participants in the statement triggers (migrations `likes_lock_in_key_order` and
+/// `participants_in_key_order`). Two batches can then wait for each other only one way, never
+/// in a circle (a deadlock, which failed both batches' likes).
+pub async fn store_batch(
+    db: &TenantDb,
+    space: TenantId,
+    likes: &[LikeRequest],
+) -> Result<Vec<LikeOutcome>, sqlx::Error> {
     let n: Vec<i32> = (0..likes.len() as i32).collect();
-    let ideas: Vec<Uuid> = likes.iter().map(|p| p.request.idea).collect();
-    let accounts: Vec<Uuid> = likes.iter().map(|p| p.request.account).collect();
-    let staff: Vec<bool> = likes.iter().map(|p| p.request.staff).collect();
-    let verified: Vec<bool> = likes.iter().map(|p| p.request.verified).collect();
+    let ideas: Vec<Uuid> = likes.iter().map(|p| p.idea).collect();
+    let accounts: Vec<Uuid> = likes.iter().map(|p| p.account).collect();
+    let staff: Vec<bool> = likes.iter().map(|p| p.staff).collect();
+    let verified: Vec<bool> = likes.iter().map(|p| p.verified).collect();
     let mut tx = db.begin_in(space).await?;
     // RLS decides which ideas this space sees; the same rules as a single like decide the rest.
     // The ideas it can see belong to this space or to the national one: saying so lets each
@@ -180,6 +194,7 @@ async fn insert_batch(db: &TenantDb, space: TenantId, likes: &[Pending]) -> Resu
              SELECT tenant_id, idea_id, account_id, $5 FROM target
               WHERE idea_id IS NOT NULL AND open AND status = 'published'
                 AND author IS DISTINCT FROM account_id AND (NOT staff_only OR staff) AND (NOT verified_only OR verified)
+              ORDER BY tenant_id, idea_id, account_id
              ON CONFLICT DO NOTHING
              RETURNING idea_id, account_id
          )

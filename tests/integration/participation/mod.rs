@@ -7,6 +7,7 @@ use crate::browser::Browser;
 use crate::helpers::{TestApp, session_for};
 
 mod ideas;
+mod like_batches;
 mod reactions;
 mod shared_pages;
 mod sign_in;
