@@ -157,7 +157,12 @@ impl TestDb {
 
     /// A pool connected as the application role, checked to be confined by RLS.
     pub async fn app_pool(&self) -> PgPool {
-        self.db.connect_app(4).await.unwrap()
+        self.app_pool_of(4).await
+    }
+
+    /// The same, with `connections` at most (one: every statement on the same backend).
+    pub async fn app_pool_of(&self, connections: u32) -> PgPool {
+        self.db.connect_app(connections).await.unwrap()
     }
 
     pub fn settings(&self) -> Settings {

@@ -13,7 +13,7 @@ use ecoute::tenancy::{TenantDb, TenantId};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{TestDb, eventually, insert_campaign, tenant_id};
+use crate::helpers::{TestDb, as_owner, eventually, insert_campaign, tenant_id};
 
 struct Space {
     _test_db: TestDb,
@@ -243,4 +243,81 @@ async fn a_batch_locks_its_ideas_counters_in_key_order() {
         "{outcomes:?}"
     );
     assert!(space.stored(&ideas).await.iter().all(|counts| *counts == (1, 1)));
+}
+
+/// A batch finds its ideas by probing their key `(tenant_id, id)` twice (this space, the
+/// national one), as an idea's page does (`large_lists::an_idea_found_by_its_id_costs_a_probe_of_
+/// the_key_not_a_walk`): looked up by id alone, each like walked the whole key once a space had
+/// many campaigns. Sixteen likes of one's own ideas (refused, so only the lookups run) in a space
+/// of 5,000 ideas and 61 campaigns; PostgreSQL's statistics of the batch's backend count the
+/// pages of `ideas` and its key that it read: 81 when written, 641 with the lookup by id alone.
+#[tokio::test]
+async fn a_batch_finds_its_ideas_by_a_probe_of_their_key() {
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner().await;
+    // One connection: the batch's statistics are read on its own backend.
+    let pool = test_db.app_pool_of(1).await;
+    let db = TenantDb::new(pool.clone());
+    let gironde = tenant_id(&owner, "gironde").await;
+    let campaign = insert_campaign(&owner, "gironde", "local", "Une grande consultation").await;
+    let author: Uuid = sqlx::query_scalar(
+        "INSERT INTO accounts (email, pseudonym) VALUES ('autrice@exemple.fr', 'autrice') RETURNING id",
+    )
+    .fetch_one(&owner)
+    .await
+    .unwrap();
+    as_owner(
+        &owner,
+        gironde,
+        format!(
+            "INSERT INTO ideas (tenant_id, campaign_id, origin_tenant_id, account_id, kind, title, body, status, submission_key)
+             SELECT '{gironde}', '{campaign}', '{gironde}', '{author}', 'idee', 'Idée ' || g, 'Le texte ' || g,
+                    'published', gen_random_uuid() FROM generate_series(1, 5000) g;
+             INSERT INTO campaigns (tenant_id, slug, scope, title, summary, opens_at, closes_at, published_at)
+             SELECT '{gironde}', 'ancienne-' || g, 'local', 'Consultation ' || g, 'résumé',
+                    now() - interval '1 day', now() + interval '55 days', now()
+               FROM generate_series(1, 60) g"
+        ),
+    )
+    .await;
+    sqlx::raw_sql("ANALYZE ideas; ANALYZE campaigns")
+        .execute(&owner)
+        .await
+        .unwrap();
+    let ideas: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM ideas WHERE campaign_id = $1 ORDER BY random() LIMIT 16")
+        .bind(campaign)
+        .fetch_all(&owner)
+        .await
+        .unwrap();
+    let space = crate::helpers::space(&db, gironde).await;
+    let likes: Vec<LikeRequest> = ideas
+        .iter()
+        .map(|idea| LikeRequest {
+            space,
+            idea: *idea,
+            account: author,
+            staff: false,
+            verified: false,
+        })
+        .collect();
+
+    // The backend's pending statistics are flushed after the statement that asks for it.
+    let read = || async {
+        sqlx::query("SELECT pg_stat_force_next_flush()")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query_scalar::<_, i64>(
+            "SELECT pg_stat_get_blocks_fetched('ideas'::regclass) + pg_stat_get_blocks_fetched('ideas_pkey'::regclass)",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    let before = read().await;
+    let outcomes = store_batch(&db, space, &likes).await.unwrap();
+    let pages = read().await - before;
+    assert!(outcomes.iter().all(|o| *o == LikeOutcome::OwnIdea), "{outcomes:?}");
+    // Two probes of a key three levels deep at most, and the idea's page, for each like.
+    assert!(pages <= 16 * 10, "16 lookups read {pages} pages of ideas and its key");
 }
