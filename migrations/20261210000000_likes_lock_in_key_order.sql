@@ -4,7 +4,7 @@
 -- batch's likes grouped by idea: PostgreSQL locks the ideas in whatever order its plan meets them
 -- (a hash table's, for a large batch), which differs from one batch to the next. Two concurrent
 -- batches liking the same two popular ideas could each hold one and wait for the other: a
--- deadlock, which fails both batches. Each now locks its ideas in key order first (a locking
+-- deadlock, in which PostgreSQL aborts one batch and every like in it fails. Each now locks its ideas in key order first (a locking
 -- SELECT locks the rows in the order of its ORDER BY), then changes them; the likes themselves
 -- are inserted in key order by the batch statement (src/ideas/likes.rs), and the month's
 -- participants were already (20261122000041). Every batch then takes its locks in the same

@@ -163,7 +163,7 @@ async fn store(db: &TenantDb, space: TenantId, group: Vec<Pending>) {
 /// requests: the likes' unique entries here (`ORDER BY`), then the ideas' counters and the
 /// month's participants in the statement triggers (migrations `likes_lock_in_key_order` and
 /// `participants_in_key_order`). Two batches can then wait for each other only one way, never
-/// in a circle (a deadlock, which failed both batches' likes).
+/// in a circle (a deadlock: PostgreSQL aborted one of the two, and every like in it failed).
 pub async fn store_batch(
     db: &TenantDb,
     space: TenantId,
