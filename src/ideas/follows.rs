@@ -97,12 +97,17 @@ pub async fn tell(tx: &mut TenantTx, idea: Uuid, update: Update<'_>, base_url: &
     for person in due {
         let lang = Lang::parse(&person.lang).unwrap_or_default();
         let stop = stop_line(tx, lang, &person.email, person.following, base_url, idea).await?;
+        // A reply opens the page of the discussion that holds it.
+        let at = match update {
+            Update::Reply { comment } => super::comment_path(&link, comment),
+            _ => link.clone(),
+        };
         let text = mail_text(
             lang,
             update,
             person.following,
             (&about.title, &about.campaign_title),
-            &link,
+            &at,
             &stop,
         );
         let subject = lang.fill("follow_mail.subject", &[("title", &about.title)]);

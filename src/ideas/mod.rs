@@ -173,6 +173,12 @@ impl IdeaOrder {
     }
 }
 
+/// The address of a comment: its idea's page (`idea_path`, absolute or not) at the page of the
+/// discussion that holds it, scrolled to it. (`moderation::notice` writes the same for its mail.)
+pub fn comment_path(idea_path: &str, comment: Uuid) -> String {
+    format!("{idea_path}?commentaire={comment}#commentaire-{comment}")
+}
+
 /// A field-level validation problem, with the locale key of its message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {

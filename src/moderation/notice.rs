@@ -99,7 +99,8 @@ fn mail_text(hidden: &Hidden, target: Target, reason: CharterReason, note: &str,
         Target::Idea(_) => (lang.fill("moderation_mail.what_idea", &named), idea),
         Target::Comment(id) => (
             lang.fill("moderation_mail.what_comment", &named),
-            format!("{idea}#commentaire-{id}"),
+            // The idea page at the comment's page of the discussion (`ideas::pages::comment_path`).
+            format!("{idea}?commentaire={id}#commentaire-{id}"),
         ),
     };
     let label = lang.text(&reason.label_key());

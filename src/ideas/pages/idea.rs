@@ -5,6 +5,26 @@ use super::shared::IdeaPageKey;
 use super::*;
 use crate::campaigns::follows::{Followed, is_following};
 use crate::campaigns::pages::verified_first;
+use crate::ideas::comment_path;
+use crate::ideas::queries::{CommentsAt, THREADS_PER_PAGE, comment_page};
+
+/// The idea page's query: a page of its comments, or the page that holds one comment.
+#[derive(Deserialize, Default)]
+pub struct IdeaQuery {
+    /// The page of comments, from 1.
+    page: Option<i64>,
+    /// A comment of the idea: its page is shown (links to a comment carry it).
+    commentaire: Option<Uuid>,
+}
+
+impl IdeaQuery {
+    fn at(&self) -> CommentsAt {
+        match (self.commentaire, self.page) {
+            (Some(comment), _) => CommentsAt::Comment(comment),
+            (None, page) => CommentsAt::Page(page.unwrap_or(1)),
+        }
+    }
+}
 
 /// `GET /consultations/{slug}/idees/{id}`.
 pub async fn idea_page(
@@ -12,10 +32,14 @@ pub async fn idea_page(
     State(caches): State<IdeaCaches>,
     page: Page,
     Path((slug, id)): Path<(String, Uuid)>,
+    Query(query): Query<IdeaQuery>,
 ) -> Result<Response, PageError> {
-    let shared = match page.account {
-        None => shared_key(&state, &caches, &page, &slug, id).await?,
-        Some(_) => None,
+    let at = query.at();
+    // Shared by anonymous visitors: a numbered page (a link to one comment is rendered each
+    // time, as its page is known only from the database).
+    let shared = match (&page.account, at) {
+        (None, CommentsAt::Page(number)) => shared_key(&state, &caches, &page, (&slug, id), number).await?,
+        _ => None,
     };
     if let Some(key) = shared.as_ref() {
         let cached = caches.pages.idea(key);
@@ -30,7 +54,7 @@ pub async fn idea_page(
             &state,
             &caches,
             &page,
-            (&slug, id),
+            (&slug, id, at),
             Vec::new(),
             Kept::default(),
             StatusCode::OK,
@@ -58,15 +82,21 @@ async fn shared_key(
     state: &Ground,
     caches: &IdeaCaches,
     page: &Page,
-    slug: &str,
-    id: Uuid,
+    (slug, id): (&str, Uuid),
+    comments_page: i64,
 ) -> Result<Option<IdeaPageKey>, PageError> {
     let campaign = campaign_or_404(state, caches, page, slug).await?;
     if !campaign.admits(&page.tenant, None) {
         return Ok(None);
     }
     let snapshot = caches.snapshots.get(&state.db, &page.tenant, &campaign).await?;
-    Ok(snapshot.counters(id).map(|counters| IdeaPageKey {
+    // Only the pages that can exist are shared (there are no more threads than comments): a
+    // number past them is rendered each time, so made-up numbers cannot fill the cache.
+    let exists = |counters: &(i32, i32)| {
+        let pages = (i64::from(counters.1) + THREADS_PER_PAGE - 1) / THREADS_PER_PAGE;
+        (1..=pages.max(1)).contains(&comments_page)
+    };
+    Ok(snapshot.counters(id).filter(exists).map(|counters| IdeaPageKey {
         generation: snapshot.generation(),
         tenant: page.tenant.id,
         tenant_version: page.tenant.version,
@@ -74,6 +104,7 @@ async fn shared_key(
         idea: id,
         lang: page.lang,
         counters,
+        comments_page,
     }))
 }
 
@@ -81,17 +112,13 @@ pub(super) async fn render_idea(
     state: &Ground,
     caches: &IdeaCaches,
     page: &Page,
-    (slug, id): (&str, Uuid),
+    (slug, id, at): (&str, Uuid, CommentsAt),
     errors: Vec<ShownError>,
     kept: Kept,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let (campaign, idea, mut tx) = idea_in_campaign(state, caches, page, slug, id).await?;
-    let comments = if idea.status == "hidden" {
-        Vec::new()
-    } else {
-        list_comments(&mut tx, &idea, page.account.as_ref().map(|a| a.id)).await?
-    };
+    let comments = comment_page(&mut tx, &idea, page.account.as_ref().map(|a| a.id), at).await?;
     let following = match &page.account {
         Some(account) => is_following(&mut tx, idea.tenant_id, Followed::Idea(idea.id), account.id).await?,
         None => false,
@@ -102,6 +129,10 @@ pub(super) async fn render_idea(
         campaign: &'a CampaignDetail,
         idea: &'a IdeaView,
         comments: Vec<crate::ideas::CommentView>,
+        /// This page of comments, how many there are, and the rank of its first thread.
+        comments_page: i64,
+        comments_pages: i64,
+        comments_first: i64,
         following: bool,
         can_contribute: bool,
         submission_key: Uuid,
@@ -114,7 +145,10 @@ pub(super) async fn render_idea(
         can_contribute: campaign.is_open(),
         campaign: &campaign,
         idea: &idea,
-        comments,
+        comments_page: comments.number,
+        comments_pages: comments.pages,
+        comments_first: comments.first,
+        comments: comments.threads,
         following,
         submission_key: Uuid::new_v4(),
         errors,
@@ -173,13 +207,21 @@ pub(super) fn checked_text<T>(
 /// `form` and the message of `errors` beside it.
 pub(super) async fn refused_text(
     (state, caches, page): (&Ground, &IdeaCaches, &Page),
-    at: (&str, Uuid),
+    idea_at: (&str, Uuid),
     errors: &[FieldError],
     form: TextForm,
     text: String,
     parent: Option<String>,
 ) -> Result<Response, PageError> {
     let errors = shown(page, errors);
+    // The page that holds the form: the comment replied to, edited or reported, else the last
+    // page for a new comment (where it will land) and the first for a report of the idea.
+    let on = parent.as_deref().and_then(|p| p.parse::<Uuid>().ok());
+    let at = match (on, form) {
+        (Some(comment), _) => CommentsAt::Comment(comment),
+        (None, TextForm::Comment) => CommentsAt::Last,
+        (None, _) => CommentsAt::Page(1),
+    };
     let text = Some(KeptText {
         // The forms of the idea page have one field each.
         message: errors.first().map(|e| e.message.clone()).unwrap_or_default(),
@@ -200,7 +242,16 @@ pub(super) async fn refused_text(
             ..Kept::default()
         },
     };
-    render_idea(state, caches, page, at, errors, kept, StatusCode::UNPROCESSABLE_ENTITY).await
+    render_idea(
+        state,
+        caches,
+        page,
+        (idea_at.0, idea_at.1, at),
+        errors,
+        kept,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -301,9 +352,9 @@ pub async fn post_comment(
                 let base = crate::ideas::follows::idea_space_base(&page.origin, &page.tenant, idea.tenant_id);
                 crate::ideas::follows::tell_reply(&state.db, &idea, *comment, &base).await;
             }
-            see_other(&format!(
-                "/consultations/{slug}/idees/{id}#commentaire-{}",
-                inserted.id()
+            see_other(&comment_path(
+                &format!("/consultations/{slug}/idees/{id}"),
+                inserted.id(),
             ))
         }
         Err(CommentProblem::BadParent) => Err(PageError::BadRequest),

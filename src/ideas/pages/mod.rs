@@ -11,9 +11,7 @@ use uuid::Uuid;
 
 use super::caches::IdeaCaches;
 use super::listing::{ListRequest, list_ideas};
-use super::queries::{
-    CommentProblem, Inserted, find_idea, insert_comment, insert_idea, like, list_comments, report, unlike,
-};
+use super::queries::{CommentProblem, Inserted, find_idea, insert_comment, insert_idea, like, report, unlike};
 use super::snapshot::visitor_seed;
 use super::{FieldError, IdeaOrder, IdeaView, NewIdea, PAGE_SIZE, parse_comment, parse_reason};
 use crate::accounts::pages::{message, safe_return_path};

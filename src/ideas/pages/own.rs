@@ -7,6 +7,7 @@
 use super::*;
 use crate::accounts::Account;
 use crate::db::changes::Forget;
+use crate::ideas::comment_path;
 use crate::ideas::queries::{edit_comment, edit_idea, withdraw};
 use crate::tenancy::TenantId;
 
@@ -171,9 +172,9 @@ pub async fn post_edit_comment(
     if !outcome.settle(&forget, own.campaign.summary.id) {
         return Err(PageError::NotFound);
     }
-    see_other(&format!(
-        "/consultations/{slug}/idees/{id}#commentaire-{}",
-        form.comment_id
+    see_other(&comment_path(
+        &format!("/consultations/{slug}/idees/{id}"),
+        form.comment_id,
     ))
 }
 
@@ -208,7 +209,7 @@ pub async fn post_withdraw(
         return Err(PageError::NotFound);
     }
     match comment {
-        Some(c) => see_other(&format!("/consultations/{slug}/idees/{id}#commentaire-{c}")),
+        Some(c) => see_other(&comment_path(&format!("/consultations/{slug}/idees/{id}"), c)),
         None => see_other(&format!("/consultations/{slug}/idees/{id}")),
     }
 }

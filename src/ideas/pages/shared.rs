@@ -49,6 +49,8 @@ pub struct IdeaPageKey {
     pub(super) lang: Lang,
     /// Likes and comments, as the snapshot counts them now.
     pub(super) counters: (i32, i32),
+    /// The page of comments.
+    pub(super) comments_page: i64,
 }
 
 fn cache<K>() -> moka::sync::Cache<K, Bytes>

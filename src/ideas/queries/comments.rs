@@ -59,9 +59,91 @@ pub async fn insert_comment(
     }))
 }
 
+/// Top-level comments (threads, each with its replies) per page of the idea page: a long
+/// discussion is read page by page, so that neither the page nor its render grows with it.
+pub const THREADS_PER_PAGE: i64 = 50;
+
+/// Which page of an idea's discussion to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentsAt {
+    /// The n-th page, from 1 (clamped to the pages there are).
+    Page(i64),
+    /// The last page, where a new comment lands.
+    Last,
+    /// The page that holds this comment's thread (the first page if the idea has no such
+    /// comment).
+    Comment(Uuid),
+}
+
+/// One page of an idea's discussion.
+#[derive(Debug)]
+pub struct CommentPage {
+    pub threads: Vec<CommentView>,
+    /// This page's number, from 1.
+    pub number: i64,
+    /// How many pages there are (at least one).
+    pub pages: i64,
+    /// The rank of this page's first thread, from 1 (its ordered list's `start`).
+    pub first: i64,
+}
+
+/// A page of an idea's comments, as [`list_comments`] gives them, [`THREADS_PER_PAGE`] threads
+/// at most. Two queries: the threads' count (and the rank of `at`'s thread), then the page.
+pub async fn comment_page(
+    tx: &mut TenantTx,
+    idea: &IdeaView,
+    viewer: Option<Uuid>,
+    at: CommentsAt,
+) -> Result<CommentPage, sqlx::Error> {
+    let empty = CommentPage {
+        threads: Vec::new(),
+        number: 1,
+        pages: 1,
+        first: 1,
+    };
+    if idea.status == "hidden" {
+        return Ok(empty);
+    }
+    let target = match at {
+        CommentsAt::Comment(id) => Some(id),
+        _ => None,
+    };
+    // The thread's rank: the visible threads that come before it (none without a target).
+    let counted = sqlx::query!(
+        r#"WITH target AS (
+             SELECT t.created_at, t.id FROM idea_comments c
+               JOIN idea_comments t ON t.tenant_id = c.tenant_id AND t.id = COALESCE(c.parent_id, c.id)
+              WHERE c.tenant_id = $1 AND c.idea_id = $2 AND c.id = $3)
+           SELECT count(*) AS "threads!",
+                  count(*) FILTER (WHERE (c.created_at, c.id) < (SELECT created_at, id FROM target)) AS "before!"
+             FROM idea_comments c
+            WHERE c.tenant_id = $1 AND c.idea_id = $2 AND c.parent_id IS NULL AND c.status <> 'pending'"#,
+        idea.tenant_id,
+        idea.id,
+        target,
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let pages = ((counted.threads + THREADS_PER_PAGE - 1) / THREADS_PER_PAGE).max(1);
+    let number = match at {
+        CommentsAt::Page(n) => n.clamp(1, pages),
+        CommentsAt::Last => pages,
+        // At most the last page: a pending comment's thread is not counted, those before it are.
+        CommentsAt::Comment(_) => (counted.before / THREADS_PER_PAGE + 1).min(pages),
+    };
+    let offset = (number - 1) * THREADS_PER_PAGE;
+    let threads = threads(tx, idea, viewer, Some(THREADS_PER_PAGE), offset).await?;
+    Ok(CommentPage {
+        threads,
+        number,
+        pages,
+        first: offset + 1,
+    })
+}
+
 /// Comments of an idea, threaded (one level), oldest first; hidden ones without their text
 /// (with who hid them and why; the moderator's note for `viewer`'s own), pending ones left out.
-/// One query.
+/// Every thread, in one query (the API's list); the idea page shows them by [`comment_page`].
 pub async fn list_comments(
     tx: &mut TenantTx,
     idea: &IdeaView,
@@ -71,15 +153,34 @@ pub async fn list_comments(
     if idea.status == "hidden" {
         return Ok(Vec::new());
     }
+    threads(tx, idea, viewer, None, 0).await
+}
+
+/// `limit` threads (`None`: all) from the `offset`-th, with their replies, in one query.
+async fn threads(
+    tx: &mut TenantTx,
+    idea: &IdeaView,
+    viewer: Option<Uuid>,
+    limit: Option<i64>,
+    offset: i64,
+) -> Result<Vec<CommentView>, sqlx::Error> {
+    // `LIMIT NULL` is no limit.
     let rows = sqlx::query!(
-        r#"SELECT c.id, c.parent_id, c.body, c.status, c.created_at, c.edited_at, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS "author!",
+        r#"WITH threads AS (
+             SELECT t.id FROM idea_comments t
+              WHERE t.tenant_id = $1 AND t.idea_id = $2 AND t.parent_id IS NULL AND t.status <> 'pending'
+              ORDER BY t.created_at, t.id LIMIT $4 OFFSET $5)
+           SELECT c.id, c.parent_id, c.body, c.status, c.created_at, c.edited_at, COALESCE(account_pseudonym(c.account_id), 'Anonyme') AS "author!",
                 c.hidden_by, c.hidden_reason, c.hidden_note, c.account_id IS NOT DISTINCT FROM $3 AND $3 IS NOT NULL AS "mine!"
            FROM idea_comments c
           WHERE c.tenant_id = $1 AND c.idea_id = $2 AND c.status <> 'pending'
+            AND (c.id IN (SELECT id FROM threads) OR c.parent_id IN (SELECT id FROM threads))
           ORDER BY c.created_at, c.id"#,
         idea.tenant_id,
         idea.id,
         viewer,
+        limit,
+        offset,
     )
     .fetch_all(&mut **tx)
     .await?;
@@ -114,9 +215,10 @@ pub async fn list_comments(
             top.push(comment)
         }
     }
+    let at: std::collections::HashMap<Uuid, usize> = top.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     for reply in replies {
-        if let Some(parent) = top.iter_mut().find(|c| Some(c.id) == reply.parent_id) {
-            parent.replies.push(reply);
+        if let Some(&i) = reply.parent_id.as_ref().and_then(|p| at.get(p)) {
+            top[i].replies.push(reply);
         }
     }
     Ok(top)

@@ -119,7 +119,12 @@ async fn replies_tell_the_author_and_followers_once_an_hour_and_unfollowing_take
         "{}",
         mails[0].1
     );
-    assert!(mails[0].1.contains(&idea_path));
+    // Its link opens the page of the discussion that holds the comment.
+    assert!(
+        mails[0]
+            .1
+            .contains(&format!("{idea_path}?commentaire={first}#commentaire-{first}"))
+    );
     // Within the hour, another comment mails nobody again about this idea.
     comment_on(&mut writer, &id, "Et le mercredi aussi.").await;
     assert_eq!(conversation_mail(&app).await.len(), 2, "one mail per idea and hour");

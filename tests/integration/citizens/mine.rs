@@ -61,7 +61,7 @@ async fn my_contributions_lists_everything_with_its_status() {
         withdrawn.contains(">Retirée<") && !withdrawn.contains("Une idée retirée"),
         "{withdrawn}"
     );
-    let comment = item(&format!("#commentaire-{mine}\""));
+    let comment = item(&format!("?commentaire={mine}#commentaire-{mine}\""));
     assert!(comment.contains("Je précise : le matin.") && comment.contains("Sur « Des guichets le samedi »"));
     let masked = item(&format!("#commentaire-{hidden}\""));
     assert!(

@@ -12,6 +12,7 @@ use crate::helpers::{TestApp, campaign_slug, session_for};
 
 mod api;
 mod conversations;
+mod long_discussions;
 mod mail_language;
 mod mine;
 mod own;

@@ -263,7 +263,10 @@ async fn an_author_edits_and_withdraws_a_comment_in_place() {
         )
         .await;
     assert_eq!(status, 303);
-    assert_eq!(location.unwrap(), format!("{idea_path}#commentaire-{comment}"));
+    assert_eq!(
+        location.unwrap(),
+        format!("{idea_path}?commentaire={comment}#commentaire-{comment}")
+    );
     let (_, page) = app.get_text("gironde.localhost", &idea_path).await;
     assert!(page.contains("D’accord, surtout le samedi.") && !page.contains("Tout à fait d’accord."));
     assert!(page.contains("modifié le"));

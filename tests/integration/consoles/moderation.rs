@@ -174,7 +174,7 @@ async fn the_charter_reason_reaches_the_public_placeholder_the_author_the_mail_a
         .expect("the comment's mail");
     let text = comment_mail.part("text/plain").unwrap();
     assert!(text.contains("(charte de participation, article 4)") && !text.contains("Précision"));
-    assert!(text.contains(&format!("#commentaire-{comment}")));
+    assert!(text.contains(&format!("?commentaire={comment}#commentaire-{comment}")));
 
     // The console: hidden for that reason; the log names it.
     let (_, console) = moderator.get("/admin/moderation").await;
