@@ -190,8 +190,21 @@ async fn like(
     Ok(likes)
 }
 
+/// A national campaign's most liked idea gathers a long discussion: more threads than one page
+/// of the idea page shows (`ideas::queries::THREADS_PER_PAGE`), so the demo shows its pages.
+const LONG_DISCUSSION: usize = 56;
+
+/// The `j`-th comment of a discussion: the demo's replies, then pairs of them.
+fn discussion_text(j: usize) -> String {
+    let n = COMMENTS.len();
+    match j / n {
+        0 => COMMENTS[j].to_owned(),
+        round => format!("{} {}", COMMENTS[j % n], COMMENTS[(j + round) % n]),
+    }
+}
+
 /// Two comments on each of the most liked ideas (six on a national campaign, three on a local
-/// one). Returns how many.
+/// one), and a long discussion on a national campaign's first. Returns how many.
 async fn comment(
     tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
     c: &Campaign,
@@ -206,7 +219,8 @@ async fn comment(
     let mut by_likes: Vec<usize> = (0..posted.len()).collect();
     by_likes.sort_by_key(|n| std::cmp::Reverse(likes[*n]));
     for (k, n) in by_likes.iter().take(if national { 6 } else { 3 }).enumerate() {
-        for j in 0..2 {
+        let comments = if national && k == 0 { LONG_DISCUSSION } else { 2 };
+        for j in 0..comments {
             let (person, from) = crowd[(k * 5 + j * 11 + 1) % crowd.len()];
             let origin = if national { from } else { c.tenant_id };
             sqlx::query(
@@ -217,7 +231,7 @@ async fn comment(
             .bind(posted[*n].0)
             .bind(origin)
             .bind(person)
-            .bind(COMMENTS[(k * 2 + j) % COMMENTS.len()])
+            .bind(discussion_text(k * 2 + j))
             .bind(moment(rng, posted[*n].2))
             .execute(&mut **tx)
             .await?;

@@ -37,6 +37,7 @@ import './checks/contributions.mjs';
 import './checks/team.mjs';
 import './checks/quotas.mjs';
 import './checks/citizen_own.mjs';
+import './checks/discussion.mjs';
 import './checks/invitations.mjs';
 import './checks/workshops.mjs';
 import './checks/workshops_import.mjs';
