@@ -18,6 +18,16 @@
 --    The coordinator holds a copy of the reference tables, so `tenants` and `accounts` still
 --    notify the pods listening there; the distributed tables' shards are all on workers, whose
 --    notifications are dropped (see docs/operations.md).
+-- 6. Statement triggers with transition tables become row triggers. Citus runs a table's
+--    triggers on its shards and sends their queries over a transition table on to other
+--    connections, where it does not exist ("executor could not find named tuplestore"), so
+--    every like, queued mail, upload and finished analysis failed. Each such trigger becomes a
+--    row trigger of the same name, whose function (`<trigger>_row`) is the statement function
+--    with each transition table read as the one row (`(SELECT NEW.*)`, `(SELECT OLD.*)`): the
+--    same writes, once per row instead of grouped per statement (the sums are the same). The
+--    row trigger's arguments name the statement function and its transition tables, so each run
+--    writes the row function again from the statement function as later migrations leave it.
+--    The `notify_*` functions are left alone (they return before reading on the workers).
 --
 -- Then, in a transaction of its own (Citus refuses it after other changes in the same one),
 -- citus_isolate.sql.
@@ -29,6 +39,8 @@ DECLARE
     first regclass;
     f regprocedure;
     def text;
+    trg record;
+    row_of text;
 BEGIN
     -- Multi-shard writes over one connection per node: required once keys to reference tables
     -- exist in the transaction.
@@ -100,10 +112,42 @@ BEGIN
            AND p.prorettype = 'trigger'::regtype AND p.prosrc !~ 'pg_dist_local_group'
     LOOP
         def := pg_get_functiondef(f);
-        EXECUTE regexp_replace(def, E'\\$function\\$\\s*BEGIN',
-            E'$function$\nBEGIN\n    -- Citus: notify from the coordinator only (src/db/citus.sql).\n'
+        -- After the body's first BEGIN, past a DECLARE section if there is one.
+        EXECUTE regexp_replace(def, E'(\\$function\\$.*?)\\mBEGIN\\M',
+            E'\\1BEGIN\n    -- Citus: notify from the coordinator only (src/db/citus.sql).\n'
             '    IF (SELECT groupid FROM pg_catalog.pg_dist_local_group) <> 0 THEN RETURN NULL; END IF;');
     END LOOP;
 
+    FOR trg IN
+        SELECT t.tgname, t.tgrelid::regclass AS rel, pg_get_triggerdef(t.oid) AS tdef,
+               CASE WHEN t.tgnargs = 3 THEN (string_to_array(encode(t.tgargs, 'escape'), '\000'))[1:3]
+                    ELSE ARRAY[t.tgfoid::regproc::text, coalesce(t.tgnewtable::text, ''),
+                               coalesce(t.tgoldtable::text, '')] END AS source
+          FROM pg_trigger t
+         WHERE NOT t.tgisinternal
+           AND t.tgrelid IN (SELECT logicalrelid FROM pg_dist_partition)
+           AND ((t.tgnewtable IS NOT NULL OR t.tgoldtable IS NOT NULL)
+                AND t.tgfoid::regproc::text NOT LIKE 'notify\_%'
+                OR t.tgnargs = 3 AND t.tgfoid::regproc::text = t.tgname || '_row')
+    LOOP
+        def := pg_get_functiondef(trg.source[1]::regproc);
+        def := regexp_replace(def, '^CREATE OR REPLACE FUNCTION [^(]+\(\)',
+                              format('CREATE OR REPLACE FUNCTION public.%I()', trg.tgname || '_row'));
+        FOR i IN 2 .. 3 LOOP
+            CONTINUE WHEN trg.source[i] = '';
+            row_of := CASE i WHEN 2 THEN '(SELECT NEW.*)' ELSE '(SELECT OLD.*)' END;
+            def := regexp_replace(def, '\m' || trg.source[i] || '\s+([a-z])\M', row_of || ' AS \1', 'g');
+            def := regexp_replace(def, '\m' || trg.source[i] || '\M', row_of || ' AS ' || trg.source[i], 'g');
+        END LOOP;
+        EXECUTE def;
+        IF trg.tdef ~ 'FOR EACH STATEMENT' THEN
+            EXECUTE format('DROP TRIGGER %I ON %s', trg.tgname, trg.rel);
+            EXECUTE regexp_replace(
+                regexp_replace(trg.tdef, ' REFERENCING .* FOR EACH STATEMENT ', ' FOR EACH ROW '),
+                'EXECUTE FUNCTION .*$',
+                format('EXECUTE FUNCTION public.%I(%L, %L, %L)', trg.tgname || '_row',
+                       trg.source[1], trg.source[2], trg.source[3]));
+        END IF;
+    END LOOP;
 END
 $distribute$;

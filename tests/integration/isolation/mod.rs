@@ -266,3 +266,5 @@ async fn the_server_refuses_a_role_that_bypasses_rls() {
         .await
         .expect("the application role is confined");
 }
+
+mod triggers;
