@@ -91,6 +91,7 @@ impl Application {
             campaigns: campaigns.clone(),
             snapshots: ideas.clone(),
             pages: Default::default(),
+            searches: Default::default(),
             likes: LikeWriter::start(TenantDb::new(pool.clone()), background.child_token()),
         });
         let state = AppState::new(App {

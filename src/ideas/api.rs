@@ -134,6 +134,7 @@ pub async fn list_campaign_ideas(
         page,
         viewer: account.map(|a| a.id),
         search: query.q.as_deref(),
+        searches: &caches.searches,
     };
     let snapshot = caches.snapshots.get(&state.db, &tenant, &found).await?;
     let (ideas, total) = list_ideas(&state.db, &snapshot, &tenant, &found, request).await?;

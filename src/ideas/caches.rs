@@ -19,6 +19,7 @@ pub struct IdeaCacheParts {
     pub snapshots: IdeaSnapshots,
     pub pages: SharedPages,
     pub likes: LikeWriter,
+    pub searches: super::searches::SearchResults,
 }
 
 impl IdeaCaches {

@@ -4,7 +4,8 @@
 
 use uuid::Uuid;
 
-use super::queries::{liked_among, matching_ideas, own_pending_ideas, published_by_id};
+use super::queries::{liked_among, own_pending_ideas, published_by_id};
+use super::searches::SearchResults;
 use super::snapshot::IdeaSnapshot;
 use super::{IdeaOrder, IdeaView};
 use crate::campaigns::queries::CampaignDetail;
@@ -18,6 +19,8 @@ pub struct ListRequest<'a> {
     pub page: i64,
     pub viewer: Option<Uuid>,
     pub search: Option<&'a str>,
+    /// Where searches are shared, and queued.
+    pub searches: &'a SearchResults,
 }
 
 /// One page of published ideas (the viewer's pending ones first, on the first page of an
@@ -43,12 +46,17 @@ pub async fn list_ideas(
         let (page, total) = snapshot.page(request.order, request.seed, request.page, None);
         return Ok((page.iter().filter_map(|i| i.view_for(None)).collect(), total as i64));
     }
-    let mut tx = db.begin(tenant).await?;
     let only = match search {
-        Some(q) => Some(matching_ideas(&mut tx, campaign, q).await?),
+        Some(q) => Some(
+            request
+                .searches
+                .matching(db, tenant, campaign, snapshot.generation(), q)
+                .await?,
+        ),
         None => None,
     };
-    let (page, total) = snapshot.page(request.order, request.seed, request.page, only.as_ref());
+    let mut tx = db.begin(tenant).await?;
+    let (page, total) = snapshot.page(request.order, request.seed, request.page, only.as_deref());
     let mut ideas: Vec<IdeaView> = if snapshot.is_compact() {
         let ids: Vec<Uuid> = page.iter().map(|i| i.id()).collect();
         published_by_id(&mut tx, campaign, &ids, request.viewer).await?

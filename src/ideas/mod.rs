@@ -16,6 +16,7 @@ pub mod listing;
 pub mod mine;
 pub mod pages;
 pub mod queries;
+pub mod searches;
 pub mod snapshot;
 
 use axum::Router;

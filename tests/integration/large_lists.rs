@@ -27,15 +27,15 @@ const LIMITS: Limits = Limits {
 };
 
 /// A campaign of Gironde with `n` published ideas, a minute apart, with uneven counters.
-struct Seeded {
+pub(crate) struct Seeded {
     _test_db: TestDb,
-    owner: PgPool,
-    db: TenantDb,
-    tenant: Arc<Tenant>,
-    campaign: Arc<CampaignDetail>,
+    pub(crate) owner: PgPool,
+    pub(crate) db: TenantDb,
+    pub(crate) tenant: Arc<Tenant>,
+    pub(crate) campaign: Arc<CampaignDetail>,
 }
 
-async fn seeded(n: i32) -> Seeded {
+pub(crate) async fn seeded(n: i32) -> Seeded {
     let test_db = TestDb::new().await;
     let owner = test_db.owner().await;
     let app = test_db.app_pool().await;
@@ -96,6 +96,7 @@ impl Seeded {
             page,
             viewer: None,
             search: None,
+            searches: &Default::default(),
         };
         let (ideas, total) = list_ideas(&self.db, &snapshot, &self.tenant, &self.campaign, request)
             .await

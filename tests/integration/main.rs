@@ -36,6 +36,7 @@ mod rights;
 mod rules;
 mod scale;
 mod scaleout;
+mod searches;
 mod smtp;
 mod survey_steps;
 mod surveys;

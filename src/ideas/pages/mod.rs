@@ -167,6 +167,7 @@ pub(super) async fn render_campaign(
             page: page_number,
             viewer,
             search: Some(search),
+            searches: &caches.searches,
         };
         let (ideas, total) = list_ideas(&state.db, &snapshot, &page.tenant, &campaign, request).await?;
 

@@ -1,0 +1,74 @@
+//! Searches of a campaign's list are shared and queued (`ideas::searches`): at Grand-Débat size
+//! one common word costs seconds of database time, and sixty-four visitors searching it at once
+//! held the whole pool (every page of every space answered 503). Here the ideas table is locked
+//! from outside, so every search query waits where it runs, and the test counts them.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ecoute::ideas::searches::{SEARCH_WAIT, SEARCHES_AT_ONCE, SearchResults};
+use uuid::Uuid;
+
+use crate::helpers::eventually;
+use crate::large_lists::{Seeded, seeded};
+
+#[tokio::test]
+async fn one_query_per_search_and_a_few_at_once_the_rest_answered_unavailable() {
+    let seeded = seeded(120).await;
+    let searches = SearchResults::default();
+    // Unlocked: the right ideas ("Idée numéro 7" and its text).
+    let found = ask(&searches, &seeded, "numéro 7").await.unwrap().unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+
+    let mut lock = seeded.owner.begin().await.unwrap();
+    sqlx::query("LOCK TABLE ideas IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    // Eight requests for one search: one query.
+    let same: Vec<_> = (0..8).map(|_| ask(&searches, &seeded, "numéro 12")).collect();
+    assert!(eventually(Duration::from_secs(5), || async { searches.running() == 1 }).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(searches.running(), 1, "eight requests of one search make one query");
+
+    // Other searches: no more than SEARCHES_AT_ONCE queries at once; the rest wait their turn,
+    // then are told the service is unavailable (503 with Retry-After on the pages).
+    let words = ["numéro 1", "numéro 2", "numéro 3", "numéro 4", "numéro 5", "numéro 6"];
+    let others: Vec<_> = words.iter().map(|w| ask(&searches, &seeded, w)).collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(searches.running(), SEARCHES_AT_ONCE);
+    // Past the wait, the lock goes: the queries that had a turn finish.
+    tokio::time::sleep(SEARCH_WAIT + Duration::from_secs(1)).await;
+    lock.rollback().await.unwrap();
+    let mut refused = 0;
+    for other in others {
+        match other.await.unwrap() {
+            Ok(ids) => assert_eq!(ids.len(), 1),
+            Err(e) => {
+                assert!(ecoute::error::is_unavailable(&e), "{e}");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(
+        refused,
+        words.len() + 1 - SEARCHES_AT_ONCE,
+        "waited {SEARCH_WAIT:?}, then 503"
+    );
+    for one in same {
+        assert_eq!(one.await.unwrap().unwrap().len(), 1);
+    }
+    assert_eq!(searches.running(), 0);
+}
+
+/// One search, on a task of its own.
+fn ask(
+    searches: &SearchResults,
+    seeded: &Seeded,
+    words: &'static str,
+) -> tokio::task::JoinHandle<Result<Arc<HashSet<Uuid>>, sqlx::Error>> {
+    let searches = searches.clone();
+    let (db, tenant, campaign) = (seeded.db.clone(), seeded.tenant.clone(), seeded.campaign.clone());
+    tokio::spawn(async move { searches.matching(&db, &tenant, &campaign, 1, words).await })
+}
