@@ -99,7 +99,8 @@ fn mail_text(hidden: &Hidden, target: Target, reason: CharterReason, note: &str,
         Target::Idea(_) => (lang.fill("moderation_mail.what_idea", &named), idea),
         Target::Comment(id) => (
             lang.fill("moderation_mail.what_comment", &named),
-            // The idea page at the comment's page of the discussion (`ideas::pages::comment_path`).
+            // The idea page at the comment's page of the discussion, as `ideas::comment_path`
+            // writes it (moderation may not call into ideas, which calls into moderation).
             format!("{idea}?commentaire={id}#commentaire-{id}"),
         ),
     };

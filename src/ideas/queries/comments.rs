@@ -88,21 +88,27 @@ pub struct CommentPage {
 }
 
 /// A page of an idea's comments, as [`list_comments`] gives them, [`THREADS_PER_PAGE`] threads
-/// at most. Two queries: the threads' count (and the rank of `at`'s thread), then the page.
+/// at most. One query up to a page of comments; beyond, two: the threads' count (and the rank
+/// of `at`'s thread), then the page.
 pub async fn comment_page(
     tx: &mut TenantTx,
     idea: &IdeaView,
     viewer: Option<Uuid>,
     at: CommentsAt,
 ) -> Result<CommentPage, sqlx::Error> {
-    let empty = CommentPage {
-        threads: Vec::new(),
+    let first_page = |shown| CommentPage {
+        threads: shown,
         number: 1,
         pages: 1,
         first: 1,
     };
     if idea.status == "hidden" {
-        return Ok(empty);
+        return Ok(first_page(Vec::new()));
+    }
+    // Most ideas: no more comments than a page holds threads. The counter counts every comment
+    // (replies and pending ones too), so there is one page, and no count to make.
+    if i64::from(idea.comment_count) <= THREADS_PER_PAGE {
+        return Ok(first_page(threads(tx, idea, viewer, Some(THREADS_PER_PAGE), 0).await?));
     }
     let target = match at {
         CommentsAt::Comment(id) => Some(id),
