@@ -72,7 +72,10 @@ impl Application {
             forget_what_changed(resolver.clone(), caches()),
         ));
         let forget = changes::Forget::new(forget_what_changed(resolver.clone(), caches()));
-        let db = TenantDb::new(pool.clone());
+        let statement_limit = settings
+            .statement_timeout_seconds
+            .map(|seconds| std::time::Duration::from_secs(seconds.into()));
+        let db = TenantDb::new(pool.clone()).with_request_limit(statement_limit);
         let ground = Ground::new(GroundParts {
             db: db.clone(),
             resolver: resolver.clone(),

@@ -9,7 +9,8 @@ use super::retention::{DEFAULT_MAIL_BODY_DAYS, DEFAULT_MAIL_LOG_DAYS, DEFAULT_SI
 use super::sources::{Layers, List, Text};
 use super::{
     DEFAULT_APP_ROLE, DEFAULT_BASE_DOMAIN, DEFAULT_LISTEN, DEFAULT_MAIL_CONNECTIONS, DEFAULT_MAIL_LEASE_SECONDS,
-    DEFAULT_MAIL_PER_MINUTE, DEFAULT_WRITE_LIMIT, Retention, Settings, SmtpTls, TrustedProxies, is_plain_identifier,
+    DEFAULT_MAIL_PER_MINUTE, DEFAULT_STATEMENT_TIMEOUT_SECONDS, DEFAULT_WRITE_LIMIT, Retention, Settings, SmtpTls,
+    TrustedProxies, is_plain_identifier,
 };
 
 impl Settings {
@@ -91,6 +92,11 @@ impl Settings {
                 layers.write_limit_per_minute,
                 DEFAULT_WRITE_LIMIT,
             )?,
+            statement_timeout_seconds: limit(
+                "ECOUTE_STATEMENT_TIMEOUT_SECONDS",
+                layers.statement_timeout_seconds,
+                DEFAULT_STATEMENT_TIMEOUT_SECONDS,
+            )?,
             mail_from,
             smtp_tls,
             background_jobs,
@@ -132,7 +138,7 @@ fn number<N: std::str::FromStr>(name: &str, value: Option<Text>) -> anyhow::Resu
         .transpose()
 }
 
-/// A count per minute: `off` (or 0) for none, the default when unset.
+/// A count (per minute, or of seconds): `off` (or 0) for none, the default when unset.
 fn limit(name: &str, value: Option<Text>, default: u32) -> anyhow::Result<Option<u32>> {
     match value {
         Some(Text(v)) if matches!(v.trim(), "0" | "off") => Ok(None),
@@ -214,12 +220,22 @@ mod tests {
     }
 
     #[test]
+    fn statement_timeout() {
+        let seconds = |vars: &[(&str, &str)]| Settings::from_text("", vars).unwrap().statement_timeout_seconds;
+        assert_eq!(seconds(&[]), Some(DEFAULT_STATEMENT_TIMEOUT_SECONDS));
+        assert_eq!(seconds(&[("ECOUTE_STATEMENT_TIMEOUT_SECONDS", "5")]), Some(5));
+        assert_eq!(seconds(&[("ECOUTE_STATEMENT_TIMEOUT_SECONDS", "off")]), None);
+        assert_eq!(seconds(&[("ECOUTE_STATEMENT_TIMEOUT_SECONDS", "0")]), None);
+    }
+
+    #[test]
     fn errors_name_the_variable() {
         for (key, bad) in [
             ("ECOUTE_LISTEN", "localhost"),
             ("ECOUTE_MAIL_CONNECTIONS", "many"),
             ("ECOUTE_MAIL_LEASE_SECONDS", "-1"),
             ("ECOUTE_WRITE_LIMIT_PER_MINUTE", "lots"),
+            ("ECOUTE_STATEMENT_TIMEOUT_SECONDS", "-3"),
             ("ECOUTE_BACKGROUND_JOBS", "maybe"),
             ("ECOUTE_APP_ROLE", "Robert'); DROP"),
             ("ECOUTE_TRUSTED_PROXIES", "10.0.0.0/40"),

@@ -30,6 +30,9 @@ pub const DEFAULT_BASE_DOMAIN: &str = "localhost";
 pub const DEFAULT_APP_ROLE: &str = "ecoute_app";
 /// Default writes per client IP and minute on a server.
 pub const DEFAULT_WRITE_LIMIT: u32 = 120;
+/// Default longest statement a request may run, in seconds: under the 30 s request timeout, so
+/// a query whose request has been answered or abandoned does not run on.
+pub const DEFAULT_STATEMENT_TIMEOUT_SECONDS: u32 = 25;
 /// Default list and transactional mails one space may send per minute.
 pub const DEFAULT_MAIL_PER_MINUTE: u32 = 1000;
 /// Default parallel SMTP connections of one mail worker.
@@ -89,6 +92,10 @@ pub struct Settings {
     /// Writes (POST, PUT, PATCH, DELETE) allowed per client IP and minute; `None`: unlimited
     /// (tests and tools). `ECOUTE_WRITE_LIMIT_PER_MINUTE`, default 120 for servers.
     pub write_limit_per_minute: Option<u32>,
+    /// The longest statement a request's transactions may run (`statement_timeout`), in
+    /// seconds; `None`: no limit (`ECOUTE_STATEMENT_TIMEOUT_SECONDS`, a number or `off`,
+    /// default 25). Background jobs and downloads are not limited.
+    pub statement_timeout_seconds: Option<u32>,
     /// How long sign-in requests and sent mail are kept (`ECOUTE_RETENTION_SIGN_IN_DAYS`,
     /// `ECOUTE_RETENTION_MAIL_BODY_DAYS`, `ECOUTE_RETENTION_MAIL_LOG_DAYS`; see [`Retention`]).
     pub retention: Retention,
@@ -124,6 +131,7 @@ impl std::fmt::Debug for Settings {
             .field("mail_link_base", &self.mail_link_base)
             .field("mail_lease_seconds", &self.mail_lease_seconds)
             .field("write_limit_per_minute", &self.write_limit_per_minute)
+            .field("statement_timeout_seconds", &self.statement_timeout_seconds)
             .field("retention", &self.retention)
             .field("oidc", &self.oidc)
             .field("server_keys", &self.server_keys)

@@ -41,6 +41,7 @@ const VARIABLES: &[(&str, &str)] = &[
     ("ECOUTE_MAIL_LINK_BASE", "mail_link_base"),
     ("ECOUTE_MAIL_LEASE_SECONDS", "mail_lease_seconds"),
     ("ECOUTE_WRITE_LIMIT_PER_MINUTE", "write_limit_per_minute"),
+    ("ECOUTE_STATEMENT_TIMEOUT_SECONDS", "statement_timeout_seconds"),
     ("ECOUTE_RETENTION_SIGN_IN_DAYS", "retention_sign_in_days"),
     ("ECOUTE_RETENTION_MAIL_BODY_DAYS", "retention_mail_body_days"),
     ("ECOUTE_RETENTION_MAIL_LOG_DAYS", "retention_mail_log_days"),
@@ -74,6 +75,8 @@ pub(super) struct Layers {
     pub mail_lease_seconds: Option<Text>,
     /// A number, or `off`.
     pub write_limit_per_minute: Option<Text>,
+    /// A number of seconds, or `off`.
+    pub statement_timeout_seconds: Option<Text>,
     /// Days (see [`super::Retention`]).
     pub retention_sign_in_days: Option<Text>,
     pub retention_mail_body_days: Option<Text>,

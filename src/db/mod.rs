@@ -256,6 +256,44 @@ pub fn begin_in_tenant(tenant: uuid::Uuid) -> String {
     format!("BEGIN; SET LOCAL citus.propagate_set_commands = 'local'; SET LOCAL app.tenant_id = '{tenant}'")
 }
 
+/// [`begin_in_tenant`], with the transaction's statements limited to `limit` (PostgreSQL's
+/// `statement_timeout`, for this transaction only) when one is given: still one round trip.
+pub fn begin_in_tenant_limited(tenant: uuid::Uuid, limit: Option<Duration>) -> String {
+    let begin = begin_in_tenant(tenant);
+    match limit {
+        Some(limit) => format!(
+            "{begin}; SET LOCAL statement_timeout = '{}ms'",
+            limit.as_millis().max(1)
+        ),
+        None => begin,
+    }
+}
+
+tokio::task_local! {
+    /// Whether the running task serves a request: set by the request envelope
+    /// (`web::requests`), read when a transaction begins ([`serves_a_request`]).
+    static SERVING_A_REQUEST: bool;
+}
+
+/// Runs `work` as a request's: the transactions it begins get the request statement limit
+/// ([`crate::tenancy::TenantDb::with_request_limit`]). A request that is answered, or abandoned
+/// by its client or its timeout, then leaves no query running on in PostgreSQL.
+pub async fn as_a_request<F: std::future::Future>(work: F) -> F::Output {
+    SERVING_A_REQUEST.scope(true, work).await
+}
+
+/// Runs `work` without the request statement limit, from within a request: what fills a cache
+/// every request shares, and must finish even when it takes longer than one request may.
+pub async fn beyond_the_request<F: std::future::Future>(work: F) -> F::Output {
+    SERVING_A_REQUEST.scope(false, work).await
+}
+
+/// Whether the running task serves a request (see [`as_a_request`]). Spawned tasks do not
+/// inherit it: a job, a stream or a background reload is not limited.
+pub fn serves_a_request() -> bool {
+    SERVING_A_REQUEST.try_with(|serving| *serving).unwrap_or(false)
+}
+
 /// Creates the keys every instance shares (the CSRF HMAC key), once.
 pub(super) async fn ensure_server_keys(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query("INSERT INTO server_keys (name, value) VALUES ('csrf', $1) ON CONFLICT (name) DO NOTHING")

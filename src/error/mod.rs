@@ -37,7 +37,8 @@ pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 /// Whether a database error means "PostgreSQL cannot be reached right now" (answered 503 with
 /// `Retry-After`) rather than a fault of the request or of the code (500): no connection to be
-/// had, a connection lost, or the server shutting down, starting up or out of connections.
+/// had, a connection lost, the server shutting down, starting up or out of connections, or a
+/// statement that ran past the request's limit.
 pub fn is_unavailable(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::PoolTimedOut
@@ -50,8 +51,10 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
         sqlx::Error::Protocol(_) => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
             // Class 08: connection exception. 57P01–57P03: administrator or crash shutdown,
-            // cannot connect now (starting up). 53300: too many connections.
-            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+            // cannot connect now (starting up). 53300: too many connections. 57014: a statement
+            // cancelled, by the request statement limit (`statement_timeout`) or an
+            // administrator: the database is too busy to answer in time.
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300" | "57014")
         }),
         _ => false,
     }

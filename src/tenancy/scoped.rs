@@ -8,6 +8,7 @@
 //! ([`crate::db::begin_in_tenant`]).
 
 use std::ops::{Deref, DerefMut};
+use std::time::Duration;
 
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
@@ -19,11 +20,23 @@ use super::{Tenant, TenantId};
 #[derive(Clone)]
 pub struct TenantDb {
     pool: PgPool,
+    /// The longest statement of a transaction begun for a request (see
+    /// [`crate::db::as_a_request`]); jobs and downloads are not limited.
+    request_limit: Option<Duration>,
 }
 
 impl TenantDb {
     pub fn new(pool: PgPool) -> Self {
-        TenantDb { pool }
+        TenantDb {
+            pool,
+            request_limit: None,
+        }
+    }
+
+    /// Limits the statements of the transactions begun while a request is served.
+    pub fn with_request_limit(mut self, limit: Option<Duration>) -> Self {
+        self.request_limit = limit;
+        self
     }
 
     /// Begins a transaction in which every query sees only `tenant`'s rows (plus what the
@@ -38,7 +51,8 @@ impl TenantDb {
         let tenant_id = tenant_id.uuid();
         // One round trip: BEGIN and the setting travel as one simple query (`SET LOCAL`, which
         // a Citus coordinator forwards to its workers; see `begin_in_tenant`).
-        let begin = crate::db::begin_in_tenant(tenant_id);
+        let limit = self.request_limit.filter(|_| crate::db::serves_a_request());
+        let begin = crate::db::begin_in_tenant_limited(tenant_id, limit);
         // When traces are exported, each transaction is a client span (child of the request's
         // or the job's span) that lasts until commit or rollback.
         let span = crate::telemetry::exporting_traces().then(|| {

@@ -9,6 +9,7 @@ mod catalogue;
 pub mod charts;
 pub mod console;
 pub mod csrf;
+pub mod downloads;
 pub mod format;
 pub mod health;
 pub mod hook;

@@ -6,7 +6,9 @@
 //!   `RUST_LOG=ecoute::request=debug` for request context in every log line), with the route
 //!   template, the method, the space and the status;
 //! - records the request duration histogram by space, route, method and status;
-//! - logs the requests worth a look: refused (4xx), failed (5xx) and slow ones.
+//! - logs the requests worth a look: refused (4xx), failed (5xx) and slow ones;
+//! - marks the request's task as serving a request, so that its transactions' statements are
+//!   limited ([`crate::db::as_a_request`]).
 //!
 //! Why one hand-written layer instead of tower-http's trace and request-id layers: a cached page
 //! is served in a few microseconds, and a span formatted into JSON for every request cost more
@@ -94,7 +96,9 @@ where
         } else {
             None
         };
-        let future = self.inner.call(request);
+        // The transactions the request begins have their statements limited (see
+        // `db::as_a_request`).
+        let future = crate::db::as_a_request(self.inner.call(request));
         Box::pin(async move {
             let result = match &span {
                 Some(span) => future.instrument(span.clone()).await,

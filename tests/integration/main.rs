@@ -16,6 +16,7 @@ mod citizens;
 mod consoles;
 mod deliveries;
 mod demo;
+mod downloads;
 mod embedded;
 mod heads;
 mod helpers;

@@ -206,7 +206,7 @@ pub async fn export(
     let limits = all_limits(&mut tx).await?;
     tx.commit().await?;
     let table = billing_table(month, &spaces, &limits);
-    let mut response = table.to_csv().map_err(anyhow::Error::from)?.into_response();
+    let mut response = table.to_csv()?.into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

@@ -12,10 +12,9 @@
 
 mod page;
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, State};
 use axum::response::Response;
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -24,11 +23,13 @@ pub use page::open_data_page;
 use crate::campaigns::cache::CampaignCache;
 use crate::campaigns::queries::CampaignDetail;
 use crate::error::PageError;
-use crate::exports::{self, Table};
+use crate::exports::WideRows;
 use crate::surveys::{Question, QuestionKind};
 use crate::tenancy::{TenantId, TenantTx};
 use crate::web::Ground;
+use crate::web::downloads::{self, Rows};
 use crate::web::page::Page;
+use crate::web::table::Format;
 
 /// A column of an open data file: its header, and the keys (in `[open_data]`) of its
 /// description and its type on the page.
@@ -65,38 +66,36 @@ pub const RESPONSE_COLUMNS: [Column; 2] = [
     column("date", "col_response_date", "kind_date"),
 ];
 
-/// The published contributions of a campaign, as the site shows them.
-pub async fn contributions(tx: &mut TenantTx, campaign: &CampaignDetail) -> Result<Table, sqlx::Error> {
-    let rows = sqlx::query!(
+/// The published contributions of a campaign, as the site shows them, written as they are read.
+pub async fn contributions(mut tx: TenantTx, campaign: (Uuid, Uuid), mut out: Rows) -> anyhow::Result<Rows> {
+    let (tenant, campaign) = campaign;
+    let mut rows = sqlx::query!(
         r#"SELECT i.kind, i.title, i.body, COALESCE(i.theme, '') AS "theme!", i.like_count, i.comment_count,
                   t.slug AS origin,
                   to_char(i.created_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD') AS "day!"
              FROM ideas i JOIN tenants t ON t.id = i.origin_tenant_id
             WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.status = 'published'
             ORDER BY i.created_at, i.id"#,
-        campaign.summary.tenant_id,
-        campaign.summary.id,
+        tenant,
+        campaign,
     )
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(Table {
-        headers: CONTRIBUTION_COLUMNS.iter().map(|c| c.name.to_owned()).collect(),
-        rows: rows
-            .into_iter()
-            .map(|r| {
-                vec![
-                    r.kind,
-                    r.title,
-                    r.body,
-                    r.theme,
-                    r.like_count.to_string(),
-                    r.comment_count.to_string(),
-                    r.origin,
-                    r.day,
-                ]
-            })
-            .collect(),
-    })
+    .fetch(&mut *tx);
+    while let Some(r) = rows.try_next().await? {
+        out.row(&[
+            r.kind,
+            r.title,
+            r.body,
+            r.theme,
+            r.like_count.to_string(),
+            r.comment_count.to_string(),
+            r.origin,
+            r.day,
+        ])
+        .await?;
+    }
+    drop(rows);
+    tx.commit().await?;
+    Ok(out)
 }
 
 /// Whether a question's answers are free text, which people wrote for the campaign's team.
@@ -119,13 +118,23 @@ pub fn question_header(question: &Question) -> String {
     format!("{}. {}", question.position, question.label)
 }
 
-/// Each respondent's current answers to the published questions, without any respondent code.
+/// The columns of [`responses`]: [`RESPONSE_COLUMNS`], then one per published question.
+pub fn response_headers(questions: &[Question]) -> Vec<String> {
+    let mut headers: Vec<String> = RESPONSE_COLUMNS.iter().map(|c| c.name.to_owned()).collect();
+    headers.extend(questions.iter().map(question_header));
+    headers
+}
+
+/// Each respondent's current answers to the published questions, without any respondent code,
+/// written as they are read.
 pub async fn responses(
-    tx: &mut TenantTx,
-    campaign: &CampaignDetail,
-    questions: &[Question],
-) -> Result<Table, sqlx::Error> {
-    let rows = sqlx::query!(
+    mut tx: TenantTx,
+    campaign: (Uuid, Uuid),
+    questions: Vec<Question>,
+    mut out: Rows,
+) -> anyhow::Result<Rows> {
+    let (tenant, campaign) = campaign;
+    let mut rows = sqlx::query!(
         r#"WITH current AS (
              SELECT DISTINCT ON (respondent_key) id, submitted_at, origin_tenant_id
                FROM survey_responses WHERE tenant_id = $1 AND campaign_id = $2
@@ -136,43 +145,31 @@ pub async fn responses(
            FROM current c JOIN tenants t ON t.id = c.origin_tenant_id
            LEFT JOIN survey_answers a ON a.tenant_id = $1 AND a.response_id = c.id
           ORDER BY c.submitted_at, c.id"#,
-        campaign.summary.tenant_id,
-        campaign.summary.id,
+        tenant,
+        campaign,
     )
-    .fetch_all(&mut **tx)
-    .await?;
-    let column: BTreeMap<Uuid, usize> = questions.iter().enumerate().map(|(i, q)| (q.id, i)).collect();
-    let first = RESPONSE_COLUMNS.len();
-    let mut headers: Vec<String> = RESPONSE_COLUMNS.iter().map(|c| c.name.to_owned()).collect();
-    headers.extend(questions.iter().map(question_header));
-    let mut out: Vec<Vec<String>> = Vec::new();
-    let mut last: Option<Uuid> = None;
-    for r in rows {
-        if last != Some(r.id) {
-            let mut row = vec![r.origin, r.day];
-            row.resize(first + questions.len(), String::new());
-            out.push(row);
-            last = Some(r.id);
-        }
-        if let (Some(i), Some(value), Some(row)) = (
-            r.question_id.and_then(|q| column.get(&q)).copied(),
-            r.value,
-            out.last_mut(),
-        ) {
-            row[first + i] = exports::cell(questions[i].kind, &value);
-        }
+    .fetch(&mut *tx);
+    let mut wide = WideRows::new(&questions, RESPONSE_COLUMNS.len());
+    while let Some(r) = rows.try_next().await? {
+        // Answers to questions that are not published have no column, and are left out.
+        let answer = r.question_id.zip(r.value);
+        let leading = || vec![r.origin, r.day];
+        wide.read(&mut out, r.id, leading, answer).await?;
     }
-    Ok(Table { headers, rows: out })
+    wide.flush(&mut out).await?;
+    drop(rows);
+    tx.commit().await?;
+    Ok(out)
 }
 
-/// A campaign whose results are published and which this visitor may see (404 otherwise), and a
-/// transaction in its owner's space: a national campaign's figures span every space.
-async fn published_results(
-    state: &Ground,
+/// A campaign whose results are published and which this visitor may see (404 otherwise), and the
+/// space to read it in: its owner's, as a national campaign's figures span every space.
+async fn published_campaign(
     campaigns: &CampaignCache,
+    state: &Ground,
     page: &Page,
     slug: &str,
-) -> Result<(std::sync::Arc<CampaignDetail>, TenantTx), PageError> {
+) -> Result<(std::sync::Arc<CampaignDetail>, TenantId), PageError> {
     let campaign = campaigns
         .find(&state.db, &page.tenant, slug)
         .await?
@@ -180,15 +177,12 @@ async fn published_results(
     if campaign.results_published_at.is_none() || !campaign.admits(&page.tenant, page.account.as_ref()) {
         return Err(PageError::NotFound);
     }
-    let tx = state
-        .db
-        .begin_in(TenantId::from_database(campaign.summary.tenant_id))
-        .await?;
-    Ok((campaign, tx))
+    let space = TenantId::from_database(campaign.summary.tenant_id);
+    Ok((campaign, space))
 }
 
 /// `GET /consultations/{slug}/resultats/donnees/{file}`: `contributions` or `reponses`, `.csv`
-/// or `.json`.
+/// or `.json`, written as the rows are read.
 pub async fn download(
     State(state): State<Ground>,
     State(campaigns): State<CampaignCache>,
@@ -196,26 +190,23 @@ pub async fn download(
     Path((slug, file)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let (what, format) = file.rsplit_once('.').ok_or(PageError::NotFound)?;
-    if !matches!(format, "csv" | "json") {
+    let format = Format::parse(format).ok_or(PageError::NotFound)?;
+    if !matches!(what, "contributions" | "reponses") {
         return Err(PageError::NotFound);
     }
-    let (campaign, mut tx) = published_results(&state, &campaigns, &page, &slug).await?;
-    let table = match what {
-        "contributions" => contributions(&mut tx, &campaign).await?,
-        "reponses" => {
-            let questions = published_questions(&mut tx, &campaign).await?;
-            responses(&mut tx, &campaign, &questions).await?
-        }
-        _ => return Err(PageError::NotFound),
-    };
-    tx.commit().await?;
-    let (body, content_type) = if format == "csv" {
-        (table.to_csv().map_err(anyhow::Error::from)?, "text/csv; charset=utf-8")
-    } else {
-        (
-            serde_json::to_vec_pretty(&table.to_json()).map_err(anyhow::Error::from)?,
-            "application/json",
-        )
-    };
-    crate::web::pages::attachment(body, content_type, &format!("{slug}-{what}-donnees-ouvertes.{format}"))
+    let (campaign, space) = published_campaign(&campaigns, &state, &page, &slug).await?;
+    let turn = downloads::Turn::take().await?;
+    // Not held to the request's statement limit: a large campaign's file outlasts it.
+    let mut tx = crate::db::beyond_the_request(state.db.begin_in(space)).await?;
+    let of = (campaign.summary.tenant_id, campaign.summary.id);
+    let filename = format!("{slug}-{what}-donnees-ouvertes");
+    if what == "contributions" {
+        let headers = CONTRIBUTION_COLUMNS.iter().map(|c| c.name.to_owned()).collect();
+        return downloads::stream(turn, format, &filename, headers, move |out| contributions(tx, of, out));
+    }
+    let questions = published_questions(&mut tx, &campaign).await?;
+    let headers = response_headers(&questions);
+    downloads::stream(turn, format, &filename, headers, move |out| {
+        responses(tx, of, questions, out)
+    })
 }

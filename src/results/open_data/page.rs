@@ -20,7 +20,8 @@ pub async fn open_data_page(
     page: Page,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    let (campaign, mut tx) = super::published_results(&state, &campaigns, &page, &slug).await?;
+    let (campaign, space) = super::published_campaign(&campaigns, &state, &page, &slug).await?;
+    let mut tx = state.db.begin_in(space).await?;
     let all = crate::surveys::queries::list_questions(&mut tx, &campaign).await?;
     let published = published_questions(&mut tx, &campaign).await?;
     tx.commit().await?;
