@@ -121,7 +121,8 @@ impl Database {
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let pool = self.connect_owner().await?;
         MIGRATOR.run(&pool).await.context("migrations failed")?;
-        citus::distribute(&pool).await?;
+        let citus = citus::distribute(&pool).await?;
+        rls::mark_leakproof(&pool, citus).await?;
         ensure_app_role(&pool, &self.app_role).await?;
         ensure_server_keys(&pool).await?;
         grant_app_role(&pool, &self.app_role).await?;

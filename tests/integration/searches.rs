@@ -72,3 +72,50 @@ fn ask(
     let (db, tenant, campaign) = (seeded.db.clone(), seeded.tenant.clone(), seeded.campaign.clone());
     tokio::spawn(async move { searches.matching(&db, &tenant, &campaign, 1, words).await })
 }
+
+/// The plan of the search query as the application role sees it, in the seeded space, with
+/// sequential and plain index scans priced out: `@@` appears as an index condition when the
+/// full-text index can serve it, as a filter after the policies when it cannot.
+async fn search_plan(seeded: &Seeded) -> String {
+    let mut tx = seeded.db.begin(&seeded.tenant).await.unwrap();
+    sqlx::raw_sql("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let plan: Vec<String> = sqlx::query_scalar(
+        "EXPLAIN SELECT id FROM ideas
+          WHERE tenant_id = $1 AND campaign_id = $2 AND status = 'published'
+            AND search @@ websearch_to_tsquery('fr_unaccent', $3)",
+    )
+    .bind(seeded.campaign.summary.tenant_id)
+    .bind(seeded.campaign.summary.id)
+    .bind("numéro 7")
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    plan.join("\n")
+}
+
+#[tokio::test]
+async fn under_row_level_security_a_search_uses_the_full_text_index() {
+    let seeded = seeded(120).await;
+    sqlx::query("ANALYZE ideas").execute(&seeded.owner).await.unwrap();
+    // `ecoute migrate` marked the search operator's function leakproof (the owner here is a
+    // superuser), so the index serves the search before the policies are checked.
+    assert!(ecoute::db::rls::not_leakproof(&seeded.owner).await.unwrap().is_empty());
+    let plan = search_plan(&seeded).await;
+    let indexed = |plan: &str| plan.lines().any(|l| l.contains("Cond:") && l.contains("@@"));
+    assert!(indexed(&plan), "{plan}");
+    assert!(plan.contains("ideas_search"), "{plan}");
+
+    // Without the mark, PostgreSQL may test the search only after the policies, row by row.
+    for function in ecoute::db::rls::INDEXED_UNDER_RLS {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER FUNCTION {function} NOT LEAKPROOF")))
+            .execute(&seeded.owner)
+            .await
+            .unwrap();
+    }
+    let plan = search_plan(&seeded).await;
+    assert!(!indexed(&plan), "{plan}");
+    assert_eq!(ecoute::db::rls::not_leakproof(&seeded.owner).await.unwrap().len(), 1);
+}
