@@ -79,21 +79,15 @@ pub async fn published(
     }
     let id = campaign.summary.id;
     let generation = results.generation();
-    let Some(shared) = results
-        .shared(generation, id, lang, compute_shared(state, campaign, lang))
-        .await?
-    else {
+    // Each part is computed in a task of its own (see `super::cache`), with its own copies.
+    let (owned_state, owned_campaign) = (state.clone(), campaign.clone());
+    let load = async move { compute_shared(&owned_state, &owned_campaign, lang).await };
+    let Some(shared) = results.shared(generation, id, lang, load).await? else {
         return Ok(None);
     };
-    let viewer = results
-        .viewer(
-            generation,
-            id,
-            viewer.id,
-            lang,
-            compute_viewer(state, viewer, campaign, lang),
-        )
-        .await?;
+    let (owned_state, owned_viewer, owned_campaign) = (state.clone(), viewer.clone(), campaign.clone());
+    let load = async move { compute_viewer(&owned_state, &owned_viewer, &owned_campaign, lang).await };
+    let viewer = results.viewer(generation, id, viewer.id, lang, load).await?;
     Ok(Some(Published { shared, viewer }))
 }
 

@@ -19,18 +19,29 @@
 //! Forgetting bumps a generation that is part of every key, instead of clearing entries: a part
 //! computed from data read before the change is stored under the old generation, so it can never
 //! be served after the change, however the two race.
+//!
+//! A part is computed once however many requests want it, in a task of its own that files it
+//! when it ends: at Grand-Débat size a results page aggregates 2,000,000 contributions, longer
+//! than a request may wait or run a statement. A request waits [`WAIT`] for it, then is
+//! answered 503 with `Retry-After` while the computation goes on; a later request finds it
+//! under way, or done.
 
+use std::collections::HashMap;
+use std::future::Future;
 use std::hash::Hash;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 use moka::future::Cache;
 use uuid::Uuid;
 
 use super::pages::{SharedResults, ViewerResults};
 
 const TTL: Duration = Duration::from_secs(600);
+/// How long a request waits for a part being computed before it is answered 503.
+pub const WAIT: Duration = Duration::from_secs(20);
 /// Bytes, as estimated by [`Weigh`]. Shared parts carry the charts (10 to 300 KB per campaign);
 /// viewer parts are tables of numbers (a few KB each, 202 per national campaign).
 const SHARED_CAPACITY: u64 = 16 * 1024 * 1024;
@@ -82,15 +93,21 @@ impl Weigh for ViewerResults {
     }
 }
 
+/// A part's computation under way, shared by every request that waits for it.
+type Running<V> = Shared<BoxFuture<'static, Result<Option<Arc<V>>, Arc<sqlx::Error>>>>;
+/// The computations under way, one per key.
+type RunningList<K, V> = Arc<Mutex<HashMap<(u64, K), Running<V>>>>;
+
 /// One kind of part, keyed by `K` within a generation.
 struct Parts<K, V> {
     cache: Cache<(u64, K), Arc<V>>,
+    running: RunningList<K, V>,
     name: &'static str,
 }
 
 impl<K, V> Parts<K, V>
 where
-    K: Hash + Eq + Send + Sync + 'static,
+    K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Weigh + Send + Sync + 'static,
 {
     fn new(name: &'static str, capacity: u64) -> Self {
@@ -100,38 +117,80 @@ where
                 .weigher(|_, part: &Arc<V>| u32::try_from(part.weight()).unwrap_or(u32::MAX))
                 .time_to_live(TTL)
                 .build(),
+            running: Arc::default(),
             name,
         }
     }
 
-    /// The cached part, or what `load` computes (once, however many requests wait for it).
-    /// `None` from `load` (results not published) is not cached.
-    async fn get_or_load<F>(&self, key: (u64, K), load: F) -> Result<Option<Arc<V>>, sqlx::Error>
+    /// The cached part, or what `load` computes (once, however many requests wait for it, in a
+    /// task of its own). `None` from `load` (results not published) is not cached. After
+    /// `wait`, an unavailable database error while the computation goes on.
+    async fn get_or_load<F>(&self, key: (u64, K), load: F, wait: Duration) -> Result<Option<Arc<V>>, sqlx::Error>
     where
-        F: Future<Output = Result<Option<V>, sqlx::Error>>,
+        F: Future<Output = Result<Option<V>, sqlx::Error>> + Send + 'static,
     {
-        let loaded = self
-            .cache
-            .entry(key)
-            .or_try_insert_with(async {
-                match load.await {
-                    Ok(Some(part)) => Ok(Arc::new(part)),
-                    Ok(None) => Err(None),
-                    Err(error) => Err(Some(error)),
-                }
-            })
-            .await;
-        match loaded {
-            Ok(entry) => {
-                crate::telemetry::metrics::cache_lookup(self.name, !entry.is_fresh());
-                Ok(Some(entry.into_value()))
-            }
-            // Every request that waited on the failed load gets the same shared error.
-            Err(shared) => match shared.as_ref() {
-                None => Ok(None),
-                Some(error) => Err(sqlx::Error::Protocol(format!("results could not be computed: {error}"))),
-            },
+        if let Some(part) = self.cache.get(&key).await {
+            crate::telemetry::metrics::cache_lookup(self.name, true);
+            return Ok(Some(part));
         }
+        crate::telemetry::metrics::cache_lookup(self.name, false);
+        let running = {
+            let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+            // Filed between the lookup above and this lock: its computation has ended.
+            if self.cache.contains_key(&key) {
+                None
+            } else {
+                Some(
+                    running
+                        .entry(key.clone())
+                        .or_insert_with(|| self.start(key.clone(), load))
+                        .clone(),
+                )
+            }
+        };
+        let Some(running) = running else {
+            return Ok(self.cache.get(&key).await);
+        };
+        match tokio::time::timeout(wait, running).await {
+            Ok(Ok(part)) => Ok(part),
+            // Every request that waited on the failed load gets the same shared error, which
+            // keeps what the answer depends on: an unreachable database stays one (503).
+            Ok(Err(shared)) if crate::error::is_unavailable(&shared) => {
+                Err(sqlx::Error::Io(std::io::Error::other(shared.to_string())))
+            }
+            Ok(Err(shared)) => Err(sqlx::Error::Protocol(format!(
+                "results could not be computed: {shared}"
+            ))),
+            // Still computing: 503 with Retry-After; the computation goes on.
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
+    }
+
+    /// Starts computing `key`'s part in a task that files it, then leaves the running list.
+    fn start<F>(&self, key: (u64, K), load: F) -> Running<V>
+    where
+        F: Future<Output = Result<Option<V>, sqlx::Error>> + Send + 'static,
+    {
+        let (cache, running) = (self.cache.clone(), self.running.clone());
+        let task = tokio::spawn(async move {
+            let result = match load.await {
+                Ok(Some(part)) => {
+                    let part = Arc::new(part);
+                    cache.insert(key.clone(), part.clone()).await;
+                    Ok(Some(part))
+                }
+                Ok(None) => Ok(None),
+                Err(error) => Err(Arc::new(error)),
+            };
+            running.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
+            result
+        });
+        async move {
+            task.await
+                .unwrap_or_else(|e| Err(Arc::new(sqlx::Error::Io(std::io::Error::other(e)))))
+        }
+        .boxed()
+        .shared()
     }
 }
 
@@ -140,19 +199,27 @@ pub struct ResultsCache {
     shared: Arc<Parts<(Uuid, &'static str), SharedResults>>,
     viewers: Arc<Parts<(Uuid, Uuid, &'static str), ViewerResults>>,
     generation: Arc<AtomicU64>,
+    /// How long a request waits for a part being computed ([`WAIT`]).
+    wait: Duration,
 }
 
 impl Default for ResultsCache {
     fn default() -> Self {
-        ResultsCache {
-            shared: Arc::new(Parts::new("results", SHARED_CAPACITY)),
-            viewers: Arc::new(Parts::new("results_viewer", VIEWER_CAPACITY)),
-            generation: Arc::new(AtomicU64::new(0)),
-        }
+        Self::waiting(WAIT)
     }
 }
 
 impl ResultsCache {
+    /// A cache whose requests wait `wait` for a part being computed.
+    pub fn waiting(wait: Duration) -> Self {
+        ResultsCache {
+            shared: Arc::new(Parts::new("results", SHARED_CAPACITY)),
+            viewers: Arc::new(Parts::new("results_viewer", VIEWER_CAPACITY)),
+            generation: Arc::new(AtomicU64::new(0)),
+            wait,
+        }
+    }
+
     /// The current generation: read once per request, before loading either part, so both
     /// parts of a page belong to the same generation.
     pub fn generation(&self) -> u64 {
@@ -167,9 +234,11 @@ impl ResultsCache {
         load: F,
     ) -> Result<Option<Arc<SharedResults>>, sqlx::Error>
     where
-        F: Future<Output = Result<Option<SharedResults>, sqlx::Error>>,
+        F: Future<Output = Result<Option<SharedResults>, sqlx::Error>> + Send + 'static,
     {
-        self.shared.get_or_load((generation, (campaign, lang)), load).await
+        self.shared
+            .get_or_load((generation, (campaign, lang)), load, self.wait)
+            .await
     }
 
     pub async fn viewer<F>(
@@ -181,11 +250,15 @@ impl ResultsCache {
         load: F,
     ) -> Result<Arc<ViewerResults>, sqlx::Error>
     where
-        F: Future<Output = Result<ViewerResults, sqlx::Error>>,
+        F: Future<Output = Result<ViewerResults, sqlx::Error>> + Send + 'static,
     {
         let part = self
             .viewers
-            .get_or_load((generation, (campaign, viewer, lang)), async { load.await.map(Some) })
+            .get_or_load(
+                (generation, (campaign, viewer, lang)),
+                async { load.await.map(Some) },
+                self.wait,
+            )
             .await?;
         Ok(part.expect("a viewer part is always computed"))
     }
@@ -199,104 +272,4 @@ impl ResultsCache {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::results::{Figures, QuestionResult, Results};
-
-    fn shared(charts: usize) -> SharedResults {
-        let question = QuestionResult {
-            id: Uuid::new_v4(),
-            label: String::new(),
-            kind: "single_choice",
-            answered: 1,
-            options: Vec::new(),
-            average: None,
-            chart: Some("x".repeat(20_000)),
-            summary: String::new(),
-        };
-        SharedResults {
-            results: Results {
-                figures: Figures::default(),
-                questions: vec![question; charts],
-            },
-            synthesis_md: String::new(),
-            early: false,
-            decisions: Vec::new(),
-            themes: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn entries_weigh_what_their_charts_weigh() {
-        assert_eq!(shared(0).weight(), 1024);
-        assert_eq!(shared(3).weight(), 1024 + 60_000);
-        let viewer = ViewerResults {
-            from_this_space: Some(Figures::default()),
-            own_questions: Vec::new(),
-            territories: Vec::new(),
-        };
-        assert_eq!(viewer.weight(), 512);
-    }
-
-    #[tokio::test]
-    async fn a_part_computed_before_a_change_is_not_served_after_it() {
-        let cache = ResultsCache::default();
-        let campaign = Uuid::new_v4();
-        let generation = cache.generation();
-        let first = cache
-            .shared(generation, campaign, "fr", async { Ok(Some(shared(1))) })
-            .await
-            .unwrap()
-            .unwrap();
-        // Cached: the loader is not called again.
-        let again = cache
-            .shared(generation, campaign, "fr", async {
-                unreachable!("served from the cache")
-            })
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(Arc::ptr_eq(&first, &again));
-        // A load that started before a change stores under the old generation: after the
-        // change, the next request computes afresh.
-        cache.forget_all();
-        let stale = cache
-            .shared(generation, campaign, "fr", async { Ok(Some(shared(1))) })
-            .await
-            .unwrap()
-            .unwrap();
-        let fresh = cache
-            .shared(cache.generation(), campaign, "fr", async { Ok(Some(shared(2))) })
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(stale.results.questions.len(), 1);
-        assert_eq!(fresh.results.questions.len(), 2);
-        // Unpublished results are not cached.
-        let none = cache
-            .shared(cache.generation(), Uuid::new_v4(), "fr", async { Ok(None) })
-            .await
-            .unwrap();
-        assert!(none.is_none());
-    }
-
-    #[tokio::test]
-    async fn a_failed_load_is_an_error_for_every_waiting_request() {
-        let cache = ResultsCache::default();
-        let campaign = Uuid::new_v4();
-        let generation = cache.generation();
-        let (gate, opened) = tokio::sync::oneshot::channel::<()>();
-        let slow = cache.shared(generation, campaign, "fr", async move {
-            let _ = opened.await;
-            Err(sqlx::Error::PoolTimedOut)
-        });
-        let waiting = cache.shared(generation, campaign, "fr", async { Ok(Some(shared(1))) });
-        let open = async {
-            tokio::task::yield_now().await;
-            let _ = gate.send(());
-        };
-        let (first, second, ()) = tokio::join!(slow, waiting, open);
-        assert!(first.is_err(), "the loader's own request fails");
-        assert!(second.is_err(), "and so does the one waiting on it, never a 404");
-    }
-}
+mod tests;
