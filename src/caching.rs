@@ -7,10 +7,12 @@
 //! only on a miss.
 
 use std::borrow::Borrow;
+use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 use moka::future::Cache;
 
 /// The value of `key`, loaded by `load` on a miss (concurrent misses of one key share one
@@ -35,16 +37,93 @@ where
     crate::telemetry::metrics::cache_lookup(name, false);
     Box::pin(cache.try_get_with_by_ref(key, load()))
         .await
-        // The loading request's own error when nobody else waited on it. A waiter gets a copy
-        // that keeps what the answer depends on: an unreachable database stays one (503, and
-        // the stale-if-error lists of `ideas::snapshot`), anything else stays an internal fault.
-        .map_err(|shared: Arc<sqlx::Error>| match Arc::try_unwrap(shared) {
-            Ok(e) => e,
-            Err(shared) if crate::error::is_unavailable(&shared) => {
-                sqlx::Error::Io(std::io::Error::other(shared.to_string()))
-            }
-            Err(shared) => sqlx::Error::InvalidArgument(shared.to_string()),
-        })
+        // The loading request's own error when nobody else waited on it, else a waiter's copy.
+        .map_err(|shared: Arc<sqlx::Error>| Arc::try_unwrap(shared).unwrap_or_else(|shared| waiter_error(&shared)))
+}
+
+/// A waiter's copy of a shared load's error: it keeps what the answer depends on. An
+/// unreachable database stays one (503, and the stale-if-error lists of `ideas::snapshot`),
+/// anything else stays an internal fault.
+pub fn waiter_error(shared: &sqlx::Error) -> sqlx::Error {
+    if crate::error::is_unavailable(shared) {
+        sqlx::Error::Io(std::io::Error::other(shared.to_string()))
+    } else {
+        sqlx::Error::InvalidArgument(shared.to_string())
+    }
+}
+
+/// A computation under way, shared by everyone who waits for it.
+pub type Running<V> = Shared<BoxFuture<'static, Result<V, Arc<sqlx::Error>>>>;
+
+/// Loads that run in tasks of their own, one per key: every caller of a key waits on the same
+/// one, and it goes on when they all go away (a request answered 408 or 503, a client gone).
+/// For what every request shares and that may take longer than one request may wait: the
+/// first load of a large campaign's ideas, a results page at Grand-Débat size. Unlike moka's
+/// loader, which runs in the first caller's future and is dropped with it, so that each next
+/// request started the same load again. The load files its value itself before it ends.
+pub struct Apart<K, V> {
+    running: Arc<Mutex<HashMap<K, Running<V>>>>,
+}
+
+impl<K, V> Clone for Apart<K, V> {
+    fn clone(&self) -> Self {
+        Apart {
+            running: self.running.clone(),
+        }
+    }
+}
+
+impl<K, V> Default for Apart<K, V> {
+    fn default() -> Self {
+        Apart {
+            running: Arc::default(),
+        }
+    }
+}
+
+impl<K, V> Apart<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// The load of `key` under way, or `load` started in a task of its own. `filed` says
+    /// whether the value is already where callers look (a load that ended just before): then
+    /// nothing starts, and `None` comes back.
+    pub fn join<F>(&self, key: &K, filed: impl FnOnce() -> bool, load: F) -> Option<Running<V>>
+    where
+        F: Future<Output = Result<V, sqlx::Error>> + Send + 'static,
+    {
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(under_way) = running.get(key) {
+            return Some(under_way.clone());
+        }
+        if filed() {
+            return None;
+        }
+        let (list, owned) = (self.running.clone(), key.clone());
+        let task = tokio::spawn(async move {
+            let result = load.await.map_err(Arc::new);
+            list.lock().unwrap_or_else(PoisonError::into_inner).remove(&owned);
+            result
+        });
+        let under_way = async move {
+            task.await
+                .unwrap_or_else(|e| Err(Arc::new(sqlx::Error::Io(std::io::Error::other(e)))))
+        }
+        .boxed()
+        .shared();
+        running.insert(key.clone(), under_way.clone());
+        Some(under_way)
+    }
+
+    /// Loads under way.
+    pub fn len(&self) -> usize {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 #[cfg(test)]
@@ -71,6 +150,34 @@ mod tests {
             .into_iter()
             .map(|r| crate::error::is_unavailable(&r.unwrap_err()))
             .collect()
+    }
+
+    #[tokio::test]
+    async fn a_load_apart_runs_once_and_ends_when_its_callers_go_away() {
+        let apart: Apart<u32, u32> = Apart::default();
+        let filed = Arc::new(Mutex::new(None::<u32>));
+        let loads = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let load = |value: u32| {
+            let (filed, loads) = (filed.clone(), loads.clone());
+            async move {
+                loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                *filed.lock().unwrap() = Some(value);
+                Ok(value)
+            }
+        };
+        let is_filed = || filed.lock().unwrap().is_some();
+        // The first caller gives up at once; a second joins the same load, and gives up too.
+        let first = apart.join(&1, is_filed, load(7)).expect("started");
+        assert!(tokio::time::timeout(Duration::from_millis(20), first).await.is_err());
+        let second = apart.join(&1, is_filed, load(8)).expect("under way");
+        assert!(tokio::time::timeout(Duration::from_millis(20), second).await.is_err());
+        // With nobody waiting, the load ends and files its value, then leaves the list.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(*filed.lock().unwrap(), Some(7));
+        assert!(apart.is_empty());
+        assert!(apart.join(&1, is_filed, load(9)).is_none(), "filed: nothing starts");
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@ use moka::future::Cache;
 use uuid::Uuid;
 
 use super::IdeaSnapshot;
+use crate::caching::Apart;
 use crate::campaigns::queries::CampaignDetail;
 use crate::ideas::queries::{count_published_upto, published_counters, published_ideas};
 use crate::tenancy::{Tenant, TenantDb};
@@ -51,9 +52,10 @@ type Snapshots = Cache<Uuid, Arc<IdeaSnapshot>>;
 #[derive(Clone)]
 pub struct IdeaSnapshots {
     limits: Limits,
-    /// Full snapshots, [`FULL_TTL`] at most. Every first load goes through it too (concurrent
-    /// requests share one load), whatever size that load's count picks.
+    /// Full snapshots, [`FULL_TTL`] at most.
     cache: Snapshots,
+    /// First loads under way, one per campaign, whatever size their count picks.
+    loading: Apart<Uuid, Arc<IdeaSnapshot>>,
     /// The last full snapshot loaded for each campaign, kept after `cache` drops it (a new idea,
     /// the TTL), to answer with while the database is unreachable (stale-if-error): during an
     /// outage the list shows as it was a moment ago instead of an error. Mostly the same `Arc`s
@@ -86,6 +88,7 @@ impl IdeaSnapshots {
         IdeaSnapshots {
             limits,
             cache: full(FULL_TTL),
+            loading: Apart::default(),
             last: full(STALE_FOR),
             compact: Cache::builder()
                 .max_capacity(COMPACT_CAPACITY)
@@ -114,8 +117,7 @@ impl IdeaSnapshots {
             }
             return Ok(found);
         }
-        let loaded =
-            crate::caching::get_or_load(&self.cache, "ideas", &id, || self.load_apart(db, tenant, campaign)).await;
+        let loaded = self.first_load(db, tenant, campaign).await;
         match loaded {
             Err(error) if crate::error::is_unavailable(&error) => match self.last.get(&id).await {
                 Some(stale) => {
@@ -128,19 +130,40 @@ impl IdeaSnapshots {
         }
     }
 
-    /// [`Self::load`] in a task of its own: every request of the campaign waits on this load,
-    /// so it goes on if the request that started it goes away, and it is not held to one
-    /// request's statement limit (a compact snapshot of 2,000,000 ideas took 26 s to read).
-    async fn load_apart(
+    /// A full snapshot from the cache, or the campaign's first load: in a task of its own,
+    /// shared by every request of the campaign ([`crate::caching::Apart`]). It goes on when the
+    /// request that started it goes away, is not held to one request's statement limit, and is
+    /// not started again by the next request (a compact snapshot of 2,000,000 ideas took 26 to
+    /// 37 s to read, longer than a request may wait).
+    async fn first_load(
         &self,
         db: &TenantDb,
         tenant: &Tenant,
         campaign: &CampaignDetail,
     ) -> Result<Arc<IdeaSnapshot>, sqlx::Error> {
+        let id = campaign.summary.id;
+        if let Some(found) = self.cache.get(&id).await {
+            crate::telemetry::metrics::cache_lookup("ideas", true);
+            return Ok(found);
+        }
+        crate::telemetry::metrics::cache_lookup("ideas", false);
         let (this, db, tenant, campaign) = (self.clone(), db.clone(), tenant.clone(), campaign.clone());
-        tokio::spawn(async move { this.load(&db, &tenant, &campaign).await })
-            .await
-            .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?
+        let load = async move {
+            let snapshot = this.load(&db, &tenant, &campaign).await?;
+            if !snapshot.is_compact() {
+                this.cache.insert(id, snapshot.clone()).await;
+            }
+            Ok(snapshot)
+        };
+        let filed = || self.cache.contains_key(&id) || self.compact.contains_key(&id);
+        match self.loading.join(&id, filed, load) {
+            Some(running) => running.await.map_err(|shared| crate::caching::waiter_error(&shared)),
+            // Filed just now, by a load that ended.
+            None => match self.cache.get(&id).await {
+                Some(found) => Ok(found),
+                None => self.compact.get(&id).await.ok_or(sqlx::Error::RowNotFound),
+            },
+        }
     }
 
     /// Loads the snapshot of `campaign`, full or compact as a bounded count of its published

@@ -26,16 +26,16 @@
 //! answered 503 with `Retry-After` while the computation goes on; a later request finds it
 //! under way, or done.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use futures_util::future::{BoxFuture, FutureExt, Shared};
 use moka::future::Cache;
 use uuid::Uuid;
+
+use crate::caching::{Apart, waiter_error};
 
 use super::pages::{SharedResults, ViewerResults};
 
@@ -93,15 +93,11 @@ impl Weigh for ViewerResults {
     }
 }
 
-/// A part's computation under way, shared by every request that waits for it.
-type Running<V> = Shared<BoxFuture<'static, Result<Option<Arc<V>>, Arc<sqlx::Error>>>>;
-/// The computations under way, one per key.
-type RunningList<K, V> = Arc<Mutex<HashMap<(u64, K), Running<V>>>>;
-
 /// One kind of part, keyed by `K` within a generation.
 struct Parts<K, V> {
     cache: Cache<(u64, K), Arc<V>>,
-    running: RunningList<K, V>,
+    /// The computations under way, one per key, each in a task of its own.
+    apart: Apart<(u64, K), Option<Arc<V>>>,
     name: &'static str,
 }
 
@@ -117,14 +113,14 @@ where
                 .weigher(|_, part: &Arc<V>| u32::try_from(part.weight()).unwrap_or(u32::MAX))
                 .time_to_live(TTL)
                 .build(),
-            running: Arc::default(),
+            apart: Apart::default(),
             name,
         }
     }
 
     /// The cached part, or what `load` computes (once, however many requests wait for it, in a
-    /// task of its own). `None` from `load` (results not published) is not cached. After
-    /// `wait`, an unavailable database error while the computation goes on.
+    /// task of its own that files it). `None` from `load` (results not published) is not
+    /// cached. After `wait`, an unavailable database error while the computation goes on.
     async fn get_or_load<F>(&self, key: (u64, K), load: F, wait: Duration) -> Result<Option<Arc<V>>, sqlx::Error>
     where
         F: Future<Output = Result<Option<V>, sqlx::Error>> + Send + 'static,
@@ -134,63 +130,24 @@ where
             return Ok(Some(part));
         }
         crate::telemetry::metrics::cache_lookup(self.name, false);
-        let running = {
-            let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
-            // Filed between the lookup above and this lock: its computation has ended.
-            if self.cache.contains_key(&key) {
-                None
-            } else {
-                Some(
-                    running
-                        .entry(key.clone())
-                        .or_insert_with(|| self.start(key.clone(), load))
-                        .clone(),
-                )
+        let (cache, owned) = (self.cache.clone(), key.clone());
+        let filing = async move {
+            let part = load.await?.map(Arc::new);
+            if let Some(part) = &part {
+                cache.insert(owned, part.clone()).await;
             }
+            Ok(part)
         };
-        let Some(running) = running else {
+        let Some(running) = self.apart.join(&key, || self.cache.contains_key(&key), filing) else {
             return Ok(self.cache.get(&key).await);
         };
         match tokio::time::timeout(wait, running).await {
             Ok(Ok(part)) => Ok(part),
-            // Every request that waited on the failed load gets the same shared error, which
-            // keeps what the answer depends on: an unreachable database stays one (503).
-            Ok(Err(shared)) if crate::error::is_unavailable(&shared) => {
-                Err(sqlx::Error::Io(std::io::Error::other(shared.to_string())))
-            }
-            Ok(Err(shared)) => Err(sqlx::Error::Protocol(format!(
-                "results could not be computed: {shared}"
-            ))),
+            // Every request that waited on the failed computation gets the same error.
+            Ok(Err(shared)) => Err(waiter_error(&shared)),
             // Still computing: 503 with Retry-After; the computation goes on.
             Err(_) => Err(sqlx::Error::PoolTimedOut),
         }
-    }
-
-    /// Starts computing `key`'s part in a task that files it, then leaves the running list.
-    fn start<F>(&self, key: (u64, K), load: F) -> Running<V>
-    where
-        F: Future<Output = Result<Option<V>, sqlx::Error>> + Send + 'static,
-    {
-        let (cache, running) = (self.cache.clone(), self.running.clone());
-        let task = tokio::spawn(async move {
-            let result = match load.await {
-                Ok(Some(part)) => {
-                    let part = Arc::new(part);
-                    cache.insert(key.clone(), part.clone()).await;
-                    Ok(Some(part))
-                }
-                Ok(None) => Ok(None),
-                Err(error) => Err(Arc::new(error)),
-            };
-            running.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
-            result
-        });
-        async move {
-            task.await
-                .unwrap_or_else(|e| Err(Arc::new(sqlx::Error::Io(std::io::Error::other(e)))))
-        }
-        .boxed()
-        .shared()
     }
 }
 
