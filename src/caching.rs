@@ -55,6 +55,20 @@ pub fn waiter_error(shared: &sqlx::Error) -> sqlx::Error {
 /// A computation under way, shared by everyone who waits for it.
 pub type Running<V> = Shared<BoxFuture<'static, Result<V, Arc<sqlx::Error>>>>;
 
+/// Takes a key off the list of loads under way when dropped.
+struct Leaving<K: Hash + Eq, V> {
+    list: Arc<Mutex<HashMap<K, Running<V>>>>,
+    key: Option<K>,
+}
+
+impl<K: Hash + Eq, V> Drop for Leaving<K, V> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.list.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
+        }
+    }
+}
+
 /// Loads that run in tasks of their own, one per key: every caller of a key waits on the same
 /// one, and it goes on when they all go away (a request answered 408 or 503, a client gone).
 /// For what every request shares and that may take longer than one request may wait: the
@@ -100,11 +114,14 @@ where
         if filed() {
             return None;
         }
-        let (list, owned) = (self.running.clone(), key.clone());
+        let leaving = Leaving {
+            list: self.running.clone(),
+            key: Some(key.clone()),
+        };
         let task = tokio::spawn(async move {
-            let result = load.await.map_err(Arc::new);
-            list.lock().unwrap_or_else(PoisonError::into_inner).remove(&owned);
-            result
+            // The key leaves the list when the load ends, or when its task panics.
+            let _leaving = leaving;
+            load.await.map_err(Arc::new)
         });
         let under_way = async move {
             task.await
@@ -178,6 +195,16 @@ mod tests {
         assert!(apart.is_empty());
         assert!(apart.join(&1, is_filed, load(9)).is_none(), "filed: nothing starts");
         assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_load_that_panics_is_an_error_and_the_next_caller_starts_again() {
+        let apart: Apart<u32, u32> = Apart::default();
+        let failed = apart.join(&1, || false, async { panic!("a bug in a load") }).unwrap();
+        assert!(failed.await.is_err());
+        assert!(apart.is_empty(), "the key left the list");
+        let again = apart.join(&1, || false, async { Ok(2) }).unwrap();
+        assert_eq!(again.await.unwrap(), 2);
     }
 
     #[tokio::test]

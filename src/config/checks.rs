@@ -67,6 +67,14 @@ impl Settings {
         if mail_lease_seconds == 0 {
             bail!("ECOUTE_MAIL_LEASE_SECONDS must be at least 1");
         }
+        let statement_timeout_seconds = limit(
+            "ECOUTE_STATEMENT_TIMEOUT_SECONDS",
+            layers.statement_timeout_seconds,
+            DEFAULT_STATEMENT_TIMEOUT_SECONDS,
+        )?;
+        if statement_timeout_seconds.is_some_and(|s| s > 3600) {
+            bail!("ECOUTE_STATEMENT_TIMEOUT_SECONDS must be at most 3600 (keep it under the 30 s request timeout)");
+        }
         let retention = Retention {
             sign_in_days: number("ECOUTE_RETENTION_SIGN_IN_DAYS", layers.retention_sign_in_days)?
                 .unwrap_or(DEFAULT_SIGN_IN_DAYS),
@@ -92,11 +100,7 @@ impl Settings {
                 layers.write_limit_per_minute,
                 DEFAULT_WRITE_LIMIT,
             )?,
-            statement_timeout_seconds: limit(
-                "ECOUTE_STATEMENT_TIMEOUT_SECONDS",
-                layers.statement_timeout_seconds,
-                DEFAULT_STATEMENT_TIMEOUT_SECONDS,
-            )?,
+            statement_timeout_seconds,
             mail_from,
             smtp_tls,
             background_jobs,
@@ -236,6 +240,7 @@ mod tests {
             ("ECOUTE_MAIL_LEASE_SECONDS", "-1"),
             ("ECOUTE_WRITE_LIMIT_PER_MINUTE", "lots"),
             ("ECOUTE_STATEMENT_TIMEOUT_SECONDS", "-3"),
+            ("ECOUTE_STATEMENT_TIMEOUT_SECONDS", "4000000"),
             ("ECOUTE_BACKGROUND_JOBS", "maybe"),
             ("ECOUTE_APP_ROLE", "Robert'); DROP"),
             ("ECOUTE_TRUSTED_PROXIES", "10.0.0.0/40"),

@@ -34,6 +34,8 @@ const CHUNKS_AHEAD: usize = 4;
 pub const DOWNLOADS_AT_ONCE: usize = 4;
 /// How long a download waits for its turn before it is answered 503.
 pub const DOWNLOAD_WAIT: Duration = Duration::from_secs(5);
+/// How long a reader may take nothing before its download stops.
+pub const READER_PATIENCE: Duration = Duration::from_secs(60);
 
 static TURNS: std::sync::LazyLock<std::sync::Arc<Semaphore>> =
     std::sync::LazyLock::new(|| std::sync::Arc::new(Semaphore::new(DOWNLOADS_AT_ONCE)));
@@ -73,14 +75,22 @@ impl Rows {
     }
 
     async fn send(&self, chunk: Vec<u8>) -> Result<(), ReaderGone> {
-        self.body.send(Ok(Bytes::from(chunk))).await.map_err(|_| ReaderGone)
+        hand(&self.body, chunk).await
     }
 
     async fn finish(self) -> anyhow::Result<()> {
         let Rows { encoder, body, _turn } = self;
-        let last = encoder.finish()?;
-        body.send(Ok(Bytes::from(last))).await.map_err(|_| ReaderGone)?;
+        hand(&body, encoder.finish()?).await?;
         Ok(())
+    }
+}
+
+/// Hands a chunk to the body. A reader that takes nothing for [`READER_PATIENCE`] is taken as
+/// gone: it would hold a turn, a connection and a transaction for as long as it stalls.
+async fn hand(body: &mpsc::Sender<Result<Bytes, std::io::Error>>, chunk: Vec<u8>) -> Result<(), ReaderGone> {
+    match tokio::time::timeout(READER_PATIENCE, body.send(Ok(Bytes::from(chunk)))).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(ReaderGone),
     }
 }
 
@@ -112,6 +122,7 @@ where
     F: FnOnce(Rows) -> Fut + Send + 'static,
     Fut: Future<Output = anyhow::Result<Rows>> + Send + 'static,
 {
+    let disposition = disposition(filename, format)?;
     let (sender, mut receiver) = mpsc::channel(CHUNKS_AHEAD);
     let rows = Rows {
         encoder: Encoder::new(format, headers)?,
@@ -120,9 +131,11 @@ where
     };
     let name = format!("{filename}.{}", format.extension());
     tokio::spawn(async move {
-        let failure = match write(rows).await {
-            Ok(rows) => rows.finish().await.err(),
-            Err(error) => Some(error),
+        // The writer in a task of its own: if it panics, the body still ends with an error.
+        let failure = match tokio::spawn(write(rows)).await {
+            Ok(Ok(rows)) => rows.finish().await.err(),
+            Ok(Err(error)) => Some(error),
+            Err(panicked) => Some(anyhow::anyhow!("the download's writer panicked: {panicked}")),
         };
         match failure {
             None => {}
@@ -141,7 +154,7 @@ where
     let mut response = Response::new(Body::from_stream(chunks));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    headers.insert(header::CONTENT_DISPOSITION, disposition(filename, format)?);
+    headers.insert(header::CONTENT_DISPOSITION, disposition);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
@@ -204,6 +217,16 @@ mod tests {
         })
         .unwrap();
         assert!(response.into_body().collect().await.is_err(), "no whole-looking file");
+        let turn = Turn::take().await.unwrap();
+        let response = stream(turn, Format::Csv, "essai", vec!["n".into()], |mut out| async move {
+            out.row(&["1"]).await?;
+            panic!("a bug in the writer")
+        })
+        .unwrap();
+        assert!(
+            response.into_body().collect().await.is_err(),
+            "a panic cuts the body too"
+        );
         let turn = Turn::take().await.unwrap();
         let response = stream(turn, Format::Json, "essai", vec!["n".into()], |mut out| async move {
             out.row(&["1"]).await?;

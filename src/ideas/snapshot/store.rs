@@ -14,6 +14,8 @@ use crate::campaigns::queries::CampaignDetail;
 use crate::ideas::queries::{count_published_upto, published_counters, published_ideas};
 use crate::tenancy::{Tenant, TenantDb};
 
+/// How long a request waits for a campaign's first load before it is answered 503.
+pub const FIRST_LOAD_WAIT: Duration = Duration::from_secs(20);
 /// How stale another instance's likes and ideas may look in a full snapshot.
 pub const FULL_TTL: Duration = Duration::from_secs(5);
 /// How long the last full snapshot of a campaign may stand in while PostgreSQL cannot be
@@ -157,11 +159,16 @@ impl IdeaSnapshots {
         };
         let filed = || self.cache.contains_key(&id) || self.compact.contains_key(&id);
         match self.loading.join(&id, filed, load) {
-            Some(running) => running.await.map_err(|shared| crate::caching::waiter_error(&shared)),
-            // Filed just now, by a load that ended.
+            // Past the wait, an overload (503 with Retry-After, or the last list): the load
+            // goes on for the next request.
+            Some(running) => match tokio::time::timeout(FIRST_LOAD_WAIT, running).await {
+                Ok(loaded) => loaded.map_err(|shared| crate::caching::waiter_error(&shared)),
+                Err(_) => Err(sqlx::Error::PoolTimedOut),
+            },
+            // Filed just now, by a load that ended (and gone again already: an overload too).
             None => match self.cache.get(&id).await {
                 Some(found) => Ok(found),
-                None => self.compact.get(&id).await.ok_or(sqlx::Error::RowNotFound),
+                None => self.compact.get(&id).await.ok_or(sqlx::Error::PoolTimedOut),
             },
         }
     }

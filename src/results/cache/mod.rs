@@ -40,8 +40,9 @@ use crate::caching::{Apart, waiter_error};
 use super::pages::{SharedResults, ViewerResults};
 
 const TTL: Duration = Duration::from_secs(600);
-/// How long a request waits for a part being computed before it is answered 503.
-pub const WAIT: Duration = Duration::from_secs(20);
+/// How long a request waits for a part being computed before it is answered 503: twice this
+/// (a page has two parts) stays under the 30 s request timeout.
+pub const WAIT: Duration = Duration::from_secs(12);
 /// Bytes, as estimated by [`Weigh`]. Shared parts carry the charts (10 to 300 KB per campaign);
 /// viewer parts are tables of numbers (a few KB each, 202 per national campaign).
 const SHARED_CAPACITY: u64 = 16 * 1024 * 1024;
@@ -139,7 +140,12 @@ where
             Ok(part)
         };
         let Some(running) = self.apart.join(&key, || self.cache.contains_key(&key), filing) else {
-            return Ok(self.cache.get(&key).await);
+            // Filed just now by a computation that ended; gone again already (evicted, or a
+            // change): a 503, and the next request computes it.
+            return match self.cache.get(&key).await {
+                Some(part) => Ok(Some(part)),
+                None => Err(sqlx::Error::PoolTimedOut),
+            };
         };
         match tokio::time::timeout(wait, running).await {
             Ok(Ok(part)) => Ok(part),
