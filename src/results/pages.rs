@@ -79,14 +79,19 @@ pub async fn published(
     }
     let id = campaign.summary.id;
     let generation = results.generation();
-    // Each part is computed in a task of its own (see `super::cache`), with its own copies.
-    let (owned_state, owned_campaign) = (state.clone(), campaign.clone());
-    let load = async move { compute_shared(&owned_state, &owned_campaign, lang).await };
+    // Each part is computed in a task of its own (see `super::cache`), with its own copies,
+    // made only on a miss.
+    let load = || {
+        let (state, campaign) = (state.clone(), campaign.clone());
+        async move { compute_shared(&state, &campaign, lang).await }
+    };
     let Some(shared) = results.shared(generation, id, lang, load).await? else {
         return Ok(None);
     };
-    let (owned_state, owned_viewer, owned_campaign) = (state.clone(), viewer.clone(), campaign.clone());
-    let load = async move { compute_viewer(&owned_state, &owned_viewer, &owned_campaign, lang).await };
+    let load = || {
+        let (state, viewer, campaign) = (state.clone(), viewer.clone(), campaign.clone());
+        async move { compute_viewer(&state, &viewer, &campaign, lang).await }
+    };
     let viewer = results.viewer(generation, id, viewer.id, lang, load).await?;
     Ok(Some(Published { shared, viewer }))
 }

@@ -122,8 +122,9 @@ where
     /// The cached part, or what `load` computes (once, however many requests wait for it, in a
     /// task of its own that files it). `None` from `load` (results not published) is not
     /// cached. After `wait`, an unavailable database error while the computation goes on.
-    async fn get_or_load<F>(&self, key: (u64, K), load: F, wait: Duration) -> Result<Option<Arc<V>>, sqlx::Error>
+    async fn get_or_load<L, F>(&self, key: (u64, K), load: L, wait: Duration) -> Result<Option<Arc<V>>, sqlx::Error>
     where
+        L: FnOnce() -> F,
         F: Future<Output = Result<Option<V>, sqlx::Error>> + Send + 'static,
     {
         if let Some(part) = self.cache.get(&key).await {
@@ -131,7 +132,7 @@ where
             return Ok(Some(part));
         }
         crate::telemetry::metrics::cache_lookup(self.name, false);
-        let (cache, owned) = (self.cache.clone(), key.clone());
+        let (cache, owned, load) = (self.cache.clone(), key.clone(), load());
         let filing = async move {
             let part = load.await?.map(Arc::new);
             if let Some(part) = &part {
@@ -189,14 +190,16 @@ impl ResultsCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    pub async fn shared<F>(
+    /// Everyone's part; `load` makes its computation, called on a miss only.
+    pub async fn shared<L, F>(
         &self,
         generation: u64,
         campaign: Uuid,
         lang: &'static str,
-        load: F,
+        load: L,
     ) -> Result<Option<Arc<SharedResults>>, sqlx::Error>
     where
+        L: FnOnce() -> F,
         F: Future<Output = Result<Option<SharedResults>, sqlx::Error>> + Send + 'static,
     {
         self.shared
@@ -204,22 +207,27 @@ impl ResultsCache {
             .await
     }
 
-    pub async fn viewer<F>(
+    /// The viewing space's part; `load` makes its computation, called on a miss only.
+    pub async fn viewer<L, F>(
         &self,
         generation: u64,
         campaign: Uuid,
         viewer: Uuid,
         lang: &'static str,
-        load: F,
+        load: L,
     ) -> Result<Arc<ViewerResults>, sqlx::Error>
     where
+        L: FnOnce() -> F,
         F: Future<Output = Result<ViewerResults, sqlx::Error>> + Send + 'static,
     {
         let part = self
             .viewers
             .get_or_load(
                 (generation, (campaign, viewer, lang)),
-                async { load.await.map(Some) },
+                || {
+                    let load = load();
+                    async { load.await.map(Some) }
+                },
                 self.wait,
             )
             .await?;

@@ -44,13 +44,13 @@ async fn a_part_computed_before_a_change_is_not_served_after_it() {
     let campaign = Uuid::new_v4();
     let generation = cache.generation();
     let first = cache
-        .shared(generation, campaign, "fr", async { Ok(Some(shared(1))) })
+        .shared(generation, campaign, "fr", || async { Ok(Some(shared(1))) })
         .await
         .unwrap()
         .unwrap();
     // Cached: the loader is not called again.
     let again = cache
-        .shared(generation, campaign, "fr", async {
+        .shared(generation, campaign, "fr", || async {
             unreachable!("served from the cache")
         })
         .await
@@ -61,12 +61,12 @@ async fn a_part_computed_before_a_change_is_not_served_after_it() {
     // change, the next request computes afresh.
     cache.forget_all();
     let stale = cache
-        .shared(generation, campaign, "fr", async { Ok(Some(shared(1))) })
+        .shared(generation, campaign, "fr", || async { Ok(Some(shared(1))) })
         .await
         .unwrap()
         .unwrap();
     let fresh = cache
-        .shared(cache.generation(), campaign, "fr", async { Ok(Some(shared(2))) })
+        .shared(cache.generation(), campaign, "fr", || async { Ok(Some(shared(2))) })
         .await
         .unwrap()
         .unwrap();
@@ -74,7 +74,7 @@ async fn a_part_computed_before_a_change_is_not_served_after_it() {
     assert_eq!(fresh.results.questions.len(), 2);
     // Unpublished results are not cached.
     let none = cache
-        .shared(cache.generation(), Uuid::new_v4(), "fr", async { Ok(None) })
+        .shared(cache.generation(), Uuid::new_v4(), "fr", || async { Ok(None) })
         .await
         .unwrap();
     assert!(none.is_none());
@@ -93,7 +93,7 @@ async fn a_part_slower_than_the_wait_is_computed_once_and_served_when_done() {
         Ok(Some(shared(1)))
     };
     // The first request waits, then is told the service is unavailable (503).
-    let first = cache.shared(generation, campaign, "fr", slow).await.unwrap_err();
+    let first = cache.shared(generation, campaign, "fr", || slow).await.unwrap_err();
     assert!(crate::error::is_unavailable(&first), "{first}");
     // A second one finds the computation under way: no second load, the same answer.
     let counted = loads.clone();
@@ -101,14 +101,14 @@ async fn a_part_slower_than_the_wait_is_computed_once_and_served_when_done() {
         counted.fetch_add(1, Ordering::SeqCst);
         Ok(Some(shared(2)))
     };
-    assert!(cache.shared(generation, campaign, "fr", again).await.is_err());
+    assert!(cache.shared(generation, campaign, "fr", || again).await.is_err());
     // Once it ends (nobody waiting), it is filed: the next request is served from it.
     gate.send(()).unwrap();
     let mut served = None;
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(20)).await;
         if let Ok(Some(part)) = cache
-            .shared(generation, campaign, "fr", async { unreachable!("computed once") })
+            .shared(generation, campaign, "fr", || async { unreachable!("computed once") })
             .await
         {
             served = Some(part);
@@ -125,11 +125,11 @@ async fn a_failed_load_is_an_error_for_every_waiting_request() {
     let campaign = Uuid::new_v4();
     let generation = cache.generation();
     let (gate, opened) = tokio::sync::oneshot::channel::<()>();
-    let slow = cache.shared(generation, campaign, "fr", async move {
+    let slow = cache.shared(generation, campaign, "fr", || async move {
         let _ = opened.await;
         Err(sqlx::Error::PoolTimedOut)
     });
-    let waiting = cache.shared(generation, campaign, "fr", async { Ok(Some(shared(1))) });
+    let waiting = cache.shared(generation, campaign, "fr", || async { Ok(Some(shared(1))) });
     let open = async {
         tokio::task::yield_now().await;
         let _ = gate.send(());
