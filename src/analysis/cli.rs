@@ -4,14 +4,16 @@
 //! or else the first of `text`, `texte`, `contribution`, `body`, `contenu` present; the id
 //! column is `--id-column`, or `id` when present, or else the row number (from 1).
 
-use std::io::{IsTerminal, Write};
+use std::fs::File;
+use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use serde::Serialize;
 
-use super::engine::{Analysis, Params, Stage, ThemeCount, analyse};
+use super::engine::{Analysis, AnalysisError, Params, Stage, ThemeCount, analyse_source};
+use super::source::TextSource;
 
 /// Options of the command.
 #[derive(Debug, Clone)]
@@ -29,47 +31,181 @@ pub struct Rows {
 
 const TEXT_COLUMNS: [&str; 5] = ["text", "texte", "contribution", "body", "contenu"];
 
-/// Reads the id and text columns of a CSV file.
-pub fn read_csv(path: &Path, text_column: Option<&str>, id_column: Option<&str>) -> anyhow::Result<Rows> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let header_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-    let comma = header_line.iter().filter(|&&b| b == b',').count();
-    let semicolon = header_line.iter().filter(|&&b| b == b';').count();
-    let delimiter = if semicolon > comma { b';' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new()
+/// Rows read at a time: the file is streamed, never held whole.
+const BATCH: usize = 20_000;
+
+/// Where the columns are in a CSV file, and its separator.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    delimiter: u8,
+    text: usize,
+    id: Option<usize>,
+}
+
+impl Layout {
+    /// Reads the header line of `path` only.
+    fn of(path: &Path, text_column: Option<&str>, id_column: Option<&str>) -> anyhow::Result<Layout> {
+        let mut first = Vec::new();
+        BufReader::new(open(path)?).read_until(b'\n', &mut first)?;
+        let header_line = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
+        let comma = header_line.iter().filter(|&&b| b == b',').count();
+        let semicolon = header_line.iter().filter(|&&b| b == b';').count();
+        let delimiter = if semicolon > comma { b';' } else { b',' };
+        let mut reader = reader(path, delimiter)?;
+        let headers: Vec<String> = reader.headers()?.iter().map(|h| h.trim().to_owned()).collect();
+        let find = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+        let text = match text_column {
+            Some(name) => find(name).with_context(|| format!("no column {name:?}; columns: {}", headers.join(", ")))?,
+            None => TEXT_COLUMNS.iter().find_map(|c| find(c)).with_context(|| {
+                format!(
+                    "no text column found (tried {}); name it with --text-column. Columns: {}",
+                    TEXT_COLUMNS.join(", "),
+                    headers.join(", ")
+                )
+            })?,
+        };
+        let id = match id_column {
+            Some(name) => {
+                Some(find(name).with_context(|| format!("no column {name:?}; columns: {}", headers.join(", ")))?)
+            }
+            None => find("id"),
+        };
+        Ok(Layout { delimiter, text, id })
+    }
+}
+
+fn open(path: &Path) -> anyhow::Result<File> {
+    File::open(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// A reader of `path`'s records, its header line (and byte order mark) skipped.
+fn reader(path: &Path, delimiter: u8) -> anyhow::Result<csv::Reader<BufReader<File>>> {
+    let mut file = BufReader::new(open(path)?);
+    if file.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        file.consume(3);
+    }
+    Ok(csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
-        .from_reader(bytes);
-    let headers: Vec<String> = reader.headers()?.iter().map(|h| h.trim().to_owned()).collect();
-    let find = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let text_index = match text_column {
-        Some(name) => find(name).with_context(|| format!("no column {name:?}; columns: {}", headers.join(", ")))?,
-        None => TEXT_COLUMNS.iter().find_map(|c| find(c)).with_context(|| {
-            format!(
-                "no text column found (tried {}); name it with --text-column. Columns: {}",
-                TEXT_COLUMNS.join(", "),
-                headers.join(", ")
-            )
-        })?,
-    };
-    let id_index = match id_column {
-        Some(name) => Some(find(name).with_context(|| format!("no column {name:?}; columns: {}", headers.join(", ")))?),
-        None => find("id"),
-    };
-    let mut rows = Rows {
-        ids: Vec::new(),
-        texts: Vec::new(),
-    };
-    for (line, record) in reader.records().enumerate() {
-        let record = record.with_context(|| format!("CSV row {}", line + 2))?;
-        rows.texts.push(record.get(text_index).unwrap_or_default().to_owned());
-        rows.ids.push(match id_index {
-            Some(i) => record.get(i).unwrap_or_default().to_owned(),
-            None => (line + 1).to_string(),
-        });
+        .from_reader(file))
+}
+
+/// Reads the id and text columns of a CSV file, whole (for files of a size to hold).
+pub fn read_csv(path: &Path, text_column: Option<&str>, id_column: Option<&str>) -> anyhow::Result<Rows> {
+    let mut file = CsvFile::open(path, text_column, id_column)?;
+    let mut texts = Vec::new();
+    file.read(&mut |batch| texts.extend(batch.iter().map(|t| t.to_string())))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    Ok(Rows {
+        ids: (0..file.ids.len()).map(|i| file.ids.get(i).to_owned()).collect(),
+        texts,
+    })
+}
+
+/// The rows' ids, one after the other in one string: 2,000,000 of them take 30 MB, not 100.
+#[derive(Default)]
+pub struct Ids {
+    all: String,
+    ends: Vec<usize>,
+}
+
+impl Ids {
+    fn push(&mut self, id: &str) {
+        self.all.push_str(id);
+        self.ends.push(self.all.len());
     }
-    Ok(rows)
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.all[start..self.ends[i]]
+    }
+}
+
+/// A CSV file as the engine's source: read once in batches (keeping the ids), then read again
+/// for the few texts the analysis quotes.
+pub struct CsvFile {
+    path: std::path::PathBuf,
+    layout: Layout,
+    pub ids: Ids,
+}
+
+impl CsvFile {
+    pub fn open(path: &Path, text_column: Option<&str>, id_column: Option<&str>) -> anyhow::Result<CsvFile> {
+        Ok(CsvFile {
+            path: path.to_owned(),
+            layout: Layout::of(path, text_column, id_column)?,
+            ids: Ids::default(),
+        })
+    }
+
+    /// Calls `row(index, record)` for each row, until it returns false.
+    fn rows(&self, row: &mut dyn FnMut(usize, &csv::StringRecord) -> bool) -> Result<(), String> {
+        let mut reader = reader(&self.path, self.layout.delimiter).map_err(|e| format!("{e:#}"))?;
+        reader.headers().map_err(|e| e.to_string())?;
+        let mut record = csv::StringRecord::new();
+        let mut index = 0;
+        while reader
+            .read_record(&mut record)
+            .map_err(|e| format!("CSV row {}: {e}", index + 2))?
+        {
+            if !row(index, &record) {
+                break;
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+impl TextSource for CsvFile {
+    fn len_hint(&self) -> Option<usize> {
+        None
+    }
+
+    fn read(&mut self, batch: &mut dyn FnMut(&[&str])) -> Result<(), String> {
+        let layout = self.layout;
+        let mut ids = std::mem::take(&mut self.ids);
+        let mut texts: Vec<String> = Vec::with_capacity(BATCH);
+        let mut flush = |texts: &mut Vec<String>| {
+            let slices: Vec<&str> = texts.iter().map(String::as_str).collect();
+            batch(&slices);
+            texts.clear();
+        };
+        self.rows(&mut |index, record| {
+            texts.push(record.get(layout.text).unwrap_or_default().to_owned());
+            match layout.id {
+                Some(i) => ids.push(record.get(i).unwrap_or_default()),
+                None => ids.push(&(index + 1).to_string()),
+            }
+            if texts.len() == BATCH {
+                flush(&mut texts);
+            }
+            true
+        })?;
+        flush(&mut texts);
+        self.ids = ids;
+        Ok(())
+    }
+
+    fn fetch(&mut self, indices: &[usize]) -> Result<Vec<String>, String> {
+        let text = self.layout.text;
+        let mut found = Vec::with_capacity(indices.len());
+        self.rows(&mut |index, record| {
+            if indices.get(found.len()) == Some(&index) {
+                found.push(record.get(text).unwrap_or_default().to_owned());
+            }
+            found.len() < indices.len()
+        })?;
+        Ok(found)
+    }
 }
 
 /// The JSON written by the command.
@@ -106,7 +242,7 @@ pub struct Assignment<'a> {
 }
 
 impl<'a> Output<'a> {
-    pub fn new(rows: &'a Rows, analysis: &'a Analysis) -> Self {
+    pub fn new(ids: &'a Ids, analysis: &'a Analysis) -> Self {
         Output {
             themes: analysis
                 .themes
@@ -120,23 +256,19 @@ impl<'a> Output<'a> {
                     representatives: t
                         .representatives
                         .iter()
-                        .map(|&r| Representative {
-                            id: &rows.ids[r],
-                            text: &rows.texts[r],
-                        })
+                        .zip(&t.samples)
+                        .map(|(&r, text)| Representative { id: ids.get(r), text })
                         .collect(),
                 })
                 .collect(),
-            assignments: rows
-                .ids
-                .iter()
+            assignments: (0..ids.len())
                 .zip(&analysis.assignment)
-                .map(|(id, &theme)| Assignment { id, theme })
+                .map(|(i, &theme)| Assignment { id: ids.get(i), theme })
                 .collect(),
             duplicates: analysis
                 .duplicates
                 .iter()
-                .map(|g| g.iter().map(|&i| rows.ids[i].as_str()).collect())
+                .map(|g| g.iter().map(|&i| ids.get(i)).collect())
                 .collect(),
             theme_count: &analysis.choice.explanation,
             unclassified: analysis.unclassified(),
@@ -198,25 +330,27 @@ impl ProgressLine {
     }
 }
 
-/// Runs the command: read, analyse, write JSON to `out` (stdout when `None`).
+/// Runs the command: read, analyse, write JSON to `out` (stdout when `None`). The file is
+/// streamed: read once for the analysis, then again for the texts it quotes.
 pub fn run(file: &Path, options: &Options, out: Option<&Path>) -> anyhow::Result<()> {
     let mut progress = ProgressLine::new();
-    let rows = read_csv(file, options.text_column.as_deref(), options.id_column.as_deref())?;
-    if rows.texts.is_empty() {
-        bail!("{} has no rows", file.display());
-    }
+    let mut source = CsvFile::open(file, options.text_column.as_deref(), options.id_column.as_deref())?;
     let params = Params {
         themes: options.themes,
         ..Params::default()
     };
-    let analysis = analyse(&rows.texts, &params, &mut |stage, done| progress.update(stage, done))?;
+    let analysis = match analyse_source(&mut source, &params, &mut |stage, done| progress.update(stage, done)) {
+        Err(AnalysisError::NoText) if source.ids.is_empty() => bail!("{} has no rows", file.display()),
+        Err(AnalysisError::Source(error)) => bail!("{}: {error}", file.display()),
+        other => other?,
+    };
     progress.finish(&format!(
         "{} rows, {} themes, {} groups of near-duplicates",
-        rows.texts.len(),
+        source.ids.len(),
         analysis.themes.len(),
         analysis.duplicates.len()
     ));
-    let output = Output::new(&rows, &analysis);
+    let output = Output::new(&source.ids, &analysis);
     match out {
         Some(path) => {
             let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;

@@ -171,6 +171,80 @@ pub async fn read(
     Ok(rows.into_iter().map(Contribution::from).collect())
 }
 
+/// The contributions as the engine reads them, in [`read`]'s order; with `$3` (ids), those
+/// only. Parameters: $1 tenant, $2 campaign, $3 ids or NULL.
+fn texts_sql() -> String {
+    format!(
+        "WITH responses AS ({CURRENT_RESPONSES}),
+         answers AS ({FREE_TEXT_ANSWERS}),
+         contributions AS (
+             SELECT 'idea' AS kind, i.id, i.title, i.body, i.created_at AS at, 0 AS position
+               FROM ideas i
+              WHERE i.tenant_id = $1 AND i.campaign_id = $2 AND i.status = 'published'
+             UNION ALL
+             SELECT 'answer', s.id, '', s.body, s.submitted_at, s.position FROM answers s)
+         SELECT kind, id, title, body FROM contributions
+          WHERE $3::uuid[] IS NULL OR id = ANY($3)
+          ORDER BY at, position, id"
+    )
+}
+
+/// The text the engine reads, from a row of [`texts_sql`].
+fn text_of(row: &sqlx::postgres::PgRow) -> Result<(Uuid, String), sqlx::Error> {
+    use sqlx::Row;
+    let (kind, title, body): (String, String, String) = (row.try_get(0)?, row.try_get(2)?, row.try_get(3)?);
+    let text = if kind == "answer" {
+        body
+    } else {
+        format!("{title}. {body}")
+    };
+    Ok((row.try_get(1)?, text))
+}
+
+/// How many contributions [`texts`] streams.
+pub async fn count(tx: &mut TenantTx, campaign: Uuid) -> Result<i64, sqlx::Error> {
+    let sql = format!("SELECT count(*) FROM ({}) c", texts_sql());
+    sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(tx.tenant_id())
+        .bind(campaign)
+        .bind(None::<Vec<Uuid>>)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// Each contribution's id and text (an idea's title and body, or the answer), in [`read`]'s
+/// order, as the rows come: a campaign of 2,000,000 is never held whole.
+pub async fn texts(tx: &mut TenantTx, campaign: Uuid, mut each: impl FnMut(Uuid, String)) -> Result<(), sqlx::Error> {
+    use futures_util::TryStreamExt;
+    let tenant = tx.tenant_id();
+    let sql = texts_sql();
+    let mut rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(campaign)
+        .bind(None::<Vec<Uuid>>)
+        .fetch(&mut **tx);
+    while let Some(row) = rows.try_next().await? {
+        let (id, text) = text_of(&row)?;
+        each(id, text);
+    }
+    Ok(())
+}
+
+/// The texts of the contributions `ids`, by id.
+pub async fn texts_of(
+    tx: &mut TenantTx,
+    campaign: Uuid,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, sqlx::Error> {
+    let rows = sqlx::query(AssertSqlSafe(texts_sql()))
+        .bind(tx.tenant_id())
+        .bind(campaign)
+        .bind(ids)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter().map(text_of).collect()
+}
+
 /// Which of `ids` are contributions of `campaign` (ideas, or free-text answers of current
 /// responses).
 pub async fn among(tx: &mut TenantTx, campaign: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>, sqlx::Error> {

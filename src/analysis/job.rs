@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use super::contributions;
-use super::engine::{AnalysisError, Params, Stage, ThemeChoice, ThemeCount, analyse};
+use super::engine::{AnalysisError, Params, Stage, ThemeChoice, ThemeCount, analyse_source};
 use super::store::{self, Claimed, Results};
+use super::stored::Stored;
 use super::versions::carry_keys;
 use crate::tenancy::{TenantDb, TenantId};
 use crate::web::i18n::stored_text;
@@ -77,16 +77,15 @@ pub async fn work(db: &TenantDb, tenant: TenantId) -> anyhow::Result<usize> {
 #[tracing::instrument(skip_all, fields(%tenant, run = %run.id))]
 async fn process(db: &TenantDb, tenant: TenantId, run: Claimed) -> anyhow::Result<()> {
     let mut tx = db.begin_in(tenant).await?;
-    // Profiles do not change the themes: they only weigh in priorities, computed when shown.
-    let contributions = contributions::read(&mut tx, run.campaign_id, None).await?;
     let previous = match store::latest_done(&mut tx, run.campaign_id).await? {
         Some(previous) => store::members_by_key(&mut tx, previous.id).await?,
         None => Vec::new(),
     };
     tx.commit().await?;
 
-    let count = contributions.len() as i32;
-    let texts: Vec<String> = contributions.iter().map(|c| c.text()).collect();
+    // The contributions stream to the engine as they are read: only their ids are kept.
+    // Profiles do not change the themes: they only weigh in priorities, computed when shown.
+    let source = Stored::new(db.clone(), tenant, run.campaign_id).await?;
     let params = Params {
         themes: match run.themes_wanted {
             Some(k) if k > 0 => ThemeCount::Fixed(k as usize),
@@ -99,14 +98,15 @@ async fn process(db: &TenantDb, tenant: TenantId, run: Claimed) -> anyhow::Resul
     let progress: Arc<Mutex<(Stage, f32)>> = Arc::new(Mutex::new((Stage::Reading, 0.0)));
     let cell = progress.clone();
     let mut engine = tokio::task::spawn_blocking(move || {
-        let result = analyse(&texts, &params, &mut |stage, done| {
+        let mut source = source;
+        let result = analyse_source(&mut source, &params, &mut |stage, done| {
             if let Ok(mut p) = cell.lock() {
                 *p = (stage, done);
             }
         });
-        (texts, result)
+        (source.ids, result)
     });
-    let (texts, result) = loop {
+    let (contributions, result) = loop {
         tokio::select! {
             finished = &mut engine => break finished?,
             _ = tokio::time::sleep(Duration::from_millis(500)) => {
@@ -117,13 +117,14 @@ async fn process(db: &TenantDb, tenant: TenantId, run: Claimed) -> anyhow::Resul
             }
         }
     };
-    drop(texts);
+    let count = contributions.len() as i32;
 
     let mut tx = db.begin_in(tenant).await?;
     // Metered by the database: a run that becomes `done` writes its usage event in this
     // transaction (trigger `analysis_runs_metered`).
     let analysis = match result {
         Ok(analysis) => analysis,
+        Err(AnalysisError::Source(error)) => anyhow::bail!("cannot read the contributions: {error}"),
         Err(error) => {
             store::fail_run(&mut tx, run.id, &refusal(&error, count), count).await?;
             tx.commit().await?;
@@ -137,7 +138,7 @@ async fn process(db: &TenantDb, tenant: TenantId, run: Claimed) -> anyhow::Resul
                 .iter()
                 .zip(&contributions)
                 .filter(|(a, _)| **a == Some(t))
-                .map(|(_, c)| c.id)
+                .map(|(_, id)| *id)
                 .collect()
         })
         .collect();
@@ -148,19 +149,19 @@ async fn process(db: &TenantDb, tenant: TenantId, run: Claimed) -> anyhow::Resul
             .iter()
             .zip(keys)
             .map(|(theme, key)| {
-                let representatives = theme.representatives.iter().map(|&i| contributions[i].id).collect();
+                let representatives = theme.representatives.iter().map(|&i| contributions[i]).collect();
                 (key, theme, representatives)
             })
             .collect(),
         assignment: contributions
             .iter()
             .zip(&analysis.assignment)
-            .map(|(c, a)| (c.id, a.map(|t| t as i32)))
+            .map(|(id, a)| (*id, a.map(|t| t as i32)))
             .collect(),
         duplicates: analysis
             .duplicates
             .iter()
-            .map(|g| g.iter().map(|&i| contributions[i].id).collect())
+            .map(|g| g.iter().map(|&i| contributions[i]).collect())
             .collect(),
         unclassified: analysis.unclassified() as i32,
         theme_choice: &theme_choice(&analysis.choice),
@@ -179,6 +180,7 @@ async fn process(db: &TenantDb, tenant: TenantId, run: Claimed) -> anyhow::Resul
 /// language: [`crate::web::i18n::Lang::stored`]).
 pub fn refusal(error: &AnalysisError, contributions: i32) -> String {
     match (error, contributions) {
+        (AnalysisError::Source(_), _) => "analysis_text.refusal.internal".to_owned(),
         (_, 0) => "analysis_text.refusal.none".to_owned(),
         (_, 1) => "analysis_text.refusal.one".to_owned(),
         (AnalysisError::NoText, _) => "analysis_text.refusal.empty".to_owned(),

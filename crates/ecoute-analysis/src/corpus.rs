@@ -23,6 +23,35 @@ impl Corpus {
         if texts.len() < PARALLEL_READ || threads() < 2 {
             return Self::read_serial(texts, progress);
         }
+        let mut corpus = Corpus::empty();
+        corpus.add(texts);
+        progress(texts.len());
+        corpus
+    }
+
+    /// A corpus with no text yet, to [`Corpus::add`] texts to a batch at a time.
+    pub fn empty() -> Corpus {
+        Corpus {
+            lexicon: Lexicon::new(),
+            offsets: vec![0],
+            tokens: Vec::new(),
+        }
+    }
+
+    /// Reads a batch of texts after those already read: the word ids are the same as if every
+    /// text had been read at once, so texts streamed from a file or a database need not be
+    /// held together. A large batch is read in parallel, one part per thread.
+    pub fn add<S: AsRef<str> + Sync>(&mut self, texts: &[S]) {
+        if texts.len() < PARALLEL_READ || threads() < 2 {
+            for text in texts {
+                self.lexicon.read(text.as_ref(), &mut self.tokens);
+                if self.tokens.last() == Some(&BREAK) {
+                    self.tokens.pop();
+                }
+                self.offsets.push(self.tokens.len());
+            }
+            return;
+        }
         let parts = par_ranges(texts.len(), |range| {
             let mut words = LocalWords::default();
             let mut offsets = Vec::with_capacity(range.len());
@@ -36,28 +65,30 @@ impl Corpus {
             }
             (words, offsets, tokens)
         });
-        progress(texts.len());
-        let mut lexicon = Lexicon::new();
-        let mut offsets = Vec::with_capacity(texts.len() + 1);
-        offsets.push(0);
-        let mut tokens = Vec::with_capacity(parts.iter().map(|p| p.2.len()).sum());
+        self.tokens.reserve(parts.iter().map(|p| p.2.len()).sum());
         for (words, part_offsets, part_tokens) in parts {
             let global: Vec<u32> = (0..words.words.len())
-                .map(|w| lexicon.absorb(&words.words[w], words.count[w], words.upper[w]))
+                .map(|w| self.lexicon.absorb(&words.words[w], words.count[w], words.upper[w]))
                 .collect();
-            let base = tokens.len();
-            tokens.extend(
+            let base = self.tokens.len();
+            self.tokens.extend(
                 part_tokens
                     .iter()
                     .map(|&w| if w == BREAK { BREAK } else { global[w as usize] }),
             );
-            offsets.extend(part_offsets.iter().map(|&o| base + o));
+            self.offsets.extend(part_offsets.iter().map(|&o| base + o));
         }
-        Corpus {
-            lexicon,
-            offsets,
-            tokens,
-        }
+    }
+
+    /// The number of content words of each contribution ([`Corpus::content_words`]), to keep
+    /// once the word streams are let go.
+    pub fn content_counts(&self) -> Vec<u32> {
+        (0..self.len()).map(|i| self.content_words(i) as u32).collect()
+    }
+
+    /// Lets go of the word streams (the largest part, 4 bytes a word), keeping the lexicon.
+    pub fn into_lexicon(self) -> Lexicon {
+        self.lexicon
     }
 
     fn read_serial<S: AsRef<str>>(texts: &[S], progress: &mut dyn FnMut(usize)) -> Corpus {

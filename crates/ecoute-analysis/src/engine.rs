@@ -1,44 +1,18 @@
-//! The whole analysis of a list of texts: read, weigh, reduce, cluster, describe, find
-//! duplicates. Pure computation, no I/O: the command line and the background job both call
+//! The whole analysis of a list of texts: read, weigh, find duplicates, reduce, cluster,
+//! describe. Pure computation, no I/O: the command line and the background job both call
 //! [`analyse`].
 
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::cluster::{ClusterParams, Clustering, UNASSIGNED, spherical_kmeans};
+use super::choice::cluster_params;
+pub use super::choice::{MAX_THEMES, ThemeChoice, ThemeCount, choose_theme_count};
+use super::cluster::{Clustering, UNASSIGNED, spherical_kmeans};
 use super::duplicates::{DuplicateParams, near_duplicates};
-use super::labels::{key_features, label, representatives};
+use super::labels::{by_closeness, key_features, label, representatives};
 use super::lsa::{Dense, dot, lsa};
-use super::phrase_label::readable_label;
-use super::quality::nmi;
+use super::phrase_label::{MAX_SCANNED, readable_label};
+use super::source::{Fetched, Slice, TextSource};
 use super::vectors::{Corpus, VectorParams, vectorize};
-
-/// How many themes to find.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum ThemeCount {
-    /// Chosen from the data (see [`choose_theme_count`]).
-    Auto,
-    Fixed(usize),
-}
-
-impl std::str::FromStr for ThemeCount {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.eq_ignore_ascii_case("auto") {
-            return Ok(ThemeCount::Auto);
-        }
-        match s.parse::<usize>() {
-            Ok(n) if (1..=MAX_THEMES).contains(&n) => Ok(ThemeCount::Fixed(n)),
-            _ => Err(format!("themes: `auto` or a number from 1 to {MAX_THEMES}")),
-        }
-    }
-}
-
-/// More themes than this is no longer a summary.
-pub const MAX_THEMES: usize = 100;
 
 /// Settings of an analysis; [`Params::default`] is what the platform uses.
 #[derive(Debug, Clone)]
@@ -78,10 +52,10 @@ impl Default for Params {
 pub enum Stage {
     Reading,
     Weighting,
+    Duplicates,
     Reducing,
     Clustering,
     Describing,
-    Duplicates,
 }
 
 impl Stage {
@@ -90,10 +64,10 @@ impl Stage {
         match self {
             Stage::Reading => 0.0,
             Stage::Weighting => 0.2,
-            Stage::Reducing => 0.35,
-            Stage::Clustering => 0.55,
-            Stage::Describing => 0.8,
-            Stage::Duplicates => 0.9,
+            Stage::Duplicates => 0.3,
+            Stage::Reducing => 0.4,
+            Stage::Clustering => 0.6,
+            Stage::Describing => 0.85,
         }
     }
 
@@ -137,38 +111,10 @@ pub struct Theme {
     pub size: usize,
     /// Indices of its most representative texts, most central first.
     pub representatives: Vec<usize>,
+    /// Their texts, in the same order.
+    pub samples: Vec<String>,
     /// Mean cosine of its texts to its centre (0 to 1): how tight it is.
     pub cohesion: f32,
-}
-
-/// How the number of themes was chosen.
-#[derive(Debug, Clone, Serialize)]
-pub struct ThemeChoice {
-    pub chosen: usize,
-    pub automatic: bool,
-    /// For an automatic choice: each number tried and its stability (0 to 1).
-    pub tried: Vec<(usize, f64)>,
-    /// For an automatic choice: how many contributions were grouped to compare the numbers.
-    pub sample: usize,
-    /// For an automatic choice: the stability of the number chosen (0 to 1).
-    pub stability: f64,
-    /// The choice in French words, for the command-line tools (applications word it from the
-    /// fields above, in their reader's language).
-    pub explanation: String,
-}
-
-impl ThemeChoice {
-    /// `k` themes, as the operator asked.
-    fn fixed(k: usize) -> Self {
-        ThemeChoice {
-            chosen: k,
-            automatic: false,
-            tried: Vec::new(),
-            sample: 0,
-            stability: 0.0,
-            explanation: format!("{k} thèmes, nombre fixé par l'opérateur."),
-        }
-    }
 }
 
 /// The result of an analysis. Themes are numbered by decreasing size.
@@ -202,6 +148,9 @@ pub enum AnalysisError {
         "trop peu de contributions avec du contenu pour dégager des thèmes : {with_content} (il en faut au moins 2)"
     )]
     TooFew { with_content: usize },
+    /// The texts could not be read (a file or a database failed midway).
+    #[error("lecture des textes impossible : {0}")]
+    Source(String),
 }
 
 /// Analyses `texts`; `progress(stage, share done)` is called as the work advances.
@@ -210,14 +159,18 @@ pub fn analyse<S: AsRef<str> + Sync>(
     params: &Params,
     progress: &mut dyn FnMut(Stage, f32),
 ) -> Result<Analysis, AnalysisError> {
-    if texts.iter().all(|t| t.as_ref().trim().is_empty()) {
-        return Err(AnalysisError::NoText);
-    }
-    let n = texts.len();
-    progress(Stage::Reading, 0.0);
-    let corpus = Corpus::read(texts, &mut |done| {
-        progress(Stage::Reading, Stage::Weighting.start() * done as f32 / n as f32)
-    });
+    analyse_source(&mut Slice(texts), params, progress)
+}
+
+/// Analyses the texts of `source`, read once in batches, then the few it quotes fetched again:
+/// memory follows the words and weights kept, not the texts (see [`super::source`]).
+pub fn analyse_source(
+    source: &mut dyn TextSource,
+    params: &Params,
+    progress: &mut dyn FnMut(Stage, f32),
+) -> Result<Analysis, AnalysisError> {
+    let corpus = read(source, progress)?;
+    let n = corpus.len();
 
     progress(Stage::Weighting, Stage::Weighting.start());
     let mut vector_params = VectorParams::for_corpus(n);
@@ -232,6 +185,12 @@ pub fn analyse<S: AsRef<str> + Sync>(
     if with_content < 2 {
         return Err(AnalysisError::TooFew { with_content });
     }
+
+    // Near-duplicates while the word streams are here; then only the lexicon is kept.
+    progress(Stage::Duplicates, Stage::Duplicates.start());
+    let duplicates = near_duplicates(&corpus, &params.duplicates);
+    let content = corpus.content_counts();
+    let lexicon = corpus.into_lexicon();
 
     progress(Stage::Reducing, Stage::Reducing.start());
     let (mut coords, kept_weight) = lsa(&vectors.matrix, params.lsa_dims.min(with_content), params.seed);
@@ -258,29 +217,37 @@ pub fn analyse<S: AsRef<str> + Sync>(
             members[theme as usize].push(doc);
         }
     }
-    let central = representatives(
-        texts,
-        &corpus,
-        &coords,
-        &clustering.centroids,
-        &clustering.assignment,
-        params.representatives,
-    );
+    let ranked = by_closeness(&coords, &clustering.centroids, &clustering.assignment);
     let cohesion = theme_cohesion(&coords, &clustering);
+    drop(coords);
+    // The texts labels are read from, fetched with the representatives' first.
+    let scanned = |t: usize| members[t].iter().take(MAX_SCANNED).copied();
+    let mut texts = Fetched::new(source);
+    let central = representatives(
+        &ranked,
+        &content,
+        params.representatives,
+        &mut texts,
+        (0..k).flat_map(scanned).collect(),
+    )
+    .map_err(AnalysisError::Source)?;
+    let text = |doc: usize| texts.get(doc).unwrap_or_default();
     let themes = (0..k)
-        .map(|t| Theme {
-            label: readable_label(texts, &members[t], &corpus.lexicon, &vectors, &features[t])
-                .unwrap_or_else(|| label(&phrases[t], central[t].first().map(|&i| texts[i].as_ref()))),
-            key_phrases: phrases[t].clone(),
-            size: clustering.sizes[t],
-            representatives: central[t].clone(),
-            cohesion: cohesion[t],
+        .map(|t| {
+            let scanned: Vec<&str> = scanned(t).map(text).collect();
+            let positions: Vec<usize> = (0..scanned.len()).collect();
+            Theme {
+                label: readable_label(&scanned, &positions, &lexicon, &vectors, &features[t])
+                    .unwrap_or_else(|| label(&phrases[t], central[t].first().map(|&i| text(i)))),
+                key_phrases: phrases[t].clone(),
+                size: clustering.sizes[t],
+                samples: central[t].iter().map(|&i| text(i).to_owned()).collect(),
+                representatives: central[t].clone(),
+                cohesion: cohesion[t],
+            }
         })
         .collect();
-
-    progress(Stage::Duplicates, Stage::Duplicates.start());
-    let duplicates = near_duplicates(&corpus, &params.duplicates);
-    progress(Stage::Duplicates, 1.0);
+    progress(Stage::Describing, 1.0);
 
     Ok(Analysis {
         themes,
@@ -297,14 +264,26 @@ pub fn analyse<S: AsRef<str> + Sync>(
     })
 }
 
-fn cluster_params(k: usize, params: &Params) -> ClusterParams {
-    ClusterParams {
-        k,
-        max_iterations: 40,
-        restarts: 3,
-        max_share: params.max_theme_share,
-        seed: params.seed,
+/// Reads every text of `source` into word ids, a batch at a time.
+fn read(source: &mut dyn TextSource, progress: &mut dyn FnMut(Stage, f32)) -> Result<Corpus, AnalysisError> {
+    progress(Stage::Reading, 0.0);
+    let total = source.len_hint();
+    let mut corpus = Corpus::empty();
+    let mut blank = true;
+    source
+        .read(&mut |batch| {
+            blank &= batch.iter().all(|t| t.trim().is_empty());
+            corpus.add(batch);
+            if let Some(total) = total.filter(|&t| t > 0) {
+                let done = (corpus.len() as f32 / total as f32).min(1.0);
+                progress(Stage::Reading, Stage::Weighting.start() * done);
+            }
+        })
+        .map_err(AnalysisError::Source)?;
+    if blank {
+        return Err(AnalysisError::NoText);
     }
+    Ok(corpus)
 }
 
 /// Renumbers clusters by decreasing size.
@@ -342,74 +321,4 @@ fn theme_cohesion(coords: &Dense, c: &Clustering) -> Vec<f32> {
         .zip(&c.sizes)
         .map(|(s, &n)| if n == 0 { 0.0 } else { (s / n as f64) as f32 })
         .collect()
-}
-
-/// Rows used to compare numbers of themes.
-const CHOICE_SAMPLE: usize = 6_000;
-
-/// Chooses the number of themes by **stability**: for each candidate number, themes are computed
-/// twice on a sample, from two different random starts, and the two results are compared
-/// (normalised mutual information: 1 when they are the same grouping, 0 when unrelated). A
-/// number that matches real groupings in the texts gives the same themes both times; a number
-/// that cuts across them gives different cuts each time. The most stable number wins; between
-/// numbers within 0.02 of it, the smaller one, which is easier to read.
-///
-/// Candidates are 2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 20, 25 and 30, up to √(n/2) for n
-/// contributions (a classic ceiling), and from 4 on when at least 8 are allowed: two or three
-/// themes are always stable and rarely say much.
-pub fn choose_theme_count(coords: &Dense, with_content: usize, params: &Params) -> ThemeChoice {
-    let most = ((with_content as f64 / 2.0).sqrt().floor() as usize).clamp(2, 30);
-    let least = if most >= 8 { 4 } else { 2 };
-    let candidates: Vec<usize> = [2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 20, 25, 30]
-        .into_iter()
-        .filter(|&k| (least..=most).contains(&k))
-        .collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(params.seed ^ 0x5eed);
-    let rows: Vec<usize> = (0..coords.rows())
-        .filter(|&i| coords.row(i).iter().any(|&v| v != 0.0))
-        .collect();
-    let sample: Vec<usize> = if rows.len() <= CHOICE_SAMPLE {
-        rows
-    } else {
-        let mut rows = rows;
-        rows.partial_shuffle(&mut rng, CHOICE_SAMPLE).0.to_vec()
-    };
-    let mut sub = Dense::zeros(sample.len(), coords.dim);
-    for (i, &r) in sample.iter().enumerate() {
-        sub.row_mut(i).copy_from_slice(coords.row(r));
-    }
-    let tried: Vec<(usize, f64)> = candidates
-        .iter()
-        .map(|&k| {
-            let mut cp = cluster_params(k, params);
-            cp.restarts = 1;
-            let first = spherical_kmeans(&sub, &cp);
-            cp.seed = cp.seed.wrapping_add(7919);
-            let second = spherical_kmeans(&sub, &cp);
-            (k, nmi(&first.assignment, &second.assignment))
-        })
-        .collect();
-    let best = tried.iter().map(|t| t.1).fold(f64::NEG_INFINITY, f64::max);
-    let (chosen, stability) = tried
-        .iter()
-        .copied()
-        .find(|t| t.1 >= best - 0.02)
-        .unwrap_or((candidates.first().copied().unwrap_or(2), 0.0));
-    ThemeChoice {
-        chosen,
-        automatic: true,
-        sample: sub.rows(),
-        stability,
-        explanation: format!(
-            "{chosen} thèmes, choisis automatiquement : on a regroupé deux fois {} contributions, \
-             à partir de deux points de départ différents, en {} à {} thèmes ; c'est avec {chosen} \
-             thèmes que les deux regroupements se ressemblent le plus (stabilité {:.2} sur 1). \
-             Un nombre qui suit de vrais ensembles dans les textes donne les mêmes thèmes à chaque fois.",
-            sub.rows(),
-            candidates.first().copied().unwrap_or(2),
-            candidates.last().copied().unwrap_or(2),
-            stability,
-        ),
-        tried,
-    }
 }

@@ -12,8 +12,9 @@
 
 use super::cluster::UNASSIGNED;
 use super::lsa::{Dense, dot};
+use super::source::Fetched;
 use super::text::fold_text;
-use super::vectors::{Corpus, Feature, Vectors};
+use super::vectors::{Feature, Vectors};
 
 /// A feature must be used by at least this many of the theme's contributions to describe it.
 const MIN_THEME_DF: u32 = 3;
@@ -142,15 +143,8 @@ pub fn label(key_phrases: &[String], central_text: Option<&str>) -> String {
     }
 }
 
-/// The `wanted` most central contributions of each theme (indices into the texts).
-pub fn representatives<S: AsRef<str>>(
-    texts: &[S],
-    corpus: &Corpus,
-    coords: &Dense,
-    centroids: &Dense,
-    assignment: &[u32],
-    wanted: usize,
-) -> Vec<Vec<usize>> {
+/// Members of each theme, most central first: highest cosine to its centre, then lowest index.
+pub fn by_closeness(coords: &Dense, centroids: &Dense, assignment: &[u32]) -> Vec<Vec<usize>> {
     let k = centroids.rows();
     let mut candidates: Vec<Vec<(f32, usize)>> = vec![Vec::new(); k];
     for (doc, &theme) in assignment.iter().enumerate() {
@@ -163,27 +157,98 @@ pub fn representatives<S: AsRef<str>>(
         .into_iter()
         .map(|mut members| {
             members.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            let mut chosen: Vec<usize> = Vec::new();
-            let mut said: Vec<String> = Vec::new();
-            // Substantial ones first; short ones only if the theme has nothing else.
-            for min_words in [4, 1] {
-                for &(_, doc) in &members {
-                    if chosen.len() >= wanted {
-                        break;
-                    }
-                    if chosen.contains(&doc) || corpus.content_words(doc) < min_words {
-                        continue;
-                    }
-                    let folded = fold_text(texts[doc].as_ref());
-                    if !said.contains(&folded) {
-                        said.push(folded);
-                        chosen.push(doc);
-                    }
-                }
-            }
-            chosen
+            members.into_iter().map(|(_, doc)| doc).collect()
         })
         .collect()
+}
+
+/// Content words a representative needs: substantial ones first, short ones only if the theme
+/// has nothing else.
+const MIN_WORDS: [u32; 2] = [4, 1];
+/// Texts asked for a theme in the first round, then eight times more each round, up to
+/// [`MAX_WINDOW`]: one or two rounds suffice unless a theme repeats itself.
+const FIRST_WINDOW: usize = 64;
+const MAX_WINDOW: usize = 4096;
+
+/// Where the choice of a theme's representatives stands.
+#[derive(Default, Clone)]
+struct Picking {
+    pass: usize,
+    position: usize,
+    chosen: Vec<usize>,
+    said: Vec<String>,
+}
+
+/// The `wanted` most central contributions of each theme (`ranked`: [`by_closeness`]), among
+/// those with at least a few content words (`content`, by contribution), skipping repeats.
+///
+/// Texts are fetched a window at a time, every theme's in one request with `also` in the
+/// first, so a source that is a file or a database is read once or twice, not once a text.
+pub fn representatives(
+    ranked: &[Vec<usize>],
+    content: &[u32],
+    wanted: usize,
+    texts: &mut Fetched<'_>,
+    also: Vec<usize>,
+) -> Result<Vec<Vec<usize>>, String> {
+    let mut states = vec![Picking::default(); ranked.len()];
+    let mut window = FIRST_WINDOW;
+    let mut missing = also;
+    loop {
+        for (state, ranked) in states.iter_mut().zip(ranked) {
+            advance(state, ranked, content, wanted, texts, window, &mut missing);
+        }
+        if missing.is_empty() {
+            return Ok(states.into_iter().map(|s| s.chosen).collect());
+        }
+        texts.load(std::mem::take(&mut missing))?;
+        window = (window * 8).min(MAX_WINDOW);
+    }
+}
+
+/// Goes on choosing until `wanted` are chosen, the list ends, or a text is missing: then the
+/// next `window` texts the theme may need go to `missing`.
+fn advance(
+    state: &mut Picking,
+    ranked: &[usize],
+    content: &[u32],
+    wanted: usize,
+    texts: &Fetched<'_>,
+    window: usize,
+    missing: &mut Vec<usize>,
+) {
+    while state.chosen.len() < wanted {
+        if state.position == ranked.len() {
+            if state.pass + 1 == MIN_WORDS.len() {
+                return;
+            }
+            state.pass += 1;
+            state.position = 0;
+            continue;
+        }
+        let doc = ranked[state.position];
+        let min_words = MIN_WORDS[state.pass];
+        if state.chosen.contains(&doc) || content[doc] < min_words {
+            state.position += 1;
+            continue;
+        }
+        let Some(text) = texts.get(doc) else {
+            missing.extend(
+                ranked[state.position..]
+                    .iter()
+                    .copied()
+                    .filter(|d| !state.chosen.contains(d) && content[*d] >= min_words)
+                    .take(window),
+            );
+            return;
+        };
+        let folded = fold_text(text);
+        if !state.said.contains(&folded) {
+            state.said.push(folded);
+            state.chosen.push(doc);
+        }
+        state.position += 1;
+    }
 }
 
 #[cfg(test)]

@@ -92,16 +92,28 @@ fn sparse_times(a: &Csr, b: &Dense) -> Dense {
     out
 }
 
-/// `Aᵀ · Y`: sparse (n × m) transposed, times dense (n × d).
-fn sparse_transposed_times(a: &Csr, y: &Dense) -> Dense {
-    let dim = y.dim;
+/// Row `i` of `A · B` into `row` (zeroed first), as [`sparse_times`] computes it.
+fn sparse_row_times(a: &Csr, b: &Dense, i: usize, row: &mut [f32]) {
+    row.fill(0.0);
+    let (cols, vals) = a.row(i);
+    for (&c, &v) in cols.iter().zip(vals) {
+        axpy(v, b.row(c as usize), row);
+    }
+}
+
+/// `Aᵀ · (A · Z)`: sparse (n × m) and dense (m × d). Each row of `A · Z` is made, used and
+/// forgotten, so no n × d matrix is ever held (880 MB at 2,000,000 texts and 110 columns);
+/// the sums are the same, in the same order, as with the product made whole.
+fn normal_times(a: &Csr, z: &Dense) -> Dense {
+    let dim = z.dim;
     let parts = par_ranges(a.n_rows(), |range| {
         let mut out = Dense::zeros(a.n_cols, dim);
+        let mut yi = vec![0.0f32; dim];
         for i in range {
+            sparse_row_times(a, z, i, &mut yi);
             let (cols, vals) = a.row(i);
-            let yi = y.row(i);
             for (&c, &v) in cols.iter().zip(vals) {
-                axpy(v, yi, out.row_mut(c as usize));
+                axpy(v, &yi, out.row_mut(c as usize));
             }
         }
         out
@@ -118,13 +130,24 @@ fn sparse_transposed_times(a: &Csr, y: &Dense) -> Dense {
 
 /// `Yᵀ · Y` in double precision (d × d).
 fn gram(y: &Dense) -> Vec<f64> {
-    let d = y.dim;
-    let parts = par_ranges(y.rows(), |range| {
+    gram_of_rows(y.rows(), y.dim, |i, row| row.copy_from_slice(y.row(i)))
+}
+
+/// `Yᵀ · Y` for `Y = A · Z`, each row of `Y` made when it is needed (see [`normal_times`]).
+fn gram_of_product(a: &Csr, z: &Dense) -> Vec<f64> {
+    gram_of_rows(a.n_rows(), z.dim, |i, row| sparse_row_times(a, z, i, row))
+}
+
+/// `Yᵀ · Y` for the `n` rows of `d` values that `row_of(i, row)` writes.
+fn gram_of_rows(n: usize, d: usize, row_of: impl Fn(usize, &mut [f32]) + Sync) -> Vec<f64> {
+    let parts = par_ranges(n, |range| {
         let mut g = vec![0.0f64; d * d];
         // Blocks of rows in f32, added into f64: fast and accurate enough.
         let mut block = vec![0.0f32; d * d];
+        let mut row = vec![0.0f32; d];
         for (count, i) in range.enumerate() {
-            let row = y.row(i);
+            row_of(i, &mut row);
+            let row = &row[..];
             for a in 0..d {
                 let ra = row[a];
                 if ra != 0.0 {
@@ -270,12 +293,10 @@ pub fn lsa(a: &Csr, dims: usize, seed: u64) -> (Dense, f64) {
     let mut z = Dense::zeros(a.n_cols, l);
     z.data.iter_mut().for_each(|v| *v = normal(&mut rng));
     for _ in 0..POWER_ITERATIONS {
-        z = orthonormalize(&sparse_transposed_times(a, &sparse_times(a, &z)));
+        z = orthonormalize(&normal_times(a, &z));
     }
     // Rayleigh–Ritz: M = Zᵀ AᵀA Z = (A Z)ᵀ (A Z), whose eigenvectors turn Z into V.
-    let y = sparse_times(a, &z);
-    let (values, vectors) = symmetric_eigen(gram(&y), z.dim);
-    drop(y);
+    let (values, vectors) = symmetric_eigen(gram_of_product(a, &z), z.dim);
     let d = z.dim;
     let keep = dims.min(d);
     let mut m = vec![0.0f64; d * keep];

@@ -51,3 +51,19 @@ pub fn par_fill_rows(out: &mut Dense, f: impl Fn(usize, &mut [f32]) + Sync) {
         .with_min_len(ROWS_PER_TASK)
         .for_each(|(i, row)| f(i, row));
 }
+
+/// Fills `out` in parallel, one contiguous range per thread: `f(range, slice)` fills the
+/// slice of `out` at `range`, with scratch of its own. Nothing is collected and copied after,
+/// so large per-row results (a signature per contribution) take their final place at once.
+pub fn par_fill<T: Send>(out: &mut [T], f: impl Fn(Range<usize>, &mut [T]) + Sync) {
+    let n = out.len();
+    let parts = threads().min(n.max(1));
+    if parts <= 1 || n < PARALLEL_ROWS {
+        f(0..n, out);
+        return;
+    }
+    let step = n.div_ceil(parts);
+    out.par_chunks_mut(step)
+        .enumerate()
+        .for_each(|(p, slice)| f(p * step..p * step + slice.len(), slice));
+}

@@ -20,6 +20,7 @@ use crate::helpers::tenant_id;
 mod console;
 mod engine;
 mod small_sets;
+mod streamed;
 
 /// Where the Grand Débat answers are: the shared folder beside the repository;
 /// `ECOUTE_SHARED_DATA` points elsewhere, and a clone made away from it (a CI check in /tmp)

@@ -1,0 +1,104 @@
+//! Where the texts of an analysis come from.
+//!
+//! An analysis reads every text once, in order, a batch at a time, and lets each batch go once
+//! its words are counted; later it asks again for the few texts it quotes (a theme's
+//! representatives, the texts its label is taken from). So a campaign of 2,000,000
+//! contributions is never held whole in memory: the command line reads its file twice, the
+//! background job reads the database as rows come.
+
+/// A list of texts, read in order, then fetched again by index.
+pub trait TextSource {
+    /// How many texts there are, when known before reading (for progress reports).
+    fn len_hint(&self) -> Option<usize>;
+
+    /// Calls `batch` with every text, in order, a batch at a time.
+    fn read(&mut self, batch: &mut dyn FnMut(&[&str])) -> Result<(), String>;
+
+    /// The texts at `indices` (ascending, distinct), in that order.
+    fn fetch(&mut self, indices: &[usize]) -> Result<Vec<String>, String>;
+}
+
+/// Texts already in memory.
+pub struct Slice<'a, S>(pub &'a [S]);
+
+impl<S: AsRef<str>> TextSource for Slice<'_, S> {
+    fn len_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+
+    fn read(&mut self, batch: &mut dyn FnMut(&[&str])) -> Result<(), String> {
+        let texts: Vec<&str> = self.0.iter().map(|t| t.as_ref()).collect();
+        batch(&texts);
+        Ok(())
+    }
+
+    fn fetch(&mut self, indices: &[usize]) -> Result<Vec<String>, String> {
+        indices
+            .iter()
+            .map(|&i| {
+                self.0
+                    .get(i)
+                    .map(|t| t.as_ref().to_owned())
+                    .ok_or_else(|| format!("no text at {i}"))
+            })
+            .collect()
+    }
+}
+
+/// Texts fetched from a source, kept by index: each is asked for once.
+pub struct Fetched<'a> {
+    source: &'a mut dyn TextSource,
+    texts: std::collections::HashMap<usize, String>,
+}
+
+impl<'a> Fetched<'a> {
+    pub fn new(source: &'a mut dyn TextSource) -> Self {
+        Fetched {
+            source,
+            texts: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Fetches, in one request, those of `indices` not fetched yet.
+    pub fn load(&mut self, mut indices: Vec<usize>) -> Result<(), String> {
+        indices.retain(|i| !self.texts.contains_key(i));
+        indices.sort_unstable();
+        indices.dedup();
+        if indices.is_empty() {
+            return Ok(());
+        }
+        let texts = self.source.fetch(&indices)?;
+        if texts.len() != indices.len() {
+            return Err(format!("asked for {} texts, got {}", indices.len(), texts.len()));
+        }
+        self.texts.extend(indices.into_iter().zip(texts));
+        Ok(())
+    }
+
+    pub fn get(&self, index: usize) -> Option<&str> {
+        self.texts.get(&index).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slice_reads_in_order_and_fetches_each_text_once() {
+        let texts = ["un", "deux", "trois"];
+        let mut slice = Slice(&texts[..]);
+        let mut read = Vec::new();
+        slice
+            .read(&mut |batch| read.extend(batch.iter().map(|t| t.to_string())))
+            .unwrap();
+        assert_eq!(read, ["un", "deux", "trois"]);
+        let mut fetched = Fetched::new(&mut slice);
+        fetched.load(vec![2, 0, 2]).unwrap();
+        assert_eq!(
+            (fetched.get(0), fetched.get(1), fetched.get(2)),
+            (Some("un"), None, Some("trois"))
+        );
+        assert!(fetched.load(vec![7]).is_err());
+    }
+}
