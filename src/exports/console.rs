@@ -32,7 +32,7 @@ pub async fn export(
         "reponses" => AuditAction::EXPORT_RESPONSES,
         _ => return Err(PageError::NotFound),
     };
-    let turn = downloads::Turn::take().await?;
+    let turn = downloads::Turn::take(downloads::Queue::Console).await?;
     let mut tx = state.db.begin(&page.tenant).await?;
     let campaign = crate::campaigns::authoring::find(&mut tx, id)
         .await?

@@ -11,9 +11,10 @@
 //!
 //! The task is outside the request, so its statements are not held to the request's limit
 //! (`db::as_a_request`): begin its transaction with [`crate::db::beyond_the_request`]. Each
-//! download holds a database connection while it runs: at most [`DOWNLOADS_AT_ONCE`] run at
-//! once in an instance, and one that waits [`DOWNLOAD_WAIT`] for its turn is answered 503 with
-//! `Retry-After`.
+//! download holds a database connection while it runs, so downloads take turns ([`Turn`]), in
+//! two queues: the public's open data and the console's exports, so that anonymous downloads of
+//! a large campaign never keep an operator from an export ([`Queue::at_once`] each, per
+//! instance). One that waits [`DOWNLOAD_WAIT`] for its turn is answered 503 with `Retry-After`.
 
 use std::future::Future;
 use std::time::Duration;
@@ -30,19 +31,44 @@ use crate::error::PageError;
 pub const CHUNK: usize = 64 * 1024;
 /// Chunks the body may hold while the client reads.
 const CHUNKS_AHEAD: usize = 4;
-/// Downloads running at once in this instance.
-pub const DOWNLOADS_AT_ONCE: usize = 4;
 /// How long a download waits for its turn before it is answered 503.
 pub const DOWNLOAD_WAIT: Duration = Duration::from_secs(5);
 /// How long a reader may take nothing before its download stops.
 pub const READER_PATIENCE: Duration = Duration::from_secs(60);
 
-static TURNS: std::sync::LazyLock<std::sync::Arc<Semaphore>> =
-    std::sync::LazyLock::new(|| std::sync::Arc::new(Semaphore::new(DOWNLOADS_AT_ONCE)));
+/// Whom a download is for: each queue has turns of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    /// Open data, for anyone.
+    Public,
+    /// Exports of the console, for operators.
+    Console,
+}
 
-/// Downloads running now in this instance.
-pub fn running() -> usize {
-    DOWNLOADS_AT_ONCE - TURNS.available_permits()
+impl Queue {
+    /// Downloads of this queue running at once in this instance.
+    pub const fn at_once(self) -> usize {
+        match self {
+            Queue::Public => 3,
+            Queue::Console => 2,
+        }
+    }
+
+    fn turns(self) -> &'static std::sync::Arc<Semaphore> {
+        static PUBLIC: std::sync::LazyLock<std::sync::Arc<Semaphore>> =
+            std::sync::LazyLock::new(|| std::sync::Arc::new(Semaphore::new(Queue::Public.at_once())));
+        static CONSOLE: std::sync::LazyLock<std::sync::Arc<Semaphore>> =
+            std::sync::LazyLock::new(|| std::sync::Arc::new(Semaphore::new(Queue::Console.at_once())));
+        match self {
+            Queue::Public => &PUBLIC,
+            Queue::Console => &CONSOLE,
+        }
+    }
+}
+
+/// Downloads of `queue` running now in this instance.
+pub fn running(queue: Queue) -> usize {
+    queue.at_once() - queue.turns().available_permits()
 }
 
 /// The download's reader went away: the rows' writer stops.
@@ -100,8 +126,8 @@ pub struct Turn(OwnedSemaphorePermit);
 impl Turn {
     /// Waits for a turn; none within [`DOWNLOAD_WAIT`] is answered as an overloaded database
     /// is (503 with `Retry-After`).
-    pub async fn take() -> Result<Turn, PageError> {
-        let permit = tokio::time::timeout(DOWNLOAD_WAIT, TURNS.clone().acquire_owned())
+    pub async fn take(queue: Queue) -> Result<Turn, PageError> {
+        let permit = tokio::time::timeout(DOWNLOAD_WAIT, queue.turns().clone().acquire_owned())
             .await
             .map_err(|_| PageError::Database(sqlx::Error::PoolTimedOut))?
             .map_err(anyhow::Error::from)?;
@@ -190,7 +216,7 @@ mod tests {
     #[tokio::test]
     async fn the_writer_stays_a_few_chunks_ahead_of_its_reader_and_stops_when_it_leaves() {
         let (written, (ended, stopped)) = (Arc::new(AtomicU64::new(0)), tokio::sync::oneshot::channel());
-        let turn = Turn::take().await.unwrap();
+        let turn = Turn::take(Queue::Console).await.unwrap();
         let headers = vec!["texte".to_owned()];
         let response = stream(turn, Format::Csv, "essai", headers, endless(written.clone(), ended)).unwrap();
         let mut body = response.into_body();
@@ -210,14 +236,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_writer_that_fails_midway_cuts_the_body() {
-        let turn = Turn::take().await.unwrap();
+        let turn = Turn::take(Queue::Console).await.unwrap();
         let response = stream(turn, Format::Json, "essai", vec!["n".into()], |mut out| async move {
             out.row(&["1"]).await?;
             anyhow::bail!("the database went away")
         })
         .unwrap();
         assert!(response.into_body().collect().await.is_err(), "no whole-looking file");
-        let turn = Turn::take().await.unwrap();
+        let turn = Turn::take(Queue::Console).await.unwrap();
         let response = stream(turn, Format::Csv, "essai", vec!["n".into()], |mut out| async move {
             out.row(&["1"]).await?;
             panic!("a bug in the writer")
@@ -227,7 +253,7 @@ mod tests {
             response.into_body().collect().await.is_err(),
             "a panic cuts the body too"
         );
-        let turn = Turn::take().await.unwrap();
+        let turn = Turn::take(Queue::Console).await.unwrap();
         let response = stream(turn, Format::Json, "essai", vec!["n".into()], |mut out| async move {
             out.row(&["1"]).await?;
             Ok(out)
@@ -235,5 +261,19 @@ mod tests {
         .unwrap();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(&bytes[..], b"[\n{\"n\":\"1\"}\n]\n");
+    }
+
+    #[tokio::test]
+    async fn open_data_and_console_exports_take_turns_apart() {
+        let public: Vec<Turn> =
+            futures_util::future::try_join_all((0..Queue::Public.at_once()).map(|_| Turn::take(Queue::Public)))
+                .await
+                .unwrap();
+        assert_eq!(running(Queue::Public), Queue::Public.at_once());
+        // Every public turn taken: an operator's export still starts at once.
+        let console = tokio::time::timeout(Duration::from_secs(3), Turn::take(Queue::Console)).await;
+        assert!(matches!(console, Ok(Ok(_))), "an export waits behind open data");
+        drop(public);
+        assert_eq!(running(Queue::Public), 0);
     }
 }

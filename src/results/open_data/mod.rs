@@ -195,7 +195,7 @@ pub async fn download(
         return Err(PageError::NotFound);
     }
     let (campaign, space) = published_campaign(&campaigns, &state, &page, &slug).await?;
-    let turn = downloads::Turn::take().await?;
+    let turn = downloads::Turn::take(downloads::Queue::Public).await?;
     // Not held to the request's statement limit: a large campaign's file outlasts it.
     let mut tx = crate::db::beyond_the_request(state.db.begin_in(space)).await?;
     let of = (campaign.summary.tenant_id, campaign.summary.id);
