@@ -7,12 +7,13 @@
 //! answered 503 (docs/performance.md). So:
 //! - **one query per search**: the matching ids are kept [`SEARCH_TTL`] per space, campaign,
 //!   snapshot generation (a moderation decision makes a new one) and words, and concurrent
-//!   requests for the same search wait for the one query in flight;
+//!   requests for the same search wait for the one query in flight; the matches' places in
+//!   the snapshot's orders are worked out by the first page and kept with them
+//!   ([`Subset`]), so the next pages cost their 20 ideas;
 //! - **a few searches at a time**: at most [`SEARCHES_AT_ONCE`] search queries run at once on
 //!   this instance, the others wait [`SEARCH_WAIT`] for their turn, then get 503 with
 //!   Retry-After, and the pool stays free for the other pages.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use super::queries::matching_ideas;
+use super::snapshot::Subset;
 use crate::campaigns::queries::CampaignDetail;
 use crate::tenancy::{Tenant, TenantDb};
 
@@ -29,7 +31,7 @@ pub const SEARCH_TTL: Duration = Duration::from_secs(30);
 pub const SEARCHES_AT_ONCE: usize = 4;
 /// How long a search waits for its turn before the request gets 503.
 pub const SEARCH_WAIT: Duration = Duration::from_secs(5);
-/// Memory for kept results (16 bytes an id).
+/// Memory for kept results (16 bytes an id, and 12 for its places in the orders).
 const CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What a search's results depend on.
@@ -44,7 +46,7 @@ struct SearchKey {
 /// The shared search results of this instance.
 #[derive(Clone)]
 pub struct SearchResults {
-    kept: moka::future::Cache<SearchKey, Arc<HashSet<Uuid>>>,
+    kept: moka::future::Cache<SearchKey, Arc<Subset>>,
     turns: Arc<Semaphore>,
 }
 
@@ -53,8 +55,8 @@ impl Default for SearchResults {
         SearchResults {
             kept: moka::future::Cache::builder()
                 .max_capacity(CAPACITY_BYTES)
-                .weigher(|key: &SearchKey, ids: &Arc<HashSet<Uuid>>| {
-                    u32::try_from(ids.len() * 16 + key.words.len()).unwrap_or(u32::MAX)
+                .weigher(|key: &SearchKey, ids: &Arc<Subset>| {
+                    u32::try_from(ids.weight() + key.words.len()).unwrap_or(u32::MAX)
                 })
                 .time_to_live(SEARCH_TTL)
                 .build(),
@@ -73,7 +75,7 @@ impl SearchResults {
         campaign: &CampaignDetail,
         generation: u64,
         words: &str,
-    ) -> Result<Arc<HashSet<Uuid>>, sqlx::Error> {
+    ) -> Result<Arc<Subset>, sqlx::Error> {
         let key = SearchKey {
             tenant: tenant.id,
             campaign: campaign.summary.id,
@@ -90,7 +92,7 @@ impl SearchResults {
             let mut tx = db.begin(tenant).await?;
             let ids = matching_ideas(&mut tx, campaign, words).await?;
             tx.commit().await?;
-            Ok(Arc::new(ids))
+            Ok(Arc::new(Subset::new(ids)))
         })
         .await
     }

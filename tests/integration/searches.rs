@@ -3,12 +3,11 @@
 //! held the whole pool (every page of every space answered 503). Here the ideas table is locked
 //! from outside, so every search query waits where it runs, and the test counts them.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ecoute::ideas::searches::{SEARCH_WAIT, SEARCHES_AT_ONCE, SearchResults};
-use uuid::Uuid;
+use ecoute::ideas::snapshot::Subset;
 
 use crate::helpers::eventually;
 use crate::large_lists::{Seeded, seeded};
@@ -67,7 +66,7 @@ fn ask(
     searches: &SearchResults,
     seeded: &Seeded,
     words: &'static str,
-) -> tokio::task::JoinHandle<Result<Arc<HashSet<Uuid>>, sqlx::Error>> {
+) -> tokio::task::JoinHandle<Result<Arc<Subset>, sqlx::Error>> {
     let searches = searches.clone();
     let (db, tenant, campaign) = (seeded.db.clone(), seeded.tenant.clone(), seeded.campaign.clone());
     tokio::spawn(async move { searches.matching(&db, &tenant, &campaign, 1, words).await })

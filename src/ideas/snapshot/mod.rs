@@ -28,7 +28,6 @@
 //! liked, newest, most commented. Per-viewer facts (own likes, own pending ideas) and full-text
 //! search stay in PostgreSQL, as small queries beside the snapshot.
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -38,10 +37,12 @@ use super::{IdeaOrder, IdeaView, PAGE_SIZE};
 
 mod order;
 mod store;
+mod subset;
 
 pub use order::{SEED_BUCKETS, visitor_seed};
-use order::{Shuffle, mix, page_of_smallest, slice_page};
+use order::{Shuffle, mix, page_of_smallest};
 pub use store::{FULL_TTL, IdeaSnapshots, Limits, STALE_FOR};
+pub use subset::Subset;
 
 /// What a full snapshot holds of an idea beyond its counters.
 struct Shown {
@@ -126,6 +127,9 @@ pub struct IdeaSnapshot {
     /// Unique to this load, renewed when a compact snapshot is kept across a change: what is
     /// derived from a snapshot (rendered pages) is keyed by it.
     generation: AtomicU64,
+    /// Unique to this load and never renewed: what is worked out from its orders (a search's
+    /// places, [`Subset`]) is keyed by it.
+    identity: u64,
     loaded_at: Instant,
     /// How long its load took (compact: the next one waits [`LOAD_SPACING`] times as long).
     load_time: Duration,
@@ -155,8 +159,10 @@ impl IdeaSnapshot {
         let mut by_id = positions();
         by_id.sort_unstable_by_key(|&i| ideas[i as usize].id);
         let weight = ideas.iter().map(SnapshotIdea::weight).sum::<usize>() + 12 * ideas.len() + 256;
+        let generation = GENERATIONS.fetch_add(1, Ordering::Relaxed);
         IdeaSnapshot {
-            generation: AtomicU64::new(GENERATIONS.fetch_add(1, Ordering::Relaxed)),
+            generation: AtomicU64::new(generation),
+            identity: generation,
             loaded_at: Instant::now(),
             load_time: Duration::ZERO,
             ideas,
@@ -189,19 +195,13 @@ impl IdeaSnapshot {
 
     /// One page in `order` (`seed` for the random one), among the ideas in `only` if given,
     /// and how many ideas there are in all.
-    pub fn page(
-        &self,
-        order: IdeaOrder,
-        seed: &str,
-        page: i64,
-        only: Option<&HashSet<Uuid>>,
-    ) -> (Vec<&SnapshotIdea>, usize) {
+    pub fn page(&self, order: IdeaOrder, seed: &str, page: i64, only: Option<&Subset>) -> (Vec<&SnapshotIdea>, usize) {
         let size = PAGE_SIZE as usize;
         let start = (page.max(1) as usize - 1).saturating_mul(size);
         let seed = seed_of(seed);
         let (picked, total) = match only {
             None => (self.unfiltered(order, seed, start, size), self.ideas.len()),
-            Some(only) => self.filtered(order, seed, only, start, size),
+            Some(only) => only.page(self, order, seed, start, size),
         };
         (picked.into_iter().map(|i| &self.ideas[i as usize]).collect(), total)
     }
@@ -226,37 +226,6 @@ impl IdeaSnapshot {
             IdeaOrder::Random => {
                 let mut keyed: Vec<(u64, u32)> = (0..n as u32).map(|i| self.keyed(i, seed)).collect();
                 page_of_smallest(&mut keyed, start, size)
-            }
-        }
-    }
-
-    /// [`Self::unfiltered`] among the ideas of `only` (search results), and their number here.
-    fn filtered(
-        &self,
-        order: IdeaOrder,
-        seed: u64,
-        only: &HashSet<Uuid>,
-        start: usize,
-        size: usize,
-    ) -> (Vec<u32>, usize) {
-        let mut kept = vec![0u64; self.ideas.len().div_ceil(64)];
-        for id in only {
-            if let Some(i) = self.position(*id) {
-                kept[i as usize / 64] |= 1 << (i % 64);
-            }
-        }
-        let keep = |i: &u32| kept[*i as usize / 64] & (1 << (i % 64)) != 0;
-        match order {
-            IdeaOrder::Newest => slice_page((0..self.ideas.len() as u32).filter(keep), start, size),
-            IdeaOrder::MostLiked => slice_page(self.by_likes.iter().copied().filter(keep), start, size),
-            IdeaOrder::MostCommented => slice_page(self.by_comments.iter().copied().filter(keep), start, size),
-            IdeaOrder::Random => {
-                let mut keyed: Vec<(u64, u32)> = (0..self.ideas.len() as u32)
-                    .filter(keep)
-                    .map(|i| self.keyed(i, seed))
-                    .collect();
-                let total = keyed.len();
-                (page_of_smallest(&mut keyed, start, size), total)
             }
         }
     }

@@ -1,20 +1,7 @@
-//! The orders' arithmetic: page slicing, selection of a random page, and the pseudo-random
+//! The orders' arithmetic: selection of a random page, and the pseudo-random
 //! permutation that gives a compact snapshot's random order a page at a time.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
-
-/// Indices `start..start + size` of an already ordered sequence, and its length.
-pub(super) fn slice_page(ordered: impl Iterator<Item = u32>, start: usize, size: usize) -> (Vec<u32>, usize) {
-    let mut total = 0;
-    let mut page = Vec::with_capacity(size);
-    for i in ordered {
-        if total >= start && total < start + size {
-            page.push(i);
-        }
-        total += 1;
-    }
-    (page, total)
-}
 
 /// The entries ranked `start..start + size` by key, in order, without sorting everything.
 pub(super) fn page_of_smallest(keyed: &mut [(u64, u32)], start: usize, size: usize) -> Vec<u32> {

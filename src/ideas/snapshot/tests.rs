@@ -1,6 +1,5 @@
 //! The snapshot's stand-in rule, page slicing and orders, full and compact.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::*;
@@ -88,7 +87,7 @@ fn orders_and_pages() {
     assert_eq!(sorted.len(), 45, "every idea exactly once across the pages");
 
     // Restricted to a subset (search results).
-    let only: HashSet<Uuid> = snapshot.ideas[..3].iter().map(|i| i.id).collect();
+    let only = Subset::new(snapshot.ideas[..3].iter().map(|i| i.id).collect());
     let (found, total) = snapshot.page(IdeaOrder::Random, "x", 1, Some(&only));
     assert_eq!((found.len(), total), (3, 3));
 }
@@ -144,7 +143,7 @@ fn a_compact_snapshot_orders_and_pages_as_the_full_one() {
     assert!(compact.page(IdeaOrder::Random, "7", 4, None).0.is_empty());
 
     // Search results: the same subset, in the same order, from either size.
-    let only: HashSet<Uuid> = full.ideas.iter().step_by(4).map(|i| i.id).collect();
+    let only = Subset::new(full.ideas.iter().step_by(4).map(|i| i.id).collect());
     for order in [IdeaOrder::Newest, IdeaOrder::MostLiked, IdeaOrder::Random] {
         let (found, total) = compact.page(order, "x", 1, Some(&only));
         assert_eq!(total, only.len());
@@ -183,4 +182,40 @@ fn a_slow_load_is_not_repeated_at_once() {
         !snapshot.is_due(&limits),
         "ten seconds after a one-second load at least"
     );
+}
+
+/// A search pages its matches in each order as the order filtered by hand would, from places
+/// kept for the snapshot they were worked out in, and worked out again for a reloaded one.
+#[test]
+fn a_search_pages_its_matches_in_order_and_works_its_places_out_again_after_a_reload() {
+    let counters = |n: u32| ((n % 7) as i32, (n % 5) as i32);
+    let snapshot =
+        |range: std::ops::Range<u32>| IdeaSnapshot::new(range.map(|n| idea(n, counters(n).0, counters(n).1)).collect());
+    let first = snapshot(0..90);
+    let only = Subset::new(first.ideas.iter().step_by(3).map(|i| i.id).collect());
+    let by_hand = |s: &IdeaSnapshot, order: IdeaOrder| -> Vec<Uuid> {
+        (1..=10)
+            .flat_map(|p| s.page(order, "", p, None).0)
+            .map(|i| i.id)
+            .filter(|id| only.ids.contains(id))
+            .collect()
+    };
+    let paged = |s: &IdeaSnapshot, order: IdeaOrder| -> (Vec<Uuid>, usize) {
+        let total = s.page(order, "", 1, Some(&only)).1;
+        let ids = (1..=3)
+            .flat_map(|p| s.page(order, "", p, Some(&only)).0)
+            .map(|i| i.id)
+            .collect();
+        (ids, total)
+    };
+    for order in [IdeaOrder::Newest, IdeaOrder::MostLiked, IdeaOrder::MostCommented] {
+        assert_eq!(paged(&first, order), (by_hand(&first, order), 30), "{order:?}");
+    }
+    // A reload: some ideas gone, others new, so other places.
+    let second = snapshot(45..120);
+    for order in [IdeaOrder::Newest, IdeaOrder::MostLiked, IdeaOrder::MostCommented] {
+        assert_eq!(paged(&second, order), (by_hand(&second, order), 15), "{order:?}");
+    }
+    let (random, total) = second.page(IdeaOrder::Random, "s", 1, Some(&only));
+    assert_eq!((random.len(), total), (15, 15));
 }
