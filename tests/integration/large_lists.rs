@@ -210,6 +210,51 @@ async fn a_hidden_idea_leaves_a_large_list_at_once_and_a_new_one_joins_at_the_re
     assert!(!Arc::ptr_eq(&snapshot, &seeded.snapshot(&snapshots).await));
 }
 
+/// A moderation decision told while a full list is being read: that list serves the request
+/// that waited for it, and is not kept (it may hold the idea just hidden).
+#[tokio::test]
+async fn a_full_list_read_across_a_moderation_decision_is_not_kept() {
+    let seeded = seeded(40).await;
+    let snapshots = IdeaSnapshots::with_limits(LIMITS);
+    // The load waits behind a lock on the ideas, as behind a long moderation transaction.
+    let mut lock = seeded.owner.begin().await.unwrap();
+    sqlx::query("LOCK TABLE ideas IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let (db, tenant, campaign, loader) = (
+        seeded.db.clone(),
+        seeded.tenant.clone(),
+        seeded.campaign.clone(),
+        snapshots.clone(),
+    );
+    let load = tokio::spawn(async move { loader.get(&db, &tenant, &campaign).await.unwrap() });
+    let waiting = eventually(Duration::from_secs(5), || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND usename <> current_user",
+        )
+        .fetch_one(&seeded.owner)
+        .await
+        .unwrap()
+            > 0
+    })
+    .await;
+    assert!(waiting, "the load waits for the lock");
+    snapshots.forget(seeded.campaign.summary.id).await;
+    lock.rollback().await.unwrap();
+    let read_across = load.await.unwrap();
+    assert!(!read_across.is_compact() && read_across.len() == 40);
+    let next = seeded.snapshot(&snapshots).await;
+    assert!(
+        !Arc::ptr_eq(&read_across, &next),
+        "a list read across a change is not kept"
+    );
+    assert!(
+        Arc::ptr_eq(&next, &seeded.snapshot(&snapshots).await),
+        "the next one is"
+    );
+}
+
 /// Under the threshold nothing changes: a full snapshot, from which an anonymous list is read
 /// without a query (so a hidden idea stays listed until the change notification).
 #[tokio::test]

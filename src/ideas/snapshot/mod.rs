@@ -258,6 +258,11 @@ impl IdeaSnapshot {
         })
     }
 
+    /// Whether a change came that this snapshot cannot show (see [`Self::mark_changed`]).
+    fn is_changed(&self) -> bool {
+        self.changed.load(Ordering::Relaxed)
+    }
+
     /// A change the snapshot cannot show until its reload (a moderation decision, a campaign
     /// change): pages rendered from it are not served again, and the reload comes sooner.
     fn mark_changed(&self) {

@@ -152,7 +152,9 @@ impl IdeaSnapshots {
         let (this, db, tenant, campaign) = (self.clone(), db.clone(), tenant.clone(), campaign.clone());
         let load = async move {
             let snapshot = this.load(&db, &tenant, &campaign).await?;
-            if !snapshot.is_compact() {
+            // A full list read before a moderation decision that came during its load may
+            // hold an idea hidden since: it serves the requests that waited for it, no more.
+            if !snapshot.is_compact() && !snapshot.is_changed() {
                 this.cache.insert(id, snapshot.clone()).await;
             }
             Ok(snapshot)
@@ -195,10 +197,10 @@ impl IdeaSnapshots {
         let mut snapshot = IdeaSnapshot::new(ideas);
         snapshot.load_time = started.elapsed();
         let snapshot = Arc::new(snapshot);
+        if self.changes.load(Ordering::Acquire) != changes {
+            snapshot.mark_changed();
+        }
         if large {
-            if self.changes.load(Ordering::Acquire) != changes {
-                snapshot.mark_changed();
-            }
             tracing::info!(
                 campaign = %id,
                 ideas = snapshot.len(),
@@ -209,7 +211,9 @@ impl IdeaSnapshots {
             self.compact.insert(id, snapshot.clone()).await;
         } else {
             self.compact.invalidate(&id).await;
-            self.last.insert(id, snapshot.clone()).await;
+            if !snapshot.is_changed() {
+                self.last.insert(id, snapshot.clone()).await;
+            }
         }
         Ok(snapshot)
     }
@@ -228,7 +232,7 @@ impl IdeaSnapshots {
             let id = campaign.summary.id;
             match this.load(&db, &tenant, &campaign).await {
                 // Fewer ideas than the threshold now: a full snapshot again, as on a first load.
-                Ok(fresh) if !fresh.is_compact() => this.cache.insert(id, fresh).await,
+                Ok(fresh) if !fresh.is_compact() && !fresh.is_changed() => this.cache.insert(id, fresh).await,
                 Ok(_) => {}
                 Err(error) => {
                     tracing::warn!(%error, campaign = %id, "ideas snapshot reload failed: the current one stays");
