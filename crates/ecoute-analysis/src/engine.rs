@@ -1,4 +1,4 @@
-//! The whole analysis of a list of texts: read, weigh, find duplicates, reduce, cluster,
+//! The whole analysis of a list of texts: read, find duplicates, weigh, reduce, cluster,
 //! describe. Pure computation, no I/O: the command line and the background job both call
 //! [`analyse`].
 
@@ -51,8 +51,8 @@ impl Default for Params {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Stage {
     Reading,
-    Weighting,
     Duplicates,
+    Weighting,
     Reducing,
     Clustering,
     Describing,
@@ -63,8 +63,8 @@ impl Stage {
     pub fn start(self) -> f32 {
         match self {
             Stage::Reading => 0.0,
-            Stage::Weighting => 0.2,
-            Stage::Duplicates => 0.3,
+            Stage::Duplicates => 0.2,
+            Stage::Weighting => 0.3,
             Stage::Reducing => 0.4,
             Stage::Clustering => 0.6,
             Stage::Describing => 0.85,
@@ -172,6 +172,11 @@ pub fn analyse_source(
     let corpus = read(source, progress)?;
     let n = corpus.len();
 
+    // Near-duplicates first, while only the word streams are held (not yet the weights: the
+    // peak of memory stays lower); after the weighing only the lexicon is kept.
+    progress(Stage::Duplicates, Stage::Duplicates.start());
+    let duplicates = near_duplicates(&corpus, &params.duplicates);
+
     progress(Stage::Weighting, Stage::Weighting.start());
     let mut vector_params = VectorParams::for_corpus(n);
     if n < 200 {
@@ -186,9 +191,6 @@ pub fn analyse_source(
         return Err(AnalysisError::TooFew { with_content });
     }
 
-    // Near-duplicates while the word streams are here; then only the lexicon is kept.
-    progress(Stage::Duplicates, Stage::Duplicates.start());
-    let duplicates = near_duplicates(&corpus, &params.duplicates);
     let content = corpus.content_counts();
     let lexicon = corpus.into_lexicon();
 
@@ -276,7 +278,7 @@ fn read(source: &mut dyn TextSource, progress: &mut dyn FnMut(Stage, f32)) -> Re
             corpus.add(batch);
             if let Some(total) = total.filter(|&t| t > 0) {
                 let done = (corpus.len() as f32 / total as f32).min(1.0);
-                progress(Stage::Reading, Stage::Weighting.start() * done);
+                progress(Stage::Reading, Stage::Duplicates.start() * done);
             }
         })
         .map_err(AnalysisError::Source)?;
