@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 
 use super::engine::{Analysis, AnalysisError, Params, Stage, ThemeCount, analyse_source};
-use super::source::TextSource;
+use super::source::{Slice, TextSource};
 
 /// Options of the command.
 #[derive(Debug, Clone)]
@@ -47,12 +47,18 @@ impl Layout {
     fn of(path: &Path, text_column: Option<&str>, id_column: Option<&str>) -> anyhow::Result<Layout> {
         let mut first = Vec::new();
         BufReader::new(open(path)?).read_until(b'\n', &mut first)?;
-        let header_line = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first);
-        let comma = header_line.iter().filter(|&&b| b == b',').count();
-        let semicolon = header_line.iter().filter(|&&b| b == b';').count();
-        let delimiter = if semicolon > comma { b';' } else { b',' };
+        let delimiter = delimiter_of(&first);
         let mut reader = reader(path, delimiter)?;
-        let headers: Vec<String> = reader.headers()?.iter().map(|h| h.trim().to_owned()).collect();
+        Self::from_headers(delimiter, reader.headers()?, text_column, id_column)
+    }
+
+    fn from_headers(
+        delimiter: u8,
+        headers: &csv::StringRecord,
+        text_column: Option<&str>,
+        id_column: Option<&str>,
+    ) -> anyhow::Result<Layout> {
+        let headers: Vec<String> = headers.iter().map(|h| h.trim().to_owned()).collect();
         let find = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
         let text = match text_column {
             Some(name) => find(name).with_context(|| format!("no column {name:?}; columns: {}", headers.join(", ")))?,
@@ -74,6 +80,14 @@ impl Layout {
     }
 }
 
+/// `;` or `,`, whichever the header line has more of.
+fn delimiter_of(first_line: &[u8]) -> u8 {
+    let header_line = first_line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(first_line);
+    let comma = header_line.iter().filter(|&&b| b == b',').count();
+    let semicolon = header_line.iter().filter(|&&b| b == b';').count();
+    if semicolon > comma { b';' } else { b',' }
+}
+
 fn open(path: &Path) -> anyhow::Result<File> {
     File::open(path).with_context(|| format!("cannot read {}", path.display()))
 }
@@ -90,16 +104,30 @@ fn reader(path: &Path, delimiter: u8) -> anyhow::Result<csv::Reader<BufReader<Fi
         .from_reader(file))
 }
 
-/// Reads the id and text columns of a CSV file, whole (for files of a size to hold).
+/// Reads the id and text columns of a CSV file, whole, in one pass: for files of a size to
+/// hold, and for what can be read once only (a pipe, `/dev/stdin`).
 pub fn read_csv(path: &Path, text_column: Option<&str>, id_column: Option<&str>) -> anyhow::Result<Rows> {
-    let mut file = CsvFile::open(path, text_column, id_column)?;
-    let mut texts = Vec::new();
-    file.read(&mut |batch| texts.extend(batch.iter().map(|t| t.to_string())))
-        .map_err(|e| anyhow::anyhow!(e))?;
-    Ok(Rows {
-        ids: (0..file.ids.len()).map(|i| file.ids.get(i).to_owned()).collect(),
-        texts,
-    })
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let delimiter = delimiter_of(bytes.split(|&b| b == b'\n').next().unwrap_or_default());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(bytes);
+    let layout = Layout::from_headers(delimiter, reader.headers()?, text_column, id_column)?;
+    let mut rows = Rows {
+        ids: Vec::new(),
+        texts: Vec::new(),
+    };
+    for (line, record) in reader.records().enumerate() {
+        let record = record.with_context(|| format!("CSV row {}", line + 2))?;
+        rows.texts.push(record.get(layout.text).unwrap_or_default().to_owned());
+        rows.ids.push(match layout.id {
+            Some(i) => record.get(i).unwrap_or_default().to_owned(),
+            None => (line + 1).to_string(),
+        });
+    }
+    Ok(rows)
 }
 
 /// The rows' ids, one after the other in one string: 2,000,000 of them take 30 MB, not 100.
@@ -330,27 +358,44 @@ impl ProgressLine {
     }
 }
 
-/// Runs the command: read, analyse, write JSON to `out` (stdout when `None`). The file is
-/// streamed: read once for the analysis, then again for the texts it quotes.
+/// Runs the command: read, analyse, write JSON to `out` (stdout when `None`). A file is
+/// streamed: read once for the analysis, then again for the texts it quotes. Anything else (a
+/// pipe, `/dev/stdin`) can be read once only, so it is read whole first.
 pub fn run(file: &Path, options: &Options, out: Option<&Path>) -> anyhow::Result<()> {
     let mut progress = ProgressLine::new();
-    let mut source = CsvFile::open(file, options.text_column.as_deref(), options.id_column.as_deref())?;
     let params = Params {
         themes: options.themes,
         ..Params::default()
     };
-    let analysis = match analyse_source(&mut source, &params, &mut |stage, done| progress.update(stage, done)) {
-        Err(AnalysisError::NoText) if source.ids.is_empty() => bail!("{} has no rows", file.display()),
+    let (text_column, id_column) = (options.text_column.as_deref(), options.id_column.as_deref());
+    let regular = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .is_file();
+    let (ids, analysis) = if regular {
+        let mut source = CsvFile::open(file, text_column, id_column)?;
+        let analysis = analyse_source(&mut source, &params, &mut |stage, done| progress.update(stage, done));
+        (source.ids, analysis)
+    } else {
+        let rows = read_csv(file, text_column, id_column)?;
+        let mut ids = Ids::default();
+        rows.ids.iter().for_each(|id| ids.push(id));
+        let analysis = analyse_source(&mut Slice(&rows.texts), &params, &mut |stage, done| {
+            progress.update(stage, done)
+        });
+        (ids, analysis)
+    };
+    let analysis = match analysis {
+        Err(AnalysisError::NoText) if ids.is_empty() => bail!("{} has no rows", file.display()),
         Err(AnalysisError::Source(error)) => bail!("{}: {error}", file.display()),
         other => other?,
     };
     progress.finish(&format!(
         "{} rows, {} themes, {} groups of near-duplicates",
-        source.ids.len(),
+        ids.len(),
         analysis.themes.len(),
         analysis.duplicates.len()
     ));
-    let output = Output::new(&source.ids, &analysis);
+    let output = Output::new(&ids, &analysis);
     match out {
         Some(path) => {
             let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;

@@ -180,6 +180,7 @@ async fn process(db: &TenantDb, tenant: TenantId, run: Claimed) -> anyhow::Resul
 /// language: [`crate::web::i18n::Lang::stored`]).
 pub fn refusal(error: &AnalysisError, contributions: i32) -> String {
     match (error, contributions) {
+        // The job fails such a run itself, as an internal error; here for completeness.
         (AnalysisError::Source(_), _) => "analysis_text.refusal.internal".to_owned(),
         (_, 0) => "analysis_text.refusal.none".to_owned(),
         (_, 1) => "analysis_text.refusal.one".to_owned(),

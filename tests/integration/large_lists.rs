@@ -231,7 +231,8 @@ async fn a_full_list_read_across_a_moderation_decision_is_not_kept() {
     let load = tokio::spawn(async move { loader.get(&db, &tenant, &campaign).await.unwrap() });
     let waiting = eventually(Duration::from_secs(5), || async {
         sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND usename <> current_user",
+            "SELECT count(*) FROM pg_stat_activity
+              WHERE datname = current_database() AND usename = 'ecoute_app' AND wait_event_type = 'Lock'",
         )
         .fetch_one(&seeded.owner)
         .await

@@ -66,9 +66,32 @@ pub struct IdeaSnapshots {
     /// Compact snapshots, each replaced by its background reload, and dropped [`STALE_FOR`]
     /// after its last use.
     compact: Snapshots,
-    /// Bumped by every change the compact snapshots are told of: a reload that began before
-    /// one comes out marked as changed itself.
-    changes: Arc<AtomicU64>,
+    /// Counts of the changes told, per campaign: a load that began before one comes out marked
+    /// as changed itself (a full one is then not kept).
+    changes: Arc<Changes>,
+}
+
+/// Change counts: one for notifications that name no campaign, one per campaign, so that a
+/// moderation decision in one campaign leaves the loads of the others alone.
+#[derive(Default)]
+struct Changes {
+    all: AtomicU64,
+    by_campaign: std::sync::Mutex<std::collections::HashMap<Uuid, u64>>,
+}
+
+impl Changes {
+    fn of(&self, campaign: Uuid) -> (u64, u64) {
+        let by_campaign = self.by_campaign.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        (
+            self.all.load(Ordering::Acquire),
+            by_campaign.get(&campaign).copied().unwrap_or(0),
+        )
+    }
+
+    fn told(&self, campaign: Uuid) {
+        let mut by_campaign = self.by_campaign.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *by_campaign.entry(campaign).or_default() += 1;
+    }
 }
 
 impl Default for IdeaSnapshots {
@@ -97,7 +120,7 @@ impl IdeaSnapshots {
                 .weigher(weigh)
                 .time_to_idle(STALE_FOR)
                 .build(),
-            changes: Arc::new(AtomicU64::new(0)),
+            changes: Arc::new(Changes::default()),
         }
     }
 
@@ -184,7 +207,7 @@ impl IdeaSnapshots {
         campaign: &CampaignDetail,
     ) -> Result<Arc<IdeaSnapshot>, sqlx::Error> {
         let (id, started) = (campaign.summary.id, Instant::now());
-        let changes = self.changes.load(Ordering::Acquire);
+        let changes = self.changes.of(id);
         let mut tx = db.begin(tenant).await?;
         let published = count_published_upto(&mut tx, campaign, self.limits.large_from.saturating_add(1)).await?;
         let large = published > self.limits.large_from;
@@ -197,7 +220,7 @@ impl IdeaSnapshots {
         let mut snapshot = IdeaSnapshot::new(ideas);
         snapshot.load_time = started.elapsed();
         let snapshot = Arc::new(snapshot);
-        if self.changes.load(Ordering::Acquire) != changes {
+        if self.changes.of(id) != changes {
             snapshot.mark_changed();
         }
         if large {
@@ -247,7 +270,7 @@ impl IdeaSnapshots {
     /// idea). A compact list stays (its pages read their ideas by id, published ones only),
     /// with a new generation, and is reloaded soon.
     pub async fn forget(&self, campaign: Uuid) {
-        self.changes.fetch_add(1, Ordering::AcqRel);
+        self.changes.told(campaign);
         self.cache.invalidate(&campaign).await;
         self.last.invalidate(&campaign).await;
         if let Some(compact) = self.compact.get(&campaign).await {
@@ -265,7 +288,7 @@ impl IdeaSnapshots {
     /// Every snapshot, the stale ones too (a change notification that names no campaign); the
     /// compact ones as [`Self::forget`] does.
     pub fn forget_all(&self) {
-        self.changes.fetch_add(1, Ordering::AcqRel);
+        self.changes.all.fetch_add(1, Ordering::AcqRel);
         self.cache.invalidate_all();
         self.last.invalidate_all();
         for (_, compact) in self.compact.iter() {

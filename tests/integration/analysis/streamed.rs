@@ -83,10 +83,11 @@ fn an_analysis_read_in_batches_is_the_one_made_in_memory_and_fetches_few_texts_a
         {
             assert_eq!(theme, texts[*index]);
         }
-        // The labels' texts and the representatives' first window in one request, rarely a second.
+        // The labels' texts and the representatives' first window in one request, rarely a
+        // second (a window of 512 a theme).
         assert!(source.fetches <= 2, "{} fetches", source.fetches);
         assert!(
-            source.fetched <= 8 * (MAX_SCANNED + 64),
+            source.fetched <= 8 * (MAX_SCANNED + 64 + 512),
             "{} texts fetched again of {}",
             source.fetched,
             texts.len()
@@ -192,4 +193,31 @@ async fn the_job_streams_the_campaign_and_finds_what_the_engine_finds_in_memory(
             contribution.id
         );
     }
+}
+
+/// What can be read once only (a pipe) is read whole, and analysed the same.
+#[test]
+fn the_command_reads_a_pipe_once() {
+    use std::io::Write;
+    let all = answers();
+    let mut csv = String::from("texte\n");
+    for (_, text) in all.iter().take(2_000) {
+        csv.push_str(&format!("\"{}\"\n", text.replace('"', "\"\"")));
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecoute"))
+        .args(["analyse", "/dev/stdin", "--themes", "4"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(csv.as_bytes()));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["assignments"].as_array().unwrap().len(), 2_000);
+    assert_eq!(json["assignments"][0]["id"], "1");
+    assert_eq!(json["themes"].as_array().unwrap().len(), 4);
 }
