@@ -178,14 +178,7 @@ pub fn analyse_source(
     let duplicates = near_duplicates(&corpus, &params.duplicates);
 
     progress(Stage::Weighting, Stage::Weighting.start());
-    let mut vector_params = VectorParams::for_corpus(n);
-    if n < 200 {
-        vector_params.min_df = 1;
-    }
-    if n < 20 {
-        vector_params.max_df_share = 1.0;
-    }
-    let vectors = vectorize(&corpus, &vector_params);
+    let vectors = vectorize(&corpus, &vector_params(n));
     let with_content = (0..n).filter(|&i| !vectors.matrix.row(i).0.is_empty()).count();
     if with_content < 2 {
         return Err(AnalysisError::TooFew { with_content });
@@ -264,6 +257,18 @@ pub fn analyse_source(
         phrases: vectors.phrases.len(),
         kept_weight,
     })
+}
+
+/// The weighing's settings for `n` texts: small sets keep rare and common words.
+fn vector_params(n: usize) -> VectorParams {
+    let mut params = VectorParams::for_corpus(n);
+    if n < 200 {
+        params.min_df = 1;
+    }
+    if n < 20 {
+        params.max_df_share = 1.0;
+    }
+    params
 }
 
 /// Reads every text of `source` into word ids, a batch at a time.
