@@ -118,3 +118,48 @@ async fn under_row_level_security_a_search_uses_the_full_text_index() {
     assert!(!indexed(&plan), "{plan}");
     assert_eq!(ecoute::db::rls::not_leakproof(&seeded.owner).await.unwrap().len(), 1);
 }
+
+/// Anonymous search pages are kept rendered, as the campaign page is, but per search: one
+/// search's page is never served for another, nor for the plain list.
+#[tokio::test]
+async fn anonymous_search_pages_are_kept_per_search() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let owner = app.test_db.owner().await;
+    let tenant = crate::helpers::tenant_id(&owner, "gironde").await;
+    let campaign = crate::helpers::insert_campaign(&owner, "gironde", "local", "Recherches gardées").await;
+    let slug: String = sqlx::query_scalar("SELECT slug FROM campaigns WHERE id = $1")
+        .bind(campaign)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    for (title, body) in [
+        (
+            "Crèches ouvertes le soir",
+            "Des horaires de crèche adaptés au travail posté.",
+        ),
+        ("Transport scolaire", "Un car pour les collégiens des hameaux."),
+    ] {
+        crate::helpers::as_owner(
+            &owner,
+            tenant,
+            format!(
+                "INSERT INTO ideas (tenant_id, campaign_id, origin_tenant_id, kind, title, body, status, submission_key)
+                 VALUES ('{tenant}', '{campaign}', '{tenant}', 'idee', '{title}', '{body}', 'published', gen_random_uuid())"
+            ),
+        )
+        .await;
+    }
+    let page = |query: &'static str| {
+        let (app, path) = (&app, format!("/consultations/{slug}{query}"));
+        async move { app.get_text("gironde.localhost", &path).await }
+    };
+    for _ in 0..2 {
+        let (status, creches) = page("?recherche=creche").await;
+        assert_eq!(status, 200);
+        assert!(creches.contains("Crèches ouvertes le soir") && !creches.contains("Transport scolaire"));
+        let (_, transport) = page("?recherche=car").await;
+        assert!(transport.contains("Transport scolaire") && !transport.contains("Crèches ouvertes le soir"));
+        let (_, all) = page("").await;
+        assert!(all.contains("Transport scolaire") && all.contains("Crèches ouvertes le soir"));
+    }
+}

@@ -138,8 +138,9 @@ pub(super) async fn render_campaign(
     let snapshot = caches.snapshots.get(&state.db, &page.tenant, &campaign).await?;
     let seed = visitor_seed(&page.visitor);
     let search = super::bounded_search(query.recherche.as_deref().unwrap_or("").trim());
-    // What every anonymous visitor of the same seed bucket sees, byte for byte.
-    let shared = (page.account.is_none() && search.is_empty() && status == StatusCode::OK).then(|| SharedPageKey {
+    // What every anonymous visitor of the same seed bucket sees, byte for byte; a search's
+    // pages too (its matches change only with the snapshot's generation, in the key).
+    let shared = (page.account.is_none() && status == StatusCode::OK).then(|| SharedPageKey {
         generation: snapshot.generation(),
         tenant: page.tenant.id,
         tenant_version: page.tenant.version,
@@ -148,6 +149,7 @@ pub(super) async fn render_campaign(
         page: page_number,
         lang: page.lang,
         seed: seed.clone(),
+        search: search.to_owned(),
     });
     if let Some(key) = shared.as_ref() {
         let cached = caches.pages.get(key);

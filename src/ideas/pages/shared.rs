@@ -1,5 +1,6 @@
 //! Pages as anonymous visitors see them, rendered once and served byte for byte to the next
-//! ones: the campaign page (per seed bucket of its random order) and an idea's page. Each key
+//! ones: the campaign page (per seed bucket of its random order, and per search) and an idea's
+//! page. Each key
 //! holds everything the page depends on, so a change makes a new key rather than a stale hit:
 //! the ideas snapshot's generation (replaced on a new idea, a moderation decision, a campaign
 //! change through this instance), the space's version (name, branding), the campaign's
@@ -36,6 +37,8 @@ pub struct SharedPageKey {
     pub(super) page: i64,
     pub(super) lang: Lang,
     pub(super) seed: String,
+    /// The search, as cut (empty: the plain list).
+    pub(super) search: String,
 }
 
 /// Everything an anonymous idea page depends on.
