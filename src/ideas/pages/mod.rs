@@ -119,6 +119,27 @@ async fn has_answered(state: &Ground, page: &Page, campaign: &CampaignDetail) ->
     }
 }
 
+/// What the campaign page shows.
+#[derive(Serialize)]
+struct CampaignView<'a> {
+    campaign: &'a CampaignDetail,
+    body_html: String,
+    period: String,
+    ideas: Vec<IdeaView>,
+    total: i64,
+    order: IdeaOrder,
+    page_number: i64,
+    pages: i64,
+    can_contribute: bool,
+    form: IdeaFormState,
+    submission_key: Uuid,
+    search: &'a str,
+    /// The signed-in person already answered the survey.
+    answered: bool,
+    /// Query string to keep order and search across pages.
+    keep: String,
+}
+
 pub(super) async fn render_campaign(
     state: &Ground,
     caches: &IdeaCaches,
@@ -173,28 +194,9 @@ pub(super) async fn render_campaign(
         };
         let (ideas, total) = list_ideas(&state.db, &snapshot, &page.tenant, &campaign, request).await?;
 
-        #[derive(Serialize)]
-        struct View<'a> {
-            campaign: &'a CampaignDetail,
-            body_html: String,
-            period: String,
-            ideas: Vec<IdeaView>,
-            total: i64,
-            order: IdeaOrder,
-            page_number: i64,
-            pages: i64,
-            can_contribute: bool,
-            form: IdeaFormState,
-            submission_key: Uuid,
-            search: &'a str,
-            /// The signed-in person already answered the survey.
-            answered: bool,
-            /// Query string to keep order and search across pages.
-            keep: String,
-        }
         let keep =
             serde_urlencoded::to_string([("ordre", order_name(order)), ("recherche", search)]).unwrap_or_default();
-        let view = View {
+        let view = CampaignView {
             answered,
             search,
             keep,
