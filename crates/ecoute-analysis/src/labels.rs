@@ -242,8 +242,9 @@ fn advance(
             );
             return;
         };
+        // A text that comes back empty was withdrawn since it was read: it is not quoted.
         let folded = fold_text(text);
-        if !state.said.contains(&folded) {
+        if !text.trim().is_empty() && !state.said.contains(&folded) {
             state.said.push(folded);
             state.chosen.push(doc);
         }

@@ -101,4 +101,60 @@ mod tests {
         );
         assert!(fetched.load(vec![7]).is_err());
     }
+
+    /// A source whose texts at `gone` come back empty when fetched again, as a contribution
+    /// withdrawn between the reading and the quoting does.
+    struct Withdrawn<'a> {
+        texts: &'a [String],
+        gone: Vec<usize>,
+    }
+
+    impl TextSource for Withdrawn<'_> {
+        fn len_hint(&self) -> Option<usize> {
+            Some(self.texts.len())
+        }
+
+        fn read(&mut self, batch: &mut dyn FnMut(&[&str])) -> Result<(), String> {
+            Slice(self.texts).read(batch)
+        }
+
+        fn fetch(&mut self, indices: &[usize]) -> Result<Vec<String>, String> {
+            let mut texts = Slice(self.texts).fetch(indices)?;
+            for (text, index) in texts.iter_mut().zip(indices) {
+                if self.gone.contains(index) {
+                    text.clear();
+                }
+            }
+            Ok(texts)
+        }
+    }
+
+    #[test]
+    fn a_text_withdrawn_before_it_is_quoted_is_not_a_representative() {
+        let topics = [
+            "crèche horaires garde enfants",
+            "transport car scolaire collège",
+            "logement loyer aide",
+        ];
+        let texts: Vec<String> = (0..300)
+            .map(|i| format!("{} numéro {} demande {}", topics[i % 3], i % 17, i % 5))
+            .collect();
+        let params = crate::Params {
+            themes: crate::ThemeCount::Fixed(3),
+            ..crate::Params::default()
+        };
+        let whole = crate::analyse(&texts, &params, &mut |_, _| {}).unwrap();
+        let first = whole.themes[0].representatives[0];
+        let mut source = Withdrawn {
+            texts: &texts,
+            gone: vec![first],
+        };
+        let streamed = crate::analyse_source(&mut source, &params, &mut |_, _| {}).unwrap();
+        assert!(!streamed.themes[0].representatives.contains(&first));
+        assert_eq!(
+            streamed.themes[0].representatives.len(),
+            whole.themes[0].representatives.len()
+        );
+        assert!(streamed.themes.iter().flat_map(|t| &t.samples).all(|s| !s.is_empty()));
+    }
 }
