@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 
 use super::engine::{Analysis, AnalysisError, Params, Stage, ThemeCount, analyse_source};
-use super::source::{Slice, TextSource};
+use super::source::{Batches, Slice, TextSource};
 
 /// Options of the command.
 #[derive(Debug, Clone)]
@@ -201,24 +201,16 @@ impl TextSource for CsvFile {
     fn read(&mut self, batch: &mut dyn FnMut(&[&str])) -> Result<(), String> {
         let layout = self.layout;
         let mut ids = std::mem::take(&mut self.ids);
-        let mut texts: Vec<String> = Vec::with_capacity(BATCH);
-        let mut flush = |texts: &mut Vec<String>| {
-            let slices: Vec<&str> = texts.iter().map(String::as_str).collect();
-            batch(&slices);
-            texts.clear();
-        };
+        let mut texts = Batches::new(BATCH, batch);
         self.rows(&mut |index, record| {
             texts.push(record.get(layout.text).unwrap_or_default().to_owned());
             match layout.id {
                 Some(i) => ids.push(record.get(i).unwrap_or_default()),
                 None => ids.push(&(index + 1).to_string()),
             }
-            if texts.len() == BATCH {
-                flush(&mut texts);
-            }
             true
         })?;
-        flush(&mut texts);
+        texts.finish();
         self.ids = ids;
         Ok(())
     }

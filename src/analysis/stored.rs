@@ -12,7 +12,7 @@ use tokio::runtime::Handle;
 use uuid::Uuid;
 
 use super::contributions;
-use super::source::TextSource;
+use super::source::{Batches, TextSource};
 use crate::tenancy::{TenantDb, TenantId};
 
 /// Texts handed to the engine at a time.
@@ -56,21 +56,13 @@ impl TextSource for Stored {
         self.handle
             .block_on(async {
                 let mut tx = db.begin_in(tenant).await?;
-                let mut texts: Vec<String> = Vec::with_capacity(BATCH);
-                let flush = |texts: &mut Vec<String>, batch: &mut dyn FnMut(&[&str])| {
-                    let slices: Vec<&str> = texts.iter().map(String::as_str).collect();
-                    batch(&slices);
-                    texts.clear();
-                };
+                let mut texts = Batches::new(BATCH, batch);
                 contributions::texts(&mut tx, campaign, |id, text| {
                     ids.push(id);
                     texts.push(text);
-                    if texts.len() == BATCH {
-                        flush(&mut texts, batch);
-                    }
                 })
                 .await?;
-                flush(&mut texts, batch);
+                texts.finish();
                 tx.commit().await
             })
             .map_err(|e| e.to_string())?;

@@ -45,6 +45,44 @@ impl<S: AsRef<str>> TextSource for Slice<'_, S> {
     }
 }
 
+/// Texts gathered into batches, each handed to a [`TextSource::read`] callback as it fills:
+/// what a source that reads one text at a time (a file's rows, a database's) needs.
+pub struct Batches<'a> {
+    texts: Vec<String>,
+    size: usize,
+    batch: &'a mut dyn FnMut(&[&str]),
+}
+
+impl<'a> Batches<'a> {
+    pub fn new(size: usize, batch: &'a mut dyn FnMut(&[&str])) -> Self {
+        Batches {
+            texts: Vec::with_capacity(size),
+            size: size.max(1),
+            batch,
+        }
+    }
+
+    pub fn push(&mut self, text: String) {
+        self.texts.push(text);
+        if self.texts.len() >= self.size {
+            self.hand_over();
+        }
+    }
+
+    /// Hands over the last, partial batch.
+    pub fn finish(mut self) {
+        self.hand_over();
+    }
+
+    fn hand_over(&mut self) {
+        if !self.texts.is_empty() {
+            let slices: Vec<&str> = self.texts.iter().map(String::as_str).collect();
+            (self.batch)(&slices);
+            self.texts.clear();
+        }
+    }
+}
+
 /// Texts fetched from a source, kept by index: each is asked for once.
 pub struct Fetched<'a> {
     source: &'a mut dyn TextSource,
